@@ -1,0 +1,136 @@
+/**
+ * The per-request auth decision for a route's declared surfaces. Runs in the kernel's root
+ * `onRequest` hook — before the body is read and before any plugin code — so a refused request
+ * never reaches its handler. Provider (webhook) verification needs the raw body and runs later, in
+ * `preHandler`, still before the handler.
+ */
+import type { FastifyRequest } from 'fastify'
+import type { AuthContext } from '@revka/plugin-sdk'
+import type { RouteRecord } from '../http/route-table.js'
+import type { ClientIdentity } from './client.js'
+import type { Credentials } from './credentials.js'
+import { FailureLimiter, type Clock } from './limiter.js'
+import { verifySigned } from './signed.js'
+
+export const AUTH_MAX_FAILURES = 10
+export const AUTH_WINDOW_MS = 60_000
+export const AUTH_LOCKOUT_MS = 300_000
+
+export interface Denial {
+  status: number
+  code: string
+  message: string
+  retryAfter?: number
+}
+
+export interface GuardDeps {
+  credentials: Credentials
+  requirePairing: () => boolean
+  serviceToken: string
+  clock: Clock
+  pathPrefix: string
+  maxKeys: number
+}
+
+export const UNAUTHORIZED_MESSAGE =
+  'Unauthorized — pair first via POST /pair (Authorization: Bearer <token>) or present X-Revka-Service-Token'
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** Bearer token in the contract's order: header, then `bearer.<t>` subprotocol (ws), then `?token=`. */
+export function extractBearer(req: FastifyRequest, ws: boolean, queryToken: boolean): string | undefined {
+  const authz = header(req, 'authorization')
+  if (authz) {
+    const m = /^Bearer\s+(.+)$/i.exec(authz.trim())
+    if (m && m[1].trim()) return m[1].trim()
+  }
+  if (ws) {
+    const proto = header(req, 'sec-websocket-protocol')
+    if (proto) {
+      for (const p of proto.split(',')) {
+        const t = p.trim()
+        if (t.startsWith('bearer.') && t.length > 7) return t.slice(7)
+      }
+    }
+  }
+  if (ws || queryToken) {
+    const q = (req.query as Record<string, unknown> | undefined)?.token
+    if (typeof q === 'string' && q) return q
+  }
+  return undefined
+}
+
+export class AuthGuard {
+  readonly failures: FailureLimiter
+
+  constructor(private readonly deps: GuardDeps) {
+    this.failures = new FailureLimiter(AUTH_MAX_FAILURES, AUTH_WINDOW_MS, AUTH_LOCKOUT_MS, deps.clock, deps.maxKeys)
+  }
+
+  check(rec: RouteRecord, req: FastifyRequest, id: ClientIdentity): AuthContext | Denial {
+    const { surfaces, provider } = rec.auth
+    if (surfaces.has('public')) return { via: 'public' }
+    if (provider) return { via: 'provider' }
+    if (surfaces.has('loopback') && id.isLoopback) return { via: 'loopback' }
+    if (surfaces.has('signed')) {
+      const v = this.checkSigned(rec, req)
+      if (v === true) return { via: 'signed' }
+      if (surfaces.size === 1) return { status: 403, code: 'forbidden', message: `forbidden: ${v}` }
+    }
+    const wantsBearer = surfaces.has('bearer')
+    const wantsService = surfaces.has('service')
+    if (!wantsBearer && !wantsService) {
+      return { status: 403, code: 'loopback_only', message: 'Admin endpoints are restricted to localhost' }
+    }
+    if (wantsBearer && !this.deps.requirePairing()) return { via: 'pairing-off' }
+
+    const locked = this.failures.lockedFor(id.key)
+    if (locked > 0) return { status: 429, code: 'too_many_auth_attempts', message: `Too many auth attempts. Try again in ${locked}s.`, retryAfter: locked }
+
+    const ws = rec.decl.websocket === true
+    const bearer = wantsBearer ? extractBearer(req, ws, rec.decl.queryToken === true) : undefined
+    // the service token is a REST credential: not on WebSockets or query-token streams
+    const serviceAllowed = wantsService || (wantsBearer && !ws && !rec.decl.queryToken)
+    const service = serviceAllowed ? header(req, 'x-revka-service-token') : undefined
+    let presented = false
+    if (bearer) {
+      presented = true
+      const p = this.deps.credentials.verifyBearer(bearer)
+      if (p) {
+        this.failures.succeed(id.key)
+        return { via: p.via, deviceId: p.deviceId, credentialId: p.credentialId }
+      }
+    }
+    if (service) {
+      presented = true
+      if (this.deps.credentials.verifyService(service)) {
+        this.failures.succeed(id.key)
+        return { via: 'service', credentialId: 'service' }
+      }
+    }
+    if (presented) this.failures.fail(id.key)
+    if (wantsService && !wantsBearer)
+      return { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
+    return { status: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE }
+  }
+
+  private checkSigned(rec: RouteRecord, req: FastifyRequest): true | string {
+    const q = req.query as Record<string, string | undefined>
+    let subject: string
+    if (rec.decl.signed?.subject === 'wildcard') {
+      subject = (req.params as Record<string, string>)['*'] ?? ''
+    } else {
+      const path = req.url.split('?')[0].slice(this.deps.pathPrefix.length)
+      try { subject = decodeURIComponent(path) } catch { return 'bad signature' }
+    }
+    const v = verifySigned(this.deps.serviceToken, this.deps.clock, subject, q.exp, q.sig)
+    return v.ok ? true : v.reason
+  }
+}
+
+export function isDenial(x: AuthContext | Denial): x is Denial {
+  return (x as Denial).status !== undefined
+}

@@ -1,0 +1,90 @@
+/**
+ * Brute-force limits, per client key, in bounded LRU maps (oldest key evicted first).
+ * - FailureLimiter: N failures inside a window lock the key out for a while.
+ * - WindowLimiter: at most N requests per key per minute (sliding window).
+ * Both take an injectable clock so tests can expire lockouts without sleeping.
+ */
+export type Clock = () => number
+
+class Lru<V> {
+  private map = new Map<string, V>()
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    const v = this.map.get(k)
+    if (v !== undefined) { this.map.delete(k); this.map.set(k, v) }
+    return v
+  }
+  set(k: string, v: V): void {
+    this.map.delete(k)
+    this.map.set(k, v)
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
+  }
+  delete(k: string): void { this.map.delete(k) }
+  get size(): number { return this.map.size }
+}
+
+interface FailState { failures: number[]; lockedUntil: number }
+
+export class FailureLimiter {
+  private state: Lru<FailState>
+  constructor(
+    readonly maxFailures: number,
+    readonly windowMs: number,
+    readonly lockoutMs: number,
+    private readonly clock: Clock,
+    maxKeys = 10_000,
+  ) {
+    this.state = new Lru(maxKeys)
+  }
+
+  /** seconds left in the lockout, or 0 */
+  lockedFor(key: string): number {
+    const s = this.state.get(key)
+    if (!s) return 0
+    const left = s.lockedUntil - this.clock()
+    return left > 0 ? Math.ceil(left / 1000) : 0
+  }
+
+  /** record a failure; returns seconds of lockout if this failure triggered one */
+  fail(key: string): number {
+    const now = this.clock()
+    const s = this.state.get(key) ?? { failures: [], lockedUntil: 0 }
+    s.failures = s.failures.filter((t) => now - t < this.windowMs)
+    s.failures.push(now)
+    if (s.failures.length >= this.maxFailures) {
+      s.lockedUntil = now + this.lockoutMs
+      s.failures = []
+    }
+    this.state.set(key, s)
+    return this.lockedFor(key)
+  }
+
+  /** a success clears the key's failures */
+  succeed(key: string): void {
+    const s = this.state.get(key)
+    if (s && s.lockedUntil <= this.clock()) this.state.delete(key)
+  }
+
+  get size(): number { return this.state.size }
+}
+
+export class WindowLimiter {
+  private hits: Lru<number[]>
+  constructor(private readonly clock: Clock, maxKeys = 10_000, private readonly windowMs = 60_000) {
+    this.hits = new Lru(maxKeys)
+  }
+
+  /** 0 if allowed (and counted), else seconds until a slot frees up */
+  take(key: string, perWindow: number): number {
+    if (perWindow <= 0) return 0
+    const now = this.clock()
+    const list = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs)
+    if (list.length >= perWindow) {
+      this.hits.set(key, list)
+      return Math.max(1, Math.ceil((list[0] + this.windowMs - now) / 1000))
+    }
+    list.push(now)
+    this.hits.set(key, list)
+    return 0
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The `revka` command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ */
+import { KERNEL_VERSION } from '../lifecycle/kernel.js'
+import { parseArgs, UsageError } from './args.js'
+import { runGateway } from './gateway-cmd.js'
+import { pluginsCommand } from './plugins-cmd.js'
+import { getPaircode, pair, stopGateway } from './remote-cmd.js'
+
+export const HELP = `revka ${KERNEL_VERSION} — plugin-host agent gateway
+
+Usage:
+  revka gateway [start] [--host H] [--port N]   run the gateway (prints its address and pairing code)
+  revka gateway restart [--host H] [--port N]   stop a running gateway, then run
+  revka gateway get-paircode [--new] [--json]   show (or mint) the pairing code of a running gateway
+  revka daemon [--host H] [--port N]            the gateway plus the plugins' daemon-mode services
+  revka stop                                    ask a running gateway to shut down (loopback)
+  revka pair --code C [--url U] [--name N] [--json]
+                                                exchange a pairing code for a token (shown once)
+  revka plugins list [--json]                   discovered plugins, without importing them
+  revka plugins info ID                         one plugin's manifest and state
+  revka plugins enable|disable ID               edit revka.plugins.json
+
+Common options:
+  --state-dir DIR     state folder (REVKA_STATE_DIR wins; default ~/.revka)
+  --plugins FILE      operator plugin file (else REVKA_PLUGINS_FILE, else ./revka.plugins.json)
+  --url URL           address of a running gateway (get-paircode, stop, pair)
+  -h, --help          this help;  -v, --version  the version
+`
+
+export async function main(argv: string[]): Promise<number> {
+  let args
+  try {
+    args = parseArgs(argv)
+  } catch (e) {
+    process.stderr.write(`revka: ${(e as Error).message}\n\n${HELP}`)
+    return 2
+  }
+  if (args.flags.version) { process.stdout.write(`${KERNEL_VERSION}\n`); return 0 }
+  const [cmd, sub] = args.positionals
+  if (args.flags.help || cmd === 'help' || cmd === undefined) { process.stdout.write(HELP); return cmd === undefined && !args.flags.help ? 2 : 0 }
+  try {
+    switch (cmd) {
+      case 'gateway':
+      case 'start':
+        if (sub === 'get-paircode') return await getPaircode(args)
+        if (sub === 'restart') {
+          await stopGateway(args).catch(() => 0)
+          await new Promise((r) => setTimeout(r, 1000))
+          return await runGateway(args, 'gateway')
+        }
+        if (sub !== undefined && sub !== 'start') throw new UsageError(`unknown gateway subcommand "${sub}"`)
+        return await runGateway(args, 'gateway')
+      case 'daemon':
+        return await runGateway(args, 'daemon')
+      case 'stop':
+        return await stopGateway(args)
+      case 'pair':
+        return await pair(args)
+      case 'plugins':
+        return pluginsCommand(args)
+      default:
+        throw new UsageError(`unknown command "${cmd}"`)
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`revka: ${e.message}\n\n${HELP}`); return 2 }
+    process.stderr.write(`revka: ${(e as Error).message}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,43 @@
+/** `revka plugins list|info|enable|disable` — from manifests, without importing any plugin. */
+import { join } from 'node:path'
+import { readPluginsFile, pluginsFilePath, setEnabled } from '../plugins/plugins-file.js'
+import { resolvePluginSet } from '../lifecycle/plugin-set.js'
+import { PROJECT_ROOT } from '../lifecycle/kernel.js'
+import { str, UsageError, type ParsedArgs } from './args.js'
+
+function load(args: ParsedArgs) {
+  const file = readPluginsFile(pluginsFilePath(str(args.flags, 'plugins')))
+  const records = resolvePluginSet({ file, builtinDir: join(PROJECT_ROOT, 'plugins'), projectRoot: PROJECT_ROOT, extraPaths: [], mode: 'gateway' })
+  return { file, records }
+}
+
+function verdict(status: string): string {
+  return status === 'discovered' ? 'ready' : status
+}
+
+export function pluginsCommand(args: ParsedArgs): number {
+  const [, sub, id] = args.positionals
+  const out = (s: string) => process.stdout.write(s + '\n')
+  if (sub === 'list' || sub === undefined) {
+    const { records } = load(args)
+    const rows = records.map((r) => ({ id: r.id, version: r.manifest?.version ?? '?', source: r.source, enabled: r.enabled, status: verdict(r.status), diagnostic: r.diagnostic ?? null, dir: r.dir }))
+    if (args.flags.json) { out(JSON.stringify(rows, null, 2)); return 0 }
+    out(`${'ID'.padEnd(22)}${'VERSION'.padEnd(10)}${'SOURCE'.padEnd(9)}${'ENABLED'.padEnd(9)}STATUS`)
+    for (const r of rows) out(`${r.id.padEnd(22)}${r.version.padEnd(10)}${r.source.padEnd(9)}${String(r.enabled).padEnd(9)}${r.status}${r.diagnostic && r.status !== 'disabled' ? ` — ${r.diagnostic}` : ''}`)
+    return 0
+  }
+  if (!id) throw new UsageError(`revka plugins ${sub} needs a plugin id`)
+  const { file, records } = load(args)
+  const rec = records.find((r) => r.id === id)
+  if (!rec) { process.stderr.write(`revka: no plugin "${id}" (see revka plugins list)\n`); return 1 }
+  if (sub === 'info') {
+    out(JSON.stringify({ ...rec.manifest, source: rec.source, dir: rec.dir, enabled: rec.enabled, status: verdict(rec.status), diagnostic: rec.diagnostic ?? null, options: file.plugins[id]?.options ?? {} }, null, 2))
+    return 0
+  }
+  if (sub === 'enable' || sub === 'disable') {
+    setEnabled(file, id, sub === 'enable')
+    out(`${id} ${sub}d in ${file.path} (restart the gateway to apply)`)
+    return 0
+  }
+  throw new UsageError(`unknown plugins subcommand "${sub}"`)
+}

@@ -1,0 +1,133 @@
+/**
+ * config.toml: the operator's gateway settings, with the reference's keys and env overrides.
+ * Parsed once at start; `PUT /api/config` replaces it atomically through GatewayConfigStore.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { parse, TomlError } from 'smol-toml'
+import { RevkaError } from '@revka/plugin-sdk'
+import { writeFileAtomicSync } from './fs-atomic.js'
+
+export type TomlDoc = Record<string, unknown>
+
+export interface GatewaySettings {
+  host: string
+  port: number
+  requirePairing: boolean
+  allowPublicBind: boolean
+  pairRateLimitPerMinute: number
+  webhookRateLimitPerMinute: number
+  trustForwardedHeaders: boolean
+  pathPrefix: string
+  rateLimitMaxKeys: number
+  allowedOrigins: string[]
+  pairingCodeTtlSecs: number
+  /** global request timeout, ms */
+  timeoutMs: number
+}
+
+export const DEFAULT_CONFIG_TOML = `# Revka gateway configuration. Keys follow the reference gateway; env vars override them.
+[gateway]
+host = "127.0.0.1"        # REVKA_GATEWAY_HOST
+port = 42617              # REVKA_GATEWAY_PORT; 0 picks a free port
+require_pairing = true    # REVKA_REQUIRE_PAIRING
+trust_forwarded_headers = false
+allowed_origins = []
+
+[gateway.pairing]
+code_ttl_secs = 3600
+
+[observability]
+backend = "none"          # "prometheus" serves /metrics
+`
+
+export class ConfigError extends Error {
+  constructor(message: string, readonly line?: number) {
+    super(message)
+  }
+}
+
+/** Parse TOML; a syntax error names its line. */
+export function parseToml(text: string): TomlDoc {
+  try {
+    return parse(text) as TomlDoc
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = String(e.message).split('\n')[0]
+      throw new ConfigError(`Invalid TOML at line ${e.line}, column ${e.column}: ${first}`, e.line)
+    }
+    throw new ConfigError(`Invalid TOML: ${(e as Error).message}`)
+  }
+}
+
+function table(doc: TomlDoc, key: string): Record<string, unknown> {
+  const v = doc[key]
+  if (v === undefined) return {}
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`[${key}] must be a table`)
+  return v as Record<string, unknown>
+}
+
+function bool(v: unknown, key: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt
+  if (typeof v !== 'boolean') throw new ConfigError(`${key} must be true or false`)
+  return v
+}
+
+function int(v: unknown, key: string, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new ConfigError(`${key} must be an integer from ${min} to ${max}`)
+  return v
+}
+
+function envBool(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined
+  return v === '1' || v.toLowerCase() === 'true' || v.toLowerCase() === 'yes'
+}
+
+/** Settings from a parsed document plus env overrides. Throws ConfigError naming the key. */
+export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env): GatewaySettings {
+  const g = table(doc, 'gateway')
+  const pairing = (g.pairing ?? {}) as Record<string, unknown>
+  const prefix = g.path_prefix === undefined ? '' : String(g.path_prefix)
+  if (prefix && (!prefix.startsWith('/') || prefix.endsWith('/')))
+    throw new ConfigError('gateway.path_prefix must start with "/" and must not end with "/"')
+  const origins = g.allowed_origins ?? []
+  if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string'))
+    throw new ConfigError('gateway.allowed_origins must be a list of strings')
+  const host = env.REVKA_GATEWAY_HOST || env.HOST || (g.host === undefined ? '127.0.0.1' : String(g.host))
+  const envPort = env.REVKA_GATEWAY_PORT ?? env.PORT
+  let port = int(g.port, 'gateway.port', 42617, 0, 65535)
+  if (envPort !== undefined && envPort !== '') {
+    port = Number(envPort)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`REVKA_GATEWAY_PORT must be 0..65535, got "${envPort}"`)
+  }
+  const timeoutSecs = env.REVKA_GATEWAY_TIMEOUT_SECS ? Number(env.REVKA_GATEWAY_TIMEOUT_SECS) : 30
+  if (!Number.isFinite(timeoutSecs) || timeoutSecs <= 0 || timeoutSecs > 3600)
+    throw new ConfigError('REVKA_GATEWAY_TIMEOUT_SECS must be a number of seconds from 1 to 3600')
+  const maxKeys = int(g.rate_limit_max_keys, 'gateway.rate_limit_max_keys', 10000, 0, 1_000_000)
+  return {
+    host,
+    port,
+    requirePairing: envBool(env.REVKA_REQUIRE_PAIRING) ?? bool(g.require_pairing, 'gateway.require_pairing', true),
+    allowPublicBind: envBool(env.REVKA_ALLOW_PUBLIC_BIND) ?? bool(g.allow_public_bind, 'gateway.allow_public_bind', false),
+    pairRateLimitPerMinute: int(g.pair_rate_limit_per_minute, 'gateway.pair_rate_limit_per_minute', 10, 0, 100000),
+    webhookRateLimitPerMinute: int(g.webhook_rate_limit_per_minute, 'gateway.webhook_rate_limit_per_minute', 60, 0, 100000),
+    trustForwardedHeaders: bool(g.trust_forwarded_headers, 'gateway.trust_forwarded_headers', false),
+    pathPrefix: prefix,
+    rateLimitMaxKeys: maxKeys === 0 ? 10000 : maxKeys,
+    allowedOrigins: origins as string[],
+    pairingCodeTtlSecs: int(pairing.code_ttl_secs, 'gateway.pairing.code_ttl_secs', 3600, 1, 30 * 86400),
+    timeoutMs: Math.round(timeoutSecs * 1000),
+  }
+}
+
+/** Read config.toml, writing the default template on first start. */
+export function loadConfigFile(path: string): { text: string; doc: TomlDoc } {
+  if (!existsSync(path)) writeFileAtomicSync(path, DEFAULT_CONFIG_TOML, 0o600)
+  const text = readFileSync(path, 'utf8')
+  try {
+    return { text, doc: parseToml(text) }
+  } catch (e) {
+    throw new RevkaError('REVKA_ERR_CONFIG', `${path}: ${(e as Error).message}`)
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The kernel's root hooks, added before any route exists: every request to a plugin route passes
+ * plugin availability, Origin (WebSockets), auth, rate limit and timeout checks here, then the
+ * provider verifier on the raw body, and only then reaches the handler.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import type { SecretSource } from '@revka/plugin-sdk'
+import { clientIdentity } from '../auth/client.js'
+import { isDenial, type AuthGuard } from '../auth/guard.js'
+import type { WindowLimiter } from '../auth/limiter.js'
+import type { HookTable } from '../hooks/table.js'
+import { sendError } from './errors.js'
+import { originAllowed } from './origin.js'
+import type { RouteRecord } from './route-table.js'
+
+export interface GatekeeperDeps {
+  guard: AuthGuard
+  limiter: WindowLimiter
+  hooks: HookTable
+  log: Logger
+  trustForwarded: boolean
+  allowedOrigins: string[]
+  timeoutMs: number
+  /** 'started' lets requests through; anything else answers 503 */
+  pluginStatus(pluginId: string): string
+  pluginOptions(pluginId: string): Record<string, unknown>
+  /** secrets a provider route must never accept (service token, bearer hashes) */
+  forbiddenSecret(secret: string): boolean
+  env: NodeJS.ProcessEnv
+}
+
+export function recordOf(request: FastifyRequest): RouteRecord | undefined {
+  return (request.routeOptions?.config as any)?.revka
+}
+
+/** The configured secret of a provider route: env first, then the plugin's options. */
+export function resolveSecret(src: SecretSource | undefined, options: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
+  if (!src) return undefined
+  const fromEnv = src.env ? env[src.env] : undefined
+  if (fromEnv && fromEnv.trim()) return fromEnv.trim()
+  if (src.config) {
+    let v: any = options
+    for (const part of src.config.split('.')) v = v?.[part]
+    if (typeof v === 'string' && v.trim()) return v.trim()
+  }
+  return undefined
+}
+
+function onTimeout(request: FastifyRequest, reply: FastifyReply): void {
+  request.revkaAbort?.abort(new Error('request timed out'))
+  if (reply.sent || reply.raw.headersSent) return
+  // the body may still be trickling in: answer and drop the connection
+  reply.header('connection', 'close')
+  sendError(reply, 408, 'request_timeout', 'Request timed out')
+  reply.raw.once('finish', () => request.raw.socket?.destroy())
+}
+
+export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const rec = recordOf(request)
+    if (!rec) return done()
+    request.revkaStart = performance.now()
+    if (rec.disposed) return void sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)
+    const status = deps.pluginStatus(rec.pluginId)
+    if (status !== 'started') {
+      return void sendError(reply, 503, 'plugin_unavailable', `Plugin ${rec.pluginId} is ${status}; this route is unavailable`, { retryAfter: 5 })
+    }
+    const id = clientIdentity(request.raw, deps.trustForwarded)
+    request.revkaId = id
+    if (rec.decl.websocket) {
+      const origin = request.headers.origin
+      if (!originAllowed(origin, request.headers.host, deps.allowedOrigins)) {
+        return void sendError(reply, 403, 'forbidden_origin', 'Forbidden — cross-origin WebSocket upgrade rejected')
+      }
+      if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
+        return void sendError(reply, 426, 'upgrade_required', 'This route is a WebSocket endpoint; send an Upgrade: websocket request')
+      }
+      const want = rec.decl.subprotocol
+      if (want) {
+        const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim())
+        if (!offered.includes(want)) {
+          return void sendError(reply, 400, 'subprotocol_required', `Offer the WebSocket subprotocol "${want}" (Sec-WebSocket-Protocol)`)
+        }
+        ;(request.raw as any).revkaSubprotocol = want
+      }
+    }
+    const verdict = deps.guard.check(rec, request, id)
+    if (isDenial(verdict)) {
+      return void sendError(reply, verdict.status, verdict.code, verdict.message, { retryAfter: verdict.retryAfter })
+    }
+    request.revkaAuth = verdict
+    const perMinute = rec.decl.rateLimit?.perMinute
+    if (perMinute) {
+      const wait = deps.limiter.take(`${rec.id}|${id.key}`, perMinute)
+      if (wait > 0) return void sendError(reply, 429, 'rate_limited', 'Too many requests. Please retry later.', { retryAfter: wait })
+    }
+    if (!rec.decl.websocket) {
+      const ms = rec.timeoutMs ?? deps.timeoutMs
+      request.revkaTimer = setTimeout(onTimeout, ms, request, reply)
+    }
+    done()
+  })
+
+  app.addHook('preHandler', async (request, reply) => {
+    const rec = recordOf(request)
+    const verify = rec?.auth.provider
+    if (!rec || !verify) return
+    const secret = resolveSecret(rec.decl.secret, deps.pluginOptions(rec.pluginId), deps.env)
+    if (!secret) {
+      const where = [rec.decl.secret?.env && `env ${rec.decl.secret.env}`, rec.decl.secret?.config && `plugins.${rec.pluginId}.options.${rec.decl.secret.config}`].filter(Boolean).join(' or ')
+      return sendError(reply, 503, 'webhook_not_configured', `Webhook secret is not configured (set ${where})`, { retryAfter: 60 })
+    }
+    if (deps.forbiddenSecret(secret)) {
+      return sendError(reply, 503, 'webhook_not_configured', 'Webhook secret must not equal the service token or a bearer token', { retryAfter: 60 })
+    }
+    let ok = false
+    try {
+      ok = await verify({
+        headers: request.headers,
+        query: request.query as Record<string, string | undefined>,
+        rawBody: request.revkaRaw ?? Buffer.alloc(0),
+        method: request.method,
+        url: request.url,
+      }, secret)
+    } catch (e) {
+      deps.log.warn({ plugin: rec.pluginId, err: (e as Error).message }, 'provider verifier threw; refusing the delivery')
+      ok = false
+    }
+    if (ok !== true) return sendError(reply, 401, 'invalid_signature', 'Invalid signature')
+  })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.revkaTimer) clearTimeout(request.revkaTimer)
+    const hook = deps.hooks.response
+    if (hook.taps.length) {
+      const rec = recordOf(request)
+      hook.call({
+        method: request.method,
+        route: rec ? rec.url : 'unmatched',
+        status: reply.statusCode,
+        durationMs: request.revkaStart ? performance.now() - request.revkaStart : 0,
+        plugin: rec?.pluginId,
+      })
+    }
+    done()
+  })
+}

@@ -1,0 +1,110 @@
+/**
+ * Registering a checked RouteRecord on Fastify: HTTP routes get the dispatch wrapper, WebSocket
+ * routes get keep-alive pings and connection tracking (so revocation and shutdown can close them).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { WebSocket } from 'ws'
+import type { RevkaSocket, WebSocketHandler, RouteHandler } from '@revka/plugin-sdk'
+import type { ConnectionTracker } from '../auth/connections.js'
+import { replyAccess, sendResult, toRevkaRequest } from './dispatch.js'
+import { sendError } from './errors.js'
+import type { RouteRecord } from './route-table.js'
+
+export const WS_PING_MS = 30_000
+
+/** One interval pings every socket; a socket that missed the previous pong is terminated. */
+export class WsKeepalive {
+  private sockets = new Map<WebSocket, boolean>()
+  private timer: NodeJS.Timeout
+  constructor(intervalMs = WS_PING_MS) {
+    this.timer = setInterval(() => {
+      for (const [ws, alive] of this.sockets) {
+        if (!alive) { ws.terminate(); this.sockets.delete(ws); continue }
+        this.sockets.set(ws, false)
+        try { ws.ping() } catch {}
+      }
+    }, intervalMs)
+    this.timer.unref()
+  }
+  add(ws: WebSocket): void {
+    this.sockets.set(ws, true)
+    ws.on('pong', () => { if (this.sockets.has(ws)) this.sockets.set(ws, true) })
+    ws.once('close', () => this.sockets.delete(ws))
+  }
+  stop(): void { clearInterval(this.timer) }
+}
+
+export interface MountDeps {
+  prefix: string
+  connections: ConnectionTracker
+  keepalive: WsKeepalive
+  log: Logger
+}
+
+export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDeps): void {
+  const url = deps.prefix + rec.url
+  if (rec.decl.websocket) {
+    app.route({
+      method: 'GET',
+      url,
+      config: { revka: rec } as any,
+      websocket: true,
+      handler: ((socket: WebSocket, request: any) => {
+        const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
+          revoke: () => socket.close(4401, 'token revoked'),
+          shutdown: () => socket.close(1001, 'gateway shutting down'),
+        })
+        socket.once('close', untrack)
+        deps.keepalive.add(socket)
+        const handler = rec.decl.handler as WebSocketHandler
+        Promise.resolve()
+          .then(() => handler(socket as unknown as RevkaSocket, toRevkaRequest(request, rec)))
+          .catch((err) => {
+            deps.log.error({ err, plugin: rec.pluginId, route: rec.url }, 'websocket handler failed')
+            try { socket.close(1011, 'handler failed') } catch {}
+          })
+      }) as any,
+    } as any)
+    return
+  }
+  app.route({
+    method: rec.methods,
+    url,
+    bodyLimit: rec.bodyLimit,
+    config: { revka: rec } as any,
+    schema: rec.decl.schema as any,
+    handler: async (request, reply) => {
+      let hijacked = false
+      const access = replyAccess(reply, () => {
+        hijacked = true
+        // a stream's timeout covers only its head; from here the plugin owns the response
+        if (request.revkaTimer) clearTimeout(request.revkaTimer)
+        const raw = reply.raw
+        const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
+          revoke: () => endStream(raw, 'token_revoked', 'Token revoked'),
+          shutdown: () => endStream(raw, 'shutting_down', 'Gateway shutting down'),
+        })
+        raw.once('close', untrack)
+      })
+      const result = await (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), access)
+      if (hijacked) return reply
+      return sendResult(reply, result)
+    },
+  })
+}
+
+function endStream(raw: import('node:http').ServerResponse, code: string, message: string): void {
+  if (raw.writableEnded) return
+  const ct = String(raw.getHeader('content-type') ?? '')
+  if (ct.includes('text/event-stream')) raw.write(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message })}\n\n`)
+  raw.end()
+}
+
+export function installNotFound(app: FastifyInstance, prefix: string): void {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]
+    return sendError(reply, 404, 'not_found', `No route for ${request.method} ${path}`)
+  })
+  void prefix
+}

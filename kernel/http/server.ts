@@ -1,0 +1,92 @@
+/**
+ * The Fastify instance and its global layers: body limit, timeouts (slow headers AND slow bodies),
+ * content-type parsers that keep the raw bytes (webhook HMACs need them), the one error shape, and
+ * JSON 404s. Plugins never see this object.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import sjson from 'secure-json-parse'
+import { isHttpError } from '@revka/plugin-sdk'
+import type { Logger } from 'pino'
+import { BODY_LIMIT_DEFAULT } from './route-table.js'
+import { sendError } from './errors.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    revkaRaw?: Buffer
+  }
+}
+
+export interface ServerOptions {
+  timeoutMs: number
+  log: Logger
+}
+
+function parseJsonBuffer(req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) {
+  req.revkaRaw = body
+  if (body.length === 0) return done(null, undefined)
+  try {
+    done(null, sjson.parse(body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }))
+  } catch (e) {
+    const err = new Error(`Invalid JSON body: ${(e as Error).message}`) as Error & { statusCode: number; code: string }
+    err.statusCode = 400
+    err.code = 'REVKA_INVALID_JSON'
+    done(err)
+  }
+}
+
+export function createServer(opts: ServerOptions): FastifyInstance {
+  const options: Record<string, unknown> = {
+    bodyLimit: BODY_LIMIT_DEFAULT,
+    requestTimeout: opts.timeoutMs,
+    // Node 20 cuts slow bodies only when the server itself has requestTimeout and checks often
+    http: { requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500 },
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    routerOptions: { maxParamLength: 1024, ignoreDuplicateSlashes: false },
+  }
+  const app = Fastify(options) as unknown as FastifyInstance
+  app.server.headersTimeout = opts.timeoutMs
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBuffer)
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]*\+json$/i, { parseAs: 'buffer' }, parseJsonBuffer)
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (req, body, done) => {
+    req.revkaRaw = body as Buffer
+    done(null, (body as Buffer).toString('utf8'))
+  })
+  // anything else arrives as bytes; routes that expect JSON validate and refuse with 415
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    req.revkaRaw = body as Buffer
+    done(null, body)
+  })
+
+  app.setErrorHandler((err: any, request, reply) => {
+    if (isHttpError(err)) {
+      return sendError(reply, err.statusCode, err.code, err.message, {
+        retryAfter: err.options.retryAfter, extra: err.options.extra, headers: err.options.headers,
+      })
+    }
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': {
+        const limit = request.routeOptions?.bodyLimit ?? BODY_LIMIT_DEFAULT
+        // do not keep reading an oversized body: close the connection after the 413
+        reply.header('connection', 'close')
+        return sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${limit}-byte limit of this route`, { extra: { limit } })
+      }
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 415, 'unsupported_media_type', `Unsupported Content-Type: ${request.headers['content-type'] ?? '(none)'}`)
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'REVKA_INVALID_JSON':
+        return sendError(reply, 400, 'invalid_json', err.code === 'REVKA_INVALID_JSON' ? err.message : 'Invalid JSON body: empty')
+    }
+    if (err.validation) return sendError(reply, 400, 'invalid_request', `Invalid request: ${err.message}`)
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, err.statusCode, String(err.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, ''), err.message)
+    }
+    opts.log.error({ err, url: request.url, plugin: (request.routeOptions?.config as any)?.revka?.pluginId }, 'handler failed')
+    return sendError(reply, 500, 'internal_error', 'Internal error; see the gateway log')
+  })
+  return app
+}

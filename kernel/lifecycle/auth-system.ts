@@ -1,0 +1,67 @@
+/**
+ * The kernel's auth parts, wired together: service token, device registry (SQLite), credentials,
+ * pairing codes, the per-request guard, limiters, and live-connection tracking for revocation.
+ */
+import { join } from 'node:path'
+import { RevkaError } from '@revka/plugin-sdk'
+import type { StatePaths } from '../config/state-dir.js'
+import type { GatewaySettings } from '../config/gateway-config.js'
+import { loadOrCreateServiceToken } from '../auth/service-token.js'
+import { DeviceRegistry } from '../auth/devices.js'
+import { Credentials } from '../auth/credentials.js'
+import { PairingManager } from '../auth/pairing.js'
+import { AuthGuard } from '../auth/guard.js'
+import { WindowLimiter, type Clock } from '../auth/limiter.js'
+import { ConnectionTracker } from '../auth/connections.js'
+import { isLoopbackHost } from '../auth/client.js'
+import { signUrl } from '../auth/signed.js'
+
+export class AuthSystem {
+  readonly serviceToken: string
+  readonly devices: DeviceRegistry | null
+  readonly credentials: Credentials
+  readonly pairing: PairingManager
+  readonly guard: AuthGuard
+  readonly windowLimiter: WindowLimiter
+  readonly connections = new ConnectionTracker()
+  /** the code minted at start when nothing is paired yet (the CLI prints it) */
+  startupCode: string | null = null
+
+  constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock) {
+    this.serviceToken = loadOrCreateServiceToken(paths.serviceTokenFile)
+    this.devices = settings.requirePairing ? new DeviceRegistry(join(paths.workspaceDir, 'devices.db')) : null
+    this.credentials = new Credentials(this.devices, this.serviceToken, env.REVKA_GATEWAY_ADMIN_TOKEN, clock)
+    this.credentials.onRevoke((id) => this.connections.revoke(id))
+    this.pairing = new PairingManager(settings.requirePairing, settings.pairingCodeTtlSecs * 1000, this.credentials, this.devices, clock, settings.rateLimitMaxKeys)
+    this.guard = new AuthGuard({
+      credentials: this.credentials,
+      requirePairing: () => settings.requirePairing,
+      serviceToken: this.serviceToken,
+      clock,
+      pathPrefix: settings.pathPrefix,
+      maxKeys: settings.rateLimitMaxKeys,
+    })
+    this.windowLimiter = new WindowLimiter(clock, settings.rateLimitMaxKeys)
+  }
+
+  /** pairing off on a non-loopback host would hand the gateway to anyone who can reach it */
+  assertSafeBind(host: string): void {
+    if (!this.settings.requirePairing && !isLoopbackHost(host)) {
+      throw new RevkaError('REVKA_ERR_UNSAFE_BIND', `Refusing to start: pairing is disabled (require_pairing = false) and host ${host} is not loopback. Bind 127.0.0.1 or turn pairing on.`)
+    }
+  }
+
+  printableCodeOnStart(): void {
+    if (this.settings.requirePairing && this.credentials.deviceCount === 0 && !this.pairing.status().code) {
+      this.startupCode = this.pairing.newCode()
+    }
+  }
+
+  signUrl(path: string, ttlSecs?: number, subject?: string): string {
+    return signUrl(this.serviceToken, this.clock, path, ttlSecs, subject)
+  }
+
+  close(): void {
+    this.devices?.close()
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * The kernel: discovers, checks, orders, starts and stops plugins; owns the HTTP server, the auth
+ * surfaces and the limits. It never imports a plugin by name — only what discovery finds.
+ */
+import 'reflect-metadata'
+import { container as rootContainer, type DependencyContainer } from 'tsyringe'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { KernelServices, PLUGIN_API_VERSION, RevkaError, sha256Hex, type GatewayInfo, type PluginInfo } from '@revka/plugin-sdk'
+import { ensureStateDirs, resolveStatePaths, type StatePaths } from '../config/state-dir.js'
+import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from '../config/gateway-config.js'
+import { GatewayConfigStore } from '../config/config-store.js'
+import { createLogger } from '../log/logger.js'
+import { createHookTable, type HookTable } from '../hooks/table.js'
+import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../plugins/plugins-file.js'
+import { orderPlugins } from '../plugins/order.js'
+import { loadPlugin, JITI_CACHE_SUBDIR } from '../plugins/loader.js'
+import { createFacade, ServiceSlot, serviceToken } from '../plugins/facade.js'
+import type { PluginRecord } from '../plugins/record.js'
+import { RouteTable, type RouteRecord } from '../http/route-table.js'
+import { createServer } from '../http/server.js'
+import { installGatekeeper } from '../http/gatekeeper.js'
+import { installNotFound, mountRoute, WsKeepalive } from '../http/mount.js'
+import { AuthSystem } from './auth-system.js'
+import { guarded } from './guarded.js'
+import { createStatusService } from './status-service.js'
+import { resolvePluginSet } from './plugin-set.js'
+
+const KERNEL_DIR = dirname(dirname(fileURLToPath(import.meta.url)))
+export const PROJECT_ROOT = resolve(KERNEL_DIR, '..')
+export const KERNEL_VERSION: string = PLUGIN_API_VERSION
+
+export interface KernelOptions {
+  stateDir?: string
+  pluginsFile?: string
+  /** an in-memory plugins file instead of reading one (tests) */
+  pluginsDoc?: { paths?: string[]; builtins?: boolean; plugins?: Record<string, { enabled?: boolean; options?: Record<string, unknown> }> }
+  mode?: 'gateway' | 'daemon'
+  env?: NodeJS.ProcessEnv
+  host?: string
+  port?: number
+  builtinDir?: string | null
+  extraPaths?: string[]
+  only?: string[]
+  options?: Record<string, Record<string, unknown>>
+  clock?: () => number
+  logStdout?: boolean
+  logLevel?: string
+  startTimeoutMs?: number
+  drainMs?: number
+}
+
+export class Kernel {
+  readonly paths: StatePaths
+  readonly env: NodeJS.ProcessEnv
+  readonly mode: 'gateway' | 'daemon'
+  readonly clock: () => number
+  readonly log: Logger
+  readonly hooks: HookTable
+  readonly routes = new RouteTable()
+  readonly configStore: GatewayConfigStore
+  readonly settings: GatewaySettings
+  readonly pluginsFile: PluginsFile
+  readonly startedAt = new Date()
+  auth!: AuthSystem
+  app!: FastifyInstance
+  records: PluginRecord[] = []
+  private waves: PluginRecord[][] = []
+  private container: DependencyContainer
+  private pluginContainers = new Map<string, DependencyContainer>()
+  private keepalive?: WsKeepalive
+  private listening = false
+  private stopping?: Promise<void>
+  private boundPort = 0
+  /** the CLI sets this so a requested shutdown also exits the process */
+  onShutdownRequested?: (reason: string) => void
+
+  constructor(readonly opts: KernelOptions = {}) {
+    this.env = opts.env ?? process.env
+    this.mode = opts.mode ?? 'gateway'
+    this.clock = opts.clock ?? Date.now
+    this.paths = resolveStatePaths({ stateDir: opts.stateDir, env: this.env })
+    ensureStateDirs(this.paths)
+    this.log = createLogger({ level: opts.logLevel, logsDir: this.paths.logsDir, stdout: opts.logStdout })
+    this.hooks = createHookTable((pluginId, hook, err) => {
+      this.log.error({ plugin: pluginId, hook, err: err.message }, `REVKA_ERR_HOOK_TAP: plugin ${pluginId} failed in hook "${hook}"`)
+      const r = this.records.find((x) => x.id === pluginId)
+      if (r) r.lastError = `hook ${hook}: ${err.message}`
+    })
+    const { doc } = loadConfigFile(this.paths.configFile)
+    this.configStore = new GatewayConfigStore(this.paths.configFile, doc, this.env)
+    let settings: GatewaySettings
+    try {
+      settings = settingsFrom(doc, this.env)
+    } catch (e) {
+      if (e instanceof ConfigError) throw new RevkaError('REVKA_ERR_CONFIG', `${this.paths.configFile}: ${e.message}`)
+      throw e
+    }
+    if (opts.host !== undefined) settings.host = opts.host
+    if (opts.port !== undefined) settings.port = opts.port
+    this.settings = settings
+    this.pluginsFile = opts.pluginsDoc
+      ? { path: '(in memory)', exists: true, paths: opts.pluginsDoc.paths ?? [], builtins: opts.pluginsDoc.builtins !== false, plugins: opts.pluginsDoc.plugins ?? {}, raw: opts.pluginsDoc as any }
+      : readPluginsFile(pluginsFilePath(opts.pluginsFile, this.env))
+    this.container = rootContainer.createChildContainer()
+  }
+
+  get port(): number { return this.boundPort }
+  get version(): string { return KERNEL_VERSION }
+  get url(): string {
+    const h = this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host
+    return `http://${h === '0.0.0.0' ? '127.0.0.1' : h}:${this.boundPort}${this.settings.pathPrefix}`
+  }
+
+  pluginInfos(): PluginInfo[] { return this.records.map((r) => r.info()) }
+
+  /** discover → check → import → setup → register routes; does not open the port */
+  async boot(): Promise<void> {
+    this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock)
+    this.app = createServer({ timeoutMs: this.settings.timeoutMs, log: this.log })
+    await this.app.register((await import('@fastify/websocket')).default, {
+      options: {
+        maxPayload: 1024 * 1024,
+        handleProtocols: (protocols: Set<string>, req: any) => (req.revkaSubprotocol && protocols.has(req.revkaSubprotocol) ? req.revkaSubprotocol : false),
+      },
+    })
+    installGatekeeper(this.app, {
+      guard: this.auth.guard,
+      limiter: this.auth.windowLimiter,
+      hooks: this.hooks,
+      log: this.log,
+      trustForwarded: this.settings.trustForwardedHeaders,
+      allowedOrigins: this.settings.allowedOrigins,
+      timeoutMs: this.settings.timeoutMs,
+      pluginStatus: (id) => this.records.find((r) => r.id === id)?.status ?? 'missing',
+      pluginOptions: (id) => this.records.find((r) => r.id === id)?.options ?? {},
+      forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
+      env: this.env,
+    })
+    installNotFound(this.app, this.settings.pathPrefix)
+    this.keepalive = new WsKeepalive()
+
+    this.records = resolvePluginSet({
+      file: this.pluginsFile,
+      builtinDir: this.opts.builtinDir === undefined ? join(PROJECT_ROOT, 'plugins') : this.opts.builtinDir,
+      projectRoot: PROJECT_ROOT,
+      extraPaths: this.opts.extraPaths ?? [],
+      mode: this.mode,
+      only: this.opts.only,
+      options: this.opts.options,
+    })
+    this.registerKernelServices()
+    const kernelServiceNames = Object.values(KernelServices).map((s) => s.id)
+    const { waves } = orderPlugins(this.records, kernelServiceNames)
+    for (const wave of waves) for (const r of wave) for (const s of r.manifest!.provides ?? []) {
+      if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
+    }
+    for (const r of this.records) for (const s of r.manifest?.requires ?? []) {
+      if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
+    }
+    this.waves = waves
+
+    for (const wave of waves) for (const r of wave) await this.setupPlugin(r)
+    this.cascadeFailures()
+    await this.hooks.routes.promise({ add: () => { throw new RevkaError('REVKA_ERR_ROUTE_REGISTRAR', 'use api.routes.add in setup() or a routes tap') } })
+    this.mountAll()
+    // longer per-route timeouts (uploads) need the socket-level cap raised; each route keeps its own
+    const longest = Math.max(this.settings.timeoutMs, ...this.routes.active().map((r) => r.timeoutMs ?? 0))
+    this.app.server.requestTimeout = longest
+    await this.hooks.beforeListen.promise()
+    this.abortOnEssentialFailure()
+  }
+
+  private registerKernelServices(): void {
+    const put = (name: string, value: unknown) => {
+      const slot = new ServiceSlot(name)
+      slot.value = value
+      this.container.register(serviceToken(name), { useValue: slot })
+    }
+    put(KernelServices.config.id, this.configStore)
+    put(KernelServices.pairing.id, this.auth.pairing)
+    put(KernelServices.plugins.id, { list: () => this.pluginInfos() })
+    put(KernelServices.streams.id, this.auth.connections)
+    put(KernelServices.status.id, createStatusService(this))
+    put(KernelServices.control.id, {
+      requestShutdown: (reason: string) => {
+        // answer the request first, then drain
+        setTimeout(() => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason), 50).unref()
+      },
+    })
+  }
+
+  private pending: RouteRecord[] = []
+
+  private async setupPlugin(r: PluginRecord): Promise<void> {
+    const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
+    const imported = await guarded(`import of ${r.id}`, timeout, () =>
+      loadPlugin(r.dir, r.manifest!, { projectRoot: PROJECT_ROOT, jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR) }))
+    if (!imported.ok) return r.fail(imported.error)
+    r.module = imported.value
+    r.set('loaded')
+    const child = this.container.createChildContainer()
+    this.pluginContainers.set(r.id, child)
+    const api = createFacade(r, {
+      hooks: this.hooks,
+      routes: this.routes,
+      routesOpen: () => !this.listening,
+      onRoute: (rec) => this.pending.push(rec),
+      container: child,
+      log: this.log,
+      gateway: this.gatewayInfo(),
+      pluginsStateDir: this.paths.pluginsStateDir,
+      signUrl: (path, ttl, subject) => this.auth.signUrl(path, ttl, subject),
+    })
+    child.register('revka.plugin-api', { useValue: api })
+    const setup = await guarded(`setup of ${r.id}`, timeout, () => r.module!.setup(api))
+    if (!setup.ok) r.fail(setup.error)
+  }
+
+  /** a provider that failed takes its dependents down with it */
+  private cascadeFailures(): void {
+    orderPlugins(this.records, Object.values(KernelServices).map((s) => s.id))
+  }
+
+  private mountAll(): void {
+    for (const rec of this.pending) mountRoute(this.app, rec, { prefix: this.settings.pathPrefix, connections: this.auth.connections, keepalive: this.keepalive!, log: this.log })
+    this.pending = []
+  }
+
+  private abortOnEssentialFailure(): void {
+    const dead = this.records.find((r) => r.essential && r.enabled && (r.status === 'failed' || r.status === 'incompatible'))
+    if (dead) throw new RevkaError('REVKA_ERR_ESSENTIAL_PLUGIN', `essential plugin ${dead.id} is ${dead.status}: ${dead.diagnostic}`)
+  }
+
+  private gatewayInfo(): GatewayInfo {
+    const k = this
+    return Object.freeze({
+      mode: k.mode,
+      get host() { return k.settings.host },
+      get port() { return k.boundPort },
+      pathPrefix: k.settings.pathPrefix,
+      get requirePairing() { return k.settings.requirePairing },
+      stateDir: k.paths.stateDir,
+      workspaceDir: k.paths.workspaceDir,
+      version: KERNEL_VERSION,
+      apiVersion: PLUGIN_API_VERSION,
+      startedAt: k.startedAt,
+      section: <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined,
+    })
+  }
+
+  /** open the port, then start plugins wave by wave (their routes answer 503 until started) */
+  async listen(): Promise<string> {
+    this.auth.assertSafeBind(this.settings.host)
+    await this.app.listen({ host: this.settings.host, port: this.settings.port })
+    this.listening = true
+    const addr = this.app.server.address()
+    this.boundPort = typeof addr === 'object' && addr ? addr.port : this.settings.port
+    for (const wave of this.waves) {
+      await Promise.all(wave.filter((r) => r.status === 'loaded').map((r) => this.startPlugin(r)))
+      this.cascadeFailures()
+    }
+    this.abortOnEssentialFailure()
+    this.auth.printableCodeOnStart()
+    await this.hooks.ready.promise({ url: this.url })
+    return this.url
+  }
+
+  private async startPlugin(r: PluginRecord): Promise<void> {
+    r.set('starting')
+    const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
+    for (const fn of [...r.startFns]) {
+      const res = await guarded(`start of ${r.id}`, timeout, fn)
+      if (!res.ok) {
+        r.fail(res.error)
+        this.log.error({ plugin: r.id }, res.error)
+        return
+      }
+    }
+    r.set('started')
+  }
+
+  async start(): Promise<string> {
+    await this.boot()
+    return this.listen()
+  }
+
+  /** stop accepting, drain (bounded), end streams, stop plugins in reverse order */
+  stop(reason = 'shutdown'): Promise<void> {
+    this.stopping ??= this.doStop(reason)
+    return this.stopping
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    const drainMs = this.opts.drainMs ?? 10_000
+    this.auth?.connections.shutdownAll()
+    if (this.app) {
+      const closing = this.app.close()
+      const timer = setTimeout(() => this.app.server.closeAllConnections(), drainMs)
+      timer.unref()
+      await closing.catch((e) => this.log.warn({ err: e }, 'server close failed'))
+      clearTimeout(timer)
+    }
+    await this.hooks.shutdown.promise({ reason })
+    for (const wave of [...this.waves].reverse()) {
+      for (const r of [...wave].reverse()) await this.stopPlugin(r)
+    }
+    this.keepalive?.stop()
+    for (const c of this.pluginContainers.values()) await c.dispose()
+    this.auth?.close()
+    this.log.flush?.()
+  }
+
+  private async stopPlugin(r: PluginRecord): Promise<void> {
+    const timeout = r.manifest?.startTimeoutMs ?? 10_000
+    for (const fn of [...r.stopFns].reverse()) {
+      const res = await guarded(`stop of ${r.id}`, timeout, fn)
+      if (!res.ok) {
+        r.lastError = res.error
+        this.log.error({ plugin: r.id }, res.error)
+      }
+    }
+    for (const d of [...r.disposers].reverse()) {
+      try { d() } catch (e) { this.log.warn({ plugin: r.id, err: (e as Error).message }, 'disposer threw') }
+    }
+    if (r.status === 'started' || r.status === 'loaded' || r.status === 'starting') r.set('stopped')
+  }
+
+  /** sha256 of a token, for tests that grep the state dir */
+  static hashToken(t: string): string { return sha256Hex(t) }
+}

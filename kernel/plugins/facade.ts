@@ -1,0 +1,102 @@
+/**
+ * The scoped `api` a plugin's setup receives, bound to its id: logger child, validated options,
+ * its own store, route declarations, named hook taps, declared services, start/stop callbacks.
+ * Every registration returns a disposer, and the kernel runs the remaining ones at stop.
+ */
+import type { DependencyContainer } from 'tsyringe'
+import type { Logger as Pino } from 'pino'
+import type { Disposer, GatewayInfo, Logger, PluginApi, PluginStore, RouteDeclaration, ServiceRef } from '@revka/plugin-sdk'
+import { RevkaError } from '@revka/plugin-sdk'
+import { scopedTaps, type HookTable } from '../hooks/table.js'
+import type { RouteTable, RouteRecord } from '../http/route-table.js'
+import { LowPluginStore } from '../store/plugin-store.js'
+import type { PluginRecord } from './record.js'
+
+/** A service slot in the container; plugins provide into it and the slot outlives a disposal. */
+export class ServiceSlot<T = unknown> {
+  value: T | undefined
+  constructor(readonly name: string) {}
+}
+
+export const serviceToken = (name: string) => `revka.service:${name}`
+
+export interface FacadeDeps {
+  hooks: HookTable
+  routes: RouteTable
+  /** false once the server is listening: routes must be declared in setup */
+  routesOpen: () => boolean
+  onRoute: (rec: RouteRecord) => void
+  container: DependencyContainer
+  log: Pino
+  gateway: GatewayInfo
+  pluginsStateDir: string
+  signUrl: (path: string, ttlSecs?: number, subject?: string) => string
+}
+
+export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any> {
+  const m = rec.manifest!
+  const track = (d: Disposer): Disposer => {
+    let done = false
+    const once = () => {
+      if (done) return
+      done = true
+      rec.disposers = rec.disposers.filter((x) => x !== once)
+      d()
+    }
+    rec.disposers.push(once)
+    return once
+  }
+  let store: PluginStore | undefined
+  const api: PluginApi<any> = {
+    id: rec.id,
+    log: deps.log.child({ plugin: rec.id }) as unknown as Logger,
+    config: Object.freeze(rec.options),
+    gateway: deps.gateway,
+    get store() {
+      store ??= new LowPluginStore(`${deps.pluginsStateDir}/${rec.id}`, {})
+      return store
+    },
+    routes: <PluginApi['routes']>{
+      add(route: any): Disposer {
+        if (!deps.routesOpen()) {
+          throw new RevkaError('REVKA_ERR_ROUTE_LATE', `plugin ${rec.id} added ${route.url} after the gateway started listening; declare routes in setup()`)
+        }
+        const r = deps.routes.add(rec.id, route)
+        deps.onRoute(r)
+        return track(() => { r.disposed = true })
+      },
+    },
+    hooks: scopedTaps(deps.hooks, rec.id, track),
+    services: {
+      get<T>(ref: ServiceRef<T>): T {
+        if (!(m.requires ?? []).includes(ref.id)) {
+          throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} asked for service "${ref.id}" without listing it under "requires" in revka.plugin.json`)
+        }
+        const slot = deps.container.resolve<ServiceSlot<T>>(serviceToken(ref.id))
+        if (slot.value === undefined) {
+          throw new RevkaError('REVKA_ERR_SERVICE_UNAVAILABLE', `service "${ref.id}" required by ${rec.id} has not been provided (its provider failed or has not set it up)`)
+        }
+        return slot.value
+      },
+      provide<T>(ref: ServiceRef<T>, impl: T): Disposer {
+        if (!(m.provides ?? []).includes(ref.id)) {
+          throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} provides service "${ref.id}" without listing it under "provides" in revka.plugin.json`)
+        }
+        const slot = deps.container.resolve<ServiceSlot<T>>(serviceToken(ref.id))
+        slot.value = impl
+        return track(() => { if (slot.value === impl) slot.value = undefined })
+      },
+    },
+    onStart(fn) {
+      rec.startFns.push(fn)
+      return track(() => { rec.startFns = rec.startFns.filter((f) => f !== fn) })
+    },
+    onStop(fn) {
+      rec.stopFns.push(fn)
+      // stop callbacks are not disposers: they must still run at stop
+      return () => { rec.stopFns = rec.stopFns.filter((f) => f !== fn) }
+    },
+    signUrl: (path, ttlSecs, options) => deps.signUrl(path, ttlSecs, options?.subject),
+  }
+  return Object.freeze(api)
+}

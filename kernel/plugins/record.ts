@@ -1,0 +1,65 @@
+/** The kernel's bookkeeping for one discovered plugin. */
+import type { DefinedPlugin, PluginInfo, PluginManifest, PluginStatus, Disposer } from '@revka/plugin-sdk'
+
+export type PluginSource = 'builtin' | 'path' | 'npm'
+
+export class PluginRecord {
+  status: PluginStatus = 'discovered'
+  diagnostic?: string
+  enabled = false
+  options: Record<string, unknown> = {}
+  module?: DefinedPlugin<any>
+  startFns: Array<() => void | Promise<void>> = []
+  stopFns: Array<() => void | Promise<void>> = []
+  disposers: Disposer[] = []
+  updatedAt = new Date().toISOString()
+  lastOk: string | null = null
+  lastError: string | null = null
+  restartCount = 0
+
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    readonly source: PluginSource,
+    readonly manifest: PluginManifest | null,
+  ) {}
+
+  get essential(): boolean {
+    return this.manifest?.essential === true
+  }
+
+  get viable(): boolean {
+    return this.enabled && this.status !== 'failed' && this.status !== 'incompatible' && this.status !== 'disabled'
+  }
+
+  set(status: PluginStatus, diagnostic?: string): void {
+    this.status = status
+    this.diagnostic = diagnostic
+    const now = new Date().toISOString()
+    this.updatedAt = now
+    if (status === 'started') this.lastOk = now
+    if (status === 'failed') this.lastError = diagnostic ?? 'failed'
+  }
+
+  fail(diagnostic: string): void {
+    this.set('failed', diagnostic)
+  }
+
+  info(): PluginInfo {
+    return {
+      id: this.id,
+      version: this.manifest?.version ?? '?',
+      api: this.manifest?.api ?? '?',
+      source: this.source,
+      dir: this.dir,
+      enabled: this.enabled,
+      status: this.status,
+      diagnostic: this.diagnostic,
+      essential: this.essential,
+      updatedAt: this.updatedAt,
+      lastOk: this.lastOk,
+      lastError: this.lastError,
+      restartCount: this.restartCount,
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A plugin's own JSON document under `<state>/plugins/<id>/store.json`, on lowdb with an adapter
+ * that fsyncs and renames (lowdb's own adapter does not fsync, and an acknowledged write must
+ * survive a crash). One Low instance per file; writes are serialised.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Low } from 'lowdb'
+import type { PluginStore } from '@revka/plugin-sdk'
+import { writeFileAtomicSync } from '../config/fs-atomic.js'
+
+class DurableJsonFile<T> {
+  constructor(private readonly path: string) {}
+  async read(): Promise<T | null> {
+    if (!existsSync(this.path)) return null
+    return JSON.parse(readFileSync(this.path, 'utf8')) as T
+  }
+  async write(data: T): Promise<void> {
+    writeFileAtomicSync(this.path, JSON.stringify(data, null, 2))
+  }
+}
+
+export class LowPluginStore<T extends object> implements PluginStore<T> {
+  private low: Low<T>
+  private queue: Promise<unknown> = Promise.resolve()
+  readonly dir: string
+
+  constructor(dir: string, initial: T) {
+    this.dir = dir
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'store.json')
+    this.low = new Low<T>(new DurableJsonFile<T>(file), initial)
+    // the document is small and read once, synchronously, so `data` is usable straight away in setup
+    if (existsSync(file)) {
+      try {
+        this.low.data = JSON.parse(readFileSync(file, 'utf8')) as T
+      } catch (e) {
+        throw new Error(`REVKA_ERR_STORE_CORRUPT: ${file} is not valid JSON (${(e as Error).message}); move it aside to start fresh`)
+      }
+    }
+  }
+
+  get data(): T {
+    return this.low.data
+  }
+
+  update(fn: (data: T) => void | T): Promise<void> {
+    const run = this.queue.then(async () => {
+      const next = fn(this.low.data)
+      if (next !== undefined) this.low.data = next as T
+      await this.low.write()
+    })
+    this.queue = run.catch(() => {})
+    return run
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * definePlugin: the default export of every plugin's entry module.
+ */
+import type { HookTaps } from './hooks.js'
+import type {
+  Disposer,
+  GatewayInfo,
+  Logger,
+  PluginStore,
+  RouteAdder,
+  ServiceAccess,
+} from './types.js'
+
+/** The facade a plugin receives, already bound to its id. */
+export interface PluginApi<Options = Record<string, unknown>> {
+  readonly id: string
+  readonly log: Logger
+  /** the plugin's options from revka.plugins.json, validated against its configSchema */
+  readonly config: Readonly<Options>
+  readonly gateway: GatewayInfo
+  /** the plugin's own lowdb-backed JSON file under the state dir */
+  readonly store: PluginStore
+  readonly routes: RouteAdder
+  readonly hooks: HookTaps
+  readonly services: ServiceAccess
+  /** runs once the gateway listens (heavy work belongs here, not in setup) */
+  onStart(fn: () => void | Promise<void>): Disposer
+  /** runs at shutdown or when the plugin is disabled, in reverse start order */
+  onStop(fn: () => void | Promise<void>): Disposer
+  /**
+   * Mint a signed URL for a `signed` route: `path?exp=<unix>&sig=<hex>`, HMAC-SHA256 keyed by the
+   * service token (which the plugin never sees). `ttlSecs` defaults to 3600. For a route declared
+   * with `signed: { subject: 'wildcard' }`, pass the wildcard part as `options.subject`.
+   */
+  signUrl(path: string, ttlSecs?: number, options?: { subject?: string }): string
+}
+
+export interface PluginDefinition<Options = Record<string, unknown>> {
+  /**
+   * Called once, before the gateway listens. Declare routes, hooks and services here; keep it fast
+   * and free of I/O that can wait for `api.onStart`.
+   */
+  setup(api: PluginApi<Options>): void | Promise<void>
+}
+
+const PLUGIN_BRAND = Symbol.for('revka.plugin')
+
+export interface DefinedPlugin<Options = Record<string, unknown>> extends PluginDefinition<Options> {
+  readonly [PLUGIN_BRAND]: true
+}
+
+/** Wrap a plugin definition so the kernel can recognise it (across module copies). */
+export function definePlugin<Options = Record<string, unknown>>(def: PluginDefinition<Options>): DefinedPlugin<Options> {
+  if (!def || typeof def.setup !== 'function') throw new TypeError('definePlugin: setup(api) is required')
+  return Object.freeze({ ...def, [PLUGIN_BRAND]: true as const })
+}
+
+/** True when `value` came from `definePlugin`. */
+export function isDefinedPlugin(value: unknown): value is DefinedPlugin<any> {
+  return typeof value === 'object' && value !== null && (value as any)[PLUGIN_BRAND] === true
+}

@@ -1,0 +1,67 @@
+/**
+ * The kernel's hook points as a plugin sees them. Taps are named after the plugin automatically
+ * and guarded by the kernel (try/catch + timeout + a diagnostic naming the plugin).
+ */
+import type { Disposer, RouteAdder } from './types.js'
+
+/** Tap stages. Lower runs first. Use these constants, never bare numbers. */
+export const Stage = Object.freeze({
+  /** before everything else (auth-like concerns) */
+  AUTH: -100,
+  DEFAULT: 0,
+  /** after everything else (observers, metrics) */
+  OBSERVE: 100,
+})
+export type StageValue = (typeof Stage)[keyof typeof Stage]
+
+export interface TapOptions {
+  stage?: StageValue
+}
+
+export interface TapPoint<F> {
+  /** add a tap; the returned disposer removes it */
+  tap(fn: F, options?: TapOptions): Disposer
+}
+
+/** Adds routes while the kernel collects them (the `routes` hook). */
+export type RouteRegistrar = RouteAdder
+
+/** The `/api/status` document under construction; each tap adds its fields. */
+export type StatusDocument = Record<string, unknown>
+export interface StatusContext {
+  /** true when the caller presented a valid bearer/service token */
+  authenticated: boolean
+}
+
+/** A component's health, as `/health` reports it. */
+export type ComponentState = 'starting' | 'ok' | 'error'
+export interface HealthSink {
+  report(component: string, state: ComponentState, message?: string): void
+}
+
+/** One finished HTTP response, for observers such as metrics (runs synchronously: keep it cheap). */
+export interface ResponseInfo {
+  method: string
+  /** route pattern, or `unmatched` */
+  route: string
+  status: number
+  durationMs: number
+  plugin?: string
+}
+
+export interface HookTaps {
+  /** collect routes before listen (AsyncSeriesHook) */
+  routes: TapPoint<(registrar: RouteRegistrar) => void | Promise<void>>
+  /** after all routes are registered, before the port opens (AsyncSeriesHook) */
+  beforeListen: TapPoint<() => void | Promise<void>>
+  /** once listening and every plugin has started or failed (AsyncSeriesHook) */
+  ready: TapPoint<(info: { url: string }) => void | Promise<void>>
+  /** before plugins stop, in reverse order (AsyncSeriesHook) */
+  shutdown: TapPoint<(info: { reason: string }) => void | Promise<void>>
+  /** build the `/api/status` document (AsyncSeriesWaterfallHook) */
+  status: TapPoint<(doc: StatusDocument, ctx: StatusContext) => StatusDocument | Promise<StatusDocument>>
+  /** component probes for `/health` (AsyncParallelHook) */
+  health: TapPoint<(sink: HealthSink) => void | Promise<void>>
+  /** observe every finished response (SyncHook, hot path) */
+  response: TapPoint<(info: ResponseInfo) => void>
+}

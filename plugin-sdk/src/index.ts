@@ -1,0 +1,21 @@
+/**
+ * @revka/plugin-sdk — the only module a Revka plugin imports.
+ * The kernel implements these interfaces; plugins never reach the kernel any other way.
+ */
+export { definePlugin, isDefinedPlugin } from './define.js'
+export type { PluginApi, PluginDefinition, DefinedPlugin } from './define.js'
+export { Stage } from './hooks.js'
+export type {
+  HookTaps, TapPoint, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink,
+  ComponentState, ResponseInfo,
+} from './hooks.js'
+export { serviceRef, KernelServices } from './services.js'
+export type { ServiceRef } from './services.js'
+export { httpError, isHttpError, RevkaHttpError, RevkaError } from './errors.js'
+export type { HttpErrorOptions } from './errors.js'
+export { hmacSha256Hex, sha256Hex, timingSafeEqualStr } from './crypto.js'
+export type * from './types.js'
+export type * from './kernel-services.js'
+export { PLUGIN_API_VERSION } from './version.js'
+export { reply, isReply } from './reply.js'
+export type { BrandedReply } from './reply.js'

@@ -1,0 +1,125 @@
+/** Interfaces of the services the kernel provides (see `KernelServices`). */
+
+export type PluginStatus = 'discovered' | 'disabled' | 'incompatible' | 'failed' | 'loaded' | 'starting' | 'started' | 'stopped'
+
+export interface PluginInfo {
+  id: string
+  version: string
+  api: string
+  source: 'builtin' | 'path' | 'npm'
+  dir: string
+  enabled: boolean
+  status: PluginStatus
+  /** why it is failed/incompatible/disabled */
+  diagnostic?: string
+  essential: boolean
+  updatedAt: string
+  lastOk: string | null
+  lastError: string | null
+  restartCount: number
+}
+
+export interface PluginRegistryService {
+  list(): PluginInfo[]
+}
+
+export interface ConfigReplaceResult {
+  /** the masked TOML now in force */
+  content: string
+  /** keys whose change needs a restart to take effect */
+  restartRequired: boolean
+}
+
+export interface GatewayConfigService {
+  /** config.toml with secret values replaced by `***MASKED***` */
+  masked(): string
+  /**
+   * Replace config.toml with `toml`. Masked values are restored from the current file, the result
+   * is parsed and validated, then written atomically. Throws an httpError (400) with the parse
+   * error's line on invalid TOML.
+   */
+  replace(toml: string): Promise<ConfigReplaceResult>
+  readonly path: string
+}
+
+export interface DeviceInfo {
+  id: string
+  name: string | null
+  device_type: string | null
+  hardware: string | null
+  paired_at: string
+  last_seen: string
+  ip_address: string | null
+}
+
+export interface PairingStatus {
+  requirePairing: boolean
+  paired: boolean
+  /** the current code, only while one exists and has not expired */
+  code: string | null
+  codeExpiresAt: string | null
+}
+
+export interface PairMetadata {
+  name?: string | null
+  deviceType?: string | null
+  hardware?: string | null
+  ip?: string | null
+}
+
+export interface PairResult {
+  token: string
+  deviceId: string
+  persisted: boolean
+}
+
+export interface PairingService {
+  status(): PairingStatus
+  /** mint (replacing any current) code; null when pairing is off */
+  newCode(): string | null
+  /**
+   * Exchange a code for a token. Applies the per-client failure lockout; throws httpError
+   * 403 invalid_pairing_code / 429 too_many_attempts.
+   */
+  pair(code: string, clientKey: string, meta: PairMetadata): PairResult
+  listDevices(): DeviceInfo[]
+  /** revoke: the token stops working at once, live streams of it are closed. false if unknown */
+  revoke(deviceId: string): boolean
+  /**
+   * rotate: the old token stops working at once and a fresh token is returned for the same device.
+   * null if unknown.
+   */
+  rotate(deviceId: string): { token: string; deviceId: string } | null
+}
+
+export interface AuthStreamsService {
+  /** number of live WebSocket/SSE connections by credential */
+  count(): number
+}
+
+export interface ComponentHealth {
+  status: 'starting' | 'ok' | 'error'
+  updated_at: string
+  last_ok: string | null
+  last_error: string | null
+  restart_count: number
+}
+
+export interface HealthSnapshot {
+  pid: number
+  updated_at: string
+  uptime_seconds: number
+  components: Record<string, ComponentHealth>
+}
+
+export interface GatewayStatusService {
+  /** one component per enabled plugin plus every `health` hook probe; degraded if any is in error */
+  health(): Promise<{ degraded: boolean; snapshot: HealthSnapshot }>
+  /** the `/api/status` document: kernel fields, then every `status` hook tap in stage order */
+  document(ctx: { authenticated: boolean }): Promise<Record<string, unknown>>
+}
+
+export interface GatewayControlService {
+  /** ask the gateway to shut down gracefully (drain, stop plugins, exit 0) */
+  requestShutdown(reason: string): void
+}

@@ -1,0 +1,33 @@
+/**
+ * Typed service references. A plugin names the services it `requires`/`provides` in its manifest
+ * and reaches them through `api.services.get(ref)`; the kernel resolves them from its container.
+ */
+import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService } from './kernel-services.js'
+
+export interface ServiceRef<T> {
+  readonly id: string
+  /** phantom field: carries T for type inference only */
+  readonly __type?: T
+}
+
+/** Declare a typed reference to a service by its manifest name. */
+export function serviceRef<T>(id: string): ServiceRef<T> {
+  if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new Error(`REVKA_ERR_SERVICE_NAME: "${id}" is not kebab-case`)
+  return Object.freeze({ id }) as ServiceRef<T>
+}
+
+/** Services the kernel itself provides; a plugin still has to list them under `requires`. */
+export const KernelServices = Object.freeze({
+  /** config.toml: read masked, replace with validation (the config plugin) */
+  config: serviceRef<GatewayConfigService>('gateway-config'),
+  /** pairing codes and the device registry (the pairing plugin) */
+  pairing: serviceRef<PairingService>('pairing'),
+  /** plugin statuses and diagnostics (status, health) */
+  plugins: serviceRef<PluginRegistryService>('plugin-registry'),
+  /** live-connection bookkeeping for long-lived streams */
+  streams: serviceRef<AuthStreamsService>('auth-streams'),
+  /** health snapshot and the status document (the status plugin) */
+  status: serviceRef<GatewayStatusService>('gateway-status'),
+  /** graceful shutdown on request (POST /admin/shutdown) */
+  control: serviceRef<GatewayControlService>('gateway-control'),
+})

@@ -1,0 +1,229 @@
+/**
+ * The types a plugin sees. Everything here is data or an interface the kernel implements; a plugin
+ * never receives a kernel object it could use to bypass auth or limits (no Fastify instance, no
+ * container, no raw token).
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
+import type { ServiceRef } from './services.js'
+
+/** What `revka.plugin.json` declares. Read and checked before the plugin's code is imported. */
+export interface PluginManifest {
+  id: string
+  version: string
+  /** semver range of the plugin API (the SDK's version) this plugin was built for */
+  api: string
+  /** relative path to a `.ts` or `.js` module whose default export is `definePlugin(...)` */
+  entry: string
+  name?: string
+  description?: string
+  requires?: string[]
+  provides?: string[]
+  modes?: Array<'gateway' | 'daemon'>
+  /** JSON Schema of the plugin's options in revka.plugins.json */
+  configSchema: Record<string, unknown>
+  enabledByDefault?: boolean
+  /** a plugin whose failure must abort start instead of degrading the gateway */
+  essential?: boolean
+  /** ms allowed for setup and for start (default 10 000) */
+  startTimeoutMs?: number
+}
+
+/**
+ * An auth surface a route declares. `provider` routes bring their own verifier (webhooks).
+ * An array means "any of" (e.g. `['loopback', 'bearer']`).
+ */
+export type AuthSurfaceName = 'public' | 'bearer' | 'service' | 'loopback' | 'signed'
+export interface ProviderAuth {
+  /**
+   * Runs in the kernel before the handler, on the raw body bytes. Return true to accept.
+   * Must compare in constant time (use `timingSafeEqualStr`/`hmacSha256Hex` from the SDK).
+   */
+  provider: (req: ProviderAuthRequest, secret: string) => boolean | Promise<boolean>
+}
+export type AuthSurface = AuthSurfaceName | AuthSurfaceName[] | ProviderAuth
+
+export interface ProviderAuthRequest {
+  headers: IncomingHttpHeaders
+  query: Record<string, string | undefined>
+  rawBody: Buffer
+  method: string
+  url: string
+}
+
+/** Where a provider route finds its secret: env var first, then the plugin's own options key. */
+export interface SecretSource {
+  env?: string
+  config?: string
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
+
+/** The request a handler sees: parsed body, params, query, headers and who called. */
+export interface RevkaRequest<Body = unknown> {
+  method: string
+  url: string
+  /** the route pattern, e.g. `/api/devices/:id` */
+  route: string
+  params: Record<string, string>
+  query: Record<string, string | undefined>
+  headers: IncomingHttpHeaders
+  body: Body
+  /** present on routes declared with `rawBody: true` and on provider routes */
+  rawBody?: Buffer
+  /** the authenticated principal, set by the kernel before the handler runs */
+  auth: AuthContext
+  /** rate-limit key of the client (socket address, or forwarded address when trusted) */
+  clientKey: string
+  /** true only for a loopback socket peer with no forwarding headers */
+  isLoopback: boolean
+  /** aborted when the client goes away or the route's timeout fires */
+  signal: AbortSignal
+  /** the raw request body stream, for routes declared with `stream: true` (uploads) */
+  stream?: Readable
+}
+
+export interface AuthContext {
+  /** which surface let the request in */
+  via: 'public' | 'bearer' | 'service' | 'loopback' | 'signed' | 'provider' | 'admin-token' | 'pairing-off'
+  deviceId?: string
+  /** opaque id of the credential (hash prefix), for closing streams on revocation */
+  credentialId?: string
+}
+
+/** What a handler may return: a plain JSON value (200), or a full reply. */
+export interface RevkaReply {
+  status?: number
+  headers?: Record<string, string>
+  /** JSON-serialisable value, a string, a Buffer, or a stream */
+  body?: unknown
+}
+
+export interface RawReplyAccess {
+  /** set a header on the pending response */
+  header(name: string, value: string): void
+  status(code: number): void
+  /** the raw Node response, for streaming (SSE). The kernel has already checked auth and limits. */
+  raw: import('node:http').ServerResponse
+  /** mark the reply as handled by the plugin (streams); the kernel will not send a body */
+  hijack(): void
+}
+
+export type RouteHandler<Body = any> = (
+  req: RevkaRequest<Body>,
+  reply: RawReplyAccess,
+) => unknown | Promise<unknown>
+
+/** The WebSocket a plugin's ws route receives (a `ws` WebSocket). */
+export interface RevkaSocket {
+  send(data: string | Buffer): void
+  close(code?: number, reason?: string): void
+  on(event: 'message', fn: (data: Buffer, isBinary: boolean) => void): this
+  on(event: 'close', fn: (code: number, reason: Buffer) => void): this
+  on(event: string, fn: (...args: any[]) => void): this
+  readonly readyState: number
+  readonly protocol: string
+  readonly bufferedAmount: number
+}
+
+export type WebSocketHandler = (socket: RevkaSocket, req: RevkaRequest<undefined>) => void | Promise<void>
+
+export interface RouteRateLimit {
+  /** requests per client per minute; 0 disables */
+  perMinute: number
+}
+
+/** A route is data: the kernel validates it, registers it and enforces auth and limits. */
+export interface RouteBase {
+  method: HttpMethod | HttpMethod[]
+  url: string
+  auth: AuthSurface
+  /** with `auth.provider`: where the secret comes from (missing → 503 webhook_not_configured) */
+  secret?: SecretSource
+  /** bytes; default the kernel's 65 536; at most the kernel ceiling */
+  bodyLimit?: number
+  /** ms to receive the body and produce the response head; default 30 000 */
+  timeoutMs?: number
+  rateLimit?: RouteRateLimit
+  /** JSON Schema for body/query/params, validated by the kernel (400 on mismatch) */
+  schema?: { body?: object; query?: object; params?: object }
+  /** keep the raw body bytes on `req.rawBody` */
+  rawBody?: boolean
+  /** do not parse the body; hand the handler `req.stream` (multipart uploads) */
+  stream?: boolean
+  /** the subprotocol a ws route requires the client to offer, e.g. `revka.v1` */
+  subprotocol?: string
+  /** SSE and other long responses: the timeout covers only the response head */
+  streaming?: boolean
+  /** query tokens (`?token=`) accepted here (SSE routes); always on for websocket routes */
+  queryToken?: boolean
+  /**
+   * For `signed` routes: what the signature covers. `path` (default) is the request path without
+   * the path prefix; `wildcard` is the route's `*` part (reference-compatible `/workspace/*`).
+   */
+  signed?: { subject: 'path' | 'wildcard' }
+  description?: string
+}
+
+export interface HttpRouteDeclaration extends RouteBase {
+  websocket?: false
+  handler: RouteHandler
+}
+
+/** A WebSocket route: the kernel checks Origin, auth and subprotocol before `handler` sees the socket. */
+export interface WsRouteDeclaration extends RouteBase {
+  websocket: true
+  handler: WebSocketHandler
+}
+
+export type RouteDeclaration = HttpRouteDeclaration | WsRouteDeclaration
+
+/** `add` with overloads so handlers get their parameter types from context. */
+export interface RouteAdder {
+  add(route: HttpRouteDeclaration): Disposer
+  add(route: WsRouteDeclaration): Disposer
+}
+
+export type Disposer = () => void
+
+export interface Logger {
+  trace(obj: unknown, msg?: string): void
+  debug(obj: unknown, msg?: string): void
+  info(obj: unknown, msg?: string): void
+  warn(obj: unknown, msg?: string): void
+  error(obj: unknown, msg?: string): void
+  fatal(obj: unknown, msg?: string): void
+  child(bindings: Record<string, unknown>): Logger
+}
+
+/** A plugin's own JSON document, persisted atomically under the state dir. */
+export interface PluginStore<T extends object = Record<string, unknown>> {
+  readonly data: T
+  /** mutate and persist; writes are serialised */
+  update(fn: (data: T) => void | T): Promise<void>
+  /** the plugin's private folder under the state dir (created on first use) */
+  readonly dir: string
+}
+
+/** Information about the running gateway a plugin may read. */
+export interface GatewayInfo {
+  readonly mode: 'gateway' | 'daemon'
+  readonly host: string
+  /** the bound port, known after listen (0 before) */
+  readonly port: number
+  readonly pathPrefix: string
+  readonly requirePairing: boolean
+  readonly stateDir: string
+  readonly workspaceDir: string
+  readonly version: string
+  readonly apiVersion: string
+  readonly startedAt: Date
+  /** a frozen copy of a `config.toml` section, e.g. `section('observability')` */
+  section<T = Record<string, unknown>>(name: string): Readonly<T> | undefined
+}
+
+/** Services a plugin provides and consumes; only those its manifest declares. */
+export interface ServiceAccess {
+  get<T>(ref: ServiceRef<T>): T
+  provide<T>(ref: ServiceRef<T>, impl: T): Disposer
+}
