@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm test`: compile (tsc emits JS beside each .ts), then run every *.test.js under test/,
+// plugins/ and examples/ with Node's test runner. Prints the spec report, then one plain
+// "N passed, N failed" line computed from the TAP stream.
+import { spawnSync, spawn } from 'node:child_process'
+import { readdirSync, statSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const filters = process.argv.slice(2)
+
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' })
+if (tsc.status !== 0) {
+  console.error('typescript build failed')
+  process.exit(1)
+}
+
+function walk(dir, out) {
+  let entries
+  try { entries = readdirSync(dir) } catch { return out }
+  for (const e of entries) {
+    if (e === 'node_modules' || e.startsWith('.')) continue
+    const p = join(dir, e)
+    const st = statSync(p)
+    if (st.isDirectory()) walk(p, out)
+    else if (e.endsWith('.test.js')) out.push(p)
+  }
+  return out
+}
+
+let files = ['test', 'plugins', 'examples'].flatMap((d) => walk(join(root, d), [])).sort()
+if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x)))
+if (!files.length) {
+  console.error('no test files matched')
+  process.exit(1)
+}
+mkdirSync(join(root, '.tmp'), { recursive: true })
+const tap = join(root, '.tmp', 'test-report.tap')
+const child = spawn(process.execPath, [
+  '--test',
+  `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? 2}`,
+  '--test-timeout=120000',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  ...files,
+], { stdio: 'inherit', cwd: root, env: { ...process.env, REVKA_TESTING: '1' } })
+child.on('exit', (code) => {
+  let pass = 0, fail = 0, skip = 0
+  try {
+    const text = readFileSync(tap, 'utf8')
+    pass = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0)
+    fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0)
+    skip = Number(/^# skipped (\d+)/m.exec(text)?.[1] ?? 0)
+  } catch {}
+  console.log(`${pass} passed, ${fail} failed${skip ? `, ${skip} skipped` : ''}`)
+  process.exit(code ?? 1)
+})
