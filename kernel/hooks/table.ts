@@ -4,7 +4,7 @@
  * plugin, because tapable itself lets one throwing tap break the whole call.
  */
 import tapable from 'tapable'
-import type { HookTaps, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink, ResponseInfo, Disposer } from '@revka/plugin-sdk'
+import type { HookTaps, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink, ResponseInfo, Disposer, AgentTool } from '@revka/plugin-sdk'
 
 const { AsyncSeriesHook, AsyncSeriesWaterfallHook, AsyncParallelHook, SyncHook } = tapable
 
@@ -19,9 +19,10 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
     status: new AsyncSeriesWaterfallHook<[StatusDocument, StatusContext]>(['doc', 'ctx']),
     health: new AsyncParallelHook<[HealthSink]>(['sink']),
     response: new SyncHook<[ResponseInfo]>(['info']),
+    tools: new AsyncSeriesWaterfallHook<[AgentTool[]]>(['tools']),
   }
   for (const [hookName, hook] of Object.entries(hooks)) {
-    const waterfall = hookName === 'status'
+    const waterfall = hookName === 'status' || hookName === 'tools'
     const sync = hookName === 'response'
     hook.intercept({
       register(tap: any) {
@@ -70,8 +71,17 @@ export function scopedTaps(table: HookTable, pluginId: string, track: (d: Dispos
       const hook = table[hookName] as any
       const marker = `revka-tap-${++tapSeq}`
       const opts = { name: pluginId, stage: options.stage ?? 0, revkaTap: marker }
-      if (hookName === 'response') hook.tap(opts, fn)
-      else hook.tapPromise(opts, fn)
+      // tools carry the id of the plugin that contributed them
+      const tapFn = hookName === 'tools'
+        ? async (tools: AgentTool[]) => {
+            const before = new Set(tools)
+            const out = (await fn(tools)) ?? tools
+            for (const t of out) if (!before.has(t) && t && !t.plugin) t.plugin = pluginId
+            return out
+          }
+        : fn
+      if (hookName === 'response') hook.tap(opts, tapFn)
+      else hook.tapPromise(opts, tapFn)
       return track(() => {
         hook.taps = hook.taps.filter((t: any) => t.revkaTap !== marker)
         // tapable caches the compiled call; reset it so the removed tap is gone
@@ -87,5 +97,6 @@ export function scopedTaps(table: HookTable, pluginId: string, track: (d: Dispos
     status: point('status'),
     health: point('health'),
     response: point('response'),
+    tools: point('tools'),
   } as HookTaps
 }

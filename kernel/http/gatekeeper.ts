@@ -66,6 +66,12 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
     if (status !== 'started') {
       return void sendError(reply, 503, 'plugin_unavailable', `Plugin ${rec.pluginId} is ${status}; this route is unavailable`, { retryAfter: 5 })
     }
+    const declared = Number(request.headers['content-length'])
+    if (declared > rec.bodyLimit) {
+      // refused before a byte of the body is read
+      reply.header('connection', 'close')
+      return void sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${rec.bodyLimit}-byte limit of this route`, { extra: { limit: rec.bodyLimit } })
+    }
     const id = clientIdentity(request.raw, deps.trustForwarded)
     request.revkaId = id
     if (rec.decl.websocket) {

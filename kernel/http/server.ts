@@ -3,12 +3,12 @@
  * content-type parsers that keep the raw bytes (webhook HMACs need them), the one error shape, and
  * JSON 404s. Plugins never see this object.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import sjson from 'secure-json-parse'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { isHttpError } from '@revka/plugin-sdk'
 import type { Logger } from 'pino'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
 import { sendError } from './errors.js'
+import { installBodyParser } from './body.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,19 +19,6 @@ declare module 'fastify' {
 export interface ServerOptions {
   timeoutMs: number
   log: Logger
-}
-
-function parseJsonBuffer(req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) {
-  req.revkaRaw = body
-  if (body.length === 0) return done(null, undefined)
-  try {
-    done(null, sjson.parse(body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }))
-  } catch (e) {
-    const err = new Error(`Invalid JSON body: ${(e as Error).message}`) as Error & { statusCode: number; code: string }
-    err.statusCode = 400
-    err.code = 'REVKA_INVALID_JSON'
-    done(err)
-  }
 }
 
 export function createServer(opts: ServerOptions): FastifyInstance {
@@ -48,18 +35,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify(options) as unknown as FastifyInstance
   app.server.headersTimeout = opts.timeoutMs
 
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBuffer)
-  app.addContentTypeParser(/^application\/[a-z0-9.+-]*\+json$/i, { parseAs: 'buffer' }, parseJsonBuffer)
-  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (req, body, done) => {
-    req.revkaRaw = body as Buffer
-    done(null, (body as Buffer).toString('utf8'))
-  })
-  // anything else arrives as bytes; routes that expect JSON validate and refuse with 415
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    req.revkaRaw = body as Buffer
-    done(null, body)
-  })
+  installBodyParser(app, (r) => (r.routeOptions?.config as any)?.revka)
 
   app.setErrorHandler((err: any, request, reply) => {
     if (isHttpError(err)) {

@@ -26,6 +26,8 @@ import { installNotFound, mountRoute, WsKeepalive } from '../http/mount.js'
 import { AuthSystem } from './auth-system.js'
 import { guarded } from './guarded.js'
 import { createStatusService } from './status-service.js'
+import { createToolRegistry } from './tool-registry.js'
+import { KernelEventBus } from '../events/bus.js'
 import { resolvePluginSet } from './plugin-set.js'
 
 const KERNEL_DIR = dirname(dirname(fileURLToPath(import.meta.url)))
@@ -45,6 +47,8 @@ export interface KernelOptions {
   extraPaths?: string[]
   only?: string[]
   options?: Record<string, Record<string, unknown>>
+  /** node_modules folders scanned for npm plugins instead of the project's (tests) */
+  nodeModules?: string[]
   clock?: () => number
   logStdout?: boolean
   logLevel?: string
@@ -60,6 +64,7 @@ export class Kernel {
   readonly log: Logger
   readonly hooks: HookTable
   readonly routes = new RouteTable()
+  readonly events: KernelEventBus
   readonly configStore: GatewayConfigStore
   readonly settings: GatewaySettings
   readonly pluginsFile: PluginsFile
@@ -90,6 +95,7 @@ export class Kernel {
       if (r) r.lastError = `hook ${hook}: ${err.message}`
     })
     const { doc } = loadConfigFile(this.paths.configFile)
+    this.events = new KernelEventBus((err) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw'))
     this.configStore = new GatewayConfigStore(this.paths.configFile, doc, this.env)
     let settings: GatewaySettings
     try {
@@ -150,6 +156,7 @@ export class Kernel {
       mode: this.mode,
       only: this.opts.only,
       options: this.opts.options,
+      nodeModules: this.opts.nodeModules,
     })
     this.registerKernelServices()
     const kernelServiceNames = Object.values(KernelServices).map((s) => s.id)
@@ -184,6 +191,7 @@ export class Kernel {
     put(KernelServices.plugins.id, { list: () => this.pluginInfos() })
     put(KernelServices.streams.id, this.auth.connections)
     put(KernelServices.status.id, createStatusService(this))
+    put(KernelServices.tools.id, createToolRegistry(this.hooks, this.log))
     put(KernelServices.control.id, {
       requestShutdown: (reason: string) => {
         // answer the request first, then drain
@@ -213,6 +221,7 @@ export class Kernel {
       gateway: this.gatewayInfo(),
       pluginsStateDir: this.paths.pluginsStateDir,
       signUrl: (path, ttl, subject) => this.auth.signUrl(path, ttl, subject),
+      events: this.events,
     })
     child.register('revka.plugin-api', { useValue: api })
     const setup = await guarded(`setup of ${r.id}`, timeout, () => r.module!.setup(api))

@@ -19,13 +19,15 @@ export interface PluginSetInput {
   only?: string[]
   /** extra options by id, merged over the file's (the test harness) */
   options?: Record<string, Record<string, unknown>>
+  /** node_modules folders scanned for `revka-plugin` packages (default: the project's) */
+  nodeModules?: string[]
 }
 
 export function resolvePluginSet(input: PluginSetInput): PluginRecord[] {
   const records = discover({
     builtinDir: input.file.builtins ? input.builtinDir : null,
     paths: [...input.file.paths, ...input.extraPaths],
-    nodeModules: [join(input.projectRoot, 'node_modules')],
+    nodeModules: input.nodeModules ?? [join(input.projectRoot, 'node_modules')],
   })
   const known = new Set(records.map((r) => r.id))
   for (const id of Object.keys(input.file.plugins)) {

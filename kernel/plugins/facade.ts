@@ -5,7 +5,7 @@
  */
 import type { DependencyContainer } from 'tsyringe'
 import type { Logger as Pino } from 'pino'
-import type { Disposer, GatewayInfo, Logger, PluginApi, PluginStore, RouteDeclaration, ServiceRef } from '@revka/plugin-sdk'
+import type { Disposer, EventBus, GatewayInfo, Logger, PluginApi, PluginStore, ServiceRef } from '@revka/plugin-sdk'
 import { RevkaError } from '@revka/plugin-sdk'
 import { scopedTaps, type HookTable } from '../hooks/table.js'
 import type { RouteTable, RouteRecord } from '../http/route-table.js'
@@ -31,6 +31,7 @@ export interface FacadeDeps {
   gateway: GatewayInfo
   pluginsStateDir: string
   signUrl: (path: string, ttlSecs?: number, subject?: string) => string
+  events: EventBus
 }
 
 export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any> {
@@ -67,6 +68,12 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
       },
     },
     hooks: scopedTaps(deps.hooks, rec.id, track),
+    events: {
+      emit: (type: string, fields: Record<string, unknown>) => deps.events.emit(type, fields),
+      subscribe: (fn) => track(deps.events.subscribe(fn)),
+      since: (id) => deps.events.since(id),
+      get lastId() { return deps.events.lastId },
+    } as EventBus,
     services: {
       get<T>(ref: ServiceRef<T>): T {
         if (!(m.requires ?? []).includes(ref.id)) {

@@ -2,6 +2,7 @@
  * definePlugin: the default export of every plugin's entry module.
  */
 import type { HookTaps } from './hooks.js'
+import type { EventBus } from './events.js'
 import type {
   Disposer,
   GatewayInfo,
@@ -23,6 +24,8 @@ export interface PluginApi<Options = Record<string, unknown>> {
   readonly routes: RouteAdder
   readonly hooks: HookTaps
   readonly services: ServiceAccess
+  /** the observability event bus (`/api/events` streams it) */
+  readonly events: EventBus
   /** runs once the gateway listens (heavy work belongs here, not in setup) */
   onStart(fn: () => void | Promise<void>): Disposer
   /** runs at shutdown or when the plugin is disabled, in reverse start order */

@@ -3,6 +3,7 @@
  * and guarded by the kernel (try/catch + timeout + a diagnostic naming the plugin).
  */
 import type { Disposer, RouteAdder } from './types.js'
+import type { AgentTool } from './tools.js'
 
 /** Tap stages. Lower runs first. Use these constants, never bare numbers. */
 export const Stage = Object.freeze({
@@ -64,4 +65,6 @@ export interface HookTaps {
   health: TapPoint<(sink: HealthSink) => void | Promise<void>>
   /** observe every finished response (SyncHook, hot path) */
   response: TapPoint<(info: ResponseInfo) => void>
+  /** contribute agent tools: return the list with yours added (AsyncSeriesWaterfallHook) */
+  tools: TapPoint<(tools: AgentTool[]) => AgentTool[] | Promise<AgentTool[]>>
 }

@@ -3,6 +3,7 @@
  * and reaches them through `api.services.get(ref)`; the kernel resolves them from its container.
  */
 import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService } from './kernel-services.js'
+import type { ToolRegistryService } from './tools.js'
 
 export interface ServiceRef<T> {
   readonly id: string
@@ -30,4 +31,6 @@ export const KernelServices = Object.freeze({
   status: serviceRef<GatewayStatusService>('gateway-status'),
   /** graceful shutdown on request (POST /admin/shutdown) */
   control: serviceRef<GatewayControlService>('gateway-control'),
+  /** the agent tools every plugin contributes through the `tools` hook (the agent runtime) */
+  tools: serviceRef<ToolRegistryService>('tool-registry'),
 })
