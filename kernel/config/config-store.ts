@@ -22,9 +22,10 @@ export class GatewayConfigStore implements GatewayConfigService {
     return this.doc
   }
 
-  section(name: string): Readonly<Record<string, unknown>> | undefined {
+  /** a copy of a top-level table (or value, e.g. `default_provider`) of the document in force */
+  section(name: string): any {
     const v = this.doc[name]
-    return v && typeof v === 'object' ? (structuredClone(v) as Record<string, unknown>) : undefined
+    return v === undefined ? undefined : structuredClone(v)
   }
 
   masked(): string {

@@ -23,3 +23,5 @@ export type { EventBus, EventFields, EventType, RevkaEvent, CustomEvent, AnyEven
 export type { AgentTool, ToolContext, ToolResult, ToolRegistryService } from './tools.js'
 export { startSse } from './sse.js'
 export type { SseStream, SseOptions } from './sse.js'
+export { AgentTurnError, AgentRuntimeRef } from './agent.js'
+export type { AgentRuntimeService, ChatMessage, ContentPart, ToolCallRequest, TurnRequest, TurnEvent, TurnResult, TurnUsage, AgentErrorCode } from './agent.js'

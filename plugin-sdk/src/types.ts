@@ -218,7 +218,10 @@ export interface GatewayInfo {
   readonly version: string
   readonly apiVersion: string
   readonly startedAt: Date
-  /** a frozen copy of a `config.toml` section, e.g. `section('observability')` */
+  /**
+   * A copy of a top-level `config.toml` table or value, e.g. `section('observability')` or
+   * `section('default_provider')`; undefined when absent.
+   */
   section<T = Record<string, unknown>>(name: string): Readonly<T> | undefined
 }
 

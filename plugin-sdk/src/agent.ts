@@ -1,0 +1,96 @@
+/**
+ * The agent runtime's service interface (provided by the `agent-runtime` plugin as `agent-runtime`).
+ * It lives in the SDK so that consumers (chat, webhooks) and the provider agree on it without
+ * importing each other.
+ */
+import { serviceRef } from './services.js'
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** an image file on disk (attachments); providers that accept images send it inline */
+  | { type: 'image'; mime: string; path: string }
+
+export interface ToolCallRequest {
+  id: string
+  name: string
+  /** JSON text of the arguments object, as the model produced it */
+  arguments: string
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool'
+  content: string | ContentPart[]
+  /** assistant messages that asked for tools */
+  tool_calls?: ToolCallRequest[]
+  /** tool messages: which call they answer */
+  tool_call_id?: string
+  name?: string
+}
+
+export interface TurnRequest {
+  sessionId: string
+  /** the conversation so far, ending with the new user message */
+  messages: ChatMessage[]
+  /** aborting it stops the turn (the `stop` frame); the result then has `stopped: true` */
+  signal: AbortSignal
+  /** called between model iterations; returned notes are added as user guidance (the `steer` frame) */
+  takeSteering?: () => string[]
+  /** who asked: `ws_chat`, `webhook`, a channel name… (recorded in events and the cost ledger) */
+  source?: string
+  /** offer tools to the model (default true) */
+  tools?: boolean
+  /** overrides `provider_timeout_secs × min(max(max_tool_iterations,1),4)` */
+  timeoutMs?: number
+}
+
+export type TurnEvent =
+  | { type: 'chunk'; content: string }
+  | { type: 'thinking'; content: string }
+  | { type: 'tool_call'; id: string; name: string; args: unknown }
+  | { type: 'tool_result'; id: string; name: string; output: string; success: boolean }
+  | { type: 'status'; phase: string; detail?: string }
+
+export interface TurnUsage {
+  input_tokens: number
+  output_tokens: number
+}
+
+export interface TurnResult {
+  /** the final assistant text */
+  content: string
+  provider: string
+  model: string
+  usage: TurnUsage
+  cost_usd: number
+  duration_ms: number
+  stopped: boolean
+  timedOut: boolean
+  /** messages the turn added after the user's (assistant tool requests, tool results, final answer) */
+  messages: ChatMessage[]
+}
+
+export type AgentErrorCode = 'PROVIDER_ERROR' | 'AGENT_ERROR' | 'AUTH_ERROR'
+
+/** Thrown by `runTurn`; recognise it by `code` (module copies may differ). */
+export class AgentTurnError extends Error {
+  constructor(readonly code: AgentErrorCode, message: string) {
+    super(message)
+    this.name = 'AgentTurnError'
+  }
+}
+
+export interface AgentRuntimeService {
+  readonly provider: string
+  readonly model: string
+  readonly temperature: number
+  /** true when the current provider accepts image parts */
+  supportsImages(): boolean
+  /**
+   * Run one turn: stream the model, run tool calls (per-turn iteration cap), apply steering notes,
+   * honour stop and the turn timeout, and emit `llm_request`, `tool_call_start`, `tool_call`,
+   * `agent_start`, `agent_end` (with duration, tokens and cost) and `error` on the event bus.
+   */
+  runTurn(req: TurnRequest, onEvent: (e: TurnEvent) => void): Promise<TurnResult>
+}
+
+export const AgentRuntimeRef = serviceRef<AgentRuntimeService>('agent-runtime')
