@@ -1,0 +1,195 @@
+/**
+ * defineWebhook: one declaration gives a webhook provider plugin its routes, fail-closed secret
+ * handling, raw-body signature verification (run by the kernel before the handler), a timestamp
+ * window, idempotency, a per-client rate limit, and a durable queue: a delivery is written to disk
+ * before the 200, the agent turn runs off the request path, and the reply goes out through the
+ * provider's API — after a crash, unfinished deliveries are replayed at start.
+ */
+import { randomUUID } from 'node:crypto'
+import type { PluginApi } from '../define.js'
+import { AgentRuntimeRef } from '../agent.js'
+import { httpError } from '../errors.js'
+import type { Disposer, ProviderAuthRequest, RevkaRequest, SecretSource } from '../types.js'
+import { DeliveryJournal, type QueuedDelivery } from './journal.js'
+
+/** A provider's message, normalised. */
+export interface ChannelMessage {
+  channel: string
+  sender: string
+  text: string
+  thread?: string
+  messageId?: string
+  /** whatever the provider needs to address the reply (conversation id, phone number id…) */
+  replyTo?: Record<string, unknown>
+}
+
+export interface SendContext {
+  /** the plugin's validated options (API base URL, tokens…) */
+  options: Record<string, unknown>
+  signal: AbortSignal
+}
+
+export interface WebhookProvider<P = unknown> {
+  channel: string
+  /** POST route, e.g. `/whatsapp` */
+  path: string
+  /** signing secret: env first, then the plugin option; missing → 503 webhook_not_configured */
+  secret: SecretSource
+  /** constant-time verification over the raw body bytes (use hmacSha256Hex + timingSafeEqualStr) */
+  verify(req: ProviderAuthRequest, secret: string): boolean
+  /** unix seconds the request claims; requests outside ±`timestampWindowSecs` are refused (401) */
+  timestamp?(req: ProviderAuthRequest): number | undefined
+  timestampWindowSecs?: number
+  bodyLimit?: number
+  /** per client per minute (default 60; 0 disables) */
+  rateLimitPerMinute?: number
+  /** raw body → payload (default: JSON); a throw answers 400 invalid_payload */
+  parse?(raw: Buffer): P
+  /** payload → messages for the agent; [] for events that need no turn (still acknowledged) */
+  normalise(payload: P, req: RevkaRequest<unknown>): ChannelMessage[]
+  /** default: `X-Idempotency-Key`, else the first message's id */
+  idempotencyKey?(payload: P, req: RevkaRequest<unknown>): string | undefined
+  /** send the agent's reply through the provider's API */
+  send(message: ChannelMessage, text: string, ctx: SendContext): Promise<void>
+  /**
+   * GET verification handshake (e.g. WhatsApp's `hub.verify_token` + `hub.challenge`): `verify`
+   * runs in the kernel with the configured secret (missing → 503); `challenge` is what to echo.
+   */
+  handshake?: {
+    secret: SecretSource
+    verify(query: Record<string, string | undefined>, secret: string): boolean
+    challenge(query: Record<string, string | undefined>): string | undefined
+  }
+  /** delivery attempts before giving up (default 5) */
+  maxAttempts?: number
+}
+
+export const IDEMPOTENCY_WINDOW_MS = 5 * 60_000
+
+function header(req: { headers: Record<string, unknown> }, name: string): string | undefined {
+  const v = req.headers[name]
+  return typeof v === 'string' ? v : Array.isArray(v) ? String(v[0]) : undefined
+}
+
+export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Disposer {
+  const windowSecs = p.timestampWindowSecs ?? 300
+  let journal: DeliveryJournal<ChannelMessage> | undefined
+  let draining: Promise<void> | undefined
+  let stopped = false
+  const inflight = new AbortController()
+  const disposers: Disposer[] = []
+
+  const verify = (req: ProviderAuthRequest, secret: string): boolean => {
+    if (p.timestamp) {
+      const ts = p.timestamp(req)
+      if (ts === undefined || !Number.isFinite(ts) || Math.abs(Date.now() / 1000 - ts) > windowSecs) return false
+    }
+    return p.verify(req, secret) === true
+  }
+
+  disposers.push(api.routes.add({
+    method: 'POST', url: p.path, auth: { provider: verify }, secret: p.secret, rawBody: true,
+    bodyLimit: p.bodyLimit, rateLimit: { perMinute: p.rateLimitPerMinute ?? 60 },
+    description: `${p.channel} webhook (verified, queued durably)`,
+    handler: (req) => {
+      let payload: P
+      try {
+        payload = p.parse ? p.parse(req.rawBody ?? Buffer.alloc(0)) : JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8'))
+      } catch (e) {
+        throw httpError(400, 'invalid_payload', `Invalid ${p.channel} payload: ${(e as Error).message}`)
+      }
+      let messages: ChannelMessage[]
+      try {
+        messages = p.normalise(payload, req)
+      } catch (e) {
+        throw httpError(400, 'invalid_payload', `Invalid ${p.channel} payload: ${(e as Error).message}`)
+      }
+      const key = header(req, 'x-idempotency-key') ?? p.idempotencyKey?.(payload, req) ?? messages[0]?.messageId
+      const j = journal
+      if (!j) throw httpError(503, 'plugin_unavailable', `${p.channel} webhook is starting`, { retryAfter: 5 })
+      const scopedKey = key ? `${p.channel}:${key}` : undefined
+      if (scopedKey && j.seen(scopedKey)) {
+        return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
+      }
+      const now = Date.now()
+      messages.forEach((m, i) => j.enqueue({ id: randomUUID(), key: i === 0 ? scopedKey : undefined, at: now, attempts: 0, message: m }))
+      if (!messages.length && scopedKey) j.enqueue({ id: randomUUID(), key: scopedKey, at: now, attempts: 0, message: null as any })
+      kick()
+      return { status: 'ok', queued: messages.length }
+    },
+  }))
+
+  if (p.handshake) {
+    const hs = p.handshake
+    disposers.push(api.routes.add({
+      method: 'GET', url: p.path, secret: hs.secret,
+      auth: { provider: (req, secret) => hs.verify(req.query, secret) === true },
+      handler: (req) => {
+        const challenge = hs.challenge(req.query)
+        if (!challenge) throw httpError(400, 'missing_challenge', 'Missing hub.challenge')
+        return String(challenge)
+      },
+    }))
+  }
+
+  function kick(): void {
+    if (stopped || draining) return
+    draining = drain().finally(() => {
+      draining = undefined
+      if (!stopped && journal && journal.list().some((d) => d.message)) setTimeout(kick, 1000).unref()
+    })
+  }
+
+  async function drain(): Promise<void> {
+    const j = journal
+    if (!j) return
+    for (const d of j.list()) {
+      if (stopped) return
+      if (!d.message) { j.finish(d.id, true); continue }
+      await deliver(j, d)
+    }
+  }
+
+  async function deliver(j: DeliveryJournal<ChannelMessage>, d: QueuedDelivery<ChannelMessage>): Promise<void> {
+    const max = p.maxAttempts ?? 5
+    j.attempt(d.id)
+    const m = d.message
+    try {
+      const runtime = api.services.get(AgentRuntimeRef)
+      const result = await runtime.runTurn({
+        sessionId: `${m.channel}_${m.thread ? `${m.thread}_` : ''}${m.sender}`,
+        messages: [{ role: 'user', content: m.text }],
+        signal: inflight.signal,
+        source: m.channel,
+      }, () => {})
+      if (result.stopped && stopped) return // shutting down: replay next start
+      if (result.content.trim()) await p.send(m, result.content, { options: api.config as Record<string, unknown>, signal: inflight.signal })
+      j.finish(d.id, true)
+    } catch (e) {
+      if (stopped) return
+      api.log.warn({ channel: p.channel, attempt: d.attempts, err: (e as Error).message }, 'webhook delivery failed')
+      if (d.attempts >= max) {
+        j.finish(d.id, false)
+        api.events.emit('error', { component: `webhook:${p.channel}`, message: `delivery given up after ${d.attempts} attempts: ${(e as Error).message}` })
+      } else {
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** d.attempts)).unref())
+      }
+    }
+  }
+
+  disposers.push(api.onStart(() => {
+    journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, IDEMPOTENCY_WINDOW_MS)
+    if (journal.size) api.log.info({ channel: p.channel, pending: journal.size }, 'replaying webhook deliveries not finished before the last stop')
+    kick()
+  }))
+  disposers.push(api.onStop(async () => {
+    stopped = true
+    inflight.abort()
+    await draining?.catch(() => {})
+    journal?.close()
+  }))
+  disposers.push(api.hooks.health.tap((sink) => {
+    if (journal) sink.report(`webhook:${p.channel}`, 'ok', `${journal.size} pending`)
+  }))
+  return () => { for (const d of disposers) d() }
+}

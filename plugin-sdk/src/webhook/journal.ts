@@ -1,0 +1,119 @@
+/**
+ * A durable delivery queue for webhooks: an append-only JSONL journal, fsynced before a delivery is
+ * acknowledged, so a 200 is never lost — a crash and restart replays what was not finished.
+ * Records: `enq` (a delivery), `done` (finished or given up). Idempotency keys of recent deliveries
+ * are rebuilt from the journal so a provider's retry after a restart is still recognised.
+ * The journal is compacted at open (finished entries older than the idempotency window dropped).
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface QueuedDelivery<M = unknown> {
+  id: string
+  key?: string
+  at: number
+  attempts: number
+  message: M
+}
+
+type Rec<M> = { op: 'enq'; d: QueuedDelivery<M> } | { op: 'done'; id: string; at: number; ok: boolean } | { op: 'try'; id: string }
+
+export class DeliveryJournal<M = unknown> {
+  private fd: number
+  private pending = new Map<string, QueuedDelivery<M>>()
+  /** idempotency key → time first seen */
+  private keys = new Map<string, number>()
+  private readonly path: string
+
+  constructor(dir: string, private readonly windowMs: number, private readonly maxKeys = 10_000, now = Date.now()) {
+    mkdirSync(dir, { recursive: true })
+    this.path = join(dir, 'deliveries.jsonl')
+    this.replay(now)
+    this.compact(now)
+    this.fd = openSync(this.path, 'a')
+  }
+
+  private replay(now: number): void {
+    if (!existsSync(this.path)) return
+    const finished = new Map<string, number>()
+    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+      if (!line.trim()) continue
+      let r: Rec<M>
+      try { r = JSON.parse(line) } catch { continue } // a torn last line from a crash
+      if (r.op === 'enq') {
+        this.pending.set(r.d.id, r.d)
+        if (r.d.key && now - r.d.at < this.windowMs) this.keys.set(r.d.key, r.d.at)
+      } else if (r.op === 'try') {
+        const d = this.pending.get(r.id)
+        if (d) d.attempts++
+      } else if (r.op === 'done') {
+        this.pending.delete(r.id)
+        finished.set(r.id, r.at)
+      }
+    }
+  }
+
+  private compact(now: number): void {
+    const lines: string[] = []
+    for (const d of this.pending.values()) lines.push(JSON.stringify({ op: 'enq', d }))
+    // keep finished deliveries' keys while their window lasts, as already-done entries
+    for (const [key, at] of this.keys) {
+      if ([...this.pending.values()].some((d) => d.key === key)) continue
+      if (now - at < this.windowMs) {
+        lines.push(JSON.stringify({ op: 'enq', d: { id: `k:${key}`, key, at, attempts: 0, message: null } }))
+        lines.push(JSON.stringify({ op: 'done', id: `k:${key}`, at, ok: true }))
+      }
+    }
+    const tmp = `${this.path}.compact`
+    const fd = openSync(tmp, 'w')
+    writeSync(fd, lines.length ? lines.join('\n') + '\n' : '')
+    fsyncSync(fd)
+    closeSync(fd)
+    renameSync(tmp, this.path)
+  }
+
+  private append(rec: Rec<M>): void {
+    writeSync(this.fd, JSON.stringify(rec) + '\n')
+    fsyncSync(this.fd)
+  }
+
+  /** true if a delivery with this key was seen inside the window */
+  seen(key: string, now = Date.now()): boolean {
+    const at = this.keys.get(key)
+    return at !== undefined && now - at < this.windowMs
+  }
+
+  /** persist a delivery (durable when this returns) */
+  enqueue(d: QueuedDelivery<M>): void {
+    this.append({ op: 'enq', d })
+    this.pending.set(d.id, d)
+    if (d.key) {
+      this.keys.set(d.key, d.at)
+      if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value as string)
+    }
+  }
+
+  attempt(id: string): void {
+    const d = this.pending.get(id)
+    if (!d) return
+    d.attempts++
+    this.append({ op: 'try', id })
+  }
+
+  finish(id: string, ok: boolean): void {
+    if (!this.pending.delete(id)) return
+    this.append({ op: 'done', id, at: Date.now(), ok })
+  }
+
+  list(): QueuedDelivery<M>[] {
+    return [...this.pending.values()].sort((a, b) => a.at - b.at)
+  }
+
+  get size(): number {
+    return this.pending.size
+  }
+
+  close(): void {
+    try { closeSync(this.fd) } catch {}
+  }
+}
