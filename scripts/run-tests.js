@@ -3,7 +3,7 @@
 // plugins/ and examples/ with Node's test runner. Prints the spec report, then one plain
 // "N passed, N failed" line computed from the TAP stream.
 import { spawnSync, spawn } from 'node:child_process'
-import { readdirSync, statSync, mkdirSync, readFileSync } from 'node:fs'
+import { readdirSync, statSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -41,7 +41,8 @@ if (!files.length) {
   process.exit(1)
 }
 mkdirSync(join(root, '.tmp'), { recursive: true })
-const tap = join(root, '.tmp', 'test-report.tap')
+// one report per run: parallel runs must not read each other's counts
+const tap = join(root, '.tmp', `test-report.${process.pid}.tap`)
 const child = spawn(process.execPath, [
   '--test',
   `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? 2}`,
@@ -58,6 +59,7 @@ child.on('exit', (code) => {
     fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0)
     skip = Number(/^# skipped (\d+)/m.exec(text)?.[1] ?? 0)
   } catch {}
+  try { rmSync(tap) } catch {}
   console.log(`${pass} passed, ${fail} failed${skip ? `, ${skip} skipped` : ''}`)
   process.exit(code ?? 1)
 })

@@ -28,6 +28,8 @@ export interface GatekeeperDeps {
   /** secrets a provider route must never accept (service token, bearer hashes) */
   forbiddenSecret(secret: string): boolean
   env: NodeJS.ProcessEnv
+  /** true once shutdown began: new requests get 503 and the connection closes */
+  closing(): boolean
 }
 
 export function recordOf(request: FastifyRequest): RouteRecord | undefined {
@@ -47,6 +49,11 @@ export function resolveSecret(src: SecretSource | undefined, options: Record<str
   return undefined
 }
 
+function hasBody(request: FastifyRequest): boolean {
+  const cl = request.headers['content-length']
+  return (cl !== undefined && cl !== '0') || request.headers['transfer-encoding'] !== undefined
+}
+
 function onTimeout(request: FastifyRequest, reply: FastifyReply): void {
   request.revkaAbort?.abort(new Error('request timed out'))
   if (reply.sent || reply.raw.headersSent) return
@@ -58,6 +65,10 @@ function onTimeout(request: FastifyRequest, reply: FastifyReply): void {
 
 export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): void {
   app.addHook('onRequest', (request, reply, done) => {
+    if (deps.closing()) {
+      reply.header('connection', 'close')
+      return void sendError(reply, 503, 'shutting_down', 'The gateway is shutting down', { retryAfter: 5 })
+    }
     const rec = recordOf(request)
     if (!rec) return done()
     request.revkaStart = performance.now()
@@ -93,6 +104,8 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
     }
     const verdict = deps.guard.check(rec, request, id)
     if (isDenial(verdict)) {
+      // the body of a refused request is never read: close rather than leave it in the socket
+      if (hasBody(request)) reply.header('connection', 'close')
       return void sendError(reply, verdict.status, verdict.code, verdict.message, { retryAfter: verdict.retryAfter })
     }
     request.revkaAuth = verdict

@@ -4,6 +4,7 @@
  * JSON 404s. Plugins never see this object.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
+import { STATUS_CODES } from 'node:http'
 import { isHttpError } from '@revka/plugin-sdk'
 import type { Logger } from 'pino'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
@@ -21,6 +22,22 @@ export interface ServerOptions {
   log: Logger
 }
 
+/**
+ * Refusals Node makes before there is a request (slow headers, malformed HTTP, huge headers) in
+ * the one error shape; Fastify's default answers `{error, message, statusCode}` without a `code`.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, error] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'Request timed out']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'Request headers are too large']
+    : [400, 'bad_request', 'Malformed HTTP request']
+  const body = JSON.stringify({ error, code })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
+}
+
 export function createServer(opts: ServerOptions): FastifyInstance {
   const options: Record<string, unknown> = {
     bodyLimit: BODY_LIMIT_DEFAULT,
@@ -28,9 +45,11 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     // Node 20 cuts slow bodies only when the server itself has requestTimeout and checks often
     http: { requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500 },
     logger: false,
-    return503OnClosing: true,
-    forceCloseConnections: false,
+    // the gatekeeper answers requests that arrive while closing, in the contract's error shape
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1024, ignoreDuplicateSlashes: false },
+    clientErrorHandler,
   }
   const app = Fastify(options) as unknown as FastifyInstance
   app.server.headersTimeout = opts.timeoutMs

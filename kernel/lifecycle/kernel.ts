@@ -144,6 +144,7 @@ export class Kernel {
       pluginOptions: (id) => this.records.find((r) => r.id === id)?.options ?? {},
       forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
       env: this.env,
+      closing: () => this.stopping !== undefined,
     })
     installNotFound(this.app, this.settings.pathPrefix)
     this.keepalive = new WsKeepalive()

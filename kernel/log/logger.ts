@@ -4,6 +4,7 @@
  */
 import pino, { type Logger as Pino } from 'pino'
 import { join } from 'node:path'
+import { mkdirSync, openSync } from 'node:fs'
 
 const TOKEN_IN_URL = /([?&](?:token|mcp_token|sig)=)[^&#\s]*/gi
 
@@ -23,7 +24,13 @@ export function createLogger(opts: LoggerOptions = {}): Pino {
   const level = opts.level ?? process.env.REVKA_LOG_LEVEL ?? 'info'
   const streams: pino.StreamEntry[] = []
   if (opts.stdout !== false) streams.push({ level: level as pino.Level, stream: pino.destination({ dest: 1, sync: false }) })
-  if (opts.logsDir) streams.push({ level: level as pino.Level, stream: pino.destination({ dest: join(opts.logsDir, 'gateway.log'), mkdir: true, sync: false }) })
+  if (opts.logsDir) {
+    // open synchronously: sonic-boom's async mkdir+open can still be pending when a short-lived
+    // kernel stops and its state dir is removed, which crashed the process at exit ("not ready yet")
+    mkdirSync(opts.logsDir, { recursive: true })
+    const fd = openSync(join(opts.logsDir, 'gateway.log'), 'a', 0o600)
+    streams.push({ level: level as pino.Level, stream: pino.destination({ fd, sync: false }) })
+  }
   return pino(
     {
       level,

@@ -25,13 +25,17 @@ export interface SseStream {
 export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStream {
   reply.hijack()
   const raw = reply.raw
-  raw.writeHead(200, {
+  // setHeader (not writeHead's object) so the kernel can still read the content type when it
+  // ends the stream on revocation or shutdown
+  const headers: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     ...opts.headers,
-  })
+  }
+  for (const [k, v] of Object.entries(headers)) raw.setHeader(k, v)
+  raw.writeHead(200)
   raw.write(': connected\n\n')
   const max = opts.maxBufferedBytes ?? 1024 * 1024
   let closed = false

@@ -127,10 +127,18 @@ export async function startTestKernel(opts: TestKernelOptions = {}): Promise<Tes
     if (!url) url = await kernel.listen()
     return url
   }
-  if (opts.listen) await listen()
-  else {
-    // inject needs plugins started; start them without opening a port to the world
-    url = await kernel.listen()
+  try {
+    if (opts.listen) await listen()
+    else {
+      // inject needs plugins started; start them without opening a port to the world
+      url = await kernel.listen()
+    }
+  } catch (e) {
+    // a refused listen (REVKA_ERR_UNSAFE_BIND, a failed essential plugin) must not leave a
+    // half-started kernel holding the state dir's files open
+    await kernel.stop('listen failed').catch(() => {})
+    if (ownState) rmSync(stateDir, { recursive: true, force: true })
+    throw e
   }
   if (opts.pair !== false && kernel.settings.requirePairing) token = pairDevice().token
 
