@@ -1,11 +1,14 @@
 /**
  * The `revka` command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
  */
-import { KERNEL_VERSION } from '../lifecycle/kernel.js'
+import { createRequire } from 'node:module'
 import { parseArgs, UsageError } from './args.js'
-import { runGateway } from './gateway-cmd.js'
-import { pluginsCommand } from './plugins-cmd.js'
-import { getPaircode, pair, stopGateway } from './remote-cmd.js'
+
+// commands are imported when used: `revka --version` must not load Fastify and the kernel
+const KERNEL_VERSION: string = createRequire(import.meta.url)('@revka/plugin-sdk/package.json').version
+const gatewayCmd = () => import('./gateway-cmd.js')
+const pluginsCmd = () => import('./plugins-cmd.js')
+const remoteCmd = () => import('./remote-cmd.js')
 
 export const HELP = `revka ${KERNEL_VERSION} — plugin-host agent gateway
 
@@ -43,22 +46,22 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'gateway':
       case 'start':
-        if (sub === 'get-paircode') return await getPaircode(args)
+        if (sub === 'get-paircode') return await (await remoteCmd()).getPaircode(args)
         if (sub === 'restart') {
-          await stopGateway(args).catch(() => 0)
+          await (await remoteCmd()).stopGateway(args).catch(() => 0)
           await new Promise((r) => setTimeout(r, 1000))
-          return await runGateway(args, 'gateway')
+          return await (await gatewayCmd()).runGateway(args, 'gateway')
         }
         if (sub !== undefined && sub !== 'start') throw new UsageError(`unknown gateway subcommand "${sub}"`)
-        return await runGateway(args, 'gateway')
+        return await (await gatewayCmd()).runGateway(args, 'gateway')
       case 'daemon':
-        return await runGateway(args, 'daemon')
+        return await (await gatewayCmd()).runGateway(args, 'daemon')
       case 'stop':
-        return await stopGateway(args)
+        return await (await remoteCmd()).stopGateway(args)
       case 'pair':
-        return await pair(args)
+        return await (await remoteCmd()).pair(args)
       case 'plugins':
-        return pluginsCommand(args)
+        return (await pluginsCmd()).pluginsCommand(args)
       default:
         throw new UsageError(`unknown command "${cmd}"`)
     }
