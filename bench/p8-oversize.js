@@ -1,0 +1,57 @@
+// P8: a 100 MiB body to a 64 KiB route: 413, the server reads at most 128 KiB (its read
+// syscalls, /proc/<pid>/io rchar), and the handler never runs (no device gets paired).
+import { readFileSync } from 'node:fs'
+import net from 'node:net'
+import { ADMIN_TOKEN, startGateway } from './lib/proc.js'
+
+function rchar(pid) {
+  return Number(/rchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1])
+}
+
+function blast(url, chunked) {
+  const u = new URL(url)
+  return new Promise((resolve) => {
+    const sock = net.connect(Number(u.port), u.hostname)
+    let response = ''
+    let sent = 0
+    const total = 100 * 1024 * 1024
+    const chunk = Buffer.alloc(64 * 1024, 0x61)
+    sock.on('connect', () => {
+      sock.write(`POST /api/pair HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\n${chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${total}`}\r\n\r\n`)
+      const pump = () => {
+        while (sent < total) {
+          const frame = chunked ? Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]) : chunk
+          sent += chunk.length
+          if (!sock.write(frame)) return sock.once('drain', pump)
+        }
+      }
+      pump()
+    })
+    sock.on('data', (d) => { response += d })
+    const done = () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(response)?.[1] ?? 0), sent })
+    sock.on('close', done)
+    sock.on('error', () => {})
+    setTimeout(() => { sock.destroy(); }, 10_000).unref()
+  })
+}
+
+export async function p8() {
+  const gw = await startGateway()
+  try {
+    const out = []
+    for (const chunked of [false, true]) {
+      const before = rchar(gw.pid)
+      const r = await blast(gw.url, chunked)
+      await new Promise((res) => setTimeout(res, 200))
+      const readKb = (rchar(gw.pid) - before) / 1024
+      const devices = await (await fetch(gw.url + '/api/devices', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()
+      out.push({
+        id: 'P8', name: `100 MiB ${chunked ? 'chunked ' : ''}body to a 64 KiB route: KiB read by the server`, value: readKb, unit: 'KiB', target: '≤ 128, 413, handler never runs',
+        pass: readKb <= 128 && r.status === 413 && devices.count === 0, extra: `status ${r.status}, devices paired ${devices.count}`,
+      })
+    }
+    return out
+  } finally {
+    await gw.stop()
+  }
+}

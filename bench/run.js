@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm run bench [P1 P3 …]`: side-by-side benchmarks. One line per figure, then a summary table.
+// Figures are ratios measured in the same run against a baseline, or bounds — never absolute
+// times compared across runs (the machine is shared and noisy).
+import { p1, p2 } from './p1-p2-overhead.js'
+import { p3 } from './p3-p4-startup.js'
+import { p5, p6, p7 } from './p5-p7-realtime.js'
+import { p8 } from './p8-oversize.js'
+
+const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8 }
+const want = process.argv.slice(2).map((s) => s.toUpperCase())
+const figures = []
+for (const [id, fn] of Object.entries(all)) {
+  if (want.length && !want.includes(id)) continue
+  try {
+    for (const f of await fn()) {
+      figures.push(f)
+      console.log(`${f.id}  ${f.name}: ${f.value.toFixed(2)} ${f.unit} (target ${f.target}) ${f.pass ? 'PASS' : 'MISS'}${f.extra ? ` — ${f.extra}` : ''}`)
+    }
+  } catch (e) {
+    figures.push({ id, name: 'failed to run', value: NaN, unit: '', target: '', pass: false, extra: e.message })
+    console.log(`${id}  failed to run: ${e.message}`)
+  }
+}
+console.log('\n| id | figure | value | target | verdict |\n|---|---|---|---|---|')
+for (const f of figures) console.log(`| ${f.id} | ${f.name} | ${Number.isFinite(f.value) ? f.value.toFixed(2) : '–'} ${f.unit} | ${f.target} | ${f.pass ? 'pass' : 'MISS'} |`)
