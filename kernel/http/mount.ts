@@ -96,7 +96,9 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
 
 function endStream(raw: import('node:http').ServerResponse, code: string, message: string): void {
   if (raw.writableEnded) return
-  const ct = String(raw.getHeader('content-type') ?? '')
+  // writeHead(status, {…}) (what streams, and the SDK's startSse, use) leaves getHeader() empty:
+  // fall back to the header block already on the wire
+  const ct = String(raw.getHeader('content-type') ?? '') || String((raw as any)._header ?? '').match(/^content-type:[^\r\n]*/im)?.[0] || ''
   if (ct.includes('text/event-stream')) raw.write(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message })}\n\n`)
   raw.end()
 }
