@@ -1,0 +1,39 @@
+/**
+ * agent-runtime — provides the `agent-runtime` service: turns against the configured model
+ * provider, with the tools every plugin contributes. The provider is chosen and checked at start;
+ * a misconfiguration fails this plugin with a diagnostic naming the config key (shown on /health)
+ * while the rest of the gateway keeps serving.
+ */
+import { AgentRuntimeRef, definePlugin, KernelServices } from '@revka/plugin-sdk'
+import { currentTimeTool } from './builtin-tools.js'
+import { AgentRuntime } from './runtime.js'
+import { loadSettings } from './settings.js'
+
+export default definePlugin({
+  setup(api) {
+    const runtime = new AgentRuntime({
+      // asked per turn, so a tool that appears or leaves (a node connects) is seen by the next turn
+      listTools: () => api.services.get(KernelServices.tools).list(),
+      events: api.events,
+      log: api.log,
+    })
+    api.services.provide(AgentRuntimeRef, runtime)
+
+    api.onStart(() => {
+      const settings = loadSettings((name) => api.gateway.section(name), process.env)
+      for (const w of settings.warnings) api.log.warn({}, w)
+      runtime.configure(settings)
+      api.log.info({ provider: settings.provider.name, type: settings.provider.type, model: settings.model }, 'agent runtime ready')
+    })
+    api.onStop(() => runtime.shutdown())
+
+    api.hooks.status.tap((doc, ctx) => {
+      const s = runtime.settings
+      if (!ctx.authenticated || !s) return doc
+      // names and numbers only: the api key and base URL headers never reach the status document
+      return { ...doc, provider: s.provider.name, model: s.model, temperature: s.temperature }
+    })
+
+    api.hooks.tools.tap((tools) => [...tools, { ...currentTimeTool, plugin: api.id }])
+  },
+})

@@ -1,0 +1,41 @@
+/**
+ * The `agent-runtime` service object. It exists from setup (so dependents can hold a reference),
+ * but serves turns only once `configure` has run in start with valid settings; after stop it
+ * refuses again, so a turn never runs against a half-torn-down gateway.
+ */
+import { AgentTurnError, type AgentRuntimeService, type AgentTool, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
+import { OfflineProvider } from './offline.js'
+import { OpenAiCompatibleProvider } from './openai-compatible.js'
+import type { ModelProvider } from './provider.js'
+import type { RuntimeSettings } from './settings.js'
+import { runTurn } from './turn.js'
+
+export function createProvider(settings: RuntimeSettings): ModelProvider {
+  return settings.provider.type === 'offline' ? new OfflineProvider(settings.provider) : new OpenAiCompatibleProvider(settings.provider)
+}
+
+export class AgentRuntime implements AgentRuntimeService {
+  private active: { settings: RuntimeSettings; provider: ModelProvider } | undefined
+
+  constructor(private readonly deps: { listTools: () => Promise<AgentTool[]>; events: EventBus; log: Logger }) {}
+
+  configure(settings: RuntimeSettings): void {
+    this.active = { settings, provider: createProvider(settings) }
+  }
+
+  shutdown(): void {
+    this.active = undefined
+  }
+
+  get settings(): RuntimeSettings | undefined { return this.active?.settings }
+  get provider(): string { return this.active?.provider.name ?? '' }
+  get model(): string { return this.active?.settings.model ?? '' }
+  get temperature(): number { return this.active?.settings.temperature ?? 0 }
+  supportsImages(): boolean { return this.active?.provider.supportsImages ?? false }
+
+  async runTurn(req: TurnRequest, onEvent: (e: TurnEvent) => void): Promise<TurnResult> {
+    const active = this.active
+    if (!active) throw new AgentTurnError('AGENT_ERROR', 'the agent runtime is not running (see /health for plugin:agent-runtime)')
+    return runTurn({ ...active, ...this.deps }, req, onEvent)
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The runtime's settings, read from config.toml's top-level keys (`default_provider`,
+ * `default_model`, `default_temperature`, `provider_timeout_secs`, `max_tool_iterations`) and
+ * `[providers.<name>]` tables. A mistake is reported with the exact key so the operator can fix it
+ * from the `/health` diagnostic alone; with no config at all the embedded offline responder is used,
+ * so a fresh install chats without a key or a network.
+ */
+import { RevkaError } from '@revka/plugin-sdk'
+
+export type ProviderType = 'offline' | 'openai-compatible'
+
+export interface ProviderSpec {
+  name: string
+  type: ProviderType
+  /** openai-compatible: without a trailing slash */
+  baseUrl?: string
+  apiKey?: string
+  model?: string
+  /** USD per million tokens */
+  inputCostPerMtok: number
+  outputCostPerMtok: number
+  supportsImages: boolean
+  headers: Record<string, string>
+  /** offline: pause between streamed word groups, so a UI shows streaming as it would with a model */
+  chunkDelayMs: number
+}
+
+export interface RuntimeSettings {
+  provider: ProviderSpec
+  model: string
+  temperature: number
+  providerTimeoutSecs: number
+  maxToolIterations: number
+  /** provider_timeout_secs × min(max(max_tool_iterations, 1), 4), in ms (contract §3.1) */
+  turnTimeoutMs: number
+  /** non-fatal remarks for the log (unused provider tables with problems) */
+  warnings: string[]
+}
+
+export const OFFLINE_MODEL = 'offline-echo'
+const TYPES: ProviderType[] = ['openai-compatible', 'offline']
+
+const fail = (message: string): never => {
+  throw new RevkaError('REVKA_ERR_AGENT_CONFIG', `agent-runtime: ${message} (config.toml)`)
+}
+
+function num(v: unknown, key: string, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(`${key} must be a number between ${min} and ${max}, got ${JSON.stringify(v)}`)
+  return v as number
+}
+
+function str(v: unknown, key: string): string | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || !v.trim()) fail(`${key} must be a non-empty string`)
+  return (v as string).trim()
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
+}
+
+/**
+ * Parse one `[providers.<name>]` table. `resolveKey` is false for tables that are not in use: their
+ * shape is still checked (a typo is a typo), but a missing environment variable only matters for
+ * the provider that will actually be called.
+ */
+function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.ProcessEnv, resolveKey: boolean): ProviderSpec {
+  const key = (k: string) => `providers.${name}.${k}`
+  const rawType = t.type ?? (name === 'offline' ? 'offline' : undefined)
+  if (rawType === undefined) fail(`${key('type')} is missing; set type = "openai-compatible" or type = "offline"`)
+  if (!TYPES.includes(rawType as ProviderType)) fail(`${key('type')} = ${JSON.stringify(rawType)} is not supported; use "openai-compatible" or "offline"`)
+  const type = rawType as ProviderType
+  const spec: ProviderSpec = {
+    name,
+    type,
+    model: str(t.model, key('model')),
+    inputCostPerMtok: num(t.input_cost_per_mtok, key('input_cost_per_mtok'), 0, 0, 1e6),
+    outputCostPerMtok: num(t.output_cost_per_mtok, key('output_cost_per_mtok'), 0, 0, 1e6),
+    supportsImages: false,
+    headers: {},
+    chunkDelayMs: num(t.chunk_delay_ms, key('chunk_delay_ms'), 15, 0, 5000),
+  }
+  if (t.supports_images !== undefined) {
+    if (typeof t.supports_images !== 'boolean') fail(`${key('supports_images')} must be true or false`)
+    spec.supportsImages = t.supports_images as boolean
+  }
+  if (t.headers !== undefined) {
+    if (!isTable(t.headers)) fail(`${key('headers')} must be a table of header names to string values`)
+    for (const [h, v] of Object.entries(t.headers as Record<string, unknown>)) {
+      if (typeof v !== 'string') fail(`${key(`headers.${h}`)} must be a string`)
+      spec.headers[h.toLowerCase()] = v as string
+    }
+  }
+  if (type === 'offline') return spec
+
+  const base = str(t.base_url, key('base_url'))
+  if (!base) return fail(`${key('base_url')} is missing; an openai-compatible provider needs the API root, e.g. "https://api.openai.com/v1"`)
+  let url: URL
+  try { url = new URL(base) } catch { return fail(`${key('base_url')} = ${JSON.stringify(base)} is not a URL`) }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${key('base_url')} must be an http(s) URL`)
+  spec.baseUrl = base.replace(/\/+$/, '')
+
+  const literal = t.api_key === undefined ? undefined : str(t.api_key, key('api_key'))
+  const envName = str(t.api_key_env, key('api_key_env'))
+  if (literal && envName) fail(`set only one of ${key('api_key')} and ${key('api_key_env')}`)
+  if (literal) spec.apiKey = literal
+  else if (envName && resolveKey) {
+    const v = env[envName]?.trim()
+    if (!v) fail(`${key('api_key_env')} names the environment variable ${envName}, which is empty or not set`)
+    spec.apiKey = v
+  }
+  return spec
+}
+
+/** Read and check everything; throws a REVKA_ERR_AGENT_CONFIG naming the offending key. */
+export function loadSettings(section: (name: string) => unknown, env: NodeJS.ProcessEnv): RuntimeSettings {
+  const warnings: string[] = []
+  const providerName = str(section('default_provider'), 'default_provider') ?? 'offline'
+  const tables = section('providers')
+  if (tables !== undefined && !isTable(tables)) fail('providers must be a table of [providers.<name>] tables')
+  const all = (tables ?? {}) as Record<string, unknown>
+
+  let provider: ProviderSpec | undefined
+  for (const [name, t] of Object.entries(all)) {
+    if (!isTable(t)) fail(`providers.${name} must be a table`)
+    const inUse = name === providerName
+    const spec = parseProvider(name, t as Record<string, unknown>, env, inUse)
+    if (inUse) provider = spec
+    else if (spec.type === 'openai-compatible' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
+      warnings.push(`providers.${name}.api_key_env (${(t as any).api_key_env}) is not set; fine while default_provider is not "${name}"`)
+    }
+  }
+  if (!provider) {
+    if (providerName !== 'offline') fail(`default_provider = "${providerName}" but there is no [providers.${providerName}] table`)
+    provider = parseProvider('offline', { type: 'offline' }, env, true)
+  }
+
+  const model = provider.model ?? str(section('default_model'), 'default_model') ?? (provider.type === 'offline' ? OFFLINE_MODEL : undefined)
+  if (!model) fail(`no model for provider "${provider.name}": set default_model or providers.${provider.name}.model`)
+  const temperature = num(section('default_temperature'), 'default_temperature', 0.7, 0, 2)
+  const providerTimeoutSecs = num(section('provider_timeout_secs'), 'provider_timeout_secs', 120, 0.001, 86_400)
+  const maxToolIterations = num(section('max_tool_iterations'), 'max_tool_iterations', 10, 0, 1000)
+  if (!Number.isInteger(maxToolIterations)) fail('max_tool_iterations must be a whole number')
+
+  return {
+    provider,
+    model: model!,
+    temperature,
+    providerTimeoutSecs,
+    maxToolIterations,
+    turnTimeoutMs: Math.round(providerTimeoutSecs * 1000 * Math.min(Math.max(maxToolIterations, 1), 4)),
+    warnings,
+  }
+}
