@@ -8,7 +8,11 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const filters = process.argv.slice(2)
+// `--suite reliability` runs test/reliability (fuzz, crash consistency, graceful shutdown): slower,
+// and run by `npm run test:reliability` after `npm test` in CI
+const args = process.argv.slice(2)
+const suite = args.includes('--suite') ? args[args.indexOf('--suite') + 1] : 'unit'
+const filters = args.filter((a, i) => a !== '--suite' && args[i - 1] !== '--suite')
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' })
 if (tsc.status !== 0) {
@@ -34,7 +38,10 @@ function walk(dir, out) {
   return out
 }
 
-let files = ['test', 'plugins', 'examples'].flatMap((d) => walk(join(root, d), [])).sort()
+const reliabilityDir = join(root, 'test', 'reliability')
+let files = suite === 'reliability'
+  ? walk(reliabilityDir, []).sort()
+  : ['test', 'plugins', 'examples'].flatMap((d) => walk(join(root, d), [])).filter((f) => !f.startsWith(reliabilityDir)).sort()
 if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x)))
 if (!files.length) {
   console.error('no test files matched')
