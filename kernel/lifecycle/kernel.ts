@@ -258,6 +258,7 @@ export class Kernel {
       apiVersion: PLUGIN_API_VERSION,
       startedAt: k.startedAt,
       section: <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined,
+      env: (name: string) => k.env[name],
     })
   }
 

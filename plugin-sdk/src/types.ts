@@ -116,7 +116,11 @@ export type RouteHandler<Body = any> = (
 
 /** The WebSocket a plugin's ws route receives (a `ws` WebSocket). */
 export interface RevkaSocket {
-  send(data: string | Buffer): void
+  /**
+   * Queue a message. `cb` runs once it has been handed to the OS (or with the error that stopped
+   * it): a stream to slow clients counts its unfinished sends to bound what it buffers.
+   */
+  send(data: string | Buffer, cb?: (err?: Error) => void): void
   close(code?: number, reason?: string): void
   on(event: 'message', fn: (data: Buffer, isBinary: boolean) => void): this
   on(event: 'close', fn: (code: number, reason: Buffer) => void): this
@@ -158,6 +162,16 @@ export interface RouteBase {
   /** query tokens (`?token=`) accepted here (SSE routes); always on for websocket routes */
   queryToken?: boolean
   /**
+   * A route-level token accepted besides device tokens on a `bearer` route (e.g. `/ws/nodes` and
+   * `[nodes] auth_token`). Called by the kernel on every request, so a config change applies to the
+   * next one; return undefined or '' when none is configured. While it returns a token, the kernel
+   * compares the presented bearer with it in constant time, and the pairing-off shortcut no longer
+   * applies: the caller must present this token or a valid device token. A request let in by it has
+   * `auth.via = 'bearer'`, no `deviceId`, and `credentialId = 'route-token:<plugin id>'`. If the
+   * function throws, the route fails closed (device tokens only, no pairing-off shortcut).
+   */
+  extraBearer?: () => string | undefined
+  /**
    * For `signed` routes: what the signature covers. `path` (default) is the request path without
    * the path prefix; `wildcard` is the route's `*` part (reference-compatible `/workspace/*`).
    */
@@ -174,6 +188,14 @@ export interface HttpRouteDeclaration extends RouteBase {
 export interface WsRouteDeclaration extends RouteBase {
   websocket: true
   handler: WebSocketHandler
+  /**
+   * Optional admission check that runs in the kernel after Origin, subprotocol, auth and rate limit
+   * passed, but BEFORE the 101 response: throw `httpError(status, code, message)` to refuse the
+   * upgrade with that status and the `{error, code}` body (a policy refusal such as "terminal is
+   * disabled while pairing is off", or a missing query parameter); return to let the upgrade go on.
+   * Any other throw refuses with 500. Keep it cheap: it runs on every upgrade attempt.
+   */
+  admit?: (req: RevkaRequest<undefined>) => void | Promise<void>
 }
 
 export type RouteDeclaration = HttpRouteDeclaration | WsRouteDeclaration
@@ -223,6 +245,11 @@ export interface GatewayInfo {
    * `section('default_provider')`; undefined when absent.
    */
   section<T = Record<string, unknown>>(name: string): Readonly<T> | undefined
+  /**
+   * An environment variable as the kernel sees it (the process env, or the env a test harness
+   * gave the kernel). Read secrets through this rather than `process.env` so tests can set them.
+   */
+  env(name: string): string | undefined
 }
 
 /** Services a plugin provides and consumes; only those its manifest declares. */
