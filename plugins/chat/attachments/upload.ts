@@ -1,0 +1,148 @@
+/**
+ * `POST /api/sessions/:id/attachments`: the multipart field `file` is streamed through the parser
+ * into a hidden temp file beside its final name, then renamed. Nothing of the file is held in
+ * memory beyond the chunk in flight, and every failure (oversize, truncated body, client gone)
+ * removes the temp file before the error is answered, so a refused upload leaves nothing behind.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { once } from 'node:events'
+import { finished } from 'node:stream/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { httpError, isHttpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import { newFileId, sessionIdParam } from '../ids.js'
+import { AttachmentFiles, MAX_FILE_BYTES, mimeOf, sanitiseFilename, type AttachmentMeta } from './files.js'
+import { boundaryOf, MultipartError, MultipartParser, type PartInfo } from './multipart.js'
+
+interface Pending {
+  fileId: string
+  dir: string
+  tmp: string
+  out: WriteStream
+  part: PartInfo
+  size: number
+}
+
+const tooLarge = () => httpError(413, 'payload_too_large', `The file exceeds the ${MAX_FILE_BYTES}-byte (25 MiB) attachment limit`, {
+  extra: { limit: MAX_FILE_BYTES },
+})
+
+export function uploadHandler(files: AttachmentFiles) {
+  return async (req: RevkaRequest): Promise<unknown> => {
+    try {
+      const sid = sessionIdParam(req.params.id)
+      const boundary = boundaryOf(req.headers['content-type'])
+      if (!boundary) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
+      if (!req.stream) throw httpError(400, 'missing_file', 'The request has no body; send the file in a multipart field named "file"')
+      const meta = await receive(req.stream, boundary, sid, files)
+      return reply({ status: 201, body: meta })
+    } catch (e) {
+      throw closing(e)
+    }
+  }
+}
+
+/**
+ * A refused upload may still be streaming in: answer, then drop the connection rather than read
+ * (or leave half-read) the rest of a body that is going nowhere.
+ */
+export function closing(e: unknown): unknown {
+  if (!isHttpError(e)) return e
+  return httpError(e.statusCode, e.code, e.message, { ...e.options, headers: { ...e.options.headers, connection: 'close' } })
+}
+
+async function receive(stream: Readable, boundary: string, sid: string, files: AttachmentFiles): Promise<AttachmentMeta> {
+  const parser = new MultipartParser(boundary)
+  let pending: Pending | null = null
+  let current: 'file' | 'skip' | null = null
+  let done: AttachmentMeta | null = null
+  try {
+    for await (const chunk of stream) {
+      for (const ev of parser.push(chunk as Buffer)) {
+        if (ev.type === 'part') {
+          // only the first `file` field is kept; other fields are read past
+          if (ev.part.name === 'file' && !pending && !done) {
+            pending = openTemp(files, sid, ev.part)
+            current = 'file'
+          } else current = 'skip'
+        } else if (ev.type === 'data') {
+          if (current !== 'file' || !pending) continue
+          pending.size += ev.data.length
+          if (pending.size > MAX_FILE_BYTES) throw tooLarge()
+          // backpressure: stop pulling from the socket until the disk has caught up
+          if (!pending.out.write(ev.data)) await once(pending.out, 'drain')
+        } else if (ev.type === 'part_end') {
+          if (current === 'file' && pending) {
+            done = await commit(files, sid, pending)
+            pending = null
+          }
+          current = null
+        }
+      }
+    }
+    parser.end()
+  } catch (e) {
+    if (pending) await discard(pending)
+    if (done) await removeStored(files, sid, done.file_id)
+    throw asHttpError(e)
+  }
+  if (!done) throw httpError(400, 'missing_file', 'No multipart field named "file" in the request')
+  return done
+}
+
+function openTemp(files: AttachmentFiles, sid: string, part: PartInfo): Pending {
+  const dir = files.sessionDir(sid, true)!
+  const fileId = newFileId()
+  const tmp = join(dir, `.${fileId}.part`)
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 })
+  // errors surface through write/drain/finished; keep an emitter error from being unhandled
+  out.on('error', () => {})
+  return { fileId, dir, tmp, out, part, size: 0 }
+}
+
+async function commit(files: AttachmentFiles, sid: string, p: Pending): Promise<AttachmentMeta> {
+  p.out.end()
+  await finished(p.out)
+  if (p.size === 0) {
+    await discard(p)
+    throw httpError(400, 'empty_file', 'The uploaded file is empty')
+  }
+  const filename = sanitiseFilename(p.part.filename)
+  const meta: AttachmentMeta = {
+    file_id: p.fileId,
+    filename,
+    size: p.size,
+    mime: mimeOf(p.part.contentType, filename),
+    session_id: sid,
+    created_at: new Date().toISOString(),
+  }
+  await rename(p.tmp, join(p.dir, p.fileId))
+  await files.writeMeta(p.dir, meta)
+  return meta
+}
+
+async function discard(p: Pending): Promise<void> {
+  p.out.destroy()
+  // the (possibly empty) session folder stays: removing it could race a concurrent upload's open
+  await rm(p.tmp, { force: true }).catch(() => {})
+}
+
+async function removeStored(files: AttachmentFiles, sid: string, fileId: string): Promise<void> {
+  const dir = join(files.root, sid)
+  await rm(join(dir, fileId), { force: true }).catch(() => {})
+  await rm(join(dir, `${fileId}.json`), { force: true }).catch(() => {})
+}
+
+function asHttpError(e: unknown): unknown {
+  if (isHttpError(e)) return e
+  if (e instanceof MultipartError) return httpError(400, 'malformed_multipart', `Malformed multipart body: ${e.message}`)
+  // the kernel's body limit (a chunked body over the route limit) surfaces as a stream error
+  if ((e as { statusCode?: number })?.statusCode === 413) return tooLarge()
+  // the client went away mid-upload: nobody reads this answer, but it is not a server fault
+  const code = (e as NodeJS.ErrnoException)?.code
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted/i.test((e as Error)?.message ?? '')) {
+    return httpError(400, 'upload_aborted', 'The upload was interrupted before it completed')
+  }
+  return e
+}

@@ -1,0 +1,117 @@
+/**
+ * One `/ws/chat` connection (contract §3.1). The kernel has already checked Origin, the token and
+ * the `revka.v1` subprotocol and pings every 30 s; this is the frame protocol: `session_start`,
+ * the first-frame window, then `connect` / `message` / `steer` / `stop` until the socket closes.
+ */
+import type { AnyEvent, Logger, RevkaRequest, RevkaSocket } from '@revka/plugin-sdk'
+import { isValidId, newSessionId } from './ids.js'
+import type { SessionStore } from './session-store.js'
+import type { FrameSink } from './turn-run.js'
+import type { TurnManager } from './turns.js'
+
+export interface ChatSocketDeps {
+  store: () => SessionStore
+  turns: TurnManager
+  /** register a relay for bus events; returns its remover */
+  relay: (fn: (e: AnyEvent) => void) => () => void
+  firstFrameWaitMs: number
+  log: Logger
+}
+
+const OPEN = 1
+/** a client that stops reading is dropped instead of buffering a whole reply for it */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+const NAME_MAX = 200
+
+export function chatSocketHandler(deps: ChatSocketDeps) {
+  return (socket: RevkaSocket, req: RevkaRequest<undefined>): void => {
+    const sink: FrameSink = {
+      send(frame) {
+        if (socket.readyState !== OPEN) return
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          socket.close(1013, 'client too slow')
+          return
+        }
+        socket.send(JSON.stringify(frame))
+      },
+      get open() { return socket.readyState === OPEN },
+    }
+    const error = (code: string, message: string) => sink.send({ type: 'error', message, code })
+
+    const requested = req.query.session_id
+    if (requested !== undefined && requested !== '' && !isValidId(requested)) {
+      error('INVALID_SESSION_ID', 'session_id must be 1–128 characters of A–Z, a–z, 0–9, "_" or "-"')
+      socket.close(1008, 'invalid session_id')
+      return
+    }
+    const sid = requested || newSessionId()
+    const name = String(req.query.name ?? '').trim().slice(0, NAME_MAX)
+
+    let relayOff: (() => void) | null = null
+    let firstFrameTimer: NodeJS.Timeout | null = null
+    // relaying starts once the handshake window closes: after the first frame, or after the wait
+    // with none (listen-only: the socket then only observes, until it says something)
+    const startRelay = () => {
+      if (firstFrameTimer) { clearTimeout(firstFrameTimer); firstFrameTimer = null }
+      if (relayOff || socket.readyState !== OPEN) return
+      relayOff = deps.relay((e) => { if (e.type === 'channel_event') sink.send({ type: 'agent_event', event: e }) })
+    }
+
+    socket.on('message', (data: Buffer) => {
+      startRelay()
+      onFrame(data.toString('utf8'))
+    })
+    socket.on('close', () => {
+      if (firstFrameTimer) clearTimeout(firstFrameTimer)
+      relayOff?.()
+      deps.turns.detach(sink)
+    })
+
+    try {
+      const store = deps.store()
+      const row = name ? store.ensure(sid, 'dashboard', name) : store.get(sid)
+      const count = row?.message_count ?? 0
+      sink.send({ type: 'session_start', session_id: sid, resumed: count > 0, message_count: count, ...(row?.name ? { name: row.name } : {}) })
+    } catch (e) {
+      deps.log.error({ err: (e as Error).message, session_id: sid }, 'could not open the chat session')
+      error('AGENT_ERROR', 'The session store is unavailable')
+      socket.close(1011, 'session store unavailable')
+      return
+    }
+    firstFrameTimer = setTimeout(startRelay, deps.firstFrameWaitMs)
+
+    function onFrame(text: string): void {
+      let frame: any
+      try {
+        frame = JSON.parse(text)
+      } catch {
+        return error('INVALID_JSON', 'Frames must be JSON objects')
+      }
+      if (!frame || typeof frame !== 'object' || Array.isArray(frame)) return error('INVALID_JSON', 'Frames must be JSON objects')
+      switch (frame.type) {
+        case 'connect':
+          deps.log.debug({ session_id: sid, device_name: frame.device_name, capabilities: frame.capabilities }, 'chat client connected')
+          return sink.send({ type: 'connected', message: 'Connection established' })
+        case 'message': {
+          const content = typeof frame.content === 'string' ? frame.content : ''
+          if (!content.trim()) return error('EMPTY_CONTENT', 'Message content is empty')
+          const attachments = Array.isArray(frame.attachments) ? frame.attachments.filter((a: unknown): a is string => typeof a === 'string') : []
+          const pageContext = typeof frame.page_context === 'string' ? frame.page_context : undefined
+          return deps.turns.submit(sid, { sink, content, attachments, pageContext })
+        }
+        case 'steer': {
+          const content = typeof frame.content === 'string' ? frame.content.trim() : ''
+          if (!deps.turns.state(sid).turn_id) return error('NO_ACTIVE_TURN', 'There is no running turn to steer')
+          if (!content) return error('EMPTY_CONTENT', 'Steering note is empty')
+          if (!deps.turns.steer(sid, sink, content)) error('NO_ACTIVE_TURN', 'There is no running turn to steer')
+          return
+        }
+        case 'stop':
+          if (!deps.turns.stop(sid, sink)) sink.send({ type: 'stopped', message: 'No active Operator turn to stop.' })
+          return
+        default:
+          return error('UNKNOWN_MESSAGE_TYPE', `Unknown message type: ${JSON.stringify(String(frame.type ?? '')).slice(0, 80)}`)
+      }
+    }
+  }
+}
