@@ -7,10 +7,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { PluginApi } from '../define.js'
-import { AgentRuntimeRef } from '../agent.js'
 import { httpError } from '../errors.js'
+import { sha256Hex } from '../crypto.js'
 import type { Disposer, ProviderAuthRequest, RevkaRequest, SecretSource } from '../types.js'
-import { DeliveryJournal, type QueuedDelivery } from './journal.js'
+import { DeliveryJournal } from './journal.js'
+import { DeliveryWorker } from './worker.js'
 
 /** A provider's message, normalised. */
 export interface ChannelMessage {
@@ -26,6 +27,7 @@ export interface ChannelMessage {
 export interface SendContext {
   /** the plugin's validated options (API base URL, tokens…) */
   options: Record<string, unknown>
+  /** aborted at shutdown and after `SEND_TIMEOUT_MS` (30 s): pass it to `postJson`/`fetch` */
   signal: AbortSignal
 }
 
@@ -49,7 +51,10 @@ export interface WebhookProvider<P = unknown> {
   normalise(payload: P, req: RevkaRequest<unknown>): ChannelMessage[]
   /** default: `X-Idempotency-Key`, else the first message's id */
   idempotencyKey?(payload: P, req: RevkaRequest<unknown>): string | undefined
-  /** send the agent's reply through the provider's API */
+  /**
+   * Send the agent's reply through the provider's API; throw to have it retried with backoff (the
+   * reply is journalled, so a retry never runs the agent again). Use `postJson`.
+   */
   send(message: ChannelMessage, text: string, ctx: SendContext): Promise<void>
   /**
    * GET verification handshake (e.g. WhatsApp's `hub.verify_token` + `hub.challenge`): `verify`
@@ -74,9 +79,7 @@ function header(req: { headers: Record<string, unknown> }, name: string): string
 export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Disposer {
   const windowSecs = p.timestampWindowSecs ?? 300
   let journal: DeliveryJournal<ChannelMessage> | undefined
-  let draining: Promise<void> | undefined
-  let stopped = false
-  const inflight = new AbortController()
+  let worker: DeliveryWorker | undefined
   const disposers: Disposer[] = []
 
   const verify = (req: ProviderAuthRequest, secret: string): boolean => {
@@ -104,17 +107,19 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
       } catch (e) {
         throw httpError(400, 'invalid_payload', `Invalid ${p.channel} payload: ${(e as Error).message}`)
       }
-      const key = header(req, 'x-idempotency-key') ?? p.idempotencyKey?.(payload, req) ?? messages[0]?.messageId
+      // `||`, not `??`: an empty header must not hide the provider's message id
+      const key = header(req, 'x-idempotency-key')?.trim() || p.idempotencyKey?.(payload, req) || messages[0]?.messageId
       const j = journal
       if (!j) throw httpError(503, 'plugin_unavailable', `${p.channel} webhook is starting`, { retryAfter: 5 })
-      const scopedKey = key ? `${p.channel}:${key}` : undefined
+      // keys are kept for the window and written to the journal: bound what a sender can make us store
+      const scopedKey = key ? `${p.channel}:${key.length > 128 ? sha256Hex(key) : key}` : undefined
       if (scopedKey && j.seen(scopedKey)) {
         return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
       }
       const now = Date.now()
       messages.forEach((m, i) => j.enqueue({ id: randomUUID(), key: i === 0 ? scopedKey : undefined, at: now, attempts: 0, message: m }))
       if (!messages.length && scopedKey) j.enqueue({ id: randomUUID(), key: scopedKey, at: now, attempts: 0, message: null as any })
-      kick()
+      worker?.kick()
       return { status: 'ok', queued: messages.length }
     },
   }))
@@ -132,60 +137,14 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
     }))
   }
 
-  function kick(): void {
-    if (stopped || draining) return
-    draining = drain().finally(() => {
-      draining = undefined
-      if (!stopped && journal && journal.list().some((d) => d.message)) setTimeout(kick, 1000).unref()
-    })
-  }
-
-  async function drain(): Promise<void> {
-    const j = journal
-    if (!j) return
-    for (const d of j.list()) {
-      if (stopped) return
-      if (!d.message) { j.finish(d.id, true); continue }
-      await deliver(j, d)
-    }
-  }
-
-  async function deliver(j: DeliveryJournal<ChannelMessage>, d: QueuedDelivery<ChannelMessage>): Promise<void> {
-    const max = p.maxAttempts ?? 5
-    j.attempt(d.id)
-    const m = d.message
-    try {
-      const runtime = api.services.get(AgentRuntimeRef)
-      const result = await runtime.runTurn({
-        sessionId: `${m.channel}_${m.thread ? `${m.thread}_` : ''}${m.sender}`,
-        messages: [{ role: 'user', content: m.text }],
-        signal: inflight.signal,
-        source: m.channel,
-      }, () => {})
-      if (result.stopped && stopped) return // shutting down: replay next start
-      if (result.content.trim()) await p.send(m, result.content, { options: api.config as Record<string, unknown>, signal: inflight.signal })
-      j.finish(d.id, true)
-    } catch (e) {
-      if (stopped) return
-      api.log.warn({ channel: p.channel, attempt: d.attempts, err: (e as Error).message }, 'webhook delivery failed')
-      if (d.attempts >= max) {
-        j.finish(d.id, false)
-        api.events.emit('error', { component: `webhook:${p.channel}`, message: `delivery given up after ${d.attempts} attempts: ${(e as Error).message}` })
-      } else {
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** d.attempts)).unref())
-      }
-    }
-  }
-
   disposers.push(api.onStart(() => {
     journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, IDEMPOTENCY_WINDOW_MS)
+    worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal)
     if (journal.size) api.log.info({ channel: p.channel, pending: journal.size }, 'replaying webhook deliveries not finished before the last stop')
-    kick()
+    worker.kick()
   }))
   disposers.push(api.onStop(async () => {
-    stopped = true
-    inflight.abort()
-    await draining?.catch(() => {})
+    await worker?.stop()
     journal?.close()
   }))
   disposers.push(api.hooks.health.tap((sink) => {

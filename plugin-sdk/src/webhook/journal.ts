@@ -1,9 +1,11 @@
 /**
  * A durable delivery queue for webhooks: an append-only JSONL journal, fsynced before a delivery is
  * acknowledged, so a 200 is never lost — a crash and restart replays what was not finished.
- * Records: `enq` (a delivery), `done` (finished or given up). Idempotency keys of recent deliveries
- * are rebuilt from the journal so a provider's retry after a restart is still recognised.
- * The journal is compacted at open (finished entries older than the idempotency window dropped).
+ * Records: `enq` (a delivery), `try` (an attempt began), `reply` (the agent's answer, so a send that
+ * fails is retried without running the agent again), `done` (finished or given up). Idempotency keys
+ * of recent deliveries are rebuilt from the journal so a provider's retry after a restart is still
+ * recognised. The journal is compacted at open and every few thousand appends (finished entries
+ * older than the idempotency window dropped).
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,9 +16,18 @@ export interface QueuedDelivery<M = unknown> {
   at: number
   attempts: number
   message: M
+  /** the agent's answer once the turn ran: a failed send is retried without a second turn */
+  reply?: string
 }
 
-type Rec<M> = { op: 'enq'; d: QueuedDelivery<M> } | { op: 'done'; id: string; at: number; ok: boolean } | { op: 'try'; id: string }
+type Rec<M> =
+  | { op: 'enq'; d: QueuedDelivery<M> }
+  | { op: 'done'; id: string; at: number; ok: boolean }
+  | { op: 'try'; id: string }
+  | { op: 'reply'; id: string; text: string }
+
+/** appends after which the file is rewritten from memory, so a long-running gateway's journal stays small */
+const COMPACT_EVERY = 5_000
 
 export class DeliveryJournal<M = unknown> {
   private fd: number
@@ -24,6 +35,7 @@ export class DeliveryJournal<M = unknown> {
   /** idempotency key → time first seen */
   private keys = new Map<string, number>()
   private readonly path: string
+  private appends = 0
 
   constructor(dir: string, private readonly windowMs: number, private readonly maxKeys = 10_000, now = Date.now()) {
     mkdirSync(dir, { recursive: true })
@@ -35,7 +47,6 @@ export class DeliveryJournal<M = unknown> {
 
   private replay(now: number): void {
     if (!existsSync(this.path)) return
-    const finished = new Map<string, number>()
     for (const line of readFileSync(this.path, 'utf8').split('\n')) {
       if (!line.trim()) continue
       let r: Rec<M>
@@ -46,9 +57,11 @@ export class DeliveryJournal<M = unknown> {
       } else if (r.op === 'try') {
         const d = this.pending.get(r.id)
         if (d) d.attempts++
+      } else if (r.op === 'reply') {
+        const d = this.pending.get(r.id)
+        if (d) d.reply = r.text
       } else if (r.op === 'done') {
         this.pending.delete(r.id)
-        finished.set(r.id, r.at)
       }
     }
   }
@@ -57,12 +70,13 @@ export class DeliveryJournal<M = unknown> {
     const lines: string[] = []
     for (const d of this.pending.values()) lines.push(JSON.stringify({ op: 'enq', d }))
     // keep finished deliveries' keys while their window lasts, as already-done entries
+    const pendingKeys = new Set([...this.pending.values()].map((d) => d.key))
     for (const [key, at] of this.keys) {
-      if ([...this.pending.values()].some((d) => d.key === key)) continue
+      if (pendingKeys.has(key)) continue
       if (now - at < this.windowMs) {
         lines.push(JSON.stringify({ op: 'enq', d: { id: `k:${key}`, key, at, attempts: 0, message: null } }))
         lines.push(JSON.stringify({ op: 'done', id: `k:${key}`, at, ok: true }))
-      }
+      } else this.keys.delete(key)
     }
     const tmp = `${this.path}.compact`
     const fd = openSync(tmp, 'w')
@@ -75,6 +89,12 @@ export class DeliveryJournal<M = unknown> {
   private append(rec: Rec<M>): void {
     writeSync(this.fd, JSON.stringify(rec) + '\n')
     fsyncSync(this.fd)
+    if (++this.appends >= COMPACT_EVERY) {
+      this.appends = 0
+      closeSync(this.fd)
+      this.compact(Date.now())
+      this.fd = openSync(this.path, 'a')
+    }
   }
 
   /** true if a delivery with this key was seen inside the window */
@@ -98,6 +118,14 @@ export class DeliveryJournal<M = unknown> {
     if (!d) return
     d.attempts++
     this.append({ op: 'try', id })
+  }
+
+  /** persist the agent's reply to a pending delivery (durable when this returns) */
+  saveReply(id: string, text: string): void {
+    const d = this.pending.get(id)
+    if (!d) return
+    d.reply = text
+    this.append({ op: 'reply', id, text })
   }
 
   finish(id: string, ok: boolean): void {

@@ -1,0 +1,85 @@
+/**
+ * A valid push: 200 {status:"ok"} at once, the turn runs in the background and its reply is
+ * forwarded to the configured endpoint; a Pub/Sub redelivery (same messageId) runs nothing; a crash
+ * after the 200 loses nothing.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
+import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { countTurns, journal, rawRequest, sleep, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
+import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+
+const SECRET = 'gmail-push-secret-for-tests'
+const envelope = (id: string, historyId: string) => JSON.stringify({
+  message: { data: Buffer.from(JSON.stringify({ emailAddress: 'me@example.com', historyId })).toString('base64'), messageId: id, publishTime: '2026-01-01T00:00:00Z' },
+  subscription: 'projects/p/subscriptions/gmail-push',
+})
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }
+
+test('a valid push is acknowledged at once; the reply is forwarded; a redelivery runs nothing', async () => {
+  const api = await startFakeApi()
+  const k = await startTestKernel({ plugins: ['gmail-push', 'agent-runtime'], options: { 'gmail-push': { webhook_secret: SECRET, api_base_url: `${api.url}/gmail-replies`, api_token: 'fwd-token' } } })
+  const turns = countTurns(k)
+  try {
+    const raw = envelope('ps-1', '4242')
+    const t0 = Date.now()
+    const res = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json().status, 'ok')
+    assert.ok(Date.now() - t0 < 1000)
+    const [sent] = await api.waitFor(1)
+    assert.equal(sent.url, '/gmail-replies')
+    assert.equal(sent.headers.authorization, 'Bearer fwd-token')
+    const b = sent.json()
+    assert.deepEqual({ channel: b.channel, email: b.email_address, history: b.history_id, id: b.message_id }, { channel: 'gmail', email: 'me@example.com', history: '4242', id: 'ps-1' })
+    assert.match(b.reply, /history id 4242/)
+
+    const again = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
+    assert.equal(again.json().status, 'duplicate')
+    await sleep(300)
+    assert.equal(turns.count, 1)
+    assert.equal(api.requests.length, 1)
+  } finally {
+    turns.stop()
+    await k.stop()
+    await api.close()
+  }
+})
+
+test('without a forwarding endpoint the turn still runs and the push is acknowledged', async () => {
+  const k = await startTestKernel({ plugins: ['gmail-push', 'agent-runtime'], options: { 'gmail-push': { webhook_secret: SECRET } } })
+  const turns = countTurns(k)
+  try {
+    const res = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: envelope('ps-2', '1') })
+    assert.equal(res.statusCode, 200)
+    await waitUntil(() => turns.count === 1, 'the background turn')
+    await waitUntil(() => journal(k.stateDir, 'gmail-push', 'gmail').some((r) => r.op === 'done' && r.ok), 'the delivery to finish')
+  } finally {
+    turns.stop()
+    await k.stop()
+  }
+})
+
+test('crash safety: SIGKILL after the 200 while the endpoint hangs; the restarted gateway forwards the reply', async () => {
+  const api = await startFakeApi('hang')
+  const stateDir = tempStateDir()
+  const plugins = { 'agent-runtime': {}, 'gmail-push': { webhook_secret: SECRET, api_base_url: `${api.url}/gmail-replies` } }
+  let gw = await startGatewayProcess(stateDir, plugins)
+  try {
+    const res = await rawRequest(gw.url, { method: 'POST', path: '/webhook/gmail', headers, body: envelope('ps-crash', '777') })
+    assert.equal(res.status, 200)
+    await api.waitFor(1)
+    await gw.kill()
+    api.mode = 'ok'
+    gw = await startGatewayProcess(stateDir, plugins)
+    const [, resent] = await api.waitFor(2)
+    assert.equal(resent.json().message_id, 'ps-crash')
+    assert.match(resent.json().reply, /history id 777/)
+    await waitUntil(() => journal(stateDir, 'gmail-push', 'gmail').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
+  } finally {
+    await gw.kill()
+    await api.close()
+    rmSync(stateDir, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,109 @@
+/**
+ * A WATI delivery with the right secret: 200 at once, the reply reaches WATI's session-message API,
+ * a replay (same whatsappMessageId, or the same X-Idempotency-Key) runs nothing, and a crash after
+ * the 200 loses nothing.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
+import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { countTurns, journal, rawRequest, sleep, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
+import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+import { chunks } from './send.js'
+
+const SECRET = 'wati-shared-secret-for-tests'
+const delivery = (id: string, text: string) => JSON.stringify({ id: `w-${id}`, whatsappMessageId: id, conversationId: 'conv-1', eventType: 'message', type: 'text', text, waId: '15557654321', senderName: 'Bo', owner: false })
+const headers = { 'content-type': 'application/json', 'x-revka-webhook-secret': SECRET }
+const textOf = (url: string) => new URL(url, 'http://x').searchParams.get('messageText') ?? ''
+
+test('a valid delivery is acknowledged, the reply is posted to sendSessionMessage; replays run nothing', async () => {
+  const api = await startFakeApi()
+  const k = await startTestKernel({ plugins: ['wati', 'agent-runtime'], options: { wati: { webhook_secret: SECRET, api_token: 'wati-token', api_base_url: `${api.url}/123456` } } })
+  const turns = countTurns(k)
+  try {
+    const raw = delivery('wamid.ONE', 'hello wati')
+    const t0 = Date.now()
+    const res = await k.inject({ method: 'POST', url: '/wati', headers, payload: raw })
+    assert.equal(res.statusCode, 200)
+    assert.ok(Date.now() - t0 < 1000)
+    const [sent] = await api.waitFor(1)
+    assert.equal(sent.method, 'POST')
+    assert.match(sent.url, /^\/123456\/api\/v1\/sendSessionMessage\/15557654321\?messageText=/)
+    assert.equal(sent.headers.authorization, 'Bearer wati-token')
+    assert.match(textOf(sent.url), /hello wati/)
+
+    const dup = await k.inject({ method: 'POST', url: '/wati', headers, payload: raw })
+    assert.equal(dup.json().status, 'duplicate')
+    // a delivery without a message id, de-duplicated by X-Idempotency-Key
+    const noId = JSON.stringify({ eventType: 'message', type: 'text', text: 'keyed', waId: '15557654321' })
+    const first = await k.inject({ method: 'POST', url: '/wati', headers: { ...headers, 'x-idempotency-key': 'k-1' }, payload: noId })
+    const second = await k.inject({ method: 'POST', url: '/wati', headers: { ...headers, 'x-idempotency-key': 'k-1' }, payload: noId })
+    assert.equal(first.json().status, 'ok')
+    assert.deepEqual(second.json(), { status: 'duplicate', idempotent: true, message: second.json().message })
+    await api.waitFor(2)
+    await sleep(300)
+    assert.equal(turns.count, 2)
+    assert.equal(api.requests.length, 2)
+  } finally {
+    turns.stop()
+    await k.stop()
+    await api.close()
+  }
+})
+
+test('messages the business sent (owner: true) and non-text messages start no turn', async () => {
+  const api = await startFakeApi()
+  const k = await startTestKernel({ plugins: ['wati', 'agent-runtime'], options: { wati: { webhook_secret: SECRET, api_base_url: api.url } } })
+  const turns = countTurns(k)
+  try {
+    for (const raw of [
+      JSON.stringify({ eventType: 'message', type: 'text', text: 'our own reply', waId: '15557654321', owner: true }),
+      JSON.stringify({ eventType: 'message', type: 'image', data: 'https://x/img.jpg', waId: '15557654321' }),
+      JSON.stringify({ eventType: 'templateMessageSent', waId: '15557654321' }),
+    ]) {
+      const res = await k.inject({ method: 'POST', url: '/wati', headers, payload: raw })
+      assert.equal(res.statusCode, 200)
+      assert.equal(res.json().queued, 0)
+    }
+    await sleep(150)
+    assert.equal(turns.count, 0)
+  } finally {
+    turns.stop()
+    await k.stop()
+    await api.close()
+  }
+})
+
+test('long replies are split so the URL stays short, never inside an emoji', () => {
+  const text = `${'word '.repeat(400)}${'😀'.repeat(500)}`
+  const parts = chunks(text, 800)
+  assert.ok(parts.length > 1)
+  for (const p of parts) {
+    assert.ok(p.length <= 800)
+    assert.doesNotThrow(() => encodeURIComponent(p))
+  }
+  assert.equal(parts.join('').replace(/\s+/g, ''), text.replace(/\s+/g, ''))
+})
+
+test('crash safety: SIGKILL after the 200 while WATI hangs; the restarted gateway sends the reply', async () => {
+  const api = await startFakeApi('hang')
+  const stateDir = tempStateDir()
+  const plugins = { 'agent-runtime': {}, wati: { webhook_secret: SECRET, api_token: 'wati-token', api_base_url: api.url } }
+  let gw = await startGatewayProcess(stateDir, plugins)
+  try {
+    const raw = delivery('wamid.CRASH', 'still here after a crash')
+    const res = await rawRequest(gw.url, { method: 'POST', path: '/wati', headers, body: raw })
+    assert.equal(res.status, 200)
+    await api.waitFor(1)
+    await gw.kill()
+    api.mode = 'ok'
+    gw = await startGatewayProcess(stateDir, plugins)
+    const [, resent] = await api.waitFor(2)
+    assert.match(textOf(resent.url), /still here after a crash/)
+    await waitUntil(() => journal(stateDir, 'wati').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
+  } finally {
+    await gw.kill()
+    await api.close()
+    rmSync(stateDir, { recursive: true, force: true })
+  }
+})

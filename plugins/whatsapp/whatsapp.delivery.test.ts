@@ -1,0 +1,113 @@
+/**
+ * A signed delivery is answered at once, the turn runs off the request path with the real agent
+ * runtime, and the reply reaches the Cloud API; a replay is de-duplicated; a crash between the 200
+ * and the reply loses nothing.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { countTurns, journal, rawRequest, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
+import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+
+const APP_SECRET = 'wa-app-secret-for-tests'
+const delivery = (id: string, text: string) => JSON.stringify({
+  object: 'whatsapp_business_account',
+  entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
+    messaging_product: 'whatsapp', metadata: { display_phone_number: '15550001111', phone_number_id: '1098' },
+    contacts: [{ profile: { name: 'Ana' }, wa_id: '15551234567' }],
+    messages: [{ from: '15551234567', id, timestamp: '1700000000', type: 'text', text: { body: text } }],
+  } }] }],
+})
+const headers = (raw: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` })
+
+test('a valid delivery: 200 at once, then the agent reply is posted to the Cloud API; a replay runs nothing', async () => {
+  const api = await startFakeApi()
+  const k = await startTestKernel({
+    plugins: ['whatsapp', 'agent-runtime'],
+    options: { whatsapp: { app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: api.url } },
+  })
+  const turns = countTurns(k)
+  try {
+    const raw = delivery('wamid.ONE', 'hello from whatsapp')
+    const t0 = Date.now()
+    const res = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json().status, 'ok')
+    assert.ok(Date.now() - t0 < 1000, 'acknowledged before the turn finishes')
+
+    const [sent] = await api.waitFor(1)
+    assert.equal(sent.method, 'POST')
+    assert.equal(sent.url, '/1098/messages')
+    assert.equal(sent.headers.authorization, 'Bearer wa-access')
+    const b = sent.json()
+    assert.equal(b.messaging_product, 'whatsapp')
+    assert.equal(b.to, '15551234567')
+    assert.equal(b.type, 'text')
+    assert.match(b.text.body, /hello from whatsapp/)
+    assert.equal(turns.count, 1)
+
+    // Meta retries the same delivery: acknowledged as a duplicate, the agent does not run again
+    const again = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
+    assert.equal(again.statusCode, 200)
+    assert.deepEqual({ status: again.json().status, idempotent: again.json().idempotent }, { status: 'duplicate', idempotent: true })
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(turns.count, 1)
+    assert.equal(api.requests.length, 1)
+  } finally {
+    turns.stop()
+    await k.stop()
+    await api.close()
+  }
+})
+
+test('status-only deliveries are acknowledged without a turn', async () => {
+  const api = await startFakeApi()
+  const k = await startTestKernel({ plugins: ['whatsapp', 'agent-runtime'], options: { whatsapp: { app_secret: APP_SECRET, api_base_url: api.url } } })
+  const turns = countTurns(k)
+  try {
+    const raw = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ changes: [{ value: { statuses: [{ id: 'wamid.X', status: 'read' }] } }] }] })
+    const res = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json().queued, 0)
+    const bad = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers('{"entry":1}'), payload: '{"entry":1}' })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(bad.json().code, 'invalid_payload')
+    await new Promise((r) => setTimeout(r, 150))
+    assert.equal(turns.count, 0)
+    assert.equal(api.requests.length, 0)
+  } finally {
+    turns.stop()
+    await k.stop()
+    await api.close()
+  }
+})
+
+test('crash safety: SIGKILL while the reply is in flight, restart on the same state dir, the reply still goes out', async () => {
+  const api = await startFakeApi('hang')
+  const stateDir = tempStateDir()
+  const plugins = { 'agent-runtime': {}, whatsapp: { app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: api.url } }
+  let gw = await startGatewayProcess(stateDir, plugins)
+  try {
+    const raw = delivery('wamid.CRASH', 'survive the crash')
+    const res = await rawRequest(gw.url, { method: 'POST', path: '/whatsapp', headers: headers(raw), body: raw })
+    assert.equal(res.status, 200)
+    // the Cloud API hangs: the turn ran, its reply is journalled, the send is in flight — crash now
+    await api.waitFor(1)
+    await gw.kill()
+    assert.ok(journal(stateDir, 'whatsapp').some((r) => r.op === 'reply'), 'the reply was journalled before the send')
+
+    api.mode = 'ok'
+    gw = await startGatewayProcess(stateDir, plugins)
+    const [, resent] = await api.waitFor(2)
+    assert.equal(resent.url, '/1098/messages')
+    assert.match(resent.json().text.body, /survive the crash/)
+    assert.equal(resent.json().text.body, api.requests[0].json().text.body, 'the journalled reply is sent, not a new turn')
+    await waitUntil(() => journal(stateDir, 'whatsapp').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
+  } finally {
+    await gw.kill()
+    await api.close()
+    rmSync(stateDir, { recursive: true, force: true })
+  }
+})
