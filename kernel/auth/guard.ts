@@ -5,7 +5,7 @@
  * `preHandler`, still before the handler.
  */
 import type { FastifyRequest } from 'fastify'
-import type { AuthContext } from '@revka/plugin-sdk'
+import { timingSafeEqualStr, type AuthContext } from '@revka/plugin-sdk'
 import type { RouteRecord } from '../http/route-table.js'
 import type { ClientIdentity } from './client.js'
 import type { Credentials } from './credentials.js'
@@ -85,7 +85,10 @@ export class AuthGuard {
     if (!wantsBearer && !wantsService) {
       return { status: 403, code: 'loopback_only', message: 'Admin endpoints are restricted to localhost' }
     }
-    if (wantsBearer && !this.deps.requirePairing()) return { via: 'pairing-off' }
+    // a route-level token (`extraBearer`) is an extra door, never a weaker one: while it is set,
+    // pairing-off does not open the route either
+    const extra = wantsBearer ? routeToken(rec) : undefined
+    if (wantsBearer && extra === undefined && !this.deps.requirePairing()) return { via: 'pairing-off' }
 
     const locked = this.failures.lockedFor(id.key)
     if (locked > 0) return { status: 429, code: 'too_many_auth_attempts', message: `Too many auth attempts. Try again in ${locked}s.`, retryAfter: locked }
@@ -98,6 +101,10 @@ export class AuthGuard {
     let presented = false
     if (bearer) {
       presented = true
+      if (extra && timingSafeEqualStr(bearer, extra)) {
+        this.failures.succeed(id.key)
+        return { via: 'bearer', credentialId: `route-token:${rec.pluginId}` }
+      }
       const p = this.deps.credentials.verifyBearer(bearer)
       if (p) {
         this.failures.succeed(id.key)
@@ -128,6 +135,21 @@ export class AuthGuard {
     }
     const v = verifySigned(this.deps.serviceToken, this.deps.clock, subject, q.exp, q.sig)
     return v.ok ? true : v.reason
+  }
+}
+
+/**
+ * The route's own token: a string when one is configured, '' when its function threw (fail closed:
+ * no token matches '' and pairing-off stays shut), undefined when there is none.
+ */
+function routeToken(rec: RouteRecord): string | undefined {
+  const fn = rec.decl.extraBearer
+  if (typeof fn !== 'function') return undefined
+  try {
+    const v = fn()
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined
+  } catch {
+    return ''
   }
 }
 

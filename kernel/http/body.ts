@@ -68,7 +68,7 @@ function readLimited(payload: Readable, limit: number, done: (err: Error | null,
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\b/
 
-export function installBodyParser(app: FastifyInstance, recordOf: (r: FastifyRequest) => { bodyLimit: number; decl: { stream?: boolean } } | undefined): void {
+export function installBodyParser(app: FastifyInstance, recordOf: (r: FastifyRequest) => { bodyLimit: number; decl: { stream?: boolean }; auth?: { provider?: unknown } } | undefined): void {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (request, payload, done) => {
     const rec = recordOf(request)
@@ -77,6 +77,9 @@ export function installBodyParser(app: FastifyInstance, recordOf: (r: FastifyReq
     readLimited(payload as Readable, limit, (err, buf) => {
       if (err || !buf) return done(err ?? new Error('no body'))
       request.revkaRaw = buf
+      // a provider route's body is untrusted until its signature is checked: keep only the bytes,
+      // so garbage from a stranger gets 401 from the verifier, not a parse error first
+      if (rec?.auth?.provider) return done(null, undefined)
       const ct = String(request.headers['content-type'] ?? '').toLowerCase()
       if (JSON_TYPE.test(ct)) {
         if (buf.length === 0) return done(null, undefined)

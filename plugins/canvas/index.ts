@@ -1,0 +1,50 @@
+/**
+ * canvas — live canvases (contract §1.13, §3.3): REST to render, read and clear; `/ws/canvas/:id`
+ * to watch; `canvas_render` for the agent. Every frame passes through one in-memory store, so a
+ * render from the REST route, the tool or a local script reaches the same viewers.
+ */
+import { definePlugin } from '@revka/plugin-sdk'
+import { addCanvasRoutes } from './routes.js'
+import { CanvasStore } from './store.js'
+import type { CanvasSubscriber } from './subscriber.js'
+import { canvasRenderTool } from './tool.js'
+import { canvasSocketHandler } from './ws-canvas.js'
+
+interface CanvasOptions {
+  subscriber_queue?: number
+  max_buffered_bytes?: number
+}
+
+export default definePlugin<CanvasOptions>({
+  setup(api) {
+    const store = new CanvasStore()
+    const bounds = {
+      queue: api.config.subscriber_queue ?? 64,
+      maxBufferedBytes: api.config.max_buffered_bytes ?? 4 * 1024 * 1024,
+    }
+    let missedFrames = 0
+    const viewers = new Set<CanvasSubscriber>()
+
+    addCanvasRoutes(api.routes, store)
+    api.routes.add({
+      method: 'GET',
+      url: '/ws/canvas/:id',
+      websocket: true,
+      subprotocol: 'revka.v1',
+      auth: 'bearer',
+      description: 'live frames of one canvas (current frame, connected, then each render)',
+      handler: canvasSocketHandler({ store, bounds, viewers, onMissed: (n) => { missedFrames += n } }),
+    })
+
+    const tool = canvasRenderTool(store)
+    api.hooks.tools.tap((tools) => [...tools, tool])
+
+    api.hooks.status.tap((doc, ctx) => {
+      if (!ctx.authenticated) return doc
+      let lagging = 0
+      for (const v of viewers) if (v.lagging) lagging++
+      // missed_frames counts frames reported to viewers as missed (in `lagged` messages)
+      return { ...doc, canvas: { canvases: store.size, viewers: viewers.size, lagging_viewers: lagging, missed_frames: missedFrames } }
+    })
+  },
+})

@@ -1,0 +1,50 @@
+/**
+ * `[nodes]` in config.toml (contract §7.1): `max_nodes` (default 16), `auth_token` (a node-only
+ * credential for `/ws/nodes`), `invoke_timeout_secs` (default 30, the contract's hard limit; tests
+ * set it small). `enabled` only controls the reference's start-up banner and is ignored here: the
+ * route is mounted regardless, as in the reference.
+ */
+import { RevkaError } from '@revka/plugin-sdk'
+
+export interface NodesSettings {
+  maxNodes: number
+  invokeTimeoutSecs: number
+}
+
+export const DEFAULT_MAX_NODES = 16
+export const DEFAULT_INVOKE_TIMEOUT_SECS = 30
+
+const fail = (message: string): never => {
+  throw new RevkaError('REVKA_ERR_NODES_CONFIG', `nodes: ${message} (config.toml [nodes])`)
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
+}
+
+/** Read once at setup: a mistake fails the plugin with a diagnostic naming the key. */
+export function readSettings(section: unknown): NodesSettings {
+  if (section === undefined) return { maxNodes: DEFAULT_MAX_NODES, invokeTimeoutSecs: DEFAULT_INVOKE_TIMEOUT_SECS }
+  if (!isTable(section)) return fail('[nodes] must be a table')
+  const t = section as Record<string, unknown>
+  const maxNodes = t.max_nodes ?? DEFAULT_MAX_NODES
+  if (typeof maxNodes !== 'number' || !Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 10_000)
+    fail(`max_nodes must be an integer between 1 and 10000, got ${JSON.stringify(maxNodes)}`)
+  const timeout = t.invoke_timeout_secs ?? DEFAULT_INVOKE_TIMEOUT_SECS
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > 600)
+    fail(`invoke_timeout_secs must be a number above 0 and at most 600, got ${JSON.stringify(timeout)}`)
+  authToken(t)
+  return { maxNodes: maxNodes as number, invokeTimeoutSecs: timeout as number }
+}
+
+/**
+ * The node token, read on every upgrade so a changed `auth_token` applies to the next connection.
+ * undefined when unset or empty; throws on a non-string value (the kernel then fails closed).
+ */
+export function authToken(section: unknown): string | undefined {
+  if (!isTable(section)) return undefined
+  const v = section.auth_token
+  if (v === undefined || v === null || v === '') return undefined
+  if (typeof v !== 'string') return fail('auth_token must be a string')
+  return v
+}
