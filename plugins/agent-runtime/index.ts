@@ -20,7 +20,7 @@ export default definePlugin({
     api.services.provide(AgentRuntimeRef, runtime)
 
     api.onStart(() => {
-      const settings = loadSettings((name) => api.gateway.section(name), process.env)
+      const settings = loadSettings((name) => api.gateway.section(name), envView(api.gateway.env))
       for (const w of settings.warnings) api.log.warn({}, w)
       runtime.configure(settings)
       api.log.info({ provider: settings.provider.name, type: settings.provider.type, model: settings.model }, 'agent runtime ready')
@@ -37,3 +37,8 @@ export default definePlugin({
     api.hooks.tools.tap((tools) => [...tools, { ...currentTimeTool, plugin: api.id }])
   },
 })
+
+/** the kernel's env as an object view, for code written against NodeJS.ProcessEnv */
+function envView(get: (name: string) => string | undefined): NodeJS.ProcessEnv {
+  return new Proxy({}, { get: (_t, k) => (typeof k === 'string' ? get(k) : undefined) }) as NodeJS.ProcessEnv
+}

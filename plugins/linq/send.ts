@@ -3,7 +3,7 @@ import { postJson, type ChannelMessage, type SendContext } from '@revka/plugin-s
 
 export async function sendLinqText(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
   const o = ctx.options as { api_token?: string; api_base_url?: string }
-  const token = process.env.REVKA_LINQ_API_TOKEN?.trim() || o.api_token?.trim()
+  const token = ctx.env('REVKA_LINQ_API_TOKEN')?.trim() || o.api_token?.trim()
   if (!token) throw new Error('Linq api_token is not configured (env REVKA_LINQ_API_TOKEN or plugins.linq.options.api_token)')
   const chatId = String(m.replyTo?.chat_id ?? '')
   if (!chatId) throw new Error('Linq message has no chat id to reply to')

@@ -9,7 +9,7 @@ import { hmacSha256Hex, postJson, sha256Hex, type ChannelMessage, type SendConte
 
 export async function sendTalkReply(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
   const o = ctx.options as { webhook_secret?: string; api_base_url?: string }
-  const secret = process.env.REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET?.trim() || o.webhook_secret?.trim()
+  const secret = ctx.env('REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET')?.trim() || o.webhook_secret?.trim()
   if (!secret) throw new Error('Nextcloud Talk webhook_secret is not configured')
   if (!o.api_base_url) throw new Error('Nextcloud Talk api_base_url is not configured (plugins.nextcloud-talk.options.api_base_url, your server)')
   const token = String(m.replyTo?.token ?? '')

@@ -21,8 +21,8 @@ const REASONS = {
 export default definePlugin<Options>({
   setup(api) {
     // read once: a changed secret or allow-list takes effect at restart, like the rest of the config
-    const secret = process.env.CLICK_TRACKING_SECRET?.trim() || api.config.secret?.trim() || undefined
-    const allowed = parseAllowedHosts(process.env.CLICK_TRACKING_ALLOWED_HOSTS?.trim() ? process.env.CLICK_TRACKING_ALLOWED_HOSTS : api.config.allowed_hosts)
+    const secret = api.gateway.env('CLICK_TRACKING_SECRET')?.trim() || api.config.secret?.trim() || undefined
+    const allowed = parseAllowedHosts(api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS')?.trim() ? api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS') : api.config.allowed_hosts)
     let log: ClickLog | undefined
     api.onStart(() => { log = new ClickLog(`${api.store.dir}/clicks.jsonl`) })
     api.onStop(() => log?.close())

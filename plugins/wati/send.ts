@@ -8,7 +8,7 @@ import { postJson, type ChannelMessage, type SendContext } from '@revka/plugin-s
 
 export async function sendWatiText(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
   const o = ctx.options as { api_token?: string; api_base_url?: string }
-  const token = process.env.REVKA_WATI_API_TOKEN?.trim() || o.api_token?.trim()
+  const token = ctx.env('REVKA_WATI_API_TOKEN')?.trim() || o.api_token?.trim()
   if (!token) throw new Error('WATI api_token is not configured (env REVKA_WATI_API_TOKEN or plugins.wati.options.api_token)')
   if (!o.api_base_url) throw new Error('WATI api_base_url is not configured (plugins.wati.options.api_base_url, your tenant endpoint)')
   const waId = String(m.replyTo?.wa_id ?? m.sender)

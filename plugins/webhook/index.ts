@@ -19,7 +19,7 @@ export default definePlugin<Options>({
     const ttlSecs = posInt(gw.idempotency_ttl_secs, 300)
     const idempotency = new IdempotencyWindow(ttlSecs * 1000, posInt(gw.idempotency_max_keys, 0) || 10_000)
     const routeTimeoutMs = api.config.timeout_secs * 1000
-    const secret = () => process.env.REVKA_WEBHOOK_SECRET?.trim() || api.config.secret?.trim() || undefined
+    const secret = () => api.gateway.env('REVKA_WEBHOOK_SECRET')?.trim() || api.config.secret?.trim() || undefined
 
     api.routes.add({
       method: 'POST', url: '/webhook', auth: 'bearer', rawBody: true,

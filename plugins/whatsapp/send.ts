@@ -25,7 +25,7 @@ export function splitText(text: string, max = WHATSAPP_TEXT_MAX): string[] {
 
 export async function sendCloudApiText(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
   const o = ctx.options as { access_token?: string; phone_number_id?: string; api_base_url?: string }
-  const token = process.env.REVKA_WHATSAPP_ACCESS_TOKEN?.trim() || o.access_token?.trim()
+  const token = ctx.env('REVKA_WHATSAPP_ACCESS_TOKEN')?.trim() || o.access_token?.trim()
   if (!token) throw new Error('WhatsApp access_token is not configured (env REVKA_WHATSAPP_ACCESS_TOKEN or plugins.whatsapp.options.access_token)')
   const phoneNumberId = o.phone_number_id || (m.replyTo?.phone_number_id as string | undefined)
   if (!phoneNumberId) throw new Error('no phone_number_id: set plugins.whatsapp.options.phone_number_id')

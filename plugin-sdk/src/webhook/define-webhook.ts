@@ -29,6 +29,8 @@ export interface SendContext {
   options: Record<string, unknown>
   /** aborted at shutdown and after `SEND_TIMEOUT_MS` (30 s): pass it to `postJson`/`fetch` */
   signal: AbortSignal
+  /** an environment variable as the kernel sees it (tokens for the provider API) */
+  env(name: string): string | undefined
 }
 
 export interface WebhookProvider<P = unknown> {

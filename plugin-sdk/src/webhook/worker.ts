@@ -90,7 +90,7 @@ export class DeliveryWorker {
       }
       if (text.trim()) {
         const signal = AbortSignal.any([this.inflight.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)])
-        await p.send(m, text, { options: api.config as Record<string, unknown>, signal })
+        await p.send(m, text, { options: api.config as Record<string, unknown>, signal, env: (name: string) => api.gateway.env(name) })
       }
       journal.finish(d.id, true)
       this.notBefore.delete(d.id)
