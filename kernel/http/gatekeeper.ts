@@ -5,12 +5,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import type { SecretSource } from '@revka/plugin-sdk'
+import { isHttpError, type SecretSource } from '@revka/plugin-sdk'
 import { clientIdentity } from '../auth/client.js'
 import { isDenial, type AuthGuard } from '../auth/guard.js'
 import type { WindowLimiter } from '../auth/limiter.js'
 import type { HookTable } from '../hooks/table.js'
+import { toRevkaRequest } from './dispatch.js'
 import { sendError } from './errors.js'
+import { lingerOnClose } from './linger.js'
 import { originAllowed } from './origin.js'
 import type { RouteRecord } from './route-table.js'
 
@@ -81,6 +83,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
     if (declared > rec.bodyLimit) {
       // refused before a byte of the body is read
       reply.header('connection', 'close')
+      lingerOnClose(request.raw)
       return void sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${rec.bodyLimit}-byte limit of this route`, { extra: { limit: rec.bodyLimit } })
     }
     const id = clientIdentity(request.raw, deps.trustForwarded)
@@ -105,7 +108,10 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
     const verdict = deps.guard.check(rec, request, id)
     if (isDenial(verdict)) {
       // the body of a refused request is never read: close rather than leave it in the socket
-      if (hasBody(request)) reply.header('connection', 'close')
+      if (hasBody(request)) {
+        reply.header('connection', 'close')
+        lingerOnClose(request.raw)
+      }
       return void sendError(reply, verdict.status, verdict.code, verdict.message, { retryAfter: verdict.retryAfter })
     }
     request.revkaAuth = verdict
@@ -118,7 +124,17 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
       const ms = rec.timeoutMs ?? deps.timeoutMs
       request.revkaTimer = setTimeout(onTimeout, ms, request, reply)
     }
-    done()
+    const admit = rec.decl.websocket ? rec.decl.admit : undefined
+    if (!admit) return done()
+    // a WebSocket route's own refusal (policy, missing parameters) must be an HTTP status on the
+    // upgrade response, which only exists before the 101: run it here, after auth
+    Promise.resolve()
+      .then(() => admit(toRevkaRequest(request, rec)))
+      .then(() => done(), (e) => {
+        if (isHttpError(e)) return void sendError(reply, e.statusCode, e.code, e.message, { retryAfter: e.options.retryAfter, extra: e.options.extra, headers: e.options.headers })
+        deps.log.error({ plugin: rec.pluginId, route: rec.url, err: (e as Error)?.message }, 'websocket admit check threw')
+        sendError(reply, 500, 'internal_error', 'WebSocket admission check failed')
+      })
   })
 
   app.addHook('preHandler', async (request, reply) => {

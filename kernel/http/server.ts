@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
 import { sendError } from './errors.js'
 import { installBodyParser } from './body.js'
+import { lingerOnClose } from './linger.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -66,8 +67,10 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': {
         const limit = request.routeOptions?.bodyLimit ?? BODY_LIMIT_DEFAULT
-        // do not keep reading an oversized body: close the connection after the 413
+        // do not keep reading an oversized body: close the connection after the 413, lingering
+        // so the client still receives it
         reply.header('connection', 'close')
+        lingerOnClose(request.raw)
         return sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${limit}-byte limit of this route`, { extra: { limit } })
       }
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
