@@ -11,7 +11,8 @@ export const LINGER_MS = 1000
 
 export function lingerOnClose(req: IncomingMessage, ms = LINGER_MS): void {
   const socket = req.socket as Socket | null
-  if (!socket || (socket as any).revkaLinger) return
+  // injected requests (light-my-request) have no real socket to linger on
+  if (!socket || typeof socket.pause !== 'function' || (socket as any).revkaLinger) return
   // Node "dumps" (reads and discards) an unread body once the response is finished; we want the
   // opposite: never read it
   ;(req as any)._dump = () => {}

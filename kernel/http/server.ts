@@ -11,6 +11,7 @@ import { BODY_LIMIT_DEFAULT } from './route-table.js'
 import { sendError } from './errors.js'
 import { installBodyParser } from './body.js'
 import { lingerOnClose } from './linger.js'
+import { compileSchema } from '../schema/compile.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,6 +57,9 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   app.server.headersTimeout = opts.timeoutMs
 
   installBodyParser(app, (r) => (r.routeOptions?.config as any)?.revka)
+  // route schemas go through the kernel's compiler (lite interpreter, Ajv only when needed):
+  // Fastify's default compiles every schema with Ajv at boot
+  app.setValidatorCompiler(({ schema }) => compileSchema(schema as object) as any)
 
   app.setErrorHandler((err: any, request, reply) => {
     if (isHttpError(err)) {

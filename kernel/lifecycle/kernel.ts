@@ -205,6 +205,7 @@ export class Kernel {
 
   private async setupPlugin(r: PluginRecord): Promise<void> {
     const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
+    const t0 = performance.now()
     const imported = await guarded(`import of ${r.id}`, timeout, () =>
       loadPlugin(r.dir, r.manifest!, { projectRoot: PROJECT_ROOT, jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR) }))
     if (!imported.ok) return r.fail(imported.error)
@@ -225,8 +226,10 @@ export class Kernel {
       events: this.events,
     })
     child.register('revka.plugin-api', { useValue: api })
+    const t1 = performance.now()
     const setup = await guarded(`setup of ${r.id}`, timeout, () => r.module!.setup(api))
     if (!setup.ok) r.fail(setup.error)
+    this.log.debug({ plugin: r.id, importMs: Math.round(t1 - t0), setupMs: Math.round(performance.now() - t1) }, 'plugin set up')
   }
 
   /** a provider that failed takes its dependents down with it */
@@ -281,6 +284,7 @@ export class Kernel {
 
   private async startPlugin(r: PluginRecord): Promise<void> {
     r.set('starting')
+    const t0 = performance.now()
     const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
     for (const fn of [...r.startFns]) {
       const res = await guarded(`start of ${r.id}`, timeout, fn)
@@ -291,6 +295,7 @@ export class Kernel {
       }
     }
     r.set('started')
+    this.log.debug({ plugin: r.id, startMs: Math.round(performance.now() - t0) }, 'plugin started')
   }
 
   async start(): Promise<string> {

@@ -2,22 +2,18 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import AjvModule from 'ajv'
 import semver from 'semver'
 import type { PluginManifest } from '@revka/plugin-sdk'
+import { compileSchema, schemaErrors } from '../schema/compile.js'
 
-const Ajv = (AjvModule as any).default ?? AjvModule
 const require = createRequire(import.meta.url)
-export const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
-const validateManifest = ajv.compile(require('@revka/plugin-sdk/manifest.schema.json'))
+const validateManifest = compileSchema(require('@revka/plugin-sdk/manifest.schema.json'))
 
 export const MANIFEST_FILE = 'revka.plugin.json'
 
 export type ManifestResult = { ok: true; manifest: PluginManifest } | { ok: false; id: string; error: string }
 
-function ajvText(errors: any[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}`).join('; ')
-}
+const ajvText = schemaErrors
 
 export function readManifest(dir: string, fallbackId: string): ManifestResult {
   let raw: unknown
@@ -34,7 +30,7 @@ export function readManifest(dir: string, fallbackId: string): ManifestResult {
   if (!semver.valid(m.version)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: version "${m.version}" is not semver` }
   if (!semver.validRange(m.api)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: api "${m.api}" is not a semver range` }
   try {
-    ajv.compile(m.configSchema)
+    compileSchema(m.configSchema)
   } catch (e) {
     return { ok: false, id, error: `REVKA_ERR_MANIFEST: configSchema does not compile: ${(e as Error).message}` }
   }
@@ -50,13 +46,11 @@ export function compatibility(m: PluginManifest, apiVersion: string): string | n
 /** Validate (and default) a plugin's options against its configSchema. */
 export function validateOptions(m: PluginManifest, options: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   const value = structuredClone(options ?? {}) as Record<string, unknown>
-  const validate = ajv.compile(m.configSchema)
+  const validate = compileSchema(m.configSchema)
   if (!validate(value)) {
     return { ok: false, error: `REVKA_ERR_PLUGIN_CONFIG: options for ${m.id} are invalid: ${ajvText(validate.errors)} (fix plugins.${m.id}.options in revka.plugins.json)` }
   }
   return { ok: true, value }
 }
 
-export function ajvErrors(errors: any[] | null | undefined): string {
-  return ajvText(errors)
-}
+export { schemaErrors as ajvErrors }

@@ -7,10 +7,10 @@ import { createRequire } from 'node:module'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { RevkaError } from '@revka/plugin-sdk'
 import { writeFileAtomicSync } from '../config/fs-atomic.js'
-import { ajv, ajvErrors } from './manifest.js'
+import { compileSchema, schemaErrors as ajvErrors } from '../schema/compile.js'
 
 const require = createRequire(import.meta.url)
-const validateFile = ajv.compile(require('@revka/plugin-sdk/plugins-file.schema.json'))
+const validateFile = compileSchema(require('@revka/plugin-sdk/plugins-file.schema.json'))
 
 export interface PluginEntry {
   enabled?: boolean

@@ -1,0 +1,61 @@
+/**
+ * Shared by the mcp tests: a kernel with the mcp plugin and the tools fixture on a real port, a
+ * temp home for mcp.json, and the unmodified MCP SDK client connected over Streamable HTTP.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+
+export const FIXTURE_TOOLS = fileURLToPath(new URL('./test-fixtures/tools-fixture', import.meta.url))
+export const STDIO_SERVER = fileURLToPath(new URL('./test-fixtures/stdio-server.js', import.meta.url))
+
+export interface McpKernel {
+  k: TestKernel
+  home: string
+  mcpJson: string
+  /** the gateway's base URL (no trailing slash) */
+  url: string
+  auth: Record<string, string>
+  stop(): Promise<void>
+}
+
+export async function bootMcp(extra: { options?: Record<string, unknown>; plugins?: string[]; paths?: string[] } = {}): Promise<McpKernel> {
+  const home = mkdtempSync(join(tmpdir(), 'revka-mcp-home-'))
+  const k = await startTestKernel({
+    plugins: ['mcp', 'status', ...(extra.plugins ?? [])],
+    paths: [FIXTURE_TOOLS, ...(extra.paths ?? [])],
+    options: { mcp: { home_dir: home, ...extra.options } },
+    listen: true,
+  })
+  return {
+    k, home,
+    mcpJson: join(home, '.revka', 'mcp.json'),
+    url: k.url!.replace(/\/$/, ''),
+    auth: { authorization: `Bearer ${k.token}` },
+    async stop() {
+      try { await k.stop() } finally { rmSync(home, { recursive: true, force: true }) }
+    },
+  }
+}
+
+export function readMcpJson(m: McpKernel): { url: string; pid: number; started_at: string } {
+  return JSON.parse(readFileSync(m.mcpJson, 'utf8'))
+}
+
+/** mint an MCP session through the gateway */
+export async function mintSession(m: McpKernel, body: unknown = {}): Promise<{ session_id: string; token: string; cwd: string }> {
+  const res = await fetch(`${m.url}/api/mcp/session`, { method: 'POST', headers: { ...m.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  if (res.status !== 200) throw new Error(`session mint failed: ${res.status} ${await res.text()}`)
+  return res.json() as any
+}
+
+/** the SDK client, unmodified, on Streamable HTTP with the given headers */
+export async function connectClient(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: 'revka-test', version: '1.0.0' })
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
+  return client
+}

@@ -1,0 +1,78 @@
+/**
+ * terminal — `/ws/terminal` (contract §3.2): a PTY over a WebSocket, subprotocol `revka.v1`, bearer.
+ *
+ * A terminal is a shell as the gateway's user, so it is refused whenever pairing is off (anyone who
+ * can reach the port would get a shell): 403 before the upgrade, from the route's `admit` check.
+ *
+ * node-pty is optional and native: it is imported in `onStart`. When it is missing the start throws
+ * `REVKA_ERR_TERMINAL_UNAVAILABLE`, the kernel marks this plugin `failed` (its route answers 503)
+ * and every other plugin serves as usual.
+ *
+ * Bad input (an unknown `tool`, a CLI not on PATH, a `cwd` that is not a directory) is shown to the
+ * user as a red line in the terminal, then the socket closes — a browser's WebSocket cannot read
+ * the body of a refused upgrade, so an HTTP error there would be invisible.
+ */
+import { definePlugin, httpError } from '@revka/plugin-sdk'
+import { loadPty, type PtySpawn } from './pty-loader.js'
+import { openTerminal, red, type Terminal } from './session.js'
+import { spawnSpec } from './spawn-spec.js'
+
+interface TerminalOptions {
+  pty_module?: string
+  max_terminals?: number
+}
+
+const PAIRING_OFF = 'Terminal is disabled while pairing is off'
+const STOP_WAIT_MS = 3000
+
+export default definePlugin<TerminalOptions>({
+  setup(api) {
+    let spawn: PtySpawn | undefined
+    const live = new Set<Terminal>()
+    const max = api.config.max_terminals ?? 16
+
+    api.routes.add({
+      method: 'GET', url: '/ws/terminal', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
+      description: 'PTY over WebSocket; ?tool&cwd&cols&rows (contract §3.2); 403 while pairing is off',
+      admit: () => {
+        if (!api.gateway.requirePairing) throw httpError(403, 'terminal_disabled', PAIRING_OFF)
+        if (live.size >= max) throw httpError(503, 'too_many_terminals', `At most ${max} terminals may be open at once`, { retryAfter: 5 })
+      },
+      handler: (socket, req) => {
+        // admit already refused this; checked again because a shell must never open without pairing
+        if (!api.gateway.requirePairing) return socket.close(1008, PAIRING_OFF)
+        const fail = (msg: string) => {
+          socket.send(red(`Error: ${msg}`))
+          socket.close(1000, 'terminal not started')
+        }
+        if (!spawn) return fail('the terminal is not available')
+        const spec = spawnSpec(req.query, (name) => api.gateway.env(name))
+        if ('error' in spec) return fail(spec.error)
+        let term: Terminal
+        try {
+          term = openTerminal(socket, spawn, spec, api.log)
+        } catch (e) {
+          return fail(`could not start ${spec.file}: ${(e as Error).message}`)
+        }
+        live.add(term)
+        void term.exited.then(() => live.delete(term))
+        api.log.info({ pid: term.pid, file: spec.file, cwd: spec.cwd, device: req.auth.deviceId }, 'terminal opened')
+      },
+    })
+
+    api.onStart(async () => {
+      spawn = await loadPty(api.config.pty_module ?? 'node-pty')
+    })
+
+    api.onStop(async () => {
+      const all = [...live]
+      for (const t of all) t.kill()
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.all(all.map((t) => t.exited)),
+        new Promise<void>((r) => { timer = setTimeout(r, STOP_WAIT_MS) }),
+      ])
+      clearTimeout(timer)
+    })
+  },
+})
