@@ -101,7 +101,7 @@ export default definePlugin<McpOptions>({
       sessions = new SessionStore(opts.max_sessions ?? 256)
       const defaultCwd = (opts.default_cwd && resolveCwd(opts.default_cwd)) || api.gateway.workspaceDir || homedir()
       gatewaySession = (({ session_id, token }) => ({ session: session_id, token }))(sessions.mint(defaultCwd, true))
-      // the SDK costs ~0.5 s and ~50 MB to import: only now, after the gateway listens
+      // after the gateway listens; the MCP SDK itself loads on the first MCP request
       const { startUpstream } = await import('./upstream/server.js')
       try {
         upstream = await startUpstream({

@@ -14,7 +14,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { startSse, timingSafeEqualStr, type Logger, type SseStream } from '@revka/plugin-sdk'
-import { handleMcpPost, type CallObserver, type ToolSource } from './mcp-handler.js'
+import type { CallObserver, ToolSource } from './mcp-handler.js'
+
+// the MCP SDK (~0.5 s, ~50 MB) loads on the first MCP request, not at gateway start: the server
+// binds and mcp.json is written at once, and a gateway nobody drives over MCP never pays for it
+let handler: Promise<typeof import('./mcp-handler.js')> | undefined
+const mcpHandler = () => (handler ??= import('./mcp-handler.js'))
 import type { SessionStore } from './sessions.js'
 import { resolveCwd } from '../cwd.js'
 
@@ -129,7 +134,7 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
       }
       const body = parseJson(await readBody(req, MCP_BODY_LIMIT))
       if (body === undefined) throw new HttpFail(400, 'invalid_json', 'Request body is empty')
-      return handleMcpPost(req, res, body, { tools: o.tools, sessions: o.sessions, session: s, version: o.version, observer: o.observer })
+      return (await mcpHandler()).handleMcpPost(req, res, body, { tools: o.tools, sessions: o.sessions, session: s, version: o.version, observer: o.observer })
     }
     throw new HttpFail(404, 'not_found', `No route for ${method} ${path}`)
   }
