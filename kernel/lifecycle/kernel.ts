@@ -25,8 +25,7 @@ import { installGatekeeper } from '../http/gatekeeper.js'
 import { installNotFound, mountRoute, WsKeepalive } from '../http/mount.js'
 import { AuthSystem } from './auth-system.js'
 import { guarded } from './guarded.js'
-import { createStatusService } from './status-service.js'
-import { createToolRegistry } from './tool-registry.js'
+import { gatewayInfo, kernelServices } from './kernel-services.js'
 import { KernelEventBus } from '../events/bus.js'
 import { resolvePluginSet } from './plugin-set.js'
 
@@ -78,7 +77,7 @@ export class Kernel {
   private keepalive?: WsKeepalive
   private listening = false
   private stopping?: Promise<void>
-  private boundPort = 0
+  boundPort = 0
   /** the CLI sets this so a requested shutdown also exits the process */
   onShutdownRequested?: (reason: string) => void
 
@@ -170,7 +169,9 @@ export class Kernel {
     }
     this.waves = waves
 
-    for (const wave of waves) for (const r of wave) await this.setupPlugin(r)
+    // imports overlap their file I/O; setups then run in dependency order
+    await Promise.all(waves.flat().map((r) => this.importPlugin(r)))
+    for (const wave of waves) for (const r of wave) if (r.status === 'loaded') await this.setupPlugin(r)
     this.cascadeFailures()
     await this.hooks.routes.promise({ add: () => { throw new RevkaError('REVKA_ERR_ROUTE_REGISTRAR', 'use api.routes.add in setup() or a routes tap') } })
     this.mountAll()
@@ -182,28 +183,16 @@ export class Kernel {
   }
 
   private registerKernelServices(): void {
-    const put = (name: string, value: unknown) => {
+    for (const [name, value] of Object.entries(kernelServices(this))) {
       const slot = new ServiceSlot(name)
       slot.value = value
       this.container.register(serviceToken(name), { useValue: slot })
     }
-    put(KernelServices.config.id, this.configStore)
-    put(KernelServices.pairing.id, this.auth.pairing)
-    put(KernelServices.plugins.id, { list: () => this.pluginInfos() })
-    put(KernelServices.streams.id, this.auth.connections)
-    put(KernelServices.status.id, createStatusService(this))
-    put(KernelServices.tools.id, createToolRegistry(this.hooks, this.log))
-    put(KernelServices.control.id, {
-      requestShutdown: (reason: string) => {
-        // answer the request first, then drain
-        setTimeout(() => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason), 50).unref()
-      },
-    })
   }
 
   private pending: RouteRecord[] = []
 
-  private async setupPlugin(r: PluginRecord): Promise<void> {
+  private async importPlugin(r: PluginRecord): Promise<void> {
     const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
     const t0 = performance.now()
     const imported = await guarded(`import of ${r.id}`, timeout, () =>
@@ -211,6 +200,11 @@ export class Kernel {
     if (!imported.ok) return r.fail(imported.error)
     r.module = imported.value
     r.set('loaded')
+    this.log.debug({ plugin: r.id, importMs: Math.round(performance.now() - t0) }, 'plugin imported')
+  }
+
+  private async setupPlugin(r: PluginRecord): Promise<void> {
+    const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
     const child = this.container.createChildContainer()
     this.pluginContainers.set(r.id, child)
     const api = createFacade(r, {
@@ -229,7 +223,7 @@ export class Kernel {
     const t1 = performance.now()
     const setup = await guarded(`setup of ${r.id}`, timeout, () => r.module!.setup(api))
     if (!setup.ok) r.fail(setup.error)
-    this.log.debug({ plugin: r.id, importMs: Math.round(t1 - t0), setupMs: Math.round(performance.now() - t1) }, 'plugin set up')
+    this.log.debug({ plugin: r.id, setupMs: Math.round(performance.now() - t1) }, 'plugin set up')
   }
 
   /** a provider that failed takes its dependents down with it */
@@ -248,21 +242,7 @@ export class Kernel {
   }
 
   private gatewayInfo(): GatewayInfo {
-    const k = this
-    return Object.freeze({
-      mode: k.mode,
-      get host() { return k.settings.host },
-      get port() { return k.boundPort },
-      pathPrefix: k.settings.pathPrefix,
-      get requirePairing() { return k.settings.requirePairing },
-      stateDir: k.paths.stateDir,
-      workspaceDir: k.paths.workspaceDir,
-      version: KERNEL_VERSION,
-      apiVersion: PLUGIN_API_VERSION,
-      startedAt: k.startedAt,
-      section: <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined,
-      env: (name: string) => k.env[name],
-    })
+    return gatewayInfo(this)
   }
 
   /** open the port, then start plugins wave by wave (their routes answer 503 until started) */

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Low } from 'lowdb'
+import type { Low } from 'lowdb'
 import type { PluginStore } from '@revka/plugin-sdk'
 import { writeFileAtomicSync } from '../config/fs-atomic.js'
 
@@ -21,31 +21,39 @@ class DurableJsonFile<T> {
 }
 
 export class LowPluginStore<T extends object> implements PluginStore<T> {
-  private low: Low<T>
+  // lowdb is loaded on the first write: most plugins never write, and start-up pays for imports
+  private low?: Low<T>
+  private doc: T
+  private readonly file: string
   private queue: Promise<unknown> = Promise.resolve()
   readonly dir: string
 
   constructor(dir: string, initial: T) {
     this.dir = dir
     mkdirSync(dir, { recursive: true })
-    const file = join(dir, 'store.json')
-    this.low = new Low<T>(new DurableJsonFile<T>(file), initial)
+    this.file = join(dir, 'store.json')
+    this.doc = initial
     // the document is small and read once, synchronously, so `data` is usable straight away in setup
-    if (existsSync(file)) {
+    if (existsSync(this.file)) {
       try {
-        this.low.data = JSON.parse(readFileSync(file, 'utf8')) as T
+        this.doc = JSON.parse(readFileSync(this.file, 'utf8')) as T
       } catch (e) {
-        throw new Error(`REVKA_ERR_STORE_CORRUPT: ${file} is not valid JSON (${(e as Error).message}); move it aside to start fresh`)
+        throw new Error(`REVKA_ERR_STORE_CORRUPT: ${this.file} is not valid JSON (${(e as Error).message}); move it aside to start fresh`)
       }
     }
   }
 
   get data(): T {
-    return this.low.data
+    return this.low ? this.low.data : this.doc
   }
 
   update(fn: (data: T) => void | T): Promise<void> {
     const run = this.queue.then(async () => {
+      if (!this.low) {
+        const { Low } = await import('lowdb')
+        this.low = new Low<T>(new DurableJsonFile<T>(this.file), this.doc)
+        this.low.data = this.doc
+      }
       const next = fn(this.low.data)
       if (next !== undefined) this.low.data = next as T
       await this.low.write()
