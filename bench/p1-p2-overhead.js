@@ -24,9 +24,15 @@ async function pair(a, b, pathA, pathB, headersA, headersB, duration) {
   return { a: sum(ra), b: sum(rb) }
 }
 
+async function capture(gw, paths) {
+  const out = {}
+  for (const p of paths) out[p] = await (await fetch(gw.url + p, { headers: auth })).json()
+  return out
+}
+
 export async function p1(duration = 5) {
-  const base = await startBaseline()
   const gw = await startGateway()
+  const base = await startBaseline(await capture(gw, ['/health', '/api/status']))
   const out = []
   try {
     const rssStart = rssMb(gw.pid)

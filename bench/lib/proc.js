@@ -42,13 +42,13 @@ function waitForLine(child, re, timeoutMs) {
  * Start the gateway. `plugins` is a revka.plugins.json document (default: the built-ins' defaults).
  * Resolves once it printed its address; `readyMs` is spawn → listening line.
  */
-export async function startGateway({ plugins, env = {}, config } = {}) {
+export async function startGateway({ plugins, env = {}, config, nodeArgs = [] } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'revka-bench-'))
   const pluginsFile = join(state, 'revka.plugins.json')
   writeFileSync(pluginsFile, JSON.stringify(plugins ?? { plugins: {} }))
   if (config) writeFileSync(join(state, 'config.toml'), config)
   const t0 = performance.now()
-  const child = spawn(process.execPath, [join(ROOT, 'bin/revka.js'), 'gateway'], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/revka.js'), 'gateway'], {
     cwd: ROOT,
     env: { ...process.env, REVKA_STATE_DIR: state, REVKA_GATEWAY_PORT: '0', REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REVKA_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -60,9 +60,14 @@ export async function startGateway({ plugins, env = {}, config } = {}) {
   return { child, pid: child.pid, url: m[1], state, readyMs, stop: () => stop(child) }
 }
 
-/** A bare Fastify server answering the same JSON the gateway does: the same-run baseline. */
-export async function startBaseline() {
-  const child = spawn(process.execPath, [join(ROOT, 'bench/lib/baseline-server.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+/**
+ * A bare Fastify server answering the same JSON the gateway does: the same-run baseline.
+ * `bodies` maps paths to the documents to serve (captured from the gateway).
+ */
+export async function startBaseline(bodies) {
+  const file = join(mkdtempSync(join(tmpdir(), 'revka-baseline-')), 'bodies.json')
+  writeFileSync(file, JSON.stringify(bodies))
+  const child = spawn(process.execPath, [join(ROOT, 'bench/lib/baseline-server.js'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   child.stdout.setEncoding('utf8')
   const m = await waitForLine(child, /listening on (http:\/\/[^\s]+)/, 15_000)
   child.stdout.resume()

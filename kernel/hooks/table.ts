@@ -34,24 +34,29 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
           }
           return tap
         }
-        tap.fn = async (...args: unknown[]) => {
-          let timer: NodeJS.Timeout | undefined
+        tap.fn = (...args: unknown[]) => {
+          let result: unknown
           try {
-            const result = await Promise.race([
-              Promise.resolve().then(() => fn(...args)),
-              new Promise((_, rej) => {
-                timer = setTimeout(() => rej(new Error(`tap exceeded ${tapTimeoutMs} ms`)), tapTimeoutMs)
-                timer.unref()
-              }),
-            ])
-            // a waterfall tap that forgets to return keeps the document intact
-            return waterfall && (result === undefined || result === null) ? args[0] : result
+            result = fn(...args)
           } catch (e) {
             onFailure(name, hookName, e as Error)
-            return waterfall ? args[0] : undefined
-          } finally {
-            if (timer) clearTimeout(timer)
+            return Promise.resolve(waterfall ? args[0] : undefined)
           }
+          // a waterfall tap that forgets to return keeps the document intact
+          const settle = (r: unknown) => (waterfall && (r === undefined || r === null) ? args[0] : r)
+          // synchronous taps (most status and health taps) need no timer
+          if (!result || typeof (result as Promise<unknown>).then !== 'function') return Promise.resolve(settle(result))
+          let timer: NodeJS.Timeout | undefined
+          return Promise.race([
+            result as Promise<unknown>,
+            new Promise((_, rej) => {
+              timer = setTimeout(() => rej(new Error(`tap exceeded ${tapTimeoutMs} ms`)), tapTimeoutMs)
+              timer.unref()
+            }),
+          ]).then(settle, (e) => {
+            onFailure(name, hookName, e as Error)
+            return waterfall ? args[0] : undefined
+          }).finally(() => { if (timer) clearTimeout(timer) })
         }
         return tap
       },

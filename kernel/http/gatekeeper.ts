@@ -14,6 +14,7 @@ import { toRevkaRequest } from './dispatch.js'
 import { sendError } from './errors.js'
 import { lingerOnClose } from './linger.js'
 import { originAllowed } from './origin.js'
+import { handshakeProblem } from './ws-handshake.js'
 import type { RouteRecord } from './route-table.js'
 
 export interface GatekeeperDeps {
@@ -124,6 +125,11 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
       const ms = rec.timeoutMs ?? deps.timeoutMs
       request.revkaTimer = setTimeout(onTimeout, ms, request, reply)
     }
+    if (rec.decl.websocket) {
+      // after auth, so a refused credential is still told so first
+      const bad = handshakeProblem(request)
+      if (bad) return void sendError(reply, bad.status, bad.code, bad.message)
+    }
     const admit = rec.decl.websocket ? rec.decl.admit : undefined
     if (!admit) return done()
     // a WebSocket route's own refusal (policy, missing parameters) must be an HTTP status on the
@@ -137,10 +143,16 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
       })
   })
 
-  app.addHook('preHandler', async (request, reply) => {
+  // callback style: for every route without a provider verifier this costs one property check,
+  // not a promise per request
+  app.addHook('preHandler', (request, reply, done) => {
     const rec = recordOf(request)
-    const verify = rec?.auth.provider
-    if (!rec || !verify) return
+    if (!rec || !rec.auth.provider) return done()
+    verifyProvider(request, reply, rec).then(() => { if (!reply.sent) done() }, (e) => done(e))
+  })
+
+  async function verifyProvider(request: FastifyRequest, reply: FastifyReply, rec: RouteRecord): Promise<unknown> {
+    const verify = rec.auth.provider!
     const secret = resolveSecret(rec.decl.secret, deps.pluginOptions(rec.pluginId), deps.env)
     if (!secret) {
       const where = [rec.decl.secret?.env && `env ${rec.decl.secret.env}`, rec.decl.secret?.config && `plugins.${rec.pluginId}.options.${rec.decl.secret.config}`].filter(Boolean).join(' or ')
@@ -163,7 +175,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
       ok = false
     }
     if (ok !== true) return sendError(reply, 401, 'invalid_signature', 'Invalid signature')
-  })
+  }
 
   app.addHook('onResponse', (request, reply, done) => {
     if (request.revkaTimer) clearTimeout(request.revkaTimer)

@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import type { RevkaSocket, WebSocketHandler, RouteHandler } from '@revka/plugin-sdk'
 import type { ConnectionTracker } from '../auth/connections.js'
-import { replyAccess, sendResult, toRevkaRequest } from './dispatch.js'
+import { ReplyView, sendResult, toRevkaRequest } from './dispatch.js'
 import { sendError } from './errors.js'
 import type { RouteRecord } from './route-table.js'
 
@@ -75,23 +75,29 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     config: { revka: rec } as any,
     schema: rec.decl.schema as any,
     handler: async (request, reply) => {
-      let hijacked = false
-      const access = replyAccess(reply, () => {
-        hijacked = true
-        // a stream's timeout covers only its head; from here the plugin owns the response
-        if (request.revkaTimer) clearTimeout(request.revkaTimer)
-        const raw = reply.raw
-        const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
-          revoke: () => endStream(raw, 'token_revoked', 'Token revoked'),
-          shutdown: () => endStream(raw, 'shutting_down', 'Gateway shutting down'),
-        })
-        raw.once('close', untrack)
-      })
-      const result = await (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), access)
-      if (hijacked) return reply
+      const view = new ReplyView(request, reply, onHijack)
+      const result = await (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), view)
+      if (view.hijacked) return reply
       return sendResult(reply, result)
     },
   })
+
+  // a stream's timeout covers only its head; from here the plugin owns the response, and the
+  // kernel tracks it so revocation and shutdown can end it
+  function onHijack(view: ReplyView): void {
+    const request = view.request
+    if (request.revkaTimer) clearTimeout(request.revkaTimer)
+    const raw = view.raw
+    const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
+      revoke: () => endStream(raw, 'token_revoked', 'Token revoked'),
+      shutdown: () => endStream(raw, 'shutting_down', 'Gateway shutting down'),
+    })
+    raw.once('close', untrack)
+    // a request body nobody reads (a GET sent with one) fills the socket's buffer and pauses it, and
+    // a paused socket never notices the client hanging up: the stream stayed tracked (and its
+    // plugin kept working for nobody) until its next write. Discard it so the hang-up is seen.
+    if (!request.raw.readableEnded) request.raw.resume()
+  }
 }
 
 function endStream(raw: import('node:http').ServerResponse, code: string, message: string): void {

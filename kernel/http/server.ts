@@ -52,6 +52,14 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1024, ignoreDuplicateSlashes: false },
     clientErrorHandler,
+    // the router's own refusals (a malformed %-escape in the path, an over-long parameter) come
+    // here instead of Fastify's `{error, code: "FST_ERR_BAD_URL", statusCode}`: the one error shape
+    frameworkErrors: (err: any, _request: unknown, reply: any) => {
+      if (err?.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'uri_too_long', 'A path parameter is too long')
+      if (err?.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad_url', 'Malformed URL: invalid percent-encoding in the path')
+      opts.log.error({ err }, 'router failed')
+      return sendError(reply, 500, 'internal_error', 'Internal error; see the gateway log')
+    },
   }
   const app = Fastify(options) as unknown as FastifyInstance
   app.server.headersTimeout = opts.timeoutMs

@@ -71,6 +71,8 @@ export class Kernel {
   auth!: AuthSystem
   app!: FastifyInstance
   records: PluginRecord[] = []
+  /** O(1) plugin lookup on the request path */
+  private byId = new Map<string, PluginRecord>()
   private waves: PluginRecord[][] = []
   private container: DependencyContainer
   private pluginContainers = new Map<string, DependencyContainer>()
@@ -139,8 +141,8 @@ export class Kernel {
       trustForwarded: this.settings.trustForwardedHeaders,
       allowedOrigins: this.settings.allowedOrigins,
       timeoutMs: this.settings.timeoutMs,
-      pluginStatus: (id) => this.records.find((r) => r.id === id)?.status ?? 'missing',
-      pluginOptions: (id) => this.records.find((r) => r.id === id)?.options ?? {},
+      pluginStatus: (id) => this.byId.get(id)?.status ?? 'missing',
+      pluginOptions: (id) => this.byId.get(id)?.options ?? {},
       forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
       env: this.env,
       closing: () => this.stopping !== undefined,
@@ -158,6 +160,9 @@ export class Kernel {
       options: this.opts.options,
       nodeModules: this.opts.nodeModules,
     })
+    // the first record of an id wins: a later duplicate is only reported, never imported
+    this.byId = new Map()
+    for (const r of this.records) if (r.manifest && !this.byId.has(r.id)) this.byId.set(r.id, r)
     this.registerKernelServices()
     const kernelServiceNames = Object.values(KernelServices).map((s) => s.id)
     const { waves } = orderPlugins(this.records, kernelServiceNames)

@@ -48,6 +48,13 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
     return once
   }
   let store: PluginStore | undefined
+  // slots are stable objects: resolve each once, not on every request
+  const slots = new Map<string, ServiceSlot<any>>()
+  const slot = <T>(id: string): ServiceSlot<T> => {
+    let s = slots.get(id)
+    if (!s) slots.set(id, (s = deps.container.resolve<ServiceSlot<T>>(serviceToken(id))))
+    return s
+  }
   const api: PluginApi<any> = {
     id: rec.id,
     log: deps.log.child({ plugin: rec.id }) as unknown as Logger,
@@ -79,19 +86,19 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
         if (!(m.requires ?? []).includes(ref.id)) {
           throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} asked for service "${ref.id}" without listing it under "requires" in revka.plugin.json`)
         }
-        const slot = deps.container.resolve<ServiceSlot<T>>(serviceToken(ref.id))
-        if (slot.value === undefined) {
+        const found = slot<T>(ref.id)
+        if (found.value === undefined) {
           throw new RevkaError('REVKA_ERR_SERVICE_UNAVAILABLE', `service "${ref.id}" required by ${rec.id} has not been provided (its provider failed or has not set it up)`)
         }
-        return slot.value
+        return found.value
       },
       provide<T>(ref: ServiceRef<T>, impl: T): Disposer {
         if (!(m.provides ?? []).includes(ref.id)) {
           throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} provides service "${ref.id}" without listing it under "provides" in revka.plugin.json`)
         }
-        const slot = deps.container.resolve<ServiceSlot<T>>(serviceToken(ref.id))
-        slot.value = impl
-        return track(() => { if (slot.value === impl) slot.value = undefined })
+        const target = slot<T>(ref.id)
+        target.value = impl
+        return track(() => { if (target.value === impl) target.value = undefined })
       },
     },
     onStart(fn) {
