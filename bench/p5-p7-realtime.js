@@ -20,18 +20,29 @@ export async function p5(subscribers = 1000, rate = 200, seconds = 10) {
   try {
     const procs = [0, 1].map(() => spawn(process.execPath, [join(ROOT, 'bench/lib/sse-clients.js'), gw.url, ADMIN_TOKEN, String(subscribers / 2)], { stdio: ['pipe', 'pipe', 'inherit'] }))
     await Promise.all(procs.map((p) => new Promise((res) => p.stdout.once('data', res))))
-    const total = rate * seconds
+    const planned = rate * seconds
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
     const t0 = Date.now()
-    for (let seq = 0; seq < total; seq++) {
+    const inflight = new Set()
+    let total = 0
+    for (let seq = 0; seq < planned; seq++) {
       const due = t0 + (seq * 1000) / rate
       if (due > Date.now()) await sleep(due - Date.now())
+      // a server that falls this far behind has failed the figure; stop instead of hanging
+      if (Date.now() - t0 > seconds * 3000) break
+      if (inflight.size >= 8) await Promise.race(inflight)
       const body = JSON.stringify({ type: 'bench', seq, sent: Date.now() })
-      await new Promise((res, rej) => {
-        const req = http.request(gw.url + '/api/channel-events', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => { r.resume(); r.on('end', res) })
-        req.on('error', rej)
+      const p = new Promise((res) => {
+        const req = http.request(gw.url + '/api/channel-events', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => { r.resume(); r.on('end', res) })
+        req.on('error', res)
         req.end(body)
       })
+      inflight.add(p)
+      p.then(() => inflight.delete(p))
+      total++
     }
+    await Promise.all(inflight)
+    agent.destroy()
     await sleep(1000)
     const reports = await Promise.all(procs.map((p) => new Promise((res) => {
       let buf = ''
@@ -42,7 +53,8 @@ export async function p5(subscribers = 1000, rate = 200, seconds = 10) {
     const lat = reports.flatMap((r) => r.latencies)
     const lost = counts.reduce((s, c) => s + (total - c), 0)
     const p99 = pct(lat, 99)
-    return [{ id: 'P5', name: `SSE fan-out ${subscribers} subscribers × ${rate} ev/s × ${seconds} s: p99 delivery`, value: p99, unit: 'ms', target: '< 50, 0 lost', pass: p99 < 50 && lost === 0, extra: `lost ${lost} of ${total * subscribers}, p50 ${pct(lat, 50)} ms` }]
+    const shortfall = planned - total
+    return [{ id: 'P5', name: `SSE fan-out ${subscribers} subscribers × ${rate} ev/s × ${seconds} s: p99 delivery`, value: p99, unit: 'ms', target: '< 50, 0 lost', pass: p99 < 50 && lost === 0 && shortfall === 0, extra: `lost ${lost} of ${total * subscribers} delivered frames, p50 ${pct(lat, 50)} ms${shortfall ? `, only ${total} of ${planned} events could be emitted on schedule` : ''}` }]
   } finally {
     await gw.stop()
   }

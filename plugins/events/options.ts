@@ -20,7 +20,7 @@ const DEFAULTS: EventsOptions = {
   keepAliveMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
   dropGraceMs: 5_000,
-  maxStreams: 256,
+  maxStreams: 4096,
   logPollMs: 500,
   logInitialBytes: 64 * 1024,
   file: 'logs/gateway.log',
