@@ -133,7 +133,9 @@ export class AuthGuard {
       const path = req.url.split('?')[0].slice(this.deps.pathPrefix.length)
       try { subject = decodeURIComponent(path) } catch { return 'bad signature' }
     }
-    const v = verifySigned(this.deps.serviceToken, this.deps.clock, subject, q.exp, q.sig)
+    // a repeated `exp` or `sig` parses to an array: not a signature (it threw, a 500, before)
+    const one = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? undefined : '!')
+    const v = verifySigned(this.deps.serviceToken, this.deps.clock, subject, one(q.exp), one(q.sig))
     return v.ok ? true : v.reason
   }
 }

@@ -1,6 +1,6 @@
 /** `revka plugins list|info|enable|disable` — from manifests, without importing any plugin. */
 import { join } from 'node:path'
-import { readPluginsFile, pluginsFilePath, setEnabled } from '../plugins/plugins-file.js'
+import { readPluginsFile, pluginsFilePath, setEnabled } from '../registry/plugins-file.js'
 import { resolvePluginSet } from '../lifecycle/plugin-set.js'
 import { PROJECT_ROOT } from '../lifecycle/kernel.js'
 import { str, UsageError, type ParsedArgs } from './args.js'

@@ -39,6 +39,11 @@ export function limitStream(source: Readable, limit: number): Readable {
   })
   source.on('error', (e) => t.destroy(e))
   source.on('aborted', () => t.destroy(new Error('client aborted the upload')))
+  // a handler that refuses an upload without reading it leaves no 'error' listener here: a client
+  // hanging up mid-upload then crashed the whole gateway with an uncaught exception (found by
+  // test/reliability/fuzz.routes.test.ts). Readers still see the error: for-await and pipeline
+  // watch the stream's errored state themselves.
+  t.on('error', () => {})
   return source.pipe(t)
 }
 

@@ -124,6 +124,9 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
     if (!rec.decl.websocket) {
       const ms = rec.timeoutMs ?? deps.timeoutMs
       request.revkaTimer = setTimeout(onTimeout, ms, request, reply)
+      // a request whose client vanished mid-answer never reaches onResponse, so nothing clears
+      // this: unref'd, it cannot hold a stopped gateway's process open for up to the route timeout
+      request.revkaTimer.unref()
     }
     if (rec.decl.websocket) {
       // after auth, so a refused credential is still told so first

@@ -30,6 +30,19 @@ export interface ServerOptions {
  */
 function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
+  // bytes after a request that is already being answered (junk after a `Connection: close`
+  // request, a body longer than its Content-Length, while an event stream runs): that response
+  // owns the socket. Writing an error into it would corrupt it, and destroying now threw away what
+  // it had queued — the client got nothing at all. Let it finish; the connection closes after it.
+  const inFlight = (socket as unknown as { _httpMessage?: import('node:http').ServerResponse })._httpMessage
+  if (inFlight?.headersSent && !inFlight.writableFinished) {
+    // the broken parser reports every later chunk again: arrange the close once
+    if (!(socket as { revkaDoomed?: boolean }).revkaDoomed) {
+      ;(socket as { revkaDoomed?: boolean }).revkaDoomed = true
+      inFlight.once('close', () => socket.destroy())
+    }
+    return
+  }
   const [status, code, error] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'Request timed out']
     : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'Request headers are too large']
     : [400, 'bad_request', 'Malformed HTTP request']
@@ -40,12 +53,29 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net
   socket.destroy(err)
 }
 
+/**
+ * A request that arrived through the server's 'upgrade' event is off the HTTP server's books: when
+ * it is refused before @fastify/websocket sees it (a malformed URL, no Host), nothing closes its
+ * socket, and one such socket kept `close()` — graceful shutdown — waiting forever. End it once
+ * the refusal is out (found by test/reliability/fuzz.routes.test.ts).
+ */
+function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, reply: { raw: import('node:http').ServerResponse }): void {
+  const socket = request.raw.socket
+  if (!(request.raw as { upgrade?: boolean }).upgrade || !socket) return
+  reply.raw.once('finish', () => {
+    socket.end()
+    setTimeout(() => socket.destroy(), 1000).unref()
+  })
+}
+
 export function createServer(opts: ServerOptions): FastifyInstance {
   const options: Record<string, unknown> = {
     bodyLimit: BODY_LIMIT_DEFAULT,
     requestTimeout: opts.timeoutMs,
     // Node 20 cuts slow bodies only when the server itself has requestTimeout and checks often
-    http: { requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500 },
+    // requireHostHeader off: Node would refuse a Host-less HTTP/1.1 request with an empty 400; the
+    // onRequest hook below refuses it in the one error shape instead
+    http: { requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false },
     logger: false,
     // the gatekeeper answers requests that arrive while closing, in the contract's error shape
     return503OnClosing: false,
@@ -54,7 +84,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     clientErrorHandler,
     // the router's own refusals (a malformed %-escape in the path, an over-long parameter) come
     // here instead of Fastify's `{error, code: "FST_ERR_BAD_URL", statusCode}`: the one error shape
-    frameworkErrors: (err: any, _request: unknown, reply: any) => {
+    frameworkErrors: (err: any, request: any, reply: any) => {
+      releaseUpgrade(request, reply)
       if (err?.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'uri_too_long', 'A path parameter is too long')
       if (err?.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad_url', 'Malformed URL: invalid percent-encoding in the path')
       opts.log.error({ err }, 'router failed')
@@ -63,6 +94,19 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   }
   const app = Fastify(options) as unknown as FastifyInstance
   app.server.headersTimeout = opts.timeoutMs
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      releaseUpgrade(request, reply)
+      return void sendError(reply, 400, 'missing_host', 'HTTP/1.1 requests need a Host header')
+    }
+    done()
+  })
+  // an `Expect` other than 100-continue: Node's own 417 has an empty body; answer in the one shape
+  app.server.on('checkExpectation', (_req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const body = JSON.stringify({ error: 'Unsupported Expect header; only 100-continue is understood', code: 'expectation_failed' })
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
+    res.end(body)
+  })
 
   installBodyParser(app, (r) => (r.routeOptions?.config as any)?.revka)
   // route schemas go through the kernel's compiler (lite interpreter, Ajv only when needed):

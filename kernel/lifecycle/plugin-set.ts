@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path'
 import { PLUGIN_API_VERSION, RevkaError } from '@revka/plugin-sdk'
-import { discover } from '../plugins/discovery.js'
-import { compatibility, validateOptions } from '../plugins/manifest.js'
-import { isEnabled, type PluginsFile } from '../plugins/plugins-file.js'
-import type { PluginRecord } from '../plugins/record.js'
+import { discover } from '../registry/discovery.js'
+import { compatibility, validateOptions } from '../registry/manifest.js'
+import { isEnabled, type PluginsFile } from '../registry/plugins-file.js'
+import type { PluginRecord } from '../registry/record.js'
 
 export interface PluginSetInput {
   file: PluginsFile
