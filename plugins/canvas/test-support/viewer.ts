@@ -6,7 +6,7 @@ import WebSocket from 'ws'
 import { fileURLToPath } from 'node:url'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
 
-export const TOOL_PROBE = fileURLToPath(new URL('../test-fixtures/tool-probe', import.meta.url))
+export const TOOL_PROBE = fileURLToPath(new URL('../../../test/fixtures/tool-probe', import.meta.url))
 
 export type Msg = Record<string, any> & { type: string }
 
