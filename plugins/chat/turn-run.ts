@@ -115,9 +115,11 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
     })
     if (result.timedOut && !turn.reason) turn.reason = 'timeout'
     if (turn.reason || result.stopped || result.timedOut) return ended()
+    // persisted before `done`: `done` acknowledges the reply, and a crash between the two used to
+    // lose an acknowledged answer (found by test/reliability/crash.consistency.test.ts)
+    if (deps.store.open) deps.store.append(sid, 'assistant', result.content)
     sink.send({ type: 'chunk_reset' })
     sink.send({ type: 'done', full_response: result.content })
-    if (deps.store.open) deps.store.append(sid, 'assistant', result.content)
     return true
   } catch (e) {
     if (turn.abort.signal.aborted) return ended()
