@@ -3,7 +3,7 @@
  * the kernel owns is written to a unique temp file, fsynced, renamed over the target, and the folder
  * fsynced, so a reader sees either the old or the new content, never a mix.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync, unlinkSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 
@@ -32,4 +32,22 @@ export function fsyncDir(dir: string): void {
   } catch {
     // some filesystems refuse fsync on directories; the rename is still atomic
   }
+}
+
+/**
+ * Remove temp files a crash left behind mid-write for `path` (they may hold a full copy of the
+ * file, secrets included). Safe at start, before anything writes.
+ */
+export function sweepTempFiles(path: string): number {
+  const dir = dirname(path)
+  const prefix = `.${basename(path)}.`
+  let n = 0
+  try {
+    for (const f of readdirSync(dir)) {
+      if (f.startsWith(prefix) && f.endsWith('.tmp')) {
+        try { unlinkSync(join(dir, f)); n++ } catch {}
+      }
+    }
+  } catch {}
+  return n
 }

@@ -4,7 +4,8 @@
  * must still refuse in the contract's shape), then EVERY route in its route table is hit with
  * seeded garbage — with valid credentials and without, so handlers are reached, not just the
  * kernel's refusals. The invariants: no status ≥ 500, every 4xx is `{error, code}` JSON, nothing
- * hangs, nothing escapes as an uncaught error, and the gateway still answers /health afterwards.
+ * hangs, nothing escapes as an uncaught error, no traversal serves /etc/passwd, and the gateway
+ * still answers /health afterwards.
  *
  * Seeded: the seed is printed; `REVKA_FUZZ_SEED=<n>` replays a run. Bounded: a fixed number of
  * cases per route (REVKA_FUZZ_CASES, REVKA_FUZZ_WIRE_CASES, REVKA_FUZZ_WS_CASES) and a time budget
@@ -24,9 +25,9 @@ import { envInt, pool, removeTempDirs, tempDir, until, within } from './support/
 import { plainWire, wireCase, wsHandshake, type WireCase } from './support/wire-cases.js'
 
 const SEED = runSeed()
-const CASES = envInt('REVKA_FUZZ_CASES', 48)
-const WIRE_CASES = envInt('REVKA_FUZZ_WIRE_CASES', 8)
-const WS_CASES = envInt('REVKA_FUZZ_WS_CASES', 40)
+const CASES = envInt('REVKA_FUZZ_CASES', 64)
+const WIRE_CASES = envInt('REVKA_FUZZ_WIRE_CASES', 10)
+const WS_CASES = envInt('REVKA_FUZZ_WS_CASES', 48)
 const BUDGET_MS = envInt('REVKA_FUZZ_BUDGET_MS', 40_000)
 const rng = new Rng(SEED)
 
@@ -85,6 +86,8 @@ function modesFor(r: RouteRec, method: string, n: number): Mode[] {
 
 /** the status/shape verdict for one reply, or null when it keeps the contract */
 function judge(r: RouteRec, status: number, headers: Record<string, any>, body: string, method: string): string | null {
+  // traversal in a parameter (or the workspace symlink to /etc) must never serve a file from outside
+  if (status < 300 && /root:[^:\n]*:0:0:/.test(body)) return `${status}: served /etc/passwd`
   if (status >= 500) {
     // a plugin that failed to start answers 503 + Retry-After on purpose (the diagnostic names it)
     if (!(status === 503 && !started.has(r.pluginId))) return `status ${status}: ${body.slice(0, 200)}`
@@ -191,7 +194,7 @@ test('fuzz: afterwards the gateway still answers /health, no stream leaked, noth
   assert.equal(health.status, 200, `GET /health after the fuzz: ${health.status} ${health.body.toString().slice(0, 200)}`)
   assert.equal(JSON.parse(health.body.toString()).status !== undefined, true)
   // every stream and socket the fuzz opened and dropped has been let go
-  await until(() => k.kernel.auth.connections.count() === 0, 5000, `live connections to drain (still ${k.kernel.auth.connections.count()})`)
+  await until(() => k.kernel.auth.connections.count() === 0, 5000, `live connections to drain (${k.kernel.auth.connections.count()} when the wait began)`)
   assert.deepEqual(escaped, [], `errors escaped the gateway during the fuzz:\n${escaped.join('\n')}`)
 
   // last: the loopback shutdown route with a fuzzed body — it may refuse the body or stop the gateway

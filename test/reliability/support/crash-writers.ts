@@ -130,7 +130,9 @@ export function chatWriter(t: Target, acks: Acks, round: number, sid: string): L
       }
     }
     try {
-      if (!(await next('session_start'))) return
+      const start = await next('session_start')
+      if (!start) return
+      if (start.type !== 'session_start') { acks.unexpected.push(`chat open → ${JSON.stringify(start).slice(0, 200)}`); return }
       for (let i = 0; !stopped(); i++) {
         const content = `crash chat ${sid} r${round} #${i}`
         ws.send(JSON.stringify({ type: 'message', content }))
