@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse, TomlError } from 'smol-toml'
 import { RevkaError } from '@revka/plugin-sdk'
-import { sweepTempFiles, writeFileAtomicSync } from './fs-atomic.js'
+import { writeFileAtomicSync } from './fs-atomic.js'
 
 export type TomlDoc = Record<string, unknown>
 
@@ -123,7 +123,6 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
 
 /** Read config.toml, writing the default template on first start. */
 export function loadConfigFile(path: string): { text: string; doc: TomlDoc } {
-  sweepTempFiles(path)
   if (!existsSync(path)) writeFileAtomicSync(path, DEFAULT_CONFIG_TOML, 0o600)
   const text = readFileSync(path, 'utf8')
   try {

@@ -12,6 +12,7 @@ import { KernelServices, PLUGIN_API_VERSION, RevkaError, sha256Hex, type Gateway
 import { ensureStateDirs, resolveStatePaths, type StatePaths } from '../config/state-dir.js'
 import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from '../config/gateway-config.js'
 import { GatewayConfigStore } from '../config/config-store.js'
+import { sweepTempFiles } from '../config/fs-atomic.js'
 import { createLogger } from '../log/logger.js'
 import { createHookTable, type HookTable } from '../hooks/table.js'
 import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../registry/plugins-file.js'
@@ -95,6 +96,8 @@ export class Kernel {
       const r = this.records.find((x) => x.id === pluginId)
       if (r) r.lastError = `hook ${hook}: ${err.message}`
     })
+    // only the starting gateway sweeps: a CLI reading config.toml must not touch a live writer's temp file
+    sweepTempFiles(this.paths.configFile)
     const { doc } = loadConfigFile(this.paths.configFile)
     this.events = new KernelEventBus((err) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw'))
     this.configStore = new GatewayConfigStore(this.paths.configFile, doc, this.env)
