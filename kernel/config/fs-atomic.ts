@@ -3,36 +3,11 @@
  * the kernel owns is written to a unique temp file, fsynced, renamed over the target, and the folder
  * fsynced, so a reader sees either the old or the new content, never a mix.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync, unlinkSync } from 'node:fs'
-import { dirname, basename, join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { readdirSync, unlinkSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 
-export function writeFileAtomicSync(path: string, data: string | Buffer, mode = 0o644): void {
-  const dir = dirname(path)
-  mkdirSync(dir, { recursive: true })
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const fd = openSync(tmp, 'w', mode)
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
-    fsyncSync(fd)
-  } catch (e) {
-    closeSync(fd)
-    try { unlinkSync(tmp) } catch {}
-    throw e
-  }
-  closeSync(fd)
-  renameSync(tmp, path)
-  fsyncDir(dir)
-}
-
-export function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r')
-    try { fsyncSync(fd) } finally { closeSync(fd) }
-  } catch {
-    // some filesystems refuse fsync on directories; the rename is still atomic
-  }
-}
+// one implementation, shared with plugins through the SDK
+export { writeFileAtomicSync, fsyncDir } from '@revka/plugin-sdk'
 
 /**
  * Remove temp files a crash left behind mid-write for `path` (they may hold a full copy of the

@@ -29,3 +29,4 @@ export { defineWebhook, IDEMPOTENCY_WINDOW_MS } from './webhook/define-webhook.j
 export type { WebhookProvider, ChannelMessage, SendContext } from './webhook/define-webhook.js'
 export { postJson, ProviderApiError } from './webhook/post-json.js'
 export type { PostJsonOptions } from './webhook/post-json.js'
+export { writeFileAtomicSync, fsyncDir } from './fs.js'

@@ -6,10 +6,10 @@
  * sees half a file, and removed at stop only while it still names this process's server, so a
  * second gateway's file is never deleted by the first one's shutdown.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, unlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { writeFileAtomicSync } from '@revka/plugin-sdk'
 
 export interface DiscoveryInfo {
   url: string
@@ -24,20 +24,8 @@ export function discoveryPath(homeOption: string | undefined, env: (name: string
 }
 
 export function writeDiscovery(path: string, info: DiscoveryInfo): void {
-  const dir = dirname(path)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const tmp = join(dir, `.mcp.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const fd = openSync(tmp, 'w', 0o600)
-  try {
-    writeSync(fd, JSON.stringify(info, null, 2) + '\n')
-    fsyncSync(fd)
-  } catch (e) {
-    closeSync(fd)
-    try { unlinkSync(tmp) } catch {}
-    throw e
-  }
-  closeSync(fd)
-  renameSync(tmp, path)
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  writeFileAtomicSync(path, JSON.stringify(info, null, 2) + '\n', 0o600)
 }
 
 export function readDiscovery(path: string): DiscoveryInfo | undefined {
