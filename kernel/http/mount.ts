@@ -111,8 +111,11 @@ function endStream(raw: import('node:http').ServerResponse, code: string, messag
 
 export function installNotFound(app: FastifyInstance, prefix: string): void {
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]
+    const [path, query] = request.url.split('?')
+    // behind a path prefix, `{prefix}/` is the same place as `{prefix}` (as the reference answers)
+    if (prefix && path === `${prefix}/` && (request.method === 'GET' || request.method === 'HEAD')) {
+      return reply.code(308).header('location', prefix + (query ? `?${query}` : '')).send()
+    }
     return sendError(reply, 404, 'not_found', `No route for ${request.method} ${path}`)
   })
-  void prefix
 }
