@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, rawRequest, sleep, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
-import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+import { countTurns, journal, sleep, startFakeApi, waitUntil } from '../../test/ingress/support.js'
+import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
 
 const SECRET = 'gmail-push-secret-for-tests'
 const envelope = (id: string, historyId: string) => JSON.stringify({
@@ -62,24 +61,12 @@ test('without a forwarding endpoint the turn still runs and the push is acknowle
 })
 
 test('crash safety: SIGKILL after the 200 while the endpoint hangs; the restarted gateway forwards the reply', async () => {
-  const api = await startFakeApi('hang')
-  const stateDir = tempStateDir()
-  const plugins = { 'agent-runtime': {}, 'gmail-push': { webhook_secret: SECRET, api_base_url: `${api.url}/gmail-replies` } }
-  let gw = await startGatewayProcess(stateDir, plugins)
-  try {
-    const res = await rawRequest(gw.url, { method: 'POST', path: '/webhook/gmail', headers, body: envelope('ps-crash', '777') })
-    assert.equal(res.status, 200)
-    await api.waitFor(1)
-    await gw.kill()
-    api.mode = 'ok'
-    gw = await startGatewayProcess(stateDir, plugins)
-    const [, resent] = await api.waitFor(2)
-    assert.equal(resent.json().message_id, 'ps-crash')
-    assert.match(resent.json().reply, /history id 777/)
-    await waitUntil(() => journal(stateDir, 'gmail-push', 'gmail').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
-  } finally {
-    await gw.kill()
-    await api.close()
-    rmSync(stateDir, { recursive: true, force: true })
-  }
+  await crashThenRestart({
+    plugin: 'gmail-push', channel: 'gmail', path: '/webhook/gmail', headers, body: envelope('ps-crash', '777'),
+    options: (url) => ({ webhook_secret: SECRET, api_base_url: `${url}/gmail-replies` }),
+    check(resent) {
+      assert.equal(resent.json().message_id, 'ps-crash')
+      assert.match(resent.json().reply, /history id 777/)
+    },
+  })
 })

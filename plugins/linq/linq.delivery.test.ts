@@ -5,10 +5,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, rawRequest, sleep, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
-import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+import { countTurns, sleep, startFakeApi } from '../../test/ingress/support.js'
+import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
 
 const SECRET = 'linq-signing-secret-for-tests'
 // the v3 payload shape
@@ -75,25 +74,13 @@ test('our own outgoing messages and other events are acknowledged without a turn
 })
 
 test('crash safety: SIGKILL after the 200 while the Partner API hangs; the restarted gateway sends the reply', async () => {
-  const api = await startFakeApi('hang')
-  const stateDir = tempStateDir()
-  const plugins = { 'agent-runtime': {}, linq: { signing_secret: SECRET, api_token: 'linq-token', api_base_url: api.url } }
-  let gw = await startGatewayProcess(stateDir, plugins)
-  try {
-    const raw = delivery('msg-crash', 'do not lose me')
-    const res = await rawRequest(gw.url, { method: 'POST', path: '/linq', headers: headers(raw), body: raw })
-    assert.equal(res.status, 200)
-    await api.waitFor(1)
-    await gw.kill()
-    api.mode = 'ok'
-    gw = await startGatewayProcess(stateDir, plugins)
-    const [, resent] = await api.waitFor(2)
-    assert.equal(resent.url, '/chats/chat-42/messages')
-    assert.match(resent.json().message.parts[0].value, /do not lose me/)
-    await waitUntil(() => journal(stateDir, 'linq').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
-  } finally {
-    await gw.kill()
-    await api.close()
-    rmSync(stateDir, { recursive: true, force: true })
-  }
+  const raw = delivery('msg-crash', 'do not lose me')
+  await crashThenRestart({
+    plugin: 'linq', path: '/linq', headers: headers(raw), body: raw,
+    options: (url) => ({ signing_secret: SECRET, api_token: 'linq-token', api_base_url: url }),
+    check(resent) {
+      assert.equal(resent.url, '/chats/chat-42/messages')
+      assert.match(resent.json().message.parts[0].value, /do not lose me/)
+    },
+  })
 })

@@ -5,10 +5,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac, randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, rawRequest, sleep, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
-import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+import { countTurns, sleep, startFakeApi } from '../../test/ingress/support.js'
+import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
 
 const SECRET = 'talk-bot-secret-for-tests-0123456789'
 const delivery = (id: number, text: string, actorType = 'Person') => JSON.stringify({
@@ -58,25 +57,13 @@ test('a valid delivery: 200, then a signed bot reply to the room; a replay runs 
 })
 
 test('crash safety: SIGKILL after the 200 while Nextcloud hangs; the restarted gateway posts the reply', async () => {
-  const api = await startFakeApi('hang')
-  const stateDir = tempStateDir()
-  const plugins = { 'agent-runtime': {}, 'nextcloud-talk': { webhook_secret: SECRET, api_base_url: api.url } }
-  let gw = await startGatewayProcess(stateDir, plugins)
-  try {
-    const raw = delivery(2001, 'remember me')
-    const res = await rawRequest(gw.url, { method: 'POST', path: '/nextcloud-talk', headers: headers(raw), body: raw })
-    assert.equal(res.status, 200)
-    await api.waitFor(1)
-    await gw.kill()
-    api.mode = 'ok'
-    gw = await startGatewayProcess(stateDir, plugins)
-    const [first, resent] = await api.waitFor(2)
-    assert.match(resent.json().message, /remember me/)
-    assert.equal(resent.json().referenceId, first.json().referenceId, 'the retried send carries the same referenceId')
-    await waitUntil(() => journal(stateDir, 'nextcloud-talk', 'nextcloud_talk').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
-  } finally {
-    await gw.kill()
-    await api.close()
-    rmSync(stateDir, { recursive: true, force: true })
-  }
+  const raw = delivery(2001, 'remember me')
+  await crashThenRestart({
+    plugin: 'nextcloud-talk', channel: 'nextcloud_talk', path: '/nextcloud-talk', headers: headers(raw), body: raw,
+    options: (url) => ({ webhook_secret: SECRET, api_base_url: url }),
+    check(resent, first) {
+      assert.match(resent.json().message, /remember me/)
+      assert.equal(resent.json().referenceId, first.json().referenceId, 'the retried send carries the same referenceId')
+    },
+  })
 })

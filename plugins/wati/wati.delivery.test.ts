@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, rawRequest, sleep, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
-import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+import { countTurns, sleep, startFakeApi } from '../../test/ingress/support.js'
+import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
 import { chunks } from './send.js'
 
 const SECRET = 'wati-shared-secret-for-tests'
@@ -86,24 +85,9 @@ test('long replies are split so the URL stays short, never inside an emoji', () 
 })
 
 test('crash safety: SIGKILL after the 200 while WATI hangs; the restarted gateway sends the reply', async () => {
-  const api = await startFakeApi('hang')
-  const stateDir = tempStateDir()
-  const plugins = { 'agent-runtime': {}, wati: { webhook_secret: SECRET, api_token: 'wati-token', api_base_url: api.url } }
-  let gw = await startGatewayProcess(stateDir, plugins)
-  try {
-    const raw = delivery('wamid.CRASH', 'still here after a crash')
-    const res = await rawRequest(gw.url, { method: 'POST', path: '/wati', headers, body: raw })
-    assert.equal(res.status, 200)
-    await api.waitFor(1)
-    await gw.kill()
-    api.mode = 'ok'
-    gw = await startGatewayProcess(stateDir, plugins)
-    const [, resent] = await api.waitFor(2)
-    assert.match(textOf(resent.url), /still here after a crash/)
-    await waitUntil(() => journal(stateDir, 'wati').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
-  } finally {
-    await gw.kill()
-    await api.close()
-    rmSync(stateDir, { recursive: true, force: true })
-  }
+  await crashThenRestart({
+    plugin: 'wati', path: '/wati', headers, body: delivery('wamid.CRASH', 'still here after a crash'),
+    options: (url) => ({ webhook_secret: SECRET, api_token: 'wati-token', api_base_url: url }),
+    check(resent) { assert.match(textOf(resent.url), /still here after a crash/) },
+  })
 })

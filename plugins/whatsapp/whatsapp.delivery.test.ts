@@ -6,10 +6,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, rawRequest, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
-import { startGatewayProcess } from '../../test/ingress/gateway-process.js'
+import { countTurns, journal, startFakeApi } from '../../test/ingress/support.js'
+import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
 
 const APP_SECRET = 'wa-app-secret-for-tests'
 const delivery = (id: string, text: string) => JSON.stringify({
@@ -85,29 +84,17 @@ test('status-only deliveries are acknowledged without a turn', async () => {
 })
 
 test('crash safety: SIGKILL while the reply is in flight, restart on the same state dir, the reply still goes out', async () => {
-  const api = await startFakeApi('hang')
-  const stateDir = tempStateDir()
-  const plugins = { 'agent-runtime': {}, whatsapp: { app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: api.url } }
-  let gw = await startGatewayProcess(stateDir, plugins)
-  try {
-    const raw = delivery('wamid.CRASH', 'survive the crash')
-    const res = await rawRequest(gw.url, { method: 'POST', path: '/whatsapp', headers: headers(raw), body: raw })
-    assert.equal(res.status, 200)
-    // the Cloud API hangs: the turn ran, its reply is journalled, the send is in flight — crash now
-    await api.waitFor(1)
-    await gw.kill()
-    assert.ok(journal(stateDir, 'whatsapp').some((r) => r.op === 'reply'), 'the reply was journalled before the send')
-
-    api.mode = 'ok'
-    gw = await startGatewayProcess(stateDir, plugins)
-    const [, resent] = await api.waitFor(2)
-    assert.equal(resent.url, '/1098/messages')
-    assert.match(resent.json().text.body, /survive the crash/)
-    assert.equal(resent.json().text.body, api.requests[0].json().text.body, 'the journalled reply is sent, not a new turn')
-    await waitUntil(() => journal(stateDir, 'whatsapp').some((r) => r.op === 'done' && r.ok), 'the delivery to be finished')
-  } finally {
-    await gw.kill()
-    await api.close()
-    rmSync(stateDir, { recursive: true, force: true })
-  }
+  const raw = delivery('wamid.CRASH', 'survive the crash')
+  await crashThenRestart({
+    plugin: 'whatsapp', path: '/whatsapp', headers: headers(raw), body: raw,
+    options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }),
+    afterKill(stateDir) {
+      assert.ok(journal(stateDir, 'whatsapp').some((r) => r.op === 'reply'), 'the reply was journalled before the send')
+    },
+    check(resent, first) {
+      assert.equal(resent.url, '/1098/messages')
+      assert.match(resent.json().text.body, /survive the crash/)
+      assert.equal(resent.json().text.body, first.json().text.body, 'the journalled reply is sent, not a new turn')
+    },
+  })
 })
