@@ -104,7 +104,9 @@ function endStream(raw: import('node:http').ServerResponse, code: string, messag
   if (raw.writableEnded) return
   // writeHead(status, {…}) (what streams, and the SDK's startSse, use) leaves getHeader() empty:
   // fall back to the header block already on the wire
-  const ct = String(raw.getHeader('content-type') ?? '') || String((raw as any)._header ?? '').match(/^content-type:[^\r\n]*/im)?.[0] || ''
+  // set with setHeader (startSse does): a stream that put its headers straight into writeHead()
+  // still ends, just without the final event
+  const ct = String(raw.getHeader('content-type') ?? '')
   if (ct.includes('text/event-stream')) raw.write(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message })}\n\n`)
   raw.end()
 }

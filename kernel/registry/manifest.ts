@@ -16,7 +16,6 @@ export const MANIFEST_FILE = 'revka.plugin.json'
 
 export type ManifestResult = { ok: true; manifest: PluginManifest } | { ok: false; id: string; error: string }
 
-const ajvText = schemaErrors
 
 export function readManifest(dir: string, fallbackId: string): ManifestResult {
   let raw: unknown
@@ -27,7 +26,7 @@ export function readManifest(dir: string, fallbackId: string): ManifestResult {
   }
   const id = typeof (raw as any)?.id === 'string' ? (raw as any).id : fallbackId
   if (!validateManifest(raw)) {
-    return { ok: false, id, error: `REVKA_ERR_MANIFEST: ${MANIFEST_FILE} is invalid: ${ajvText(validateManifest.errors)}` }
+    return { ok: false, id, error: `REVKA_ERR_MANIFEST: ${MANIFEST_FILE} is invalid: ${schemaErrors(validateManifest.errors)}` }
   }
   const m = raw as PluginManifest
   if (!valid(m.version)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: version "${m.version}" is not semver` }
@@ -51,9 +50,8 @@ export function validateOptions(m: PluginManifest, options: unknown): { ok: true
   const value = structuredClone(options ?? {}) as Record<string, unknown>
   const validate = compileSchema(m.configSchema)
   if (!validate(value)) {
-    return { ok: false, error: `REVKA_ERR_PLUGIN_CONFIG: options for ${m.id} are invalid: ${ajvText(validate.errors)} (fix plugins.${m.id}.options in revka.plugins.json)` }
+    return { ok: false, error: `REVKA_ERR_PLUGIN_CONFIG: options for ${m.id} are invalid: ${schemaErrors(validate.errors)} (fix plugins.${m.id}.options in revka.plugins.json)` }
   }
   return { ok: true, value }
 }
 
-export { schemaErrors as ajvErrors }

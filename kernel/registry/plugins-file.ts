@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { RevkaError } from '@revka/plugin-sdk'
 import { writeFileAtomicSync } from '../config/fs-atomic.js'
-import { compileSchema, schemaErrors as ajvErrors } from '../schema/compile.js'
+import { compileSchema, schemaErrors } from '../schema/compile.js'
 
 const require = createRequire(import.meta.url)
 const validateFile = compileSchema(require('@revka/plugin-sdk/plugins-file.schema.json'))
@@ -39,7 +39,7 @@ export function readPluginsFile(path: string): PluginsFile {
   } catch (e) {
     throw new RevkaError('REVKA_ERR_PLUGINS_FILE', `${path} is not valid JSON: ${(e as Error).message}`)
   }
-  if (!validateFile(raw)) throw new RevkaError('REVKA_ERR_PLUGINS_FILE', `${path} is invalid: ${ajvErrors(validateFile.errors)}`)
+  if (!validateFile(raw)) throw new RevkaError('REVKA_ERR_PLUGINS_FILE', `${path} is invalid: ${schemaErrors(validateFile.errors)}`)
   const base = dirname(path)
   return {
     path,
