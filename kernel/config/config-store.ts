@@ -14,7 +14,6 @@ export class GatewayConfigStore implements GatewayConfigService {
   constructor(
     readonly path: string,
     private doc: TomlDoc,
-    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   /** the document in force (restart-only keys apply on next start) */

@@ -100,7 +100,7 @@ export class Kernel {
     sweepTempFiles(this.paths.configFile)
     const { doc } = loadConfigFile(this.paths.configFile)
     this.events = new KernelEventBus((err) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw'))
-    this.configStore = new GatewayConfigStore(this.paths.configFile, doc, this.env)
+    this.configStore = new GatewayConfigStore(this.paths.configFile, doc)
     let settings: GatewaySettings
     try {
       settings = settingsFrom(doc, this.env)
