@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { bootTerminal, isolateHome, openTerm } from './test-helpers.js'
+import { bootTerminal, isolateHome, openTerm, outputLine } from './test-helpers.js'
 
 const home = isolateHome()
 const ALLOWED = new Set(['PATH', 'LANG', 'USER', 'LOGNAME', 'SHELL', 'TZ', 'HOME', 'TERM', 'COLORTERM'])
@@ -15,7 +15,9 @@ async function lines(t: Awaited<ReturnType<typeof openTerm>>, cmd: string, tag: 
   await t.waitFor(new RegExp(`${tag}-END-21`), { from })
   // the shell's line-editor escapes (bracketed paste on/off) and bare \r share lines with the output
   const plain = t.output.slice(from).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-  return plain.split(/\r\n|\n|\r/).filter((l) => l.startsWith(`${tag}:`)).map((l) => l.slice(tag.length + 1))
+  // the first line may carry the shell's prompt in front (see outputLine)
+  const re = new RegExp(`^(?:.*[#$%>] )?${tag}:(.*)$`)
+  return plain.split(/\r\n|\n|\r/).map((l) => re.exec(l)?.[1]).filter((l): l is string => l !== undefined)
 }
 
 test('the PTY gets exactly the allow-listed environment, never the gateway\'s REVKA_* secrets', async () => {
@@ -67,12 +69,12 @@ test('cwd: tilde-expanded and must be an existing directory, else a red error li
   try {
     const t = await openTerm(k, `cwd=${encodeURIComponent(dir)}`)
     t.send('pwd\r')
-    await t.waitFor(new RegExp(`^${realpathSync(dir)}\\r?$`, 'm'))
+    await t.waitFor(outputLine(realpathSync(dir)))
     t.ws.close()
 
     const tilde = await openTerm(k, `cwd=${encodeURIComponent('~/project')}`)
     tilde.send('pwd\r')
-    await tilde.waitFor(new RegExp(`^${join(home, 'project')}\\r?$`, 'm'))
+    await tilde.waitFor(outputLine(join(home, 'project')))
     tilde.ws.close()
 
     for (const bad of ['/definitely/not/a/dir', join(dir, 'file.txt'), 'relative/path']) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bootTerminal, isolateHome, openTerm } from './test-helpers.js'
+import { bootTerminal, isolateHome, openTerm, outputLine } from './test-helpers.js'
 
 isolateHome()
 
@@ -28,26 +28,26 @@ test('size: 80×24 by default, cols/rows from the query (clamped), and a resize 
   try {
     const t = await openTerm(k)
     t.send('stty size\r')
-    await t.waitFor(/^24 80\r?$/m)
+    await t.waitFor(outputLine('24 80'))
     let from = t.output.length
     t.send(JSON.stringify({ type: 'resize', cols: 100, rows: 30 }))
     t.send('stty size\r')
-    await t.waitFor(/^30 100\r?$/m, { from })
+    await t.waitFor(outputLine('30 100'), { from })
     from = t.output.length
     // out-of-range sizes are clamped, not passed to the kernel
     t.send(JSON.stringify({ type: 'resize', cols: 1_000_000, rows: -5 }))
     t.send('stty size\r')
-    await t.waitFor(/^1 1000\r?$/m, { from })
+    await t.waitFor(outputLine('1 1000'), { from })
     t.ws.close()
 
     const q = await openTerm(k, 'cols=120&rows=40')
     q.send('stty size\r')
-    await q.waitFor(/^40 120\r?$/m)
+    await q.waitFor(outputLine('40 120'))
     q.ws.close()
 
     const junk = await openTerm(k, 'cols=wide&rows=')
     junk.send('stty size\r')
-    await junk.waitFor(/^24 80\r?$/m)
+    await junk.waitFor(outputLine('24 80'))
     junk.ws.close()
     await Promise.all([t.closed, q.closed, junk.closed])
   } finally {

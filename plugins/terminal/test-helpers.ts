@@ -73,6 +73,16 @@ export async function openTerm(k: TestKernel, query = ''): Promise<TermClient> {
 }
 
 /** true while a process with this pid exists */
+/**
+ * A whole output line reading exactly `text`. Commands are typed before the shell has printed its
+ * first prompt, so the tty echoes them at once and the prompt (`# ` for sh as root, `$ `, or a bash
+ * `user@host:~# `) can land in front of the first output line: an optional prompt is allowed there.
+ */
+export function outputLine(text: string): RegExp {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^(?:.*[#$%>] )?${escaped}\\r?$`, 'm')
+}
+
 export function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
 }
