@@ -94,7 +94,7 @@ export class Kernel {
     this.hooks = createHookTable((pluginId, hook, err) => {
       this.log.error({ plugin: pluginId, hook, err: err.message }, `REVKA_ERR_HOOK_TAP: plugin ${pluginId} failed in hook "${hook}"`)
       const r = this.records.find((x) => x.id === pluginId)
-      if (r) r.lastError = `hook ${hook}: ${err.message}`
+      r?.noteError(`hook ${hook}: ${err.message}`)
     })
     // only the starting gateway sweeps: a CLI reading config.toml must not touch a live writer's temp file
     sweepTempFiles(this.paths.configFile)
@@ -322,7 +322,7 @@ export class Kernel {
     for (const fn of [...r.stopFns].reverse()) {
       const res = await guarded(`stop of ${r.id}`, timeout, fn)
       if (!res.ok) {
-        r.lastError = res.error
+        r.noteError(res.error)
         this.log.error({ plugin: r.id }, res.error)
       }
     }

@@ -4,6 +4,8 @@
  * waterfall so plugins add theirs).
  */
 import type { ComponentHealth, GatewayStatusService, HealthSnapshot } from '@revka/plugin-sdk'
+import { callWaterfall } from '../hooks/table.js'
+import { recordsVersion } from '../registry/record.js'
 import type { Kernel } from './kernel.js'
 
 /**
@@ -14,10 +16,24 @@ import type { Kernel } from './kernel.js'
 export const HEALTH_TTL_MS = 1000
 
 type Health = { degraded: boolean; snapshot: HealthSnapshot }
+type PluginLine = { id: string; version: string; status: string; diagnostic?: string }
+
+/**
+ * One snapshot and what is derived from it. The plugin list and the health snapshot are the
+ * parts of `/api/status` that grow with the number of plugins; serialising them once per
+ * snapshot (and the health part once per uptime second) keeps a status request's cost flat.
+ */
+interface Snapshot {
+  at: number
+  version: number
+  value: Health
+  plugins: PluginLine[]
+  pluginsJson: string
+  healthJson?: { uptime: number; json: string }
+}
 
 export function createStatusService(k: Kernel): GatewayStatusService {
-  let cached: { at: number; generation: string; value: Health } | undefined
-  const generation = () => k.records.map((r) => r.updatedAt).join('|')
+  let cached: Snapshot | undefined
 
   async function fresh(): Promise<Health> {
     const now = new Date().toISOString()
@@ -52,37 +68,61 @@ export function createStatusService(k: Kernel): GatewayStatusService {
     return { degraded, snapshot }
   }
 
+  async function current(): Promise<Snapshot> {
+    const version = recordsVersion()
+    const t = Date.now()
+    if (cached && cached.version === version && t - cached.at < HEALTH_TTL_MS) {
+      cached.value.snapshot.uptime_seconds = Math.floor((t - k.startedAt.getTime()) / 1000)
+      return cached
+    }
+    const value = await fresh()
+    const plugins = k.pluginInfos().map((p) => ({ id: p.id, version: p.version, status: p.status, diagnostic: p.diagnostic }))
+    cached = { at: t, version, value, plugins, pluginsJson: JSON.stringify(plugins) }
+    return cached
+  }
+
+  function healthJson(s: Snapshot): string {
+    const uptime = s.value.snapshot.uptime_seconds
+    if (s.healthJson?.uptime !== uptime) s.healthJson = { uptime, json: JSON.stringify(s.value.snapshot) }
+    return s.healthJson.json
+  }
+
+  async function build(ctx: { authenticated: boolean }): Promise<{ doc: Record<string, unknown>; snap: Snapshot }> {
+    const snap = await current()
+    const pairing = k.auth.pairing.status()
+    const base: Record<string, unknown> = {
+      provider: null,
+      model: null,
+      temperature: null,
+      uptime_seconds: snap.value.snapshot.uptime_seconds,
+      gateway_port: k.port,
+      locale: 'en',
+      memory_backend: 'none',
+      paired: pairing.paired,
+      require_pairing: pairing.requirePairing,
+      channels: {},
+      version: k.version,
+      plugins: snap.plugins,
+      health: snap.value.snapshot,
+    }
+    return { doc: await callWaterfall(k.hooks.status, base, ctx), snap }
+  }
+
   return {
     async health() {
-      const gen = generation()
-      const t = Date.now()
-      if (cached && cached.generation === gen && t - cached.at < HEALTH_TTL_MS) {
-        cached.value.snapshot.uptime_seconds = Math.floor((t - k.startedAt.getTime()) / 1000)
-        return cached.value
-      }
-      const value = await fresh()
-      cached = { at: t, generation: gen, value }
-      return value
+      return (await current()).value
     },
     async document(ctx) {
-      const { snapshot } = await this.health()
-      const pairing = k.auth.pairing.status()
-      const base: Record<string, unknown> = {
-        provider: null,
-        model: null,
-        temperature: null,
-        uptime_seconds: snapshot.uptime_seconds,
-        gateway_port: k.port,
-        locale: 'en',
-        memory_backend: 'none',
-        paired: pairing.paired,
-        require_pairing: pairing.requirePairing,
-        channels: {},
-        version: k.version,
-        plugins: k.pluginInfos().map((p) => ({ id: p.id, version: p.version, status: p.status, diagnostic: p.diagnostic })),
-        health: snapshot,
-      }
-      return k.hooks.status.promise(base, ctx)
+      return (await build(ctx)).doc
+    },
+    async documentJson(ctx) {
+      const { doc, snap } = await build(ctx)
+      // taps pass `plugins` and `health` through untouched (they spread the document): splice in
+      // the serialised copies; a tap that replaced either gets the whole document serialised
+      if (doc.plugins !== snap.plugins || doc.health !== snap.value.snapshot) return JSON.stringify(doc)
+      const { plugins: _p, health: _h, ...rest } = doc
+      const head = JSON.stringify(rest)
+      return `${head.length > 2 ? head.slice(0, -1) + ',' : '{'}"plugins":${snap.pluginsJson},"health":${healthJson(snap)}}`
     },
   }
 }

@@ -3,6 +3,12 @@ import type { DefinedPlugin, PluginInfo, PluginManifest, PluginStatus, Disposer 
 
 export type PluginSource = 'builtin' | 'path' | 'npm'
 
+// bumped on every change a status reader can see, so readers cache by one number instead of
+// rescanning every record on every request (that scan made /api/status cost grow with plugins)
+let version = 0
+/** changes whenever any record's status, diagnostic or last error changes */
+export function recordsVersion(): number { return version }
+
 export class PluginRecord {
   status: PluginStatus = 'discovered'
   diagnostic?: string
@@ -33,12 +39,19 @@ export class PluginRecord {
   }
 
   set(status: PluginStatus, diagnostic?: string): void {
+    version++
     this.status = status
     this.diagnostic = diagnostic
     const now = new Date().toISOString()
     this.updatedAt = now
     if (status === 'started') this.lastOk = now
     if (status === 'failed') this.lastError = diagnostic ?? 'failed'
+  }
+
+  /** a failure that does not change the status (a hook tap, a stop function) */
+  noteError(message: string): void {
+    version++
+    this.lastError = message
   }
 
   fail(diagnostic: string): void {

@@ -117,6 +117,11 @@ export interface GatewayStatusService {
   health(): Promise<{ degraded: boolean; snapshot: HealthSnapshot }>
   /** the `/api/status` document: kernel fields, then every `status` hook tap in stage order */
   document(ctx: { authenticated: boolean }): Promise<Record<string, unknown>>
+  /**
+   * The same document as JSON text, for answering it. Cheaper than serialising `document()`: the
+   * kernel reuses the serialised plugin list and health snapshot until either changes.
+   */
+  documentJson(ctx: { authenticated: boolean }): Promise<string>
 }
 
 export interface GatewayControlService {

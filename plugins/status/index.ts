@@ -6,6 +6,7 @@
 import { definePlugin, KernelServices, reply } from '@revka/plugin-sdk'
 
 const HEALTH_HEADERS = Object.freeze({ 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' })
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8' })
 
 export default definePlugin({
   setup(api) {
@@ -36,7 +37,7 @@ export default definePlugin({
       url: '/api/status',
       auth: 'bearer',
       description: 'status overview (contract §6), extended by the status hook',
-      handler: () => status().document({ authenticated: true }),
+      handler: async () => reply({ headers: JSON_HEADERS, body: await status().documentJson({ authenticated: true }) }),
     })
 
     api.routes.add({
