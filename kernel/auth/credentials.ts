@@ -26,6 +26,9 @@ export function mintToken(): string {
 
 export class Credentials {
   private byHash = new Map<string, { deviceId?: string; kind: 'device' | 'admin' }>()
+  // kept by every change to byHash: /health reads it on every poll, and counting the map
+  // there made a poll cost grow with the number of paired devices
+  private devicesLive = 0
   private lastSeen = new Map<string, number>()
   private revokeListeners: Array<(credentialId: string) => void> = []
 
@@ -35,18 +38,24 @@ export class Credentials {
     adminToken: string | undefined,
     private readonly clock: Clock,
   ) {
-    for (const d of devices?.all() ?? []) this.byHash.set(d.token_hash, { deviceId: d.id, kind: 'device' })
+    for (const d of devices?.all() ?? []) this.setDevice(d.token_hash, d.id)
     if (adminToken && adminToken.trim()) {
       const t = adminToken.trim()
       const hash = /^[0-9a-f]{64}$/i.test(t) ? t.toLowerCase() : sha256Hex(t)
-      if (!devices?.isRevoked(hash)) this.byHash.set(hash, { kind: 'admin' })
+      if (!devices?.isRevoked(hash)) {
+        if (this.byHash.get(hash)?.kind === 'device') this.devicesLive--
+        this.byHash.set(hash, { kind: 'admin' })
+      }
     }
   }
 
   get deviceCount(): number {
-    let n = 0
-    for (const v of this.byHash.values()) if (v.kind === 'device') n++
-    return n
+    return this.devicesLive
+  }
+
+  private setDevice(hash: string, deviceId: string): void {
+    if (this.byHash.get(hash)?.kind !== 'device') this.devicesLive++
+    this.byHash.set(hash, { deviceId, kind: 'device' })
   }
 
   verifyBearer(token: string | undefined): BearerPrincipal | null {
@@ -72,7 +81,7 @@ export class Credentials {
     const token = mintToken()
     const hash = sha256Hex(token)
     const row = this.devices.add(hash, meta)
-    this.byHash.set(hash, { deviceId: row.id, kind: 'device' })
+    this.setDevice(hash, row.id)
     return { token, row }
   }
 
@@ -90,11 +99,12 @@ export class Credentials {
     const done = this.devices.rotate(deviceId, hash)
     if (!done) return null
     this.forget(done.old)
-    this.byHash.set(hash, { deviceId, kind: 'device' })
+    this.setDevice(hash, deviceId)
     return token
   }
 
   private forget(hash: string): void {
+    if (this.byHash.get(hash)?.kind === 'device') this.devicesLive--
     this.byHash.delete(hash)
     const id = credentialIdOf(hash)
     for (const fn of this.revokeListeners) {

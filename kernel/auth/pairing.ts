@@ -14,7 +14,7 @@ export const PAIR_LOCKOUT_MS = 300_000
 const PAIR_FAILURE_WINDOW_MS = 15 * 60_000
 
 export class PairingManager implements PairingService {
-  private code: { value: string; expiresAt: number } | null = null
+  private code: { value: string; expiresAt: number; expiresIso: string } | null = null
   readonly failures: FailureLimiter
 
   constructor(
@@ -28,7 +28,7 @@ export class PairingManager implements PairingService {
     this.failures = new FailureLimiter(PAIR_MAX_FAILURES, PAIR_FAILURE_WINDOW_MS, PAIR_LOCKOUT_MS, clock, maxKeys)
   }
 
-  private liveCode(): { value: string; expiresAt: number } | null {
+  private liveCode(): { value: string; expiresAt: number; expiresIso: string } | null {
     if (this.code && this.code.expiresAt <= this.clock()) this.code = null
     return this.code
   }
@@ -39,14 +39,16 @@ export class PairingManager implements PairingService {
       requirePairing: this.requirePairing,
       paired: this.credentials.deviceCount > 0,
       code: c?.value ?? null,
-      codeExpiresAt: c ? new Date(c.expiresAt).toISOString() : null,
+      codeExpiresAt: c ? c.expiresIso : null,
     }
   }
 
   newCode(): string | null {
     if (!this.requirePairing) return null
     const value = String(randomInt(0, 1_000_000)).padStart(6, '0')
-    this.code = { value, expiresAt: this.clock() + this.ttlMs }
+    const expiresAt = this.clock() + this.ttlMs
+    // formatted once: status() is read by every /health poll
+    this.code = { value, expiresAt, expiresIso: new Date(expiresAt).toISOString() }
     return value
   }
 

@@ -75,7 +75,9 @@ export function sendResult(reply: FastifyReply, result: unknown): FastifyReply |
   if (reply.sent) return
   if (isReply(result)) {
     if (result.status) reply.code(result.status)
-    for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v)
+    const headers = result.headers
+    // for…in, not Object.entries: no array of pairs per answer on the hot path
+    if (headers) for (const k in headers) reply.header(k, headers[k])
     return sendBody(reply, result.body)
   }
   return sendBody(reply, result)

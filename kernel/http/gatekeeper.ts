@@ -66,7 +66,13 @@ function onTimeout(request: FastifyRequest, reply: FastifyReply): void {
   reply.raw.once('finish', () => request.raw.socket?.destroy())
 }
 
-export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): void {
+export type ProviderCheck = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
+
+/**
+ * Install the root hooks. Returns the provider check, which the mounter attaches to provider
+ * routes only: as a root preHandler every request paid for a hook that almost none need.
+ */
+export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): { providerCheck: ProviderCheck } {
   app.addHook('onRequest', (request, reply, done) => {
     if (deps.closing()) {
       reply.header('connection', 'close')
@@ -146,13 +152,6 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
       })
   })
 
-  // callback style: for every route without a provider verifier this costs one property check,
-  // not a promise per request
-  app.addHook('preHandler', (request, reply, done) => {
-    const rec = recordOf(request)
-    if (!rec || !rec.auth.provider) return done()
-    verifyProvider(request, reply, rec).then(() => { if (!reply.sent) done() }, (e) => done(e))
-  })
 
   async function verifyProvider(request: FastifyRequest, reply: FastifyReply, rec: RouteRecord): Promise<unknown> {
     const verify = rec.auth.provider!
@@ -195,4 +194,12 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): v
     }
     done()
   })
+
+  return {
+    providerCheck(request, reply, done) {
+      const rec = recordOf(request)
+      if (!rec?.auth.provider) return done()
+      verifyProvider(request, reply, rec).then(() => { if (!reply.sent) done() }, (e) => done(e))
+    },
+  }
 }

@@ -10,6 +10,7 @@ import type { ConnectionTracker } from '../auth/connections.js'
 import { ReplyView, sendResult, toRevkaRequest } from './dispatch.js'
 import { sendError } from './errors.js'
 import type { RouteRecord } from './route-table.js'
+import type { ProviderCheck } from './gatekeeper.js'
 
 export const WS_PING_MS = 30_000
 
@@ -40,6 +41,7 @@ export interface MountDeps {
   connections: ConnectionTracker
   keepalive: WsKeepalive
   log: Logger
+  providerCheck: ProviderCheck
 }
 
 export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDeps): void {
@@ -74,6 +76,8 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     bodyLimit: rec.bodyLimit,
     config: { revka: rec } as any,
     schema: rec.decl.schema as any,
+    // the signature check runs once the raw body is read, before the handler
+    ...(rec.auth.provider ? { preHandler: deps.providerCheck } : {}),
     handler: async (request, reply) => {
       const view = new ReplyView(request, reply, onHijack)
       const result = await (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), view)

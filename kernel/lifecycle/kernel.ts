@@ -78,6 +78,7 @@ export class Kernel {
   private container: DependencyContainer
   private pluginContainers = new Map<string, DependencyContainer>()
   private keepalive?: WsKeepalive
+  private providerCheck?: { providerCheck: import('../http/gatekeeper.js').ProviderCheck }
   private listening = false
   private stopping?: Promise<void>
   boundPort = 0
@@ -136,7 +137,7 @@ export class Kernel {
         handleProtocols: (protocols: Set<string>, req: any) => (req.revkaSubprotocol && protocols.has(req.revkaSubprotocol) ? req.revkaSubprotocol : false),
       },
     })
-    installGatekeeper(this.app, {
+    this.providerCheck = installGatekeeper(this.app, {
       guard: this.auth.guard,
       limiter: this.auth.windowLimiter,
       hooks: this.hooks,
@@ -240,7 +241,7 @@ export class Kernel {
   }
 
   private mountAll(): void {
-    for (const rec of this.pending) mountRoute(this.app, rec, { prefix: this.settings.pathPrefix, connections: this.auth.connections, keepalive: this.keepalive!, log: this.log })
+    for (const rec of this.pending) mountRoute(this.app, rec, { prefix: this.settings.pathPrefix, connections: this.auth.connections, keepalive: this.keepalive!, log: this.log, providerCheck: this.providerCheck!.providerCheck })
     this.pending = []
   }
 
