@@ -1,12 +1,16 @@
 /**
- * The set of valid bearer credentials, held as SHA-256 hashes only: paired devices (from SQLite)
- * and the operator's `REVKA_GATEWAY_ADMIN_TOKEN` (plaintext or hash; never stored). A lookup is
- * one hash and one Map get, so auth does no I/O per request.
+ * The set of valid bearer credentials, held as SHA-256 hashes: paired devices (from SQLite) and
+ * the operator's `REVKA_GATEWAY_ADMIN_TOKEN` (plaintext or hash; never stored). A lookup is one
+ * hash and one Map get, so auth does no I/O per request; the hash of a recently verified token is
+ * remembered in memory (never on disk) until the next revocation.
  */
 import { randomBytes } from 'node:crypto'
 import { sha256Hex, timingSafeEqualStr } from '@revka/plugin-sdk'
 import type { DeviceRegistry, DeviceRow } from './devices.js'
 import type { Clock } from './limiter.js'
+
+/** how many recently verified tokens keep their hash at hand */
+const RECENT_TOKENS = 256
 
 export interface BearerPrincipal {
   via: 'bearer' | 'admin-token'
@@ -29,6 +33,11 @@ export class Credentials {
   // kept by every change to byHash: /health reads it on every poll, and counting the map
   // there made a poll cost grow with the number of paired devices
   private devicesLive = 0
+  // token → hash for tokens that recently verified: SHA-256 per request was the largest single
+  // cost of an authenticated request. Only hits are kept (junk tokens cannot evict real ones), the
+  // verdict still comes from byHash (a revoked token's hash is gone from it), and any revocation
+  // clears it so no dead token lingers in memory.
+  private recentHashes = new Map<string, string>()
   private lastSeen = new Map<string, number>()
   private revokeListeners: Array<(credentialId: string) => void> = []
 
@@ -60,7 +69,14 @@ export class Credentials {
 
   verifyBearer(token: string | undefined): BearerPrincipal | null {
     if (!token || token.length > 512) return null
-    const hash = sha256Hex(token)
+    let hash = this.recentHashes.get(token)
+    if (hash === undefined) {
+      hash = sha256Hex(token)
+      if (this.byHash.has(hash)) {
+        if (this.recentHashes.size >= RECENT_TOKENS) this.recentHashes.delete(this.recentHashes.keys().next().value!)
+        this.recentHashes.set(token, hash)
+      }
+    }
     const hit = this.byHash.get(hash)
     if (!hit) return null
     if (hit.deviceId) this.touch(hit.deviceId)
@@ -104,6 +120,7 @@ export class Credentials {
   }
 
   private forget(hash: string): void {
+    this.recentHashes.clear()
     if (this.byHash.get(hash)?.kind === 'device') this.devicesLive--
     this.byHash.delete(hash)
     const id = credentialIdOf(hash)

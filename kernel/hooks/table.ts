@@ -76,7 +76,12 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
 export type HookTable = ReturnType<typeof createHookTable>
 
 function isThenable(v: unknown): v is Promise<unknown> {
-  return !!v && typeof (v as Promise<unknown>).then === 'function'
+  if (v instanceof Promise) return true
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false
+  // a plain object (what status taps return) is not a thenable: looking up a missing `then` on a
+  // large document was a measurable part of a status request
+  if (Object.getPrototypeOf(v) === Object.prototype) return false
+  return typeof (v as Promise<unknown>).then === 'function'
 }
 
 /**

@@ -120,8 +120,12 @@ export function createStatusService(k: Kernel): GatewayStatusService {
       // taps pass `plugins` and `health` through untouched (they spread the document): splice in
       // the serialised copies; a tap that replaced either gets the whole document serialised
       if (doc.plugins !== snap.plugins || doc.health !== snap.value.snapshot) return JSON.stringify(doc)
-      const { plugins: _p, health: _h, ...rest } = doc
-      const head = JSON.stringify(rest)
+      // JSON.stringify leaves out undefined members: blank the two for the call, no copy needed
+      doc.plugins = undefined
+      doc.health = undefined
+      const head = JSON.stringify(doc)
+      doc.plugins = snap.plugins
+      doc.health = snap.value.snapshot
       return `${head.length > 2 ? head.slice(0, -1) + ',' : '{'}"plugins":${snap.pluginsJson},"health":${healthJson(snap)}}`
     },
   }

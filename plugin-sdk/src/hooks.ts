@@ -27,7 +27,10 @@ export interface TapPoint<F> {
 /** Adds routes while the kernel collects them (the `routes` hook). */
 export type RouteRegistrar = RouteAdder
 
-/** The `/api/status` document under construction; each tap adds its fields. */
+/**
+ * The `/api/status` document under construction; each tap adds its fields. It is built fresh for
+ * every request, so a tap may add to it in place and return it (cheaper than a spread copy per tap).
+ */
 export type StatusDocument = Record<string, unknown>
 export interface StatusContext {
   /** true when the caller presented a valid bearer/service token */

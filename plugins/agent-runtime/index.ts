@@ -31,7 +31,10 @@ export default definePlugin({
       const s = runtime.settings
       if (!ctx.authenticated || !s) return doc
       // names and numbers only: the api key and base URL headers never reach the status document
-      return { ...doc, provider: s.provider.name, model: s.model, temperature: s.temperature }
+      doc.provider = s.provider.name
+      doc.model = s.model
+      doc.temperature = s.temperature
+      return doc
     })
 
     api.hooks.tools.tap((tools) => [...tools, { ...currentTimeTool, plugin: api.id }])

@@ -44,7 +44,8 @@ export default definePlugin<CanvasOptions>({
       let lagging = 0
       for (const v of viewers) if (v.lagging) lagging++
       // missed_frames counts frames reported to viewers as missed (in `lagged` messages)
-      return { ...doc, canvas: { canvases: store.size, viewers: viewers.size, lagging_viewers: lagging, missed_frames: missedFrames } }
+      doc.canvas = { canvases: store.size, viewers: viewers.size, lagging_viewers: lagging, missed_frames: missedFrames }
+      return doc
     })
   },
 })

@@ -41,7 +41,8 @@ export default definePlugin({
 
     api.hooks.status.tap((doc, ctx) => {
       if (!ctx.authenticated) return doc
-      return { ...doc, nodes: { connected: registry.size, max_nodes: settings.maxNodes, pending_calls: registry.pendingCount() } }
+      doc.nodes = { connected: registry.size, max_nodes: settings.maxNodes, pending_calls: registry.pendingCount() }
+      return doc
     })
   },
 })
