@@ -70,8 +70,11 @@ export async function p2(duration = 5) {
   const dir = join(ROOT, '.tmp', 'bench-synthetic')
   const paths = synthesize(dir, 100, 5)
   const none = await startGateway()
-  const many = await startGateway({ plugins: { paths, plugins: {} } })
+  // listed as enabled: a discovered plugin that is not listed stays disabled (and costs nothing)
+  const many = await startGateway({ plugins: { paths, plugins: Object.fromEntries(paths.map((_, i) => [`synth-${i}`, { enabled: true }])) } })
   try {
+    const started = (await (await fetch(many.url + '/api/status', { headers: auth })).json()).plugins.filter((p) => p.id.startsWith('synth-') && p.status === 'started').length
+    if (started !== 100) throw new Error(`only ${started} of 100 synthetic plugins started`)
     const r = await pair(none, many, '/api/status', '/api/status', auth, auth, duration)
     return [{ id: 'P2', name: '100 synthetic plugins (500 routes) vs none, authenticated /api/status (CPU/req)', value: r.a.cpu / r.b.cpu, unit: '×', target: '≥ 0.97', pass: r.a.cpu / r.b.cpu >= 0.97, extra: `req/s ratio ${(r.b.rps / r.a.rps).toFixed(2)}×` }]
   } finally {

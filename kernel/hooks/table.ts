@@ -26,29 +26,31 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
     const sync = hookName === 'response'
     hook.intercept({
       register(tap: any) {
-        const fn = tap.fn as (...a: unknown[]) => unknown
+        const fn = tap.fn as (a?: unknown, b?: unknown) => unknown
         const name = tap.name as string
+        // every hook above takes at most two arguments: fixed parameters, so a call allocates no
+        // rest array (a status request runs one call per plugin)
         if (sync) {
-          tap.fn = (...args: unknown[]) => {
-            try { return fn(...args) } catch (e) { onFailure(name, hookName, e as Error) }
+          tap.fn = (a?: unknown) => {
+            try { return fn(a) } catch (e) { onFailure(name, hookName, e as Error) }
           }
           return tap
         }
         // the guarded call answers synchronously when the tap did: callWaterfall uses it so a
         // status document built from sync taps costs no promise per tap (tapable's own call
         // chains one per tap, which made /api/status cost grow with the number of plugins)
-        const call = (...args: unknown[]): unknown => {
+        const call = (a?: unknown, b?: unknown): unknown => {
           let result: unknown
           try {
-            result = fn(...args)
+            result = fn(a, b)
           } catch (e) {
             onFailure(name, hookName, e as Error)
-            return waterfall ? args[0] : undefined
+            return waterfall ? a : undefined
           }
-          // a waterfall tap that forgets to return keeps the document intact
-          const settle = (r: unknown) => (waterfall && (r === undefined || r === null) ? args[0] : r)
-          // synchronous taps (most status and health taps) need no timer
-          if (!isThenable(result)) return settle(result)
+          // synchronous taps (most status and health taps) need no timer; a waterfall tap that
+          // forgets to return keeps the document intact
+          if (!isThenable(result)) return waterfall && (result === undefined || result === null) ? a : result
+          const settle = (r: unknown) => (waterfall && (r === undefined || r === null) ? a : r)
           let timer: NodeJS.Timeout | undefined
           return Promise.race([
             result,
@@ -58,12 +60,12 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
             }),
           ]).then(settle, (e) => {
             onFailure(name, hookName, e as Error)
-            return waterfall ? args[0] : undefined
+            return waterfall ? a : undefined
           }).finally(() => { if (timer) clearTimeout(timer) })
         }
         tap.revkaCall = call
-        tap.fn = (...args: unknown[]) => {
-          const r = call(...args)
+        tap.fn = (a?: unknown, b?: unknown) => {
+          const r = call(a, b)
           return isThenable(r) ? r : Promise.resolve(r)
         }
         return tap
@@ -89,18 +91,21 @@ function isThenable(v: unknown): v is Promise<unknown> {
  * called back to back and only an asynchronous one costs a promise. Same guarding (each tap's
  * failure is contained and reported), same stage order (tapable keeps `taps` sorted).
  */
-export function callWaterfall<T>(hook: { taps: ReadonlyArray<unknown> }, initial: T, ...rest: unknown[]): T | Promise<T> {
-  const taps = hook.taps as ReadonlyArray<{ revkaCall: (...a: unknown[]) => unknown }>
-  let i = 0
-  const step = (value: unknown): T | Promise<T> => {
-    while (i < taps.length) {
-      const r = taps[i++].revkaCall(value, ...rest)
-      if (isThenable(r)) return r.then(step) as Promise<T>
-      value = r
-    }
-    return value as T
+export function callWaterfall<T>(hook: { taps: ReadonlyArray<unknown> }, initial: T, ctx?: unknown): T | Promise<T> {
+  const taps = hook.taps as ReadonlyArray<{ revkaCall: (a: unknown, b: unknown) => unknown }>
+  let value: unknown = initial
+  for (let i = 0; i < taps.length; i++) {
+    const r = taps[i].revkaCall(value, ctx)
+    // the first asynchronous tap hands the rest of the run to a promise chain
+    if (isThenable(r)) return r.then((v) => rest(taps, i + 1, v, ctx)) as Promise<T>
+    value = r
   }
-  return step(initial)
+  return value as T
+}
+
+async function rest<T>(taps: ReadonlyArray<{ revkaCall: (a: unknown, b: unknown) => unknown }>, from: number, value: unknown, ctx: unknown): Promise<T> {
+  for (let i = from; i < taps.length; i++) value = await taps[i].revkaCall(value, ctx)
+  return value as T
 }
 
 let tapSeq = 0
