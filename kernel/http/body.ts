@@ -8,6 +8,8 @@ import { Transform, type Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import sjson from 'secure-json-parse'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
+import { stopReading } from './linger.js'
+import { noteStreamedBytes } from './reclaim.js'
 
 export function tooLarge(limit: number): Error {
   const err = new Error(`Request body exceeds the ${limit}-byte limit`) as Error & { statusCode: number; code: string }
@@ -31,9 +33,11 @@ export function limitStream(source: Readable, limit: number): Readable {
       seen += chunk.length
       if (seen > limit) {
         source.unpipe(t)
-        source.pause()
+        stopReading(source)
         return cb(tooLarge(limit))
       }
+      // each piece is a fresh copy from the HTTP parser, garbage once the handler has written it
+      noteStreamedBytes(chunk.length)
       cb(null, chunk)
     },
   })
@@ -61,7 +65,7 @@ function readLimited(payload: Readable, limit: number, done: (err: Error | null,
     size += chunk.length
     if (size > limit) {
       // stop reading: the 413 goes out with Connection: close and the rest is never consumed
-      payload.pause()
+      stopReading(payload)
       return finish(tooLarge(limit))
     }
     chunks.push(chunk)

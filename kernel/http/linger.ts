@@ -6,8 +6,25 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 
 export const LINGER_MS = 1000
+
+/**
+ * Stop reading a request's body for good, from the chunk that passed its limit on. Pausing the
+ * request is not enough: a paused Readable still reads ahead up to its high-water mark, and
+ * IncomingMessage's `_read` resumes the socket to do so, so one more 64 KiB read (or part of one)
+ * landed after every cut (P8: 157 KiB read for a 64 KiB route). The socket is paused and the
+ * request can no longer resume it; the connection is closed after the 413 anyway.
+ */
+export function stopReading(req: Readable): void {
+  req.pause()
+  const socket = (req as Partial<IncomingMessage>).socket as Socket | null | undefined
+  // injected requests (light-my-request) and other streams have no socket of their own
+  if (!socket || typeof socket.pause !== 'function') return
+  ;(req as any)._read = () => {}
+  socket.pause()
+}
 
 export function lingerOnClose(req: IncomingMessage, ms = LINGER_MS): void {
   const socket = req.socket as Socket | null
@@ -18,7 +35,7 @@ export function lingerOnClose(req: IncomingMessage, ms = LINGER_MS): void {
   ;(req as any)._dump = () => {}
   ;(socket as any).revkaLinger = true
   // stop reading now: the rest of the body stays in the client's send buffer, not our memory
-  socket.pause()
+  stopReading(req)
   // Node's HTTP server calls destroySoon() after a `Connection: close` response
   ;(socket as any).destroySoon = () => {
     socket.pause()

@@ -5,6 +5,8 @@
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
 import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 import { cleanupTemp, fixture } from './helpers/kernel.js'
 import { chunkedPost, post, rawExchange } from './helpers/wire.js'
@@ -73,4 +75,28 @@ test('a route declaring bodyLimit 1 MiB accepts 1 MiB and refuses 1 MiB + 1', as
     // the larger limit is this route's alone: the default route still stops at 64 KiB
     assertTooLarge(await rawExchange(base, post('/fx/size', Buffer.alloc(KIB64 + 1))), KIB64)
   })
+})
+
+test('an oversized chunked body stops being read at the read that crossed the limit', async () => {
+  // the server's own count of bytes taken off the client's socket (Node's request diagnostics)
+  const sockets: Socket[] = []
+  const onStart = (msg: unknown) => { sockets.push((msg as { socket: Socket }).socket) }
+  subscribe('http.server.request.start', onStart)
+  try {
+    await withWire(async (k, base) => {
+      // 8 MiB in 64 KiB chunks, written without waiting: the client's side is always full
+      const steps = chunkedPost('/fx/size', 8 * MIB, KIB64)
+      const big = await rawExchange(base, steps)
+      assertTooLarge(big, KIB64)
+      assert.equal((await stats(k)).size, 0, 'the handler ran for an oversized chunked body')
+      const read = sockets[0].bytesRead
+      // the head and the body up to the limit (with two chunk frames), then at most the one
+      // 64 KiB socket read that crossed the limit; before, a paused request resumed its socket
+      // for one more read (and the 413's lingering close kept it going)
+      const bound = Buffer.byteLength(String(steps[0])) + KIB64 + 2 * 16 + 65_536
+      assert.ok(read <= bound, `the server read ${read} bytes of an 8 MiB body refused at 64 KiB (at most ${bound})`)
+    })
+  } finally {
+    unsubscribe('http.server.request.start', onStart)
+  }
 })
