@@ -106,10 +106,8 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
 
 function endStream(raw: import('node:http').ServerResponse, code: string, message: string): void {
   if (raw.writableEnded) return
-  // writeHead(status, {…}) (what streams, and the SDK's startSse, use) leaves getHeader() empty:
-  // fall back to the header block already on the wire
-  // set with setHeader (startSse does): a stream that put its headers straight into writeHead()
-  // still ends, just without the final event
+  // the content type is read back from headers set with setHeader (startSse does): a stream that
+  // put its headers straight into writeHead() still ends, just without the final event
   const ct = String(raw.getHeader('content-type') ?? '')
   if (ct.includes('text/event-stream')) raw.write(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message })}\n\n`)
   raw.end()
