@@ -4,6 +4,7 @@
  * plugin, because tapable itself lets one throwing tap break the whole call.
  */
 import tapable from 'tapable'
+import { isThenable } from '../util/thenable.js'
 import type { HookTaps, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink, ResponseInfo, Disposer, AgentTool } from '@revka/plugin-sdk'
 
 const { AsyncSeriesHook, AsyncSeriesWaterfallHook, AsyncParallelHook, SyncHook } = tapable
@@ -66,7 +67,7 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
         tap.revkaCall = call
         tap.fn = (a?: unknown, b?: unknown) => {
           const r = call(a, b)
-          return isThenable(r) ? r : Promise.resolve(r)
+          return Promise.resolve(r)
         }
         return tap
       },
@@ -76,15 +77,6 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
 }
 
 export type HookTable = ReturnType<typeof createHookTable>
-
-function isThenable(v: unknown): v is Promise<unknown> {
-  if (v instanceof Promise) return true
-  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false
-  // a plain object (what status taps return) is not a thenable: looking up a missing `then` on a
-  // large document was a measurable part of a status request
-  if (Object.getPrototypeOf(v) === Object.prototype) return false
-  return typeof (v as Promise<unknown>).then === 'function'
-}
 
 /**
  * Run a waterfall hook's taps in order without tapable's promise chain: synchronous taps are
@@ -97,7 +89,7 @@ export function callWaterfall<T>(hook: { taps: ReadonlyArray<unknown> }, initial
   for (let i = 0; i < taps.length; i++) {
     const r = taps[i].revkaCall(value, ctx)
     // the first asynchronous tap hands the rest of the run to a promise chain
-    if (isThenable(r)) return r.then((v) => rest(taps, i + 1, v, ctx)) as Promise<T>
+    if (isThenable(r)) return Promise.resolve(r).then((v) => rest(taps, i + 1, v, ctx))
     value = r
   }
   return value as T

@@ -11,6 +11,7 @@ import { ReplyView, sendResult, toRevkaRequest } from './dispatch.js'
 import { sendError } from './errors.js'
 import type { RouteRecord } from './route-table.js'
 import type { ProviderCheck } from './gatekeeper.js'
+import { isThenable } from '../util/thenable.js'
 
 export const WS_PING_MS = 30_000
 
@@ -78,9 +79,12 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     schema: rec.decl.schema as any,
     // the signature check runs once the raw body is read, before the handler
     ...(rec.auth.provider ? { preHandler: deps.providerCheck } : {}),
-    handler: async (request, reply) => {
+    // not an async function: a handler that answers synchronously costs no promise here (Fastify
+    // turns a synchronous throw into the error handler's answer, as it does a rejection)
+    handler: (request, reply) => {
       const view = new ReplyView(request, reply, onHijack)
-      const result = await (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), view)
+      const result = (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), view)
+      if (isThenable(result)) return Promise.resolve(result).then((r) => (view.hijacked ? reply : sendResult(reply, r)))
       if (view.hijacked) return reply
       return sendResult(reply, result)
     },
