@@ -1,6 +1,11 @@
 /**
  * Server-Sent Events over a hijacked reply: headers, `id:`/`data:` frames, keep-alive comments, and
  * a bounded write buffer so a slow reader is dropped instead of growing memory.
+ *
+ * Fan-out (one event to many streams) should serialise once: `formatSseFrame()` builds a frame,
+ * `new SseFrames(text)` encodes one or more of them once, and `sendFrame()` writes that same
+ * Buffer to every stream. Every write is a syscall on its socket, so a broadcaster that batches
+ * frames per write, rather than per event, is what keeps a thousand subscribers affordable.
  */
 import type { RawReplyAccess } from './types.js'
 
@@ -13,13 +18,68 @@ export interface SseOptions {
   headers?: Record<string, string>
 }
 
+export interface SseFrameOptions {
+  id?: number | string
+  event?: string
+}
+
 export interface SseStream {
   /** send one event; returns false (and closes) when the client is too slow */
-  send(data: unknown, opts?: { id?: number | string; event?: string }): boolean
+  send(data: unknown, opts?: SseFrameOptions): boolean
+  /**
+   * Write text that is already whole SSE frames (from `formatSseFrame`, possibly several joined),
+   * unchanged. Given `SseFrames`, the bytes encoded once are written as they are — one Buffer
+   * shared by every stream it goes to. Same slow-client rule as `send`.
+   */
+  sendFrame(frames: string | SseFrames): boolean
   comment(text: string): void
   close(): void
   readonly closed: boolean
   onClose(fn: () => void): void
+}
+
+const LINE_BREAK = /\r\n|\r|\n/
+
+/**
+ * One SSE frame (ending in the blank line): `id:`, `event:`, then `data:` — objects as JSON, strings
+ * as given, one `data:` line per line of text (any of CR, LF, CRLF ends a line in SSE, so each must
+ * start a new `data:` line or the text could forge fields).
+ */
+export function formatSseFrame(data: unknown, o: SseFrameOptions = {}): string {
+  let frame = ''
+  if (o.id !== undefined) frame += `id: ${o.id}\n`
+  if (o.event) frame += `event: ${o.event}\n`
+  if (typeof data === 'string') {
+    for (const l of data.split(LINE_BREAK)) frame += `data: ${l}\n`
+  } else {
+    // JSON.stringify escapes every line break inside strings and adds none: always one line
+    frame += `data: ${JSON.stringify(data)}\n`
+  }
+  return frame + '\n'
+}
+
+/**
+ * SSE text encoded once for many streams. It is kept as the HTTP/1.1 chunk a streamed response
+ * sends (`size CRLF bytes CRLF`), so a stream can hand it to its socket in one write instead of
+ * letting `http` frame it again, per stream, as three buffers behind a cork.
+ */
+export class SseFrames {
+  readonly byteLength: number
+  /** `size CRLF text CRLF` */
+  readonly chunk: Buffer
+  private readonly head: number
+
+  constructor(text: string) {
+    this.byteLength = Buffer.byteLength(text)
+    const size = `${this.byteLength.toString(16)}\r\n`
+    this.head = size.length
+    this.chunk = Buffer.from(size + text + '\r\n', 'utf8')
+  }
+
+  /** the frames alone (a view of `chunk`, not a copy) */
+  get bytes(): Buffer {
+    return this.chunk.subarray(this.head, this.head + this.byteLength)
+  }
 }
 
 export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStream {
@@ -37,6 +97,9 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
   for (const [k, v] of Object.entries(headers)) raw.setHeader(k, v)
   raw.writeHead(200)
   raw.write(': connected\n\n')
+  // decided by writeHead: chunked for HTTP/1.1 clients, close-delimited for HTTP/1.0 ones; a HEAD
+  // response has no body at all, so nothing may bypass http for it
+  const chunked = raw.chunkedEncoding && raw.req?.method !== 'HEAD'
   const max = opts.maxBufferedBytes ?? 1024 * 1024
   let closed = false
   const closers: Array<() => void> = []
@@ -49,9 +112,27 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
     for (const fn of closers) { try { fn() } catch {} }
   }
   raw.once('close', finish)
-  function write(chunk: string): boolean {
+  function write(chunk: string | Uint8Array): boolean {
     if (closed || raw.writableEnded) return false
     raw.write(chunk)
+    return checkBuffered()
+  }
+  /**
+   * Shared frames go to the socket as the one chunk they already are. Only while this response
+   * owns a writable socket: a pipelined response has none until the one before it ends (http then
+   * queues its writes, and bypassing that queue would reorder bytes). http's own writes (keep-alive
+   * comments, the kernel's final event) go straight to the same socket, so order is kept.
+   */
+  function writeFrames(frames: SseFrames): boolean {
+    if (closed || raw.writableEnded) return false
+    if (frames.byteLength === 0) return true // an empty chunk would end the response
+    const socket = raw.socket
+    if (!chunked || !socket || !socket.writable) return write(frames.bytes)
+    socket.write(frames.chunk)
+    return checkBuffered()
+  }
+  function checkBuffered(): boolean {
+    // includes what waits in the socket, however it was written
     if (raw.writableLength > max) {
       // too slow: tell it why, then let it go rather than buffer without bound
       raw.end(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'slow_consumer', message: 'client too slow; events dropped, reconnect with Last-Event-ID' })}\n\n`)
@@ -61,15 +142,9 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
     return true
   }
   return {
-    send(data, o = {}) {
-      const lines = typeof data === 'string' ? data : JSON.stringify(data)
-      let frame = ''
-      if (o.id !== undefined) frame += `id: ${o.id}\n`
-      if (o.event) frame += `event: ${o.event}\n`
-      for (const l of lines.split('\n')) frame += `data: ${l}\n`
-      return write(frame + '\n')
-    },
-    comment(text) { write(`: ${text.replace(/\n/g, ' ')}\n\n`) },
+    send(data, o = {}) { return write(formatSseFrame(data, o)) },
+    sendFrame(frames) { return typeof frames === 'string' ? write(frames) : writeFrames(frames) },
+    comment(text) { write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`) },
     close() {
       if (!raw.writableEnded) raw.end()
       finish()

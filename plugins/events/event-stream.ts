@@ -4,7 +4,8 @@
  * from the bus's bounded replay buffer; when the id is older than that buffer (or from before a
  * restart) the client is told it missed events instead of silently getting a gap.
  */
-import { httpError, type AnyEvent, type EventBus, type RevkaRequest, type RouteAdder, type SseStream } from '@revka/plugin-sdk'
+import { httpError, type EventBus, type RevkaRequest, type RouteAdder, type SseStream } from '@revka/plugin-sdk'
+import type { EventFanout } from './fanout.js'
 import type { StreamRegistry } from './streams.js'
 
 const MAX_TYPES = 64
@@ -49,7 +50,7 @@ function sendMissed(sse: SseStream, bus: EventBus, lastId: number): void {
   }, { id: newest })
 }
 
-export function addEventStreamRoute(routes: RouteAdder, bus: EventBus, streams: StreamRegistry): void {
+export function addEventStreamRoute(routes: RouteAdder, bus: EventBus, streams: StreamRegistry, fanout: EventFanout): void {
   routes.add({
     method: 'GET',
     url: '/api/events',
@@ -64,20 +65,23 @@ export function addEventStreamRoute(routes: RouteAdder, bus: EventBus, streams: 
       streams.checkCapacity()
 
       const sse = streams.start(reply, 'events')
-      const deliver = (event: AnyEvent): void => {
-        if (types && !types.has(event.type)) return
-        sse.send(event, { id: event.id })
-      }
       if (lastId !== undefined) {
-        // delivery is synchronous: nothing can be emitted between this replay and the subscribe
-        // below, so the client sees every id exactly once
+        // replay and the fan-out's starting point are read in the same synchronous step, so the
+        // client sees every id exactly once: the replay ends at bus.lastId, live delivery starts
+        // after it (even for events emitted earlier but not yet flushed)
         const missed = bus.since(lastId)
         if (missed === null || lastId > bus.lastId) sendMissed(sse, bus, lastId)
-        else for (const e of missed) { deliver(e); if (sse.closed) break }
+        else {
+          for (const e of missed) {
+            if (types && !types.has(e.type)) continue
+            sse.send(e, { id: e.id })
+            if (sse.closed) break
+          }
+        }
       }
       // a replay that overflowed the buffer has already dropped the client
       if (sse.closed) return
-      sse.onClose(bus.subscribe(deliver))
+      fanout.add(sse, types, bus.lastId)
     },
   })
 }

@@ -8,6 +8,7 @@ import { definePlugin } from '@revka/plugin-sdk'
 import { addChannelEventsRoute } from './channel-events.js'
 import { addDaemonLogRoute } from './daemon-logs.js'
 import { addEventStreamRoute } from './event-stream.js'
+import { EventFanout } from './fanout.js'
 import { resolveLogPath, resolveOptions, type EventsOptions } from './options.js'
 import { StreamRegistry } from './streams.js'
 
@@ -17,8 +18,9 @@ export default definePlugin<Partial<EventsOptions>>({
     // checked in setup so a bad `file` fails the plugin with a diagnostic, not each request
     const logPath = resolveLogPath(api.gateway.stateDir, opts.file)
     const streams = new StreamRegistry(opts)
+    const fanout = new EventFanout(api.events, opts.flushIntervalMs)
 
-    addEventStreamRoute(api.routes, api.events, streams)
+    addEventStreamRoute(api.routes, api.events, streams, fanout)
     addDaemonLogRoute(api.routes, logPath, opts, streams)
     addChannelEventsRoute(api.routes, api.events)
 
@@ -27,6 +29,10 @@ export default definePlugin<Partial<EventsOptions>>({
       return { ...doc, events: { subscribers: streams.count('events'), last_event_id: api.events.lastId } }
     })
 
-    api.onStop(() => streams.closeAll())
+    api.onStop(() => {
+      // events already emitted reach the streams before they end
+      fanout.flush()
+      streams.closeAll()
+    })
   },
 })

@@ -8,6 +8,7 @@ import { RevkaError } from '@revka/plugin-sdk'
 
 export interface EventsOptions {
   keepAliveMs: number
+  flushIntervalMs: number
   maxBufferedBytes: number
   dropGraceMs: number
   maxStreams: number
@@ -18,6 +19,7 @@ export interface EventsOptions {
 
 const DEFAULTS: EventsOptions = {
   keepAliveMs: 15_000,
+  flushIntervalMs: 10,
   maxBufferedBytes: 1024 * 1024,
   dropGraceMs: 5_000,
   maxStreams: 4096,
