@@ -112,6 +112,12 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
     for (const fn of closers) { try { fn() } catch {} }
   }
   raw.once('close', finish)
+  // a HEAD request gets the headers and nothing else: with no body to send, an open stream would
+  // hang the client until it gave up
+  if (raw.req?.method === 'HEAD') {
+    raw.end()
+    finish()
+  }
   function write(chunk: string | Uint8Array): boolean {
     if (closed || raw.writableEnded) return false
     raw.write(chunk)

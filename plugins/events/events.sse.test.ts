@@ -153,3 +153,23 @@ test('streams beyond maxStreams get a JSON 503 with Retry-After instead of a str
     await k.stop()
   }
 })
+
+test('HEAD /api/events answers the stream headers and ends instead of hanging', async () => {
+  const k = await startTestKernel({ plugins: ['events'] })
+  try {
+    const ac = new AbortController()
+    const timer = setTimeout(() => ac.abort(), 5000)
+    try {
+      const res = await fetch(`${k.url}/api/events`, { method: 'HEAD', headers: bearer(k.token), signal: ac.signal })
+      assert.equal(res.status, 200)
+      assert.match(String(res.headers.get('content-type')), /^text\/event-stream/)
+      assert.equal(await res.text(), '')
+    } finally {
+      clearTimeout(timer)
+    }
+    const unauth = await fetch(`${k.url}/api/events`, { method: 'HEAD' })
+    assert.equal(unauth.status, 401)
+  } finally {
+    await k.stop()
+  }
+})

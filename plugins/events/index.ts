@@ -26,7 +26,8 @@ export default definePlugin<Partial<EventsOptions>>({
 
     api.hooks.status.tap((doc, ctx) => {
       if (!ctx.authenticated) return doc
-      return { ...doc, events: { subscribers: streams.count('events'), last_event_id: api.events.lastId } }
+      doc.events = { subscribers: streams.count('events'), last_event_id: api.events.lastId }
+      return doc
     })
 
     api.onStop(() => {
