@@ -23,6 +23,50 @@ export interface GatewaySettings {
   pairingCodeTtlSecs: number
   /** global request timeout, ms */
   timeoutMs: number
+  /** `[gateway.tls]` when enabled: the gateway serves HTTPS (and WSS) only */
+  tls?: TlsSettings
+}
+
+export interface TlsSettings {
+  certPath: string
+  keyPath: string
+  /** `[gateway.tls.client_auth]` when enabled: mutual TLS */
+  clientAuth?: {
+    caPath?: string
+    requireClientCert: boolean
+    /** SHA-256 fingerprints of allowed client certificates (DER), lower-case hex without `:` */
+    pinnedCerts: string[]
+  }
+}
+
+function str(v: unknown, key: string): string | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || !v.trim()) throw new ConfigError(`${key} must be a non-empty string`)
+  return v
+}
+
+/** `[gateway.tls]`: off unless `enabled = true`; then both PEM paths are required. */
+function tlsFrom(g: Record<string, unknown>): TlsSettings | undefined {
+  if (g.tls === undefined) return undefined
+  if (typeof g.tls !== 'object' || g.tls === null || Array.isArray(g.tls)) throw new ConfigError('[gateway.tls] must be a table')
+  const t = g.tls as Record<string, unknown>
+  if (!bool(t.enabled, 'gateway.tls.enabled', false)) return undefined
+  const certPath = str(t.cert_path, 'gateway.tls.cert_path')
+  const keyPath = str(t.key_path, 'gateway.tls.key_path')
+  if (!certPath || !keyPath) throw new ConfigError('gateway.tls.enabled needs gateway.tls.cert_path and gateway.tls.key_path (PEM files)')
+  const c = (t.client_auth ?? {}) as Record<string, unknown>
+  if (typeof c !== 'object' || Array.isArray(c)) throw new ConfigError('[gateway.tls.client_auth] must be a table')
+  if (!bool(c.enabled, 'gateway.tls.client_auth.enabled', false)) return { certPath, keyPath }
+  const pins = c.pinned_certs ?? []
+  if (!Array.isArray(pins)) throw new ConfigError('gateway.tls.client_auth.pinned_certs must be a list of SHA-256 fingerprints')
+  const pinnedCerts = pins.map((p) => {
+    const hex = typeof p === 'string' ? p.replace(/:/g, '').toLowerCase() : ''
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new ConfigError(`gateway.tls.client_auth.pinned_certs: "${String(p)}" is not a SHA-256 fingerprint (64 hex digits, ":" allowed)`)
+    return hex
+  })
+  const caPath = str(c.ca_cert_path, 'gateway.tls.client_auth.ca_cert_path')
+  if (!caPath && !pinnedCerts.length) throw new ConfigError('gateway.tls.client_auth.enabled needs ca_cert_path or pinned_certs')
+  return { certPath, keyPath, clientAuth: { caPath, requireClientCert: bool(c.require_client_cert, 'gateway.tls.client_auth.require_client_cert', true), pinnedCerts } }
 }
 
 export const DEFAULT_CONFIG_TOML = `# Revka gateway configuration. Keys follow the reference gateway; env vars override them.
@@ -118,6 +162,7 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
     allowedOrigins: origins as string[],
     pairingCodeTtlSecs: int(pairing.code_ttl_secs, 'gateway.pairing.code_ttl_secs', 3600, 1, 30 * 86400),
     timeoutMs: Math.round(timeoutSecs * 1000),
+    tls: tlsFrom(g),
   }
 }
 

@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http'
 import { isHttpError } from '@revka/plugin-sdk'
 import type { Logger } from 'pino'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
+import type { HttpsSetup } from './tls.js'
 import { sendError } from './errors.js'
 import { installBodyParser } from './body.js'
 import { lingerOnClose } from './linger.js'
@@ -22,6 +23,8 @@ declare module 'fastify' {
 export interface ServerOptions {
   timeoutMs: number
   log: Logger
+  /** serve HTTPS (kernel/http/tls.ts) */
+  https?: HttpsSetup
 }
 
 /**
@@ -76,6 +79,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     // requireHostHeader off: Node would refuse a Host-less HTTP/1.1 request with an empty 400; the
     // onRequest hook below refuses it in the one error shape instead
     http: { requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false },
+    // https.createServer takes the same server options beside the TLS ones
+    ...(opts.https ? { https: { ...opts.https.options, requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false } } : {}),
     logger: false,
     // the gatekeeper answers requests that arrive while closing, in the contract's error shape
     return503OnClosing: false,
@@ -94,6 +99,15 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   }
   const app = Fastify(options) as unknown as FastifyInstance
   app.server.headersTimeout = opts.timeoutMs
+  const tlsSetup = opts.https
+  if (tlsSetup) {
+    // mutual TLS is decided on the finished handshake, before any HTTP is parsed
+    app.server.on('secureConnection', (socket: import('node:tls').TLSSocket) => {
+      if (!tlsSetup.admit(socket)) socket.destroy()
+    })
+    // failed handshakes (plain HTTP to the TLS port, unknown clients) are the client's problem
+    app.server.on('tlsClientError', (err: Error) => opts.log.debug({ err: err.message }, 'TLS handshake failed'))
+  }
   app.addHook('onRequest', (request, reply, done) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       releaseUpgrade(request, reply)

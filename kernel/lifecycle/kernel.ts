@@ -22,6 +22,7 @@ import { createFacade, ServiceSlot, serviceToken } from '../registry/facade.js'
 import type { PluginRecord } from '../registry/record.js'
 import { RouteTable, type RouteRecord } from '../http/route-table.js'
 import { createServer } from '../http/server.js'
+import { httpsSetup } from '../http/tls.js'
 import { installGatekeeper } from '../http/gatekeeper.js'
 import { installNotFound, mountRoute, WsKeepalive } from '../http/mount.js'
 import { AuthSystem } from './auth-system.js'
@@ -122,7 +123,7 @@ export class Kernel {
   get version(): string { return KERNEL_VERSION }
   get url(): string {
     const h = this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host
-    return `http://${h === '0.0.0.0' ? '127.0.0.1' : h}:${this.boundPort}${this.settings.pathPrefix}`
+    return `${this.settings.tls ? 'https' : 'http'}://${h === '0.0.0.0' ? '127.0.0.1' : h}:${this.boundPort}${this.settings.pathPrefix}`
   }
 
   pluginInfos(): PluginInfo[] { return this.records.map((r) => r.info()) }
@@ -130,7 +131,12 @@ export class Kernel {
   /** discover → check → import → setup → register routes; does not open the port */
   async boot(): Promise<void> {
     this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock)
-    this.app = createServer({ timeoutMs: this.settings.timeoutMs, log: this.log })
+    this.app = createServer({
+      timeoutMs: this.settings.timeoutMs,
+      log: this.log,
+      // relative PEM paths are taken from config.toml's folder
+      https: this.settings.tls ? httpsSetup(this.settings.tls, dirname(this.paths.configFile)) : undefined,
+    })
     await this.app.register((await import('@fastify/websocket')).default, {
       options: {
         maxPayload: 1024 * 1024,
