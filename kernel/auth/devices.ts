@@ -22,7 +22,9 @@ export class DeviceRegistry {
     this.db.pragma('journal_mode = WAL')
     // FULL: an acknowledged pairing survives power loss, not just a process crash
     this.db.pragma('synchronous = FULL')
+    // one transaction: one durable commit (an fsync each with synchronous = FULL) instead of two
     this.db.exec(`
+      BEGIN;
       CREATE TABLE IF NOT EXISTS devices (
         id TEXT PRIMARY KEY,
         token_hash TEXT NOT NULL UNIQUE,
@@ -31,7 +33,8 @@ export class DeviceRegistry {
       );
       CREATE TABLE IF NOT EXISTS revoked_tokens (
         token_hash TEXT PRIMARY KEY, device_id TEXT, revoked_at TEXT NOT NULL
-      );`)
+      );
+      COMMIT;`)
     this.stmts = {
       all: this.db.prepare('SELECT * FROM devices ORDER BY paired_at'),
       byId: this.db.prepare('SELECT * FROM devices WHERE id = ?'),

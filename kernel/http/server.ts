@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import { STATUS_CODES } from 'node:http'
+import { createRequire } from 'node:module'
 import { isHttpError } from '@revka/plugin-sdk'
 import type { Logger } from 'pino'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
@@ -71,6 +72,29 @@ function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, r
   })
 }
 
+const require = createRequire(import.meta.url)
+
+/**
+ * Fastify's default compilers are built in its constructor: @fastify/ajv-compiler and
+ * fast-json-stringify, which load Ajv (~85 modules, ~100 ms of every start). Route validation goes
+ * through the kernel's compiler anyway, and a serializer is needed only by a route that declares a
+ * response schema, so fast-json-stringify is loaded on the first such route, not at start.
+ */
+const compilersFactory = {
+  buildValidator: () => ({ schema }: { schema: object }) => compileSchema(schema),
+  buildSerializer: (externalSchemas: unknown, serializerOpts: unknown) => {
+    let compile: ((route: unknown) => unknown) | undefined
+    return (route: unknown) => {
+      if (!compile) {
+        // fastify's own dependency, resolved from fastify (it is not one of ours)
+        const fromFastify = createRequire(require.resolve('fastify'))
+        compile = fromFastify('@fastify/fast-json-stringify-compiler')()(externalSchemas, serializerOpts) as (route: unknown) => unknown
+      }
+      return compile(route)
+    }
+  },
+}
+
 export function createServer(opts: ServerOptions): FastifyInstance {
   const options: Record<string, unknown> = {
     bodyLimit: BODY_LIMIT_DEFAULT,
@@ -82,6 +106,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     // https.createServer takes the same server options beside the TLS ones
     ...(opts.https ? { https: { ...opts.https.options, requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false } } : {}),
     logger: false,
+    schemaController: { compilersFactory },
     // the gatekeeper answers requests that arrive while closing, in the contract's error shape
     return503OnClosing: false,
     forceCloseConnections: 'idle',

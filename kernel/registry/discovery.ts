@@ -32,7 +32,11 @@ function npmPluginDirs(nodeModules: string): string[] {
     const candidates = name.startsWith('@') ? subdirs(d) : name.startsWith('.') ? [] : [d]
     for (const pkgDir of candidates) {
       try {
-        const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
+        const text = readFileSync(join(pkgDir, 'package.json'), 'utf8')
+        // parsing every installed package.json was most of discovery's cost; a plugin's must at
+        // least contain the keyword's text
+        if (!text.includes('revka-plugin')) continue
+        const pkg = JSON.parse(text)
         if (Array.isArray(pkg.keywords) && pkg.keywords.includes('revka-plugin')) out.push(pkgDir)
       } catch {
         // not a package

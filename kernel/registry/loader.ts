@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDefinedPlugin, type DefinedPlugin, type PluginManifest } from '@revka/plugin-sdk'
+import { importModule } from './import-module.js'
 
 const require = createRequire(import.meta.url)
 
@@ -16,7 +17,7 @@ let jitiInstance: { import(id: string): Promise<unknown> } | undefined
 
 async function getJiti(cacheDir: string) {
   if (!jitiInstance) {
-    const { createJiti } = await import('jiti')
+    const { createJiti } = (await importModule('jiti')) as typeof import('jiti')
     jitiInstance = createJiti(import.meta.url, {
       alias: {
         '@revka/plugin-sdk/testing': require.resolve('@revka/plugin-sdk/testing'),
@@ -59,7 +60,7 @@ export async function loadPlugin(dir: string, m: PluginManifest, opts: LoadOptio
   const js = isTs ? compiledSibling(file) : file
   let mod: any
   if (js && inside(js, opts.projectRoot)) {
-    mod = await import(pathToFileURL(js).href)
+    mod = await importModule(pathToFileURL(js).href)
   } else {
     mod = await (await getJiti(opts.jitiCacheDir)).import(file)
   }

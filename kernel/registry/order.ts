@@ -67,7 +67,9 @@ export function orderPlugins(records: PluginRecord[], kernelServices: string[]):
   while (remaining.length) {
     const wave = remaining.filter((r) => [...deps.get(r)!].every((d) => done.has(d)))
     if (!wave.length) break
-    wave.sort((a, b) => a.id.localeCompare(b.id))
+    // code-unit order, as discovery sorts folders: ids are ASCII, and localeCompare's first call
+    // loads an ICU collator (~15 ms of every start, and its data pages stay resident)
+    wave.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     waves.push(wave)
     for (const r of wave) done.add(r)
     remaining = remaining.filter((r) => !done.has(r))

@@ -40,14 +40,17 @@ export class DeliveryJournal<M = unknown> {
   constructor(dir: string, private readonly windowMs: number, private readonly maxKeys = 10_000, now = Date.now()) {
     mkdirSync(dir, { recursive: true })
     this.path = join(dir, 'deliveries.jsonl')
-    this.replay(now)
-    this.compact(now)
+    // a missing or empty journal has nothing to drop: rewriting it would cost an fsync per
+    // webhook provider on every start, for nothing
+    if (this.replay(now)) this.compact(now)
     this.fd = openSync(this.path, 'a')
   }
 
-  private replay(now: number): void {
-    if (!existsSync(this.path)) return
-    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+  /** false when there was no journal, or an empty one */
+  private replay(now: number): boolean {
+    if (!existsSync(this.path)) return false
+    const text = readFileSync(this.path, 'utf8')
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue
       let r: Rec<M>
       try { r = JSON.parse(line) } catch { continue } // a torn last line from a crash
@@ -64,6 +67,7 @@ export class DeliveryJournal<M = unknown> {
         this.pending.delete(r.id)
       }
     }
+    return text.length > 0
   }
 
   private compact(now: number): void {
