@@ -9,6 +9,14 @@ function rchar(pid) {
   return Number(/rchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1])
 }
 
+/** bytes of chunked framing (`size CRLF` … `CRLF`) within the first `n` bytes of a body of `size`-byte chunks */
+function chunkFraming(n, size) {
+  const head = size.toString(16).length + 2
+  const frame = head + size + 2
+  const rem = n % frame
+  return Math.floor(n / frame) * (head + 2) + Math.min(rem, head) + Math.max(0, rem - head - size)
+}
+
 function blast(url, chunked) {
   const u = new URL(url)
   return new Promise((resolve) => {
@@ -45,12 +53,14 @@ export async function p8() {
       const before = rchar(gw.pid)
       const r = await blast(gw.url, chunked)
       await new Promise((res) => setTimeout(res, 200))
-      // the bound is on the body: the request head (~110 bytes) is read whatever the body is, and
-      // a 64 KiB limit can need one more 64 KiB socket read to see that the body passed it
-      const readKb = (rchar(gw.pid) - before - r.headBytes) / 1024
+      // the bound is on the body's content: the request head (~110 bytes) is read whatever the
+      // body is, a chunked body carries 9 bytes of framing per 64 KiB chunk, and a 64 KiB limit
+      // can need one more 64 KiB socket read to see that the body passed it
+      const wire = rchar(gw.pid) - before - r.headBytes
+      const readKb = (chunked ? wire - chunkFraming(wire, 64 * 1024) : wire) / 1024
       const devices = await (await fetch(gw.url + '/api/devices', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()
       out.push({
-        id: 'P8', name: `100 MiB ${chunked ? 'chunked ' : ''}body to a 64 KiB route: KiB of body read by the server`, value: readKb, unit: 'KiB', target: '≤ 128, 413, handler never runs',
+        id: 'P8', name: `100 MiB ${chunked ? 'chunked ' : ''}body to a 64 KiB route: KiB of body content read by the server (head${chunked ? ' and chunk framing' : ''} excluded)`, value: readKb, unit: 'KiB', target: '≤ 128, 413, handler never runs',
         pass: readKb <= 128 && r.status === 413 && devices.count === 0, extra: `status ${r.status}, devices paired ${devices.count}`,
       })
     }
