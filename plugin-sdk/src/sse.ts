@@ -16,6 +16,12 @@ export interface SseOptions {
   maxBufferedBytes?: number
   /** extra response headers */
   headers?: Record<string, string>
+  /**
+   * once the stream has ended, how long its socket may take to flush what is queued before it is
+   * destroyed, ms (default 5 000): a client that stopped reading would otherwise keep the socket,
+   * and every byte queued for it, for as long as the TCP connection lives
+   */
+  dropGraceMs?: number
 }
 
 export interface SseFrameOptions {
@@ -105,10 +111,13 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
   const closers: Array<() => void> = []
   const timer = setInterval(() => write(': keep-alive\n\n'), opts.keepAliveMs ?? 15_000)
   timer.unref()
+  // captured now: the response lets go of its socket once it has ended
+  const socket = raw.socket
   const finish = () => {
     if (closed) return
     closed = true
     clearInterval(timer)
+    releaseSocketLater(socket, opts.dropGraceMs ?? 5000)
     for (const fn of closers) { try { fn() } catch {} }
   }
   raw.once('close', finish)
@@ -158,4 +167,21 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
     get closed() { return closed },
     onClose(fn) { if (closed) fn(); else closers.push(fn) },
   }
+}
+
+/**
+ * `end()` hands the unsent bytes to the socket and the response counts as finished, but a client
+ * that never reads keeps them (and the socket) alive as long as it likes: give it `graceMs` to
+ * drain, then let the socket go.
+ */
+function releaseSocketLater(socket: import('node:net').Socket | null, graceMs: number): void {
+  if (!socket || socket.destroyed) return
+  const onSocketClose = () => clearTimeout(timer)
+  const timer = setTimeout(() => {
+    // keep-alive sockets serve many responses: leave no listener per stream behind
+    socket.removeListener('close', onSocketClose)
+    if (!socket.destroyed && socket.writableLength > 0) socket.destroy()
+  }, graceMs)
+  timer.unref()
+  socket.once('close', onSocketClose)
 }

@@ -1,8 +1,7 @@
 /**
  * The plugin's open SSE streams: a cap on how many may exist at once, the count `/api/status`
- * reports, closing them all at stop, and releasing the socket of a stream that ended but could not
- * flush (a client that stopped reading never drains its socket, so the bytes queued for it would
- * otherwise live as long as the TCP connection).
+ * reports, and closing them all at stop. (Releasing the socket of a stream that ended but could
+ * not flush is startSse's job, `dropGraceMs`.)
  */
 import { httpError, startSse, type RawReplyAccess, type SseStream } from '@revka/plugin-sdk'
 import type { EventsOptions } from './options.js'
@@ -34,24 +33,9 @@ export class StreamRegistry {
 
   /** Start an SSE response on `reply` and track it until it closes. */
   start(reply: RawReplyAccess, kind: StreamKind): SseStream {
-    // captured now: the response lets go of its socket once it has ended
-    const socket = reply.raw.socket
-    const sse = startSse(reply, { keepAliveMs: this.opts.keepAliveMs, maxBufferedBytes: this.opts.maxBufferedBytes })
+    const sse = startSse(reply, { keepAliveMs: this.opts.keepAliveMs, maxBufferedBytes: this.opts.maxBufferedBytes, dropGraceMs: this.opts.dropGraceMs })
     this.open.set(sse, kind)
-    sse.onClose(() => {
-      this.open.delete(sse)
-      if (!socket || socket.destroyed) return
-      // `end()` hands the unsent bytes to the socket and the response counts as finished, but a
-      // client that never reads keeps them (and the socket) alive for as long as it likes
-      const onSocketClose = () => clearTimeout(timer)
-      const timer = setTimeout(() => {
-        // keep-alive sockets serve many streams: do not leave a listener per stream behind
-        socket.removeListener('close', onSocketClose)
-        if (!socket.destroyed && socket.writableLength > 0) socket.destroy()
-      }, this.opts.dropGraceMs)
-      timer.unref()
-      socket.once('close', onSocketClose)
-    })
+    sse.onClose(() => this.open.delete(sse))
     return sse
   }
 
