@@ -14,6 +14,9 @@ import { join, resolve } from 'node:path'
 import type { PluginInfo } from './kernel-services.js'
 import { Kernel } from '../../kernel/index.js'
 
+export { openJsonSocket, wsCredentials } from './testing-ws.js'
+export type { JsonFrame, JsonSocket, JsonSocketOptions } from './testing-ws.js'
+
 /** A clock tests move by hand (lockouts, code TTLs, signed URL expiry). */
 export class ManualClock {
   constructor(public nowMs = Date.now()) {}

@@ -2,17 +2,16 @@
  * Test support (not a test): a `/ws/chat` client over a real socket that records every frame and
  * lets a test wait for the next frame of a type, plus a kernel starter for chat tests.
  */
-import WebSocket from 'ws'
 import { fileURLToPath } from 'node:url'
-import { startTestKernel, type TestKernel, type TestKernelOptions } from '@revka/plugin-sdk/testing'
+import { openJsonSocket, startTestKernel, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel, type TestKernelOptions } from '@revka/plugin-sdk/testing'
 
 export const SCRIPTED_RUNTIME = fileURLToPath(new URL('../test-fixtures/scripted-runtime', import.meta.url))
 export const CHAT_TOOLS = fileURLToPath(new URL('../test-fixtures/chat-tools', import.meta.url))
 
-export type Frame = Record<string, any> & { type: string }
+export type Frame = JsonFrame
 
 export interface ChatClient {
-  ws: WebSocket
+  ws: JsonSocket['ws']
   frames: Frame[]
   /** resolves with the next unread frame matching `type` (or any), failing after `ms` */
   next(type?: string, ms?: number): Promise<Frame>
@@ -31,64 +30,15 @@ export interface OpenOptions {
 }
 
 /** Connects and waits for the upgrade; rejects with the HTTP status when refused. */
-export function openChat(k: TestKernel, o: OpenOptions = {}): Promise<ChatClient> {
-  const token = o.token ?? k.token!
-  const placement = o.placement ?? 'header'
+export async function openChat(k: TestKernel, o: OpenOptions = {}): Promise<ChatClient> {
+  const cred = wsCredentials(o.token ?? k.token!, o.placement ?? 'header')
   const q = new URLSearchParams(o.query ?? {})
-  if (placement === 'query') q.set('token', token)
-  const qs = q.toString()
-  const url = `${k.url!.replace(/^http/, 'ws')}/ws/chat${qs ? `?${qs}` : ''}`
-  const protocols = o.protocols ?? ['revka.v1', ...(placement === 'subprotocol' ? [`bearer.${token}`] : [])]
-  const headers = placement === 'header' ? { authorization: `Bearer ${token}` } : undefined
-  const ws = new WebSocket(url, protocols, { headers })
-  const frames: Frame[] = []
-  let read = 0
-  const waiters = new Set<() => void>()
-  ws.on('message', (d) => {
-    frames.push(JSON.parse(String(d)))
-    for (const w of [...waiters]) w()
+  const qs = [q.toString(), cred.query].filter(Boolean).join('&')
+  const s = await openJsonSocket(`${k.url!.replace(/^http/, 'ws')}/ws/chat${qs ? `?${qs}` : ''}`, {
+    protocols: o.protocols ?? ['revka.v1', ...cred.protocols],
+    headers: cred.headers,
   })
-  const takeNext = (type: string | undefined, ms: number, collect: boolean): Promise<Frame[]> => new Promise((resolve, reject) => {
-    const seen: Frame[] = []
-    const check = () => {
-      while (read < frames.length) {
-        const f = frames[read++]
-        if (collect) seen.push(f)
-        if (!type || f.type === type) {
-          cleanup()
-          resolve(collect ? seen : [f])
-          return
-        }
-      }
-    }
-    const timer = setTimeout(() => {
-      cleanup()
-      reject(new Error(`no "${type ?? 'any'}" frame within ${ms} ms; frames so far: ${JSON.stringify(frames).slice(0, 2000)}`))
-    }, ms)
-    const cleanup = () => { clearTimeout(timer); waiters.delete(check) }
-    waiters.add(check)
-    check()
-  })
-  return new Promise((resolve, reject) => {
-    ws.once('unexpected-response', (_req, res) => {
-      reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { statusCode: res.statusCode }))
-      res.resume()
-      ws.terminate()
-    })
-    ws.once('error', reject)
-    ws.once('open', () => resolve({
-      ws,
-      frames,
-      next: async (type, ms = 5000) => (await takeNext(type, ms, false))[0],
-      until: (type, ms = 5000) => takeNext(type, ms, true),
-      send: (f) => ws.send(typeof f === 'string' ? f : JSON.stringify(f)),
-      close: () => new Promise<void>((res) => {
-        if (ws.readyState === WebSocket.CLOSED) return res()
-        ws.once('close', () => res())
-        ws.close()
-      }),
-    }))
-  })
+  return { ws: s.ws, frames: s.frames, next: s.next, until: s.until, send: s.send, close: () => s.close() }
 }
 
 /** A kernel with chat and the scripted runtime (or the given plugins/paths instead). */
