@@ -17,7 +17,7 @@ import { createLogger } from '../log/logger.js'
 import { createHookTable, type HookTable } from '../hooks/table.js'
 import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../registry/plugins-file.js'
 import { orderPlugins } from '../registry/order.js'
-import { loadPlugin, JITI_CACHE_SUBDIR } from '../registry/loader.js'
+import { JITI_CACHE_SUBDIR } from '../registry/loader.js'
 import { createFacade, ServiceSlot, serviceToken } from '../registry/facade.js'
 import type { PluginRecord } from '../registry/record.js'
 import { RouteTable, type RouteRecord } from '../http/route-table.js'
@@ -30,6 +30,7 @@ import { guarded } from './guarded.js'
 import { gatewayInfo, kernelServices } from './kernel-services.js'
 import { KernelEventBus } from '../events/bus.js'
 import { resolvePluginSet } from './plugin-set.js'
+import { importPlugin, startPlugin, stopPlugin, type PhaseContext } from './plugin-phases.js'
 
 const KERNEL_DIR = dirname(dirname(fileURLToPath(import.meta.url)))
 export const PROJECT_ROOT = resolve(KERNEL_DIR, '..')
@@ -185,7 +186,7 @@ export class Kernel {
     this.waves = waves
 
     // imports overlap their file I/O; setups then run in dependency order
-    await Promise.all(waves.flat().map((r) => this.importPlugin(r)))
+    await Promise.all(waves.flat().map((r) => importPlugin(r, this.phases)))
     for (const wave of waves) for (const r of wave) if (r.status === 'loaded') await this.setupPlugin(r)
     this.cascadeFailures()
     await this.hooks.routes.promise({ add: () => { throw new RevkaError('REVKA_ERR_ROUTE_REGISTRAR', 'use api.routes.add in setup() or a routes tap') } })
@@ -207,15 +208,8 @@ export class Kernel {
 
   private pending: RouteRecord[] = []
 
-  private async importPlugin(r: PluginRecord): Promise<void> {
-    const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
-    const t0 = performance.now()
-    const imported = await guarded(`import of ${r.id}`, timeout, () =>
-      loadPlugin(r.dir, r.manifest!, { projectRoot: PROJECT_ROOT, jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR) }))
-    if (!imported.ok) return r.fail(imported.error)
-    r.module = imported.value
-    r.set('loaded')
-    this.log.debug({ plugin: r.id, importMs: Math.round(performance.now() - t0) }, 'plugin imported')
+  private get phases(): PhaseContext {
+    return { log: this.log, defaultTimeoutMs: this.opts.startTimeoutMs ?? 10_000, projectRoot: PROJECT_ROOT, jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR) }
   }
 
   private async setupPlugin(r: PluginRecord): Promise<void> {
@@ -268,29 +262,13 @@ export class Kernel {
     const addr = this.app.server.address()
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.settings.port
     for (const wave of this.waves) {
-      await Promise.all(wave.filter((r) => r.status === 'loaded').map((r) => this.startPlugin(r)))
+      await Promise.all(wave.filter((r) => r.status === 'loaded').map((r) => startPlugin(r, this.phases)))
       this.cascadeFailures()
     }
     this.abortOnEssentialFailure()
     this.auth.printableCodeOnStart()
     await this.hooks.ready.promise({ url: this.url })
     return this.url
-  }
-
-  private async startPlugin(r: PluginRecord): Promise<void> {
-    r.set('starting')
-    const t0 = performance.now()
-    const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
-    for (const fn of [...r.startFns]) {
-      const res = await guarded(`start of ${r.id}`, timeout, fn)
-      if (!res.ok) {
-        r.fail(res.error)
-        this.log.error({ plugin: r.id }, res.error)
-        return
-      }
-    }
-    r.set('started')
-    this.log.debug({ plugin: r.id, startMs: Math.round(performance.now() - t0) }, 'plugin started')
   }
 
   async start(): Promise<string> {
@@ -316,27 +294,12 @@ export class Kernel {
     }
     await this.hooks.shutdown.promise({ reason })
     for (const wave of [...this.waves].reverse()) {
-      for (const r of [...wave].reverse()) await this.stopPlugin(r)
+      for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
     }
     this.keepalive?.stop()
     for (const c of this.pluginContainers.values()) await c.dispose()
     this.auth?.close()
     this.log.flush?.()
-  }
-
-  private async stopPlugin(r: PluginRecord): Promise<void> {
-    const timeout = r.manifest?.startTimeoutMs ?? 10_000
-    for (const fn of [...r.stopFns].reverse()) {
-      const res = await guarded(`stop of ${r.id}`, timeout, fn)
-      if (!res.ok) {
-        r.noteError(res.error)
-        this.log.error({ plugin: r.id }, res.error)
-      }
-    }
-    for (const d of [...r.disposers].reverse()) {
-      try { d() } catch (e) { this.log.warn({ plugin: r.id, err: (e as Error).message }, 'disposer threw') }
-    }
-    if (r.status === 'started' || r.status === 'loaded' || r.status === 'starting') r.set('stopped')
   }
 
   /** sha256 of a token, for tests that grep the state dir */
