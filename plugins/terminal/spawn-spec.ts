@@ -7,6 +7,7 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { delimiter, isAbsolute, join, resolve } from 'node:path'
+import { mcpCredentials, type McpCredentials } from './mcp-home.js'
 
 /** the AI coding CLIs `tool=` may name (contract §3.2) */
 export const ALLOWED_TOOLS = ['claude', 'codex', 'opencode', 'gemini', 'agy', 'cursor'] as const
@@ -27,12 +28,16 @@ export type EnvLookup = (name: string) => string | undefined
 const processEnv: EnvLookup = (name) => process.env[name]
 
 export interface SpawnSpec {
+  /** the `tool=` CLI, undefined for the login shell */
+  tool?: string
   file: string
   args: string[]
   cols: number
   rows: number
   cwd: string
   env: Record<string, string>
+  /** `mcp_session` + `mcp_token`, when given: the terminal then gets a temp HOME (mcp-home.ts) */
+  mcp?: McpCredentials
 }
 
 /** a size from the query or a resize frame, clamped to sane bounds; the default when not a number */
@@ -91,6 +96,10 @@ function resolveCwd(input: string, home: string): string | undefined {
 /** the spec for this query, or the error line to show the user */
 export function spawnSpec(query: Record<string, string | undefined>, lookup: EnvLookup = processEnv): SpawnSpec | { error: string } {
   const env = terminalEnv(lookup)
+  const mcp = mcpCredentials(query)
+  if (mcp && 'error' in mcp) return mcp
+  // the gateway user's real home, even when MCP wiring later swaps HOME for a temp dir: the work
+  // done in a terminal must not land in a folder deleted when it closes
   let cwd = env.HOME
   if (query.cwd !== undefined && query.cwd !== '') {
     const dir = resolveCwd(query.cwd, env.HOME)
@@ -112,5 +121,5 @@ export function spawnSpec(query: Record<string, string | undefined>, lookup: Env
     file = shell
     args = ['-l']
   }
-  return { file, args, cols: clampCols(query.cols), rows: clampRows(query.rows), cwd, env }
+  return { tool: query.tool || undefined, file, args, cols: clampCols(query.cols), rows: clampRows(query.rows), cwd, env, mcp }
 }

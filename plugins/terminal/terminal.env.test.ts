@@ -1,12 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bootTerminal, isolateHome, openTerm, outputLine } from './test-helpers.js'
 
 const home = isolateHome()
 const ALLOWED = new Set(['PATH', 'LANG', 'USER', 'LOGNAME', 'SHELL', 'TZ', 'HOME', 'TERM', 'COLORTERM'])
+/** with `mcp_session` + `mcp_token`, and only then (contract §3.2 MCP wiring) */
+const MCP_VARS = ['REVKA_MCP_URL', 'REVKA_MCP_SESSION', 'REVKA_MCP_TOKEN']
 
 /** run `cmd` in the terminal, prefixing each output line with `tag:`; returns those lines */
 async function lines(t: Awaited<ReturnType<typeof openTerm>>, cmd: string, tag: string): Promise<string[]> {
@@ -59,6 +61,39 @@ test('the PTY gets exactly the allow-listed environment, never the gateway\'s RE
   } finally {
     await k.stop()
     for (const [key, v] of Object.entries(saved)) if (v === undefined) delete process.env[key]; else process.env[key] = v
+  }
+})
+
+test('with mcp_session + mcp_token the only additions are REVKA_MCP_URL/SESSION/TOKEN, and HOME is a temp dir', async () => {
+  // the discovery file the mcp plugin writes for its in-process server (this process's)
+  const url = 'http://127.0.0.1:45999/mcp'
+  mkdirSync(join(home, '.revka'), { recursive: true })
+  writeFileSync(join(home, '.revka', 'mcp.json'), JSON.stringify({ url, pid: process.pid, started_at: new Date().toISOString() }))
+  const savedSecret = process.env.REVKA_GATEWAY_ADMIN_TOKEN
+  process.env.REVKA_GATEWAY_ADMIN_TOKEN = 'admin-token-must-not-leak'
+  const k = await bootTerminal()
+  try {
+    const t = await openTerm(k, 'mcp_session=sess_01&mcp_token=tok-0123456789abcdef')
+    const initial = await lines(t, "tr '\\0' '\\n' < /proc/$$/environ", 'INIT')
+    const env = Object.fromEntries(initial.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+    for (const n of Object.keys(env)) {
+      assert.ok(ALLOWED.has(n) || MCP_VARS.includes(n) || /^LC_[A-Z_]+$/.test(n) || n === 'PWD', `unexpected variable ${n} in the PTY environment`)
+    }
+    assert.deepEqual([env.REVKA_MCP_URL, env.REVKA_MCP_SESSION, env.REVKA_MCP_TOKEN], [url, 'sess_01', 'tok-0123456789abcdef'])
+    assert.notEqual(env.HOME, home)
+    assert.ok(env.HOME.startsWith(join(tmpdir(), 'revka-term-mcp-')), env.HOME)
+    assert.ok(existsSync(env.HOME))
+    assert.equal(env.PWD, home, 'the default cwd stays the real home')
+
+    const after = await lines(t, 'env', 'ENV')
+    assert.deepEqual(after.filter((l) => /^(REVKA_|AWS_)/.test(l)).map((l) => l.slice(0, l.indexOf('='))).sort(), [...MCP_VARS].sort())
+    assert.ok(!t.output.includes('must-not-leak'))
+    t.ws.close()
+    await t.closed
+  } finally {
+    await k.stop()
+    rmSync(join(home, '.revka'), { recursive: true, force: true })
+    if (savedSecret === undefined) delete process.env.REVKA_GATEWAY_ADMIN_TOKEN; else process.env.REVKA_GATEWAY_ADMIN_TOKEN = savedSecret
   }
 })
 
