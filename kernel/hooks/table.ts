@@ -65,10 +65,8 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
           }).finally(() => { if (timer) clearTimeout(timer) })
         }
         tap.revkaCall = call
-        tap.fn = (a?: unknown, b?: unknown) => {
-          const r = call(a, b)
-          return Promise.resolve(r)
-        }
+        // tapable's own call (every hook but the status waterfall) wants a promise from each tap
+        tap.fn = (a?: unknown, b?: unknown) => Promise.resolve(call(a, b))
         return tap
       },
     })
