@@ -12,6 +12,7 @@ import { sha256Hex } from '../crypto.js'
 import type { Disposer, ProviderAuthRequest, RevkaRequest, SecretSource } from '../types.js'
 import { DeliveryJournal } from './journal.js'
 import { DeliveryWorker } from './worker.js'
+import { ConversationHistory, DEFAULT_HISTORY_MESSAGES } from './history.js'
 
 /** A provider's message, normalised. */
 export interface ChannelMessage {
@@ -69,6 +70,11 @@ export interface WebhookProvider<P = unknown> {
   }
   /** delivery attempts before giving up (default 5) */
   maxAttempts?: number
+  /**
+   * how many earlier messages of a conversation (same channel, thread and sender) each turn sees
+   * (default 20; 0 makes every delivery a conversation of its own)
+   */
+  historyMessages?: number
 }
 
 export const IDEMPOTENCY_WINDOW_MS = 5 * 60_000
@@ -141,7 +147,8 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
 
   disposers.push(api.onStart(() => {
     journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, IDEMPOTENCY_WINDOW_MS)
-    worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal)
+    const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
+    worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal, history)
     if (journal.size) api.log.info({ channel: p.channel, pending: journal.size }, 'replaying webhook deliveries not finished before the last stop')
     worker.kick()
   }))

@@ -10,6 +10,7 @@
 import type { PluginApi } from '../define.js'
 import { AgentRuntimeRef } from '../agent.js'
 import type { DeliveryJournal, QueuedDelivery } from './journal.js'
+import type { ConversationHistory } from './history.js'
 import type { ChannelMessage, WebhookProvider } from './define-webhook.js'
 
 /** how long one send to the provider API may take before it counts as failed */
@@ -29,6 +30,7 @@ export class DeliveryWorker {
     private readonly api: PluginApi<any>,
     private readonly p: WebhookProvider<any>,
     private readonly journal: DeliveryJournal<ChannelMessage>,
+    private readonly history: ConversationHistory,
   ) {}
 
   /** look for due deliveries now (after an enqueue, at start, when a backoff ends) */
@@ -77,15 +79,20 @@ export class DeliveryWorker {
     try {
       let text = d.reply
       if (text === undefined) {
+        const sessionId = `${m.channel}_${m.thread ? `${m.thread}_` : ''}${m.sender}`
         const result = await api.services.get(AgentRuntimeRef).runTurn({
-          sessionId: `${m.channel}_${m.thread ? `${m.thread}_` : ''}${m.sender}`,
-          messages: [{ role: 'user', content: m.text }],
+          sessionId,
+          // the conversation so far with this contact (in this thread), then the new message
+          messages: [...this.history.messages(sessionId, d.id), { role: 'user', content: m.text }],
           signal: this.inflight.signal,
           source: m.channel,
         }, () => {})
         if (this.stopped) return // the turn may have been cut short: run it again at the next start
         if (result.stopped || result.timedOut) throw new Error(result.timedOut ? 'agent turn timed out' : 'agent turn was stopped')
         text = result.content
+        // before the reply is journalled: a crash in between runs the turn again, and the history
+        // (keyed by delivery) records it once
+        this.history.record(sessionId, d.id, m.text, text)
         journal.saveReply(d.id, text)
       }
       if (text.trim()) {
