@@ -9,8 +9,10 @@ import { load } from './lib/load.js'
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 
 async function pair(a, b, pathA, pathB, headersA, headersB, duration) {
-  await load(a.url + pathA, { headers: headersA, duration: 1 })
-  await load(b.url + pathB, { headers: headersB, duration: 1 })
+  // warm-up: both servers get the same load first, so neither is measured while still compiling
+  // its hot path (the gateway has more code for the JIT to settle)
+  await load(a.url + pathA, { headers: headersA, duration: 3 })
+  await load(b.url + pathB, { headers: headersB, duration: 3 })
   const ra = [], rb = []
   for (let i = 0; i < 2; i++) { // interleave to spread machine noise over both
     ra.push(await load(a.url + pathA, { pid: a.pid, headers: headersA, duration }))
