@@ -5,9 +5,10 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, sleep, startFakeApi, waitUntil } from '../../test/ingress/support.js'
+import { journal, waitUntil } from '../../test/ingress/support.js'
 import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
+import { withProvider } from '../../test/ingress/provider-fixture.js'
+import { assertSettled } from '../../test/ingress/settled-turns.js'
 
 const SECRET = 'gmail-push-secret-for-tests'
 const envelope = (id: string, historyId: string) => JSON.stringify({
@@ -17,10 +18,7 @@ const envelope = (id: string, historyId: string) => JSON.stringify({
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }
 
 test('a valid push is acknowledged at once; the reply is forwarded; a redelivery runs nothing', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['gmail-push', 'agent-runtime'], options: { 'gmail-push': { webhook_secret: SECRET, api_base_url: `${api.url}/gmail-replies`, api_token: 'fwd-token' } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'gmail-push', options: (url) => ({ webhook_secret: SECRET, api_base_url: `${url}/gmail-replies`, api_token: 'fwd-token' }) }, async ({ k, api, turns }) => {
     const raw = envelope('ps-1', '4242')
     const t0 = Date.now()
     const res = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
@@ -36,28 +34,18 @@ test('a valid push is acknowledged at once; the reply is forwarded; a redelivery
 
     const again = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
     assert.equal(again.json().status, 'duplicate')
-    await sleep(300)
-    assert.equal(turns.count, 1)
-    assert.equal(api.requests.length, 1)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
+  })
 })
 
 test('without a forwarding endpoint the turn still runs and the push is acknowledged', async () => {
-  const k = await startTestKernel({ plugins: ['gmail-push', 'agent-runtime'], options: { 'gmail-push': { webhook_secret: SECRET } } })
-  const turns = countTurns(k)
-  try {
+  // the fixture's fake API is started but never configured: there is nowhere to forward to
+  await withProvider({ plugin: 'gmail-push', options: () => ({ webhook_secret: SECRET }) }, async ({ k, turns }) => {
     const res = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: envelope('ps-2', '1') })
     assert.equal(res.statusCode, 200)
     await waitUntil(() => turns.count === 1, 'the background turn')
     await waitUntil(() => journal(k.stateDir, 'gmail-push', 'gmail').some((r) => r.op === 'done' && r.ok), 'the delivery to finish')
-  } finally {
-    turns.stop()
-    await k.stop()
-  }
+  })
 })
 
 test('crash safety: SIGKILL after the 200 while the endpoint hangs; the restarted gateway forwards the reply', async () => {

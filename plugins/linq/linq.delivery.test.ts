@@ -5,9 +5,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, sleep, startFakeApi } from '../../test/ingress/support.js'
 import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
+import { withProvider } from '../../test/ingress/provider-fixture.js'
+import { assertAcknowledgedNotQueued, assertSettled } from '../../test/ingress/settled-turns.js'
 
 const SECRET = 'linq-signing-secret-for-tests'
 // the v3 payload shape
@@ -21,10 +21,7 @@ const headers = (raw: string) => {
 }
 
 test('a valid delivery is answered at once and the reply is posted to the chat; a replay runs nothing', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['linq', 'agent-runtime'], options: { linq: { signing_secret: SECRET, api_token: 'linq-token', api_base_url: api.url } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'linq', options: (url) => ({ signing_secret: SECRET, api_token: 'linq-token', api_base_url: url }) }, async ({ k, api, turns }) => {
     const raw = delivery('msg-1', 'hello over imessage')
     const t0 = Date.now()
     const res = await k.inject({ method: 'POST', url: '/linq', headers: headers(raw), payload: raw })
@@ -40,37 +37,20 @@ test('a valid delivery is answered at once and the reply is posted to the chat; 
     // the same delivery re-signed with a fresh timestamp (a provider retry, or a replay): de-duplicated
     const again = await k.inject({ method: 'POST', url: '/linq', headers: headers(raw), payload: raw })
     assert.equal(again.json().status, 'duplicate')
-    await sleep(300)
-    assert.equal(turns.count, 1)
-    assert.equal(api.requests.length, 1)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
+  })
 })
 
 test('our own outgoing messages and other events are acknowledged without a turn', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['linq', 'agent-runtime'], options: { linq: { signing_secret: SECRET, api_base_url: api.url } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'linq', options: (url) => ({ signing_secret: SECRET, api_base_url: url }) }, async ({ k, api, turns }) => {
     for (const raw of [
       JSON.stringify({ event_type: 'message.received', data: { chat_id: 'c', from: '+1555', is_from_me: true, message: { id: 'm', parts: [{ type: 'text', value: 'echo' }] } } }),
       JSON.stringify({ event_type: 'message.delivered', data: { chat_id: 'c', message: { id: 'm2' } } }),
     ]) {
-      const res = await k.inject({ method: 'POST', url: '/linq', headers: headers(raw), payload: raw })
-      assert.equal(res.statusCode, 200)
-      assert.equal(res.json().queued, 0)
+      assertAcknowledgedNotQueued(await k.inject({ method: 'POST', url: '/linq', headers: headers(raw), payload: raw }))
     }
-    await sleep(150)
-    assert.equal(turns.count, 0)
-    assert.equal(api.requests.length, 0)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 0, apiRequests: 0 }, 150)
+  })
 })
 
 test('crash safety: SIGKILL after the 200 while the Partner API hangs; the restarted gateway sends the reply', async () => {

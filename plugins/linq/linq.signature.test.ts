@@ -2,11 +2,11 @@
  * Attacks on POST /linq: missing, forged, truncated, wrong-algorithm and stale signatures, and a body
  * altered after signing, are refused with no trace (no turn, no Linq API call, nothing journalled).
  */
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
-import { assertRefusedAndInert, countTurns, startFakeApi, type FakeApi, type TurnCounter } from '../../test/ingress/support.js'
+import { assertRefusedAndInert } from '../../test/ingress/support.js'
+import { providerForFile, withProvider } from '../../test/ingress/provider-fixture.js'
 
 const SECRET = 'linq-signing-secret-for-tests'
 const body = JSON.stringify({
@@ -16,24 +16,11 @@ const body = JSON.stringify({
 const now = () => String(Math.floor(Date.now() / 1000))
 const sig = (ts: string, raw: string, key = SECRET, algo = 'sha256') => createHmac(algo, key).update(`${ts}.${raw}`).digest('hex')
 
-let k: TestKernel
-let api: FakeApi
-let turns: TurnCounter
-
-before(async () => {
-  api = await startFakeApi()
-  k = await startTestKernel({ plugins: ['linq', 'agent-runtime'], options: { linq: { signing_secret: SECRET, api_token: 'linq-token', api_base_url: api.url } } })
-  turns = countTurns(k)
-})
-after(async () => {
-  turns.stop()
-  await k.stop()
-  await api.close()
-})
+const p = providerForFile({ plugin: 'linq', options: (url) => ({ signing_secret: SECRET, api_token: 'linq-token', api_base_url: url }) })
 
 const post = (headers: Record<string, string>, payload = body) =>
-  k.inject({ method: 'POST', url: '/linq', headers: { 'content-type': 'application/json', ...headers }, payload })
-const inert = () => ({ turns, api, stateDir: k.stateDir, pluginId: 'linq' })
+  p.k.inject({ method: 'POST', url: '/linq', headers: { 'content-type': 'application/json', ...headers }, payload })
+const inert = () => ({ turns: p.turns, api: p.api, stateDir: p.k.stateDir, pluginId: 'linq' })
 const refused = { status: 401, code: 'invalid_signature' }
 
 test('missing signature or timestamp → 401', async () => {
@@ -69,21 +56,16 @@ test('a correct signature with the optional sha256= prefix is accepted (control)
   const ts = now()
   const res = await post({ 'x-webhook-timestamp': ts, 'x-webhook-signature': `sha256=${sig(ts, body)}` })
   assert.equal(res.statusCode, 200)
-  await api.waitFor(1)
-  assert.equal(turns.count, 1)
+  await p.api.waitFor(1)
+  assert.equal(p.turns.count, 1)
 })
 
 test('no signing secret configured → 503 webhook_not_configured and the agent never runs', async () => {
-  const k2 = await startTestKernel({ plugins: ['linq', 'agent-runtime'], options: { linq: { api_base_url: api.url } } })
-  const turns2 = countTurns(k2)
-  const before = api.requests.length
-  try {
+  await withProvider({ plugin: 'linq', options: (url) => ({ api_base_url: url }), api: p.api }, async ({ k: k2, turns: turns2 }) => {
+    const before = p.api.requests.length
     const ts = now()
     const res = await k2.inject({ method: 'POST', url: '/linq', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': sig(ts, body) }, payload: body })
     await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns2, stateDir: k2.stateDir, pluginId: 'linq' })
-    assert.equal(api.requests.length, before)
-  } finally {
-    turns2.stop()
-    await k2.stop()
-  }
+    assert.equal(p.api.requests.length, before)
+  })
 })

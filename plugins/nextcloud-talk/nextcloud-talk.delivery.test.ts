@@ -5,9 +5,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac, randomBytes } from 'node:crypto'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, sleep, startFakeApi } from '../../test/ingress/support.js'
 import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
+import { withProvider } from '../../test/ingress/provider-fixture.js'
+import { assertSettled } from '../../test/ingress/settled-turns.js'
 
 const SECRET = 'talk-bot-secret-for-tests-0123456789'
 const delivery = (id: number, text: string, actorType = 'Person') => JSON.stringify({
@@ -22,10 +22,7 @@ const headers = (raw: string) => {
 }
 
 test('a valid delivery: 200, then a signed bot reply to the room; a replay runs nothing', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['nextcloud-talk', 'agent-runtime'], options: { 'nextcloud-talk': { webhook_secret: SECRET, api_base_url: api.url } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'nextcloud-talk', options: (url) => ({ webhook_secret: SECRET, api_base_url: url }) }, async ({ k, api, turns }) => {
     const raw = delivery(1001, 'hello talk')
     const t0 = Date.now()
     const res = await k.inject({ method: 'POST', url: '/nextcloud-talk', headers: headers(raw), payload: raw })
@@ -46,14 +43,8 @@ test('a valid delivery: 200, then a signed bot reply to the room; a replay runs 
     // another bot's message in the room: acknowledged, never answered
     const bot = delivery(1002, 'beep', 'Application')
     assert.equal((await k.inject({ method: 'POST', url: '/nextcloud-talk', headers: headers(bot), payload: bot })).json().queued, 0)
-    await sleep(300)
-    assert.equal(turns.count, 1)
-    assert.equal(api.requests.length, 1)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
+  })
 })
 
 test('crash safety: SIGKILL after the 200 while Nextcloud hangs; the restarted gateway posts the reply', async () => {

@@ -3,10 +3,10 @@
  * random, a forged/truncated/wrong-algorithm signature, a swapped random and an altered body are all
  * refused, with no turn, no call to Nextcloud and nothing journalled.
  */
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import { createHmac } from 'node:crypto'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
-import { assertRefusedAndInert, countTurns, startFakeApi, type FakeApi, type TurnCounter } from '../../test/ingress/support.js'
+import { assertRefusedAndInert } from '../../test/ingress/support.js'
+import { providerForFile, withProvider } from '../../test/ingress/provider-fixture.js'
 
 const SECRET = 'talk-bot-secret-for-tests-0123456789'
 const body = JSON.stringify({
@@ -18,24 +18,11 @@ const body = JSON.stringify({
 const sig = (random: string, raw: string, key = SECRET, algo = 'sha256') => createHmac(algo, key).update(random + raw).digest('hex')
 const RANDOM = 'a'.repeat(64)
 
-let k: TestKernel
-let api: FakeApi
-let turns: TurnCounter
-
-before(async () => {
-  api = await startFakeApi()
-  k = await startTestKernel({ plugins: ['nextcloud-talk', 'agent-runtime'], options: { 'nextcloud-talk': { webhook_secret: SECRET, api_base_url: api.url } } })
-  turns = countTurns(k)
-})
-after(async () => {
-  turns.stop()
-  await k.stop()
-  await api.close()
-})
+const p = providerForFile({ plugin: 'nextcloud-talk', options: (url) => ({ webhook_secret: SECRET, api_base_url: url }) })
 
 const post = (headers: Record<string, string>, payload = body) =>
-  k.inject({ method: 'POST', url: '/nextcloud-talk', headers: { 'content-type': 'application/json', ...headers }, payload })
-const inert = () => ({ turns, api, stateDir: k.stateDir, pluginId: 'nextcloud-talk', channel: 'nextcloud_talk' })
+  p.k.inject({ method: 'POST', url: '/nextcloud-talk', headers: { 'content-type': 'application/json', ...headers }, payload })
+const inert = () => ({ turns: p.turns, api: p.api, stateDir: p.k.stateDir, pluginId: 'nextcloud-talk', channel: 'nextcloud_talk' })
 const refused = { status: 401, code: 'invalid_signature' }
 
 test('missing signature, missing or empty random → 401', async () => {
@@ -60,13 +47,8 @@ test('body altered after signing, or another random → 401', async () => {
 })
 
 test('no bot secret configured → 503 webhook_not_configured and the agent never runs', async () => {
-  const k2 = await startTestKernel({ plugins: ['nextcloud-talk', 'agent-runtime'], options: { 'nextcloud-talk': { api_base_url: api.url } } })
-  const turns2 = countTurns(k2)
-  try {
+  await withProvider({ plugin: 'nextcloud-talk', options: (url) => ({ api_base_url: url }), api: p.api }, async ({ k: k2, api, turns: turns2 }) => {
     const res = await k2.inject({ method: 'POST', url: '/nextcloud-talk', headers: { 'content-type': 'application/json', 'x-nextcloud-talk-random': RANDOM, 'x-nextcloud-talk-signature': sig(RANDOM, body) }, payload: body })
     await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns2, api, stateDir: k2.stateDir, pluginId: 'nextcloud-talk', channel: 'nextcloud_talk' })
-  } finally {
-    turns2.stop()
-    await k2.stop()
-  }
+  })
 })

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, sleep, startFakeApi } from '../../test/ingress/support.js'
 import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
+import { withProvider } from '../../test/ingress/provider-fixture.js'
+import { assertAcknowledgedNotQueued, assertSettled } from '../../test/ingress/settled-turns.js'
 import { chunks } from './send.js'
 
 const SECRET = 'wati-shared-secret-for-tests'
@@ -16,10 +16,7 @@ const headers = { 'content-type': 'application/json', 'x-revka-webhook-secret': 
 const textOf = (url: string) => new URL(url, 'http://x').searchParams.get('messageText') ?? ''
 
 test('a valid delivery is acknowledged, the reply is posted to sendSessionMessage; replays run nothing', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['wati', 'agent-runtime'], options: { wati: { webhook_secret: SECRET, api_token: 'wati-token', api_base_url: `${api.url}/123456` } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'wati', options: (url) => ({ webhook_secret: SECRET, api_token: 'wati-token', api_base_url: `${url}/123456` }) }, async ({ k, api, turns }) => {
     const raw = delivery('wamid.ONE', 'hello wati')
     const t0 = Date.now()
     const res = await k.inject({ method: 'POST', url: '/wati', headers, payload: raw })
@@ -40,37 +37,21 @@ test('a valid delivery is acknowledged, the reply is posted to sendSessionMessag
     assert.equal(first.json().status, 'ok')
     assert.deepEqual(second.json(), { status: 'duplicate', idempotent: true, message: second.json().message })
     await api.waitFor(2)
-    await sleep(300)
-    assert.equal(turns.count, 2)
-    assert.equal(api.requests.length, 2)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 2, apiRequests: 2 }, 300)
+  })
 })
 
 test('messages the business sent (owner: true) and non-text messages start no turn', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['wati', 'agent-runtime'], options: { wati: { webhook_secret: SECRET, api_base_url: api.url } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'wati', options: (url) => ({ webhook_secret: SECRET, api_base_url: url }) }, async ({ k, turns }) => {
     for (const raw of [
       JSON.stringify({ eventType: 'message', type: 'text', text: 'our own reply', waId: '15557654321', owner: true }),
       JSON.stringify({ eventType: 'message', type: 'image', data: 'https://x/img.jpg', waId: '15557654321' }),
       JSON.stringify({ eventType: 'templateMessageSent', waId: '15557654321' }),
     ]) {
-      const res = await k.inject({ method: 'POST', url: '/wati', headers, payload: raw })
-      assert.equal(res.statusCode, 200)
-      assert.equal(res.json().queued, 0)
+      assertAcknowledgedNotQueued(await k.inject({ method: 'POST', url: '/wati', headers, payload: raw }))
     }
-    await sleep(150)
-    assert.equal(turns.count, 0)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns }, { turns: 0 }, 150)
+  })
 })
 
 test('long replies are split so the URL stays short, never inside an emoji', () => {

@@ -6,9 +6,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { countTurns, journal, startFakeApi } from '../../test/ingress/support.js'
+import { journal } from '../../test/ingress/support.js'
 import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
+import { withProvider } from '../../test/ingress/provider-fixture.js'
+import { assertAcknowledgedNotQueued, assertSettled } from '../../test/ingress/settled-turns.js'
 
 const APP_SECRET = 'wa-app-secret-for-tests'
 const delivery = (id: string, text: string) => JSON.stringify({
@@ -22,13 +23,7 @@ const delivery = (id: string, text: string) => JSON.stringify({
 const headers = (raw: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` })
 
 test('a valid delivery: 200 at once, then the agent reply is posted to the Cloud API; a replay runs nothing', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({
-    plugins: ['whatsapp', 'agent-runtime'],
-    options: { whatsapp: { app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: api.url } },
-  })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'whatsapp', options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }) }, async ({ k, api, turns }) => {
     const raw = delivery('wamid.ONE', 'hello from whatsapp')
     const t0 = Date.now()
     const res = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
@@ -51,36 +46,19 @@ test('a valid delivery: 200 at once, then the agent reply is posted to the Cloud
     const again = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
     assert.equal(again.statusCode, 200)
     assert.deepEqual({ status: again.json().status, idempotent: again.json().idempotent }, { status: 'duplicate', idempotent: true })
-    await new Promise((r) => setTimeout(r, 300))
-    assert.equal(turns.count, 1)
-    assert.equal(api.requests.length, 1)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
+  })
 })
 
 test('status-only deliveries are acknowledged without a turn', async () => {
-  const api = await startFakeApi()
-  const k = await startTestKernel({ plugins: ['whatsapp', 'agent-runtime'], options: { whatsapp: { app_secret: APP_SECRET, api_base_url: api.url } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'whatsapp', options: (url) => ({ app_secret: APP_SECRET, api_base_url: url }) }, async ({ k, api, turns }) => {
     const raw = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ changes: [{ value: { statuses: [{ id: 'wamid.X', status: 'read' }] } }] }] })
-    const res = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
-    assert.equal(res.statusCode, 200)
-    assert.equal(res.json().queued, 0)
+    assertAcknowledgedNotQueued(await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw }))
     const bad = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers('{"entry":1}'), payload: '{"entry":1}' })
     assert.equal(bad.statusCode, 400)
     assert.equal(bad.json().code, 'invalid_payload')
-    await new Promise((r) => setTimeout(r, 150))
-    assert.equal(turns.count, 0)
-    assert.equal(api.requests.length, 0)
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+    await assertSettled({ turns, api }, { turns: 0, apiRequests: 0 }, 150)
+  })
 })
 
 test('crash safety: SIGKILL while the reply is in flight, restart on the same state dir, the reply still goes out', async () => {

@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
 import { countTurns, journal, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
+import { withProvider } from '../../test/ingress/provider-fixture.js'
 
 const APP_SECRET = 'wa-app-secret-for-tests'
 const delivery = (id: string, text: string) => JSON.stringify({
@@ -18,10 +19,7 @@ const delivery = (id: string, text: string) => JSON.stringify({
 const headers = (raw: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` })
 
 test('the Cloud API answers 503: the same reply is retried with backoff and the agent runs once', async () => {
-  const api = await startFakeApi('down')
-  const k = await startTestKernel({ plugins: ['whatsapp', 'agent-runtime'], options: { whatsapp: { app_secret: APP_SECRET, access_token: 't', api_base_url: api.url } } })
-  const turns = countTurns(k)
-  try {
+  await withProvider({ plugin: 'whatsapp', apiMode: 'down', options: (url) => ({ app_secret: APP_SECRET, access_token: 't', api_base_url: url }) }, async ({ k, api, turns }) => {
     const raw = delivery('wamid.RETRY', 'try again later')
     assert.equal((await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })).statusCode, 200)
     await api.waitFor(1)
@@ -31,11 +29,7 @@ test('the Cloud API answers 503: the same reply is retried with backoff and the 
     assert.match(delivered.json().text.body, /try again later/)
     await waitUntil(() => journal(k.stateDir, 'whatsapp').some((r) => r.op === 'done' && r.ok), 'the delivery to finish')
     assert.equal(turns.count, 1, 'a failed send is retried without a second turn')
-  } finally {
-    turns.stop()
-    await k.stop()
-    await api.close()
-  }
+  })
 })
 
 test('a graceful stop does not wait for a hung send; the next start sends the journalled reply', async () => {

@@ -2,12 +2,13 @@
  * Attacks on POST/GET /whatsapp: every refused delivery answers in the contract shape and leaves no
  * trace — no agent turn, no call to the Cloud API, nothing journalled.
  */
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
-import { assertRefusedAndInert, countTurns, startFakeApi, tempStateDir, type FakeApi, type TurnCounter } from '../../test/ingress/support.js'
+import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { assertRefusedAndInert, tempStateDir } from '../../test/ingress/support.js'
+import { providerForFile, withProvider } from '../../test/ingress/provider-fixture.js'
 
 const APP_SECRET = 'wa-app-secret-for-tests'
 const VERIFY_TOKEN = 'wa-verify-token'
@@ -20,27 +21,11 @@ const body = JSON.stringify({
 })
 const sign = (raw: string, key = APP_SECRET, algo = 'sha256') => `${algo}=${createHmac(algo, key).update(raw).digest('hex')}`
 
-let k: TestKernel
-let api: FakeApi
-let turns: TurnCounter
-
-before(async () => {
-  api = await startFakeApi()
-  k = await startTestKernel({
-    plugins: ['whatsapp', 'agent-runtime'],
-    options: { whatsapp: { app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: 'wa-access', api_base_url: api.url } },
-  })
-  turns = countTurns(k)
-})
-after(async () => {
-  turns.stop()
-  await k.stop()
-  await api.close()
-})
+const p = providerForFile({ plugin: 'whatsapp', options: (url) => ({ app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: 'wa-access', api_base_url: url }) })
 
 const post = (headers: Record<string, string>, payload = body) =>
-  k.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', ...headers }, payload })
-const inert = () => ({ turns, api, stateDir: k.stateDir, pluginId: 'whatsapp' })
+  p.k.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', ...headers }, payload })
+const inert = () => ({ turns: p.turns, api: p.api, stateDir: p.k.stateDir, pluginId: 'whatsapp' })
 
 test('no X-Hub-Signature-256 → 401', async () => {
   await assertRefusedAndInert(await post({}), { status: 401, code: 'invalid_signature' }, inert())
@@ -67,7 +52,7 @@ test('the body altered after signing → 401', async () => {
 })
 
 test('GET handshake: only the right verify token with mode=subscribe echoes the challenge', async () => {
-  const get = (q: string) => k.inject({ url: `/whatsapp?${q}` })
+  const get = (q: string) => p.k.inject({ url: `/whatsapp?${q}` })
   const ok = await get(`hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=12345`)
   assert.equal(ok.statusCode, 200)
   assert.equal(ok.body, '12345')
@@ -87,19 +72,14 @@ test('GET handshake: only the right verify token with mode=subscribe echoes the 
 })
 
 test('no app secret configured → 503 webhook_not_configured, GET and POST, and the agent never runs', async () => {
-  const k2 = await startTestKernel({ plugins: ['whatsapp', 'agent-runtime'], options: { whatsapp: { api_base_url: api.url } } })
-  const turns2 = countTurns(k2)
-  try {
+  await withProvider({ plugin: 'whatsapp', options: (url) => ({ api_base_url: url }), api: p.api }, async ({ k: k2, api, turns: turns2 }) => {
     const res = await k2.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) }, payload: body })
     await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns2, api, stateDir: k2.stateDir, pluginId: 'whatsapp' })
     assert.ok(res.headers['retry-after'])
     const hs = await k2.inject({ url: `/whatsapp?hub.mode=subscribe&hub.verify_token=anything&hub.challenge=1` })
     assert.equal(hs.statusCode, 503)
     assert.equal(hs.json().code, 'webhook_not_configured')
-  } finally {
-    turns2.stop()
-    await k2.stop()
-  }
+  })
 })
 
 test('an app secret equal to the service token is refused (503), so a leaked token cannot sign deliveries', async () => {
@@ -109,34 +89,24 @@ test('an app secret equal to the service token is refused (503), so a leaked tok
     const first = await startTestKernel({ plugins: ['agent-runtime'], stateDir, pair: false })
     const serviceToken = first.serviceToken
     await first.stop()
-    const k3 = await startTestKernel({ plugins: ['whatsapp', 'agent-runtime'], stateDir, options: { whatsapp: { app_secret: serviceToken, api_base_url: api.url } } })
-    const turns3 = countTurns(k3)
-    try {
+    await withProvider({ plugin: 'whatsapp', stateDir, options: (url) => ({ app_secret: serviceToken, api_base_url: url }), api: p.api }, async ({ k: k3, api, turns: turns3 }) => {
       const res = await k3.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, serviceToken) }, payload: body })
       await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns3, api, stateDir, pluginId: 'whatsapp' })
-    } finally {
-      turns3.stop()
-      await k3.stop()
-    }
+    })
   } finally {
     rmSync(stateDir, { recursive: true, force: true })
   }
 })
 
 test('REVKA_WHATSAPP_APP_SECRET wins over the app_secret option', async () => {
-  const k2 = await startTestKernel({
-    plugins: ['whatsapp', 'agent-runtime'],
+  await withProvider({
+    plugin: 'whatsapp', api: p.api,
     env: { REVKA_WHATSAPP_APP_SECRET: 'from-the-environment' },
-    options: { whatsapp: { app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: api.url } },
-  })
-  const turns2 = countTurns(k2)
-  try {
+    options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }),
+  }, async ({ k: k2, turns: turns2 }) => {
     const withOption = await k2.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) }, payload: body })
     await assertRefusedAndInert(withOption, { status: 401, code: 'invalid_signature' }, { turns: turns2, stateDir: k2.stateDir, pluginId: 'whatsapp' })
     const withEnv = await k2.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, 'from-the-environment') }, payload: body })
     assert.equal(withEnv.statusCode, 200)
-  } finally {
-    turns2.stop()
-    await k2.stop()
-  }
+  })
 })
