@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import WebSocket from 'ws'
-import { bootMcp, connectClient, mintSession, readMcpJson, type McpKernel } from './test-helpers.js'
+import { bootMcp, connectClient, mintSession, readMcpJson, upgradeStatus, type McpKernel } from './test-helpers.js'
 
 type Progress = { progress: number; total?: number; message?: string }
 
@@ -82,15 +82,6 @@ test('GET /api/mcp/session/:id/events streams the session\'s progress frames', a
     await m.stop()
   }
 })
-
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['revka.v1'], { headers })
-    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode!) })
-    ws.once('open', () => { ws.close(); reject(new Error('upgrade was accepted')) })
-    ws.once('error', () => {})
-  })
-}
 
 test('/ws/mcp/events: 400 before the upgrade without session_id/mcp_token, frames as text, daemon-unreachable on a bad token', async () => {
   const m = await bootMcp()

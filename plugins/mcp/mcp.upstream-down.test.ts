@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { bootMcp, connectClient } from './test-helpers.js'
+import { bootMcp, connectClient, upgradeStatus } from './test-helpers.js'
 
 const DEAD_UPSTREAM = fileURLToPath(new URL('./test-fixtures/dead-upstream', import.meta.url))
 
@@ -13,15 +13,6 @@ function listen(): Promise<Server> {
   return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => resolve(s)) })
 }
 const portOf = (s: Server) => (s.address() as { port: number }).port
-
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['revka.v1'], { headers })
-    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode!) })
-    ws.once('open', () => { ws.close(); reject(new Error('upgrade was accepted')) })
-    ws.once('error', () => {})
-  })
-}
 
 test('an MCP server that cannot bind: the gateway keeps serving, /api/mcp/* answers 503 with the reason', async () => {
   const squatter = await listen()

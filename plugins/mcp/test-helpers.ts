@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import WebSocket from 'ws'
 import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -58,4 +59,14 @@ export async function connectClient(url: string, headers: Record<string, string>
   const client = new Client({ name: 'revka-test', version: '1.0.0' })
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
   return client
+}
+
+/** the HTTP status of a refused WebSocket upgrade (rejects if the upgrade is accepted) */
+export function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ['revka.v1'], { headers })
+    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode!) })
+    ws.once('open', () => { ws.close(); reject(new Error('upgrade was accepted')) })
+    ws.once('error', () => {})
+  })
 }
