@@ -25,6 +25,17 @@ export interface GatewaySettings {
   timeoutMs: number
   /** `[gateway.tls]` when enabled: the gateway serves HTTPS (and WSS) only */
   tls?: TlsSettings
+  /**
+   * `[gateway] admin_socket`: a unix socket serving only the loopback (admin) routes, where every
+   * request is local (kernel/http/admin-socket.ts). As written; relative to config.toml's folder.
+   */
+  adminSocket?: string
+  /** `[gateway] admin_only_on_socket`: no TCP request is local; loopback routes answer only on the socket */
+  adminOnlyOnSocket: boolean
+  /** `[gateway] log_max_bytes`: logs/gateway.log is rotated when it would grow past this */
+  logMaxBytes: number
+  /** `[gateway] log_keep`: rotated files kept (gateway.log.1 … gateway.log.N) */
+  logKeep: number
 }
 
 export interface TlsSettings {
@@ -149,6 +160,9 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
   if (!Number.isFinite(timeoutSecs) || timeoutSecs <= 0 || timeoutSecs > 3600)
     throw new ConfigError('REVKA_GATEWAY_TIMEOUT_SECS must be a number of seconds from 1 to 3600')
   const maxKeys = int(g.rate_limit_max_keys, 'gateway.rate_limit_max_keys', 10000, 0, 1_000_000)
+  const adminSocket = str(g.admin_socket, 'gateway.admin_socket')
+  const adminOnlyOnSocket = bool(g.admin_only_on_socket, 'gateway.admin_only_on_socket', false)
+  if (adminOnlyOnSocket && !adminSocket) throw new ConfigError('gateway.admin_only_on_socket = true needs gateway.admin_socket (the path of the admin unix socket)')
   return {
     host,
     port,
@@ -163,6 +177,10 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
     pairingCodeTtlSecs: int(pairing.code_ttl_secs, 'gateway.pairing.code_ttl_secs', 3600, 1, 30 * 86400),
     timeoutMs: Math.round(timeoutSecs * 1000),
     tls: tlsFrom(g),
+    adminSocket,
+    adminOnlyOnSocket,
+    logMaxBytes: int(g.log_max_bytes, 'gateway.log_max_bytes', 10 * 1024 * 1024, 4096, 1024 * 1024 * 1024),
+    logKeep: int(g.log_keep, 'gateway.log_keep', 5, 1, 100),
   }
 }
 
