@@ -30,3 +30,5 @@ export type { WebhookProvider, ChannelMessage, SendContext } from './webhook/def
 export { postJson, ProviderApiError } from './webhook/post-json.js'
 export type { PostJsonOptions } from './webhook/post-json.js'
 export { writeFileAtomicSync, fsyncDir } from './fs.js'
+export { ConnectionCap, credentialKey, CLOSE_OVER_QUOTA, DEFAULT_SOCKETS_PER_CREDENTIAL, DEFAULT_STREAMS_PER_CREDENTIAL } from './quota.js'
+export type { ConnectionCapOptions } from './quota.js'

@@ -3,7 +3,7 @@
  * to watch; `canvas_render` for the agent. Every frame passes through one in-memory store, so a
  * render from the REST route, the tool or a local script reaches the same viewers.
  */
-import { definePlugin } from '@revka/plugin-sdk'
+import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin } from '@revka/plugin-sdk'
 import { addCanvasRoutes } from './routes.js'
 import { CanvasStore } from './store.js'
 import type { CanvasSubscriber } from './subscriber.js'
@@ -13,6 +13,8 @@ import { canvasSocketHandler } from './ws-canvas.js'
 interface CanvasOptions {
   subscriber_queue?: number
   max_buffered_bytes?: number
+  viewers_per_credential?: number
+  max_viewers?: number
 }
 
 export default definePlugin<CanvasOptions>({
@@ -24,6 +26,12 @@ export default definePlugin<CanvasOptions>({
     }
     let missedFrames = 0
     const viewers = new Set<CanvasSubscriber>()
+    // viewers take no canvas slot; they are bounded per credential (429) and overall (503) instead
+    const viewerCap = new ConnectionCap({
+      what: 'canvas viewers',
+      perCredential: api.config.viewers_per_credential ?? DEFAULT_SOCKETS_PER_CREDENTIAL,
+      total: api.config.max_viewers ?? 1024,
+    })
 
     addCanvasRoutes(api.routes, store)
     api.routes.add({
@@ -33,7 +41,8 @@ export default definePlugin<CanvasOptions>({
       subprotocol: 'revka.v1',
       auth: 'bearer',
       description: 'live frames of one canvas (current frame, connected, then each render)',
-      handler: canvasSocketHandler({ store, bounds, viewers, onMissed: (n) => { missedFrames += n } }),
+      admit: viewerCap.admit,
+      handler: viewerCap.guard(canvasSocketHandler({ store, bounds, viewers, onMissed: (n) => { missedFrames += n } })),
     })
 
     const tool = canvasRenderTool(store)

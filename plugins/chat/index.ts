@@ -3,7 +3,7 @@
  * routes, and attachment uploads. The runtime is reached only through its SDK interface, so any
  * plugin that provides `agent-runtime` can stand behind the chat.
  */
-import { AgentRuntimeRef, definePlugin, httpError, type AnyEvent } from '@revka/plugin-sdk'
+import { AgentRuntimeRef, ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, httpError, type AnyEvent } from '@revka/plugin-sdk'
 import { AttachmentFiles, UPLOAD_BODY_LIMIT } from './attachments/files.js'
 import { closing, uploadHandler } from './attachments/upload.js'
 import { SessionStore } from './session-store.js'
@@ -43,16 +43,19 @@ export default definePlugin<ChatOptions>({
       for (const fn of relays) fn(e)
     })
 
+    // one token may hold DEFAULT_SOCKETS_PER_CREDENTIAL sockets here; more are refused with 429
+    const socketCap = new ConnectionCap({ what: '/ws/chat sockets', perCredential: DEFAULT_SOCKETS_PER_CREDENTIAL })
     api.routes.add({
       method: 'GET', url: '/ws/chat', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
       description: 'agent chat (contract §3.1)',
-      handler: chatSocketHandler({
+      admit: socketCap.admit,
+      handler: socketCap.guard(chatSocketHandler({
         store,
         turns,
         relay: (fn) => { relays.add(fn); return () => { relays.delete(fn) } },
         firstFrameWaitMs: api.config.first_frame_wait_ms ?? 5000,
         log: api.log,
-      }),
+      })),
     })
 
     addSessionRoutes(api, store, turns)

@@ -16,9 +16,8 @@ export function addDaemonLogRoute(routes: RouteAdder, logPath: string, opts: Eve
     streaming: true,
     queryToken: true,
     description: 'SSE tail of the gateway log: last 64 KiB, then appended lines',
-    handler: (_req, reply) => {
-      streams.checkCapacity()
-      const sse = streams.start(reply, 'logs')
+    handler: (req, reply) => {
+      const sse = streams.start(reply, 'logs', streams.reserve(req))
       // ids are per stream: a log line is not a bus event and cannot be replayed after a reconnect
       let seq = 0
       const tail = new LogTail(

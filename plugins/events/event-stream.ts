@@ -62,9 +62,7 @@ export function addEventStreamRoute(routes: RouteAdder, bus: EventBus, streams: 
       // everything that can fail is checked before the head goes out, so failures are JSON errors
       const lastId = parseLastEventId(req)
       const types = parseTypes(req.query.types)
-      streams.checkCapacity()
-
-      const sse = streams.start(reply, 'events')
+      const sse = streams.start(reply, 'events', streams.reserve(req))
       if (lastId !== undefined) {
         // replay and the fan-out's starting point are read in the same synchronous step, so the
         // client sees every id exactly once: the replay ends at bus.lastId, live delivery starts

@@ -4,7 +4,7 @@
  * bare object. Intervals are options so tests can run with millisecond timings.
  */
 import { isAbsolute, join, normalize, relative, sep } from 'node:path'
-import { RevkaError } from '@revka/plugin-sdk'
+import { DEFAULT_STREAMS_PER_CREDENTIAL, RevkaError } from '@revka/plugin-sdk'
 
 export interface EventsOptions {
   keepAliveMs: number
@@ -12,6 +12,7 @@ export interface EventsOptions {
   maxBufferedBytes: number
   dropGraceMs: number
   maxStreams: number
+  maxStreamsPerCredential: number
   logPollMs: number
   logInitialBytes: number
   file: string
@@ -23,6 +24,7 @@ const DEFAULTS: EventsOptions = {
   maxBufferedBytes: 1024 * 1024,
   dropGraceMs: 5_000,
   maxStreams: 4096,
+  maxStreamsPerCredential: DEFAULT_STREAMS_PER_CREDENTIAL,
   logPollMs: 500,
   logInitialBytes: 64 * 1024,
   file: 'logs/gateway.log',

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { homedir } from 'node:os'
-import { definePlugin, httpError, KernelServices, reply } from '@revka/plugin-sdk'
+import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, httpError, KernelServices, reply } from '@revka/plugin-sdk'
 import { discoveryPath, writeDiscovery, removeDiscovery } from './discovery-file.js'
 import { addProxyRoutes } from './proxy/routes.js'
 import { admitEvents, eventsSocket } from './proxy/ws-events.js'
@@ -81,11 +81,14 @@ export default definePlugin<McpOptions>({
       handler: async (req) => reply({ headers: { 'cache-control': 'no-store' }, body: await testMcpServer(req.body as ServerTestSpec, api.gateway.version) }),
     })
 
+    // one token may hold DEFAULT_SOCKETS_PER_CREDENTIAL sockets here; more are refused with 429
+    const eventsCap = new ConnectionCap({ what: '/ws/mcp/events sockets', perCredential: DEFAULT_SOCKETS_PER_CREDENTIAL })
+    const admitParams = admitEvents(base)
     api.routes.add({
       method: 'GET', url: '/ws/mcp/events', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
       description: 'a session\'s progress frames as text frames (contract §3.4); ?session_id&mcp_token',
-      admit: admitEvents(base),
-      handler: eventsSocket(base),
+      admit: (req) => { admitParams(req); eventsCap.admit(req) },
+      handler: eventsCap.guard(eventsSocket(base)),
     })
 
     let starting = true

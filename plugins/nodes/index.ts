@@ -8,7 +8,7 @@
  * working too, so an operator's own client can always attach a node. Pairing being off does not
  * open the route while a node token is configured.
  */
-import { definePlugin } from '@revka/plugin-sdk'
+import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin } from '@revka/plugin-sdk'
 import { NodeRegistry } from './registry.js'
 import { addNodesRoutes } from './routes.js'
 import { authToken, readSettings } from './settings.js'
@@ -20,6 +20,9 @@ export default definePlugin({
     const settings = readSettings(api.gateway.section('nodes'))
     const invokeTimeoutMs = Math.round(settings.invokeTimeoutSecs * 1000)
     const registry = new NodeRegistry(settings.maxNodes)
+    // one credential may hold this many sockets (more: 429 before the upgrade). The shared
+    // `[nodes] auth_token` is one credential for all the nodes using it, so never below max_nodes
+    const socketCap = new ConnectionCap({ what: '/ws/nodes sockets', perCredential: Math.max(DEFAULT_SOCKETS_PER_CREDENTIAL, settings.maxNodes) })
 
     api.routes.add({
       method: 'GET',
@@ -30,7 +33,8 @@ export default definePlugin({
       // read per upgrade: a changed auth_token applies to the next node that connects
       extraBearer: () => authToken(api.gateway.section('nodes')),
       description: 'node registration and invocation (revka.nodes.v1)',
-      handler: nodesSocketHandler({ registry, log: api.log }),
+      admit: socketCap.admit,
+      handler: socketCap.guard(nodesSocketHandler({ registry, log: api.log })),
     })
     addNodesRoutes(api.routes, registry, invokeTimeoutMs)
 

@@ -17,7 +17,7 @@
  * dir is removed when the PTY exits or the socket closes, and at stop. The two values are secrets:
  * nothing here logs the query.
  */
-import { definePlugin, httpError } from '@revka/plugin-sdk'
+import { ConnectionCap, definePlugin, httpError } from '@revka/plugin-sdk'
 import { loadPty, type PtySpawn } from './pty-loader.js'
 import { openTerminal, red, type Terminal } from './session.js'
 import { spawnSpec } from './spawn-spec.js'
@@ -26,6 +26,7 @@ import { createMcpHome, discoveryFile, mcpEnv, readMcpUrl, removeMcpHome, sweepS
 interface TerminalOptions {
   pty_module?: string
   max_terminals?: number
+  max_terminals_per_credential?: number
   /** where to read `.revka/mcp.json` (default: env REVKA_MCP_HOME, then the user's home) */
   mcp_home_dir?: string
 }
@@ -40,15 +41,18 @@ export default definePlugin<TerminalOptions>({
     /** temp HOMEs of open MCP-wired terminals, removed at stop if their terminal did not get to it */
     const homes = new Set<string>()
     const max = api.config.max_terminals ?? 16
+    // one token must not take every terminal: its next upgrade is refused with 429 (quota.ts)
+    const perCredential = new ConnectionCap({ what: 'terminals', perCredential: api.config.max_terminals_per_credential ?? 4 })
 
     api.routes.add({
       method: 'GET', url: '/ws/terminal', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
       description: 'PTY over WebSocket; ?tool&cwd&mcp_session&mcp_token&cols&rows (contract §3.2); 403 while pairing is off',
-      admit: () => {
+      admit: (req) => {
         if (!api.gateway.requirePairing) throw httpError(403, 'terminal_disabled', PAIRING_OFF)
         if (live.size >= max) throw httpError(503, 'too_many_terminals', `At most ${max} terminals may be open at once`, { retryAfter: 5 })
+        perCredential.admit(req)
       },
-      handler: (socket, req) => {
+      handler: perCredential.guard((socket, req) => {
         // admit already refused this; checked again because a shell must never open without pairing
         if (!api.gateway.requirePairing) return socket.close(1008, PAIRING_OFF)
         const fail = (msg: string) => {
@@ -93,7 +97,7 @@ export default definePlugin<TerminalOptions>({
           cleanup()
         })
         api.log.info({ pid: term.pid, file: spec.file, cwd: spec.cwd, mcp: Boolean(home), device: req.auth.deviceId }, 'terminal opened')
-      },
+      }),
     })
 
     api.onStart(async () => {

@@ -36,9 +36,9 @@ export interface TermClient {
   closed: Promise<{ code: number; reason: string }>
 }
 
-export async function openTerm(k: TestKernel, query = ''): Promise<TermClient> {
+export async function openTerm(k: TestKernel, query = '', token = k.token): Promise<TermClient> {
   const url = `${k.url!.replace(/^http/, 'ws').replace(/\/$/, '')}/ws/terminal${query ? `?${query}` : ''}`
-  const ws = new WebSocket(url, ['revka.v1'], { headers: { authorization: `Bearer ${k.token}` } })
+  const ws = new WebSocket(url, ['revka.v1'], { headers: { authorization: `Bearer ${token}` } })
   let output = ''
   const waiters = new Set<() => void>()
   ws.on('message', (d, isBinary) => {
