@@ -1,9 +1,17 @@
 /**
- * Secret masking for `GET /api/config` and restoring masked values on `PUT /api/config`.
+ * Secret masking for `GET /api/config` (and `revka plugins info`), and restoring masked values on
+ * `PUT /api/config`. Masked: values of secret-looking keys, every value of a `headers` table
+ * (Authorization, x-api-key, Cookie… all of them), and the credential parts of URLs — the
+ * `user:pass@` part and the values of secret-looking query parameters — so the operator still sees
+ * where a URL points.
  */
 export const MASK = '***MASKED***'
 
 const SECRET_KEY = /(secret|token|password|passwd|api_key|apikey|private_key|credentials?)$/i
+/** query parameters whose values are credentials (`key=`, `token=`, `api_key=`, `sig=`, …) */
+const SECRET_PARAM = /(^|[_-])(key|apikey|token|secret|sig|signature|password|passwd|pass|pwd|auth|authorization|credentials?|session|code)$/i
+/** `scheme://userinfo@` */
+const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]+)@/i
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) || key === 'paired_tokens'
@@ -11,19 +19,71 @@ export function isSecretKey(key: string): boolean {
 
 type Doc = Record<string, unknown>
 
-/** A deep copy with every secret value replaced by the mask. */
-export function maskDoc(doc: Doc): Doc {
-  const out: Doc = {}
-  for (const [k, v] of Object.entries(doc)) {
-    if (isSecretKey(k) && v !== '' && v !== null && !(Array.isArray(v) && v.length === 0)) {
-      out[k] = Array.isArray(v) ? v.map(() => MASK) : typeof v === 'object' ? maskDoc(v as Doc) : MASK
-    } else if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
-      out[k] = maskDoc(v as Doc)
-    } else if (Array.isArray(v)) {
-      out[k] = v.map((x) => (x && typeof x === 'object' && !(x instanceof Date) ? maskDoc(x as Doc) : x))
-    } else out[k] = v
+function isTable(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
+}
+
+/** A URL with its userinfo and secret query values masked; any other string as it is. */
+export function maskUrl(s: string): string {
+  if (!s.includes('://')) return s
+  let out = s.replace(URL_USERINFO, (_m, scheme) => `${scheme}${MASK}@`)
+  const q = out.indexOf('?')
+  if (q >= 0) {
+    const hash = out.indexOf('#', q)
+    const end = hash >= 0 ? hash : out.length
+    const query = out.slice(q + 1, end).split('&').map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq < 0) return pair
+      let name = pair.slice(0, eq)
+      try { name = decodeURIComponent(name) } catch {}
+      return SECRET_PARAM.test(name) && eq < pair.length - 1 ? `${pair.slice(0, eq)}=${MASK}` : pair
+    })
+    out = `${out.slice(0, q + 1)}${query.join('&')}${out.slice(end)}`
   }
   return out
+}
+
+function hasValue(v: unknown): boolean {
+  return v !== '' && v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)
+}
+
+/** Everything under a secret key, masked (tables keep their shape). */
+function maskAll(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(maskAll)
+  if (isTable(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskAll(x)]))
+  return hasValue(v) ? MASK : v
+}
+
+function maskValue(v: unknown, secretKey: (key: string) => boolean): unknown {
+  if (typeof v === 'string') return maskUrl(v)
+  if (Array.isArray(v)) return v.map((x) => maskValue(x, secretKey))
+  if (isTable(v)) return maskDoc(v, secretKey)
+  return v
+}
+
+/**
+ * A deep copy with every secret masked. `secretKey` says which names are secret (by default the
+ * names above; `revka plugins info` adds the options a manifest's schema marks `writeOnly`).
+ */
+export function maskDoc(doc: Doc, secretKey: (key: string) => boolean = isSecretKey): Doc {
+  const out: Doc = {}
+  for (const [k, v] of Object.entries(doc)) {
+    if ((secretKey(k) || (k.toLowerCase() === 'headers' && isTable(v))) && hasValue(v)) out[k] = maskAll(v)
+    else out[k] = maskValue(v, secretKey)
+  }
+  return out
+}
+
+/**
+ * The stored value a sent value stands for: the current value when `sent` is what GET showed for
+ * it (the whole mask, or the current URL with its credentials masked); `undefined` when `sent`
+ * holds a mask that stands for nothing stored (the caller refuses it, never writes a mask).
+ */
+function restoreString(sent: string, cur: unknown): unknown {
+  if (!sent.includes(MASK)) return sent
+  if (cur === undefined) return undefined
+  if (sent === MASK) return cur
+  return typeof cur === 'string' && maskUrl(cur) === sent ? cur : undefined
 }
 
 /**
@@ -33,22 +93,24 @@ export function maskDoc(doc: Doc): Doc {
 export function restoreMasked(next: Doc, current: Doc, path: string[] = [], missing: string[] = []): string[] {
   for (const [k, v] of Object.entries(next)) {
     const here = [...path, k]
-    const cur = current?.[k]
-    if (v === MASK) {
-      if (cur === undefined) missing.push(here.join('.'))
-      else next[k] = cur
+    const cur = isTable(current) ? current[k] : undefined
+    if (typeof v === 'string') {
+      const r = restoreString(v, cur)
+      if (r === undefined) missing.push(here.join('.'))
+      else next[k] = r
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => {
         const c = Array.isArray(cur) ? cur[i] : undefined
-        if (item === MASK) {
-          if (c === undefined) missing.push(`${here.join('.')}[${i}]`)
-          else v[i] = c
-        } else if (item && typeof item === 'object' && !(item instanceof Date)) {
-          restoreMasked(item as Doc, (c ?? {}) as Doc, [...here, String(i)], missing)
+        if (typeof item === 'string') {
+          const r = restoreString(item, c)
+          if (r === undefined) missing.push(`${here.join('.')}[${i}]`)
+          else v[i] = r
+        } else if (isTable(item)) {
+          restoreMasked(item, (c ?? {}) as Doc, [...here, String(i)], missing)
         }
       })
-    } else if (v && typeof v === 'object' && !(v instanceof Date)) {
-      restoreMasked(v as Doc, (cur ?? {}) as Doc, here, missing)
+    } else if (isTable(v)) {
+      restoreMasked(v, (cur ?? {}) as Doc, here, missing)
     }
   }
   return missing

@@ -3,7 +3,6 @@
  * pairing codes, the per-request guard, limiters, and live-connection tracking for revocation.
  */
 import { join } from 'node:path'
-import { RevkaError } from '@revka/plugin-sdk'
 import type { StatePaths } from '../config/state-dir.js'
 import type { GatewaySettings } from '../config/gateway-config.js'
 import { loadOrCreateServiceToken } from '../auth/service-token.js'
@@ -13,7 +12,7 @@ import { PairingManager } from '../auth/pairing.js'
 import { AuthGuard } from '../auth/guard.js'
 import { WindowLimiter, type Clock } from '../auth/limiter.js'
 import { ConnectionTracker } from '../auth/connections.js'
-import { isLoopbackHost } from '../auth/client.js'
+import { assertSafeBind } from '../config/validate-gateway.js'
 import { signUrl } from '../auth/signed.js'
 
 export class AuthSystem {
@@ -46,9 +45,8 @@ export class AuthSystem {
 
   /** pairing off on a non-loopback host would hand the gateway to anyone who can reach it */
   assertSafeBind(host: string): void {
-    if (!this.settings.requirePairing && !isLoopbackHost(host)) {
-      throw new RevkaError('REVKA_ERR_UNSAFE_BIND', `Refusing to start: pairing is disabled (require_pairing = false) and host ${host} is not loopback. Bind 127.0.0.1 or turn pairing on.`)
-    }
+    // the same check PUT /api/config runs on a new config (config/validate-gateway.ts)
+    assertSafeBind(this.settings.requirePairing, host)
   }
 
   printableCodeOnStart(): void {

@@ -103,7 +103,8 @@ export class Kernel {
     sweepTempFiles(this.paths.configFile)
     const { doc } = loadConfigFile(this.paths.configFile)
     this.events = new KernelEventBus((err) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw'))
-    this.configStore = new GatewayConfigStore(this.paths.configFile, doc)
+    // PUT /api/config checks a new config against the overrides this gateway runs with
+    this.configStore = new GatewayConfigStore(this.paths.configFile, doc, { env: this.env, host: opts.host })
     let settings: GatewaySettings
     try {
       settings = settingsFrom(doc, this.env)

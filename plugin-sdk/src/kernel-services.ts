@@ -26,19 +26,39 @@ export interface PluginRegistryService {
 export interface ConfigReplaceResult {
   /** the masked TOML now in force */
   content: string
-  /** keys whose change needs a restart to take effect */
+  /** true when any changed key needs a restart to take effect (`restartKeys` is not empty) */
   restartRequired: boolean
+  /** dotted keys the write added, removed or changed (names only, never values) */
+  changedKeys: string[]
+  /**
+   * the changed keys that take effect on restart only: plugins keep seeing the values they
+   * started with (a node token, a provider key) until then
+   */
+  restartKeys: string[]
+}
+
+export interface ConfigReplaceOptions {
+  /**
+   * May this write change security-bearing keys (`[gateway]`, `[nodes]`, `[observability]`, a
+   * provider's `base_url`, `api_key_env`, `headers`)? Only for loopback or the service token;
+   * otherwise such a change is refused with 403 `config_key_protected` naming the keys (the
+   * error's `keys` field lists them) and nothing is written. Default false.
+   */
+  mayChangeProtected?: boolean
 }
 
 export interface GatewayConfigService {
-  /** config.toml with secret values replaced by `***MASKED***` */
+  /** config.toml with secret values, header values and URL credentials replaced by `***MASKED***` */
   masked(): string
   /**
-   * Replace config.toml with `toml`. Masked values are restored from the current file, the result
-   * is parsed and validated, then written atomically. Throws an httpError (400) with the parse
-   * error's line on invalid TOML.
+   * Replace config.toml with `toml`. Masked values are restored from the current file (a value
+   * sent back exactly as GET showed it keeps what is stored), then the result is checked and
+   * written atomically. Throws an httpError: 400 `invalid_toml` (with the line), 400
+   * `invalid_config`, 403 `config_key_protected` (see `mayChangeProtected`), or 400
+   * `unsafe_config` with the very message the next start would fail with (an unsafe bind, unusable
+   * TLS files), so no accepted config can brick the start.
    */
-  replace(toml: string): Promise<ConfigReplaceResult>
+  replace(toml: string, options?: ConfigReplaceOptions): Promise<ConfigReplaceResult>
   readonly path: string
 }
 

@@ -1,11 +1,16 @@
 /**
  * config — read and replace config.toml over HTTP (contract §1.2). Secrets never leave the gateway:
  * GET masks them, and PUT restores any value still masked from the file on disk, so a client can
- * send back exactly what it read. The kernel's `gateway-config` service does the parsing,
- * validation and atomic write; this plugin is its HTTP face.
+ * send back exactly what it read. The kernel's `gateway-config` service does the parsing, checks
+ * and atomic write; this plugin is its HTTP face, decides who is asking, and audits every PUT.
+ *
+ * Unlike the reference, a paired device (a bearer not on loopback) may not change security-bearing
+ * keys (`[gateway]`, `[nodes]`, `[observability]`, a provider's `base_url`/`api_key_env`/`headers`):
+ * 403 `config_key_protected` naming them. Loopback and the service token may.
  */
-import { definePlugin, KernelServices } from '@revka/plugin-sdk'
+import { definePlugin, isHttpError, KernelServices } from '@revka/plugin-sdk'
 import { tomlText } from './toml-body.js'
+import { actorOf, ConfigAudit, mayChangeProtected } from './audit.js'
 
 /** The reference advertises 1 MiB here; unlike the reference, this limit is the one enforced. */
 export const CONFIG_BODY_LIMIT = 1_048_576
@@ -13,12 +18,20 @@ export const CONFIG_BODY_LIMIT = 1_048_576
 export default definePlugin({
   setup(api) {
     const config = () => api.services.get(KernelServices.config)
+    const audit = new ConfigAudit(api.store.dir)
+    const record = (entry: Parameters<ConfigAudit['append']>[0]) => {
+      try {
+        audit.append(entry)
+      } catch (e) {
+        api.log.error({ err: (e as Error).message, file: audit.file }, 'REVKA_ERR_CONFIG_AUDIT: could not append to the config audit log')
+      }
+    }
 
     api.routes.add({
       method: 'GET',
       url: '/api/config',
       auth: 'bearer',
-      description: '{format:"toml", content} with secret values masked',
+      description: '{format:"toml", content} with secret values, header values and URL credentials masked',
       handler: () => ({ format: 'toml', content: config().masked() }),
     })
 
@@ -28,12 +41,30 @@ export default definePlugin({
       auth: 'bearer',
       bodyLimit: CONFIG_BODY_LIMIT,
       rawBody: true,
-      description: 'replace config.toml with the raw TOML body; masked values are kept from the current file',
+      description: 'replace config.toml with the raw TOML body; masked values are kept from the current file; security-bearing keys need loopback or the service token',
       handler: async (req) => {
-        const text = tomlText(req)
-        const result = await config().replace(text)
-        api.log.info({ device: req.auth.deviceId ?? req.auth.via, bytes: Buffer.byteLength(text), restartRequired: result.restartRequired }, 'config.toml replaced')
-        return { status: 'ok', restart: result.restartRequired ? 'required' : 'not_required', content: result.content }
+        const actor = actorOf(req)
+        try {
+          const text = tomlText(req)
+          const result = await config().replace(text, { mayChangeProtected: mayChangeProtected(actor) })
+          record({ actor, changed_keys: result.changedKeys })
+          api.log.info({ actor, changedKeys: result.changedKeys, restartKeys: result.restartKeys }, 'config.toml replaced')
+          return {
+            status: 'ok',
+            restart: result.restartRequired ? 'required' : 'not_required',
+            // these keys apply on the next start; until then the gateway runs with the old values
+            restart_required: result.restartKeys,
+            changed_keys: result.changedKeys,
+            content: result.content,
+          }
+        } catch (e) {
+          if (isHttpError(e)) {
+            const keys = e.options.extra?.keys
+            record({ actor, changed_keys: Array.isArray(keys) ? keys.map(String) : [], refused: { status: e.statusCode, code: e.code } })
+            if (e.statusCode === 403) api.log.warn({ actor, keys }, 'config change refused: security-bearing keys from a device')
+          }
+          throw e
+        }
       },
     })
   },
