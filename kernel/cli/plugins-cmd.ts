@@ -4,6 +4,28 @@ import { readPluginsFile, pluginsFilePath, setEnabled } from '../registry/plugin
 import { resolvePluginSet } from '../lifecycle/plugin-set.js'
 import { PROJECT_ROOT } from '../lifecycle/kernel.js'
 import { str, UsageError, type ParsedArgs } from './args.js'
+import { isSecretKey, maskDoc } from '../config/mask.js'
+
+/** names of options a manifest's schema marks `writeOnly` (JSON Schema's "never shown back") */
+function writeOnlyNames(schema: unknown, out = new Set<string>()): Set<string> {
+  if (!schema || typeof schema !== 'object') return out
+  const s = schema as Record<string, unknown>
+  for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) {
+    if (sub && typeof sub === 'object' && (sub as Record<string, unknown>).writeOnly === true) out.add(name)
+    writeOnlyNames(sub, out)
+  }
+  for (const k of ['items', 'additionalProperties']) writeOnlyNames(s[k], out)
+  return out
+}
+
+/**
+ * The options as `info` prints them: secret-looking names, `writeOnly` options, header values and
+ * URL credentials masked like GET /api/config masks config.toml. A terminal is not a vault.
+ */
+export function printableOptions(options: Record<string, unknown>, configSchema: unknown): Record<string, unknown> {
+  const hidden = writeOnlyNames(configSchema)
+  return maskDoc(options, (k) => isSecretKey(k) || hidden.has(k))
+}
 
 function load(args: ParsedArgs) {
   const file = readPluginsFile(pluginsFilePath(str(args.flags, 'plugins')))
@@ -31,7 +53,7 @@ export function pluginsCommand(args: ParsedArgs): number {
   const rec = records.find((r) => r.id === id)
   if (!rec) { process.stderr.write(`revka: no plugin "${id}" (see revka plugins list)\n`); return 1 }
   if (sub === 'info') {
-    out(JSON.stringify({ ...rec.manifest, source: rec.source, dir: rec.dir, enabled: rec.enabled, status: verdict(rec.status), diagnostic: rec.diagnostic ?? null, options: file.plugins[id]?.options ?? {} }, null, 2))
+    out(JSON.stringify({ ...rec.manifest, source: rec.source, dir: rec.dir, enabled: rec.enabled, status: verdict(rec.status), diagnostic: rec.diagnostic ?? null, options: printableOptions(file.plugins[id]?.options ?? {}, rec.manifest?.configSchema) }, null, 2))
     return 0
   }
   if (sub === 'enable' || sub === 'disable') {

@@ -1,9 +1,10 @@
 /**
  * status — liveness and the status document. `/health` is public and carries no secrets: states,
- * timestamps and diagnostics only. `/api/status` is built through the kernel's `status` hook so every
- * plugin can add its fields.
+ * timestamps and error codes (full diagnostics only for loopback callers; see public-health.ts).
+ * `/api/status` is built through the kernel's `status` hook so every plugin can add its fields.
  */
-import { definePlugin, KernelServices, reply } from '@revka/plugin-sdk'
+import { definePlugin, KernelServices, reply, type HealthSnapshot } from '@revka/plugin-sdk'
+import { publicSnapshot } from './public-health.js'
 
 const HEALTH_HEADERS = Object.freeze({ 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' })
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8' })
@@ -13,22 +14,29 @@ export default definePlugin({
     const status = () => api.services.get(KernelServices.status)
     const pairing = () => api.services.get(KernelServices.pairing)
     // `/health` is polled hard and its snapshot is reused by the kernel for up to a second: reuse
-    // the serialised body too while nothing in it changed (serialising dominated its cost)
-    let last: { snapshot: object; uptime: number; paired: boolean; required: boolean; degraded: boolean; json: string } | undefined
+    // the serialised body too while nothing in it changed (serialising dominated its cost). One
+    // body for the operator's machine (full diagnostics), one for everyone else (codes only).
+    type Cached = { snapshot: object; uptime: number; paired: boolean; required: boolean; degraded: boolean; json: string }
+    const last: { local?: Cached; remote?: Cached } = {}
+
+    const body = (slot: 'local' | 'remote', degraded: boolean, snapshot: HealthSnapshot): string => {
+      const p = pairing().status()
+      const c = last[slot]
+      if (c && c.snapshot === snapshot && c.uptime === snapshot.uptime_seconds && c.paired === p.paired && c.required === p.requirePairing && c.degraded === degraded) return c.json
+      const runtime = slot === 'local' ? snapshot : publicSnapshot(snapshot)
+      const json = JSON.stringify({ status: degraded ? 'degraded' : 'ok', paired: p.paired, require_pairing: p.requirePairing, runtime })
+      last[slot] = { snapshot, uptime: snapshot.uptime_seconds, paired: p.paired, required: p.requirePairing, degraded, json }
+      return json
+    }
 
     api.routes.add({
       method: 'GET',
       url: '/health',
       auth: 'public',
-      description: 'liveness, pairing state and one component per plugin',
-      handler: async () => {
+      description: 'liveness, pairing state and one component per plugin (error codes only, except on loopback)',
+      handler: async (req) => {
         const { degraded, snapshot } = await status().health()
-        const p = pairing().status()
-        if (!last || last.snapshot !== snapshot || last.uptime !== snapshot.uptime_seconds || last.paired !== p.paired || last.required !== p.requirePairing || last.degraded !== degraded) {
-          const json = JSON.stringify({ status: degraded ? 'degraded' : 'ok', paired: p.paired, require_pairing: p.requirePairing, runtime: snapshot })
-          last = { snapshot, uptime: snapshot.uptime_seconds, paired: p.paired, required: p.requirePairing, degraded, json }
-        }
-        return reply({ headers: HEALTH_HEADERS, body: last.json })
+        return reply({ headers: HEALTH_HEADERS, body: body(req.isLoopback ? 'local' : 'remote', degraded, snapshot) })
       },
     })
 
