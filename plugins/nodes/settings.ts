@@ -38,7 +38,10 @@ export function readSettings(section: unknown): NodesSettings {
 }
 
 /**
- * The node token, read on every upgrade so a changed `auth_token` applies to the next connection.
+ * The node token, read on every upgrade. A PUT /api/config that changes it does not change what
+ * this reads until the gateway restarts (the kernel serves `[nodes]` as it was at start, and the
+ * PUT answers `restart_required: ["nodes.auth_token"]`), and only loopback or the service token
+ * may change it at all: a secret set through config never becomes live under a running gateway.
  * undefined when unset or empty; throws on a non-string value (the kernel then fails closed).
  */
 export function authToken(section: unknown): string | undefined {
