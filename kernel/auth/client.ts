@@ -1,6 +1,7 @@
 /**
  * Client identity. Loopback means the socket peer is 127/8, ::1 or ::ffff:127.x AND no forwarding
- * header is present (a same-host proxy or tunnel forwards from 127.0.0.1). The rate-limit key may
+ * header is present (a same-host proxy or tunnel forwards from 127.0.0.1), or the request came in
+ * on the admin unix socket (only this machine's user can connect to it). The rate-limit key may
  * come from forwarded headers when the operator trusts them; it never makes a request local.
  */
 import type { IncomingMessage } from 'node:http'
@@ -13,10 +14,33 @@ export function isLoopbackAddress(addr: string | undefined): boolean {
   return isIP(v4) === 4 && v4.startsWith('127.')
 }
 
-const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const
+/**
+ * Headers that say "a proxy forwarded this". Every `X-Forwarded-*` counts (-For, -Host, -Proto,
+ * -Port...), and the client-address headers of common proxies and CDNs.
+ */
+const FORWARDING_HEADERS = new Set(['forwarded', 'x-real-ip', 'via', 'true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'x-cluster-client-ip', 'fastly-client-ip'])
 
-export function hasForwardingHeaders(headers: IncomingMessage['headers']): boolean {
-  return FORWARDING_HEADERS.some((h) => headers[h] !== undefined)
+export function isForwardingHeader(name: string): boolean {
+  const n = name.toLowerCase()
+  return n.startsWith('x-forwarded-') || FORWARDING_HEADERS.has(n)
+}
+
+/**
+ * True when any forwarding header appears anywhere in the raw header list — whatever its case,
+ * however often, even empty. `rawHeaders`, not `headers`: the parsed object can miss a header that
+ * the raw list still has (Node parses only the first `maxHeadersCount`; requests reaching that cap
+ * are refused earlier, in kernel/http/request-checks.ts, since the raw list is capped too).
+ */
+export function hasForwardingHeaders(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) if (isForwardingHeader(rawHeaders[i])) return true
+  return false
+}
+
+/** Set on sockets accepted by the admin unix socket (kernel/http/admin-socket.ts). */
+export const ADMIN_SOCKET = Symbol.for('revka.admin-socket')
+
+export function viaAdminSocket(raw: IncomingMessage): boolean {
+  return (raw.socket as unknown as Record<symbol, unknown> | undefined)?.[ADMIN_SOCKET] === true
 }
 
 export interface ClientIdentity {
@@ -40,9 +64,16 @@ function rightmostForwarded(headers: IncomingMessage['headers']): string | undef
   return r && isIP(r) ? r : undefined
 }
 
-export function clientIdentity(raw: IncomingMessage, trustForwarded: boolean): ClientIdentity {
+const ADMIN_IDENTITY: ClientIdentity = Object.freeze({ key: 'admin-socket', isLoopback: true, peer: 'admin-socket' })
+
+/**
+ * `tcpLoopback: false` (`[gateway] admin_only_on_socket`) means no TCP request is local, whatever
+ * its peer: loopback routes answer only on the admin socket.
+ */
+export function clientIdentity(raw: IncomingMessage, trustForwarded: boolean, tcpLoopback = true): ClientIdentity {
+  if (viaAdminSocket(raw)) return ADMIN_IDENTITY
   const peer = raw.socket?.remoteAddress ?? 'unknown'
-  const isLoopback = isLoopbackAddress(peer) && !hasForwardingHeaders(raw.headers)
+  const isLoopback = tcpLoopback && isLoopbackAddress(peer) && !hasForwardingHeaders(raw.rawHeaders)
   const key = (trustForwarded && rightmostForwarded(raw.headers)) || peer
   return { key, isLoopback, peer }
 }

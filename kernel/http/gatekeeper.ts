@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { isHttpError, type SecretSource } from '@revka/plugin-sdk'
-import { clientIdentity } from '../auth/client.js'
+import { clientIdentity, viaAdminSocket } from '../auth/client.js'
 import { isDenial, type AuthGuard } from '../auth/guard.js'
 import type { WindowLimiter } from '../auth/limiter.js'
 import type { HookTable } from '../hooks/table.js'
@@ -33,6 +33,8 @@ export interface GatekeeperDeps {
   env: NodeJS.ProcessEnv
   /** true once shutdown began: new requests get 503 and the connection closes */
   closing(): boolean
+  /** `[gateway] admin_only_on_socket`: no TCP request counts as local */
+  adminOnlyOnSocket?: boolean
 }
 
 export function recordOf(request: FastifyRequest): RouteRecord | undefined {
@@ -93,7 +95,11 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
       lingerOnClose(request.raw)
       return void sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${rec.bodyLimit}-byte limit of this route`, { extra: { limit: rec.bodyLimit } })
     }
-    const id = clientIdentity(request.raw, deps.trustForwarded)
+    // the admin socket serves the loopback routes and nothing else
+    if (!rec.auth.surfaces.has('loopback') && viaAdminSocket(request.raw)) {
+      return void sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]} on the admin socket`)
+    }
+    const id = clientIdentity(request.raw, deps.trustForwarded, !deps.adminOnlyOnSocket)
     request.revkaId = id
     if (rec.decl.websocket) {
       const origin = request.headers.origin

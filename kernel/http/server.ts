@@ -4,7 +4,6 @@
  * JSON 404s. Plugins never see this object.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { STATUS_CODES } from 'node:http'
 import { createRequire } from 'node:module'
 import { isHttpError } from '@revka/plugin-sdk'
 import type { Logger } from 'pino'
@@ -14,10 +13,17 @@ import { sendError } from './errors.js'
 import { installBodyParser } from './body.js'
 import { lingerOnClose } from './linger.js'
 import { compileSchema } from '../schema/compile.js'
+import { ClientErrorLog } from '../log/client-errors.js'
+import { clientErrorHandler } from './client-error.js'
+import { headerProblem, MAX_HEADERS, pathProblem } from './request-checks.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     revkaRaw?: Buffer
+  }
+  interface FastifyInstance {
+    /** debug-level, rate-limited log of client errors (kernel/log/client-errors.ts) */
+    revkaClientErrors: ClientErrorLog
   }
 }
 
@@ -29,47 +35,24 @@ export interface ServerOptions {
 }
 
 /**
- * Refusals Node makes before there is a request (slow headers, malformed HTTP, huge headers) in
- * the one error shape; Fastify's default answers `{error, message, statusCode}` without a `code`.
- */
-function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return
-  // bytes after a request that is already being answered (junk after a `Connection: close`
-  // request, a body longer than its Content-Length, while an event stream runs): that response
-  // owns the socket. Writing an error into it would corrupt it, and destroying now threw away what
-  // it had queued — the client got nothing at all. Let it finish; the connection closes after it.
-  const inFlight = (socket as unknown as { _httpMessage?: import('node:http').ServerResponse })._httpMessage
-  if (inFlight?.headersSent && !inFlight.writableFinished) {
-    // the broken parser reports every later chunk again: arrange the close once
-    if (!(socket as { revkaDoomed?: boolean }).revkaDoomed) {
-      ;(socket as { revkaDoomed?: boolean }).revkaDoomed = true
-      inFlight.once('close', () => socket.destroy())
-    }
-    return
-  }
-  const [status, code, error] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'Request timed out']
-    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'Request headers are too large']
-    : [400, 'bad_request', 'Malformed HTTP request']
-  const body = JSON.stringify({ error, code })
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
-  }
-  socket.destroy(err)
-}
-
-/**
  * A request that arrived through the server's 'upgrade' event is off the HTTP server's books: when
  * it is refused before @fastify/websocket sees it (a malformed URL, no Host), nothing closes its
  * socket, and one such socket kept `close()` — graceful shutdown — waiting forever. End it once
  * the refusal is out (found by test/reliability/fuzz.routes.test.ts).
  */
-function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, reply: { raw: import('node:http').ServerResponse }): void {
+export function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, reply: { raw: import('node:http').ServerResponse }): void {
   const socket = request.raw.socket
   if (!(request.raw as { upgrade?: boolean }).upgrade || !socket) return
   reply.raw.once('finish', () => {
     socket.end()
     setTimeout(() => socket.destroy(), 1000).unref()
   })
+}
+
+/** the request stream failed because the client's side of it broke, not because of our code */
+function clientGone(raw: import('node:http').IncomingMessage, err: { code?: string }): boolean {
+  return (err.code === 'ECONNRESET' || err.code === 'ECONNABORTED' || (typeof err.code === 'string' && err.code.startsWith('HPE_')))
+    && (!raw.complete || raw.destroyed)
 }
 
 const require = createRequire(import.meta.url)
@@ -96,6 +79,7 @@ const compilersFactory = {
 }
 
 export function createServer(opts: ServerOptions): FastifyInstance {
+  const clientErrors = new ClientErrorLog(opts.log)
   const options: Record<string, unknown> = {
     bodyLimit: BODY_LIMIT_DEFAULT,
     requestTimeout: opts.timeoutMs,
@@ -111,7 +95,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1024, ignoreDuplicateSlashes: false },
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(clientErrors),
     // the router's own refusals (a malformed %-escape in the path, an over-long parameter) come
     // here instead of Fastify's `{error, code: "FST_ERR_BAD_URL", statusCode}`: the one error shape
     frameworkErrors: (err: any, request: any, reply: any) => {
@@ -124,6 +108,9 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   }
   const app = Fastify(options) as unknown as FastifyInstance
   app.server.headersTimeout = opts.timeoutMs
+  // explicit, because request-checks.ts refuses requests that reach it
+  app.server.maxHeadersCount = MAX_HEADERS
+  app.decorate('revkaClientErrors', clientErrors)
   const tlsSetup = opts.https
   if (tlsSetup) {
     // mutual TLS is decided on the finished handshake, before any HTTP is parsed
@@ -133,7 +120,15 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     // failed handshakes (plain HTTP to the TLS port, unknown clients) are the client's problem
     app.server.on('tlsClientError', (err: Error) => opts.log.debug({ err: err.message }, 'TLS handshake failed'))
   }
+  // the first root hook: before auth, before anything reads headers or trusts the routed path
   app.addHook('onRequest', (request, reply, done) => {
+    const bad = headerProblem(request.raw) ?? pathProblem(request.raw.url)
+    if (bad) {
+      releaseUpgrade(request, reply)
+      // a refused request's body is never read: close rather than leave it in the socket
+      reply.header('connection', 'close')
+      return void sendError(reply, bad.status, bad.code, bad.message)
+    }
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       releaseUpgrade(request, reply)
       return void sendError(reply, 400, 'missing_host', 'HTTP/1.1 requests need a Host header')
@@ -177,6 +172,12 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     if (err.validation) return sendError(reply, 400, 'invalid_request', `Invalid request: ${err.message}`)
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, err.statusCode, String(err.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, ''), err.message)
+    }
+    if (clientGone(request.raw, err)) {
+      // the client broke or dropped its own request (a malformed chunked body, a hang-up
+      // mid-body): its problem, and anyone can cause it — no error line, no stack
+      clientErrors.note('request aborted', { code: err.code, url: request.url })
+      return sendError(reply, 400, 'bad_request', 'Malformed or aborted request')
     }
     opts.log.error({ err, url: request.url, plugin: (request.routeOptions?.config as any)?.revka?.pluginId }, 'handler failed')
     return sendError(reply, 500, 'internal_error', 'Internal error; see the gateway log')

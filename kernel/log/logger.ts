@@ -1,10 +1,24 @@
 /**
  * The kernel's pino logger. Writes to stdout and to `<state>/logs/gateway.log` (the daemon-log SSE
- * tails it). Tokens in URLs are redacted from every line.
+ * tails it), which is rotated by size (rotating-file.ts). Tokens in URLs are redacted from every line.
  */
 import pino, { type Logger as Pino } from 'pino'
 import { join } from 'node:path'
-import { mkdirSync, openSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
+import { RotatingFile, type RotationOptions } from './rotating-file.js'
+
+/** the log file behind each logger, so the kernel can apply config.toml's limits once it is read */
+const files = new WeakMap<Pino, RotatingFile>()
+
+/** `[gateway] log_max_bytes` / `log_keep`, applied to a running logger */
+export function configureLogRotation(log: Pino, rotation: RotationOptions): void {
+  files.get(log)?.configure(rotation)
+}
+
+/** write out what is buffered (at shutdown): pino's own `flush()` does nothing for a multistream */
+export function flushLog(log: Pino): void {
+  files.get(log)?.flushSync()
+}
 
 const TOKEN_IN_URL = /([?&](?:token|mcp_token|sig)=)[^&#\s]*/gi
 
@@ -18,20 +32,21 @@ export interface LoggerOptions {
   logsDir?: string
   /** tests pass false to keep output quiet */
   stdout?: boolean
+  /** size rotation of gateway.log (default 10 MiB, 5 kept) */
+  rotation?: RotationOptions
 }
 
 export function createLogger(opts: LoggerOptions = {}): Pino {
   const level = opts.level ?? process.env.REVKA_LOG_LEVEL ?? 'info'
   const streams: pino.StreamEntry[] = []
   if (opts.stdout !== false) streams.push({ level: level as pino.Level, stream: pino.destination({ dest: 1, sync: false }) })
+  let file: RotatingFile | undefined
   if (opts.logsDir) {
-    // open synchronously: sonic-boom's async mkdir+open can still be pending when a short-lived
-    // kernel stops and its state dir is removed, which crashed the process at exit ("not ready yet")
-    mkdirSync(opts.logsDir, { recursive: true })
-    const fd = openSync(join(opts.logsDir, 'gateway.log'), 'a', 0o600)
-    streams.push({ level: level as pino.Level, stream: pino.destination({ fd, sync: false }) })
+    mkdirSync(opts.logsDir, { recursive: true, mode: 0o700 })
+    file = new RotatingFile(join(opts.logsDir, 'gateway.log'), opts.rotation)
+    streams.push({ level: level as pino.Level, stream: file })
   }
-  return pino(
+  const log = pino(
     {
       level,
       base: { pid: process.pid },
@@ -49,4 +64,6 @@ export function createLogger(opts: LoggerOptions = {}): Pino {
     },
     streams.length ? pino.multistream(streams) : pino.destination({ dest: '/dev/null', sync: false }),
   )
+  if (file) files.set(log, file)
+  return log
 }
