@@ -13,7 +13,7 @@ import { ensureStateDirs, resolveStatePaths, type StatePaths } from '../config/s
 import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from '../config/gateway-config.js'
 import { GatewayConfigStore } from '../config/config-store.js'
 import { sweepTempFiles } from '../config/fs-atomic.js'
-import { createLogger } from '../log/logger.js'
+import { configureLogRotation, createLogger, flushLog } from '../log/logger.js'
 import { createHookTable, type HookTable } from '../hooks/table.js'
 import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../registry/plugins-file.js'
 import { orderPlugins } from '../registry/order.js'
@@ -24,6 +24,7 @@ import { RouteTable, type RouteRecord } from '../http/route-table.js'
 import { createServer } from '../http/server.js'
 import { httpsSetup } from '../http/tls.js'
 import { installGatekeeper } from '../http/gatekeeper.js'
+import { adminSocketPath, openAdminSocket, type AdminSocket } from '../http/admin-socket.js'
 import { installNotFound, mountRoute, WsKeepalive } from '../http/mount.js'
 import { AuthSystem } from './auth-system.js'
 import { guarded } from './guarded.js'
@@ -82,6 +83,7 @@ export class Kernel {
   private keepalive?: WsKeepalive
   private providerCheck?: { providerCheck: import('../http/gatekeeper.js').ProviderCheck }
   private listening = false
+  private adminSocket?: AdminSocket
   private stopping?: Promise<void>
   boundPort = 0
   /** the CLI sets this so a requested shutdown also exits the process */
@@ -115,6 +117,7 @@ export class Kernel {
     if (opts.host !== undefined) settings.host = opts.host
     if (opts.port !== undefined) settings.port = opts.port
     this.settings = settings
+    configureLogRotation(this.log, { maxBytes: settings.logMaxBytes, keep: settings.logKeep })
     this.pluginsFile = opts.pluginsDoc
       ? { path: '(in memory)', exists: true, paths: opts.pluginsDoc.paths ?? [], builtins: opts.pluginsDoc.builtins !== false, plugins: opts.pluginsDoc.plugins ?? {}, raw: opts.pluginsDoc as any }
       : readPluginsFile(pluginsFilePath(opts.pluginsFile, this.env))
@@ -158,6 +161,7 @@ export class Kernel {
       forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
       env: this.env,
       closing: () => this.stopping !== undefined,
+      adminOnlyOnSocket: this.settings.adminOnlyOnSocket,
     })
     installNotFound(this.app, this.settings.pathPrefix)
     this.keepalive = new WsKeepalive()
@@ -262,6 +266,9 @@ export class Kernel {
     this.listening = true
     const addr = this.app.server.address()
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.settings.port
+    if (this.settings.adminSocket) {
+      this.adminSocket = await openAdminSocket(this.app, adminSocketPath(this.settings.adminSocket, this.paths.configFile), { timeoutMs: this.settings.timeoutMs, log: this.log })
+    }
     for (const wave of this.waves) {
       await Promise.all(wave.filter((r) => r.status === 'loaded').map((r) => startPlugin(r, this.phases)))
       this.cascadeFailures()
@@ -286,6 +293,7 @@ export class Kernel {
   private async doStop(reason: string): Promise<void> {
     const drainMs = this.opts.drainMs ?? 10_000
     this.auth?.connections.shutdownAll()
+    const adminClosed = this.adminSocket?.close()
     if (this.app) {
       const closing = this.app.close()
       const timer = setTimeout(() => this.app.server.closeAllConnections(), drainMs)
@@ -293,6 +301,7 @@ export class Kernel {
       await closing.catch((e) => this.log.warn({ err: e }, 'server close failed'))
       clearTimeout(timer)
     }
+    await adminClosed
     await this.hooks.shutdown.promise({ reason })
     for (const wave of [...this.waves].reverse()) {
       for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
@@ -301,6 +310,8 @@ export class Kernel {
     for (const c of this.pluginContainers.values()) await c.dispose()
     this.auth?.close()
     this.log.flush?.()
+    this.app?.revkaClientErrors?.flush()
+    flushLog(this.log)
   }
 
   /** sha256 of a token, for tests that grep the state dir */
