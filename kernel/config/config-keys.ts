@@ -5,6 +5,7 @@
  * and sent back — masks and all — changes nothing.
  */
 import type { TomlDoc } from './gateway-config.js'
+import { isSecretKey } from './mask.js'
 
 type Path = string[]
 
@@ -13,8 +14,9 @@ type Path = string[]
  * decide who may reach the gateway and how (`[gateway]`, TLS, pairing, origins, rate limits), who
  * may attach a node (`[nodes]`), where prompts and which credentials go (a provider's `base_url`,
  * `api_key_env`, `headers`), and where telemetry goes or whether `/metrics` is public
- * (`[observability]`). A provider's literal `api_key` is not here: a dashboard may set it, and it
- * applies on restart only (see LIVE_SECTIONS).
+ * (`[observability]`). Besides these, every secret (a key named like one, as masking decides: a
+ * provider's `api_key`, a `*_token`, a `password`…): a secret set by a device would otherwise
+ * become live at the next restart, credential of the attacker's choosing included.
  */
 const PROTECTED: Path[] = [
   ['gateway'],
@@ -76,7 +78,7 @@ function under(path: Path, pattern: Path): boolean {
 }
 
 export function isProtected(path: Path): boolean {
-  return PROTECTED.some((p) => under(path, p))
+  return PROTECTED.some((p) => under(path, p)) || path.some(isSecretKey)
 }
 
 export function needsRestart(path: Path): boolean {

@@ -40,7 +40,8 @@ export interface ConfigReplaceResult {
 export interface ConfigReplaceOptions {
   /**
    * May this write change security-bearing keys (`[gateway]`, `[nodes]`, `[observability]`, a
-   * provider's `base_url`, `api_key_env`, `headers`)? Only for loopback or the service token;
+   * provider's `base_url`, `api_key_env`, `headers`, and any secret such as a provider's
+   * `api_key`)? Only for loopback or the service token;
    * otherwise such a change is refused with 403 `config_key_protected` naming the keys (the
    * error's `keys` field lists them) and nothing is written. Default false.
    */

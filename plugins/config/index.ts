@@ -5,8 +5,10 @@
  * and atomic write; this plugin is its HTTP face, decides who is asking, and audits every PUT.
  *
  * Unlike the reference, a paired device (a bearer not on loopback) may not change security-bearing
- * keys (`[gateway]`, `[nodes]`, `[observability]`, a provider's `base_url`/`api_key_env`/`headers`):
- * 403 `config_key_protected` naming them. Loopback and the service token may.
+ * keys (`[gateway]`, `[nodes]`, `[observability]`, a provider's `base_url`/`api_key_env`/`headers`,
+ * and secrets such as a provider's `api_key`): 403 `config_key_protected` naming them, nothing
+ * written. Loopback and the service token may; what they change outside the live sections takes
+ * effect on restart (`restart_required` in the answer).
  */
 import { definePlugin, isHttpError, KernelServices } from '@revka/plugin-sdk'
 import { tomlText } from './toml-body.js'
