@@ -242,7 +242,10 @@ export interface GatewayInfo {
   readonly startedAt: Date
   /**
    * A copy of a top-level `config.toml` table or value, e.g. `section('observability')` or
-   * `section('default_provider')`; undefined when absent.
+   * `section('default_provider')`; undefined when absent. After a `PUT /api/config`, only the
+   * live sections (`observability`, `cost`) show the new values; every other section reads as it
+   * was at start until the gateway restarts (the PUT answers which keys wait for it), so a secret
+   * set through config never goes live under a running gateway.
    */
   section<T = Record<string, unknown>>(name: string): Readonly<T> | undefined
   /**
