@@ -27,7 +27,27 @@ export interface AgentTool {
   execute(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult | string>
 }
 
+/** Why the registry refuses a tool's `parameters` (see `ToolRegistryService.checkSchema`). */
+export interface ToolSchemaProblem {
+  code: 'tool_schema_too_deep' | 'tool_schema_too_large' | 'tool_schema_invalid'
+  /** the reason, without the tool's name: "parameters nest deeper than 32 levels" */
+  message: string
+}
+
 export interface ToolRegistryService {
-  /** every tool contributed right now, de-duplicated by name (first wins, a diagnostic logged) */
+  /**
+   * Every tool contributed right now, de-duplicated by name (first wins, a diagnostic logged).
+   * A tool is left out, with a diagnostic, when its name, description or `execute` is missing or
+   * when `checkSchema` refuses its parameters: one bad tool never breaks the list for the others.
+   * At most 1,024 tools are listed.
+   */
   list(): Promise<AgentTool[]>
+  /**
+   * Would `list()` accept these `parameters`? null when yes. A schema must be a JSON object that
+   * nests at most 32 levels of objects and arrays and serialises to at most 64 KiB (UTF-8); it is
+   * walked without recursion, so any value is safe to pass, however deep. Plugins whose tools
+   * come from outside the process (nodes) call it when a tool is registered, to refuse it there
+   * with a reason its author can act on.
+   */
+  checkSchema(parameters: unknown): ToolSchemaProblem | null
 }

@@ -7,13 +7,15 @@
 import { AgentRuntimeRef, definePlugin, KernelServices } from '@revka/plugin-sdk'
 import { currentTimeTool } from './builtin-tools.js'
 import { AgentRuntime } from './runtime.js'
+import { offerableTools } from './tool-runner.js'
 import { loadSettings } from './settings.js'
 
 export default definePlugin({
   setup(api) {
     const runtime = new AgentRuntime({
       // asked per turn, so a tool that appears or leaves (a node connects) is seen by the next turn
-      listTools: () => api.services.get(KernelServices.tools).list(),
+      // (a tool whose schema will not serialise is left out rather than failing the turn)
+      listTools: async () => offerableTools(await api.services.get(KernelServices.tools).list(), api.log),
       events: api.events,
       log: api.log,
     })

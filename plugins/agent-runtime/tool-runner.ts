@@ -4,7 +4,7 @@
  * the model can read and recover from. Only stop/timeout interrupts, and it does not wait for a tool
  * that ignores its signal.
  */
-import type { AgentTool, EventBus, ToolCallRequest, ToolResult, TurnEvent } from '@revka/plugin-sdk'
+import type { AgentTool, EventBus, Logger, ToolCallRequest, ToolResult, TurnEvent } from '@revka/plugin-sdk'
 
 export interface ToolRunContext {
   tools: Map<string, AgentTool>
@@ -13,6 +13,24 @@ export interface ToolRunContext {
   sessionId: string
   onEvent: (e: TurnEvent) => void
   clock: () => number
+}
+
+/**
+ * The registered tools a turn may offer the model. Every turn serialises every tool's schema
+ * (token estimate, provider request): one that cannot be serialised — the registry refuses those,
+ * but a plugin may have changed a schema in place since — would fail the turn for every tool, so
+ * it is left out here with a log line instead.
+ */
+export function offerableTools(tools: AgentTool[], log: Logger): AgentTool[] {
+  return tools.filter((t) => {
+    try {
+      JSON.stringify(t.parameters)
+      return true
+    } catch (e) {
+      log.warn({ tool: t.name, plugin: t.plugin, err: (e as Error)?.message }, 'REVKA_ERR_TOOL_SCHEMA: tool not offered to this turn: its schema cannot be serialised')
+      return false
+    }
+  })
 }
 
 /** Thrown out of `runToolCall` when the turn was stopped or timed out while the tool ran. */

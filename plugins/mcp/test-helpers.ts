@@ -61,6 +61,19 @@ export async function connectClient(url: string, headers: Record<string, string>
   return client
 }
 
+/** tools/list through a fresh session and the unmodified SDK client: the names listed */
+export async function listToolNames(m: McpKernel): Promise<string[]> {
+  const s = await mintSession(m)
+  const client = await connectClient(readMcpJson(m).url, { authorization: `Bearer ${s.token}`, 'x-revka-session': s.session_id })
+  try {
+    // a bound for a server that never answers (a tool it could not serialise once hung the list)
+    const { tools } = await client.listTools(undefined, { timeout: 15_000 })
+    return tools.map((t) => t.name)
+  } finally {
+    await client.close()
+  }
+}
+
 /** the HTTP status of a refused WebSocket upgrade (rejects if the upgrade is accepted) */
 export function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {

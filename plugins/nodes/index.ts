@@ -8,7 +8,7 @@
  * working too, so an operator's own client can always attach a node. Pairing being off does not
  * open the route while a node token is configured.
  */
-import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin } from '@revka/plugin-sdk'
+import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, KernelServices } from '@revka/plugin-sdk'
 import { NodeRegistry } from './registry.js'
 import { addNodesRoutes } from './routes.js'
 import { authToken, readSettings } from './settings.js'
@@ -34,7 +34,7 @@ export default definePlugin({
       extraBearer: () => authToken(api.gateway.section('nodes')),
       description: 'node registration and invocation (revka.nodes.v1)',
       admit: socketCap.admit,
-      handler: socketCap.guard(nodesSocketHandler({ registry, log: api.log })),
+      handler: socketCap.guard(nodesSocketHandler({ registry, log: api.log, checkSchema: (p) => api.services.get(KernelServices.tools).checkSchema(p) })),
     })
     addNodesRoutes(api.routes, registry, invokeTimeoutMs)
 

@@ -61,7 +61,7 @@ test('a full registry refuses a new id with an error, but a known id may re-regi
   try {
     assert.equal((await a.register('full-a', [echo])).type, 'registered')
     assert.equal((await b.register('full-b', [])).type, 'registered')
-    assert.deepEqual(await c.register('full-c', []), { type: 'error', error: 'Node registry is full (max_nodes = 2)' })
+    assert.deepEqual(await c.register('full-c', []), { type: 'error', error: 'Node registry is full (max_nodes = 2)', code: 'registry_full' })
     // a socket may rename itself even when full: it gives up its own slot
     assert.equal((await b.register('full-b2', [])).type, 'registered')
     assert.deepEqual((await listNodes()).nodes.map((n: any) => n.node_id).sort(), ['full-a', 'full-b2'])

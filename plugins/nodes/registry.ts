@@ -20,7 +20,7 @@ export interface InvokeResult {
   error: string | null
 }
 
-export type InvokeFailure = 'node_not_found' | 'unknown_capability' | 'timeout' | 'disconnected' | 'aborted'
+export type InvokeFailure = 'node_not_found' | 'unknown_capability' | 'invalid_args' | 'timeout' | 'disconnected' | 'aborted'
 
 /** Why a call produced no result; the REST route and the tools map `kind` to their own answers. */
 export class InvokeError extends Error {
@@ -68,7 +68,7 @@ export interface InvokeOptions {
   signal?: AbortSignal
 }
 
-export type RegisterOutcome = { ok: true; replaced: NodeConnection | null } | { ok: false; error: string }
+export type RegisterOutcome = { ok: true; replaced: NodeConnection | null } | { ok: false; error: string; code: 'registry_full' }
 
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeConnection>()
@@ -102,7 +102,7 @@ export class NodeRegistry {
     const old = this.nodes.get(conn.nodeId) ?? null
     const freed = releasing && releasing.nodeId !== conn.nodeId && this.nodes.get(releasing.nodeId) === releasing ? 1 : 0
     if (!old && this.nodes.size - freed >= this.maxNodes) {
-      return { ok: false, error: `Node registry is full (max_nodes = ${this.maxNodes})` }
+      return { ok: false, error: `Node registry is full (max_nodes = ${this.maxNodes})`, code: 'registry_full' }
     }
     this.nodes.set(conn.nodeId, conn)
     if (old && old !== conn) old.failAll(`Node ${conn.nodeId} was replaced by a newer connection before answering`)
@@ -133,6 +133,13 @@ export class NodeRegistry {
     }
     if (opts.signal?.aborted) return Promise.reject(new InvokeError('aborted', 'The caller went away'))
     const callId = randomUUID()
+    let frame: string
+    try {
+      frame = JSON.stringify({ type: 'invoke', call_id: callId, capability, args })
+    } catch {
+      // args nested a few thousand deep fit in a small body but overflow the serialiser's stack
+      return Promise.reject(new InvokeError('invalid_args', 'The arguments cannot be sent to the node: they cannot be serialised as JSON (nested too deep?)'))
+    }
     return new Promise<InvokeResult>((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer)
@@ -154,7 +161,7 @@ export class NodeRegistry {
         reject: (e) => { finish(); reject(e) },
       })
       try {
-        conn.socket.send(JSON.stringify({ type: 'invoke', call_id: callId, capability, args }), (err) => {
+        conn.socket.send(frame, (err) => {
           if (err) conn.pending.get(callId)?.reject(new InvokeError('disconnected', `Node ${nodeId} disconnected before the call was sent`, callId))
         })
       } catch {

@@ -9,6 +9,7 @@ import { InvokeError, type NodeRegistry } from './registry.js'
 const STATUS: Record<InvokeError['kind'], { status: number; code: string }> = {
   node_not_found: { status: 404, code: 'node_not_found' },
   unknown_capability: { status: 400, code: 'unknown_capability' },
+  invalid_args: { status: 400, code: 'invalid_args' },
   timeout: { status: 504, code: 'node_timeout' },
   disconnected: { status: 500, code: 'node_disconnected' },
   // the client is gone; nobody reads this, but the request must still end

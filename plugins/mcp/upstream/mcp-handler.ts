@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js'
-import type { AgentTool, ToolResult } from '@revka/plugin-sdk'
+import type { AgentTool, Logger, ToolResult } from '@revka/plugin-sdk'
 import type { McpSession, SessionStore } from './sessions.js'
 
 export interface ToolSource {
@@ -35,6 +35,7 @@ export interface McpExchange {
   session: McpSession
   version: string
   observer?: CallObserver
+  log?: Logger
 }
 
 function hasToolCall(body: unknown): boolean {
@@ -59,8 +60,19 @@ function buildServer(x: McpExchange, closed: AbortSignal): Server {
     { capabilities: { tools: {} }, instructions: 'Tools of the Revka agent runtime, including connected node capabilities (node:<id>:<capability>).' },
   )
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const tools = await x.tools.list()
-    return { tools: tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: inputSchema(t.parameters) })) }
+    const listed: Array<{ name: string; description: string; inputSchema: ReturnType<typeof inputSchema> }> = []
+    for (const t of await x.tools.list()) {
+      const entry = { name: t.name, description: t.description ?? '', inputSchema: inputSchema(t.parameters) }
+      // The registry refuses schemas it cannot serialise, but a plugin may have changed one since.
+      // The SDK serialises the whole answer at once: one such tool would fail it for every tool,
+      // and the client would wait forever. Leave that one out instead.
+      try { JSON.stringify(entry) } catch (e) {
+        x.log?.warn({ tool: t.name, plugin: t.plugin, err: (e as Error)?.message }, 'REVKA_ERR_TOOL_SCHEMA: tool left out of tools/list: its schema cannot be serialised')
+        continue
+      }
+      listed.push(entry)
+    }
+    return { tools: listed }
   })
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name

@@ -134,7 +134,7 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
       }
       const body = parseJson(await readBody(req, MCP_BODY_LIMIT))
       if (body === undefined) throw new HttpFail(400, 'invalid_json', 'Request body is empty')
-      return (await mcpHandler()).handleMcpPost(req, res, body, { tools: o.tools, sessions: o.sessions, session: s, version: o.version, observer: o.observer })
+      return (await mcpHandler()).handleMcpPost(req, res, body, { tools: o.tools, sessions: o.sessions, session: s, version: o.version, observer: o.observer, log: o.log })
     }
     throw new HttpFail(404, 'not_found', `No route for ${method} ${path}`)
   }
