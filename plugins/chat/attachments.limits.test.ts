@@ -5,12 +5,15 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
-import { startChatKernel } from './test-support/chat-client.js'
+import { createSession, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 import { MAX_FILE_BYTES, UPLOAD_BODY_LIMIT } from './attachments/files.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel() })
+before(async () => {
+  k = await startChatKernel()
+  for (const sid of ['warm', 'big', 'over', 'declared', 'chunked-over']) await createSession(k, sid)
+})
 after(async () => { await k.stop() })
 
 const MiB = 1024 * 1024

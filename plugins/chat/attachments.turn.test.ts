@@ -1,14 +1,17 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
-import { openChat, startChatKernel } from './test-support/chat-client.js'
+import { createSession, openChat, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 import { INLINE_TEXT_MAX_CHARS } from './attachments/resolve.js'
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)])
 
 let k: TestKernel
-before(async () => { k = await startChatKernel({ options: { 'fx-scripted-runtime': { images: true } } }) })
+before(async () => {
+  k = await startChatKernel({ options: { 'fx-scripted-runtime': { images: true } } })
+  for (const sid of ['att-text', 'att-mixed', 'att-owner', 'att-long']) await createSession(k, sid)
+})
 after(async () => { await k.stop() })
 
 /** Sends `echo` with the attachments; returns the messages the runtime received. */

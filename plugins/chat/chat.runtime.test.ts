@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
-import { CHAT_TOOLS, openChat, startChatKernel } from './test-support/chat-client.js'
+import { CHAT_TOOLS, createSession, openChat, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 
 const REAL = { plugins: ['chat', 'agent-runtime', 'cost'], paths: [CHAT_TOOLS] }
@@ -91,6 +91,7 @@ test('stop during a slow tool ends the turn at once with stopped', async () => {
 })
 
 test('a text attachment reaches the real runtime; an image is a note because offline takes no images', async () => {
+  await createSession(k, 'real-att')
   const text = await upload(k, { sid: 'real-att', content: 'quarterly numbers look fine', filename: 'report.txt' })
   const png = await upload(k, { sid: 'real-att', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), filename: 'p.png', mime: 'image/png' })
   const c = await openChat(k, { query: { session_id: 'real-att' } })

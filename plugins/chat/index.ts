@@ -4,18 +4,16 @@
  * plugin that provides `agent-runtime` can stand behind the chat.
  */
 import { AgentRuntimeRef, ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, httpError, type AnyEvent } from '@revka/plugin-sdk'
+import { addAttachmentDeleteRoute } from './attachments/delete.js'
 import { AttachmentFiles, UPLOAD_BODY_LIMIT } from './attachments/files.js'
+import { AttachmentQuota } from './attachments/quota.js'
 import { closing, uploadHandler } from './attachments/upload.js'
+import { chatLimits, type ChatOptions } from './limits.js'
+import { SessionAdmission } from './session-admission.js'
 import { SessionStore } from './session-store.js'
 import { addSessionRoutes } from './sessions-routes.js'
 import { TurnManager } from './turns.js'
-import { chatSocketHandler } from './ws-chat.js'
-
-interface ChatOptions {
-  first_frame_wait_ms?: number
-  turn_timeout_secs?: number
-  history_limit?: number
-}
+import { admitChat, chatSocketHandler } from './ws-chat.js'
 
 /** how long stop waits for running turns to unwind before closing the database anyway */
 const SHUTDOWN_GRACE_MS = 3000
@@ -28,11 +26,16 @@ export default definePlugin<ChatOptions>({
       if (!db || !db.open) throw new Error('the session store is not open')
       return db
     }
+    // budgets and quotas (issue 10 items 3 and 6), from the options with documented defaults
+    const limits = chatLimits(api.config)
+    const quota = new AttachmentQuota(files.root, limits.attachmentsQuotaBytes)
+    const admission = new SessionAdmission(store, limits)
     const turns = new TurnManager(() => ({
       store: store(),
       runtime: api.services.get(AgentRuntimeRef),
       files,
-      historyLimit: api.config.history_limit ?? 200,
+      historyLimit: limits.historyLimit,
+      contextBudgetBytes: limits.contextBudgetBytes,
       turnTimeoutSecs: api.config.turn_timeout_secs,
     }), api.log)
 
@@ -48,23 +51,27 @@ export default definePlugin<ChatOptions>({
     api.routes.add({
       method: 'GET', url: '/ws/chat', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
       description: 'agent chat (contract §3.1)',
-      admit: socketCap.admit,
+      // session creation (rate, cap) first: a refusal there must not hold a socket slot
+      admit: (req) => { admitChat(store, admission, req); socketCap.admit(req) },
       handler: socketCap.guard(chatSocketHandler({
         store,
         turns,
         relay: (fn) => { relays.add(fn); return () => { relays.delete(fn) } },
         firstFrameWaitMs: api.config.first_frame_wait_ms ?? 5000,
+        maxMessageBytes: limits.maxMessageBytes,
+        admission,
         log: api.log,
       })),
     })
 
-    addSessionRoutes(api, store, turns)
+    addSessionRoutes(api, store, turns, { files, quota, historyPageBytes: limits.historyPageBytes })
+    addAttachmentDeleteRoute(api, store, files, quota)
 
     api.routes.add({
       method: 'POST', url: '/api/sessions/:id/attachments', auth: 'bearer',
       stream: true, bodyLimit: UPLOAD_BODY_LIMIT, timeoutMs: 120_000,
       description: 'multipart field "file" (≤ 25 MiB), streamed to <workspace>/attachments/<sid>/',
-      handler: uploadHandler(files),
+      handler: uploadHandler({ files, store, quota }),
     })
 
     // a session id with a separator (`a/b`) or a dot segment the router did not decode into `:id`

@@ -1,12 +1,12 @@
 /**
  * One agent turn for one chat message: persist the user message, rebuild the conversation from the
- * session's history (attachments resolved again, so a file stays visible in later turns), run it
+ * session's history within the context budget (context.ts), run it
  * through the agent runtime while relaying its events as frames, and end with exactly one of
  * `done`, `stopped` or `error`.
  */
-import type { AgentRuntimeService, ChatMessage, TurnEvent } from '@revka/plugin-sdk'
+import type { AgentRuntimeService, TurnEvent } from '@revka/plugin-sdk'
 import type { AttachmentFiles } from './attachments/files.js'
-import { userContent } from './attachments/resolve.js'
+import { turnContext } from './context.js'
 import type { SessionStore } from './session-store.js'
 
 /** Where a turn's frames go (the socket that sent the message). */
@@ -20,6 +20,8 @@ export interface TurnJob {
   content: string
   attachments: string[]
   pageContext?: string
+  /** the credential key of the socket that sent it: a session this message creates is theirs */
+  owner: string
 }
 
 export interface ActiveTurn {
@@ -38,37 +40,14 @@ export interface TurnDeps {
   runtime: AgentRuntimeService
   files: AttachmentFiles
   historyLimit: number
+  /** the bytes of history one turn sends to the runtime (limits.ts) */
+  contextBudgetBytes: number
   /** chat's own turn timeout in seconds (option), else the runtime's */
   turnTimeoutSecs?: number
 }
 
 export const STEERING_PREFIX = '[Steering note during active turn]\n'
 const AGENT_CODES = new Set(['PROVIDER_ERROR', 'AGENT_ERROR', 'AUTH_ERROR'])
-
-/** Dashboard pages that give the model a hint about what the user is looking at. */
-const PAGE_HINTS: Record<string, string> = {
-  agent_pool: 'The user is on the Agent Pool page of the dashboard (their saved agents).',
-  agent_teams: 'The user is on the Agent Teams page of the dashboard (teams of agents).',
-  skills: 'The user is on the Skills page of the dashboard (reusable skills).',
-  workflows: 'The user is on the Workflows page of the dashboard (multi-step workflows).',
-  canvas: 'The user is on the Canvas page of the dashboard (a shared visual canvas).',
-}
-
-async function conversation(deps: TurnDeps, sid: string, job: TurnJob): Promise<ChatMessage[]> {
-  const images = deps.runtime.supportsImages()
-  const history = deps.store.messages(sid, deps.historyLimit)
-  const out: ChatMessage[] = []
-  for (let i = 0; i < history.length; i++) {
-    const m = history[i]
-    let text = m.content
-    if (i === history.length - 1 && m.role === 'user' && job.pageContext && PAGE_HINTS[job.pageContext]) {
-      text = `[${PAGE_HINTS[job.pageContext]}]\n\n${text}`
-    }
-    const content = m.role === 'user' ? await userContent(deps.files, sid, text, m.attachments, images) : text
-    out.push({ role: m.role, content })
-  }
-  return out
-}
 
 function frameOf(e: TurnEvent): Record<string, unknown> | null {
   switch (e.type) {
@@ -99,8 +78,11 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
     return true
   }
   try {
-    deps.store.append(sid, 'user', job.content, job.attachments)
-    const messages = await conversation(deps, sid, job)
+    deps.store.append(sid, 'user', job.content, job.attachments, 'dashboard', job.owner)
+    const messages = await turnContext({
+      store: deps.store, files: deps.files, images: deps.runtime.supportsImages(),
+      historyLimit: deps.historyLimit, budgetBytes: deps.contextBudgetBytes,
+    }, sid, job.pageContext)
     if (turn.abort.signal.aborted) return ended()
     const result = await deps.runtime.runTurn({
       sessionId: sid,

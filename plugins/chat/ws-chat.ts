@@ -2,9 +2,14 @@
  * One `/ws/chat` connection (contract §3.1). The kernel has already checked Origin, the token and
  * the `revka.v1` subprotocol and pings every 30 s; this is the frame protocol: `session_start`,
  * the first-frame window, then `connect` / `message` / `steer` / `stop` until the socket closes.
+ * A message or steering note over `maxMessageBytes` is refused (MESSAGE_TOO_LARGE) and not stored;
+ * a socket that would create a session is admitted by the session rate and cap first (`admitChat`).
  */
-import type { AnyEvent, Logger, RevkaRequest, RevkaSocket } from '@revka/plugin-sdk'
+import { isHttpError, type AnyEvent, type Logger, type RevkaRequest, type RevkaSocket } from '@revka/plugin-sdk'
+import { MAX_ATTACHMENTS_PER_MESSAGE } from './attachments/resolve.js'
 import { isValidId, newSessionId } from './ids.js'
+import { ownerOf } from './ownership.js'
+import type { SessionAdmission } from './session-admission.js'
 import type { SessionStore } from './session-store.js'
 import type { FrameSink } from './turn-run.js'
 import type { TurnManager } from './turns.js'
@@ -15,7 +20,27 @@ export interface ChatSocketDeps {
   /** register a relay for bus events; returns its remover */
   relay: (fn: (e: AnyEvent) => void) => () => void
   firstFrameWaitMs: number
+  /** the largest message or steering note, in UTF-8 bytes */
+  maxMessageBytes: number
+  admission: SessionAdmission
   log: Logger
+}
+
+/**
+ * The route's `admit` (before the 101): an upgrade that would create a session — no `session_id`,
+ * or one that names no live session — takes one from the credential's session rate and must fit
+ * its cap, else 429/507. Reopening a live session is never limited. A malformed id or a closed
+ * store is left to the handler, which answers those on the socket.
+ */
+export function admitChat(store: () => SessionStore, admission: SessionAdmission, req: RevkaRequest<undefined>): void {
+  const requested = req.query.session_id
+  if (requested !== undefined && requested !== '' && !isValidId(requested)) return
+  try {
+    store()
+  } catch {
+    return
+  }
+  if (admission.wouldCreate(requested || undefined)) admission.admit(ownerOf(req.auth))
 }
 
 const OPEN = 1
@@ -46,6 +71,19 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     }
     const sid = requested || newSessionId()
     const name = String(req.query.name ?? '').trim().slice(0, NAME_MAX)
+    const owner = ownerOf(req.auth)
+    /** a session this socket creates (or revives) must fit its credential's cap; false after an error frame */
+    const mayCreate = (): boolean => {
+      if (!deps.admission.wouldCreate(sid)) return true
+      try {
+        deps.admission.checkCap(owner)
+        return true
+      } catch (e) {
+        if (!isHttpError(e)) throw e
+        error('SESSION_QUOTA_EXCEEDED', e.message)
+        return false
+      }
+    }
 
     let relayOff: (() => void) | null = null
     let firstFrameTimer: NodeJS.Timeout | null = null
@@ -69,7 +107,12 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
 
     try {
       const store = deps.store()
-      const row = name ? store.ensure(sid, 'dashboard', name) : store.get(sid)
+      // concurrent upgrades all passed admit: the cap is checked again where the row is written
+      if (name && !store.get(sid) && !mayCreate()) {
+        socket.close(1008, 'session quota exceeded')
+        return
+      }
+      const row = name ? store.ensure(sid, 'dashboard', name, owner) : store.get(sid)
       const count = row?.message_count ?? 0
       sink.send({ type: 'session_start', session_id: sid, resumed: count > 0, message_count: count, ...(row?.name ? { name: row.name } : {}) })
     } catch (e) {
@@ -79,6 +122,13 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       return
     }
     firstFrameTimer = setTimeout(startRelay, deps.firstFrameWaitMs)
+
+    function tooLarge(content: string): boolean {
+      const bytes = Buffer.byteLength(content)
+      if (bytes <= deps.maxMessageBytes) return false
+      error('MESSAGE_TOO_LARGE', `The message is ${bytes} bytes; the most a message may carry is ${deps.maxMessageBytes} bytes (send a larger text as an attachment)`)
+      return true
+    }
 
     function onFrame(text: string): void {
       let frame: any
@@ -95,14 +145,20 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
         case 'message': {
           const content = typeof frame.content === 'string' ? frame.content : ''
           if (!content.trim()) return error('EMPTY_CONTENT', 'Message content is empty')
-          const attachments = Array.isArray(frame.attachments) ? frame.attachments.filter((a: unknown): a is string => typeof a === 'string') : []
+          if (tooLarge(content)) return
+          // no more ids (of no more length) than a message may carry: the list is stored with it
+          const attachments = Array.isArray(frame.attachments)
+            ? frame.attachments.filter((a: unknown): a is string => typeof a === 'string' && a.length <= 256).slice(0, MAX_ATTACHMENTS_PER_MESSAGE)
+            : []
           const pageContext = typeof frame.page_context === 'string' ? frame.page_context : undefined
-          return deps.turns.submit(sid, { sink, content, attachments, pageContext })
+          if (!mayCreate()) return
+          return deps.turns.submit(sid, { sink, content, attachments, pageContext, owner })
         }
         case 'steer': {
           const content = typeof frame.content === 'string' ? frame.content.trim() : ''
           if (!deps.turns.state(sid).turn_id) return error('NO_ACTIVE_TURN', 'There is no running turn to steer')
           if (!content) return error('EMPTY_CONTENT', 'Steering note is empty')
+          if (tooLarge(content)) return
           if (!deps.turns.steer(sid, sink, content)) error('NO_ACTIVE_TURN', 'There is no running turn to steer')
           return
         }

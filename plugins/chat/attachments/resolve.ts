@@ -62,33 +62,51 @@ function label(meta: AttachmentMeta): string {
   return `${meta.filename} (${meta.mime}, ${meta.size} bytes)`
 }
 
-/** One attachment as a content part. */
-async function partFor(files: AttachmentFiles, sid: string, fileId: string, images: boolean): Promise<ContentPart> {
+/** What an image part costs the context: its bytes as the provider sends them (base64). */
+export function imageCost(size: number): number {
+  return Math.ceil(size / 3) * 4
+}
+
+const LEFT_OUT = "— left out: the turn's context budget is used up"
+
+/** One attachment as a content part and what it costs, within `budget` bytes. */
+async function partFor(files: AttachmentFiles, sid: string, fileId: string, images: boolean, budget: number): Promise<{ part: ContentPart; bytes: number }> {
+  const note = (text: string) => ({ part: { type: 'text', text } as ContentPart, bytes: Buffer.byteLength(text) })
   const found = await files.find(sid, fileId)
-  if (!found) return { type: 'text', text: `[Attachment ${JSON.stringify(String(fileId).slice(0, 128))} is not available in this session]` }
+  if (!found) return note(`[Attachment ${JSON.stringify(String(fileId).slice(0, 128))} is not available in this session]`)
   const { path, meta } = found
-  const bytes = await head(path, Math.min(meta.size, INLINE_READ_BYTES))
+  // never read more of a file than could still fit
+  const bytes = await head(path, Math.max(0, Math.min(meta.size, INLINE_READ_BYTES, budget)))
   const image = sniffImage(bytes)
   if (image) {
-    if (images) return { type: 'image', mime: image, path }
-    return { type: 'text', text: `[Attached image: ${label(meta)} — the current model cannot view images]` }
+    if (!images) return note(`[Attached image: ${label(meta)} — the current model cannot view images]`)
+    if (imageCost(meta.size) > budget) return note(`[Attached image: ${label(meta)} ${LEFT_OUT}]`)
+    return { part: { type: 'image', mime: image, path }, bytes: imageCost(meta.size) }
   }
+  if (!bytes.length && meta.size > 0) return note(`[Attached file: ${label(meta)} ${LEFT_OUT}]`)
   const text = decodeText(bytes, bytes.length >= meta.size)
-  if (text === null) return { type: 'text', text: `[Attached binary file: ${label(meta)} — its contents are not shown]` }
+  if (text === null) return note(`[Attached binary file: ${label(meta)} — its contents are not shown]`)
   const cut = Buffer.byteLength(text) < meta.size
-  const note = cut ? `\n[… truncated: the first ${text.length} characters are shown]` : ''
-  return { type: 'text', text: `[Attached file: ${label(meta)}]\n${text}${note}` }
+  const more = cut ? `\n[… truncated: the first ${text.length} characters are shown]` : ''
+  return note(`[Attached file: ${label(meta)}]\n${text}${more}`)
 }
 
 /**
- * The user message's content: the plain text when nothing is attached, otherwise the typed text
- * first and one part per attachment after it.
+ * The user message's content and its size in bytes: the plain text when nothing is attached,
+ * otherwise the typed text first and one part per attachment after it, each cut or left out so
+ * that the whole stays within `budget` (a one-line note still shows what was attached).
  */
 export async function userContent(
-  files: AttachmentFiles, sid: string, text: string, attachments: string[], images: boolean,
-): Promise<string | ContentPart[]> {
-  if (!attachments.length) return text
+  files: AttachmentFiles, sid: string, text: string, attachments: string[], images: boolean, budget = Number.MAX_SAFE_INTEGER,
+): Promise<{ content: string | ContentPart[]; bytes: number }> {
+  let bytes = Buffer.byteLength(text)
+  if (!attachments.length) return { content: text, bytes }
   const parts: ContentPart[] = [{ type: 'text', text }]
-  for (const id of attachments.slice(0, MAX_ATTACHMENTS_PER_MESSAGE)) parts.push(await partFor(files, sid, id, images))
-  return parts
+  for (const id of attachments.slice(0, MAX_ATTACHMENTS_PER_MESSAGE)) {
+    // room for the note of each attachment still to come
+    const p = await partFor(files, sid, id, images, budget - bytes - 256)
+    parts.push(p.part)
+    bytes += p.bytes
+  }
+  return { content: parts, bytes }
 }

@@ -3,6 +3,8 @@
  * into a hidden temp file beside its final name, then renamed. Nothing of the file is held in
  * memory beyond the chunk in flight, and every failure (oversize, truncated body, client gone)
  * removes the temp file before the error is answered, so a refused upload leaves nothing behind.
+ * Uploads go only to an existing session of the caller (404/403 before the body is read), and every
+ * chunk is reserved against the install's attachment quota before it is written (507 past it).
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
@@ -12,6 +14,9 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { httpError, isHttpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import { newFileId, sessionIdParam } from '../ids.js'
+import { ownedSession } from '../ownership.js'
+import type { SessionStore } from '../session-store.js'
+import type { AttachmentQuota } from './quota.js'
 import { AttachmentFiles, MAX_FILE_BYTES, mimeOf, sanitiseFilename, type AttachmentMeta } from './files.js'
 import { boundaryOf, MultipartError, MultipartParser, type PartInfo } from './multipart.js'
 
@@ -24,18 +29,26 @@ interface Pending {
   size: number
 }
 
+export interface UploadDeps {
+  files: AttachmentFiles
+  store: () => SessionStore
+  quota: AttachmentQuota
+}
+
 const tooLarge = () => httpError(413, 'payload_too_large', `The file exceeds the ${MAX_FILE_BYTES}-byte (25 MiB) attachment limit`, {
   extra: { limit: MAX_FILE_BYTES },
 })
 
-export function uploadHandler(files: AttachmentFiles) {
+export function uploadHandler(deps: UploadDeps) {
   return async (req: RevkaRequest): Promise<unknown> => {
     try {
       const sid = sessionIdParam(req.params.id)
+      ownedSession(deps.store(), sid, req.auth)
       const boundary = boundaryOf(req.headers['content-type'])
       if (!boundary) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
       if (!req.stream) throw httpError(400, 'missing_file', 'The request has no body; send the file in a multipart field named "file"')
-      const meta = await receive(req.stream, boundary, sid, files)
+      await deps.quota.ready()
+      const meta = await receive(req.stream, boundary, sid, deps)
       return reply({ status: 201, body: meta })
     } catch (e) {
       throw closing(e)
@@ -52,7 +65,7 @@ export function closing(e: unknown): unknown {
   return httpError(e.statusCode, e.code, e.message, { ...e.options, headers: { ...e.options.headers, connection: 'close' } })
 }
 
-async function receive(stream: Readable, boundary: string, sid: string, files: AttachmentFiles): Promise<AttachmentMeta> {
+async function receive(stream: Readable, boundary: string, sid: string, { files, quota }: UploadDeps): Promise<AttachmentMeta> {
   const parser = new MultipartParser(boundary)
   let pending: Pending | null = null
   let current: 'file' | 'skip' | null = null
@@ -68,14 +81,21 @@ async function receive(stream: Readable, boundary: string, sid: string, files: A
           } else current = 'skip'
         } else if (ev.type === 'data') {
           if (current !== 'file' || !pending) continue
+          if (pending.size + ev.data.length > MAX_FILE_BYTES) throw tooLarge()
+          quota.reserve(ev.data.length)
           pending.size += ev.data.length
-          if (pending.size > MAX_FILE_BYTES) throw tooLarge()
           // backpressure: stop pulling from the socket until the disk has caught up
           if (!pending.out.write(ev.data)) await once(pending.out, 'drain')
         } else if (ev.type === 'part_end') {
           if (current === 'file' && pending) {
-            done = await commit(files, sid, pending)
+            const p: Pending = pending
             pending = null
+            // from here the bytes are either stored (kept) or given back, whatever commit does
+            try {
+              done = await commit(files, sid, p)
+            } finally {
+              quota.settle(p.size, done !== null)
+            }
           }
           current = null
         }
@@ -83,8 +103,14 @@ async function receive(stream: Readable, boundary: string, sid: string, files: A
     }
     parser.end()
   } catch (e) {
-    if (pending) await discard(pending)
-    if (done) await removeStored(files, sid, done.file_id)
+    if (pending) {
+      await discard(pending)
+      quota.settle(pending.size, false)
+    }
+    if (done) {
+      await removeStored(files, sid, done.file_id)
+      quota.freed(done.size)
+    }
     throw asHttpError(e)
   }
   if (!done) throw httpError(400, 'missing_file', 'No multipart field named "file" in the request')

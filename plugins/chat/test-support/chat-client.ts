@@ -2,7 +2,11 @@
  * Test support (not a test): a `/ws/chat` client over a real socket that records every frame and
  * lets a test wait for the next frame of a type, plus a kernel starter for chat tests.
  */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readAnswer } from './upload-client.js'
 import { openJsonSocket, startTestKernel, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel, type TestKernelOptions } from '@revka/plugin-sdk/testing'
 
 export const SCRIPTED_RUNTIME = fileURLToPath(new URL('../test-fixtures/scripted-runtime', import.meta.url))
@@ -59,17 +63,62 @@ export function rawHttp(k: TestKernel, o: { method?: string; path: string; heade
     const u = new URL(k.url!)
     import('node:http').then(({ request }) => {
       const req = request({ host: u.hostname, port: u.port, method: o.method ?? 'GET', path: o.path, headers: o.headers }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let body: any = text
-          try { body = JSON.parse(text) } catch {}
-          resolve({ status: res.statusCode!, body })
-        })
+        readAnswer(res).then(({ status, body }) => resolve({ status, body }), reject)
       })
       req.on('error', reject)
       req.end(o.body)
+    }, reject)
+  })
+}
+
+/**
+ * Where the chat plugin keeps a kind of state (`attachments`, `sessions`): its private folder under
+ * `<state>/plugins/chat/` once the state moved out of the served workspace, else the old
+ * `<workspace>/` location. Tests look where the files really are, so they hold either way.
+ */
+export function chatStateDir(k: TestKernel, kind: 'attachments' | 'sessions'): string {
+  const candidates = [join(k.stateDir, 'plugins', 'chat', kind), join(k.stateDir, 'workspace', kind)]
+  return candidates.find((d) => existsSync(d)) ?? candidates[0]
+}
+
+/** Creates (or names) a session over `/ws/chat?name=`, as the dashboard does, with `token`'s credential. */
+export async function createSession(k: TestKernel, sid: string, token?: string): Promise<Frame> {
+  const c = await openChat(k, { token, query: { session_id: sid, name: `session ${sid}` } })
+  try {
+    return await c.next('session_start')
+  } finally {
+    await c.close()
+  }
+}
+
+export interface UpgradeAnswer {
+  /** 101 when upgraded, else the refusal's status */
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: any
+}
+
+/** A `/ws/chat` upgrade attempt over a real socket, answered with the status and headers (the socket is closed at once). */
+export function chatUpgrade(k: TestKernel, query: Record<string, string>, token = k.token!): Promise<UpgradeAnswer> {
+  const u = new URL(k.url!)
+  const qs = new URLSearchParams(query).toString()
+  return new Promise((resolve, reject) => {
+    import('node:http').then(({ request }) => {
+      const req = request({
+        host: u.hostname, port: u.port, path: `/ws/chat${qs ? `?${qs}` : ''}`, agent: false,
+        headers: {
+          connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13',
+          'sec-websocket-key': randomBytes(16).toString('base64'), 'sec-websocket-protocol': 'revka.v1',
+          authorization: `Bearer ${token}`,
+        },
+      })
+      req.on('upgrade', (res, socket) => {
+        socket.destroy()
+        resolve({ status: res.statusCode!, headers: res.headers, body: null })
+      })
+      req.on('response', (res) => { readAnswer(res).then(resolve, reject) })
+      req.on('error', reject)
+      req.end()
     }, reject)
   })
 }

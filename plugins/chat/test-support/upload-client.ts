@@ -3,7 +3,7 @@
  * written chunk by chunk with backpressure, so the client never holds the file in memory and a
  * memory measurement sees the server's behaviour, not the test's.
  */
-import { request } from 'node:http'
+import { request, type IncomingMessage } from 'node:http'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
 
 export const BOUNDARY = '----revkaTestBoundary7MA4YWxkTrZu0gW'
@@ -29,6 +29,21 @@ export interface UploadOptions {
 export interface UploadResult {
   status: number
   body: any
+}
+
+/** An HTTP answer read whole: the status, the headers and the body (parsed when it is JSON). */
+export function readAnswer(res: IncomingMessage): Promise<UploadResult & { headers: IncomingMessage['headers'] }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    res.on('data', (c) => chunks.push(c))
+    res.on('error', reject)
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      let body: any = text
+      try { body = JSON.parse(text) } catch {}
+      resolve({ status: res.statusCode!, headers: res.headers, body })
+    })
+  })
 }
 
 const CHUNK = Buffer.alloc(64 * 1024, 'revka-attachment-test-pattern ')
@@ -63,14 +78,7 @@ export function upload(k: TestKernel, o: UploadOptions): Promise<UploadResult> {
     let answered = false
     const req = request({ host: u.hostname, port: u.port, method: 'POST', path: o.path ?? `/api/sessions/${o.sid ?? 'up-1'}/attachments`, headers }, (res) => {
       answered = true
-      const chunks: Buffer[] = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let body: any = text
-        try { body = JSON.parse(text) } catch {}
-        resolve({ status: res.statusCode!, body })
-      })
+      readAnswer(res).then(({ status, body }) => resolve({ status, body }), reject)
     })
     // the server may answer (413) and close while we are still writing: that answer is the result
     req.on('error', (e) => { if (!answered) reject(e) })

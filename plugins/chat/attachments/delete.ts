@@ -1,0 +1,42 @@
+/**
+ * Removing attachments (issue 10 item 6: there was no way to). `DELETE
+ * /api/sessions/{id}/attachments/{file_id}` removes one file and its sidecar, for the session's
+ * owner only; archiving a session removes its whole folder. Either gives the bytes back to the quota.
+ */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { httpError, type PluginApi } from '@revka/plugin-sdk'
+import { isValidId, sessionIdParam } from '../ids.js'
+import { ownedSession } from '../ownership.js'
+import type { SessionStore } from '../session-store.js'
+import type { AttachmentFiles } from './files.js'
+import { sessionBytes, type AttachmentQuota } from './quota.js'
+
+export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => SessionStore, files: AttachmentFiles, quota: AttachmentQuota): void {
+  api.routes.add({
+    method: 'DELETE', url: '/api/sessions/:id/attachments/:file_id', auth: 'bearer',
+    description: 'delete one attachment (the session owner only)',
+    handler: async (req) => {
+      const sid = sessionIdParam(req.params.id)
+      const fileId = req.params.file_id
+      if (!isValidId(fileId)) throw httpError(400, 'invalid_file_id', 'Invalid file id: use 1–128 characters of A–Z, a–z, 0–9, "_" or "-"')
+      ownedSession(store(), sid, req.auth)
+      const found = await files.find(sid, fileId)
+      if (!found) throw httpError(404, 'attachment_not_found', 'No such attachment in this session')
+      await rm(found.path, { force: true })
+      await rm(join(found.path, '..', `${fileId}.json`), { force: true })
+      quota.freed(found.meta.size)
+      return { deleted: true, session_id: sid, file_id: fileId }
+    },
+  })
+}
+
+/** Removes every attachment of a session (it was archived). */
+export async function removeSessionFiles(files: AttachmentFiles, quota: AttachmentQuota, sid: string): Promise<void> {
+  let dir: string | null
+  try { dir = files.sessionDir(sid, false) } catch { return }
+  if (!dir) return
+  const bytes = await sessionBytes(dir)
+  await rm(dir, { recursive: true, force: true })
+  quota.freed(bytes)
+}

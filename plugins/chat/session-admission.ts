@@ -1,0 +1,81 @@
+/**
+ * Who may create a session, and how fast (issue 10 item 6: 1,000 sessions were created in 1.1 s
+ * over `?name=`). Each credential has a token bucket of `sessionsPerMinute` (bursts of that size,
+ * refilled continuously) and a cap of `maxSessionsPerCredential` non-archived sessions. A refusal
+ * is a 429 with `retry_after` (rate) or a 507 (cap) in the contract's error shape; on `/ws/chat`
+ * it refuses the upgrade, before the 101.
+ */
+import { httpError } from '@revka/plugin-sdk'
+import type { SessionStore } from './session-store.js'
+
+interface Bucket {
+  tokens: number
+  at: number
+}
+
+export interface SessionAdmissionOptions {
+  sessionsPerMinute: number
+  maxSessionsPerCredential: number
+  now?: () => number
+}
+
+export class SessionAdmission {
+  private readonly buckets = new Map<string, Bucket>()
+  private readonly now: () => number
+
+  constructor(private readonly store: () => SessionStore, private readonly o: SessionAdmissionOptions) {
+    this.now = o.now ?? Date.now
+  }
+
+  /** true when `sid` names no live session: using it would create (or revive) one */
+  wouldCreate(sid: string | undefined): boolean {
+    if (!sid) return true
+    const row = this.store().get(sid)
+    return !row || row.archived_at !== null
+  }
+
+  /** Takes one creation from `owner`'s bucket, or throws 429/507. */
+  admit(owner: string): void {
+    this.checkCap(owner)
+    const b = this.refill(owner)
+    if (b.tokens < 1) {
+      const perMs = this.o.sessionsPerMinute / 60_000
+      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000))
+      throw httpError(429, 'session_rate_limited',
+        `Too many new sessions from this credential (at most ${this.o.sessionsPerMinute} a minute); retry in ${retryAfter} s`, { retryAfter })
+    }
+    b.tokens -= 1
+  }
+
+  /** Throws 507 when `owner` already holds its cap of non-archived sessions. */
+  checkCap(owner: string): void {
+    const max = this.o.maxSessionsPerCredential
+    if (this.store().activeOwnedBy(owner) >= max) {
+      throw httpError(507, 'session_quota_exceeded',
+        `This credential already has ${max} sessions (the most it may keep); archive some (DELETE /api/sessions/{id}) first`)
+    }
+  }
+
+  private refill(owner: string): Bucket {
+    const cap = this.o.sessionsPerMinute
+    const now = this.now()
+    let b = this.buckets.get(owner)
+    if (!b) {
+      b = { tokens: cap, at: now }
+      this.buckets.set(owner, b)
+      this.prune(now)
+    }
+    b.tokens = Math.min(cap, b.tokens + ((now - b.at) * cap) / 60_000)
+    b.at = now
+    return b
+  }
+
+  /** full buckets carry no state: dropping them keeps the map as small as the busy credentials */
+  private prune(now: number): void {
+    if (this.buckets.size < 1024) return
+    const cap = this.o.sessionsPerMinute
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + ((now - b.at) * cap) / 60_000 >= cap) this.buckets.delete(key)
+    }
+  }
+}
