@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing'] }) })
+// one credential (loopback) makes every canvas here: its own quota is raised out of the way
+before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing'], options: { canvas: { credential_canvases: 200 } } }) })
 after(async () => { await k.stop() })
 
 const bearer = () => ({ authorization: `Bearer ${k.token}` })

@@ -5,7 +5,7 @@ import { openViewer, render, type Msg } from './test-support/viewer.js'
 
 let k: TestKernel
 // a small socket bound (default 4 MiB) so a stalled viewer lags after a few MiB, not after many
-before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing', 'status'], options: { canvas: { max_buffered_bytes: 64 * 1024 } } }) })
+before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing', 'status'], options: { canvas: { max_buffered_bytes: 64 * 1024, credential_canvases: 200 } } }) })
 after(async () => { await k.stop() })
 
 const bearer = () => ({ authorization: `Bearer ${k.token}` })
@@ -100,7 +100,8 @@ test('a viewer that stops reading is told how many frames it missed, then gets t
     assert.equal(frames.length + missed, total, 'every frame was either delivered or counted as missed')
     const order = frames.map((m) => Number(m.frame.content.split(':')[0]))
     assert.deepEqual(order, [...order].sort((x, y) => x - y), 'delivered frames stay in order')
-    assert.deepEqual(await status(), { canvases: 1, viewers: 2, lagging_viewers: 0, missed_frames: missed })
+    const { canvases, viewers, lagging_viewers, missed_frames } = await status()
+    assert.deepEqual({ canvases, viewers, lagging_viewers, missed_frames }, { canvases: 1, viewers: 2, lagging_viewers: 0, missed_frames: missed })
   } finally {
     await slow.close()
     await fast.close()
@@ -108,19 +109,25 @@ test('a viewer that stops reading is told how many frames it missed, then gets t
   }
 })
 
-test('at 100 canvases a viewer of a new canvas gets an error frame and the socket closes; existing ones still open', async () => {
+test('at 100 canvases a viewer of a new canvas still connects (viewers take no slot) and sees its first render once one is free', async () => {
   for (let i = 0; i < 100; i++) await render(k, `full-${i}`, 'x')
-  const refused = await openViewer(k, 'full-new')
-  const closed = new Promise<number>((r) => refused.ws.once('close', (code) => r(code)))
-  assert.deepEqual(await refused.next(), { type: 'error', error: 'Maximum canvas count reached' })
-  assert.equal(await closed, 1013)
+  const waiting = await openViewer(k, 'full-new')
   const ok = await openViewer(k, 'full-7')
   try {
+    assert.deepEqual(await waiting.next(), { type: 'connected', canvas_id: 'full-new' })
     assert.equal((await ok.next()).type, 'frame')
     assert.equal((await ok.next()).type, 'connected')
+    const full = await k.inject({ method: 'POST', url: '/api/canvas/full-new', payload: { content: 'x' } })
+    assert.equal(full.statusCode, 429, 'the slots are still all taken by live canvases')
+    assert.equal(full.json().code, 'too_many_canvases')
+    await k.inject({ method: 'DELETE', url: '/api/canvas/full-3' })
+    const frame = await render(k, 'full-new', 'first')
+    assert.deepEqual(await waiting.next('frame'), { type: 'frame', canvas_id: 'full-new', frame })
   } finally {
     await ok.close()
+    await waiting.close()
     for (let i = 0; i < 100; i++) await k.inject({ method: 'DELETE', url: `/api/canvas/full-${i}` })
+    await k.inject({ method: 'DELETE', url: '/api/canvas/full-new' })
   }
 })
 

@@ -5,6 +5,7 @@
  */
 import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin } from '@revka/plugin-sdk'
 import { addCanvasRoutes } from './routes.js'
+import { limitsFrom } from './limits.js'
 import { CanvasStore } from './store.js'
 import type { CanvasSubscriber } from './subscriber.js'
 import { canvasRenderTool } from './tool.js'
@@ -13,13 +14,18 @@ import { canvasSocketHandler } from './ws-canvas.js'
 interface CanvasOptions {
   subscriber_queue?: number
   max_buffered_bytes?: number
+  max_canvases?: number
+  max_total_bytes?: number
+  credential_canvases?: number
+  credential_bytes?: number
+  idle_secs?: number
   viewers_per_credential?: number
   max_viewers?: number
 }
 
 export default definePlugin<CanvasOptions>({
   setup(api) {
-    const store = new CanvasStore()
+    const store = new CanvasStore(limitsFrom(api.config))
     const bounds = {
       queue: api.config.subscriber_queue ?? 64,
       maxBufferedBytes: api.config.max_buffered_bytes ?? 4 * 1024 * 1024,
@@ -53,8 +59,19 @@ export default definePlugin<CanvasOptions>({
       let lagging = 0
       for (const v of viewers) if (v.lagging) lagging++
       // missed_frames counts frames reported to viewers as missed (in `lagged` messages)
-      doc.canvas = { canvases: store.size, viewers: viewers.size, lagging_viewers: lagging, missed_frames: missedFrames }
+      doc.canvas = {
+        canvases: store.size, bytes: store.bytes, max_bytes: store.limits.maxTotalBytes, evicted_idle: store.evicted,
+        viewers: viewers.size, lagging_viewers: lagging, missed_frames: missedFrames,
+      }
       return doc
     })
+
+    // idle canvases go even when nobody renders, so their memory comes back
+    let sweeper: NodeJS.Timeout | undefined
+    api.onStart(() => {
+      sweeper = setInterval(() => store.sweep(), Math.min(store.limits.idleMs, 60_000))
+      sweeper.unref()
+    })
+    api.onStop(() => { clearInterval(sweeper) })
   },
 })

@@ -3,9 +3,9 @@
  * operator script), which the kernel decides from the socket peer and the absence of forwarding
  * headers, never from anything the request claims.
  */
-import { httpError, reply, type RouteAdder } from '@revka/plugin-sdk'
+import { credentialKey, httpError, reply, type RouteAdder } from '@revka/plugin-sdk'
 import { checkRender, INVALID_ID_MESSAGE, isRefusal } from './render-input.js'
-import { MAX_CANVASES, MAX_CONTENT_BYTES, isCanvasId, type CanvasStore } from './store.js'
+import { MAX_CONTENT_BYTES, isCanvasId, isStoreRefusal, type CanvasStore } from './store.js'
 
 /**
  * The contract's limit is on `content`, checked after parsing. The body may be larger: JSON escapes
@@ -13,9 +13,6 @@ import { MAX_CANVASES, MAX_CONTENT_BYTES, isCanvasId, type CanvasStore } from '.
  * for that plus the envelope while still bounding what is read into memory.
  */
 export const POST_BODY_LIMIT = 2 * MAX_CONTENT_BYTES + 16 * 1024
-
-/** seconds a client should wait before retrying a render refused at capacity */
-const FULL_RETRY_AFTER = 60
 
 function canvasIdOf(params: Record<string, string>): string {
   const id = params.id
@@ -61,14 +58,13 @@ export function addCanvasRoutes(routes: RouteAdder, store: CanvasStore): void {
     url: '/api/canvas/:id',
     auth: ['loopback', 'bearer'],
     bodyLimit: POST_BODY_LIMIT,
-    description: 'render: {content_type?, content} → 201 {canvas_id, frame}',
+    description: 'render: {content_type?, content} → 201 {canvas_id, frame}; 429/507 over the quotas and budget',
     handler: (req) => {
       const input = checkRender(req.params.id, req.body)
       if (isRefusal(input)) throw httpError(input.status, input.code, input.message)
-      const frame = store.render(input.canvasId, input.contentType, input.content)
-      if (!frame) {
-        throw httpError(429, 'too_many_canvases', `Maximum canvas count (${MAX_CANVASES}) reached. Clear unused canvases first.`, { retryAfter: FULL_RETRY_AFTER })
-      }
+      // charged to the caller's credential: every tokenless loopback caller is one, "loopback"
+      const frame = store.render(input.canvasId, input.contentType, input.content, credentialKey(req.auth))
+      if (isStoreRefusal(frame)) throw httpError(frame.status, frame.code, frame.message, { retryAfter: frame.retryAfter })
       return reply({ status: 201, body: { canvas_id: input.canvasId, frame } })
     },
   })

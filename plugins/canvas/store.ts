@@ -1,16 +1,21 @@
 /**
- * The canvases: each has a current frame, a short history and the viewers watching it. Kept in
- * memory on purpose (as the reference does): a canvas is a live surface, not a document store, and
- * the caps below bound what it can hold (100 canvases × 50 frames × 256 KiB).
+ * The canvases: each has a current frame and a short history; viewers watch canvas ids. Kept in
+ * memory on purpose (as the reference does): a canvas is a live surface, not a document store.
+ *
+ * What it may hold is bounded (limits.ts): every frame is charged to the credential that rendered
+ * it, a canvas to the credential that created it. Viewers are kept apart from canvases, so
+ * watching an empty canvas takes no slot (viewers are bounded per credential by the route). How a
+ * render makes room is in room.ts; a refused render changes nothing.
  */
 import { randomUUID } from 'node:crypto'
+import { DEFAULT_LIMITS, heldBytes, isStoreRefusal, type CanvasLimits, type StoreRefusal } from './limits.js'
+import { RoomKeeper, type Canvas, type HeldFrame } from './room.js'
 
 export const CONTENT_TYPES = ['html', 'svg', 'markdown', 'text'] as const
 export type ContentType = (typeof CONTENT_TYPES)[number]
 /** what a render may carry, in UTF-8 bytes */
 export const MAX_CONTENT_BYTES = 256 * 1024
 export const MAX_HISTORY = 50
-export const MAX_CANVASES = 100
 const CANVAS_ID = /^[A-Za-z0-9_.-]{1,128}$/
 
 export interface Frame {
@@ -26,12 +31,6 @@ export interface FrameSink {
   deliver(frame: Frame): void
 }
 
-interface Entry {
-  current: Frame | null
-  history: Frame[]
-  sinks: Set<FrameSink>
-}
-
 export function isCanvasId(id: unknown): id is string {
   return typeof id === 'string' && CANVAS_ID.test(id)
 }
@@ -45,86 +44,114 @@ export function contentBytes(content: string): number {
 }
 
 export class CanvasStore {
-  private readonly entries = new Map<string, Entry>()
+  private readonly canvases = new Map<string, Canvas>()
+  private readonly watchers = new Map<string, Set<FrameSink>>()
+  private readonly room: RoomKeeper
+  private seq = 0
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
-
-  /** every canvas that has content or viewers (both count towards MAX_CANVASES) */
-  list(): string[] {
-    return [...this.entries.keys()]
+  constructor(
+    readonly limits: CanvasLimits = DEFAULT_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.room = new RoomKeeper(this.canvases, limits, now, (id) => this.watchers.has(id))
   }
 
+  /** every canvas id that has content or viewers */
+  list(): string[] {
+    const ids = new Set(this.canvases.keys())
+    for (const id of this.watchers.keys()) ids.add(id)
+    return [...ids]
+  }
+
+  /** canvases holding content (the slots) */
   get size(): number {
-    return this.entries.size
+    return this.canvases.size
+  }
+
+  /** bytes held by every frame (limits.ts says how they are counted) */
+  get bytes(): number {
+    return this.room.totalBytes
+  }
+
+  /** bytes held by the frames one credential rendered */
+  bytesOf(who: string): number {
+    return this.room.usage(who).bytes
+  }
+
+  /** canvases evicted as idle since start */
+  get evicted(): number {
+    return this.room.evictedCount
   }
 
   snapshot(id: string): Frame | null {
-    return this.entries.get(id)?.current ?? null
+    return this.canvases.get(id)?.frames.at(-1)?.frame ?? null
   }
 
   /** oldest first, at most MAX_HISTORY */
   history(id: string): Frame[] {
-    return [...(this.entries.get(id)?.history ?? [])]
+    return (this.canvases.get(id)?.frames ?? []).map((h) => h.frame)
   }
 
   /**
-   * Make `content` the canvas's current frame and push it to its viewers. Creates the canvas;
-   * null when that would exceed MAX_CANVASES. Callers validate id, type and size first.
+   * Make `content` the canvas's current frame for credential `who` and push it to its viewers,
+   * creating the canvas if needed; or say why not (nothing is changed then). Callers validate id,
+   * type and size first.
    */
-  render(id: string, contentType: ContentType, content: string): Frame | null {
-    const entry = this.entryFor(id)
-    if (!entry) return null
-    const frame = this.frame(contentType, content)
-    entry.current = frame
-    entry.history.push(frame)
-    if (entry.history.length > MAX_HISTORY) entry.history.splice(0, entry.history.length - MAX_HISTORY)
-    this.broadcast(entry, frame)
-    return frame
+  render(id: string, contentType: ContentType, content: string, who: string): Frame | StoreRefusal {
+    const bytes = heldBytes(content)
+    const existing = this.canvases.get(id)
+    const refused = this.room.check(existing, who, bytes)
+    if (refused) return refused
+    const canvas = existing ?? this.room.create(id, who)
+    const held: HeldFrame = { frame: this.frame(contentType, content), owner: who, bytes, seq: ++this.seq }
+    this.room.add(canvas, held, MAX_HISTORY)
+    this.broadcast(id, held.frame)
+    return held.frame
   }
 
   /**
-   * Drop the canvas's frames. Viewers get a `clear` frame so they blank their view (the
-   * reference's signal); a canvas nobody watches is removed, which frees its slot.
+   * Drop the canvas and its frames. Viewers get a `clear` frame so they blank their view (the
+   * reference's signal) and keep watching the now empty id.
    */
   clear(id: string): boolean {
-    const entry = this.entries.get(id)
-    if (!entry) return false
-    entry.current = null
-    entry.history = []
-    if (entry.sinks.size) this.broadcast(entry, this.frame('clear', ''))
-    else this.entries.delete(id)
-    return true
+    const canvas = this.canvases.get(id)
+    if (canvas) this.room.remove(canvas)
+    const watched = this.watchers.has(id)
+    if (watched) this.broadcast(id, this.frame('clear', ''))
+    return Boolean(canvas) || watched
   }
 
   /**
-   * Watch a canvas (creating an empty one, as the reference does, so a viewer can wait for the
-   * first render). null at capacity. The disposer removes the viewer, and the canvas too when it
-   * is then empty and unwatched.
+   * Watch a canvas id, with content or not yet (a viewer may wait for the first render). Takes no
+   * slot. The disposer removes the viewer; the canvas's idle time starts when its last one leaves.
    */
-  subscribe(id: string, sink: FrameSink): (() => void) | null {
-    const entry = this.entryFor(id)
-    if (!entry) return null
-    entry.sinks.add(sink)
+  subscribe(id: string, sink: FrameSink): () => void {
+    const set = this.watchers.get(id) ?? new Set()
+    set.add(sink)
+    this.watchers.set(id, set)
     return () => {
-      entry.sinks.delete(sink)
-      if (!entry.sinks.size && !entry.current && this.entries.get(id) === entry) this.entries.delete(id)
+      set.delete(sink)
+      if (set.size || this.watchers.get(id) !== set) return
+      this.watchers.delete(id)
+      const canvas = this.canvases.get(id)
+      if (canvas) canvas.touched = this.now()
     }
   }
 
-  private entryFor(id: string): Entry | null {
-    const existing = this.entries.get(id)
-    if (existing) return existing
-    if (this.entries.size >= MAX_CANVASES) return null
-    const entry: Entry = { current: null, history: [], sinks: new Set() }
-    this.entries.set(id, entry)
-    return entry
+  /** evict every idle canvas now (a timer calls this, so memory comes back without new renders) */
+  sweep(): number {
+    return this.room.evictIdle()
   }
 
   private frame(contentType: string, content: string): Frame {
-    return { frame_id: randomUUID(), content_type: contentType, content, timestamp: this.now().toISOString() }
+    return { frame_id: randomUUID(), content_type: contentType, content, timestamp: new Date(this.now()).toISOString() }
   }
 
-  private broadcast(entry: Entry, frame: Frame): void {
-    for (const sink of [...entry.sinks]) sink.deliver(frame)
+  private broadcast(id: string, frame: Frame): void {
+    const set = this.watchers.get(id)
+    if (set) for (const sink of [...set]) sink.deliver(frame)
   }
 }
+
+export { isStoreRefusal }
+export type { StoreRefusal }

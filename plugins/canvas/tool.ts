@@ -4,7 +4,10 @@
  */
 import type { AgentTool } from '@revka/plugin-sdk'
 import { checkRender, isRefusal } from './render-input.js'
-import { CONTENT_TYPES, MAX_CANVASES, MAX_CONTENT_BYTES, type CanvasStore } from './store.js'
+import { CONTENT_TYPES, MAX_CONTENT_BYTES, isStoreRefusal, type CanvasStore } from './store.js'
+
+/** the agent's renders share one quota (tools do not know which device started the turn) */
+export const AGENT_CREDENTIAL = 'agent'
 
 export function canvasRenderTool(store: CanvasStore): AgentTool {
   return {
@@ -24,8 +27,8 @@ export function canvasRenderTool(store: CanvasStore): AgentTool {
     async execute(args) {
       const input = checkRender(args.canvas_id, args)
       if (isRefusal(input)) return { success: false, output: `Error: ${input.message}` }
-      const frame = store.render(input.canvasId, input.contentType, input.content)
-      if (!frame) return { success: false, output: `Error: Maximum canvas count (${MAX_CANVASES}) reached. Clear unused canvases first.` }
+      const frame = store.render(input.canvasId, input.contentType, input.content, AGENT_CREDENTIAL)
+      if (isStoreRefusal(frame)) return { success: false, output: `Error: ${frame.message}` }
       return { success: true, output: `Rendered ${input.contentType} content to canvas '${input.canvasId}' (frame: ${frame.frame_id})` }
     },
   }

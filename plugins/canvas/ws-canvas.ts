@@ -9,8 +9,6 @@ import { CanvasSubscriber, type LagBounds } from './subscriber.js'
 
 /** close code for a canvas id the REST routes would refuse with 400 (4xxx: application-defined) */
 const CLOSE_BAD_ID = 4400
-/** what the reference's clients see at capacity: an error frame, then the socket closes */
-const CLOSE_FULL = 1013
 
 export interface CanvasWsDeps {
   store: CanvasStore
@@ -31,12 +29,8 @@ export function canvasSocketHandler(deps: CanvasWsDeps) {
     const viewer = new CanvasSubscriber(socket, canvasId, deps.bounds, deps.onMissed)
     // the snapshot is taken before subscribing, synchronously: no render can slip in between
     const current = deps.store.snapshot(canvasId)
+    // a viewer takes no canvas slot (the route bounds viewers per credential instead)
     const unsubscribe = deps.store.subscribe(canvasId, viewer)
-    if (!unsubscribe) {
-      socket.send(JSON.stringify({ type: 'error', error: 'Maximum canvas count reached' }))
-      socket.close(CLOSE_FULL, 'canvas capacity reached')
-      return
-    }
     const leave = () => { unsubscribe(); deps.viewers.delete(viewer) }
     deps.viewers.add(viewer)
     // a socket that closed before this handler ran will not emit close again
