@@ -169,6 +169,25 @@ test('an unsafe combination is refused at PUT with the start\'s own message, eve
   await assert.rejects(startTestKernel({ plugins: ['config'], config: BASE.replace('host = "127.0.0.1"\nrequire_pairing = true', 'host = "0.0.0.0"\nrequire_pairing = false') }), /REVKA_ERR_UNSAFE_BIND: Refusing to start: pairing is disabled/)
 })
 
+test('TLS files the start could not read are refused at PUT with the start\'s REVKA_ERR_TLS message', async () => {
+  const tls = BASE.replace('[gateway.pairing]', '[gateway.tls]\nenabled = true\ncert_path = "missing-cert.pem"\nkey_path = "missing-key.pem"\n\n[gateway.pairing]')
+  let startError = ''
+  await startTestKernel({ plugins: ['config'], config: tls }).then((k) => k.stop(), (e: Error) => { startError = e.message })
+  assert.match(startError, /^REVKA_ERR_TLS: gateway\.tls\.key_path = "missing-key\.pem": cannot read .*ENOENT/)
+  const k = await boot()
+  try {
+    const before = readFileSync(configPath(k))
+    const r = await put(k, tls, { authorization: `Bearer ${k.token}` })
+    assert.deepEqual({ status: r.status, code: r.json.code }, { status: 400, code: 'unsafe_config' })
+    // the same words, for this gateway's state dir
+    const startDir = /cannot read (.*)\/missing-key\.pem/.exec(startError)![1]
+    assert.equal(r.json.error, startError.replace(startDir, k.stateDir))
+    assert.ok(readFileSync(configPath(k)).equals(before), 'config.toml was rewritten')
+  } finally {
+    await k.stop()
+  }
+})
+
 test('[nodes] auth_token set from loopback takes effect on restart, and the answer says so', async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'revka-config-restart-'))
   try {
