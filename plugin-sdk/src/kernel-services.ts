@@ -99,6 +99,13 @@ export interface PairingService {
   /** mint (replacing any current) code; null when pairing is off */
   newCode(): string | null
   /**
+   * A code for a paired device to hand to a new one (`POST /api/pairing/initiate`): the live code
+   * while there is one — someone may be typing it, so it is never replaced from here — else a new
+   * one. Limited per `caller` (a credential id) and overall: over the limit it throws httpError 429
+   * `rate_limited` with `retryAfter`. null when pairing is off.
+   */
+  initiate(caller: string): { code: string; expiresAt: string } | null
+  /**
    * Exchange a code for a token. Applies the per-client failure lockout; throws httpError
    * 403 invalid_pairing_code / 429 too_many_attempts.
    */

@@ -74,10 +74,12 @@ export default definePlugin({
 
     api.routes.add({
       method: 'POST', url: '/api/pairing/initiate', auth: 'bearer',
-      handler: () => {
-        const code = pairing().newCode()
-        if (!code) throw httpError(503, 'pairing_disabled', 'Pairing is disabled on this gateway')
-        return { pairing_code: code, expires_at: pairing().status().codeExpiresAt, message: 'Enter this code on the new device' }
+      description: 'a code to pair another device: the live one while it lasts (someone may be typing it), rate limited',
+      handler: (req) => {
+        const caller = req.auth.credentialId ?? req.auth.deviceId ?? req.clientKey
+        const c = pairing().initiate(caller)
+        if (!c) throw httpError(503, 'pairing_disabled', 'Pairing is disabled on this gateway')
+        return { pairing_code: c.code, expires_at: c.expiresAt, message: 'Enter this code on the new device' }
       },
     })
 
