@@ -9,6 +9,7 @@ const KERNEL_VERSION: string = createRequire(import.meta.url)('@revka/plugin-sdk
 const gatewayCmd = () => import('./gateway-cmd.js')
 const pluginsCmd = () => import('./plugins-cmd.js')
 const remoteCmd = () => import('./remote-cmd.js')
+const doctorCmd = () => import('./doctor-cmd.js')
 
 export const HELP = `revka ${KERNEL_VERSION} — plugin-host agent gateway
 
@@ -23,6 +24,7 @@ Usage:
   revka plugins list [--json]                   discovered plugins, without importing them
   revka plugins info ID                         one plugin's manifest and state
   revka plugins enable|disable ID               edit revka.plugins.json
+  revka doctor                                  check the state dir is private (exit 1 if not)
 
 Common options:
   --state-dir DIR     state folder (REVKA_STATE_DIR wins; default ~/.revka)
@@ -32,6 +34,10 @@ Common options:
 `
 
 export async function main(argv: string[]): Promise<number> {
+  // everything this process creates (databases with their -wal/-shm, logs, journals, plugin files)
+  // is private to this user, whatever the umask it was started with; files that matter also get
+  // explicit modes, for embedders and tests that never run this
+  process.umask(0o077)
   let args
   try {
     args = parseArgs(argv)
@@ -62,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await remoteCmd()).pair(args)
       case 'plugins':
         return (await pluginsCmd()).pluginsCommand(args)
+      case 'doctor':
+        return (await doctorCmd()).doctor(args)
       default:
         throw new UsageError(`unknown command "${cmd}"`)
     }

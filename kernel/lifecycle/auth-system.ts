@@ -3,6 +3,7 @@
  * pairing codes, the per-request guard, limiters, and live-connection tracking for revocation.
  */
 import { join } from 'node:path'
+import { ensurePrivateFile } from '@revka/plugin-sdk'
 import type { StatePaths } from '../config/state-dir.js'
 import type { GatewaySettings } from '../config/gateway-config.js'
 import { loadOrCreateServiceToken } from '../auth/service-token.js'
@@ -14,6 +15,16 @@ import { WindowLimiter, type Clock } from '../auth/limiter.js'
 import { ConnectionTracker } from '../auth/connections.js'
 import { assertSafeBind } from '../config/validate-gateway.js'
 import { signUrl } from '../auth/signed.js'
+
+/**
+ * `<state>/kernel/devices.db` — outside the served workspace (token hashes are never signable),
+ * created 0600 before SQLite opens it so its -wal and -shm are 0600 too, whatever the umask.
+ */
+export function devicesDbPath(paths: StatePaths): string {
+  const path = join(paths.kernelDir, 'devices.db')
+  ensurePrivateFile(path)
+  return path
+}
 
 export class AuthSystem {
   readonly serviceToken: string
@@ -28,7 +39,7 @@ export class AuthSystem {
 
   constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock) {
     this.serviceToken = loadOrCreateServiceToken(paths.serviceTokenFile)
-    this.devices = settings.requirePairing ? new DeviceRegistry(join(paths.workspaceDir, 'devices.db')) : null
+    this.devices = settings.requirePairing ? new DeviceRegistry(devicesDbPath(paths)) : null
     this.credentials = new Credentials(this.devices, this.serviceToken, env.REVKA_GATEWAY_ADMIN_TOKEN, clock)
     this.credentials.onRevoke((id) => this.connections.revoke(id))
     this.pairing = new PairingManager(settings.requirePairing, settings.pairingCodeTtlSecs * 1000, this.credentials, this.devices, clock, settings.rateLimitMaxKeys)

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { KernelServices, PLUGIN_API_VERSION, RevkaError, sha256Hex, type GatewayInfo, type PluginInfo } from '@revka/plugin-sdk'
-import { ensureStateDirs, resolveStatePaths, type StatePaths } from '../config/state-dir.js'
+import { ensureStateDirs, resolveStatePaths, stateDirModeProblems, type StatePaths } from '../config/state-dir.js'
+import { migrateLegacyState } from '../config/migrate-state.js'
 import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from '../config/gateway-config.js'
 import { GatewayConfigStore } from '../config/config-store.js'
 import { sweepTempFiles } from '../config/fs-atomic.js'
@@ -96,6 +97,9 @@ export class Kernel {
     this.paths = resolveStatePaths({ stateDir: opts.stateDir, env: this.env })
     ensureStateDirs(this.paths)
     this.log = createLogger({ level: opts.logLevel, logsDir: this.paths.logsDir, stdout: opts.logStdout })
+    // before anything opens them: state an older version kept inside the served workspace moves out
+    migrateLegacyState(this.paths, this.log)
+    for (const p of stateDirModeProblems(this.paths)) this.log.warn({ stateDir: p.path, mode: p.mode.toString(8) }, p.message)
     this.hooks = createHookTable((pluginId, hook, err) => {
       this.log.error({ plugin: pluginId, hook, err: err.message }, `REVKA_ERR_HOOK_TAP: plugin ${pluginId} failed in hook "${hook}"`)
       const r = this.records.find((x) => x.id === pluginId)

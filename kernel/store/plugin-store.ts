@@ -1,5 +1,6 @@
 /**
- * A plugin's own JSON document under `<state>/plugins/<id>/store.json`, on lowdb with an adapter
+ * A plugin's private folder, `<state>/plugins/<id>/` (0700, outside the served workspace: `dir`),
+ * and its own JSON document there, `store.json`, on lowdb with an adapter
  * that fsyncs and renames (lowdb's own adapter does not fsync, and an acknowledged write must
  * survive a crash). One Low instance per file; writes are serialised.
  */
@@ -16,7 +17,7 @@ class DurableJsonFile<T> {
     return JSON.parse(readFileSync(this.path, 'utf8')) as T
   }
   async write(data: T): Promise<void> {
-    writeFileAtomicSync(this.path, JSON.stringify(data, null, 2))
+    writeFileAtomicSync(this.path, JSON.stringify(data, null, 2), 0o600)
   }
 }
 
@@ -30,7 +31,8 @@ export class LowPluginStore<T extends object> implements PluginStore<T> {
 
   constructor(dir: string, initial: T) {
     this.dir = dir
-    mkdirSync(dir, { recursive: true })
+    // private: plugins keep chats, journals and secrets here, and nothing here is ever served
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.file = join(dir, 'store.json')
     this.doc = initial
     // the document is small and read once, synchronously, so `data` is usable straight away in setup

@@ -29,6 +29,6 @@ export { defineWebhook, IDEMPOTENCY_WINDOW_MS } from './webhook/define-webhook.j
 export type { WebhookProvider, ChannelMessage, SendContext } from './webhook/define-webhook.js'
 export { postJson, ProviderApiError } from './webhook/post-json.js'
 export type { PostJsonOptions } from './webhook/post-json.js'
-export { writeFileAtomicSync, fsyncDir } from './fs.js'
+export { writeFileAtomicSync, fsyncDir, ensurePrivateFile } from './fs.js'
 export { ConnectionCap, credentialKey, CLOSE_OVER_QUOTA, DEFAULT_SOCKETS_PER_CREDENTIAL, DEFAULT_STREAMS_PER_CREDENTIAL } from './quota.js'
 export type { ConnectionCapOptions } from './quota.js'

@@ -223,7 +223,11 @@ export interface PluginStore<T extends object = Record<string, unknown>> {
   readonly data: T
   /** mutate and persist; writes are serialised */
   update(fn: (data: T) => void | T): Promise<void>
-  /** the plugin's private folder under the state dir (created on first use) */
+  /**
+   * The plugin's private folder, `<state>/plugins/<id>/` (created 0700 on first use). Keep every
+   * file the plugin owns here — databases, journals, ledgers, uploads: it is never served. Never
+   * put such files under `api.gateway.workspaceDir`, which signed URLs can reach.
+   */
   readonly dir: string
 }
 
@@ -235,7 +239,12 @@ export interface GatewayInfo {
   readonly port: number
   readonly pathPrefix: string
   readonly requirePairing: boolean
+  /** the gateway's state dir; plugins write only inside `api.store.dir` */
   readonly stateDir: string
+  /**
+   * Files meant for sharing: `GET /workspace/*` serves anything here to the holder of a signed URL
+   * (`POST /api/workspace/sign`). Never put a plugin's own state here — use `api.store.dir`.
+   */
   readonly workspaceDir: string
   readonly version: string
   readonly apiVersion: string

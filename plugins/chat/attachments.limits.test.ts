@@ -18,7 +18,7 @@ after(async () => { await k.stop() })
 
 const MiB = 1024 * 1024
 const sessionFiles = (sid: string) => {
-  const dir = join(k.stateDir, 'workspace', 'attachments', sid)
+  const dir = join(k.stateDir, 'plugins', 'chat', 'attachments', sid)
   return existsSync(dir) ? readdirSync(dir) : []
 }
 
@@ -61,7 +61,7 @@ test('a 25 MiB file streams to disk with peak RSS growth well under its size', a
   peak = Math.max(peak, process.memoryUsage.rss())
   assert.equal(res.status, 201, JSON.stringify(res.body))
   assert.equal(res.body.size, MAX_FILE_BYTES)
-  assert.equal(statSync(join(k.stateDir, 'workspace', 'attachments', 'big', res.body.file_id)).size, MAX_FILE_BYTES)
+  assert.equal(statSync(join(k.stateDir, 'plugins', 'chat', 'attachments', 'big', res.body.file_id)).size, MAX_FILE_BYTES)
   const growth = peak - base
   assert.ok(growth < 16 * MiB, `peak RSS grew by ${(growth / MiB).toFixed(1)} MiB while receiving 25 MiB`)
 })

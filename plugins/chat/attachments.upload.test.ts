@@ -14,7 +14,7 @@ before(async () => {
 })
 after(async () => { await k.stop() })
 
-const attachDir = () => join(k.stateDir, 'workspace', 'attachments')
+const attachDir = () => join(k.stateDir, 'plugins', 'chat', 'attachments')
 /** every file under the attachments root, relative, temp files included */
 function allFiles(dir = attachDir(), prefix = ''): string[] {
   if (!existsSync(dir)) return []
@@ -70,6 +70,7 @@ test('traversal in the session id gets 400 and writes nothing anywhere', async (
     assert.ok(['invalid_session_id', 'bad_url'].includes(res.body.code), res.body.code)
   }
   assert.deepEqual(allFiles(), before)
+  assert.equal(existsSync(join(k.stateDir, 'plugins', 'chat', 'escape')), false)
   assert.equal(existsSync(join(k.stateDir, 'workspace', 'escape')), false)
   assert.equal(existsSync(join(k.stateDir, 'escape')), false)
 })

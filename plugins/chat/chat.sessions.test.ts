@@ -23,10 +23,10 @@ async function chat(sid: string, content: string, query: Record<string, string> 
   }
 }
 
-test('sessions are persisted in <workspace>/sessions/sessions.db and listed with their counts', async () => {
+test('sessions are persisted in <state>/plugins/chat/sessions/sessions.db and listed with their counts', async () => {
   await chat('list-a', 'first', { name: 'Alpha' })
   await chat('list-b', 'second')
-  assert.ok(existsSync(join(k.stateDir, 'workspace', 'sessions', 'sessions.db')))
+  assert.ok(existsSync(join(k.stateDir, 'plugins', 'chat', 'sessions', 'sessions.db')))
   const body = (await k.inject({ url: '/api/sessions', headers: auth() })).json()
   const a = body.sessions.find((s: any) => s.id === 'list-a')
   const b = body.sessions.find((s: any) => s.id === 'list-b')

@@ -20,7 +20,8 @@ const SHUTDOWN_GRACE_MS = 3000
 
 export default definePlugin<ChatOptions>({
   setup(api) {
-    const files = new AttachmentFiles(api.gateway.workspaceDir)
+    // the plugin's private folder, never the served workspace (signed URLs reach only that)
+    const files = new AttachmentFiles(api.store.dir)
     let db: SessionStore | null = null
     const store = (): SessionStore => {
       if (!db || !db.open) throw new Error('the session store is not open')
@@ -88,7 +89,7 @@ export default definePlugin<ChatOptions>({
     })
 
     api.onStart(async () => {
-      db = await SessionStore.open(api.gateway.workspaceDir)
+      db = await SessionStore.open(api.store.dir)
     })
 
     api.onStop(async () => {

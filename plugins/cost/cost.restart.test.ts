@@ -15,7 +15,7 @@ const report = (k: Awaited<ReturnType<typeof startTestKernel>>, cost_usd: number
 
 test('daily and monthly totals survive a restart; a torn last line is skipped and trimmed, not fatal', async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'revka-cost-restart-'))
-  const file = join(stateDir, 'workspace', 'state', 'costs.jsonl')
+  const file = join(stateDir, 'plugins', 'cost', 'costs.jsonl')
   try {
     const k1 = await startTestKernel({ plugins: ['cost'], stateDir })
     try {

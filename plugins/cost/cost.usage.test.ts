@@ -8,7 +8,7 @@ let k: TestKernel
 before(async () => { k = await startTestKernel({ plugins: ['cost'] }) })
 after(async () => { await k.stop() })
 
-const ledger = () => readFileSync(join(k.stateDir, 'workspace', 'state', 'costs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+const ledger = () => readFileSync(join(k.stateDir, 'plugins', 'cost', 'costs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
 const post = (headers: Record<string, string>, payload: unknown) =>
   k.inject({ method: 'POST', url: '/api/cost/usage', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(payload) })
 

@@ -1,6 +1,7 @@
 /**
  * cost — the cost ledger. Every `agent_end` on the event bus and every usage report a local
- * service posts is appended (and fsynced) to `<workspace>/state/costs.jsonl`; `GET /api/cost`
+ * service posts is appended (and fsynced) to `<state>/plugins/cost/costs.jsonl` (the plugin's private
+ * folder: the served workspace never holds it); `GET /api/cost`
  * summarises it against the `[cost]` budget in config.toml. The ledger is read back at start, so
  * daily and monthly totals survive restarts.
  */
@@ -70,7 +71,7 @@ function agentEndRecord(e: AnyEvent & EventFields['agent_end']): CostRecord {
 
 export default definePlugin({
   setup(api) {
-    const path = join(api.gateway.workspaceDir, 'state', 'costs.jsonl')
+    const path = join(api.store.dir, 'costs.jsonl')
     const totals = new CostTotals()
     let writer: LedgerWriter | null = null
     // appends wait for the ledger to be read back and opened (events can arrive before start ends)

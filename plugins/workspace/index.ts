@@ -2,11 +2,13 @@
  * workspace — files under the workspace dir, shared by signed, expiring links (contract §1.17,
  * §2.9). The kernel checks `?exp=&sig=` over the wildcard part before this handler runs (403
  * otherwise); the handler then refuses any path that could leave the workspace — even a correctly
- * signed one, since a link minted for a bad path must still not escape.
+ * signed one, since a link minted for a bad path must still not escape. The gateway's own state is
+ * kept outside the workspace, and neither route shares a database, journal, key or dotfile.
  */
 import { createReadStream } from 'node:fs'
 import { definePlugin, httpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import { contentTypeOf } from './content-type.js'
+import { shareCheck } from './internal.js'
 import { checkRelativePath, resolveInWorkspace, WorkspacePathError } from './paths.js'
 
 interface Options { max_ttl_secs: number }
@@ -18,6 +20,17 @@ function checked(rel: string): string {
     if (e instanceof WorkspacePathError) throw httpError(400, 'invalid_path', `Invalid workspace path: ${e.message}`)
     throw e
   }
+}
+
+/**
+ * Databases, journals, keys and dotfiles are never shared, by name or by what a symlink points at
+ * (./internal.ts): 403 for those, 400 for a path that resolves outside the workspace.
+ */
+async function shareable(workspaceDir: string, rel: string): Promise<void> {
+  const v = await shareCheck(workspaceDir, rel)
+  if (v.ok) return
+  if (v.outside) throw httpError(400, 'invalid_path', 'Invalid workspace path: it resolves outside the workspace')
+  throw httpError(403, 'path_not_shareable', `This workspace path cannot be shared: it names ${v.reason}`)
 }
 
 /** `/workspace/<each segment percent-encoded>` — the router decodes it back to exactly `rel` */
@@ -32,6 +45,8 @@ export default definePlugin<Options>({
       description: 'a workspace file, for holders of a signed URL',
       handler: async (req: RevkaRequest<undefined>) => {
         const rel = checked(req.params['*'] ?? '')
+        // a link signed before the rule, or a file swapped in after signing, is checked again here
+        await shareable(api.gateway.workspaceDir, rel)
         const found = await resolveInWorkspace(api.gateway.workspaceDir, rel)
         if (!found.ok) {
           if (found.reason === 'outside') throw httpError(400, 'invalid_path', 'Invalid workspace path: it resolves outside the workspace')
@@ -59,10 +74,11 @@ export default definePlugin<Options>({
         },
       },
       description: 'mint a signed /workspace URL: {path, ttl_secs?} → {url}',
-      handler: (req: RevkaRequest<{ path: string; ttl_secs?: number }>) => {
+      handler: async (req: RevkaRequest<{ path: string; ttl_secs?: number }>) => {
         const rel = checked(req.body.path.replace(/^\/+/, ''))
         const ttl = req.body.ttl_secs ?? 3600
         if (ttl > api.config.max_ttl_secs) throw httpError(400, 'invalid_ttl', `ttl_secs must be at most ${api.config.max_ttl_secs}`)
+        await shareable(api.gateway.workspaceDir, rel)
         return { url: api.signUrl(workspaceUrlPath(rel), ttl, { subject: rel }) }
       },
     })

@@ -62,6 +62,7 @@ test('pairing off opens nothing but bearer: service, loopback, signed and pairin
     assert.equal(mint.json().pairing_code, null)
     assert.equal((await k.inject({ method: 'POST', url: '/api/pairing/initiate', remoteAddress: REMOTE })).statusCode, 503)
     assert.equal((await k.inject({ url: '/pair/code' })).json().pairing_code, null)
+    assert.equal(existsSync(join(k.stateDir, 'kernel', 'devices.db')), false)
     assert.equal(existsSync(join(k.stateDir, 'workspace', 'devices.db')), false)
   } finally {
     await k.stop()

@@ -74,7 +74,7 @@ test('no plaintext token anywhere under the state dir; the sha256 is in devices.
 
       assertNoPlaintext(stateDir, tokens, 'while running')
       // the hashes are persisted (in the database or its write-ahead log while it is open)
-      const live = filesUnder(join(stateDir, 'workspace')).filter((f) => /devices\.db(-wal)?$/.test(f)).map((f) => readFileSync(f))
+      const live = filesUnder(join(stateDir, 'kernel')).filter((f) => /devices\.db(-wal)?$/.test(f)).map((f) => readFileSync(f))
       for (const t of [tokens[0], tokens[2]]) assert.ok(live.some((buf) => buf.includes(Buffer.from(sha256(t)))), 'active token hash not persisted')
     } finally {
       await k.stop()
@@ -82,7 +82,7 @@ test('no plaintext token anywhere under the state dir; the sha256 is in devices.
 
     // after a clean stop: logs flushed, WAL checkpointed into devices.db
     assertNoPlaintext(stateDir, tokens, 'after stop')
-    const db = readFileSync(join(stateDir, 'workspace', 'devices.db'))
+    const db = readFileSync(join(stateDir, 'kernel', 'devices.db'))
     for (const t of [tokens[0], tokens[2]]) assert.ok(db.includes(Buffer.from(sha256(t))), `sha256 of an active token is not in devices.db`)
     // the rotated-out token is remembered as revoked, by hash only
     assert.ok(db.includes(Buffer.from(sha256(tokens[1]))), 'the revoked hash is not remembered')

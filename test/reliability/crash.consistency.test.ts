@@ -38,7 +38,7 @@ async function get(url: string, token: string): Promise<{ status: number; json: 
 }
 
 function ledgerRecords(stateDir: string): any[] {
-  const path = join(stateDir, 'workspace', 'state', 'costs.jsonl')
+  const path = join(stateDir, 'plugins', 'cost', 'costs.jsonl')
   if (!existsSync(path)) return []
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l)] } catch { return [] } })
 }

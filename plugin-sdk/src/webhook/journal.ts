@@ -7,7 +7,7 @@
  * recognised. The journal is compacted at open and every few thousand appends (finished entries
  * older than the idempotency window dropped).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 
 export interface QueuedDelivery<M = unknown> {
@@ -38,12 +38,14 @@ export class DeliveryJournal<M = unknown> {
   private appends = 0
 
   constructor(dir: string, private readonly windowMs: number, private readonly maxKeys = 10_000, now = Date.now()) {
-    mkdirSync(dir, { recursive: true })
+    // private: the journal holds every message a contact sent (earlier versions made it 0644)
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.path = join(dir, 'deliveries.jsonl')
     // a missing or empty journal has nothing to drop: rewriting it would cost an fsync per
     // webhook provider on every start, for nothing
     if (this.replay(now)) this.compact(now)
-    this.fd = openSync(this.path, 'a')
+    this.fd = openSync(this.path, 'a', 0o600)
+    if ((statSync(this.path).mode & 0o077) !== 0) chmodSync(this.path, 0o600)
   }
 
   /** false when there was no journal, or an empty one */
@@ -83,7 +85,7 @@ export class DeliveryJournal<M = unknown> {
       } else this.keys.delete(key)
     }
     const tmp = `${this.path}.compact`
-    const fd = openSync(tmp, 'w')
+    const fd = openSync(tmp, 'w', 0o600)
     writeSync(fd, lines.length ? lines.join('\n') + '\n' : '')
     fsyncSync(fd)
     closeSync(fd)
@@ -97,7 +99,7 @@ export class DeliveryJournal<M = unknown> {
       this.appends = 0
       closeSync(this.fd)
       this.compact(Date.now())
-      this.fd = openSync(this.path, 'a')
+      this.fd = openSync(this.path, 'a', 0o600)
     }
   }
 
