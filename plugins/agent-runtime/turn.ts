@@ -5,6 +5,7 @@
  * between iterations; stop and the turn timeout end the turn with what was produced so far.
  */
 import { AgentTurnError, type AgentTool, type ChatMessage, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
+import { fitContext } from './context-budget.js'
 import { callModel } from './model-call.js'
 import { ProviderError, type ModelProvider, type ToolSpec } from './provider.js'
 import type { RuntimeSettings } from './settings.js'
@@ -62,7 +63,8 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
       const capped = rounds >= settings.maxToolIterations
       if (capped && specs.length) onEvent({ type: 'status', phase: 'tool_limit', detail: `max_tool_iterations (${settings.maxToolIterations}) reached; asking for an answer without tools` })
       const out = await callModel({
-        provider, model: settings.model, temperature: settings.temperature, messages: convo, tools: specs,
+        // every request within the context budget, however long the history or the tool rounds
+        provider, model: settings.model, temperature: settings.temperature, messages: fitContext(convo), tools: specs,
         toolChoice: capped ? 'none' : 'auto', signal: turn.signal, sessionId, events, onEvent,
       })
       usage.input_tokens += out.input_tokens

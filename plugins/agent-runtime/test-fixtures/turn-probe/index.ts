@@ -16,6 +16,16 @@ interface TurnBody {
   stopAfterChunks?: number
   /** handed to takeSteering once the first tool result arrived */
   steerAfterToolResult?: string
+  /** put this many alternating user/assistant messages of `bytes` each before `messages` (a long history without a long request) */
+  fill?: { messages: number; bytes: number }
+}
+
+function filler(fill: TurnBody['fill']): ChatMessage[] {
+  if (!fill) return []
+  return Array.from({ length: fill.messages }, (_, i) => ({
+    role: i % 2 ? 'assistant' : 'user',
+    content: `#${i} ` + String.fromCharCode(97 + (i % 26)).repeat(fill.bytes),
+  }))
 }
 
 const tools: AgentTool[] = [
@@ -81,7 +91,7 @@ export default definePlugin({
         try {
           const result = await api.services.get(AgentRuntimeRef).runTurn({
             sessionId: body.sessionId ?? 'fx-session',
-            messages: body.messages,
+            messages: [...filler(body.fill), ...body.messages],
             signal: stop.signal,
             takeSteering: () => steering.splice(0),
             source: body.source ?? 'fx',
