@@ -19,7 +19,7 @@ export default definePlugin({
   setup(api) {
     const settings = readSettings(api.gateway.section('nodes'))
     const invokeTimeoutMs = Math.round(settings.invokeTimeoutSecs * 1000)
-    const registry = new NodeRegistry(settings.maxNodes)
+    const registry = new NodeRegistry(settings)
     // one credential may hold this many sockets (more: 429 before the upgrade). The shared
     // `[nodes] auth_token` is one credential for all the nodes using it, so never below max_nodes
     const socketCap = new ConnectionCap({ what: '/ws/nodes sockets', perCredential: Math.max(DEFAULT_SOCKETS_PER_CREDENTIAL, settings.maxNodes) })

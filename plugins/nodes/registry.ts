@@ -20,7 +20,7 @@ export interface InvokeResult {
   error: string | null
 }
 
-export type InvokeFailure = 'node_not_found' | 'unknown_capability' | 'invalid_args' | 'timeout' | 'disconnected' | 'aborted'
+export type InvokeFailure = 'node_not_found' | 'unknown_capability' | 'invalid_args' | 'busy' | 'timeout' | 'disconnected' | 'aborted'
 
 /** Why a call produced no result; the REST route and the tools map `kind` to their own answers. */
 export class InvokeError extends Error {
@@ -68,12 +68,20 @@ export interface InvokeOptions {
   signal?: AbortSignal
 }
 
-export type RegisterOutcome = { ok: true; replaced: NodeConnection | null } | { ok: false; error: string; code: 'registry_full' }
+export type RegisterOutcome = { ok: true; replaced: NodeConnection | null } | { ok: false; error: string; code: 'registry_full' | 'capabilities_full' }
+
+export interface RegistryLimits {
+  maxNodes: number
+  /** capabilities of all connected nodes together */
+  maxCapabilities: number
+  /** calls waiting for one node's answers */
+  maxPendingPerNode: number
+}
 
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeConnection>()
 
-  constructor(private readonly maxNodes: number) {}
+  constructor(private readonly limits: RegistryLimits) {}
 
   get size(): number {
     return this.nodes.size
@@ -100,9 +108,20 @@ export class NodeRegistry {
    */
   register(conn: NodeConnection, releasing?: NodeConnection | null): RegisterOutcome {
     const old = this.nodes.get(conn.nodeId) ?? null
-    const freed = releasing && releasing.nodeId !== conn.nodeId && this.nodes.get(releasing.nodeId) === releasing ? 1 : 0
-    if (!old && this.nodes.size - freed >= this.maxNodes) {
-      return { ok: false, error: `Node registry is full (max_nodes = ${this.maxNodes})`, code: 'registry_full' }
+    const released = releasing && releasing.nodeId !== conn.nodeId && this.nodes.get(releasing.nodeId) === releasing ? releasing : null
+    const { maxNodes, maxCapabilities } = this.limits
+    if (!old && this.nodes.size - (released ? 1 : 0) >= maxNodes) {
+      return { ok: false, error: `Node registry is full (max_nodes = ${maxNodes})`, code: 'registry_full' }
+    }
+    // what stays registered besides this node: the one it replaces and the one it renames from go
+    let kept = 0
+    for (const n of this.nodes.values()) if (n !== old && n !== released) kept += n.capabilities.length
+    if (kept + conn.capabilities.length > maxCapabilities) {
+      return {
+        ok: false,
+        code: 'capabilities_full',
+        error: `Too many capabilities: connected nodes offer ${kept}, this register adds ${conn.capabilities.length}, and at most ${maxCapabilities} are allowed in all (max_capabilities = ${maxCapabilities})`,
+      }
     }
     this.nodes.set(conn.nodeId, conn)
     if (old && old !== conn) old.failAll(`Node ${conn.nodeId} was replaced by a newer connection before answering`)
@@ -132,6 +151,12 @@ export class NodeRegistry {
       return Promise.reject(new InvokeError('unknown_capability', `Node ${nodeId} has no capability "${capability}" (it offers: ${known})`))
     }
     if (opts.signal?.aborted) return Promise.reject(new InvokeError('aborted', 'The caller went away'))
+    // each waiting call holds a timer and its caller until the hard limit: a node that does not
+    // answer must not gather them without bound
+    const max = this.limits.maxPendingPerNode
+    if (conn.pending.size >= max) {
+      return Promise.reject(new InvokeError('busy', `Node ${nodeId} is busy: ${max} calls are already waiting for its answers (max_pending_per_node = ${max})`))
+    }
     const callId = randomUUID()
     let frame: string
     try {

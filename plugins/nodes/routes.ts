@@ -10,6 +10,7 @@ const STATUS: Record<InvokeError['kind'], { status: number; code: string }> = {
   node_not_found: { status: 404, code: 'node_not_found' },
   unknown_capability: { status: 400, code: 'unknown_capability' },
   invalid_args: { status: 400, code: 'invalid_args' },
+  busy: { status: 429, code: 'node_busy' },
   timeout: { status: 504, code: 'node_timeout' },
   disconnected: { status: 500, code: 'node_disconnected' },
   // the client is gone; nobody reads this, but the request must still end
@@ -53,6 +54,8 @@ export function addNodesRoutes(routes: RouteAdder, registry: NodeRegistry, invok
       } catch (e) {
         if (!(e instanceof InvokeError)) throw e
         const { status, code } = STATUS[e.kind]
+        // a busy node frees a slot with each answer, at the latest at the hard limit
+        if (e.kind === 'busy') throw httpError(status, code, e.message, { retryAfter: Math.min(5, Math.ceil(invokeTimeoutMs / 1000)) })
         throw httpError(status, code, e.message, e.callId ? { extra: { call_id: e.callId } } : undefined)
       }
     },
