@@ -30,7 +30,7 @@ export default definePlugin({
       websocket: true,
       subprotocol: 'revka.nodes.v1',
       auth: 'bearer',
-      // read per upgrade: a changed auth_token applies to the next node that connects
+      // read per upgrade; a PUT /api/config change of auth_token shows here only after a restart
       extraBearer: () => authToken(api.gateway.section('nodes')),
       description: 'node registration and invocation (revka.nodes.v1)',
       admit: socketCap.admit,
