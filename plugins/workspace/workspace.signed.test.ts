@@ -114,7 +114,9 @@ test('traversal in every spelling is refused (400) even when correctly signed, a
   ]
   for (const [path, subject] of cases) {
     assertNotServed(await get(signed(path, subject)), 400)
-    assertNotServed(await get(path), 403)
+    // an encoded `.`, `/` or `\` is refused by the kernel before routing (400 bad_url,
+    // kernel/http/request-checks.ts), signed or not; the plain spellings fail the signature
+    assertNotServed(await get(path), /%(2e|2f|5c)/i.test(path) ? 400 : 403)
   }
 })
 
