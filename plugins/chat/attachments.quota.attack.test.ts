@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
-import { chatStateDir, chatUpgrade, createSession, SCRIPTED_RUNTIME, startChatKernel } from './test-support/chat-client.js'
+import { chatStateDir, chatUpgrade, createSession, openChat, SCRIPTED_RUNTIME, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 
 const KiB = 1024
@@ -65,6 +65,15 @@ test('a credential’s fourth session is refused with 507; another credential st
   assert.deepEqual(statuses, [101, 101, 101, 507])
   const refused = await chatUpgrade(k, { session_id: 'cap-9', name: 'x' }, device)
   assert.equal(refused.body.code, 'session_quota_exceeded')
+  // without a name the session would be created by the first message: that message is refused
+  const quiet = await openChat(k, { token: device, query: { session_id: 'cap-by-message' } })
+  try {
+    await quiet.next('session_start')
+    quiet.send({ type: 'message', content: 'one more' })
+    assert.equal((await quiet.next('error')).code, 'SESSION_QUOTA_EXCEEDED')
+  } finally {
+    await quiet.close()
+  }
   // archiving one frees a slot
   assert.equal((await k.inject({ method: 'DELETE', url: '/api/sessions/cap-0', headers: { authorization: `Bearer ${device}` } })).statusCode, 200)
   assert.equal((await chatUpgrade(k, { session_id: 'cap-4', name: 'y' }, device)).status, 101)

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
-import { chatStateDir, chatUpgrade, createSession, startChatKernel } from './test-support/chat-client.js'
+import { chatStateDir, chatUpgrade, createSession, openChat, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 
 let k: TestKernel
@@ -93,6 +93,18 @@ test('a burst of session creations from one token is cut at the rate with 429 + 
   assert.equal(refusal.body.code, 'session_rate_limited')
   assert.ok(Number(refusal.headers['retry-after']) >= 1, 'Retry-After header')
   assert.equal(refusal.body.retry_after, Number(refusal.headers['retry-after']))
+  // a socket without a name creates its session with its first message: that message is refused
+  const quiet = await openChat(k, { token: burst, query: { session_id: 'burst-by-message' } })
+  try {
+    await quiet.next('session_start')
+    quiet.send({ type: 'message', content: 'create me' })
+    const frame = await quiet.next('error')
+    assert.equal(frame.code, 'SESSION_RATE_LIMITED')
+    assert.ok(frame.retry_after >= 1)
+  } finally {
+    await quiet.close()
+  }
+  assert.equal((await k.inject({ url: '/api/sessions/burst-by-message/messages', headers: bearer() })).json().messages.length, 0, 'nothing stored')
   // the limit is on creating: the same token still reopens an existing session, and others still create
   assert.equal((await chatUpgrade(k, { session_id: 'burst-0' }, burst)).status, 101)
   assert.equal((await chatUpgrade(k, { session_id: 'burst-other', name: 'x' })).status, 101)

@@ -27,14 +27,16 @@ export interface ChatSocketDeps {
 }
 
 /**
- * The route's `admit` (before the 101): an upgrade that would create a session — no `session_id`,
- * or one that names no live session — takes one from the credential's session rate and must fit
- * its cap, else 429/507. Reopening a live session is never limited. A malformed id or a closed
- * store is left to the handler, which answers those on the socket.
+ * The route's `admit` (before the 101): an upgrade with `?name=` that would create a session — no
+ * `session_id`, or one that names no live session — takes one from the credential's session rate
+ * and must fit its cap, else 429/507. A socket without a name creates its session only with its
+ * first message, which is admitted then (an error frame instead of a status). Reopening a live
+ * session is never limited. A malformed id or a closed store is left to the handler.
  */
 export function admitChat(store: () => SessionStore, admission: SessionAdmission, req: RevkaRequest<undefined>): void {
   const requested = req.query.session_id
   if (requested !== undefined && requested !== '' && !isValidId(requested)) return
+  if (!String(req.query.name ?? '').trim()) return
   try {
     store()
   } catch {
@@ -72,15 +74,20 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     const sid = requested || newSessionId()
     const name = String(req.query.name ?? '').trim().slice(0, NAME_MAX)
     const owner = ownerOf(req.auth)
-    /** a session this socket creates (or revives) must fit its credential's cap; false after an error frame */
-    const mayCreate = (): boolean => {
+    /**
+     * A message that creates (or revives) the session takes one from the credential's session rate
+     * and must fit its cap (`rate: false` when admit already took it); false after an error frame.
+     */
+    const mayCreate = (rate: boolean): boolean => {
       if (!deps.admission.wouldCreate(sid)) return true
       try {
-        deps.admission.checkCap(owner)
+        if (rate) deps.admission.admit(owner)
+        else deps.admission.checkCap(owner)
         return true
       } catch (e) {
         if (!isHttpError(e)) throw e
-        error('SESSION_QUOTA_EXCEEDED', e.message)
+        const retryAfter = e.options.retryAfter
+        sink.send({ type: 'error', message: e.message, code: e.statusCode === 429 ? 'SESSION_RATE_LIMITED' : 'SESSION_QUOTA_EXCEEDED', ...(retryAfter ? { retry_after: retryAfter } : {}) })
         return false
       }
     }
@@ -108,7 +115,7 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     try {
       const store = deps.store()
       // concurrent upgrades all passed admit: the cap is checked again where the row is written
-      if (name && !store.get(sid) && !mayCreate()) {
+      if (name && !store.get(sid) && !mayCreate(false)) {
         socket.close(1008, 'session quota exceeded')
         return
       }
@@ -151,7 +158,7 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
             ? frame.attachments.filter((a: unknown): a is string => typeof a === 'string' && a.length <= 256).slice(0, MAX_ATTACHMENTS_PER_MESSAGE)
             : []
           const pageContext = typeof frame.page_context === 'string' ? frame.page_context : undefined
-          if (!mayCreate()) return
+          if (!mayCreate(true)) return
           return deps.turns.submit(sid, { sink, content, attachments, pageContext, owner })
         }
         case 'steer': {
