@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TestKernel } from '@revka/plugin-sdk/testing'
-import { openChat, startChatKernel } from './test-support/chat-client.js'
+import { createSession, openChat, startChatKernel } from './test-support/chat-client.js'
+import { upload } from './test-support/upload-client.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -83,6 +84,29 @@ test('a turn’s context stays within the byte budget, newest messages first (fo
     assert.ok(messages.length >= 3 && messages.length < 2 * MESSAGES_PER_SESSION, `${messages.length} messages`)
     // what is kept is the newest part, in order: the reply just before the new message is the last big one
     assert.match(messages.at(-2).content, new RegExp(`^ok: \\d:${MESSAGES_PER_SESSION - 1} `))
+  }
+})
+
+test('inlined attachments count against the turn’s budget: a file re-attached in every message does not multiply', async () => {
+  await createSession(k, 'mem-files')
+  const up = await upload(k, { sid: 'mem-files', content: 'z'.repeat(600 * KiB), filename: 'big.txt', mime: 'text/plain' })
+  assert.equal(up.status, 201)
+  const c = await openChat(k, { query: { session_id: 'mem-files' } })
+  try {
+    await c.next('session_start')
+    // eight copies of the file inlined (200 000 characters each) would be ~1.6 MB
+    for (let i = 0; i < 7; i++) {
+      c.send({ type: 'message', content: `file ${i}`, attachments: [up.body.file_id] })
+      await c.next('done', 20_000)
+    }
+    c.send({ type: 'message', content: 'echo', attachments: [up.body.file_id] })
+    const json = (await c.next('done', 20_000)).full_response as string
+    assert.ok(Buffer.byteLength(json) <= CONTEXT_BUDGET_BYTES + SLACK, `the runtime received ${Buffer.byteLength(json)} bytes of context`)
+    const last = JSON.parse(json).at(-1)
+    assert.equal(last.content[0].text, 'echo')
+    assert.match(last.content[1].text, /^\[Attached file: big\.txt/, 'the newest message still shows its file')
+  } finally {
+    await c.close()
   }
 })
 

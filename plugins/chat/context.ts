@@ -42,6 +42,8 @@ export async function turnContext(deps: ContextDeps, sid: string, pageContext?: 
   for (let i = 0; i < chosen.length; i++) {
     const m = chosen[i]
     const room = left - MESSAGE_OVERHEAD_BYTES
+    // attachments of newer messages may have used the room an older one was planned into
+    if (i > 0 && m.bytes > room) break
     // a cut newest message keeps its first `room` characters (at most `room`·4 bytes, trimmed below)
     let text = m.bytes > room ? cutToBytes(store.content(m.id, Math.max(0, room)), room) : store.content(m.id)
     if (i === 0 && m.role === 'user' && pageContext && PAGE_HINTS[pageContext]) text = `[${PAGE_HINTS[pageContext]}]\n\n${text}`
