@@ -14,7 +14,7 @@
  * place already holds the item, the new one is kept and the old one left untouched, with a warning:
  * nothing is overwritten, nothing deleted. Running again finds nothing to do.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync } from 'node:fs'
+import { chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fsyncDir } from '@revka/plugin-sdk'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, type StatePaths } from './state-dir.js'
@@ -96,9 +96,4 @@ export function migrateLegacyState(p: StatePaths, log: MigrationLog): number {
   // the old ledger's folder, when the move emptied it
   try { rmdirSync(join(p.workspaceDir, 'state')) } catch {}
   return moved
-}
-
-/** true when the workspace still holds something of the old layout (for diagnostics) */
-export function hasLegacyState(p: StatePaths): boolean {
-  return legacyMoves(p).some((m) => existsSync(m.from))
 }
