@@ -1,5 +1,6 @@
 /**
- * The Fastify instance and its global layers: body limit, timeouts (slow headers AND slow bodies),
+ * The Fastify instance and its global layers: the request-head checks (header cap, duplicate Host,
+ * canonical path: request-checks.ts), body limit, timeouts (slow headers AND slow bodies),
  * content-type parsers that keep the raw bytes (webhook HMACs need them), the one error shape, and
  * JSON 404s. Plugins never see this object.
  */

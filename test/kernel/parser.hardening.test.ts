@@ -128,5 +128,7 @@ test('200 malformed chunked bodies: each gets 400, no error-level line or stack,
   const clientLines = lines.filter((l) => /client/i.test(l.msg ?? ''))
   assert.ok(clientLines.length >= 1, 'client errors are not logged at all (debug)')
   assert.ok(clientLines.length <= 25, `${clientLines.length} log lines for 200 malformed requests`)
-  assert.ok(clientLines.some((l) => /suppress/.test(l.msg)), 'no line saying that further client errors are suppressed')
+  assert.ok(clientLines.some((l) => /suppressing/.test(l.msg)), 'no line saying that further client errors are suppressed')
+  // the count of what was left out is logged when the window ends (here: at stop)
+  assert.ok(clientLines.some((l) => l.suppressed >= 100), 'no "suppressed N" summary line')
 })
