@@ -87,6 +87,10 @@ port = 42617              # REVKA_GATEWAY_PORT; 0 picks a free port
 require_pairing = true    # REVKA_REQUIRE_PAIRING
 trust_forwarded_headers = false
 allowed_origins = []
+# admin_socket = "run/admin.sock"   # admin routes on a unix socket (README: Behind a reverse proxy)
+# admin_only_on_socket = false      # true: loopback routes refuse on TCP
+# log_max_bytes = 10485760          # logs/gateway.log rotates past this size
+# log_keep = 5                      # rotated files kept
 
 [gateway.pairing]
 code_ttl_secs = 3600
