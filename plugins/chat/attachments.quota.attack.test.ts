@@ -79,3 +79,19 @@ test('a credential’s fourth session is refused with 507; another credential st
   assert.equal((await chatUpgrade(k, { session_id: 'cap-4', name: 'y' }, device)).status, 101)
   assert.equal((await chatUpgrade(k, { session_id: 'cap-other', name: 'z' })).status, 101)
 })
+
+test('one credential cannot fill the install: its sessions’ attachments stop at the per-credential quota, others still upload', async () => {
+  const own = await startChatKernel({ options: { chat: { attachments_quota_bytes: 4096 * KiB, attachments_quota_bytes_per_credential: 1024 * KiB } } })
+  try {
+    const other = own.pairDevice('other').token
+    await createSession(own, 'greedy-1')
+    await createSession(own, 'greedy-2')
+    await createSession(own, 'modest', other)
+    const statuses = []
+    for (const sid of ['greedy-1', 'greedy-2', 'greedy-2']) statuses.push((await upload(own, { sid, size: 400 * KiB, filename: 'g.bin' })).status)
+    assert.deepEqual(statuses, [201, 201, 507], 'the third 400 KiB file passes the 1 MiB of this credential')
+    assert.equal((await upload(own, { sid: 'modest', size: 400 * KiB, filename: 'm.bin', token: other })).status, 201)
+  } finally {
+    await own.stop()
+  }
+})

@@ -29,7 +29,12 @@ export default definePlugin<ChatOptions>({
     }
     // budgets and quotas (issue 10 items 3 and 6), from the options with documented defaults
     const limits = chatLimits(api.config)
-    const quota = new AttachmentQuota(files.root, limits.attachmentsQuotaBytes)
+    const quota = new AttachmentQuota({
+      root: files.root,
+      limitBytes: limits.attachmentsQuotaBytes,
+      perCredentialBytes: limits.attachmentsQuotaBytesPerCredential,
+      ownerOf: (sid) => store().get(sid)?.owner ?? null,
+    })
     const admission = new SessionAdmission(store, limits)
     const turns = new TurnManager(() => ({
       store: store(),

@@ -21,6 +21,8 @@ export interface ChatOptions {
   history_page_bytes?: number
   /** total bytes of attachments the install keeps on disk */
   attachments_quota_bytes?: number
+  /** bytes of attachments the sessions of one credential may hold */
+  attachments_quota_bytes_per_credential?: number
   /** new sessions one credential may create per minute (token bucket, bursts of this size) */
   sessions_per_minute?: number
   /** non-archived sessions one credential may own */
@@ -33,6 +35,7 @@ export interface ChatLimits {
   contextBudgetBytes: number
   historyPageBytes: number
   attachmentsQuotaBytes: number
+  attachmentsQuotaBytesPerCredential: number
   sessionsPerMinute: number
   maxSessionsPerCredential: number
 }
@@ -43,6 +46,7 @@ export const DEFAULT_LIMITS: ChatLimits = {
   contextBudgetBytes: 1 * MiB,
   historyPageBytes: 1 * MiB,
   attachmentsQuotaBytes: 1 * GiB,
+  attachmentsQuotaBytesPerCredential: 256 * MiB,
   sessionsPerMinute: 20,
   maxSessionsPerCredential: 1000,
 }
@@ -66,6 +70,7 @@ export function chatLimits(o: ChatOptions): ChatLimits {
     contextBudgetBytes: o.context_budget_bytes ?? DEFAULT_LIMITS.contextBudgetBytes,
     historyPageBytes: o.history_page_bytes ?? DEFAULT_LIMITS.historyPageBytes,
     attachmentsQuotaBytes: o.attachments_quota_bytes ?? DEFAULT_LIMITS.attachmentsQuotaBytes,
+    attachmentsQuotaBytesPerCredential: o.attachments_quota_bytes_per_credential ?? DEFAULT_LIMITS.attachmentsQuotaBytesPerCredential,
     sessionsPerMinute: o.sessions_per_minute ?? DEFAULT_LIMITS.sessionsPerMinute,
     maxSessionsPerCredential: o.max_sessions_per_credential ?? DEFAULT_LIMITS.maxSessionsPerCredential,
   }

@@ -105,10 +105,10 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
     description: 'archive a session (its owner only): its history is kept (a new message revives it), its attachments are deleted',
     handler: async (req) => {
       const id = sessionIdParam(req.params.id)
-      ownedSession(store(), id, req.auth)
+      const { owner } = ownedSession(store(), id, req.auth)
       const archivedAt = store().archive(id)
       if (!archivedAt) throw httpError(404, 'session_not_found', 'Session not found')
-      await removeSessionFiles(deps.files, deps.quota, id)
+      await removeSessionFiles(deps.files, deps.quota, id, owner)
       return { deleted: true, archived: true, archived_at: archivedAt, session_id: id }
     },
   })

@@ -20,23 +20,25 @@ export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => Sessi
       const sid = sessionIdParam(req.params.id)
       const fileId = req.params.file_id
       if (!isValidId(fileId)) throw httpError(400, 'invalid_file_id', 'Invalid file id: use 1–128 characters of A–Z, a–z, 0–9, "_" or "-"')
-      ownedSession(store(), sid, req.auth)
+      const { owner } = ownedSession(store(), sid, req.auth)
+      await quota.ready()
       const found = await files.find(sid, fileId)
       if (!found) throw httpError(404, 'attachment_not_found', 'No such attachment in this session')
       await rm(found.path, { force: true })
       await rm(join(found.path, '..', `${fileId}.json`), { force: true })
-      quota.freed(found.meta.size)
+      quota.release(found.meta.size, owner)
       return { deleted: true, session_id: sid, file_id: fileId }
     },
   })
 }
 
-/** Removes every attachment of a session (it was archived). */
-export async function removeSessionFiles(files: AttachmentFiles, quota: AttachmentQuota, sid: string): Promise<void> {
+/** Removes every attachment of a session of `owner` (it was archived). */
+export async function removeSessionFiles(files: AttachmentFiles, quota: AttachmentQuota, sid: string, owner: string | null): Promise<void> {
+  await quota.ready()
   let dir: string | null
   try { dir = files.sessionDir(sid, false) } catch { return }
   if (!dir) return
   const bytes = await sessionBytes(dir)
   await rm(dir, { recursive: true, force: true })
-  quota.freed(bytes)
+  quota.release(bytes, owner)
 }

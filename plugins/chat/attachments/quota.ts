@@ -1,62 +1,72 @@
 /**
- * The install-wide attachment quota (issue 10 item 6: uploads had no total cap). What is on disk
- * is counted once, lazily, from the files themselves (so it survives restarts and includes files
- * another process wrote); from then on uploads reserve bytes as they stream in, and a chunk that
- * would pass the quota ends the upload with 507 before it is written. Deletions give bytes back.
+ * The attachment quotas (issue 10 item 6: uploads had no total cap): one for the install, one for
+ * the sessions of each credential (so one device cannot fill the install for the others). What is
+ * on disk is counted once, lazily, from the files themselves (so it survives restarts and includes
+ * files another process wrote); from then on uploads reserve bytes as they stream in, and a chunk
+ * that would pass a quota ends the upload with 507 before it is written. Deletions give bytes back.
+ * A session without an owner (older than ownership) counts only against the install quota.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { httpError } from '@revka/plugin-sdk'
 import { isValidId } from '../ids.js'
 
+export interface AttachmentQuotaOptions {
+  root: string
+  limitBytes: number
+  perCredentialBytes: number
+  /** the owner of a session folder found on disk (null: none, or unknown) */
+  ownerOf: (sid: string) => string | null
+}
+
+const DELETE_HINT = 'delete some first (DELETE /api/sessions/{id}/attachments/{file_id})'
+
 export class AttachmentQuota {
-  /** bytes of stored files, once counted */
-  private used: number | null = null
+  /** stored bytes plus bytes reserved by uploads still streaming: overall, and per owner */
+  private total = 0
+  private readonly byOwner = new Map<string, number>()
   private counting: Promise<void> | null = null
-  /** bytes reserved by uploads still streaming */
-  private inFlight = 0
 
-  constructor(private readonly root: string, readonly limitBytes: number) {}
+  constructor(private readonly o: AttachmentQuotaOptions) {}
 
-  /** Counts what is stored (once); uploads wait for it before they reserve. */
+  /** Counts what is stored (once); every change of the counts waits for it. */
   ready(): Promise<void> {
-    this.counting ??= storedBytes(this.root).then((n) => { this.used = n })
+    this.counting ??= (async () => {
+      for (const sid of await readdir(this.o.root).catch(() => [] as string[])) {
+        if (!isValidId(sid)) continue
+        this.add(await sessionBytes(join(this.o.root, sid)), this.o.ownerOf(sid))
+      }
+    })()
     return this.counting
   }
 
-  /** Reserves `n` more bytes for an upload in flight, or throws 507 when that would pass the quota. */
-  reserve(n: number): void {
-    if ((this.used ?? 0) + this.inFlight + n > this.limitBytes) {
-      throw httpError(507, 'attachment_quota_exceeded',
-        `Attachments are limited to ${this.limitBytes} bytes on this gateway and this upload would pass it; delete some first (DELETE /api/sessions/{id}/attachments/{file_id})`)
+  /** Reserves `n` more bytes for an upload to a session of `owner`, or throws 507 past a quota. */
+  reserve(n: number, owner: string | null): void {
+    if (this.total + n > this.o.limitBytes) {
+      throw httpError(507, 'attachment_quota_exceeded', `Attachments are limited to ${this.o.limitBytes} bytes on this gateway and this upload would pass it; ${DELETE_HINT}`)
     }
-    this.inFlight += n
+    if (owner !== null && (this.byOwner.get(owner) ?? 0) + n > this.o.perCredentialBytes) {
+      throw httpError(507, 'attachment_quota_exceeded', `The attachments of this credential's sessions are limited to ${this.o.perCredentialBytes} bytes and this upload would pass it; ${DELETE_HINT}`)
+    }
+    this.add(n, owner)
   }
 
-  /** An upload ended: its reserved bytes are now stored (`kept`) or given back. */
-  settle(n: number, kept: boolean): void {
-    this.inFlight = Math.max(0, this.inFlight - n)
-    if (kept && this.used !== null) this.used += n
-  }
-
-  /** Stored bytes were deleted. */
-  freed(n: number): void {
-    if (this.used !== null) this.used = Math.max(0, this.used - n)
+  /** Bytes reserved or stored for `owner` are gone (an upload refused, a file deleted). */
+  release(n: number, owner: string | null): void {
+    this.add(-n, owner)
   }
 
   get usedBytes(): number {
-    return (this.used ?? 0) + this.inFlight
+    return this.total
   }
-}
 
-/** Bytes of the stored files under `root` (`<sid>/<file_id>`; sidecars and temp files are not counted). */
-export async function storedBytes(root: string): Promise<number> {
-  let total = 0
-  for (const sid of await readdir(root).catch(() => [] as string[])) {
-    if (!isValidId(sid)) continue
-    total += await sessionBytes(join(root, sid))
+  private add(n: number, owner: string | null): void {
+    this.total = Math.max(0, this.total + n)
+    if (owner === null) return
+    const v = Math.max(0, (this.byOwner.get(owner) ?? 0) + n)
+    if (v) this.byOwner.set(owner, v)
+    else this.byOwner.delete(owner)
   }
-  return total
 }
 
 /** Bytes of the stored files of one session folder. */

@@ -43,12 +43,12 @@ export function uploadHandler(deps: UploadDeps) {
   return async (req: RevkaRequest): Promise<unknown> => {
     try {
       const sid = sessionIdParam(req.params.id)
-      ownedSession(deps.store(), sid, req.auth)
+      const { owner } = ownedSession(deps.store(), sid, req.auth)
       const boundary = boundaryOf(req.headers['content-type'])
       if (!boundary) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
       if (!req.stream) throw httpError(400, 'missing_file', 'The request has no body; send the file in a multipart field named "file"')
       await deps.quota.ready()
-      const meta = await receive(req.stream, boundary, sid, deps)
+      const meta = await receive(req.stream, boundary, sid, owner, deps)
       return reply({ status: 201, body: meta })
     } catch (e) {
       throw closing(e)
@@ -65,7 +65,7 @@ export function closing(e: unknown): unknown {
   return httpError(e.statusCode, e.code, e.message, { ...e.options, headers: { ...e.options.headers, connection: 'close' } })
 }
 
-async function receive(stream: Readable, boundary: string, sid: string, { files, quota }: UploadDeps): Promise<AttachmentMeta> {
+async function receive(stream: Readable, boundary: string, sid: string, owner: string | null, { files, quota }: UploadDeps): Promise<AttachmentMeta> {
   const parser = new MultipartParser(boundary)
   let pending: Pending | null = null
   let current: 'file' | 'skip' | null = null
@@ -82,7 +82,7 @@ async function receive(stream: Readable, boundary: string, sid: string, { files,
         } else if (ev.type === 'data') {
           if (current !== 'file' || !pending) continue
           if (pending.size + ev.data.length > MAX_FILE_BYTES) throw tooLarge()
-          quota.reserve(ev.data.length)
+          quota.reserve(ev.data.length, owner)
           pending.size += ev.data.length
           // backpressure: stop pulling from the socket until the disk has caught up
           if (!pending.out.write(ev.data)) await once(pending.out, 'drain')
@@ -90,11 +90,11 @@ async function receive(stream: Readable, boundary: string, sid: string, { files,
           if (current === 'file' && pending) {
             const p: Pending = pending
             pending = null
-            // from here the bytes are either stored (kept) or given back, whatever commit does
+            // from here the bytes are either stored or given back, whatever commit does
             try {
               done = await commit(files, sid, p)
             } finally {
-              quota.settle(p.size, done !== null)
+              if (!done) quota.release(p.size, owner)
             }
           }
           current = null
@@ -105,11 +105,11 @@ async function receive(stream: Readable, boundary: string, sid: string, { files,
   } catch (e) {
     if (pending) {
       await discard(pending)
-      quota.settle(pending.size, false)
+      quota.release(pending.size, owner)
     }
     if (done) {
       await removeStored(files, sid, done.file_id)
-      quota.freed(done.size)
+      quota.release(done.size, owner)
     }
     throw asHttpError(e)
   }
