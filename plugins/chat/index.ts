@@ -76,7 +76,7 @@ export default definePlugin<ChatOptions>({
     api.routes.add({
       method: 'POST', url: '/api/sessions/:id/attachments', auth: 'bearer',
       stream: true, bodyLimit: UPLOAD_BODY_LIMIT, timeoutMs: 120_000,
-      description: 'multipart field "file" (≤ 25 MiB), streamed to <workspace>/attachments/<sid>/',
+      description: 'multipart field "file" (≤ 25 MiB) for an existing session of the caller, streamed to the plugin’s attachments/<sid>/ within the quotas',
       handler: uploadHandler({ files, store, quota }),
     })
 
