@@ -41,7 +41,7 @@ export interface ServerOptions {
  * socket, and one such socket kept `close()` — graceful shutdown — waiting forever. End it once
  * the refusal is out (found by test/reliability/fuzz.routes.test.ts).
  */
-export function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, reply: { raw: import('node:http').ServerResponse }): void {
+function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, reply: { raw: import('node:http').ServerResponse }): void {
   const socket = request.raw.socket
   if (!(request.raw as { upgrade?: boolean }).upgrade || !socket) return
   reply.raw.once('finish', () => {
@@ -119,7 +119,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       if (!tlsSetup.admit(socket)) socket.destroy()
     })
     // failed handshakes (plain HTTP to the TLS port, unknown clients) are the client's problem
-    app.server.on('tlsClientError', (err: Error) => opts.log.debug({ err: err.message }, 'TLS handshake failed'))
+    app.server.on('tlsClientError', (err: NodeJS.ErrnoException) => clientErrors.note('TLS handshake failed', { code: err.code }))
   }
   // the first root hook: before auth, before anything reads headers or trusts the routed path
   app.addHook('onRequest', (request, reply, done) => {
