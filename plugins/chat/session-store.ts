@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
+import { ensurePrivateFile } from '@revka/plugin-sdk'
 
 export type Role = 'user' | 'assistant'
 
@@ -79,9 +80,13 @@ export class SessionStore {
   /** Opens (creating) the database; better-sqlite3 is imported here so setup stays light. */
   static async open(dir: string): Promise<SessionStore> {
     const sessionsDir = join(dir, 'sessions')
-    mkdirSync(sessionsDir, { recursive: true })
+    mkdirSync(sessionsDir, { recursive: true, mode: 0o700 })
+    // created 0600 before SQLite opens it, so its -wal/-shm companions take the same mode even
+    // when the process umask is loose (tests, embedders that skip the CLI)
+    const file = join(sessionsDir, 'sessions.db')
+    ensurePrivateFile(file)
     const { default: Database } = await import('better-sqlite3')
-    const db = new Database(join(sessionsDir, 'sessions.db'))
+    const db = new Database(file)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')

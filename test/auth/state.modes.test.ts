@@ -65,11 +65,11 @@ test('the kernel creates its folders and files private without the CLI umask (em
   const stateDir = tempStateDir()
   const old = process.umask(0o022)
   try {
-    const k = await startTestKernel({ stateDir, plugins: ['pairing', 'linq'], paths: [SCRIPTED_RUNTIME] })
+    const k = await startTestKernel({ stateDir, plugins: ['pairing', 'linq', 'chat'], paths: [SCRIPTED_RUNTIME] })
     await k.stop()
     // jiti's cache of compiled plugin code (no secrets) is written by jiti itself; its folder is private
     const { loose, seen } = looseEntries(stateDir, /^cache\/jiti\/./)
-    for (const name of [/devices\.db$/, /deliveries\.jsonl$/, /config\.toml$/]) assert.ok(seen.some((p) => name.test(p)), `${name} was not created: ${seen.join(', ')}`)
+    for (const name of [/devices\.db$/, /sessions\.db$/, /deliveries\.jsonl$/, /config\.toml$/]) assert.ok(seen.some((p) => name.test(p)), `${name} was not created: ${seen.join(', ')}`)
     assert.deepEqual(loose, [], `open to group/others: ${loose.join(', ')}`)
   } finally {
     process.umask(old)

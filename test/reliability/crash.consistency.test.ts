@@ -72,8 +72,15 @@ async function verifyAcknowledged(t: Target, stateDir: string, acks: Acks, confi
     const bySid = new Map<string, Acks['chat']>()
     for (const c of acks.chat) bySid.set(c.sid, [...(bySid.get(c.sid) ?? []), c])
     for (const [sid, exchanges] of bySid) {
-      const r = await get(`${t.url}/api/sessions/${sid}/messages`, t.admin)
-      const msgs: Array<{ role: string; content: string }> = r.json?.messages ?? []
+      // history is paged (newest page first, `next_before` for older ones): walk every page
+      const msgs: Array<{ role: string; content: string }> = []
+      let r = await get(`${t.url}/api/sessions/${sid}/messages`, t.admin)
+      for (;;) {
+        msgs.unshift(...(r.json?.messages ?? []))
+        const before = r.json?.next_before
+        if (r.status !== 200 || before === undefined || before === null) break
+        r = await get(`${t.url}/api/sessions/${sid}/messages?before=${encodeURIComponent(before)}`, t.admin)
+      }
       let at = 0
       for (const c of exchanges) {
         const u = msgs.findIndex((m, i) => i >= at && m.role === 'user' && m.content === c.user)
