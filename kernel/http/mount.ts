@@ -12,6 +12,7 @@ import { sendError } from './errors.js'
 import type { RouteRecord } from './route-table.js'
 import type { ProviderCheck } from './gatekeeper.js'
 import { isThenable } from '../util/thenable.js'
+import { guardSocket, ListenerFailureLog } from './ws-guard.js'
 
 export const WS_PING_MS = 30_000
 
@@ -45,9 +46,15 @@ export interface MountDeps {
   providerCheck: ProviderCheck
 }
 
+/** one failure log per kernel (its logger): the rate limit is over all routes of the gateway */
+const listenerFailureLogs = new WeakMap<Logger, ListenerFailureLog>()
+
 export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDeps): void {
   const url = deps.prefix + rec.url
   if (rec.decl.websocket) {
+    let failures = listenerFailureLogs.get(deps.log)
+    if (!failures) listenerFailureLogs.set(deps.log, (failures = new ListenerFailureLog(deps.log)))
+    const failureLog = failures
     app.route({
       method: 'GET',
       url,
@@ -61,10 +68,13 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
         socket.once('close', untrack)
         deps.keepalive.add(socket)
         const handler = rec.decl.handler as WebSocketHandler
+        // the plugin's listeners may throw; the kernel's own (above) stay on the raw socket
+        const guarded = guardSocket(socket, (event, err) => failureLog.note({ plugin: rec.pluginId, route: rec.url, event, err }))
         Promise.resolve()
-          .then(() => handler(socket as unknown as RevkaSocket, toRevkaRequest(request, rec)))
+          .then(() => handler(guarded as unknown as RevkaSocket, toRevkaRequest(request, rec)))
           .catch((err) => {
-            deps.log.error({ err, plugin: rec.pluginId, route: rec.url }, 'websocket handler failed')
+            // the same rate-limited line as a listener's failure: a client can cause it per socket
+            failureLog.note({ plugin: rec.pluginId, route: rec.url, event: 'handler', err })
             try { socket.close(1011, 'handler failed') } catch {}
           })
       }) as any,
