@@ -70,34 +70,47 @@ export class AuthGuard {
     this.failures = new FailureLimiter(AUTH_MAX_FAILURES, AUTH_WINDOW_MS, AUTH_LOCKOUT_MS, deps.clock, deps.maxKeys)
   }
 
-  check(rec: RouteRecord, req: FastifyRequest, id: ClientIdentity): AuthContext | Denial {
+  /**
+   * `adminOnlyOnSocket` (`[gateway] admin_only_on_socket`) only changes what a refused loopback
+   * route says: that admin routes are served on the admin socket, not that they need localhost.
+   */
+  check(rec: RouteRecord, req: FastifyRequest, id: ClientIdentity, adminOnlyOnSocket = false): AuthContext | Denial {
     const { surfaces, provider } = rec.auth
     if (surfaces.has('public')) return { via: 'public' }
     if (provider) return { via: 'provider' }
-    if (surfaces.has('loopback') && id.isLoopback) return { via: 'loopback' }
-    if (surfaces.has('signed')) {
-      const v = this.checkSigned(rec, req)
-      if (v === true) return { via: 'signed' }
-      if (surfaces.size === 1) return { status: 403, code: 'forbidden', message: `forbidden: ${v}` }
-    }
     const wantsBearer = surfaces.has('bearer')
     const wantsService = surfaces.has('service')
-    if (!wantsBearer && !wantsService) {
-      return { status: 403, code: 'loopback_only', message: 'Admin endpoints are restricted to localhost' }
-    }
-    // a route-level token (`extraBearer`) is an extra door, never a weaker one: while it is set,
-    // pairing-off does not open the route either
-    const extra = wantsBearer ? routeToken(rec) : undefined
-    if (wantsBearer && extra === undefined && !this.deps.requirePairing()) return { via: 'pairing-off' }
-
-    const locked = this.failures.lockedFor(id.key)
-    if (locked > 0) return { status: 429, code: 'too_many_auth_attempts', message: `Too many auth attempts. Try again in ${locked}s.`, retryAfter: locked }
-
     const ws = rec.decl.websocket === true
     const bearer = wantsBearer ? extractBearer(req, ws, rec.decl.queryToken === true) : undefined
     // the service token is a REST credential: not on WebSockets or query-token streams
     const serviceAllowed = wantsService || (wantsBearer && !ws && !rec.decl.queryToken)
     const service = serviceAllowed ? header(req, 'x-revka-service-token') : undefined
+    // a route-level token (`extraBearer`) is an extra door, never a weaker one: while it is set,
+    // pairing-off does not open the route either
+    const extra = wantsBearer ? routeToken(rec) : undefined
+    const pairingOff = wantsBearer && extra === undefined && !this.deps.requirePairing()
+    if (surfaces.has('loopback') && id.isLoopback) {
+      // a local caller that presents a credential on an any-of route is that credential: its
+      // quotas are its own (not the one every tokenless local process shares), and a wrong one is
+      // refused as it is from anywhere else. Pairing off has no tokens to tell callers apart.
+      if (!(bearer || service) || pairingOff) return { via: 'loopback' }
+    }
+    if (surfaces.has('signed')) {
+      const v = this.checkSigned(rec, req)
+      if (v === true) return { via: 'signed' }
+      if (surfaces.size === 1) return { status: 403, code: 'forbidden', message: `forbidden: ${v}` }
+    }
+    if (!wantsBearer && !wantsService) {
+      if (adminOnlyOnSocket) {
+        return { status: 403, code: 'loopback_only', message: 'Admin endpoints are served only on the admin socket ([gateway] admin_socket; admin_only_on_socket = true), not on the TCP port' }
+      }
+      return { status: 403, code: 'loopback_only', message: 'Admin endpoints are restricted to localhost' }
+    }
+    if (pairingOff) return { via: 'pairing-off' }
+
+    const locked = this.failures.lockedFor(id.key)
+    if (locked > 0) return { status: 429, code: 'too_many_auth_attempts', message: `Too many auth attempts. Try again in ${locked}s.`, retryAfter: locked }
+
     let presented = false
     if (bearer) {
       presented = true

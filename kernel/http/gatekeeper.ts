@@ -110,15 +110,19 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
         return void sendError(reply, 426, 'upgrade_required', 'This route is a WebSocket endpoint; send an Upgrade: websocket request')
       }
       const want = rec.decl.subprotocol
-      if (want) {
-        const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim())
+      const header = String(request.headers['sec-websocket-protocol'] ?? '').trim()
+      // contract §3: the route's subprotocol is selected when offered; an upgrade offering none
+      // (the reference dashboard's terminal, token in the query) is accepted with none selected.
+      // Only an offer that lacks it is refused: the client would reject the 101 anyway.
+      if (want && header) {
+        const offered = header.split(',').map((s) => s.trim())
         if (!offered.includes(want)) {
-          return void sendError(reply, 400, 'subprotocol_required', `Offer the WebSocket subprotocol "${want}" (Sec-WebSocket-Protocol)`)
+          return void sendError(reply, 400, 'subprotocol_unsupported', `None of the offered WebSocket subprotocols is supported here; offer "${want}" or none`)
         }
         ;(request.raw as any).revkaSubprotocol = want
       }
     }
-    const verdict = deps.guard.check(rec, request, id)
+    const verdict = deps.guard.check(rec, request, id, deps.adminOnlyOnSocket === true)
     if (isDenial(verdict)) {
       // the body of a refused request is never read: close rather than leave it in the socket
       if (hasBody(request)) {

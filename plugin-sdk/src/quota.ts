@@ -31,7 +31,9 @@ export const CLOSE_OVER_QUOTA = 4429
  * Whose quota a request uses. A paired device is counted by its device id, so a rotated token
  * does not start a fresh quota; other tokens (service, admin, a route's own token) by credential
  * id; requests without any (`loopback`, `pairing-off`) share one quota per surface — every local
- * process without a token is one credential, "loopback".
+ * process without a token is one credential, "loopback". A local caller that presents a token on a
+ * `loopback|bearer` route is that token's credential (the kernel verifies it before letting the
+ * request in as loopback), so a paired device on 127.0.0.1 keeps its own quota.
  */
 export function credentialKey(auth: AuthContext): string {
   if (auth.deviceId) return `device:${auth.deviceId}`
