@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { isHttpError, type SecretSource } from '@revka/plugin-sdk'
+import { isHttpError, type ProviderAuth, type SecretSource } from '@revka/plugin-sdk'
 import { clientIdentity, viaAdminSocket } from '../auth/client.js'
 import { isDenial, type AuthGuard } from '../auth/guard.js'
 import type { WindowLimiter } from '../auth/limiter.js'
@@ -186,7 +186,11 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
       deps.log.warn({ plugin: rec.pluginId, err: (e as Error).message }, 'provider verifier threw; refusing the delivery')
       ok = false
     }
-    if (ok !== true) return sendError(reply, 401, 'invalid_signature', 'Invalid signature')
+    if (ok !== true) {
+      const refusal = (rec.decl.auth as ProviderAuth).refusal
+      if (refusal && (refusal.status === 401 || refusal.status === 403)) return sendError(reply, refusal.status, refusal.code, refusal.message)
+      return sendError(reply, 401, 'invalid_signature', 'Invalid signature')
+    }
   }
 
   app.addHook('onResponse', (request, reply, done) => {

@@ -40,6 +40,12 @@ export interface ProviderAuth {
    * Must compare in constant time (use `timingSafeEqualStr`/`hmacSha256Hex` from the SDK).
    */
   provider: (req: ProviderAuthRequest, secret: string) => boolean | Promise<boolean>
+  /**
+   * How a refusal is answered; default 401 `invalid_signature`. A verification handshake that
+   * compares a token rather than a signature (WhatsApp's `hub.verify_token`) answers 403 as the
+   * contract says.
+   */
+  refusal?: { status: 401 | 403; code: string; message: string }
 }
 export type AuthSurface = AuthSurfaceName | AuthSurfaceName[] | ProviderAuth
 
@@ -155,7 +161,10 @@ export interface RouteBase {
   rawBody?: boolean
   /** do not parse the body; hand the handler `req.stream` (multipart uploads) */
   stream?: boolean
-  /** the subprotocol a ws route requires the client to offer, e.g. `revka.v1` */
+  /**
+   * the subprotocol a ws route selects, e.g. `revka.v1`: selected when offered, none selected when the
+   * client offers no subprotocol at all; an offer without it is refused (400 subprotocol_unsupported)
+   */
   subprotocol?: string
   /** SSE and other long responses: the timeout covers only the response head */
   streaming?: boolean

@@ -67,7 +67,8 @@ function isTable(v: unknown): v is Record<string, unknown> {
  */
 function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.ProcessEnv, resolveKey: boolean): ProviderSpec {
   const key = (k: string) => `providers.${name}.${k}`
-  const rawType = t.type ?? (name === 'offline' ? 'offline' : undefined)
+  // a table named after a type implies it, as `[providers.offline]` and `[providers.openai-compatible]` read
+  const rawType = t.type ?? (TYPES.includes(name as ProviderType) ? name : undefined)
   if (rawType === undefined) fail(`${key('type')} is missing; set type = "openai-compatible" or type = "offline"`)
   if (!TYPES.includes(rawType as ProviderType)) fail(`${key('type')} = ${JSON.stringify(rawType)} is not supported; use "openai-compatible" or "offline"`)
   const type = rawType as ProviderType

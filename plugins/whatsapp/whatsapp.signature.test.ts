@@ -51,7 +51,7 @@ test('the body altered after signing → 401', async () => {
   await assertRefusedAndInert(await post({ 'x-hub-signature-256': sign(body) }, altered), { status: 401, code: 'invalid_signature' }, inert())
 })
 
-test('GET handshake: only the right verify token with mode=subscribe echoes the challenge', async () => {
+test('GET handshake: only the right verify token with mode=subscribe echoes the challenge; a wrong one is 403 (contract §5)', async () => {
   const get = (q: string) => p.k.inject({ url: `/whatsapp?${q}` })
   const ok = await get(`hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=12345`)
   assert.equal(ok.statusCode, 200)
@@ -62,8 +62,8 @@ test('GET handshake: only the right verify token with mode=subscribe echoes the 
     'hub.mode=subscribe&hub.challenge=12345',
   ]) {
     const res = await get(q)
-    assert.equal(res.statusCode, 401, q)
-    assert.equal(res.json().code, 'invalid_signature')
+    assert.equal(res.statusCode, 403, q)
+    assert.deepEqual(res.json(), { error: 'Forbidden', code: 'forbidden' })
     assert.ok(!res.body.includes('12345'), 'the challenge is never echoed without the token')
   }
   const noChallenge = await get(`hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}`)

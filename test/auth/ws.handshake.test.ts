@@ -61,12 +61,11 @@ test('[gateway] allowed_origins admits exactly the listed origins', async () => 
   }
 })
 
-test('the route subprotocol must be offered; the handler never sees a socket without it', async () => {
+test('an offer without the route subprotocol is refused; no offer at all is accepted with none selected (contract §3)', async () => {
   const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR] })
   try {
     const probe = probeState(k.stateDir)
     const url = wsUrl(k.url!, '/probe/ws')
-    refused(await wsConnect(url, { headers: bearer(k.token!) }), 400, 'no subprotocol')
     refused(await wsConnect(url, { protocols: [`bearer.${k.token}`] }), 400, 'only the bearer entry')
     refused(await wsConnect(url, { protocols: ['revka.v2'], headers: bearer(k.token!) }), 400, 'another subprotocol')
     refused(await wsConnect(url, { protocols: ['revka.v1x'], headers: bearer(k.token!) }), 400, 'a look-alike')
@@ -74,6 +73,13 @@ test('the route subprotocol must be offered; the handler never sees a socket wit
     const plain = await k.inject({ url: '/probe/ws', headers: bearer(k.token!) })
     assert.equal(plain.statusCode, 426)
     assert.equal(probe.counts.ws, 0)
+    // the reference dashboard's terminal: no subprotocol, the token in the query → accepted, none selected
+    const none = opened(await wsConnect(`${url}?token=${k.token}`, {}), 'no subprotocol, query token')
+    assert.equal(none.ws.protocol, '')
+    none.ws.close()
+    // auth still applies to such an upgrade
+    refused(await wsConnect(`${url}?token=wrong`, {}), 401, 'no subprotocol, bad token')
+    refused(await wsConnect(url, { origin: 'https://evil.example' }), 403, 'no subprotocol, cross-site')
   } finally {
     await k.stop()
   }

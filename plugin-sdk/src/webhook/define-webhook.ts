@@ -61,7 +61,8 @@ export interface WebhookProvider<P = unknown> {
   send(message: ChannelMessage, text: string, ctx: SendContext): Promise<void>
   /**
    * GET verification handshake (e.g. WhatsApp's `hub.verify_token` + `hub.challenge`): `verify`
-   * runs in the kernel with the configured secret (missing → 503); `challenge` is what to echo.
+   * runs in the kernel with the configured secret (missing → 503, refused → 403 `forbidden`);
+   * `challenge` is what to echo.
    */
   handshake?: {
     secret: SecretSource
@@ -136,7 +137,8 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
     const hs = p.handshake
     disposers.push(api.routes.add({
       method: 'GET', url: p.path, secret: hs.secret,
-      auth: { provider: (req, secret) => hs.verify(req.query, secret) === true },
+      // a wrong verify token is 403 Forbidden (contract §5), not a bad signature
+      auth: { provider: (req, secret) => hs.verify(req.query, secret) === true, refusal: { status: 403, code: 'forbidden', message: 'Forbidden' } },
       handler: (req) => {
         const challenge = hs.challenge(req.query)
         if (!challenge) throw httpError(400, 'missing_challenge', 'Missing hub.challenge')
