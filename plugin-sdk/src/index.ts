@@ -32,3 +32,13 @@ export type { PostJsonOptions } from './webhook/post-json.js'
 export { writeFileAtomicSync, fsyncDir, ensurePrivateFile } from './fs.js'
 export { ConnectionCap, credentialKey, CLOSE_OVER_QUOTA, DEFAULT_SOCKETS_PER_CREDENTIAL, DEFAULT_STREAMS_PER_CREDENTIAL } from './quota.js'
 export type { ConnectionCapOptions } from './quota.js'
+export { DomainStoreRef, edgeDirection } from './domain-store.js'
+export type {
+  DomainStore, DomainStoreLimits, Metadata, Authorship, Project, Space, Item, Revision, Artifact, Edge, BundleMember,
+  SearchHit, Page, PageQuery, EdgeDirection, RevisionChoice, ArtifactFile, ArtifactInput, RevisionInput, ItemInput,
+  ListItemsQuery, SearchQuery, EdgeQuery,
+} from './domain-store.js'
+export { domainError, isDomainError } from './domain-errors.js'
+export type { DomainErrorCode } from './domain-errors.js'
+export { parseKref, formatKref, itemKref, krefSpacePath, parseSpacePath, isSafeSegment, isTagName, slugify, KREF_SCHEME } from './kref.js'
+export type { Kref } from './kref.js'
