@@ -8,6 +8,7 @@ import { dirname } from 'node:path'
 import { RevkaError } from '@revka/plugin-sdk'
 import { isLoopbackHost } from '../auth/client.js'
 import { httpsSetup } from '../http/tls.js'
+import { adminSocketPath, assertAdminSocketPath } from '../http/admin-socket.js'
 import { settingsFrom, type GatewaySettings, type TomlDoc } from './gateway-config.js'
 
 /** Pairing off on a non-loopback host would hand the gateway to anyone who can reach it. */
@@ -25,12 +26,14 @@ export interface StartOverrides {
 
 /**
  * Throws what the next start would throw for `doc`: a ConfigError for an invalid value (the start
- * wraps it in REVKA_ERR_CONFIG), REVKA_ERR_TLS for unusable PEM files, REVKA_ERR_UNSAFE_BIND.
+ * wraps it in REVKA_ERR_CONFIG), REVKA_ERR_TLS for unusable PEM files, REVKA_ERR_ADMIN_SOCKET for
+ * an admin socket path the start would refuse, REVKA_ERR_UNSAFE_BIND.
  */
 export function assertStartable(doc: TomlDoc, configFile: string, o: StartOverrides): GatewaySettings {
   const settings = settingsFrom(doc, o.env)
   if (o.host !== undefined) settings.host = o.host
   if (settings.tls) httpsSetup(settings.tls, dirname(configFile))
+  if (settings.adminSocket) assertAdminSocketPath(adminSocketPath(settings.adminSocket, configFile))
   assertSafeBind(settings.requirePairing, settings.host)
   return settings
 }

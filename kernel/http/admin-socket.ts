@@ -17,7 +17,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
-import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -39,12 +39,35 @@ function fail(message: string): never {
 }
 
 /** The folder must be this user's alone: create it 0700, or refuse one others can enter. */
-function privateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+function privateDir(dir: string, create: boolean): void {
+  if (create) mkdirSync(dir, { recursive: true, mode: 0o700 })
+  else if (!existsSync(dir)) return // the start creates it 0700
   const st = statSync(dir)
   const uid = process.getuid?.()
   if (uid !== undefined && st.uid !== uid) fail(`admin_socket: ${dir} belongs to another user (uid ${st.uid}); use a folder of your own`)
   if (st.mode & 0o077) fail(`admin_socket: ${dir} is mode ${(st.mode & 0o777).toString(8)}; the folder of the admin socket must be 0700 (chmod 700 ${dir})`)
+}
+
+function notASocket(path: string): void {
+  let st
+  try { st = lstatSync(path) } catch { return }
+  if (!st.isSocket()) fail(`admin_socket: ${path} exists and is not a socket; refusing to replace it`)
+}
+
+/**
+ * What the start refuses about the socket's path, without changing anything: too long, a folder
+ * others can enter (or another user's), a file there that is not a socket. `PUT /api/config` runs
+ * it on a new `admin_socket` (kernel/config/validate-gateway.ts) so that the next start cannot fail
+ * on it. A live socket is not checked here: the running gateway's own would be one.
+ */
+export function assertAdminSocketPath(path: string): void {
+  checkPath(path, false)
+}
+
+function checkPath(path: string, create: boolean): void {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) fail(`admin_socket: ${path} is longer than ${MAX_SOCKET_PATH} bytes, the limit for a unix socket path`)
+  privateDir(dirname(path), create)
+  notASocket(path)
 }
 
 /** Is someone listening on this socket file? */
@@ -56,10 +79,9 @@ function answers(path: string): Promise<boolean> {
   })
 }
 
+/** after checkPath: a socket file is either someone's live socket or a stale one to remove */
 async function clearStale(path: string): Promise<void> {
-  let st
-  try { st = lstatSync(path) } catch { return }
-  if (!st.isSocket()) fail(`admin_socket: ${path} exists and is not a socket; refusing to replace it`)
+  if (!existsSync(path)) return
   if (await answers(path)) fail(`admin_socket: ${path} is in use (is another gateway running with this state dir?)`)
   unlinkSync(path)
 }
@@ -70,8 +92,7 @@ export interface AdminSocket {
 }
 
 export async function openAdminSocket(app: FastifyInstance, path: string, opts: { timeoutMs: number; log: Logger }): Promise<AdminSocket> {
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) fail(`admin_socket: ${path} is longer than ${MAX_SOCKET_PATH} bytes, the limit for a unix socket path`)
-  privateDir(dirname(path))
+  checkPath(path, true)
   await clearStale(path)
   const server: Server = createServer({
     requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false,
