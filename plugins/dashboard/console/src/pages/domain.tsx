@@ -1,0 +1,91 @@
+/**
+ * Pages for the domain route groups (agents, skills, teams, workflows, cron, audit, doctor). Each
+ * lists what its routes answer as a table with the full record on demand. A group whose routes
+ * answer 404 (its plugin is not installed, disabled, or not built yet) says so instead of erroring.
+ */
+import { useState } from 'preact/hooks'
+import { ApiError } from '../api.js'
+import { ErrorBox, NotAvailable, Page, useFetch } from '../ui.js'
+
+interface Section { label: string; path: string; key: string; detail?: (item: any) => string | null }
+export interface Group { title: string; sections: Section[] }
+
+export const GROUPS: Record<string, Group> = {
+  '/agents': { title: 'Agents', sections: [{ label: 'Agents', path: '/api/agents?per_page=50', key: 'agents' }] },
+  '/skills': { title: 'Skills', sections: [{ label: 'Skills', path: '/api/skills?per_page=50', key: 'skills' }] },
+  '/teams': { title: 'Teams', sections: [{ label: 'Teams', path: '/api/teams?per_page=50', key: 'teams' }] },
+  '/workflows': {
+    title: 'Workflows',
+    sections: [
+      { label: 'Workflows', path: '/api/workflows', key: 'workflows' },
+      { label: 'Runs and approvals', path: '/api/workflows/runs?limit=50', key: 'runs', detail: (r) => (r.run_id ?? r.id ? `/api/workflows/runs/${encodeURIComponent(r.run_id ?? r.id)}` : null) },
+    ],
+  },
+  '/cron': { title: 'Cron', sections: [{ label: 'Jobs', path: '/api/cron', key: 'jobs', detail: (j) => (j.id ? `/api/cron/${encodeURIComponent(j.id)}/runs?limit=20` : null) }] },
+  '/audit': { title: 'Audit log', sections: [{ label: 'Events', path: '/api/audit?limit=200', key: 'events' }] },
+  '/doctor': { title: 'Doctor', sections: [{ label: 'Checks', path: '/api/doctor', key: 'results' }] },
+}
+
+const PREFERRED = ['name', 'title', 'id', 'run_id', 'kref', 'status', 'severity', 'category', 'schedule', 'next_run', 'event_type', 'timestamp', 'message', 'created_at']
+
+function columns(items: any[]): string[] {
+  const keys = new Set<string>()
+  for (const it of items.slice(0, 20)) for (const [k, v] of Object.entries(it ?? {})) if (v === null || typeof v !== 'object') keys.add(k)
+  return [...PREFERRED.filter((k) => keys.has(k)), ...[...keys].filter((k) => !PREFERRED.includes(k))].slice(0, 6)
+}
+
+function Detail(props: { path: string }) {
+  const d = useFetch(props.path)
+  return d.error ? <ErrorBox error={d.error} /> : <pre class="json">{d.data ? JSON.stringify(d.data, null, 2) : 'Loading…'}</pre>
+}
+
+function Row(props: { item: any; cols: string[]; detail?: (item: any) => string | null }) {
+  const [open, setOpen] = useState(false)
+  const more = props.detail?.(props.item)
+  return (
+    <>
+      <tr>
+        {props.cols.map((c, i) => (i === 0 ? <th key={c} scope="row">{String(props.item[c] ?? '')}</th> : <td key={c}>{String(props.item[c] ?? '')}</td>))}
+        <td><button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button></td>
+      </tr>
+      {open && (
+        <tr><td colSpan={props.cols.length + 1}>{more ? <Detail path={more} /> : <pre class="json">{JSON.stringify(props.item, null, 2)}</pre>}</td></tr>
+      )}
+    </>
+  )
+}
+
+function SectionView(props: { section: Section }) {
+  const { section } = props
+  const r = useFetch<any>(section.path)
+  if (r.error instanceof ApiError && r.error.notFound) return <NotAvailable what={section.label} />
+  if (r.error) return <ErrorBox error={r.error} />
+  if (!r.data) return <p aria-busy="true">Loading…</p>
+  const items: any[] = Array.isArray(r.data[section.key]) ? r.data[section.key] : []
+  const cols = columns(items)
+  return (
+    <>
+      {r.data.summary && <p>{Object.entries(r.data.summary).map(([k, v]) => `${k}: ${v}`).join(' · ')}</p>}
+      {items.length ? (
+        <table class="grid" aria-label={section.label}>
+          <thead><tr>{cols.map((c) => <th key={c} scope="col">{c}</th>)}<th scope="col"><span class="sr-only">Details</span></th></tr></thead>
+          <tbody>{items.map((it, i) => <Row key={i} item={it} cols={cols} detail={section.detail} />)}</tbody>
+        </table>
+      ) : <p>Nothing here yet.</p>}
+    </>
+  )
+}
+
+export function Domain(props: { group: Group }) {
+  const { group } = props
+  return (
+    <Page title={group.title}>
+      {group.sections.map((s) => (
+        <div key={s.path}>
+          {group.sections.length > 1 && <h2>{s.label}</h2>}
+          <SectionView section={s} />
+        </div>
+      ))}
+    </Page>
+  )
+}
