@@ -36,6 +36,11 @@ export interface GatewaySettings {
   logMaxBytes: number
   /** `[gateway] log_keep`: rotated files kept (gateway.log.1 … gateway.log.N) */
   logKeep: number
+  /**
+   * `[gateway] web_root`: a dashboard build the dashboard plugin serves instead of the built-in
+   * console (`REVKA_WEB_ROOT` overrides it). As written; relative to config.toml's folder.
+   */
+  webRoot?: string
 }
 
 export interface TlsSettings {
@@ -91,6 +96,7 @@ allowed_origins = []
 # admin_only_on_socket = false      # true: loopback routes refuse on TCP
 # log_max_bytes = 10485760          # logs/gateway.log rotates past this size
 # log_keep = 5                      # rotated files kept
+# web_root = "/path/to/dashboard/dist"   # REVKA_WEB_ROOT; a dashboard build served instead of the built-in console
 
 [gateway.pairing]
 code_ttl_secs = 3600
@@ -185,6 +191,7 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
     adminOnlyOnSocket,
     logMaxBytes: int(g.log_max_bytes, 'gateway.log_max_bytes', 10 * 1024 * 1024, 4096, 1024 * 1024 * 1024),
     logKeep: int(g.log_keep, 'gateway.log_keep', 5, 1, 100),
+    webRoot: str(g.web_root, 'gateway.web_root'),
   }
 }
 

@@ -3,10 +3,11 @@
  * narrow reply access it gets, and turning its return value into a response.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isReply, type AuthContext, type RawReplyAccess, type RevkaRequest } from '@revka/plugin-sdk'
+import { isFileReply, isReply, type AuthContext, type RawReplyAccess, type RevkaRequest } from '@revka/plugin-sdk'
 import type { ClientIdentity } from '../auth/client.js'
 import type { RouteRecord } from './route-table.js'
 import { noteStreamedBytes } from './reclaim.js'
+import { sendFileReply } from './file-reply.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -72,8 +73,9 @@ export class ReplyView implements RawReplyAccess {
 }
 
 /** Send what a handler returned. */
-export function sendResult(reply: FastifyReply, result: unknown): FastifyReply | void {
+export function sendResult(reply: FastifyReply, result: unknown): FastifyReply | void | Promise<FastifyReply> {
   if (reply.sent) return
+  if (isFileReply(result)) return sendFileReply(reply, result)
   if (isReply(result)) {
     if (result.status) reply.code(result.status)
     const headers = result.headers

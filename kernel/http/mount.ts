@@ -8,10 +8,10 @@ import type { WebSocket } from 'ws'
 import type { RevkaSocket, WebSocketHandler, RouteHandler } from '@revka/plugin-sdk'
 import type { ConnectionTracker } from '../auth/connections.js'
 import { ReplyView, sendResult, toRevkaRequest } from './dispatch.js'
-import { sendError } from './errors.js'
 import type { RouteRecord } from './route-table.js'
 import type { ProviderCheck } from './gatekeeper.js'
 import { isThenable } from '../util/thenable.js'
+import { fallbackUrl } from './unmatched.js'
 import { guardSocket, ListenerFailureLog } from './ws-guard.js'
 
 export const WS_PING_MS = 30_000
@@ -83,7 +83,7 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
   }
   app.route({
     method: rec.methods,
-    url,
+    url: rec.decl.fallback ? fallbackUrl(deps.prefix) : url,
     bodyLimit: rec.bodyLimit,
     config: { revka: rec } as any,
     schema: rec.decl.schema as any,
@@ -125,15 +125,4 @@ function endStream(raw: import('node:http').ServerResponse, code: string, messag
   const ct = String(raw.getHeader('content-type') ?? '')
   if (ct.includes('text/event-stream')) raw.write(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message })}\n\n`)
   raw.end()
-}
-
-export function installNotFound(app: FastifyInstance, prefix: string): void {
-  app.setNotFoundHandler((request, reply) => {
-    const [path, query] = request.url.split('?')
-    // behind a path prefix, `{prefix}/` is the same place as `{prefix}` (as the reference answers)
-    if (prefix && path === `${prefix}/` && (request.method === 'GET' || request.method === 'HEAD')) {
-      return reply.code(308).header('location', prefix + (query ? `?${query}` : '')).send()
-    }
-    return sendError(reply, 404, 'not_found', `No route for ${request.method} ${path}`)
-  })
 }

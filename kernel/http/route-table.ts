@@ -77,9 +77,16 @@ export class RouteTable {
     if (decl.rateLimit && (!Number.isInteger(decl.rateLimit.perMinute) || decl.rateLimit.perMinute < 0))
       throw new RouteDeclarationError(`REVKA_ERR_ROUTE_LIMIT: ${where} rateLimit.perMinute must be a non-negative integer`)
 
+    if (decl.fallback) {
+      if (decl.websocket || methods.length !== 1 || methods[0] !== 'GET' || decl.url !== '/*')
+        throw new RouteDeclarationError(`REVKA_ERR_ROUTE_FALLBACK: ${where}: the fallback route is declared as method 'GET', url '/*'`)
+      const taken = this.records.find((r) => !r.disposed && r.decl.fallback)
+      if (taken) throw new RouteDeclarationError(`REVKA_ERR_ROUTE_OVERLAP: ${where}: plugin ${taken.pluginId} already serves the fallback page`)
+    }
     const s = shape(decl.url)
     for (const other of this.records) {
-      if (other.disposed) continue
+      // the fallback answers only what no route matched: it overlaps nothing
+      if (other.disposed || other.decl.fallback || decl.fallback) continue
       const os = shape(other.url)
       const sameMethod = other.methods.some((m) => methods.includes(m))
       const clash = sameMethod && (os === s

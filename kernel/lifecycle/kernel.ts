@@ -26,7 +26,8 @@ import { createServer } from '../http/server.js'
 import { httpsSetup } from '../http/tls.js'
 import { installGatekeeper } from '../http/gatekeeper.js'
 import { adminSocketPath, openAdminSocket, type AdminSocket } from '../http/admin-socket.js'
-import { installNotFound, mountRoute, WsKeepalive } from '../http/mount.js'
+import { mountRoute, WsKeepalive } from '../http/mount.js'
+import { installUnmatched } from '../http/unmatched.js'
 import { AuthSystem } from './auth-system.js'
 import { guarded } from './guarded.js'
 import { gatewayInfo, kernelServices } from './kernel-services.js'
@@ -158,6 +159,8 @@ export class Kernel {
       hooks: this.hooks,
       log: this.log,
       trustForwarded: this.settings.trustForwardedHeaders,
+    // before the gatekeeper: its hook takes the reserved paths back from the fallback route first
+    installUnmatched(this.app, { prefix: this.settings.pathPrefix, hasFallback: () => this.routes.active().some((r) => r.decl.fallback) })
       allowedOrigins: this.settings.allowedOrigins,
       timeoutMs: this.settings.timeoutMs,
       pluginStatus: (id) => this.byId.get(id)?.status ?? 'missing',
@@ -167,7 +170,6 @@ export class Kernel {
       closing: () => this.stopping !== undefined,
       adminOnlyOnSocket: this.settings.adminOnlyOnSocket,
     })
-    installNotFound(this.app, this.settings.pathPrefix)
     this.keepalive = new WsKeepalive()
 
     this.records = resolvePluginSet({

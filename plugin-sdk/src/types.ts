@@ -192,6 +192,16 @@ export interface HttpRouteDeclaration extends RouteBase {
   websocket?: false
   handler: RouteHandler
 }
+  /**
+   * The gateway's fallback page (a dashboard's single-page app): declare `method: 'GET'`,
+   * `url: '/*'`. The kernel sends here every GET (and HEAD) that no other route matched, under the
+   * path prefix and including the prefix itself (`GET {prefix}`), except `/api/*`, `/ws/*` and
+   * `/admin/*`, which stay 404 JSON; `{prefix}/` stays a 308 to `{prefix}`. While a fallback is
+   * mounted, other unmatched methods answer 405 `method_not_allowed` (`Allow: GET, HEAD`).
+   * One per gateway; it overlaps no other route. Its auth, limits and plugin state are enforced
+   * like any route's.
+   */
+  fallback?: boolean
 
 /** A WebSocket route: the kernel checks Origin, auth and subprotocol before `handler` sees the socket. */
 export interface WsRouteDeclaration extends RouteBase {
