@@ -52,8 +52,8 @@ export default definePlugin<ChatOptions>({
       for (const fn of relays) fn(e)
     })
 
-    // one token may hold DEFAULT_SOCKETS_PER_CREDENTIAL sockets here; more are refused with 429
-    const socketCap = new ConnectionCap({ what: '/ws/chat sockets', perCredential: DEFAULT_SOCKETS_PER_CREDENTIAL })
+    // one token may hold max_sockets_per_credential sockets here (not in ChatOptions yet); more are refused with 429
+    const socketCap = new ConnectionCap({ what: '/ws/chat sockets', perCredential: (api.config as { max_sockets_per_credential?: number }).max_sockets_per_credential ?? DEFAULT_SOCKETS_PER_CREDENTIAL })
     api.routes.add({
       method: 'GET', url: '/ws/chat', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
       description: 'agent chat (contract §3.1)',
