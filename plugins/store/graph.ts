@@ -1,0 +1,120 @@
+/**
+ * Edges between revisions (typed, unique per (source, target, type)) and bundle membership.
+ * An item kref in an edge query stands for every revision of that item.
+ */
+import { domainError, edgeDirection, formatKref, parseKref, type BundleMember, type Edge, type EdgeQuery, type Metadata } from '@revka/plugin-sdk'
+import type { Core, ItemRow } from './core.js'
+
+const EDGE_TYPE_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
+const MAX_EDGES_PER_QUERY = 5000
+
+interface EdgeRow { source_id: number; target_id: number; edge_type: string; created_at: string; metadata: string }
+
+export function createEdge(c: Core, input: { source_kref: string; target_kref: string; edge_type: string; metadata?: Metadata }): Edge {
+  if (!input || typeof input.edge_type !== 'string' || !EDGE_TYPE_RE.test(input.edge_type)) throw domainError('invalid_input', 'edge_type must be a name (letters, digits, _ . : -)')
+  const src = c.requireRevision(input.source_kref)
+  const dst = c.requireRevision(input.target_kref)
+  const metadata = c.metadataJson(input.metadata, 'metadata')
+  if (c.db.prepare('SELECT 1 FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').get(src.rev.id, dst.rev.id, input.edge_type)) {
+    throw domainError('conflict', 'That edge already exists')
+  }
+  if (c.edges() >= c.limits.maxEdges) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxEdges} edges`, { limit: c.limits.maxEdges })
+  const at = c.iso()
+  c.db.prepare('INSERT INTO edges (source_id, target_id, edge_type, created_at, metadata) VALUES (?, ?, ?, ?, ?)').run(src.rev.id, dst.rev.id, input.edge_type, at, metadata)
+  c.edgeCount = c.edges() + 1
+  return {
+    source_kref: formatKref({ ...c.itemKrefOf(src.item), revision: src.rev.number }),
+    target_kref: formatKref({ ...c.itemKrefOf(dst.item), revision: dst.rev.number }),
+    edge_type: input.edge_type, created_at: at, metadata: JSON.parse(metadata),
+  }
+}
+
+/** Revision ids a kref stands for: one revision with a selector, all of the item's without. */
+function revisionIds(c: Core, kref: string): number[] {
+  const k = parseKref(kref)
+  const item = c.itemRow(k)
+  if (!item) return []
+  if (k.revision === undefined && k.tag === undefined) {
+    return (c.db.prepare('SELECT id FROM revisions WHERE item_id = ?').all(item.id) as Array<{ id: number }>).map((r) => r.id)
+  }
+  const rev = c.revisionRow(item.id, k)
+  return rev ? [rev.id] : []
+}
+
+export function listEdges(c: Core, q: EdgeQuery): Edge[] {
+  const krefs = Array.isArray(q.kref) ? q.kref : [q.kref]
+  const ids = [...new Set(krefs.flatMap((k) => revisionIds(c, k)))]
+  if (!ids.length) return []
+  const dir = edgeDirection(q.direction)
+  const out: EdgeRow[] = []
+  const seen = new Set<string>()
+  // chunks keep every statement under SQLite's bound-parameter limit
+  for (let i = 0; i < ids.length && out.length < MAX_EDGES_PER_QUERY; i += 500) {
+    const chunk = ids.slice(i, i + 500)
+    const inList = chunk.map(() => '?').join(',')
+    const type = q.edge_type ? ' AND edge_type = ?' : ''
+    const args = q.edge_type ? [...chunk, q.edge_type] : chunk
+    const parts: string[] = []
+    if (dir !== 'incoming') parts.push(`SELECT * FROM edges WHERE source_id IN (${inList})${type}`)
+    if (dir !== 'outgoing') parts.push(`SELECT * FROM edges WHERE target_id IN (${inList})${type}`)
+    const rows = c.db.prepare(parts.join(' UNION ') + ` LIMIT ${MAX_EDGES_PER_QUERY}`).all(...(parts.length === 2 ? [...args, ...args] : args)) as EdgeRow[]
+    for (const r of rows) {
+      const key = `${r.source_id}|${r.target_id}|${r.edge_type}`
+      if (!seen.has(key)) { seen.add(key); out.push(r) }
+    }
+  }
+  return out.slice(0, MAX_EDGES_PER_QUERY).map((r) => edgeOf(c, r))
+}
+
+function revKref(c: Core, revId: number): string {
+  const r = c.db.prepare('SELECT i.space_path, i.item_name, i.kind, r.number FROM revisions r JOIN items i ON i.id = r.item_id WHERE r.id = ?').get(revId) as Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & { number: number }
+  return formatKref({ ...c.itemKrefOf(r), revision: r.number })
+}
+
+function edgeOf(c: Core, r: EdgeRow): Edge {
+  return { source_kref: revKref(c, r.source_id), target_kref: revKref(c, r.target_id), edge_type: r.edge_type, created_at: r.created_at, metadata: JSON.parse(r.metadata) }
+}
+
+export function deleteEdge(c: Core, source: string, target: string, type: string): boolean {
+  const src = c.requireRevision(source)
+  const dst = c.requireRevision(target)
+  const n = c.db.prepare('DELETE FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').run(src.rev.id, dst.rev.id, type).changes
+  if (n) c.edgeCount = c.edges() - n
+  return n > 0
+}
+
+// ---- bundles ----------------------------------------------------------------------------------
+
+function bundleRow(c: Core, kref: string): ItemRow {
+  const { row } = c.requireItem(kref)
+  if (row.kind !== 'bundle') throw domainError('invalid_input', `${kref} is not a bundle`)
+  return row
+}
+
+export function addBundleMember(c: Core, bundleKref: string, itemKref: string, who: { added_by?: string } = {}): BundleMember {
+  const bundle = bundleRow(c, bundleKref)
+  const { row: member } = c.requireItem(itemKref)
+  if (c.db.prepare('SELECT 1 FROM bundle_members WHERE bundle_id = ? AND member_id = ?').get(bundle.id, member.id)) throw domainError('conflict', 'Already a member of the bundle')
+  const n = (c.db.prepare('SELECT COUNT(*) AS n FROM bundle_members WHERE bundle_id = ?').get(bundle.id) as { n: number }).n
+  if (n >= c.limits.maxBundleMembers) throw domainError('quota_exceeded', `A bundle holds at most ${c.limits.maxBundleMembers} members`, { limit: c.limits.maxBundleMembers })
+  const latest = (c.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(bundle.id) as { n: number | null }).n
+  const at = c.iso()
+  const by = typeof who.added_by === 'string' ? who.added_by.slice(0, 256) : null
+  c.db.prepare('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)').run(bundle.id, member.id, at, by, latest)
+  return { item_kref: formatKref(c.itemKrefOf(member)), added_at: at, added_by: by, added_in_revision: latest }
+}
+
+export function removeBundleMember(c: Core, bundleKref: string, itemKref: string): boolean {
+  const bundle = bundleRow(c, bundleKref)
+  const member = c.itemRow(parseKref(itemKref))
+  if (!member) return false
+  return c.db.prepare('DELETE FROM bundle_members WHERE bundle_id = ? AND member_id = ?').run(bundle.id, member.id).changes > 0
+}
+
+export function listBundleMembers(c: Core, bundleKref: string): { members: BundleMember[]; total_count: number } {
+  const bundle = bundleRow(c, bundleKref)
+  const rows = c.db.prepare(`SELECT i.space_path, i.item_name, i.kind, m.added_at, m.added_by, m.added_in_revision
+    FROM bundle_members m JOIN items i ON i.id = m.member_id WHERE m.bundle_id = ? ORDER BY m.added_at, i.item_name`).all(bundle.id) as Array<Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & Omit<BundleMember, 'item_kref'>>
+  const members = rows.map((r) => ({ item_kref: formatKref(c.itemKrefOf(r)), added_at: r.added_at, added_by: r.added_by, added_in_revision: r.added_in_revision }))
+  return { members, total_count: members.length }
+}

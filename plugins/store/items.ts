@@ -1,0 +1,102 @@
+/**
+ * Items: create (optionally with the first revision, in the same transaction), read, list
+ * (paged), deprecate (a soft-hide flag) and hard delete (cascading, and the files the store wrote
+ * for them are removed after the commit).
+ */
+import { domainError, formatKref, parseKref, type Item, type ItemInput, type ListItemsQuery, type Page, type Revision } from '@revka/plugin-sdk'
+import type { Core, ItemRow } from './core.js'
+import { ensureSpaceChain, likePrefix } from './containers.js'
+import { WrittenFiles, removeFiles } from './artifact-files.js'
+import { insertRevision, planRevision, revisionById } from './revisions.js'
+import { ftsRefresh, paging } from './fts.js'
+
+export function createItem(c: Core, input: ItemInput): { item: Item; revision: Revision | null } {
+  if (!input || typeof input !== 'object') throw domainError('invalid_input', 'item input required')
+  const space = c.spacePath(input.space_path)
+  const name = c.checkName(input.item_name, 'item_name')
+  const kind = c.checkKind(input.kind)
+  const k = { project: space.project, spaces: space.spaces, name, kind }
+  const metadata = c.metadataJson(input.metadata, 'metadata')
+  const files = new WrittenFiles()
+  try {
+    // an existing item is refused before any file is written for its "first" revision
+    if (c.itemRow(k)) throw domainError('conflict', `Item already exists: ${formatKref(k)}`)
+    if (c.itemCount >= c.limits.maxItems) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxItems} items`, { limit: c.limits.maxItems })
+    const inSpace = c.itemsInSpace(space.path)
+    if (inSpace >= c.limits.maxItemsPerSpace) {
+      throw domainError('quota_exceeded', `The space ${space.path} holds its maximum of ${c.limits.maxItemsPerSpace} items`, { limit: c.limits.maxItemsPerSpace })
+    }
+    const plan = input.revision ? planRevision(c, k, 1, input.revision, files) : null
+    const { itemId, revId } = c.db.transaction(() => {
+      const { projectId } = ensureSpaceChain(c, space.path, input)
+      const info = c.db.prepare('INSERT INTO items (project_id, space_path, item_name, kind, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(projectId, space.path, name, kind, c.iso(), input.author ?? null, input.username ?? null, metadata)
+      const itemId = Number(info.lastInsertRowid)
+      ftsRefresh(c, itemId)
+      const row = c.db.prepare('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
+      return { itemId, revId: plan ? insertRevision(c, row, plan) : null }
+    })()
+    c.itemCount++
+    c.spaceCounts.set(space.path, inSpace + 1)
+    const row = c.db.prepare('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
+    return { item: c.item(row), revision: revId === null ? null : c.revision(row, revisionById(c, revId)) }
+  } catch (e) {
+    files.undo()
+    throw e
+  }
+}
+
+export function getItem(c: Core, kref: string): Item | null {
+  const row = c.itemRow(parseKref(kref))
+  return row ? c.item(row) : null
+}
+
+export function listItems(c: Core, q: ListItemsQuery): Page<Item> {
+  const space = c.spacePath(q.space_path).path
+  const where: string[] = []
+  const args: unknown[] = []
+  if (q.recursive) {
+    where.push("(space_path = ? OR space_path LIKE ? ESCAPE '\\')")
+    args.push(space, likePrefix(space) + '/%')
+  } else {
+    where.push('space_path = ?')
+    args.push(space)
+  }
+  if (q.kinds?.length) {
+    where.push(`kind IN (${q.kinds.map(() => '?').join(',')})`)
+    args.push(...q.kinds)
+  }
+  if (!q.include_deprecated) where.push('deprecated = 0')
+  if (q.name_filter) {
+    where.push("item_name LIKE ? ESCAPE '\\'")
+    args.push('%' + likePrefix(String(q.name_filter)) + '%')
+  }
+  const cond = where.join(' AND ')
+  const total = (c.db.prepare(`SELECT COUNT(*) AS n FROM items WHERE ${cond}`).get(...args) as { n: number }).n
+  const { offset, limit } = paging(c, q)
+  const order = q.sort === 'recent' ? 'created_at DESC, id DESC' : 'item_name, kind'
+  const rows = c.db.prepare(`SELECT * FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as ItemRow[]
+  return { items: rows.map((r) => c.item(r)), total }
+}
+
+export function setItemDeprecated(c: Core, kref: string, deprecated: boolean): Item {
+  if (typeof deprecated !== 'boolean') throw domainError('invalid_input', 'deprecated must be a boolean')
+  const { row } = c.requireItem(kref)
+  c.db.prepare('UPDATE items SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, row.id)
+  return c.item({ ...row, deprecated: deprecated ? 1 : 0 })
+}
+
+export function deleteItem(c: Core, kref: string): void {
+  const { row } = c.requireItem(kref)
+  const owned = c.db.prepare('SELECT a.location FROM artifacts a JOIN revisions r ON r.id = a.revision_id WHERE r.item_id = ? AND a.owned_size IS NOT NULL')
+    .all(row.id) as Array<{ location: string }>
+  const inSpace = c.itemsInSpace(row.space_path)
+  c.db.transaction(() => {
+    c.db.prepare('DELETE FROM items WHERE id = ?').run(row.id)
+    c.db.prepare('DELETE FROM items_fts WHERE rowid = ?').run(row.id)
+  })()
+  c.itemCount--
+  c.spaceCounts.set(row.space_path, inSpace - 1)
+  c.edgeCount = null
+  removeFiles(owned.map((o) => o.location))
+}

@@ -1,0 +1,126 @@
+/**
+ * Revisions and tags. A revision is written with its tags and artifacts in one transaction;
+ * its artifact files are written (atomically) first and removed if the transaction fails.
+ * Tags are per-item pointers (the tags table's key is (item, tag)); `latest` is virtual.
+ */
+import { domainError, isSafeSegment, isTagName, parseKref, type Kref, type Revision, type RevisionChoice, type RevisionInput } from '@revka/plugin-sdk'
+import type { Core, ItemRow, RevisionRow } from './core.js'
+import { REVISION_COLUMNS } from './core.js'
+import { artifactPath, checkArtifactBytes, fileBytes, WrittenFiles } from './artifact-files.js'
+import { ftsRefresh } from './fts.js'
+
+interface PlannedArtifact { name: string; location: string; owned_size: number | null; metadata: string }
+export interface PlannedRevision { number: number; metadata: string; tags: string[]; artifacts: PlannedArtifact[]; author: string | null; username: string | null }
+
+export function checkTag(tag: unknown): string {
+  if (typeof tag !== 'string' || !isTagName(tag)) throw domainError('invalid_input', `bad tag "${String(tag)}"`)
+  if (tag === 'latest') throw domainError('invalid_input', '"latest" is virtual: it always marks the highest revision')
+  return tag
+}
+
+/** Validate a revision and write its own artifact files; nothing in the database changes yet. */
+export function planRevision(c: Core, k: Kref, number: number, input: RevisionInput, files: WrittenFiles): PlannedRevision {
+  if (number > c.limits.maxRevisionsPerItem) {
+    throw domainError('quota_exceeded', `An item keeps at most ${c.limits.maxRevisionsPerItem} revisions`, { limit: c.limits.maxRevisionsPerItem })
+  }
+  const metadata = c.metadataJson(input.metadata, 'metadata')
+  const tags = [...new Set((input.tags ?? []).map(checkTag))]
+  const arts = input.artifacts ?? []
+  if (!Array.isArray(arts)) throw domainError('invalid_input', 'artifacts must be an array')
+  if (arts.length > c.limits.maxArtifactsPerRevision) throw domainError('quota_exceeded', `A revision holds at most ${c.limits.maxArtifactsPerRevision} artifacts`, { limit: c.limits.maxArtifactsPerRevision })
+  const names = new Set<string>()
+  const bytes: Array<Buffer | null> = []
+  for (const a of arts) {
+    if (!isSafeSegment(a?.name)) throw domainError('invalid_input', `bad artifact name "${String(a?.name)}"`)
+    if (names.has(a.name)) throw domainError('conflict', `The revision already has an artifact named "${a.name}"`)
+    names.add(a.name)
+    if (!a.file && (typeof a.location !== 'string' || a.location.length === 0 || a.location.length > 4096)) throw domainError('invalid_input', `artifact "${a.name}" needs a location or a file`)
+    bytes.push(a.file ? fileBytes(a.file) : null)
+  }
+  checkArtifactBytes(c, bytes.filter((b): b is Buffer => b !== null).map((b) => b.length))
+  const planned: PlannedArtifact[] = arts.map((a, i) => {
+    const metadata = c.metadataJson(a.metadata, `artifact ${a.name} metadata`)
+    const b = bytes[i]
+    if (!b) return { name: a.name, location: a.location!, owned_size: null, metadata }
+    const path = artifactPath(c, k, number, a.name)
+    files.write(path, b)
+    return { name: a.name, location: path, owned_size: b.length, metadata }
+  })
+  return { number, metadata, tags, artifacts: planned, author: input.author ?? null, username: input.username ?? null }
+}
+
+/** Insert a planned revision (call inside a transaction). */
+export function insertRevision(c: Core, item: ItemRow, p: PlannedRevision): number {
+  const info = c.db.prepare('INSERT INTO revisions (item_id, number, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(item.id, p.number, c.iso(), p.author, p.username, p.metadata)
+  const revId = Number(info.lastInsertRowid)
+  const tag = c.db.prepare('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id')
+  for (const t of p.tags) tag.run(item.id, t, revId)
+  const art = c.db.prepare('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+  for (const a of p.artifacts) art.run(revId, a.name, a.location, a.owned_size, c.iso(), a.metadata)
+  ftsRefresh(c, item.id)
+  return revId
+}
+
+export function nextNumber(c: Core, itemId: number): number {
+  return ((c.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(itemId) as { n: number | null }).n ?? 0) + 1
+}
+
+export function createRevision(c: Core, kref: string, input: RevisionInput): Revision {
+  const { k, row } = c.requireItem(kref)
+  const files = new WrittenFiles()
+  try {
+    const plan = planRevision(c, k, nextNumber(c, row.id), input ?? {}, files)
+    const revId = c.db.transaction(() => insertRevision(c, row, plan))()
+    return c.revision(row, revisionById(c, revId))
+  } catch (e) {
+    files.undo()
+    throw e
+  }
+}
+
+export function revisionById(c: Core, id: number): RevisionRow {
+  return c.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.id = ?`).get(id) as RevisionRow
+}
+
+export function getRevision(c: Core, kref: string): Revision | null {
+  const k = parseKref(kref)
+  const item = c.itemRow(k)
+  if (!item) return null
+  const rev = c.revisionRow(item.id, k)
+  return rev ? c.revision(item, rev) : null
+}
+
+export function currentRevision(c: Core, kref: string, choice: RevisionChoice = 'published-or-latest'): Revision | null {
+  const k = parseKref(kref)
+  const item = c.itemRow(k)
+  if (!item) return null
+  const rev = choice === 'latest' ? c.revisionRow(item.id, {}) : c.currentRow(item.id)
+  return rev ? c.revision(item, rev) : null
+}
+
+export function listRevisions(c: Core, kref: string): Revision[] {
+  const { row } = c.requireItem(kref)
+  const rows = c.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? ORDER BY r.number`).all(row.id) as RevisionRow[]
+  return rows.map((r) => c.revision(row, r))
+}
+
+export function setRevisionDeprecated(c: Core, kref: string, deprecated: boolean): Revision {
+  const { item, rev } = c.requireRevision(kref)
+  c.db.prepare('UPDATE revisions SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, rev.id)
+  return c.revision(item, revisionById(c, rev.id))
+}
+
+export function tagRevision(c: Core, kref: string, tag: string): Revision {
+  checkTag(tag)
+  const { item, rev } = c.requireRevision(kref)
+  c.db.prepare('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id').run(item.id, tag, rev.id)
+  return c.revision(item, revisionById(c, rev.id))
+}
+
+export function untagRevision(c: Core, kref: string, tag: string): Revision {
+  checkTag(tag)
+  const { item, rev } = c.requireRevision(kref)
+  c.db.prepare('DELETE FROM tags WHERE item_id = ? AND tag = ? AND revision_id = ?').run(item.id, tag, rev.id)
+  return c.revision(item, revisionById(c, rev.id))
+}

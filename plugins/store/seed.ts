@@ -1,0 +1,21 @@
+/**
+ * First-start seed (§2): the projects and spaces the reference dashboard expects, so its lists
+ * are empty rather than 404. Names come from `[kumiho] harness_project` / `memory_project`.
+ * Ensuring is idempotent, so this runs on every start and also repairs a deleted space.
+ */
+import type { DomainStore } from '@revka/plugin-sdk'
+
+export const HARNESS_SPACES = ['AgentPool', 'Teams', 'Workflows', 'WorkflowRuns', 'WorkflowRunRequests']
+export const MEMORY_SPACES = ['Skills']
+
+export interface SeedNames { harness: string; memory: string }
+
+export function seedNames(kumiho: Record<string, unknown> | undefined): SeedNames {
+  const pick = (v: unknown, d: string) => (typeof v === 'string' && v.trim() ? v.trim() : d)
+  return { harness: pick(kumiho?.harness_project, 'Revka'), memory: pick(kumiho?.memory_project, 'CognitiveMemory') }
+}
+
+export async function seed(store: DomainStore, names: SeedNames): Promise<void> {
+  for (const s of HARNESS_SPACES) await store.ensureSpace(`/${names.harness}/${s}`)
+  for (const s of MEMORY_SPACES) await store.ensureSpace(`/${names.memory}/${s}`)
+}
