@@ -1,0 +1,36 @@
+/**
+ * memory-graph — DOMAIN.md §9: `GET /api/memory/graph`, a 60 s route (the reference's own budget;
+ * the dashboard retries 408/502/503/504). The graph is built in graph.ts from the domain store.
+ */
+import { DomainStoreRef, definePlugin, httpError, type DomainStore } from '@revka/plugin-sdk'
+import { buildGraph, GraphStepError } from './graph.js'
+import { graphParams } from './params.js'
+
+export default definePlugin({
+  setup(api) {
+    let store: DomainStore | undefined
+    api.onStart(() => { store = api.services.get(DomainStoreRef) })
+    const defaultProject = () => {
+      const v = api.gateway.section<{ memory_project?: unknown }>('kumiho')?.memory_project
+      return typeof v === 'string' && v.trim() ? v.trim() : 'CognitiveMemory'
+    }
+
+    api.routes.add({
+      method: 'GET',
+      url: '/api/memory/graph',
+      auth: 'bearer',
+      timeoutMs: 60_000,
+      description: '?project&limit(≤500)&kinds&space&sort&search → {nodes, edges, spaces, stats}',
+      handler: async (req) => {
+        if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
+        const params = graphParams(req.query, defaultProject())
+        try {
+          return await buildGraph(store, params)
+        } catch (e) {
+          if (e instanceof GraphStepError) throw httpError(502, 'memory_graph_failed', e.message)
+          throw e
+        }
+      },
+    })
+  },
+})
