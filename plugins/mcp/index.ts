@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { homedir } from 'node:os'
-import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, httpError, KernelServices, reply } from '@revka/plugin-sdk'
+import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, DEFAULT_STREAMS_PER_CREDENTIAL, definePlugin, httpError, KernelServices, reply } from '@revka/plugin-sdk'
 import { discoveryPath, writeDiscovery, removeDiscovery } from './discovery-file.js'
 import { addProxyRoutes } from './proxy/routes.js'
 import { admitEvents, eventsSocket } from './proxy/ws-events.js'
@@ -31,7 +31,16 @@ interface McpOptions {
   default_cwd?: string
   /** most MCP sessions kept at once (least recently used are forgotten) */
   max_sessions?: number
+  /** open `/api/mcp/stream` exchanges and session event streams one credential may hold */
+  max_streams_per_credential?: number
+  /** the same over all credentials */
+  max_streams?: number
+  /** `/ws/mcp/events` sockets one credential may hold */
+  max_sockets_per_credential?: number
 }
+
+/** streams over all credentials: each holds a gateway socket and one to the in-process server */
+const DEFAULT_MAX_STREAMS = 1024
 
 export default definePlugin<McpOptions>({
   setup(api) {
@@ -55,6 +64,11 @@ export default definePlugin<McpOptions>({
         base()
         return gatewaySession!
       },
+      streams: new ConnectionCap({
+        what: 'MCP streams',
+        perCredential: opts.max_streams_per_credential ?? DEFAULT_STREAMS_PER_CREDENTIAL,
+        total: opts.max_streams ?? DEFAULT_MAX_STREAMS,
+      }),
     })
 
     api.routes.add({
@@ -81,8 +95,8 @@ export default definePlugin<McpOptions>({
       handler: async (req) => reply({ headers: { 'cache-control': 'no-store' }, body: await testMcpServer(req.body as ServerTestSpec, api.gateway.version) }),
     })
 
-    // one token may hold DEFAULT_SOCKETS_PER_CREDENTIAL sockets here; more are refused with 429
-    const eventsCap = new ConnectionCap({ what: '/ws/mcp/events sockets', perCredential: DEFAULT_SOCKETS_PER_CREDENTIAL })
+    // one token may hold max_sockets_per_credential sockets here; more are refused with 429
+    const eventsCap = new ConnectionCap({ what: '/ws/mcp/events sockets', perCredential: opts.max_sockets_per_credential ?? DEFAULT_SOCKETS_PER_CREDENTIAL })
     const admitParams = admitEvents(base)
     api.routes.add({
       method: 'GET', url: '/ws/mcp/events', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
