@@ -19,7 +19,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { builtinPluginIds, spawnGateway, type GatewayProcess } from '../ingress/gateway-process.js'
+import { spawnGateway, type GatewayProcess } from '../ingress/gateway-process.js'
 import { removeDir, ROOT, wsUrl } from '../auth/support.js'
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'ws-crash')
@@ -39,13 +39,13 @@ async function boot(): Promise<GatewayProcess> {
   dirs.push(state)
   const home = join(state, 'home')
   mkdirSync(home, { mode: 0o700 })
-  const plugins: Record<string, { enabled: boolean; options?: Record<string, unknown> }> = {}
-  for (const id of builtinPluginIds()) plugins[id] = { enabled: false }
-  for (const id of ['status', 'agent-runtime', 'chat', 'canvas', 'nodes', 'terminal']) plugins[id] = { enabled: true }
-  plugins.mcp = { enabled: true, options: { home_dir: home } }
-  plugins['fx-ws-crash'] = { enabled: true }
+  // only the plugins named here, by folder: another built-in (or one in the making) stays out
+  const builtins = ['status', 'agent-runtime', 'chat', 'canvas', 'nodes', 'terminal', 'mcp']
+  const plugins: Record<string, { enabled: boolean; options?: Record<string, unknown> }> = { 'fx-ws-crash': { enabled: true } }
+  for (const id of builtins) plugins[id] = { enabled: true }
+  plugins.mcp.options = { home_dir: home }
   const file = join(state, 'revka.plugins.json')
-  writeFileSync(file, JSON.stringify({ builtins: true, paths: [FIXTURE], plugins }))
+  writeFileSync(file, JSON.stringify({ builtins: false, paths: [FIXTURE, ...builtins.map((id) => join(ROOT, 'plugins', id))], plugins }))
   return spawnGateway(state, file, { REVKA_GATEWAY_ADMIN_TOKEN: TOKEN, HOME: home })
 }
 
