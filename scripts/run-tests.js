@@ -9,10 +9,16 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // `--suite reliability` runs test/reliability (fuzz, crash consistency, graceful shutdown): slower,
-// and run by `npm run test:reliability` after `npm test` in CI
+// and run by `npm run test:reliability` after `npm test` in CI. `--suite browser` runs the tests
+// that drive a real Chromium (test/browser/, and any `*.browser.test.js` elsewhere):
+// `npm run test:browser`, run by CI after the other two. `npm test` runs neither.
 const args = process.argv.slice(2)
 const suite = args.includes('--suite') ? args[args.indexOf('--suite') + 1] : 'unit'
 const filters = args.filter((a, i) => a !== '--suite' && args[i - 1] !== '--suite')
+if (!['unit', 'reliability', 'browser'].includes(suite)) {
+  console.error(`unknown suite "${suite}" (unit, reliability, browser)`)
+  process.exit(2)
+}
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' })
 if (tsc.status !== 0) {
@@ -39,9 +45,15 @@ function walk(dir, out) {
 }
 
 const reliabilityDir = join(root, 'test', 'reliability')
-let files = suite === 'reliability'
-  ? walk(reliabilityDir, []).sort()
-  : ['test', 'plugins', 'examples'].flatMap((d) => walk(join(root, d), [])).filter((f) => !f.startsWith(reliabilityDir)).sort()
+const browserDir = join(root, 'test', 'browser')
+const everywhere = () => ['test', 'plugins', 'examples'].flatMap((d) => walk(join(root, d), []))
+const isBrowser = (f) => f.startsWith(browserDir) || f.endsWith('.browser.test.js')
+const suites = {
+  unit: () => everywhere().filter((f) => !f.startsWith(reliabilityDir) && !isBrowser(f)),
+  reliability: () => walk(reliabilityDir, []),
+  browser: () => everywhere().filter(isBrowser),
+}
+let files = suites[suite]().sort()
 if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x)))
 if (!files.length) {
   console.error('no test files matched')
@@ -52,7 +64,8 @@ mkdirSync(join(root, '.tmp'), { recursive: true })
 const tap = join(root, '.tmp', `test-report.${process.pid}.tap`)
 const child = spawn(process.execPath, [
   '--test',
-  `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? 2}`,
+  // one browser at a time: Chromium with a gateway beside it fills this machine's two cores
+  `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? (suite === 'browser' ? 1 : 2)}`,
   '--test-timeout=120000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
