@@ -1,20 +1,27 @@
 // A child process holding N SSE subscribers of /api/events. Prints "ready" once all are
-// connected, then on "report" (stdin) prints per-run latency samples and per-client counts.
+// answered (connected or refused), then on "report" (stdin) prints per-run latency samples,
+// per-client counts and the statuses of refused clients.
 import http from 'node:http'
 
 const [url, token, n] = [process.argv[2], process.argv[3], Number(process.argv[4])]
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
 const counts = new Array(n).fill(0)
 const latencies = []
-let connected = 0
+const refused = []
+let answered = 0
 
 for (let i = 0; i < n; i++) {
   const req = http.get(`${url}/api/events?token=${token}&types=channel_event`, { agent }, (res) => {
+    if (++answered === n) process.stdout.write('ready\n')
+    if (res.statusCode !== 200) {
+      // over a cap (429 too_many_connections, 503): no stream, its events count as lost
+      refused.push(res.statusCode)
+      res.resume()
+      return
+    }
     // latin1: every byte one char, no UTF-8 decoding; the markers searched for are ASCII
     res.setEncoding('latin1')
     let buf = ''
-    connected++
-    if (connected === n) process.stdout.write('ready\n')
     // frames are found with indexOf over the buffered text, not split into strings: the client's
     // parsing must cost far less than the server's sending, or the figure measures the client
     res.on('data', (d) => {
@@ -46,5 +53,5 @@ for (let i = 0; i < n; i++) {
 process.stdin.on('data', () => {
   // exit only once the report is flushed: stdout is a pipe, and exiting at once cut a report of
   // more than the pipe's 64 KiB short (the harness then waited for its newline forever)
-  process.stdout.write(JSON.stringify({ counts, latencies }) + '\n', () => process.exit(0))
+  process.stdout.write(JSON.stringify({ counts, latencies, refused }) + '\n', () => process.exit(0))
 })
