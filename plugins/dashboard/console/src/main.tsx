@@ -72,3 +72,5 @@ function App() {
 }
 
 render(<App />, document.getElementById('app')!)
+// the first render is synchronous: this mark is when the first page is on screen (bench/console.js reads it)
+performance.mark('revka:first-render')

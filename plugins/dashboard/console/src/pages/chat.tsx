@@ -132,7 +132,7 @@ export function Chat() {
           {older && <button type="button" onClick={() => loadHistory(older).catch(setError)}>Earlier messages</button>}
           <ol class="transcript" aria-live="polite" aria-label="Conversation">
             {items.map((it, i) => (
-              <li key={i} class={`msg msg-${it.kind}`} data-kind={it.kind}>
+              <li key={i} class={`msg msg-${it.kind}`} data-kind={it.kind} data-streaming={'streaming' in it && it.streaming ? 'true' : undefined}>
                 {it.kind === 'tool' ? (
                   <details open>
                     <summary>Tool <strong>{it.name}</strong> {it.output === undefined ? '— running…' : '— done'}</summary>

@@ -29,12 +29,24 @@ export function Devices() {
     if (mine) signOut()
     else setNotice(`Revoked ${d.name ?? d.id}.`)
   })
+  // the old token dies at once; the answer is a new token, or a code the device pairs with again
+  // (same device id). This browser re-pairs with its code by itself, so it stays signed in.
   const rotate = (d: Device) => act(async () => {
-    const r = await request<{ token: string }>(`/api/devices/${encodeURIComponent(d.id)}/token/rotate`, { method: 'POST' })
+    const r = await request<{ token?: string; pairing_code?: string }>(`/api/devices/${encodeURIComponent(d.id)}/token/rotate`, { method: 'POST' })
+    const label = d.name ?? d.id
     if (d.id === self) {
-      saveSession({ token: r.token, deviceId: d.id })
+      let fresh = r.token
+      let id = d.id
+      if (!fresh && r.pairing_code) {
+        const p = await request<{ token: string; device_id?: string }>('/api/pair', { method: 'POST', auth: false, json: { code: r.pairing_code, device_name: d.name ?? undefined } })
+        fresh = p.token
+        id = p.device_id ?? id
+      }
+      if (!fresh) throw new Error('The gateway answered the rotation without a token or a code')
+      saveSession({ token: fresh, deviceId: id })
       setNotice('This browser now uses its new token; the old one no longer works.')
-    } else setNotice(`New token for ${d.name ?? d.id} (shown once; the old one no longer works): ${r.token}`)
+    } else if (r.token) setNotice(`New token for ${label} (shown once; the old one no longer works): ${r.token}`)
+    else setNotice(`The old token of ${label} no longer works. Pair it again with the code ${r.pairing_code}.`)
   })
   const initiate = () => act(async () => {
     const r = await request<{ pairing_code: string }>('/api/pairing/initiate', { method: 'POST' })

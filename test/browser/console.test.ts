@@ -1,0 +1,168 @@
+/**
+ * The operator console in a real browser (Debian chromium via playwright-core) against a real
+ * gateway started here: pairing with the printed code, the overview's plugins, a streamed chat
+ * reply with a tool call, stop, revocation ending another browser's session, a config error shown
+ * at its line, and the cost chart. `npm run test:browser`; screenshots of failures go to
+ * .tmp/browser-artifacts/. REVKA_UPDATE_SCREENSHOT=1 also rewrites docs/console.png.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { launch, pairInBrowser, withPage } from './support/browser.js'
+import { ROOT, startGateway, type Gateway } from './support/gateway.js'
+
+let gw: Gateway
+let browser: Browser
+
+/** pair a fresh browser page with a new code and open `path` */
+async function pairedAt(page: Page, path: string, name = 'Test browser'): Promise<void> {
+  await pairInBrowser(page, gw.url, await gw.newCode(), name)
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: path, exact: true }).click()
+}
+
+async function sendChat(page: Page, text: string): Promise<void> {
+  await page.getByRole('status').filter({ hasText: 'connected' }).waitFor()
+  await page.getByLabel('Message').fill(text)
+  await page.getByRole('button', { name: 'Send' }).click()
+}
+
+describe('operator console (browser)', () => {
+  before(async () => {
+    gw = await startGateway()
+    browser = await launch()
+  })
+  after(async () => {
+    await browser?.close()
+    await gw?.stop()
+  })
+
+  it('pairs with the printed code and lists every plugin on the overview', async () => {
+    await withPage(browser, 'overview', async (page) => {
+      await pairInBrowser(page, gw.url, gw.code, 'Operator laptop')
+      const { token } = await gw.pair('checker')
+      const status = await (await fetch(`${gw.url}/api/status`, { headers: { authorization: `Bearer ${token}` } })).json() as { plugins: { id: string; status: string }[] }
+      const table = page.getByRole('table', { name: 'Plugins' })
+      for (const p of status.plugins) {
+        const row = table.locator(`tr[data-plugin="${p.id}"]`)
+        await row.waitFor()
+        assert.equal((await row.locator('td').nth(1).innerText()).trim(), p.status, `state of ${p.id}`)
+      }
+      assert.ok(status.plugins.some((p) => p.id === 'dashboard'), 'the dashboard plugin itself is listed')
+      const health = await (await fetch(`${gw.url}/health`)).json() as { status: string }
+      assert.equal(await page.locator('.facts dd.state').first().innerText(), health.status)
+      if (process.env.REVKA_UPDATE_SCREENSHOT === '1') {
+        await page.setViewportSize({ width: 1000, height: 640 })
+        await page.screenshot({ path: join(ROOT, 'docs/console.png'), type: 'png' })
+      }
+      // a reload keeps the token: still the overview, not pairing
+      await page.reload()
+      await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    })
+  })
+
+  it('streams a chat reply, shows a tool call as it runs, and stops a turn', async () => {
+    await withPage(browser, 'chat', async (page) => {
+      await pairedAt(page, 'Chat')
+      await sendChat(page, 'hello from the browser test, please answer at some length')
+      // partial text is on screen while the reply is still streaming, then the final reply
+      const streaming = page.locator('li[data-kind="assistant"][data-streaming="true"]')
+      await streaming.waitFor()
+      const partial = await streaming.innerText()
+      const final = page.locator('li[data-kind="assistant"]:not([data-streaming])').last()
+      await final.waitFor()
+      const full = await final.innerText()
+      assert.match(full, /You said: "hello from the browser test/)
+      assert.ok(partial.length > 0 && partial.length < full.length, `streamed ${partial.length} of ${full.length} characters before the end`)
+
+      await sendChat(page, '/tool current_time {}')
+      const tool = page.locator('li[data-kind="tool"]').last()
+      await tool.getByText('current_time').waitFor()
+      await tool.locator('.tool-output').waitFor()
+      await page.locator('li[data-kind="assistant"]:not([data-streaming])', { hasText: 'The tool current_time answered' }).waitFor()
+
+      await sendChat(page, 'one more long reply, which this test stops before it ends')
+      await page.locator('li[data-kind="assistant"][data-streaming="true"]').waitFor()
+      await page.getByRole('button', { name: 'Stop' }).click()
+      await page.locator('li[data-kind="note"]', { hasText: 'Stopped current Operator turn.' }).waitFor()
+
+      // the session is in the list; renaming it shows the new name
+      const item = page.locator('.sessions li.current')
+      await item.getByRole('button', { name: /^Rename/ }).click()
+      await page.getByLabel('New name').fill('Browser test chat')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.locator('.sessions li.current', { hasText: 'Browser test chat' }).waitFor()
+    })
+  })
+
+  it('revoking a device ends its live session: that browser is back at pairing', async () => {
+    const ctxB = await browser.newContext()
+    const pageB = await ctxB.newPage()
+    try {
+      await pairedAt(pageB, 'Chat', 'Doomed tablet')
+      await pageB.getByRole('status').filter({ hasText: 'connected' }).waitFor()
+      await withPage(browser, 'revoke', async (page) => {
+        await pairedAt(page, 'Devices', 'Admin browser')
+        const row = page.getByRole('row').filter({ hasText: 'Doomed tablet' })
+        page.once('dialog', (d) => void d.accept())
+        await row.getByRole('button', { name: 'Revoke Doomed tablet' }).click()
+        await page.getByRole('status').filter({ hasText: 'Revoked Doomed tablet' }).waitFor()
+        assert.equal(await page.getByRole('row').filter({ hasText: 'Doomed tablet' }).count(), 0)
+      })
+      // no action on B: its socket was closed by the gateway (4401) and it dropped the token
+      await pageB.getByRole('heading', { name: 'Pair this browser' }).waitFor()
+      await pageB.reload()
+      await pageB.getByRole('heading', { name: 'Pair this browser' }).waitFor()
+    } finally {
+      await ctxB.close()
+    }
+  })
+
+  it('shows a config error at its line and writes nothing', async () => {
+    await withPage(browser, 'config', async (page) => {
+      await pairedAt(page, 'Config')
+      const editor = page.getByLabel('config.toml')
+      await page.waitForFunction('document.getElementById("config-text").value.length > 0')
+      const before = await editor.inputValue()
+      const lines = before.replace(/\n$/, '').split('\n')
+      await editor.fill([...lines, 'broken = = 1', ''].join('\n'))
+      await page.getByRole('button', { name: 'Save' }).click()
+      const badLine = lines.length + 1
+      await page.getByRole('alert').filter({ hasText: `Line ${badLine}:` }).waitFor()
+      assert.equal((await page.locator('.gutter .bad').innerText()).trim(), String(badLine))
+      assert.equal(await editor.getAttribute('aria-invalid'), 'true')
+      const { token } = await gw.pair('config checker')
+      const now = await (await fetch(`${gw.url}/api/config`, { headers: { authorization: `Bearer ${token}` } })).json() as { content: string }
+      assert.equal(now.content, before, 'config.toml is unchanged')
+    })
+  })
+
+  it('draws the cost chart over time, by model and by source', async () => {
+    await withPage(browser, 'cost', async (page) => {
+      await pairedAt(page, 'Chat')
+      await sendChat(page, 'a turn that costs something')
+      await page.locator('li[data-kind="assistant"]:not([data-streaming])').waitFor()
+      await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Cost', exact: true }).click()
+      const line = page.locator('svg[data-chart="line"]')
+      await line.locator('path[data-series="offline-echo"]').waitFor()
+      assert.ok(await line.getAttribute('aria-label'))
+      const bars = page.locator('svg[data-chart="bar"]')
+      assert.equal(await bars.count(), 2, 'by model and by source')
+      await bars.first().locator('rect').first().waitFor()
+      await page.getByLabel('Split by').selectOption('source')
+      await line.locator('path[data-series]').first().waitFor()
+    })
+  })
+
+  it('says a domain page is not available when its routes answer 404', async () => {
+    await withPage(browser, 'domain', async (page) => {
+      await pairInBrowser(page, gw.url, await gw.newCode())
+      const { token } = await gw.pair('probe')
+      const agents = await fetch(`${gw.url}/api/agents`, { headers: { authorization: `Bearer ${token}` } })
+      await page.getByRole('link', { name: 'Agents', exact: true }).click()
+      if (agents.status === 404) await page.getByRole('status').filter({ hasText: 'not available on this gateway' }).waitFor()
+      else await page.getByRole('table', { name: 'Agents' }).or(page.getByText('Nothing here yet.')).waitFor()
+      assert.equal(await page.getByRole('alert').count(), 0, 'no error shown')
+    })
+  })
+})
