@@ -1,0 +1,121 @@
+/**
+ * skins — dashboard skins (contract DOMAIN.md §13): the built-ins `revka` and `matrix`, ZIP
+ * import with the contract's validation plus zip-bomb and zip-slip refusals, a public asset route,
+ * delete. Imported skins live in the plugin's private folder (`<state>/plugins/skins/skins/<id>/`),
+ * never in the workspace. One import runs at a time (another gets 429 with Retry-After), and the
+ * number of stored skins is bounded (`max_skins`, 507 past it).
+ */
+import { createReadStream, statSync } from 'node:fs'
+import { definePlugin, httpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import { BUILTIN_SKINS } from './builtins.js'
+import { importSkin } from './importer.js'
+import { SKIN_LIMITS } from './limits.js'
+import { BUILTIN_IDS, SKIN_ID, type SkinManifest } from './manifest.js'
+import { SkinStore } from './store.js'
+
+interface Options {
+  max_skins?: number
+  imports_per_minute?: number
+}
+
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' }
+
+function summary(m: SkinManifest, builtin: boolean) {
+  return { id: m.id, name: m.name, version: m.version, manifest: m, assetBasePath: `/api/skins/${m.id}/assets`, builtin }
+}
+
+function skinId(raw: string | undefined): string {
+  if (!raw || !SKIN_ID.test(raw)) throw httpError(400, 'invalid_skin_id', 'invalid skin id')
+  return raw
+}
+
+/** An asset path as the router decoded it: plain segments only, no way up or sideways. */
+function assetPath(raw: string): string {
+  const segments = raw.split('/')
+  // eslint-disable-next-line no-control-regex
+  if (!raw || raw.includes('\\') || /[\x00-\x1f]/.test(raw) || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw httpError(400, 'invalid_path', `invalid path: ${JSON.stringify(raw.slice(0, 200))}`)
+  }
+  return raw
+}
+
+async function readBody(req: RevkaRequest<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  if (req.stream) for await (const c of req.stream) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}
+
+export default definePlugin<Options>({
+  setup(api) {
+    const store = new SkinStore(api.store.dir)
+    const maxSkins = api.config.max_skins ?? 64
+    let importing = false
+
+    api.routes.add({
+      method: 'GET', url: '/api/skins', auth: 'bearer',
+      description: 'built-in and imported skins, sorted by name then id',
+      handler: () => {
+        const all = [...BUILTIN_SKINS.map((m) => summary(m, true)), ...store.list().map((m) => summary(m, false))]
+        all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        return { skins: all }
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/skins/import', auth: 'bearer',
+      // streamed: any Content-Type is ZIP bytes here (a JSON type must not be parsed); the kernel
+      // cuts the stream at the limit with 413
+      bodyLimit: SKIN_LIMITS.bodyBytes, timeoutMs: SKIN_LIMITS.timeoutMs, rateLimit: { perMinute: api.config.imports_per_minute ?? 20 }, stream: true,
+      description: 'import a skin from the raw ZIP body (25 MiB, 120 s)',
+      handler: async (req: RevkaRequest<unknown>) => {
+        // inflating and writing up to 50 MiB is the costly part: one at a time for the whole gateway
+        if (importing) throw httpError(429, 'import_busy', 'Another skin import is running; retry shortly', { retryAfter: 2 })
+        importing = true
+        try {
+          const manifest = await importSkin(await readBody(req), store, {
+            maxSkins,
+            onWriteError: (err) => api.log.error({ err: err.message }, 'REVKA_ERR_SKIN_WRITE: a skin import could not be stored; its staging folder was removed'),
+          })
+          api.log.info({ skin: manifest.id, by: req.auth.deviceId ?? req.auth.via }, 'skin imported')
+          return { skin: summary(manifest, false) }
+        } finally {
+          importing = false
+        }
+      },
+    })
+
+    api.routes.add({
+      method: 'DELETE', url: '/api/skins/:id', auth: 'bearer',
+      description: 'delete an imported skin (204 also for built-in or unknown ids)',
+      handler: (req: RevkaRequest<undefined>) => {
+        const id = skinId(req.params.id)
+        if (!BUILTIN_IDS.has(id) && store.delete(id)) api.log.info({ skin: id, by: req.auth.deviceId ?? req.auth.via }, 'skin deleted')
+        return reply({ status: 204 })
+      },
+    })
+
+    api.routes.add({
+      method: 'GET', url: '/api/skins/:id/assets/*', auth: 'public',
+      description: 'a skin asset (public: the dashboard loads them as images)',
+      handler: (req: RevkaRequest<undefined>) => {
+        const id = skinId(req.params.id)
+        const rel = assetPath(req.params['*'] ?? '')
+        const ext = rel.slice(rel.lastIndexOf('.') + 1).toLowerCase()
+        const type = IMAGE_TYPES[ext]
+        const file = type ? store.assetFile(id, rel) : null
+        if (!file) throw httpError(404, 'not_found', 'not found')
+        return reply({
+          headers: {
+            'content-type': type,
+            'content-length': String(statSync(file).size),
+            'x-content-type-options': 'nosniff',
+            'cache-control': 'private, max-age=300',
+          },
+          body: createReadStream(file),
+        })
+      },
+    })
+
+    api.onStart(() => store.init())
+  },
+})
