@@ -11,6 +11,7 @@ import type { ClientIdentity } from './client.js'
 import type { Credentials } from './credentials.js'
 import { FailureLimiter, type Clock } from './limiter.js'
 import { verifySigned } from './signed.js'
+import type { AuthEvents } from '../audit/auth-events.js'
 
 export const AUTH_MAX_FAILURES = 10
 export const AUTH_WINDOW_MS = 60_000
@@ -30,7 +31,11 @@ export interface GuardDeps {
   clock: Clock
   pathPrefix: string
   maxKeys: number
+  /** the audit log's auth recorder (successes deduplicated, failures capped); absent in unit tests */
+  audit?: AuthEvents
 }
+
+const ANONYMOUS: AuthContext = Object.freeze({ via: 'anonymous' })
 
 export const UNAUTHORIZED_MESSAGE =
   'Unauthorized — pair first via POST /pair (Authorization: Bearer <token>) or present X-Revka-Service-Token'
@@ -107,6 +112,8 @@ export class AuthGuard {
       return { status: 403, code: 'loopback_only', message: 'Admin endpoints are restricted to localhost' }
     }
     if (pairingOff) return { via: 'pairing-off' }
+    // a public view of a bearer route: only for a caller with no credential at all
+    if (rec.decl.anonymous === true && !bearer && !service) return ANONYMOUS
 
     const locked = this.failures.lockedFor(id.key)
     if (locked > 0) return { status: 429, code: 'too_many_auth_attempts', message: `Too many auth attempts. Try again in ${locked}s.`, retryAfter: locked }
@@ -115,26 +122,32 @@ export class AuthGuard {
     if (bearer) {
       presented = true
       if (extra && timingSafeEqualStr(bearer, extra)) {
-        this.failures.succeed(id.key)
-        return { via: 'bearer', credentialId: `route-token:${rec.pluginId}` }
+        return this.succeeded({ via: 'bearer', credentialId: `route-token:${rec.pluginId}` }, id.key)
       }
       const p = this.deps.credentials.verifyBearer(bearer)
       if (p) {
-        this.failures.succeed(id.key)
-        return { via: p.via, deviceId: p.deviceId, credentialId: p.credentialId }
+        return this.succeeded({ via: p.via, deviceId: p.deviceId, credentialId: p.credentialId }, id.key)
       }
     }
     if (service) {
       presented = true
       if (this.deps.credentials.verifyService(service)) {
-        this.failures.succeed(id.key)
-        return { via: 'service', credentialId: 'service' }
+        return this.succeeded({ via: 'service', credentialId: 'service' }, id.key)
       }
     }
-    if (presented) this.failures.fail(id.key)
+    if (presented) {
+      const lockout = this.failures.fail(id.key)
+      this.deps.audit?.failure(bearer ? 'bearer' : 'service_token', id.key, lockout, this.failures.remaining(id.key))
+    }
     if (wantsService && !wantsBearer)
       return { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
     return { status: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE }
+  }
+
+  private succeeded(ctx: AuthContext, key: string): AuthContext {
+    this.failures.succeed(key)
+    this.deps.audit?.success(ctx, key)
+    return ctx
   }
 
   private checkSigned(rec: RouteRecord, req: FastifyRequest): true | string {

@@ -59,6 +59,14 @@ export class FailureLimiter {
     return this.lockedFor(key)
   }
 
+  /** failures the key may still make before a lockout */
+  remaining(key: string): number {
+    const s = this.state.get(key)
+    if (!s) return this.maxFailures
+    const now = this.clock()
+    return Math.max(0, this.maxFailures - s.failures.filter((t) => now - t < this.windowMs).length)
+  }
+
   /** a success clears the key's failures */
   succeed(key: string): void {
     const s = this.state.get(key)

@@ -10,6 +10,7 @@ const gatewayCmd = () => import('./gateway-cmd.js')
 const pluginsCmd = () => import('./plugins-cmd.js')
 const remoteCmd = () => import('./remote-cmd.js')
 const doctorCmd = () => import('./doctor-cmd.js')
+const auditCmd = () => import('./audit-cmd.js')
 
 export const HELP = `revka ${KERNEL_VERSION} — plugin-host agent gateway
 
@@ -25,6 +26,7 @@ Usage:
   revka plugins info ID                         one plugin's manifest and state
   revka plugins enable|disable ID               edit revka.plugins.json
   revka doctor                                  check the state dir is private (exit 1 if not)
+  revka audit verify [--json]                   check the audit log's hash chain offline (exit 1 if broken)
 
 Common options:
   --state-dir DIR     state folder (REVKA_STATE_DIR wins; default ~/.revka)
@@ -67,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'pair':
         return await (await remoteCmd()).pair(args)
       case 'plugins':
-        return (await pluginsCmd()).pluginsCommand(args)
+        return await (await pluginsCmd()).pluginsCommand(args)
+      case 'audit':
+        return await (await auditCmd()).auditCommand(args)
       case 'doctor':
         return (await doctorCmd()).doctor(args)
       default:

@@ -37,7 +37,7 @@ function verdict(status: string): string {
   return status === 'discovered' ? 'ready' : status
 }
 
-export function pluginsCommand(args: ParsedArgs): number {
+export async function pluginsCommand(args: ParsedArgs): Promise<number> {
   const [, sub, id] = args.positionals
   const out = (s: string) => process.stdout.write(s + '\n')
   if (sub === 'list' || sub === undefined) {
@@ -58,6 +58,9 @@ export function pluginsCommand(args: ParsedArgs): number {
   }
   if (sub === 'enable' || sub === 'disable') {
     setEnabled(file, id, sub === 'enable')
+    ;(await import('./audit-cmd.js')).recordFromCli(str(args.flags, 'state-dir'), {
+      event_type: 'config_change', action: { command: `plugin.${sub} ${id}`, risk_level: 'medium' }, result: { success: true },
+    })
     out(`${id} ${sub}d in ${file.path} (restart the gateway to apply)`)
     return 0
   }

@@ -11,10 +11,16 @@ import { DeviceRegistry } from '../auth/devices.js'
 import { Credentials } from '../auth/credentials.js'
 import { PairingManager } from '../auth/pairing.js'
 import { AuthGuard } from '../auth/guard.js'
-import { WindowLimiter, type Clock } from '../auth/limiter.js'
+import { FailureLimiter, WindowLimiter, type Clock } from '../auth/limiter.js'
 import { ConnectionTracker } from '../auth/connections.js'
 import { assertSafeBind } from '../config/validate-gateway.js'
 import { signUrl } from '../auth/signed.js'
+import { AuthEvents } from '../audit/auth-events.js'
+import type { AuditLog } from '../audit/audit-log.js'
+
+/** the auth limiter of credential-minting routes (contract §14: 10 attempts a minute, then 5 minutes out) */
+export const MINT_ATTEMPTS_PER_MINUTE = 10
+export const MINT_LOCKOUT_MS = 300_000
 
 /**
  * `<state>/kernel/devices.db` — outside the served workspace (token hashes are never signable),
@@ -34,15 +40,20 @@ export class AuthSystem {
   readonly guard: AuthGuard
   readonly windowLimiter: WindowLimiter
   readonly connections = new ConnectionTracker()
+  readonly authEvents: AuthEvents
+  /** `auth-limiter` service: every attempt counts, successes too */
+  readonly mintLimiter: FailureLimiter
   /** the code minted at start when nothing is paired yet (the CLI prints it) */
   startupCode: string | null = null
 
-  constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock) {
+  constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock, audit: AuditLog) {
+    this.authEvents = new AuthEvents(audit, clock)
+    this.mintLimiter = new FailureLimiter(MINT_ATTEMPTS_PER_MINUTE, 60_000, MINT_LOCKOUT_MS, clock, settings.rateLimitMaxKeys)
     this.serviceToken = loadOrCreateServiceToken(paths.serviceTokenFile)
     this.devices = settings.requirePairing ? new DeviceRegistry(devicesDbPath(paths)) : null
     this.credentials = new Credentials(this.devices, this.serviceToken, env.REVKA_GATEWAY_ADMIN_TOKEN, clock)
     this.credentials.onRevoke((id) => this.connections.revoke(id))
-    this.pairing = new PairingManager(settings.requirePairing, settings.pairingCodeTtlSecs * 1000, this.credentials, this.devices, clock, settings.rateLimitMaxKeys)
+    this.pairing = new PairingManager(settings.requirePairing, settings.pairingCodeTtlSecs * 1000, this.credentials, this.devices, clock, settings.rateLimitMaxKeys, this.authEvents)
     this.guard = new AuthGuard({
       credentials: this.credentials,
       requirePairing: () => settings.requirePairing,
@@ -50,6 +61,7 @@ export class AuthSystem {
       clock,
       pathPrefix: settings.pathPrefix,
       maxKeys: settings.rateLimitMaxKeys,
+      audit: this.authEvents,
     })
     this.windowLimiter = new WindowLimiter(clock, settings.rateLimitMaxKeys)
   }
@@ -70,7 +82,16 @@ export class AuthSystem {
     return signUrl(this.serviceToken, this.clock, path, ttlSecs, subject)
   }
 
+  /** one attempt of a credential-minting route: 0 to go ahead, else seconds of lockout left */
+  mintAttempt(key: string): number {
+    const locked = this.mintLimiter.lockedFor(key)
+    if (locked > 0) return locked
+    this.mintLimiter.fail(key)
+    return 0
+  }
+
   close(): void {
+    this.authEvents.flush()
     this.devices?.close()
   }
 }

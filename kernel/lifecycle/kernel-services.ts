@@ -15,8 +15,11 @@ export function kernelServices(k: Kernel): Record<string, unknown> {
     [KernelServices.streams.id]: k.auth.connections,
     [KernelServices.status.id]: createStatusService(k),
     [KernelServices.tools.id]: createToolRegistry(k.hooks, k.log),
+    [KernelServices.audit.id]: k.audit,
+    [KernelServices.authLimiter.id]: { attempt: (key: string) => k.auth.mintAttempt(key) },
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
+        k.audit.record({ event_type: 'security_event', action: { command: `gateway.shutdown (${reason})`, risk_level: 'high' } }, { channel: 'gateway', user_id: null, username: null })
         // answer the request first, then drain
         setTimeout(() => (k.onShutdownRequested ?? ((r: string) => void k.stop(r)))(reason), 50).unref()
       },

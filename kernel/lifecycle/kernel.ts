@@ -29,6 +29,8 @@ import { adminSocketPath, openAdminSocket, type AdminSocket } from '../http/admi
 import { mountRoute, WsKeepalive } from '../http/mount.js'
 import { installUnmatched } from '../http/unmatched.js'
 import { AuthSystem } from './auth-system.js'
+import { AuditLog } from '../audit/audit-log.js'
+import { auditSettings } from '../audit/settings.js'
 import { guarded } from './guarded.js'
 import { gatewayInfo, kernelServices } from './kernel-services.js'
 import { KernelEventBus } from '../events/bus.js'
@@ -75,6 +77,8 @@ export class Kernel {
   readonly pluginsFile: PluginsFile
   readonly startedAt = new Date()
   auth!: AuthSystem
+  /** the audit log (§18): this process's one writer, shared by the kernel, plugins and the CLI's */
+  readonly audit: AuditLog
   app!: FastifyInstance
   records: PluginRecord[] = []
   /** O(1) plugin lookup on the request path */
@@ -123,6 +127,8 @@ export class Kernel {
     if (opts.port !== undefined) settings.port = opts.port
     this.settings = settings
     configureLogRotation(this.log, { maxBytes: settings.logMaxBytes, keep: settings.logKeep })
+    // a bad [security.audit] or signing key refuses the start (the reference runs unaudited)
+    this.audit = new AuditLog({ kernelDir: this.paths.kernelDir, settings: auditSettings(this.configStore.section('security'), this.env), clock: this.clock, log: this.log })
     this.pluginsFile = opts.pluginsDoc
       ? { path: '(in memory)', exists: true, paths: opts.pluginsDoc.paths ?? [], builtins: opts.pluginsDoc.builtins !== false, plugins: opts.pluginsDoc.plugins ?? {}, raw: opts.pluginsDoc as any }
       : readPluginsFile(pluginsFilePath(opts.pluginsFile, this.env))
@@ -140,7 +146,7 @@ export class Kernel {
 
   /** discover → check → import → setup → register routes; does not open the port */
   async boot(): Promise<void> {
-    this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock)
+    this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock, this.audit)
     this.app = createServer({
       timeoutMs: this.settings.timeoutMs,
       log: this.log,
@@ -238,6 +244,7 @@ export class Kernel {
       pluginsStateDir: this.paths.pluginsStateDir,
       signUrl: (path, ttl, subject) => this.auth.signUrl(path, ttl, subject),
       events: this.events,
+      audit: this.audit,
     })
     child.register('revka.plugin-api', { useValue: api })
     const t1 = performance.now()
@@ -315,6 +322,7 @@ export class Kernel {
     this.keepalive?.stop()
     for (const c of this.pluginContainers.values()) await c.dispose()
     this.auth?.close()
+    this.audit.close()
     this.log.flush?.()
     this.app?.revkaClientErrors?.flush()
     flushLog(this.log)

@@ -5,7 +5,7 @@
  */
 import type { DependencyContainer } from 'tsyringe'
 import type { Logger as Pino } from 'pino'
-import type { Disposer, EventBus, GatewayInfo, Logger, PluginApi, PluginStore, ServiceRef } from '@revka/plugin-sdk'
+import type { AuditActor, AuditInput, Disposer, EventBus, GatewayInfo, Logger, PluginApi, PluginStore, RevkaRequest, ServiceRef } from '@revka/plugin-sdk'
 import { RevkaError } from '@revka/plugin-sdk'
 import { scopedTaps, type HookTable } from '../hooks/table.js'
 import type { RouteTable, RouteRecord } from '../http/route-table.js'
@@ -32,6 +32,13 @@ export interface FacadeDeps {
   pluginsStateDir: string
   signUrl: (path: string, ttlSecs?: number, subject?: string) => string
   events: EventBus
+  audit: { record(input: AuditInput, actor: AuditActor | null): boolean }
+}
+
+/** `actor.user_id` of a request: the device, or the kind of credential that let it in */
+function auditUser(req: Pick<RevkaRequest, 'auth'>): string {
+  const a = req.auth
+  return a.deviceId ?? (a.via === 'bearer' && a.credentialId ? a.credentialId : a.via)
 }
 
 export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any> {
@@ -111,6 +118,14 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
       return () => { rec.stopFns = rec.stopFns.filter((f) => f !== fn) }
     },
     signUrl: (path, ttlSecs, options) => deps.signUrl(path, ttlSecs, options?.subject),
+    audit: Object.freeze({
+      // the channel is the plugin's id whatever it passes: no plugin records in another's name
+      record: (input: AuditInput, req?: Pick<RevkaRequest, 'auth' | 'clientKey'>) => deps.audit.record(input, {
+        channel: rec.id,
+        user_id: req ? auditUser(req) : input.actor?.user_id ?? null,
+        username: req ? req.clientKey : input.actor?.username ?? null,
+      }),
+    }),
   }
   return Object.freeze(api)
 }

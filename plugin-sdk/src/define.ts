@@ -3,6 +3,7 @@
  */
 import type { HookTaps } from './hooks.js'
 import type { EventBus } from './events.js'
+import type { AuditRecorder } from './audit.js'
 import type {
   Disposer,
   GatewayInfo,
@@ -26,6 +27,13 @@ export interface PluginApi<Options = Record<string, unknown>> {
   readonly services: ServiceAccess
   /** the observability event bus (`/api/events` streams it) */
   readonly events: EventBus
+  /**
+   * The gateway's tamper-evident audit log (kernel-owned, §18): record security-relevant actions
+   * (`api.audit.record({ event_type: 'config_change', action: { command: 'cron.add x' } }, req)`).
+   * The entry's `actor.channel` is this plugin's id. Synchronous (fsync per entry): record actions,
+   * not per-request traffic.
+   */
+  readonly audit: AuditRecorder
   /** runs once the gateway listens (heavy work belongs here, not in setup) */
   onStart(fn: () => void | Promise<void>): Disposer
   /** runs at shutdown or when the plugin is disabled, in reverse start order */

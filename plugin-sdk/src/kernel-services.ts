@@ -114,10 +114,12 @@ export interface PairingService {
   /** revoke: the token stops working at once, live streams of it are closed. false if unknown */
   revoke(deviceId: string): boolean
   /**
-   * rotate: the old token stops working at once and a fresh token is returned for the same device.
-   * null if unknown.
+   * rotate (contract §1.18): the old token stops working at once, and a pairing code bound to this
+   * device is returned; pairing with it (`POST /pair`, `/api/pair`) gives the same device a new
+   * token. The code expires like any pairing code. null if the device is unknown; throws httpError
+   * 429 `too_many_rotations` while too many rotation codes are pending.
    */
-  rotate(deviceId: string): { token: string; deviceId: string } | null
+  rotate(deviceId: string): { deviceId: string; code: string; expiresAt: string } | null
 }
 
 export interface AuthStreamsService {
@@ -150,6 +152,15 @@ export interface GatewayStatusService {
    * kernel reuses the serialised plugin list and health snapshot until either changes.
    */
   documentJson(ctx: { authenticated: boolean }): Promise<string>
+}
+
+export interface AuthLimiterService {
+  /**
+   * Count one attempt for `key` (say `<plugin>|<req.clientKey>`). Returns 0 when it may go ahead,
+   * else the seconds until the key's lockout ends (answer 429 with that `retry_after`). The kernel's
+   * clock drives it, so tests move lockouts with a ManualClock.
+   */
+  attempt(key: string): number
 }
 
 export interface GatewayControlService {

@@ -2,8 +2,9 @@
  * Typed service references. A plugin names the services it `requires`/`provides` in its manifest
  * and reaches them through `api.services.get(ref)`; the kernel resolves them from its container.
  */
-import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService } from './kernel-services.js'
+import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService, AuthLimiterService } from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
+import type { AuditLogService } from './audit.js'
 
 export interface ServiceRef<T> {
   readonly id: string
@@ -33,4 +34,11 @@ export const KernelServices = Object.freeze({
   control: serviceRef<GatewayControlService>('gateway-control'),
   /** the agent tools every plugin contributes through the `tools` hook (the agent runtime) */
   tools: serviceRef<ToolRegistryService>('tool-registry'),
+  /** reading and verifying the audit log (the audit plugin); recording is `api.audit` */
+  audit: serviceRef<AuditLogService>('audit-log'),
+  /**
+   * The auth limiter for credential-minting routes (auth-profile create): every attempt counts,
+   * successful ones too; 10 per minute per key, then a 5-minute lockout (contract §14)
+   */
+  authLimiter: serviceRef<AuthLimiterService>('auth-limiter'),
 })

@@ -91,7 +91,7 @@ export interface RevkaRequest<Body = unknown> {
 
 export interface AuthContext {
   /** which surface let the request in */
-  via: 'public' | 'bearer' | 'service' | 'loopback' | 'signed' | 'provider' | 'admin-token' | 'pairing-off'
+  via: 'public' | 'bearer' | 'service' | 'loopback' | 'signed' | 'provider' | 'admin-token' | 'pairing-off' | 'anonymous'
   deviceId?: string
   /** opaque id of the credential (hash prefix), for closing streams on revocation */
   credentialId?: string
@@ -180,6 +180,13 @@ export interface RouteBase {
    * function throws, the route fails closed (device tokens only, no pairing-off shortcut).
    */
   extraBearer?: () => string | undefined
+  /**
+   * On a `bearer` route: a request that presents no credential at all is let in with
+   * `auth.via = 'anonymous'`, for the handler to answer a public view (the contract's trimmed
+   * `GET /api/status`). A credential that is presented is still checked — a wrong one is 401 —
+   * and a valid one gives the usual principal.
+   */
+  anonymous?: boolean
   /**
    * For `signed` routes: what the signature covers. `path` (default) is the request path without
    * the path prefix; `wildcard` is the route's `*` part (reference-compatible `/workspace/*`).

@@ -59,16 +59,22 @@ export default definePlugin({
       method: 'DELETE', url: '/api/devices/:id', auth: 'bearer',
       handler: (req) => {
         if (!pairing().revoke(req.params.id)) throw httpError(404, 'device_not_found', 'Device not found')
+        api.audit.record({ event_type: 'security_event', action: { command: `device.revoke ${req.params.id}`, risk_level: 'high' }, result: { success: true } }, req)
         return { message: 'Device revoked', device_id: req.params.id }
       },
     })
 
     api.routes.add({
       method: 'POST', url: '/api/devices/:id/token/rotate', auth: 'bearer',
+      description: 'the old token dies at once; the answer is a code the device pairs again with (same device id)',
       handler: (req) => {
         const r = pairing().rotate(req.params.id)
         if (!r) throw httpError(404, 'device_not_found', 'Device not found')
-        return { device_id: r.deviceId, token: r.token, message: 'Token rotated: the old token no longer works. Save this one.' }
+        api.audit.record({ event_type: 'security_event', action: { command: `device.rotate ${r.deviceId}`, risk_level: 'high' }, result: { success: true } }, req)
+        return {
+          device_id: r.deviceId, pairing_code: r.code, expires_at: r.expiresAt,
+          message: 'Token revoked. Pair the device again with this code (POST /api/pair) to get its new token.',
+        }
       },
     })
 

@@ -101,7 +101,12 @@ test('POST /api/devices/{id}/token/rotate ends the old token\'s connections; the
     const wsClose = closed(v.ws.ws)
     const res = await fetch(`${k.url}/api/devices/${device.deviceId}/token/rotate`, { method: 'POST', headers: bearer(admin.token) })
     assert.equal(res.status, 200)
-    const body = await res.json() as { token: string; device_id: string }
+    const rotated = await res.json() as { pairing_code: string; device_id: string; token?: string }
+    assert.equal(rotated.device_id, device.deviceId)
+    assert.equal(rotated.token, undefined, 'the caller of rotate never sees the device\'s new token')
+    // the device pairs again with the code it was given: same device id, new token
+    const paired = await fetch(`${k.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: rotated.pairing_code }) })
+    const body = await paired.json() as { token: string; device_id: string }
     assert.equal(body.device_id, device.deviceId)
     assert.match(body.token, /^rk_[0-9a-f]{64}$/)
     assert.notEqual(body.token, device.token)

@@ -29,7 +29,11 @@ test('revoked and rotated-out tokens stay dead after a restart on the same state
       assert.equal(del.statusCode, 200)
       const rot = await k1.inject({ method: 'POST', url: `/api/devices/${rotatedOld.deviceId}/token/rotate`, headers: bearer(keeper.token) })
       assert.equal(rot.statusCode, 200)
-      rotatedNew = rot.json().token
+      // the contract's answer is a code; the device pairs again with it and keeps its id
+      assert.match(rot.json().pairing_code, /^\d{6}$/)
+      const again = await k1.inject({ method: 'POST', url: '/api/pair', payload: { code: rot.json().pairing_code } })
+      assert.equal(again.json().device_id, rotatedOld.deviceId)
+      rotatedNew = again.json().token
       assert.equal(await status(k1, revoked.token), 401)
       assert.equal(await status(k1, rotatedOld.token), 401)
     } finally {

@@ -59,7 +59,9 @@ test('no plaintext token anywhere under the state dir; the sha256 is in devices.
       // rotate b: both the old and the new token are secrets
       const rot = await k.inject({ method: 'POST', url: `/api/devices/${b.json().device_id}/token/rotate`, headers: bearer(tokens[0]) })
       assert.equal(rot.statusCode, 200)
-      tokens.push(rot.json().token)
+      const again = await k.inject({ method: 'POST', url: '/api/pair', payload: { code: rot.json().pairing_code }, remoteAddress: REMOTE })
+      assert.equal(again.json().device_id, b.json().device_id)
+      tokens.push(again.json().token)
 
       // use them on every transport that carries a token
       assert.equal((await k.inject({ url: '/probe/bearer', headers: bearer(tokens[0]) })).statusCode, 200)
