@@ -144,6 +144,11 @@ export interface ArtifactInput {
   location?: string
   file?: ArtifactFile
   metadata?: Metadata
+  /**
+   * with `file` in a new revision: also record the file's final location under this key of the
+   * revision's metadata (e.g. `avatar_location`), in the same transaction
+   */
+  location_metadata_key?: string
 }
 
 export interface RevisionInput extends Authorship {

@@ -16,6 +16,7 @@ import { Kernel } from '../../kernel/index.js'
 
 export { openJsonSocket, wsCredentials } from './testing-ws.js'
 export type { JsonFrame, JsonSocket, JsonSocketOptions } from './testing-ws.js'
+export { sqliteSnapshot, treeSnapshot } from './testing-sqlite.js'
 
 /** A clock tests move by hand (lockouts, code TTLs, signed URL expiry). */
 export class ManualClock {

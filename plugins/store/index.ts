@@ -6,16 +6,16 @@
  * The database opens in setup, not onStart: the plugins that require the service may be asked
  * for data as soon as the gateway listens, and opening plus seeding takes milliseconds.
  */
-import { definePlugin, DomainStoreRef } from '@revka/plugin-sdk'
+import { definePlugin, domainProjects, DomainStoreRef } from '@revka/plugin-sdk'
 import { storeLimits, type StoreOptions } from './limits.js'
-import { seed, seedNames } from './seed.js'
+import { seed } from './seed.js'
 import { SqliteDomainStore } from './sqlite-store.js'
 
 export default definePlugin<StoreOptions>({
   async setup(api) {
     const store = await SqliteDomainStore.open(api.store.dir, storeLimits(api.config))
     try {
-      await seed(store, seedNames(api.gateway.section('kumiho')))
+      await seed(store, domainProjects(api.gateway))
     } catch (e) {
       store.close()
       throw e

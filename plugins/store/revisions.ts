@@ -23,7 +23,7 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
   if (number > c.limits.maxRevisionsPerItem) {
     throw domainError('quota_exceeded', `An item keeps at most ${c.limits.maxRevisionsPerItem} revisions`, { limit: c.limits.maxRevisionsPerItem })
   }
-  const metadata = c.metadataJson(input.metadata, 'metadata')
+  c.metadataJson(input.metadata, 'metadata')
   const tags = [...new Set((input.tags ?? []).map(checkTag))]
   const arts = input.artifacts ?? []
   if (!Array.isArray(arts)) throw domainError('invalid_input', 'artifacts must be an array')
@@ -38,13 +38,18 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
     bytes.push(a.file ? fileBytes(a.file) : null)
   }
   checkArtifactBytes(c, bytes.filter((b): b is Buffer => b !== null).map((b) => b.length))
+  const revMeta: Record<string, string> = { ...(input.metadata ?? {}) }
+  for (const a of arts) {
+    if (a.location_metadata_key !== undefined && bytes[arts.indexOf(a)]) revMeta[a.location_metadata_key] = artifactPath(c, k, number, a.name)
+  }
+  const metadata = c.metadataJson(revMeta, 'metadata')
   const planned: PlannedArtifact[] = arts.map((a, i) => {
-    const metadata = c.metadataJson(a.metadata, `artifact ${a.name} metadata`)
+    const meta = c.metadataJson(a.metadata, `artifact ${a.name} metadata`)
     const b = bytes[i]
-    if (!b) return { name: a.name, location: a.location!, owned_size: null, metadata }
+    if (!b) return { name: a.name, location: a.location!, owned_size: null, metadata: meta }
     const path = artifactPath(c, k, number, a.name)
     files.write(path, b)
-    return { name: a.name, location: path, owned_size: b.length, metadata }
+    return { name: a.name, location: path, owned_size: b.length, metadata: meta }
   })
   return { number, metadata, tags, artifacts: planned, author: input.author ?? null, username: input.username ?? null }
 }

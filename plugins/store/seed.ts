@@ -10,11 +10,6 @@ export const MEMORY_SPACES = ['Skills']
 
 export interface SeedNames { harness: string; memory: string }
 
-export function seedNames(kumiho: Record<string, unknown> | undefined): SeedNames {
-  const pick = (v: unknown, d: string) => (typeof v === 'string' && v.trim() ? v.trim() : d)
-  return { harness: pick(kumiho?.harness_project, 'Revka'), memory: pick(kumiho?.memory_project, 'CognitiveMemory') }
-}
-
 export async function seed(store: DomainStore, names: SeedNames): Promise<void> {
   for (const s of HARNESS_SPACES) await store.ensureSpace(`/${names.harness}/${s}`)
   for (const s of MEMORY_SPACES) await store.ensureSpace(`/${names.memory}/${s}`)

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { formatKref, isDomainError, itemKref, parseKref, slugify, type DomainStore } from '@revka/plugin-sdk'
 import { SqliteDomainStore } from './sqlite-store.js'
 import { storeLimits } from './limits.js'
-import { seed, seedNames } from './seed.js'
+import { seed } from './seed.js'
 
 let dir: string
 let raw: SqliteDomainStore
@@ -16,7 +16,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'revka-store-'))
   raw = await SqliteDomainStore.open(dir, storeLimits({ max_items_per_space: 50, max_metadata_bytes: 2048, max_revisions_per_item: 5, max_artifact_bytes: 4096 }))
   s = raw
-  await seed(s, seedNames(undefined))
+  await seed(s, { harness: 'Revka', memory: 'CognitiveMemory' })
 })
 after(() => { raw.close(); rmSync(dir, { recursive: true, force: true }) })
 

@@ -1,0 +1,125 @@
+/**
+ * agents — the operator's agent pool (DOMAIN.md §3) on the `domain-store` service: items of kind
+ * `agent` named `slugify(name)` in `/<harness>/AgentPool`. Every save is a new revision tagged
+ * `published`; reads take the published revision, else the latest. Avatars are stored by the
+ * store (artifact `profile-avatar`) and served back only through signed URLs of this plugin.
+ *
+ * Deliberate difference: the reference signs `/workspace/<rel>` URLs for avatars; here avatar
+ * files live in the store's private folder, never the shared workspace, so the signed URL is
+ * `/api/agents/avatar-file/<rel>` and reaches avatar artifacts only.
+ */
+import {
+  AVATAR_MAX_BYTES, avatarFileReply, avatarRevision, avatarUrlPath, definePlugin, domainError, domainProjects, DomainStoreRef,
+  httpError, itemKrefParam, listQuery, readAvatarUpload, reply, slugify, typedBody,
+  type DomainStore, type Item, type RevkaRequest,
+} from '@revka/plugin-sdk'
+import { agentBody, agentMetadata, agentOf } from './agent-shape.js'
+
+const AVATAR_URL_BASE = '/api/agents/avatar-file'
+/** signed avatar URLs live a day, as the reference's */
+const AVATAR_URL_TTL_SECS = 86_400
+
+export default definePlugin({
+  setup(api) {
+    const store = (): DomainStore => api.services.get(DomainStoreRef)
+    const pool = () => `/${domainProjects(api.gateway).harness}/AgentPool`
+
+    const avatarUrl = (location: string | undefined): string | null => {
+      const path = avatarUrlPath(store(), AVATAR_URL_BASE, location)
+      return path ? api.signUrl(path, AVATAR_URL_TTL_SECS) : null
+    }
+    const wire = async (item: Item) => agentOf(item, await store().currentRevision(item.kref), avatarUrl)
+
+    /** an item of kind agent in the pool (deprecated included), else 404 "agent not found" */
+    const agentItem = async (raw: unknown): Promise<Item> => {
+      const kref = itemKrefParam(raw)
+      const item = await store().getItem(kref)
+      if (!item || item.kind !== 'agent' || item.space_path !== pool()) throw domainError('not_found', 'agent not found')
+      return item
+    }
+
+    api.routes.add({
+      method: 'GET', url: '/api/agents', auth: 'bearer',
+      description: 'agents of the pool, paged (include_deprecated, q full-text, page, per_page 1..50)',
+      handler: async (req: RevkaRequest) => {
+        const q = listQuery(req.query)
+        const s = store()
+        const page = q.q
+          ? await s.search({ query: q.q, context: pool(), kinds: ['agent'], include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
+            .then((r) => ({ total: r.total, items: r.items.map((h) => h.item) }))
+          : await s.listItems({ space_path: pool(), kinds: ['agent'], include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
+        const revs = await s.currentRevisions(page.items.map((i) => i.kref))
+        const agents = page.items.map((i) => agentOf(i, revs.get(i.kref) ?? null, avatarUrl))
+        return { agents, total_count: page.total, page: q.page, per_page: q.per_page }
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/agents', auth: 'bearer',
+      description: 'create an agent: item slugify(name), revision 1 tagged published → 201 {agent}',
+      handler: async (req: RevkaRequest) => {
+        const b = agentBody(req.body)
+        const slug = slugify(b.name)
+        if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
+        const { item, revision } = await store().createItem({
+          space_path: pool(), item_name: slug, kind: 'agent',
+          revision: { metadata: agentMetadata(b, null), tags: ['published'] },
+        })
+        return reply({ status: 201, body: { agent: agentOf(item, revision, avatarUrl) } })
+      },
+    })
+
+    api.routes.add({
+      method: 'PUT', url: '/api/agents/*', auth: 'bearer',
+      description: 'update an agent: a new revision (full replace, avatar kept), published moved onto it',
+      handler: async (req: RevkaRequest) => {
+        const b = agentBody(req.body)
+        const item = await agentItem(req.params['*'])
+        const s = store()
+        const current = await s.currentRevision(item.kref)
+        const revision = await s.createRevision(item.kref, { metadata: agentMetadata(b, current), tags: ['published'] })
+        return { agent: agentOf(item, revision, avatarUrl) }
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/agents/deprecate', auth: 'bearer',
+      description: 'set or clear the soft-hide flag: {kref, deprecated} → {agent}',
+      handler: async (req: RevkaRequest) => {
+        const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
+        const item = await agentItem(b.kref)
+        return { agent: await wire(await store().setItemDeprecated(item.kref, b.deprecated)) }
+      },
+    })
+
+    api.routes.add({
+      method: 'DELETE', url: '/api/agents/*', auth: 'bearer',
+      description: 'hard delete of an agent → 204',
+      handler: async (req: RevkaRequest) => {
+        const item = await agentItem(req.params['*'])
+        await store().deleteItem(item.kref)
+        return reply({ status: 204 })
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/agents/avatar', auth: 'bearer',
+      stream: true, bodyLimit: AVATAR_MAX_BYTES + 64 * 1024, timeoutMs: 60_000,
+      description: 'multipart kref + file (PNG/JPEG/GIF/WebP by its bytes, ≤ 5 MiB) → a new published revision with the avatar',
+      handler: async (req: RevkaRequest) => {
+        const up = await readAvatarUpload(req, { what: 'agent' })
+        const item = await agentItem(up.kref)
+        const s = store()
+        const current = await s.currentRevision(item.kref)
+        const revision = await s.createRevision(item.kref, avatarRevision(current, up, item.kref, 'agent'))
+        return { agent: agentOf(item, revision, avatarUrl) }
+      },
+    })
+
+    api.routes.add({
+      method: 'GET', url: `${AVATAR_URL_BASE}/*`, auth: 'signed',
+      description: 'an agent avatar file, for holders of a signed URL (avatar artifacts only)',
+      handler: (req: RevkaRequest) => avatarFileReply(store(), req.params['*'] ?? '', 'agent'),
+    })
+  },
+})
