@@ -72,7 +72,10 @@ test('PUT of the masked content unchanged keeps the real secrets on disk', async
     assert.equal(put.statusCode, 200, put.body)
     const body = put.json()
     assert.equal(body.status, 'ok')
-    assert.equal(body.restart, 'not_required')
+    // the contract's shape ({status, mcp_registry, restart}); our restart_required/changed_keys ride along
+    assert.equal(body.restart, 'skipped — every change is already in effect')
+    assert.deepEqual(body.mcp_registry, { status: 'disabled', servers: 0, tools: 0 })
+    assert.deepEqual(body.restart_required, [])
     // the reply is masked as well
     assert.ok(!put.body.includes('sk-live-abcdef0123456789'))
     assert.equal((parse(body.content) as any).providers.openai.api_key, MASK)

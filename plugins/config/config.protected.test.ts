@@ -133,18 +133,21 @@ test('loopback and the service token may change security keys, and every change 
     const refused = await put(k, ttl.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "audit-secret-zz9"'), { authorization: `Bearer ${k.token}`, ...REMOTE })
     assert.equal(refused.status, 403)
 
-    const auditFile = join(k.kernel.paths.pluginsStateDir, 'config', 'audit.jsonl')
+    // the gateway's audit log (kernel-owned, hash-chained) holds the entries; the plugin keeps no file of its own
+    const auditFile = join(k.kernel.paths.kernelDir, 'audit', 'audit.log')
     const text = readFileSync(auditFile, 'utf8')
     assert.ok(!text.includes('audit-secret-zz9') && !text.includes('ops.example'), 'values never reach the audit log')
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l))
+    assert.throws(() => statSync(join(k.kernel.paths.pluginsStateDir, 'config', 'audit.jsonl')), /ENOENT/)
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event_type === 'config_change')
     const deviceId = k.kernel.auth.credentials.verifyBearer(k.token!)!.deviceId
-    assert.deepEqual(lines.map((l) => ({ actor: l.actor, changed_keys: l.changed_keys, refused: l.refused })), [
-      { actor: { kind: 'loopback', device_id: deviceId }, changed_keys: ['gateway.allowed_origins'], refused: undefined },
-      { actor: { kind: 'service', device_id: null }, changed_keys: ['gateway.pairing.code_ttl_secs'], refused: undefined },
-      { actor: { kind: 'device', device_id: deviceId }, changed_keys: ['nodes.auth_token'], refused: { status: 403, code: 'config_key_protected' } },
+    assert.deepEqual(lines.map((l) => ({ channel: l.actor.channel, user: l.actor.user_id, command: l.action.command, success: l.result.success, error: l.result.error })), [
+      { channel: 'config', user: deviceId, command: 'config.put gateway.allowed_origins', success: true, error: null },
+      { channel: 'config', user: 'service', command: 'config.put gateway.pairing.code_ttl_secs', success: true, error: null },
+      { channel: 'config', user: deviceId, command: 'config.put nodes.auth_token', success: false, error: 'config_key_protected' },
     ])
-    for (const l of lines) assert.ok(!Number.isNaN(Date.parse(l.ts)))
+    assert.equal(lines[2].security.policy_violation, true)
     assert.equal(statSync(auditFile).mode & 0o777, 0o600)
+    assert.equal((await k.kernel.audit.verify()).verified, true)
   } finally {
     await k.stop()
   }

@@ -100,7 +100,8 @@ test('application/toml bytes are accepted, and a change to a gateway key reports
     const res = await put(k, Buffer.from(toml, 'utf8'), 'application/toml')
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json().status, 'ok')
-    assert.equal(res.json().restart, 'required')
+    assert.equal(res.json().restart, 'skipped — restart the gateway to apply gateway.port, channels_config.whatsapp.verify_token')
+    assert.deepEqual(res.json().restart_required, ['gateway.port', 'channels_config.whatsapp.verify_token'])
     const disk = parse(readFileSync(configPath(k), 'utf8')) as any
     assert.equal(disk.gateway.port, 42999)
     assert.equal(disk.channels_config.whatsapp.app_secret, 'wa-app-secret-4f3e2d1c')

@@ -2,7 +2,8 @@
  * config — read and replace config.toml over HTTP (contract §1.2). Secrets never leave the gateway:
  * GET masks them, and PUT restores any value still masked from the file on disk, so a client can
  * send back exactly what it read. The kernel's `gateway-config` service does the parsing, checks
- * and atomic write; this plugin is its HTTP face, decides who is asking, and audits every PUT.
+ * and atomic write; this plugin is its HTTP face, decides who is asking, and records every PUT
+ * (and refusal) in the gateway's audit log as a `config_change` — key names only, never values.
  *
  * Unlike the reference, a paired device (a bearer not on loopback) may not change security-bearing
  * keys (`[gateway]`, `[nodes]`, `[observability]`, a provider's `base_url`/`api_key_env`/`headers`,
@@ -10,9 +11,9 @@
  * written. Loopback and the service token may; what they change outside the live sections takes
  * effect on restart (`restart_required` in the answer).
  */
-import { definePlugin, isHttpError, KernelServices } from '@revka/plugin-sdk'
+import { definePlugin, isHttpError, KernelServices, type RevkaRequest } from '@revka/plugin-sdk'
 import { tomlText } from './toml-body.js'
-import { actorOf, ConfigAudit, mayChangeProtected } from './audit.js'
+import { actorOf, mayChangeProtected } from './actor.js'
 
 /** The reference advertises 1 MiB here; unlike the reference, this limit is the one enforced. */
 export const CONFIG_BODY_LIMIT = 1_048_576
@@ -20,13 +21,15 @@ export const CONFIG_BODY_LIMIT = 1_048_576
 export default definePlugin({
   setup(api) {
     const config = () => api.services.get(KernelServices.config)
-    const audit = new ConfigAudit(api.store.dir)
-    const record = (entry: Parameters<ConfigAudit['append']>[0]) => {
-      try {
-        audit.append(entry)
-      } catch (e) {
-        api.log.error({ err: (e as Error).message, file: audit.file }, 'REVKA_ERR_CONFIG_AUDIT: could not append to the config audit log')
-      }
+    /** one `config_change` entry; names of the keys only: values, secrets above all, never reach the log */
+    const record = (req: RevkaRequest, keys: string[], refused?: { status: number; code: string }) => {
+      const names = keys.length ? keys.join(', ') : '(none)'
+      api.audit.record({
+        event_type: 'config_change',
+        action: { command: `config.put ${names}`, risk_level: refused ? 'high' : 'medium', approved: !refused, allowed: !refused },
+        result: refused ? { success: false, exit_code: refused.status, error: refused.code } : { success: true },
+        security: { policy_violation: refused?.code === 'config_key_protected' },
+      }, req)
     }
 
     api.routes.add({
@@ -49,11 +52,16 @@ export default definePlugin({
         try {
           const text = tomlText(req)
           const result = await config().replace(text, { mayChangeProtected: mayChangeProtected(actor) })
-          record({ actor, changed_keys: result.changedKeys })
+          record(req, result.changedKeys)
           api.log.info({ actor, changedKeys: result.changedKeys, restartKeys: result.restartKeys }, 'config.toml replaced')
           return {
+            // the contract's three fields. This gateway has no config-driven MCP registry to
+            // reconnect (the MCP plugin reads none), and it never restarts itself
             status: 'ok',
-            restart: result.restartRequired ? 'required' : 'not_required',
+            mcp_registry: { status: 'disabled', servers: 0, tools: 0 },
+            restart: result.restartRequired
+              ? `skipped — restart the gateway to apply ${result.restartKeys.join(', ')}`
+              : 'skipped — every change is already in effect',
             // these keys apply on the next start; until then the gateway runs with the old values
             restart_required: result.restartKeys,
             changed_keys: result.changedKeys,
@@ -62,7 +70,7 @@ export default definePlugin({
         } catch (e) {
           if (isHttpError(e)) {
             const keys = e.options.extra?.keys
-            record({ actor, changed_keys: Array.isArray(keys) ? keys.map(String) : [], refused: { status: e.statusCode, code: e.code } })
+            record(req, Array.isArray(keys) ? keys.map(String) : [], { status: e.statusCode, code: e.code })
             if (e.statusCode === 403) api.log.warn({ actor, keys }, 'config change refused: security-bearing keys from a device')
           }
           throw e
