@@ -14,6 +14,15 @@ import { ROOT, startGateway, type Gateway } from './support/gateway.js'
 
 let gw: Gateway
 let browser: Browser
+/**
+ * A token of the test's own, for checking what the gateway says behind the page. Paired on first
+ * use, after the first test used the printed code (a new code replaces the printed one).
+ */
+let checker: string | undefined
+async function asChecker(): Promise<Record<string, string>> {
+  checker ??= (await gw.pair('checker')).token
+  return { authorization: `Bearer ${checker}` }
+}
 
 /** pair a fresh browser page with a new code and open `path` */
 async function pairedAt(page: Page, path: string, name = 'Test browser'): Promise<void> {
@@ -40,8 +49,7 @@ describe('operator console (browser)', () => {
   it('pairs with the printed code and lists every plugin on the overview', async () => {
     await withPage(browser, 'overview', async (page) => {
       await pairInBrowser(page, gw.url, gw.code, 'Operator laptop')
-      const { token } = await gw.pair('checker')
-      const status = await (await fetch(`${gw.url}/api/status`, { headers: { authorization: `Bearer ${token}` } })).json() as { plugins: { id: string; status: string }[] }
+      const status = await (await fetch(`${gw.url}/api/status`, { headers: await asChecker() })).json() as { plugins: { id: string; status: string }[] }
       const table = page.getByRole('table', { name: 'Plugins' })
       for (const p of status.plugins) {
         const row = table.locator(`tr[data-plugin="${p.id}"]`)
@@ -55,9 +63,12 @@ describe('operator console (browser)', () => {
         await page.setViewportSize({ width: 1000, height: 640 })
         await page.screenshot({ path: join(ROOT, 'docs/console.png'), type: 'png' })
       }
-      // a reload keeps the token: still the overview, not pairing
+      // a reload keeps the token (still the overview, not pairing) and the chosen theme
+      await page.getByRole('button', { name: /^Colour theme: system/ }).click()
+      assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark')
       await page.reload()
       await page.getByRole('heading', { name: 'Overview' }).waitFor()
+      assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark')
     })
   })
 
@@ -74,6 +85,11 @@ describe('operator console (browser)', () => {
       const full = await final.innerText()
       assert.match(full, /You said: "hello from the browser test/)
       assert.ok(partial.length > 0 && partial.length < full.length, `streamed ${partial.length} of ${full.length} characters before the end`)
+
+      // the session exists now: a file goes up as an attachment and the model sees it
+      await page.getByLabel('Attach files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('attached words for the model') })
+      await sendChat(page, 'what did I attach?')
+      await page.locator('li[data-kind="assistant"]:not([data-streaming])', { hasText: 'You attached one item' }).waitFor()
 
       await sendChat(page, '/tool current_time {}')
       const tool = page.locator('li[data-kind="tool"]').last()
@@ -107,7 +123,9 @@ describe('operator console (browser)', () => {
         page.once('dialog', (d) => void d.accept())
         await row.getByRole('button', { name: 'Revoke Doomed tablet' }).click()
         await page.getByRole('status').filter({ hasText: 'Revoked Doomed tablet' }).waitFor()
-        assert.equal(await page.getByRole('row').filter({ hasText: 'Doomed tablet' }).count(), 0)
+        await page.getByRole('row').filter({ hasText: 'Doomed tablet' }).waitFor({ state: 'detached' })
+        const devices = await (await fetch(`${gw.url}/api/devices`, { headers: await asChecker() })).json() as { devices: { name: string }[] }
+        assert.ok(!devices.devices.some((d) => d.name === 'Doomed tablet'), 'the gateway no longer lists it')
       })
       // no action on B: its socket was closed by the gateway (4401) and it dropped the token
       await pageB.getByRole('heading', { name: 'Pair this browser' }).waitFor()
@@ -116,6 +134,21 @@ describe('operator console (browser)', () => {
     } finally {
       await ctxB.close()
     }
+  })
+
+  it('rotating this browser\'s token keeps it signed in, and the old token stops working', async () => {
+    await withPage(browser, 'rotate', async (page) => {
+      await pairedAt(page, 'Devices', 'Rotating browser')
+      const tokenNow = `(() => { const k = Object.keys(localStorage).find((k) => k.startsWith('revka.token')); return k ? JSON.parse(localStorage.getItem(k)).token : null })()`
+      const old = await page.evaluate(tokenNow) as string
+      await page.getByRole('button', { name: 'Rotate the token of Rotating browser' }).click()
+      await page.getByRole('status').filter({ hasText: 'This browser now uses its new token' }).waitFor()
+      const fresh = await page.evaluate(tokenNow) as string
+      assert.notEqual(fresh, old)
+      assert.equal((await fetch(`${gw.url}/api/devices`, { headers: { authorization: `Bearer ${old}` } })).status, 401)
+      await page.getByRole('link', { name: 'Overview', exact: true }).click()
+      await page.locator('tr[data-plugin="chat"]').waitFor()
+    })
   })
 
   it('shows a config error at its line and writes nothing', async () => {
@@ -131,8 +164,7 @@ describe('operator console (browser)', () => {
       await page.getByRole('alert').filter({ hasText: `Line ${badLine}:` }).waitFor()
       assert.equal((await page.locator('.gutter .bad').innerText()).trim(), String(badLine))
       assert.equal(await editor.getAttribute('aria-invalid'), 'true')
-      const { token } = await gw.pair('config checker')
-      const now = await (await fetch(`${gw.url}/api/config`, { headers: { authorization: `Bearer ${token}` } })).json() as { content: string }
+      const now = await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json() as { content: string }
       assert.equal(now.content, before, 'config.toml is unchanged')
     })
   })
@@ -154,11 +186,30 @@ describe('operator console (browser)', () => {
     })
   })
 
+  it('shows live events, filtered by type, and tails the gateway log', async () => {
+    await withPage(browser, 'events', async (page) => {
+      await pairedAt(page, 'Live events')
+      await page.getByRole('status').filter({ hasText: 'open' }).waitFor()
+      // an operator event from this machine (POST /api/channel-events is loopback only)
+      const r = await fetch(`${gw.url}/api/channel-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'agent.message', content: 'marker-from-the-test' }) })
+      assert.equal(r.status, 200)
+      const list = page.locator('ol.events > li')
+      await list.filter({ hasText: 'marker-from-the-test' }).waitFor()
+      await page.getByLabel('Type').selectOption('channel_event')
+      assert.ok(await list.count() >= 1)
+      for (const t of await list.locator('.ev-type').allInnerTexts()) assert.equal(t, 'channel_event')
+      await page.getByLabel('Contains').fill('no-such-text-anywhere')
+      assert.equal(await list.count(), 0)
+
+      await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Logs', exact: true }).click()
+      await page.waitForFunction('(document.querySelector("pre.log")?.textContent ?? "").length > 0')
+    })
+  })
+
   it('says a domain page is not available when its routes answer 404', async () => {
     await withPage(browser, 'domain', async (page) => {
       await pairInBrowser(page, gw.url, await gw.newCode())
-      const { token } = await gw.pair('probe')
-      const agents = await fetch(`${gw.url}/api/agents`, { headers: { authorization: `Bearer ${token}` } })
+      const agents = await fetch(`${gw.url}/api/agents`, { headers: await asChecker() })
       await page.getByRole('link', { name: 'Agents', exact: true }).click()
       if (agents.status === 404) await page.getByRole('status').filter({ hasText: 'not available on this gateway' }).waitFor()
       else await page.getByRole('table', { name: 'Agents' }).or(page.getByText('Nothing here yet.')).waitFor()

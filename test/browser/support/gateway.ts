@@ -26,7 +26,11 @@ export interface Gateway {
   stop(): Promise<void>
 }
 
+/** the tests pair a dozen browsers within a minute: more than the default pairing rate allows */
 export const CONFIG = `default_provider = "offline"
+
+[gateway]
+pair_rate_limit_per_minute = 120
 
 [providers.offline]
 type = "offline"
