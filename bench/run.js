@@ -6,8 +6,9 @@ import { p1, p2 } from './p1-p2-overhead.js'
 import { p3 } from './p3-p4-startup.js'
 import { p5, p6, p7 } from './p5-p7-realtime.js'
 import { p8 } from './p8-oversize.js'
+import { p9 } from './p9-console.js'
 
-const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8 }
+const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9 }
 const want = process.argv.slice(2).map((s) => s.toUpperCase())
 const figures = []
 for (const [id, fn] of Object.entries(all)) {
