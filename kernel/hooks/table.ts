@@ -5,7 +5,7 @@
  */
 import tapable from 'tapable'
 import { isThenable } from '../util/thenable.js'
-import type { HookTaps, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink, ResponseInfo, Disposer, AgentTool } from '@revka/plugin-sdk'
+import type { HookTaps, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink, ResponseInfo, Disposer, AgentTool, ChannelDescriptor } from '@revka/plugin-sdk'
 
 const { AsyncSeriesHook, AsyncSeriesWaterfallHook, AsyncParallelHook, SyncHook } = tapable
 
@@ -21,9 +21,10 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000) {
     health: new AsyncParallelHook<[HealthSink]>(['sink']),
     response: new SyncHook<[ResponseInfo]>(['info']),
     tools: new AsyncSeriesWaterfallHook<[AgentTool[]]>(['tools']),
+    channels: new AsyncSeriesWaterfallHook<[ChannelDescriptor[]]>(['channels']),
   }
   for (const [hookName, hook] of Object.entries(hooks)) {
-    const waterfall = hookName === 'status' || hookName === 'tools'
+    const waterfall = hookName === 'status' || hookName === 'tools' || hookName === 'channels'
     const sync = hookName === 'response'
     hook.intercept({
       register(tap: any) {
@@ -134,5 +135,6 @@ export function scopedTaps(table: HookTable, pluginId: string, track: (d: Dispos
     health: point('health'),
     response: point('response'),
     tools: point('tools'),
+    channels: point('channels'),
   } as HookTaps
 }

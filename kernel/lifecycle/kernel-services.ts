@@ -6,6 +6,7 @@ import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo } from '@revka/plu
 import type { Kernel } from './kernel.js'
 import { createStatusService } from './status-service.js'
 import { createToolRegistry } from './tool-registry.js'
+import { createChannelRegistry } from './channel-registry.js'
 
 export function kernelServices(k: Kernel): Record<string, unknown> {
   return {
@@ -15,6 +16,7 @@ export function kernelServices(k: Kernel): Record<string, unknown> {
     [KernelServices.streams.id]: k.auth.connections,
     [KernelServices.status.id]: createStatusService(k),
     [KernelServices.tools.id]: createToolRegistry(k.hooks, k.log),
+    [KernelServices.channels.id]: createChannelRegistry(k.hooks, k.log),
     [KernelServices.audit.id]: k.audit,
     [KernelServices.authLimiter.id]: { attempt: (key: string) => k.auth.mintAttempt(key) },
     [KernelServices.control.id]: {
@@ -39,6 +41,7 @@ export function gatewayInfo(k: Kernel): GatewayInfo {
     version: k.version,
     apiVersion: PLUGIN_API_VERSION,
     startedAt: k.startedAt,
+    now: () => k.clock(),
     section: <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined,
     env: (name: string) => k.env[name],
   })

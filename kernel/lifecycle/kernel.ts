@@ -32,6 +32,7 @@ import { AuthSystem } from './auth-system.js'
 import { AuditLog } from '../audit/audit-log.js'
 import { auditSettings } from '../audit/settings.js'
 import { guarded } from './guarded.js'
+import { DaemonLock } from './daemon-lock.js'
 import { gatewayInfo, kernelServices } from './kernel-services.js'
 import { KernelEventBus } from '../events/bus.js'
 import { resolvePluginSet } from './plugin-set.js'
@@ -91,6 +92,8 @@ export class Kernel {
   private listening = false
   private adminSocket?: AdminSocket
   private stopping?: Promise<void>
+  /** `revka daemon` only: one daemon per state dir, so no cron job fires twice */
+  private daemonLock?: DaemonLock
   boundPort = 0
   /** the CLI sets this so a requested shutdown also exits the process */
   onShutdownRequested?: (reason: string) => void
@@ -146,6 +149,7 @@ export class Kernel {
 
   /** discover → check → import → setup → register routes; does not open the port */
   async boot(): Promise<void> {
+    if (this.mode === 'daemon') this.daemonLock = DaemonLock.acquire(this.paths.kernelDir)
     this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock, this.audit)
     this.app = createServer({
       timeoutMs: this.settings.timeoutMs,
@@ -326,6 +330,7 @@ export class Kernel {
     this.log.flush?.()
     this.app?.revkaClientErrors?.flush()
     flushLog(this.log)
+    this.daemonLock?.release()
   }
 
   /** sha256 of a token, for tests that grep the state dir */

@@ -41,6 +41,10 @@ export interface TurnRequest {
   tools?: boolean
   /** overrides `provider_timeout_secs × min(max(max_tool_iterations,1),4)` */
   timeoutMs?: number
+  /** use this model instead of the configured one (a cron job's `model`) */
+  model?: string
+  /** offer only the tools with these names (a cron job's `allowed_tools`); absent or empty: all */
+  allowedTools?: string[]
 }
 
 export type TurnEvent =

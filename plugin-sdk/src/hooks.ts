@@ -4,6 +4,7 @@
  */
 import type { Disposer, RouteAdder } from './types.js'
 import type { AgentTool } from './tools.js'
+import type { ChannelDescriptor } from './channels.js'
 
 /** Tap stages. Lower runs first. Use these constants, never bare numbers. */
 export const Stage = Object.freeze({
@@ -70,4 +71,6 @@ export interface HookTaps {
   response: TapPoint<(info: ResponseInfo) => void>
   /** contribute agent tools: return the list with yours added (AsyncSeriesWaterfallHook) */
   tools: TapPoint<(tools: AgentTool[]) => AgentTool[] | Promise<AgentTool[]>>
+  /** declare channels: return the list with yours added (AsyncSeriesWaterfallHook; use `defineChannel`) */
+  channels: TapPoint<(channels: ChannelDescriptor[]) => ChannelDescriptor[] | Promise<ChannelDescriptor[]>>
 }

@@ -32,6 +32,8 @@ export type { AgentRuntimeService, ChatMessage, ContentPart, ToolCallRequest, Tu
 export { defineWebhook, IDEMPOTENCY_WINDOW_MS } from './webhook/define-webhook.js'
 export type { WebhookProvider, ChannelMessage, SendContext } from './webhook/define-webhook.js'
 export { postJson, ProviderApiError } from './webhook/post-json.js'
+export { defineChannel } from './channels.js'
+export type { ChannelDescriptor, ChannelStatus, ChannelRegistryService } from './channels.js'
 export type { PostJsonOptions } from './webhook/post-json.js'
 export { writeFileAtomicSync, fsyncDir, ensurePrivateFile } from './fs.js'
 export { ConnectionCap, credentialKey, CLOSE_OVER_QUOTA, DEFAULT_SOCKETS_PER_CREDENTIAL, DEFAULT_STREAMS_PER_CREDENTIAL } from './quota.js'

@@ -5,6 +5,7 @@
 import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService, AuthLimiterService } from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
 import type { AuditLogService } from './audit.js'
+import type { ChannelRegistryService } from './channels.js'
 
 export interface ServiceRef<T> {
   readonly id: string
@@ -41,4 +42,6 @@ export const KernelServices = Object.freeze({
    * successful ones too; 10 per minute per key, then a 5-minute lockout (contract §14)
    */
   authLimiter: serviceRef<AuthLimiterService>('auth-limiter'),
+  /** every enabled channel plugin's descriptor, from the `channels` hook (GET /api/channels, cron delivery) */
+  channels: serviceRef<ChannelRegistryService>('channel-registry'),
 })

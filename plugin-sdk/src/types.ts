@@ -276,6 +276,11 @@ export interface GatewayInfo {
   readonly apiVersion: string
   readonly startedAt: Date
   /**
+   * The kernel's clock in epoch ms (`Date.now` unless a test harness injected one, e.g.
+   * `ManualClock`): schedulers read time through it so tests move time instead of sleeping.
+   */
+  now(): number
+  /**
    * A copy of a top-level `config.toml` table or value, e.g. `section('observability')` or
    * `section('default_provider')`; undefined when absent. After a `PUT /api/config`, only the
    * live sections (`observability`, `cost`) show the new values; every other section reads as it

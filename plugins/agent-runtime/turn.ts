@@ -30,7 +30,7 @@ function toAgentError(e: unknown): AgentTurnError {
 export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: TurnEvent) => void): Promise<TurnResult> {
   const { settings, provider, events } = deps
   const sessionId = req.sessionId
-  const ids = { provider: provider.name, model: settings.model }
+  const ids = { provider: provider.name, model: req.model || settings.model }
   const started = Date.now()
   // a consumer whose socket went away must not take the turn (and its tools) down with it
   const onEvent = (e: TurnEvent) => {
@@ -50,7 +50,9 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
   const added: ChatMessage[] = []
   let content = ''
   try {
-    const registered = req.tools === false || settings.maxToolIterations === 0 ? [] : await deps.listTools()
+    const offered = req.tools === false || settings.maxToolIterations === 0 ? [] : await deps.listTools()
+    const allowed = req.allowedTools?.length ? new Set(req.allowedTools) : undefined
+    const registered = allowed ? offered.filter((t) => allowed.has(t.name)) : offered
     const byName = new Map(registered.map((t) => [t.name, t]))
     const specs: ToolSpec[] = registered.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }))
     const convo = [...req.messages]
@@ -64,7 +66,7 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
       if (capped && specs.length) onEvent({ type: 'status', phase: 'tool_limit', detail: `max_tool_iterations (${settings.maxToolIterations}) reached; asking for an answer without tools` })
       const out = await callModel({
         // every request within the context budget, however long the history or the tool rounds
-        provider, model: settings.model, temperature: settings.temperature, messages: fitContext(convo), tools: specs,
+        provider, model: ids.model, temperature: settings.temperature, messages: fitContext(convo), tools: specs,
         toolChoice: capped ? 'none' : 'auto', signal: turn.signal, sessionId, events, onEvent,
       })
       usage.input_tokens += out.input_tokens

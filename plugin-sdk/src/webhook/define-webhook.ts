@@ -13,6 +13,7 @@ import type { Disposer, ProviderAuthRequest, RevkaRequest, SecretSource } from '
 import { DeliveryJournal } from './journal.js'
 import { DeliveryWorker } from './worker.js'
 import { ConversationHistory, DEFAULT_HISTORY_MESSAGES } from './history.js'
+import { defineChannel } from '../channels.js'
 
 /** A provider's message, normalised. */
 export interface ChannelMessage {
@@ -71,6 +72,13 @@ export interface WebhookProvider<P = unknown> {
   }
   /** delivery attempts before giving up (default 5) */
   maxAttempts?: number
+  /** how `GET /api/channels` names it (default: the channel id) */
+  displayName?: string
+  /**
+   * A message to `send` a notification to `to` (a cron job's `delivery.to`), for providers whose
+   * `send` addresses replies through `replyTo`; default `{ channel, sender: to, text: '' }`.
+   */
+  address?(to: string): ChannelMessage
   /**
    * how many earlier messages of a conversation (same channel, thread and sender) each turn sees
    * (default 20; 0 makes every delivery a conversation of its own)
@@ -157,6 +165,25 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   disposers.push(api.onStop(async () => {
     await worker?.stop()
     journal?.close()
+  }))
+  // the channel seam: GET /api/channels and cron's delivery reach this provider through it
+  const configured = (src: SecretSource) => Boolean((src.env && api.gateway.env(src.env)?.trim()) || (src.config && String((api.config as Record<string, unknown>)[src.config] ?? '').trim()))
+  disposers.push(defineChannel(api, {
+    id: p.channel,
+    display_name: p.displayName ?? p.channel,
+    status: () => {
+      const st = journal?.stats()
+      return {
+        configured: configured(p.secret),
+        receiving: journal !== undefined && configured(p.secret),
+        message_count: st?.received ?? 0,
+        last_message_at: st?.lastAt ? new Date(st.lastAt).toISOString() : null,
+      }
+    },
+    send: async (to, text, signal) => {
+      const m = p.address ? p.address(to) : { channel: p.channel, sender: to, text: '' }
+      await p.send(m, text, { options: api.config as Record<string, unknown>, signal, env: (name: string) => api.gateway.env(name) })
+    },
   }))
   disposers.push(api.hooks.health.tap((sink) => {
     if (journal) sink.report(`webhook:${p.channel}`, 'ok', `${journal.size} pending`)

@@ -25,6 +25,8 @@ type Rec<M> =
   | { op: 'done'; id: string; at: number; ok: boolean }
   | { op: 'try'; id: string }
   | { op: 'reply'; id: string; text: string }
+  /** written first by a compaction: the inbound messages counted so far (their `enq` lines go) */
+  | { op: 'stats'; received: number; last_at: number | null }
 
 /** appends after which the file is rewritten from memory, so a long-running gateway's journal stays small */
 const COMPACT_EVERY = 5_000
@@ -36,6 +38,9 @@ export class DeliveryJournal<M = unknown> {
   private keys = new Map<string, number>()
   private readonly path: string
   private appends = 0
+  /** inbound messages ever journalled (GET /api/channels' message_count) and the newest one's time */
+  private received = 0
+  private lastAt: number | null = null
 
   constructor(dir: string, private readonly windowMs: number, private readonly maxKeys = 10_000, now = Date.now()) {
     // private: the journal holds every message a contact sent (earlier versions made it 0644)
@@ -56,7 +61,11 @@ export class DeliveryJournal<M = unknown> {
       if (!line.trim()) continue
       let r: Rec<M>
       try { r = JSON.parse(line) } catch { continue } // a torn last line from a crash
-      if (r.op === 'enq') {
+      if (r.op === 'stats') {
+        this.received = r.received
+        this.lastAt = r.last_at
+      } else if (r.op === 'enq') {
+        this.count(r.d)
         this.pending.set(r.d.id, r.d)
         if (r.d.key && now - r.d.at < this.windowMs) this.keys.set(r.d.key, r.d.at)
       } else if (r.op === 'try') {
@@ -73,7 +82,8 @@ export class DeliveryJournal<M = unknown> {
   }
 
   private compact(now: number): void {
-    const lines: string[] = []
+    // pending deliveries are counted again when their `enq` lines are replayed: the stats line holds the rest
+    const lines: string[] = [JSON.stringify({ op: 'stats', received: this.received - this.pendingMessages(), last_at: this.lastAt })]
     for (const d of this.pending.values()) lines.push(JSON.stringify({ op: 'enq', d }))
     // keep finished deliveries' keys while their window lasts, as already-done entries
     const pendingKeys = new Set([...this.pending.values()].map((d) => d.key))
@@ -109,9 +119,27 @@ export class DeliveryJournal<M = unknown> {
     return at !== undefined && now - at < this.windowMs
   }
 
+  private count(d: QueuedDelivery<M>): void {
+    if (d.message === null || d.message === undefined) return
+    this.received++
+    this.lastAt = Math.max(this.lastAt ?? 0, d.at)
+  }
+
+  private pendingMessages(): number {
+    let n = 0
+    for (const d of this.pending.values()) if (d.message) n++
+    return n
+  }
+
+  /** inbound messages journalled since the journal began, and the newest one's time (ms) */
+  stats(): { received: number; lastAt: number | null } {
+    return { received: this.received, lastAt: this.lastAt }
+  }
+
   /** persist a delivery (durable when this returns) */
   enqueue(d: QueuedDelivery<M>): void {
     this.append({ op: 'enq', d })
+    this.count(d)
     this.pending.set(d.id, d)
     if (d.key) {
       this.keys.set(d.key, d.at)

@@ -1,0 +1,101 @@
+/**
+ * cron — DOMAIN.md §16. The routes manage jobs in every mode; the scheduler (and the heartbeat)
+ * run only in `revka daemon`, as in the reference, and only when `[cron] enabled` (default). The
+ * kernel's daemon lock makes sure one daemon per state dir fires jobs. `/api/status` carries
+ * `cron: {scheduler: "running"|"off", reason?, jobs}`; `/health` has `scheduler` and `heartbeat`
+ * components in daemon mode.
+ */
+import { join } from 'node:path'
+import { definePlugin } from '@revka/plugin-sdk'
+import { addCronRoutes } from './routes.js'
+import { runJob, type RunnerDeps } from './runner.js'
+import { Scheduler } from './scheduler.js'
+import { settingsFrom } from './settings.js'
+import { JobStore } from './store.js'
+import { HEARTBEAT_ID, heartbeatFrom, reconcileHeartbeat } from './heartbeat.js'
+
+interface Options {
+  shell_jobs: boolean
+  shell_timeout_secs: number
+  shell_env_allow: string[]
+  max_jobs: number
+  max_jobs_per_credential: number
+  max_concurrent: number
+  poll_ms: number
+  delivery_retry_ms: number
+}
+
+export default definePlugin<Options>({
+  setup(api) {
+    const now = () => api.gateway.now()
+    const settings = { current: settingsFrom(api.gateway.section('cron')) }
+    // what this process runs with: settings saved later apply at the next daemon start
+    const atStart = { ...settings.current }
+    const heartbeat = heartbeatFrom(api.gateway.section('heartbeat'))
+    const daemon = api.gateway.mode === 'daemon'
+    let store: JobStore | undefined
+    let scheduler: Scheduler | undefined
+    let stopRuns: AbortController | undefined
+    const openStore = () => {
+      if (!store) throw new Error('cron store is not open yet')
+      return store
+    }
+    const offReason = !daemon ? 'gateway mode: jobs fire only under `revka daemon`' : !atStart.enabled ? '[cron] enabled = false' : undefined
+
+    addCronRoutes({
+      api, now, settings,
+      store: openStore,
+      shellEnabled: api.config.shell_jobs,
+      quota: { maxJobs: api.config.max_jobs, perCredential: api.config.max_jobs_per_credential },
+      changed: () => scheduler?.kick(),
+    })
+
+    api.onStart(async () => {
+      store = await JobStore.open(join(api.store.dir, 'jobs.db'))
+      if (offReason) {
+        api.log.info({ reason: offReason }, 'cron scheduler off')
+        return
+      }
+      reconcileHeartbeat(store, heartbeat, now())
+      stopRuns = new AbortController()
+      const deps: RunnerDeps = {
+        api, store, now,
+        maxRunHistory: () => settings.current.max_run_history,
+        shell: { enabled: api.config.shell_jobs, timeoutMs: api.config.shell_timeout_secs * 1000, envAllow: api.config.shell_env_allow },
+        signal: stopRuns.signal,
+        retryBaseMs: api.config.delivery_retry_ms,
+      }
+      scheduler = new Scheduler({
+        store, now, log: api.log,
+        pollMs: api.config.poll_ms,
+        maxConcurrent: api.config.max_concurrent,
+        batch: 1000,
+        run: (job) => runJob(job, deps),
+      })
+      scheduler.start(atStart.catch_up_on_startup)
+    })
+
+    api.onStop(async () => {
+      stopRuns?.abort(new Error('gateway stopping'))
+      await scheduler?.stop()
+      scheduler = undefined
+      store?.close()
+      store = undefined
+    })
+
+    api.hooks.status.tap((doc) => {
+      doc.cron = offReason ? { scheduler: 'off', reason: offReason } : { scheduler: scheduler ? 'running' : 'starting', fired: scheduler?.fired ?? 0, in_flight: scheduler?.inFlight ?? 0 }
+      return doc
+    })
+
+    api.hooks.health.tap((sink) => {
+      if (offReason) return
+      sink.report('scheduler', scheduler ? 'ok' : 'starting', scheduler ? `${scheduler.fired} fired, ${scheduler.inFlight} in flight` : undefined)
+      if (!heartbeat.enabled || !store) return
+      const hb = store.get(HEARTBEAT_ID)
+      if (!hb) return
+      if (hb.last_status === 'error') sink.report('heartbeat', 'error', (hb.last_output ?? 'heartbeat failed').slice(0, 200))
+      else sink.report('heartbeat', hb.last_status === 'ok' ? 'ok' : 'starting', hb.last_run ? `last check-in ${new Date(hb.last_run).toISOString()}` : 'no check-in yet')
+    })
+  },
+})

@@ -1,0 +1,138 @@
+/**
+ * The job store: SQLite in the plugin's private dir (`<state>/plugins/cron/jobs.db`), WAL with
+ * `synchronous = FULL`, so a job the API acknowledged is on disk before the 200 (a SIGKILL or power
+ * loss right after cannot take it back). Tables follow the reference (`cron_jobs`, `cron_runs`
+ * with a cascading foreign key); run history is pruned per job to `max_run_history` rows.
+ */
+import type BetterSqlite3 from 'better-sqlite3'
+import { ensurePrivateFile } from '@revka/plugin-sdk'
+import type { Schedule } from './schedule.js'
+
+export type JobType = 'agent' | 'shell' | 'workflow'
+export interface Delivery { mode: 'none' | 'announce'; channel: string | null; to: string | null; best_effort: boolean }
+
+export interface Job {
+  id: string
+  name: string | null
+  schedule: Schedule
+  command: string
+  /** shell jobs: the program and its arguments (never a shell string) */
+  argv: string[] | null
+  prompt: string | null
+  job_type: JobType
+  session_target: 'main' | 'isolated'
+  model: string | null
+  allowed_tools: string[] | null
+  enabled: boolean
+  delivery: Delivery
+  delete_after_run: boolean
+  source: 'imperative' | 'declarative' | 'workflow'
+  /** the credential that created it (quota key); null for declarative jobs */
+  owner: string | null
+  created_at: number
+  next_run: number | null
+  last_run: number | null
+  last_status: 'ok' | 'error' | null
+  last_output: string | null
+}
+
+export interface Run { id: number; job_id: string; started_at: number; finished_at: number; status: 'ok' | 'error'; output: string | null; duration_ms: number }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS cron_jobs (
+  id TEXT PRIMARY KEY, doc TEXT NOT NULL, owner TEXT, enabled INTEGER NOT NULL,
+  next_run INTEGER, created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cron_jobs_due ON cron_jobs(enabled, next_run);
+CREATE INDEX IF NOT EXISTS cron_jobs_owner ON cron_jobs(owner);
+CREATE TABLE IF NOT EXISTS cron_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL REFERENCES cron_jobs(id) ON DELETE CASCADE,
+  started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, status TEXT NOT NULL,
+  output TEXT, duration_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cron_runs_job ON cron_runs(job_id, id);
+`
+
+export class JobStore {
+  private constructor(private readonly db: BetterSqlite3.Database) {}
+
+  /** better-sqlite3 is imported here so the plugin's setup stays light */
+  static async open(file: string): Promise<JobStore> {
+    ensurePrivateFile(file)
+    const { default: Database } = await import('better-sqlite3')
+    const db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    // FULL: every commit (a job create/patch/delete) is fsynced before it returns
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    db.exec(SCHEMA)
+    return new JobStore(db)
+  }
+
+  close(): void { this.db.close() }
+
+  private row(r: { doc: string } | undefined): Job | undefined {
+    return r ? (JSON.parse(r.doc) as Job) : undefined
+  }
+
+  get(id: string): Job | undefined {
+    return this.row(this.db.prepare('SELECT doc FROM cron_jobs WHERE id = ?').get(id) as { doc: string } | undefined)
+  }
+
+  /** every job, ordered by next_run (nulls last) as GET /api/cron lists them */
+  list(): Job[] {
+    const rows = this.db.prepare('SELECT doc FROM cron_jobs ORDER BY next_run IS NULL, next_run, created_at').all() as { doc: string }[]
+    return rows.map((r) => JSON.parse(r.doc) as Job)
+  }
+
+  count(owner?: string): number {
+    const r = owner === undefined
+      ? this.db.prepare('SELECT COUNT(*) AS n FROM cron_jobs').get()
+      : this.db.prepare('SELECT COUNT(*) AS n FROM cron_jobs WHERE owner = ?').get(owner)
+    return (r as { n: number }).n
+  }
+
+  /** insert or replace (durable when this returns) */
+  put(j: Job): void {
+    this.db.prepare('INSERT INTO cron_jobs (id, doc, owner, enabled, next_run, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, owner = excluded.owner, enabled = excluded.enabled, next_run = excluded.next_run')
+      .run(j.id, JSON.stringify(j), j.owner, j.enabled ? 1 : 0, j.next_run, j.created_at)
+  }
+
+  /** the same as `put` for many jobs in one commit (one fsync) */
+  putMany(jobs: Job[]): void {
+    this.db.transaction(() => { for (const j of jobs) this.put(j) })()
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM cron_jobs WHERE id = ?').run(id).changes > 0
+  }
+
+  /** enabled jobs due at `now`, oldest first */
+  due(now: number, limit: number): Job[] {
+    const rows = this.db.prepare('SELECT doc FROM cron_jobs WHERE enabled = 1 AND next_run IS NOT NULL AND next_run <= ? ORDER BY next_run LIMIT ?').all(now, limit) as { doc: string }[]
+    return rows.map((r) => JSON.parse(r.doc) as Job)
+  }
+
+  /** when the next enabled job is due, or null */
+  nextDue(): number | null {
+    const r = this.db.prepare('SELECT MIN(next_run) AS t FROM cron_jobs WHERE enabled = 1 AND next_run IS NOT NULL').get() as { t: number | null }
+    return r.t
+  }
+
+  /** record a finished run and keep only the newest `keep` runs of that job, in one commit */
+  addRun(run: Omit<Run, 'id'>, keep: number): number {
+    return this.db.transaction(() => {
+      const id = Number(this.db.prepare('INSERT INTO cron_runs (job_id, started_at, finished_at, status, output, duration_ms) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(run.job_id, run.started_at, run.finished_at, run.status, run.output, run.duration_ms).lastInsertRowid)
+      this.db.prepare('DELETE FROM cron_runs WHERE job_id = ? AND id NOT IN (SELECT id FROM cron_runs WHERE job_id = ? ORDER BY id DESC LIMIT ?)').run(run.job_id, run.job_id, Math.max(1, keep))
+      return id
+    })()
+  }
+
+  /** newest first */
+  runs(jobId: string, limit: number): Run[] {
+    return this.db.prepare('SELECT id, job_id, started_at, finished_at, status, output, duration_ms FROM cron_runs WHERE job_id = ? ORDER BY id DESC LIMIT ?').all(jobId, limit) as Run[]
+  }
+}
