@@ -28,7 +28,8 @@ test('request counters and the latency histogram grow with requests to other rou
     assert.ok(sample(after, 'revka_request_latency_seconds_sum{method="GET",route="/health"}')! >= 0)
 
     // auth failures are counted by status, on the route's pattern
-    assert.equal((await k.inject({ url: '/api/status' })).statusCode, 401)
+    // (a wrong credential: with none at all /api/status now answers its public view, contract §6)
+    assert.equal((await k.inject({ url: '/api/status', headers: { authorization: 'Bearer rk_wrong' } })).statusCode, 401)
     const later = (await k.inject({ url: '/metrics' })).body
     assert.equal(sample(later, 'revka_http_requests_total{method="GET",route="/api/status",status="401"}'), 1)
     assert.equal(sample(later, health), 3)

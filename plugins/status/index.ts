@@ -1,7 +1,10 @@
 /**
  * status — liveness and the status document. `/health` is public and carries no secrets: states,
  * timestamps and error codes (full diagnostics only for loopback callers; see public-health.ts).
- * `/api/status` is built through the kernel's `status` hook so every plugin can add its fields.
+ * `/api/status` is built through the kernel's `status` hook so every plugin can add its fields;
+ * a caller with no credential at all gets the contract's public trimmed answer (§6)
+ * `{uptime_seconds, paired, health}` — with `/health`'s redaction off loopback — and a wrong
+ * credential is still a 401.
  */
 import { definePlugin, KernelServices, reply, type HealthSnapshot } from '@revka/plugin-sdk'
 import { publicSnapshot } from './public-health.js'
@@ -44,8 +47,17 @@ export default definePlugin({
       method: 'GET',
       url: '/api/status',
       auth: 'bearer',
-      description: 'status overview (contract §6), extended by the status hook',
-      handler: async () => reply({ headers: JSON_HEADERS, body: await status().documentJson({ authenticated: true }) }),
+      anonymous: true,
+      description: 'status overview (contract §6), extended by the status hook; without credentials {uptime_seconds, paired, health}',
+      handler: async (req) => {
+        if (req.auth.via !== 'anonymous') return reply({ headers: JSON_HEADERS, body: await status().documentJson({ authenticated: true }) })
+        const { snapshot } = await status().health()
+        return {
+          uptime_seconds: snapshot.uptime_seconds,
+          paired: pairing().status().paired,
+          health: req.isLoopback ? snapshot : publicSnapshot(snapshot),
+        }
+      },
     })
 
     api.routes.add({

@@ -40,7 +40,9 @@ const denied = (r: RouteRec): number[] => (isProvider(r) ? [401, 503] : credenti
 const guarded = (r: RouteRec) => !has(r, 'public')
 
 const ATTACKS: Attack[] = [
-  { name: 'no credential', applies: guarded, from: 'fresh', headers: () => ({}), expect: denied },
+  // an `anonymous` route (GET /api/status) answers its public view to a caller with no credential
+  // at all (plugins/status/status.public.test); every credential mistake below is still refused there
+  { name: 'no credential', applies: (r) => guarded(r) && r.decl.anonymous !== true, from: 'fresh', headers: () => ({}), expect: denied },
   { name: 'wrong bearer', applies: guarded, from: 'fresh', headers: () => bearer(forgedToken()), expect: denied },
   { name: 'revoked bearer', applies: guarded, from: 'fresh', headers: (c) => bearer(c.revoked), expect: denied },
   { name: 'rotated-out bearer', applies: guarded, from: 'fresh', headers: (c) => bearer(c.rotatedOut), expect: denied },
