@@ -1,36 +1,31 @@
 /**
- * `revka doctor`: checks the state dir without starting anything. Exit 0 when all is well, 1 when
- * something is wrong: the state dir or a folder of the gateway's is open to the group or others
- * (the start only warns about that), a private file (token hashes, the service token, config) is
- * readable by them, or internal state of an older layout still sits in the served workspace.
+ * `revka doctor`: the doctor's offline checks (kernel/ops/doctor.ts — the same code behind
+ * `GET /api/doctor`) without starting anything: config.toml as the start would take it, the state
+ * dir (modes, writable, free disk, old layout), the environment, CLI tools on PATH. Colours only
+ * on a terminal and without NO_COLOR. Exit 0 when nothing is an error (warnings allowed), 1 otherwise.
  */
-import { existsSync, lstatSync } from 'node:fs'
-import { join } from 'node:path'
-import { resolveStatePaths, stateDirModeProblems } from '../config/state-dir.js'
-import { legacyMoves } from '../config/migrate-state.js'
+import { resolveStatePaths } from '../config/state-dir.js'
+import { CliToolProbe } from '../ops/cli-tools.js'
+import { offlineChecks, report } from '../ops/doctor.js'
 import { str, type ParsedArgs } from './args.js'
+import type { DoctorSeverity } from '@revka/plugin-sdk'
 
-export function doctor(args: ParsedArgs): number {
+const COLOURS: Record<DoctorSeverity, string> = { ok: '\x1b[32m', warn: '\x1b[33m', error: '\x1b[31m' }
+const RESET = '\x1b[0m'
+
+/** https://no-color.org: any non-empty NO_COLOR turns colours off; so does a pipe or a file */
+export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb'
+}
+
+export async function doctor(args: ParsedArgs): Promise<number> {
   const paths = resolveStatePaths({ stateDir: str(args.flags, 'state-dir') })
-  const out = (s: string) => process.stdout.write(s + '\n')
-  if (!existsSync(paths.stateDir)) {
-    out(`ok    ${paths.stateDir} does not exist yet (the first start creates it 0700)`)
-    return 0
-  }
-  const errors: string[] = stateDirModeProblems(paths, { owned: true }).map((p) => p.message)
-  const privateFiles = [paths.serviceTokenFile, paths.configFile, ...['', '-wal', '-shm'].map((s) => join(paths.kernelDir, `devices.db${s}`))]
-  for (const f of privateFiles) {
-    let mode: number
-    try { mode = lstatSync(f).mode & 0o777 } catch { continue }
-    if (mode & 0o077) errors.push(`REVKA_ERR_STATE_FILE_MODE: ${f} has mode ${mode.toString(8).padStart(4, '0')}; run chmod 600 ${f}`)
-  }
-  for (const m of legacyMoves(paths)) {
-    if (existsSync(m.from)) errors.push(`REVKA_ERR_STATE_MIGRATION: ${m.from} is internal state inside the served workspace; start the gateway to move it to ${m.to}, or remove it if ${m.to} already exists`)
-  }
-  if (!errors.length) {
-    out(`ok    ${paths.stateDir}: private (0700), no internal state in the workspace`)
-    return 0
-  }
-  for (const e of errors) out(`error ${e}`)
-  return 1
+  const findings = await offlineChecks(paths, process.env, () => new CliToolProbe(process.env).list())
+  const { results, summary } = report(findings.list)
+  const colour = useColour(process.stdout, process.env)
+  const paint = (s: DoctorSeverity, text: string) => (colour ? `${COLOURS[s]}${text}${RESET}` : text)
+  const lines = results.map((f) => `${paint(f.severity, f.severity.padEnd(5))} ${f.category.padEnd(11)} ${f.message}`)
+  lines.push('', `${summary.ok} ok, ${paint(summary.warnings ? 'warn' : 'ok', `${summary.warnings} warnings`)}, ${paint(summary.errors ? 'error' : 'ok', `${summary.errors} errors`)}`)
+  process.stdout.write(lines.join('\n') + '\n')
+  return summary.errors ? 1 : 0
 }

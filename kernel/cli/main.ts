@@ -25,7 +25,7 @@ Usage:
   revka plugins list [--json]                   discovered plugins, without importing them
   revka plugins info ID                         one plugin's manifest and state
   revka plugins enable|disable ID               edit revka.plugins.json
-  revka doctor                                  check the state dir is private (exit 1 if not)
+  revka doctor                                  check config, state dir, environment, CLI tools (exit 1 on an error)
   revka audit verify [--json]                   check the audit log's hash chain offline (exit 1 if broken)
 
 Common options:
@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'audit':
         return await (await auditCmd()).auditCommand(args)
       case 'doctor':
-        return (await doctorCmd()).doctor(args)
+        return await (await doctorCmd()).doctor(args)
       default:
         throw new UsageError(`unknown command "${cmd}"`)
     }

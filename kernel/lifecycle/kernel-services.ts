@@ -6,15 +6,18 @@ import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo } from '@revka/plu
 import type { Kernel } from './kernel.js'
 import { createStatusService } from './status-service.js'
 import { createToolRegistry } from './tool-registry.js'
+import { createOpsService } from '../ops/ops-service.js'
 import { createChannelRegistry } from './channel-registry.js'
 
 export function kernelServices(k: Kernel): Record<string, unknown> {
+  const status = createStatusService(k)
   return {
     [KernelServices.config.id]: k.configStore,
     [KernelServices.pairing.id]: k.auth.pairing,
     [KernelServices.plugins.id]: { list: () => k.pluginInfos() },
     [KernelServices.streams.id]: k.auth.connections,
-    [KernelServices.status.id]: createStatusService(k),
+    [KernelServices.status.id]: status,
+    [KernelServices.ops.id]: createOpsService({ paths: k.paths, env: k.env, records: () => k.records, status }),
     [KernelServices.tools.id]: createToolRegistry(k.hooks, k.log),
     [KernelServices.channels.id]: createChannelRegistry(k.hooks, k.log),
     [KernelServices.audit.id]: k.audit,

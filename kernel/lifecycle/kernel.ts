@@ -254,7 +254,8 @@ export class Kernel {
     const t1 = performance.now()
     const setup = await guarded(`setup of ${r.id}`, timeout, () => r.module!.setup(api))
     if (!setup.ok) r.fail(setup.error)
-    this.log.debug({ plugin: r.id, setupMs: Math.round(performance.now() - t1) }, 'plugin set up')
+    r.timings.setupMs = Math.round(performance.now() - t1)
+    this.log.debug({ plugin: r.id, setupMs: r.timings.setupMs }, 'plugin set up')
   }
 
   /** a provider that failed takes its dependents down with it */

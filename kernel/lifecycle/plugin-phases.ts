@@ -27,7 +27,8 @@ export async function importPlugin(r: PluginRecord, ctx: PhaseContext): Promise<
   if (!imported.ok) return r.fail(imported.error)
   r.module = imported.value
   r.set('loaded')
-  ctx.log.debug({ plugin: r.id, importMs: Math.round(performance.now() - t0) }, 'plugin imported')
+  r.timings.importMs = Math.round(performance.now() - t0)
+  ctx.log.debug({ plugin: r.id, importMs: r.timings.importMs }, 'plugin imported')
 }
 
 export async function startPlugin(r: PluginRecord, ctx: PhaseContext): Promise<void> {
@@ -42,7 +43,8 @@ export async function startPlugin(r: PluginRecord, ctx: PhaseContext): Promise<v
     }
   }
   r.set('started')
-  ctx.log.debug({ plugin: r.id, startMs: Math.round(performance.now() - t0) }, 'plugin started')
+  r.timings.startMs = Math.round(performance.now() - t0)
+  ctx.log.debug({ plugin: r.id, startMs: r.timings.startMs }, 'plugin started')
 }
 
 /** stop functions in reverse order, then disposers in reverse order; failures are noted, not thrown */

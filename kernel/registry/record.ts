@@ -22,6 +22,8 @@ export class PluginRecord {
   lastOk: string | null = null
   lastError: string | null = null
   restartCount = 0
+  /** ms each phase took at the last start (`GET /api/plugins`) */
+  timings: { importMs: number | null; setupMs: number | null; startMs: number | null } = { importMs: null, setupMs: null, startMs: null }
 
   constructor(
     readonly id: string,

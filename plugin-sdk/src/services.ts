@@ -4,6 +4,7 @@
  */
 import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService, AuthLimiterService } from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
+import type { OpsService } from './ops.js'
 import type { AuditLogService } from './audit.js'
 import type { ChannelRegistryService } from './channels.js'
 
@@ -35,6 +36,8 @@ export const KernelServices = Object.freeze({
   control: serviceRef<GatewayControlService>('gateway-control'),
   /** the agent tools every plugin contributes through the `tools` hook (the agent runtime) */
   tools: serviceRef<ToolRegistryService>('tool-registry'),
+  /** the doctor, the CLI tools on PATH, every discovered plugin described (the ops plugin) */
+  ops: serviceRef<OpsService>('kernel-ops'),
   /** reading and verifying the audit log (the audit plugin); recording is `api.audit` */
   audit: serviceRef<AuditLogService>('audit-log'),
   /**

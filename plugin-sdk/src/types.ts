@@ -27,6 +27,8 @@ export interface PluginManifest {
   essential?: boolean
   /** ms allowed for setup and for start (default 10 000) */
   startTimeoutMs?: number
+  /** how the plugin shows on the integrations page (`GET /api/integrations`); none: not listed */
+  integration?: import('./ops.js').PluginIntegration
 }
 
 /**
