@@ -92,10 +92,14 @@ export default definePlugin<TerminalOptions>({
         // whichever comes first: a closed socket kills the PTY, but a PTY ignoring SIGHUP may take
         // seconds to die and its config (with the token) should not outlive the connection
         socket.on('close', cleanup)
+        const opened = Date.now()
         void term.exited.then(() => {
           live.delete(term)
           cleanup()
+          api.audit.record({ event_type: 'command_execution', action: { command: `terminal.close pid ${term.pid}`, risk_level: 'high' }, result: { success: true, duration_ms: Date.now() - opened } }, req)
         })
+        // a shell on the gateway's host is the most powerful thing a device can open: on the audit chain
+        api.audit.record({ event_type: 'command_execution', action: { command: `terminal.open ${spec.file} pid ${term.pid}`, risk_level: 'high' }, result: { success: true } }, req)
         api.log.info({ pid: term.pid, file: spec.file, cwd: spec.cwd, mcp: Boolean(home), device: req.auth.deviceId }, 'terminal opened')
       }),
     })

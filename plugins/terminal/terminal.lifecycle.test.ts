@@ -25,6 +25,12 @@ test('closing the socket kills the PTY; the PTY exiting closes the socket', asyn
     u.send('exit 3\r')
     assert.deepEqual(await u.closed, { code: 1000, reason: 'process exited' })
     assert.equal(await waitGone(upid), true)
+    // each terminal is on the audit chain: opened and closed, by which device
+    const { events } = await k.kernel.audit.query({ event_type: 'command_execution' })
+    const cmds = events.map((e) => e.action!.command!).reverse()
+    assert.equal(cmds.filter((c) => c.startsWith('terminal.open ')).length, 2, cmds.join('; '))
+    assert.equal(cmds.filter((c) => c.startsWith('terminal.close ')).length, 2, cmds.join('; '))
+    assert.ok(events.every((e) => e.actor!.channel === 'terminal' && e.actor!.user_id))
   } finally {
     await k.stop()
   }
