@@ -124,6 +124,8 @@ export class AuthGuard {
       if (extra && timingSafeEqualStr(bearer, extra)) {
         return this.succeeded({ via: 'bearer', credentialId: `route-token:${rec.pluginId}` }, id.key)
       }
+      const issued = rec.decl.bearerCredential ? routeCredential(rec, bearer, req) : null
+      if (issued) return this.succeeded({ via: 'bearer', credentialId: `route-credential:${rec.pluginId}:${issued}` }, id.key)
       const p = this.deps.credentials.verifyBearer(bearer)
       if (p) {
         return this.succeeded({ via: p.via, deviceId: p.deviceId, credentialId: p.credentialId }, id.key)
@@ -178,6 +180,16 @@ function routeToken(rec: RouteRecord): string | undefined {
     return typeof v === 'string' && v.trim() ? v.trim() : undefined
   } catch {
     return ''
+  }
+}
+
+/** a plugin-issued credential (`bearerCredential`): its id, or null; a throw is a refusal */
+function routeCredential(rec: RouteRecord, bearer: string, req: FastifyRequest): string | null {
+  try {
+    const v = rec.decl.bearerCredential!(bearer, req.headers)
+    return typeof v === 'string' && v ? v.slice(0, 64) : null
+  } catch {
+    return null
   }
 }
 

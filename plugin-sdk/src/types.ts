@@ -183,6 +183,15 @@ export interface RouteBase {
    */
   extraBearer?: () => string | undefined
   /**
+   * A route-level check for bearer tokens that are credentials the plugin itself issued (an MCP
+   * session's token with its `X-Revka-Session` header, for `POST /hooks/claude-code`). Called by
+   * the kernel, on a `bearer` route, when a presented bearer is not the route token; return a short
+   * id of the credential to admit the request (`auth.via = 'bearer'`, `credentialId =
+   * 'route-credential:<plugin id>:<id>'`), or null. A refusal counts as a failed attempt like any
+   * wrong token. Must compare in constant time; a throw counts as a refusal.
+   */
+  bearerCredential?: (token: string, headers: IncomingHttpHeaders) => string | null
+  /**
    * On a `bearer` route: a request that presents no credential at all is let in with
    * `auth.via = 'anonymous'`, for the handler to answer a public view (the contract's trimmed
    * `GET /api/status`). A credential that is presented is still checked — a wrong one is 401 —

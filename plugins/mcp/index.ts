@@ -18,6 +18,7 @@ import { admitEvents, eventsSocket } from './proxy/ws-events.js'
 import { forward, readJson } from './proxy/forward.js'
 import type { McpCredentials } from './proxy/credentials.js'
 import { SessionStore } from './upstream/sessions.js'
+import { addClaudeHookRoute } from './claude-hook.js'
 import type { Upstream } from './upstream/server.js'
 import { serverTestSchema, testMcpServer, type ServerTestSpec } from './servers-test.js'
 import { resolveCwd } from './cwd.js'
@@ -57,6 +58,7 @@ export default definePlugin<McpOptions>({
       throw httpError(503, 'mcp_unavailable', `MCP server unavailable: ${unavailable}`, { retryAfter: 5, extra: { available: false, reason: unavailable } })
     }
 
+    addClaudeHookRoute(api, () => sessions)
     addProxyRoutes(api, {
       base,
       secret: () => secret,
