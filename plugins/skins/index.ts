@@ -76,7 +76,7 @@ export default definePlugin<Options>({
             maxSkins,
             onWriteError: (err) => api.log.error({ err: err.message }, 'REVKA_ERR_SKIN_WRITE: a skin import could not be stored; its staging folder was removed'),
           })
-          api.log.info({ skin: manifest.id, by: req.auth.deviceId ?? req.auth.via }, 'skin imported')
+          api.audit.record({ event_type: 'config_change', action: { command: `skin.import ${manifest.id}`, risk_level: 'low', approved: true, allowed: true } }, req)
           return { skin: summary(manifest, false) }
         } finally {
           importing = false
@@ -89,7 +89,9 @@ export default definePlugin<Options>({
       description: 'delete an imported skin (204 also for built-in or unknown ids)',
       handler: (req: RevkaRequest<undefined>) => {
         const id = skinId(req.params.id)
-        if (!BUILTIN_IDS.has(id) && store.delete(id)) api.log.info({ skin: id, by: req.auth.deviceId ?? req.auth.via }, 'skin deleted')
+        if (!BUILTIN_IDS.has(id) && store.delete(id)) {
+          api.audit.record({ event_type: 'config_change', action: { command: `skin.delete ${id}`, risk_level: 'low', approved: true, allowed: true } }, req)
+        }
         return reply({ status: 204 })
       },
     })

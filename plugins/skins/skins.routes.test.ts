@@ -95,3 +95,14 @@ test('DELETE removes an imported skin (204); built-in and unknown ids are 204 to
   assert.equal(((await bad.json()) as any).error, 'invalid skin id')
   assert.deepEqual((await list()).map((s) => s.id), ['matrix', 'ocean', 'revka'])
 })
+
+test('imports and deletes are in the audit log, with the device that made them', async () => {
+  const entries = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  const skins = entries.filter((e) => e.actor?.channel === 'skins')
+  const commands = skins.map((e) => e.action.command)
+  assert.ok(commands.includes('skin.import ocean'), commands.join(', '))
+  assert.ok(commands.includes('skin.delete forest'), commands.join(', '))
+  assert.ok(!commands.includes('skin.delete never-was'), 'a delete that removed nothing is not recorded')
+  assert.equal(skins[0].event_type, 'config_change')
+  assert.equal(typeof skins[0].actor.user_id, 'string')
+})
