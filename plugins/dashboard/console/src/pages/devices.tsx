@@ -69,9 +69,11 @@ export function Devices() {
                 <td>{when(d.paired_at)}</td>
                 <td>{when(d.last_seen)}</td>
                 <td>{d.ip_address ?? '—'}</td>
-                <td class="row-actions">
-                  <button type="button" onClick={() => rotate(d)} aria-label={`Rotate the token of ${d.name ?? d.id}`}>Rotate</button>
-                  <button type="button" class="danger" onClick={() => revoke(d)} aria-label={`Revoke ${d.name ?? d.id}`}>Revoke</button>
+                <td>
+                  <div class="row-actions">
+                    <button type="button" onClick={() => rotate(d)} aria-label={`Rotate the token of ${d.name ?? d.id}`}>Rotate</button>
+                    <button type="button" class="danger" onClick={() => revoke(d)} aria-label={`Revoke ${d.name ?? d.id}`}>Revoke</button>
+                  </div>
                 </td>
               </tr>
             ))}

@@ -26,11 +26,21 @@ export const GROUPS: Record<string, Group> = {
   '/doctor': { title: 'Doctor', sections: [{ label: 'Checks', path: '/api/doctor', key: 'results' }] },
 }
 
-const PREFERRED = ['name', 'title', 'id', 'run_id', 'kref', 'status', 'severity', 'category', 'schedule', 'next_run', 'event_type', 'timestamp', 'message', 'created_at']
+const PREFERRED = ['name', 'title', 'id', 'run_id', 'kref', 'status', 'severity', 'category', 'schedule', 'next_run', 'timestamp', 'event_type', 'action.command', 'actor.username', 'result.success', 'message', 'created_at']
 
-function columns(items: any[]): string[] {
+/** scalars, and the scalars of nested objects one level down as `outer.inner` (audit events nest) */
+function flat(item: any): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(item ?? {})) {
+    if (v === null || typeof v !== 'object') out[k] = v
+    else if (!Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) if (v2 === null || typeof v2 !== 'object') out[`${k}.${k2}`] = v2
+  }
+  return out
+}
+
+function columns(items: Record<string, unknown>[]): string[] {
   const keys = new Set<string>()
-  for (const it of items.slice(0, 20)) for (const [k, v] of Object.entries(it ?? {})) if (v === null || typeof v !== 'object') keys.add(k)
+  for (const it of items.slice(0, 20)) for (const k of Object.keys(it)) keys.add(k)
   return [...PREFERRED.filter((k) => keys.has(k)), ...[...keys].filter((k) => !PREFERRED.includes(k))].slice(0, 6)
 }
 
@@ -42,10 +52,11 @@ function Detail(props: { path: string }) {
 function Row(props: { item: any; cols: string[]; detail?: (item: any) => string | null }) {
   const [open, setOpen] = useState(false)
   const more = props.detail?.(props.item)
+  const cells = flat(props.item)
   return (
     <>
       <tr>
-        {props.cols.map((c, i) => (i === 0 ? <th key={c} scope="row">{String(props.item[c] ?? '')}</th> : <td key={c}>{String(props.item[c] ?? '')}</td>))}
+        {props.cols.map((c, i) => (i === 0 ? <th key={c} scope="row">{String(cells[c] ?? '')}</th> : <td key={c}>{String(cells[c] ?? '')}</td>))}
         <td><button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button></td>
       </tr>
       {open && (
@@ -62,7 +73,7 @@ function SectionView(props: { section: Section }) {
   if (r.error) return <ErrorBox error={r.error} />
   if (!r.data) return <p aria-busy="true">Loading…</p>
   const items: any[] = Array.isArray(r.data[section.key]) ? r.data[section.key] : []
-  const cols = columns(items)
+  const cols = columns(items.map(flat))
   return (
     <>
       {r.data.summary && <p>{Object.entries(r.data.summary).map(([k, v]) => `${k}: ${v}`).join(' · ')}</p>}
