@@ -6,6 +6,7 @@ import { httpError } from './errors.js'
 import { domainError } from './domain-errors.js'
 import { KREF_SCHEME, itemKref, parseKref } from './kref.js'
 import type { GatewayInfo } from './types.js'
+import type { DomainStore, Item, Page } from './domain-store.js'
 
 /** `[kumiho] harness_project` (default `Revka`) and `memory_project` (default `CognitiveMemory`). */
 export function domainProjects(gateway: Pick<GatewayInfo, 'section'>): { harness: string; memory: string } {
@@ -81,4 +82,11 @@ export function typedBody(body: unknown, spec: { required?: string[]; optional?:
 /** Comma-joined list metadata (§1.5) → trimmed, non-empty strings. */
 export function csvList(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+}
+
+/** One list page of a route group: full-text search when `q` is set, else the space's items by name. */
+export async function itemPage(store: DomainStore, space: string, kinds: string[], q: ListQuery): Promise<Page<Item>> {
+  if (!q.q) return store.listItems({ space_path: space, kinds, include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
+  const r = await store.search({ query: q.q, context: space, kinds, include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
+  return { total: r.total, items: r.items.map((h) => h.item) }
 }

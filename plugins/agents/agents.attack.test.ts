@@ -108,7 +108,7 @@ const upload = async (parts: { kref?: string; file?: { bytes: Buffer; type: stri
   if (parts.kref !== undefined) form.append('kref', parts.kref)
   if (parts.file) form.append('file', new Blob([parts.file.bytes], { type: parts.file.type }), parts.file.name ?? 'a.png')
   const res = await fetch(base + '/api/agents/avatar', { method: 'POST', headers: { authorization: `Bearer ${k.token}` }, body: form })
-  return { status: res.status, body: await res.json() }
+  return { status: res.status, body: await res.json() as any }
 }
 
 test('avatar attacks: SVG, a lying type, no kref, no file, empty, oversize, unknown agent — refused, nothing stored', async () => {

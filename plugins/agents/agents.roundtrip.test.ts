@@ -108,7 +108,7 @@ test('avatar: multipart PNG → new published revision; the signed URL serves it
   form.append('file', new Blob([PNG], { type: 'image/png' }), 'me:1|x.png')
   const res = await fetch(base + '/api/agents/avatar', { method: 'POST', headers: { authorization: `Bearer ${k.token}` }, body: form })
   assert.equal(res.status, 200)
-  const agent = (await res.json()).agent
+  const agent = ((await res.json()) as any).agent
   assert.equal(agent.revision_number, 2)
   assert.equal(agent.model, 'm1', 'the avatar revision keeps the metadata')
   assert.equal(agent.avatar_mime, 'image/png')

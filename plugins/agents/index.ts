@@ -10,7 +10,7 @@
  */
 import {
   AVATAR_MAX_BYTES, avatarFileReply, avatarRevision, avatarUrlPath, definePlugin, domainError, domainProjects, DomainStoreRef,
-  httpError, itemKrefParam, listQuery, readAvatarUpload, reply, slugify, typedBody,
+  httpError, itemKrefParam, itemPage, listQuery, readAvatarUpload, reply, slugify, typedBody,
   type DomainStore, type Item, type RevkaRequest,
 } from '@revka/plugin-sdk'
 import { agentBody, agentMetadata, agentOf } from './agent-shape.js'
@@ -44,10 +44,7 @@ export default definePlugin({
       handler: async (req: RevkaRequest) => {
         const q = listQuery(req.query)
         const s = store()
-        const page = q.q
-          ? await s.search({ query: q.q, context: pool(), kinds: ['agent'], include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
-            .then((r) => ({ total: r.total, items: r.items.map((h) => h.item) }))
-          : await s.listItems({ space_path: pool(), kinds: ['agent'], include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
+        const page = await itemPage(s, pool(), ['agent'], q)
         const revs = await s.currentRevisions(page.items.map((i) => i.kref))
         const agents = page.items.map((i) => agentOf(i, revs.get(i.kref) ?? null, avatarUrl))
         return { agents, total_count: page.total, page: q.page, per_page: q.per_page }
