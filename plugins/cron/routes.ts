@@ -19,6 +19,9 @@ export interface RouteDeps {
   changed: () => void
 }
 
+const configured = (c: { status(): { configured: boolean } }) => {
+  try { return c.status().configured } catch { return false }
+}
 const notFound = (id: string) => httpError(404, 'not_found', `Cron job not found: ${id}`)
 
 export function addCronRoutes(d: RouteDeps): void {
@@ -27,7 +30,7 @@ export function addCronRoutes(d: RouteDeps): void {
     api.audit.record({ event_type: 'config_change', action: { command, risk_level: risk, approved: true, allowed: true }, result: { success: true } }, req)
   const ctx = async (): Promise<ShapeContext> => {
     const channels = await api.services.get(KernelServices.channels).list()
-    return { now: d.now(), shellEnabled: d.shellEnabled, channels: new Set(channels.filter((c) => c.send).map((c) => c.id)) }
+    return { now: d.now(), shellEnabled: d.shellEnabled, channels: new Set(channels.filter((c) => c.send && configured(c)).map((c) => c.id)) }
   }
 
   api.routes.add({
