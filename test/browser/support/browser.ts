@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { ensureConsoleBuilt } from './console-build.js'
 import { ROOT } from './gateway.js'
 
 export const ARTIFACTS = join(ROOT, '.tmp', 'browser-artifacts')
@@ -19,7 +20,9 @@ export function chromiumPath(): string {
   }
 }
 
+/** the browser, with the console built from its current sources */
 export function launch(): Promise<Browser> {
+  ensureConsoleBuilt()
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ARGS })
 }
 
