@@ -16,6 +16,8 @@ export const CLI_TOOLS: ReadonlyArray<[string, CliToolCategory]> = [
 ]
 
 export const PROBE_TIMEOUT_MS = 3000
+/** tools that do not answer `--version` */
+const VERSION_ARGS: Record<string, string[]> = { kubectl: ['version', '--client'] }
 
 /** The first executable regular file named `name` in PATH's folders, or null. */
 export function findOnPath(name: string, pathVar: string | undefined): string | null {
@@ -33,12 +35,13 @@ export function findOnPath(name: string, pathVar: string | undefined): string | 
   return null
 }
 
-/** `<path> --version`, first non-empty line of stdout (or stderr: python 2 prints there). */
-export function probeVersion(path: string, timeoutMs = PROBE_TIMEOUT_MS, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+/** `<path> --version` (or the tool's own args), first non-empty line of stdout (or stderr: python 2 prints there). */
+export function probeVersion(path: string, timeoutMs = PROBE_TIMEOUT_MS, env: NodeJS.ProcessEnv = process.env, args = ['--version']): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(path, ['--version'], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, windowsHide: true, env, stdio: ['ignore', 'pipe', 'pipe'] } as any, (err, stdout, stderr) => {
+    execFile(path, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, windowsHide: true, env, stdio: ['ignore', 'pipe', 'pipe'] } as any, (err, stdout, stderr) => {
+      // a tool that failed says nothing useful about its version (an error message, a usage text)
+      if (err) return resolve(null)
       const text = `${stdout ?? ''}\n${stderr ?? ''}`.split('\n').map((l) => l.trim()).find(Boolean)
-      if (err && !text) return resolve(null)
       resolve(text ? text.slice(0, 200) : null)
     })
   })
@@ -51,7 +54,7 @@ export class CliToolProbe {
   private readonly probeEnv: NodeJS.ProcessEnv
 
   constructor(private readonly env: NodeJS.ProcessEnv, private readonly timeoutMs = PROBE_TIMEOUT_MS, private readonly tools = CLI_TOOLS) {
-    this.probeEnv = Object.fromEntries(['PATH', 'HOME', 'LANG', 'LC_ALL'].filter((k) => env[k] !== undefined).map((k) => [k, env[k]]))
+    this.probeEnv = Object.fromEntries(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'PYENV_ROOT'].filter((k) => env[k] !== undefined).map((k) => [k, env[k]]))
   }
 
   /** Probed on the first call; every later call gets the same answer. */
@@ -59,7 +62,7 @@ export class CliToolProbe {
     this.cached ??= Promise.all(this.tools.map(async ([name, category]) => {
       const path = findOnPath(name, this.env.PATH)
       if (!path) return null
-      return { name, path, version: await probeVersion(path, this.timeoutMs, this.probeEnv), category } satisfies CliTool
+      return { name, path, version: await probeVersion(path, this.timeoutMs, this.probeEnv, VERSION_ARGS[name]), category } satisfies CliTool
     })).then((all) => all.filter((t): t is CliTool => t !== null))
     return this.cached
   }

@@ -101,7 +101,7 @@ function environmentChecks(f: Findings, env: NodeJS.ProcessEnv): void {
 
 export function cliToolFindings(f: Findings, tools: CliTool[]): void {
   if (!tools.length) f.add('warn', 'cli-tools', 'no known CLI tool found on PATH')
-  for (const t of tools) f.add('ok', 'cli-tools', `${t.name} ${t.version ?? '(version unknown)'} at ${t.path}`)
+  for (const t of tools) f.add('ok', 'cli-tools', `${t.name}: ${t.version ?? 'version unknown'} (${t.path})`)
 }
 
 /** The checks that need no running gateway, in the contract's order. */

@@ -68,7 +68,7 @@ test('GET and POST /api/doctor report findings by category; the failed plugin is
     assert.ok(summary.errors >= 1)
     assert.ok(results.some((f: any) => f.category === 'state' && /writable/.test(f.message) && f.severity === 'ok'))
     assert.ok(results.some((f: any) => f.category === 'state' && /MB free/.test(f.message)))
-    assert.ok(results.some((f: any) => f.category === 'cli-tools' && /git version 9\.8\.7/.test(f.message)))
+    assert.ok(results.some((f: any) => f.category === 'cli-tools' && /git: git version 9\.8\.7/.test(f.message)))
   }
 })
 
