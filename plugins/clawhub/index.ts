@@ -8,7 +8,7 @@
  * unreachable marketplace is 503 (reference 502) and a timeout 504, so the dashboard's retry
  * logic treats both as passing; a marketplace 401/403 becomes 502, never 401.
  */
-import { DomainStoreRef, definePlugin, httpError, reply, type DomainStore, type RevkaRequest } from '@revka/plugin-sdk'
+import { DomainStoreRef, definePlugin, domainProjects, httpError, reply, type DomainStore, type RevkaRequest } from '@revka/plugin-sdk'
 import { installSkill } from './install.js'
 import { Upstream } from './upstream.js'
 
@@ -52,10 +52,6 @@ export default definePlugin<ClawhubOptions>({
     })
     const enabled = () => {
       if (section()?.enabled === false) throw httpError(400, 'clawhub_disabled', 'ClawHub integration disabled')
-    }
-    const memoryProject = () => {
-      const v = api.gateway.section<{ memory_project?: unknown }>('kumiho')?.memory_project
-      return typeof v === 'string' && v.trim() ? v.trim() : 'CognitiveMemory'
     }
 
     api.routes.add({
@@ -113,7 +109,7 @@ export default definePlugin<ClawhubOptions>({
         enabled()
         const slug = slugOf(req)
         if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
-        return reply({ status: 201, body: await installSkill(store, upstream, slug, memoryProject()) })
+        return reply({ status: 201, body: await installSkill(store, upstream, slug, domainProjects(api.gateway).memory) })
       },
     })
   },

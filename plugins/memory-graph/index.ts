@@ -2,7 +2,7 @@
  * memory-graph — DOMAIN.md §9: `GET /api/memory/graph`, a 60 s route (the reference's own budget;
  * the dashboard retries 408/502/503/504). The graph is built in graph.ts from the domain store.
  */
-import { DomainStoreRef, definePlugin, httpError, type DomainStore } from '@revka/plugin-sdk'
+import { DomainStoreRef, definePlugin, domainProjects, httpError, type DomainStore } from '@revka/plugin-sdk'
 import { buildGraph, GraphStepError } from './graph.js'
 import { graphParams } from './params.js'
 
@@ -10,10 +10,6 @@ export default definePlugin({
   setup(api) {
     let store: DomainStore | undefined
     api.onStart(() => { store = api.services.get(DomainStoreRef) })
-    const defaultProject = () => {
-      const v = api.gateway.section<{ memory_project?: unknown }>('kumiho')?.memory_project
-      return typeof v === 'string' && v.trim() ? v.trim() : 'CognitiveMemory'
-    }
 
     api.routes.add({
       method: 'GET',
@@ -23,7 +19,7 @@ export default definePlugin({
       description: '?project&limit(≤500)&kinds&space&sort&search → {nodes, edges, spaces, stats}',
       handler: async (req) => {
         if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
-        const params = graphParams(req.query, defaultProject())
+        const params = graphParams(req.query, domainProjects(api.gateway).memory)
         try {
           return await buildGraph(store, params)
         } catch (e) {
