@@ -4,8 +4,8 @@ export interface ParsedArgs {
   flags: Record<string, string | boolean>
 }
 
-const SHORT: Record<string, string> = { p: 'port', h: 'help', v: 'version', n: 'lines' }
-const BOOLEAN = new Set(['help', 'version', 'json', 'new', 'headless'])
+const SHORT: Record<string, string> = { p: 'port', h: 'help', v: 'version', n: 'lines', f: 'follow' }
+const BOOLEAN = new Set(['help', 'version', 'json', 'new', 'headless', 'follow'])
 
 export class UsageError extends Error {}
 

@@ -11,6 +11,7 @@ const pluginsCmd = () => import('./plugins-cmd.js')
 const remoteCmd = () => import('./remote-cmd.js')
 const doctorCmd = () => import('./doctor-cmd.js')
 const auditCmd = () => import('./audit-cmd.js')
+const serviceCmd = () => import('./service-cmd.js')
 
 export const HELP = `revka ${KERNEL_VERSION} — plugin-host agent gateway
 
@@ -20,6 +21,8 @@ Usage:
   revka gateway get-paircode [--new] [--json]   show (or mint) the pairing code of a running gateway
   revka daemon [--host H] [--port N]            the gateway plus the plugins' daemon-mode services
   revka stop                                    ask a running gateway to shut down (loopback)
+  revka service install|start|stop|restart|status|uninstall|logs [-n N] [-f]
+                                                the daemon as a systemd user service (Linux)
   revka pair --code C [--url U] [--name N] [--json]
                                                 exchange a pairing code for a token (shown once)
   revka plugins list [--json]                   discovered plugins, without importing them
@@ -66,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await gatewayCmd()).runGateway(args, 'daemon')
       case 'stop':
         return await (await remoteCmd()).stopGateway(args)
+      case 'service':
+        return await (await serviceCmd()).serviceCommand(args)
       case 'pair':
         return await (await remoteCmd()).pair(args)
       case 'plugins':
