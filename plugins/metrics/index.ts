@@ -37,6 +37,8 @@ export default definePlugin({
 
     // the hook is the hot path: until a registry exists this is one property read
     api.hooks.response.tap((info) => metrics?.observe(info), { stage: Stage.OBSERVE })
+    // agent, LLM, token and tool metrics come from the bus (counted once a registry exists)
+    api.events.subscribe((e) => metrics?.observeEvent(e))
 
     api.onStart(async () => {
       // a gateway started without Prometheus never loads prom-client unless it is switched on later

@@ -5,7 +5,8 @@
  * a Prometheus backend should never pay.
  */
 import type { Counter, Histogram, Registry } from 'prom-client'
-import type { PluginStatus, ResponseInfo } from '@revka/plugin-sdk'
+import type { AnyEvent, PluginStatus, ResponseInfo } from '@revka/plugin-sdk'
+import { createAgentMetrics } from './agent-metrics.js'
 
 /** Every status a plugin can have, so a status that drops to zero reads 0 instead of vanishing. */
 const PLUGIN_STATUSES: PluginStatus[] = ['discovered', 'disabled', 'incompatible', 'failed', 'loaded', 'starting', 'started', 'stopped']
@@ -18,6 +19,8 @@ export interface MetricSet {
   readonly contentType: string
   /** the `response` hook's observer: cheap, synchronous, never throws on odd input */
   observe(info: ResponseInfo): void
+  /** an event-bus event: the agent, LLM, token and tool metrics */
+  observeEvent(e: AnyEvent): void
   text(): Promise<string>
   close(): void
 }
@@ -53,6 +56,8 @@ export async function createMetricSet(pluginStatuses: () => Array<{ status: Plug
     },
   })
 
+  const agent = createAgentMetrics(prom, registry)
+
   return {
     registry,
     contentType: registry.contentType,
@@ -62,6 +67,7 @@ export async function createMetricSet(pluginStatuses: () => Array<{ status: Plug
       requests.inc({ method, route, status: String(info.status) })
       latency.observe({ method, route }, Math.max(0, info.durationMs) / 1000)
     },
+    observeEvent: (e) => agent.observe(e),
     text: () => registry.metrics(),
     close: () => registry.clear(),
   }
