@@ -201,7 +201,7 @@ export class Kernel {
     for (const wave of waves) for (const r of wave) for (const s of r.manifest!.provides ?? []) {
       if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
     }
-    for (const r of this.records) for (const s of r.manifest?.requires ?? []) {
+    for (const r of this.records) for (const s of [...(r.manifest?.requires ?? []), ...(r.manifest?.uses ?? [])]) {
       if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
     }
     this.waves = waves

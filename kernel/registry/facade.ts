@@ -99,6 +99,12 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
         }
         return found.value
       },
+      find<T>(ref: ServiceRef<T>): T | undefined {
+        if (!(m.uses ?? []).includes(ref.id) && !(m.requires ?? []).includes(ref.id)) {
+          throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} looked for service "${ref.id}" without listing it under "uses" in revka.plugin.json`)
+        }
+        return slot<T>(ref.id).value
+      },
       provide<T>(ref: ServiceRef<T>, impl: T): Disposer {
         if (!(m.provides ?? []).includes(ref.id)) {
           throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} provides service "${ref.id}" without listing it under "provides" in revka.plugin.json`)

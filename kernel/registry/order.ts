@@ -1,7 +1,8 @@
 /**
  * Order by declared dependencies: providers start before those that require them, and stop after.
  * A cycle, a missing provider or two providers of one service fail the plugins involved with a
- * named error; dependents of a failed plugin fail too.
+ * named error; dependents of a failed plugin fail too. A service listed under `uses` only orders:
+ * its provider, when there is a viable one, starts first; a missing or failed one fails nobody.
  */
 import type { PluginRecord } from './record.js'
 
@@ -58,6 +59,10 @@ export function orderPlugins(records: PluginRecord[], kernelServices: string[]):
     for (const s of r.manifest!.requires ?? []) {
       const p = providers.get(s)
       if (p) ds.add(p)
+    }
+    for (const s of r.manifest!.uses ?? []) {
+      const p = providers.get(s)
+      if (p && p.viable && p !== r) ds.add(p)
     }
     deps.set(r, ds)
   }

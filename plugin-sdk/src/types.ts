@@ -18,6 +18,11 @@ export interface PluginManifest {
   name?: string
   description?: string
   requires?: string[]
+  /**
+   * Optional services: started after their provider when one is enabled, and no failure when none
+   * is (or it failed). Reach them with `api.services.find(ref)`, which is undefined then.
+   */
+  uses?: string[]
   provides?: string[]
   modes?: Array<'gateway' | 'daemon'>
   /** JSON Schema of the plugin's options in revka.plugins.json */
@@ -309,5 +314,7 @@ export interface GatewayInfo {
 /** Services a plugin provides and consumes; only those its manifest declares. */
 export interface ServiceAccess {
   get<T>(ref: ServiceRef<T>): T
+  /** a service listed under `uses` (or `requires`): undefined while nobody provides it */
+  find<T>(ref: ServiceRef<T>): T | undefined
   provide<T>(ref: ServiceRef<T>, impl: T): Disposer
 }

@@ -4,7 +4,7 @@
  * a misconfiguration fails this plugin with a diagnostic naming the config key (shown on /health)
  * while the rest of the gateway keeps serving.
  */
-import { AgentRuntimeRef, definePlugin, KernelServices } from '@revka/plugin-sdk'
+import { AgentRuntimeRef, AuthProfilesRef, definePlugin, KernelServices } from '@revka/plugin-sdk'
 import { currentTimeTool } from './builtin-tools.js'
 import { AgentRuntime } from './runtime.js'
 import { offerableTools } from './tool-runner.js'
@@ -22,7 +22,8 @@ export default definePlugin({
     api.services.provide(AgentRuntimeRef, runtime)
 
     api.onStart(() => {
-      const settings = loadSettings((name) => api.gateway.section(name), envView(api.gateway.env))
+      // auth-profiles is optional (`uses`): only a provider with api_key_profile needs it
+      const settings = loadSettings((name) => api.gateway.section(name), envView(api.gateway.env), api.services.find(AuthProfilesRef))
       for (const w of settings.warnings) api.log.warn({}, w)
       runtime.configure(settings)
       api.log.info({ provider: settings.provider.name, type: settings.provider.type, model: settings.model }, 'agent runtime ready')

@@ -4,8 +4,12 @@
  * `[providers.<name>]` tables. A mistake is reported with the exact key so the operator can fix it
  * from the `/health` diagnostic alone; with no config at all the embedded offline responder is used,
  * so a fresh install chats without a key or a network.
+ *
+ * A provider's key comes from one of `api_key`, `api_key_env`, or `api_key_profile =
+ * "<provider>:<profile_name>"` — a profile of the auth-profiles plugin, encrypted at rest and read
+ * at each request (so a profile created or replaced after the start is used by the next turn).
  */
-import { RevkaError } from '@revka/plugin-sdk'
+import { RevkaError, type AuthProfilesService } from '@revka/plugin-sdk'
 
 export type ProviderType = 'offline' | 'openai-compatible'
 
@@ -15,6 +19,8 @@ export interface ProviderSpec {
   /** openai-compatible: without a trailing slash */
   baseUrl?: string
   apiKey?: string
+  /** `api_key_profile`: `apiKey` is then read from the auth-profiles service on every access */
+  apiKeyProfile?: string
   model?: string
   /** USD per million tokens */
   inputCostPerMtok: number
@@ -65,7 +71,7 @@ function isTable(v: unknown): v is Record<string, unknown> {
  * shape is still checked (a typo is a typo), but a missing environment variable only matters for
  * the provider that will actually be called.
  */
-function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.ProcessEnv, resolveKey: boolean): ProviderSpec {
+function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.ProcessEnv, resolveKey: boolean, profiles?: AuthProfilesService): ProviderSpec {
   const key = (k: string) => `providers.${name}.${k}`
   // a table named after a type implies it, as `[providers.offline]` and `[providers.openai-compatible]` read
   const rawType = t.type ?? (TYPES.includes(name as ProviderType) ? name : undefined)
@@ -104,8 +110,17 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
 
   const literal = t.api_key === undefined ? undefined : str(t.api_key, key('api_key'))
   const envName = str(t.api_key_env, key('api_key_env'))
-  if (literal && envName) fail(`set only one of ${key('api_key')} and ${key('api_key_env')}`)
-  if (literal) spec.apiKey = literal
+  const profile = str(t.api_key_profile, key('api_key_profile'))
+  if ([literal, envName, profile].filter(Boolean).length > 1) fail(`set only one of ${key('api_key')}, ${key('api_key_env')} and ${key('api_key_profile')}`)
+  if (profile) {
+    if (!/^[^:\s]+:[^:\s]+$/.test(profile)) fail(`${key('api_key_profile')} = ${JSON.stringify(profile)} must name a profile as "<provider>:<profile_name>", e.g. "openai:work"`)
+    spec.apiKeyProfile = profile
+    if (resolveKey) {
+      if (!profiles) fail(`${key('api_key_profile')} = "${profile}" needs the auth-profiles plugin, which is not enabled`)
+      // never enumerable: the key is not part of anything that serialises the spec
+      Object.defineProperty(spec, 'apiKey', { enumerable: false, get: () => profiles!.resolve(profile)?.token })
+    }
+  } else if (literal) spec.apiKey = literal
   else if (envName && resolveKey) {
     const v = env[envName]?.trim()
     if (!v) fail(`${key('api_key_env')} names the environment variable ${envName}, which is empty or not set`)
@@ -115,7 +130,7 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
 }
 
 /** Read and check everything; throws a REVKA_ERR_AGENT_CONFIG naming the offending key. */
-export function loadSettings(section: (name: string) => unknown, env: NodeJS.ProcessEnv): RuntimeSettings {
+export function loadSettings(section: (name: string) => unknown, env: NodeJS.ProcessEnv, profiles?: AuthProfilesService): RuntimeSettings {
   const warnings: string[] = []
   const providerName = str(section('default_provider'), 'default_provider') ?? 'offline'
   const tables = section('providers')
@@ -126,8 +141,11 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
   for (const [name, t] of Object.entries(all)) {
     if (!isTable(t)) fail(`providers.${name} must be a table`)
     const inUse = name === providerName
-    const spec = parseProvider(name, t as Record<string, unknown>, env, inUse)
+    const spec = parseProvider(name, t as Record<string, unknown>, env, inUse, profiles)
     if (inUse) provider = spec
+    if (inUse && spec.apiKeyProfile && !profiles!.resolve(spec.apiKeyProfile)) {
+      warnings.push(`providers.${name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`)
+    }
     else if (spec.type === 'openai-compatible' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
       warnings.push(`providers.${name}.api_key_env (${(t as any).api_key_env}) is not set; fine while default_provider is not "${name}"`)
     }
