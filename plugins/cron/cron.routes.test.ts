@@ -110,6 +110,14 @@ test('patch (name, schedule, prompt via command, enabled) and delete; unknown id
   assert.deepEqual((await api('DELETE', `/api/cron/${j.id}`)).json, { status: 'ok' })
   assert.equal((await api('DELETE', `/api/cron/${j.id}`)).status, 404)
   assert.deepEqual((await api('GET', '/api/cron')).json.jobs, [])
+  // every change is on the audit chain with who made it
+  const audit = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  for (const verb of ['create', 'update', 'delete']) {
+    const e = audit.find((x) => x.action?.command === `cron.${verb} ${j.id}${verb === 'create' ? ' (agent)' : ''}`)
+    assert.ok(e, `cron.${verb} audited`)
+    assert.equal(e.actor.channel, 'cron')
+    assert.ok(e.actor.user_id, 'the device that did it')
+  }
 })
 
 test('a credential\'s job quota: the 5th job of one token is 507, another token still creates', async () => {

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 import { call, waitFor } from './test-support/http.js'
@@ -37,6 +37,8 @@ test('a job created through the API fires in daemon mode: one run recorded with 
   const listed = (await api('GET', '/api/cron')).json.jobs.find((x: any) => x.id === j.id)
   assert.equal(listed.last_status, 'ok')
   assert.equal(listed.next_run, '2026-12-07T10:10:00.000Z')
+  const audit = readFileSync(join(stateDir, 'kernel', 'audit', 'audit.log'), 'utf8')
+  assert.match(audit, new RegExp(`"command":"cron\\.run ${j.id} \\(agent\\)"`))
   const health = await k.inject({ url: '/health' })
   assert.equal(health.json().runtime.components.scheduler.status, 'ok')
   await api('DELETE', `/api/cron/${j.id}`)
