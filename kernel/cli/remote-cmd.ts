@@ -15,11 +15,18 @@ import { loadConfigFile, settingsFrom } from '../config/gateway-config.js'
 import { adminSocketPath } from '../http/admin-socket.js'
 import { port, str, UsageError, type ParsedArgs } from './args.js'
 
-/** Where the gateway listens; with `[gateway.tls]`, HTTPS trusting exactly the gateway's own certificate. */
+/** Where the gateway listens; with `[gateway.tls]`, HTTPS trusting the gateway's own certificate. */
 export interface GatewayTarget {
   base: string
-  /** the configured certificate (PEM): the one certificate this CLI accepts from the gateway */
+  /** the configured certificate (PEM): a certificate this CLI accepts from the gateway by fingerprint */
   cert?: Buffer
+  /** where `cert` came from, to name it when the gateway presents another */
+  certPath?: string
+  /**
+   * `--url https://…`: besides the configured certificate, a certificate the system's CAs vouch
+   * for (chain and host name) is accepted too — the URL may name a gateway behind a real certificate
+   */
+  systemTrust?: boolean
   /** the admin unix socket: plain HTTP over it, `base` is then just the path prefix */
   socketPath?: string
 }
@@ -27,8 +34,8 @@ export interface GatewayTarget {
 /** `admin`: the command uses loopback routes, which the admin socket serves when configured */
 export function gatewayBase(args: ParsedArgs, opts: { admin?: boolean } = {}): GatewayTarget {
   const url = str(args.flags, 'url')
-  if (url) return { base: url.replace(/\/+$/, '') }
   const paths = resolveStatePaths({ stateDir: str(args.flags, 'state-dir') })
+  if (url) return urlTarget(url.replace(/\/+$/, ''), paths.configFile)
   const settings = settingsFrom(existsSync(paths.configFile) ? loadConfigFile(paths.configFile).doc : {})
   // an explicit --host/--port means TCP
   if (opts.admin && settings.adminSocket && !str(args.flags, 'host') && port(args.flags) === undefined) {
@@ -42,8 +49,32 @@ export function gatewayBase(args: ParsedArgs, opts: { admin?: boolean } = {}): G
   if (settings.tls.clientAuth?.requireClientCert) {
     throw new Error('the gateway requires TLS client certificates ([gateway.tls.client_auth]); this command cannot present one — use the admin routes from a client that has one')
   }
-  const certPath = isAbsolute(settings.tls.certPath) ? settings.tls.certPath : resolve(dirname(paths.configFile), settings.tls.certPath)
-  return { base: `https://${host}:${p}${settings.pathPrefix}`, cert: readFileSync(certPath) }
+  const certPath = configuredCertPath(settings.tls.certPath, paths.configFile)
+  return { base: `https://${host}:${p}${settings.pathPrefix}`, cert: readFileSync(certPath), certPath }
+}
+
+function configuredCertPath(certPath: string, configFile: string): string {
+  return isAbsolute(certPath) ? certPath : resolve(dirname(configFile), certPath)
+}
+
+/**
+ * `--url`: an https URL trusts the system's CAs and, when the state dir's config has
+ * `[gateway.tls]`, that certificate too (a self-signed gateway's own certificate). A config that
+ * cannot be read only loses the second trust, never the command.
+ */
+function urlTarget(base: string, configFile: string): GatewayTarget {
+  if (!base.toLowerCase().startsWith('https:')) return { base }
+  const target: GatewayTarget = { base, systemTrust: true }
+  try {
+    const settings = existsSync(configFile) ? settingsFrom(loadConfigFile(configFile).doc) : undefined
+    if (settings?.tls) {
+      target.certPath = configuredCertPath(settings.tls.certPath, configFile)
+      target.cert = readFileSync(target.certPath)
+    }
+  } catch {
+    delete target.cert
+  }
+  return target
 }
 
 async function call(target: GatewayTarget, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -51,7 +82,7 @@ async function call(target: GatewayTarget, method: string, path: string, body?: 
   let res: { status: number; text: string }
   try {
     res = target.socketPath ? await socketRequest(target.socketPath, url, method, body)
-      : target.cert ? await pinnedRequest(url, target.cert, method, body) : await plainRequest(url, method, body)
+      : url.startsWith('https:') ? await tlsRequest(url, target, method, body) : await plainRequest(url, method, body)
   } catch (e) {
     throw new Error(`cannot reach the gateway at ${target.socketPath ? `unix:${target.socketPath}:${url}` : url}: ${(e as Error).message}`)
   }
@@ -89,18 +120,26 @@ function socketRequest(socketPath: string, path: string, method: string, body?: 
   })
 }
 
+/** `CN=… (SHA-256 AB:CD…)` of a certificate, for messages */
+function describeCert(c: { subject?: Record<string, unknown> | null; fingerprint256?: string } | undefined): string {
+  const cn = c?.subject && typeof c.subject.CN === 'string' ? `CN=${c.subject.CN}` : 'a certificate without a CN'
+  return `${cn} (SHA-256 ${c?.fingerprint256 ?? 'unknown'})`
+}
+
 /**
- * HTTPS to the local gateway. The address is loopback while the certificate names the public
- * host (and its chain may not be in the system store), so the usual checks cannot work: the
- * gateway must present exactly the certificate in `gateway.tls.cert_path` instead, compared by
- * fingerprint as soon as the handshake is done.
+ * HTTPS to the gateway. The configured certificate (`gateway.tls.cert_path`) is accepted by
+ * fingerprint: the address is often loopback while the certificate names the public host, or it
+ * is self-signed. With `systemTrust` (`--url`), a certificate the system's CAs vouch for, host
+ * name included, is accepted too. Anything else is refused with which certificate was presented
+ * and why it was not trusted.
  */
-function pinnedRequest(url: string, pem: Buffer, method: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const expected = new X509Certificate(pem).fingerprint256
+function tlsRequest(url: string, target: GatewayTarget, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const expected = target.cert ? new X509Certificate(target.cert).fingerprint256 : undefined
   const payload = body ? JSON.stringify(body) : undefined
   return new Promise((resolvePromise, reject) => {
     const req = httpsRequest(url, {
       method,
+      // verified below, once the handshake is done, so that a refusal can say what was presented
       rejectUnauthorized: false,
       headers: { 'user-agent': 'revka-cli', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
       timeout: 5000,
@@ -111,8 +150,15 @@ function pinnedRequest(url: string, pem: Buffer, method: string, body?: unknown)
       res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, text }))
     })
     req.on('socket', (socket) => socket.once('secureConnect', () => {
-      const presented = (socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256
-      if (presented !== expected) req.destroy(new Error('the gateway presented a certificate other than gateway.tls.cert_path'))
+      const tlsSocket = socket as import('node:tls').TLSSocket
+      const presented = tlsSocket.getPeerCertificate()
+      if (expected && presented?.fingerprint256 === expected) return
+      if (target.systemTrust && tlsSocket.authorized) return
+      const why: string[] = []
+      if (target.systemTrust) why.push(`the system's CAs do not trust it (${String(tlsSocket.authorizationError ?? 'unverified')})`)
+      if (expected) why.push(`it is not the configured gateway.tls.cert_path ${target.certPath} (SHA-256 ${expected})`)
+      else if (target.systemTrust) why.push('and no [gateway.tls] certificate is configured in the state dir to trust instead (pass --state-dir)')
+      req.destroy(new Error(`refused the certificate the gateway presented, ${describeCert(presented)}: ${why.join('; ')}`))
     }))
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', reject)

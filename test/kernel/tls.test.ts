@@ -133,11 +133,50 @@ test('revka gateway get-paircode reaches a TLS gateway, trusting exactly its con
     try {
       const wrong = await cli(['gateway', 'get-paircode', '--port', new URL(other.url!).port])
       assert.notEqual(wrong.status, 0)
-      assert.match(wrong.stderr, /certificate other than gateway\.tls\.cert_path/)
+      assert.match(wrong.stderr, /refused the certificate the gateway presented, CN=alice \(SHA-256 [0-9A-F:]+\): it is not the configured gateway\.tls\.cert_path .*server\.crt/)
     } finally {
       await other.stop()
     }
   } finally {
     await k.stop()
+  }
+})
+
+test('--url https://… trusts the state dir\'s configured certificate too (get-paircode, stop), and a refusal says which certificate and why', async () => {
+  const k = await startTestKernel({ plugins: ['status', 'pairing', 'admin'], config: tlsConfig() })
+  const other = await startTestKernel({ plugins: ['status', 'pairing', 'admin'], config: `[gateway.tls]\nenabled = true\ncert_path = "${alice.cert}"\nkey_path = "${alice.key}"\n` })
+  const bare = mkdtempSync(join(tmpdir(), 'revka-tls-bare-'))
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env }
+    delete env.REVKA_GATEWAY_PORT
+    delete env.REVKA_STATE_DIR
+    const cli = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
+      execFile(process.execPath, [join(REPO_ROOT, 'bin', 'revka.js'), ...args], { env, encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
+        res({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+      })
+    })
+    const code = await cli(['gateway', 'get-paircode', '--new', '--json', '--url', k.url!, '--state-dir', k.stateDir])
+    assert.equal(code.status, 0, code.stderr)
+    assert.match(JSON.parse(code.stdout).pairing_code, /^\d{6}$/)
+
+    // another gateway's self-signed certificate: named, with the system's verdict and the configured one
+    const wrong = await cli(['gateway', 'get-paircode', '--url', other.url!, '--state-dir', k.stateDir])
+    assert.equal(wrong.status, 1)
+    assert.match(wrong.stderr, /refused the certificate the gateway presented, CN=alice \(SHA-256 [0-9A-F:]+\): the system's CAs do not trust it \(DEPTH_ZERO_SELF_SIGNED_CERT\); it is not the configured gateway\.tls\.cert_path .*server\.crt/)
+    // a state dir without [gateway.tls]: the message says what to pass
+    const none = await cli(['stop', '--url', k.url!, '--state-dir', bare])
+    assert.equal(none.status, 1)
+    assert.match(none.stderr, /CN=server .*system's CAs do not trust it .*no \[gateway\.tls\] certificate is configured in the state dir .*--state-dir/)
+    assert.equal((await get(`${k.url}/health`)).status, 200, 'a refused stop reached nothing')
+
+    const stop = await cli(['stop', '--url', k.url!, '--state-dir', k.stateDir])
+    assert.equal(stop.status, 0, stop.stderr)
+    await assert.rejects(async () => {
+      for (let i = 0; i < 50; i++) { await get(`${k.url}/health`); await new Promise((r) => setTimeout(r, 100)) }
+    }, 'the gateway stopped')
+  } finally {
+    rmSync(bare, { recursive: true, force: true })
+    await other.stop()
+    await k.stop().catch(() => {})
   }
 })
