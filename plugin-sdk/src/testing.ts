@@ -16,7 +16,9 @@ import { Kernel } from '../../kernel/index.js'
 
 export { openJsonSocket, wsCredentials } from './testing-ws.js'
 export type { JsonFrame, JsonSocket, JsonSocketOptions } from './testing-ws.js'
-export { sqliteSnapshot, treeSnapshot } from './testing-sqlite.js'
+export { sqliteSnapshot, treeSnapshot, pluginStateSnapshot } from './testing-sqlite.js'
+export { rawJson } from './testing-http.js'
+export type { RawJsonResponse } from './testing-http.js'
 
 /** A clock tests move by hand (lockouts, code TTLs, signed URL expiry). */
 export class ManualClock {

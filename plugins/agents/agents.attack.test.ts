@@ -1,8 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
-import { join } from 'node:path'
-import { sqliteSnapshot, startTestKernel, treeSnapshot, type TestKernel } from '@revka/plugin-sdk/testing'
+import { pluginStateSnapshot, rawJson, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 
 let k: TestKernel
 let base: string
@@ -14,23 +12,8 @@ before(async () => {
 })
 after(async () => { await k.stop() })
 
-const storeDir = () => join(k.stateDir, 'plugins', 'store')
-const snapshot = async () => (await sqliteSnapshot(join(storeDir(), 'domain.db'))) + treeSnapshot(join(storeDir(), 'artifacts'))
-
-/** a raw request: the path goes out exactly as written (fetch would normalise `..`) */
-function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const u = new URL(base)
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, headers: { authorization: `Bearer ${k.token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
-      let t = ''
-      res.on('data', (c) => { t += c })
-      res.on('end', () => resolve({ status: res.statusCode!, body: t ? JSON.parse(t) : null }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-const call = (method: string, path: string, body?: unknown) => raw(method, path, body === undefined ? undefined : JSON.stringify(body))
+const snapshot = () => pluginStateSnapshot(k.stateDir, 'store')
+const call = (method: string, path: string, body?: unknown) => rawJson(base, method, path, { token: k.token, body })
 
 /** run `fn`, then assert the store's rows and files are byte-for-byte what they were */
 async function unchanged(fn: () => Promise<void>): Promise<void> {
@@ -71,7 +54,7 @@ test('missing or mistyped fields are 422; a name with no letters is 400; nothing
     assert.equal((await call('POST', '/api/agents/deprecate', { kref: 'kref://Revka/AgentPool/keeper.agent' })).status, 422)
     assert.equal((await call('POST', '/api/agents/deprecate', { kref: 'kref://Revka/AgentPool/keeper.agent', deprecated: 'yes' })).status, 422)
     assert.equal((await call('POST', '/api/agents', { name: '!!!', identity: 'i', soul: 's' })).status, 400)
-    assert.equal((await raw('POST', '/api/agents', '{"name":', {})).status, 400)
+    assert.equal((await call('POST', '/api/agents', '{"name":')).status, 400, 'broken JSON')
     assert.equal((await call('GET', '/api/agents?page=abc')).status, 400)
   })
 })

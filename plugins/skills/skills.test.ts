@@ -1,30 +1,14 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
 import { join } from 'node:path'
-import { sqliteSnapshot, startTestKernel, treeSnapshot, type TestKernel } from '@revka/plugin-sdk/testing'
+import { pluginStateSnapshot, rawJson, startTestKernel, treeSnapshot, type TestKernel } from '@revka/plugin-sdk/testing'
 
 let k: TestKernel
 before(async () => { k = await startTestKernel({ plugins: ['store', 'skills'], listen: true }) })
 after(async () => { await k.stop() })
 
-/** a raw request over the socket: the path goes out exactly as written */
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const u = new URL(k.url!)
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, headers: { authorization: `Bearer ${k.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } }, (res) => {
-      let t = ''
-      res.on('data', (c) => { t += c })
-      res.on('end', () => resolve({ status: res.statusCode!, body: t ? JSON.parse(t) : null }))
-    })
-    req.on('error', reject)
-    req.end(body === undefined ? undefined : JSON.stringify(body))
-  })
-}
-const snapshot = async () => {
-  const dir = join(k.stateDir, 'plugins', 'store')
-  return (await sqliteSnapshot(join(dir, 'domain.db'))) + treeSnapshot(join(dir, 'artifacts'))
-}
+const call = (method: string, path: string, body?: unknown) => rawJson(k.url!, method, path, { token: k.token, body })
+const snapshot = () => pluginStateSnapshot(k.stateDir, 'store')
 
 const LONG = '# Parse YAML\n' + 'é'.repeat(300)
 
