@@ -72,7 +72,7 @@ describe('operator console (browser)', () => {
     })
   })
 
-  it('streams a chat reply, shows a tool call as it runs, and stops a turn', async () => {
+  it('streams a reply, shows a tool call as it runs, takes an attachment, steers, stops, renames and resumes a session', async () => {
     await withPage(browser, 'chat', async (page) => {
       await pairedAt(page, 'Chat')
       await sendChat(page, 'hello from the browser test, please answer at some length')
@@ -97,6 +97,16 @@ describe('operator console (browser)', () => {
       await tool.locator('.tool-output').waitFor()
       await page.locator('li[data-kind="assistant"]:not([data-streaming])', { hasText: 'The tool current_time answered' }).waitFor()
 
+      // typing during a turn steers it
+      await sendChat(page, 'a reply to steer while it streams')
+      await page.locator('li[data-kind="assistant"][data-streaming="true"]').waitFor()
+      await page.getByLabel('Steer the running turn').fill('mention the weather too')
+      await page.getByRole('button', { name: 'Steer' }).click()
+      await page.locator('li[data-kind="note"]', { hasText: 'steering' }).waitFor()
+      // the turn ends with one final reply; nothing is left marked as streaming
+      await page.getByRole('button', { name: 'Send' }).waitFor()
+      assert.equal(await page.locator('li[data-streaming]').count(), 0)
+
       await sendChat(page, 'one more long reply, which this test stops before it ends')
       await page.locator('li[data-kind="assistant"][data-streaming="true"]').waitFor()
       await page.getByRole('button', { name: 'Stop' }).click()
@@ -108,6 +118,14 @@ describe('operator console (browser)', () => {
       await page.getByLabel('New name').fill('Browser test chat')
       await page.getByRole('button', { name: 'Save' }).click()
       await page.locator('.sessions li.current', { hasText: 'Browser test chat' }).waitFor()
+
+      // a new chat starts empty; opening the renamed one resumes it with its history
+      await page.getByRole('button', { name: 'New chat' }).click()
+      await page.getByRole('status').filter({ hasText: 'connected' }).waitFor()
+      assert.equal(await page.locator('ol.transcript > li').count(), 0)
+      await page.getByRole('button', { name: 'Browser test chat', exact: true }).click()
+      await page.locator('li[data-kind="user"]', { hasText: 'hello from the browser test' }).waitFor()
+      await page.locator('li[data-kind="assistant"]', { hasText: 'The tool current_time answered' }).waitFor()
     })
   })
 
@@ -167,6 +185,26 @@ describe('operator console (browser)', () => {
       const now = await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json() as { content: string }
       assert.equal(now.content, before, 'config.toml is unchanged')
     })
+  })
+
+  it('names protected keys a remote browser may not change, at their line, and writes nothing', async () => {
+    // a forwarded request is never local (difference 6), so [gateway] keys are refused with 403
+    await withPage(browser, 'config-protected', async (page) => {
+      await pairedAt(page, 'Config', 'Remote browser')
+      const editor = page.getByLabel('config.toml')
+      await page.waitForFunction('document.getElementById("config-text").value.length > 0')
+      const before = await editor.inputValue()
+      const line = before.split('\n').findIndex((l) => l.startsWith('pair_rate_limit_per_minute')) + 1
+      assert.ok(line > 0)
+      await editor.fill(before.replace('pair_rate_limit_per_minute = 120', 'pair_rate_limit_per_minute = 100000'))
+      await page.getByRole('button', { name: 'Save' }).click()
+      const alert = page.getByRole('alert')
+      await alert.filter({ hasText: 'gateway.pair_rate_limit_per_minute' }).waitFor()
+      assert.match(await alert.innerText(), new RegExp(`^Line ${line}: .*Nothing was written`, 's'))
+      assert.equal((await page.locator('.gutter .bad').innerText()).trim(), String(line))
+      const now = await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json() as { content: string }
+      assert.equal(now.content, before, 'config.toml is unchanged')
+    }, { extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.7' } })
   })
 
   it('draws the cost chart over time, by model and by source', async () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { ensureConsoleBuilt } from './console-build.js'
 import { ROOT } from './gateway.js'
 
@@ -27,8 +27,8 @@ export function launch(): Promise<Browser> {
 }
 
 /** Run `fn` on a new page of a fresh context; on failure keep a screenshot named after the test. */
-export async function withPage(browser: Browser, name: string, fn: (page: Page) => Promise<void>): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+export async function withPage(browser: Browser, name: string, fn: (page: Page) => Promise<void>, options: BrowserContextOptions = {}): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, ...options })
   const page = await context.newPage()
   page.setDefaultTimeout(10_000)
   try {

@@ -14,13 +14,23 @@ type Item =
   | { kind: 'user' | 'assistant' | 'thinking' | 'note' | 'error'; text: string; streaming?: boolean }
   | { kind: 'tool'; name: string; args: unknown; output?: string }
 
+const isStreaming = (it: Item) => it.kind === 'assistant' && it.streaming === true
+/** the turn is over: what streamed stays as it is, no longer marked as streaming */
+const settle = (items: Item[]) => items.map((it) => (isStreaming(it) ? { ...it, streaming: false } : it))
+
 /** Apply one server frame to the transcript. */
 function applyFrame(items: Item[], f: Frame): Item[] {
-  const last = items[items.length - 1]
   switch (f.type) {
-    case 'chunk':
-      if (last?.kind === 'assistant' && last.streaming) return [...items.slice(0, -1), { ...last, text: last.text + f.content }]
+    case 'chunk': {
+      // text continues the streaming message unless a tool call came after it (a new round);
+      // notes (queued, steering) in between do not split it
+      const i = items.map(isStreaming).lastIndexOf(true)
+      if (i >= 0 && !items.slice(i + 1).some((it) => it.kind === 'tool')) {
+        const it = items[i] as Item & { text: string }
+        return items.map((x, j) => (j === i ? { ...it, text: it.text + f.content } : x))
+      }
       return [...items, { kind: 'assistant', text: String(f.content ?? ''), streaming: true }]
+    }
     case 'thinking':
       return [...items, { kind: 'thinking', text: String(f.content ?? '') }]
     case 'tool_call':
@@ -31,16 +41,16 @@ function applyFrame(items: Item[], f: Frame): Item[] {
       return items.map((it, j) => (j === i ? { ...(it as Item & { kind: 'tool' }), output: String(f.output ?? '') } : it))
     }
     case 'chunk_reset':
-      // the final text follows in `done`; the streamed text of this round is replaced by it
-      return last?.kind === 'assistant' && last.streaming ? items.slice(0, -1) : items
+      // the final text follows in `done` and replaces what streamed during the turn
+      return items.filter((it) => !isStreaming(it))
     case 'done':
       return [...items, { kind: 'assistant', text: String(f.full_response ?? '') }]
     case 'operator_status':
       return [...items, { kind: 'note', text: `${f.phase}${f.detail ? `: ${f.detail}` : ''}` }]
     case 'stopped':
-      return [...items, { kind: 'note', text: String(f.message ?? 'Stopped') }]
+      return [...settle(items), { kind: 'note', text: String(f.message ?? 'Stopped') }]
     case 'error':
-      return [...items, { kind: 'error', text: `${f.message ?? 'Error'}${f.code ? ` (${f.code})` : ''}` }]
+      return [...settle(items), { kind: 'error', text: `${f.message ?? 'Error'}${f.code ? ` (${f.code})` : ''}` }]
     default:
       return items
   }
@@ -132,7 +142,7 @@ export function Chat() {
           {older && <button type="button" onClick={() => loadHistory(older).catch(setError)}>Earlier messages</button>}
           <ol class="transcript" aria-live="polite" aria-label="Conversation">
             {items.map((it, i) => (
-              <li key={i} class={`msg msg-${it.kind}`} data-kind={it.kind} data-streaming={'streaming' in it && it.streaming ? 'true' : undefined}>
+              <li key={i} class={`msg msg-${it.kind}`} data-kind={it.kind} data-streaming={isStreaming(it) ? 'true' : undefined}>
                 {it.kind === 'tool' ? (
                   <details open>
                     <summary>Tool <strong>{it.name}</strong> {it.output === undefined ? '— running…' : '— done'}</summary>

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, request } from '../api.js'
+import { lineOfKey } from '../toml-lines.js'
 import { ErrorBox, Page, useFetch } from '../ui.js'
 
 interface SaveAnswer { status: string; restart?: string; restart_required?: string[]; changed_keys?: string[] }
@@ -45,7 +46,9 @@ export function Config() {
       if (typeof r.content === 'string') setText(r.content)
     } catch (err) {
       setError(err)
-      const line = err instanceof ApiError ? Number(err.body?.line) : NaN
+      // the line the gateway names, else where the first refused key is set
+      const keys = err instanceof ApiError && Array.isArray(err.body?.keys) ? (err.body.keys as string[]) : []
+      const line = err instanceof ApiError && err.body?.line !== undefined ? Number(err.body.line) : keys.length ? lineOfKey(value, keys[0]) ?? NaN : NaN
       if (line >= 1) {
         setErrorLine(line)
         if (ta.current) goToLine(ta.current, line)
@@ -75,8 +78,8 @@ export function Config() {
       <div id="config-error">
         {protectedKeys ? (
           <p class="error" role="alert">
-            Not saved: these keys protect the gateway and can be changed only on its own machine (loopback) or with the service
-            token: <strong>{protectedKeys.join(', ')}</strong>. Nothing was written.
+            {errorLine ? `Line ${errorLine}: ` : ''}Not saved: these keys protect the gateway and can be changed only on its own
+            machine (loopback) or with the service token: <strong>{protectedKeys.join(', ')}</strong>. Nothing was written.
           </p>
         ) : error ? (
           <p class="error" role="alert">{errorLine ? `Line ${errorLine}: ` : ''}{(error as Error).message}</p>
