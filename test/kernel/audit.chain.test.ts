@@ -155,3 +155,24 @@ test('a malformed key or sign_events without a key refuses, naming the fix', () 
   assert.throws(() => auditSettings({ audit: { sign_events: true } }, {}), /sign_events = true needs REVKA_AUDIT_SIGNING_KEY/)
   assert.equal(auditSettings({ audit: { sign_events: false } }, { REVKA_AUDIT_SIGNING_KEY: KEY }).signingKey, null)
 })
+
+test('a second process (revka plugins disable) appends while this one holds the log: one contiguous chain', async () => {
+  const state = tempDir('revka-audit-')
+  const log = open(state)
+  fill(log, 2)
+  const clean: NodeJS.ProcessEnv = { ...process.env }
+  for (const k of Object.keys(clean)) if (k.startsWith('REVKA_') || k === 'NODE_OPTIONS') delete clean[k]
+  const pluginsFile = join(state, 'revka.plugins.json')
+  writeFileSync(pluginsFile, '{"plugins":{}}')
+  const r = spawnSync(process.execPath, [BIN, 'plugins', 'disable', 'cost', '--plugins', pluginsFile, '--state-dir', state], { env: clean, encoding: 'utf8', timeout: 20_000 })
+  assert.equal(r.status, 0, r.stderr)
+  // this writer did not see that append happen: it must continue after it, not fork the chain
+  fill(log, 1)
+  const es = lines(state).map((l) => JSON.parse(l))
+  assert.deepEqual(es.map((e) => e.sequence), [0, 1, 2, 3])
+  assert.equal(es[2].actor.channel, 'cli')
+  assert.equal(es[2].action.command, 'plugin.disable cost')
+  assert.equal(es[3].prev_hash, es[2].entry_hash)
+  assert.equal((await log.verify()).verified, true)
+  log.close()
+})
