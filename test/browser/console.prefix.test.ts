@@ -48,4 +48,29 @@ describe('operator console under path_prefix (browser)', () => {
       assert.equal(left, 0, 'the dead token was dropped')
     })
   })
+
+  it('can be used by keyboard alone: a wrong code is explained, the right one leads in, focus follows the page', async () => {
+    await withPage(browser, 'keyboard', async (page) => {
+      await page.goto(gw.url)
+      await page.getByRole('heading', { name: 'Pair this browser' }).waitFor()
+      // the code field has the focus from the start
+      await page.keyboard.type('000000')
+      await page.keyboard.press('Enter')
+      await page.getByRole('alert').filter({ hasText: 'Codes are single use and expire' }).waitFor()
+      // the focus is still in the code field: select what was typed and type over it
+      await page.keyboard.press('Control+A')
+      await page.keyboard.type(await gw.newCode())
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Overview' }).waitFor()
+      assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'page-title')
+      // the skip link is the first stop, then the page's controls
+      await page.keyboard.press('Tab')
+      assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content')
+      await page.getByRole('link', { name: 'Cost', exact: true }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Cost', level: 1 }).waitFor()
+      assert.equal(await page.evaluate('document.activeElement && document.activeElement.textContent'), 'Cost')
+      assert.equal(new URL(page.url()).pathname, '/ops/revka/cost')
+    })
+  })
 })

@@ -6,9 +6,10 @@ import type { ComponentChildren } from 'preact'
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, request } from './api.js'
 
-export function Page(props: { title: string; actions?: ComponentChildren; children: ComponentChildren }) {
+/** `focusHeading: false` for a page that puts the focus on its first field itself (pairing) */
+export function Page(props: { title: string; actions?: ComponentChildren; children: ComponentChildren; focusHeading?: boolean }) {
   const h = useRef<HTMLHeadingElement>(null)
-  useEffect(() => { h.current?.focus() }, [props.title])
+  useEffect(() => { if (props.focusHeading !== false) h.current?.focus() }, [props.title])
   return (
     <section class="page" aria-labelledby="page-title">
       <header class="page-head">

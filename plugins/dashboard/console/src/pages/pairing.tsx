@@ -2,7 +2,7 @@
  * Pairing: the one-time code the gateway printed at start (or `revka get-paircode`, or
  * "pair another device" on the Devices page) becomes this browser's bearer token (`POST /api/pair`).
  */
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, request, saveSession } from '../api.js'
 import { ErrorBox, Page } from '../ui.js'
 
@@ -17,6 +17,9 @@ export function Pairing(props: { onPaired: () => void }) {
   const [name, setName] = useState(deviceName)
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
+  const codeField = useRef<HTMLInputElement>(null)
+  // the one thing to do here is type the code
+  useEffect(() => { codeField.current?.focus() }, [])
 
   const submit = async (e: Event) => {
     e.preventDefault()
@@ -29,7 +32,7 @@ export function Pairing(props: { onPaired: () => void }) {
       saveSession({ token: r.token, deviceId: r.device_id })
       props.onPaired()
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 400 ? new Error(`${err.message}. Codes are single use and expire; get a fresh one with \`revka get-paircode\`.`) : err)
+      setError(err instanceof ApiError && (err.status === 400 || err.status === 403) ? new Error(`${err.message}. Codes are single use and expire; get a fresh one with \`revka get-paircode\`.`) : err)
     } finally {
       setBusy(false)
     }
@@ -37,13 +40,13 @@ export function Pairing(props: { onPaired: () => void }) {
 
   return (
     <main id="main" class="pairing">
-      <Page title="Pair this browser">
+      <Page title="Pair this browser" focusHeading={false}>
         <p>Enter the pairing code the gateway printed when it started (or run <code>revka get-paircode</code> on its machine).</p>
         <form onSubmit={submit} class="stack">
           <label>
             Pairing code
             <input name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={32} value={code}
-              onInput={(e) => setCode((e.target as HTMLInputElement).value)} autoFocus />
+              onInput={(e) => setCode((e.target as HTMLInputElement).value)} ref={codeField} />
           </label>
           <label>
             Device name
