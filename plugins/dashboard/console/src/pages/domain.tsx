@@ -4,10 +4,19 @@
  * answer 404 (its plugin is not installed, disabled, or not built yet) says so instead of erroring.
  */
 import { useState } from 'preact/hooks'
-import { ApiError } from '../api.js'
+import { ApiError, request } from '../api.js'
 import { ErrorBox, NotAvailable, Page, useFetch } from '../ui.js'
 
-interface Section { label: string; path: string; key: string; detail?: (item: any) => string | null }
+interface Action { label: string; path: string; body: unknown }
+interface Section { label: string; path: string; key: string; detail?: (item: any) => string | null; actions?: (item: any) => Action[] }
+
+/** a run waiting at a human_approval step can be approved or rejected (DOMAIN §7.2) */
+function approvals(run: any): Action[] {
+  const id = run.run_id ?? run.id
+  if (!id || !/approv|waiting|paused/i.test(String(run.status ?? ''))) return []
+  const path = `/api/workflows/runs/${encodeURIComponent(id)}/approve`
+  return [{ label: 'Approve', path, body: { approved: true } }, { label: 'Reject', path, body: { approved: false } }]
+}
 export interface Group { title: string; sections: Section[] }
 
 export const GROUPS: Record<string, Group> = {
@@ -18,7 +27,7 @@ export const GROUPS: Record<string, Group> = {
     title: 'Workflows',
     sections: [
       { label: 'Workflows', path: '/api/workflows', key: 'workflows' },
-      { label: 'Runs and approvals', path: '/api/workflows/runs?limit=50', key: 'runs', detail: (r) => (r.run_id ?? r.id ? `/api/workflows/runs/${encodeURIComponent(r.run_id ?? r.id)}` : null) },
+      { label: 'Runs and approvals', path: '/api/workflows/runs?limit=50', key: 'runs', detail: (r) => (r.run_id ?? r.id ? `/api/workflows/runs/${encodeURIComponent(r.run_id ?? r.id)}` : null), actions: approvals },
     ],
   },
   '/cron': { title: 'Cron', sections: [{ label: 'Jobs', path: '/api/cron', key: 'jobs', detail: (j) => (j.id ? `/api/cron/${encodeURIComponent(j.id)}/runs?limit=20` : null) }] },
@@ -49,15 +58,32 @@ function Detail(props: { path: string }) {
   return d.error ? <ErrorBox error={d.error} /> : <pre class="json">{d.data ? JSON.stringify(d.data, null, 2) : 'Loading…'}</pre>
 }
 
-function Row(props: { item: any; cols: string[]; detail?: (item: any) => string | null }) {
+function Row(props: { item: any; cols: string[]; section: Section; onDone: () => void }) {
   const [open, setOpen] = useState(false)
-  const more = props.detail?.(props.item)
+  const [error, setError] = useState<unknown>(null)
+  const more = props.section.detail?.(props.item)
   const cells = flat(props.item)
+  const name = String(cells[props.cols[0]] ?? '')
+  const run = async (a: Action) => {
+    setError(null)
+    try {
+      await request(a.path, { method: 'POST', json: a.body })
+      props.onDone()
+    } catch (e) {
+      setError(e)
+    }
+  }
   return (
     <>
       <tr>
         {props.cols.map((c, i) => (i === 0 ? <th key={c} scope="row">{String(cells[c] ?? '')}</th> : <td key={c}>{String(cells[c] ?? '')}</td>))}
-        <td><button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button></td>
+        <td>
+          <div class="row-actions">
+            {props.section.actions?.(props.item).map((a) => <button key={a.label} type="button" onClick={() => run(a)} aria-label={`${a.label} ${name}`}>{a.label}</button>)}
+            <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button>
+          </div>
+          {error ? <ErrorBox error={error} /> : null}
+        </td>
       </tr>
       {open && (
         <tr><td colSpan={props.cols.length + 1}>{more ? <Detail path={more} /> : <pre class="json">{JSON.stringify(props.item, null, 2)}</pre>}</td></tr>
@@ -80,7 +106,7 @@ function SectionView(props: { section: Section }) {
       {items.length ? (
         <table class="grid" aria-label={section.label}>
           <thead><tr>{cols.map((c) => <th key={c} scope="col">{c}</th>)}<th scope="col"><span class="sr-only">Details</span></th></tr></thead>
-          <tbody>{items.map((it, i) => <Row key={i} item={it} cols={cols} detail={section.detail} />)}</tbody>
+          <tbody>{items.map((it, i) => <Row key={i} item={it} cols={cols} section={section} onDone={r.reload} />)}</tbody>
         </table>
       ) : <p>Nothing here yet.</p>}
     </>
