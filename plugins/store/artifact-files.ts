@@ -27,7 +27,7 @@ export function checkArtifactBytes(c: Core, adding: number[], replacing = 0): vo
   }
   const total = adding.reduce((a, b) => a + b, 0)
   if (total === 0) return
-  const used = (c.db.prepare('SELECT COALESCE(SUM(owned_size), 0) AS n FROM artifacts').get() as { n: number }).n
+  const used = (c.stmt('SELECT COALESCE(SUM(owned_size), 0) AS n FROM artifacts').get() as { n: number }).n
   if (used - replacing + total > c.limits.maxArtifactBytesTotal) {
     throw domainError('quota_exceeded', `The store's artifact files would exceed their ${c.limits.maxArtifactBytesTotal}-byte quota`, { limit: c.limits.maxArtifactBytesTotal })
   }

@@ -10,14 +10,14 @@ interface SpaceRow { id: number; path: string; name: string; parent_path: string
 
 export function ensureProjectRow(c: Core, name: string, opts: { description?: string; metadata?: Metadata } = {}): { row: ProjectRow; created: boolean } {
   c.checkName(name, 'project name')
-  const found = c.db.prepare('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined
+  const found = c.stmt('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined
   if (found) return { row: found, created: false }
-  const n = (c.db.prepare('SELECT COUNT(*) AS n FROM projects').get() as { n: number }).n
+  const n = (c.stmt('SELECT COUNT(*) AS n FROM projects').get() as { n: number }).n
   if (n >= c.limits.maxProjects) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxProjects} projects`, { limit: c.limits.maxProjects })
   const description = typeof opts.description === 'string' ? opts.description.slice(0, 4096) : ''
   const meta = c.metadataJson(opts.metadata, 'metadata')
-  const info = c.db.prepare('INSERT INTO projects (name, description, created_at, metadata) VALUES (?, ?, ?, ?)').run(name, description, c.iso(), meta)
-  return { row: c.db.prepare('SELECT * FROM projects WHERE id = ?').get(info.lastInsertRowid) as ProjectRow, created: true }
+  const info = c.stmt('INSERT INTO projects (name, description, created_at, metadata) VALUES (?, ?, ?, ?)').run(name, description, c.iso(), meta)
+  return { row: c.stmt('SELECT * FROM projects WHERE id = ?').get(info.lastInsertRowid) as ProjectRow, created: true }
 }
 
 /** Ensure every space of `path` (and its project); returns the project id and the deepest space. */
@@ -29,13 +29,13 @@ export function ensureSpaceChain(c: Core, rawPath: string, who: Authorship = {})
   let created = false
   for (const name of spaces) {
     const path = `${parent}/${name}`
-    let row = c.db.prepare('SELECT * FROM spaces WHERE path = ?').get(path) as SpaceRow | undefined
+    let row = c.stmt('SELECT * FROM spaces WHERE path = ?').get(path) as SpaceRow | undefined
     if (!row) {
-      const n = (c.db.prepare('SELECT COUNT(*) AS n FROM spaces').get() as { n: number }).n
+      const n = (c.stmt('SELECT COUNT(*) AS n FROM spaces').get() as { n: number }).n
       if (n >= c.limits.maxSpaces) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxSpaces} spaces`, { limit: c.limits.maxSpaces })
-      const info = c.db.prepare('INSERT INTO spaces (project_id, path, parent_path, name, created_at, author, username) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      const info = c.stmt('INSERT INTO spaces (project_id, path, parent_path, name, created_at, author, username) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(proj.id, path, parent, name, c.iso(), who.author ?? null, who.username ?? null)
-      row = c.db.prepare('SELECT * FROM spaces WHERE id = ?').get(info.lastInsertRowid) as SpaceRow
+      row = c.stmt('SELECT * FROM spaces WHERE id = ?').get(info.lastInsertRowid) as SpaceRow
       created = true
     }
     last = row
@@ -50,12 +50,12 @@ export function ensureProject(c: Core, name: string, opts?: { description?: stri
 }
 
 export function getProject(c: Core, name: string): Project | null {
-  const row = c.db.prepare('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined
+  const row = c.stmt('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined
   return row ? c.projectOf(row) : null
 }
 
 export function listProjects(c: Core): Project[] {
-  return (c.db.prepare('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map((r) => c.projectOf(r))
+  return (c.stmt('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map((r) => c.projectOf(r))
 }
 
 export function ensureSpace(c: Core, path: string, who?: Authorship): { space: Space; created: boolean } {
@@ -66,15 +66,15 @@ export function ensureSpace(c: Core, path: string, who?: Authorship): { space: S
 }
 
 export function getSpace(c: Core, path: string): Space | null {
-  const row = c.db.prepare('SELECT * FROM spaces WHERE path = ?').get(c.spacePath(path).path) as SpaceRow | undefined
+  const row = c.stmt('SELECT * FROM spaces WHERE path = ?').get(c.spacePath(path).path) as SpaceRow | undefined
   return row ? c.spaceOf(row) : null
 }
 
 export function listSpaces(c: Core, q: { parent_path: string; recursive?: boolean }): Space[] {
   const parent = c.spacePath(q.parent_path).path
   const rows = q.recursive
-    ? c.db.prepare("SELECT * FROM spaces WHERE path LIKE ? ESCAPE '\\' ORDER BY path").all(likePrefix(parent) + '/%') as SpaceRow[]
-    : c.db.prepare('SELECT * FROM spaces WHERE parent_path = ? ORDER BY name').all(parent) as SpaceRow[]
+    ? c.stmt("SELECT * FROM spaces WHERE path LIKE ? ESCAPE '\\' ORDER BY path").all(likePrefix(parent) + '/%') as SpaceRow[]
+    : c.stmt('SELECT * FROM spaces WHERE parent_path = ? ORDER BY name').all(parent) as SpaceRow[]
   return rows.map((r) => c.spaceOf(r))
 }
 

@@ -60,6 +60,8 @@ export class Core {
   itemCount: number
   /** null after a delete cascaded edges away; recounted on the next edge write */
   edgeCount: number | null = null
+  /** prepared statements by SQL text: preparing costs more than running most of these */
+  private readonly statements = new Map<string, BetterSqlite3.Statement>()
 
   constructor(
     readonly db: BetterSqlite3.Database,
@@ -70,6 +72,17 @@ export class Core {
     this.itemCount = (db.prepare('SELECT COUNT(*) AS n FROM items').get() as { n: number }).n
   }
 
+  /** A cached prepared statement (the SQL texts are the store's own, so the cache stays small). */
+  stmt(sql: string): BetterSqlite3.Statement {
+    let st = this.statements.get(sql)
+    if (!st) {
+      if (this.statements.size >= 512) this.statements.clear()
+      st = this.db.prepare(sql)
+      this.statements.set(sql, st)
+    }
+    return st
+  }
+
   iso(): string {
     return this.now().toISOString()
   }
@@ -77,14 +90,14 @@ export class Core {
   itemsInSpace(path: string): number {
     let n = this.spaceCounts.get(path)
     if (n === undefined) {
-      n = (this.db.prepare('SELECT COUNT(*) AS n FROM items WHERE space_path = ?').get(path) as { n: number }).n
+      n = (this.stmt('SELECT COUNT(*) AS n FROM items WHERE space_path = ?').get(path) as { n: number }).n
       this.spaceCounts.set(path, n)
     }
     return n
   }
 
   edges(): number {
-    if (this.edgeCount === null) this.edgeCount = (this.db.prepare('SELECT COUNT(*) AS n FROM edges').get() as { n: number }).n
+    if (this.edgeCount === null) this.edgeCount = (this.stmt('SELECT COUNT(*) AS n FROM edges').get() as { n: number }).n
     return this.edgeCount
   }
 
@@ -92,7 +105,7 @@ export class Core {
 
   itemRow(k: Kref): ItemRow | undefined {
     const space = '/' + [k.project, ...k.spaces].join('/')
-    return this.db.prepare('SELECT * FROM items WHERE space_path = ? AND item_name = ? AND kind = ?')
+    return this.stmt('SELECT * FROM items WHERE space_path = ? AND item_name = ? AND kind = ?')
       .get(space, k.name, k.kind) as ItemRow | undefined
   }
 
@@ -106,12 +119,12 @@ export class Core {
   /** The revision a kref selects: `?r=N`, `?t=tag` (`latest` virtual), or the latest. */
   revisionRow(itemId: number, k: Pick<Kref, 'revision' | 'tag'>): RevisionRow | undefined {
     if (k.revision !== undefined) {
-      return this.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? AND r.number = ?`).get(itemId, k.revision) as RevisionRow | undefined
+      return this.stmt(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? AND r.number = ?`).get(itemId, k.revision) as RevisionRow | undefined
     }
     if (k.tag !== undefined && k.tag !== 'latest') {
-      return this.db.prepare(`SELECT ${REVISION_COLUMNS} FROM tags t JOIN revisions r ON r.id = t.revision_id WHERE t.item_id = ? AND t.tag = ?`).get(itemId, k.tag) as RevisionRow | undefined
+      return this.stmt(`SELECT ${REVISION_COLUMNS} FROM tags t JOIN revisions r ON r.id = t.revision_id WHERE t.item_id = ? AND t.tag = ?`).get(itemId, k.tag) as RevisionRow | undefined
     }
-    return this.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? ORDER BY r.number DESC LIMIT 1`).get(itemId) as RevisionRow | undefined
+    return this.stmt(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? ORDER BY r.number DESC LIMIT 1`).get(itemId) as RevisionRow | undefined
   }
 
   requireRevision(kref: string): { k: Kref; item: ItemRow; rev: RevisionRow } {

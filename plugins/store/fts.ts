@@ -17,15 +17,15 @@ function values(json: string): string {
 
 /** Rebuild the index row of one item (inside the writer's transaction). */
 export function ftsRefresh(c: Core, itemId: number): void {
-  const item = c.db.prepare('SELECT item_name, kind, metadata FROM items WHERE id = ?').get(itemId) as Pick<ItemRow, 'item_name' | 'kind' | 'metadata'> | undefined
-  c.db.prepare('DELETE FROM items_fts WHERE rowid = ?').run(itemId)
+  const item = c.stmt('SELECT item_name, kind, metadata FROM items WHERE id = ?').get(itemId) as Pick<ItemRow, 'item_name' | 'kind' | 'metadata'> | undefined
+  c.stmt('DELETE FROM items_fts WHERE rowid = ?').run(itemId)
   if (!item) return
-  const revs = c.db.prepare('SELECT metadata FROM revisions WHERE item_id = ? ORDER BY number DESC LIMIT ?').all(itemId, OLDER_REVISIONS_INDEXED + 1) as Array<{ metadata: string }>
+  const revs = c.stmt('SELECT metadata FROM revisions WHERE item_id = ? ORDER BY number DESC LIMIT ?').all(itemId, OLDER_REVISIONS_INDEXED + 1) as Array<{ metadata: string }>
   const current = [values(item.metadata), revs[0] ? values(revs[0].metadata) : ''].join(' ')
   const older = revs.slice(1).map((r) => values(r.metadata)).join(' ')
   // item names are slugs: index their parts as words too ("senior-rust" finds "rust")
   const name = `${item.item_name} ${item.item_name.replace(/[-_.]+/g, ' ')}`
-  c.db.prepare('INSERT INTO items_fts (rowid, name, kind, metadata, revision_metadata) VALUES (?, ?, ?, ?, ?)').run(itemId, name, item.kind, current, older)
+  c.stmt('INSERT INTO items_fts (rowid, name, kind, metadata, revision_metadata) VALUES (?, ?, ?, ?, ?)').run(itemId, name, item.kind, current, older)
 }
 
 /** Words of the query as an FTS5 expression (all words, the last one as a prefix), or null. */
@@ -52,9 +52,9 @@ export function search(c: Core, q: SearchQuery): Page<SearchHit> {
   }
   if (!q.include_deprecated) where.push('i.deprecated = 0')
   const from = `FROM items_fts JOIN items i ON i.id = items_fts.rowid WHERE ${where.join(' AND ')}`
-  const total = (c.db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...args) as { n: number }).n
+  const total = (c.stmt(`SELECT COUNT(*) AS n ${from}`).get(...args) as { n: number }).n
   const { offset, limit } = paging(c, q)
-  const rows = c.db.prepare(`SELECT i.*, bm25(items_fts, 10.0, 2.0, 1.0, 0.5) AS rank ${from} ORDER BY rank, i.id LIMIT ? OFFSET ?`)
+  const rows = c.stmt(`SELECT i.*, bm25(items_fts, 10.0, 2.0, 1.0, 0.5) AS rank ${from} ORDER BY rank, i.id LIMIT ? OFFSET ?`)
     .all(...args, limit, offset) as Array<ItemRow & { rank: number }>
   const words = (String(q.query).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])
   return {

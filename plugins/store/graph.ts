@@ -15,12 +15,12 @@ export function createEdge(c: Core, input: { source_kref: string; target_kref: s
   const src = c.requireRevision(input.source_kref)
   const dst = c.requireRevision(input.target_kref)
   const metadata = c.metadataJson(input.metadata, 'metadata')
-  if (c.db.prepare('SELECT 1 FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').get(src.rev.id, dst.rev.id, input.edge_type)) {
+  if (c.stmt('SELECT 1 FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').get(src.rev.id, dst.rev.id, input.edge_type)) {
     throw domainError('conflict', 'That edge already exists')
   }
   if (c.edges() >= c.limits.maxEdges) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxEdges} edges`, { limit: c.limits.maxEdges })
   const at = c.iso()
-  c.db.prepare('INSERT INTO edges (source_id, target_id, edge_type, created_at, metadata) VALUES (?, ?, ?, ?, ?)').run(src.rev.id, dst.rev.id, input.edge_type, at, metadata)
+  c.stmt('INSERT INTO edges (source_id, target_id, edge_type, created_at, metadata) VALUES (?, ?, ?, ?, ?)').run(src.rev.id, dst.rev.id, input.edge_type, at, metadata)
   c.edgeCount = c.edges() + 1
   return {
     source_kref: formatKref({ ...c.itemKrefOf(src.item), revision: src.rev.number }),
@@ -35,7 +35,7 @@ function revisionIds(c: Core, kref: string): number[] {
   const item = c.itemRow(k)
   if (!item) return []
   if (k.revision === undefined && k.tag === undefined) {
-    return (c.db.prepare('SELECT id FROM revisions WHERE item_id = ?').all(item.id) as Array<{ id: number }>).map((r) => r.id)
+    return (c.stmt('SELECT id FROM revisions WHERE item_id = ?').all(item.id) as Array<{ id: number }>).map((r) => r.id)
   }
   const rev = c.revisionRow(item.id, k)
   return rev ? [rev.id] : []
@@ -57,7 +57,7 @@ export function listEdges(c: Core, q: EdgeQuery): Edge[] {
     const parts: string[] = []
     if (dir !== 'incoming') parts.push(`SELECT * FROM edges WHERE source_id IN (${inList})${type}`)
     if (dir !== 'outgoing') parts.push(`SELECT * FROM edges WHERE target_id IN (${inList})${type}`)
-    const rows = c.db.prepare(parts.join(' UNION ') + ` LIMIT ${MAX_EDGES_PER_QUERY}`).all(...(parts.length === 2 ? [...args, ...args] : args)) as EdgeRow[]
+    const rows = c.stmt(parts.join(' UNION ') + ` LIMIT ${MAX_EDGES_PER_QUERY}`).all(...(parts.length === 2 ? [...args, ...args] : args)) as EdgeRow[]
     for (const r of rows) {
       const key = `${r.source_id}|${r.target_id}|${r.edge_type}`
       if (!seen.has(key)) { seen.add(key); out.push(r) }
@@ -67,7 +67,7 @@ export function listEdges(c: Core, q: EdgeQuery): Edge[] {
 }
 
 function revKref(c: Core, revId: number): string {
-  const r = c.db.prepare('SELECT i.space_path, i.item_name, i.kind, r.number FROM revisions r JOIN items i ON i.id = r.item_id WHERE r.id = ?').get(revId) as Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & { number: number }
+  const r = c.stmt('SELECT i.space_path, i.item_name, i.kind, r.number FROM revisions r JOIN items i ON i.id = r.item_id WHERE r.id = ?').get(revId) as Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & { number: number }
   return formatKref({ ...c.itemKrefOf(r), revision: r.number })
 }
 
@@ -78,7 +78,7 @@ function edgeOf(c: Core, r: EdgeRow): Edge {
 export function deleteEdge(c: Core, source: string, target: string, type: string): boolean {
   const src = c.requireRevision(source)
   const dst = c.requireRevision(target)
-  const n = c.db.prepare('DELETE FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').run(src.rev.id, dst.rev.id, type).changes
+  const n = c.stmt('DELETE FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').run(src.rev.id, dst.rev.id, type).changes
   if (n) c.edgeCount = c.edges() - n
   return n > 0
 }
@@ -94,13 +94,13 @@ function bundleRow(c: Core, kref: string): ItemRow {
 export function addBundleMember(c: Core, bundleKref: string, itemKref: string, who: { added_by?: string } = {}): BundleMember {
   const bundle = bundleRow(c, bundleKref)
   const { row: member } = c.requireItem(itemKref)
-  if (c.db.prepare('SELECT 1 FROM bundle_members WHERE bundle_id = ? AND member_id = ?').get(bundle.id, member.id)) throw domainError('conflict', 'Already a member of the bundle')
-  const n = (c.db.prepare('SELECT COUNT(*) AS n FROM bundle_members WHERE bundle_id = ?').get(bundle.id) as { n: number }).n
+  if (c.stmt('SELECT 1 FROM bundle_members WHERE bundle_id = ? AND member_id = ?').get(bundle.id, member.id)) throw domainError('conflict', 'Already a member of the bundle')
+  const n = (c.stmt('SELECT COUNT(*) AS n FROM bundle_members WHERE bundle_id = ?').get(bundle.id) as { n: number }).n
   if (n >= c.limits.maxBundleMembers) throw domainError('quota_exceeded', `A bundle holds at most ${c.limits.maxBundleMembers} members`, { limit: c.limits.maxBundleMembers })
-  const latest = (c.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(bundle.id) as { n: number | null }).n
+  const latest = (c.stmt('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(bundle.id) as { n: number | null }).n
   const at = c.iso()
   const by = typeof who.added_by === 'string' ? who.added_by.slice(0, 256) : null
-  c.db.prepare('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)').run(bundle.id, member.id, at, by, latest)
+  c.stmt('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)').run(bundle.id, member.id, at, by, latest)
   return { item_kref: formatKref(c.itemKrefOf(member)), added_at: at, added_by: by, added_in_revision: latest }
 }
 
@@ -108,12 +108,12 @@ export function removeBundleMember(c: Core, bundleKref: string, itemKref: string
   const bundle = bundleRow(c, bundleKref)
   const member = c.itemRow(parseKref(itemKref))
   if (!member) return false
-  return c.db.prepare('DELETE FROM bundle_members WHERE bundle_id = ? AND member_id = ?').run(bundle.id, member.id).changes > 0
+  return c.stmt('DELETE FROM bundle_members WHERE bundle_id = ? AND member_id = ?').run(bundle.id, member.id).changes > 0
 }
 
 export function listBundleMembers(c: Core, bundleKref: string): { members: BundleMember[]; total_count: number } {
   const bundle = bundleRow(c, bundleKref)
-  const rows = c.db.prepare(`SELECT i.space_path, i.item_name, i.kind, m.added_at, m.added_by, m.added_in_revision
+  const rows = c.stmt(`SELECT i.space_path, i.item_name, i.kind, m.added_at, m.added_by, m.added_in_revision
     FROM bundle_members m JOIN items i ON i.id = m.member_id WHERE m.bundle_id = ? ORDER BY m.added_at, i.item_name`).all(bundle.id) as Array<Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & Omit<BundleMember, 'item_kref'>>
   const members = rows.map((r) => ({ item_kref: formatKref(c.itemKrefOf(r)), added_at: r.added_at, added_by: r.added_by, added_in_revision: r.added_in_revision }))
   return { members, total_count: members.length }

@@ -29,16 +29,16 @@ export function createItem(c: Core, input: ItemInput): { item: Item; revision: R
     const plan = input.revision ? planRevision(c, k, 1, input.revision, files) : null
     const { itemId, revId } = c.db.transaction(() => {
       const { projectId } = ensureSpaceChain(c, space.path, input)
-      const info = c.db.prepare('INSERT INTO items (project_id, space_path, item_name, kind, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      const info = c.stmt('INSERT INTO items (project_id, space_path, item_name, kind, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(projectId, space.path, name, kind, c.iso(), input.author ?? null, input.username ?? null, metadata)
       const itemId = Number(info.lastInsertRowid)
       ftsRefresh(c, itemId)
-      const row = c.db.prepare('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
+      const row = c.stmt('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
       return { itemId, revId: plan ? insertRevision(c, row, plan) : null }
     })()
     c.itemCount++
     c.spaceCounts.set(space.path, inSpace + 1)
-    const row = c.db.prepare('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
+    const row = c.stmt('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
     return { item: c.item(row), revision: revId === null ? null : c.revision(row, revisionById(c, revId)) }
   } catch (e) {
     files.undo()
@@ -72,28 +72,28 @@ export function listItems(c: Core, q: ListItemsQuery): Page<Item> {
     args.push('%' + likePrefix(String(q.name_filter)) + '%')
   }
   const cond = where.join(' AND ')
-  const total = (c.db.prepare(`SELECT COUNT(*) AS n FROM items WHERE ${cond}`).get(...args) as { n: number }).n
+  const total = (c.stmt(`SELECT COUNT(*) AS n FROM items WHERE ${cond}`).get(...args) as { n: number }).n
   const { offset, limit } = paging(c, q)
   const order = q.sort === 'recent' ? 'created_at DESC, id DESC' : 'item_name, kind'
-  const rows = c.db.prepare(`SELECT * FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as ItemRow[]
+  const rows = c.stmt(`SELECT * FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as ItemRow[]
   return { items: rows.map((r) => c.item(r)), total }
 }
 
 export function setItemDeprecated(c: Core, kref: string, deprecated: boolean): Item {
   if (typeof deprecated !== 'boolean') throw domainError('invalid_input', 'deprecated must be a boolean')
   const { row } = c.requireItem(kref)
-  c.db.prepare('UPDATE items SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, row.id)
+  c.stmt('UPDATE items SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, row.id)
   return c.item({ ...row, deprecated: deprecated ? 1 : 0 })
 }
 
 export function deleteItem(c: Core, kref: string): void {
   const { row } = c.requireItem(kref)
-  const owned = c.db.prepare('SELECT a.location FROM artifacts a JOIN revisions r ON r.id = a.revision_id WHERE r.item_id = ? AND a.owned_size IS NOT NULL')
+  const owned = c.stmt('SELECT a.location FROM artifacts a JOIN revisions r ON r.id = a.revision_id WHERE r.item_id = ? AND a.owned_size IS NOT NULL')
     .all(row.id) as Array<{ location: string }>
   const inSpace = c.itemsInSpace(row.space_path)
   c.db.transaction(() => {
-    c.db.prepare('DELETE FROM items WHERE id = ?').run(row.id)
-    c.db.prepare('DELETE FROM items_fts WHERE rowid = ?').run(row.id)
+    c.stmt('DELETE FROM items WHERE id = ?').run(row.id)
+    c.stmt('DELETE FROM items_fts WHERE rowid = ?').run(row.id)
   })()
   c.itemCount--
   c.spaceCounts.set(row.space_path, inSpace - 1)

@@ -56,19 +56,19 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
 
 /** Insert a planned revision (call inside a transaction). */
 export function insertRevision(c: Core, item: ItemRow, p: PlannedRevision): number {
-  const info = c.db.prepare('INSERT INTO revisions (item_id, number, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+  const info = c.stmt('INSERT INTO revisions (item_id, number, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?)')
     .run(item.id, p.number, c.iso(), p.author, p.username, p.metadata)
   const revId = Number(info.lastInsertRowid)
-  const tag = c.db.prepare('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id')
+  const tag = c.stmt('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id')
   for (const t of p.tags) tag.run(item.id, t, revId)
-  const art = c.db.prepare('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+  const art = c.stmt('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
   for (const a of p.artifacts) art.run(revId, a.name, a.location, a.owned_size, c.iso(), a.metadata)
   ftsRefresh(c, item.id)
   return revId
 }
 
 export function nextNumber(c: Core, itemId: number): number {
-  return ((c.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(itemId) as { n: number | null }).n ?? 0) + 1
+  return ((c.stmt('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(itemId) as { n: number | null }).n ?? 0) + 1
 }
 
 export function createRevision(c: Core, kref: string, input: RevisionInput): Revision {
@@ -85,7 +85,7 @@ export function createRevision(c: Core, kref: string, input: RevisionInput): Rev
 }
 
 export function revisionById(c: Core, id: number): RevisionRow {
-  return c.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.id = ?`).get(id) as RevisionRow
+  return c.stmt(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.id = ?`).get(id) as RevisionRow
 }
 
 export function getRevision(c: Core, kref: string): Revision | null {
@@ -106,26 +106,26 @@ export function currentRevision(c: Core, kref: string, choice: RevisionChoice = 
 
 export function listRevisions(c: Core, kref: string): Revision[] {
   const { row } = c.requireItem(kref)
-  const rows = c.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? ORDER BY r.number`).all(row.id) as RevisionRow[]
+  const rows = c.stmt(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? ORDER BY r.number`).all(row.id) as RevisionRow[]
   return rows.map((r) => c.revision(row, r))
 }
 
 export function setRevisionDeprecated(c: Core, kref: string, deprecated: boolean): Revision {
   const { item, rev } = c.requireRevision(kref)
-  c.db.prepare('UPDATE revisions SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, rev.id)
+  c.stmt('UPDATE revisions SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, rev.id)
   return c.revision(item, revisionById(c, rev.id))
 }
 
 export function tagRevision(c: Core, kref: string, tag: string): Revision {
   checkTag(tag)
   const { item, rev } = c.requireRevision(kref)
-  c.db.prepare('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id').run(item.id, tag, rev.id)
+  c.stmt('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id').run(item.id, tag, rev.id)
   return c.revision(item, revisionById(c, rev.id))
 }
 
 export function untagRevision(c: Core, kref: string, tag: string): Revision {
   checkTag(tag)
   const { item, rev } = c.requireRevision(kref)
-  c.db.prepare('DELETE FROM tags WHERE item_id = ? AND tag = ? AND revision_id = ?').run(item.id, tag, rev.id)
+  c.stmt('DELETE FROM tags WHERE item_id = ? AND tag = ? AND revision_id = ?').run(item.id, tag, rev.id)
   return c.revision(item, revisionById(c, rev.id))
 }
