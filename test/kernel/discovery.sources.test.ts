@@ -68,7 +68,10 @@ test('plugins are discovered from plugins/, the plugins file "paths" (relative t
     assert.deepEqual((await get(k, '/fx/local')).json, { plugin: 'fx-local', source: 'path' })
     assert.deepEqual((await get(k, '/fx/npm')).json, { plugin: 'fx-npm', source: 'npm' })
     assert.deepEqual((await get(k, '/fx/scoped')).json, { plugin: 'fx-scoped', source: 'npm' })
-    assert.equal((await get(k, '/fx/unkeyworded')).status, 404)
+    // nothing of it answers: the dashboard (a built-in) serves its page for a GET no route matched
+    const unkeyworded = await get(k, '/fx/unkeyworded')
+    assert.notDeepEqual(unkeyworded.json, { plugin: 'fx-unkeyworded', source: 'npm' })
+    assert.ok(unkeyworded.status === 404 || String(unkeyworded.headers['content-type']).startsWith('text/html'), `${unkeyworded.status}`)
     const health = await get(k, '/health')
     assert.equal(health.status, 200)
     // other built-ins come and go; these components are the ones this test put there
