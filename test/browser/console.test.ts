@@ -154,7 +154,7 @@ describe('operator console (browser)', () => {
     }
   })
 
-  it('rotating this browser\'s token keeps it signed in, and the old token stops working', async () => {
+  it('rotating this browser\'s token keeps it signed in, the old token stops working, and signing out revokes the new one', async () => {
     await withPage(browser, 'rotate', async (page) => {
       await pairedAt(page, 'Devices', 'Rotating browser')
       const tokenNow = `(() => { const k = Object.keys(localStorage).find((k) => k.startsWith('revka.token')); return k ? JSON.parse(localStorage.getItem(k)).token : null })()`
@@ -166,6 +166,12 @@ describe('operator console (browser)', () => {
       assert.equal((await fetch(`${gw.url}/api/devices`, { headers: { authorization: `Bearer ${old}` } })).status, 401)
       await page.getByRole('link', { name: 'Overview', exact: true }).click()
       await page.locator('tr[data-plugin="chat"]').waitFor()
+
+      // signing out revokes the device: back to pairing, and the token is worthless elsewhere too
+      page.once('dialog', (d) => void d.accept())
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await page.getByRole('heading', { name: 'Pair this browser' }).waitFor()
+      assert.equal((await fetch(`${gw.url}/api/devices`, { headers: { authorization: `Bearer ${fresh}` } })).status, 401)
     })
   })
 

@@ -4,7 +4,7 @@
  */
 import { render, type JSX } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { loadSession, onUnauthorized, signOut } from './api.js'
+import { loadSession, onUnauthorized, request, signOut } from './api.js'
 import { Chat } from './pages/chat.js'
 import { Config } from './pages/config.js'
 import { Cost } from './pages/cost.js'
@@ -31,6 +31,14 @@ const PAGES: [string, string, () => JSX.Element][] = [
 
 function NotFound() {
   return <Page title="Not found"><p>There is no such page. <a {...linkProps('/')}>Go to the overview</a>.</p></Page>
+}
+
+/** Sign out for real: this browser's device is revoked, so its token is worthless wherever it was copied. */
+async function signOutHere() {
+  if (!confirm('Sign out? This browser’s token is revoked; you will have to pair again.')) return
+  const id = loadSession()?.deviceId
+  if (id) await request(`/api/devices/${encodeURIComponent(id)}`, { method: 'DELETE' }).catch(() => {})
+  signOut()
 }
 
 function App() {
@@ -60,7 +68,7 @@ function App() {
       <header class="topbar">
         <strong class="brand">Revka</strong>
         {themeButton}
-        <button type="button" onClick={() => { if (confirm('Forget this browser’s token? You will have to pair again.')) signOut() }}>Sign out</button>
+        <button type="button" onClick={signOutHere}>Sign out</button>
       </header>
       <nav class="side" aria-label="Pages">
         <ul>{PAGES.map(([p, label]) => link(p, label))}</ul>

@@ -39,7 +39,7 @@ export function Events() {
       <p class="muted">{shown.length} of {events.length} events (the newest {KEEP} are kept)</p>
       <ol class="events" aria-live="polite" aria-relevant="additions">
         {shown.map((e, i) => (
-          <li key={`${e.timestamp}-${i}`}>
+          <li key={e.id ?? `${e.timestamp}-${i}`}>
             <span class="ev-type">{e.type}</span> <time>{e.timestamp ? new Date(e.timestamp).toLocaleTimeString() : ''}</time>
             <pre>{JSON.stringify(e, null, 1)}</pre>
           </li>
