@@ -2,11 +2,12 @@
  * Attacks on the dashboard's file handling, over real sockets with the path sent exactly as
  * written: traversal (plain, with backslashes, percent-encoded), dotfiles, and symlinks that lead
  * out of the web root — to a file, to a folder, and as the pre-compressed copy of an asset. Each
- * is refused, and the secret beside the web root never appears in any answer.
+ * is refused, and the secret beside the web root never appears in any answer. A web root that
+ * overlaps the state dir is refused as a whole.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 import { cleanupCopies, rawGet, webRootCopy } from './test-support.js'
@@ -100,7 +101,6 @@ test('client routes that look like traversal just get the page', async () => {
 test('an index.html that links out of the web root is not served', async () => {
   const { base, web } = webRootCopy()
   writeFileSync(join(base, 'outside.html'), `<html><head></head><body>${SECRET}</body></html>`)
-  const { rmSync } = await import('node:fs')
   rmSync(join(web, 'index.html'))
   symlinkSync(join(base, 'outside.html'), join(web, 'index.html'))
   const k2 = await startTestKernel({ plugins: ['dashboard'], env: { REVKA_WEB_ROOT: web }, listen: true })
@@ -111,5 +111,28 @@ test('an index.html that links out of the web root is not served', async () => {
     assert.match(res.text, /link leading out of the web root/)
   } finally {
     await k2.stop()
+  }
+})
+
+test('a web root that is, holds or lies in the state dir is refused: the service token is never an asset', async () => {
+  const { base } = webRootCopy()
+  const state = join(base, 'state')
+  mkdirSync(state)
+  // a page, so that only the overlap is wrong
+  writeFileSync(join(state, 'index.html'), '<html><head></head><body>state page</body></html>')
+  writeFileSync(join(base, 'index.html'), '<html><head></head><body>parent page</body></html>')
+  for (const setup of [{ config: '[gateway]\nweb_root = "."\n' }, { env: { REVKA_WEB_ROOT: base } }]) {
+    const k2 = await startTestKernel({ plugins: ['dashboard'], stateDir: state, ...setup, listen: true })
+    try {
+      const token = k2.serviceToken
+      for (const path of ['/', '/_app/service-token', '/_app/state/service-token', '/_app/config.toml', '/_app/kernel/devices.db']) {
+        const res = await rawGet(k2.url!, path)
+        assert.equal(res.status, 503, `${JSON.stringify(setup)} ${path}: ${res.status}`)
+        assert.ok(!res.text.includes(token), `${path} leaked the service token`)
+        assert.match(res.text, /overlaps the gateway's state dir/)
+      }
+    } finally {
+      await k2.stop()
+    }
   }
 })

@@ -12,7 +12,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { definePlugin, fileReply, httpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
-import { chooseWebRoot, webRootHint, webRootProblem } from './web-root.js'
+import { chooseWebRoot, stateOverlapProblem, webRootHint, webRootProblem } from './web-root.js'
 import { etagMatches, IndexPageCache } from './index-page.js'
 import { notBuiltPage } from './not-built.js'
 
@@ -27,31 +27,45 @@ const HTML = 'text/html; charset=utf-8'
 export default definePlugin<Options>({
   setup(api) {
     const prefix = api.gateway.pathPrefix
+    const stateDir = api.gateway.stateDir
     const consoleDir = api.config.console_dir ?? join(HERE, 'console', 'dist')
     const root = chooseWebRoot({
       env: api.gateway.env('REVKA_WEB_ROOT'),
       config: api.gateway.section<{ web_root?: unknown }>('gateway')?.web_root,
-      configDir: api.gateway.stateDir,
+      configDir: stateDir,
       consoleDir,
     })
     const configured = root.kind !== 'console'
+    // the overlap with the state dir cannot change while the gateway runs: checked once the root
+    // exists, then remembered; existence and index.html are checked again on every request
+    let overlap: string | undefined
+    let overlapChecked = false
+    const problemNow = (): string | undefined => {
+      const missing = webRootProblem(root)
+      if (missing) return missing
+      if (!overlapChecked) {
+        overlap = stateOverlapProblem(root, stateDir)
+        overlapChecked = true
+      }
+      return overlap
+    }
     const page = new IndexPageCache(root.dir, prefix)
 
     // the start-up diagnostic: a configured build that cannot be served is an error (health says
     // so, every page answers 503 with the hint); an unbuilt console is a warning and a notice page
-    const problem = webRootProblem(root)
+    const problem = problemNow()
     if (problem && configured) api.log.error({ webRoot: root.dir, from: root.origin }, `REVKA_ERR_DASHBOARD_WEB_ROOT: ${problem}; pages answer 503 until it is fixed`)
     else if (problem) api.log.warn({ consoleDir }, `the built-in console is not built (${problem}); GET / shows how to build it`)
     else api.log.debug({ webRoot: root.dir, from: root.origin }, 'serving the dashboard')
 
     api.hooks.health.tap((sink) => {
-      const now = webRootProblem(root)
+      const now = problemNow()
       if (now && configured) sink.report('dashboard', 'error', `REVKA_ERR_DASHBOARD_WEB_ROOT: ${now}`)
       else sink.report('dashboard', 'ok', now ? 'the built-in console is not built' : undefined)
     })
 
     const unavailable = () => {
-      const why = webRootProblem(root) ?? `${root.dir}/index.html cannot be served (larger than 4 MiB, or a link leading out of the web root)`
+      const why = problemNow() ?? `${root.dir}/index.html cannot be served (larger than 4 MiB, or a link leading out of the web root)`
       return reply({ status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60' }, body: webRootHint(root, why) })
     }
 
@@ -59,7 +73,9 @@ export default definePlugin<Options>({
       method: 'GET', url: '/_app/*', auth: 'public',
       description: 'the dashboard\'s files: assets/* immutable for a year, everything else no-cache; ETag/304, pre-compressed .br/.gz',
       handler: (req: RevkaRequest) => {
-        if (configured && webRootProblem(root)) return unavailable()
+        const problem = problemNow()
+        if (problem && configured) return unavailable()
+        if (problem) throw httpError(404, 'not_found', `No file for GET ${req.url.split('?')[0]}`)
         const path = req.params['*'] ?? ''
         if (!path) throw httpError(404, 'not_found', `No file for GET ${req.url.split('?')[0]}`)
         return fileReply(path, { root: root.dir, cacheControl: path.startsWith('assets/') ? IMMUTABLE : 'no-cache' })
@@ -70,7 +86,7 @@ export default definePlugin<Options>({
       method: 'GET', url: '/*', auth: 'public', fallback: true,
       description: 'the dashboard page (index.html, no-cache) for every GET no route matched, outside /api, /ws and /admin',
       handler: async (req: RevkaRequest) => {
-        const p = await page.get()
+        const p = problemNow() ? undefined : await page.get()
         if (!p) {
           if (configured) return unavailable()
           return reply({ headers: { 'content-type': HTML, 'cache-control': 'no-cache' }, body: notBuiltPage(prefix, consoleDir) })

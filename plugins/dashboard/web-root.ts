@@ -6,8 +6,8 @@
  * the operator does not mistake one dashboard for the other. A built-in console that was never
  * built gets a page saying so.
  */
-import { statSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { realpathSync, statSync } from 'node:fs'
+import { isAbsolute, join, resolve, sep } from 'node:path'
 
 export type WebRootKind = 'env' | 'config' | 'console'
 
@@ -40,7 +40,26 @@ export function chooseWebRoot(i: WebRootInputs): WebRoot {
   return { kind: 'console', dir: i.consoleDir, origin: 'the built-in console' }
 }
 
-/** Why the web root cannot be served, or undefined when its index.html is there. */
+/** true when one folder is the other or holds it (symlinks resolved) */
+function overlaps(a: string, b: string): boolean {
+  const ra = realpathSync(a)
+  const rb = realpathSync(b)
+  return ra === rb || rb.startsWith(ra.endsWith(sep) ? ra : ra + sep) || ra.startsWith(rb.endsWith(sep) ? rb : rb + sep)
+}
+
+/**
+ * A root that is, holds or lies inside the gateway's state dir is refused: `/_app/*` is public,
+ * and a `web_root = "."` (config.toml's folder) or `/` would hand out the service token and the
+ * databases. Undefined when they are apart (or the root does not exist yet).
+ */
+export function stateOverlapProblem(root: WebRoot, stateDir: string): string | undefined {
+  try {
+    if (overlaps(root.dir, stateDir)) return `${root.dir} (${root.origin}) overlaps the gateway's state dir ${stateDir}, whose files must never be served`
+  } catch {}
+  return undefined
+}
+
+/** Why the web root cannot be served now, or undefined when its index.html is there. */
 export function webRootProblem(root: WebRoot): string | undefined {
   let st
   try {
