@@ -131,7 +131,10 @@ export type RevisionChoice = 'published-or-latest' | 'latest'
 /** The file of an artifact the store writes itself (under its private directory). */
 export interface ArtifactFile {
   content: Uint8Array | string
-  /** refuse (409) when the file exists; default true when false is not given */
+  /**
+   * false: refuse (409) when a file already exists where the store would write this one (an
+   * orphan of an earlier failed write); default true (replace it)
+   */
   overwrite?: boolean
 }
 

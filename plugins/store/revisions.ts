@@ -4,6 +4,7 @@
  * Tags are per-item pointers (the tags table's key is (item, tag)); `latest` is virtual.
  */
 import { domainError, isSafeSegment, isTagName, parseKref, type Kref, type Revision, type RevisionChoice, type RevisionInput } from '@revka/plugin-sdk'
+import { existsSync } from 'node:fs'
 import type { Core, ItemRow, RevisionRow } from './core.js'
 import { REVISION_COLUMNS } from './core.js'
 import { artifactPath, checkArtifactBytes, fileBytes, WrittenFiles } from './artifact-files.js'
@@ -48,6 +49,7 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
     const b = bytes[i]
     if (!b) return { name: a.name, location: a.location!, owned_size: null, metadata: meta }
     const path = artifactPath(c, k, number, a.name)
+    if (a.file!.overwrite === false && existsSync(path)) throw domainError('conflict', 'artifact file already exists; enable overwrite to replace it')
     files.write(path, b)
     return { name: a.name, location: path, owned_size: b.length, metadata: meta }
   })

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { formatKref, isDomainError, itemKref, parseKref, slugify, type DomainStore } from '@revka/plugin-sdk'
 import { SqliteDomainStore } from './sqlite-store.js'
 import { storeLimits } from './limits.js'
@@ -216,6 +216,14 @@ test('artifacts: store-written files are atomic, contained, rewritable; delete r
   await rejects(s.writeArtifactFile('CognitiveMemory/Skills/md.skill?r=1&a=remote', { content: 'x' }), 'invalid_input', 400)
   assert.deepEqual((await s.findArtifactsByLocation('https://example.com/x')).map((a) => a.kref), ['kref://CognitiveMemory/Skills/md.skill?r=1&a=remote'])
   await rejects(s.createArtifact(revision!.kref, { name: 'SKILL.md', location: '/x' }), 'conflict', 409)
+  // an orphan file where a new artifact's file would go: refused with overwrite false, replaced by default
+  const orphan = join(dirname(md.location), 'notes.md')
+  writeFileSync(orphan, 'orphan')
+  await rejects(s.createArtifact(revision!.kref, { name: 'notes.md', file: { content: 'new', overwrite: false } }), 'conflict', 409)
+  assert.equal(readFileSync(orphan, 'utf8'), 'orphan')
+  assert.equal(await s.getArtifact(revision!.kref + '&a=notes.md'), null)
+  await s.createArtifact(revision!.kref, { name: 'notes.md', file: { content: 'new' } })
+  assert.equal(readFileSync(orphan, 'utf8'), 'new')
   await s.deleteItem('CognitiveMemory/Skills/md.skill')
   assert.equal(existsSync(md.location), false)
   assert.equal(await s.getItem('CognitiveMemory/Skills/md.skill'), null)
