@@ -4,7 +4,7 @@
  * instead of parsing its INI files ourselves.
  */
 import { execFile } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, readdirSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
 export interface GcloudEnv {
@@ -74,4 +74,16 @@ export async function listConfigs(env: GcloudEnv, timeoutMs: number): Promise<Gc
     run_region: str(c?.properties?.run?.region),
     compute_region: str(c?.properties?.compute?.region),
   }))
+}
+
+/**
+ * The configuration names in gcloud's config dir (`<CLOUDSDK_CONFIG or ~/.config/gcloud>/
+ * configurations/config_<name>`): a directory listing, no parsing, so a create can check for a
+ * duplicate and the quota without another (slow, Python) gcloud run.
+ */
+export function configNames(env: GcloudEnv): string[] {
+  const dir = env.env('CLOUDSDK_CONFIG') || join(env.env('HOME') ?? '', '.config', 'gcloud')
+  try {
+    return readdirSync(join(dir, 'configurations')).filter((f) => f.startsWith('config_')).map((f) => f.slice('config_'.length))
+  } catch { return [] }
 }

@@ -9,11 +9,14 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
 const gcloudDir = mkdtempSync(join(tmpdir(), 'revka-gcloud-'))
 let k: TestKernel
 let noCli: TestKernel
+let capped: TestKernel
 before(async () => {
-  k = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir } })
+  // gcloud is a Python CLI: on a loaded machine one run can take seconds, so its timeout is raised here
+  k = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir }, options: { 'gcloud-configs': { command_timeout_secs: 25 } } })
+  capped = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir }, options: { 'gcloud-configs': { max_configs: 2 } } })
   noCli = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir, PATH: '/nonexistent' } })
 })
-after(async () => { await k.stop(); await noCli.stop(); rmSync(gcloudDir, { recursive: true, force: true }) })
+after(async () => { await k.stop(); await noCli.stop(); await capped.stop(); rmSync(gcloudDir, { recursive: true, force: true }) })
 
 const call = (kk: TestKernel, method: string, body?: unknown) => fetch(`${kk.url}/api/gcloud/configs`, {
   method,
@@ -75,4 +78,13 @@ test('without gcloud on PATH: GET says unavailable, POST is 503 with what is mis
 test('wrong credential is 401', async () => {
   const res = await fetch(`${k.url}/api/gcloud/configs`, { headers: { authorization: 'Bearer nope' } })
   assert.equal(res.status, 401)
+})
+
+test('quota: past max_configs a create is 429 and nothing is made', async () => {
+  const before = files()
+  assert.ok(before.length >= 2, 'the first test left default and revka-ci')
+  const res = await call(capped, 'POST', { name: 'one-too-many', project: 'p' })
+  assert.equal(res.status, 429)
+  assert.equal((await json(res)).code, 'gcloud_config_quota')
+  assert.deepEqual(files(), before)
 })

@@ -7,7 +7,7 @@
  * (a value like `--impersonate-service-account=…` would otherwise become a flag).
  */
 import { definePlugin, httpError, isHttpError, reply } from '@revka/plugin-sdk'
-import { GcloudFailed, GcloudMissing, findGcloud, listConfigs, runGcloud, type GcloudConfigSummary } from './gcloud-cli.js'
+import { GcloudFailed, GcloudMissing, configNames, findGcloud, listConfigs, runGcloud, type GcloudConfigSummary } from './gcloud-cli.js'
 
 interface GcloudOptions {
   max_configs?: number
@@ -86,10 +86,11 @@ export default definePlugin<GcloudOptions>({
       description: '{name, project, account?, run_region?, compute_region?} → 201 summary; 409 exists, 429 over max_configs, 503 without gcloud',
       handler: async (req) => {
         const input = checkBody(req.body)
+        if (!findGcloud(api.gateway)) cliError(new GcloudMissing())
         return serial(async () => {
           try {
-            const existing = await listConfigs(api.gateway, timeoutMs)
-            if (existing.some((c) => c.name === input.name)) throw httpError(409, 'gcloud_config_exists', `gcloud configuration '${input.name}' already exists`)
+            const existing = configNames(api.gateway)
+            if (existing.includes(input.name)) throw httpError(409, 'gcloud_config_exists', `gcloud configuration '${input.name}' already exists`)
             if (existing.length >= maxConfigs) throw httpError(429, 'gcloud_config_quota', `At most ${maxConfigs} gcloud configurations (max_configs of the gcloud-configs plugin)`)
             await runGcloud(api.gateway, ['config', 'configurations', 'create', input.name, '--no-activate'], timeoutMs)
             try {
