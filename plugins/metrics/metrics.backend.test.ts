@@ -73,7 +73,7 @@ test('switching the backend through PUT /api/config takes effect without a resta
       payload: '[observability]\nbackend = "prometheus"\n',
     })
     assert.equal(put.statusCode, 200)
-    assert.equal(put.json().restart, 'not_required')
+    assert.deepEqual(put.json().restart_required, [])
     // prom-client loads on the first scrape after the switch; counting starts there
     const first = await k.inject({ url: '/metrics' })
     assert.equal(first.statusCode, 200)
