@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline'
 import type { AuditVerdict } from '@revka/plugin-sdk'
 import { entryHash, GENESIS_HASH, signatureOf } from './chain.js'
 import { chainFiles } from './files.js'
+import { completeLength } from './backward.js'
 
 interface FileResult {
   firstSeq: number | null
@@ -26,6 +27,8 @@ interface FileResult {
   count: number
   signed: number
   unsignedAfterSigned: boolean
+  /** an unterminated last fragment: a write cut short (the next gateway start cuts it), not an entry */
+  tornBytes: number
   error?: { message: string; line: number }
 }
 
@@ -44,8 +47,12 @@ function stampOf(path: string): string {
  * are checked by the caller from `firstSeq`/`firstPrev`, so a verified file can be cached alone.
  */
 async function verifyFile(path: string, key: Buffer | null): Promise<FileResult> {
-  const r: FileResult = { firstSeq: null, firstPrev: null, lastSeq: null, lastHash: null, count: 0, signed: 0, unsignedAfterSigned: false }
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
+  const r: FileResult = { firstSeq: null, firstPrev: null, lastSeq: null, lastHash: null, count: 0, signed: 0, unsignedAfterSigned: false, tornBytes: 0 }
+  const size = statSync(path).size
+  const complete = size > 0 ? completeLength(path, size) : 0
+  r.tornBytes = size - complete
+  if (complete === 0) return r
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', end: complete - 1 }), crlfDelay: Infinity })
   let lineNo = 0
   const fail = (message: string) => { r.error = { message: `${message} at line ${lineNo} of ${basename(path)}`, line: lineNo } }
   try {
@@ -97,6 +104,7 @@ export class AuditVerifier {
     let count = 0
     let signed = 0
     const seen = new Set<string>()
+    let cur: FileResult | undefined
     for (const path of files) {
       let stamp: string
       try { stamp = stampOf(path) } catch { continue } // rotated away meanwhile
@@ -104,6 +112,7 @@ export class AuditVerifier {
       const r = this.cache.get(stamp) ?? await verifyFile(path, this.key)
       // the current file changes with every entry: only rotated files are worth remembering
       if (!r.error && path !== this.file) this.cache.set(stamp, r)
+      if (path === this.file) cur = r
       const name = basename(path)
       if (r.firstSeq !== null) {
         if (state.seq === null) {
@@ -123,6 +132,7 @@ export class AuditVerifier {
       if (r.signed > 0) state.sawSigned = true
     }
     for (const k of this.cache.keys()) if (!seen.has(k)) this.cache.delete(k)
-    return { verified: true, entry_count: count, files: files.length, signed_entries: signed }
+    const torn = cur?.tornBytes ?? 0
+    return { verified: true, entry_count: count, files: files.length, signed_entries: signed, ...(torn > 0 ? { torn_tail_bytes: torn } : {}) }
   }
 }

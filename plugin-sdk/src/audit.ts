@@ -84,7 +84,7 @@ export interface AuditQuery {
 }
 
 export type AuditVerdict =
-  | { verified: true; entry_count: number; files: number; signed_entries: number }
+  | { verified: true; entry_count: number; files: number; signed_entries: number; torn_tail_bytes?: number }
   | { verified: false; error: string; file?: string; line?: number; entry_count?: number }
 
 /** The kernel's `audit-log` service: reading and checking the log (the audit plugin's routes). */

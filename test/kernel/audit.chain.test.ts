@@ -110,6 +110,10 @@ test('a torn last line is cut at start; the chain resumes after the last whole l
   log.close()
   const fragment = '{"timestamp":"2026-12-07T00:00:00.000Z","event_id":"x","event_ty'
   appendFileSync(file(state), fragment)
+  // offline, before any restart: the fragment is a cut-short write, not a broken chain
+  const offline = cliVerify(state)
+  assert.equal(offline.code, 0, offline.stderr)
+  assert.equal(offline.verdict.torn_tail_bytes, Buffer.byteLength(fragment))
   log = open(state)
   const es = lines(state).map((l) => JSON.parse(l))
   assert.ok(!readFileSync(file(state), 'utf8').includes(fragment), 'the fragment is gone')
