@@ -5,9 +5,13 @@ import { startTestKernel } from '@revka/plugin-sdk/testing'
 test('the harness boots built-ins, pairs a device and serves authenticated status', async () => {
   const k = await startTestKernel({ plugins: ['status', 'pairing'] })
   try {
+    // no credential: the contract's public trimmed answer; a wrong one: 401
     const anon = await k.inject({ url: '/api/status' })
-    assert.equal(anon.statusCode, 401)
-    assert.equal(anon.json().code, 'unauthorized')
+    assert.equal(anon.statusCode, 200)
+    assert.deepEqual(Object.keys(anon.json()).sort(), ['health', 'paired', 'uptime_seconds'])
+    const wrong = await k.inject({ url: '/api/status', headers: { authorization: 'Bearer rk_wrong' } })
+    assert.equal(wrong.statusCode, 401)
+    assert.equal(wrong.json().code, 'unauthorized')
     const res = await k.inject({ url: '/api/status', headers: { authorization: `Bearer ${k.token}` } })
     assert.equal(res.statusCode, 200)
     assert.equal(res.json().paired, true)
