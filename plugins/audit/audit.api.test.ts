@@ -112,3 +112,38 @@ test('[security.audit] enabled = false: the contract\'s disabled answers, and no
     await off.stop()
   }
 })
+
+test('pairing is on the chain: a wrong code (auth_failure), a pairing, a rotation and the re-pairing with its code', async () => {
+  const client = '192.0.2.77'
+  assert.equal((await k.inject({ method: 'POST', url: '/api/pair', payload: { code: '000000x' }, remoteAddress: client })).statusCode, 403)
+  const code = k.kernel.auth.pairing.newCode()!
+  const paired = (await k.inject({ method: 'POST', url: '/api/pair', payload: { code }, remoteAddress: client })).json()
+  const rot = await k.inject({ method: 'POST', url: `/api/devices/${paired.device_id}/token/rotate`, headers: auth(), remoteAddress: REMOTE })
+  assert.equal(rot.statusCode, 200)
+  assert.equal((await k.inject({ method: 'POST', url: '/api/pair', payload: { code: rot.json().pairing_code }, remoteAddress: client })).json().device_id, paired.device_id)
+  const { events } = await list('?limit=500')
+  const mine = events.filter((e: any) => e.actor?.username === client || e.action?.command?.endsWith(paired.device_id)).reverse()
+  assert.deepEqual(mine.map((e: any) => [e.event_type, e.action.command]), [
+    ['auth_failure', 'auth.pairing_code'],
+    ['auth_success', 'pair'],
+    ['security_event', `device.rotate ${paired.device_id}`],
+    ['auth_success', 'pair.after_rotation'],
+  ])
+  assert.ok(!JSON.stringify(events).includes(paired.token), 'no token is ever written')
+})
+
+test('POST /admin/shutdown is on the chain before the gateway stops', async () => {
+  const g = await startTestKernel({ plugins: ['admin', 'audit'] })
+  let stopped: Promise<void> | undefined
+  g.kernel.onShutdownRequested = (reason) => { stopped = g.kernel.stop(reason) }
+  try {
+    assert.equal((await g.inject({ method: 'POST', url: '/admin/shutdown' })).statusCode, 200)
+    const { events } = await g.kernel.audit.query({ event_type: 'security_event' })
+    assert.equal(events[0].action?.command, 'gateway.shutdown (POST /admin/shutdown)')
+    assert.equal(events[0].actor?.channel, 'gateway')
+  } finally {
+    await new Promise((r) => setTimeout(r, 100))
+    await stopped
+    await g.stop()
+  }
+})
