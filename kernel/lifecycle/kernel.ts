@@ -163,14 +163,14 @@ export class Kernel {
         handleProtocols: (protocols: Set<string>, req: any) => (req.revkaSubprotocol && protocols.has(req.revkaSubprotocol) ? req.revkaSubprotocol : false),
       },
     })
+    // before the gatekeeper: its hook takes the reserved paths back from the fallback route first
+    installUnmatched(this.app, { prefix: this.settings.pathPrefix, hasFallback: () => this.routes.active().some((r) => r.decl.fallback) })
     this.providerCheck = installGatekeeper(this.app, {
       guard: this.auth.guard,
       limiter: this.auth.windowLimiter,
       hooks: this.hooks,
       log: this.log,
       trustForwarded: this.settings.trustForwardedHeaders,
-    // before the gatekeeper: its hook takes the reserved paths back from the fallback route first
-    installUnmatched(this.app, { prefix: this.settings.pathPrefix, hasFallback: () => this.routes.active().some((r) => r.decl.fallback) })
       allowedOrigins: this.settings.allowedOrigins,
       timeoutMs: this.settings.timeoutMs,
       pluginStatus: (id) => this.byId.get(id)?.status ?? 'missing',

@@ -208,13 +208,6 @@ export interface RouteBase {
    * the path prefix; `wildcard` is the route's `*` part (reference-compatible `/workspace/*`).
    */
   signed?: { subject: 'path' | 'wildcard' }
-  description?: string
-}
-
-export interface HttpRouteDeclaration extends RouteBase {
-  websocket?: false
-  handler: RouteHandler
-}
   /**
    * The gateway's fallback page (a dashboard's single-page app): declare `method: 'GET'`,
    * `url: '/*'`. The kernel sends here every GET (and HEAD) that no other route matched, under the
@@ -225,6 +218,13 @@ export interface HttpRouteDeclaration extends RouteBase {
    * like any route's.
    */
   fallback?: boolean
+  description?: string
+}
+
+export interface HttpRouteDeclaration extends RouteBase {
+  websocket?: false
+  handler: RouteHandler
+}
 
 /** A WebSocket route: the kernel checks Origin, auth and subprotocol before `handler` sees the socket. */
 export interface WsRouteDeclaration extends RouteBase {
