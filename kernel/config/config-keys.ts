@@ -13,8 +13,10 @@ type Path = string[]
  * Security-bearing keys (`*` is any one name). A whole table covers everything under it. These
  * decide who may reach the gateway and how (`[gateway]`, TLS, pairing, origins, rate limits), who
  * may attach a node (`[nodes]`), where prompts and which credentials go (a provider's `base_url`,
- * `api_key_env`, `headers`), and where telemetry goes or whether `/metrics` is public
- * (`[observability]`). Besides these, every secret (a key named like one, as masking decides: a
+ * `api_key_env`, `headers`, and which stored credential a provider uses: `api_key_profile`),
+ * where telemetry goes or whether `/metrics` is public (`[observability]`), and where skills are
+ * installed from (`[clawhub]`: a marketplace URL and its token decide what code-like text reaches
+ * agents). Besides these, every secret (a key named like one, as masking decides: a
  * provider's `api_key`, a `*_token`, a `password`…): a secret set by a device would otherwise
  * become live at the next restart, credential of the attacker's choosing included.
  */
@@ -25,6 +27,8 @@ const PROTECTED: Path[] = [
   ['providers', '*', 'base_url'],
   ['providers', '*', 'api_key_env'],
   ['providers', '*', 'headers'],
+  ['providers', '*', 'api_key_profile'],
+  ['clawhub'],
 ]
 
 /**

@@ -57,6 +57,8 @@ const ATTACKS: Array<{ key: string; edit: (t: string) => string }> = [
   { key: 'providers.openai.api_key', edit: (t) => t.replace('[providers.openai]\n', '[providers.openai]\napi_key = "sk-attacker-account"\n') },
   { key: 'nodes.auth_token', edit: (t) => t.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "attacker-node-token"') },
   { key: 'observability.backend', edit: (t) => t.replace('backend = "none"', 'backend = "prometheus"') },
+  { key: 'providers.openai.api_key_profile', edit: (t) => t.replace('[providers.openai]\n', '[providers.openai]\napi_key_profile = "openai:attacker"\n') },
+  { key: 'clawhub.api_url', edit: (t) => `${t}\n[clawhub]\napi_url = "https://evil.example/skills"\n` },
 ]
 
 const REMOTE = { 'x-forwarded-for': '203.0.113.7' }
