@@ -6,7 +6,7 @@
 // The store is seeded through its own interface before the gateway starts: BENCH_DOMAIN_ITEMS
 // agents (default 100,000) in /Revka/AgentPool with 3 revisions each, in batches of one SQLite
 // transaction (the store's own transactions nest as savepoints).
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ADMIN_TOKEN, ROOT, startBaseline, startGateway } from './lib/proc.js'
@@ -102,7 +102,11 @@ export async function d1() {
   } finally {
     await gw.stop()
   }
-  out.push(...await inProcess(state, items))
+  try {
+    out.push(...await inProcess(state, items))
+  } finally {
+    rmSync(state, { recursive: true, force: true })
+  }
   return out
 }
 

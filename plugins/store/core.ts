@@ -60,6 +60,11 @@ export class Core {
   itemCount: number
   /** null after a delete cascaded edges away; recounted on the next edge write */
   edgeCount: number | null = null
+  /**
+   * list totals by query: counting a 100,000-item space costs milliseconds on every page, and only
+   * this process writes items, so every item write (create, deprecate, delete) clears them
+   */
+  readonly listCounts = new Map<string, number>()
   /** prepared statements by SQL text: preparing costs more than running most of these */
   private readonly statements = new Map<string, BetterSqlite3.Statement>()
 
@@ -81,6 +86,11 @@ export class Core {
       this.statements.set(sql, st)
     }
     return st
+  }
+
+  cacheListCount(key: string, n: number): void {
+    if (this.listCounts.size >= 256) this.listCounts.clear()
+    this.listCounts.set(key, n)
   }
 
   iso(): string {

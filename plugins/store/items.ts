@@ -38,6 +38,7 @@ export function createItem(c: Core, input: ItemInput): { item: Item; revision: R
     })()
     c.itemCount++
     c.spaceCounts.set(space.path, inSpace + 1)
+    c.listCounts.clear()
     const row = c.stmt('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
     return { item: c.item(row), revision: revId === null ? null : c.revision(row, revisionById(c, revId)) }
   } catch (e) {
@@ -72,10 +73,19 @@ export function listItems(c: Core, q: ListItemsQuery): Page<Item> {
     args.push('%' + likePrefix(String(q.name_filter)) + '%')
   }
   const cond = where.join(' AND ')
-  const total = (c.stmt(`SELECT COUNT(*) AS n FROM items WHERE ${cond}`).get(...args) as { n: number }).n
+  const countSql = `SELECT COUNT(*) AS n FROM items WHERE ${cond}`
+  const key = countSql + '\u0000' + JSON.stringify(args)
+  let total = c.listCounts.get(key)
+  if (total === undefined) {
+    total = (c.stmt(countSql).get(...args) as { n: number }).n
+    c.cacheListCount(key, total)
+  }
   const { offset, limit } = paging(c, q)
   const order = q.sort === 'recent' ? 'created_at DESC, id DESC' : 'item_name, kind'
-  const rows = c.stmt(`SELECT * FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, limit, offset) as ItemRow[]
+  // the offset is walked on the index alone (ids), and only the page's rows are read: a deep page
+  // of a large space would otherwise read every skipped row from the table
+  const rows = c.stmt(`SELECT * FROM items WHERE id IN (SELECT id FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`)
+    .all(...args, limit, offset) as ItemRow[]
   return { items: rows.map((r) => c.item(r)), total }
 }
 
@@ -83,6 +93,7 @@ export function setItemDeprecated(c: Core, kref: string, deprecated: boolean): I
   if (typeof deprecated !== 'boolean') throw domainError('invalid_input', 'deprecated must be a boolean')
   const { row } = c.requireItem(kref)
   c.stmt('UPDATE items SET deprecated = ? WHERE id = ?').run(deprecated ? 1 : 0, row.id)
+  c.listCounts.clear()
   return c.item({ ...row, deprecated: deprecated ? 1 : 0 })
 }
 
@@ -97,6 +108,7 @@ export function deleteItem(c: Core, kref: string): void {
   })()
   c.itemCount--
   c.spaceCounts.set(row.space_path, inSpace - 1)
+  c.listCounts.clear()
   c.edgeCount = null
   removeFiles(owned.map((o) => o.location))
 }
