@@ -7,10 +7,11 @@ import { p3 } from './p3-p4-startup.js'
 import { p5, p6, p7 } from './p5-p7-realtime.js'
 import { p8 } from './p8-oversize.js'
 import { p9 } from './p9-console.js'
+import { c1c2 } from './c1-cron.js'
 import { g1g2 } from './g1-g2-domain.js'
 import { d1 } from './d1-domain-api.js'
 
-const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, G1: g1g2, D1: d1 }
+const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1 }
 const want = process.argv.slice(2).map((s) => s.toUpperCase())
 const figures = []
 for (const [id, fn] of Object.entries(all)) {

@@ -35,7 +35,7 @@ export default definePlugin<Options>({
     const daemon = api.gateway.mode === 'daemon'
     let store: JobStore | undefined
     let scheduler: Scheduler | undefined
-    let stopRuns: AbortController | undefined
+    const inflight = new Set<AbortController>()
     const openStore = () => {
       if (!store) throw new Error('cron store is not open yet')
       return store
@@ -57,26 +57,25 @@ export default definePlugin<Options>({
         return
       }
       reconcileHeartbeat(store, heartbeat, now())
-      stopRuns = new AbortController()
       const deps: RunnerDeps = {
         api, store, now,
         maxRunHistory: () => settings.current.max_run_history,
         shell: { enabled: api.config.shell_jobs, timeoutMs: api.config.shell_timeout_secs * 1000, envAllow: api.config.shell_env_allow },
-        signal: stopRuns.signal,
+        inflight,
         retryBaseMs: api.config.delivery_retry_ms,
       }
       scheduler = new Scheduler({
         store, now, log: api.log,
         pollMs: api.config.poll_ms,
         maxConcurrent: api.config.max_concurrent,
-        batch: 1000,
+        batch: 2000,
         run: (job) => runJob(job, deps),
       })
       scheduler.start(atStart.catch_up_on_startup)
     })
 
     api.onStop(async () => {
-      stopRuns?.abort(new Error('gateway stopping'))
+      for (const ac of inflight) ac.abort(new Error('gateway stopping'))
       await scheduler?.stop()
       scheduler = undefined
       store?.close()

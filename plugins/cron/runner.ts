@@ -4,7 +4,7 @@
  * (output capped at 16 KiB as the reference does) and the job's last_* fields. A job deleted while
  * it ran is not brought back.
  */
-import { AgentRuntimeRef, KernelServices, type PluginApi } from '@revka/plugin-sdk'
+import { AgentRuntimeRef, KernelServices, type AgentRuntimeService, type PluginApi } from '@revka/plugin-sdk'
 import { runShell } from './shell.js'
 import type { Job, JobStore } from './store.js'
 
@@ -17,10 +17,16 @@ export interface RunnerDeps {
   now: () => number
   maxRunHistory: () => number
   shell: { enabled: boolean; timeoutMs: number; envAllow: string[] }
-  /** aborted at stop: an agent turn or shell command in flight ends */
-  signal: AbortSignal
+  /**
+   * One controller per run in flight, aborted at stop (an agent turn or shell command ends). Not
+   * one shared signal: each turn adds an abort listener, and EventTarget checks every existing
+   * listener on add — 10,000 runs at once on one signal is quadratic.
+   */
+  inflight: Set<AbortController>
   /** delivery retry pause (tests shorten it) */
   retryBaseMs: number
+  /** the agent runtime, resolved at the first agent run (not once per run: 10,000 may start at once) */
+  runtime?: AgentRuntimeService
 }
 
 export interface RunOutcome { ok: boolean; output: string; startedAt: number }
@@ -30,13 +36,13 @@ function cap(text: string): string {
   return b.length <= RUN_OUTPUT_CAP ? text : b.subarray(0, RUN_OUTPUT_CAP).toString('utf8').replace(/\uFFFD$/, '') + '\n...[truncated]'
 }
 
-async function execute(job: Job, d: RunnerDeps, startedAt: number): Promise<{ ok: boolean; output: string }> {
+async function execute(job: Job, d: RunnerDeps, startedAt: number, signal: AbortSignal): Promise<{ ok: boolean; output: string }> {
   if (job.job_type === 'agent') {
     const session = job.session_target === 'main' ? 'main' : `cron_${job.id}_${startedAt}`
-    const r = await d.api.services.get(AgentRuntimeRef).runTurn({
+    const r = await (d.runtime ??= d.api.services.get(AgentRuntimeRef)).runTurn({
       sessionId: session,
       messages: [{ role: 'user', content: `[cron:${job.id}${job.name ? ` ${job.name}` : ''}] ${job.prompt ?? ''}` }],
-      signal: d.signal,
+      signal,
       source: 'cron',
       model: job.model ?? undefined,
       allowedTools: job.allowed_tools ?? undefined,
@@ -48,24 +54,24 @@ async function execute(job: Job, d: RunnerDeps, startedAt: number): Promise<{ ok
   if (job.job_type === 'shell') {
     // the setting is checked again at run time: turning it off stops existing shell jobs too
     if (!d.shell.enabled) return { ok: false, output: 'shell jobs are disabled (plugins.cron.options.shell_jobs)' }
-    const r = await runShell(job.argv ?? [], { cwd: d.api.gateway.workspaceDir, timeoutMs: d.shell.timeoutMs, envAllow: d.shell.envAllow, env: (n) => d.api.gateway.env(n), signal: d.signal })
+    const r = await runShell(job.argv ?? [], { cwd: d.api.gateway.workspaceDir, timeoutMs: d.shell.timeoutMs, envAllow: d.shell.envAllow, env: (n) => d.api.gateway.env(n), signal })
     return { ok: r.ok, output: r.output }
   }
   return { ok: false, output: 'workflow jobs are not available yet' }
 }
 
-async function deliver(job: Job, text: string, d: RunnerDeps): Promise<string | null> {
+async function deliver(job: Job, text: string, d: RunnerDeps, signal: AbortSignal): Promise<string | null> {
   if (job.delivery.mode !== 'announce' || !job.delivery.channel || !job.delivery.to) return null
   const channel = await d.api.services.get(KernelServices.channels).get(job.delivery.channel)
   if (!channel?.send) return `channel '${job.delivery.channel}' is not enabled or cannot send`
   let last = ''
   for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
     try {
-      await channel.send(job.delivery.to, text, AbortSignal.any([d.signal, AbortSignal.timeout(30_000)]))
+      await channel.send(job.delivery.to, text, AbortSignal.any([signal, AbortSignal.timeout(30_000)]))
       return null
     } catch (e) {
       last = (e as Error)?.message ?? String(e)
-      if (d.signal.aborted || attempt === DELIVERY_ATTEMPTS) break
+      if (signal.aborted || attempt === DELIVERY_ATTEMPTS) break
       await new Promise((r) => setTimeout(r, d.retryBaseMs * 2 ** (attempt - 1)))
     }
   }
@@ -73,34 +79,43 @@ async function deliver(job: Job, text: string, d: RunnerDeps): Promise<string | 
 }
 
 export async function runJob(job: Job, d: RunnerDeps, startedAt = d.now()): Promise<RunOutcome> {
+  const ac = new AbortController()
+  d.inflight.add(ac)
+  try {
+    return await runTracked(job, d, startedAt, ac.signal)
+  } finally {
+    d.inflight.delete(ac)
+  }
+}
+
+async function runTracked(job: Job, d: RunnerDeps, startedAt: number, signal: AbortSignal): Promise<RunOutcome> {
   let ok: boolean
   let output: string
   try {
-    ({ ok, output } = await execute(job, d, startedAt))
+    ({ ok, output } = await execute(job, d, startedAt, signal))
   } catch (e) {
     ok = false
     output = `error: ${(e as Error)?.message ?? String(e)}`
   }
-  const failure = await deliver(job, output, d)
+  const failure = await deliver(job, output, d, signal)
   if (failure) {
     d.api.log.warn({ job: job.id, err: failure }, 'cron delivery failed')
     if (!job.delivery.best_effort) { ok = false; output = `${output}\n[${failure}]` }
   }
   const finishedAt = d.now()
   const stored = cap(output)
-  const current = d.store.get(job.id)
-  if (!current) return { ok, output, startedAt } // deleted while it ran
-  d.store.addRun({ job_id: job.id, started_at: startedAt, finished_at: finishedAt, status: ok ? 'ok' : 'error', output: stored, duration_ms: Math.max(0, finishedAt - startedAt) }, d.maxRunHistory())
-  if (current.delete_after_run && ok) {
-    d.store.delete(job.id)
-  } else {
+  const run = { job_id: job.id, started_at: startedAt, finished_at: finishedAt, status: ok ? 'ok' as const : 'error' as const, output: stored, duration_ms: Math.max(0, finishedAt - startedAt) }
+  let deleteNow = false
+  const recorded = d.store.addRun(run, d.maxRunHistory(), (current) => {
     current.last_run = startedAt
     current.last_status = ok ? 'ok' : 'error'
     current.last_output = stored
-    // a one-shot job (or a failed delete_after_run job) does not fire again
+    // a one-shot job, or a delete_after_run job that failed, does not fire again
     if (current.schedule.kind === 'at' || current.delete_after_run) current.enabled = false
-    d.store.put(current)
-  }
+    deleteNow = current.delete_after_run && ok
+  })
+  if (!recorded) return { ok, output, startedAt } // deleted while it ran
+  if (deleteNow) d.store.delete(job.id)
   d.api.audit.record({ event_type: 'command_execution', action: { command: `cron.run ${job.id} (${job.job_type})`, risk_level: job.job_type === 'shell' ? 'high' : 'low', approved: true, allowed: true }, result: { success: ok, duration_ms: finishedAt - startedAt, error: ok ? null : stored.slice(0, 200) }, actor: { user_id: 'cron', username: null } })
   return { ok, output, startedAt }
 }

@@ -44,7 +44,7 @@ export class Scheduler {
       const skipped = this.o.store.due(now, Number.MAX_SAFE_INTEGER)
       for (const j of skipped) j.next_run = nextAfter(j.schedule, now, j.last_run)
       if (skipped.length) {
-        this.o.store.putMany(skipped)
+        this.o.store.setNextRuns(skipped)
         this.o.log.info({ skipped: skipped.length }, 'cron: catch_up_on_startup is off; missed jobs moved to their next time')
       }
     }
@@ -73,17 +73,28 @@ export class Scheduler {
     if (this.stopped) return
     const now = this.o.now()
     this.lastTickAt = now
+    // jobs due together mostly share an expression: croner computes each (expression, now) once
+    const memo = new Map<string, number | null>()
+    const nextOf = (j: Job): number | null => {
+      if (j.schedule.kind !== 'cron') return nextAfter(j.schedule, now, j.last_run)
+      const key = `${j.schedule.tz ?? ''}\u0000${j.schedule.expr}`
+      let t = memo.get(key)
+      if (t === undefined) memo.set(key, (t = nextAfter(j.schedule, now)))
+      return t
+    }
     try {
       for (;;) {
         const due = this.o.store.due(now, this.o.batch).filter((j) => !this.running.has(j.id))
         if (!due.length) break
         for (const j of due) {
           const at = j.next_run ?? now
-          j.next_run = nextAfter(j.schedule, now, j.last_run)
+          j.next_run = nextOf(j)
           this.running.add(j.id)
           this.queue.push({ job: j, at })
         }
-        this.o.store.putMany(due)
+        this.o.store.setNextRuns(due)
+        // each batch starts as soon as its next times are committed, not after the whole backlog
+        this.pump()
         if (due.length < this.o.batch) break
       }
     } catch (e) {
