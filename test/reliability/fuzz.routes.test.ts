@@ -84,13 +84,31 @@ function modesFor(r: RouteRec, method: string, n: number): Mode[] {
   return Array.from({ length: n }, (_, i) => (isShutdownRoute(r, method) ? (i % 2 ? 'junk' : 'none') : i % 4 < 2 ? 'valid' : i % 4 === 2 ? 'none' : 'junk'))
 }
 
+/** codes a route answers when an outside service it proxies is not configured, absent or down */
+const DEPENDENCY_CODES = new Set(['clawhub_not_configured', 'clawhub_unreachable', 'clawhub_timeout', 'clawhub_busy', 'gcloud_missing', 'gcloud_timeout'])
+/** the plugins that answer those codes: a HEAD answer has no body to read the code from */
+const DEPENDENCY_PLUGINS = new Set(['clawhub', 'gcloud-configs'])
+
+function dependencyUnavailable(pluginId: string, method: string, status: number, body: string): boolean {
+  if (status !== 503 && status !== 504) return false
+  if (method === 'HEAD' && body === '') return DEPENDENCY_PLUGINS.has(pluginId)
+  try {
+    return DEPENDENCY_CODES.has(JSON.parse(body)?.code)
+  } catch {
+    return false
+  }
+}
+
 /** the status/shape verdict for one reply, or null when it keeps the contract */
 function judge(r: RouteRec, status: number, headers: Record<string, any>, body: string, method: string): string | null {
   // traversal in a parameter (or the workspace symlink to /etc) must never serve a file from outside
   if (status < 300 && /root:[^:\n]*:0:0:/.test(body)) return `${status}: served /etc/passwd`
   if (status >= 500) {
-    // a plugin that failed to start answers 503 + Retry-After on purpose (the diagnostic names it)
-    if (!(status === 503 && !started.has(r.pluginId))) return `status ${status}: ${body.slice(0, 200)}`
+    // a plugin that failed to start answers 503 + Retry-After on purpose (the diagnostic names it);
+    // so does a route whose outside dependency is absent by design here (no marketplace configured,
+    // no gcloud CLI): those codes are the contract's honest answer, anything else ≥ 500 is a bug
+    const failedPlugin = status === 503 && !started.has(r.pluginId)
+    if (!failedPlugin && !dependencyUnavailable(r.pluginId, method, status, body)) return `status ${status}: ${body.slice(0, 200)}`
   }
   const bad = errorShapeViolation({ status, headers, body, method })
   return bad && `${status}: ${bad}`
