@@ -40,6 +40,8 @@ export default definePlugin<Options>({
       secret: { env: 'REVKA_TELEGRAM_SECRET', config: 'secret' },
       verify: (req, secret) => timingSafeEqualStr(req.headers['x-telegram-bot-api-secret-token'] as string | undefined, secret),
       normalise: normaliseUpdate,
+      // a cron delivery's `to` is the chat id to post in
+      address: (to) => ({ channel: 'telegram', sender: to, text: '', replyTo: { chat_id: to } }),
       async send(m, text, ctx) {
         const o = ctx.options as unknown as Options
         if (!o.bot_token) throw new Error('bot_token is not configured (plugins.webhook-telegram.options.bot_token)')

@@ -17,16 +17,16 @@ const channels = async () => (await api('GET', '/api/channels')).json.channels a
 before(async () => {
   fake = await startFakeApi('ok')
   k = await startTestKernel({
-    plugins: ['channels', 'whatsapp', 'wati', 'cron', 'agent-runtime'], mode: 'daemon', clock, listen: true,
-    env: { REVKA_WATI_WEBHOOK_SECRET: undefined, REVKA_WHATSAPP_APP_SECRET: undefined },
-    options: { whatsapp: { app_secret: APP_SECRET, verify_token: 'v', access_token: 'wa-access', phone_number_id: '1098', api_base_url: fake.url }, cron: { poll_ms: 10 } },
+    plugins: ['channels', 'whatsapp', 'wati', 'nextcloud-talk', 'cron', 'agent-runtime'], mode: 'daemon', clock, listen: true,
+    env: { REVKA_WATI_WEBHOOK_SECRET: undefined, REVKA_WHATSAPP_APP_SECRET: undefined, REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET: undefined },
+    options: { whatsapp: { app_secret: APP_SECRET, verify_token: 'v', access_token: 'wa-access', phone_number_id: '1098', api_base_url: fake.url }, cron: { poll_ms: 10 }, 'nextcloud-talk': { webhook_secret: 'nc-secret', api_base_url: fake.url } },
   })
 })
 after(async () => { await k.stop(); await fake.close() })
 
 test('lists the enabled channel plugins with the contract\'s fields and real status', async () => {
   const list = await channels()
-  assert.deepEqual(list.map((c) => c.id), ['wati', 'whatsapp']) // enabled plugins only, ordered
+  assert.deepEqual(list.map((c) => c.id), ['nextcloud_talk', 'wati', 'whatsapp']) // enabled plugins only, ordered
   const wa = list.find((c) => c.id === 'whatsapp')
   assert.deepEqual(wa, {
     id: 'whatsapp', name: 'whatsapp', type: 'whatsapp', display_name: 'whatsapp', plugin: 'whatsapp',
@@ -69,4 +69,15 @@ test('a cron job\'s output is delivered through the channel\'s send path to deli
   const unknown = await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'x', delivery: { mode: 'announce', channel: 'wati', to: '1' } })
   assert.equal(unknown.status, 400) // not configured: it cannot send
   assert.match(unknown.json.error, /unsupported delivery channel 'wati'/)
+})
+
+test('a provider whose replies are addressed through replyTo gets `to` where its send looks (Nextcloud Talk: the room token)', async () => {
+  const before = fake.requests.length
+  const r = await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'room news', delivery: { mode: 'announce', channel: 'nextcloud_talk', to: 'room42', best_effort: false } })
+  assert.equal(r.status, 200)
+  clock.advance(60_000)
+  const toRoom = () => fake.requests.slice(before).filter((q) => q.url.includes('/bot/room42/message'))
+  const [sent] = await waitFor('the Talk message', async () => (toRoom().length ? toRoom() : undefined))
+  assert.match(sent.json().message, /room news/)
+  await api('DELETE', `/api/cron/${r.json.job.id}`)
 })

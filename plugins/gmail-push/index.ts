@@ -15,6 +15,8 @@ export default definePlugin({
   setup(api) {
     defineWebhook(api, {
       channel: 'gmail',
+      // a cron delivery's `to` is the mailbox the forwarded reply is about
+      address: (to) => ({ channel: 'gmail', sender: to, text: '', replyTo: { email_address: to } }),
       path: '/webhook/gmail',
       secret: { env: 'GMAIL_PUSH_WEBHOOK_SECRET', config: 'webhook_secret' },
       bodyLimit: GMAIL_BODY_LIMIT,

@@ -16,6 +16,8 @@ export default definePlugin({
   setup(api) {
     defineWebhook(api, {
       channel: 'linq',
+      // a cron delivery's `to` is the chat id its replies go to
+      address: (to) => ({ channel: 'linq', sender: to, text: '', replyTo: { chat_id: to } }),
       path: '/linq',
       secret: { env: 'REVKA_LINQ_SIGNING_SECRET', config: 'signing_secret' },
       timestamp(req) {

@@ -12,6 +12,8 @@ export default definePlugin({
   setup(api) {
     defineWebhook(api, {
       channel: 'nextcloud_talk',
+      // a cron delivery's `to` is the conversation token
+      address: (to) => ({ channel: 'nextcloud_talk', sender: to, text: '', replyTo: { token: to } }),
       path: '/nextcloud-talk',
       secret: { env: 'REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET', config: 'webhook_secret' },
       verify(req, secret) {
