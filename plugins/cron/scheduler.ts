@@ -1,7 +1,8 @@
 /**
  * The scheduler (daemon mode only). One timer, armed for the earliest `next_run` (capped at
- * `poll_ms`, so a clock moved by a test or an NTP step is noticed): when it fires, every due job
- * gets its next fire time computed from now and committed in one transaction, then runs — at most
+ * `poll_ms`, so a clock moved by a test or an NTP step is noticed): when it fires, due jobs are
+ * taken in batches; each batch's next fire times (computed from now) are committed (fsynced)
+ * before its jobs start, so a crash never fires a job twice for one due time; then they run — at most
  * `max_concurrent` at once, the rest queued in due order. Computing the next time from now is what
  * collapses a missed series into one run, both after downtime (catch-up) and under load. A job
  * still running when it comes due again is not started twice.
