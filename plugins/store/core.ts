@@ -170,7 +170,7 @@ export class Core {
     }
   }
 
-  revision(item: ItemRow, r: RevisionRow): Revision {
+  revision(item: Pick<ItemRow, 'space_path' | 'item_name' | 'kind'>, r: RevisionRow): Revision {
     const k = this.itemKrefOf(item)
     const tags = r.tag_list ? r.tag_list.split('\u001f') : []
     const latest = r.number === r.max_number

@@ -10,22 +10,39 @@ import { likePrefix } from './containers.js'
 
 const OLDER_REVISIONS_INDEXED = 20
 const MAX_TERMS = 16
+/** between older revisions' values: a control character, hence a word break to the tokenizer */
+const SEP = '\u001f'
 
 function values(json: string): string {
   return Object.values(JSON.parse(json) as Record<string, string>).join(' ')
 }
 
-/** Rebuild the index row of one item (inside the writer's transaction). */
-export function ftsRefresh(c: Core, itemId: number): void {
-  const item = c.stmt('SELECT item_name, kind, metadata FROM items WHERE id = ?').get(itemId) as Pick<ItemRow, 'item_name' | 'kind' | 'metadata'> | undefined
-  c.stmt('DELETE FROM items_fts WHERE rowid = ?').run(itemId)
-  if (!item) return
-  const revs = c.stmt('SELECT metadata FROM revisions WHERE item_id = ? ORDER BY number DESC LIMIT ?').all(itemId, OLDER_REVISIONS_INDEXED + 1) as Array<{ metadata: string }>
-  const current = [values(item.metadata), revs[0] ? values(revs[0].metadata) : ''].join(' ')
-  const older = revs.slice(1).map((r) => values(r.metadata)).join(' ')
-  // item names are slugs: index their parts as words too ("senior-rust" finds "rust")
-  const name = `${item.item_name} ${item.item_name.replace(/[-_.]+/g, ' ')}`
-  c.stmt('INSERT INTO items_fts (rowid, name, kind, metadata, revision_metadata) VALUES (?, ?, ?, ?, ?)').run(itemId, name, item.kind, current, older)
+/** item names are slugs: their parts are indexed as words too ("senior-rust" finds "rust") */
+function nameText(name: string): string {
+  return `${name} ${name.replace(/[-_.]+/g, ' ')}`
+}
+
+/**
+ * Index a new item (inside the writer's transaction), with its first revision's metadata when it
+ * is created with one: one INSERT, no read-back.
+ */
+export function ftsAddItem(c: Core, itemId: number, item: Pick<ItemRow, 'item_name' | 'kind' | 'metadata'>, revisionMetadata: string | null): void {
+  const current = revisionMetadata === null ? values(item.metadata) : `${values(item.metadata)} ${values(revisionMetadata)}`
+  c.stmt('INSERT INTO items_fts (rowid, name, kind, metadata, revision_metadata) VALUES (?, ?, ?, ?, ?)').run(itemId, nameText(item.item_name), item.kind, current, '')
+}
+
+/**
+ * Move the item's index row on by one revision (inside the writer's transaction): the new
+ * revision's values become current, the previous latest's values are pushed onto the older list,
+ * which keeps OLDER_REVISIONS_INDEXED revisions (one per SEP-separated chunk). Only this row is
+ * updated — the item's revisions are not read again.
+ */
+export function ftsAddRevision(c: Core, item: Pick<ItemRow, 'id' | 'metadata'>, revisionMetadata: string, previousMetadata: string | null): void {
+  const row = c.stmt('SELECT revision_metadata FROM items_fts WHERE rowid = ?').get(item.id) as { revision_metadata: string } | undefined
+  const older = row?.revision_metadata ? row.revision_metadata.split(SEP) : []
+  if (previousMetadata !== null) older.unshift(values(previousMetadata))
+  c.stmt('UPDATE items_fts SET metadata = ?, revision_metadata = ? WHERE rowid = ?')
+    .run(`${values(item.metadata)} ${values(revisionMetadata)}`, older.slice(0, OLDER_REVISIONS_INDEXED).join(SEP), item.id)
 }
 
 /** Words of the query as an FTS5 expression (all words, the last one as a prefix), or null. */

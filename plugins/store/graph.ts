@@ -4,11 +4,10 @@
  */
 import { domainError, edgeDirection, formatKref, parseKref, type BundleMember, type Edge, type EdgeQuery, type Metadata } from '@revka/plugin-sdk'
 import type { Core, ItemRow } from './core.js'
+import { edgeRows, endKref, revisionIdsOf } from './batch.js'
 
 const EDGE_TYPE_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
 const MAX_EDGES_PER_QUERY = 5000
-
-interface EdgeRow { source_id: number; target_id: number; edge_type: string; created_at: string; metadata: string }
 
 export function createEdge(c: Core, input: { source_kref: string; target_kref: string; edge_type: string; metadata?: Metadata }): Edge {
   if (!input || typeof input.edge_type !== 'string' || !EDGE_TYPE_RE.test(input.edge_type)) throw domainError('invalid_input', 'edge_type must be a name (letters, digits, _ . : -)')
@@ -29,50 +28,15 @@ export function createEdge(c: Core, input: { source_kref: string; target_kref: s
   }
 }
 
-/** Revision ids a kref stands for: one revision with a selector, all of the item's without. */
-function revisionIds(c: Core, kref: string): number[] {
-  const k = parseKref(kref)
-  const item = c.itemRow(k)
-  if (!item) return []
-  if (k.revision === undefined && k.tag === undefined) {
-    return (c.stmt('SELECT id FROM revisions WHERE item_id = ?').all(item.id) as Array<{ id: number }>).map((r) => r.id)
-  }
-  const rev = c.revisionRow(item.id, k)
-  return rev ? [rev.id] : []
-}
-
 export function listEdges(c: Core, q: EdgeQuery): Edge[] {
-  const krefs = Array.isArray(q.kref) ? q.kref : [q.kref]
-  const ids = [...new Set(krefs.flatMap((k) => revisionIds(c, k)))]
+  const ids = revisionIdsOf(c, Array.isArray(q.kref) ? q.kref : [q.kref])
   if (!ids.length) return []
-  const dir = edgeDirection(q.direction)
-  const out: EdgeRow[] = []
-  const seen = new Set<string>()
-  // chunks keep every statement under SQLite's bound-parameter limit
-  for (let i = 0; i < ids.length && out.length < MAX_EDGES_PER_QUERY; i += 500) {
-    const chunk = ids.slice(i, i + 500)
-    const inList = chunk.map(() => '?').join(',')
-    const type = q.edge_type ? ' AND edge_type = ?' : ''
-    const args = q.edge_type ? [...chunk, q.edge_type] : chunk
-    const parts: string[] = []
-    if (dir !== 'incoming') parts.push(`SELECT * FROM edges WHERE source_id IN (${inList})${type}`)
-    if (dir !== 'outgoing') parts.push(`SELECT * FROM edges WHERE target_id IN (${inList})${type}`)
-    const rows = c.stmt(parts.join(' UNION ') + ` LIMIT ${MAX_EDGES_PER_QUERY}`).all(...(parts.length === 2 ? [...args, ...args] : args)) as EdgeRow[]
-    for (const r of rows) {
-      const key = `${r.source_id}|${r.target_id}|${r.edge_type}`
-      if (!seen.has(key)) { seen.add(key); out.push(r) }
-    }
-  }
-  return out.slice(0, MAX_EDGES_PER_QUERY).map((r) => edgeOf(c, r))
-}
-
-function revKref(c: Core, revId: number): string {
-  const r = c.stmt('SELECT i.space_path, i.item_name, i.kind, r.number FROM revisions r JOIN items i ON i.id = r.item_id WHERE r.id = ?').get(revId) as Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & { number: number }
-  return formatKref({ ...c.itemKrefOf(r), revision: r.number })
-}
-
-function edgeOf(c: Core, r: EdgeRow): Edge {
-  return { source_kref: revKref(c, r.source_id), target_kref: revKref(c, r.target_id), edge_type: r.edge_type, created_at: r.created_at, metadata: JSON.parse(r.metadata) }
+  const krefs = new Map<string, string>()
+  return edgeRows(c, ids, edgeDirection(q.direction), q.edge_type || undefined, MAX_EDGES_PER_QUERY).map((r) => ({
+    source_kref: endKref(c, krefs, r.s_space, r.s_name, r.s_kind, r.s_number),
+    target_kref: endKref(c, krefs, r.t_space, r.t_name, r.t_kind, r.t_number),
+    edge_type: r.edge_type, created_at: r.created_at, metadata: JSON.parse(r.metadata),
+  }))
 }
 
 export function deleteEdge(c: Core, source: string, target: string, type: string): boolean {

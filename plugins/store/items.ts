@@ -8,7 +8,7 @@ import type { Core, ItemRow } from './core.js'
 import { ensureSpaceChain, likePrefix } from './containers.js'
 import { WrittenFiles, removeFiles } from './artifact-files.js'
 import { insertRevision, planRevision, revisionById } from './revisions.js'
-import { ftsRefresh, paging } from './fts.js'
+import { ftsAddItem, paging } from './fts.js'
 
 export function createItem(c: Core, input: ItemInput): { item: Item; revision: Revision | null } {
   if (!input || typeof input !== 'object') throw domainError('invalid_input', 'item input required')
@@ -27,19 +27,22 @@ export function createItem(c: Core, input: ItemInput): { item: Item; revision: R
       throw domainError('quota_exceeded', `The space ${space.path} holds its maximum of ${c.limits.maxItemsPerSpace} items`, { limit: c.limits.maxItemsPerSpace })
     }
     const plan = input.revision ? planRevision(c, k, 1, input.revision, files) : null
-    const { itemId, revId } = c.db.transaction(() => {
+    const { row, revId } = c.db.transaction(() => {
       const { projectId } = ensureSpaceChain(c, space.path, input)
+      // the row as inserted is known here: it is not read back
+      const row: ItemRow = {
+        id: 0, project_id: projectId, space_path: space.path, item_name: name, kind, deprecated: 0,
+        created_at: c.iso(), author: input.author ?? null, username: input.username ?? null, metadata,
+      }
       const info = c.stmt('INSERT INTO items (project_id, space_path, item_name, kind, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(projectId, space.path, name, kind, c.iso(), input.author ?? null, input.username ?? null, metadata)
-      const itemId = Number(info.lastInsertRowid)
-      ftsRefresh(c, itemId)
-      const row = c.stmt('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
-      return { itemId, revId: plan ? insertRevision(c, row, plan) : null }
+        .run(row.project_id, row.space_path, row.item_name, row.kind, row.created_at, row.author, row.username, row.metadata)
+      row.id = Number(info.lastInsertRowid)
+      ftsAddItem(c, row.id, row, plan ? plan.metadata : null)
+      return { row, revId: plan ? insertRevision(c, row, plan) : null }
     })()
     c.itemCount++
     c.spaceCounts.set(space.path, inSpace + 1)
     c.listCounts.clear()
-    const row = c.stmt('SELECT * FROM items WHERE id = ?').get(itemId) as ItemRow
     return { item: c.item(row), revision: revId === null ? null : c.revision(row, revisionById(c, revId)) }
   } catch (e) {
     files.undo()

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import type { Core, ItemRow, RevisionRow } from './core.js'
 import { REVISION_COLUMNS } from './core.js'
 import { artifactPath, checkArtifactBytes, fileBytes, WrittenFiles } from './artifact-files.js'
-import { ftsRefresh } from './fts.js'
+import { ftsAddRevision } from './fts.js'
 
 interface PlannedArtifact { name: string; location: string; owned_size: number | null; metadata: string }
 export interface PlannedRevision { number: number; metadata: string; tags: string[]; artifacts: PlannedArtifact[]; author: string | null; username: string | null }
@@ -56,7 +56,7 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
   return { number, metadata, tags, artifacts: planned, author: input.author ?? null, username: input.username ?? null }
 }
 
-/** Insert a planned revision (call inside a transaction). */
+/** Insert a planned revision (call inside a transaction); the caller keeps the full-text row. */
 export function insertRevision(c: Core, item: ItemRow, p: PlannedRevision): number {
   const info = c.stmt('INSERT INTO revisions (item_id, number, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?)')
     .run(item.id, p.number, c.iso(), p.author, p.username, p.metadata)
@@ -65,7 +65,6 @@ export function insertRevision(c: Core, item: ItemRow, p: PlannedRevision): numb
   for (const t of p.tags) tag.run(item.id, t, revId)
   const art = c.stmt('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
   for (const a of p.artifacts) art.run(revId, a.name, a.location, a.owned_size, c.iso(), a.metadata)
-  ftsRefresh(c, item.id)
   return revId
 }
 
@@ -78,7 +77,12 @@ export function createRevision(c: Core, kref: string, input: RevisionInput): Rev
   const files = new WrittenFiles()
   try {
     const plan = planRevision(c, k, nextNumber(c, row.id), input ?? {}, files)
-    const revId = c.db.transaction(() => insertRevision(c, row, plan))()
+    const revId = c.db.transaction(() => {
+      const previous = c.stmt('SELECT metadata FROM revisions WHERE item_id = ? ORDER BY number DESC LIMIT 1').get(row.id) as { metadata: string } | undefined
+      const id = insertRevision(c, row, plan)
+      ftsAddRevision(c, row, plan.metadata, previous?.metadata ?? null)
+      return id
+    })()
     return c.revision(row, revisionById(c, revId))
   } catch (e) {
     files.undo()

@@ -22,6 +22,7 @@ import * as items from './items.js'
 import * as revisions from './revisions.js'
 import * as artifacts from './artifacts.js'
 import * as graph from './graph.js'
+import * as batch from './batch.js'
 import { search } from './fts.js'
 import { containedPath } from './artifact-files.js'
 
@@ -74,7 +75,7 @@ export class SqliteDomainStore implements DomainStore {
   async getRevision(kref: string): Promise<Revision | null> { return revisions.getRevision(this.c, kref) }
   async currentRevision(itemKref: string, choice?: RevisionChoice): Promise<Revision | null> { return revisions.currentRevision(this.c, itemKref, choice) }
   async currentRevisions(itemKrefs: string[], choice?: RevisionChoice): Promise<Map<string, Revision | null>> {
-    return new Map(itemKrefs.map((k) => [k, revisions.currentRevision(this.c, k, choice)]))
+    return batch.currentRevisions(this.c, itemKrefs, choice)
   }
   async listRevisions(itemKref: string): Promise<Revision[]> { return revisions.listRevisions(this.c, itemKref) }
   async setRevisionDeprecated(kref: string, deprecated: boolean): Promise<Revision> { return revisions.setRevisionDeprecated(this.c, kref, deprecated) }
