@@ -24,6 +24,9 @@ export interface ModelCallOutput {
   toolCalls: ToolCallRequest[]
   input_tokens: number
   output_tokens: number
+  /** parts of input_tokens written to / read from the provider's prompt cache */
+  cache_write_tokens: number
+  cache_read_tokens: number
   interrupted: boolean
 }
 
@@ -32,7 +35,7 @@ let callSeq = 0
 export async function callModel(c: ModelCallInput): Promise<ModelCallOutput> {
   c.events.emit('llm_request', { provider: c.provider.name, model: c.model, session_id: c.sessionId })
   let text = ''
-  let usage: { input_tokens: number; output_tokens: number } | undefined
+  let usage: { input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number } | undefined
   const parts = new Map<number, { id?: string; name: string; arguments: string }>()
   let interrupted = false
   try {
@@ -51,7 +54,7 @@ export async function callModel(c: ModelCallInput): Promise<ModelCallOutput> {
         parts.set(d.index, p)
       } else if (d.type === 'usage') {
         // servers send usage once at the end (or cumulatively): the last report is the call's total
-        usage = { input_tokens: d.input_tokens, output_tokens: d.output_tokens }
+        usage = { input_tokens: d.input_tokens, output_tokens: d.output_tokens, cache_write_tokens: d.cache_write_tokens ?? 0, cache_read_tokens: d.cache_read_tokens ?? 0 }
       }
     }
   } catch (e) {
@@ -65,7 +68,7 @@ export async function callModel(c: ModelCallInput): Promise<ModelCallOutput> {
   if (!usage) {
     // an interrupted call, or a server that reports no usage: estimate so budgets still move
     const outChars = text.length + toolCalls.reduce((n, t) => n + t.name.length + t.arguments.length, 0)
-    usage = { input_tokens: estimateInputTokens(c.messages, c.tools), output_tokens: estimateTokens(outChars) }
+    usage = { input_tokens: estimateInputTokens(c.messages, c.tools), output_tokens: estimateTokens(outChars), cache_write_tokens: 0, cache_read_tokens: 0 }
   }
   return { text, toolCalls: interrupted ? [] : toolCalls, ...usage, interrupted }
 }

@@ -7,9 +7,8 @@ import type { ChatMessage } from '@revka/plugin-sdk'
 import { ProviderError, type ModelDelta, type ModelProvider, type StreamOptions, type ToolSpec } from './provider.js'
 import { errorMessageOf, ToolNameMap, wireMessages, wireTools } from './openai-wire.js'
 import { sseData } from './sse-reader.js'
+import { postStream, scrubber } from './provider-http.js'
 import type { ProviderSpec } from './settings.js'
-
-const ERROR_BODY_MAX = 16 * 1024
 
 export class OpenAiCompatibleProvider implements ModelProvider {
   readonly type = 'openai-compatible'
@@ -21,10 +20,7 @@ export class OpenAiCompatibleProvider implements ModelProvider {
     this.supportsImages = spec.supportsImages
   }
 
-  private scrub(text: string): string {
-    const key = this.spec.apiKey
-    return key ? text.split(key).join('***') : text
-  }
+  private readonly scrub = scrubber(() => this.spec.apiKey)
 
   async *stream(messages: ChatMessage[], tools: ToolSpec[], opts: StreamOptions): AsyncIterable<ModelDelta> {
     const names = new ToolNameMap(tools.map((t) => t.name))
@@ -42,27 +38,16 @@ export class OpenAiCompatibleProvider implements ModelProvider {
     const headers: Record<string, string> = { ...this.spec.headers, 'content-type': 'application/json', accept: 'text/event-stream' }
     if (this.spec.apiKey) headers.authorization = `Bearer ${this.spec.apiKey}`
 
-    let res: Response
-    try {
-      res = await fetch(`${this.spec.baseUrl}/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body), signal: opts.signal })
-    } catch (e) {
-      if (opts.signal.aborted) throw e
-      const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message
-      throw new ProviderError('provider', `provider "${this.name}" is unreachable at ${this.spec.baseUrl}: ${this.scrub(String(cause))}`)
-    }
-    if (!res.ok) {
-      const text = this.scrub(errorMessageOf(await readBounded(res)))
-      const kind = res.status === 401 || res.status === 403 ? 'auth' : 'provider'
-      throw new ProviderError(kind, `provider "${this.name}" answered HTTP ${res.status}: ${text}`, res.status)
-    }
-    if (!res.body) throw new ProviderError('provider', `provider "${this.name}" sent an empty response`)
+    const res = await postStream({
+      provider: this.name, url: `${this.spec.baseUrl}/chat/completions`, baseUrl: this.spec.baseUrl!, headers, body, signal: opts.signal, scrub: this.scrub,
+    })
 
     // some servers ignore `stream: true` and answer with one JSON completion
     if (!/event-stream/i.test(res.headers.get('content-type') ?? '')) {
       yield* this.fromCompletion(await res.text(), names)
       return
     }
-    for await (const data of sseData(res.body)) {
+    for await (const data of sseData(res.body!)) {
       if (data.trim() === '[DONE]') return
       let chunk: any
       try { chunk = JSON.parse(data) } catch {
@@ -109,24 +94,4 @@ export class OpenAiCompatibleProvider implements ModelProvider {
 
 function usageOf(u: any): ModelDelta {
   return { type: 'usage', input_tokens: Number(u.prompt_tokens) || 0, output_tokens: Number(u.completion_tokens) || 0 }
-}
-
-/** An error body, read only up to a bound: a misbehaving server must not make us buffer megabytes. */
-async function readBounded(res: Response): Promise<string> {
-  if (!res.body) return ''
-  const reader = res.body.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  try {
-    while (text.length < ERROR_BODY_MAX) {
-      const { value, done } = await reader.read()
-      if (done) break
-      text += decoder.decode(value, { stream: true })
-    }
-  } catch {
-    // a broken error body still leaves the status to report
-  } finally {
-    await reader.cancel().catch(() => {})
-  }
-  return text.slice(0, ERROR_BODY_MAX)
 }

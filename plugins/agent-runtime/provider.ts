@@ -20,7 +20,11 @@ export type ModelDelta =
    * arrive once, `arguments` is concatenated (OpenAI streams the JSON a few characters at a time).
    */
   | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
-  | { type: 'usage'; input_tokens: number; output_tokens: number }
+  /**
+   * The call's usage so far (the last report wins). `input_tokens` is the whole prompt; the cache
+   * counts are the parts of it written to / read from a provider's prompt cache, priced apart.
+   */
+  | { type: 'usage'; input_tokens: number; output_tokens: number; cache_write_tokens?: number; cache_read_tokens?: number }
 
 export interface StreamOptions {
   signal: AbortSignal

@@ -6,12 +6,15 @@
 import { AgentTurnError, type AgentRuntimeService, type AgentTool, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
 import { OfflineProvider } from './offline.js'
 import { OpenAiCompatibleProvider } from './openai-compatible.js'
+import { AnthropicProvider } from './anthropic.js'
 import type { ModelProvider } from './provider.js'
 import type { RuntimeSettings } from './settings.js'
 import { runTurn } from './turn.js'
 
 export function createProvider(settings: RuntimeSettings): ModelProvider {
-  return settings.provider.type === 'offline' ? new OfflineProvider(settings.provider) : new OpenAiCompatibleProvider(settings.provider)
+  const spec = settings.provider
+  if (spec.type === 'offline') return new OfflineProvider(spec)
+  return spec.type === 'anthropic' ? new AnthropicProvider(spec) : new OpenAiCompatibleProvider(spec)
 }
 
 export class AgentRuntime implements AgentRuntimeService {

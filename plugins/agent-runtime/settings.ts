@@ -10,8 +10,9 @@
  * at each request (so a profile created or replaced after the start is used by the next turn).
  */
 import { RevkaError, type AuthProfilesService } from '@revka/plugin-sdk'
+import { ANTHROPIC_BASE_URL } from './anthropic.js'
 
-export type ProviderType = 'offline' | 'openai-compatible'
+export type ProviderType = 'offline' | 'openai-compatible' | 'anthropic'
 
 export interface ProviderSpec {
   name: string
@@ -25,6 +26,11 @@ export interface ProviderSpec {
   /** USD per million tokens */
   inputCostPerMtok: number
   outputCostPerMtok: number
+  /** prompt-cache prices; unset means the input price × the pricing module's multipliers */
+  cacheWriteCostPerMtok?: number
+  cacheReadCostPerMtok?: number
+  /** anthropic: `max_tokens`, which the Messages API requires on every call */
+  maxTokens: number
   supportsImages: boolean
   headers: Record<string, string>
   /** offline: pause between streamed word groups, so a UI shows streaming as it would with a model */
@@ -44,7 +50,8 @@ export interface RuntimeSettings {
 }
 
 export const OFFLINE_MODEL = 'offline-echo'
-const TYPES: ProviderType[] = ['openai-compatible', 'offline']
+const TYPES: ProviderType[] = ['openai-compatible', 'anthropic', 'offline']
+const TYPE_LIST = '"openai-compatible", "anthropic" or "offline"'
 
 const fail = (message: string): never => {
   throw new RevkaError('REVKA_ERR_AGENT_CONFIG', `agent-runtime: ${message} (config.toml)`)
@@ -75,8 +82,8 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
   const key = (k: string) => `providers.${name}.${k}`
   // a table named after a type implies it, as `[providers.offline]` and `[providers.openai-compatible]` read
   const rawType = t.type ?? (TYPES.includes(name as ProviderType) ? name : undefined)
-  if (rawType === undefined) fail(`${key('type')} is missing; set type = "openai-compatible" or type = "offline"`)
-  if (!TYPES.includes(rawType as ProviderType)) fail(`${key('type')} = ${JSON.stringify(rawType)} is not supported; use "openai-compatible" or "offline"`)
+  if (rawType === undefined) fail(`${key('type')} is missing; set type to one of ${TYPE_LIST}`)
+  if (!TYPES.includes(rawType as ProviderType)) fail(`${key('type')} = ${JSON.stringify(rawType)} is not supported; use ${TYPE_LIST}`)
   const type = rawType as ProviderType
   const spec: ProviderSpec = {
     name,
@@ -84,10 +91,14 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
     model: str(t.model, key('model')),
     inputCostPerMtok: num(t.input_cost_per_mtok, key('input_cost_per_mtok'), 0, 0, 1e6),
     outputCostPerMtok: num(t.output_cost_per_mtok, key('output_cost_per_mtok'), 0, 0, 1e6),
+    cacheWriteCostPerMtok: t.cache_write_cost_per_mtok === undefined ? undefined : num(t.cache_write_cost_per_mtok, key('cache_write_cost_per_mtok'), 0, 0, 1e6),
+    cacheReadCostPerMtok: t.cache_read_cost_per_mtok === undefined ? undefined : num(t.cache_read_cost_per_mtok, key('cache_read_cost_per_mtok'), 0, 0, 1e6),
+    maxTokens: num(t.max_tokens, key('max_tokens'), 4096, 1, 1_000_000),
     supportsImages: false,
     headers: {},
     chunkDelayMs: num(t.chunk_delay_ms, key('chunk_delay_ms'), 15, 0, 5000),
   }
+  if (!Number.isInteger(spec.maxTokens)) fail(`${key('max_tokens')} must be a whole number`)
   if (t.supports_images !== undefined) {
     if (typeof t.supports_images !== 'boolean') fail(`${key('supports_images')} must be true or false`)
     spec.supportsImages = t.supports_images as boolean
@@ -101,7 +112,7 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
   }
   if (type === 'offline') return spec
 
-  const base = str(t.base_url, key('base_url'))
+  const base = str(t.base_url, key('base_url')) ?? (type === 'anthropic' ? ANTHROPIC_BASE_URL : undefined)
   if (!base) return fail(`${key('base_url')} is missing; an openai-compatible provider needs the API root, e.g. "https://api.openai.com/v1"`)
   let url: URL
   try { url = new URL(base) } catch { return fail(`${key('base_url')} = ${JSON.stringify(base)} is not a URL`) }
@@ -146,7 +157,7 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
     if (inUse && spec.apiKeyProfile && !profiles!.resolve(spec.apiKeyProfile)) {
       warnings.push(`providers.${name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`)
     }
-    else if (spec.type === 'openai-compatible' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
+    else if (spec.type !== 'offline' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
       warnings.push(`providers.${name}.api_key_env (${(t as any).api_key_env}) is not set; fine while default_provider is not "${name}"`)
     }
   }

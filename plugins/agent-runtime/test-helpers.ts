@@ -3,7 +3,7 @@
  * run turns through the probe's loopback route, watch the event bus, and stand up a local HTTP
  * server that speaks the streaming Chat Completions protocol (127.0.0.1:0, closed by the test).
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -73,37 +73,47 @@ export interface FakeModelServer {
   close(): Promise<void>
 }
 
-export async function startModelServer(script: (body: any, n: number) => Script): Promise<FakeModelServer> {
+/**
+ * A loopback HTTP server that records every request (path, headers, JSON body) and lets `respond`
+ * answer it; the wire format of each fake lives in its `respond`.
+ */
+export async function startRecordingServer(respond: (res: ServerResponse, body: any, n: number) => Promise<void> | void, root = ''): Promise<FakeModelServer> {
   const requests: SeenRequest[] = []
   const server: Server = createServer((req, res) => {
     const parts: Buffer[] = []
     req.on('data', (c) => parts.push(c))
-    req.on('end', async () => {
+    req.on('end', () => {
       const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}')
       requests.push({ path: req.url ?? '', headers: req.headers, body })
-      const s = script(body, requests.length - 1)
-      if ('status' in s) {
-        res.writeHead(s.status, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(s.json))
-        return
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
-      for (const item of s.sse) {
-        if (res.destroyed) return
-        res.write(`data: ${typeof item === 'string' ? item : JSON.stringify(item)}\n\n`)
-        if (s.delayMs) await new Promise((r) => setTimeout(r, s.delayMs))
-      }
-      if (s.hang) return
-      res.end('data: [DONE]\n\n')
+      void respond(res, body, requests.length - 1)
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const { port } = server.address() as AddressInfo
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `http://127.0.0.1:${port}${root}`,
     requests,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()) }),
   }
+}
+
+export function startModelServer(script: (body: any, n: number) => Script): Promise<FakeModelServer> {
+  return startRecordingServer(async (res, body, n) => {
+    const s = script(body, n)
+    if ('status' in s) {
+      res.writeHead(s.status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(s.json))
+      return
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    for (const item of s.sse) {
+      if (res.destroyed) return
+      res.write(`data: ${typeof item === 'string' ? item : JSON.stringify(item)}\n\n`)
+      if (s.delayMs) await new Promise((r) => setTimeout(r, s.delayMs))
+    }
+    if (s.hang) return
+    res.end('data: [DONE]\n\n')
+  }, '/v1')
 }
 
 /** Chunk builders in the shapes OpenAI streams. */

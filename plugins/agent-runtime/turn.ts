@@ -8,6 +8,7 @@ import { AgentTurnError, type AgentTool, type ChatMessage, type EventBus, type L
 import { fitContext } from './context-budget.js'
 import { callModel } from './model-call.js'
 import { ProviderError, type ModelProvider, type ToolSpec } from './provider.js'
+import { costUsd } from './pricing.js'
 import type { RuntimeSettings } from './settings.js'
 import { runToolCall, TurnInterrupted } from './tool-runner.js'
 
@@ -47,6 +48,7 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
   if (req.signal.aborted) onStop()
 
   const usage = { input_tokens: 0, output_tokens: 0 }
+  const cached = { write: 0, read: 0 }
   const added: ChatMessage[] = []
   let content = ''
   try {
@@ -71,6 +73,8 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
       })
       usage.input_tokens += out.input_tokens
       usage.output_tokens += out.output_tokens
+      cached.write += out.cache_write_tokens
+      cached.read += out.cache_read_tokens
       content = out.text
       if (out.interrupted || !out.toolCalls.length || capped) {
         if (!out.interrupted && capped && out.toolCalls.length && !content) {
@@ -118,7 +122,7 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
   req.signal.removeEventListener('abort', onStop)
 
   const spec = settings.provider
-  const cost = (usage.input_tokens * spec.inputCostPerMtok + usage.output_tokens * spec.outputCostPerMtok) / 1e6
+  const cost = costUsd(spec, usage, cached)
   const result: TurnResult = {
     content,
     ...ids,
