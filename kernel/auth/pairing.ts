@@ -136,6 +136,13 @@ export class PairingManager implements PairingService {
     return this.credentials.revoke(deviceId)
   }
 
+  mintDevice(meta: PairMetadata & { parentDeviceId: string; via: 'passkey' }): PairResult | null {
+    if (!this.requirePairing || !this.devices?.get(meta.parentDeviceId)) return null
+    const { token, row } = this.credentials.addDevice({ name: meta.name, deviceType: meta.deviceType, hardware: meta.hardware, ip: meta.ip })
+    this.audit?.paired(row.id, meta.ip ?? meta.via, false)
+    return { token, deviceId: row.id, persisted: true }
+  }
+
   rotate(deviceId: string): { deviceId: string; code: string; expiresAt: string } | null {
     if (!this.requirePairing || !this.devices?.get(deviceId)) return null
     const now = this.clock()

@@ -16,7 +16,8 @@ type Path = string[]
  * `api_key_env`, `headers`, and which stored credential a provider uses: `api_key_profile`),
  * where telemetry goes or whether `/metrics` is public (`[observability]`), and where skills are
  * installed from (`[clawhub]`: a marketplace URL and its token decide what code-like text reaches
- * agents). Besides these, every secret (a key named like one, as masking decides: a
+ * agents), and `[security]` (`[security.webauthn]`: whether a passkey may mint a device token, and
+ * for which origin). Besides these, every secret (a key named like one, as masking decides: a
  * provider's `api_key`, a `*_token`, a `password`…): a secret set by a device would otherwise
  * become live at the next restart, credential of the attacker's choosing included.
  */
@@ -29,6 +30,7 @@ const PROTECTED: Path[] = [
   ['providers', '*', 'headers'],
   ['providers', '*', 'api_key_profile'],
   ['clawhub'],
+  ['security'],
 ]
 
 /**

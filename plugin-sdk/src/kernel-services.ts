@@ -120,6 +120,14 @@ export interface PairingService {
    * 429 `too_many_rotations` while too many rotation codes are pending.
    */
   rotate(deviceId: string): { deviceId: string; code: string; expiresAt: string } | null
+  /**
+   * Mint a new device token without a pairing code, on behalf of an already paired device (the
+   * `parentDeviceId`) — for a plugin that verified a second factor that device set up, such as a
+   * passkey it registered. The new device is a normal one: listed, revocable, rotatable. null when
+   * pairing is off or the parent device is no longer registered (revoking it ends its passkeys'
+   * sign-in). The caller applies the auth limiter and audits.
+   */
+  mintDevice(meta: PairMetadata & { parentDeviceId: string; via: 'passkey' }): PairResult | null
 }
 
 export interface AuthStreamsService {

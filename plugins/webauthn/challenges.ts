@@ -1,0 +1,47 @@
+/**
+ * Pending ceremony challenges. Each is single use (taken, never peeked), expires after 5 minutes,
+ * and is bound to the user and the ceremony it was issued for: a registration challenge cannot
+ * finish a sign-in, nor Alice's challenge Bob's ceremony. In memory only — a restart simply makes
+ * the user start over — and capped, so a loop of `start` calls cannot grow it without bound.
+ */
+import { httpError } from '@revka/plugin-sdk'
+
+export const CHALLENGE_TTL_MS = 5 * 60_000
+/** pending challenges at once, over all users */
+export const MAX_PENDING_CHALLENGES = 1000
+
+export type Ceremony = 'register' | 'auth'
+
+interface Pending { ceremony: Ceremony; userId: string | null; expiresAt: number; owner: string | null }
+
+export class Challenges {
+  private pending = new Map<string, Pending>()
+  constructor(private readonly now: () => number) {}
+
+  issue(challenge: string, ceremony: Ceremony, userId: string | null, owner: string | null): void {
+    this.sweep()
+    if (this.pending.size >= MAX_PENDING_CHALLENGES) {
+      throw httpError(429, 'webauthn_too_many_challenges', `${MAX_PENDING_CHALLENGES} WebAuthn ceremonies are already pending. Try again in a few minutes.`, { retryAfter: 60 })
+    }
+    this.pending.set(challenge, { ceremony, userId, expiresAt: this.now() + CHALLENGE_TTL_MS, owner })
+  }
+
+  /**
+   * Consume `challenge` for this ceremony: it is deleted whatever the outcome, so a second try
+   * with the same one always fails. `owner` is the credential that started the ceremony (null for
+   * an anonymous sign-in); a challenge started by one device cannot be finished by another.
+   */
+  take(challenge: string, ceremony: Ceremony, owner: string | null): Pending {
+    const p = this.pending.get(challenge)
+    this.pending.delete(challenge)
+    if (!p || p.expiresAt <= this.now() || p.ceremony !== ceremony || p.owner !== owner) {
+      throw httpError(400, 'webauthn_invalid_challenge', 'Unknown, expired or already used challenge')
+    }
+    return p
+  }
+
+  private sweep(): void {
+    const now = this.now()
+    for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k)
+  }
+}

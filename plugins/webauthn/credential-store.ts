@@ -1,0 +1,81 @@
+/**
+ * Registered passkeys, in the plugin's private state (`<state>/plugins/webauthn/passkeys.db`,
+ * SQLite, 0600) — never under the served workspace. A row keeps what a later assertion is checked
+ * against (public key, sign counter), what the console shows (label, transports, created_at) and
+ * the paired device that registered it (`device_id`): only such a passkey may sign in, and only
+ * while that device is still registered.
+ */
+import { join } from 'node:path'
+import type BetterSqlite3 from 'better-sqlite3'
+import { ensurePrivateFile } from '@revka/plugin-sdk'
+
+/** passkeys per user and overall: a person has a handful of authenticators, never thousands */
+export const MAX_CREDENTIALS_PER_USER = 20
+export const MAX_CREDENTIALS = 1000
+
+export interface StoredCredential {
+  id: string
+  user_id: string
+  user_name: string
+  public_key: Buffer
+  counter: number
+  transports: string[]
+  label: string
+  created_at: string
+  last_used_at: string | null
+  device_id: string | null
+}
+
+interface Row extends Omit<StoredCredential, 'transports'> { transports: string }
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS credentials (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL, public_key BLOB NOT NULL,
+  counter INTEGER NOT NULL, transports TEXT NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL,
+  last_used_at TEXT, device_id TEXT);
+CREATE INDEX IF NOT EXISTS credentials_user ON credentials(user_id);`
+
+const toCredential = (r: Row): StoredCredential => ({ ...r, transports: JSON.parse(r.transports) as string[] })
+
+export class CredentialStore {
+  private constructor(private readonly db: BetterSqlite3.Database) {}
+
+  static async open(dir: string): Promise<CredentialStore> {
+    const file = join(dir, 'passkeys.db')
+    ensurePrivateFile(file)
+    const { default: Database } = await import('better-sqlite3')
+    const db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.exec(SCHEMA)
+    return new CredentialStore(db)
+  }
+
+  get(id: string): StoredCredential | undefined {
+    const r = this.db.prepare('SELECT * FROM credentials WHERE id = ?').get(id) as Row | undefined
+    return r && toCredential(r)
+  }
+
+  forUser(userId: string): StoredCredential[] {
+    return (this.db.prepare('SELECT * FROM credentials WHERE user_id = ? ORDER BY created_at, id').all(userId) as Row[]).map(toCredential)
+  }
+
+  /** false when a cap is reached (the caller answers 409) */
+  add(c: StoredCredential): boolean {
+    const perUser = (this.db.prepare('SELECT COUNT(*) AS n FROM credentials WHERE user_id = ?').get(c.user_id) as { n: number }).n
+    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM credentials').get() as { n: number }).n
+    if (perUser >= MAX_CREDENTIALS_PER_USER || all >= MAX_CREDENTIALS) return false
+    this.db.prepare(`INSERT INTO credentials (id, user_id, user_name, public_key, counter, transports, label, created_at, last_used_at, device_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`).run(c.id, c.user_id, c.user_name, c.public_key, c.counter, JSON.stringify(c.transports), c.label, c.created_at, c.device_id)
+    return true
+  }
+
+  used(id: string, counter: number, at: string): void {
+    this.db.prepare('UPDATE credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(counter, at, id)
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM credentials WHERE id = ?').run(id).changes > 0
+  }
+
+  close(): void { this.db.close() }
+}

@@ -1,0 +1,158 @@
+/**
+ * webauthn — passkeys (contract §1.19) on @simplewebauthn/server. The six routes answer 404
+ * `{error:"WebAuthn is not enabled"}` unless `[security.webauthn] enabled = true` (or the plugin
+ * option `enabled`). Beyond the reference: with `allow_sign_in = true`, `POST auth/finish` sent
+ * without a bearer mints a new device token, for a passkey that a paired device registered and only
+ * while that device is still registered (the pairing service's `mintDevice` checks it). Every
+ * anonymous attempt counts against the auth limiter; every sign-in, refused or not, is audited.
+ */
+import { definePlugin, httpError, KernelServices, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
+import { Challenges } from './challenges.js'
+import { CredentialStore } from './credential-store.js'
+import { Ceremonies } from './ceremonies.js'
+import { readSettings } from './settings.js'
+
+const USER = { type: 'string', minLength: 1, maxLength: 64 }
+/** a credential response: id, rawId, type, response{…}, clientExtensionResults; checked by the library */
+const FINISH = {
+  type: 'object', required: ['challenge', 'id', 'response'], additionalProperties: true,
+  properties: { challenge: { type: 'string', maxLength: 128 }, id: { type: 'string', maxLength: 1366 }, label: { type: 'string', maxLength: 120 }, response: { type: 'object' } },
+}
+
+type FinishBody = { challenge: string; id: string; label?: string; response: Record<string, unknown> }
+
+export default definePlugin<{ enabled?: boolean }>({
+  async setup(api) {
+    const settings = readSettings(api.gateway.section<{ webauthn?: Record<string, unknown> }>('security')?.webauthn, api.config.enabled)
+    const disabled = () => reply({ status: 404, body: { error: 'WebAuthn is not enabled' } })
+    let ceremonies: Ceremonies | null = null
+    let store: CredentialStore | null = null
+    if (settings.enabled) {
+      store = await CredentialStore.open(api.store.dir)
+      ceremonies = new Ceremonies(settings, new Challenges(() => api.gateway.now()), store)
+      api.onStop(() => store!.close())
+    }
+    const pairing = () => api.services.get(KernelServices.pairing)
+    const owner = (req: RevkaRequest) => (req.auth.via === 'anonymous' ? null : req.auth.credentialId ?? req.auth.deviceId ?? req.auth.via)
+    const audit = (req: RevkaRequest, command: string, ok: boolean, risk: 'medium' | 'high' = 'high') =>
+      api.audit.record({ event_type: ok ? 'auth_success' : 'security_event', action: { command, risk_level: risk, allowed: ok, approved: ok }, result: { success: ok } }, req)
+
+    api.routes.add({
+      method: 'GET', url: '/api/webauthn/status', auth: 'public',
+      description: 'whether passkeys are on and whether a passkey may sign in (the pairing page shows its button by this)',
+      handler: () => ({ enabled: settings.enabled, sign_in: settings.allowSignIn, rp_id: settings.enabled ? settings.rpId : null }),
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/webauthn/register/start', auth: 'bearer',
+      schema: { body: { type: 'object', required: ['user_id', 'user_name'], additionalProperties: false, properties: { user_id: USER, user_name: { ...USER, maxLength: 120 } } } },
+      handler: async (req: RevkaRequest<{ user_id: string; user_name: string }>) => {
+        if (!ceremonies) return disabled()
+        return ceremonies.registrationOptions(req.body.user_id, req.body.user_name, owner(req))
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/webauthn/register/finish', auth: 'bearer', schema: { body: FINISH },
+      description: 'verify the attestation and store the passkey with the registering device; 409 when a per-user or overall cap is reached',
+      handler: async (req: RevkaRequest<FinishBody>) => {
+        if (!ceremonies || !store) return disabled()
+        const { challenge, label, ...response } = req.body
+        const r = await ceremonies.finishRegistration(challenge, response as unknown as RegistrationResponseJSON, owner(req))
+        if (store.get(r.credential.id)) throw httpError(409, 'webauthn_credential_exists', 'This passkey is already registered')
+        const created = new Date(api.gateway.now()).toISOString()
+        const finalLabel = label?.trim() || 'Passkey'
+        const added = store.add({
+          id: r.credential.id, user_id: r.userId, user_name: r.userId, public_key: Buffer.from(r.credential.publicKey), counter: r.credential.counter,
+          transports: r.credential.transports ?? [], label: finalLabel, created_at: created, last_used_at: null, device_id: req.auth.deviceId ?? null,
+        })
+        if (!added) throw httpError(409, 'webauthn_too_many_credentials', 'Too many passkeys: delete one first (20 per user, 1000 in all)')
+        audit(req, `webauthn.register ${r.credential.id}`, true, 'medium')
+        return { credential_id: r.credential.id, label: finalLabel, registered_at: created }
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/webauthn/auth/start', auth: 'bearer', anonymous: true,
+      description: 'assertion options; without a bearer only while sign-in is on, and then user_id may be left out (discoverable passkeys)',
+      schema: { body: { type: 'object', additionalProperties: false, properties: { user_id: USER } } },
+      handler: async (req: RevkaRequest<{ user_id?: string } | undefined>) => {
+        if (!ceremonies) return disabled()
+        const anon = req.auth.via === 'anonymous'
+        if (anon && !settings.allowSignIn) throw httpError(403, 'webauthn_sign_in_disabled', 'Passkey sign-in is not enabled ([security.webauthn] allow_sign_in)')
+        const userId = req.body?.user_id ?? null
+        if (!anon && userId === null) throw httpError(400, 'webauthn_missing_user', 'user_id is required')
+        return ceremonies.authenticationOptions(userId, owner(req))
+      },
+    })
+
+    api.routes.add({
+      method: 'POST', url: '/api/webauthn/auth/finish', auth: 'bearer', anonymous: true, schema: { body: FINISH },
+      description: 'with a bearer: {status:"authenticated"}; without one (sign-in on): a new device token',
+      handler: async (req: RevkaRequest<FinishBody>) => {
+        if (!ceremonies || !store) return disabled()
+        const anon = req.auth.via === 'anonymous'
+        if (anon) {
+          // every anonymous attempt counts, successful ones too, before the body is looked at
+          if (!req.isLoopback) {
+            const wait = api.services.get(KernelServices.authLimiter).attempt(`webauthn|${req.clientKey}`)
+            if (wait > 0) throw httpError(429, 'too_many_auth_attempts', `Too many auth attempts. Try again in ${wait}s.`, { retryAfter: wait })
+          }
+          if (!settings.allowSignIn) {
+            audit(req, 'webauthn.sign_in refused: sign-in disabled', false)
+            throw httpError(403, 'webauthn_sign_in_disabled', 'Passkey sign-in is not enabled ([security.webauthn] allow_sign_in)')
+          }
+        }
+        const { challenge, label: _label, ...response } = req.body
+        let cred
+        try {
+          cred = await ceremonies.finishAuthentication(challenge, response as unknown as AuthenticationResponseJSON, owner(req))
+        } catch (e) {
+          const code = (e as { code?: string }).code ?? 'error'
+          audit(req, `webauthn.${anon ? 'sign_in' : 'authenticate'} refused: ${code} ${String(req.body.id).slice(0, 120)}`, false)
+          throw e
+        }
+        if (!anon) {
+          store.used(cred.id, cred.counter, new Date(api.gateway.now()).toISOString())
+          audit(req, `webauthn.authenticate ${cred.id}`, true, 'medium')
+          return { status: 'authenticated' }
+        }
+        const minted = cred.device_id === null ? null : pairing().mintDevice({
+          parentDeviceId: cred.device_id, via: 'passkey', name: `Passkey: ${cred.label}`.slice(0, 120), deviceType: 'passkey', ip: req.clientKey,
+        })
+        // the assertion was genuine, so the counter moves on even when no token comes of it
+        store.used(cred.id, cred.counter, new Date(api.gateway.now()).toISOString())
+        if (!minted) {
+          audit(req, `webauthn.sign_in refused: registering device gone ${cred.id}`, false)
+          throw httpError(403, 'webauthn_sign_in_refused', 'This passkey cannot sign in: the device that registered it is no longer paired')
+        }
+        audit(req, `webauthn.sign_in ${cred.id} device ${minted.deviceId}`, true)
+        return { status: 'authenticated', token: minted.token, device_id: minted.deviceId, persisted: minted.persisted }
+      },
+    })
+
+    api.routes.add({
+      method: 'GET', url: '/api/webauthn/credentials', auth: 'bearer',
+      schema: { query: { type: 'object', required: ['user_id'], properties: { user_id: USER } } },
+      handler: (req) => {
+        if (!store) return disabled()
+        const credentials = store.forUser(req.query.user_id!).map((c) => ({
+          credential_id: c.id, label: c.label, registered_at: c.created_at, last_used_at: c.last_used_at,
+          transports: c.transports, device_id: c.device_id, sign_in: settings.allowSignIn && c.device_id !== null,
+        }))
+        return { credentials, count: credentials.length }
+      },
+    })
+
+    api.routes.add({
+      method: 'DELETE', url: '/api/webauthn/credentials/:id', auth: 'bearer',
+      handler: (req) => {
+        if (!store) return disabled()
+        if (!store.delete(req.params.id)) throw httpError(404, 'webauthn_credential_not_found', 'Passkey not found')
+        audit(req, `webauthn.delete ${req.params.id}`, true, 'medium')
+        return { deleted: true, credential_id: req.params.id }
+      },
+    })
+  },
+})
