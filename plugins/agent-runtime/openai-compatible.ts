@@ -11,12 +11,14 @@ import { postStream, scrubber } from './provider-http.js'
 import type { ProviderSpec } from './settings.js'
 
 export class OpenAiCompatibleProvider implements ModelProvider {
-  readonly type = 'openai-compatible'
+  /** `openai-compatible` or `gemini` (Google's OpenAI-compatible endpoint) */
+  readonly type: string
   readonly name: string
   readonly supportsImages: boolean
 
   constructor(private readonly spec: ProviderSpec) {
     this.name = spec.name
+    this.type = spec.type
     this.supportsImages = spec.supportsImages
   }
 

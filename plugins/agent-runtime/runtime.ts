@@ -14,6 +14,7 @@ import { runTurn } from './turn.js'
 export function createProvider(settings: RuntimeSettings): ModelProvider {
   const spec = settings.provider
   if (spec.type === 'offline') return new OfflineProvider(spec)
+  // gemini is Google's OpenAI-compatible endpoint: the same wire, its own default base_url
   return spec.type === 'anthropic' ? new AnthropicProvider(spec) : new OpenAiCompatibleProvider(spec)
 }
 

@@ -11,13 +11,19 @@
  */
 import { RevkaError, type AuthProfilesService } from '@revka/plugin-sdk'
 import { ANTHROPIC_BASE_URL } from './anthropic.js'
+import { GEMINI_BASE_URL, PRESET_NAMES, PRESETS } from './presets.js'
 
-export type ProviderType = 'offline' | 'openai-compatible' | 'anthropic'
+/** types whose service has one home; openai-compatible needs a base_url or a preset */
+const DEFAULT_BASE: Partial<Record<ProviderType, string>> = { anthropic: ANTHROPIC_BASE_URL, gemini: GEMINI_BASE_URL }
+
+export type ProviderType = 'offline' | 'openai-compatible' | 'anthropic' | 'gemini'
 
 export interface ProviderSpec {
   name: string
   type: ProviderType
-  /** openai-compatible: without a trailing slash */
+  /** `preset = "…"` of an openai-compatible provider (presets.ts) */
+  preset?: string
+  /** remote types: without a trailing slash */
   baseUrl?: string
   apiKey?: string
   /** `api_key_profile`: `apiKey` is then read from the auth-profiles service on every access */
@@ -50,8 +56,8 @@ export interface RuntimeSettings {
 }
 
 export const OFFLINE_MODEL = 'offline-echo'
-const TYPES: ProviderType[] = ['openai-compatible', 'anthropic', 'offline']
-const TYPE_LIST = '"openai-compatible", "anthropic" or "offline"'
+const TYPES: ProviderType[] = ['openai-compatible', 'anthropic', 'gemini', 'offline']
+const TYPE_LIST = '"openai-compatible", "anthropic", "gemini" or "offline"'
 
 const fail = (message: string): never => {
   throw new RevkaError('REVKA_ERR_AGENT_CONFIG', `agent-runtime: ${message} (config.toml)`)
@@ -81,7 +87,8 @@ function isTable(v: unknown): v is Record<string, unknown> {
 function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.ProcessEnv, resolveKey: boolean, profiles?: AuthProfilesService): ProviderSpec {
   const key = (k: string) => `providers.${name}.${k}`
   // a table named after a type implies it, as `[providers.offline]` and `[providers.openai-compatible]` read
-  const rawType = t.type ?? (TYPES.includes(name as ProviderType) ? name : undefined)
+  // a preset implies openai-compatible; a table named after a type implies it
+  const rawType = t.type ?? (t.preset !== undefined ? 'openai-compatible' : TYPES.includes(name as ProviderType) ? name : undefined)
   if (rawType === undefined) fail(`${key('type')} is missing; set type to one of ${TYPE_LIST}`)
   if (!TYPES.includes(rawType as ProviderType)) fail(`${key('type')} = ${JSON.stringify(rawType)} is not supported; use ${TYPE_LIST}`)
   const type = rawType as ProviderType
@@ -112,8 +119,12 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
   }
   if (type === 'offline') return spec
 
-  const base = str(t.base_url, key('base_url')) ?? (type === 'anthropic' ? ANTHROPIC_BASE_URL : undefined)
-  if (!base) return fail(`${key('base_url')} is missing; an openai-compatible provider needs the API root, e.g. "https://api.openai.com/v1"`)
+  const preset = str(t.preset, key('preset'))
+  if (preset && type !== 'openai-compatible') fail(`${key('preset')} applies to type = "openai-compatible" only`)
+  if (preset && !PRESETS[preset]) fail(`${key('preset')} = ${JSON.stringify(preset)} is not known; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(', ')}, or set base_url`)
+  spec.preset = preset
+  const base = str(t.base_url, key('base_url')) ?? (preset ? PRESETS[preset].baseUrl : DEFAULT_BASE[type])
+  if (!base) return fail(`${key('base_url')} is missing; an openai-compatible provider needs the API root, e.g. "https://api.openai.com/v1", or a preset (${PRESET_NAMES.join(', ')})`)
   let url: URL
   try { url = new URL(base) } catch { return fail(`${key('base_url')} = ${JSON.stringify(base)} is not a URL`) }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${key('base_url')} must be an http(s) URL`)
@@ -159,6 +170,9 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
     }
     else if (spec.type !== 'offline' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
       warnings.push(`providers.${name}.api_key_env (${(t as any).api_key_env}) is not set; fine while default_provider is not "${name}"`)
+    }
+    else if (inUse && spec.preset && !PRESETS[spec.preset].keyless && !spec.apiKey && !spec.apiKeyProfile) {
+      warnings.push(`providers.${name} (preset "${spec.preset}") has no key; set api_key_env, api_key or api_key_profile, or turns fail with an auth error`)
     }
   }
   if (!provider) {
