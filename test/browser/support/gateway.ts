@@ -39,13 +39,14 @@ input_cost_per_mtok = 3
 output_cost_per_mtok = 15
 `
 
-export async function startGateway(opts: { config?: string } = {}): Promise<Gateway> {
+/** `port`: a fixed port, for a test whose config must name its own origin (WebAuthn's rp_origin) */
+export async function startGateway(opts: { config?: string; port?: number } = {}): Promise<Gateway> {
   const stateDir = mkdtempSync(join(tmpdir(), 'revka-browser-'))
   writeFileSync(join(stateDir, 'config.toml'), opts.config ?? CONFIG)
   const pluginsFile = join(stateDir, 'revka.plugins.json')
   writeFileSync(pluginsFile, '{ "plugins": {} }')
   const env: NodeJS.ProcessEnv = {
-    ...process.env, REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_HOST: '127.0.0.1', REVKA_GATEWAY_PORT: '0', REVKA_LOG_LEVEL: 'info',
+    ...process.env, REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_HOST: '127.0.0.1', REVKA_GATEWAY_PORT: String(opts.port ?? 0), REVKA_LOG_LEVEL: 'info',
   }
   delete env.REVKA_WEB_ROOT
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/revka.js'), 'gateway'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks'
 import { loadSession, request, saveSession, signOut } from '../api.js'
 import { ErrorBox, Page, useFetch, when } from '../ui.js'
+import { PasskeyList } from './passkey-list.js'
 
 interface Device { id: string; name: string | null; device_type: string | null; hardware: string | null; paired_at: string; last_seen: string; ip_address: string | null }
 
@@ -81,6 +82,7 @@ export function Devices() {
         </table>
       )}
       {list.data?.count === 0 && <p>No devices are paired.</p>}
+      <PasskeyList />
     </Page>
   )
 }

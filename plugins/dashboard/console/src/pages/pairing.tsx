@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, request, saveSession } from '../api.js'
 import { ErrorBox, Page } from '../ui.js'
+import { passkeyStatus, signInWithPasskey } from '../passkeys.js'
 
 function deviceName(): string {
   const ua = navigator.userAgent
@@ -18,8 +19,24 @@ export function Pairing(props: { onPaired: () => void }) {
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
   const codeField = useRef<HTMLInputElement>(null)
+  const [passkeys, setPasskeys] = useState(false)
   // the one thing to do here is type the code
   useEffect(() => { codeField.current?.focus() }, [])
+  useEffect(() => { passkeyStatus().then((s) => setPasskeys(s.sign_in), () => {}) }, [])
+
+  const passkey = async () => {
+    setBusy(true)
+    setError(null)
+    try {
+      const r = await signInWithPasskey()
+      saveSession({ token: r.token, deviceId: r.device_id })
+      props.onPaired()
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
 
   const submit = async (e: Event) => {
     e.preventDefault()
@@ -54,6 +71,7 @@ export function Pairing(props: { onPaired: () => void }) {
           </label>
           <button type="submit" disabled={busy || !code.trim()}>{busy ? 'Pairing…' : 'Pair'}</button>
         </form>
+        {passkeys && <button type="button" onClick={passkey} disabled={busy}>Sign in with a passkey</button>}
         {error ? <ErrorBox error={error} /> : null}
       </Page>
     </main>
