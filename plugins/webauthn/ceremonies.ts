@@ -26,7 +26,7 @@ export class Ceremonies {
       excludeCredentials: this.store.forUser(userId).map((c) => ({ id: c.id, transports: c.transports })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     })
-    this.challenges.issue(options.challenge, 'register', userId, owner)
+    this.challenges.issue(options.challenge, 'register', { id: userId, name: userName }, owner)
     return options
   }
 
@@ -42,7 +42,7 @@ export class Ceremonies {
       throw httpError(400, 'webauthn_verification_failed', `Registration not verified: ${(e as Error).message}`)
     }
     if (!v.verified) throw httpError(400, 'webauthn_verification_failed', 'Registration not verified')
-    return { userId: pending.userId!, credential: v.registrationInfo.credential }
+    return { userId: pending.userId!, userName: pending.userName ?? pending.userId!, credential: v.registrationInfo.credential }
   }
 
   async authenticationOptions(userId: string | null, owner: string | null) {
@@ -50,7 +50,7 @@ export class Ceremonies {
     const allow = userId === null ? undefined : this.store.forUser(userId).map((c) => ({ id: c.id, transports: c.transports }))
     if (allow && allow.length === 0) throw httpError(404, 'webauthn_no_credentials', 'No passkeys registered for this user')
     const options = await generateAuthenticationOptions({ rpID: this.s.rpId, allowCredentials: allow, userVerification: 'required', timeout: TIMEOUT_MS })
-    this.challenges.issue(options.challenge, 'auth', userId, owner)
+    this.challenges.issue(options.challenge, 'auth', { id: userId }, owner)
     return options
   }
 

@@ -3,27 +3,34 @@
  * and is bound to the user and the ceremony it was issued for: a registration challenge cannot
  * finish a sign-in, nor Alice's challenge Bob's ceremony. In memory only — a restart simply makes
  * the user start over — and capped, so a loop of `start` calls cannot grow it without bound.
+ * Anonymous sign-in challenges have a smaller cap of their own, so a stranger filling it never
+ * keeps a paired device from registering or checking a passkey.
  */
 import { httpError } from '@revka/plugin-sdk'
 
 export const CHALLENGE_TTL_MS = 5 * 60_000
-/** pending challenges at once, over all users */
+/** pending challenges at once started by a credential, over all users */
 export const MAX_PENDING_CHALLENGES = 1000
+/** pending anonymous sign-in challenges at once */
+export const MAX_PENDING_ANONYMOUS = 200
 
 export type Ceremony = 'register' | 'auth'
 
-interface Pending { ceremony: Ceremony; userId: string | null; expiresAt: number; owner: string | null }
+interface Pending { ceremony: Ceremony; userId: string | null; userName: string | null; expiresAt: number; owner: string | null }
 
 export class Challenges {
   private pending = new Map<string, Pending>()
   constructor(private readonly now: () => number) {}
 
-  issue(challenge: string, ceremony: Ceremony, userId: string | null, owner: string | null): void {
+  issue(challenge: string, ceremony: Ceremony, user: { id: string | null; name?: string }, owner: string | null): void {
     this.sweep()
-    if (this.pending.size >= MAX_PENDING_CHALLENGES) {
-      throw httpError(429, 'webauthn_too_many_challenges', `${MAX_PENDING_CHALLENGES} WebAuthn ceremonies are already pending. Try again in a few minutes.`, { retryAfter: 60 })
+    let anonymous = 0
+    for (const p of this.pending.values()) if (p.owner === null) anonymous++
+    const [held, cap] = owner === null ? [anonymous, MAX_PENDING_ANONYMOUS] : [this.pending.size - anonymous, MAX_PENDING_CHALLENGES]
+    if (held >= cap) {
+      throw httpError(429, 'webauthn_too_many_challenges', `${cap} WebAuthn ceremonies are already pending. Try again in a few minutes.`, { retryAfter: 60 })
     }
-    this.pending.set(challenge, { ceremony, userId, expiresAt: this.now() + CHALLENGE_TTL_MS, owner })
+    this.pending.set(challenge, { ceremony, userId: user.id, userName: user.name ?? null, expiresAt: this.now() + CHALLENGE_TTL_MS, owner })
   }
 
   /**

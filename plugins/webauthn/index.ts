@@ -64,7 +64,7 @@ export default definePlugin<{ enabled?: boolean }>({
         const created = new Date(api.gateway.now()).toISOString()
         const finalLabel = label?.trim() || 'Passkey'
         const added = store.add({
-          id: r.credential.id, user_id: r.userId, user_name: r.userId, public_key: Buffer.from(r.credential.publicKey), counter: r.credential.counter,
+          id: r.credential.id, user_id: r.userId, user_name: r.userName, public_key: Buffer.from(r.credential.publicKey), counter: r.credential.counter,
           transports: r.credential.transports ?? [], label: finalLabel, created_at: created, last_used_at: null, device_id: req.auth.deviceId ?? null,
         })
         if (!added) throw httpError(409, 'webauthn_too_many_credentials', 'Too many passkeys: delete one first (20 per user, 1000 in all)')
