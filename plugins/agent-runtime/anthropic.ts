@@ -6,15 +6,28 @@
  * prompt-caching counts so cost can price cache writes and reads apart from fresh input.
  */
 import type { ChatMessage } from '@revka/plugin-sdk'
-import { ProviderError, type ModelDelta, type ModelProvider, type StreamOptions, type ToolSpec } from './provider.js'
+import { type ModelDelta, type ModelProvider, type StreamOptions, type ToolSpec } from './provider.js'
 import { ToolNameMap } from './openai-wire.js'
 import { anthropicMessages, anthropicTools } from './anthropic-wire.js'
 import { postStream, scrubber } from './provider-http.js'
 import { sseData } from './sse-reader.js'
+import { ProviderError, type ProviderFailure } from './provider-errors.js'
 import type { ProviderSpec } from './settings.js'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com'
+
+/** Anthropic's error types (docs: "Errors") as our failure reasons */
+const STREAM_ERRORS: Record<string, ProviderFailure> = {
+  overloaded_error: 'unavailable',
+  api_error: 'unavailable',
+  rate_limit_error: 'rate_limited',
+  authentication_error: 'auth',
+  permission_error: 'auth',
+  not_found_error: 'model_not_found',
+  invalid_request_error: 'bad_request',
+  request_too_large: 'bad_request',
+}
 
 interface Usage { input: number; output: number; cacheWrite: number; cacheRead: number }
 
@@ -57,7 +70,7 @@ export class AnthropicProvider implements ModelProvider {
     for await (const data of sseData(res.body!)) {
       let ev: any
       try { ev = JSON.parse(data) } catch {
-        throw new ProviderError('provider', `provider "${this.name}" sent a stream event that is not JSON: ${this.scrub(data.slice(0, 200))}`)
+        throw new ProviderError('bad_stream', `provider "${this.name}" sent a stream event that is not JSON: ${this.scrub(data.slice(0, 200))}`)
       }
       if (ev?.type === 'message_stop') return
       yield* this.fromEvent(ev, names, usage)
@@ -90,8 +103,7 @@ export class AnthropicProvider implements ModelProvider {
         return
       case 'error': {
         const e = ev.error ?? {}
-        const overloaded = e.type === 'overloaded_error' || e.type === 'rate_limit_error'
-        throw new ProviderError('provider', `provider "${this.name}" reported ${e.type ?? 'an error'} mid-stream: ${this.scrub(String(e.message ?? ''))}`, overloaded ? 529 : undefined)
+        throw new ProviderError(STREAM_ERRORS[e.type] ?? 'unavailable', `provider "${this.name}" reported ${e.type ?? 'an error'} mid-stream: ${this.scrub(String(e.message ?? ''))}`)
       }
       default:
         // ping, content_block_stop, signature deltas: nothing for the turn

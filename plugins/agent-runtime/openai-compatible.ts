@@ -4,9 +4,10 @@
  * The api key travels only in the Authorization header and is scrubbed from every error message.
  */
 import type { ChatMessage } from '@revka/plugin-sdk'
-import { ProviderError, type ModelDelta, type ModelProvider, type StreamOptions, type ToolSpec } from './provider.js'
+import { type ModelDelta, type ModelProvider, type StreamOptions, type ToolSpec } from './provider.js'
 import { errorMessageOf, ToolNameMap, wireMessages, wireTools } from './openai-wire.js'
 import { sseData } from './sse-reader.js'
+import { failureOfStatus, ProviderError } from './provider-errors.js'
 import { postStream, scrubber } from './provider-http.js'
 import type { ProviderSpec } from './settings.js'
 
@@ -53,9 +54,10 @@ export class OpenAiCompatibleProvider implements ModelProvider {
       if (data.trim() === '[DONE]') return
       let chunk: any
       try { chunk = JSON.parse(data) } catch {
-        throw new ProviderError('provider', `provider "${this.name}" sent a stream line that is not JSON: ${this.scrub(data.slice(0, 200))}`)
+        throw new ProviderError('bad_stream', `provider "${this.name}" sent a stream line that is not JSON: ${this.scrub(data.slice(0, 200))}`)
       }
-      if (chunk?.error) throw new ProviderError('provider', `provider "${this.name}" reported: ${this.scrub(errorMessageOf(JSON.stringify(chunk)))}`)
+      // OpenRouter and others report a failure after the 200 as a chunk, with an HTTP-like code
+      if (chunk?.error) throw new ProviderError(typeof chunk.error.code === 'number' ? failureOfStatus(chunk.error.code) : 'unavailable', `provider "${this.name}" reported: ${this.scrub(errorMessageOf(JSON.stringify(chunk)))}`)
       yield* this.fromChunk(chunk, names)
     }
   }
@@ -83,7 +85,7 @@ export class OpenAiCompatibleProvider implements ModelProvider {
   private *fromCompletion(text: string, names: ToolNameMap): Generator<ModelDelta> {
     let j: any
     try { j = JSON.parse(text) } catch {
-      throw new ProviderError('provider', `provider "${this.name}" answered with neither an event stream nor JSON`)
+      throw new ProviderError('bad_stream', `provider "${this.name}" answered with neither an event stream nor JSON`)
     }
     const msg = j?.choices?.[0]?.message ?? {}
     if (typeof msg.content === 'string' && msg.content) yield { type: 'text', text: msg.content }

@@ -4,7 +4,7 @@
  * the key. Error bodies are read only up to a bound: a misbehaving server must not make us buffer
  * megabytes.
  */
-import { ProviderError } from './provider.js'
+import { failureOfStatus, ProviderError } from './provider-errors.js'
 import { errorMessageOf } from './openai-wire.js'
 
 const ERROR_BODY_MAX = 16 * 1024
@@ -27,14 +27,13 @@ export async function postStream(r: StreamRequest): Promise<Response> {
   } catch (e) {
     if (r.signal.aborted) throw e
     const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message
-    throw new ProviderError('provider', `provider "${r.provider}" is unreachable at ${r.baseUrl}: ${r.scrub(String(cause))}`)
+    throw new ProviderError('unreachable', `provider "${r.provider}" is unreachable at ${r.baseUrl}: ${r.scrub(String(cause))}`)
   }
   if (!res.ok) {
     const text = r.scrub(errorMessageOf(await readBounded(res)))
-    const kind = res.status === 401 || res.status === 403 ? 'auth' : 'provider'
-    throw new ProviderError(kind, `provider "${r.provider}" answered HTTP ${res.status}: ${text}`, res.status)
+    throw new ProviderError(failureOfStatus(res.status), `provider "${r.provider}" answered HTTP ${res.status}: ${text}`, res.status)
   }
-  if (!res.body) throw new ProviderError('provider', `provider "${r.provider}" sent an empty response`)
+  if (!res.body) throw new ProviderError('bad_stream', `provider "${r.provider}" sent an empty response`)
   return res
 }
 

@@ -41,14 +41,6 @@ export interface ModelProvider {
   stream(messages: ChatMessage[], tools: ToolSpec[], opts: StreamOptions): AsyncIterable<ModelDelta>
 }
 
-/** A provider failure; `auth` becomes AUTH_ERROR for the client, everything else PROVIDER_ERROR. */
-export class ProviderError extends Error {
-  constructor(readonly kind: 'auth' | 'provider', message: string, readonly status?: number) {
-    super(message)
-    this.name = 'ProviderError'
-  }
-}
-
 /** The text of a message, with attachments reduced to what a text-only reader can use. */
 export function textOf(content: string | ContentPart[]): string {
   if (typeof content === 'string') return content

@@ -7,7 +7,8 @@
 import { AgentTurnError, type AgentTool, type ChatMessage, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
 import { fitContext } from './context-budget.js'
 import { callModel } from './model-call.js'
-import { ProviderError, type ModelProvider, type ToolSpec } from './provider.js'
+import type { ModelProvider, ToolSpec } from './provider.js'
+import { ProviderError } from './provider-errors.js'
 import { costUsd } from './pricing.js'
 import type { RuntimeSettings } from './settings.js'
 import { runToolCall, TurnInterrupted } from './tool-runner.js'
@@ -24,7 +25,7 @@ export interface TurnDeps {
 
 function toAgentError(e: unknown): AgentTurnError {
   if (e instanceof AgentTurnError || (e as any)?.name === 'AgentTurnError') return e as AgentTurnError
-  if (e instanceof ProviderError) return new AgentTurnError(e.kind === 'auth' ? 'AUTH_ERROR' : 'PROVIDER_ERROR', e.message)
+  if (e instanceof ProviderError) return new AgentTurnError(e.kind === 'auth' ? 'AUTH_ERROR' : 'PROVIDER_ERROR', e.explained)
   return new AgentTurnError('AGENT_ERROR', (e as Error)?.message ?? String(e))
 }
 
