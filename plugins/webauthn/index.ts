@@ -10,7 +10,7 @@ import { definePlugin, httpError, KernelServices, reply, type RevkaRequest } fro
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { Challenges } from './challenges.js'
 import { CredentialStore } from './credential-store.js'
-import { Ceremonies } from './ceremonies.js'
+import type { Ceremonies } from './ceremonies.js'
 import { readSettings } from './settings.js'
 
 const USER = { type: 'string', minLength: 1, maxLength: 64 }
@@ -30,6 +30,8 @@ export default definePlugin<{ enabled?: boolean }>({
     let store: CredentialStore | null = null
     if (settings.enabled) {
       store = await CredentialStore.open(api.store.dir)
+      // the WebAuthn library is loaded only when passkeys are on: off (the default) costs no start time
+      const { Ceremonies } = await import('./ceremonies.js')
       ceremonies = new Ceremonies(settings, new Challenges(() => api.gateway.now()), store)
       api.onStop(() => store!.close())
     }
