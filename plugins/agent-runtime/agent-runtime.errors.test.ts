@@ -1,17 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
-import { bootRuntime, providerConfig, sse, startModelServer, user } from './test-helpers.js'
+import { bootRuntime, deadPort, providerConfig, sse, startModelServer, user } from './test-helpers.js'
 import { anthropicConfig, startAnthropicServer } from './anthropic-fake.js'
-
-/** A port nothing listens on: bound, read, closed. */
-async function deadPort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as any).port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 test('a wrong key, an unknown model, a rate limit and a server failure each name their reason and a hint', async () => {
   const replies = [

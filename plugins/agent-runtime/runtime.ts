@@ -8,23 +8,24 @@ import { OfflineProvider } from './offline.js'
 import { OpenAiCompatibleProvider } from './openai-compatible.js'
 import { AnthropicProvider } from './anthropic.js'
 import type { ModelProvider } from './provider.js'
-import type { RuntimeSettings } from './settings.js'
+import type { ProviderSpec, RuntimeSettings } from './settings.js'
+import type { ModelRoute } from './model-call.js'
 import { runTurn } from './turn.js'
 
-export function createProvider(settings: RuntimeSettings): ModelProvider {
-  const spec = settings.provider
+export function createProvider(spec: ProviderSpec): ModelProvider {
   if (spec.type === 'offline') return new OfflineProvider(spec)
   // gemini is Google's OpenAI-compatible endpoint: the same wire, its own default base_url
   return spec.type === 'anthropic' ? new AnthropicProvider(spec) : new OpenAiCompatibleProvider(spec)
 }
 
 export class AgentRuntime implements AgentRuntimeService {
-  private active: { settings: RuntimeSettings; provider: ModelProvider } | undefined
+  private active: { settings: RuntimeSettings; routes: ModelRoute[] } | undefined
 
   constructor(private readonly deps: { listTools: () => Promise<AgentTool[]>; events: EventBus; log: Logger }) {}
 
   configure(settings: RuntimeSettings): void {
-    this.active = { settings, provider: createProvider(settings) }
+    const routes = [{ spec: settings.provider, model: settings.model }, ...settings.fallbacks.map((f) => ({ spec: f.provider, model: f.model }))]
+    this.active = { settings, routes: routes.map((r) => ({ ...r, provider: createProvider(r.spec) })) }
   }
 
   shutdown(): void {
@@ -32,10 +33,10 @@ export class AgentRuntime implements AgentRuntimeService {
   }
 
   get settings(): RuntimeSettings | undefined { return this.active?.settings }
-  get provider(): string { return this.active?.provider.name ?? '' }
+  get provider(): string { return this.active?.routes[0].provider.name ?? '' }
   get model(): string { return this.active?.settings.model ?? '' }
   get temperature(): number { return this.active?.settings.temperature ?? 0 }
-  supportsImages(): boolean { return this.active?.provider.supportsImages ?? false }
+  supportsImages(): boolean { return this.active?.routes[0].provider.supportsImages ?? false }
 
   async runTurn(req: TurnRequest, onEvent: (e: TurnEvent) => void): Promise<TurnResult> {
     const active = this.active

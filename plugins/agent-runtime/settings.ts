@@ -51,6 +51,8 @@ export interface RuntimeSettings {
   maxToolIterations: number
   /** provider_timeout_secs × min(max(max_tool_iterations, 1), 4), in ms (contract §3.1) */
   turnTimeoutMs: number
+  /** `fallback_providers`, in order, each with the model it is called with */
+  fallbacks: Array<{ provider: ProviderSpec; model: string }>
   /** non-fatal remarks for the log (unused provider tables with problems) */
   warnings: string[]
 }
@@ -151,6 +153,22 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
   return spec
 }
 
+/** At most this many fallbacks: each one a failing call may cost another full timeout. */
+export const MAX_FALLBACKS = 4
+
+function fallbacksOf(v: unknown, primary: string, tables: Record<string, unknown>): string[] {
+  if (v === undefined) return []
+  if (!Array.isArray(v) || v.some((n) => typeof n !== 'string' || !n.trim())) fail('fallback_providers must be a list of provider names, e.g. ["groq", "local"]')
+  const names = (v as string[]).map((n) => n.trim())
+  if (names.length > MAX_FALLBACKS) fail(`fallback_providers lists ${names.length} providers; at most ${MAX_FALLBACKS}`)
+  for (const [i, n] of names.entries()) {
+    if (n === primary) fail(`fallback_providers names "${n}", which is already default_provider`)
+    if (names.indexOf(n) !== i) fail(`fallback_providers names "${n}" twice`)
+    if (!(n in tables) && n !== 'offline') fail(`fallback_providers names "${n}" but there is no [providers.${n}] table`)
+  }
+  return names
+}
+
 /** Read and check everything; throws a REVKA_ERR_AGENT_CONFIG naming the offending key. */
 export function loadSettings(section: (name: string) => unknown, env: NodeJS.ProcessEnv, profiles?: AuthProfilesService): RuntimeSettings {
   const warnings: string[] = []
@@ -158,13 +176,16 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
   const tables = section('providers')
   if (tables !== undefined && !isTable(tables)) fail('providers must be a table of [providers.<name>] tables')
   const all = (tables ?? {}) as Record<string, unknown>
+  const fallbackNames = fallbacksOf(section('fallback_providers'), providerName, all)
 
   let provider: ProviderSpec | undefined
+  const fallbackSpecs = new Map<string, ProviderSpec>()
   for (const [name, t] of Object.entries(all)) {
     if (!isTable(t)) fail(`providers.${name} must be a table`)
-    const inUse = name === providerName
+    const inUse = name === providerName || fallbackNames.includes(name)
     const spec = parseProvider(name, t as Record<string, unknown>, env, inUse, profiles)
-    if (inUse) provider = spec
+    if (name === providerName) provider = spec
+    else if (inUse) fallbackSpecs.set(name, spec)
     if (inUse && spec.apiKeyProfile && !profiles!.resolve(spec.apiKeyProfile)) {
       warnings.push(`providers.${name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`)
     }
@@ -180,8 +201,14 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
     provider = parseProvider('offline', { type: 'offline' }, env, true)
   }
 
-  const model = provider.model ?? str(section('default_model'), 'default_model') ?? (provider.type === 'offline' ? OFFLINE_MODEL : undefined)
-  if (!model) fail(`no model for provider "${provider.name}": set default_model or providers.${provider.name}.model`)
+  const defaultModel = str(section('default_model'), 'default_model')
+  const modelOf = (spec: ProviderSpec): string =>
+    spec.model ?? defaultModel ?? (spec.type === 'offline' ? OFFLINE_MODEL : fail(`no model for provider "${spec.name}": set default_model or providers.${spec.name}.model`))
+  const model = modelOf(provider)
+  const fallbacks = fallbackNames.map((name) => {
+    const spec = fallbackSpecs.get(name) ?? parseProvider('offline', { type: 'offline' }, env, true)
+    return { provider: spec, model: modelOf(spec) }
+  })
   const temperature = num(section('default_temperature'), 'default_temperature', 0.7, 0, 2)
   const providerTimeoutSecs = num(section('provider_timeout_secs'), 'provider_timeout_secs', 120, 0.001, 86_400)
   const maxToolIterations = num(section('max_tool_iterations'), 'max_tool_iterations', 10, 0, 1000)
@@ -189,7 +216,8 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
 
   return {
     provider,
-    model: model!,
+    model,
+    fallbacks,
     temperature,
     providerTimeoutSecs,
     maxToolIterations,

@@ -4,7 +4,7 @@
  * server that speaks the streaming Chat Completions protocol (127.0.0.1:0, closed by the test).
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyEvent, TurnEvent, TurnResult } from '@revka/plugin-sdk'
@@ -114,6 +114,15 @@ export function startModelServer(script: (body: any, n: number) => Script): Prom
     if (s.hang) return
     res.end('data: [DONE]\n\n')
   }, '/v1')
+}
+
+/** A port nothing listens on (bound, read, closed): an unreachable base_url. */
+export async function deadPort(): Promise<number> {
+  const s = createNetServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const { port } = s.address() as AddressInfo
+  await new Promise((r) => s.close(r))
+  return port
 }
 
 /** Chunk builders in the shapes OpenAI streams. */

@@ -6,10 +6,9 @@
  */
 import { AgentTurnError, type AgentTool, type ChatMessage, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
 import { fitContext } from './context-budget.js'
-import { callModel } from './model-call.js'
-import type { ModelProvider, ToolSpec } from './provider.js'
+import { callModel, type ModelRoute } from './model-call.js'
+import type { ToolSpec } from './provider.js'
 import { ProviderError } from './provider-errors.js'
-import { costUsd } from './pricing.js'
 import type { RuntimeSettings } from './settings.js'
 import { runToolCall, TurnInterrupted } from './tool-runner.js'
 
@@ -17,7 +16,8 @@ export const STEERING_PREFIX = '[Steering note during active turn]\n'
 
 export interface TurnDeps {
   settings: RuntimeSettings
-  provider: ModelProvider
+  /** the default provider, then fallback_providers */
+  routes: ModelRoute[]
   listTools: () => Promise<AgentTool[]>
   events: EventBus
   log: Logger
@@ -30,9 +30,12 @@ function toAgentError(e: unknown): AgentTurnError {
 }
 
 export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: TurnEvent) => void): Promise<TurnResult> {
-  const { settings, provider, events } = deps
+  const { settings, events } = deps
   const sessionId = req.sessionId
-  const ids = { provider: provider.name, model: req.model || settings.model }
+  // a request's model applies to the default provider; fallbacks keep their own
+  const routes = deps.routes.map((r, i) => (i === 0 && req.model ? { ...r, model: req.model } : r))
+  // the result names whoever answered last (a fallback, if the default one failed)
+  const ids = { provider: routes[0].provider.name, model: routes[0].model }
   const started = Date.now()
   // a consumer whose socket went away must not take the turn (and its tools) down with it
   const onEvent = (e: TurnEvent) => {
@@ -49,7 +52,7 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
   if (req.signal.aborted) onStop()
 
   const usage = { input_tokens: 0, output_tokens: 0 }
-  const cached = { write: 0, read: 0 }
+  let cost = 0
   const added: ChatMessage[] = []
   let content = ''
   try {
@@ -69,13 +72,14 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
       if (capped && specs.length) onEvent({ type: 'status', phase: 'tool_limit', detail: `max_tool_iterations (${settings.maxToolIterations}) reached; asking for an answer without tools` })
       const out = await callModel({
         // every request within the context budget, however long the history or the tool rounds
-        provider, model: ids.model, temperature: settings.temperature, messages: fitContext(convo), tools: specs,
+        routes, temperature: settings.temperature, messages: fitContext(convo), tools: specs,
         toolChoice: capped ? 'none' : 'auto', signal: turn.signal, sessionId, events, onEvent,
       })
       usage.input_tokens += out.input_tokens
       usage.output_tokens += out.output_tokens
-      cached.write += out.cache_write_tokens
-      cached.read += out.cache_read_tokens
+      cost += out.cost_usd
+      ids.provider = out.provider
+      ids.model = out.model
       content = out.text
       if (out.interrupted || !out.toolCalls.length || capped) {
         if (!out.interrupted && capped && out.toolCalls.length && !content) {
@@ -122,8 +126,6 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
   clearTimeout(timer)
   req.signal.removeEventListener('abort', onStop)
 
-  const spec = settings.provider
-  const cost = costUsd(spec, usage, cached)
   const result: TurnResult = {
     content,
     ...ids,
