@@ -7,6 +7,22 @@ import { domainError } from './domain-errors.js'
 import { KREF_SCHEME, itemKref, parseKref } from './kref.js'
 import type { GatewayInfo } from './types.js'
 import type { DomainStore, Item, Page } from './domain-store.js'
+import { DomainStoreRef } from './domain-store.js'
+import type { ServiceRef } from './services.js'
+
+/**
+ * The domain store for a route plugin's handlers. The service exists once its provider started,
+ * which is before this plugin's own start; a request that arrives earlier gets 503 + Retry-After
+ * rather than a crash on an undefined store.
+ */
+export function domainStoreAccessor(api: { onStart(fn: () => void): unknown; services: { get<T>(ref: ServiceRef<T>): T } }): () => DomainStore {
+  let store: DomainStore | undefined
+  api.onStart(() => { store = api.services.get(DomainStoreRef) })
+  return () => {
+    if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
+    return store
+  }
+}
 
 /** `[kumiho] harness_project` (default `Revka`) and `memory_project` (default `CognitiveMemory`). */
 export function domainProjects(gateway: Pick<GatewayInfo, 'section'>): { harness: string; memory: string } {

@@ -9,7 +9,7 @@
  * artifact opened from the dashboard cannot run script in the dashboard's origin.
  */
 import { basename } from 'node:path'
-import { DomainStoreRef, definePlugin, httpError, reply, type DomainStore } from '@revka/plugin-sdk'
+import { domainStoreAccessor, definePlugin, httpError, reply } from '@revka/plugin-sdk'
 import { contentTypeOf, dispositionOf } from './content-type.js'
 import { storedBody } from './fallback.js'
 import { MAX_BODY_BYTES, locate, realRoot } from './locate.js'
@@ -27,8 +27,7 @@ function headersFor(name: string, size: number): Record<string, string> {
 
 export default definePlugin({
   setup(api) {
-    let store: DomainStore | undefined
-    api.onStart(() => { store = api.services.get(DomainStoreRef) })
+    const storeOf = domainStoreAccessor(api)
 
     api.routes.add({
       method: 'GET',
@@ -36,7 +35,7 @@ export default definePlugin({
       auth: 'bearer',
       description: 'streams the artifact file at ?location= (inside the store\'s artifact directory; 256 MiB cap → 413)',
       handler: async (req) => {
-        if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
+        const store = storeOf()
         const location = typeof req.query.location === 'string' ? req.query.location.trim() : ''
         if (!location) throw httpError(400, 'location_required', 'location is required')
         const root = await realRoot(store.artifactRoot, api.gateway.stateDir)

@@ -3,7 +3,7 @@
  * 2 MiB body limit and a fixed 30 s timeout; every write checks its body (fields.ts) before the
  * store sees it, and the store's refusals change nothing (its writes are transactions).
  */
-import { DomainStoreRef, definePlugin, httpError, type DomainStore } from '@revka/plugin-sdk'
+import { domainStoreAccessor, definePlugin } from '@revka/plugin-sdk'
 import { addArtifactRoutes } from './artifact-routes.js'
 import { addBundleRoutes } from './bundle-routes.js'
 import { addDependencyGraphRoute } from './dependency-graph.js'
@@ -11,12 +11,7 @@ import { addEntityRoutes } from './entity-routes.js'
 
 export default definePlugin({
   setup(api) {
-    let service: DomainStore | undefined
-    api.onStart(() => { service = api.services.get(DomainStoreRef) })
-    const store = (): DomainStore => {
-      if (!service) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
-      return service
-    }
+    const store = domainStoreAccessor(api)
     addEntityRoutes(api.routes, store)
     addBundleRoutes(api.routes, store)
     addDependencyGraphRoute(api.routes, store)

@@ -8,7 +8,7 @@
  * unreachable marketplace is 503 (reference 502) and a timeout 504, so the dashboard's retry
  * logic treats both as passing; a marketplace 401/403 becomes 502, never 401.
  */
-import { DomainStoreRef, definePlugin, domainProjects, httpError, reply, type DomainStore, type RevkaRequest } from '@revka/plugin-sdk'
+import { domainStoreAccessor, definePlugin, domainProjects, httpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import { installSkill } from './install.js'
 import { Upstream } from './upstream.js'
 
@@ -36,8 +36,7 @@ function slugOf(req: RevkaRequest): string {
 
 export default definePlugin<ClawhubOptions>({
   setup(api) {
-    let store: DomainStore | undefined
-    api.onStart(() => { store = api.services.get(DomainStoreRef) })
+    const storeOf = domainStoreAccessor(api)
     const section = () => api.gateway.section<{ enabled?: unknown; api_url?: unknown; api_token?: unknown }>('clawhub')
     const upstream = new Upstream(() => {
       const s = section()
@@ -108,7 +107,7 @@ export default definePlugin<ClawhubOptions>({
       handler: async (req) => {
         enabled()
         const slug = slugOf(req)
-        if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
+        const store = storeOf()
         return reply({ status: 201, body: await installSkill(store, upstream, slug, domainProjects(api.gateway).memory) })
       },
     })

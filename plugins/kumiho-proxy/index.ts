@@ -4,13 +4,12 @@
  * status and JSON of the store: 404 `{error, error_code}` for an unknown path or entity, 400 for a
  * malformed kref or parameter. Nothing is cached, so a read right after a write sees it.
  */
-import { DomainStoreRef, definePlugin, httpError, reply, type DomainStore } from '@revka/plugin-sdk'
+import { domainStoreAccessor, definePlugin, httpError, reply } from '@revka/plugin-sdk'
 import { PATHS, withAuthorDisplay } from './paths.js'
 
 export default definePlugin({
   setup(api) {
-    let store: DomainStore | undefined
-    api.onStart(() => { store = api.services.get(DomainStoreRef) })
+    const storeOf = domainStoreAccessor(api)
 
     api.routes.add({
       method: 'GET',
@@ -18,7 +17,7 @@ export default definePlugin({
       auth: 'bearer',
       description: 'read-only store paths: projects, spaces, items, revisions[/by-kref|/latest], artifacts, edges, items/fulltext-search, bundles/members, health',
       handler: async (req) => {
-        if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
+        const store = storeOf()
         const path = (req.params['*'] ?? '').replace(/^\/+|\/+$/g, '')
         const handler = Object.hasOwn(PATHS, path) ? PATHS[path] : undefined
         if (!handler) throw httpError(404, 'not_found', `Unknown store path: ${path.slice(0, 200)}`, { extra: { error_code: 'not_found' } })

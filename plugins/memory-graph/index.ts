@@ -2,14 +2,13 @@
  * memory-graph — DOMAIN.md §9: `GET /api/memory/graph`, a 60 s route (the reference's own budget;
  * the dashboard retries 408/502/503/504). The graph is built in graph.ts from the domain store.
  */
-import { DomainStoreRef, definePlugin, domainProjects, httpError, type DomainStore } from '@revka/plugin-sdk'
+import { domainStoreAccessor, definePlugin, domainProjects, httpError } from '@revka/plugin-sdk'
 import { buildGraph, GraphStepError } from './graph.js'
 import { graphParams } from './params.js'
 
 export default definePlugin({
   setup(api) {
-    let store: DomainStore | undefined
-    api.onStart(() => { store = api.services.get(DomainStoreRef) })
+    const storeOf = domainStoreAccessor(api)
 
     api.routes.add({
       method: 'GET',
@@ -18,7 +17,7 @@ export default definePlugin({
       timeoutMs: 60_000,
       description: '?project&limit(≤500)&kinds&space&sort&search → {nodes, edges, spaces, stats}',
       handler: async (req) => {
-        if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
+        const store = storeOf()
         const params = graphParams(req.query, domainProjects(api.gateway).memory)
         try {
           return await buildGraph(store, params)
