@@ -3,3 +3,4 @@
  */
 export { Kernel, PROJECT_ROOT, KERNEL_VERSION } from './lifecycle/kernel.js'
 export type { KernelOptions } from './lifecycle/kernel.js'
+export { flushLog } from './log/logger.js'

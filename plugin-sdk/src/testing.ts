@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { PluginInfo } from './kernel-services.js'
-import { Kernel } from '../../kernel/index.js'
+import { Kernel, flushLog } from '../../kernel/index.js'
 
 export { openJsonSocket, wsCredentials } from './testing-ws.js'
 export type { JsonFrame, JsonSocket, JsonSocketOptions } from './testing-ws.js'
@@ -81,6 +81,8 @@ export interface TestKernel {
   pairDevice(name?: string): { token: string; deviceId: string }
   /** stop the kernel; throws if a plugin left taps or connections behind, or failed to stop */
   stop(): Promise<void>
+  /** write out what the kernel's log has buffered to logs/gateway.log (tests that read the file) */
+  flushLog(): void
   /** the kernel itself, for kernel tests; plugin tests should not need it */
   readonly kernel: Kernel
 }
@@ -158,6 +160,7 @@ export async function startTestKernel(opts: TestKernelOptions = {}): Promise<Tes
     plugins: () => kernel.pluginInfos(),
     plugin: (id) => kernel.pluginInfos().find((p) => p.id === id),
     pairDevice,
+    flushLog: () => flushLog(kernel.log),
     async inject(o) {
       const res = await kernel.app.inject({
         method: (o.method ?? 'GET') as any,

@@ -15,7 +15,6 @@ import assert from 'node:assert/strict'
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
-import { flushLog } from '../../kernel/log/logger.js'
 import { openSse, type SseClient } from './test-sse-client.js'
 
 const FILE = 'logs/rotating.log'
@@ -75,7 +74,7 @@ test('the gateway\'s own log rotated twice between two polls with log_keep = 1 (
     const s = await openSse(`${k.url}/api/daemon/logs`, { authorization: `Bearer ${k.token}` })
     try {
       k.kernel.log.warn('rotation-test-start')
-      flushLog(k.kernel.log)
+      k.flushLog()
       await s.nextEvent((j) => j.type === 'log' && String(j.line).includes('rotation-test-start'))
       // one synchronous block: lines until gateway.log was replaced twice. With log_keep = 1 the
       // second rotation deletes the file the tail has open (and may give its inode to the new one)
@@ -85,17 +84,17 @@ test('the gateway\'s own log rotated twice between two polls with log_keep = 1 (
       let n = 0
       while (rotations < 2) {
         k.kernel.log.warn({ seq: n++ }, 'r'.repeat(100))
-        flushLog(k.kernel.log)
+        k.flushLog()
         const now = statSync(log).size
         if (now < size) rotations++
         size = now
         assert.ok(n < 500, 'no two rotations after 500 lines')
       }
       k.kernel.log.warn({ seq: n++ }, 'in the newest file')
-      flushLog(k.kernel.log)
+      k.flushLog()
       await new Promise((r) => setTimeout(r, 60))
       k.kernel.log.warn('rotation-test-end')
-      flushLog(k.kernel.log)
+      k.flushLog()
       const seqs = (await linesUntil(s, 'rotation-test-end'))
         .map((l) => { try { return JSON.parse(l).seq } catch { return `unparsable: ${l.slice(0, 60)}` } })
         .filter((x) => x !== undefined)
