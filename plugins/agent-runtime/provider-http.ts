@@ -1,5 +1,5 @@
 /**
- * The HTTP part every remote provider shares: POST a streaming request, and turn the ways it can
+ * The HTTP part every remote provider shares: POST a streaming request (or GET a model list), and turn the ways it can
  * fail before the first byte (unreachable, non-2xx) into ProviderErrors whose text never contains
  * the key. Error bodies are read only up to a bound: a misbehaving server must not make us buffer
  * megabytes.
@@ -10,12 +10,14 @@ import { errorMessageOf } from './openai-wire.js'
 const ERROR_BODY_MAX = 16 * 1024
 
 export interface StreamRequest {
+  /** POST with `body` (a model call), or GET (a model list) */
+  method?: 'POST' | 'GET'
   provider: string
   url: string
   /** where the user pointed us, for the "unreachable" message */
   baseUrl: string
   headers: Record<string, string>
-  body: unknown
+  body?: unknown
   signal: AbortSignal
   scrub: (text: string) => string
 }
@@ -23,9 +25,9 @@ export interface StreamRequest {
 export async function postStream(r: StreamRequest): Promise<Response> {
   let res: Response
   try {
-    res = await fetch(r.url, { method: 'POST', headers: r.headers, body: JSON.stringify(r.body), signal: r.signal })
+    res = await fetch(r.url, { method: r.method ?? 'POST', headers: r.headers, body: r.method === 'GET' ? undefined : JSON.stringify(r.body), signal: r.signal })
   } catch (e) {
-    if (r.signal.aborted) throw e
+    if (r.signal.aborted && r.signal.reason?.name !== 'TimeoutError') throw e
     const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message
     throw new ProviderError('unreachable', `provider "${r.provider}" is unreachable at ${r.baseUrl}: ${r.scrub(String(cause))}`)
   }

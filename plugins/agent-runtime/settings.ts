@@ -51,6 +51,8 @@ export interface RuntimeSettings {
   maxToolIterations: number
   /** provider_timeout_secs × min(max(max_tool_iterations, 1), 4), in ms (contract §3.1) */
   turnTimeoutMs: number
+  /** every `[providers.*]` table (and the implicit offline one when it is the default), for GET /api/models */
+  configured: ProviderSpec[]
   /** `fallback_providers`, in order, each with the model it is called with */
   fallbacks: Array<{ provider: ProviderSpec; model: string }>
   /** non-fatal remarks for the log (unused provider tables with problems) */
@@ -139,16 +141,15 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
   if (profile) {
     if (!/^[^:\s]+:[^:\s]+$/.test(profile)) fail(`${key('api_key_profile')} = ${JSON.stringify(profile)} must name a profile as "<provider>:<profile_name>", e.g. "openai:work"`)
     spec.apiKeyProfile = profile
-    if (resolveKey) {
-      if (!profiles) fail(`${key('api_key_profile')} = "${profile}" needs the auth-profiles plugin, which is not enabled`)
-      // never enumerable: the key is not part of anything that serialises the spec
-      Object.defineProperty(spec, 'apiKey', { enumerable: false, get: () => profiles!.resolve(profile)?.token })
-    }
+    if (resolveKey && !profiles) fail(`${key('api_key_profile')} = "${profile}" needs the auth-profiles plugin, which is not enabled`)
+    // never enumerable: the key is not part of anything that serialises the spec
+    if (profiles) Object.defineProperty(spec, 'apiKey', { enumerable: false, get: () => profiles.resolve(profile)?.token })
   } else if (literal) spec.apiKey = literal
-  else if (envName && resolveKey) {
+  else if (envName) {
+    // a table not in use still gets its key when there is one: GET /api/models lists its models
     const v = env[envName]?.trim()
-    if (!v) fail(`${key('api_key_env')} names the environment variable ${envName}, which is empty or not set`)
-    spec.apiKey = v
+    if (v) spec.apiKey = v
+    else if (resolveKey) fail(`${key('api_key_env')} names the environment variable ${envName}, which is empty or not set`)
   }
   return spec
 }
@@ -179,11 +180,13 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
   const fallbackNames = fallbacksOf(section('fallback_providers'), providerName, all)
 
   let provider: ProviderSpec | undefined
+  const configured: ProviderSpec[] = []
   const fallbackSpecs = new Map<string, ProviderSpec>()
   for (const [name, t] of Object.entries(all)) {
     if (!isTable(t)) fail(`providers.${name} must be a table`)
     const inUse = name === providerName || fallbackNames.includes(name)
     const spec = parseProvider(name, t as Record<string, unknown>, env, inUse, profiles)
+    configured.push(spec)
     if (name === providerName) provider = spec
     else if (inUse) fallbackSpecs.set(name, spec)
     if (inUse && spec.apiKeyProfile && !profiles!.resolve(spec.apiKeyProfile)) {
@@ -199,6 +202,7 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
   if (!provider) {
     if (providerName !== 'offline') fail(`default_provider = "${providerName}" but there is no [providers.${providerName}] table`)
     provider = parseProvider('offline', { type: 'offline' }, env, true)
+    configured.unshift(provider)
   }
 
   const defaultModel = str(section('default_model'), 'default_model')
@@ -217,6 +221,7 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
   return {
     provider,
     model,
+    configured,
     fallbacks,
     temperature,
     providerTimeoutSecs,
