@@ -139,7 +139,6 @@ export class PairingManager implements PairingService {
   mintDevice(meta: PairMetadata & { parentDeviceId: string; via: 'passkey' }): PairResult | null {
     if (!this.requirePairing || !this.devices?.get(meta.parentDeviceId)) return null
     const { token, row } = this.credentials.addDevice({ name: meta.name, deviceType: meta.deviceType, hardware: meta.hardware, ip: meta.ip })
-    this.audit?.paired(row.id, meta.ip ?? meta.via, false)
     return { token, deviceId: row.id, persisted: true }
   }
 
