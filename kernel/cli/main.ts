@@ -12,6 +12,7 @@ const remoteCmd = () => import('./remote-cmd.js')
 const doctorCmd = () => import('./doctor-cmd.js')
 const auditCmd = () => import('./audit-cmd.js')
 const serviceCmd = () => import('./service-cmd.js')
+const onboardCmd = () => import('./onboard-cmd.js')
 
 export const HELP = `revka ${KERNEL_VERSION} — plugin-host agent gateway
 
@@ -28,6 +29,8 @@ Usage:
   revka plugins list [--json]                   discovered plugins, without importing them
   revka plugins info ID                         one plugin's manifest and state
   revka plugins enable|disable ID               edit revka.plugins.json
+  revka onboard [--non-interactive --provider P --key K --model M --base-url U]
+                                                connect a model provider: key, model, one test call
   revka doctor                                  check config, state dir, environment, CLI tools (exit 1 on an error)
   revka audit verify [--json]                   check the audit log's hash chain offline (exit 1 if broken)
 
@@ -79,6 +82,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await auditCmd()).auditCommand(args)
       case 'doctor':
         return await (await doctorCmd()).doctor(args)
+      case 'onboard':
+        return await (await onboardCmd()).onboard(args)
       default:
         throw new UsageError(`unknown command "${cmd}"`)
     }

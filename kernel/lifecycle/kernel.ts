@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { KernelServices, PLUGIN_API_VERSION, RevkaError, sha256Hex, type GatewayInfo, type PluginInfo } from '@revka/plugin-sdk'
+import { KernelServices, PLUGIN_API_VERSION, RevkaError, sha256Hex, type GatewayInfo, type PluginInfo, type ServiceRef } from '@revka/plugin-sdk'
 import { ensureStateDirs, resolveStatePaths, stateDirModeProblems, type StatePaths } from '../config/state-dir.js'
 import { migrateLegacyState } from '../config/migrate-state.js'
 import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from '../config/gateway-config.js'
@@ -225,6 +225,15 @@ export class Kernel {
       slot.value = value
       this.container.register(serviceToken(name), { useValue: slot })
     }
+  }
+
+  /**
+   * A service a started plugin provides, for in-process CLI commands (`revka onboard` makes its
+   * test call through the agent runtime); undefined when no enabled plugin provides it.
+   */
+  service<T>(ref: ServiceRef<T>): T | undefined {
+    const token = serviceToken(ref.id)
+    return this.container.isRegistered(token) ? (this.container.resolve(token) as ServiceSlot<T>).value : undefined
   }
 
   private pending: RouteRecord[] = []

@@ -95,6 +95,22 @@ export interface AgentRuntimeService {
    * `agent_start`, `agent_end` (with duration, tokens and cost) and `error` on the event bus.
    */
   runTurn(req: TurnRequest, onEvent: (e: TurnEvent) => void): Promise<TurnResult>
+  /**
+   * Each configured provider's models, from its models endpoint (cached by the runtime); what
+   * `GET /api/models` answers and `revka onboard` offers. Optional: a runtime without it lists none.
+   */
+  listModels?(): Promise<ProviderModelList[]>
+}
+
+/** One provider's entry in a model listing; a provider that could not be asked carries `error`. */
+export interface ProviderModelList {
+  provider: string
+  type: string
+  /** the model this provider is configured to use, if any */
+  model: string | null
+  source: 'endpoint' | 'builtin'
+  models: Array<{ id: string; name?: string }>
+  error?: { code: string; message: string }
 }
 
 export const AgentRuntimeRef = serviceRef<AgentRuntimeService>('agent-runtime')

@@ -5,7 +5,6 @@
  * while the rest of the gateway keeps serving.
  */
 import { AgentRuntimeRef, AuthProfilesRef, definePlugin, httpError, KernelServices } from '@revka/plugin-sdk'
-import { ModelLister } from './models.js'
 import { currentTimeTool } from './builtin-tools.js'
 import { AgentRuntime } from './runtime.js'
 import { offerableTools } from './tool-runner.js'
@@ -41,14 +40,13 @@ export default definePlugin({
       return doc
     })
 
-    const lister = new ModelLister()
     api.routes.add({
       method: 'GET', url: '/api/models', auth: 'bearer',
       description: "each configured provider's models, from its models endpoint (cached 5 min)",
       handler: async () => {
         const s = runtime.settings
         if (!s) throw httpError(503, 'agent_runtime_not_running', 'the agent runtime is not running: see /health for plugin:agent-runtime', { retryAfter: 60 })
-        return { default_provider: s.provider.name, default_model: s.model, providers: await lister.list(s.configured, s.model, s.provider.name) }
+        return { default_provider: s.provider.name, default_model: s.model, providers: await runtime.listModels() }
       },
     })
 

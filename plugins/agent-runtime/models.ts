@@ -6,6 +6,7 @@
  * so in its entry; one failing provider never fails the whole list.
  */
 import { createHash } from 'node:crypto'
+import type { ProviderModelList } from '@revka/plugin-sdk'
 import { LRUCache } from 'lru-cache'
 import { ANTHROPIC_VERSION } from './anthropic.js'
 import { ProviderError } from './provider-errors.js'
@@ -18,15 +19,7 @@ export const LIST_TIMEOUT_MS = 10_000
 /** at most this many models per provider (OpenRouter lists several hundred) */
 export const MAX_MODELS = 2000
 
-export interface ProviderModels {
-  provider: string
-  type: string
-  /** the model this provider is configured to use, if any */
-  model: string | null
-  source: 'endpoint' | 'builtin'
-  models: Array<{ id: string; name?: string }>
-  error?: { code: string; message: string }
-}
+type ProviderModels = ProviderModelList
 
 export class ModelLister {
   private readonly cache = new LRUCache<string, ProviderModels>({ max: 64, ttl: CACHE_TTL_MS })

@@ -1,0 +1,95 @@
+/**
+ * `revka onboard --non-interactive` end to end: the real CLI in a child process, against a local
+ * fake of Anthropic's Messages API (replaying test/fixtures/providers/ transcripts). It lists the
+ * models, makes one streamed test call, and only then keeps config.toml (0600); a refused key
+ * leaves the previous config.toml untouched.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'smol-toml'
+import { ROOT, removeDir, tempStateDir } from '../auth/support.js'
+import { startRecordingServer } from '../../plugins/agent-runtime/test-helpers.js'
+import { transcript } from '../../plugins/agent-runtime/anthropic-fake.js'
+
+const BIN = join(ROOT, 'bin', 'revka.js')
+const KEY = 'sk-ant-onboard-5e2c'
+
+function run(stateDir: string, flags: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'onboard', '--non-interactive', ...flags], { env: { ...process.env, REVKA_STATE_DIR: stateDir }, encoding: 'utf8', timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }))
+  })
+}
+
+/** models list on GET, the text transcript on POST; 401 for any other key */
+const fakeAnthropic = () => startRecordingServer((res, _b, _n) => {
+  const req = (res as any).req
+  if (req.headers['x-api-key'] !== KEY) {
+    res.writeHead(401, { 'content-type': 'application/json' })
+    return void res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }))
+  }
+  if (req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    return void res.end(JSON.stringify({ data: [{ id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5' }, { id: 'claude-haiku-4-5' }] }))
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  res.end(transcript('anthropic-text.txt').join('\n\n') + '\n\n')
+})
+
+test('onboard --non-interactive: picks the first listed model, shows the streamed answer, writes config.toml 0600 keeping other keys', async () => {
+  const dir = tempStateDir()
+  const server = await fakeAnthropic()
+  try {
+    writeFileSync(join(dir, 'config.toml'), '[gateway]\nport = 0\n', { mode: 0o600 })
+    const r = await run(dir, ['--provider', 'anthropic', '--key', KEY, '--base-url', server.baseUrl])
+    assert.equal(r.code, 0, r.out)
+    assert.match(r.out, /model: claude-sonnet-4-5 \(the first of 2 listed/)
+    assert.match(r.out, /test call to anthropic \(claude-sonnet-4-5\):\n {2}The sum is 9\.\n/)
+    assert.match(r.out, /wrote .*config\.toml \(mode 0600\)/)
+    assert.ok(!r.out.includes(KEY), 'the key is never printed')
+    const file = join(dir, 'config.toml')
+    assert.equal(statSync(file).mode & 0o777, 0o600)
+    const cfg = parse(readFileSync(file, 'utf8')) as any
+    assert.equal(cfg.default_provider, 'anthropic')
+    assert.deepEqual({ ...cfg.providers.anthropic }, { type: 'anthropic', base_url: server.baseUrl, api_key: KEY, model: 'claude-sonnet-4-5' })
+    assert.equal(cfg.gateway.port, 0, 'the rest of config.toml is kept')
+    const post = server.requests.find((q) => q.path === '/v1/messages')!
+    assert.equal(post.body.model, 'claude-sonnet-4-5')
+    assert.equal(post.body.stream, true)
+  } finally {
+    await server.close()
+    removeDir(dir)
+  }
+})
+
+test('onboard --non-interactive with a refused key: exit 1 with the hint, config.toml unchanged', async () => {
+  const dir = tempStateDir()
+  const server = await fakeAnthropic()
+  try {
+    const before = '[gateway]\nport = 0\n'
+    writeFileSync(join(dir, 'config.toml'), before, { mode: 0o600 })
+    const r = await run(dir, ['--provider', 'anthropic', '--key', 'sk-wrong', '--base-url', server.baseUrl, '--model', 'claude-sonnet-4-5'])
+    assert.equal(r.code, 1, r.out)
+    assert.match(r.out, /onboarding failed: .*HTTP 401: invalid x-api-key \[auth\] Hint: the key was refused/)
+    assert.match(r.out, /config\.toml is unchanged/)
+    assert.equal(readFileSync(join(dir, 'config.toml'), 'utf8'), before)
+  } finally {
+    await server.close()
+    removeDir(dir)
+  }
+})
+
+test('onboard --non-interactive without --provider is a usage error (exit 2) and writes nothing', async () => {
+  const dir = tempStateDir()
+  try {
+    const r = await run(dir, ['--key', KEY])
+    assert.equal(r.code, 2)
+    assert.match(r.out, /onboard --non-interactive needs --provider \(anthropic, openai/)
+    assert.throws(() => statSync(join(dir, 'config.toml')))
+  } finally {
+    removeDir(dir)
+  }
+})
