@@ -1,4 +1,5 @@
 /** `revka gateway` / `revka daemon`: run in the foreground until SIGINT/SIGTERM or /admin/shutdown. */
+import { AgentRuntimeRef } from '@revka/plugin-sdk'
 import { Kernel } from '../lifecycle/kernel.js'
 import { port, str, type ParsedArgs } from './args.js'
 
@@ -41,6 +42,10 @@ export async function runGateway(args: ParsedArgs, mode: 'gateway' | 'daemon'): 
     const url = await kernel.start()
     process.stdout.write(`revka ${kernel.version} (${mode}) listening on ${url}\n`)
     process.stdout.write(`state: ${kernel.paths.stateDir}\n`)
+    // a fresh install chats through the embedded responder: say so, and how to connect a real model
+    if (kernel.service(AgentRuntimeRef)?.provider === 'offline') {
+      process.stdout.write('no model provider is configured: the offline responder is answering. Connect one with: revka onboard\n')
+    }
     for (const p of kernel.pluginInfos()) {
       if (p.status === 'failed' || p.status === 'incompatible') process.stdout.write(`plugin ${p.id}: ${p.status} — ${p.diagnostic}\n`)
     }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'smol-toml'
@@ -90,6 +90,24 @@ test('onboard --non-interactive without --provider is a usage error (exit 2) and
     assert.match(r.out, /onboard --non-interactive needs --provider \(anthropic, openai/)
     assert.throws(() => statSync(join(dir, 'config.toml')))
   } finally {
+    removeDir(dir)
+  }
+})
+
+test('a gateway with no provider configured says in its banner that the offline responder answers, and names revka onboard', async () => {
+  const dir = tempStateDir()
+  const child = spawn(process.execPath, [BIN, 'gateway', '--port', '0'], { env: { ...process.env, REVKA_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d) => { out += d })
+  const exited = new Promise((r) => child.once('exit', r))
+  try {
+    const deadline = Date.now() + 15_000
+    // the pairing banner is printed after the provider line
+    while (!/PAIRING CODE|pairing is OFF/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50))
+    assert.match(out, /no model provider is configured: the offline responder is answering\. Connect one with: revka onboard/)
+  } finally {
+    child.kill('SIGTERM')
+    await exited
     removeDir(dir)
   }
 })
