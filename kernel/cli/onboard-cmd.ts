@@ -5,7 +5,8 @@
  * 127.0.0.1:0), so what onboarding checked is exactly what the gateway will run.
  *
  * The key is written into config.toml (mode 0600) as `api_key`; a failed test call restores the
- * previous config.toml byte for byte. `--non-interactive` takes everything from flags, for scripts.
+ * previous config.toml byte for byte. `--non-interactive` takes everything from flags, for scripts;
+ * interactively, a flag given answers its prompt.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { parse, stringify } from 'smol-toml'
@@ -58,12 +59,15 @@ function fromFlags(args: ParsedArgs): OnboardAnswers {
   return a
 }
 
-async function ask(): Promise<OnboardAnswers> {
+/** The prompts, skipping whatever a flag already answered (`--provider`, `--base-url`, `--key`, `--model`). */
+async function ask(args: ParsedArgs): Promise<OnboardAnswers> {
   const { select, password, input } = await import('@inquirer/prompts')
-  const provider = await select({ message: 'Model provider', choices: ONBOARD_PROVIDERS.map((p) => ({ name: p, value: p })) })
-  const baseUrl = provider === 'openai-compatible' ? await input({ message: 'Base URL (the API root, e.g. https://host/v1)', required: true }) : undefined
-  const key = KEYLESS.has(provider) ? undefined : (await password({ message: `API key for ${provider}`, mask: '*' })) || undefined
-  return { provider, key, baseUrl }
+  const given = str(args.flags, 'provider')
+  if (given && !(ONBOARD_PROVIDERS as readonly string[]).includes(given)) throw new UsageError(`--provider "${given}" is not one of ${ONBOARD_PROVIDERS.join(', ')}`)
+  const provider = given ?? await select({ message: 'Model provider', choices: ONBOARD_PROVIDERS.map((p) => ({ name: p, value: p })) })
+  const baseUrl = str(args.flags, 'base-url') ?? (provider === 'openai-compatible' ? await input({ message: 'Base URL (the API root, e.g. https://host/v1)', required: true }) : undefined)
+  const key = str(args.flags, 'key') ?? (KEYLESS.has(provider) ? undefined : (await password({ message: `API key for ${provider}`, mask: '*' })) || undefined)
+  return { provider, key, baseUrl, model: str(args.flags, 'model') }
 }
 
 async function pickModel(rt: AgentRuntimeService, a: OnboardAnswers, interactive: boolean, io: Io): Promise<string> {
@@ -84,7 +88,7 @@ async function pickModel(rt: AgentRuntimeService, a: OnboardAnswers, interactive
 
 export async function onboard(args: ParsedArgs, io: Io = { out: (s) => void process.stdout.write(s) }): Promise<number> {
   const interactive = !args.flags['non-interactive']
-  const answers = interactive ? await ask() : fromFlags(args)
+  const answers = interactive ? await ask(args) : fromFlags(args)
   const paths = resolveStatePaths({ stateDir: str(args.flags, 'state-dir') })
   ensureStateDirs(paths)
   const previous = existsSync(paths.configFile) ? readFileSync(paths.configFile, 'utf8') : null
