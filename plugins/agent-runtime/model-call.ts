@@ -61,7 +61,8 @@ export async function callModel(c: ModelCallInput): Promise<ModelCallOutput> {
       c.onEvent({ type: 'status', phase: 'provider_fallback', detail: `${e.message} [${e.reason}]; trying provider "${next.provider.name}"` })
     }
   }
-  throw new Error('callModel needs at least one route')
+  // the runtime always passes the default provider first; an empty list is a bug in the caller
+  throw new Error('REVKA_ERR_AGENT_ROUTES: callModel needs at least one provider route')
 }
 
 async function callRoute(c: ModelCallInput, route: ModelRoute, streamed: { any: boolean }): Promise<ModelCallOutput> {
