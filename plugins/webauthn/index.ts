@@ -1,6 +1,6 @@
 /**
  * webauthn — passkeys (contract §1.19) on @simplewebauthn/server. The six routes answer 404
- * `{error:"WebAuthn is not enabled"}` unless `[security.webauthn] enabled = true` (or the plugin
+ * `{error:"WebAuthn is not enabled", code:"webauthn_not_enabled"}` unless `[security.webauthn] enabled = true` (or the plugin
  * option `enabled`). Beyond the reference: with `allow_sign_in = true`, `POST auth/finish` sent
  * without a bearer mints a new device token, for a passkey that a paired device registered and only
  * while that device is still registered (the pairing service's `mintDevice` checks it). Every
@@ -25,7 +25,7 @@ type FinishBody = { challenge: string; id: string; label?: string; response: Rec
 export default definePlugin<{ enabled?: boolean }>({
   async setup(api) {
     const settings = readSettings(api.gateway.section<{ webauthn?: Record<string, unknown> }>('security')?.webauthn, api.config.enabled)
-    const disabled = () => reply({ status: 404, body: { error: 'WebAuthn is not enabled' } })
+    const disabled = () => reply({ status: 404, body: { error: 'WebAuthn is not enabled', code: 'webauthn_not_enabled' } })
     let ceremonies: Ceremonies | null = null
     let store: CredentialStore | null = null
     if (settings.enabled) {

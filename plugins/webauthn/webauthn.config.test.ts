@@ -5,7 +5,7 @@ import { TestAuthenticator } from './test-authenticator.js'
 
 const ORIGIN = 'http://localhost:5173'
 
-test('disabled (the default), all six routes answer 404 {error:"WebAuthn is not enabled"}', async () => {
+test('disabled (the default), all six routes answer 404 {error:"WebAuthn is not enabled"} (plus our snake_case code)', async () => {
   const k = await startTestKernel({ plugins: ['pairing', 'webauthn'] })
   try {
     const auth = { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' }
@@ -16,7 +16,7 @@ test('disabled (the default), all six routes answer 404 {error:"WebAuthn is not 
     ] as const) {
       const r = await k.inject({ method, url, headers: payload ? auth : { authorization: auth.authorization }, payload: payload ? JSON.stringify(payload) : undefined })
       assert.equal(r.statusCode, 404, url)
-      assert.deepEqual(r.json(), { error: 'WebAuthn is not enabled' })
+      assert.deepEqual(r.json(), { error: 'WebAuthn is not enabled', code: 'webauthn_not_enabled' })
     }
   } finally { await k.stop() }
 })
