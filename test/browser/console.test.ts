@@ -36,6 +36,21 @@ async function sendChat(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Send' }).click()
 }
 
+/**
+ * waits (up to 20 s) until /health is past 'starting' and none of its components is starting
+ * (public: asking /api/status would pair the checker, which replaces the printed code)
+ */
+async function settled(url: string): Promise<void> {
+  const until = Date.now() + 20_000
+  for (;;) {
+    const health = await (await fetch(`${url}/health`)).json() as { status: string; components?: Record<string, { status?: string }> }
+    const busy = Object.values(health.components ?? {}).some((c) => c?.status === 'starting')
+    if (health.status !== 'starting' && !busy) return
+    if (Date.now() > until) throw new Error(`the gateway did not settle: health ${health.status}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 describe('operator console (browser)', () => {
   before(async () => {
     gw = await startGateway()
@@ -48,6 +63,9 @@ describe('operator console (browser)', () => {
 
   it('pairs with the printed code and lists every plugin on the overview', async () => {
     await withPage(browser, 'overview', async (page) => {
+      // heavy plugins start after listen: compare the page with a gateway that has settled, or
+      // the page and the later fetches can see two different moments of its start
+      await settled(gw.url)
       await pairInBrowser(page, gw.url, gw.code, 'Operator laptop')
       const status = await (await fetch(`${gw.url}/api/status`, { headers: await asChecker() })).json() as { plugins: { id: string; status: string }[] }
       const table = page.getByRole('table', { name: 'Plugins' })
@@ -105,6 +123,9 @@ describe('operator console (browser)', () => {
       await page.locator('li[data-kind="note"]', { hasText: 'steering' }).waitFor()
       // the turn ends with one final reply; nothing is left marked as streaming
       await page.getByRole('button', { name: 'Send' }).waitFor()
+      // the Send button can come back a frame before the last streamed item is settled: wait for
+      // it (a reply left marked as streaming for good still fails here, after the timeout)
+      await page.waitForFunction("document.querySelectorAll('li[data-streaming]').length === 0", undefined, { timeout: 10_000 })
       assert.equal(await page.locator('li[data-streaming]').count(), 0)
 
       await sendChat(page, 'one more long reply, which this test stops before it ends')
