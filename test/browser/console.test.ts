@@ -143,6 +143,8 @@ describe('operator console (browser)', () => {
       // a new chat starts empty; opening the renamed one resumes it with its history
       await page.getByRole('button', { name: 'New chat' }).click()
       await page.getByRole('status').filter({ hasText: 'connected' }).waitFor()
+      // the status can still show the old chat's socket for a moment: wait for the new, empty one
+      await page.waitForFunction("document.querySelectorAll('ol.transcript > li').length === 0", undefined, { timeout: 10_000 })
       assert.equal(await page.locator('ol.transcript > li').count(), 0)
       await page.getByRole('button', { name: 'Browser test chat', exact: true }).click()
       await page.locator('li[data-kind="user"]', { hasText: 'hello from the browser test' }).waitFor()
