@@ -3,23 +3,15 @@
  * no subprotocol and the token in the query. Contract §3: the server selects none and accepts; the
  * Origin and auth checks are unchanged (a wrong token is 401, a cross-site origin 403).
  */
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import WebSocket from 'ws'
 import { startTestKernel } from '@revka/plugin-sdk/testing'
 import { wsConnect } from './support.js'
+import { isolateHome } from '../../plugins/terminal/test-helpers.js'
 
-const home = mkdtempSync(join(tmpdir(), 'revka-ws-ref-'))
-const before = process.env.HOME
-process.env.HOME = home
-after(() => {
-  if (before === undefined) delete process.env.HOME
-  else process.env.HOME = before
-  rmSync(home, { recursive: true, force: true })
-})
+// an empty HOME for the PTY shell and the MCP discovery file (the terminal tests' own helper)
+const home = isolateHome()
 
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
