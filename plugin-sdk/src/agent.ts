@@ -3,7 +3,7 @@
  * It lives in the SDK so that consumers (chat, webhooks) and the provider agree on it without
  * importing each other.
  */
-import { serviceRef } from './services.js'
+import { serviceRef } from './service-ref.js'
 
 export type ContentPart =
   | { type: 'text'; text: string }

@@ -4,7 +4,7 @@
  * reads `api_key_profile = "openai:work"` in a `[providers.<name>]` table through it. Optional by
  * nature: list it under `uses` and reach it with `api.services.find(AuthProfilesRef)`.
  */
-import { serviceRef } from './services.js'
+import { serviceRef } from './service-ref.js'
 
 export interface ResolvedAuthProfile {
   /** the secret itself: keep it in memory only, never log it */

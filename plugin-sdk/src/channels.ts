@@ -3,10 +3,9 @@
  * `defineWebhook`, or any third-party plugin through `defineChannel`) contributes a descriptor to
  * the `channels` hook. The kernel's `channel-registry` service lists them — for `GET /api/channels`
  * and for cron's delivery of a job's output (`delivery.channel` / `delivery.to`). A channel is
- * listed only while its plugin is enabled: the tap goes away with the plugin.
+ * listed only while its plugin is enabled: the tap goes away with the plugin. `defineChannel` is in
+ * `define-channel.ts`: this file holds only the types, which the hook table needs.
  */
-import type { PluginApi } from './define.js'
-import type { Disposer } from './types.js'
 
 /** What a channel knows about itself right now (DOMAIN.md §19 fields, measured, not static). */
 export interface ChannelStatus {
@@ -40,13 +39,4 @@ export interface ChannelRegistryService {
   /** every enabled channel, ordered by id; a plugin's tap that throws is left out (and logged) */
   list(): Promise<ChannelDescriptor[]>
   get(id: string): Promise<ChannelDescriptor | undefined>
-}
-
-/**
- * Declare this plugin a channel: it appears in `GET /api/channels` and can receive cron
- * deliveries (when `send` is given). Call in `setup`; the disposer removes it.
- */
-export function defineChannel(api: PluginApi<any>, descriptor: Omit<ChannelDescriptor, 'plugin'>): Disposer {
-  const d: ChannelDescriptor = { ...descriptor, plugin: api.id }
-  return api.hooks.channels.tap((list) => { list.push(d); return list })
 }

@@ -8,7 +8,7 @@ import { KREF_SCHEME, itemKref, parseKref } from './kref.js'
 import type { GatewayInfo } from './types.js'
 import type { DomainStore, Item, Page } from './domain-store.js'
 import { DomainStoreRef } from './domain-store.js'
-import type { ServiceRef } from './services.js'
+import type { ServiceRef } from './service-ref.js'
 
 /**
  * The domain store for a route plugin's handlers. The service exists once its provider started,

@@ -11,7 +11,7 @@
  * domain errors of domain-errors.ts: `kref_invalid` 400, `invalid_input` 400, `not_found` 404,
  * `conflict` 409, `too_large` 413, `quota_exceeded` 507.
  */
-import { serviceRef } from './services.js'
+import { serviceRef } from './service-ref.js'
 
 /** All item/revision/artifact/edge metadata are string→string maps (§1.5). */
 export type Metadata = Record<string, string>

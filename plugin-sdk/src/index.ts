@@ -35,7 +35,7 @@ export type { AgentRuntimeService, ChatMessage, ContentPart, ToolCallRequest, Tu
 export { defineWebhook, IDEMPOTENCY_WINDOW_MS } from './webhook/define-webhook.js'
 export type { WebhookProvider, ChannelMessage, SendContext } from './webhook/define-webhook.js'
 export { postJson, ProviderApiError } from './webhook/post-json.js'
-export { defineChannel } from './channels.js'
+export { defineChannel } from './define-channel.js'
 export type { ChannelDescriptor, ChannelStatus, ChannelRegistryService } from './channels.js'
 export type { PostJsonOptions } from './webhook/post-json.js'
 export { writeFileAtomicSync, fsyncDir, ensurePrivateFile } from './fs.js'

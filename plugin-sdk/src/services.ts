@@ -7,18 +7,10 @@ import type { ToolRegistryService } from './tools.js'
 import type { OpsService } from './ops.js'
 import type { AuditLogService } from './audit.js'
 import type { ChannelRegistryService } from './channels.js'
+import { serviceRef } from './service-ref.js'
 
-export interface ServiceRef<T> {
-  readonly id: string
-  /** phantom field: carries T for type inference only */
-  readonly __type?: T
-}
-
-/** Declare a typed reference to a service by its manifest name. */
-export function serviceRef<T>(id: string): ServiceRef<T> {
-  if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new Error(`REVKA_ERR_SERVICE_NAME: "${id}" is not kebab-case`)
-  return Object.freeze({ id }) as ServiceRef<T>
-}
+export { serviceRef } from './service-ref.js'
+export type { ServiceRef } from './service-ref.js'
 
 /** Services the kernel itself provides; a plugin still has to list them under `requires`. */
 export const KernelServices = Object.freeze({

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { ServiceRef } from './services.js'
+import type { ServiceRef } from './service-ref.js'
 
 /** What `revka.plugin.json` declares. Read and checked before the plugin's code is imported. */
 export interface PluginManifest {

@@ -6,7 +6,7 @@
  * The interfaces live in the SDK so the definition routes (`workflows`), the scheduler (`cron`) and
  * the runner agree without importing each other.
  */
-import { serviceRef } from './services.js'
+import { serviceRef } from './service-ref.js'
 
 /** One finding of the validator. `line` is 1-based in the YAML text when the finding has a place. */
 export interface WorkflowFinding {
