@@ -24,6 +24,8 @@ export default definePlugin({
         const m = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''))
         return m !== null && timingSafeEqualStr(m[1], secret)
       },
+      // no signed timestamp: only the message id stops a replay, so it is kept a day (GATEWAY.md §8)
+      idempotencyWindowSecs: 86_400,
       normalise: normalisePubSub,
       send: forwardReply,
     })

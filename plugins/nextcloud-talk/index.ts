@@ -2,7 +2,7 @@
  * nextcloud-talk — a Nextcloud Talk bot. Talk signs every delivery with
  * `HMAC-SHA256(secret, X-Nextcloud-Talk-Random + raw body)`; the random value must be present and
  * non-empty, or a signature over the body alone would pass. Talk carries no timestamp, so replays
- * are caught by the message id (5 minutes).
+ * are caught by the message id (kept a day).
  */
 import { defineWebhook, definePlugin, hmacSha256Hex, timingSafeEqualStr } from '@revka/plugin-sdk'
 import { normaliseTalk } from './normalise.js'
@@ -23,6 +23,8 @@ export default definePlugin({
         const hex = sig.trim().replace(/^sha256=/i, '').toLowerCase()
         return timingSafeEqualStr(hex, hmacSha256Hex(secret, Buffer.concat([Buffer.from(random), req.rawBody])))
       },
+      // no signed timestamp: only the message id stops a replay, so it is kept a day (GATEWAY.md §8)
+      idempotencyWindowSecs: 86_400,
       normalise: normaliseTalk,
       send: sendTalkReply,
     })

@@ -17,6 +17,8 @@ export default definePlugin({
         const presented = req.headers['x-revka-webhook-secret']
         return typeof presented === 'string' && timingSafeEqualStr(presented, secret)
       },
+      // no signed timestamp: only the message id stops a replay, so it is kept a day (GATEWAY.md §8)
+      idempotencyWindowSecs: 86_400,
       normalise: normaliseWati,
       send: sendWatiText,
       handshake: {

@@ -1,6 +1,6 @@
 /**
  * A WATI delivery with the right secret: 200 at once, the reply reaches WATI's session-message API,
- * a replay (same whatsappMessageId, or the same X-Idempotency-Key) runs nothing, and a crash after
+ * a replay (same whatsappMessageId, or the same bytes when there is no id) runs nothing, and a crash after
  * the 200 loses nothing.
  */
 import { test } from 'node:test'
@@ -30,10 +30,11 @@ test('a valid delivery is acknowledged, the reply is posted to sendSessionMessag
 
     const dup = await k.inject({ method: 'POST', url: '/wati', headers, payload: raw })
     assert.equal(dup.json().status, 'duplicate')
-    // a delivery without a message id, de-duplicated by X-Idempotency-Key
+    // a delivery without a message id is de-duplicated by its body: the unsigned X-Idempotency-Key
+    // header is not honoured for WATI, so a new value buys a replay nothing
     const noId = JSON.stringify({ eventType: 'message', type: 'text', text: 'keyed', waId: '15557654321' })
     const first = await k.inject({ method: 'POST', url: '/wati', headers: { ...headers, 'x-idempotency-key': 'k-1' }, payload: noId })
-    const second = await k.inject({ method: 'POST', url: '/wati', headers: { ...headers, 'x-idempotency-key': 'k-1' }, payload: noId })
+    const second = await k.inject({ method: 'POST', url: '/wati', headers: { ...headers, 'x-idempotency-key': 'k-2' }, payload: noId })
     assert.equal(first.json().status, 'ok')
     assert.deepEqual(second.json(), { status: 'duplicate', idempotent: true, message: second.json().message })
     await api.waitFor(2)

@@ -20,6 +20,8 @@ export default definePlugin({
         if (typeof sig !== 'string' || !sig.startsWith('sha256=')) return false
         return timingSafeEqualStr(sig.slice('sha256='.length).trim().toLowerCase(), hmacSha256Hex(secret, req.rawBody))
       },
+      // no signed timestamp: only the message id stops a replay, so it is kept a day (GATEWAY.md §8)
+      idempotencyWindowSecs: 86_400,
       normalise: normaliseCloudApi,
       send: sendCloudApiText,
       handshake: {

@@ -7,135 +7,107 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { PluginApi } from '../define.js'
-import { httpError } from '../errors.js'
+import { httpError, isHttpError, RevkaError } from '../errors.js'
 import { sha256Hex } from '../crypto.js'
-import type { Disposer, ProviderAuthRequest, RevkaRequest, SecretSource } from '../types.js'
+import type { Disposer, RevkaRequest, SecretSource } from '../types.js'
 import { DeliveryJournal } from './journal.js'
 import { DeliveryWorker } from './worker.js'
 import { ConversationHistory, DEFAULT_HISTORY_MESSAGES } from './history.js'
-import { defineChannel } from '../channels.js'
+import { DEFAULT_TIMESTAMP_WINDOW_SECS, IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_WINDOW_SECS, type ChannelMessage, type WebhookProvider } from './provider.js'
+import { defineChannel } from '../define-channel.js'
 
-/** A provider's message, normalised. */
-export interface ChannelMessage {
-  channel: string
-  sender: string
-  text: string
-  thread?: string
-  messageId?: string
-  /** whatever the provider needs to address the reply (conversation id, phone number id…) */
-  replyTo?: Record<string, unknown>
-}
-
-export interface SendContext {
-  /** the plugin's validated options (API base URL, tokens…) */
-  options: Record<string, unknown>
-  /** aborted at shutdown and after `SEND_TIMEOUT_MS` (30 s): pass it to `postJson`/`fetch` */
-  signal: AbortSignal
-  /** an environment variable as the kernel sees it (tokens for the provider API) */
-  env(name: string): string | undefined
-}
-
-export interface WebhookProvider<P = unknown> {
-  channel: string
-  /** POST route, e.g. `/whatsapp` */
-  path: string
-  /** signing secret: env first, then the plugin option; missing → 503 webhook_not_configured */
-  secret: SecretSource
-  /** constant-time verification over the raw body bytes (use hmacSha256Hex + timingSafeEqualStr) */
-  verify(req: ProviderAuthRequest, secret: string): boolean
-  /** unix seconds the request claims; requests outside ±`timestampWindowSecs` are refused (401) */
-  timestamp?(req: ProviderAuthRequest): number | undefined
-  timestampWindowSecs?: number
-  bodyLimit?: number
-  /** per client per minute (default 60; 0 disables) */
-  rateLimitPerMinute?: number
-  /** raw body → payload (default: JSON); a throw answers 400 invalid_payload */
-  parse?(raw: Buffer): P
-  /** payload → messages for the agent; [] for events that need no turn (still acknowledged) */
-  normalise(payload: P, req: RevkaRequest<unknown>): ChannelMessage[]
-  /** default: `X-Idempotency-Key`, else the first message's id */
-  idempotencyKey?(payload: P, req: RevkaRequest<unknown>): string | undefined
-  /**
-   * Send the agent's reply through the provider's API; throw to have it retried with backoff (the
-   * reply is journalled, so a retry never runs the agent again). Use `postJson`.
-   */
-  send(message: ChannelMessage, text: string, ctx: SendContext): Promise<void>
-  /**
-   * GET verification handshake (e.g. WhatsApp's `hub.verify_token` + `hub.challenge`): `verify`
-   * runs in the kernel with the configured secret (missing → 503, refused → 403 `forbidden`);
-   * `challenge` is what to echo.
-   */
-  handshake?: {
-    secret: SecretSource
-    verify(query: Record<string, string | undefined>, secret: string): boolean
-    challenge(query: Record<string, string | undefined>): string | undefined
-  }
-  /** delivery attempts before giving up (default 5) */
-  maxAttempts?: number
-  /** how `GET /api/channels` names it (default: the channel id) */
-  displayName?: string
-  /**
-   * A message to `send` a notification to `to` (a cron job's `delivery.to`), for providers whose
-   * `send` addresses replies through `replyTo`; default `{ channel, sender: to, text: '' }`.
-   */
-  address?(to: string): ChannelMessage
-  /**
-   * how many earlier messages of a conversation (same channel, thread and sender) each turn sees
-   * (default 20; 0 makes every delivery a conversation of its own)
-   */
-  historyMessages?: number
-}
-
-export const IDEMPOTENCY_WINDOW_MS = 5 * 60_000
+export type { ChannelMessage, SendContext, WebhookProvider } from './provider.js'
+export { IDEMPOTENCY_WINDOW_MS } from './provider.js'
 
 function header(req: { headers: Record<string, unknown> }, name: string): string | undefined {
   const v = req.headers[name]
   return typeof v === 'string' ? v : Array.isArray(v) ? String(v[0]) : undefined
 }
 
+function windowMs(p: WebhookProvider<any>): number {
+  const secs = p.idempotencyWindowSecs
+  if (secs === undefined) return IDEMPOTENCY_WINDOW_MS
+  if (!Number.isInteger(secs) || secs < 1 || secs > MAX_IDEMPOTENCY_WINDOW_SECS) {
+    throw new RevkaError('REVKA_ERR_WEBHOOK_WINDOW', `${p.channel}: idempotencyWindowSecs must be an integer in 1..${MAX_IDEMPOTENCY_WINDOW_SECS}, got ${secs}`)
+  }
+  return secs * 1000
+}
+
+/** a provider callback's throw is the sender's fault (400), unless it chose its own answer */
+function asPayloadError<T>(channel: string, fn: () => T): T {
+  try {
+    return fn()
+  } catch (e) {
+    if (isHttpError(e)) throw e
+    throw httpError(400, 'invalid_payload', `Invalid ${channel} payload: ${(e as Error).message}`)
+  }
+}
+
+/**
+ * The de-duplication key: the provider's own (signed) key first; the unsigned header only for
+ * providers that opt in and only when they have none; else, for a delivery that would start a
+ * turn, a digest of the raw body — so a replayed capture can never buy a second turn by changing
+ * a header.
+ */
+function deliveryKey<P>(p: WebhookProvider<P>, payload: P, req: RevkaRequest<unknown>, messages: ChannelMessage[], raw: Buffer): string | undefined {
+  // `||`, not `??`: an empty key must not hide the next source
+  const own = p.idempotencyKey?.(payload, req) || messages[0]?.messageId
+  if (own) return own
+  const unsigned = p.acceptIdempotencyHeader ? header(req, 'x-idempotency-key')?.trim() : undefined
+  if (unsigned) return unsigned
+  return messages.length ? `body:${sha256Hex(raw)}` : undefined
+}
+
+/**
+ * Declare a webhook provider (see `WebhookProvider` for every option and the order of checks):
+ * registers its POST route (and the GET handshake), its delivery journal and worker, and its
+ * channel entry. Call in `setup`; the disposer removes all of it.
+ */
 export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Disposer {
-  const windowSecs = p.timestampWindowSecs ?? 300
+  const timestampWindowSecs = p.timestampWindowSecs ?? DEFAULT_TIMESTAMP_WINDOW_SECS
+  const dedupeMs = windowMs(p)
   let journal: DeliveryJournal<ChannelMessage> | undefined
   let worker: DeliveryWorker | undefined
   const disposers: Disposer[] = []
 
-  const verify = (req: ProviderAuthRequest, secret: string): boolean => {
-    if (p.timestamp) {
-      const ts = p.timestamp(req)
-      if (ts === undefined || !Number.isFinite(ts) || Math.abs(Date.now() / 1000 - ts) > windowSecs) return false
-    }
-    return p.verify(req, secret) === true
-  }
-
   disposers.push(api.routes.add({
-    method: 'POST', url: p.path, auth: { provider: verify }, secret: p.secret, rawBody: true,
+    method: 'POST', url: p.path, secret: p.secret, rawBody: true,
+    // the signature only: the timestamp is checked in the handler, so its refusal can say so
+    auth: { provider: (req, secret) => p.verify(req, secret) === true },
     bodyLimit: p.bodyLimit, rateLimit: { perMinute: p.rateLimitPerMinute ?? 60 },
     description: `${p.channel} webhook (verified, queued durably)`,
     handler: (req) => {
-      let payload: P
-      try {
-        payload = p.parse ? p.parse(req.rawBody ?? Buffer.alloc(0)) : JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8'))
-      } catch (e) {
-        throw httpError(400, 'invalid_payload', `Invalid ${p.channel} payload: ${(e as Error).message}`)
+      const now = api.gateway.now()
+      const raw = req.rawBody ?? Buffer.alloc(0)
+      // the key must outlive the signature: a delivery signed ahead of our clock stays acceptable
+      // until its timestamp + the window, and so stays a duplicate until then
+      let keyAt = now
+      if (p.timestamp) {
+        let ts: number | undefined
+        try { ts = p.timestamp({ headers: req.headers, query: req.query, rawBody: raw, method: req.method, url: req.url }) } catch { ts = undefined }
+        // same 401 as a bad signature: a sender learns nothing from the status, an operator does from the code
+        if (ts === undefined || !Number.isFinite(ts) || Math.abs(now / 1000 - ts) > timestampWindowSecs) {
+          throw httpError(401, 'stale_timestamp', `Request timestamp is missing or more than ${timestampWindowSecs} s from the gateway's clock`)
+        }
+        keyAt = Math.max(now, Math.ceil((ts + timestampWindowSecs) * 1000) - dedupeMs)
       }
-      let messages: ChannelMessage[]
-      try {
-        messages = p.normalise(payload, req)
-      } catch (e) {
-        throw httpError(400, 'invalid_payload', `Invalid ${p.channel} payload: ${(e as Error).message}`)
+      const payload = asPayloadError(p.channel, () => (p.parse ? p.parse(raw) : JSON.parse(raw.toString('utf8'))) as P)
+      if (p.challenge) {
+        const answer = asPayloadError(p.channel, () => p.challenge!(payload, req))
+        if (answer !== undefined) return answer
       }
-      // `||`, not `??`: an empty header must not hide the provider's message id
-      const key = header(req, 'x-idempotency-key')?.trim() || p.idempotencyKey?.(payload, req) || messages[0]?.messageId
+      const messages = asPayloadError(p.channel, () => p.normalise(payload, req))
+      const key = deliveryKey(p, payload, req, messages, raw)
       const j = journal
       if (!j) throw httpError(503, 'plugin_unavailable', `${p.channel} webhook is starting`, { retryAfter: 5 })
       // keys are kept for the window and written to the journal: bound what a sender can make us store
       const scopedKey = key ? `${p.channel}:${key.length > 128 ? sha256Hex(key) : key}` : undefined
-      if (scopedKey && j.seen(scopedKey)) {
+      if (scopedKey && j.seen(scopedKey, now)) {
         return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
       }
-      const now = Date.now()
-      messages.forEach((m, i) => j.enqueue({ id: randomUUID(), key: i === 0 ? scopedKey : undefined, at: now, attempts: 0, message: m }))
-      if (!messages.length && scopedKey) j.enqueue({ id: randomUUID(), key: scopedKey, at: now, attempts: 0, message: null as any })
+      const keyed = { key: scopedKey, ...(keyAt > now ? { keyAt } : {}) }
+      messages.forEach((m, i) => j.enqueue({ id: randomUUID(), ...(i === 0 ? keyed : {}), at: now, attempts: 0, message: m }))
+      if (!messages.length && scopedKey) j.enqueue({ id: randomUUID(), ...keyed, at: now, attempts: 0, message: null as any })
       worker?.kick()
       return { status: 'ok', queued: messages.length }
     },
@@ -156,7 +128,7 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   }
 
   disposers.push(api.onStart(() => {
-    journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, IDEMPOTENCY_WINDOW_MS)
+    journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, dedupeMs, undefined, api.gateway.now())
     const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
     worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal, history)
     if (journal.size) api.log.info({ channel: p.channel, pending: journal.size }, 'replaying webhook deliveries not finished before the last stop')

@@ -14,6 +14,11 @@ export interface QueuedDelivery<M = unknown> {
   id: string
   key?: string
   at: number
+  /**
+   * when the key's de-duplication window starts, if not `at`: later for a delivery signed with a
+   * timestamp ahead of our clock, so its key lives as long as its signature can be accepted
+   */
+  keyAt?: number
   attempts: number
   message: M
   /** the agent's answer once the turn ran: a failed send is retried without a second turn */
@@ -67,7 +72,7 @@ export class DeliveryJournal<M = unknown> {
       } else if (r.op === 'enq') {
         this.count(r.d)
         this.pending.set(r.d.id, r.d)
-        if (r.d.key && now - r.d.at < this.windowMs) this.keys.set(r.d.key, r.d.at)
+        if (r.d.key && now - (r.d.keyAt ?? r.d.at) < this.windowMs) this.keys.set(r.d.key, r.d.keyAt ?? r.d.at)
       } else if (r.op === 'try') {
         const d = this.pending.get(r.id)
         if (d) d.attempts++
@@ -142,7 +147,7 @@ export class DeliveryJournal<M = unknown> {
     this.count(d)
     this.pending.set(d.id, d)
     if (d.key) {
-      this.keys.set(d.key, d.at)
+      this.keys.set(d.key, d.keyAt ?? d.at)
       if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value as string)
     }
   }

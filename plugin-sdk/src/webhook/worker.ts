@@ -11,7 +11,7 @@ import type { PluginApi } from '../define.js'
 import { AgentRuntimeRef } from '../agent.js'
 import type { DeliveryJournal, QueuedDelivery } from './journal.js'
 import type { ConversationHistory } from './history.js'
-import type { ChannelMessage, WebhookProvider } from './define-webhook.js'
+import type { ChannelMessage, WebhookProvider } from './provider.js'
 
 /** how long one send to the provider API may take before it counts as failed */
 export const SEND_TIMEOUT_MS = 30_000
