@@ -15,7 +15,6 @@ import { ProviderError, type ProviderFailure } from './provider-errors.js'
 import type { ProviderSpec } from './settings.js'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
-export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com'
 
 /** Anthropic's error types (docs: "Errors") as our failure reasons */
 const STREAM_ERRORS: Record<string, ProviderFailure> = {

@@ -22,6 +22,8 @@ export const PRESETS: Record<string, Preset> = {
   ollama: { baseUrl: 'http://127.0.0.1:11434/v1', keyless: true },
 }
 
+/** Anthropic's Messages API (the `anthropic` type's default base_url) */
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com'
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta/openai'
 
 export const PRESET_NAMES = Object.keys(PRESETS)

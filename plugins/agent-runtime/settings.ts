@@ -10,8 +10,7 @@
  * at each request (so a profile created or replaced after the start is used by the next turn).
  */
 import { RevkaError, type AuthProfilesService } from '@revka/plugin-sdk'
-import { ANTHROPIC_BASE_URL } from './anthropic.js'
-import { GEMINI_BASE_URL, PRESET_NAMES, PRESETS } from './presets.js'
+import { ANTHROPIC_BASE_URL, GEMINI_BASE_URL, PRESET_NAMES, PRESETS } from './presets.js'
 
 /** types whose service has one home; openai-compatible needs a base_url or a preset */
 const DEFAULT_BASE: Partial<Record<ProviderType, string>> = { anthropic: ANTHROPIC_BASE_URL, gemini: GEMINI_BASE_URL }

@@ -17,7 +17,15 @@
  * slot holds a live canvas.
  */
 import { refusal, type CanvasLimits, type StoreRefusal } from './limits.js'
-import type { Frame } from './store.js'
+
+/** One rendered frame of a canvas, as viewers and the REST API see it. */
+export interface Frame {
+  frame_id: string
+  /** one of CONTENT_TYPES, or `clear` for the notice a DELETE sends to viewers */
+  content_type: string
+  content: string
+  timestamp: string
+}
 
 export interface HeldFrame {
   frame: Frame

@@ -9,7 +9,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { DEFAULT_LIMITS, heldBytes, isStoreRefusal, type CanvasLimits, type StoreRefusal } from './limits.js'
-import { RoomKeeper, type Canvas, type HeldFrame } from './room.js'
+import { RoomKeeper, type Canvas, type Frame, type HeldFrame } from './room.js'
+
+export type { Frame } from './room.js'
 
 export const CONTENT_TYPES = ['html', 'svg', 'markdown', 'text'] as const
 export type ContentType = (typeof CONTENT_TYPES)[number]
@@ -17,14 +19,6 @@ export type ContentType = (typeof CONTENT_TYPES)[number]
 export const MAX_CONTENT_BYTES = 256 * 1024
 export const MAX_HISTORY = 50
 const CANVAS_ID = /^[A-Za-z0-9_.-]{1,128}$/
-
-export interface Frame {
-  frame_id: string
-  /** one of CONTENT_TYPES, or `clear` for the notice a DELETE sends to viewers */
-  content_type: string
-  content: string
-  timestamp: string
-}
 
 /** A viewer of one canvas: receives every new frame, synchronously (it bounds itself). */
 export interface FrameSink {
