@@ -144,7 +144,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   })
 
   installBodyParser(app, (r) => (r.routeOptions?.config as any)?.revka)
-  // route schemas go through the kernel's compiler (lite interpreter, Ajv only when needed):
+  // route schemas go through the kernel's compiler (the build's precompiled Ajv code, Ajv itself only for others):
   // Fastify's default compiles every schema with Ajv at boot
   app.setValidatorCompiler(({ schema }) => compileSchema(schema as object) as any)
 
