@@ -5,7 +5,7 @@ export interface ParsedArgs {
 }
 
 const SHORT: Record<string, string> = { p: 'port', h: 'help', v: 'version', n: 'lines', f: 'follow' }
-const BOOLEAN = new Set(['help', 'version', 'json', 'new', 'headless', 'follow', 'non-interactive'])
+const BOOLEAN = new Set(['help', 'version', 'json', 'new', 'headless', 'follow', 'non-interactive', 'offline'])
 
 export class UsageError extends Error {}
 

@@ -53,9 +53,14 @@ export function readPluginsFile(path: string): PluginsFile {
 
 /** Set `plugins.<id>.enabled` and write the file atomically, keeping everything else. */
 export function setEnabled(file: PluginsFile, id: string, enabled: boolean): void {
+  setEnabledMany(file, { [id]: enabled })
+}
+
+/** Several plugins' `enabled` in one atomic write (revka onboard's channel choice). */
+export function setEnabledMany(file: PluginsFile, changes: Record<string, boolean>): void {
   const raw = structuredClone(file.raw) as any
   raw.plugins ??= {}
-  raw.plugins[id] = { ...(raw.plugins[id] ?? {}), enabled }
+  for (const [id, enabled] of Object.entries(changes)) raw.plugins[id] = { ...(raw.plugins[id] ?? {}), enabled }
   writeFileAtomicSync(file.path, JSON.stringify(raw, null, 2) + '\n')
 }
 

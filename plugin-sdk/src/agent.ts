@@ -100,6 +100,25 @@ export interface AgentRuntimeService {
    * `GET /api/models` answers and `revka onboard` offers. Optional: a runtime without it lists none.
    */
   listModels?(): Promise<ProviderModelList[]>
+  /**
+   * Would the providers the turns use (the default, then each of fallback_providers) serve a turn?
+   * Each one's model list is read fresh — that checks the key, base_url and rate limit without
+   * spending tokens — and its configured model is looked for in it. A failure carries the same
+   * reason code and one-line hint a turn error would. `revka doctor` and `revka onboard` run it.
+   * Optional: a runtime without it checks nothing.
+   */
+  checkProviders?(): Promise<ProviderCheck[]>
+}
+
+/** One provider's verdict from `checkProviders`. */
+export interface ProviderCheck {
+  provider: string
+  model: string
+  ok: boolean
+  /** when not ok: unreachable, auth, model_not_found, rate_limited, unavailable, bad_request or bad_stream */
+  reason?: string
+  /** what was found, or what failed with its hint — one line, never the key */
+  message: string
 }
 
 /** One provider's entry in a model listing; a provider that could not be asked carries `error`. */

@@ -18,6 +18,16 @@ export interface ResolvedAuthProfile {
 export interface AuthProfilesService {
   /** the decrypted credential of `id` (`<provider>:<profile_name>`), or null when there is none */
   resolve(id: string): ResolvedAuthProfile | null
+  /**
+   * Store `token` as the profile `<provider>:<profile_name>`, sealed like one created over HTTP,
+   * replacing the token of an existing profile of that id; returns the id. For the operator's own
+   * tools in the same process (`revka onboard` keeps a pasted key this way, so the key never sits
+   * in config.toml): the store's format and key stay the plugin's. Optional: a read-only store
+   * leaves it out, and callers fall back to their own storage. Recorded on the audit chain.
+   */
+  put?(p: { provider: string; profile_name: string; token: string }): string
+  /** delete the profile `id`; false when there was none (restoring what `put` replaced) */
+  remove?(id: string): boolean
 }
 
 export const AuthProfilesRef = serviceRef<AuthProfilesService>('auth-profiles')

@@ -6,7 +6,7 @@
  * so in its entry; one failing provider never fails the whole list.
  */
 import { createHash } from 'node:crypto'
-import type { ProviderModelList } from '@revka/plugin-sdk'
+import type { ProviderCheck, ProviderModelList } from '@revka/plugin-sdk'
 import { LRUCache } from 'lru-cache'
 import { ANTHROPIC_VERSION } from './anthropic.js'
 import { ProviderError } from './provider-errors.js'
@@ -46,6 +46,32 @@ export class ModelLister {
     this.cache.set(key, entry)
     return entry
   }
+}
+
+/**
+ * Each route's provider asked afresh (a doctor run must not answer from a 5-minute-old cache): its
+ * model list, and the route's model in it. An empty list (some local servers) cannot disprove the
+ * model, so it passes with a note.
+ */
+export async function checkRoutes(routes: Array<{ spec: ProviderSpec; model: string }>): Promise<ProviderCheck[]> {
+  return Promise.all(routes.map(async ({ spec, model }): Promise<ProviderCheck> => {
+    const base = { provider: spec.name, model }
+    if (spec.type === 'offline') return { ...base, ok: true, message: 'the embedded offline responder (no network, no key)' }
+    let models: Array<{ id: string }>
+    try {
+      models = await fetchModels(spec)
+    } catch (e) {
+      const err = e instanceof ProviderError ? e : new ProviderError('unreachable', (e as Error).message)
+      return { ...base, ok: false, reason: err.reason, message: err.explained }
+    }
+    if (!models.length) return { ...base, ok: true, message: `${spec.baseUrl} answered; it lists no models, so "${model}" is not verified` }
+    // Anthropic lists dated ids (claude-sonnet-4-5-20250929) and serves their undated aliases too
+    if (!models.some((m) => m.id === model || m.id.startsWith(`${model}-`))) {
+      const err = new ProviderError('model_not_found', `provider "${spec.name}" does not list model "${model}" (${models.length} models listed)`)
+      return { ...base, ok: false, reason: err.reason, message: err.explained }
+    }
+    return { ...base, ok: true, message: `${spec.baseUrl} accepted the key and lists "${model}"` }
+  }))
 }
 
 async function fetchModels(spec: ProviderSpec): Promise<Array<{ id: string; name?: string }>> {

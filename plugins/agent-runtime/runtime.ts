@@ -3,7 +3,7 @@
  * but serves turns only once `configure` has run in start with valid settings; after stop it
  * refuses again, so a turn never runs against a half-torn-down gateway.
  */
-import { AgentTurnError, type AgentRuntimeService, type ProviderModelList, type AgentTool, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
+import { AgentTurnError, type AgentRuntimeService, type ProviderModelList, type ProviderCheck, type AgentTool, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
 import { OfflineProvider } from './offline.js'
 import { OpenAiCompatibleProvider } from './openai-compatible.js'
 import { AnthropicProvider } from './anthropic.js'
@@ -11,7 +11,7 @@ import type { ModelProvider } from './provider.js'
 import type { ProviderSpec, RuntimeSettings } from './settings.js'
 import type { ModelRoute } from './model-call.js'
 import { runTurn } from './turn.js'
-import { ModelLister } from './models.js'
+import { checkRoutes, ModelLister } from './models.js'
 
 export function createProvider(spec: ProviderSpec): ModelProvider {
   if (spec.type === 'offline') return new OfflineProvider(spec)
@@ -43,6 +43,10 @@ export class AgentRuntime implements AgentRuntimeService {
   async listModels(): Promise<ProviderModelList[]> {
     const s = this.active?.settings
     return s ? this.lister.list(s.configured, s.model, s.provider.name) : []
+  }
+
+  async checkProviders(): Promise<ProviderCheck[]> {
+    return this.active ? checkRoutes(this.active.routes) : []
   }
 
   async runTurn(req: TurnRequest, onEvent: (e: TurnEvent) => void): Promise<TurnResult> {

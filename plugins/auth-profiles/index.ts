@@ -26,6 +26,20 @@ export default definePlugin({
         if (!r || r.token === null) return null
         return { token: r.token, kind: r.profile.kind, provider: r.profile.provider, profile_name: r.profile.profile_name, expires_at: r.profile.expires_at }
       },
+      // in-process callers only (revka onboard): the same checks as the create route, no limiter
+      put(p) {
+        const token = p.token.trim()
+        if (!NAME.test(p.provider) || !NAME.test(p.profile_name)) throw httpError(400, 'auth_profile_missing_fields', 'provider and profile_name are 1–64 characters: letters, digits, . _ @ - (no ":")')
+        if (!token || token.length > TOKEN_MAX) throw httpError(400, 'auth_profile_missing_token', `token must be 1–${TOKEN_MAX} characters`)
+        const saved = store.put({ provider: p.provider, profile_name: p.profile_name, token })
+        api.audit.record({ event_type: 'security_event', action: { command: `auth_profile.put ${saved.id}`, risk_level: 'high', allowed: true, approved: true }, result: { success: true } })
+        return saved.id
+      },
+      remove(id) {
+        const gone = store.delete(id)
+        if (gone) api.audit.record({ event_type: 'security_event', action: { command: `auth_profile.delete ${id}`, risk_level: 'high', allowed: true, approved: true }, result: { success: true } })
+        return gone
+      },
     })
 
     api.routes.add({

@@ -96,6 +96,18 @@ export class ProfileStore {
     return summary(id, stored)
   }
 
+  /** create `<provider>:<profile_name>`, or replace the token of the profile of that id (the operator's tools) */
+  put(p: { provider: string; profile_name: string; token: string }): Summary {
+    const doc = this.load()
+    const id = `${p.provider}:${p.profile_name}`
+    const prev = doc.profiles[id]
+    if (!prev) return this.create({ ...p, account_id: null })
+    const stored: StoredProfile = { ...prev, kind: 'token', token: seal(this.key, p.token, id), expires_at: null, updated_at: new Date().toISOString() }
+    doc.profiles[id] = stored
+    this.save(doc)
+    return summary(id, stored)
+  }
+
   /** the plaintext token of `id`; null when there is no such profile */
   resolve(id: string): { profile: Summary; token: string | null } | null {
     const p = this.load().profiles[id]

@@ -1,7 +1,8 @@
 /**
  * `revka onboard` interactively, driven through a pseudo-terminal (node-pty): the key prompt masks
  * what is typed, the model prompt offers the provider's live list, the test call's answer is shown,
- * and config.toml is written with the chosen model.
+ * config.toml is written with the chosen model (the key encrypted in the auth-profiles store), and
+ * the channel checklist writes revka.plugins.json.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,7 +17,7 @@ const KEY = 'sk-ant-pty-93ad'
 // an optional dependency: a platform without its prebuilt binary skips this test, visibly
 const pty = await import('node-pty').catch(() => null)
 
-test('interactive onboard: typed key (masked), model picked from the live list with the arrow keys, streamed answer, config written', { skip: pty ? false : 'node-pty is not installed' }, async () => {
+test('interactive onboard: typed key (masked), model picked from the live list with the arrow keys, streamed answer, config written, a channel switched off', { skip: pty ? false : 'node-pty is not installed' }, async () => {
   const dir = tempStateDir()
   const server = await startRecordingServer((res) => {
     const req = (res as any).req
@@ -28,7 +29,7 @@ test('interactive onboard: typed key (masked), model picked from the live list w
     res.end(transcript('anthropic-text.txt').join('\n\n') + '\n\n')
   })
   const term = pty!.spawn(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'onboard', '--provider', 'anthropic', '--base-url', server.baseUrl], {
-    cols: 120, rows: 30, env: { ...process.env, REVKA_STATE_DIR: dir } as Record<string, string>,
+    cols: 120, rows: 30, env: { ...process.env, REVKA_STATE_DIR: dir, REVKA_PLUGINS_FILE: join(dir, 'revka.plugins.json') } as Record<string, string>,
   })
   let out = ''
   term.onData((d) => { out += d })
@@ -46,13 +47,20 @@ test('interactive onboard: typed key (masked), model picked from the live list w
     term.write('\x1b[B') // arrow down: the second model
     await waitFor(/claude-haiku-4-5/, mark)
     term.write('\r')
+    // the channels, all on by default, in id order: the space bar switches the first (linq) off
+    await waitFor(/Channels to run/)
+    await waitFor(/WhatsApp/)
+    term.write(' ')
+    term.write('\r')
     assert.equal(await exited, 0, out)
     assert.ok(!out.includes(KEY), 'the typed key is masked')
     assert.match(out, /test call to anthropic \(claude-haiku-4-5\):/)
     assert.match(out, /The sum is 9\./)
     const cfg = parse(readFileSync(join(dir, 'config.toml'), 'utf8')) as any
     assert.equal(cfg.providers.anthropic.model, 'claude-haiku-4-5')
-    assert.equal(cfg.providers.anthropic.api_key, KEY)
+    assert.equal(cfg.providers.anthropic.api_key_profile, 'anthropic:default')
+    assert.ok(!readFileSync(join(dir, 'config.toml'), 'utf8').includes(KEY), 'the key is not in config.toml')
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'revka.plugins.json'), 'utf8')).plugins, { linq: { enabled: false } })
   } finally {
     term.kill()
     await server.close()
