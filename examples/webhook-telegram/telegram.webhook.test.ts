@@ -1,5 +1,5 @@
 /**
- * The example plugin through @revka/plugin-sdk/testing, as its author would test it: loaded from its
+ * The example plugin through @revka/plugin-testing, as its author would test it: loaded from its
  * folder via `paths`, with the real agent runtime and a local stand-in for the Bot API.
  */
 import { test, before, after } from 'node:test'
@@ -8,16 +8,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AnyEvent } from '@revka/plugin-sdk'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SECRET = 'tg-secret-token'
 const posted: Array<{ url: string; body: any }> = []
 let botApi: Server
 let k: TestKernel
-let turns = 0
-let off: () => void
+/** agent turns so far, from the harness's event sink */
+const turns = () => k.events.ofType('agent_start').length
 
 before(async () => {
   botApi = createServer((req, res) => {
@@ -36,10 +35,8 @@ before(async () => {
     paths: [here],
     options: { 'webhook-telegram': { secret: SECRET, bot_token: '123:ABC', api_base_url: apiBase } },
   })
-  off = k.kernel.events.subscribe((e: AnyEvent) => { if (e.type === 'agent_start') turns++ })
 })
 after(async () => {
-  off()
   await k.stop()
   botApi.closeAllConnections()
   await new Promise<void>((r) => botApi.close(() => r()))
@@ -64,7 +61,7 @@ test('a missing or wrong secret token → 401, and the agent never runs', async 
     assert.equal(res.json().code, 'invalid_signature')
   }
   await new Promise((r) => setTimeout(r, 100))
-  assert.equal(turns, 0)
+  assert.equal(turns(), 0)
   assert.equal(posted.length, 0)
 })
 
@@ -79,7 +76,7 @@ test('a valid update: 200 at once, the reply goes to sendMessage; a redelivery r
   const again = await post(update(2, 'hello bot'), { 'x-telegram-bot-api-secret-token': SECRET })
   assert.equal(again.json().status, 'duplicate')
   await new Promise((r) => setTimeout(r, 200))
-  assert.equal(turns, 1)
+  assert.equal(turns(), 1)
   assert.equal(posted.length, 1)
 })
 

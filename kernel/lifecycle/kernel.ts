@@ -90,6 +90,7 @@ export class Kernel {
   private keepalive?: WsKeepalive
   private providerCheck?: { providerCheck: import('../http/gatekeeper.js').ProviderCheck }
   private listening = false
+  private pluginsStarted = false
   private adminSocket?: AdminSocket
   private stopping?: Promise<void>
   /** `revka daemon` only: one daemon per state dir, so no cron job fires twice */
@@ -296,6 +297,19 @@ export class Kernel {
     if (this.settings.adminSocket) {
       this.adminSocket = await openAdminSocket(this.app, adminSocketPath(this.settings.adminSocket, this.paths.configFile), { timeoutMs: this.settings.timeoutMs, log: this.log })
     }
+    await this.startPlugins()
+    return this.url
+  }
+
+  /**
+   * Start plugins wave by wave; `listen()` does it after opening the port. Called alone it opens
+   * nothing (the test harness's `listen: false`: requests arrive through `app.inject`), and a later
+   * `listen()` only opens the port. The ready hook then sees port 0 in its URL.
+   */
+  async startPlugins(): Promise<void> {
+    if (this.pluginsStarted) return
+    this.pluginsStarted = true
+    this.listening = true
     for (const wave of this.waves) {
       await Promise.all(wave.filter((r) => r.status === 'loaded').map((r) => startPlugin(r, this.phases)))
       this.cascadeFailures()
@@ -303,7 +317,6 @@ export class Kernel {
     this.abortOnEssentialFailure()
     this.auth.printableCodeOnStart()
     await this.hooks.ready.promise({ url: this.url })
-    return this.url
   }
 
   async start(): Promise<string> {

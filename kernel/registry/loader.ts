@@ -20,7 +20,6 @@ async function getJiti(cacheDir: string) {
     const { createJiti } = (await importModule('jiti')) as typeof import('jiti')
     jitiInstance = createJiti(import.meta.url, {
       alias: {
-        '@revka/plugin-sdk/testing': require.resolve('@revka/plugin-sdk/testing'),
         '@revka/plugin-sdk': require.resolve('@revka/plugin-sdk'),
       },
       fsCache: cacheDir,
@@ -35,16 +34,23 @@ function inside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
+const jsOf = (tsPath: string) => tsPath.replace(/\.m?ts$/, (m) => (m === '.mts' ? '.mjs' : '.js'))
+
+/**
+ * The entry file. A `.ts` entry that is not there but compiled is the installed package's case
+ * (`npm pack` ships the JavaScript only): its `.js` sibling is the entry.
+ */
 export function entryPath(dir: string, m: PluginManifest): string {
   const p = resolve(dir, m.entry)
   if (!inside(p, dir)) throw new Error(`REVKA_ERR_MANIFEST: entry "${m.entry}" points outside the plugin folder`)
-  if (!existsSync(p)) throw new Error(`REVKA_ERR_ENTRY_MISSING: ${p} does not exist`)
-  return p
+  if (existsSync(p)) return p
+  if (/\.m?ts$/.test(p) && existsSync(jsOf(p))) return jsOf(p)
+  throw new Error(`REVKA_ERR_ENTRY_MISSING: ${p} does not exist`)
 }
 
 /** The compiled sibling of a `.ts` entry, when it is at least as new as the source. */
 function compiledSibling(tsPath: string): string | null {
-  const js = tsPath.replace(/\.m?ts$/, (m) => (m === '.mts' ? '.mjs' : '.js'))
+  const js = jsOf(tsPath)
   if (js === tsPath || !existsSync(js)) return null
   return statSync(js).mtimeMs >= statSync(tsPath).mtimeMs ? js : null
 }

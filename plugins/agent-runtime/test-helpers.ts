@@ -8,7 +8,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyEvent, TurnEvent, TurnResult } from '@revka/plugin-sdk'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 export const PROBE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'test-fixtures', 'turn-probe')
 

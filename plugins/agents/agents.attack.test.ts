@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { pluginStateSnapshot, rawJson, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { pluginStateSnapshot, rawJson, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 let k: TestKernel
 let base: string

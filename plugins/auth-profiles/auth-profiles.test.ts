@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 const SECRET = 'sk-live-PROFILE-9c1e55aa77'
 const REMOTE = '203.0.113.44'

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { openViewer, type Viewer } from './test-support/viewer.js'
 
 /** defaults (revka.plugin.json), except the byte quota: lowered so the flood stays short */

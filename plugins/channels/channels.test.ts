@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { startFakeApi, type FakeApi } from '../../test/ingress/fake-api.js'
 import { call, waitFor } from '../cron/test-support/http.js'
 

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { createSession, startChatKernel } from './test-support/chat-client.js'
 import { BOUNDARY, upload } from './test-support/upload-client.js'
 

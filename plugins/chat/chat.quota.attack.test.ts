@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { chatStateDir, chatUpgrade, createSession, openChat, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 

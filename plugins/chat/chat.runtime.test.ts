@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { CHAT_TOOLS, createSession, openChat, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
 

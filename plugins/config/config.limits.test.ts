@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { parse } from 'smol-toml'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 const MIB = 1_048_576
 const CONFIG = '[gateway]\nrequire_pairing = true\n\n[providers.openai]\napi_key = "sk-live-abcdef0123456789"\n'

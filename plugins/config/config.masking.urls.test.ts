@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'smol-toml'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 const MASK = '***MASKED***'
 const SECRETS = ['Bearer sk-hdr-9f8e7d', 'xk-555-header', 'session=c00k1e', 'hunter2', 'bob', 'qk-777', 'tk-888', 'sg-999', 'ak-000']

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'smol-toml'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { connectNode } from '../nodes/test-support/node-client.js'
 
 const BASE = `default_provider = "openai"

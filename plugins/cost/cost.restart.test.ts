@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 
 const summary = async (k: Awaited<ReturnType<typeof startTestKernel>>) =>
   (await k.inject({ url: '/api/cost', headers: { authorization: `Bearer ${k.token}` } })).json().cost

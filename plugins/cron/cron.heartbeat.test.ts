@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock, startTestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel } from '@revka/plugin-testing'
 import { call, waitFor } from './test-support/http.js'
 
 const CONFIG = '[heartbeat]\nenabled = true\ninterval_minutes = 2\nprompt = "heartbeat: anything pending?"\n'

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { call } from './test-support/http.js'
 
 // gateway mode (`revka gateway`): the routes manage jobs, nothing fires

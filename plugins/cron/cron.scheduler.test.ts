@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { call, waitFor } from './test-support/http.js'
 
 // daemon mode with a hand-moved clock: the scheduler's timer is capped at poll_ms (10 ms), so

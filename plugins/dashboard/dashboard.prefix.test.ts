@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { runInNewContext } from 'node:vm'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { FIXTURE_WEB_ROOT, rawGet } from './test-support.js'
 import { rewriteIndex, scriptString, urlPrefix } from './index-page.js'
 

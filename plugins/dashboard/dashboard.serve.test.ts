@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { FIXTURE_WEB_ROOT, rawGet } from './test-support.js'
 
 const APP_JS = readFileSync(join(FIXTURE_WEB_ROOT, 'assets/app.js'))

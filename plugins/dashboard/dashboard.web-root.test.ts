@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { cleanupCopies, FIXTURE_WEB_ROOT, rawGet, webRootCopy } from './test-support.js'
 import { chooseWebRoot } from './web-root.js'
 

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { openSse, waitFor, type SseClient } from './test-sse-client.js'
 
 const FILE = 'logs/daemon-test.log'
@@ -127,7 +127,7 @@ test('by default the stream tails the gateway\'s own log file', async () => {
 
 test('a `file` option outside the state dir fails the plugin instead of exposing other files', async () => {
   for (const file of ['../outside.log', '/etc/passwd', 'logs/../../x.log']) {
-    const k = await startTestKernel({ plugins: ['events'], options: { events: { file } } })
+    const k = await startTestKernel({ plugins: ['events'], options: { events: { file } }, allowFailed: ['events'] })
     try {
       const p = k.plugin('events')!
       assert.equal(p.status, 'failed', file)

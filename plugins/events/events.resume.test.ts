@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { openSse } from './test-sse-client.js'
 
 const bearer = (t: string | null) => ({ authorization: `Bearer ${t}` })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { openSse, waitFor } from './test-sse-client.js'
 
 test('revoking a device ends its open event and log streams at once; its token no longer opens one', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { openSse, waitFor } from './test-sse-client.js'
 
 const bearer = (t: string | null) => ({ authorization: `Bearer ${t}` })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 // the real gcloud CLI (Debian's google-cloud-sdk) against a throwaway CLOUDSDK_CONFIG
 const gcloudDir = mkdtempSync(join(tmpdir(), 'revka-gcloud-'))

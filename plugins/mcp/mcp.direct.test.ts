@@ -5,7 +5,7 @@ import { get } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { bootMcp, connectClient, mintSession, readMcpJson } from './test-helpers.js'
 
 test('mcp.json names the in-process server, and the unmodified SDK client lists and calls its tools', async () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { bootMcp, connectClient, upgradeStatus } from './test-helpers.js'
 
 const DEAD_UPSTREAM = fileURLToPath(new URL('./test-fixtures/dead-upstream', import.meta.url))

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { MAX_SERIES } from './agent-metrics.js'
 
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), '..', 'agent-runtime', 'test-fixtures', 'turn-probe')

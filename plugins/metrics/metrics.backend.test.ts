@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { prometheusEnabled } from './index.js'
 
 const PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8'

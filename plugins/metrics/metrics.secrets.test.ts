@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 
 const CONFIG = `[observability]
 backend = "prometheus"

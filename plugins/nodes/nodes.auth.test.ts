@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { connectNode } from './test-support/node-client.js'
 
 const NODE_TOKEN = 'node-secret-5a1f9c2e'

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { connectNode, echo, waitFor } from './test-support/node-client.js'
 
 // a short hard limit so the timeout test takes a fraction of a second (the default is 30 s)

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { connectNode, echo, waitFor, type TestNode } from './test-support/node-client.js'
 
 const caps = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i}`, description: `capability ${i}` }))

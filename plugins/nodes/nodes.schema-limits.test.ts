@@ -6,7 +6,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { openChat, type Frame } from '../chat/test-support/chat-client.js'
 import { bootMcp, listToolNames } from '../mcp/test-helpers.js'
 import { connectNode, echo, type TestNode } from './test-support/node-client.js'

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { connectNode, echo, TOOL_PROBE, waitFor } from './test-support/node-client.js'
 
 const toolNames = async (k: TestKernel) => ((await k.inject({ url: '/fx/tools' })).json().tools as any[]).map((t) => t.name)

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { pluginStateSnapshot, rawJson, startTestKernel, treeSnapshot, type TestKernel } from '@revka/plugin-sdk/testing'
+import { pluginStateSnapshot, rawJson, startTestKernel, treeSnapshot, type TestKernel } from '@revka/plugin-testing'
 
 let k: TestKernel
 before(async () => { k = await startTestKernel({ plugins: ['store', 'skills'], listen: true }) })

@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { deflateRawSync } from 'node:zlib'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { buildZip, PNG_1PX, skinManifest, skinZip, type ZipEntrySpec } from './test-support/zip-writer.js'
 import { bootSkins, importZip, snapshot } from './test-support/skins-kernel.js'
 

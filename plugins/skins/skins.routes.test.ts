@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { PNG_1PX, skinManifest, skinZip } from './test-support/zip-writer.js'
 import { bootSkins, importZip } from './test-support/skins-kernel.js'
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 
 // port 99999 makes the URL invalid, so agent-runtime fails and quotes the value back
 const SECRET = 'hunter2-pw'

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { pluginStateSnapshot, rawJson, sqliteSnapshot, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { pluginStateSnapshot, rawJson, sqliteSnapshot, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 let k: TestKernel
 const A = 'kref://Revka/AgentPool/ann.agent'

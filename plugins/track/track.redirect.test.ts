@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AnyEvent } from '@revka/plugin-sdk'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { mintToken } from './token.js'
 
 const SECRET = 'click-secret-for-tests'

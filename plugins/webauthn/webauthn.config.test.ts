@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock, startTestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel } from '@revka/plugin-testing'
 import { TestAuthenticator } from './test-authenticator.js'
 
 const ORIGIN = 'http://localhost:5173'

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { TestAuthenticator } from './test-authenticator.js'
 import { MAX_PENDING_ANONYMOUS } from './challenges.js'
 import { MAX_CREDENTIALS_PER_USER } from './credential-store.js'

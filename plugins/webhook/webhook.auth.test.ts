@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { countTurns, sleep, type TurnCounter } from '../../test/ingress/support.js'
 
 const SECRET = 'generic-webhook-secret'

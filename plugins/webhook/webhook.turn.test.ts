@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AnyEvent } from '@revka/plugin-sdk'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { sleep } from '../../test/ingress/support.js'
 import { IdempotencyWindow } from './idempotency.js'
 

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { countTurns, journal, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
 import { withProvider } from '../../test/ingress/provider-fixture.js'
 

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { assertRefusedAndInert, tempStateDir } from '../../test/ingress/support.js'
 import { providerForFile, withProvider } from '../../test/ingress/provider-fixture.js'
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { rawRequest } from '../../test/ingress/support.js'
 
 const SECRET_TEXT = 'TOP-SECRET-OUTSIDE-THE-WORKSPACE'

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { probeState, totalCalls } from '../fixtures/auth-probe/index.js'
 import { bearer, builtinIds, forgedToken, PROBE_DIR, within } from './support.js'
 

@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { PROBE, probeState } from '../fixtures/auth-probe/index.js'
 import { bearer, forgedToken, PROBE_DIR } from './support.js'
 

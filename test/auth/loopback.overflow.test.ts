@@ -7,7 +7,7 @@
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { probeState, totalCalls, PROBE } from '../fixtures/auth-probe/index.js'
 import { rawExchange } from '../kernel/helpers/wire.js'
 import { PROBE_DIR, until } from './support.js'

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { probeState } from '../fixtures/auth-probe/index.js'
 import { PROBE_DIR, REMOTE, removeDir, sseOpen, tempStateDir, wsConnect, wsUrl } from './support.js'
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock, startTestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel } from '@revka/plugin-testing'
 import { INITIATE_PER_CREDENTIAL_PER_MINUTE, INITIATE_PER_MINUTE } from '../../kernel/auth/pairing.js'
 import { bearer, PROBE_DIR, REMOTE } from './support.js'
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { probeState } from '../fixtures/auth-probe/index.js'
 import { bearer, forgedToken, PROBE_DIR, REMOTE } from './support.js'
 

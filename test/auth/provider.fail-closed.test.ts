@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHmac, randomBytes } from 'node:crypto'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { probeState } from '../fixtures/auth-probe/index.js'
 import { bearer, PROBE_DIR, REMOTE, removeDir, tempStateDir } from './support.js'
 

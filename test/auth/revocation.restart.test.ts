@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { bearer, PROBE_DIR, REMOTE, removeDir, tempStateDir, wsConnect, wsUrl } from './support.js'
 
 async function status(k: TestKernel, token: string): Promise<number> {

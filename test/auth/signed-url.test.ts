@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock, startTestKernel } from '@revka/plugin-sdk/testing'
+import { ManualClock, startTestKernel } from '@revka/plugin-testing'
 import { probeState } from '../fixtures/auth-probe/index.js'
 import { bearer, PROBE_DIR, REMOTE } from './support.js'
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { openJsonSocket, wsCredentials } from '@revka/plugin-sdk/testing'
+import { openJsonSocket, wsCredentials } from '@revka/plugin-testing'
 import { bearer, ROOT } from './support.js'
 
 export const SCRIPTED_RUNTIME = join(ROOT, 'plugins', 'chat', 'test-fixtures', 'scripted-runtime')

@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { bearer, REMOTE, removeDir, tempStateDir } from './support.js'
 import { filesUnder, makeState, SCRIPTED_RUNTIME } from './state-traffic.js'
 

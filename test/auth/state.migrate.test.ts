@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { bearer, REMOTE, removeDir, tempStateDir } from './support.js'
 import { makeState, SCRIPTED_RUNTIME } from './state-traffic.js'
 const PLUGINS = ['pairing', 'chat', 'cost', 'workspace']

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { createHash } from 'node:crypto'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { bearer, PROBE_DIR, REMOTE, removeDir, sseOpen, tempStateDir, wsConnect, wsUrl } from './support.js'
 
 function filesUnder(dir: string): string[] {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { probeState } from '../fixtures/auth-probe/index.js'
 import { bearer, forgedToken, PROBE_DIR, REMOTE, sseOpen, wsConnect, wsUrl, type WsOutcome } from './support.js'
 

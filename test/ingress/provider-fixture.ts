@@ -4,7 +4,7 @@
  * all three even when an assertion fails (a kernel left running keeps the test process alive).
  */
 import { before, after } from 'node:test'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { startFakeApi, type FakeApi, type FakeApiMode } from './fake-api.js'
 import { countTurns, type TurnCounter } from './support.js'
 

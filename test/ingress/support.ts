@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import type { FakeApi } from './fake-api.js'
 
 export { startFakeApi } from './fake-api.js'

@@ -8,7 +8,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { cleanupTemp, fixture, tempDir } from './helpers/kernel.js'
 
 after(cleanupTemp)
@@ -22,6 +22,7 @@ test('each broken plugin fails alone while the gateway keeps serving', async (t)
   const k = await startTestKernel({
     plugins: ['status'],
     paths: [fixture('fx-owner'), ...BROKEN.map(fixture)],
+    allowFailed: BROKEN,
     options: { 'fx-bad-config': { greeting: 42 } },
     startTimeoutMs: 300,
   })

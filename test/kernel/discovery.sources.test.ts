@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { definePlugin, httpError, isHttpError } from '@revka/plugin-sdk'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { cleanupTemp, get, info, makeKernel, put, tempDir } from './helpers/kernel.js'
 
 after(cleanupTemp)

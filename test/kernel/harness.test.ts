@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 
 test('the harness boots built-ins, pairs a device and serves authenticated status', async () => {
   const k = await startTestKernel({ plugins: ['status', 'pairing'] })

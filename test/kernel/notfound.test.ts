@@ -5,7 +5,7 @@
  */
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { cleanupTemp, fixture } from './helpers/kernel.js'
 import { rawExchange } from './helpers/wire.js'
 

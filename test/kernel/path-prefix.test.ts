@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 
 test('with [gateway] path_prefix every route lives under the prefix and nothing outside it', async () => {
   const k = await startTestKernel({ plugins: ['status', 'pairing'], config: '[gateway]\npath_prefix = "/revka"\n' })

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import type { RouteDeclaration } from '@revka/plugin-sdk'
 import { RouteTable } from '../../kernel/http/route-table.js'
 

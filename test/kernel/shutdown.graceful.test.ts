@@ -9,7 +9,7 @@ import { get as httpGet } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { cleanupTemp, fixture, tempDir } from './helpers/kernel.js'
 
 after(cleanupTemp)

@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { createStatusService } from '../../kernel/lifecycle/status-service.js'
 import { cleanupTemp, fixture } from './helpers/kernel.js'
 

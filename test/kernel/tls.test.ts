@@ -12,7 +12,7 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
-import { startTestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel } from '@revka/plugin-testing'
 import { REPO_ROOT } from './helpers/kernel.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'revka-tls-'))

@@ -8,7 +8,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { bootMcp, listToolNames } from '../../plugins/mcp/test-helpers.js'
 import { checkToolSchema, MAX_SCHEMA_DEPTH } from '../../kernel/lifecycle/tool-schema.js'
 

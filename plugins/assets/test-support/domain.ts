@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DomainStore } from '@revka/plugin-sdk'
-import { startTestKernel, type TestKernel, type TestKernelOptions } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel, type TestKernelOptions } from '@revka/plugin-testing'
 
 const HANDLE = Symbol.for('revka.test.domain-store')
 const fixture = fileURLToPath(new URL('./domain-handle', import.meta.url))

@@ -3,7 +3,7 @@
  * frame and lets a test wait for the next one of a type.
  */
 import { fileURLToPath } from 'node:url'
-import { openJsonSocket, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel } from '@revka/plugin-sdk/testing'
+import { openJsonSocket, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel } from '@revka/plugin-testing'
 
 export const TOOL_PROBE = fileURLToPath(new URL('../../../test/fixtures/tool-probe', import.meta.url))
 

@@ -4,7 +4,7 @@
  * memory measurement sees the server's behaviour, not the test's.
  */
 import { request, type IncomingMessage } from 'node:http'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 
 export const BOUNDARY = '----revkaTestBoundary7MA4YWxkTrZu0gW'
 

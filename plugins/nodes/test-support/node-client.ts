@@ -3,7 +3,7 @@
  * message, can wait for the next of a type, and can answer invocations automatically.
  */
 import { fileURLToPath } from 'node:url'
-import { openJsonSocket, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel } from '@revka/plugin-sdk/testing'
+import { openJsonSocket, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel } from '@revka/plugin-testing'
 
 export const TOOL_PROBE = fileURLToPath(new URL('../../../test/fixtures/tool-probe', import.meta.url))
 

@@ -1,7 +1,7 @@
 /** Boot the skins plugin on a real port; helpers to import over the wire and to fingerprint the disk. */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { startTestKernel, type TestKernel } from '@revka/plugin-sdk/testing'
+import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 export async function bootSkins(options: Record<string, unknown> = {}): Promise<TestKernel> {
   const k = await startTestKernel({ plugins: ['skins', 'pairing'], options: { skins: { imports_per_minute: 600, ...options } }, listen: true })

@@ -5,7 +5,7 @@
  * signature — whatever the route's surfaces accept), `none`, and `junk` (malformed credentials).
  */
 import { createHmac } from 'node:crypto'
-import type { TestKernel } from '@revka/plugin-sdk/testing'
+import type { TestKernel } from '@revka/plugin-testing'
 import { SECRETS } from './builtins.js'
 import { bodyCase, concretePath, enc, extraHeaders, junkAuthHeaders, queryString, STRINGS } from './fuzz-input.js'
 import type { Rng } from './prng.js'

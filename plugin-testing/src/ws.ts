@@ -1,5 +1,5 @@
 /**
- * @revka/plugin-sdk/testing — a JSON WebSocket client for plugin tests: it records every frame,
+ * @revka/plugin-testing — a JSON WebSocket client for plugin tests: it records every frame,
  * lets a test wait for the next frame of a type (or collect all up to one), and rejects an
  * upgrade the gateway refused with its HTTP status.
  *
