@@ -8,6 +8,7 @@ import { createStatusService } from './status-service.js'
 import { createToolRegistry } from './tool-registry.js'
 import { createOpsService } from '../ops/ops-service.js'
 import { createChannelRegistry } from './channel-registry.js'
+import { routeInfos } from '../http/route-info.js'
 
 export function kernelServices(k: Kernel): Record<string, unknown> {
   const status = createStatusService(k)
@@ -22,6 +23,7 @@ export function kernelServices(k: Kernel): Record<string, unknown> {
     [KernelServices.channels.id]: createChannelRegistry(k.hooks, k.log),
     [KernelServices.audit.id]: k.audit,
     [KernelServices.authLimiter.id]: { attempt: (key: string) => k.auth.mintAttempt(key) },
+    [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.settings.timeoutMs, k.records) },
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
         k.audit.record({ event_type: 'security_event', action: { command: `gateway.shutdown (${reason})`, risk_level: 'high' } }, { channel: 'gateway', user_id: null, username: null })

@@ -175,3 +175,50 @@ export interface GatewayControlService {
   /** ask the gateway to shut down gracefully (drain, stop plugins, exit 0) */
   requestShutdown(reason: string): void
 }
+
+/**
+ * One mounted route as the kernel enforces it, for documentation (`GET /api/openapi.json`,
+ * `revka routes`). A copy: changing it changes nothing in the gateway.
+ */
+export interface RouteInfo {
+  /** the plugin that declared it */
+  plugin: string
+  /** the methods it answers, as declared (no implicit HEAD) */
+  methods: import('./types.js').HttpMethod[]
+  /** Fastify syntax (`/api/devices/:id`, `/workspace/*`), without the gateway's path prefix */
+  url: string
+  /**
+   * who may call it: `provider` is a webhook verified by its own signature check (secret from
+   * `secret`); otherwise any one of the surfaces lets a request in (`public` alone: anyone)
+   */
+  auth: import('./types.js').AuthSurfaceName[] | 'provider'
+  /** for `provider` routes: where the secret comes from (names only, never the value) */
+  secret?: import('./types.js').SecretSource
+  /** bytes the kernel reads at most (413 beyond) */
+  bodyLimit: number
+  /** ms to receive the body and produce the response head: the route's own or the gateway's */
+  timeoutMs: number
+  /** requests per client per minute, when the route declares a limit */
+  rateLimitPerMinute?: number
+  /** a WebSocket upgrade route (GET) */
+  websocket: boolean
+  /** the subprotocol a WebSocket route selects */
+  subprotocol?: string
+  /** SSE and other long responses: the timeout covers only the response head */
+  streaming: boolean
+  /** `?token=` accepted besides the Authorization header */
+  queryToken: boolean
+  /** a bearer route that answers a caller with no credential (a public view) */
+  anonymous: boolean
+  /** the gateway's fallback page (`GET /*` for what no other route matched) */
+  fallback: boolean
+  /** JSON Schemas the kernel validates (400 on mismatch), as declared */
+  schema?: { body?: object; query?: object; params?: object }
+  description?: string
+}
+
+/** The kernel's route table, read-only (`KernelServices.routes`; list `route-table` under `requires`). */
+export interface RouteTableService {
+  /** the routes of enabled plugins (loaded, starting or started), in the order they were declared */
+  list(): RouteInfo[]
+}

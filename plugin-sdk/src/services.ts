@@ -2,7 +2,7 @@
  * Typed service references. A plugin names the services it `requires`/`provides` in its manifest
  * and reaches them through `api.services.get(ref)`; the kernel resolves them from its container.
  */
-import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService, AuthLimiterService } from './kernel-services.js'
+import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService, AuthLimiterService, RouteTableService } from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
 import type { OpsService } from './ops.js'
 import type { AuditLogService } from './audit.js'
@@ -39,4 +39,6 @@ export const KernelServices = Object.freeze({
   authLimiter: serviceRef<AuthLimiterService>('auth-limiter'),
   /** every enabled channel plugin's descriptor, from the `channels` hook (GET /api/channels, cron delivery) */
   channels: serviceRef<ChannelRegistryService>('channel-registry'),
+  /** every enabled plugin's routes as declared and enforced, read-only (GET /api/openapi.json) */
+  routes: serviceRef<RouteTableService>('route-table'),
 })
