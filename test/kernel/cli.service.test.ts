@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { renderUnit, systemdQuote, unitPath } from '../../kernel/cli/systemd-unit.js'
 import { serviceCommand, SUBCOMMANDS, type ServiceDeps } from '../../kernel/cli/service-cmd.js'
-import { parseArgs } from '../../kernel/cli/args.js'
+import { parseCommandLine as parseArgs } from '../../kernel/cli/help.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const tmp = mkdtempSync(join(tmpdir(), 'revka-service-'))
