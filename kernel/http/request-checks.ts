@@ -56,12 +56,33 @@ export function headerProblem(raw: IncomingMessage): HeadProblem | undefined {
  */
 const NON_CANONICAL = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2[def]|5[fc]|7e|25[0-9a-f]{2})/i
 
-/** The path part of a request target, checked as sent (before any decoding). */
-export function pathProblem(url: string | undefined): HeadProblem | undefined {
+/**
+ * The static part of the matched route's URL (path prefix included) when the route declared
+ * `encodedWildcard` (Fastify has routed the request before the first onRequest hook runs).
+ */
+export function encodedWildcardStatic(request: { routeOptions?: { url?: string; config?: unknown } }): string | undefined {
+  const decl = (request.routeOptions?.config as { revka?: { decl?: { encodedWildcard?: boolean } } } | undefined)?.revka?.decl
+  const url = request.routeOptions?.url
+  return decl?.encodedWildcard === true && url?.endsWith('*') ? url.slice(0, -1) : undefined
+}
+
+/** The same without `%2F`: what a route's encoded wildcard (`encodedWildcard`) may carry. */
+const NON_CANONICAL_BUT_SLASH = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2[de]|5[fc]|7e|25[0-9a-f]{2})/i
+
+/**
+ * The path part of a request target, checked as sent (before any decoding). `wildcardStatic` is
+ * the static part (path prefix included) of a route that declared `encodedWildcard`: the path
+ * must then spell that part literally, and only what follows it may carry `%2F` — one encoded
+ * kref segment (DOMAIN §1.3). Every other escape stays refused there too.
+ */
+export function pathProblem(url: string | undefined, wildcardStatic?: string): HeadProblem | undefined {
   if (!url) return undefined
   const q = url.indexOf('?')
   const path = q === -1 ? url : url.slice(0, q)
   // the common case has no escape at all: one indexOf, no regex
   if (path.indexOf('%') === -1) return undefined
+  if (wildcardStatic !== undefined && path.startsWith(wildcardStatic)) {
+    return NON_CANONICAL.test(wildcardStatic) || NON_CANONICAL_BUT_SLASH.test(path.slice(wildcardStatic.length)) ? BAD_PATH : undefined
+  }
   return NON_CANONICAL.test(path) ? BAD_PATH : undefined
 }

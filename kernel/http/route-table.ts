@@ -77,6 +77,8 @@ export class RouteTable {
     if (decl.rateLimit && (!Number.isInteger(decl.rateLimit.perMinute) || decl.rateLimit.perMinute < 0))
       throw new RouteDeclarationError(`REVKA_ERR_ROUTE_LIMIT: ${where} rateLimit.perMinute must be a non-negative integer`)
 
+    if (decl.encodedWildcard && (decl.websocket || !decl.url.endsWith('/*')))
+      throw new RouteDeclarationError(`REVKA_ERR_ROUTE_URL: ${where}: encodedWildcard needs an HTTP route whose url ends in "/*"`)
     if (decl.fallback) {
       if (decl.websocket || methods.length !== 1 || methods[0] !== 'GET' || decl.url !== '/*')
         throw new RouteDeclarationError(`REVKA_ERR_ROUTE_FALLBACK: ${where}: the fallback route is declared as method 'GET', url '/*'`)

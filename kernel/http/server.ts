@@ -16,7 +16,7 @@ import { lingerOnClose } from './linger.js'
 import { compileSchema } from '../schema/compile.js'
 import { ClientErrorLog } from '../log/client-errors.js'
 import { clientErrorHandler } from './client-error.js'
-import { headerProblem, MAX_HEADERS, pathProblem } from './request-checks.js'
+import { encodedWildcardStatic, headerProblem, MAX_HEADERS, pathProblem } from './request-checks.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -123,7 +123,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   }
   // the first root hook: before auth, before anything reads headers or trusts the routed path
   app.addHook('onRequest', (request, reply, done) => {
-    const bad = headerProblem(request.raw) ?? pathProblem(request.raw.url)
+    const bad = headerProblem(request.raw) ?? pathProblem(request.raw.url, encodedWildcardStatic(request))
     if (bad) {
       releaseUpgrade(request, reply)
       // a refused request's body is never read: close rather than leave it in the socket

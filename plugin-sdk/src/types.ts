@@ -173,6 +173,14 @@ export interface RouteBase {
    * client offers no subprotocol at all; an offer without it is refused (400 subprotocol_unsupported)
    */
   subprotocol?: string
+  /**
+   * The route's final `*` may carry percent-encoded slashes (`%2F`): one encoded kref segment such
+   * as `GET /api/workflows/revisions/{*kref}` (DOMAIN §1.3). Only the wildcard part; the kernel
+   * still refuses every other non-canonical escape (`%2e`, `%5C`, double encoding) there and
+   * everywhere else. The handler gets the value decoded and must parse it (a kref), never use it
+   * as a file path. The url must end in `/*`.
+   */
+  encodedWildcard?: boolean
   /** SSE and other long responses: the timeout covers only the response head */
   streaming?: boolean
   /** query tokens (`?token=`) accepted here (SSE routes); always on for websocket routes */

@@ -1,0 +1,50 @@
+/**
+ * Saving a workflow (§7.1 create/update): validate with the runner (a real YAML parser and
+ * schema; errors name the line and field), store the revision with its `workflow.yaml`, tag it
+ * `published`, sync its cron triggers, broadcast `workflow.revision.published`, audit. An invalid
+ * workflow is refused with 400 and nothing is stored. Unlike the reference, validation is never
+ * skipped: the runner is a required service here, not a process that may be down.
+ */
+import { reply, slugify, httpError, typedBody, type BrandedReply, type Revision, type RevkaRequest, type WorkflowValidation } from '@revka/plugin-sdk'
+import { sessionHeader, type Ctx } from './context.js'
+import { workflowOf } from './workflow-shape.js'
+import { revisionInput, workflowItem, WORKFLOW_KIND, type SaveBody } from './workflow-store.js'
+
+/** the 400 of an invalid workflow; `context` is `save` or `dispatch` (§7.1, §7.2) */
+export function invalidWorkflow(v: Pick<WorkflowValidation, 'errors' | 'warnings'>, context: 'save' | 'dispatch'): BrandedReply {
+  return reply({
+    status: 400,
+    body: { error: `Workflow validation failed: cannot ${context} invalid workflow`, code: 'workflow_invalid', valid: false, errors: v.errors, warnings: v.warnings },
+  })
+}
+
+function saveBody(body: unknown): SaveBody {
+  return typedBody(body, { required: ['name', 'description', 'definition'], lists: ['tags'] }) as SaveBody
+}
+
+export async function createWorkflow(ctx: Ctx, req: RevkaRequest): Promise<BrandedReply> {
+  const b = saveBody(req.body)
+  const slug = slugify(b.name)
+  if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
+  const v = ctx.runner().validate(b.definition)
+  if (!v.valid) return invalidWorkflow(v, 'save')
+  const { item, revision } = await ctx.store().createItem({ space_path: ctx.space(), item_name: slug, kind: WORKFLOW_KIND, revision: revisionInput(b, ['published']) })
+  after(ctx, req, item.kref, item.item_name, revision!, b, 'created')
+  return reply({ status: 201, body: { workflow: workflowOf(item, revision, b.definition) } })
+}
+
+export async function updateWorkflow(ctx: Ctx, req: RevkaRequest): Promise<unknown> {
+  const b = saveBody(req.body)
+  const item = await workflowItem(ctx.store(), ctx.space(), req.params['*'])
+  const v = ctx.runner().validate(b.definition)
+  if (!v.valid) return invalidWorkflow(v, 'save')
+  const revision = await ctx.store().createRevision(item.kref, revisionInput(b, ['published']))
+  after(ctx, req, item.kref, item.item_name, revision, b, 'updated')
+  return { workflow: workflowOf(item, revision, b.definition, { createdAt: false }) }
+}
+
+function after(ctx: Ctx, req: RevkaRequest, kref: string, itemName: string, revision: Revision, b: SaveBody, what: string): void {
+  ctx.syncCron(itemName, b.definition)
+  ctx.published({ workflowKref: kref, revision, name: b.name, session: sessionHeader(req) })
+  ctx.audit(req, 'config_change', `Workflow ${what}: ${b.name} (${revision.kref})`)
+}
