@@ -6,25 +6,37 @@ import { PROJECT_ROOT } from '../lifecycle/kernel.js'
 import { str, UsageError, type ParsedArgs } from './args.js'
 import { isSecretKey, maskDoc } from '../config/mask.js'
 
-/** names of options a manifest's schema marks `writeOnly` (JSON Schema's "never shown back") */
-function writeOnlyNames(schema: unknown, out = new Set<string>()): Set<string> {
+/** names of options a manifest's schema marks secret: `x-secret: true` or `writeOnly: true` */
+function schemaSecretNames(schema: unknown, out = new Set<string>()): Set<string> {
   if (!schema || typeof schema !== 'object') return out
   const s = schema as Record<string, unknown>
   for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) {
-    if (sub && typeof sub === 'object' && (sub as Record<string, unknown>).writeOnly === true) out.add(name)
-    writeOnlyNames(sub, out)
+    const o = sub && typeof sub === 'object' ? (sub as Record<string, unknown>) : undefined
+    if (o && (o['x-secret'] === true || o.writeOnly === true)) out.add(name)
+    schemaSecretNames(sub, out)
   }
-  for (const k of ['items', 'additionalProperties']) writeOnlyNames(s[k], out)
+  for (const k of ['items', 'additionalProperties']) schemaSecretNames(s[k], out)
   return out
 }
 
 /**
- * The options as `info` prints them: secret-looking names, `writeOnly` options, header values and
- * URL credentials masked like GET /api/config masks config.toml. A terminal is not a vault.
+ * An option whose name says token, secret, key or password, as a word of it: `botToken`,
+ * `signing_key`, `API-Key`, `adminPassword` — but not `maxTokens` or `keyboard`.
+ */
+const SECRET_WORDS = new Set(['token', 'secret', 'key', 'password', 'passwd', 'apikey'])
+export function secretByName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)
+  return words.some((w) => SECRET_WORDS.has(w)) || isSecretKey(name)
+}
+
+/**
+ * The options as `info` prints them: names that say secret, options the schema marks `x-secret`
+ * or `writeOnly`, header values and URL credentials masked like GET /api/config masks
+ * config.toml. A terminal is not a vault.
  */
 export function printableOptions(options: Record<string, unknown>, configSchema: unknown): Record<string, unknown> {
-  const hidden = writeOnlyNames(configSchema)
-  return maskDoc(options, (k) => isSecretKey(k) || hidden.has(k))
+  const hidden = schemaSecretNames(configSchema)
+  return maskDoc(options, (k) => secretByName(k) || hidden.has(k))
 }
 
 function load(args: ParsedArgs) {

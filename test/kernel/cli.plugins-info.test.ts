@@ -2,6 +2,8 @@
  * Issue 10 item 8: `revka plugins info <id>` printed the plugin's options as written in the plugins
  * file, secrets included. Options secret by name (`secret`, `*_token`, `password`, …), by schema
  * (`writeOnly: true`), header values and credentials inside URLs are now masked; the rest shows.
+ * Issue 16: also options the schema marks `x-secret`, and any whose name has the word token,
+ * secret, key or password in it (`botToken`, `signing-key`), but not `maxTokens` or `keyboard_*`.
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -24,7 +26,7 @@ function revka(args: string[], extra: Record<string, string>) {
 
 test('revka plugins info masks plugin secrets and shows the rest', () => {
   const dir = tempDir('revka-cli-info-')
-  const secrets = ['whsec-0a1b2c3d', 'material-4e5f', 'relaypw-66', 'uppw-77', 'Bearer hdr-88']
+  const secrets = ['whsec-0a1b2c3d', 'material-4e5f', 'relaypw-66', 'uppw-77', 'Bearer hdr-88', 'handle-xs-99', 'bot-123:AAH', 'sk-signing-5', 'adm-pw-6']
   const file = put(join(dir, 'revka.plugins.json'), {
     paths: [fixture('fx-secret-options')],
     plugins: {
@@ -36,6 +38,12 @@ test('revka plugins info masks plugin secrets and shows the rest', () => {
           relay_url: 'https://relay:relaypw-66@relay.example/in',
           upstream: { user: 'svc', password: 'uppw-77' },
           headers: { Authorization: 'Bearer hdr-88' },
+          relay_handle: 'handle-xs-99',
+          botToken: 'bot-123:AAH',
+          'signing-key': 'sk-signing-5',
+          adminPassword: 'adm-pw-6',
+          maxTokens: 4096,
+          keyboard_layout: 'dvorak',
         },
       },
     },
@@ -58,5 +66,11 @@ test('revka plugins info masks plugin secrets and shows the rest', () => {
     relay_url: `https://${MASK}@relay.example/in`,
     upstream: { user: 'svc', password: MASK },
     headers: { Authorization: MASK },
+    relay_handle: MASK,
+    botToken: MASK,
+    'signing-key': MASK,
+    adminPassword: MASK,
+    maxTokens: 4096,
+    keyboard_layout: 'dvorak',
   })
 })
