@@ -1,6 +1,6 @@
 /**
- * `POST /api/sessions/:id/attachments`: the multipart field `file` is streamed through the parser
- * into a hidden temp file beside its final name, then renamed. Nothing of the file is held in
+ * `POST /api/sessions/:id/attachments`: the multipart field `file` is streamed through busboy
+ * (./multipart.ts) into a hidden temp file beside its final name, then renamed. Nothing of the file is held in
  * memory beyond the chunk in flight, and every failure (oversize, truncated body, client gone)
  * removes the temp file before the error is answered, so a refused upload leaves nothing behind.
  * Uploads go only to an existing session of the caller (404/403 before the body is read), and every
@@ -18,14 +18,15 @@ import { ownedSession } from '../ownership.js'
 import type { SessionStore } from '../session-store.js'
 import type { AttachmentQuota } from './quota.js'
 import { AttachmentFiles, MAX_FILE_BYTES, mimeOf, sanitiseFilename, type AttachmentMeta } from './files.js'
-import { boundaryOf, MultipartError, MultipartParser, type PartInfo } from './multipart.js'
+import type { BusboyInstance } from '@fastify/busboy'
+import { multipartParser, MultipartError, readPart, type FilePart } from './multipart.js'
 
 interface Pending {
   fileId: string
   dir: string
   tmp: string
   out: WriteStream
-  part: PartInfo
+  part: FilePart
   size: number
 }
 
@@ -44,11 +45,11 @@ export function uploadHandler(deps: UploadDeps) {
     try {
       const sid = sessionIdParam(req.params.id)
       const { owner } = ownedSession(deps.store(), sid, req.auth)
-      const boundary = boundaryOf(req.headers['content-type'])
-      if (!boundary) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
+      const parser = multipartParser(req.headers)
+      if (!parser) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
       if (!req.stream) throw httpError(400, 'missing_file', 'The request has no body; send the file in a multipart field named "file"')
       await deps.quota.ready()
-      const meta = await receive(req.stream, boundary, sid, owner, deps)
+      const meta = await receive(req.stream, parser, sid, owner, deps)
       return reply({ status: 201, body: meta })
     } catch (e) {
       throw closing(e)
@@ -65,51 +66,19 @@ export function closing(e: unknown): unknown {
   return httpError(e.statusCode, e.code, e.message, { ...e.options, headers: { ...e.options.headers, connection: 'close' } })
 }
 
-async function receive(stream: Readable, boundary: string, sid: string, owner: string | null, { files, quota }: UploadDeps): Promise<AttachmentMeta> {
-  const parser = new MultipartParser(boundary)
-  let pending: Pending | null = null
-  let current: 'file' | 'skip' | null = null
+async function receive(stream: Readable, parser: BusboyInstance, sid: string, owner: string | null, { files, quota }: UploadDeps): Promise<AttachmentMeta> {
   let done: AttachmentMeta | null = null
   try {
-    for await (const chunk of stream) {
-      for (const ev of parser.push(chunk as Buffer)) {
-        if (ev.type === 'part') {
-          // only the first `file` field is kept; other fields are read past
-          if (ev.part.name === 'file' && !pending && !done) {
-            pending = openTemp(files, sid, ev.part)
-            current = 'file'
-          } else current = 'skip'
-        } else if (ev.type === 'data') {
-          if (current !== 'file' || !pending) continue
-          if (pending.size + ev.data.length > MAX_FILE_BYTES) throw tooLarge()
-          quota.reserve(ev.data.length, owner)
-          pending.size += ev.data.length
-          // backpressure: stop pulling from the socket until the disk has caught up
-          if (!pending.out.write(ev.data)) await once(pending.out, 'drain')
-        } else if (ev.type === 'part_end') {
-          if (current === 'file' && pending) {
-            const p: Pending = pending
-            pending = null
-            // from here the bytes are either stored or given back, whatever commit does
-            try {
-              done = await commit(files, sid, p)
-            } finally {
-              if (!done) quota.release(p.size, owner)
-            }
-          }
-          current = null
-        }
-      }
-    }
-    parser.end()
+    // only the first `file` field is kept; other fields are read past
+    await readPart(stream, parser, 'file', async (part) => {
+      done = await store(part, files, sid, owner, quota)
+    })
   } catch (e) {
-    if (pending) {
-      await discard(pending)
-      quota.release(pending.size, owner)
-    }
+    // the file was stored but the rest of the body is bad: the upload as a whole is refused
     if (done) {
-      await removeStored(files, sid, done.file_id)
-      quota.release(done.size, owner)
+      const d: AttachmentMeta = done
+      await removeStored(files, sid, d.file_id)
+      quota.release(d.size, owner)
     }
     throw asHttpError(e)
   }
@@ -117,7 +86,31 @@ async function receive(stream: Readable, boundary: string, sid: string, owner: s
   return done
 }
 
-function openTemp(files: AttachmentFiles, sid: string, part: PartInfo): Pending {
+/** One file part to a temp file, chunk by chunk within the limit and the quota, then committed. */
+async function store(part: FilePart, files: AttachmentFiles, sid: string, owner: string | null, quota: AttachmentQuota): Promise<AttachmentMeta> {
+  const p = openTemp(files, sid, part)
+  let stored: AttachmentMeta | null = null
+  try {
+    for await (const chunk of part.stream) {
+      const data = chunk as Buffer
+      if (p.size + data.length > MAX_FILE_BYTES) throw tooLarge()
+      quota.reserve(data.length, owner)
+      p.size += data.length
+      // backpressure: stop pulling from the socket until the disk has caught up
+      if (!p.out.write(data)) await once(p.out, 'drain')
+    }
+    stored = await commit(files, sid, p)
+    return stored
+  } finally {
+    // from here the bytes are either stored or given back, whatever went wrong
+    if (!stored) {
+      await discard(p)
+      quota.release(p.size, owner)
+    }
+  }
+}
+
+function openTemp(files: AttachmentFiles, sid: string, part: FilePart): Pending {
   const dir = files.sessionDir(sid, true)!
   const fileId = newFileId()
   const tmp = join(dir, `.${fileId}.part`)
