@@ -4,7 +4,7 @@ import { bootRuntime } from './test-helpers.js'
 
 /** Boot with `config`, then return what an operator sees: the plugin's status and /health. */
 async function bootExpectingFailure(config: string) {
-  const rt = await bootRuntime(config)
+  const rt = await bootRuntime(config, ['agent-runtime', 'ar-turn-probe'])
   try {
     const health = await rt.k.inject({ url: '/health' })
     return {

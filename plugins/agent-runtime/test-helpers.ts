@@ -27,8 +27,9 @@ export interface TurnReply {
   events: TurnEvent[]
 }
 
-export async function bootRuntime(config = ''): Promise<RuntimeKernel> {
-  const k = await startTestKernel({ plugins: ['agent-runtime', 'status', 'pairing'], paths: [PROBE_DIR], config })
+/** `allowFailed`: plugins the test expects to fail (a bad config fails the runtime and its probe) */
+export async function bootRuntime(config = '', allowFailed: string[] = []): Promise<RuntimeKernel> {
+  const k = await startTestKernel({ plugins: ['agent-runtime', 'status', 'pairing'], paths: [PROBE_DIR], config, allowFailed })
   const bus: AnyEvent[] = []
   const off = k.kernel.events.subscribe((e) => bus.push(e))
   return {
