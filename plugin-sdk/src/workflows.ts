@@ -58,6 +58,11 @@ export interface WorkflowRunRequest {
   target_step_id?: string
   /** who started it: `api`, `cron`, … (recorded on the run) */
   source?: string
+  /**
+   * The YAML to run when the workflow is not a store item the runner can load by name (a built-in
+   * the definition routes know); absent: the runner loads `workflow` from the store.
+   */
+  definition?: string
 }
 
 /** Why a run request was refused before a run existed; the routes map it to the contract's 400/404. */
