@@ -55,5 +55,5 @@ export { domainStoreAccessor, domainProjects, itemKrefParam, itemPage, listQuery
 export type { ListQuery } from './domain-http.js'
 export { readAvatarUpload, avatarRevision, avatarUrlPath, avatarFileReply, sniffImage, sanitiseAvatarFilename, AVATAR_MAX_BYTES, AVATAR_ARTIFACT } from './avatar.js'
 export type { AvatarUpload } from './avatar.js'
-export { WorkflowRunnerRef, CronTriggersRef } from './workflows.js'
+export { WorkflowRunnerRef, CronTriggersRef, MAX_WORKFLOW_CRON_TRIGGERS } from './workflows.js'
 export type { WorkflowRunnerService, WorkflowValidation, WorkflowFinding, WorkflowRunSummary, WorkflowRunDetail, WorkflowRunStep, WorkflowRunRequest, WorkflowRunRefusal, WorkflowCancelResult, CronTriggerService } from './workflows.js'

@@ -117,3 +117,10 @@ export interface CronTriggerService {
 }
 
 export const CronTriggersRef = serviceRef<CronTriggerService>('cron-triggers')
+
+/**
+ * Cron triggers one workflow may carry: the `workflows` plugin refuses a save with more (400,
+ * field `triggers`), and `syncWorkflow` throws past it, so no credential can fill the scheduler
+ * through one YAML.
+ */
+export const MAX_WORKFLOW_CRON_TRIGGERS = 20

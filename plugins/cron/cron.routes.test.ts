@@ -76,7 +76,7 @@ test('refusals: missing prompt/command, shell jobs off (naming the setting), wor
     [{ schedule: '* * * * *', job_type: 'agent' }, 'missing_prompt', /Missing 'prompt' for agent job/],
     [{ schedule: '* * * * *', command: 'echo hi' }, 'shell_jobs_disabled', /plugins\.cron\.options\.shell_jobs/],
     [{ schedule: '* * * * *', job_type: 'shell', command: 'rm -rf /' }, 'shell_jobs_disabled', /shell_jobs/],
-    [{ schedule: '* * * * *', job_type: 'workflow', command: 'wf' }, 'workflow_jobs_unavailable', /workflow/],
+    [{ schedule: '* * * * *', job_type: 'workflow' }, 'missing_command', /the workflow's name/],
     [{ schedule: '* * * * *', prompt: 'x', delivery: { mode: 'announce', channel: 'telegram', to: '1' } }, 'invalid_delivery', /Failed to add cron job: unsupported delivery channel 'telegram'/],
     [{ schedule: '* * * * *', prompt: 'x', delivery: { mode: 'shout' } }, 'invalid_delivery', /unsupported delivery mode/],
     [{ prompt: 'x' }, 'missing_schedule', /schedule/],

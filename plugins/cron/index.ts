@@ -6,13 +6,14 @@
  * components in daemon mode.
  */
 import { join } from 'node:path'
-import { definePlugin } from '@revka/plugin-sdk'
+import { CronTriggersRef, definePlugin } from '@revka/plugin-sdk'
 import { addCronRoutes } from './routes.js'
 import { runJob, type RunnerDeps } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { settingsFrom } from './settings.js'
 import { JobStore } from './store.js'
 import { HEARTBEAT_ID, heartbeatFrom, reconcileHeartbeat } from './heartbeat.js'
+import { workflowTriggers } from './workflow-triggers.js'
 
 interface Options {
   shell_jobs: boolean
@@ -49,6 +50,9 @@ export default definePlugin<Options>({
       quota: { maxJobs: api.config.max_jobs, perCredential: api.config.max_jobs_per_credential },
       changed: () => scheduler?.kick(),
     })
+
+    // the workflows plugin keeps each workflow's cron triggers in step through this (DOMAIN §7.3)
+    api.services.provide(CronTriggersRef, workflowTriggers({ store: openStore, now, maxJobs: api.config.max_jobs, log: api.log, changed: () => scheduler?.kick() }))
 
     api.onStart(async () => {
       store = await JobStore.open(join(api.store.dir, 'jobs.db'))

@@ -83,7 +83,7 @@ export function parseCreate(body: unknown, ctx: ShapeContext, owner: string): Jo
   const jt = b.job_type
   const job_type: JobType = jt === 'agent' || (jt === undefined && prompt !== undefined) ? 'agent' : jt === 'workflow' ? 'workflow' : 'shell'
   if (jt !== undefined && jt !== 'agent' && jt !== 'shell' && jt !== 'workflow') throw bad('invalid_job_type', `Unknown job_type '${String(jt)}' (agent, shell or workflow)`)
-  if (job_type === 'workflow') throw bad('workflow_jobs_unavailable', 'Workflow jobs are not available yet: they start runs through the workflow runner, which lands with the workflows feature')
+  if (job_type === 'workflow' && !command.trim()) throw bad('missing_command', "Missing 'command' (the workflow's name) for workflow job")
   let argv: string[] | null = null
   if (job_type === 'agent' && !prompt?.trim()) throw bad('missing_prompt', "Missing 'prompt' for agent job")
   if (job_type === 'shell') {
@@ -143,6 +143,11 @@ export function applyPatch(job: Job, body: unknown, ctx: ShapeContext): Job {
     if (p !== undefined) {
       if (!p.trim()) throw bad('missing_prompt', "Missing 'prompt' for agent job")
       next.prompt = p
+    }
+  } else if (job.job_type === 'workflow') {
+    if (command !== undefined) {
+      if (!command.trim()) throw bad('missing_command', "Missing 'command' (the workflow's name) for workflow job")
+      next.command = command
     }
   } else if (command !== undefined) {
     if (!ctx.shellEnabled) throw bad('shell_jobs_disabled', 'Shell jobs are disabled: set plugins.cron.options.shell_jobs = true in revka.plugins.json to allow them')

@@ -4,7 +4,7 @@
  * (output capped at 16 KiB as the reference does) and the job's last_* fields. A job deleted while
  * it ran is not brought back.
  */
-import { AgentRuntimeRef, KernelServices, type AgentRuntimeService, type PluginApi } from '@revka/plugin-sdk'
+import { AgentRuntimeRef, KernelServices, WorkflowRunnerRef, type AgentRuntimeService, type PluginApi } from '@revka/plugin-sdk'
 import { runShell } from './shell.js'
 import type { Job, JobStore } from './store.js'
 
@@ -57,7 +57,20 @@ async function execute(job: Job, d: RunnerDeps, startedAt: number, signal: Abort
     const r = await runShell(job.argv ?? [], { cwd: d.api.gateway.workspaceDir, timeoutMs: d.shell.timeoutMs, envAllow: d.shell.envAllow, env: (n) => d.api.gateway.env(n), signal })
     return { ok: r.ok, output: r.output }
   }
-  return { ok: false, output: 'workflow jobs are not available yet' }
+  return startWorkflow(job, d)
+}
+
+/**
+ * A workflow job starts a run in-process through the runner service, with the runner's own
+ * authority: no HTTP call (the reference POSTed to its own port without credentials). The job's
+ * run ends when the run is started; the run itself is the runner's (GET /api/workflows/runs).
+ */
+async function startWorkflow(job: Job, d: RunnerDeps): Promise<{ ok: boolean; output: string }> {
+  const runner = d.api.services.find(WorkflowRunnerRef)
+  if (!runner) return { ok: false, output: 'the workflow runner is not enabled (plugin workflow-runner)' }
+  const r = await runner.run({ workflow: job.command, inputs: {}, cwd: d.api.gateway.workspaceDir, source: 'cron' })
+  if ('refused' in r) return { ok: false, output: `workflow '${job.command}' not started: ${r.message}` }
+  return { ok: true, output: `started run ${r.run_id} of workflow '${r.workflow}'` }
 }
 
 async function deliver(job: Job, text: string, d: RunnerDeps, signal: AbortSignal): Promise<string | null> {

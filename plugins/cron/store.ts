@@ -146,6 +146,21 @@ export class JobStore {
     this.db.transaction(() => { for (const j of jobs) this.put(j) })()
   }
 
+  /** jobs whose id starts with `prefix` (a range scan on the primary key) */
+  withPrefix(prefix: string): Job[] {
+    // the first string after every string that starts with `prefix`
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
+    return (this.db.prepare('SELECT doc, next_run FROM cron_jobs WHERE id >= ? AND id < ?').all(prefix, end) as Row[]).map(fromRow)
+  }
+
+  /** delete `remove` and insert or replace `put` in one commit */
+  replace(remove: string[], put: Job[]): void {
+    this.db.transaction(() => {
+      for (const id of remove) this.db.prepare('DELETE FROM cron_jobs WHERE id = ?').run(id)
+      for (const j of put) this.put(j)
+    })()
+  }
+
   delete(id: string): boolean {
     return this.db.prepare('DELETE FROM cron_jobs WHERE id = ?').run(id).changes > 0
   }

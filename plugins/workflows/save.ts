@@ -5,7 +5,7 @@
  * workflow is refused with 400 and nothing is stored. Unlike the reference, validation is never
  * skipped: the runner is a required service here, not a process that may be down.
  */
-import { reply, slugify, httpError, typedBody, type BrandedReply, type Revision, type RevkaRequest, type WorkflowValidation } from '@revka/plugin-sdk'
+import { MAX_WORKFLOW_CRON_TRIGGERS, reply, slugify, httpError, typedBody, type BrandedReply, type Revision, type RevkaRequest, type WorkflowValidation } from '@revka/plugin-sdk'
 import { sessionHeader, type Ctx } from './context.js'
 import { workflowOf } from './workflow-shape.js'
 import { revisionInput, workflowItem, WORKFLOW_KIND, type SaveBody } from './workflow-store.js'
@@ -18,6 +18,14 @@ export function invalidWorkflow(v: Pick<WorkflowValidation, 'errors' | 'warnings
   })
 }
 
+/** the runner's findings, plus the gateway's own bound on cron triggers */
+function check(ctx: Ctx, yaml: string): WorkflowValidation {
+  const v = ctx.runner().validate(yaml)
+  if (v.cron_triggers.length <= MAX_WORKFLOW_CRON_TRIGGERS) return v
+  const message = `a workflow may have at most ${MAX_WORKFLOW_CRON_TRIGGERS} cron triggers (this one has ${v.cron_triggers.length})`
+  return { ...v, valid: false, errors: [...v.errors, { message, severity: 'error', field: 'triggers' }] }
+}
+
 function saveBody(body: unknown): SaveBody {
   return typedBody(body, { required: ['name', 'description', 'definition'], lists: ['tags'] }) as SaveBody
 }
@@ -26,7 +34,7 @@ export async function createWorkflow(ctx: Ctx, req: RevkaRequest): Promise<Brand
   const b = saveBody(req.body)
   const slug = slugify(b.name)
   if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
-  const v = ctx.runner().validate(b.definition)
+  const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
   const { item, revision } = await ctx.store().createItem({ space_path: ctx.space(), item_name: slug, kind: WORKFLOW_KIND, revision: revisionInput(b, ['published']) })
   after(ctx, req, item.kref, item.item_name, revision!, b, 'created')
@@ -36,7 +44,7 @@ export async function createWorkflow(ctx: Ctx, req: RevkaRequest): Promise<Brand
 export async function updateWorkflow(ctx: Ctx, req: RevkaRequest): Promise<unknown> {
   const b = saveBody(req.body)
   const item = await workflowItem(ctx.store(), ctx.space(), req.params['*'])
-  const v = ctx.runner().validate(b.definition)
+  const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
   const revision = await ctx.store().createRevision(item.kref, revisionInput(b, ['published']))
   after(ctx, req, item.kref, item.item_name, revision, b, 'updated')
