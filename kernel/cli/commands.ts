@@ -168,6 +168,11 @@ export const COMMANDS: CommandSpec[] = [
       options: { ...JSON_OUT, ...STATE }, run: async (a) => (await import('./audit-cmd.js')).auditCommand(a),
     }],
   },
+  {
+    name: 'routes', usage: '[--json]', summary: 'the route table: method, path, auth, limits, owning plugin',
+    details: 'Boots the kernel without listening (in a scratch state dir with a copy of config.toml), so it works\nwith no gateway running and touches no running gateway\'s files. Lists what config.toml and the\nplugins file would mount at the next start; a plugin that fails setup is named on stderr.',
+    options: { ...JSON_OUT, ...STATE, ...PLUGINS }, run: async (a) => (await import('./routes-cmd.js')).routesCommand(a),
+  },
 ]
 
 /** The options a command accepts: its own plus --help. */

@@ -4,7 +4,7 @@
  * response schemas are invented (routes do not declare them); every error is the one shape.
  */
 import type { RouteInfo } from '@revka/plugin-sdk'
-import { PathTemplates, WILDCARD, type PathTemplate } from './paths.js'
+import { PathTemplates, toOpenApiPath, WILDCARD, type PathTemplate } from './paths.js'
 import { SECURITY_SCHEMES, securityOf } from './security.js'
 
 export interface DocumentContext {
@@ -29,12 +29,12 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 function parameters(r: RouteInfo, t: PathTemplate): Json[] {
   const declared = (r.schema?.params as { properties?: Record<string, object> } | undefined)?.properties ?? {}
-  // positional: a route sharing a path item keeps its own schema for each parameter
-  const own = [...r.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1])
+  // positional: a route sharing another's path item keeps its own schema (and wildcard) for each parameter
+  const own = toOpenApiPath(r.url).params
   const out: Json[] = t.params.map((name, i) => ({
     name, in: 'path', required: true,
-    schema: (name === WILDCARD ? declared['*'] : declared[own[i] ?? name]) ?? { type: 'string' },
-    ...(name === WILDCARD ? { description: 'the rest of the path (may contain "/")' } : {}),
+    schema: declared[own[i] === WILDCARD ? '*' : own[i]] ?? { type: 'string' },
+    ...(own[i] === WILDCARD ? { description: 'the rest of the path (may contain "/")' } : {}),
   }))
   const q = r.schema?.query as { properties?: Record<string, object>; required?: string[] } | undefined
   for (const [name, schema] of Object.entries(q?.properties ?? {})) {
@@ -76,7 +76,9 @@ export function openApiDocument(routes: RouteInfo[], ctx: DocumentContext): Json
   const paths: Record<string, Json> = {}
   const tags = new Set<string>()
   for (const r of routes) {
-    const t = templates.for(r.url)
+    let t = templates.for(r.url)
+    // `GET /x/:id` and `GET /x/*` may both exist (the wildcard also takes `/x/a/b`): both are kept, each under its own template
+    if (r.methods.some((m) => paths[t.path]?.[m.toLowerCase()])) t = toOpenApiPath(r.url)
     const item = (paths[t.path] ??= {})
     for (const m of r.methods) item[m.toLowerCase()] = operation(r, m, t)
     tags.add(r.plugin)

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { KernelServices, type RouteInfo } from '@revka/plugin-sdk'
 import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
-import { toOpenApiPath } from './paths.js'
+import { PathTemplates, toOpenApiPath } from './paths.js'
 
 // one plugin for each auth surface, limit and declaration the document has to show
 const PLUGINS = ['openapi', 'status', 'admin', 'pairing', 'workspace', 'auth-profiles', 'events', 'nodes', 'canvas', 'linq', 'agent-runtime', 'dashboard']
@@ -29,6 +29,8 @@ before(async () => {
 after(async () => { await k.stop() })
 
 const op = (path: string, method: string) => doc.paths[path]?.[method.toLowerCase()]
+/** a route's operation, wherever its path item is (routes of one shape share one) */
+const opOf = (r: RouteInfo, method: string) => Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) => Object.values(item)).find((o) => o.operationId === `${r.plugin}:${method}:${r.url}`)
 
 test('without a credential, or with a wrong one → 401; the document is not shown', async () => {
   for (const headers of [{}, { authorization: 'Bearer not-a-token' }] as Array<Record<string, string>>) {
@@ -54,8 +56,8 @@ test('the document is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator)', 
 })
 
 test('every route of every enabled plugin is there, and nothing else', () => {
-  const want = new Set(routes.flatMap((r) => r.methods.map((m) => `${m} ${toOpenApiPath(r.url).path}`)))
-  const got = new Set(Object.entries(doc.paths as Record<string, object>).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`)))
+  const want = new Set(routes.flatMap((r) => r.methods.map((m) => `${r.plugin}:${m}:${r.url}`)))
+  const got = new Set(Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) => Object.values(item).map((o) => o.operationId)))
   assert.deepEqual([...got].sort(), [...want].sort())
   assert.ok(want.size > 30, `expected the chosen plugins' routes, got ${want.size}`)
   for (const plugin of PLUGINS.filter((p) => p !== 'agent-runtime')) {
@@ -75,7 +77,7 @@ test('auth surfaces become security schemes, per route', () => {
   assert.deepEqual(op('/api/events', 'GET').security, [{ bearer: [] }, { queryToken: [] }])
   const signed = routes.find((r) => r.auth !== 'provider' && r.auth.includes('signed'))!
   assert.ok(signed, 'workspace declares a signed route')
-  const signedOp = op(toOpenApiPath(signed.url).path, signed.methods[0])
+  const signedOp = opOf(signed, signed.methods[0])
   assert.ok(signedOp.security.some((s: object) => 'signedUrl' in s))
   const linq = op('/linq', 'POST')
   assert.deepEqual(linq.security, [{ webhookSignature: [] }])
@@ -87,7 +89,7 @@ test('auth surfaces become security schemes, per route', () => {
 
 test('WebSocket routes: a 101 with the subprotocol, the credential in the query allowed', () => {
   const ws = routes.find((r) => r.websocket)!
-  const o = op(toOpenApiPath(ws.url).path, 'GET')
+  const o = opOf(ws, 'GET')
   assert.ok(o.responses['101'])
   assert.deepEqual(o['x-revka-websocket'], ws.subprotocol ? { subprotocol: ws.subprotocol } : {})
   assert.ok(o.security.some((s: object) => 'queryToken' in s))
@@ -96,7 +98,7 @@ test('WebSocket routes: a 101 with the subprotocol, the credential in the query 
 test('limits are x-revka-* extensions with the values the kernel enforces; declared schemas are kept', () => {
   for (const r of routes) {
     for (const m of r.methods) {
-      const o = op(toOpenApiPath(r.url).path, m)
+      const o = opOf(r, m)
       assert.equal(o['x-revka-timeout-ms'], r.timeoutMs, `${m} ${r.url}`)
       if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(m)) assert.equal(o['x-revka-body-limit'], r.bodyLimit, `${m} ${r.url}`)
       assert.equal(o['x-revka-rate-limit-per-minute'], r.rateLimitPerMinute, `${m} ${r.url}`)
@@ -123,4 +125,11 @@ test('Fastify paths → OpenAPI templates', () => {
   assert.deepEqual(toOpenApiPath('/a/:n(^\\d+$)/b'), { path: '/a/{n}/b', params: ['n'], wildcard: false })
   assert.deepEqual(toOpenApiPath('/time::now/:x'), { path: '/time:now/{x}', params: ['x'], wildcard: false })
   assert.deepEqual(toOpenApiPath('/a/*/b'), { path: '/a/*/b', params: [], wildcard: false })
+})
+
+test('routes of one shape share a path item: the first names the parameters, a wildcard stays marked', () => {
+  const t = new PathTemplates()
+  assert.deepEqual(t.for('/api/sessions/:id'), { path: '/api/sessions/{id}', params: ['id'], wildcard: false })
+  assert.deepEqual(t.for('/api/sessions/*'), { path: '/api/sessions/{id}', params: ['id'], wildcard: true })
+  assert.deepEqual(t.for('/api/sessions/:sid/messages').path, '/api/sessions/{sid}/messages')
 })

@@ -2,7 +2,8 @@
  * Fastify route syntax → OpenAPI path templates: `:param` → `{param}` (a `(regex)` constraint
  * dropped, `::` an escaped colon), a final `*` → `{wildcard}`. OpenAPI treats `/a/{id}` and
  * `/a/{x}` as the same path, so `PathTemplates` gives every route of one shape the first one's
- * parameter names.
+ * parameter names (so `/sessions/:id` and `/sessions/*` share one: the second's operation is marked
+ * `x-revka-wildcard`).
  */
 
 export const WILDCARD = 'wildcard'
@@ -39,11 +40,12 @@ export function toOpenApiPath(url: string): PathTemplate {
 export class PathTemplates {
   private readonly byShape = new Map<string, PathTemplate>()
 
+  /** the path item's template, with the parameter names of the first route of this shape; `wildcard` stays this route's own */
   for(url: string): PathTemplate {
     const t = toOpenApiPath(url)
     const shape = t.path.replace(/\{[^}]+\}/g, '{}')
     const first = this.byShape.get(shape)
-    if (first) return first
+    if (first) return { ...first, wildcard: t.wildcard }
     this.byShape.set(shape, t)
     return t
   }
