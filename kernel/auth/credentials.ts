@@ -5,6 +5,7 @@
  * remembered in memory (never on disk) until the next revocation.
  */
 import { randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { sha256Hex, timingSafeEqualStr } from '@revka/plugin-sdk'
 import type { DeviceRegistry, DeviceRow } from './devices.js'
 import type { Clock } from './limiter.js'
@@ -36,8 +37,9 @@ export class Credentials {
   // token → hash for tokens that recently verified: SHA-256 per request was the largest single
   // cost of an authenticated request. Only hits are kept (junk tokens cannot evict real ones), the
   // verdict still comes from byHash (a revoked token's hash is gone from it), and any revocation
-  // clears it so no dead token lingers in memory.
-  private recentHashes = new Map<string, string>()
+  // clears it so no dead token lingers in memory. Read with peek: eviction stays first in, first
+  // out, as it was before lru-cache held it.
+  private recentHashes = new LRUCache<string, string>({ max: RECENT_TOKENS })
   private lastSeen = new Map<string, number>()
   private revokeListeners: Array<(credentialId: string) => void> = []
 
@@ -69,13 +71,10 @@ export class Credentials {
 
   verifyBearer(token: string | undefined): BearerPrincipal | null {
     if (!token || token.length > 512) return null
-    let hash = this.recentHashes.get(token)
+    let hash = this.recentHashes.peek(token)
     if (hash === undefined) {
       hash = sha256Hex(token)
-      if (this.byHash.has(hash)) {
-        if (this.recentHashes.size >= RECENT_TOKENS) this.recentHashes.delete(this.recentHashes.keys().next().value!)
-        this.recentHashes.set(token, hash)
-      }
+      if (this.byHash.has(hash)) this.recentHashes.set(token, hash)
     }
     const hit = this.byHash.get(hash)
     if (!hit) return null

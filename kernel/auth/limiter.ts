@@ -1,32 +1,18 @@
 /**
- * Brute-force limits, per client key, in bounded LRU maps (oldest key evicted first).
+ * Brute-force limits, per client key, in bounded LRU maps (lru-cache: the least recently used key
+ * is evicted first).
  * - FailureLimiter: N failures inside a window lock the key out for a while.
  * - WindowLimiter: at most N requests per key per minute (sliding window).
  * Both take an injectable clock so tests can expire lockouts without sleeping.
  */
-export type Clock = () => number
+import { LRUCache } from 'lru-cache'
 
-class Lru<V> {
-  private map = new Map<string, V>()
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    const v = this.map.get(k)
-    if (v !== undefined) { this.map.delete(k); this.map.set(k, v) }
-    return v
-  }
-  set(k: string, v: V): void {
-    this.map.delete(k)
-    this.map.set(k, v)
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
-  }
-  delete(k: string): void { this.map.delete(k) }
-  get size(): number { return this.map.size }
-}
+export type Clock = () => number
 
 interface FailState { failures: number[]; lockedUntil: number }
 
 export class FailureLimiter {
-  private state: Lru<FailState>
+  private state: LRUCache<string, FailState>
   constructor(
     readonly maxFailures: number,
     readonly windowMs: number,
@@ -34,7 +20,7 @@ export class FailureLimiter {
     private readonly clock: Clock,
     maxKeys = 10_000,
   ) {
-    this.state = new Lru(maxKeys)
+    this.state = new LRUCache({ max: maxKeys })
   }
 
   /** seconds left in the lockout, or 0 */
@@ -77,9 +63,9 @@ export class FailureLimiter {
 }
 
 export class WindowLimiter {
-  private hits: Lru<number[]>
+  private hits: LRUCache<string, number[]>
   constructor(private readonly clock: Clock, maxKeys = 10_000, private readonly windowMs = 60_000) {
-    this.hits = new Lru(maxKeys)
+    this.hits = new LRUCache({ max: maxKeys })
   }
 
   /** 0 if allowed (and counted), else seconds until a slot frees up */

@@ -2,21 +2,25 @@
  * Recently seen `X-Idempotency-Key`s, bounded in time (`idempotency_ttl_secs`, default 300) and
  * size (`idempotency_max_keys`, default 10 000, oldest evicted first). Held in memory like the
  * reference: this provider answers synchronously, so a caller that lost the answer to a restart
- * gets a fresh one rather than a "duplicate" with no content.
+ * gets a fresh one rather than a "duplicate" with no content. The time check is by hand, against
+ * the injectable clock; lru-cache keeps the bound (peek never refreshes, so the oldest claim goes first).
  */
-export class IdempotencyWindow {
-  private readonly keys = new Map<string, number>()
+import { LRUCache } from 'lru-cache'
 
-  constructor(private readonly ttlMs: number, private readonly maxKeys: number, private readonly now: () => number = Date.now) {}
+export class IdempotencyWindow {
+  private readonly keys: LRUCache<string, number>
+
+  constructor(private readonly ttlMs: number, maxKeys: number, private readonly now: () => number = Date.now) {
+    this.keys = new LRUCache({ max: maxKeys })
+  }
 
   /** true if `key` is new (and now claimed); false if seen within the window */
   claim(key: string): boolean {
     const t = this.now()
-    const at = this.keys.get(key)
+    const at = this.keys.peek(key)
     if (at !== undefined && t - at < this.ttlMs) return false
-    this.keys.delete(key) // re-insert so Map order stays oldest-first
+    // a fresh claim is the newest entry: the next to be evicted is the oldest claim
     this.keys.set(key, t)
-    while (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value as string)
     return true
   }
 

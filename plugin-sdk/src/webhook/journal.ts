@@ -9,6 +9,7 @@
  */
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { LRUCache } from 'lru-cache'
 
 export interface QueuedDelivery<M = unknown> {
   id: string
@@ -39,15 +40,19 @@ const COMPACT_EVERY = 5_000
 export class DeliveryJournal<M = unknown> {
   private fd: number
   private pending = new Map<string, QueuedDelivery<M>>()
-  /** idempotency key → time first seen */
-  private keys = new Map<string, number>()
+  /**
+   * idempotency key → time first seen, at most `maxKeys` (the oldest goes first: read with peek,
+   * walked oldest first, so a compaction writes them back in the order a replay rebuilds)
+   */
+  private keys: LRUCache<string, number>
   private readonly path: string
   private appends = 0
   /** inbound messages ever journalled (GET /api/channels' message_count) and the newest one's time */
   private received = 0
   private lastAt: number | null = null
 
-  constructor(dir: string, private readonly windowMs: number, private readonly maxKeys = 10_000, now = Date.now()) {
+  constructor(dir: string, private readonly windowMs: number, maxKeys = 10_000, now = Date.now()) {
+    this.keys = new LRUCache({ max: maxKeys })
     // private: the journal holds every message a contact sent (earlier versions made it 0644)
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.path = join(dir, 'deliveries.jsonl')
@@ -92,7 +97,8 @@ export class DeliveryJournal<M = unknown> {
     for (const d of this.pending.values()) lines.push(JSON.stringify({ op: 'enq', d }))
     // keep finished deliveries' keys while their window lasts, as already-done entries
     const pendingKeys = new Set([...this.pending.values()].map((d) => d.key))
-    for (const [key, at] of this.keys) {
+    // rentries is typed (K | V)[]; it yields [key, value] pairs like entries()
+    for (const [key, at] of [...this.keys.rentries()] as [string, number][]) {
       if (pendingKeys.has(key)) continue
       if (now - at < this.windowMs) {
         lines.push(JSON.stringify({ op: 'enq', d: { id: `k:${key}`, key, at, attempts: 0, message: null } }))
@@ -120,7 +126,7 @@ export class DeliveryJournal<M = unknown> {
 
   /** true if a delivery with this key was seen inside the window */
   seen(key: string, now = Date.now()): boolean {
-    const at = this.keys.get(key)
+    const at = this.keys.peek(key)
     return at !== undefined && now - at < this.windowMs
   }
 
@@ -147,8 +153,7 @@ export class DeliveryJournal<M = unknown> {
     this.count(d)
     this.pending.set(d.id, d)
     if (d.key) {
-      this.keys.set(d.key, d.keyAt ?? d.at)
-      if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value as string)
+      this.keys.set(d.key, d.keyAt ?? d.at) // past maxKeys, the LRU drops the oldest key
     }
   }
 
