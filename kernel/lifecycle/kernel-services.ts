@@ -1,44 +1,86 @@
 /**
  * What the kernel hands plugins besides routes and hooks: the kernel services (each reachable only
- * by plugins that list it under `requires`) and the read-only `api.gateway` view.
+ * by plugins that list it under `requires`) and the read-only `api.gateway` view. Both take the
+ * narrow parts of the kernel they read, never the `Kernel` itself (that import made a cycle).
  */
-import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo } from '@revka/plugin-sdk'
-import type { Kernel } from './kernel.js'
+import type { Logger } from 'pino'
+import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo, type PluginInfo } from '@revka/plugin-sdk'
+import type { AuditLog } from '../audit/audit-log.js'
+import type { GatewayConfigStore } from '../config/config-store.js'
+import type { StatePaths } from '../config/state-dir.js'
+import type { GatewaySettings } from '../config/gateway-config.js'
+import type { HookTable } from '../hooks/table.js'
+import type { RouteTable } from '../http/route-table.js'
+import type { PluginRecord } from '../registry/record.js'
+import type { AuthSystem } from './auth-system.js'
 import { createStatusService } from './status-service.js'
 import { createToolRegistry } from './tool-registry.js'
 import { createOpsService } from '../ops/ops-service.js'
 import { createChannelRegistry } from './channel-registry.js'
 import { routeInfos } from '../http/route-info.js'
 
-export function kernelServices(k: Kernel): Record<string, unknown> {
-  const status = createStatusService(k)
+export interface KernelServiceDeps {
+  configStore: GatewayConfigStore
+  auth: Pick<AuthSystem, 'pairing' | 'connections' | 'mintAttempt'>
+  audit: AuditLog
+  hooks: HookTable
+  log: Logger
+  paths: StatePaths
+  env: NodeJS.ProcessEnv
+  routes: RouteTable
+  /** the kernel's global request timeout, ms (a route without its own) */
+  timeoutMs: number
+  records(): PluginRecord[]
+  pluginInfos(): PluginInfo[]
+  startedAt: Date
+  /** the bound port (0 before listen) */
+  port(): number
+  version: string
+  /** drain and stop the gateway (the CLI's exit, or `Kernel.stop`) */
+  shutdown(reason: string): void
+}
+
+export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
+  const status = createStatusService({ records: k.records, pluginInfos: k.pluginInfos, hooks: k.hooks, startedAt: k.startedAt, port: k.port, version: k.version, pairing: k.auth.pairing })
   return {
     [KernelServices.config.id]: k.configStore,
     [KernelServices.pairing.id]: k.auth.pairing,
     [KernelServices.plugins.id]: { list: () => k.pluginInfos() },
     [KernelServices.streams.id]: k.auth.connections,
     [KernelServices.status.id]: status,
-    [KernelServices.ops.id]: createOpsService({ paths: k.paths, env: k.env, records: () => k.records, status }),
+    [KernelServices.ops.id]: createOpsService({ paths: k.paths, env: k.env, records: k.records, status }),
     [KernelServices.tools.id]: createToolRegistry(k.hooks, k.log),
     [KernelServices.channels.id]: createChannelRegistry(k.hooks, k.log),
     [KernelServices.audit.id]: k.audit,
     [KernelServices.authLimiter.id]: { attempt: (key: string) => k.auth.mintAttempt(key) },
-    [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.settings.timeoutMs, k.records) },
+    [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.timeoutMs, k.records()) },
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
         k.audit.record({ event_type: 'security_event', action: { command: `gateway.shutdown (${reason})`, risk_level: 'high' } }, { channel: 'gateway', user_id: null, username: null })
         // answer the request first, then drain
-        setTimeout(() => (k.onShutdownRequested ?? ((r: string) => void k.stop(r)))(reason), 50).unref()
+        setTimeout(() => k.shutdown(reason), 50).unref()
       },
     },
   }
 }
 
-export function gatewayInfo(k: Kernel): GatewayInfo {
+export interface GatewayInfoDeps {
+  mode: 'gateway' | 'daemon'
+  settings: Pick<GatewaySettings, 'host' | 'pathPrefix' | 'requirePairing'>
+  port(): number
+  paths: Pick<StatePaths, 'stateDir' | 'workspaceDir'>
+  version: string
+  startedAt: Date
+  clock(): number
+  configStore: Pick<GatewayConfigStore, 'section'>
+  env: NodeJS.ProcessEnv
+}
+
+export function gatewayInfo(k: GatewayInfoDeps): GatewayInfo {
   return Object.freeze({
     mode: k.mode,
     get host() { return k.settings.host },
-    get port() { return k.boundPort },
+    get port() { return k.port() },
     pathPrefix: k.settings.pathPrefix,
     get requirePairing() { return k.settings.requirePairing },
     stateDir: k.paths.stateDir,

@@ -221,7 +221,13 @@ export class Kernel {
   }
 
   private registerKernelServices(): void {
-    for (const [name, value] of Object.entries(kernelServices(this))) {
+    const services = kernelServices({
+      configStore: this.configStore, auth: this.auth, audit: this.audit, hooks: this.hooks, log: this.log, paths: this.paths, env: this.env,
+      routes: this.routes, timeoutMs: this.settings.timeoutMs, records: () => this.records, pluginInfos: () => this.pluginInfos(),
+      startedAt: this.startedAt, port: () => this.boundPort, version: this.version,
+      shutdown: (reason) => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason),
+    })
+    for (const [name, value] of Object.entries(services)) {
       const slot = new ServiceSlot(name)
       slot.value = value
       this.container.register(serviceToken(name), { useValue: slot })
@@ -284,7 +290,7 @@ export class Kernel {
   }
 
   private gatewayInfo(): GatewayInfo {
-    return gatewayInfo(this)
+    return gatewayInfo({ mode: this.mode, settings: this.settings, port: () => this.boundPort, paths: this.paths, version: this.version, startedAt: this.startedAt, clock: this.clock, configStore: this.configStore, env: this.env })
   }
 
   /** open the port, then start plugins wave by wave (their routes answer 503 until started) */

@@ -1,12 +1,23 @@
 /**
  * The `gateway-status` kernel service: the health snapshot (one component per enabled plugin plus
  * the `health` hook's probes) and the `/api/status` document (kernel fields, then the `status`
- * waterfall so plugins add theirs).
+ * waterfall so plugins add theirs: the agent runtime adds provider, model and temperature).
  */
-import type { ComponentHealth, GatewayStatusService, HealthSnapshot } from '@revka/plugin-sdk'
-import { callWaterfall } from '../hooks/table.js'
-import { recordsVersion } from '../registry/record.js'
-import type { Kernel } from './kernel.js'
+import type { ComponentHealth, GatewayStatusService, HealthSnapshot, PairingService, PluginInfo } from '@revka/plugin-sdk'
+import { callWaterfall, type HookTable } from '../hooks/table.js'
+import { recordsVersion, type PluginRecord } from '../registry/record.js'
+
+/** what the status service reads of the kernel */
+export interface StatusDeps {
+  records(): PluginRecord[]
+  pluginInfos(): PluginInfo[]
+  hooks: Pick<HookTable, 'health' | 'status'>
+  startedAt: Date
+  /** the bound port (0 before listen) */
+  port(): number
+  version: string
+  pairing: Pick<PairingService, 'status'>
+}
 
 /**
  * How long a health snapshot is reused. `/health` is what load balancers and dashboards poll; every
@@ -32,7 +43,7 @@ interface Snapshot {
   healthJson?: { uptime: number; json: string }
 }
 
-export function createStatusService(k: Kernel): GatewayStatusService {
+export function createStatusService(k: StatusDeps): GatewayStatusService {
   let cached: Snapshot | undefined
 
   async function fresh(): Promise<Health> {
@@ -41,7 +52,7 @@ export function createStatusService(k: Kernel): GatewayStatusService {
       gateway: { status: 'ok', updated_at: now, last_ok: now, last_error: null, restart_count: 0 },
     }
     let degraded = false
-    for (const r of k.records) {
+    for (const r of k.records()) {
       if (!r.enabled || r.status === 'disabled') continue
       const state = r.status === 'started' ? 'ok' : r.status === 'failed' || r.status === 'incompatible' ? 'error' : 'starting'
       if (state === 'error') degraded = true
@@ -89,13 +100,10 @@ export function createStatusService(k: Kernel): GatewayStatusService {
 
   async function build(ctx: { authenticated: boolean }): Promise<{ doc: Record<string, unknown>; snap: Snapshot }> {
     const snap = await current()
-    const pairing = k.auth.pairing.status()
+    const pairing = k.pairing.status()
     const base: Record<string, unknown> = {
-      provider: null,
-      model: null,
-      temperature: null,
       uptime_seconds: snap.value.snapshot.uptime_seconds,
-      gateway_port: k.port,
+      gateway_port: k.port(),
       locale: 'en',
       memory_backend: 'none',
       paired: pairing.paired,

@@ -4,6 +4,9 @@
  * `GET/POST /api/doctor` and `revka doctor`, so both report the same findings.
  */
 import type { PluginInfo } from './kernel-services.js'
+import type { PluginIntegration } from './integration.js'
+
+export type { IntegrationCategory, PluginIntegration } from './integration.js'
 
 export type DoctorSeverity = 'ok' | 'warn' | 'error'
 
@@ -18,19 +21,6 @@ export interface DoctorFinding {
 export interface DoctorReport {
   results: DoctorFinding[]
   summary: { ok: number; warnings: number; errors: number }
-}
-
-/** PascalCase categories of the contract's integrations page. */
-export type IntegrationCategory =
-  | 'Chat' | 'AiModel' | 'Productivity' | 'MusicAudio' | 'SmartHome' | 'ToolsAutomation' | 'MediaCreative' | 'Social' | 'Platform'
-
-/** `integration` in revka.plugin.json: how a plugin shows on the integrations page. */
-export interface PluginIntegration {
-  category: IntegrationCategory
-  /** shown name; default the manifest's `name`, else its id */
-  name?: string
-  /** default the manifest's `description` */
-  description?: string
 }
 
 export type CliToolCategory = 'VersionControl' | 'Language' | 'PackageManager' | 'Container' | 'Build' | 'Cloud' | 'AiAgent' | 'Productivity'

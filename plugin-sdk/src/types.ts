@@ -33,7 +33,7 @@ export interface PluginManifest {
   /** ms allowed for setup and for start (default 10 000) */
   startTimeoutMs?: number
   /** how the plugin shows on the integrations page (`GET /api/integrations`); none: not listed */
-  integration?: import('./ops.js').PluginIntegration
+  integration?: import('./integration.js').PluginIntegration
 }
 
 /**

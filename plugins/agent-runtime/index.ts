@@ -30,13 +30,14 @@ export default definePlugin({
     })
     api.onStop(() => runtime.shutdown())
 
+    // the LLM fields of /api/status are the runtime's: null until it is configured, and for a
+    // caller without a credential
     api.hooks.status.tap((doc, ctx) => {
-      const s = runtime.settings
-      if (!ctx.authenticated || !s) return doc
+      const s = ctx.authenticated ? runtime.settings : undefined
       // names and numbers only: the api key and base URL headers never reach the status document
-      doc.provider = s.provider.name
-      doc.model = s.model
-      doc.temperature = s.temperature
+      doc.provider = s ? s.provider.name : null
+      doc.model = s ? s.model : null
+      doc.temperature = s ? s.temperature : null
       return doc
     })
 

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
-import { createStatusService } from '../../kernel/lifecycle/status-service.js'
+import { KernelServices } from '@revka/plugin-sdk'
 import { cleanupTemp, fixture } from './helpers/kernel.js'
 
 after(cleanupTemp)
@@ -43,7 +43,7 @@ test('/api/status answers the waterfall document, with plugin fields live on eve
     assert.equal(first.health.components['plugin:fx-status-tap'].status, 'ok')
     assert.equal(first.version, k.kernel.version)
     // the same document the unserialised path builds
-    assert.deepEqual(still(first), still(await createStatusService(k.kernel).document({ authenticated: true })))
+    assert.deepEqual(still(first), still(await k.kernel.service(KernelServices.status)!.document({ authenticated: true })))
     // within one snapshot's lifetime a plugin field still changes at once
     for (let i = 1; i <= 3; i++) {
       await k.inject({ method: 'POST', url: '/fx/status-tap/bump' })
