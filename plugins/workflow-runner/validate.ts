@@ -140,7 +140,8 @@ export function validateWorkflow(text: unknown, o: ValidateOptions): { validatio
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   const c = new Checker(doc, lines)
-  for (const e of doc.errors) c.errors.push({ message: `YAML: ${e.message.split('\n')[0]}`, severity: 'error', ...(e.linePos ? { line: e.linePos[0].line } : {}) })
+  // prettyErrors is off (its message quotes the source), so the line comes from the error's offset
+  for (const e of doc.errors) c.errors.push({ message: `YAML: ${e.message.split('\n')[0]}`, severity: 'error', line: lines.linePos(e.pos[0]).line })
   if (c.errors.length) return { validation: { valid: false, errors: c.errors, warnings: [], all_step_ids: [], cron_triggers: [] } }
   let top: unknown
   try { top = doc.toJS({ maxAliasCount: 100 }) } catch (e) { return empty(`YAML: ${(e as Error).message}`) }
