@@ -7,6 +7,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ClientErrorLog } from '../log/client-errors.js'
+import { inFlightResponse } from './node-internals.js'
 
 export function clientErrorHandler(clientErrors: ClientErrorLog) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
@@ -15,7 +16,7 @@ export function clientErrorHandler(clientErrors: ClientErrorLog) {
     // request, a body longer than its Content-Length, while an event stream runs): that response
     // owns the socket. Writing an error into it would corrupt it, and destroying now threw away what
     // it had queued — the client got nothing at all. Let it finish; the connection closes after it.
-    const inFlight = (socket as unknown as { _httpMessage?: import('node:http').ServerResponse })._httpMessage
+    const inFlight = inFlightResponse(socket)
     if (inFlight?.headersSent && !inFlight.writableFinished) {
       // the broken parser reports every later chunk again: arrange the close once
       if (!(socket as { revkaDoomed?: boolean }).revkaDoomed) {

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
+import { keepBodyUnread, replaceDestroySoon, stopBodyReads } from './node-internals.js'
 
 export const LINGER_MS = 1000
 
@@ -15,14 +16,14 @@ export const LINGER_MS = 1000
  * request is not enough: a paused Readable still reads ahead up to its high-water mark, and
  * IncomingMessage's `_read` resumes the socket to do so, so one more 64 KiB read (or part of one)
  * landed after every cut (P8: 157 KiB read for a 64 KiB route). The socket is paused and the
- * request can no longer resume it; the connection is closed after the 413 anyway.
+ * request can no longer resume it (node-internals.ts); the connection is closed after the 413.
  */
 export function stopReading(req: Readable): void {
   req.pause()
   const socket = (req as Partial<IncomingMessage>).socket as Socket | null | undefined
   // injected requests (light-my-request) and other streams have no socket of their own
   if (!socket || typeof socket.pause !== 'function') return
-  ;(req as any)._read = () => {}
+  stopBodyReads(req as IncomingMessage)
   socket.pause()
 }
 
@@ -32,15 +33,15 @@ export function lingerOnClose(req: IncomingMessage, ms = LINGER_MS): void {
   if (!socket || typeof socket.pause !== 'function' || (socket as any).revkaLinger) return
   // Node "dumps" (reads and discards) an unread body once the response is finished; we want the
   // opposite: never read it
-  ;(req as any)._dump = () => {}
+  keepBodyUnread(req)
   ;(socket as any).revkaLinger = true
   // stop reading now: the rest of the body stays in the client's send buffer, not our memory
   stopReading(req)
-  // Node's HTTP server calls destroySoon() after a `Connection: close` response
-  ;(socket as any).destroySoon = () => {
+  // how Node closes the socket after the `Connection: close` response: FIN, wait, then destroy
+  replaceDestroySoon(socket, () => {
     socket.pause()
     socket.end()
     // ref'd on purpose: a process waiting on this client must see the socket close
     setTimeout(() => socket.destroy(), ms)
-  }
+  })
 }
