@@ -1,0 +1,103 @@
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { rawJson, startTestKernel, type TestKernel } from '@revka/plugin-testing'
+import { saveBody } from './test-support/fixtures.js'
+import { E2E_PLUGINS, OFFLINE, REVIEWED_NOTE, waitStatus } from './test-support/reviewed-note.js'
+import { watchEvents, type EventWatch } from './test-support/sse.js'
+
+// issue 14, done-when 1: agent → human_approval → output with the REAL runner and the offline
+// provider, everything a dashboard does over sockets
+let k: TestKernel
+let sse: EventWatch
+before(async () => {
+  k = await startTestKernel({ plugins: E2E_PLUGINS, listen: true, config: OFFLINE })
+  sse = await watchEvents(k.url!, k.token, 'workflow_run,workflow_step,human_approval_request,human_approval_resolved')
+  const saved = await call('POST', '/api/workflows', saveBody('Reviewed Note', REVIEWED_NOTE))
+  assert.equal(saved.status, 201, JSON.stringify(saved.body))
+})
+after(async () => { sse.close(); await k.stop() })
+
+const call = (method: string, path: string, body?: unknown) => rawJson(k.url!, method, path, { token: k.token, body })
+const runOf = (id: string) => () => call('GET', `/api/workflows/runs/${id}`)
+const outputs = async () => {
+  const r = await call('GET', `/api/kumiho/items?space_path=${encodeURIComponent('/Revka/WorkflowOutputs')}`)
+  return r.status === 200 ? (r.body as any[]).map((i) => i.item_name) : []
+}
+const runEvents = (id: string) => sse.events.filter((e) => e.run_id === id)
+
+test('approve: the run pauses after the agent step, is approved through the route, finishes, and its output item is in the store', async () => {
+  const started = await call('POST', '/api/workflows/run/Reviewed%20Note', { inputs: { topic: 'tides' } })
+  assert.deepEqual([started.status, started.body.status, started.body.workflow], [200, 'pending', 'Reviewed Note'])
+  const id = started.body.run_id
+
+  // the dashboard hears the gate open, and the run detail shows where it waits
+  const ask = await sse.waitFor((e) => e.type === 'human_approval_request' && e.run_id === id)
+  assert.deepEqual([ask.step_id, ask.workflow_name, ask.title], ['review', 'Reviewed Note', 'Publish the note?'])
+  assert.match(ask.message, /You said: "Write a note about tides"/, 'the approver sees the agent\'s draft')
+  const paused = await waitStatus(runOf(id), ['paused'])
+  assert.equal(paused.current_step_instance, 'review')
+  assert.deepEqual(paused.steps.map((s: any) => [s.step_id, s.status]), [['draft', 'completed'], ['review', 'pending']])
+  assert.match(paused.steps[0].output_preview, /Write a note about tides/)
+  assert.ok(paused.workflow_revision_kref.startsWith('kref://Revka/Workflows/reviewed-note.workflow?r='), 'the stored definition ran')
+  assert.deepEqual(await outputs(), [], 'nothing is written before the approval')
+
+  const ok = await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true, feedback: 'ship it' })
+  assert.deepEqual([ok.status, ok.body.message], [200, 'Workflow approved'])
+  await sse.waitFor((e) => e.type === 'workflow_run' && e.run_id === id && e.status === 'completed')
+  const done = await waitStatus(runOf(id), ['completed'])
+  assert.deepEqual(done.steps.map((s: any) => [s.step_id, s.status]), [['draft', 'completed'], ['review', 'completed'], ['publish', 'completed']])
+  assert.deepEqual([done.steps_completed, done.steps_total, done.error], ['3', '3', ''])
+
+  // the run progressed live on /api/events
+  const statuses = runEvents(id).filter((e) => e.type === 'workflow_run').map((e) => e.status)
+  assert.deepEqual([statuses[0], statuses.includes('paused'), statuses.at(-1)], ['pending', true, 'completed'])
+  assert.ok(runEvents(id).some((e) => e.type === 'human_approval_resolved' && e.approved === true))
+
+  // the output item, as the asset browser reads it: tagged ready, the draft as its artifact
+  assert.deepEqual(await outputs(), ['note-tides'])
+  const kref = 'kref://Revka/WorkflowOutputs/note-tides.workflow_output'
+  const rev = (await call('GET', `/api/kumiho/revisions/latest?item_kref=${encodeURIComponent(kref)}`)).body
+  assert.deepEqual([rev.metadata.run_id, rev.metadata.step_id, rev.metadata.workflow, rev.tags.includes('ready')], [id, 'publish', 'Reviewed Note', true])
+  const [art] = (await call('GET', `/api/kumiho/artifacts?revision_kref=${encodeURIComponent(rev.kref)}`)).body
+  assert.equal(art.name, 'output.md')
+  const body = await fetch(`${k.url}/api/artifact-body?location=${encodeURIComponent(art.location)}`, { headers: { authorization: `Bearer ${k.token}` } })
+  assert.equal(body.status, 200)
+  const text = await body.text()
+  assert.match(text, /^You said: "Write a note about tides"/)
+
+  // answered once: a second answer is the contract's 502 with the runner's reason; nothing changes
+  const again = await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })
+  assert.equal(again.status, 502)
+  assert.match(again.body.error, /^Failed to resume workflow: .*is completed, not waiting for an answer/)
+  assert.deepEqual(await outputs(), ['note-tides'])
+})
+
+test('reject: the run is cancelled at the gate, the output step never runs and nothing is stored', async () => {
+  const { run_id: id } = (await call('POST', '/api/workflows/run/reviewed-note', { inputs: { topic: 'storms' } })).body
+  await waitStatus(runOf(id), ['paused'])
+  const no = await call('POST', `/api/workflows/runs/${id}/approve`, { approved: false, feedback: 'too gloomy' })
+  assert.deepEqual([no.status, no.body.message, no.body.approved], [200, 'Workflow rejected', false])
+  const end = await waitStatus(runOf(id), ['cancelled', 'completed', 'failed'])
+  assert.equal(end.status, 'cancelled')
+  assert.match(end.error, /rejected at step 'review': too gloomy/)
+  assert.deepEqual(end.steps.map((s: any) => [s.step_id, s.status]), [['draft', 'completed'], ['review', 'completed']], 'publish never ran')
+  await sse.waitFor((e) => e.type === 'workflow_run' && e.run_id === id && e.status === 'cancelled')
+  assert.deepEqual(await outputs(), ['note-tides'], 'no note-storms item')
+
+  // a run that is no longer paused cannot be answered; the list shows both runs' ends
+  assert.deepEqual((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 502)
+  const list = (await call('GET', '/api/workflows/runs?workflow=Reviewed%20Note')).body
+  assert.deepEqual(list.runs.slice(0, 2).map((r: any) => r.status), ['cancelled', 'completed'])
+})
+
+test('cancel while paused: 200, then 409; delete removes the run', async () => {
+  const { run_id: id } = (await call('POST', '/api/workflows/run/reviewed-note', { inputs: { topic: 'reefs' } })).body
+  await waitStatus(runOf(id), ['paused'])
+  const c = await call('POST', `/api/workflows/runs/${id}/cancel`)
+  assert.deepEqual([c.status, c.body.cancelled, c.body.status], [200, true, 'cancelled'])
+  assert.equal((await call('POST', `/api/workflows/runs/${id}/cancel`)).status, 409)
+  assert.equal((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 502)
+  assert.equal((await call('DELETE', `/api/workflows/runs/${id}`)).status, 204)
+  assert.equal((await call('GET', `/api/workflows/runs/${id}`)).status, 404)
+  assert.deepEqual(await outputs(), ['note-tides'])
+})
