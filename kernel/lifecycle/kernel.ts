@@ -211,12 +211,10 @@ export class Kernel {
     await Promise.all(waves.flat().map((r) => importPlugin(r, this.phases)))
     for (const wave of waves) for (const r of wave) if (r.status === 'loaded') await this.setupPlugin(r)
     this.cascadeFailures()
-    await this.hooks.routes.promise({ add: () => { throw new RevkaError('REVKA_ERR_ROUTE_REGISTRAR', 'use api.routes.add in setup() or a routes tap') } })
     this.mountAll()
     // longer per-route timeouts (uploads) need the socket-level cap raised; each route keeps its own
     const longest = Math.max(this.settings.timeoutMs, ...this.routes.active().map((r) => r.timeoutMs ?? 0))
     this.app.server.requestTimeout = longest
-    await this.hooks.beforeListen.promise()
     this.abortOnEssentialFailure()
   }
 
@@ -322,7 +320,6 @@ export class Kernel {
     }
     this.abortOnEssentialFailure()
     this.auth.printableCodeOnStart()
-    await this.hooks.ready.promise({ url: this.url })
   }
 
   async start(): Promise<string> {
@@ -348,7 +345,6 @@ export class Kernel {
       clearTimeout(timer)
     }
     await adminClosed
-    await this.hooks.shutdown.promise({ reason })
     for (const wave of [...this.waves].reverse()) {
       for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
     }

@@ -2,7 +2,7 @@
  * The kernel's hook points as a plugin sees them. Taps are named after the plugin automatically
  * and guarded by the kernel (try/catch + timeout + a diagnostic naming the plugin).
  */
-import type { Disposer, RouteAdder } from './types.js'
+import type { Disposer } from './types.js'
 import type { AgentTool } from './tools.js'
 import type { ChannelDescriptor } from './channels.js'
 
@@ -24,9 +24,6 @@ export interface TapPoint<F> {
   /** add a tap; the returned disposer removes it */
   tap(fn: F, options?: TapOptions): Disposer
 }
-
-/** Adds routes while the kernel collects them (the `routes` hook). */
-export type RouteRegistrar = RouteAdder
 
 /**
  * The `/api/status` document under construction; each tap adds its fields. It is built fresh for
@@ -54,15 +51,11 @@ export interface ResponseInfo {
   plugin?: string
 }
 
+/**
+ * The hook points. Routes are declared with `api.routes.add` in setup; start and stop work goes
+ * in `api.onStart` / `api.onStop` (there are no routes/ready/shutdown hooks).
+ */
 export interface HookTaps {
-  /** collect routes before listen (AsyncSeriesHook) */
-  routes: TapPoint<(registrar: RouteRegistrar) => void | Promise<void>>
-  /** after all routes are registered, before the port opens (AsyncSeriesHook) */
-  beforeListen: TapPoint<() => void | Promise<void>>
-  /** once listening and every plugin has started or failed (AsyncSeriesHook) */
-  ready: TapPoint<(info: { url: string }) => void | Promise<void>>
-  /** before plugins stop, in reverse order (AsyncSeriesHook) */
-  shutdown: TapPoint<(info: { reason: string }) => void | Promise<void>>
   /** build the `/api/status` document (AsyncSeriesWaterfallHook) */
   status: TapPoint<(doc: StatusDocument, ctx: StatusContext) => StatusDocument | Promise<StatusDocument>>
   /** component probes for `/health` (AsyncParallelHook) */

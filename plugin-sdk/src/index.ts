@@ -6,7 +6,7 @@ export { definePlugin, isDefinedPlugin } from './define.js'
 export type { PluginApi, PluginDefinition, DefinedPlugin } from './define.js'
 export { Stage } from './hooks.js'
 export type {
-  HookTaps, TapPoint, TapOptions, RouteRegistrar, StatusDocument, StatusContext, HealthSink,
+  HookTaps, TapPoint, TapOptions, StatusDocument, StatusContext, HealthSink,
   ComponentState, ResponseInfo,
 } from './hooks.js'
 export { serviceRef, KernelServices } from './services.js'
