@@ -9,14 +9,19 @@ export interface LiveConnection {
   revoke(): void
   /** end the connection because the gateway is going away */
   shutdown(): void
+  /** end the connection because the plugin that serves it was disabled at runtime */
+  pluginDisabled?(): void
 }
 
 export class ConnectionTracker implements AuthStreamsService {
   private byCredential = new Map<string, Set<LiveConnection>>()
   private all = new Set<LiveConnection>()
+  /** which plugin serves each connection, so disabling one ends exactly its own */
+  private byPlugin = new Map<LiveConnection, string>()
 
-  add(credentialId: string | undefined, conn: LiveConnection): () => void {
+  add(credentialId: string | undefined, conn: LiveConnection, pluginId?: string): () => void {
     this.all.add(conn)
+    if (pluginId) this.byPlugin.set(conn, pluginId)
     let set: Set<LiveConnection> | undefined
     if (credentialId) {
       set = this.byCredential.get(credentialId) ?? new Set()
@@ -25,6 +30,7 @@ export class ConnectionTracker implements AuthStreamsService {
     }
     return () => {
       this.all.delete(conn)
+      this.byPlugin.delete(conn)
       if (set && credentialId) {
         set.delete(conn)
         if (!set.size) this.byCredential.delete(credentialId)
@@ -43,12 +49,24 @@ export class ConnectionTracker implements AuthStreamsService {
     return set.size
   }
 
+  /** End the live connections of one plugin (disabled at runtime); every other stays open. */
+  endPlugin(pluginId: string): number {
+    let n = 0
+    for (const [c, id] of [...this.byPlugin]) {
+      if (id !== pluginId) continue
+      n++
+      try { (c.pluginDisabled ?? c.shutdown).call(c) } catch {}
+    }
+    return n
+  }
+
   shutdownAll(): void {
     for (const c of [...this.all]) {
       try { c.shutdown() } catch {}
     }
     this.all.clear()
     this.byCredential.clear()
+    this.byPlugin.clear()
   }
 
   count(): number {

@@ -12,7 +12,8 @@
  *   gateway owns it, and anything that is not a socket is never removed;
  * - the file is removed on stop.
  *
- * Requests are handed to the same Fastify instance (`routing`), so they pass the same root hooks:
+ * Requests are handed to the same entry as the TCP port's (`routing`: the kernel's, which also
+ * reaches the routes of plugins enabled at runtime), so they pass the same root hooks:
  * the header checks, the gatekeeper (which refuses non-loopback routes here), the guard.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -91,12 +92,13 @@ export interface AdminSocket {
   close(): Promise<void>
 }
 
-export async function openAdminSocket(app: FastifyInstance, path: string, opts: { timeoutMs: number; log: Logger }): Promise<AdminSocket> {
+export async function openAdminSocket(app: FastifyInstance, path: string, opts: { timeoutMs: number; log: Logger; routing?: (req: IncomingMessage, res: ServerResponse) => void }): Promise<AdminSocket> {
+  const routing = opts.routing ?? ((req: IncomingMessage, res: ServerResponse) => app.routing(req, res))
   checkPath(path, true)
   await clearStale(path)
   const server: Server = createServer({
     requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false,
-  }, (req: IncomingMessage, res: ServerResponse) => app.routing(req, res))
+  }, routing)
   server.maxHeadersCount = MAX_HEADERS
   server.on('clientError', clientErrorHandler(app.revkaClientErrors))
   // the mark lives on the socket, which only this server ever accepts: no header can forge it

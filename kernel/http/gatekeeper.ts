@@ -91,6 +91,8 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
     if (rec.disposed) return void sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)
     const status = deps.pluginStatus(rec.pluginId)
     if (status !== 'started') {
+      // a plugin disabled at runtime: its routes answer this while it drains, then 404 (disposed)
+      if (status === 'disabled') return void sendError(reply, 503, 'plugin_disabled', `Plugin ${rec.pluginId} is being disabled; this route is going away`, { retryAfter: 5 })
       return void sendError(reply, 503, 'plugin_unavailable', `Plugin ${rec.pluginId} is ${status}; this route is unavailable`, { retryAfter: 5 })
     }
     const declared = Number(request.headers['content-length'])

@@ -15,6 +15,8 @@ import { fallbackUrl } from './unmatched.js'
 import { guardSocket, ListenerFailureLog } from './ws-guard.js'
 
 export const WS_PING_MS = 30_000
+/** the close code of a WebSocket whose plugin was disabled at runtime (`revka plugins disable`) */
+export const PLUGIN_DISABLED_CLOSE = 4404
 
 /** One interval pings every socket; a socket that missed the previous pong is terminated. */
 export class WsKeepalive {
@@ -64,7 +66,9 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
         const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
           revoke: () => socket.close(4401, 'token revoked'),
           shutdown: () => socket.close(1001, 'gateway shutting down'),
-        })
+          // 4404, not 1001: the endpoint is gone, not the gateway; a client should not reconnect here
+          pluginDisabled: () => socket.close(PLUGIN_DISABLED_CLOSE, `plugin ${rec.pluginId} disabled`),
+        }, rec.pluginId)
         socket.once('close', untrack)
         deps.keepalive.add(socket)
         const handler = rec.decl.handler as WebSocketHandler
@@ -91,10 +95,21 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     ...(rec.auth.provider ? { preHandler: deps.providerCheck } : {}),
     // not an async function: a handler that answers synchronously costs no promise here (Fastify
     // turns a synchronous throw into the error handler's answer, as it does a rejection)
+    // `inflight` counts running handlers: disabling the plugin at runtime waits for them (bounded)
     handler: (request, reply) => {
       const view = new ReplyView(request, reply, onHijack)
-      const result = (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), view)
-      if (isThenable(result)) return Promise.resolve(result).then((r) => (view.hijacked ? reply : sendResult(reply, r)))
+      rec.inflight++
+      let result: unknown
+      try {
+        result = (rec.decl.handler as RouteHandler)(toRevkaRequest(request, rec), view)
+      } catch (e) {
+        settled(rec)
+        throw e
+      }
+      if (isThenable(result)) {
+        return Promise.resolve(result).then((r) => { settled(rec); return view.hijacked ? reply : sendResult(reply, r) }, (e) => { settled(rec); throw e })
+      }
+      settled(rec)
       if (view.hijacked) return reply
       return sendResult(reply, result)
     },
@@ -109,13 +124,18 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
       revoke: () => endStream(raw, 'token_revoked', 'Token revoked'),
       shutdown: () => endStream(raw, 'shutting_down', 'Gateway shutting down'),
-    })
+      pluginDisabled: () => endStream(raw, 'plugin_disabled', `Plugin ${rec.pluginId} was disabled`),
+    }, rec.pluginId)
     raw.once('close', untrack)
     // a request body nobody reads (a GET sent with one) fills the socket's buffer and pauses it, and
     // a paused socket never notices the client hanging up: the stream stayed tracked (and its
     // plugin kept working for nobody) until its next write. Discard it so the hang-up is seen.
     if (!request.raw.readableEnded) request.raw.resume()
   }
+}
+
+function settled(rec: RouteRecord): void {
+  if (--rec.inflight === 0 && rec.onIdle) rec.onIdle()
 }
 
 function endStream(raw: import('node:http').ServerResponse, code: string, message: string): void {

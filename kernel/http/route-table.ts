@@ -30,6 +30,10 @@ export interface RouteRecord {
   /** null = the kernel's global timeout */
   readonly timeoutMs: number | null
   disposed: boolean
+  /** handlers of this route running now (kernel/http/mount.ts) */
+  inflight: number
+  /** set while the plugin is being disabled: called when `inflight` drops to 0 */
+  onIdle?: () => void
 }
 
 export class RouteDeclarationError extends Error {}
@@ -98,7 +102,7 @@ export class RouteTable {
         throw new RouteDeclarationError(`REVKA_ERR_ROUTE_OVERLAP: ${where} overlaps ${other.methods.join(',')} ${other.url} of plugin ${other.pluginId}`)
       }
     }
-    const rec: RouteRecord = { id: ++this.seq, pluginId, decl, methods, url: decl.url, auth, bodyLimit, timeoutMs, disposed: false }
+    const rec: RouteRecord = { id: ++this.seq, pluginId, decl, methods, url: decl.url, auth, bodyLimit, timeoutMs, disposed: false, inflight: 0 }
     this.records.push(rec)
     return rec
   }

@@ -28,6 +28,11 @@ import { installGatekeeper } from '../http/gatekeeper.js'
 import { adminSocketPath, openAdminSocket, type AdminSocket } from '../http/admin-socket.js'
 import { mountRoute, WsKeepalive } from '../http/mount.js'
 import { installUnmatched } from '../http/unmatched.js'
+import { RuntimeRoutes } from '../http/runtime-routes.js'
+import { buildPluginApp, websocketOptions } from '../http/plugin-app.js'
+import type { GatekeeperDeps } from '../http/gatekeeper.js'
+import { PluginSwitch } from './plugin-switch.js'
+import { KERNEL_OWNER, pluginSwitchRoutes } from './admin-plugin-routes.js'
 import { AuthSystem } from './auth-system.js'
 import { AuditLog } from '../audit/audit-log.js'
 import { auditSettings } from '../audit/settings.js'
@@ -93,6 +98,13 @@ export class Kernel {
   private pluginsStarted = false
   private adminSocket?: AdminSocket
   private stopping?: Promise<void>
+  /** the server's entry: routes of plugins enabled at runtime first, then the main instance */
+  readonly runtimeRoutes = new RuntimeRoutes()
+  /** `revka plugins enable|disable` on the running gateway (POST /admin/plugins/:id/…) */
+  plugins!: PluginSwitch
+  private gatekeeperDeps!: GatekeeperDeps
+  /** the plugin being set up at runtime: the one that may still add routes */
+  private enabling?: string
   /** `revka daemon` only: one daemon per state dir, so no cron job fires twice */
   private daemonLock?: DaemonLock
   boundPort = 0
@@ -158,15 +170,10 @@ export class Kernel {
       // relative PEM paths are taken from config.toml's folder
       https: this.settings.tls ? httpsSetup(this.settings.tls, dirname(this.paths.configFile)) : undefined,
     })
-    await this.app.register((await import('@fastify/websocket')).default, {
-      options: {
-        maxPayload: 1024 * 1024,
-        handleProtocols: (protocols: Set<string>, req: any) => (req.revkaSubprotocol && protocols.has(req.revkaSubprotocol) ? req.revkaSubprotocol : false),
-      },
-    })
+    await this.app.register((await import('@fastify/websocket')).default, { options: websocketOptions(this.runtimeRoutes.mainUpgrades) as any })
     // before the gatekeeper: its hook takes the reserved paths back from the fallback route first
     installUnmatched(this.app, { prefix: this.settings.pathPrefix, hasFallback: () => this.routes.active().some((r) => r.decl.fallback) })
-    this.providerCheck = installGatekeeper(this.app, {
+    this.providerCheck = installGatekeeper(this.app, this.gatekeeperDeps = {
       guard: this.auth.guard,
       limiter: this.auth.windowLimiter,
       hooks: this.hooks,
@@ -174,7 +181,7 @@ export class Kernel {
       trustForwarded: this.settings.trustForwardedHeaders,
       allowedOrigins: this.settings.allowedOrigins,
       timeoutMs: this.settings.timeoutMs,
-      pluginStatus: (id) => this.byId.get(id)?.status ?? 'missing',
+      pluginStatus: (id) => this.byId.get(id)?.status ?? (id === KERNEL_OWNER ? 'started' : 'missing'),
       pluginOptions: (id) => this.byId.get(id)?.options ?? {},
       forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
       env: this.env,
@@ -211,10 +218,15 @@ export class Kernel {
     await Promise.all(waves.flat().map((r) => importPlugin(r, this.phases)))
     for (const wave of waves) for (const r of wave) if (r.status === 'loaded') await this.setupPlugin(r)
     this.cascadeFailures()
+    await this.hooks.routes.promise({ add: () => { throw new RevkaError('REVKA_ERR_ROUTE_REGISTRAR', 'use api.routes.add in setup() or a routes tap') } })
+    this.plugins = new PluginSwitch(this.switchHost())
+    for (const d of pluginSwitchRoutes(this.plugins, (t) => this.auth.credentials.verifyService(t))) this.pending.push(this.routes.add(KERNEL_OWNER, d))
     this.mountAll()
+    this.runtimeRoutes.attach(this.app, this.app.server)
     // longer per-route timeouts (uploads) need the socket-level cap raised; each route keeps its own
     const longest = Math.max(this.settings.timeoutMs, ...this.routes.active().map((r) => r.timeoutMs ?? 0))
     this.app.server.requestTimeout = longest
+    await this.hooks.beforeListen.promise()
     this.abortOnEssentialFailure()
   }
 
@@ -254,7 +266,7 @@ export class Kernel {
     const api = createFacade(r, {
       hooks: this.hooks,
       routes: this.routes,
-      routesOpen: () => !this.listening,
+      routesOpen: () => !this.listening || this.enabling === r.id,
       onRoute: (rec) => this.pending.push(rec),
       container: child,
       log: this.log,
@@ -299,7 +311,9 @@ export class Kernel {
     const addr = this.app.server.address()
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.settings.port
     if (this.settings.adminSocket) {
-      this.adminSocket = await openAdminSocket(this.app, adminSocketPath(this.settings.adminSocket, this.paths.configFile), { timeoutMs: this.settings.timeoutMs, log: this.log })
+      this.adminSocket = await openAdminSocket(this.app, adminSocketPath(this.settings.adminSocket, this.paths.configFile), {
+        timeoutMs: this.settings.timeoutMs, log: this.log, routing: (req, res) => this.runtimeRoutes.routing(req, res),
+      })
     }
     await this.startPlugins()
     return this.url
@@ -320,6 +334,7 @@ export class Kernel {
     }
     this.abortOnEssentialFailure()
     this.auth.printableCodeOnStart()
+    await this.hooks.ready.promise({ url: this.url })
   }
 
   async start(): Promise<string> {
@@ -344,7 +359,9 @@ export class Kernel {
       await closing.catch((e) => this.log.warn({ err: e }, 'server close failed'))
       clearTimeout(timer)
     }
+    await this.runtimeRoutes.close()
     await adminClosed
+    await this.hooks.shutdown.promise({ reason })
     for (const wave of [...this.waves].reverse()) {
       for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
     }
@@ -358,6 +375,49 @@ export class Kernel {
     this.daemonLock?.release()
   }
 
+  /** what enabling and disabling at runtime needs of the kernel (kernel/lifecycle/plugin-switch.ts) */
+  private switchHost(): import('./plugin-switch.js').SwitchHost {
+    const mountDeps = () => ({ timeoutMs: this.settings.timeoutMs, log: this.log, prefix: this.settings.pathPrefix, gatekeeper: this.gatekeeperDeps, connections: this.auth.connections, keepalive: this.keepalive! })
+    return {
+      log: this.log,
+      mode: this.mode,
+      records: () => this.records,
+      routesOf: (id) => this.routes.active().filter((x) => x.pluginId === id),
+      kernelServiceNames: Object.values(KernelServices).map((s) => s.id),
+      phases: this.phases,
+      drainMs: this.opts.drainMs ?? 10_000,
+      pluginsFilePath: this.opts.pluginsDoc ? undefined : this.pluginsFile.path,
+      extraOptions: (id) => this.opts.options?.[id],
+      setup: async (r) => {
+        for (const s of [...(r.manifest!.provides ?? []), ...(r.manifest!.requires ?? []), ...(r.manifest!.uses ?? [])]) {
+          if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
+        }
+        await this.pluginContainers.get(r.id)?.dispose()
+        this.enabling = r.id
+        try { await this.setupPlugin(r) } finally { this.enabling = undefined }
+        const routes = this.pending.filter((x) => x.pluginId === r.id)
+        this.pending = this.pending.filter((x) => x.pluginId !== r.id)
+        return routes
+      },
+      mount: async (r, routes) => {
+        if (!routes.length) return
+        await this.runtimeRoutes.add(r.id, (upgrades) => buildPluginApp(routes, upgrades, mountDeps()))
+        // a longer per-route timeout needs the socket-level cap raised, as at start
+        this.app.server.requestTimeout = Math.max(this.app.server.requestTimeout, ...routes.map((x) => x.timeoutMs ?? 0))
+      },
+      unmount: (r) => this.runtimeRoutes.remove(r.id),
+      dispose: async (r) => {
+        await this.pluginContainers.get(r.id)?.dispose()
+        this.pluginContainers.delete(r.id)
+      },
+      endConnections: (id) => this.auth.connections.endPlugin(id),
+      started: (r) => { if (!this.waves.some((w) => w.includes(r))) this.waves.push([r]) },
+      audit: (command, success, detail) => {
+        // the detail (what failed, how many connections ended) goes in the command: the entry has no free-text field
+        this.audit.record({ event_type: 'config_change', action: { command: detail ? `${command} (${detail})` : command, risk_level: 'medium' }, result: { success, error: success ? null : detail ?? null } }, { channel: 'gateway', user_id: null, username: null })
+      },
+    }
+  }
   /** sha256 of a token, for tests that grep the state dir */
   static hashToken(t: string): string { return sha256Hex(t) }
 }
