@@ -5,7 +5,7 @@
  * resumed from its last checkpoint, or, past `max_restarts` or with `on_restart: "fail"`, marked
  * failed with a message saying it can be retried. None is left behind silently.
  */
-import { RevkaError, type WorkflowRunnerService } from '@revka/plugin-sdk'
+import { httpError, RevkaError, type WorkflowRunnerService } from '@revka/plugin-sdk'
 import { Execution } from './engine.js'
 import { RunnerCore, type ServiceDeps } from './service.js'
 import type { RunRow } from './run-store.js'
@@ -17,9 +17,13 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
   constructor(d: ServiceDeps, private readonly recovery: RecoveryOptions) { super(d) }
 
   async resume(runId: string, decision: { approved: boolean; feedback?: string }): Promise<void> {
-    const row = this.mustGet(runId)
+    let row = this.mustGet(runId)
+    const live = this.live.get(runId)
+    // a run that has just paused is still announcing it (channel delivery is bounded): let it finish
+    if (live && row.status === 'paused') { await live.done; row = this.mustGet(runId) }
     if (row.status !== 'paused' || !row.checkpoint.paused || this.live.has(runId)) {
-      throw new RevkaError('REVKA_ERR_RUN_NOT_PAUSED', `run '${runId}' is ${row.status}, not waiting for an answer`)
+      // an HttpError reaches the client as it is (409); anything else is the contract's 502
+      throw httpError(409, 'run_not_paused', `run '${runId}' is ${row.status}, not waiting for an answer`)
     }
     const def = this.definition(row)
     this.clearDeadline(runId)

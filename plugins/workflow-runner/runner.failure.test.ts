@@ -90,7 +90,7 @@ steps:
 `, {}, { cwd })
   const failed = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(failed.status, 'failed')
-  await assert.rejects(g.runner.retry('nope'), (e: any) => e.status === 404 || /not found/.test(e.message))
+  await assert.rejects(g.runner.retry('nope'), (e: any) => e.statusCode === 404 && e.code === 'run_not_found')
   writeFileSync(join(cwd, 'ok'), '')
   const r = await g.runner.retry(id)
   assert.deepEqual(r, { run_id: id, status: 'running', resumed_from: 'gate' })

@@ -142,10 +142,12 @@ export class RunnerCore {
     if (live) {
       live.exec.stop('cancel')
       await live.done
-    } else {
-      // paused (or pending with no execution): nothing is running, so end it here
-      const def = this.parse(row.yaml).def
-      if (def) new Execution(row, def, this.d.host).end('cancelled', 'cancelled by request')
+    }
+    const left = this.d.store.get(runId)
+    if (left && !TERMINAL.includes(left.status)) {
+      // paused (or pending with no execution, or an execution that paused as it was stopped): nothing runs, so end it here
+      const def = this.parse(left.yaml).def
+      if (def) new Execution(left, def, this.d.host).end('cancelled', 'cancelled by request')
       else this.d.store.update(runId, { status: 'cancelled', error: 'cancelled by request', completed_at: new Date(this.d.now()).toISOString() })
     }
     const after = this.d.store.get(runId)!

@@ -10,7 +10,8 @@ export interface RunnerKernel { k: TestKernel; runner: WorkflowRunnerService }
 export async function runnerKernel(o: TestKernelOptions & { runner?: Record<string, unknown> } = {}): Promise<RunnerKernel> {
   const k = await startTestKernel({
     ...o,
-    plugins: ['store', 'agent-runtime', 'workflow-runner', ...(o.plugins ?? [])],
+    // with the mock agent runtime, it provides `agent-runtime` in place of the real one
+    plugins: ['store', ...(o.mockAgent ? [] : ['agent-runtime']), 'workflow-runner', ...(o.plugins ?? [])],
     options: { ...o.options, 'workflow-runner': { ...o.runner } },
     config: o.config ?? '[providers.offline]\nchunk_delay_ms = 0\n',
   })
