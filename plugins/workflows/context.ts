@@ -8,14 +8,17 @@ import {
   CronTriggersRef, domainProjects, httpError, WorkflowRunnerRef,
   type DomainStore, type PluginApi, type RevkaRequest, type Revision, type WorkflowRunnerService,
 } from '@revka/plugin-sdk'
+import { RunQuota } from './run-quota.js'
 
-export interface WorkflowsOptions { max_listed: number; max_runs_listed: number; revise_timeout_secs: number }
+export interface WorkflowsOptions { max_listed: number; max_runs_listed: number; max_active_runs_per_credential: number; revise_timeout_secs: number }
 
 export interface Ctx {
   api: PluginApi<WorkflowsOptions>
   store: () => DomainStore
   runner: () => WorkflowRunnerService
   space: () => string
+  /** unfinished runs per credential (run/{name}, retry) */
+  runQuota: RunQuota
   /** make the workflow's cron jobs match its YAML (no cron plugin: nothing to do) */
   syncCron: (itemName: string, yaml: string | null) => void
   published: (p: { workflowKref: string; revision: Revision; name: string; session: string | null }) => void
@@ -33,6 +36,7 @@ export function makeCtx(api: PluginApi<WorkflowsOptions>, store: () => DomainSto
       return runner
     },
     space: () => `/${domainProjects(api.gateway).harness}/Workflows`,
+    runQuota: new RunQuota(api.config.max_active_runs_per_credential, (id) => runner?.getRun(id)?.status),
     syncCron(itemName, yaml) {
       const cron = api.services.find(CronTriggersRef)
       if (!cron) return

@@ -27,12 +27,14 @@ function runIdParam(req: RevkaRequest): string {
 
 const notFound = (id: string) => reply({ status: 404, body: { error: `Run '${id}' not found`, code: 'run_not_found' } })
 
-/** a runner call whose failure is its own HttpError (404/409…) or else the contract's 502 */
+/** a runner call whose failure is its own HttpError (404/409…), its run quota (429) or else the contract's 502 */
 async function ask<T>(prefix: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (err) {
     if (isHttpError(err)) throw err
+    // by code, not instanceof: the runner may hold another copy of the SDK
+    if ((err as { code?: unknown })?.code === 'REVKA_ERR_RUN_QUOTA') throw httpError(429, 'run_quota_exceeded', (err as Error).message, { retryAfter: 5 })
     throw httpError(502, 'runner_failed', `${prefix}: ${(err as Error)?.message ?? String(err)}`)
   }
 }
@@ -68,8 +70,11 @@ export function addRunRoutes(ctx: Ctx): void {
       const name = String(req.params.name ?? '')
       if (!name || name.length > NAME_MAX) throw httpError(400, 'invalid_name', `the workflow name must be 1..${NAME_MAX} characters`)
       const b = runBody(req.body)
+      const slot = ctx.runQuota.reserve(req)
       const r = await ctx.runner().run({ workflow: name, inputs: b.inputs, cwd: b.cwd, target_step_id: b.target_step_id, source: 'api' })
-      if ('refused' in r) return refusal(r)
+        .catch((err) => { slot.release(); throw err })
+      if ('refused' in r) { slot.release(); return refusal(r) }
+      slot.commit(r.run_id)
       ctx.audit(req, 'command_execution', `workflow.run ${name} (${r.run_id})`)
       return { run_id: r.run_id, workflow: r.workflow, status: r.status }
     },
@@ -125,7 +130,9 @@ export function addRunRoutes(ctx: Ctx): void {
     description: 'restart a failed or cancelled run from the step that failed → the runner payload',
     handler: async (req: RevkaRequest) => {
       const id = runIdParam(req)
-      const out = await ask('Failed to retry workflow', () => ctx.runner().retry(id))
+      const slot = ctx.runQuota.reserve(req)
+      const out = await ask('Failed to retry workflow', () => ctx.runner().retry(id)).catch((err) => { slot.release(); throw err })
+      slot.commit(id)
       api.events.emit('workflow_retry', { ...out, run_id: id })
       ctx.audit(req, 'command_execution', `workflow.retry ${id}`)
       return out

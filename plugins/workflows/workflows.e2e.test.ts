@@ -65,10 +65,10 @@ test('approve: the run pauses after the agent step, is approved through the rout
   const text = await body.text()
   assert.match(text, /^You said: "Write a note about tides"/)
 
-  // answered once: a second answer is the contract's 502 with the runner's reason; nothing changes
+  // answered once: a second answer is the runner's 409 (the contract's 502 is kept for real failures); nothing changes
   const again = await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })
-  assert.equal(again.status, 502)
-  assert.match(again.body.error, /^Failed to resume workflow: .*is completed, not waiting for an answer/)
+  assert.deepEqual([again.status, again.body.code], [409, 'run_not_paused'])
+  assert.match(again.body.error, /is completed, not waiting for an answer/)
   assert.deepEqual(await outputs(), ['note-tides'])
 })
 
@@ -85,7 +85,7 @@ test('reject: the run is cancelled at the gate, the output step never runs and n
   assert.deepEqual(await outputs(), ['note-tides'], 'no note-storms item')
 
   // a run that is no longer paused cannot be answered; the list shows both runs' ends
-  assert.deepEqual((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 502)
+  assert.deepEqual((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 409)
   const list = (await call('GET', '/api/workflows/runs?workflow=Reviewed%20Note')).body
   assert.deepEqual(list.runs.slice(0, 2).map((r: any) => r.status), ['cancelled', 'completed'])
 })
@@ -96,7 +96,7 @@ test('cancel while paused: 200, then 409; delete removes the run', async () => {
   const c = await call('POST', `/api/workflows/runs/${id}/cancel`)
   assert.deepEqual([c.status, c.body.cancelled, c.body.status], [200, true, 'cancelled'])
   assert.equal((await call('POST', `/api/workflows/runs/${id}/cancel`)).status, 409)
-  assert.equal((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 502)
+  assert.equal((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 409)
   assert.equal((await call('DELETE', `/api/workflows/runs/${id}`)).status, 204)
   assert.equal((await call('GET', `/api/workflows/runs/${id}`)).status, 404)
   assert.deepEqual(await outputs(), ['note-tides'])
