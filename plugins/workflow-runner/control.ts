@@ -8,6 +8,13 @@
 import { waves } from './graph.js'
 import { render, type Scope } from './interpolate.js'
 import type { StepDef, StepResult } from './model.js'
+import { cut } from './redact.js'
+
+/**
+ * each child's output as it appears in the body step's output_data (the children's own results
+ * keep theirs whole): 50 passes of 10 children stay a bounded record
+ */
+const DATA_OUTPUT_CHARS = 4000
 
 export type RunChild = (child: StepDef, scope: Scope) => Promise<StepResult>
 
@@ -41,7 +48,7 @@ export async function runParallel(step: StepDef, scope: Scope, run: RunChild): P
   const ok = ids.filter((id) => done[id]?.status === 'completed').length
   const need = join === 'any' ? 1 : join === 'majority' ? Math.floor(ids.length / 2) + 1 : ids.length
   const outputs = Object.fromEntries(ids.map((id) => [id, done[id]?.output ?? '']))
-  const output_data = { join, completed: ok, failed: ids.length - ok, results: Object.fromEntries(ids.map((id) => [id, { status: done[id]?.status ?? 'skipped', output: done[id]?.output ?? '' }])) }
+  const output_data = { join, completed: ok, failed: ids.length - ok, results: Object.fromEntries(ids.map((id) => [id, { status: done[id]?.status ?? 'skipped', output: cut(done[id]?.output ?? '', DATA_OUTPUT_CHARS) }])) }
   if (ok >= need) return { status: 'completed', output: JSON.stringify(outputs), output_data }
   const failed = ids.filter((id) => done[id]?.status !== 'completed')
   return { status: 'failed', output: JSON.stringify(outputs), output_data, error: `join ${join}: ${ok} of ${ids.length} branches completed (${failed.map((id) => `${id}: ${done[id]?.error ?? 'not run'}`).join('; ')})` }
@@ -74,18 +81,21 @@ export async function runForEach(step: StepDef, scope: Scope, run: RunChild): Pr
   const failFast = step.config.fail_fast !== false
   const passes: Array<{ iteration: number; item: unknown; status: string; outputs: Record<string, string> }> = []
   const last = step.children.length ? step.children[step.children.length - 1].id : ''
+  // the body's last step's whole output per pass: the for_each's own output (capped as any output)
+  const lastOutputs: string[] = []
   for (let i = 0; i < items.length; i++) {
     const inner: Scope = { ...scope, for_each: { [variable]: items[i], item: items[i], index: i, iteration: i + 1, total: items.length } }
     const done = await body(step.children, inner, 1, run, true)
     const failed = Object.values(done).some((r) => r.status === 'failed')
-    passes.push({ iteration: i + 1, item: items[i], status: failed ? 'failed' : 'completed', outputs: Object.fromEntries(Object.entries(done).map(([k, r]) => [k, r.output])) })
+    lastOutputs.push(done[last]?.output ?? '')
+    passes.push({ iteration: i + 1, item: items[i], status: failed ? 'failed' : 'completed', outputs: Object.fromEntries(Object.entries(done).map(([k, r]) => [k, cut(r.output, DATA_OUTPUT_CHARS)])) })
     if (failed && failFast) {
       const why = Object.entries(done).find(([, r]) => r.status === 'failed')!
-      return { status: 'failed', output: JSON.stringify(passes.map((p) => p.outputs[last] ?? '')), output_data: { iterations: passes }, error: `iteration ${i + 1} (${JSON.stringify(items[i])}): step '${why[0]}' failed: ${why[1].error ?? ''}` }
+      return { status: 'failed', output: JSON.stringify(lastOutputs), output_data: { iterations: passes }, error: `iteration ${i + 1} (${JSON.stringify(items[i])}): step '${why[0]}' failed: ${why[1].error ?? ''}` }
     }
   }
   const failures = passes.filter((p) => p.status === 'failed').length
-  const result: StepResult = { status: failures && failures === passes.length ? 'failed' : 'completed', output: JSON.stringify(passes.map((p) => p.outputs[last] ?? '')), output_data: { iterations: passes, total: items.length, failed: failures } }
+  const result: StepResult = { status: failures && failures === passes.length ? 'failed' : 'completed', output: JSON.stringify(lastOutputs), output_data: { iterations: passes, total: items.length, failed: failures } }
   if (result.status === 'failed') result.error = `every one of the ${failures} iterations failed`
   return result
 }

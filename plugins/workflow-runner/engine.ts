@@ -13,7 +13,7 @@ import { runForEach, runParallel } from './control.js'
 import { ancestorClosure, descendantClosure } from './graph.js'
 import { render, type Scope } from './interpolate.js'
 import type { StepDef, StepResult, WorkflowDef } from './model.js'
-import { ERROR_CHARS, preview } from './redact.js'
+import { capOutput, ERROR_CHARS, preview } from './redact.js'
 import type { Checkpoint, RunRow, RunStore } from './run-store.js'
 import { runLeaf, type LeafExecutor, type LeafRunner } from './step-runner.js'
 
@@ -150,6 +150,7 @@ export class Execution {
       case 'for_each':
         control()
         r = step.type === 'parallel' ? await runParallel(step, scope, child) : await runForEach(step, scope, child)
+        r.output = capOutput(r.output)
         this.emitStep(step, r.status, r.error ? { error: preview(r.error, ERROR_CHARS) } : { output_preview: preview(r.output) })
         break
       default:

@@ -7,7 +7,7 @@
 import { RevkaError } from '@revka/plugin-sdk'
 import type { Scope } from './interpolate.js'
 import type { StepDef, StepResult } from './model.js'
-import { capOutput, preview } from './redact.js'
+import { capOutput, OUTPUT_CAP, preview } from './redact.js'
 
 export interface StepContext {
   run_id: string
@@ -68,6 +68,15 @@ async function attempt(exec: LeafExecutor, ctx: Omit<StepContext, 'signal'>, run
   }
 }
 
+/**
+ * output_data is not cut like `output` (later steps read its fields), so one too large fails the
+ * step: templates that copy earlier outputs could otherwise double the stored run at every step.
+ */
+function checkDataSize(step: StepDef, out: LeafOutcome): void {
+  const size = out.output_data ? JSON.stringify(out.output_data).length : 0
+  if (size > OUTPUT_CAP) throw new Error(`step '${step.id}' produced ${size} characters of output_data, more than the ${OUTPUT_CAP} a step may store`)
+}
+
 /** Run a leaf step to its result; rethrows only when the run itself was aborted. */
 export async function runLeaf(step: StepDef, ctx: Omit<StepContext, 'signal' | 'step'>, r: LeafRunner): Promise<StepResult> {
   const exec = r.executor(step.type)
@@ -80,6 +89,7 @@ export async function runLeaf(step: StepDef, ctx: Omit<StepContext, 'signal' | '
     r.emitStep(step, 'running', i ? { attempt: i + 1 } : {})
     try {
       const out = await attempt(exec, { ...ctx, step }, r.signal, ms)
+      checkDataSize(step, out)
       last = { output_data: {}, ...out, status: out.status ?? 'completed', output: capOutput(out.output), retries_used: i, duration_s: (Date.now() - started) / 1000 }
     } catch (e) {
       if (r.signal.aborted) throw r.signal.reason

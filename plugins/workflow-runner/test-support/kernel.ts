@@ -38,3 +38,14 @@ export async function start(runner: WorkflowRunnerService, yaml: string, inputs:
 }
 
 export const step = (d: WorkflowRunDetail, id: string) => d.steps.find((s) => s.step_id === id)
+
+/** a run that paused and finished announcing it (until then it still counts as executing) */
+export async function waitPaused(runner: WorkflowRunnerService, runId: string): Promise<WorkflowRunDetail> {
+  const end = Date.now() + 10_000
+  for (;;) {
+    const d = await waitRun(runner, runId, ['paused', 'completed', 'failed', 'cancelled'])
+    if (d.status !== 'paused' || d.steps.some((s) => s.output_data?.delivery)) return d
+    if (Date.now() > end) throw new Error(`run ${runId} paused but never announced it`)
+    await new Promise((res) => setTimeout(res, 10))
+  }
+}
