@@ -20,6 +20,7 @@ import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../registry/
 import { orderPlugins } from '../registry/order.js'
 import { JITI_CACHE_SUBDIR } from '../registry/loader.js'
 import { createFacade, ServiceSlot, serviceToken } from '../registry/facade.js'
+import { pluginContainer } from '../registry/resource-scope.js'
 import type { PluginRecord } from '../registry/record.js'
 import { RouteTable, type RouteRecord } from '../http/route-table.js'
 import { createServer } from '../http/server.js'
@@ -261,14 +262,16 @@ export class Kernel {
 
   private async setupPlugin(r: PluginRecord): Promise<void> {
     const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
-    const child = this.container.createChildContainer()
+    const { container: child, scope, release } = pluginContainer(this.container, (e) => this.log.warn({ plugin: r.id, err: e.message }, 'releasing an owned resource failed'))
     this.pluginContainers.set(r.id, child)
+    r.release = release
     const api = createFacade(r, {
       hooks: this.hooks,
       routes: this.routes,
       routesOpen: () => !this.listening || this.enabling === r.id,
       onRoute: (rec) => this.pending.push(rec),
       container: child,
+      scope,
       log: this.log,
       gateway: this.gatewayInfo(),
       pluginsStateDir: this.paths.pluginsStateDir,
@@ -366,7 +369,6 @@ export class Kernel {
       for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
     }
     this.keepalive?.stop()
-    for (const c of this.pluginContainers.values()) await c.dispose()
     this.auth?.close()
     this.audit.close()
     this.log.flush?.()

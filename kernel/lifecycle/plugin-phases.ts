@@ -47,7 +47,7 @@ export async function startPlugin(r: PluginRecord, ctx: PhaseContext): Promise<v
   ctx.log.debug({ plugin: r.id, startMs: r.timings.startMs }, 'plugin started')
 }
 
-/** stop functions in reverse order, then disposers in reverse order; failures are noted, not thrown */
+/** stop functions in reverse order, disposers in reverse order, then owned resources; failures are noted, not thrown */
 export async function stopPlugin(r: PluginRecord, ctx: PhaseContext): Promise<void> {
   for (const fn of [...r.stopFns].reverse()) {
     const res = await guarded(`stop of ${r.id}`, r.manifest?.startTimeoutMs ?? 10_000, fn)
@@ -58,6 +58,11 @@ export async function stopPlugin(r: PluginRecord, ctx: PhaseContext): Promise<vo
   }
   for (const d of [...r.disposers].reverse()) {
     try { d() } catch (e) { ctx.log.warn({ plugin: r.id, err: (e as Error).message }, 'disposer threw') }
+  }
+  // then what it owns (timers, sockets, stores): the stop callbacks above could still use them
+  if (r.release) {
+    const released = await guarded(`release of ${r.id}`, r.manifest?.startTimeoutMs ?? 10_000, r.release)
+    if (!released.ok) r.noteError(released.error)
   }
   if (r.status === 'started' || r.status === 'loaded' || r.status === 'starting') r.set('stopped')
 }

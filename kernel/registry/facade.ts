@@ -11,6 +11,7 @@ import { scopedTaps, type HookTable } from '../hooks/table.js'
 import type { RouteTable, RouteRecord } from '../http/route-table.js'
 import { LowPluginStore } from '../store/plugin-store.js'
 import type { PluginRecord } from './record.js'
+import type { ResourceScope } from './resource-scope.js'
 
 /** A service slot in the container; plugins provide into it and the slot outlives a disposal. */
 export class ServiceSlot<T = unknown> {
@@ -27,6 +28,8 @@ export interface FacadeDeps {
   routesOpen: () => boolean
   onRoute: (rec: RouteRecord) => void
   container: DependencyContainer
+  /** what `api.own` hands its resources to (released with the container) */
+  scope: ResourceScope
   log: Pino
   gateway: GatewayInfo
   pluginsStateDir: string
@@ -123,6 +126,7 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
       // stop callbacks are not disposers: they must still run at stop
       return () => { rec.stopFns = rec.stopFns.filter((f) => f !== fn) }
     },
+    own: (resource) => deps.scope.own(resource),
     signUrl: (path, ttlSecs, options) => deps.signUrl(path, ttlSecs, options?.subject),
     audit: Object.freeze({
       // the channel is the plugin's id whatever it passes: no plugin records in another's name

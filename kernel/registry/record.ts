@@ -18,6 +18,8 @@ export class PluginRecord {
   startFns: Array<() => void | Promise<void>> = []
   stopFns: Array<() => void | Promise<void>> = []
   disposers: Disposer[] = []
+  /** releases what the plugin owns (`api.own`): its child container's dispose, set at setup */
+  release?: () => Promise<void>
   updatedAt = new Date().toISOString()
   lastOk: string | null = null
   lastError: string | null = null

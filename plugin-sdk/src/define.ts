@@ -8,6 +8,7 @@ import type {
   Disposer,
   GatewayInfo,
   Logger,
+  OwnedResource,
   PluginStore,
   RouteAdder,
   ServiceAccess,
@@ -38,6 +39,13 @@ export interface PluginApi<Options = Record<string, unknown>> {
   onStart(fn: () => void | Promise<void>): Disposer
   /** runs at shutdown or when the plugin is disabled, in reverse start order */
   onStop(fn: () => void | Promise<void>): Disposer
+  /**
+   * Hand a resource to the plugin's scope and get it back: a timer (`setInterval`/`setTimeout`),
+   * or anything with `dispose()`, `close()` or `destroy()` (sockets, servers, watchers, databases).
+   * The kernel releases what a plugin owns, newest first, when it stops or is disabled — after the
+   * `onStop` callbacks, so those may still use it. `const t = api.own(setInterval(tick, 60_000))`.
+   */
+  own<T extends OwnedResource>(resource: T): T
   /**
    * Mint a signed URL for a `signed` route: `path?exp=<unix>&sig=<hex>`, HMAC-SHA256 keyed by the
    * service token (which the plugin never sees). `ttlSecs` defaults to 3600. For a route declared

@@ -258,6 +258,12 @@ export interface RouteAdder {
 
 export type Disposer = () => void
 
+/**
+ * What `api.own` accepts: a Node timer, or an object released by `dispose()`, `close()` or
+ * `destroy()` (the first it has). A returned promise is awaited, bounded by the stop timeout.
+ */
+export type OwnedResource = NodeJS.Timeout | { dispose(): unknown } | { close(): unknown } | { destroy(): unknown }
+
 export interface Logger {
   trace(obj: unknown, msg?: string): void
   debug(obj: unknown, msg?: string): void
