@@ -6,7 +6,8 @@
 #   scripts/cluster-engines.sh stop DIR    stop both (idempotent) and remove DIR
 #   scripts/cluster-engines.sh run CMD...  start into a fresh temp dir, run CMD with the env set, stop
 #                                          on any exit (trap), exit with CMD's status
-#   scripts/cluster-engines.sh redis-restart DIR   stop and start Redis on the same port (tests)
+#   scripts/cluster-engines.sh redis-stop DIR / redis-start DIR   take Redis away and bring it back on
+#                                          the same port (the suite's outage test)
 #
 # PostgreSQL comes from Debian's postgresql package (/usr/lib/postgresql/<v>/bin) or PATH; Redis
 # from redis-server. initdb refuses to run as root, so as root the PostgreSQL side runs as the
@@ -86,18 +87,16 @@ stop() {
   rm -rf "$dir"
 }
 
-redis_restart() {
-  local dir=$1 port
-  port=$(sed -n 's#^REVKA_CLUSTER_REDIS_URL=redis://127.0.0.1:##p' "$dir/env")
-  stop_redis "$dir"
-  start_redis "$dir" "$port"
+redis_port() {
+  sed -n 's#^REVKA_CLUSTER_REDIS_URL=redis://127.0.0.1:##p' "$1/env"
 }
 
 cmd=${1:-}
 case "$cmd" in
   start) start "${2:?DIR}" ;;
   stop) stop "${2:?DIR}" ;;
-  redis-restart) redis_restart "${2:?DIR}" ;;
+  redis-stop) stop_redis "${2:?DIR}" ;;
+  redis-start) start_redis "${2:?DIR}" "$(redis_port "${2:?DIR}")" ;;
   run)
     shift
     dir=$(mktemp -d /tmp/revka-engines.XXXXXX)
@@ -109,5 +108,5 @@ case "$cmd" in
     "$@" || status=$?
     exit "$status"
     ;;
-  *) echo "usage: $0 start DIR | stop DIR | run CMD... | redis-restart DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR | stop DIR | run CMD... | redis-stop DIR | redis-start DIR" >&2; exit 2 ;;
 esac

@@ -15,8 +15,8 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2)
 const suite = args.includes('--suite') ? args[args.indexOf('--suite') + 1] : 'unit'
 const filters = args.filter((a, i) => a !== '--suite' && args[i - 1] !== '--suite')
-if (!['unit', 'reliability', 'browser'].includes(suite)) {
-  console.error(`unknown suite "${suite}" (unit, reliability, browser)`)
+if (!['unit', 'reliability', 'browser', 'cluster'].includes(suite)) {
+  console.error(`unknown suite "${suite}" (unit, reliability, browser, cluster)`)
   process.exit(2)
 }
 
@@ -46,12 +46,16 @@ function walk(dir, out) {
 
 const reliabilityDir = join(root, 'test', 'reliability')
 const browserDir = join(root, 'test', 'browser')
+// `--suite cluster` (issue 18): three gateways against real PostgreSQL and Redis, which
+// scripts/cluster-engines.sh starts: `npm run test:cluster` wraps this in it
+const clusterDir = join(root, 'test', 'cluster')
 const everywhere = () => ['test', 'plugins', 'examples'].flatMap((d) => walk(join(root, d), []))
 const isBrowser = (f) => f.startsWith(browserDir) || f.endsWith('.browser.test.js')
 const suites = {
-  unit: () => everywhere().filter((f) => !f.startsWith(reliabilityDir) && !isBrowser(f)),
+  unit: () => everywhere().filter((f) => !f.startsWith(reliabilityDir) && !f.startsWith(clusterDir) && !isBrowser(f)),
   reliability: () => walk(reliabilityDir, []),
   browser: () => everywhere().filter(isBrowser),
+  cluster: () => walk(clusterDir, []),
 }
 let files = suites[suite]().sort()
 if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x)))
@@ -65,7 +69,7 @@ const tap = join(root, '.tmp', `test-report.${process.pid}.tap`)
 const child = spawn(process.execPath, [
   '--test',
   // one browser at a time: Chromium with a gateway beside it fills this machine's two cores
-  `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? (suite === 'browser' ? 1 : 2)}`,
+  `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? (suite === 'browser' || suite === 'cluster' ? 1 : 2)}`,
   '--test-timeout=120000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,

@@ -64,7 +64,8 @@ export class Credentials {
     return this.devicesLive
   }
 
-  private setDevice(hash: string, deviceId: string): void {
+  /** a device's hash becomes valid (also how the cluster mirror applies another node's pairing) */
+  setDevice(hash: string, deviceId: string): void {
     if (this.byHash.get(hash)?.kind !== 'device') this.devicesLive++
     this.byHash.set(hash, { deviceId, kind: 'device' })
   }
@@ -118,7 +119,8 @@ export class Credentials {
     return token
   }
 
-  private forget(hash: string): void {
+  /** a hash stops being valid and its live connections end (also the cluster mirror's revocations) */
+  forget(hash: string): void {
     this.recentHashes.clear()
     if (this.byHash.get(hash)?.kind === 'device') this.devicesLive--
     this.byHash.delete(hash)

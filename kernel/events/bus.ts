@@ -19,13 +19,22 @@ export class KernelEventBus implements EventBus {
   }
 
   emit(type: string, fields: Record<string, unknown>): any {
-    const event = { ...fields, type, id: ++this.seq, timestamp: new Date().toISOString() } as AnyEvent
+    const event = { ...fields, type, id: this.seq + 1, timestamp: new Date().toISOString() } as AnyEvent
+    this.deliver(event)
+    return event
+  }
+
+  /**
+   * Record and deliver an event already stamped with its id (greater than every id so far): the
+   * cluster bus (kernel/cluster/event-bus.ts) stamps ids in the shared stream, not here.
+   */
+  protected deliver(event: AnyEvent): void {
+    this.seq = event.id
     this.ring.push(event)
     if (this.ring.length > this.replaySize) this.ring.shift()
     for (const fn of this.subs) {
       try { fn(event) } catch (e) { this.onSubscriberError(e as Error) }
     }
-    return event
   }
 
   subscribe(fn: (event: AnyEvent) => void): Disposer {

@@ -3,7 +3,7 @@
  * pairing codes, the per-request guard, limiters, and live-connection tracking for revocation.
  */
 import { join } from 'node:path'
-import { ensurePrivateFile } from '@revka/plugin-sdk'
+import { ensurePrivateFile, type PairingService } from '@revka/plugin-sdk'
 import type { StatePaths } from '../config/state-dir.js'
 import type { GatewaySettings } from '../config/gateway-config.js'
 import { loadOrCreateServiceToken } from '../auth/service-token.js'
@@ -17,6 +17,7 @@ import { assertSafeBind } from '../config/validate-gateway.js'
 import { signUrl } from '../auth/signed.js'
 import { AuthEvents } from '../audit/auth-events.js'
 import type { AuditLog } from '../audit/audit-log.js'
+import type { Cluster } from '../cluster/cluster.js'
 
 /** the auth limiter of credential-minting routes (contract §14: 10 attempts a minute, then 5 minutes out) */
 export const MINT_ATTEMPTS_PER_MINUTE = 10
@@ -37,6 +38,11 @@ export class AuthSystem {
   readonly devices: DeviceRegistry | null
   readonly credentials: Credentials
   readonly pairing: PairingManager
+  /**
+   * The `pairing` kernel service: `pairing` on a single node; in cluster mode the one over
+   * PostgreSQL and Redis (kernel/cluster/pairing.ts), set by useCluster before plugins start.
+   */
+  service: PairingService
   readonly guard: AuthGuard
   readonly windowLimiter: WindowLimiter
   readonly connections = new ConnectionTracker()
@@ -46,14 +52,16 @@ export class AuthSystem {
   /** the code minted at start when nothing is paired yet (the CLI prints it) */
   startupCode: string | null = null
 
-  constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock, audit: AuditLog) {
+  /** `clusterMode`: the device registry lives in PostgreSQL, so no SQLite registry is opened */
+  constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock, audit: AuditLog, private readonly clusterMode = false) {
     this.authEvents = new AuthEvents(audit, clock)
     this.mintLimiter = new FailureLimiter(MINT_ATTEMPTS_PER_MINUTE, 60_000, MINT_LOCKOUT_MS, clock, settings.rateLimitMaxKeys)
     this.serviceToken = loadOrCreateServiceToken(paths.serviceTokenFile)
-    this.devices = settings.requirePairing ? new DeviceRegistry(devicesDbPath(paths)) : null
+    this.devices = settings.requirePairing && !clusterMode ? new DeviceRegistry(devicesDbPath(paths)) : null
     this.credentials = new Credentials(this.devices, this.serviceToken, env.REVKA_GATEWAY_ADMIN_TOKEN, clock)
     this.credentials.onRevoke((id) => this.connections.revoke(id))
     this.pairing = new PairingManager(settings.requirePairing, settings.pairingCodeTtlSecs * 1000, this.credentials, this.devices, clock, settings.rateLimitMaxKeys, this.authEvents)
+    this.service = this.pairing
     this.guard = new AuthGuard({
       credentials: this.credentials,
       requirePairing: () => settings.requirePairing,
@@ -72,10 +80,20 @@ export class AuthSystem {
     assertSafeBind(this.settings.requirePairing, host)
   }
 
-  printableCodeOnStart(): void {
-    if (this.settings.requirePairing && this.credentials.deviceCount === 0 && !this.pairing.status().code) {
-      this.startupCode = this.pairing.newCode()
-    }
+  /** devices and pairing codes shared with the other nodes from here on */
+  async useCluster(cluster: Cluster): Promise<void> {
+    if (!this.clusterMode) throw new Error('REVKA_ERR_CLUSTER_AUTH: the auth system was built for a single node')
+    this.service = await cluster.auth({
+      credentials: this.credentials, requirePairing: this.settings.requirePairing, ttlMs: this.settings.pairingCodeTtlSecs * 1000,
+      clock: this.clock, maxKeys: this.settings.rateLimitMaxKeys, audit: this.authEvents,
+    })
+  }
+
+  async printableCodeOnStart(): Promise<void> {
+    if (!this.settings.requirePairing || this.credentials.deviceCount > 0 || this.service.status().code) return
+    // in a cluster the nodes start together: each prints the live shared code rather than
+    // replacing the one another node just printed
+    this.startupCode = this.clusterMode ? ((await this.service.initiate('startup'))?.code ?? null) : await this.service.newCode()
   }
 
   signUrl(path: string, ttlSecs?: number, subject?: string): string {

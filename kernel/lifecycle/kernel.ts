@@ -41,6 +41,9 @@ import { guarded } from './guarded.js'
 import { DaemonLock } from './daemon-lock.js'
 import { gatewayInfo, kernelServices } from './kernel-services.js'
 import { KernelEventBus } from '../events/bus.js'
+import { clusterSettingsFrom, type ClusterSettings } from '../cluster/settings.js'
+import { ClusterEventBus } from '../cluster/event-bus.js'
+import { Cluster } from '../cluster/cluster.js'
 import { resolvePluginSet } from './plugin-set.js'
 import { importPlugin, startPlugin, stopPlugin, type PhaseContext } from './plugin-phases.js'
 
@@ -84,6 +87,9 @@ export class Kernel {
   readonly pluginsFile: PluginsFile
   readonly startedAt = new Date()
   auth!: AuthSystem
+  /** `[cluster]`: null on a single node (the default); the engines are opened by boot() */
+  readonly clusterSettings: ClusterSettings | null
+  cluster?: Cluster
   /** the audit log (§18): this process's one writer, shared by the kernel, plugins and the CLI's */
   readonly audit: AuditLog
   app!: FastifyInstance
@@ -130,7 +136,14 @@ export class Kernel {
     // only the starting gateway sweeps: a CLI reading config.toml must not touch a live writer's temp file
     sweepTempFiles(this.paths.configFile)
     const { doc } = loadConfigFile(this.paths.configFile)
-    this.events = new KernelEventBus((err) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw'))
+    try {
+      this.clusterSettings = clusterSettingsFrom(doc, this.env)
+    } catch (e) {
+      if (e instanceof ConfigError) throw new RevkaError('REVKA_ERR_CONFIG', `${this.paths.configFile}: ${e.message}`)
+      throw e
+    }
+    const onSubscriberError = (err: Error) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw')
+    this.events = this.clusterSettings ? new ClusterEventBus(onSubscriberError, this.clusterSettings.eventReplay) : new KernelEventBus(onSubscriberError)
     // PUT /api/config checks a new config against the overrides this gateway runs with
     this.configStore = new GatewayConfigStore(this.paths.configFile, doc, { env: this.env, host: opts.host })
     let settings: GatewaySettings
@@ -164,7 +177,9 @@ export class Kernel {
   /** discover → check → import → setup → register routes; does not open the port */
   async boot(): Promise<void> {
     if (this.mode === 'daemon') this.daemonLock = DaemonLock.acquire(this.paths.kernelDir)
-    this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock, this.audit)
+    if (this.clusterSettings) this.cluster = await Cluster.open(this.clusterSettings, this.log)
+    this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock, this.audit, this.cluster !== undefined)
+    if (this.cluster) await this.joinCluster(this.cluster).catch(async (e) => { await this.cluster!.close(); throw e })
     this.app = createServer({
       timeoutMs: this.settings.timeoutMs,
       log: this.log,
@@ -336,7 +351,7 @@ export class Kernel {
       this.cascadeFailures()
     }
     this.abortOnEssentialFailure()
-    this.auth.printableCodeOnStart()
+    await this.auth.printableCodeOnStart()
     await this.hooks.ready.promise({ url: this.url })
   }
 
@@ -370,6 +385,8 @@ export class Kernel {
     }
     this.keepalive?.stop()
     this.auth?.close()
+    if (this.events instanceof ClusterEventBus) this.events.stop()
+    await this.cluster?.close()
     this.audit.close()
     this.log.flush?.()
     this.app?.revkaClientErrors?.flush()
@@ -420,6 +437,15 @@ export class Kernel {
       },
     }
   }
+  /** devices, pairing codes, the event bus and /health over the cluster's engines */
+  private async joinCluster(cluster: Cluster): Promise<void> {
+    await this.auth.useCluster(cluster)
+    const bus = this.events as ClusterEventBus
+    await cluster.attachEvents(bus)
+    this.hooks.health.tap('kernel:cluster', (sink) => cluster.report(sink, bus))
+    this.log.info({ node: cluster.settings.nodeId }, 'cluster mode: state on PostgreSQL, bus on Redis')
+  }
+
   /** sha256 of a token, for tests that grep the state dir */
   static hashToken(t: string): string { return sha256Hex(t) }
 }

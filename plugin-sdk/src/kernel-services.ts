@@ -94,32 +94,37 @@ export interface PairResult {
   persisted: boolean
 }
 
+/**
+ * The pairing service. Calls that change state may answer with a Promise — always `await` them:
+ * on a single node they are synchronous, in cluster mode (`[cluster]`) they go to PostgreSQL and
+ * Redis, and an unreachable engine is httpError 503 `cluster_unavailable` with `retryAfter`.
+ */
 export interface PairingService {
   status(): PairingStatus
   /** mint (replacing any current) code; null when pairing is off */
-  newCode(): string | null
+  newCode(): Awaitable<string | null>
   /**
    * A code for a paired device to hand to a new one (`POST /api/pairing/initiate`): the live code
    * while there is one — someone may be typing it, so it is never replaced from here — else a new
    * one. Limited per `caller` (a credential id) and overall: over the limit it throws httpError 429
    * `rate_limited` with `retryAfter`. null when pairing is off.
    */
-  initiate(caller: string): { code: string; expiresAt: string } | null
+  initiate(caller: string): Awaitable<{ code: string; expiresAt: string } | null>
   /**
    * Exchange a code for a token. Applies the per-client failure lockout; throws httpError
    * 403 invalid_pairing_code / 429 too_many_attempts.
    */
-  pair(code: string, clientKey: string, meta: PairMetadata): PairResult
+  pair(code: string, clientKey: string, meta: PairMetadata): Awaitable<PairResult>
   listDevices(): DeviceInfo[]
   /** revoke: the token stops working at once, live streams of it are closed. false if unknown */
-  revoke(deviceId: string): boolean
+  revoke(deviceId: string): Awaitable<boolean>
   /**
    * rotate (contract §1.18): the old token stops working at once, and a pairing code bound to this
    * device is returned; pairing with it (`POST /pair`, `/api/pair`) gives the same device a new
    * token. The code expires like any pairing code. null if the device is unknown; throws httpError
    * 429 `too_many_rotations` while too many rotation codes are pending.
    */
-  rotate(deviceId: string): { deviceId: string; code: string; expiresAt: string } | null
+  rotate(deviceId: string): Awaitable<{ deviceId: string; code: string; expiresAt: string } | null>
   /**
    * Mint a new device token without a pairing code, on behalf of an already paired device (the
    * `parentDeviceId`) — for a plugin that verified a second factor that device set up, such as a
@@ -127,8 +132,11 @@ export interface PairingService {
    * pairing is off or the parent device is no longer registered (revoking it ends its passkeys'
    * sign-in). The caller applies the auth limiter and audits.
    */
-  mintDevice(meta: PairMetadata & { parentDeviceId: string; via: 'passkey' }): PairResult | null
+  mintDevice(meta: PairMetadata & { parentDeviceId: string; via: 'passkey' }): Awaitable<PairResult | null>
 }
+
+/** a value, or a Promise of it (the pairing service's answers; see PairingService) */
+export type Awaitable<T> = T | Promise<T>
 
 export interface AuthStreamsService {
   /** number of live WebSocket/SSE connections by credential */

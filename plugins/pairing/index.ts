@@ -14,9 +14,9 @@ export default definePlugin({
     api.routes.add({
       method: 'POST', url: '/pair', auth: 'public', rateLimit: { perMinute },
       description: 'legacy pairing: code in X-Pairing-Code, device metadata in headers',
-      handler: (req) => {
+      handler: async (req) => {
         const code = String(req.headers['x-pairing-code'] ?? '')
-        const r = pairing().pair(code, req.clientKey, deviceMeta(req))
+        const r = await pairing().pair(code, req.clientKey, deviceMeta(req))
         return {
           paired: true, persisted: r.persisted, token: r.token, device_id: r.deviceId,
           message: 'Save this token — use it as Authorization: Bearer <token>',
@@ -37,10 +37,10 @@ export default definePlugin({
           },
         },
       },
-      handler: (req: RevkaRequest<{ code: string; device_name?: string; device_type?: string; hardware?: string }>) => {
+      handler: async (req: RevkaRequest<{ code: string; device_name?: string; device_type?: string; hardware?: string }>) => {
         const b = req.body
         const fromHeaders = deviceMeta(req)
-        const r = pairing().pair(b.code, req.clientKey, {
+        const r = await pairing().pair(b.code, req.clientKey, {
           name: b.device_name ?? fromHeaders.name, deviceType: b.device_type ?? fromHeaders.deviceType, hardware: b.hardware ?? fromHeaders.hardware,
         })
         return { token: r.token, persisted: r.persisted, device_id: r.deviceId, message: 'Pairing successful' }
@@ -57,8 +57,8 @@ export default definePlugin({
 
     api.routes.add({
       method: 'DELETE', url: '/api/devices/:id', auth: 'bearer',
-      handler: (req) => {
-        if (!pairing().revoke(req.params.id)) throw httpError(404, 'device_not_found', 'Device not found')
+      handler: async (req) => {
+        if (!(await pairing().revoke(req.params.id))) throw httpError(404, 'device_not_found', 'Device not found')
         api.audit.record({ event_type: 'security_event', action: { command: `device.revoke ${req.params.id}`, risk_level: 'high' }, result: { success: true } }, req)
         return { message: 'Device revoked', device_id: req.params.id }
       },
@@ -67,8 +67,8 @@ export default definePlugin({
     api.routes.add({
       method: 'POST', url: '/api/devices/:id/token/rotate', auth: 'bearer',
       description: 'the old token dies at once; the answer is a code the device pairs again with (same device id)',
-      handler: (req) => {
-        const r = pairing().rotate(req.params.id)
+      handler: async (req) => {
+        const r = await pairing().rotate(req.params.id)
         if (!r) throw httpError(404, 'device_not_found', 'Device not found')
         api.audit.record({ event_type: 'security_event', action: { command: `device.rotate ${r.deviceId}`, risk_level: 'high' }, result: { success: true } }, req)
         return {
@@ -81,9 +81,9 @@ export default definePlugin({
     api.routes.add({
       method: 'POST', url: '/api/pairing/initiate', auth: 'bearer',
       description: 'a code to pair another device: the live one while it lasts (someone may be typing it), rate limited',
-      handler: (req) => {
+      handler: async (req) => {
         const caller = req.auth.credentialId ?? req.auth.deviceId ?? req.clientKey
-        const c = pairing().initiate(caller)
+        const c = await pairing().initiate(caller)
         if (!c) throw httpError(503, 'pairing_disabled', 'Pairing is disabled on this gateway')
         return { pairing_code: c.code, expires_at: c.expiresAt, message: 'Enter this code on the new device' }
       },
@@ -102,8 +102,8 @@ export default definePlugin({
 
     api.routes.add({
       method: 'POST', url: '/admin/paircode/new', auth: 'loopback',
-      handler: () => {
-        const code = pairing().newCode()
+      handler: async () => {
+        const code = await pairing().newCode()
         if (!code) {
           return reply({ status: 400, body: { success: false, pairing_required: false, pairing_code: null, message: 'Pairing is disabled', error: 'Pairing is disabled', code: 'pairing_disabled' } })
         }

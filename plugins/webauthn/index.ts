@@ -120,7 +120,7 @@ export default definePlugin<{ enabled?: boolean }>({
           audit(req, `webauthn.authenticate ${cred.id}`, true, 'medium')
           return { status: 'authenticated' }
         }
-        const minted = cred.device_id === null ? null : pairing().mintDevice({
+        const minted = cred.device_id === null ? null : await pairing().mintDevice({
           parentDeviceId: cred.device_id, via: 'passkey', name: `Passkey: ${cred.label}`.slice(0, 120), deviceType: 'passkey', ip: req.clientKey,
         })
         // the assertion was genuine, so the counter moves on even when no token comes of it

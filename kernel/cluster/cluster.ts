@@ -1,0 +1,120 @@
+/**
+ * Cluster mode, wired: the engines, the schema, the device mirror with its revocation broadcast,
+ * the pairing service over both, the cross-node event bus, and the engines' health. Built by the
+ * kernel at boot only when `[cluster]` is configured (settings.ts); everything it loads from npm
+ * comes through clients.ts. Losing an engine degrades the node — `/health` reports it and the
+ * routes that need it answer 503 — and the node takes up where it was when the engine is back.
+ */
+import type { HealthSink } from '@revka/plugin-sdk'
+import type { Credentials } from '../auth/credentials.js'
+import type { Clock } from '../auth/limiter.js'
+import type { AuthEvents } from '../audit/auth-events.js'
+import type { Logger } from 'pino'
+import { closeEngines, openEngines, type Engines } from './clients.js'
+import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
+import type { ClusterEventBus } from './event-bus.js'
+import { migrate } from './migrations.js'
+import { ClusterPairing } from './pairing.js'
+import type { ClusterSettings } from './settings.js'
+
+/** how often PostgreSQL is probed for /health (and, while it is down, for its return) */
+export const PG_PROBE_MS = 1000
+
+export class Cluster {
+  devices?: ClusterDevices
+  private pgUp = true
+  private pgError: string | null = null
+  private probe?: NodeJS.Timeout
+  private reloading?: Promise<void>
+  /** a reconnect arrived during a reload, which may have read the table before it: read it again */
+  private reloadAgain = false
+
+  private constructor(readonly settings: ClusterSettings, readonly engines: Engines, private readonly log: Logger) {}
+
+  /** connect both engines and migrate; a start that cannot reach them fails with a coded error */
+  static async open(settings: ClusterSettings, log: Logger): Promise<Cluster> {
+    let engines: Engines
+    try {
+      engines = await openEngines(settings.postgresUrl, settings.redisUrl, (err) => log.warn({ err: err.message }, 'cluster: idle PostgreSQL connection lost'))
+    } catch (e) {
+      throw new Error(`REVKA_ERR_CLUSTER_CONNECT: cannot reach the [cluster] engines (${(e as Error).message}); check cluster.postgres_url and cluster.redis_url`)
+    }
+    const c = new Cluster(settings, engines, log)
+    try {
+      await migrate(engines.pool, (msg) => log.info({ node: settings.nodeId }, msg))
+    } catch (e) {
+      await closeEngines(engines)
+      throw new Error(`REVKA_ERR_CLUSTER_MIGRATE: the cluster schema could not be applied: ${(e as Error).message}`)
+    }
+    return c
+  }
+
+  /** the device mirror and the pairing service that replaces the single-node one */
+  async auth(deps: { credentials: Credentials; requirePairing: boolean; ttlMs: number; clock: Clock; maxKeys: number; audit?: AuthEvents }): Promise<ClusterPairing> {
+    const { redis, sub } = this.engines
+    const devices = this.devices = new ClusterDevices(this.engines.pool, deps.credentials, (ch, m) => redis.publish(ch, m))
+    sub.on('message', (channel: string, message: string) => { if (channel === DEVICES_CHANNEL) devices.applyMessage(message) })
+    // every (re)subscription reloads: what was broadcast while this node was cut off is in the table
+    sub.on('ready', () => this.reload('redis reconnected'))
+    await sub.subscribe(DEVICES_CHANNEL)
+    await devices.reload()
+    this.probe = setInterval(() => void this.probePg(), PG_PROBE_MS)
+    this.probe.unref()
+    return new ClusterPairing(deps.requirePairing, deps.ttlMs, deps.credentials, devices, redis, deps.clock, deps.maxKeys, (err) => this.lost(err), deps.audit)
+  }
+
+  async attachEvents(bus: ClusterEventBus): Promise<void> {
+    await bus.attach(this.engines.redis, this.engines.reader)
+  }
+
+  report(sink: HealthSink, bus?: ClusterEventBus): void {
+    const id = this.settings.nodeId
+    sink.report('cluster:postgres', this.pgUp ? 'ok' : 'error', this.pgUp ? `node ${id}` : `node ${id}: ${this.pgError ?? 'unreachable'}`)
+    const redisUp = this.engines.redis.status === 'ready' && this.engines.sub.status === 'ready'
+    const queued = bus ? `, ${bus.queued} events queued, ${bus.dropped} dropped` : ''
+    sink.report('cluster:redis', redisUp ? 'ok' : 'error', redisUp ? `node ${id}${queued}` : `node ${id}: ${this.engines.redis.status}${queued}`)
+  }
+
+  get healthy(): boolean {
+    return this.pgUp && this.engines.redis.status === 'ready'
+  }
+
+  private lost(err: Error): void {
+    if (this.pgUp) this.log.warn({ err: err.message }, 'cluster: an engine call failed; the route answered 503')
+    void this.probePg()
+  }
+
+  private async probePg(): Promise<void> {
+    try {
+      await this.engines.pool.query('SELECT 1')
+      if (!this.pgUp) {
+        this.pgUp = true
+        this.pgError = null
+        this.log.info('cluster: PostgreSQL is back')
+        this.reload('postgres reconnected')
+      }
+    } catch (e) {
+      if (this.pgUp) this.log.error({ err: (e as Error).message }, 'cluster: PostgreSQL unreachable; the node is degraded')
+      this.pgUp = false
+      this.pgError = (e as Error).message
+    }
+  }
+
+  /** reload the device table; failures are left to the next reconnect or probe */
+  private reload(why: string): void {
+    if (!this.devices) return
+    if (this.reloading) { this.reloadAgain = true; return }
+    this.reloading = this.devices.reload()
+      .then(() => this.log.info({ why }, 'cluster: device registry reloaded'))
+      .catch((e) => this.log.warn({ why, err: (e as Error).message }, 'cluster: device reload failed'))
+      .finally(() => {
+        this.reloading = undefined
+        if (this.reloadAgain) { this.reloadAgain = false; this.reload(why) }
+      })
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.probe)
+    await closeEngines(this.engines)
+  }
+}

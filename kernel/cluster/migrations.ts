@@ -1,0 +1,57 @@
+/**
+ * The cluster schema, as numbered migrations applied at start. Every node runs this; a session
+ * advisory lock makes the nodes take turns, so two gateways starting together never both create
+ * a table (CREATE TABLE IF NOT EXISTS is not safe under concurrency in PostgreSQL) and a later
+ * version's migration runs exactly once. Append new steps; never edit an applied one.
+ */
+import type { PgPool } from './clients.js'
+
+/** pg_advisory_lock key: any fixed 64-bit number; this one spells "revka" + schema */
+const MIGRATION_LOCK = 0x7265766b61_01
+
+export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: 'device registry and revocations',
+    sql: `
+      CREATE TABLE revka_devices (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT, device_type TEXT, hardware TEXT,
+        paired_at TEXT NOT NULL, last_seen TEXT NOT NULL, ip_address TEXT
+      );
+      CREATE TABLE revka_revoked_tokens (
+        token_hash TEXT PRIMARY KEY, device_id TEXT, revoked_at TEXT NOT NULL
+      );`,
+  },
+]
+
+/** Apply what is missing, one transaction per step, under the cluster-wide migration lock. */
+export async function migrate(pool: PgPool, log: (msg: string) => void): Promise<number[]> {
+  const client = await pool.connect()
+  const applied: number[] = []
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+    await client.query('CREATE TABLE IF NOT EXISTS revka_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
+    const done = new Set((await client.query('SELECT id FROM revka_migrations')).rows.map((r) => Number(r.id)))
+    for (const m of MIGRATIONS) {
+      if (done.has(m.id)) continue
+      await client.query('BEGIN')
+      try {
+        await client.query(m.sql)
+        await client.query('INSERT INTO revka_migrations (id, name) VALUES ($1, $2)', [m.id, m.name])
+        await client.query('COMMIT')
+      } catch (e) {
+        await client.query('ROLLBACK')
+        throw e
+      }
+      applied.push(m.id)
+      log(`cluster migration ${m.id} applied: ${m.name}`)
+    }
+  } finally {
+    // released even when a step failed, so the next node is not left waiting on a dead start
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
+    client.release()
+  }
+  return applied
+}

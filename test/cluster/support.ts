@@ -1,0 +1,67 @@
+/**
+ * Three real gateway processes in cluster mode against the engines scripts/cluster-engines.sh
+ * started (REVKA_CLUSTER_PG_URL, REVKA_CLUSTER_REDIS_URL): each its own state dir and port, all
+ * sharing PostgreSQL and Redis. `npm run test:cluster` starts and stops the engines around it.
+ */
+import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { spawnGateway, writePluginsFile, type GatewayChild } from '../reliability/support/gateway-child.js'
+import { ROOT } from '../reliability/support/builtins.js'
+
+export const ADMIN = 'cluster-suite-admin-token'
+
+export function engines(): { pg: string; redis: string; dir: string } {
+  const pg = process.env.REVKA_CLUSTER_PG_URL
+  const redis = process.env.REVKA_CLUSTER_REDIS_URL
+  const dir = process.env.REVKA_CLUSTER_ENGINES_DIR
+  if (!pg || !redis || !dir) throw new Error('the cluster suite needs the engines: run it as `npm run test:cluster` (scripts/cluster-engines.sh starts PostgreSQL and Redis)')
+  return { pg, redis, dir }
+}
+
+export async function startNode(nodeId: string): Promise<GatewayChild> {
+  const { pg, redis } = engines()
+  const stateDir = mkdtempSync(join(tmpdir(), `revka-cluster-${nodeId}-`))
+  chmodSync(stateDir, 0o700)
+  writeFileSync(join(stateDir, 'config.toml'), `[cluster]\npostgres_url = "${pg}"\nredis_url = "${redis}"\nnode_id = "${nodeId}"\n`, { mode: 0o600 })
+  const pluginsFile = writePluginsFile(join(stateDir, 'plugins.json'), {})
+  return spawnGateway({ stateDir, pluginsFile, adminToken: ADMIN, startTimeoutMs: 60_000 })
+}
+
+/** take Redis away (or bring it back on the same port) */
+export function redis(action: 'stop' | 'start'): void {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'cluster-engines.sh'), `redis-${action}`, engines().dir], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`redis-${action} failed: ${r.stderr}`)
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` }
+}
+
+export async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const r = await fetch(url, init)
+  const text = await r.text()
+  let body: any = text
+  try { body = JSON.parse(text) } catch {}
+  return { status: r.status, body, headers: r.headers }
+}
+
+/** a pairing code from `node` (the admin token is a bearer on every node), exchanged on `on` */
+export async function pairVia(node: GatewayChild, on: GatewayChild, name: string): Promise<{ token: string; deviceId: string; code: string }> {
+  const c = await json(`${node.url}/api/pairing/initiate`, { method: 'POST', headers: bearer(ADMIN) })
+  if (c.status !== 200) throw new Error(`initiate: ${c.status} ${JSON.stringify(c.body)}`)
+  const p = await json(`${on.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: c.body.pairing_code, device_name: name }) })
+  if (p.status !== 200) throw new Error(`pair: ${p.status} ${JSON.stringify(p.body)}`)
+  return { token: p.body.token, deviceId: p.body.device_id, code: c.body.pairing_code }
+}
+
+/** poll until `fn` holds (engine recovery has no event a test could wait on) */
+export async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await fn().catch(() => false)) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for: ${what}`)
+}
