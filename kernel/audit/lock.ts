@@ -46,7 +46,7 @@ export function withFileLock<T>(path: string, fn: () => T): T {
         try { unlinkSync(path) } catch {}
       }
     }
-    let stale = false
+    let stale: boolean
     try {
       stale = Date.now() - statSync(path).mtimeMs > STALE_MS || !ownerAlive(path)
     } catch {

@@ -133,7 +133,7 @@ export async function onboard(args: ParsedArgs, io: Io = { out: (s) => void proc
 
   let session: RuntimeSession | undefined
   let undoProfile = () => {}
-  let key: KeyRef = null
+  let key: KeyRef
   let model: string
   try {
     ;({ session, key } = await connect({ stateDir: paths.stateDir, configFile: paths.configFile, previous, pluginsFile, a: answers }))

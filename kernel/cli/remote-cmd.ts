@@ -86,7 +86,7 @@ async function call(target: GatewayTarget, method: string, path: string, body?: 
   } catch (e) {
     throw new Error(`cannot reach the gateway at ${target.socketPath ? `unix:${target.socketPath}:${url}` : url}: ${(e as Error).message}`)
   }
-  let json: any = null
+  let json: any
   try { json = JSON.parse(res.text) } catch { json = { error: res.text } }
   return { status: res.status, json }
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, openSync, closeSync, ftruncateSync, symlinkSync, writeFileSync } from 'node:fs'
+import { openSync, closeSync, ftruncateSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDomainKernel, type DomainKernel } from '../assets/test-support/domain.js'
 

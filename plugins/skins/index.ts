@@ -32,7 +32,6 @@ function skinId(raw: string | undefined): string {
 /** An asset path as the router decoded it: plain segments only, no way up or sideways. */
 function assetPath(raw: string): string {
   const segments = raw.split('/')
-  // eslint-disable-next-line no-control-regex
   if (!raw || raw.includes('\\') || /[\x00-\x1f]/.test(raw) || segments.some((s) => s === '' || s === '.' || s === '..')) {
     throw httpError(400, 'invalid_path', `invalid path: ${JSON.stringify(raw.slice(0, 200))}`)
   }

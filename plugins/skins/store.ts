@@ -69,7 +69,7 @@ export class SkinStore {
   list(): SkinManifest[] {
     if (this.cache) return this.cache
     const out: SkinManifest[] = []
-    let names: string[] = []
+    let names: string[]
     try { names = readdirSync(this.skinsDir) } catch { names = [] }
     for (const name of names) {
       if (!SKIN_ID.test(name) || BUILTIN_IDS.has(name)) continue

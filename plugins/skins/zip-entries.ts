@@ -43,7 +43,6 @@ function checkPath(name: string): void {
   if (name.includes('\\')) throw entryError('zip_slip', name, 'backslashes are not allowed in paths')
   if (name.startsWith('/')) throw entryError('zip_slip', name, 'absolute paths are not allowed')
   if (/^[A-Za-z]:/.test(name)) throw entryError('zip_slip', name, 'drive letters are not allowed')
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) throw entryError('invalid_entry_name', name, 'control characters are not allowed in paths')
   const segments = name.replace(/\/$/, '').split('/')
   if (segments.includes('..')) throw entryError('zip_slip', name, '".." is not allowed in paths')

@@ -166,7 +166,7 @@ test('gemini, cursor, opencode get their own file; agy only the env vars', async
 
 test('two connections get two different dirs; gateway stop removes a dir whose terminal is still open', async () => {
   const k = await boot()
-  let dirs: string[] = []
+  let dirs: string[]
   try {
     const s = await mint(k)
     const [a, b] = await Promise.all([openTerm(k, q('claude', s)), openTerm(k, q('claude', s))])
@@ -236,8 +236,8 @@ test('the session token never reaches the gateway log', async () => {
   let k: TestKernel
   try { k = await boot() } finally { if (saved === undefined) delete process.env.REVKA_TEST_LOG; else process.env.REVKA_TEST_LOG = saved }
   const log = join(k.stateDir, 'logs', 'gateway.log')
-  let text = ''
-  let token = ''
+  let text: string
+  let token: string
   try {
     const s = await mint(k)
     token = s.token

@@ -28,7 +28,6 @@ export function readToken(token: string, secret: string | undefined): TokenVerdi
   const krefBytes = looksSigned ? bytes.subarray(0, bytes.length - TAG_BYTES - 1) : bytes
   const kref = krefBytes.toString('utf8')
   // the kref is recorded and emitted: it must be clean text, not arbitrary bytes
-  // eslint-disable-next-line no-control-regex
   if (!kref || !Buffer.from(kref, 'utf8').equals(krefBytes) || /[\u0000-\u001f\u007f]/.test(kref)) return { ok: false }
   if (!secret) return { ok: true, kref, signed: false }
   if (!looksSigned) return { ok: false }

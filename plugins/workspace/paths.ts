@@ -13,7 +13,6 @@ export class WorkspacePathError extends Error {}
 export function checkRelativePath(rel: string): string {
   if (typeof rel !== 'string' || !rel) throw new WorkspacePathError('empty path')
   if (rel.length > 1024) throw new WorkspacePathError('path too long')
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(rel)) throw new WorkspacePathError('control character in path')
   if (rel.includes('\\')) throw new WorkspacePathError('backslash in path')
   if (rel.startsWith('/') || isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) throw new WorkspacePathError('absolute path')

@@ -91,7 +91,6 @@ test('POST /api/devices/{id}/token/rotate ends the old token\'s connections; the
   const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR] })
   const sockets: Array<{ close(): void }> = []
   try {
-    const probe = probeState(k.stateDir)
     const device = k.pairDevice('rotating')
     const admin = k.pairDevice('admin')
     const v = await liveConnections(k, device.token)

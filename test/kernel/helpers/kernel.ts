@@ -66,7 +66,7 @@ export function makeKernel(opts: KernelOptions & { envExtra?: Record<string, str
 /** inject through the kernel's Fastify instance, from loopback like the harness does */
 export async function get(k: Kernel, url: string): Promise<{ status: number; headers: Record<string, unknown>; json: any }> {
   const res = await k.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.1' })
-  let json: any = null
+  let json: any
   try { json = JSON.parse(res.body) } catch { json = res.body }
   return { status: res.statusCode, headers: res.headers, json }
 }

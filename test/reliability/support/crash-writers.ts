@@ -41,7 +41,7 @@ async function call(t: Target, method: string, path: string, body: unknown, head
     signal: AbortSignal.timeout(8000),
   })
   const text = await res.text()
-  let json: any = null
+  let json: any
   try { json = JSON.parse(text) } catch { json = text }
   return { status: res.status, json }
 }

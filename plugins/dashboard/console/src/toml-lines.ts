@@ -18,7 +18,7 @@ export function lineOfKey(text: string, dotted: string): number | undefined {
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim()
-    const header = /^\[([^\[\]]+)\]\s*(#.*)?$/.exec(line)
+    const header = /^\[([^[\]]+)\]\s*(#.*)?$/.exec(line)
     if (header) {
       table = splitDotted(header[1])
       continue
