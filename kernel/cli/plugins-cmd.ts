@@ -61,6 +61,11 @@ export async function pluginsCommand(args: ParsedArgs): Promise<number> {
     return 0
   }
   if (!id) throw new UsageError(`revka plugins ${sub} needs a plugin id`)
+  // a running gateway applies the change live and rewrites its own plugins file
+  if (sub === 'enable' || sub === 'disable') {
+    const live = await (await import('./plugins-live.js')).switchLive(args, id, sub)
+    if (live !== undefined) return live
+  }
   const { file, records } = load(args)
   const rec = records.find((r) => r.id === id)
   if (!rec) { process.stderr.write(`revka: no plugin "${id}" (see revka plugins list)\n`); return 1 }
@@ -73,7 +78,7 @@ export async function pluginsCommand(args: ParsedArgs): Promise<number> {
     ;(await import('./audit-cmd.js')).recordFromCli(str(args.flags, 'state-dir'), {
       event_type: 'config_change', action: { command: `plugin.${sub} ${id}`, risk_level: 'medium' }, result: { success: true },
     })
-    out(`${id} ${sub}d in ${file.path} (restart the gateway to apply)`)
+    out(`${id} ${sub}d in ${file.path} (no gateway answered; it applies at the next start)`)
     return 0
   }
   throw new UsageError(`unknown plugins subcommand "${sub}"`)

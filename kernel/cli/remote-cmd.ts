@@ -77,37 +77,41 @@ function urlTarget(base: string, configFile: string): GatewayTarget {
   return target
 }
 
-async function call(target: GatewayTarget, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+/** extra request headers, and how long to wait for the answer (default 5 s) */
+export interface CallOptions { headers?: Record<string, string>; timeoutMs?: number }
+
+/** A request to the running gateway; a failure to reach it throws with the network error as `cause`. */
+export async function call(target: GatewayTarget, method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<{ status: number; json: any }> {
   const url = target.base + path
   let res: { status: number; text: string }
   try {
-    res = target.socketPath ? await socketRequest(target.socketPath, url, method, body)
-      : url.startsWith('https:') ? await tlsRequest(url, target, method, body) : await plainRequest(url, method, body)
+    res = target.socketPath ? await socketRequest(target.socketPath, url, method, body, o)
+      : url.startsWith('https:') ? await tlsRequest(url, target, method, body, o) : await plainRequest(url, method, body, o)
   } catch (e) {
-    throw new Error(`cannot reach the gateway at ${target.socketPath ? `unix:${target.socketPath}:${url}` : url}: ${(e as Error).message}`)
+    throw new Error(`cannot reach the gateway at ${target.socketPath ? `unix:${target.socketPath}:${url}` : url}: ${(e as Error).message}`, { cause: e })
   }
   let json: any
   try { json = JSON.parse(res.text) } catch { json = { error: res.text } }
   return { status: res.status, json }
 }
 
-async function plainRequest(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+async function plainRequest(url: string, method: string, body: unknown, o: CallOptions): Promise<{ status: number; text: string }> {
   const res = await fetch(url, {
     method,
-    headers: { 'user-agent': 'revka-cli', ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { 'user-agent': 'revka-cli', ...(body ? { 'content-type': 'application/json' } : {}), ...o.headers },
     body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(o.timeoutMs ?? 5000),
   })
   return { status: res.status, text: await res.text() }
 }
 
 /** HTTP over the admin unix socket (fetch cannot dial one) */
-function socketRequest(socketPath: string, path: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+function socketRequest(socketPath: string, path: string, method: string, body: unknown, o: CallOptions): Promise<{ status: number; text: string }> {
   const payload = body ? JSON.stringify(body) : undefined
   return new Promise((resolvePromise, reject) => {
     const req = httpRequest({
-      socketPath, path, method, timeout: 5000,
-      headers: { host: 'localhost', 'user-agent': 'revka-cli', 'content-length': payload ? Buffer.byteLength(payload) : 0, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      socketPath, path, method, timeout: o.timeoutMs ?? 5000,
+      headers: { host: 'localhost', 'user-agent': 'revka-cli', 'content-length': payload ? Buffer.byteLength(payload) : 0, ...(payload ? { 'content-type': 'application/json' } : {}), ...o.headers },
     }, (res) => {
       let text = ''
       res.setEncoding('utf8')
@@ -133,7 +137,7 @@ function describeCert(c: { subject?: Record<string, unknown> | null; fingerprint
  * name included, is accepted too. Anything else is refused with which certificate was presented
  * and why it was not trusted.
  */
-function tlsRequest(url: string, target: GatewayTarget, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+function tlsRequest(url: string, target: GatewayTarget, method: string, body: unknown, o: CallOptions): Promise<{ status: number; text: string }> {
   const expected = target.cert ? new X509Certificate(target.cert).fingerprint256 : undefined
   const payload = body ? JSON.stringify(body) : undefined
   return new Promise((resolvePromise, reject) => {
@@ -141,8 +145,8 @@ function tlsRequest(url: string, target: GatewayTarget, method: string, body?: u
       method,
       // verified below, once the handshake is done, so that a refusal can say what was presented
       rejectUnauthorized: false,
-      headers: { 'user-agent': 'revka-cli', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-      timeout: 5000,
+      headers: { 'user-agent': 'revka-cli', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...o.headers },
+      timeout: o.timeoutMs ?? 5000,
     }, (res) => {
       let text = ''
       res.setEncoding('utf8')

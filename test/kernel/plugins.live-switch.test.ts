@@ -18,7 +18,7 @@ import WebSocket from 'ws'
 import type { Kernel } from '../../kernel/index.js'
 import { cleanupTemp, fixture, makeKernel, put, tempDir } from './helpers/kernel.js'
 import { closed, until, within, wsConnect, wsUrl } from '../auth/support.js'
-import { liveState } from '../fixtures/plugins/fx-live-a/index.js'
+import { liveState as storeState } from '../fixtures/plugins/fx-live-a/index.js'
 
 after(cleanupTemp)
 
@@ -108,6 +108,8 @@ async function assertBAlive(k: Kernel, ws: WebSocket, sse: Stream, round: number
   await until(() => sse.body().split('event: ping').length - 1 >= round, 3000, "the other plugin's stream to receive the ping")
 }
 
+const liveState = (k: Kernel, id: string) => storeState(`${k.paths.pluginsStateDir}/${id}`)
+
 async function auditCommands(k: Kernel): Promise<string[]> {
   const { events } = await k.audit.query({ limit: 50, event_type: 'config_change' })
   return events.map((e) => e.action?.command ?? '').filter((c) => c.startsWith('plugin.'))
@@ -121,7 +123,7 @@ test('disable live: refused while required; then 503 while draining, its socket 
   const file = pluginsFile({ 'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: true }, 'fx-live-dep': { enabled: true } })
   const k = await boot(file)
   try {
-    const stateA = liveState(k.paths.stateDir, 'fx-live-a')
+    const stateA = liveState(k, 'fx-live-a')
     // b's socket and stream are opened first and must live through everything below
     const wsB = await openWs(k, 'fx-live-b')
     const sseB = await openSse(k, 'fx-live-b')
@@ -231,6 +233,112 @@ test('disable live: refused while required; then 503 while draining, its socket 
     ])
     wsB.close()
     sseB.close()
+  } finally {
+    await k.stop()
+  }
+})
+
+/** an address of this machine that is not loopback (a request to it arrives from a non-loopback peer) */
+function outsideAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  return undefined
+}
+
+test('attacks: not loopback, a forwarding header, a wrong, missing or misplaced token, a cross-site form are refused and change nothing; an unknown id is 404', async () => {
+  const file = pluginsFile({ 'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: false }, 'fx-live-dep': { enabled: false } })
+  // all interfaces, so a request can arrive from a peer that is not loopback
+  const k = await boot(file, '0.0.0.0')
+  try {
+    const stateA = liveState(k, 'fx-live-a')
+    const wsA = await openWs(k, 'fx-live-a')
+    const before = readFileSync(file, 'utf8')
+    const right = k.auth.serviceToken
+    const outside = outsideAddress()
+    for (const verb of ['disable', 'enable'] as const) {
+      const id = verb === 'disable' ? 'fx-live-a' : 'fx-live-b'
+      const path = `/admin/plugins/${id}/${verb}`
+      if (outside) {
+        const remote = await send(`http://${outside}:${k.port}`, 'POST', path, { 'x-revka-service-token': right })
+        assert.equal(remote.status, 403, `${verb} from ${outside}`)
+        assert.equal(remote.json.code, 'loopback_only')
+      } else {
+        // no non-loopback interface here: the same request through Fastify from a remote peer
+        const remote = await k.app.inject({ method: 'POST', url: path, remoteAddress: '203.0.113.7', headers: { 'x-revka-service-token': right } })
+        assert.equal(remote.statusCode, 403)
+      }
+      for (const h of [{ 'x-forwarded-for': '127.0.0.1' }, { 'x-real-ip': '127.0.0.1' }, { forwarded: 'for=127.0.0.1' }] as Array<Record<string, string>>) {
+        const spoofed = await send(k.url, 'POST', path, { ...h, 'x-revka-service-token': right })
+        assert.equal(spoofed.status, 403, `${verb} with ${JSON.stringify(h)}`)
+        assert.equal(spoofed.json.code, 'loopback_only')
+      }
+      const attempts: Array<[string, Record<string, string>, string?]> = [
+        ['no token', {}],
+        ['a wrong token', { 'x-revka-service-token': 'f'.repeat(64) }],
+        ['an empty token', { 'x-revka-service-token': '' }],
+        ['the token as a bearer', { authorization: `Bearer ${right}` }],
+        ['a cross-site form post', { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, 'confirm=1'],
+      ]
+      for (const [what, headers, body] of attempts) {
+        const r = await send(k.url, 'POST', path, headers, body)
+        assert.equal(r.status, 401, `${verb} with ${what}: ${JSON.stringify(r.json)}`)
+        assert.equal(r.json.code, 'unauthorized')
+      }
+    }
+    for (const verb of ['enable', 'disable'] as const) {
+      for (const id of ['fx-nowhere', 'FX-LIVE-A', 'fx-live-a%00']) {
+        const r = await send(k.url, 'POST', `/admin/plugins/${id}/${verb}`, { 'x-revka-service-token': right })
+        assert.equal(r.status, 404, `${verb} ${id}`)
+        assert.equal(r.json.code, 'plugin_not_found', `${verb} ${id}: ${JSON.stringify(r.json)}`)
+        assert.match(r.json.error, /No plugin ".*" \(see revka plugins list\)/)
+      }
+      // an encoded slash never reaches a :param (refused before routing); encoded dots are a dot segment
+      const slash = await send(k.url, 'POST', `/admin/plugins/..%2F..%2Fetc/${verb}`, { 'x-revka-service-token': right })
+      assert.equal(slash.status, 400, JSON.stringify(slash.json))
+      const dots = await send(k.url, 'POST', `/admin/plugins/%2e%2e/${verb}`, { 'x-revka-service-token': right })
+      assert.equal(dots.status, 404, JSON.stringify(dots.json))
+    }
+
+    // nothing changed: a still serves and its socket is open, b still absent, file and audit untouched
+    assert.deepEqual((await hello(k, 'fx-live-a')).json, { plugin: 'fx-live-a' })
+    const echo = nextFrame(wsA)
+    wsA.send('still here')
+    assert.deepEqual(await echo, { type: 'echo', plugin: 'fx-live-a', text: 'still here' })
+    assert.equal(stateA.stops, 0)
+    assert.equal((await hello(k, 'fx-live-b')).status, 404)
+    assert.equal(liveState(k, 'fx-live-b').setups, 0)
+    assert.equal(readFileSync(file, 'utf8'), before)
+    assert.deepEqual(await auditCommands(k), [])
+    wsA.close()
+  } finally {
+    await k.stop()
+  }
+})
+
+test('a plugin disabled at start is enabled live: imported, set up, its routes, WebSocket and stream served without a restart', async () => {
+  const file = pluginsFile({ 'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: false }, 'fx-live-dep': { enabled: false } })
+  const k = await boot(file)
+  try {
+    const wsA = await openWs(k, 'fx-live-a')
+    assert.equal((await hello(k, 'fx-live-b')).status, 404)
+    assert.equal((await wsConnect(wsUrl(k.url, '/ws/fx-live-b'))).kind, 'refused')
+    const on = await switchPlugin(k, 'enable', 'fx-live-b')
+    assert.equal(on.status, 200, JSON.stringify(on.json))
+    assert.match(on.json.message, /fx-live-b enabled: started, 5 route\(s\) mounted/)
+    assert.deepEqual((await hello(k, 'fx-live-b')).json, { plugin: 'fx-live-b' })
+    const wsB = await openWs(k, 'fx-live-b')
+    const sseB = await openSse(k, 'fx-live-b')
+    await assertBAlive(k, wsB, sseB, 1)
+    // enabling again changes nothing
+    const again = await switchPlugin(k, 'enable', 'fx-live-b')
+    assert.equal(again.status, 200)
+    assert.equal(again.json.changed, false)
+    assert.equal(liveState(k, 'fx-live-b').setups, 1)
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).plugins['fx-live-b'].enabled, true)
+    assert.equal(wsA.readyState, WebSocket.OPEN)
+    // what the main instance serves is untouched by the extra router in front of it
+    assert.deepEqual((await hello(k, 'fx-live-a')).json, { plugin: 'fx-live-a' })
+    assert.equal((await send(k.url, 'GET', '/api/nowhere')).status, 404)
+    wsA.close(); wsB.close(); sseB.close()
   } finally {
     await k.stop()
   }
