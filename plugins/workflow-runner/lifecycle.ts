@@ -99,12 +99,16 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
     const out = { resumed: [] as string[], failed: [] as string[] }
     for (const row of this.d.store.unfinished()) {
       const { def, validation } = this.parse(row.yaml)
-      const from = `step ${Object.keys(row.checkpoint).length ? `after checkpoint ${row.checkpoint.seq}` : '1'}`
+      const from = row.checkpoint.seq ? `checkpoint ${row.checkpoint.seq}` : 'the start'
       const why = !def ? `the workflow no longer validates (${validation.errors[0]?.message ?? 'invalid'})`
         : this.recovery.onRestart === 'fail' ? 'on_restart is "fail"'
         : row.restarts >= this.recovery.maxRestarts ? `it was already resumed ${row.restarts} times (max_restarts)` : null
       if (why || !def) {
-        this.d.store.update(row.run_id, { status: 'failed', completed_at: new Date(this.d.now()).toISOString(), error: `the gateway stopped while this run was ${row.status}; not resumed because ${why}. Retry it to continue from the failed step.` })
+        // the first step the checkpoint has no result for is where a retry picks up
+        const done = new Set(this.d.store.steps(row.run_id).filter((x) => x.result.status !== 'running').map((x) => x.step_id))
+        const next = def?.steps.find((st) => !done.has(st.id))?.id
+        const checkpoint = next ? { ...row.checkpoint, failed_step: next } : row.checkpoint
+        this.d.store.update(row.run_id, { status: 'failed', checkpoint, completed_at: new Date(this.d.now()).toISOString(), error: `the gateway stopped while this run was ${row.status}; not resumed because ${why}. Retry it to continue from ${next ? `step '${next}'` : 'its checkpoint'}.` })
         this.d.host.emit('workflow_run', { run_id: row.run_id, workflow_name: row.workflow_name, status: 'failed', recovered: true })
         out.failed.push(row.run_id)
         continue
