@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { isHttpError, type ProviderAuth, type SecretSource } from '@revka/plugin-sdk'
+import { isHttpError, resolveSecret, type ProviderAuth } from '@revka/plugin-sdk'
 import { clientIdentity, viaAdminSocket } from '../auth/client.js'
 import { isDenial, type AuthGuard } from '../auth/guard.js'
 import type { WindowLimiter } from '../auth/limiter.js'
@@ -39,19 +39,6 @@ export interface GatekeeperDeps {
 
 export function recordOf(request: FastifyRequest): RouteRecord | undefined {
   return (request.routeOptions?.config as any)?.revka
-}
-
-/** The configured secret of a provider route: env first, then the plugin's options. */
-export function resolveSecret(src: SecretSource | undefined, options: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
-  if (!src) return undefined
-  const fromEnv = src.env ? env[src.env] : undefined
-  if (fromEnv && fromEnv.trim()) return fromEnv.trim()
-  if (src.config) {
-    let v: any = options
-    for (const part of src.config.split('.')) v = v?.[part]
-    if (typeof v === 'string' && v.trim()) return v.trim()
-  }
-  return undefined
 }
 
 function hasBody(request: FastifyRequest): boolean {
@@ -172,7 +159,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
 
   async function verifyProvider(request: FastifyRequest, reply: FastifyReply, rec: RouteRecord): Promise<unknown> {
     const verify = rec.auth.provider!
-    const secret = resolveSecret(rec.decl.secret, deps.pluginOptions(rec.pluginId), deps.env)
+    const secret = resolveSecret(rec.decl.secret, deps.pluginOptions(rec.pluginId), (name) => deps.env[name])
     if (!secret) {
       const where = [rec.decl.secret?.env && `env ${rec.decl.secret.env}`, rec.decl.secret?.config && `plugins.${rec.pluginId}.options.${rec.decl.secret.config}`].filter(Boolean).join(' or ')
       return sendError(reply, 503, 'webhook_not_configured', `Webhook secret is not configured (set ${where})`, { retryAfter: 60 })

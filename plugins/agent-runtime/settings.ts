@@ -9,7 +9,7 @@
  * "<provider>:<profile_name>"` — a profile of the auth-profiles plugin, encrypted at rest and read
  * at each request (so a profile created or replaced after the start is used by the next turn).
  */
-import { RevkaError, type AuthProfilesService } from '@revka/plugin-sdk'
+import { RevkaError, isObject as isTable, type AuthProfilesService } from '@revka/plugin-sdk'
 import { ANTHROPIC_BASE_URL, GEMINI_BASE_URL, PRESET_NAMES, PRESETS } from './presets.js'
 
 /** types whose service has one home; openai-compatible needs a base_url or a preset */
@@ -76,10 +76,6 @@ function str(v: unknown, key: string): string | undefined {
   if (v === undefined) return undefined
   if (typeof v !== 'string' || !v.trim()) fail(`${key} must be a non-empty string`)
   return (v as string).trim()
-}
-
-function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
 }
 
 /**

@@ -4,7 +4,7 @@
  * A malformed envelope answers 400 (Pub/Sub then retries and dead-letters it); a well-formed one
  * always produces a turn, identified by the Pub/Sub message id so redeliveries are de-duplicated.
  */
-import type { ChannelMessage } from '@revka/plugin-sdk'
+import { isObject, type ChannelMessage } from '@revka/plugin-sdk'
 
 export interface PubSubEnvelope {
   message: { data: string; messageId: string; publishTime?: string; attributes?: Record<string, string> }
@@ -16,7 +16,6 @@ export interface GmailNotification {
   historyId: string
 }
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
 
 export function parseEnvelope(payload: unknown): { envelope: PubSubEnvelope; notification: GmailNotification } {

@@ -5,9 +5,8 @@
  * (`is_from_me`, `direction: outbound`) and every other event type are acknowledged and dropped, so
  * the agent never answers itself.
  */
-import type { ChannelMessage } from '@revka/plugin-sdk'
+import { isObject, type ChannelMessage } from '@revka/plugin-sdk'
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
 
 export function normaliseLinq(payload: unknown): ChannelMessage[] {

@@ -1,9 +1,9 @@
 /** Replies through the Linq Partner API: `POST {api_base_url}/chats/{chat_id}/messages`. */
-import { postJson, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
+import { postJson, resolveSecret, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
 
 export async function sendLinqText(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
-  const o = ctx.options as { api_token?: string; api_base_url?: string }
-  const token = ctx.env('REVKA_LINQ_API_TOKEN')?.trim() || o.api_token?.trim()
+  const o = ctx.options as { api_base_url?: string }
+  const token = resolveSecret({ env: 'REVKA_LINQ_API_TOKEN', config: 'api_token' }, ctx.options, ctx.env)
   if (!token) throw new Error('Linq api_token is not configured (env REVKA_LINQ_API_TOKEN or plugins.linq.options.api_token)')
   const chatId = String(m.replyTo?.chat_id ?? '')
   if (!chatId) throw new Error('Linq message has no chat id to reply to')

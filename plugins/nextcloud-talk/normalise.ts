@@ -5,9 +5,8 @@
  * Only people's new messages start a turn: bots (`Application`), joins, leaves and reactions are
  * acknowledged and dropped, so two bots in one room cannot loop.
  */
-import type { ChannelMessage } from '@revka/plugin-sdk'
+import { isObject, type ChannelMessage } from '@revka/plugin-sdk'
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
 
 /** `object.content` is itself JSON (`{message, parameters}`); older servers sent plain text */

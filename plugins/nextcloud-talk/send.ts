@@ -5,11 +5,11 @@
  * the message being answered, so a retried send is recognisable as the same reply.
  */
 import { randomBytes } from 'node:crypto'
-import { hmacSha256Hex, postJson, sha256Hex, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
+import { hmacSha256Hex, postJson, resolveSecret, sha256Hex, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
 
 export async function sendTalkReply(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
-  const o = ctx.options as { webhook_secret?: string; api_base_url?: string }
-  const secret = ctx.env('REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET')?.trim() || o.webhook_secret?.trim()
+  const o = ctx.options as { api_base_url?: string }
+  const secret = resolveSecret({ env: 'REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET', config: 'webhook_secret' }, ctx.options, ctx.env)
   if (!secret) throw new Error('Nextcloud Talk webhook_secret is not configured')
   if (!o.api_base_url) throw new Error('Nextcloud Talk api_base_url is not configured (plugins.nextcloud-talk.options.api_base_url, your server)')
   const token = String(m.replyTo?.token ?? '')

@@ -9,7 +9,7 @@
  * learns which one and why, and nothing is half-registered (an earlier registration of the same
  * socket stays as it was). Other nodes' and plugins' tools are never affected either way.
  */
-import type { ToolSchemaProblem } from '@revka/plugin-sdk'
+import { isObject, type ToolSchemaProblem } from '@revka/plugin-sdk'
 import type { Capability } from './registry.js'
 
 export const MAX_NODE_ID_BYTES = 128
@@ -35,10 +35,6 @@ export type NodeMessage =
 
 const refuse = (code: RefusalCode, error: string, capability?: string): Refusal =>
   ({ type: 'refused', error, code, ...(capability === undefined ? {} : { capability }) })
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** 1–128 bytes (the reference counts UTF-8 bytes), no control characters */
 export function nodeIdProblem(id: unknown): string | null {

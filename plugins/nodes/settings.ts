@@ -9,7 +9,7 @@
  * 1,024 tools for every plugin together, so nodes alone may take half — and
  * `max_pending_per_node` (default 64) calls waiting for one node's answers.
  */
-import { RevkaError } from '@revka/plugin-sdk'
+import { RevkaError, isObject as isTable } from '@revka/plugin-sdk'
 
 export interface NodesSettings {
   maxNodes: number
@@ -25,10 +25,6 @@ export const DEFAULT_MAX_PENDING_PER_NODE = 64
 
 const fail = (message: string): never => {
   throw new RevkaError('REVKA_ERR_NODES_CONFIG', `nodes: ${message} (config.toml [nodes])`)
-}
-
-function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
 }
 
 /** Read once at setup: a mistake fails the plugin with a diagnostic naming the key. */

@@ -4,7 +4,7 @@
  * properties in the dashboard, so their values are held to colours and lengths: nothing that can
  * load a URL, run script or break out of a declaration.
  */
-import { httpError } from '@revka/plugin-sdk'
+import { httpError, isObject } from '@revka/plugin-sdk'
 import { SKIN_LIMITS } from './limits.js'
 
 export const BUILTIN_IDS = new Set(['revka', 'matrix'])
@@ -32,7 +32,6 @@ export interface SkinManifest {
 }
 
 const bad = (message: string) => httpError(400, 'invalid_skin_manifest', `revka-skin.json: ${message}`)
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const HEX = /^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/
 const FUNC = /^(?:rgb|rgba|hsl|hsla)\(([0-9a-z ,.%+\-/]*)\)$/i

@@ -5,7 +5,7 @@
  * absolute http(s) URLs on allowed hosts, and with a secret only signed tokens redirect. Refusals
  * are 400 in the contract's JSON shape. Cheap on purpose: the contract asks for < 200 ms.
  */
-import { definePlugin, httpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import { definePlugin, httpError, reply, resolveSecret, type RevkaRequest } from '@revka/plugin-sdk'
 import { checkDestination, parseAllowedHosts } from './destination.js'
 import { ClickLog } from './click-log.js'
 import { readToken } from './token.js'
@@ -21,7 +21,7 @@ const REASONS = {
 export default definePlugin<Options>({
   setup(api) {
     // read once: a changed secret or allow-list takes effect at restart, like the rest of the config
-    const secret = api.gateway.env('CLICK_TRACKING_SECRET')?.trim() || api.config.secret?.trim() || undefined
+    const secret = resolveSecret({ env: 'CLICK_TRACKING_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
     const allowed = parseAllowedHosts(api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS')?.trim() ? api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS') : api.config.allowed_hosts)
     let log: ClickLog | undefined
     api.onStart(() => { log = new ClickLog(`${api.store.dir}/clicks.jsonl`) })

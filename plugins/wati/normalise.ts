@@ -4,9 +4,8 @@
  * `owner: true` marks messages the business (that is, this agent) sent; they are dropped so the
  * agent never answers itself. Only text starts a turn.
  */
-import type { ChannelMessage } from '@revka/plugin-sdk'
+import { isObject, type ChannelMessage } from '@revka/plugin-sdk'
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const WA_ID = /^\+?\d{5,20}$/
 
 export function normaliseWati(payload: unknown): ChannelMessage[] {

@@ -4,11 +4,11 @@
  * the text travels in the URL, a long reply is sent as several messages that each keep the URL
  * well under the 8 KiB most servers accept.
  */
-import { postJson, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
+import { postJson, resolveSecret, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
 
 export async function sendWatiText(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
-  const o = ctx.options as { api_token?: string; api_base_url?: string }
-  const token = ctx.env('REVKA_WATI_API_TOKEN')?.trim() || o.api_token?.trim()
+  const o = ctx.options as { api_base_url?: string }
+  const token = resolveSecret({ env: 'REVKA_WATI_API_TOKEN', config: 'api_token' }, ctx.options, ctx.env)
   if (!token) throw new Error('WATI api_token is not configured (env REVKA_WATI_API_TOKEN or plugins.wati.options.api_token)')
   if (!o.api_base_url) throw new Error('WATI api_base_url is not configured (plugins.wati.options.api_base_url, your tenant endpoint)')
   const waId = String(m.replyTo?.wa_id ?? m.sender)

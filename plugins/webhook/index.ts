@@ -4,7 +4,7 @@
  * model}` out. The kernel enforces the bearer surface and the per-client rate limit; the optional
  * shared secret is a second factor this plugin checks (constant time) before anything else runs.
  */
-import { AgentRuntimeRef, definePlugin, httpError, timingSafeEqualStr, type RevkaRequest } from '@revka/plugin-sdk'
+import { AgentRuntimeRef, definePlugin, httpError, resolveSecret, timingSafeEqualStr, type RevkaRequest } from '@revka/plugin-sdk'
 import { IdempotencyWindow } from './idempotency.js'
 import { parseWebhookBody, sessionIdFrom } from './request.js'
 
@@ -19,7 +19,7 @@ export default definePlugin<Options>({
     const ttlSecs = posInt(gw.idempotency_ttl_secs, 300)
     const idempotency = new IdempotencyWindow(ttlSecs * 1000, posInt(gw.idempotency_max_keys, 0) || 10_000)
     const routeTimeoutMs = api.config.timeout_secs * 1000
-    const secret = () => api.gateway.env('REVKA_WEBHOOK_SECRET')?.trim() || api.config.secret?.trim() || undefined
+    const secret = () => resolveSecret({ env: 'REVKA_WEBHOOK_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
 
     api.routes.add({
       method: 'POST', url: '/webhook', auth: 'bearer', rawBody: true,

@@ -4,9 +4,8 @@
  * text messages start a turn; statuses (sent/delivered/read) and other message types are
  * acknowledged and dropped, so Meta does not retry them.
  */
-import type { ChannelMessage } from '@revka/plugin-sdk'
+import { isObject, type ChannelMessage } from '@revka/plugin-sdk'
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v)
 /** WhatsApp ids are phone numbers in international form without `+` */
 const WA_ID = /^\d{5,20}$/
 

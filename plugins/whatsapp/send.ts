@@ -3,7 +3,7 @@
  * token as a bearer. WhatsApp caps a text message at 4096 characters, so a long reply goes out as
  * several messages, in order.
  */
-import { postJson, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
+import { postJson, resolveSecret, type ChannelMessage, type SendContext } from '@revka/plugin-sdk'
 
 export const WHATSAPP_TEXT_MAX = 4096
 
@@ -24,8 +24,8 @@ export function splitText(text: string, max = WHATSAPP_TEXT_MAX): string[] {
 }
 
 export async function sendCloudApiText(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
-  const o = ctx.options as { access_token?: string; phone_number_id?: string; api_base_url?: string }
-  const token = ctx.env('REVKA_WHATSAPP_ACCESS_TOKEN')?.trim() || o.access_token?.trim()
+  const o = ctx.options as { phone_number_id?: string; api_base_url?: string }
+  const token = resolveSecret({ env: 'REVKA_WHATSAPP_ACCESS_TOKEN', config: 'access_token' }, ctx.options, ctx.env)
   if (!token) throw new Error('WhatsApp access_token is not configured (env REVKA_WHATSAPP_ACCESS_TOKEN or plugins.whatsapp.options.access_token)')
   const phoneNumberId = o.phone_number_id || (m.replyTo?.phone_number_id as string | undefined)
   if (!phoneNumberId) throw new Error('no phone_number_id: set plugins.whatsapp.options.phone_number_id')

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import type { PluginApi } from '../define.js'
 import { httpError, isHttpError, RevkaError } from '../errors.js'
 import { sha256Hex } from '../crypto.js'
+import { resolveSecret } from '../secret.js'
 import type { Disposer, RevkaRequest, SecretSource } from '../types.js'
 import { DeliveryJournal } from './journal.js'
 import { DeliveryWorker } from './worker.js'
@@ -139,7 +140,7 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
     journal?.close()
   }))
   // the channel seam: GET /api/channels and cron's delivery reach this provider through it
-  const configured = (src: SecretSource) => Boolean((src.env && api.gateway.env(src.env)?.trim()) || (src.config && String((api.config as Record<string, unknown>)[src.config] ?? '').trim()))
+  const configured = (src: SecretSource) => resolveSecret(src, api.config as object, (name) => api.gateway.env(name)) !== undefined
   disposers.push(defineChannel(api, {
     id: p.channel,
     display_name: p.displayName ?? p.channel,
