@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { rawJson, startTestKernel, type TestKernel } from '@revka/plugin-testing'
+import { ManualClock, rawJson, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { saveBody } from './test-support/fixtures.js'
 import { E2E_PLUGINS, OFFLINE, REVIEWED_NOTE, waitStatus } from './test-support/reviewed-note.js'
 import { watchEvents, type EventWatch } from './test-support/sse.js'
@@ -65,6 +65,15 @@ test('approve: the run pauses after the agent step, is approved through the rout
   const text = await body.text()
   assert.match(text, /^You said: "Write a note about tides"/)
 
+  // the agent step's run log, as the dashboard's activity panel reads it
+  const agentId = done.steps[0].agent_id
+  assert.equal(agentId, `${id.slice(0, 12)}-draft`)
+  const act = (await call('GET', `/api/workflows/agent-activity/${agentId}`)).body
+  assert.deepEqual([act.title, act.error_count, act.tool_call_count], ['Reviewed Note / draft', 0, 0])
+  assert.match(act.last_message, /^You said: "Write a note about tides"/)
+  const msgs = (await call('GET', `/api/workflows/agent-activity/${agentId}?view=messages`)).body
+  assert.deepEqual(msgs.entries.map((e: any) => e.role), ['assistant', 'user'], 'newest first')
+
   // answered once: a second answer is the runner's 409 (the contract's 502 is kept for real failures); nothing changes
   const again = await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })
   assert.deepEqual([again.status, again.body.code], [409, 'run_not_paused'])
@@ -100,4 +109,28 @@ test('cancel while paused: 200, then 409; delete removes the run', async () => {
   assert.equal((await call('DELETE', `/api/workflows/runs/${id}`)).status, 204)
   assert.equal((await call('GET', `/api/workflows/runs/${id}`)).status, 404)
   assert.deepEqual(await outputs(), ['note-tides'])
+})
+
+test('a cron trigger fires the real runner under the daemon: the run starts in-process (source cron), with the input defaults, and pauses at its gate', async () => {
+  const clock = new ManualClock(Date.parse('2026-12-07T10:00:30Z'))
+  const d = await startTestKernel({ plugins: [...E2E_PLUGINS, 'cron'], listen: true, config: OFFLINE, mode: 'daemon', clock, options: { cron: { poll_ms: 10 } } })
+  try {
+    const dc = (method: string, path: string, body?: unknown) => rawJson(d.url!, method, path, { token: d.token, body })
+    const yaml = REVIEWED_NOTE.replace('inputs:', 'triggers:\n  - cron: "*/5 * * * *"\ninputs:')
+    assert.equal((await dc('POST', '/api/workflows', saveBody('Reviewed Note', yaml))).status, 201)
+    assert.equal((await dc('GET', '/api/workflows/runs')).body.count, 0)
+    clock.advance(5 * 60_000)
+    let runs: any[] = []
+    for (let i = 0; i < 500 && !runs.length; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+      runs = (await dc('GET', '/api/cron/__wf_cron_reviewed_note_0/runs')).body.runs
+    }
+    assert.deepEqual(runs.map((r) => r.status), ['ok'])
+    const id = /^started run (\S+) of workflow 'reviewed-note'$/.exec(runs[0].output)?.[1]
+    assert.ok(id, runs[0].output)
+    const run = await waitStatus(() => dc('GET', `/api/workflows/runs/${id}`), ['paused'])
+    assert.match(run.steps[0].output_preview, /Write a note about tides/, 'the input default was used')
+    const started = d.events.all().find((e) => e.type === 'workflow_run' && (e as any).run_id === id) as any
+    assert.equal(started.source, 'cron')
+  } finally { await d.stop() }
 })
