@@ -3,7 +3,7 @@
  * `.dependency-cruiser.cjs` over the TypeScript sources. On this checkout it must find nothing; on
  * a small tree with one deliberate violation of each rule it must name every one of them — so a
  * rule that silently stopped matching (a renamed folder, a resolver that no longer maps `.js` to
- * `.ts`) fails here too.
+ * `.ts`) fails here too. ESLint (eslint.config.js) must report a deliberate violation as well.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -23,6 +23,21 @@ function cruise(cwd: string, paths: string[]): Violation[] {
   assert.ok(r.stdout, `dependency-cruiser printed nothing: ${r.stderr}`)
   return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations
 }
+
+test('this checkout keeps every boundary: plugins import only the SDK, the kernel no plugin, no cycles', () => {
+  const violations = cruise(ROOT, ['kernel', 'plugin-sdk/src', 'plugin-testing/src', 'plugins', 'examples'])
+  assert.deepEqual(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`), [])
+})
+
+test('ESLint reports a deliberate violation in kernel code, and the config ignores emitted JavaScript', async () => {
+  const { ESLint } = await import('eslint')
+  const eslint = new ESLint({ cwd: ROOT })
+  const [bad] = await eslint.lintText('const unused = 1\nexport const x = () => { try { return 1 } catch (e) { throw new Error("no cause") } }\n', { filePath: join(ROOT, 'kernel', 'deliberate.ts') })
+  assert.deepEqual(bad.messages.map((m) => m.ruleId).sort(), ['@typescript-eslint/no-unused-vars', 'preserve-caught-error'])
+  // what tsc emits beside a .ts is not a source: never linted
+  assert.equal(await eslint.isPathIgnored(join(ROOT, 'kernel', 'lifecycle', 'kernel.js')), true)
+  assert.equal(await eslint.isPathIgnored(join(ROOT, 'scripts', 'run-tests.js')), false)
+})
 
 test('a deliberate violation of each rule is reported by name', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'revka-boundaries-'))
