@@ -10,8 +10,9 @@ import { p9 } from './p9-console.js'
 import { c1c2 } from './c1-cron.js'
 import { g1g2 } from './g1-g2-domain.js'
 import { d1 } from './d1-domain-api.js'
+import { w1 } from './w1-workflows.js'
 
-const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1 }
+const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1, W1: w1 }
 const want = process.argv.slice(2).map((s) => s.toUpperCase())
 const figures = []
 for (const [id, fn] of Object.entries(all)) {
