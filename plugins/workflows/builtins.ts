@@ -1,6 +1,6 @@
 /**
  * Built-in workflows (§7.1 "merge the built-ins"): the YAML files shipped in this plugin's
- * `builtins/` folder, then the operator's `<state>/workflows/builtins/` (an operator file with the
+ * `builtins/` folder, then the operator's `<state>/plugins/workflows/builtins/` (an operator file with the
  * same slug replaces the shipped one). Read at each list, as the reference reads its folder, and
  * bounded: at most MAX_FILES files of at most MAX_BYTES each; anything else is skipped and logged.
  */
@@ -42,4 +42,17 @@ export function loadBuiltins(operatorDir: string, log: Logger, shippedDir = SHIP
   readDir(shippedDir, log, out)
   readDir(operatorDir, log, out)
   return out
+}
+
+/**
+ * The built-in a run request names (display name or slug), for `run/{name}` when the store has no
+ * such workflow (§7.4 loads the store item first, the built-ins last).
+ */
+export function findBuiltin(operatorDir: string, name: string, log: Logger): Builtin | undefined {
+  const want = slugify(name)
+  if (!want) return undefined
+  for (const b of loadBuiltins(operatorDir, log).values()) {
+    if (b.slug === want || (typeof b.doc?.name === 'string' && slugify(b.doc.name) === want)) return b
+  }
+  return undefined
 }

@@ -4,6 +4,7 @@
  * the `workflow.revision.published` event, the audit entry) in one place so save, republish and
  * deprecate agree.
  */
+import { join } from 'node:path'
 import {
   CronTriggersRef, domainProjects, httpError, WorkflowRunnerRef,
   type DomainStore, type PluginApi, type RevkaRequest, type Revision, type WorkflowRunnerService,
@@ -17,6 +18,8 @@ export interface Ctx {
   store: () => DomainStore
   runner: () => WorkflowRunnerService
   space: () => string
+  /** the operator's built-in workflows (`<plugin dir>/builtins/`), merged over the shipped ones */
+  builtinsDir: string
   /** unfinished runs per credential (run/{name}, retry) */
   runQuota: RunQuota
   /** make the workflow's cron jobs match its YAML (no cron plugin: nothing to do) */
@@ -36,6 +39,7 @@ export function makeCtx(api: PluginApi<WorkflowsOptions>, store: () => DomainSto
       return runner
     },
     space: () => `/${domainProjects(api.gateway).harness}/Workflows`,
+    builtinsDir: join(api.store.dir, 'builtins'),
     runQuota: new RunQuota(api.config.max_active_runs_per_credential, (id) => runner?.getRun(id)?.status),
     syncCron(itemName, yaml) {
       const cron = api.services.find(CronTriggersRef)

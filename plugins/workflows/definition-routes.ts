@@ -4,7 +4,6 @@
  * answers 413 past the limit before any handler runs.
  */
 import { boolParam, KREF_SCHEME, parseKref, reply, typedBody, type Item, type RevkaRequest } from '@revka/plugin-sdk'
-import { join } from 'node:path'
 import { loadBuiltins } from './builtins.js'
 import type { Ctx } from './context.js'
 import { createWorkflow, updateWorkflow } from './save.js'
@@ -17,14 +16,13 @@ const REVISION_MISSING = 'workflow revision is invalid: workflow.yaml artifact i
 
 export function addDefinitionRoutes(ctx: Ctx): void {
   const { api } = ctx
-  const operatorBuiltins = join(api.gateway.stateDir, 'workflows', 'builtins')
 
   /** stored workflows (published-else-latest, unreadable YAML dropped), then the built-ins they do not hide */
   const list = async (o: { q: string; includeDeprecated: boolean; includeDefinition: boolean }) => {
     const store = ctx.store()
     const items = await listWorkflowItems(store, ctx.space(), { ...o, max: api.config.max_listed })
     const revs = await store.currentRevisions(items.map((i) => i.kref))
-    const builtins = loadBuiltins(operatorBuiltins, api.log)
+    const builtins = loadBuiltins(ctx.builtinsDir, api.log)
     const out: Record<string, unknown>[] = []
     const stored = await Promise.all(items.map(async (i) => [i, await readYaml(store, revs.get(i.kref) ?? null)] as const))
     for (const [item, yaml] of stored) {

@@ -2,7 +2,7 @@
  * workflows — DOMAIN.md §7 and §8 around the `workflow-runner` service: the definition routes
  * (items of kind `workflow` in `/<harness>/Workflows`, the YAML as each revision's
  * `workflow.yaml` artifact, built-ins merged from this plugin's `builtins/` and the operator's
- * `<state>/workflows/builtins/`), the run routes (thin over the runner), the architect, and the
+ * `<state>/plugins/workflows/builtins/`), the run routes (thin over the runner), the architect, and the
  * cron sync of `triggers[].cron` through the cron plugin's `cron-triggers` service when it runs.
  *
  * Deliberate differences (quirks not copied): validation is never skipped; a kref sent with

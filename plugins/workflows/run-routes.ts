@@ -3,7 +3,8 @@
  * resumes them). What this file adds: the contract's answer shapes and statuses, bounds on what a
  * client can ask for (`limit`, ids), the events the dashboard listens for, and the audit entries.
  */
-import { httpError, isHttpError, reply, typedBody, type RevkaRequest, type WorkflowRunRefusal } from '@revka/plugin-sdk'
+import { httpError, isHttpError, reply, typedBody, type RevkaRequest, type WorkflowRunnerService, type WorkflowRunRefusal, type WorkflowRunRequest } from '@revka/plugin-sdk'
+import { findBuiltin } from './builtins.js'
 import type { Ctx } from './context.js'
 import { invalidWorkflow } from './save.js'
 
@@ -52,6 +53,14 @@ function refusal(r: WorkflowRunRefusal) {
   }
 }
 
+/** a stored workflow by name; failing that, the built-in of that name, run from its YAML */
+async function startRun(ctx: Ctx, req: WorkflowRunRequest): ReturnType<WorkflowRunnerService['run']> {
+  const r = await ctx.runner().run(req)
+  if (!('refused' in r) || r.code !== 'workflow_not_found') return r
+  const builtin = findBuiltin(ctx.builtinsDir, req.workflow, ctx.api.log)
+  return builtin ? ctx.runner().run({ ...req, definition: builtin.yaml }) : r
+}
+
 function runBody(body: unknown): { inputs: Record<string, unknown>; cwd?: string; target_step_id?: string } {
   if (body === undefined || body === null || body === '') return { inputs: {} }
   const b = typedBody(body, { optional: ['cwd', 'target_step_id'] })
@@ -71,7 +80,7 @@ export function addRunRoutes(ctx: Ctx): void {
       if (!name || name.length > NAME_MAX) throw httpError(400, 'invalid_name', `the workflow name must be 1..${NAME_MAX} characters`)
       const b = runBody(req.body)
       const slot = ctx.runQuota.reserve(req)
-      const r = await ctx.runner().run({ workflow: name, inputs: b.inputs, cwd: b.cwd, target_step_id: b.target_step_id, source: 'api' })
+      const r = await startRun(ctx, { workflow: name, inputs: b.inputs, cwd: b.cwd, target_step_id: b.target_step_id, source: 'api' })
         .catch((err) => { slot.release(); throw err })
       if ('refused' in r) { slot.release(); return refusal(r) }
       slot.commit(r.run_id)

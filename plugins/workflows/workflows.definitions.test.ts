@@ -68,7 +68,7 @@ test('list merges the shipped built-ins; update is a new published revision; rev
 })
 
 test('a stored workflow with a built-in slug hides it as builtin-modified; the operator folder adds built-ins', async () => {
-  const dir = join(k.stateDir, 'workflows', 'builtins')
+  const dir = join(k.stateDir, 'plugins', 'workflows', 'builtins')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'operator-flow.yml'), 'name: Operator flow\nversion: 3\nsteps:\n  - id: a\n    type: compute\n')
   const c = await call('POST', '/api/workflows', saveBody('Reviewed draft', wfYaml('Reviewed draft')))

@@ -111,6 +111,18 @@ test('cancel while paused: 200, then 409; delete removes the run', async () => {
   assert.deepEqual(await outputs(), ['note-tides'])
 })
 
+test('a built-in runs by name when the store has no such workflow; an unknown name is still 404', async () => {
+  const r = await call('POST', '/api/workflows/run/Research%20digest', { inputs: { topic: 'kelp' } })
+  assert.deepEqual([r.status, r.body.workflow], [200, 'Research digest'], JSON.stringify(r.body))
+  const done = await waitStatus(runOf(r.body.run_id), ['completed', 'failed'])
+  assert.equal(done.status, 'completed', done.error)
+  assert.equal(done.workflow_name, 'Research digest')
+  assert.equal(done.workflow_item_kref, undefined, 'not a store item')
+  assert.match(done.steps[0].output_preview, /Research kelp and write a short digest/)
+  const missing = await call('POST', '/api/workflows/run/no-such-flow')
+  assert.deepEqual([missing.status, missing.body.code], [404, 'workflow_not_found'])
+})
+
 test('a cron trigger fires the real runner under the daemon: the run starts in-process (source cron), with the input defaults, and pauses at its gate', async () => {
   const clock = new ManualClock(Date.parse('2026-12-07T10:00:30Z'))
   const d = await startTestKernel({ plugins: [...E2E_PLUGINS, 'cron'], listen: true, config: OFFLINE, mode: 'daemon', clock, options: { cron: { poll_ms: 10 } } })
