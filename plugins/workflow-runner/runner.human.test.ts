@@ -101,3 +101,26 @@ test('human_input pauses with its message; a paused run can be cancelled', async
   assert.equal((await g.runner.cancel(other)).status, 'cancelled')
   await assert.rejects(g.runner.resume(other, { approved: true }), (e: any) => e.statusCode === 409)
 })
+
+test('a human step nobody answers within its timeout fails the run', async () => {
+  const id = await start(g.runner, 'name: late\nsteps:\n  - id: q\n    type: human_approval\n    human_approval: { message: "?", timeout: 0.2 }\n')
+  const d = await waitRun(g.runner, id, ['failed', 'completed', 'cancelled'])
+  assert.equal(d.status, 'failed')
+  assert.match(d.error, /no answer to step 'q' within its timeout/)
+})
+
+test('agent activity: the agent step\'s run log by its agent_id; an unsafe id reads nothing', async () => {
+  const id = await start(g.runner, YAML, { topic: 'logs' })
+  const p = await paused(id)
+  const agentId = String(step(p, 'draft')!.agent_id)
+  assert.equal(agentId, `${id.slice(0, 12)}-draft`)
+  const s = g.runner.agentActivity(agentId, 'summary', 50)!
+  assert.equal(s.title, 'release notes / draft')
+  assert.equal(s.last_message, 'draft for: Write notes about logs. ')
+  const msgs = g.runner.agentActivity(agentId, 'messages', 50)! as any
+  assert.deepEqual(msgs.entries.map((e: any) => e.role), ['assistant', 'user'], 'newest first')
+  assert.equal(g.runner.agentActivity('../../etc/passwd', 'full', 50), undefined)
+  await g.runner.cancel(id)
+  assert.ok(await g.runner.deleteRun(id))
+  assert.equal(g.runner.agentActivity(agentId, 'summary', 50), undefined, 'deleting the run removed its logs')
+})
