@@ -4,9 +4,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, rssMb, startGateway } from './lib/proc.js'
 
-async function firstHealthy(plugins) {
+/** spawn → first /health 200 and the RSS then; `bin`: another revka.js (bench/i1-installed.js) */
+export async function firstHealthy(plugins, bin) {
   const t0 = performance.now()
-  const gw = await startGateway({ plugins })
+  const gw = await startGateway({ plugins, bin })
   try {
     for (;;) {
       const r = await fetch(gw.url + '/health').catch(() => null)
@@ -21,7 +22,7 @@ async function firstHealthy(plugins) {
   }
 }
 
-function median(xs) {
+export function median(xs) {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
 }

@@ -40,15 +40,16 @@ function waitForLine(child, re, timeoutMs) {
 
 /**
  * Start the gateway (`mode: 'daemon'` for `revka daemon`; `state` to reuse a prepared state dir).
- * `plugins` is a revka.plugins.json document (default: the built-ins' defaults).
+ * `plugins` is a revka.plugins.json document (default: the built-ins' defaults); `bin` another
+ * revka.js (an installed package's, bench/i1-installed.js).
  * Resolves once it printed its address; `readyMs` is spawn → listening line.
  */
-export async function startGateway({ plugins, env = {}, config, nodeArgs = [], mode = 'gateway', state = mkdtempSync(join(tmpdir(), 'revka-bench-')) } = {}) {
+export async function startGateway({ plugins, env = {}, config, nodeArgs = [], mode = 'gateway', state = mkdtempSync(join(tmpdir(), 'revka-bench-')), bin = join(ROOT, 'bin/revka.js') } = {}) {
   const pluginsFile = join(state, 'revka.plugins.json')
   writeFileSync(pluginsFile, JSON.stringify(plugins ?? { plugins: {} }))
   if (config) writeFileSync(join(state, 'config.toml'), config)
   const t0 = performance.now()
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/revka.js'), mode], {
+  const child = spawn(process.execPath, [...nodeArgs, bin, mode], {
     cwd: ROOT,
     env: { ...process.env, REVKA_STATE_DIR: state, REVKA_GATEWAY_PORT: '0', REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REVKA_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

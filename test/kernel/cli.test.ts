@@ -9,7 +9,6 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PLUGIN_API_VERSION } from '@revka/plugin-sdk'
 import { cleanupTemp, fixture, put, REPO_ROOT, tempDir } from './helpers/kernel.js'
 
 after(cleanupTemp)
@@ -29,10 +28,10 @@ function revka(args: string[], extra: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-test('--version prints the version and exits 0; --help exits 0', () => {
+test('--version prints the gateway package\'s version and exits 0; --help exits 0', () => {
   const v = revka(['--version'])
   assert.equal(v.code, 0, v.stderr)
-  assert.equal(v.stdout.trim(), PLUGIN_API_VERSION)
+  assert.equal(v.stdout.trim(), JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version)
   const h = revka(['--help'])
   assert.equal(h.code, 0, h.stderr)
   assert.match(h.stdout, /Usage:/)
