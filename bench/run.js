@@ -6,14 +6,15 @@ import { p1, p2 } from './p1-p2-overhead.js'
 import { p3 } from './p3-p4-startup.js'
 import { p5, p6, p7 } from './p5-p7-realtime.js'
 import { p8 } from './p8-oversize.js'
+import { x1 } from './x1-cluster.js'
 import { p9 } from './p9-console.js'
 import { c1c2 } from './c1-cron.js'
 import { g1g2 } from './g1-g2-domain.js'
 import { d1 } from './d1-domain-api.js'
-import { i1 } from './i1-installed.js'
-import { w1 } from './w1-workflows.js'
 
-const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1, I1: i1, W1: w1 }
+const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1 }
+// X1 needs PostgreSQL and Redis (`bash scripts/cluster-engines.sh run node bench/run.js X1`): listed only then
+if (process.env.REVKA_CLUSTER_PG_URL) all.X1 = x1
 const want = process.argv.slice(2).map((s) => s.toUpperCase())
 const figures = []
 for (const [id, fn] of Object.entries(all)) {

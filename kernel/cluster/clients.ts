@@ -28,6 +28,8 @@ export interface RedisClient {
   xread(...args: Array<string | number>): Promise<Array<[string, Array<[string, string[]]>]> | null>
   xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<Array<[string, string[]]>>
   ping(): Promise<string>
+  pttl(key: string): Promise<number>
+  del(...keys: string[]): Promise<number>
   quit(): Promise<unknown>
   disconnect(): void
 }

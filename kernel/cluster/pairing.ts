@@ -3,9 +3,9 @@
  * code minted on one node pairs on any other, and consuming one is a single Lua step: two nodes
  * given the same code at once cannot both use it. Devices go to PostgreSQL through ClusterDevices.
  * Same rules as the single-node PairingManager (kernel/auth/pairing.ts): one general code,
- * rotation codes bound to a device and capped in number, a failure lockout per client — that
- * lockout and the initiate limits are still counted per node (cross-node counters are listed as
- * not done in the README's Scaling section). An engine that cannot be reached is a 503 with
+ * rotation codes bound to a device and capped in number, and a failure lockout per client that
+ * is counted in Redis, so wrong codes spread over the nodes add up (shared-lockout.ts). The
+ * initiate limits are still counted per node. An engine that cannot be reached is a 503 with
  * retry_after, never a crash.
  */
 import { randomInt } from 'node:crypto'
@@ -13,11 +13,12 @@ import { httpError, isHttpError, sha256Hex } from '@revka/plugin-sdk'
 import type { DeviceInfo, PairingService, PairingStatus, PairMetadata, PairResult } from '@revka/plugin-sdk'
 import { mintToken, type Credentials } from '../auth/credentials.js'
 import { toDeviceInfo } from '../auth/devices.js'
-import { FailureLimiter, WindowLimiter, type Clock } from '../auth/limiter.js'
+import { WindowLimiter, type Clock } from '../auth/limiter.js'
 import { INITIATE_PER_CREDENTIAL_PER_MINUTE, INITIATE_PER_MINUTE, MAX_PENDING_ROTATIONS, PAIR_LOCKOUT_MS, PAIR_MAX_FAILURES } from '../auth/pairing.js'
 import type { AuthEvents } from '../audit/auth-events.js'
 import type { RedisClient } from './clients.js'
 import type { ClusterDevices } from './devices-pg.js'
+import { SharedLockout } from './shared-lockout.js'
 
 const PAIR_FAILURE_WINDOW_MS = 15 * 60_000
 /** code hash → 'g' (the general code) or 'r:<device id>' (a rotation code) */
@@ -73,7 +74,7 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return 1`
 
 export class ClusterPairing implements PairingService {
-  readonly failures: FailureLimiter
+  readonly failures: SharedLockout
   private readonly initiates: WindowLimiter
   /** the last general code this node minted or handed out: status() is synchronous */
   private known: { value: string; expiresAt: number } | null = null
@@ -89,7 +90,7 @@ export class ClusterPairing implements PairingService {
     private readonly onUnavailable: (err: Error) => void,
     private readonly audit?: AuthEvents,
   ) {
-    this.failures = new FailureLimiter(PAIR_MAX_FAILURES, PAIR_FAILURE_WINDOW_MS, PAIR_LOCKOUT_MS, clock, maxKeys)
+    this.failures = new SharedLockout(redis, 'revka:pair:', PAIR_MAX_FAILURES, PAIR_FAILURE_WINDOW_MS, PAIR_LOCKOUT_MS)
     this.initiates = new WindowLimiter(clock, maxKeys)
   }
 
@@ -126,7 +127,7 @@ export class ClusterPairing implements PairingService {
   }
 
   async pair(code: string, clientKey: string, meta: PairMetadata): Promise<PairResult> {
-    const locked = this.failures.lockedFor(clientKey)
+    const locked = await this.engine(() => this.failures.lockedFor(clientKey))
     if (locked > 0) throw httpError(429, 'too_many_attempts', `Too many failed attempts. Try again in ${locked}s.`, { retryAfter: locked })
     const given = typeof code === 'string' ? code.trim() : ''
     let result: PairResult | null = null
@@ -148,11 +149,11 @@ export class ClusterPairing implements PairingService {
       }
     }
     if (!result) {
-      const lockout = this.failures.fail(clientKey)
-      this.audit?.failure('pairing_code', clientKey, lockout, this.failures.remaining(clientKey))
+      const { lockout, remaining } = await this.engine(() => this.failures.fail(clientKey))
+      this.audit?.failure('pairing_code', clientKey, lockout, remaining)
       throw httpError(403, 'invalid_pairing_code', 'Invalid or expired pairing code')
     }
-    this.failures.succeed(clientKey)
+    await this.failures.succeed(clientKey).catch(() => {})
     this.audit?.paired(result.deviceId, clientKey, rotation)
     return result
   }

@@ -15,7 +15,7 @@ import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from 
 import { GatewayConfigStore } from '../config/config-store.js'
 import { sweepTempFiles } from '../config/fs-atomic.js'
 import { configureLogRotation, createLogger, flushLog } from '../log/logger.js'
-import { createHookTable, type HookTable } from '../hooks/table.js'
+import { createHookTable, scopedTaps, type HookTable } from '../hooks/table.js'
 import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../registry/plugins-file.js'
 import { orderPlugins } from '../registry/order.js'
 import { JITI_CACHE_SUBDIR } from '../registry/loader.js'
@@ -442,7 +442,8 @@ export class Kernel {
     await this.auth.useCluster(cluster)
     const bus = this.events as ClusterEventBus
     await cluster.attachEvents(bus)
-    this.hooks.health.tap('kernel:cluster', (sink) => cluster.report(sink, bus))
+    // through the table's registry, so a rebuild of the health hook (a plugin's tap disposed) keeps it
+    scopedTaps(this.hooks, 'kernel:cluster', (d) => d).health.tap((sink) => cluster.report(sink, bus))
     this.log.info({ node: cluster.settings.nodeId }, 'cluster mode: state on PostgreSQL, bus on Redis')
   }
 

@@ -44,6 +44,24 @@ test('a pairing code is single use across nodes: once on A, refused on B; raced 
   assert.equal(afterCount, before + 1, 'exactly one device was added')
 })
 
+test('wrong pairing codes spread over the nodes add up: the fifth locks the client out on every node, even with a good code', async () => {
+  const client = { 'content-type': 'application/json', 'x-forwarded-for': '10.9.8.7' }
+  const wrong = async (n: GatewayChild) => json(`${n.url}/api/pair`, { method: 'POST', headers: client, body: JSON.stringify({ code: 'wrong-code' }) })
+  const answers = []
+  for (const n of [A, B, C, A, B]) answers.push((await wrong(n)).status)
+  assert.deepEqual(answers, [403, 403, 403, 403, 403])
+  const good = await json(`${A.url}/api/pairing/initiate`, { method: 'POST', headers: bearer(ADMIN) })
+  for (const n of [C, A, B]) {
+    const r = await json(`${n.url}/api/pair`, { method: 'POST', headers: client, body: JSON.stringify({ code: good.body.pairing_code }) })
+    assert.equal(r.status, 429, `node ${n.url}: ${JSON.stringify(r.body)}`)
+    assert.equal(r.body.code, 'too_many_attempts')
+    assert.ok(Number(r.headers.get('retry-after')) > 0)
+  }
+  // another client is not locked out, and the code was not used up by the refused attempts
+  const other = await json(`${C.url}/api/pair`, { method: 'POST', headers: { ...client, 'x-forwarded-for': '10.9.8.6' }, body: JSON.stringify({ code: good.body.pairing_code }) })
+  assert.equal(other.status, 200)
+})
+
 test('revoked on B: the open WebSocket on A closes within 1 s, and the token is refused on every node', async () => {
   const d = await pairVia(C, C, 'revoked-soon')
   const ws = new WebSocket(`${A.url.replace('http', 'ws')}/ws/chat`, ['revka.v1'], { headers: bearer(d.token) })

@@ -24,7 +24,9 @@ export async function startNode(nodeId: string): Promise<GatewayChild> {
   const { pg, redis } = engines()
   const stateDir = mkdtempSync(join(tmpdir(), `revka-cluster-${nodeId}-`))
   chmodSync(stateDir, 0o700)
-  writeFileSync(join(stateDir, 'config.toml'), `[cluster]\npostgres_url = "${pg}"\nredis_url = "${redis}"\nnode_id = "${nodeId}"\n`, { mode: 0o600 })
+  // behind a load balancer the client is told apart by X-Forwarded-For, as an operator would set it
+  const config = `[gateway]\ntrust_forwarded_headers = true\n\n[cluster]\npostgres_url = "${pg}"\nredis_url = "${redis}"\nnode_id = "${nodeId}"\n`
+  writeFileSync(join(stateDir, 'config.toml'), config, { mode: 0o600 })
   const pluginsFile = writePluginsFile(join(stateDir, 'plugins.json'), {})
   return spawnGateway({ stateDir, pluginsFile, adminToken: ADMIN, startTimeoutMs: 60_000 })
 }
