@@ -11,8 +11,10 @@ import { p9 } from './p9-console.js'
 import { c1c2 } from './c1-cron.js'
 import { g1g2 } from './g1-g2-domain.js'
 import { d1 } from './d1-domain-api.js'
+import { i1 } from './i1-installed.js'
+import { w1 } from './w1-workflows.js'
 
-const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1 }
+const all = { P1: p1, P2: p2, P3: p3, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, C1: c1c2, G1: g1g2, D1: d1, I1: i1, W1: w1 }
 // X1 needs PostgreSQL and Redis (`bash scripts/cluster-engines.sh run node bench/run.js X1`): listed only then
 if (process.env.REVKA_CLUSTER_PG_URL) all.X1 = x1
 const want = process.argv.slice(2).map((s) => s.toUpperCase())
