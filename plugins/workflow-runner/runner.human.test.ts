@@ -124,3 +124,18 @@ test('agent activity: the agent step\'s run log by its agent_id; an unsafe id re
   assert.ok(await g.runner.deleteRun(id))
   assert.equal(g.runner.agentActivity(agentId, 'summary', 50), undefined, 'deleting the run removed its logs')
 })
+
+test('an agent\'s run log is capped: past 2 MiB one truncated entry says so and nothing more is written', async () => {
+  g.k.agent!.reply = 'z'.repeat(3 * 1024 * 1024)
+  try {
+    const id = await start(g.runner, 'name: chatty\nsteps:\n  - id: talk\n    type: agent\n    agent: { prompt: "say a lot" }\n')
+    const d = await waitRun(g.runner, id, ['completed', 'failed'])
+    assert.equal(d.status, 'completed', d.error)
+    const full = g.runner.agentActivity(String(step(d, 'talk')!.agent_id), 'full', 500) as any
+    assert.deepEqual(full.entries.map((e: any) => e.type), ['truncated', 'message', 'start'])
+    assert.match(full.entries[0].message, /log capped at 2097152 bytes/)
+    assert.ok(g.runner.getRun(id)!.steps[0].output_preview!.length <= 400)
+  } finally {
+    g.k.agent!.reply = (t) => `draft for: ${t.text}`
+  }
+})

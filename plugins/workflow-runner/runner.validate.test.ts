@@ -91,3 +91,10 @@ test('never throws on hostile input: not a string, empty, a list, an alias bomb'
   const bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nname: x\nsteps: []\n'
   assert.equal(validateWorkflow(bomb, off).validation.valid, false)
 })
+
+test('a workflow may have at most 500 steps (nested ones count)', () => {
+  const steps = (n: number) => Array.from({ length: n }, (_, i) => `  - { id: s${i}, type: compute, compute: { outputs: { v: "1" } } }`).join('\n')
+  assert.equal(validateWorkflow(`name: x\nsteps:\n${steps(500)}\n`, off).validation.valid, true)
+  const over = validateWorkflow(`name: x\nsteps:\n${steps(501)}\n`, off).validation
+  assert.equal(find(over, /at most 500 steps \(this one has 501\)/)!.field, 'steps')
+})

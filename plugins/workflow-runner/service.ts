@@ -30,11 +30,13 @@ export interface ServiceDeps {
 }
 
 type Parsed = { validation: WorkflowValidation; def?: WorkflowDef }
+const PARSE_CACHE_CHARS = 8 * 1024 * 1024
 
 export class RunnerCore {
   /** executions in flight, by run id */
   readonly live = new Map<string, { exec: Execution; done: Promise<string> }>()
-  private readonly parsed = new LRUCache<string, Parsed>({ max: 64 })
+  /** bounded by entries and by the text they hold (a parsed definition is a few times its text) */
+  private readonly parsed = new LRUCache<string, Parsed>({ max: 64, maxSize: PARSE_CACHE_CHARS, sizeCalculation: (_v, k) => Math.max(1, k.length) })
   constructor(readonly d: ServiceDeps) {}
 
   validate(yaml: string): WorkflowValidation {
@@ -46,7 +48,7 @@ export class RunnerCore {
     const hit = typeof yaml === 'string' ? this.parsed.get(yaml) : undefined
     if (hit) return hit
     const p = validateWorkflow(yaml, { shellAllowed: this.d.shellAllowed })
-    if (typeof yaml === 'string' && yaml.length < 1024 * 1024) this.parsed.set(yaml, p)
+    if (typeof yaml === 'string' && yaml.length <= PARSE_CACHE_CHARS / 8) this.parsed.set(yaml, p)
     return p
   }
 
