@@ -11,7 +11,7 @@ let k: TestKernel
 let sse: EventWatch
 before(async () => {
   k = await startTestKernel({ plugins: E2E_PLUGINS, listen: true, config: OFFLINE })
-  sse = await watchEvents(k.url!, k.token, 'workflow_run,workflow_step,human_approval_request,human_approval_resolved')
+  sse = await watchEvents(k.url!, k.token, 'workflow_run,workflow_step,human_approval_request,human_approval_resolved,workflow_retry')
   const saved = await call('POST', '/api/workflows', saveBody('Reviewed Note', REVIEWED_NOTE))
   assert.equal(saved.status, 201, JSON.stringify(saved.body))
 })
@@ -109,6 +109,41 @@ test('cancel while paused: 200, then 409; delete removes the run', async () => {
   assert.equal((await call('DELETE', `/api/workflows/runs/${id}`)).status, 204)
   assert.equal((await call('GET', `/api/workflows/runs/${id}`)).status, 404)
   assert.deepEqual(await outputs(), ['note-tides'])
+})
+
+test('retry through the route: a run failed at a step starts again from that step, keeping what completed', async () => {
+  const needs = `name: Needs Prereq
+steps:
+  - id: first
+    type: compute
+    compute: { outputs: { at: "\${run_id}" } }
+  - id: find
+    type: resolve
+    depends_on: [first]
+    resolve: { kind: workflow, space: /Revka/Workflows, name_pattern: "prereq*", fail_if_missing: true }
+  - id: after
+    type: compute
+    compute: { outputs: { found: "\${find.output_data.name}" } }
+`
+  assert.equal((await call('POST', '/api/workflows', saveBody('Needs Prereq', needs))).status, 201)
+  const { run_id: id } = (await call('POST', '/api/workflows/run/needs-prereq')).body
+  const failed = await waitStatus(runOf(id), ['failed', 'completed'])
+  assert.equal(failed.status, 'failed')
+  assert.deepEqual(failed.steps.map((s: any) => [s.step_id, s.status]), [['first', 'completed'], ['find', 'failed']])
+  assert.match(failed.steps[1].error, /no workflow item matching 'prereq\*'/)
+
+  // the user fixes the cause, then retries
+  assert.equal((await call('POST', '/api/workflows', saveBody('Prereq', REVIEWED_NOTE.replace('Reviewed Note', 'Prereq')))).status, 201)
+  const retry = await call('POST', `/api/workflows/runs/${id}/retry`)
+  assert.deepEqual([retry.status, retry.body], [200, { run_id: id, status: 'running', resumed_from: 'find' }])
+  await sse.waitFor((e) => e.type === 'workflow_retry' && e.run_id === id)
+  const done = await waitStatus(runOf(id), ['completed', 'failed'])
+  assert.equal(done.status, 'completed', done.error)
+  assert.deepEqual(done.steps.find((s: any) => s.step_id === 'after').output_data, { found: 'prereq' })
+  const firstRuns = runEvents(id).filter((e) => e.type === 'workflow_step' && e.step_id === 'first' && e.status === 'completed')
+  assert.equal(firstRuns.length, 1, 'the completed step was not run again')
+  const twice = await call('POST', `/api/workflows/runs/${id}/retry`)
+  assert.equal(twice.status, 502, 'a completed run cannot be retried (the contract\'s 502)')
 })
 
 test('a built-in runs by name when the store has no such workflow; an unknown name is still 404', async () => {
