@@ -4,7 +4,9 @@
  * narrow parts of the kernel they read, never the `Kernel` itself (that import made a cycle).
  */
 import type { Logger } from 'pino'
-import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo, type PluginInfo } from '@revka/plugin-sdk'
+import { realpathSync } from 'node:fs'
+import { dirname, resolve, sep } from 'node:path'
+import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo, type PluginInfo, type PluginManifest } from '@revka/plugin-sdk'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { GatewayConfigStore } from '../config/config-store.js'
 import type { StatePaths } from '../config/state-dir.js'
@@ -13,6 +15,7 @@ import type { HookTable } from '../hooks/table.js'
 import type { RouteTable } from '../http/route-table.js'
 import type { PluginRecord } from '../registry/record.js'
 import type { AuthSystem } from './auth-system.js'
+import { scopedEnv } from '../registry/plugin-env.js'
 import { createStatusService } from './status-service.js'
 import { createToolRegistry } from './tool-registry.js'
 import { createOpsService } from '../ops/ops-service.js'
@@ -68,7 +71,7 @@ export interface GatewayInfoDeps {
   mode: 'gateway' | 'daemon'
   settings: Pick<GatewaySettings, 'host' | 'pathPrefix' | 'requirePairing'>
   port(): number
-  paths: Pick<StatePaths, 'stateDir' | 'workspaceDir'>
+  paths: Pick<StatePaths, 'stateDir' | 'workspaceDir' | 'configFile' | 'logsDir'>
   version: string
   startedAt: Date
   clock(): number
@@ -76,20 +79,39 @@ export interface GatewayInfoDeps {
   env: NodeJS.ProcessEnv
 }
 
-export function gatewayInfo(k: GatewayInfoDeps): GatewayInfo {
+/** true when `a` is `b` or inside it (both already resolved) */
+const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(sep) ? b : b + sep)
+
+/**
+ * One plugin's `api.gateway`: the environment it declared (kernel/registry/plugin-env.ts), never
+ * the state dir's path — its own folder is `api.store.dir`; what it may need to know about the
+ * state dir is asked (`stateOverlap`).
+ */
+export function gatewayInfo(k: GatewayInfoDeps, plugin: { manifest: PluginManifest; options: Record<string, unknown> }): GatewayInfo {
+  const section = <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined
   return Object.freeze({
     mode: k.mode,
     get host() { return k.settings.host },
     get port() { return k.port() },
     pathPrefix: k.settings.pathPrefix,
     get requirePairing() { return k.settings.requirePairing },
-    stateDir: k.paths.stateDir,
     workspaceDir: k.paths.workspaceDir,
+    logsDir: k.paths.logsDir,
     version: k.version,
     apiVersion: PLUGIN_API_VERSION,
     startedAt: k.startedAt,
     now: () => k.clock(),
-    section: <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined,
-    env: (name: string) => k.env[name],
+    section,
+    env: scopedEnv({ manifest: plugin.manifest, options: plugin.options, section, env: k.env }),
+    configPath: (p: string) => resolve(dirname(k.paths.configFile), p),
+    stateOverlap(path: string): 'inside' | 'holds' | null {
+      let real: string
+      let state: string
+      try {
+        real = realpathSync(path)
+        state = realpathSync(k.paths.stateDir)
+      } catch { return null }
+      return within(real, state) ? 'inside' : within(state, real) ? 'holds' : null
+    },
   })
 }

@@ -288,7 +288,7 @@ export class Kernel {
       container: child,
       scope,
       log: this.log,
-      gateway: this.gatewayInfo(),
+      gateway: this.gatewayInfo(r),
       pluginsStateDir: this.paths.pluginsStateDir,
       signUrl: (path, ttl, subject) => this.auth.signUrl(path, ttl, subject),
       events: this.events,
@@ -317,8 +317,9 @@ export class Kernel {
     if (dead) throw new RevkaError('REVKA_ERR_ESSENTIAL_PLUGIN', `essential plugin ${dead.id} is ${dead.status}: ${dead.diagnostic}`)
   }
 
-  private gatewayInfo(): GatewayInfo {
-    return gatewayInfo({ mode: this.mode, settings: this.settings, port: () => this.boundPort, paths: this.paths, version: this.version, startedAt: this.startedAt, clock: this.clock, configStore: this.configStore, env: this.env })
+  /** the plugin's own view: the env it declared, no state dir */
+  private gatewayInfo(r: PluginRecord): GatewayInfo {
+    return gatewayInfo({ mode: this.mode, settings: this.settings, port: () => this.boundPort, paths: this.paths, version: this.version, startedAt: this.startedAt, clock: this.clock, configStore: this.configStore, env: this.env }, { manifest: r.manifest!, options: r.options })
   }
 
   /** open the port, then start plugins wave by wave (their routes answer 503 until started) */

@@ -79,6 +79,10 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
         if (!deps.routesOpen()) {
           throw new RevkaError('REVKA_ERR_ROUTE_LATE', `plugin ${rec.id} added ${route.url} after the gateway started listening; declare routes in setup()`)
         }
+        // the kernel reads a route's secret from the env for the plugin: the same rule as
+        // api.gateway.env (declared in the manifest, never a kernel variable); throws otherwise
+        const secretEnv = (route as { secret?: { env?: string } }).secret?.env
+        if (secretEnv) deps.gateway.env(secretEnv)
         const r = deps.routes.add(rec.id, route)
         deps.onRoute(r)
         return track(() => { r.disposed = true })

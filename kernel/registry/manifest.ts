@@ -8,6 +8,7 @@ import satisfies from 'semver/functions/satisfies.js'
 import validRange from 'semver/ranges/valid.js'
 import type { PluginManifest } from '@revka/plugin-sdk'
 import { compileSchema, schemaErrors } from '../schema/compile.js'
+import { reservedEnvDeclared } from './plugin-env.js'
 
 const require = createRequire(import.meta.url)
 const validateManifest = compileSchema(require('@revka/plugin-sdk/manifest.schema.json'))
@@ -31,6 +32,8 @@ export function readManifest(dir: string, fallbackId: string): ManifestResult {
   const m = raw as PluginManifest
   if (!valid(m.version)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: version "${m.version}" is not semver` }
   if (!validRange(m.api)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: api "${m.api}" is not a semver range` }
+  const reserved = reservedEnvDeclared(m)
+  if (reserved.length) return { ok: false, id, error: `REVKA_ERR_MANIFEST: "env" declares ${reserved.join(', ')}, the kernel's own variable${reserved.length > 1 ? 's' : ''}, which no plugin reads` }
   try {
     compileSchema(m.configSchema)
   } catch (e) {

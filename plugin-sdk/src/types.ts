@@ -25,6 +25,18 @@ export interface PluginManifest {
   uses?: string[]
   provides?: string[]
   modes?: Array<'gateway' | 'daemon'>
+  /**
+   * The environment variables the plugin reads through `api.gateway.env` (and names as a route's
+   * `secret.env`). Any other name throws; the kernel's own (`REVKA_GATEWAY_*`, `REVKA_AUDIT_*`,
+   * `REVKA_STATE_DIR`, …) cannot be declared.
+   */
+  env?: string[]
+  /**
+   * Where the operator names more variables for it to read: `options.<key>` (an option holding a
+   * name or a list of names) or `config.<section>.<key>` (a config.toml value; `*` walks every
+   * member of a table), e.g. `"options.shell_env_allow"`, `"config.providers.*.api_key_env"`.
+   */
+  envFrom?: string[]
   /** JSON Schema of the plugin's options in revka.plugins.json */
   configSchema: Record<string, unknown>
   enabledByDefault?: boolean
@@ -295,13 +307,22 @@ export interface GatewayInfo {
   readonly port: number
   readonly pathPrefix: string
   readonly requirePairing: boolean
-  /** the gateway's state dir; plugins write only inside `api.store.dir` */
-  readonly stateDir: string
   /**
    * Files meant for sharing: `GET /workspace/*` serves anything here to the holder of a signed URL
    * (`POST /api/workspace/sign`). Never put a plugin's own state here — use `api.store.dir`.
    */
   readonly workspaceDir: string
+  /** the kernel's log folder (`gateway.log`, read-only for plugins: the events plugin streams it) */
+  readonly logsDir: string
+  /** a path from config.toml, resolved against config.toml's folder (as the kernel resolves its own) */
+  configPath(path: string): string
+  /**
+   * Whether a folder (symlinks resolved) lies inside the gateway's state dir (`'inside'`), holds it
+   * (`'holds'`), or neither (`null`, also when it does not exist). The state dir's path is not
+   * handed out — a plugin keeps its files in `api.store.dir` — but a plugin that serves a folder
+   * must refuse one that overlaps it.
+   */
+  stateOverlap(path: string): 'inside' | 'holds' | null
   readonly version: string
   readonly apiVersion: string
   readonly startedAt: Date
@@ -319,8 +340,10 @@ export interface GatewayInfo {
    */
   section<T = Record<string, unknown>>(name: string): Readonly<T> | undefined
   /**
-   * An environment variable as the kernel sees it (the process env, or the env a test harness
-   * gave the kernel). Read secrets through this rather than `process.env` so tests can set them.
+   * An environment variable the plugin declared in its manifest (`"env"`, or a list the operator
+   * fills through `"envFrom"`), as the kernel sees it (the process env, or the env a test harness
+   * gave the kernel): undefined when unset. Any other name throws REVKA_ERR_ENV_UNDECLARED; the
+   * kernel's own variables (its admin token, audit key, …) throw REVKA_ERR_ENV_RESERVED.
    */
   env(name: string): string | undefined
 }

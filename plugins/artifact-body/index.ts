@@ -38,7 +38,7 @@ export default definePlugin({
         const store = storeOf()
         const location = typeof req.query.location === 'string' ? req.query.location.trim() : ''
         if (!location) throw httpError(400, 'location_required', 'location is required')
-        const root = await realRoot(store.artifactRoot, api.gateway.stateDir)
+        const root = await realRoot(store.artifactRoot, (dir) => api.gateway.stateOverlap(dir) === 'inside')
         const found = await locate(location, root, api.gateway.env('HOME'))
         if (found.kind === 'file') {
           const headers = headersFor(basename(found.path), found.size)

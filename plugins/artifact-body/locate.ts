@@ -37,11 +37,14 @@ function inside(child: string, root: string): boolean {
   return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep)
 }
 
-/** The real root: the artifact dir, and only while it is inside the state dir. */
-export async function realRoot(artifactRoot: string, stateDir: string): Promise<string | undefined> {
+/**
+ * The real root: the artifact dir, and only while it is inside the state dir (`inState` is
+ * `api.gateway.stateOverlap(dir) === 'inside'`, which resolves symlinks).
+ */
+export async function realRoot(artifactRoot: string, inState: (dir: string) => boolean): Promise<string | undefined> {
   try {
-    const [root, state] = await Promise.all([fsp.realpath(artifactRoot), fsp.realpath(stateDir)])
-    return inside(root, state) ? root : undefined
+    const root = await fsp.realpath(artifactRoot)
+    return inState(root) ? root : undefined
   } catch { return undefined }
 }
 

@@ -8,7 +8,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { startTestKernel } from '@revka/plugin-testing'
 import { cleanupCopies, FIXTURE_WEB_ROOT, rawGet, webRootCopy } from './test-support.js'
 import { chooseWebRoot } from './web-root.js'
@@ -98,7 +98,7 @@ test('without a configured root the built-in console is served; unbuilt, a page 
     await k2.stop()
   }
   // the default console folder is console/dist beside the plugin
-  const dflt = chooseWebRoot({ configDir: '/state', consoleDir: '/plugins/dashboard/console/dist' })
+  const dflt = chooseWebRoot({ configPath: (p) => resolve('/state', p), consoleDir: '/plugins/dashboard/console/dist' })
   assert.deepEqual(dflt, { kind: 'console', dir: '/plugins/dashboard/console/dist', origin: 'the built-in console' })
-  assert.equal(chooseWebRoot({ config: 'web', configDir: '/state', consoleDir: '/c' }).dir, '/state/web')
+  assert.equal(chooseWebRoot({ config: 'web', configPath: (p) => resolve('/state', p), consoleDir: '/c' }).dir, '/state/web')
 })

@@ -27,12 +27,11 @@ const HTML = 'text/html; charset=utf-8'
 export default definePlugin<Options>({
   setup(api) {
     const prefix = api.gateway.pathPrefix
-    const stateDir = api.gateway.stateDir
     const consoleDir = api.config.console_dir ?? join(HERE, 'console', 'dist')
     const root = chooseWebRoot({
       env: api.gateway.env('REVKA_WEB_ROOT'),
       config: api.gateway.section<{ web_root?: unknown }>('gateway')?.web_root,
-      configDir: stateDir,
+      configPath: (p) => api.gateway.configPath(p),
       consoleDir,
     })
     const configured = root.kind !== 'console'
@@ -44,7 +43,7 @@ export default definePlugin<Options>({
       const missing = webRootProblem(root)
       if (missing) return missing
       if (!overlapChecked) {
-        overlap = stateOverlapProblem(root, stateDir)
+        overlap = stateOverlapProblem(root, (dir) => api.gateway.stateOverlap(dir))
         overlapChecked = true
       }
       return overlap

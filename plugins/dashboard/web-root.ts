@@ -22,8 +22,8 @@ export interface WebRoot {
 export interface WebRootInputs {
   env?: string
   config?: unknown
-  /** config.toml's folder: a relative web_root is taken from there */
-  configDir: string
+  /** a relative web_root is taken from config.toml's folder (`api.gateway.configPath`) */
+  configPath(path: string): string
   /** the built-in console's build */
   consoleDir: string
 }
@@ -35,27 +35,20 @@ export function chooseWebRoot(i: WebRootInputs): WebRoot {
   }
   if (typeof i.config === 'string' && i.config.trim()) {
     const v = i.config.trim()
-    return { kind: 'config', dir: isAbsolute(v) ? v : resolve(i.configDir, v), origin: '[gateway] web_root' }
+    return { kind: 'config', dir: isAbsolute(v) ? v : i.configPath(v), origin: '[gateway] web_root' }
   }
   return { kind: 'console', dir: i.consoleDir, origin: 'the built-in console' }
-}
-
-/** true when one folder is the other or holds it (symlinks resolved) */
-function overlaps(a: string, b: string): boolean {
-  const ra = realpathSync(a)
-  const rb = realpathSync(b)
-  return ra === rb || rb.startsWith(ra.endsWith(sep) ? ra : ra + sep) || ra.startsWith(rb.endsWith(sep) ? rb : rb + sep)
 }
 
 /**
  * A root that is, holds or lies inside the gateway's state dir is refused: `/_app/*` is public,
  * and a `web_root = "."` (config.toml's folder) or `/` would hand out the service token and the
- * databases. Undefined when they are apart (or the root does not exist yet).
+ * databases. `overlap` is `api.gateway.stateOverlap` (symlinks resolved; null when apart or when
+ * the root does not exist yet). Undefined when they are apart.
  */
-export function stateOverlapProblem(root: WebRoot, stateDir: string): string | undefined {
-  try {
-    if (overlaps(root.dir, stateDir)) return `${root.dir} (${root.origin}) overlaps the gateway's state dir ${stateDir}, whose files must never be served`
-  } catch {}
+export function stateOverlapProblem(root: WebRoot, overlap: (dir: string) => 'inside' | 'holds' | null): string | undefined {
+  const o = overlap(root.dir)
+  if (o) return `${root.dir} (${root.origin}) overlaps the gateway's state dir (${o === 'inside' ? 'it lies inside that folder' : 'it holds that folder'}), whose files must never be served`
   return undefined
 }
 

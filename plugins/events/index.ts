@@ -16,7 +16,7 @@ export default definePlugin<Partial<EventsOptions>>({
   setup(api) {
     const opts = resolveOptions(api.config)
     // checked in setup so a bad `file` fails the plugin with a diagnostic, not each request
-    const logPath = resolveLogPath(api.gateway.stateDir, opts.file)
+    const logPath = resolveLogPath(api.gateway.logsDir, opts.file)
     const streams = new StreamRegistry(opts)
     const fanout = new EventFanout(api.events, opts.flushIntervalMs)
 

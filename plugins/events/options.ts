@@ -27,7 +27,7 @@ const DEFAULTS: EventsOptions = {
   maxStreamsPerCredential: DEFAULT_STREAMS_PER_CREDENTIAL,
   logPollMs: 500,
   logInitialBytes: 64 * 1024,
-  file: 'logs/gateway.log',
+  file: 'gateway.log',
 }
 
 export function resolveOptions(config: Readonly<Partial<EventsOptions>>): EventsOptions {
@@ -35,16 +35,18 @@ export function resolveOptions(config: Readonly<Partial<EventsOptions>>): Events
 }
 
 /**
- * The daemon log's absolute path: `file` joined to the state dir. The option comes from the
- * operator's file, but the stream it feeds is readable by any paired device, so it must not be
- * able to point outside the state dir (an absolute path or a `..` would expose arbitrary files).
+ * The daemon log's absolute path: `file` inside the gateway's logs folder (`api.gateway.logsDir`).
+ * The option comes from the operator's file, but the stream it feeds is readable by any paired
+ * device, so it must not be able to point anywhere else (an absolute path or a `..` would expose
+ * arbitrary files, the service token among them). A leading `logs/` is the older form, relative
+ * to the state dir, and names the same file.
  */
-export function resolveLogPath(stateDir: string, file: string): string {
-  const bad = () => new RevkaError('REVKA_ERR_PLUGIN_CONFIG', `events: option "file" (${JSON.stringify(file)}) must be a path inside the state dir, relative, without ".." (fix plugins.events.options.file in revka.plugins.json)`)
+export function resolveLogPath(logsDir: string, file: string): string {
+  const bad = () => new RevkaError('REVKA_ERR_PLUGIN_CONFIG', `events: option "file" (${JSON.stringify(file)}) must be a path inside the gateway's logs folder, relative, without ".." (fix plugins.events.options.file in revka.plugins.json)`)
   if (!file || isAbsolute(file) || /^[a-zA-Z]:/.test(file) || file.includes('\0')) throw bad()
   if (file.split(/[\\/]+/).includes('..')) throw bad()
-  const full = join(stateDir, normalize(file))
-  const rel = relative(stateDir, full)
+  const full = join(logsDir, normalize(file.replace(/^logs[\\/]+/, '')))
+  const rel = relative(logsDir, full)
   if (!rel || rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) throw bad()
   return full
 }
