@@ -234,7 +234,6 @@ export class Kernel {
     await Promise.all(waves.flat().map((r) => importPlugin(r, this.phases)))
     for (const wave of waves) for (const r of wave) if (r.status === 'loaded') await this.setupPlugin(r)
     this.cascadeFailures()
-    await this.hooks.routes.promise({ add: () => { throw new RevkaError('REVKA_ERR_ROUTE_REGISTRAR', 'use api.routes.add in setup() or a routes tap') } })
     this.plugins = new PluginSwitch(this.switchHost())
     for (const d of pluginSwitchRoutes(this.plugins, (t) => this.auth.credentials.verifyService(t))) this.pending.push(this.routes.add(KERNEL_OWNER, d))
     this.mountAll()
@@ -242,7 +241,6 @@ export class Kernel {
     // longer per-route timeouts (uploads) need the socket-level cap raised; each route keeps its own
     const longest = Math.max(this.settings.timeoutMs, ...this.routes.active().map((r) => r.timeoutMs ?? 0))
     this.app.server.requestTimeout = longest
-    await this.hooks.beforeListen.promise()
     this.abortOnEssentialFailure()
   }
 
@@ -353,7 +351,6 @@ export class Kernel {
     }
     this.abortOnEssentialFailure()
     await this.auth.printableCodeOnStart()
-    await this.hooks.ready.promise({ url: this.url })
   }
 
   async start(): Promise<string> {
@@ -380,7 +377,6 @@ export class Kernel {
     }
     await this.runtimeRoutes.close()
     await adminClosed
-    await this.hooks.shutdown.promise({ reason })
     for (const wave of [...this.waves].reverse()) {
       for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
     }
