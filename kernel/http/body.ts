@@ -9,7 +9,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import sjson from 'secure-json-parse'
 import { BODY_LIMIT_DEFAULT } from './route-table.js'
 import { stopReading } from './linger.js'
-import { noteStreamedBytes } from './reclaim.js'
 
 export function tooLarge(limit: number): Error {
   const err = new Error(`Request body exceeds the ${limit}-byte limit`) as Error & { statusCode: number; code: string }
@@ -36,8 +35,6 @@ export function limitStream(source: Readable, limit: number): Readable {
         stopReading(source)
         return cb(tooLarge(limit))
       }
-      // each piece is a fresh copy from the HTTP parser, garbage once the handler has written it
-      noteStreamedBytes(chunk.length)
       cb(null, chunk)
     },
   })

@@ -6,7 +6,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isFileReply, isReply, type AuthContext, type RawReplyAccess, type RevkaRequest } from '@revka/plugin-sdk'
 import type { ClientIdentity } from '../auth/client.js'
 import type { RouteRecord } from './route-table.js'
-import { noteStreamedBytes } from './reclaim.js'
 import { sendFileReply } from './file-reply.js'
 
 declare module 'fastify' {
@@ -98,13 +97,7 @@ function sendBody(reply: FastifyReply, body: unknown): FastifyReply {
   }
   if (typeof body === 'object' && body !== null && typeof (body as any).pipe === 'function') {
     if (!reply.hasHeader('content-type')) reply.type('application/octet-stream')
-    const sent = reply.send(body)
-    // a streamed download leaves its read buffers behind like an upload does (reclaim.ts). Counted
-    // only once Fastify has piped it (synchronously, no onSend hooks): a 'data' listener on a
-    // stream not yet flowing would start it with nobody to write to
-    const stream = body as NodeJS.ReadableStream & { readableFlowing?: boolean | null }
-    if (stream.readableFlowing === true) stream.on('data', (chunk: { length: number }) => noteStreamedBytes(chunk.length))
-    return sent
+    return reply.send(body)
   }
   if (!reply.hasHeader('content-type')) reply.type('application/json; charset=utf-8')
   return reply.send(JSON.stringify(body))
