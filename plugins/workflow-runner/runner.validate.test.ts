@@ -98,3 +98,13 @@ test('a workflow may have at most 500 steps (nested ones count)', () => {
   const over = validateWorkflow(`name: x\nsteps:\n${steps(501)}\n`, off).validation
   assert.equal(find(over, /at most 500 steps \(this one has 501\)/)!.field, 'steps')
 })
+
+test('an unknown field (a typo, another type\'s block) is a warning naming it and its line', () => {
+  const { validation } = validateWorkflow('name: x\nowner: me\nsteps:\n  - id: a\n    type: compute\n    depend_on: [b]\n    shell: { command: ls }\n    compute: { outputs: { v: "1" } }\n', off)
+  assert.equal(validation.valid, true)
+  assert.deepEqual(validation.warnings.map((w) => [w.message, w.field, w.line]), [
+    ["unknown field 'owner' is ignored", 'owner', 2],
+    ["unknown field 'depend_on' is ignored", 'steps[0].depend_on', 6],
+    ["unknown field 'shell' is ignored", 'steps[0].shell', 7],
+  ])
+})

@@ -63,6 +63,7 @@ class Walk {
     }
     if (!type) return [def]
     const block = CONFIG_BLOCK[type] ?? type
+    unknownKeys(c, raw, new Set([...STEP_KEYS, block]), p, id)
     const spec = CHECKS[type]
     const cfg = c.map(raw, block, p, id, spec.required) ?? {}
     def.config = cfg
@@ -103,6 +104,15 @@ class Walk {
       }
     }
   }
+}
+
+/** fields a step may carry besides its type's block */
+const STEP_KEYS = ['id', 'name', 'type', 'depends_on', 'retry', 'retry_delay', 'timeout', 'assign', 'skills', 'action', 'description']
+const TOP_KEYS = new Set(['name', 'description', 'version', 'tags', 'inputs', 'outputs', 'steps', 'triggers', 'default_timeout', 'max_total_time', 'metadata'])
+
+/** a typo (`depend_on`) or another type's block would be ignored silently: say so (a warning, since the reference's files carry extras) */
+function unknownKeys(c: Checker, raw: Raw, known: Set<string>, p: YamlPath, id?: string): void {
+  for (const k of Object.keys(raw)) if (!known.has(k)) c.warn(`unknown field '${k}' is ignored`, [...p, k], id)
 }
 
 function inputsOf(c: Checker, list: unknown): InputDef[] {
@@ -148,6 +158,7 @@ export function validateWorkflow(text: unknown, o: ValidateOptions): { validatio
   if (!isMap(top)) return empty('the workflow must be a YAML mapping with name and steps')
 
   const name = c.str(top, 'name', [], undefined, { required: true, max: 200 })
+  unknownKeys(c, top, TOP_KEYS, [])
   const walk = new Walk(c, o)
   const steps = walk.scope(top.steps, ['steps'], false)
   walk.finish(steps)
