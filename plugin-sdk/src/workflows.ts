@@ -114,6 +114,12 @@ export interface CronTriggerService {
   syncWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): { jobs: string[] }
   /** remove every job of `workflow` (deprecate, delete) */
   removeWorkflow(workflow: string): number
+  /**
+   * Throw what `syncWorkflow(workflow, triggers)` would throw (too many triggers, no room in the
+   * scheduler's `max_jobs`) without changing anything: the definition routes ask before they store
+   * a save, so a full scheduler refuses the save instead of dropping its triggers.
+   */
+  checkWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): void
 }
 
 export const CronTriggersRef = serviceRef<CronTriggerService>('cron-triggers')

@@ -43,37 +43,46 @@ function ownJobs(store: JobStore, workflow: string): Job[] {
   return store.withPrefix(idPrefix(workflow)).filter((j) => re.test(j.id) && j.source === 'workflow' && j.command === workflow)
 }
 
+/** the jobs `triggers` make for `workflow`, or the refusal syncWorkflow would throw; `warn`: log what is skipped */
+function plan(d: TriggerDeps, workflow: string, triggers: Array<{ cron: string; timezone?: string }>, warn: boolean): { mine: Map<string, Job>; next: Job[] } {
+  if (triggers.length > MAX_WORKFLOW_CRON_TRIGGERS) {
+    throw new RevkaError('REVKA_ERR_WORKFLOW_TRIGGERS', `a workflow may have at most ${MAX_WORKFLOW_CRON_TRIGGERS} cron triggers (${workflow} has ${triggers.length})`)
+  }
+  const store = d.store()
+  const now = d.now()
+  const mine = new Map(ownJobs(store, workflow).map((j) => [j.id, j]))
+  const next: Job[] = []
+  triggers.forEach((t, idx) => {
+    const id = `${idPrefix(workflow)}${idx}`
+    const taken = store.get(id)
+    if (taken && !mine.has(id)) { if (warn) d.log.warn({ workflow, id }, 'cron trigger id belongs to another workflow; not replaced'); return }
+    let expr: string
+    try {
+      expr = checkExpression(t.cron, t.timezone ?? null)
+    } catch (err) {
+      if (warn) d.log.warn({ workflow, cron: t.cron, err: (err as Error).message }, 'workflow cron trigger skipped: bad expression')
+      return
+    }
+    next.push(jobOf(id, workflow, expr, t.timezone ?? null, now, mine.get(id)))
+  })
+  const added = next.filter((j) => !mine.has(j.id)).length
+  if (added && store.count() + added > d.maxJobs) {
+    throw new RevkaError('REVKA_ERR_CRON_QUOTA', `the gateway's ${d.maxJobs} cron jobs (plugins.cron.options.max_jobs) leave no room for ${workflow}'s ${added} new cron triggers`)
+  }
+  return { mine, next }
+}
+
 export function workflowTriggers(d: TriggerDeps): CronTriggerService {
   return {
     syncWorkflow(workflow, triggers) {
-      if (triggers.length > MAX_WORKFLOW_CRON_TRIGGERS) {
-        throw new RevkaError('REVKA_ERR_WORKFLOW_TRIGGERS', `a workflow may have at most ${MAX_WORKFLOW_CRON_TRIGGERS} cron triggers (${workflow} has ${triggers.length})`)
-      }
-      const store = d.store()
-      const now = d.now()
-      const mine = new Map(ownJobs(store, workflow).map((j) => [j.id, j]))
-      const next: Job[] = []
-      triggers.forEach((t, idx) => {
-        const id = `${idPrefix(workflow)}${idx}`
-        const taken = store.get(id)
-        if (taken && !mine.has(id)) { d.log.warn({ workflow, id }, 'cron trigger id belongs to another workflow; not replaced'); return }
-        let expr: string
-        try {
-          expr = checkExpression(t.cron, t.timezone ?? null)
-        } catch (err) {
-          d.log.warn({ workflow, cron: t.cron, err: (err as Error).message }, 'workflow cron trigger skipped: bad expression')
-          return
-        }
-        next.push(jobOf(id, workflow, expr, t.timezone ?? null, now, mine.get(id)))
-      })
-      const added = next.filter((j) => !mine.has(j.id)).length
-      if (added && store.count() + added > d.maxJobs) {
-        throw new RevkaError('REVKA_ERR_CRON_QUOTA', `the gateway's ${d.maxJobs} cron jobs (plugins.cron.options.max_jobs) leave no room for ${workflow}'s triggers`)
-      }
+      const { mine, next } = plan(d, workflow, triggers, true)
       const keep = new Set(next.map((j) => j.id))
-      store.replace([...mine.keys()].filter((id) => !keep.has(id)), next)
+      d.store().replace([...mine.keys()].filter((id) => !keep.has(id)), next)
       d.changed()
       return { jobs: next.map((j) => j.id) }
+    },
+    checkWorkflow(workflow, triggers) {
+      plan(d, workflow, triggers, false)
     },
     removeWorkflow(workflow) {
       const store = d.store()

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import {
   CronTriggersRef, domainProjects, httpError, WorkflowRunnerRef,
-  type DomainStore, type PluginApi, type RevkaRequest, type Revision, type WorkflowRunnerService,
+  type DomainStore, type PluginApi, type RevkaRequest, type Revision, type WorkflowRunnerService, type WorkflowValidation,
 } from '@revka/plugin-sdk'
 import { RunQuota } from './run-quota.js'
 
@@ -24,6 +24,8 @@ export interface Ctx {
   runQuota: RunQuota
   /** make the workflow's cron jobs match its YAML (no cron plugin: nothing to do) */
   syncCron: (itemName: string, yaml: string | null) => void
+  /** 507 `cron_quota_exceeded` when the scheduler has no room for these triggers (asked before a save is stored) */
+  checkCron: (itemName: string, triggers: WorkflowValidation['cron_triggers']) => void
   published: (p: { workflowKref: string; revision: Revision; name: string; session: string | null }) => void
   audit: (req: RevkaRequest | undefined, eventType: 'config_change' | 'command_execution', command: string, ok?: boolean) => void
 }
@@ -50,6 +52,15 @@ export function makeCtx(api: PluginApi<WorkflowsOptions>, store: () => DomainSto
       } catch (err) {
         // the definition is saved; a scheduler that cannot take the jobs is logged, as the reference does
         api.log.warn({ err, workflow: itemName }, 'workflow cron sync failed')
+      }
+    },
+    checkCron(itemName, triggers) {
+      const cron = api.services.find(CronTriggersRef)
+      if (!cron || !triggers.length) return
+      try {
+        cron.checkWorkflow(itemName, triggers)
+      } catch (err) {
+        throw httpError(507, 'cron_quota_exceeded', `The workflow was not saved: ${(err as Error).message.replace(/^REVKA_ERR_\w+: /, '')}`)
       }
     },
     published({ workflowKref, revision, name, session }) {

@@ -1,7 +1,7 @@
 /**
  * Saving a workflow (§7.1 create/update): validate with the runner (a real YAML parser and
  * schema; errors name the line and field), store the revision with its `workflow.yaml`, tag it
- * `published`, sync its cron triggers, broadcast `workflow.revision.published`, audit. An invalid
+ * `published`, sync its cron triggers (a scheduler without room for them refuses the save first, 507), broadcast `workflow.revision.published`, audit. An invalid
  * workflow is refused with 400 and nothing is stored. Unlike the reference, validation is never
  * skipped: the runner is a required service here, not a process that may be down.
  */
@@ -36,6 +36,7 @@ export async function createWorkflow(ctx: Ctx, req: RevkaRequest): Promise<Brand
   if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
   const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
+  ctx.checkCron(slug, v.cron_triggers)
   const { item, revision } = await ctx.store().createItem({ space_path: ctx.space(), item_name: slug, kind: WORKFLOW_KIND, revision: revisionInput(b, ['published']) })
   after(ctx, req, item.kref, item.item_name, revision!, b, 'created')
   return reply({ status: 201, body: { workflow: workflowOf(item, revision, b.definition) } })
@@ -46,6 +47,7 @@ export async function updateWorkflow(ctx: Ctx, req: RevkaRequest): Promise<unkno
   const item = await workflowItem(ctx.store(), ctx.space(), req.params['*'])
   const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
+  ctx.checkCron(item.item_name, v.cron_triggers)
   const revision = await ctx.store().createRevision(item.kref, revisionInput(b, ['published']))
   after(ctx, req, item.kref, item.item_name, revision, b, 'updated')
   return { workflow: workflowOf(item, revision, b.definition, { createdAt: false }) }

@@ -60,6 +60,29 @@ test('more than 20 cron triggers: the save is refused with the field named, and 
   assert.equal((await call('GET', '/api/cron')).body.jobs.length, cronJobs)
 })
 
+test("a scheduler without room for a workflow's triggers (max_jobs) refuses the save with 507: nothing stored, no job changed", async () => {
+  const k = await boot({ options: { cron: { max_jobs: 3 } } })
+  const call = caller(k)
+  const ids = async () => (await call('GET', '/api/cron')).body.jobs.map((j: any) => `${j.id} ${j.expression}`).sort()
+  assert.equal((await call('POST', '/api/workflows', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 10 * * *'] })))).status, 201)
+  const jobs = await ids()
+  const store = await pluginStateSnapshot(k.stateDir, 'store')
+
+  const beta = await call('POST', '/api/workflows', saveBody('Beta', wfYaml('Beta', { cron: ['0 1 * * *', '0 2 * * *'] })))
+  assert.equal(beta.status, 507)
+  assert.equal(beta.body.code, 'cron_quota_exceeded')
+  assert.match(beta.body.error, /^The workflow was not saved: the gateway's 3 cron jobs \(plugins\.cron\.options\.max_jobs\) leave no room for beta's 2 new cron triggers$/)
+  const grow = await call('PUT', '/api/workflows/Revka/Workflows/alpha.workflow', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 10 * * *', '0 11 * * *', '0 12 * * *'] })))
+  assert.deepEqual([grow.status, grow.body.code], [507, 'cron_quota_exceeded'])
+  assert.equal(await pluginStateSnapshot(k.stateDir, 'store'), store, 'neither save stored a revision')
+  assert.deepEqual(await ids(), jobs)
+
+  // changing a trigger in place needs no new room; one more still fits
+  const edit = await call('PUT', '/api/workflows/Revka/Workflows/alpha.workflow', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 20 * * *', '0 21 * * *'] })))
+  assert.equal(edit.status, 200)
+  assert.deepEqual(await ids(), ['__wf_cron_alpha_0 0 9 * * *', '__wf_cron_alpha_1 0 20 * * *', '__wf_cron_alpha_2 0 21 * * *'])
+})
+
 test('a firing workflow job starts a run in-process through the runner service (daemon scheduler, no HTTP call)', async () => {
   const clock = new ManualClock(Date.parse('2026-12-07T10:00:30Z'))
   const k = await boot({ mode: 'daemon', clock, options: { cron: { poll_ms: 10 } } })
