@@ -9,7 +9,7 @@ import type { AuditActor, AuditInput, Disposer, EventBus, GatewayInfo, Logger, P
 import { RevkaError } from '@revka/plugin-sdk'
 import { scopedTaps, type HookTable } from '../hooks/table.js'
 import type { RouteTable, RouteRecord } from '../http/route-table.js'
-import { LowPluginStore } from '../store/plugin-store.js'
+import { pluginStore } from '../store/plugin-store.js'
 import type { PluginRecord } from './record.js'
 import type { ResourceScope } from './resource-scope.js'
 
@@ -71,7 +71,7 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
     config: Object.freeze(rec.options),
     gateway: deps.gateway,
     get store() {
-      store ??= new LowPluginStore(`${deps.pluginsStateDir}/${rec.id}`, {})
+      store ??= pluginStore(`${deps.pluginsStateDir}/${rec.id}`)
       return store
     },
     routes: <PluginApi['routes']>{

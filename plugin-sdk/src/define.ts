@@ -21,7 +21,7 @@ export interface PluginApi<Options = Record<string, unknown>> {
   /** the plugin's options from revka.plugins.json, validated against its configSchema */
   readonly config: Readonly<Options>
   readonly gateway: GatewayInfo
-  /** the plugin's own lowdb-backed JSON file under the state dir */
+  /** the plugin's private folder, `api.store.dir` (`<state>/plugins/<id>/`, 0700, never served) */
   readonly store: PluginStore
   readonly routes: RouteAdder
   readonly hooks: HookTaps

@@ -286,11 +286,11 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger
 }
 
-/** A plugin's own JSON document, persisted atomically under the state dir. */
-export interface PluginStore<T extends object = Record<string, unknown>> {
-  readonly data: T
-  /** mutate and persist; writes are serialised */
-  update(fn: (data: T) => void | T): Promise<void>
+/**
+ * Where a plugin keeps its state. The form is the plugin's choice: SQLite for what it queries,
+ * append-only JSONL for journals, `writeFileAtomicSync` for a small JSON document.
+ */
+export interface PluginStore {
   /**
    * The plugin's private folder, `<state>/plugins/<id>/` (created 0700 on first use). Keep every
    * file the plugin owns here — databases, journals, ledgers, uploads: it is never served. Never
