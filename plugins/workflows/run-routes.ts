@@ -3,6 +3,8 @@
  * resumes them). What this file adds: the contract's answer shapes and statuses, bounds on what a
  * client can ask for (`limit`, ids), the events the dashboard listens for, and the audit entries.
  */
+import { realpathSync, statSync } from 'node:fs'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { httpError, isHttpError, reply, typedBody, type RevkaRequest, type WorkflowRunnerService, type WorkflowRunRefusal, type WorkflowRunRequest } from '@revka/plugin-sdk'
 import { findBuiltin } from './builtins.js'
 import type { Ctx } from './context.js'
@@ -61,12 +63,33 @@ async function startRun(ctx: Ctx, req: WorkflowRunRequest): ReturnType<WorkflowR
   return builtin ? ctx.runner().run({ ...req, definition: builtin.yaml }) : r
 }
 
-function runBody(body: unknown): { inputs: Record<string, unknown>; cwd?: string; target_step_id?: string } {
+/**
+ * A run's `cwd` (where its shell steps run, when the operator allows them): an existing folder
+ * inside the workspace, symlinks resolved, else 400. The reference passes any path through, so a
+ * token holder could point shell steps at the gateway's state.
+ */
+function workspaceCwd(workspace: string, cwd: string | undefined): string | undefined {
+  if (cwd === undefined || cwd === '') return undefined
+  const refuse = () => httpError(400, 'invalid_cwd', 'cwd must be an existing folder inside the workspace')
+  let root: string, real: string
+  try {
+    root = realpathSync(workspace)
+    real = realpathSync(resolve(workspace, cwd))
+    if (!statSync(real).isDirectory()) throw refuse()
+  } catch {
+    throw refuse()
+  }
+  const rel = relative(root, real)
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw refuse()
+  return real
+}
+
+function runBody(body: unknown, workspace: string): { inputs: Record<string, unknown>; cwd?: string; target_step_id?: string } {
   if (body === undefined || body === null || body === '') return { inputs: {} }
   const b = typedBody(body, { optional: ['cwd', 'target_step_id'] })
   const inputs = b.inputs ?? {}
   if (typeof inputs !== 'object' || Array.isArray(inputs)) throw httpError(422, 'invalid_field', 'inputs: expected an object', { extra: { field: 'inputs' } })
-  return { inputs, cwd: b.cwd ?? undefined, target_step_id: b.target_step_id ?? undefined }
+  return { inputs, cwd: workspaceCwd(workspace, b.cwd ?? undefined), target_step_id: b.target_step_id ?? undefined }
 }
 
 export function addRunRoutes(ctx: Ctx): void {
@@ -78,7 +101,7 @@ export function addRunRoutes(ctx: Ctx): void {
     handler: async (req: RevkaRequest) => {
       const name = String(req.params.name ?? '')
       if (!name || name.length > NAME_MAX) throw httpError(400, 'invalid_name', `the workflow name must be 1..${NAME_MAX} characters`)
-      const b = runBody(req.body)
+      const b = runBody(req.body, api.gateway.workspaceDir)
       const slot = ctx.runQuota.reserve(req)
       const r = await startRun(ctx, { workflow: name, inputs: b.inputs, cwd: b.cwd, target_step_id: b.target_step_id, source: 'api' })
         .catch((err) => { slot.release(); throw err })

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { rawJson, startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { DOUBLE_DIR, double } from './test-support/fixtures.js'
@@ -26,6 +26,23 @@ test('run/{name}: no body → inputs {}, null inputs → {}, inputs and target_s
   assert.equal((await call('POST', '/api/workflows/run/daily-digest', { inputs: [1] })).status, 422)
   const audit = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8')
   assert.match(audit, new RegExp(`workflow\\.run Daily Digest \\(${a.body.run_id}\\)`))
+})
+
+test('cwd: a folder inside the workspace is passed resolved; outside it, missing, a file or a symlink out is 400 and nothing runs', async () => {
+  const ws = join(k.stateDir, 'workspace')
+  mkdirSync(join(ws, 'proj'), { recursive: true })
+  writeFileSync(join(ws, 'file.txt'), 'x')
+  symlinkSync(join(k.stateDir, 'kernel'), join(ws, 'out'))
+  for (const cwd of ['proj', join(ws, 'proj'), 'proj/../proj']) {
+    assert.equal((await call('POST', '/api/workflows/run/daily-digest', { cwd })).status, 200, cwd)
+    assert.equal(lastRun().cwd, realpathSync(join(ws, 'proj')))
+  }
+  const runs = double().calls.filter(([c]) => c === 'run').length
+  for (const cwd of ['/etc', '..', '../kernel', 'missing', 'file.txt', 'out', join(ws, '..'), `${ws}-evil`]) {
+    const r = await call('POST', '/api/workflows/run/daily-digest', { cwd })
+    assert.deepEqual([r.status, r.body.code], [400, 'invalid_cwd'], cwd)
+  }
+  assert.equal(double().calls.filter(([c]) => c === 'run').length, runs, 'the runner was never asked')
 })
 
 test("run/{name} refusals in the contract's shapes", async () => {
