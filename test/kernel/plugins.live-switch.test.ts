@@ -26,7 +26,8 @@ const IDS = ['fx-live-a', 'fx-live-b', 'fx-live-dep']
 
 function pluginsFile(plugins: Record<string, { enabled: boolean }>): string {
   // what the operator wrote besides `enabled` ($schema, builtins, paths) must survive every rewrite
-  return put(join(tempDir(), 'revka.plugins.json'), { $schema: 'https://revka.dev/schemas/revka.plugins.json', builtins: false, paths: IDS.map(fixture), plugins })
+  const paths = [...IDS, ...Object.keys(plugins).filter((id) => !IDS.includes(id))].map(fixture)
+  return put(join(tempDir(), 'revka.plugins.json'), { $schema: 'https://revka.dev/schemas/revka.plugins.json', builtins: false, paths, plugins })
 }
 
 async function boot(file: string, host = '127.0.0.1'): Promise<Kernel> {
@@ -147,7 +148,7 @@ test('disable live: refused while required; then 503 while draining, its socket 
     const wsAClosed = closed(wsA)
     const sseA = await openSse(k, 'fx-live-a')
     const slowRoute = k.routes.active().find((r) => r.url === '/fx/fx-live-a/slow')!
-    const slow = send(k.url, 'GET', '/fx/fx-live-a/slow?ms=600')
+    const slow = send(k.url, 'GET', '/fx/fx-live-a/slow?ms=1500')
     await until(() => slowRoute.inflight === 1, 3000, 'the slow request to reach its handler')
 
     const disabling = switchPlugin(k, 'disable', 'fx-live-a')
@@ -156,6 +157,10 @@ test('disable live: refused while required; then 503 while draining, its socket 
     assert.equal(draining.status, 503)
     assert.equal(draining.json.code, 'plugin_disabled')
     assert.ok(Number(draining.headers['retry-after']) > 0)
+    // one change at a time: b is not touched while a drains
+    const busy = await switchPlugin(k, 'disable', 'fx-live-b')
+    assert.equal(busy.status, 409)
+    assert.equal(busy.json.code, 'change_in_progress')
 
     assert.deepEqual(await within(wsAClosed, 3000, "a's socket to close"), { code: 4404, reason: 'plugin fx-live-a disabled' })
     const aBody = await within(sseA.ended, 3000, "a's stream to end")
@@ -314,10 +319,26 @@ test('attacks: not loopback, a forwarding header, a wrong, missing or misplaced 
   }
 })
 
-test('a plugin disabled at start is enabled live: imported, set up, its routes, WebSocket and stream served without a restart', async () => {
-  const file = pluginsFile({ 'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: false }, 'fx-live-dep': { enabled: false } })
+test('a plugin disabled at start is enabled live: imported, set up, its routes, WebSocket and stream served without a restart; a failing setup is undone; an essential plugin stays', async () => {
+  const file = pluginsFile({
+    'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: false }, 'fx-live-dep': { enabled: false },
+    'fx-throw-setup': { enabled: false }, 'fx-essential': { enabled: true },
+  })
   const k = await boot(file)
   try {
+    // setup throws after declaring a route: every step is undone, the route never answers
+    const failing = await switchPlugin(k, 'enable', 'fx-throw-setup')
+    assert.equal(failing.status, 500)
+    assert.equal(failing.json.code, 'plugin_enable_failed')
+    assert.match(failing.json.error, /fx-throw-setup exploded in setup/)
+    assert.equal((await send(k.url, 'GET', '/fx/setup-fail')).status, 404)
+    assert.equal(k.pluginInfos().find((p) => p.id === 'fx-throw-setup')!.status, 'disabled')
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).plugins['fx-throw-setup'].enabled, false)
+    const essential = await switchPlugin(k, 'disable', 'fx-essential')
+    assert.equal(essential.status, 409)
+    assert.equal(essential.json.code, 'plugin_essential')
+    assert.equal((await send(k.url, 'GET', '/fx/essential')).status, 200)
+
     const wsA = await openWs(k, 'fx-live-a')
     assert.equal((await hello(k, 'fx-live-b')).status, 404)
     assert.equal((await wsConnect(wsUrl(k.url, '/ws/fx-live-b'))).kind, 'refused')
