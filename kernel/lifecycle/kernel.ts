@@ -408,6 +408,7 @@ export class Kernel {
         for (const s of [...(r.manifest!.provides ?? []), ...(r.manifest!.requires ?? []), ...(r.manifest!.uses ?? [])]) {
           if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
         }
+        // what a failed earlier run of it owned (stopPlugin released a stopped one's already)
         await this.pluginContainers.get(r.id)?.dispose()
         this.enabling = r.id
         try { await this.setupPlugin(r) } finally { this.enabling = undefined }
@@ -422,10 +423,6 @@ export class Kernel {
         this.app.server.requestTimeout = Math.max(this.app.server.requestTimeout, ...routes.map((x) => x.timeoutMs ?? 0))
       },
       unmount: (r) => this.runtimeRoutes.remove(r.id),
-      dispose: async (r) => {
-        await this.pluginContainers.get(r.id)?.dispose()
-        this.pluginContainers.delete(r.id)
-      },
       endConnections: (id) => this.auth.connections.endPlugin(id),
       started: (r) => { if (!this.waves.some((w) => w.includes(r))) this.waves.push([r]) },
       audit: (command, success, detail) => {

@@ -6,8 +6,9 @@
  * them) or when it is essential. Otherwise its routes answer 503 `plugin_disabled` from then on, its
  * own live WebSockets (close 4404) and streams (a final `plugin_disabled` event) are ended — every
  * other plugin's stay open — and its running handlers get the drain time to finish. Then its stop
- * path runs — stop callbacks, then the disposers of everything it registered: routes (404 from then
- * on), hook taps, services, subscriptions — and its DI container is disposed.
+ * path runs, as at shutdown (plugin-phases.ts stopPlugin): stop callbacks, the disposers of
+ * everything it registered — routes (404 from then on), hook taps, services, subscriptions — then
+ * what it owns (`api.own`: its DI container's dispose).
  *
  * Enable: the same checks as a start (mode, API compatibility, options from the plugins file as it
  * is now), plus every required service must have a running provider. Then import (once), setup,
@@ -44,8 +45,6 @@ export interface SwitchHost {
   /** mount those routes (an instance of their own) */
   mount(r: PluginRecord, routes: RouteRecord[]): Promise<void>
   unmount(r: PluginRecord): Promise<void>
-  /** dispose the plugin's child container (what it registered there is freed) */
-  dispose(r: PluginRecord): Promise<void>
   /** end the plugin's live WebSockets and streams; returns how many */
   endConnections(id: string): number
   /** the plugin now runs: stop it with the others at shutdown */
@@ -208,7 +207,7 @@ export class PluginSwitch {
     return routes.reduce((n, x) => n + x.inflight, 0)
   }
 
-  /** stop callbacks, disposers (routes 404 from then on), its instance, its container */
+  /** stop callbacks, disposers (routes 404 from then on), what it owns (its container), its instance */
   private async teardown(r: PluginRecord): Promise<void> {
     await stopPlugin(r, this.host.phases)
     // a later enable runs setup afresh: nothing of this run may be run or disposed twice
@@ -217,7 +216,6 @@ export class PluginSwitch {
     r.disposers = []
     r.enabled = false
     await this.host.unmount(r)
-    await this.host.dispose(r)
   }
 
   /** undo a half-done enable; the caller says why */
