@@ -108,3 +108,19 @@ test('an unknown field (a typo, another type\'s block) is a warning naming it an
     ["unknown field 'shell' is ignored", 'steps[0].shell', 7],
   ])
 })
+
+test('schema findings (Ajv, every error at once): required fields and blocks, types, enums, patterns, each with field, line and step', () => {
+  const { validation } = validateWorkflow([
+    'steps:', '  - just text', '  - { name: no-id, type: compute }', '  - id: s', '    type: shell',
+    '  - id: o', '    type: output', '    output: { format: pdf, entity_space: "Revka/x" }',
+  ].join('\n'), { shellAllowed: true })
+  assert.deepEqual(validation.errors.map((e) => [e.line, e.field, e.step_id, e.message]), [
+    [1, 'name', undefined, 'name is required'],
+    [2, 'steps[0]', undefined, 'steps[0] must be a mapping'],
+    [3, 'steps[1].compute', undefined, 'compute is required'],
+    [3, 'steps[1].id', undefined, 'id is required'],
+    [4, 'steps[2].shell', 's', 'shell is required'],
+    [8, 'steps[3].output.format', 'o', 'format must be one of text, markdown, json, yaml (got "pdf")'],
+    [8, 'steps[3].output.entity_space', 'o', 'entity_space must be a space path such as /Revka/WorkflowOutputs'],
+  ])
+})

@@ -1,24 +1,30 @@
 /**
- * `validate(yaml)`: the `yaml` package parses (its LineCounter gives each finding a line), then
- * hand checks stand in for a schema — clearer messages than a generic validator's, and each names
- * the field and the step. Types this runner does not execute are refused here, naming the type,
- * so a saved workflow never fails at run time for that reason. Never throws on bad input.
+ * `validate(yaml)`: the `yaml` package parses (its LineCounter gives each finding a line), Ajv
+ * checks the document against the JSON Schema (schema.ts: types, bounds, enums, required blocks),
+ * then the checks a schema cannot express: unique ids, dependencies and jump targets that exist,
+ * cycles (inferred `${step.…}` dependencies included), condition syntax, cron expressions, and
+ * the types this runner does not execute — refused here, naming the type, so a saved workflow
+ * never fails at run time for that reason. Every finding names its field and line. Never throws.
  */
 import { LineCounter, parseDocument } from 'yaml'
 import { Cron } from 'croner'
 import type { WorkflowValidation } from '@revka/plugin-sdk'
 import { Checker, type YamlPath } from './checker.js'
-import { CHECKS, type Jump } from './step-checks.js'
+import { schemaFindings } from './schema.js'
+import { semanticChecks, type Jump } from './step-checks.js'
 import { referencedSiblings, strings, waves } from './graph.js'
 import { references } from './interpolate.js'
 import { CONFIG_BLOCK, REFUSED_TYPES, RESERVED_ROOTS, RUN_TYPES, TOP_LEVEL_ONLY, type InputDef, type StepDef, type StepType, type WorkflowDef } from './model.js'
 
 export interface ValidateOptions { shellAllowed: boolean }
 export const MAX_STEPS = 500
-const ID = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/
 
 type Raw = Record<string, any>
 const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** after the schema: a value of the expected type, else undefined (its error is already reported) */
+const strOf = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined)
+const numOf = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 
 class Walk {
   readonly ids = new Map<string, YamlPath>()
@@ -28,7 +34,7 @@ class Walk {
   constructor(readonly c: Checker, readonly o: ValidateOptions) {}
 
   scope(list: unknown, path: YamlPath, nested: boolean): StepDef[] {
-    if (!Array.isArray(list) || !list.length) { this.c.error('steps must be a non-empty list', path); return [] }
+    if (!Array.isArray(list)) return [] // the schema reported it
     const siblings = new Set(list.filter(isMap).map((s) => (typeof s.id === 'string' ? s.id : '')).filter(Boolean))
     const defs = list.flatMap((raw, i) => this.step(raw, [...path, i], nested, siblings))
     const { cycle } = waves(defs)
@@ -38,10 +44,8 @@ class Walk {
 
   private step(raw: unknown, p: YamlPath, nested: boolean, siblings: Set<string>): StepDef[] {
     const c = this.c
-    if (!isMap(raw)) { c.error('a step must be a mapping', p); return [] }
-    const id = c.str(raw, 'id', p, undefined, { required: true })
-    if (id === undefined) return []
-    if (!ID.test(id)) c.error(`step id '${id}' must start with a letter or _ and hold only letters, digits, _ and - (at most 100)`, [...p, 'id'], id)
+    if (!isMap(raw) || typeof raw.id !== 'string') return [] // the schema reported it
+    const id = raw.id
     if (RESERVED_ROOTS.includes(id)) c.error(`step id '${id}' is reserved for interpolation (\${${id}.…})`, [...p, 'id'], id)
     const first = this.ids.get(id)
     if (first) { c.error(`duplicate step id '${id}' (first defined at line ${c.lineOf(first) ?? '?'})`, [...p, 'id'], id); return [] }
@@ -49,25 +53,24 @@ class Walk {
     this.order.push(id)
     this.raws.push({ id, raw, path: p })
     const type = this.type(raw, p, id, nested)
-    const deps = c.strList(raw, 'depends_on', p, id) ?? []
+    const deps = listOf(raw.depends_on)
     deps.forEach((d, i) => { if (!siblings.has(d) || d === id) c.error(`depends_on names '${d}', which is not ${d === id ? 'another' : 'a'} step ${nested ? 'of the same body' : 'of this workflow'}`, [...p, 'depends_on', i], id) })
     const def: StepDef = {
       id, type: type ?? 'agent',
-      name: c.str(raw, 'name', p, id), action: c.str(raw, 'action', p, id, { max: 1_000_000 }), description: c.str(raw, 'description', p, id),
-      assign: c.str(raw, 'assign', p, id), skills: c.strList(raw, 'skills', p, id, 20) ?? [],
-      retry: c.num(raw, 'retry', p, id, 0, 5, true) ?? 0,
-      retry_delay: c.num(raw, 'retry_delay', p, id, 0, 3600) ?? 5,
-      timeout: c.num(raw, 'timeout', p, id, 0.01, 86_400),
+      name: strOf(raw.name), action: strOf(raw.action), description: strOf(raw.description),
+      assign: strOf(raw.assign), skills: listOf(raw.skills),
+      retry: numOf(raw.retry) ?? 0,
+      retry_delay: numOf(raw.retry_delay) ?? 5,
+      timeout: numOf(raw.timeout),
       depends_on: [...new Set([...deps, ...referencedSiblings(raw, id, siblings)])],
       config: {}, children: [],
     }
     if (!type) return [def]
     const block = CONFIG_BLOCK[type] ?? type
     unknownKeys(c, raw, new Set([...STEP_KEYS, block]), p, id)
-    const spec = CHECKS[type]
-    const cfg = c.map(raw, block, p, id, spec.required) ?? {}
+    const cfg: Raw = isMap(raw[block]) ? raw[block] : {}
     def.config = cfg
-    spec.check(c, cfg, [...p, block], id, this.jumps)
+    semanticChecks(type, c, cfg, [...p, block], id, this.jumps)
     if (type === 'agent' && !cfg.prompt && !def.action && !def.description) c.error('an agent step needs agent.prompt (or action)', p, id)
     if (type === 'parallel' || type === 'for_each') def.children = this.scope(cfg.steps, [...p, block, 'steps'], true)
     return [def]
@@ -115,27 +118,20 @@ function unknownKeys(c: Checker, raw: Raw, known: Set<string>, p: YamlPath, id?:
   for (const k of Object.keys(raw)) if (!known.has(k)) c.warn(`unknown field '${k}' is ignored`, [...p, k], id)
 }
 
-function inputsOf(c: Checker, list: unknown): InputDef[] {
-  if (list === undefined || list === null) return []
-  if (!Array.isArray(list)) { c.error('inputs must be a list', ['inputs']); return [] }
-  return list.flatMap((raw, i) => {
-    const p = ['inputs', i]
-    if (!isMap(raw)) { c.error('an input must be a mapping {name, type, required, default}', p); return [] }
-    const name = c.str(raw, 'name', p, undefined, { required: true })
-    const type = (c.oneOf(raw, 'type', p, undefined, ['string', 'number', 'boolean', 'list']) ?? 'string') as InputDef['type']
-    const required = c.bool(raw, 'required', p, undefined) ?? true
-    return name === undefined ? [] : [{ name, type, required, default: raw.default }]
+function inputsOf(list: unknown): InputDef[] {
+  return (Array.isArray(list) ? list.filter(isMap) : []).flatMap((raw) => {
+    const name = strOf(raw.name)
+    const type = (['string', 'number', 'boolean', 'list'].includes(raw.type) ? raw.type : 'string') as InputDef['type']
+    return name === undefined ? [] : [{ name, type, required: raw.required !== false, default: raw.default }]
   })
 }
 
+/** the `cron:` triggers, each parsed by croner (the scheduler's own parser) */
 function cronTriggers(c: Checker, list: unknown): WorkflowValidation['cron_triggers'] {
-  if (list === undefined || list === null) return []
-  if (!Array.isArray(list)) { c.error('triggers must be a list', ['triggers']); return [] }
-  return list.flatMap((raw, i) => {
-    if (!isMap(raw)) { c.error('a trigger must be a mapping', ['triggers', i]); return [] }
-    const cron = c.str(raw, 'cron', ['triggers', i], undefined)
+  return (Array.isArray(list) ? list : []).flatMap((raw, i) => {
+    const cron = isMap(raw) ? strOf(raw.cron) : undefined
     if (cron === undefined) return []
-    const timezone = c.str(raw, 'timezone', ['triggers', i], undefined) ?? c.str(raw, 'tz', ['triggers', i], undefined)
+    const timezone = strOf(raw.timezone) ?? strOf(raw.tz)
     try { new Cron(cron, { paused: true, timezone }).stop() } catch (e) {
       c.error(`cron '${cron}' is not valid: ${(e as Error).message}`, ['triggers', i, 'cron'])
       return []
@@ -157,7 +153,8 @@ export function validateWorkflow(text: unknown, o: ValidateOptions): { validatio
   try { top = doc.toJS({ maxAliasCount: 100 }) } catch (e) { return empty(`YAML: ${(e as Error).message}`) }
   if (!isMap(top)) return empty('the workflow must be a YAML mapping with name and steps')
 
-  const name = c.str(top, 'name', [], undefined, { required: true, max: 200 })
+  schemaFindings(top, c)
+  const name = strOf(top.name)
   unknownKeys(c, top, TOP_KEYS, [])
   const walk = new Walk(c, o)
   const steps = walk.scope(top.steps, ['steps'], false)
@@ -165,12 +162,12 @@ export function validateWorkflow(text: unknown, o: ValidateOptions): { validatio
   if (walk.order.length > MAX_STEPS) c.error(`a workflow may have at most ${MAX_STEPS} steps (this one has ${walk.order.length})`, ['steps'])
   const def: WorkflowDef = {
     name: name ?? '',
-    version: c.str(top, 'version', [], undefined) ?? '1.0',
-    inputs: inputsOf(c, top.inputs),
+    version: strOf(top.version) ?? '1.0',
+    inputs: inputsOf(top.inputs),
     outputs: Array.isArray(top.outputs) ? top.outputs.filter(isMap).map((x) => ({ name: String(x.name ?? ''), source: String(x.source ?? '') })) : [],
     steps,
-    default_timeout: c.num(top, 'default_timeout', [], undefined, 0.01, 86_400) ?? 300,
-    max_total_time: c.num(top, 'max_total_time', [], undefined, 0.01, 7 * 86_400) ?? 3600,
+    default_timeout: numOf(top.default_timeout) ?? 300,
+    max_total_time: numOf(top.max_total_time) ?? 3600,
   }
   const cron_triggers = cronTriggers(c, top.triggers)
   const validation: WorkflowValidation = { valid: c.errors.length === 0, errors: c.errors, warnings: c.warnings, all_step_ids: walk.order, cron_triggers }
