@@ -16,6 +16,7 @@ import { lingerOnClose } from './linger.js'
 import { originAllowed } from './origin.js'
 import { handshakeProblem } from './ws-handshake.js'
 import type { RouteRecord } from './route-table.js'
+import { routeOf } from './route-policy.js'
 
 export interface GatekeeperDeps {
   guard: AuthGuard
@@ -35,10 +36,6 @@ export interface GatekeeperDeps {
   closing(): boolean
   /** `[gateway] admin_only_on_socket`: no TCP request counts as local */
   adminOnlyOnSocket?: boolean
-}
-
-export function recordOf(request: FastifyRequest): RouteRecord | undefined {
-  return (request.routeOptions?.config as any)?.revka
 }
 
 function hasBody(request: FastifyRequest): boolean {
@@ -72,7 +69,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
       reply.header('connection', 'close')
       return void sendError(reply, 503, 'shutting_down', 'The gateway is shutting down', { retryAfter: 5 })
     }
-    const rec = recordOf(request)
+    const rec = routeOf(request)
     if (!rec) return done()
     request.revkaStart = performance.now()
     if (rec.disposed) return void sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)
@@ -191,7 +188,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
     if (request.revkaTimer) clearTimeout(request.revkaTimer)
     const hook = deps.hooks.response
     if (hook.taps.length) {
-      const rec = recordOf(request)
+      const rec = routeOf(request)
       hook.call({
         method: request.method,
         route: rec ? rec.url : 'unmatched',
@@ -205,7 +202,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
 
   return {
     providerCheck(request, reply, done) {
-      const rec = recordOf(request)
+      const rec = routeOf(request)
       if (!rec?.auth.provider) return done()
       verifyProvider(request, reply, rec).then(() => { if (!reply.sent) done() }, (e) => done(e))
     },

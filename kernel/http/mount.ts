@@ -9,6 +9,7 @@ import type { RevkaSocket, WebSocketHandler, RouteHandler } from '@revka/plugin-
 import type { ConnectionTracker } from '../auth/connections.js'
 import { ReplyView, sendResult, toRevkaRequest } from './dispatch.js'
 import type { RouteRecord } from './route-table.js'
+import { routeConfig } from './route-policy.js'
 import type { ProviderCheck } from './gatekeeper.js'
 import { isThenable } from '../util/thenable.js'
 import { fallbackUrl } from './unmatched.js'
@@ -60,7 +61,7 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     app.route({
       method: 'GET',
       url,
-      config: { revka: rec } as any,
+      config: routeConfig(rec),
       websocket: true,
       handler: ((socket: WebSocket, request: any) => {
         const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
@@ -89,7 +90,7 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     method: rec.methods,
     url: rec.decl.fallback ? fallbackUrl(deps.prefix) : url,
     bodyLimit: rec.bodyLimit,
-    config: { revka: rec } as any,
+    config: routeConfig(rec),
     schema: rec.decl.schema as any,
     // the signature check runs once the raw body is read, before the handler
     ...(rec.auth.provider ? { preHandler: deps.providerCheck } : {}),

@@ -18,6 +18,8 @@
  *   path, and nothing downstream can decode it a second time into something else.
  */
 import type { IncomingMessage } from 'node:http'
+import type { FastifyRequest } from 'fastify'
+import { routeOf } from './route-policy.js'
 
 /** Node's default (2,000 raw entries); set explicitly on every server the kernel opens. */
 export const MAX_HEADERS = 1000
@@ -60,10 +62,10 @@ const NON_CANONICAL = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2[def]|5[f
  * The static part of the matched route's URL (path prefix included) when the route declared
  * `encodedWildcard` (Fastify has routed the request before the first onRequest hook runs).
  */
-export function encodedWildcardStatic(request: { routeOptions?: { url?: string; config?: unknown } }): string | undefined {
-  const decl = (request.routeOptions?.config as { revka?: { decl?: { encodedWildcard?: boolean } } } | undefined)?.revka?.decl
-  const url = request.routeOptions?.url
-  return decl?.encodedWildcard === true && url?.endsWith('*') ? url.slice(0, -1) : undefined
+export function encodedWildcardStatic(request: Pick<FastifyRequest, 'routeOptions'>): string | undefined {
+  if (routeOf(request)?.decl.encodedWildcard !== true) return undefined
+  const url = request.routeOptions.url
+  return url?.endsWith('*') ? url.slice(0, -1) : undefined
 }
 
 /** The same without `%2F`: what a route's encoded wildcard (`encodedWildcard`) may carry. */

@@ -17,6 +17,7 @@ import { compileSchema } from '../schema/compile.js'
 import { ClientErrorLog } from '../log/client-errors.js'
 import { clientErrorHandler } from './client-error.js'
 import { encodedWildcardStatic, headerProblem, MAX_HEADERS, pathProblem } from './request-checks.js'
+import { routeOf } from './route-policy.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -143,7 +144,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     res.end(body)
   })
 
-  installBodyParser(app, (r) => (r.routeOptions?.config as any)?.revka)
+  installBodyParser(app, routeOf)
   // route schemas go through the kernel's compiler (the build's precompiled Ajv code, Ajv itself only for others):
   // Fastify's default compiles every schema with Ajv at boot
   app.setValidatorCompiler(({ schema }) => compileSchema(schema as object) as any)
@@ -180,7 +181,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       clientErrors.note('request aborted', { code: err.code, url: request.url })
       return sendError(reply, 400, 'bad_request', 'Malformed or aborted request')
     }
-    opts.log.error({ err, url: request.url, plugin: (request.routeOptions?.config as any)?.revka?.pluginId }, 'handler failed')
+    opts.log.error({ err, url: request.url, plugin: routeOf(request)?.pluginId }, 'handler failed')
     return sendError(reply, 500, 'internal_error', 'Internal error; see the gateway log')
   })
   return app

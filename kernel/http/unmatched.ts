@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { sendError } from './errors.js'
-import type { RouteRecord } from './route-table.js'
+import { routeOf } from './route-policy.js'
 
 /** where the fallback route is mounted */
 export function fallbackUrl(prefix: string): string {
@@ -48,7 +48,7 @@ export function installUnmatched(app: FastifyInstance, deps: UnmatchedDeps): voi
   const { prefix } = deps
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const rec = (request.routeOptions?.config as { revka?: RouteRecord } | undefined)?.revka
+    const rec = routeOf(request)
     if (!rec?.decl.fallback) return done()
     const [path, query] = request.url.split('?')
     const rest = path.slice(prefix.length)
