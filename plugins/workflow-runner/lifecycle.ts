@@ -102,7 +102,7 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
       const from = row.checkpoint.seq ? `checkpoint ${row.checkpoint.seq}` : 'the start'
       const why = !def ? `the workflow no longer validates (${validation.errors[0]?.message ?? 'invalid'})`
         : this.recovery.onRestart === 'fail' ? 'on_restart is "fail"'
-        : row.restarts >= this.recovery.maxRestarts ? `it was already resumed ${row.restarts} times (max_restarts)` : null
+        : row.restarts >= this.recovery.maxRestarts ? `it was resumed ${row.restarts} times already (max_restarts ${this.recovery.maxRestarts})` : null
       if (why || !def) {
         // the first step the checkpoint has no result for is where a retry picks up
         const done = new Set(this.d.store.steps(row.run_id).filter((x) => x.result.status !== 'running').map((x) => x.step_id))
