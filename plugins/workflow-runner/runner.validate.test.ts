@@ -124,3 +124,10 @@ test('schema findings (Ajv, every error at once): required fields and blocks, ty
     [8, 'steps[3].output.entity_space', 'o', 'entity_space must be a space path such as /Revka/WorkflowOutputs'],
   ])
 })
+
+test('an event trigger (on_kind) is a warning: only cron triggers run', () => {
+  const { validation } = validateWorkflow('name: x\ntriggers:\n  - on_kind: report\n    on_tag: ready\nsteps:\n  - id: a\n    type: compute\n    position: { x: 1, y: 2 }\n    compute: { outputs: { v: "1" } }\n', off)
+  assert.equal(validation.valid, true)
+  assert.deepEqual(validation.warnings.map((w) => [w.field, w.line]), [['triggers[0].on_kind', 3]])
+  assert.deepEqual(validation.cron_triggers, [])
+})

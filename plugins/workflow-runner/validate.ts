@@ -110,8 +110,9 @@ class Walk {
 }
 
 /** fields a step may carry besides its type's block */
-const STEP_KEYS = ['id', 'name', 'type', 'depends_on', 'retry', 'retry_delay', 'timeout', 'assign', 'skills', 'action', 'description']
-const TOP_KEYS = new Set(['name', 'description', 'version', 'tags', 'inputs', 'outputs', 'steps', 'triggers', 'default_timeout', 'max_total_time', 'metadata'])
+const STEP_KEYS = ['id', 'name', 'type', 'depends_on', 'retry', 'retry_delay', 'timeout', 'assign', 'skills', 'action', 'description', 'position']
+// `default_cwd` is not honoured (a run's cwd is the request's, checked by the routes) and so is warned about
+const TOP_KEYS = new Set(['name', 'description', 'version', 'tags', 'inputs', 'outputs', 'steps', 'triggers', 'default_timeout', 'max_total_time', 'metadata', 'checkpoint'])
 
 /** a typo (`depend_on`) or another type's block would be ignored silently: say so (a warning, since the reference's files carry extras) */
 function unknownKeys(c: Checker, raw: Raw, known: Set<string>, p: YamlPath, id?: string): void {
@@ -130,7 +131,10 @@ function inputsOf(list: unknown): InputDef[] {
 function cronTriggers(c: Checker, list: unknown): WorkflowValidation['cron_triggers'] {
   return (Array.isArray(list) ? list : []).flatMap((raw, i) => {
     const cron = isMap(raw) ? strOf(raw.cron) : undefined
-    if (cron === undefined) return []
+    if (cron === undefined) {
+      if (isMap(raw) && raw.on_kind !== undefined) c.warn('event triggers (on_kind) are not run by this runner; only cron triggers are', ['triggers', i, 'on_kind'])
+      return []
+    }
     const timezone = strOf(raw.timezone) ?? strOf(raw.tz)
     try { new Cron(cron, { paused: true, timezone }).stop() } catch (e) {
       c.error(`cron '${cron}' is not valid: ${(e as Error).message}`, ['triggers', i, 'cron'])
