@@ -1,6 +1,6 @@
 /**
  * What a plugin hands to `api.own` belongs to its tsyringe child container and is released when
- * the plugin stops: its socket is closed (the peer sees it end) and its interval never fires again.
+ * the plugin stops or is disabled at runtime: its socket is closed (the peer sees it end) and its interval never fires again.
  * The scope releases newest first, keeps going past a resource whose close throws, and releases at
  * once a resource owned after it was released.
  */
@@ -39,6 +39,36 @@ test('a plugin\'s owned socket and interval are released when it stops', async (
     mock.timers.tick(10 * 60_000)
     assert.equal(ticks(), 1, 'the interval no longer fires after stop')
     peer.destroy()
+  } finally {
+    mock.timers.reset()
+    server.close()
+  }
+})
+
+test('disabling the plugin at runtime releases them too, while the gateway keeps running', async () => {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as { port: number }).port
+  const accepted = once(server, 'connection') as Promise<[Socket]>
+  mock.timers.enable({ apis: ['setInterval'] })
+  try {
+    const k = await startTestKernel({ plugins: [], paths: [fixture('fx-owns'), fixture('fx-owner')], options: { 'fx-owns': { port } } })
+    try {
+      const [peer] = await accepted
+      await once(peer, 'data')
+      const ended = once(peer, 'end')
+      const before = ticks()
+      const res = await k.kernel.plugins.disable('fx-owns')
+      assert.equal(res.status, 'disabled')
+      await ended
+      mock.timers.tick(10 * 60_000)
+      assert.equal(ticks(), before, 'the interval no longer fires after disable')
+      assert.equal((await k.inject({ url: '/fx/owned' })).statusCode, 200, 'the other plugin still serves')
+      peer.destroy()
+    } finally {
+      await k.stop()
+    }
   } finally {
     mock.timers.reset()
     server.close()
