@@ -3,7 +3,8 @@
  * kind `workflow` in `/<harness>/Workflows` whose item_name is the name or its slug, its
  * published-else-latest revision (the reference takes the latest; a published revision is what
  * the dashboard shows as current, so that is what runs), and that revision's `workflow.yaml`
- * artifact — the YAML text is the artifact's body, a file the store wrote.
+ * artifact (else the first `.yaml`/`.yml` one, else the revision's `definition|workflow_yaml|content|yaml|body`
+ * metadata) — the YAML text is the artifact's body, a file the store wrote.
  */
 import { readFile } from 'node:fs/promises'
 import { slugify, type DomainStore } from '@revka/plugin-sdk'
@@ -22,9 +23,11 @@ export async function loadWorkflow(store: DomainStore, harness: string, name: st
     if (!item || item.kind !== 'workflow') continue
     const rev = await store.currentRevision(item.kref)
     if (!rev) continue
-    const art = await store.getArtifact(`${rev.kref}&a=${YAML_ARTIFACT}`)
+    // workflow.yaml (what the definition routes write), else the first .yaml/.yml artifact, else the metadata (§7.4)
+    const art = await store.getArtifact(`${rev.kref}&a=${YAML_ARTIFACT}`) ?? (await store.listArtifacts(rev.kref)).find((a) => /\.ya?ml$/i.test(a.name)) ?? null
     const path = art ? await store.containedArtifactPath(art.location) : null
-    const yaml = path ? await readFile(path, 'utf8') : rev.metadata.definition ?? rev.metadata.workflow_yaml
+    const m = rev.metadata
+    const yaml = path ? await readFile(path, 'utf8') : m.definition ?? m.workflow_yaml ?? m.content ?? m.yaml ?? m.body
     if (yaml === undefined || Buffer.byteLength(yaml) > MAX_YAML_BYTES) continue
     return { yaml, item_kref: item.kref, revision_kref: rev.kref }
   }

@@ -170,3 +170,21 @@ steps:
   assert.deepEqual(step(d, 'sq')!.output_data, { n: '4' }, 'the child keeps its last pass')
   assert.equal((step(d, 'range')!.output_data as any).total, 3)
 })
+
+test('target_step_id runs only that step and what it depends on; an unknown one is refused', async () => {
+  const yaml = `
+name: partial
+steps:
+  - { id: a, type: compute, compute: { outputs: { v: "a" } } }
+  - { id: b, type: compute, depends_on: [a], compute: { outputs: { v: "\${a.output_data.v}b" } } }
+  - { id: other, type: compute, compute: { outputs: { v: "x" } } }
+  - { id: c, type: compute, depends_on: [b], compute: { outputs: { v: "c" } } }
+`
+  const d = await waitRun(g.runner, await start(g.runner, yaml, {}, { target_step_id: 'b' }), ['completed', 'failed'])
+  assert.equal(d.status, 'completed', d.error)
+  assert.deepEqual(d.steps.map((s) => s.step_id), ['a', 'b'])
+  assert.equal(d.steps_total, '2')
+  assert.deepEqual(step(d, 'b')!.output_data, { v: 'ab' })
+  const r = await g.runner.run({ workflow: 'inline', definition: yaml, target_step_id: 'nope' })
+  assert.ok('refused' in r && r.code === 'unknown_target_step')
+})

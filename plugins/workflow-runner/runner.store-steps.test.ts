@@ -65,3 +65,23 @@ test('resolve with fail_if_missing fails when nothing matches; notify to a chann
   assert.equal(n.status, 'failed')
   assert.match(step(n, 'tell')!.error!, /notify reached no channel: slack: channel 'slack' is not enabled or cannot send/)
 })
+
+test('a workflow run by name is loaded from the store: its published revision, else its latest; workflow.yaml, another .yaml artifact, or metadata', async () => {
+  const wf = (v: string) => `name: Stored Flow\nsteps:\n  - id: a\n    type: compute\n    compute: { outputs: { v: "${v}" } }\n`
+  await store.createItem({ space_path: '/Revka/Workflows', item_name: 'stored-flow', kind: 'workflow', revision: { tags: ['published'], artifacts: [{ name: 'workflow.yaml', file: { content: wf('one') } }] } })
+  await store.createRevision('kref://Revka/Workflows/stored-flow.workflow', { artifacts: [{ name: 'draft.yml', file: { content: wf('draft') } }] })
+  const run = async (name: string) => {
+    const r = await g.runner.run({ workflow: name })
+    if ('refused' in r) throw new Error(r.message)
+    return waitRun(g.runner, r.run_id, ['completed', 'failed'])
+  }
+  const d = await run('Stored Flow')
+  assert.deepEqual(step(d, 'a')!.output_data, { v: 'one' }, 'the published revision, found by display name → slug')
+  assert.equal(d.workflow_revision_kref, 'kref://Revka/Workflows/stored-flow.workflow?r=1')
+  await store.createItem({ space_path: '/Revka/Workflows', item_name: 'meta-flow', kind: 'workflow', revision: { metadata: { definition: wf('meta') } } })
+  assert.deepEqual(step(await run('meta-flow'), 'a')!.output_data, { v: 'meta' })
+  await store.untagRevision('kref://Revka/Workflows/stored-flow.workflow?r=1', 'published')
+  assert.deepEqual(step(await run('stored-flow'), 'a')!.output_data, { v: 'draft' }, 'no published revision: the latest, its .yml artifact')
+  const missing = await g.runner.run({ workflow: '../Workflows/x' })
+  assert.ok('refused' in missing && missing.code === 'workflow_not_found')
+})
