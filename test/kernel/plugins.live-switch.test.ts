@@ -233,7 +233,7 @@ test('disable live: refused while required; then 503 while draining, its socket 
     // newest first; a refusal changed nothing and is no entry
     assert.deepEqual(await auditCommands(k), [
       'plugin.disable fx-live-a (2 live connection(s) ended)', 'plugin.disable fx-live-dep',
-      'plugin.enable fx-live-dep (1 route(s))', 'plugin.enable fx-live-a (5 route(s))',
+      'plugin.enable fx-live-dep (1 route(s))', 'plugin.enable fx-live-a (6 route(s))',
       'plugin.disable fx-live-a (2 live connection(s) ended)', 'plugin.disable fx-live-dep',
     ])
     wsB.close()
@@ -344,8 +344,11 @@ test('a plugin disabled at start is enabled live: imported, set up, its routes, 
     assert.equal((await wsConnect(wsUrl(k.url, '/ws/fx-live-b'))).kind, 'refused')
     const on = await switchPlugin(k, 'enable', 'fx-live-b')
     assert.equal(on.status, 200, JSON.stringify(on.json))
-    assert.match(on.json.message, /fx-live-b enabled: started, 5 route\(s\) mounted/)
+    assert.match(on.json.message, /fx-live-b enabled: started, 6 route\(s\) mounted/)
     assert.deepEqual((await hello(k, 'fx-live-b')).json, { plugin: 'fx-live-b' })
+    // the kernel's entry matches concrete paths against the plugin's router (:params included)
+    assert.deepEqual((await send(k.url, 'GET', '/fx/fx-live-b/items/7%2B1')).json, { plugin: 'fx-live-b', item: '7+1' })
+    assert.equal((await send(k.url, 'GET', '/fx/fx-live-b/items/7/8')).status, 404)
     const wsB = await openWs(k, 'fx-live-b')
     const sseB = await openSse(k, 'fx-live-b')
     await assertBAlive(k, wsB, sseB, 1)
