@@ -2,7 +2,7 @@
  * A graceful stop in the middle of a run (the gateway restarting, not crashing): the executing
  * step is stopped, the run stays `running` with its checkpoint, and the next start on the same
  * state resumes it; with `max_restarts: 0` it is failed instead, saying why and where a retry
- * picks up.
+ * picks up, and the retry finishes it.
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -58,5 +58,12 @@ test('a stop mid-step leaves the run running with its checkpoint; the next start
   const f = g.runner.getRun(second)!
   assert.equal(f.status, 'failed')
   assert.match(f.error, /resumed 0 times already \(max_restarts 0\)\. Retry it to continue from step 'wait'/)
+  writeFileSync(join(work, 'go'), '')
+  assert.deepEqual(await g.runner.retry(second), { run_id: second, status: 'running', resumed_from: 'wait' })
+  assert.equal((await waitRun(g.runner, second, ['completed', 'failed'])).status, 'completed')
+  assert.equal(count('first.count'), 2, 'one run of the first step per run')
+  await g.k.stop()
+  g = await runnerKernel({ stateDir: state, runner: { shell_steps: true, on_restart: 'fail' } })
+  assert.equal(g.runner.getRun(second)!.status, 'completed', 'a finished run is left alone at start')
   await g.k.stop()
 })
