@@ -5,11 +5,13 @@
  */
 import { serviceRef } from './service-ref.js'
 
+/** One part of a multi-part message: text or an image file. */
 export type ContentPart =
   | { type: 'text'; text: string }
   /** an image file on disk (attachments); providers that accept images send it inline */
   | { type: 'image'; mime: string; path: string }
 
+/** A tool call the model asked for. */
 export interface ToolCallRequest {
   id: string
   name: string
@@ -17,6 +19,7 @@ export interface ToolCallRequest {
   arguments: string
 }
 
+/** One message of a conversation passed to `runTurn`. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool'
   content: string | ContentPart[]
@@ -27,6 +30,7 @@ export interface ChatMessage {
   name?: string
 }
 
+/** The input of one agent turn. */
 export interface TurnRequest {
   sessionId: string
   /** the conversation so far, ending with the new user message */
@@ -47,6 +51,7 @@ export interface TurnRequest {
   allowedTools?: string[]
 }
 
+/** What `runTurn` streams to its `onEvent` callback while the turn runs. */
 export type TurnEvent =
   | { type: 'chunk'; content: string }
   | { type: 'thinking'; content: string }
@@ -54,11 +59,13 @@ export type TurnEvent =
   | { type: 'tool_result'; id: string; name: string; output: string; success: boolean }
   | { type: 'status'; phase: string; detail?: string }
 
+/** Tokens one turn consumed. */
 export interface TurnUsage {
   input_tokens: number
   output_tokens: number
 }
 
+/** What a finished turn produced. */
 export interface TurnResult {
   /** the final assistant text */
   content: string
@@ -73,6 +80,7 @@ export interface TurnResult {
   messages: ChatMessage[]
 }
 
+/** Why a turn failed: the provider, the agent loop, or the provider's credentials. */
 export type AgentErrorCode = 'PROVIDER_ERROR' | 'AGENT_ERROR' | 'AUTH_ERROR'
 
 /** Thrown by `runTurn`; recognise it by `code` (module copies may differ). */
@@ -83,6 +91,7 @@ export class AgentTurnError extends Error {
   }
 }
 
+/** The agent runtime: runs one model turn with tools and reports the configured provider and model. */
 export interface AgentRuntimeService {
   readonly provider: string
   readonly model: string
@@ -132,4 +141,5 @@ export interface ProviderModelList {
   error?: { code: string; message: string }
 }
 
+/** The `agent-runtime` service, for `api.services.get`/`require` (provided by the agent-runtime plugin). */
 export const AgentRuntimeRef = serviceRef<AgentRuntimeService>('agent-runtime')

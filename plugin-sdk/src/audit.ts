@@ -9,11 +9,14 @@
  */
 import type { RevkaRequest } from './types.js'
 
+/** Every audit event type the log accepts. */
 export const AUDIT_EVENT_TYPES = [
   'command_execution', 'file_access', 'config_change', 'auth_success', 'auth_failure', 'policy_violation', 'security_event',
 ] as const
+/** One of `AUDIT_EVENT_TYPES`. */
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
 
+/** Who caused an audit event. */
 export interface AuditActor {
   /** who the event came through: `gateway`, `cli`, or the recording plugin's id */
   channel: string
@@ -23,6 +26,7 @@ export interface AuditActor {
   username: string | null
 }
 
+/** What an audit event records being done, and whether it was allowed. */
 export interface AuditAction {
   /** what was done, e.g. `device.revoke <id>`, `config.put`, `auth_profile.resolve openai:work` */
   command: string | null
@@ -31,6 +35,7 @@ export interface AuditAction {
   allowed: boolean
 }
 
+/** How the audited action ended. */
 export interface AuditResult {
   success: boolean
   exit_code: number | null
@@ -38,6 +43,7 @@ export interface AuditResult {
   error: string | null
 }
 
+/** Security context of an audit event (policy violation, rate-limit headroom, sandbox). */
 export interface AuditSecurity {
   policy_violation: boolean
   rate_limit_remaining: number | null
@@ -75,6 +81,7 @@ export interface AuditRecorder {
   record(input: AuditInput, req?: Pick<RevkaRequest, 'auth' | 'clientKey'>): boolean
 }
 
+/** A filter for reading the audit log (`AuditLogService.query`). */
 export interface AuditQuery {
   /** 0..500, default 50 */
   limit?: number
@@ -83,6 +90,7 @@ export interface AuditQuery {
   since?: Date
 }
 
+/** The outcome of verifying the audit log's hash chain: how much was checked, or where it broke. */
 export type AuditVerdict =
   | { verified: true; entry_count: number; files: number; signed_entries: number; torn_tail_bytes?: number }
   | { verified: false; error: string; file?: string; line?: number; entry_count?: number }

@@ -6,6 +6,7 @@
  */
 import { serviceRef } from './service-ref.js'
 
+/** A stored credential, decrypted. */
 export interface ResolvedAuthProfile {
   /** the secret itself: keep it in memory only, never log it */
   token: string
@@ -15,6 +16,7 @@ export interface ResolvedAuthProfile {
   expires_at: string | null
 }
 
+/** Encrypted provider credentials (`<provider>:<profile_name>`): read, store and remove them. */
 export interface AuthProfilesService {
   /** the decrypted credential of `id` (`<provider>:<profile_name>`), or null when there is none */
   resolve(id: string): ResolvedAuthProfile | null
@@ -30,4 +32,5 @@ export interface AuthProfilesService {
   remove?(id: string): boolean
 }
 
+/** The `auth-profiles` service, for `api.services.get`/`require` (provided by the auth-profiles plugin). */
 export const AuthProfilesRef = serviceRef<AuthProfilesService>('auth-profiles')

@@ -16,8 +16,10 @@ import type { DomainStore, Metadata, Revision, RevisionInput } from './domain-st
 
 /** 5 MiB, the reference's avatar limit */
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024
+/** The artifact name an avatar revision carries its image under. */
 export const AVATAR_ARTIFACT = 'profile-avatar'
 
+/** An avatar upload read by `readAvatarUpload`: the item's kref and the checked image. */
 export interface AvatarUpload {
   /** the `kref` text field as sent */
   kref: string

@@ -19,6 +19,7 @@ export interface ChannelStatus {
   last_message_at: string | null
 }
 
+/** A messaging channel as a plugin describes it to the `channels` hook. */
 export interface ChannelDescriptor {
   /** the slug: `id` = `name` = `type` on the wire (e.g. `whatsapp`, `nextcloud_talk`) */
   id: string
@@ -35,6 +36,7 @@ export interface ChannelDescriptor {
   notificationTargetConfigured?: boolean
 }
 
+/** The kernel's `channel-registry` service: every channel enabled plugins contribute. */
 export interface ChannelRegistryService {
   /** every enabled channel, ordered by id; a plugin's tap that throws is left out (and logged) */
   list(): Promise<ChannelDescriptor[]>

@@ -54,6 +54,7 @@ export interface PluginApi<Options = Record<string, unknown>> {
   signUrl(path: string, ttlSecs?: number, options?: { subject?: string }): string
 }
 
+/** What a plugin module exports (through `definePlugin`): its `setup`, typed by the plugin's options; start and stop work is registered from there (`api.onStart`, `api.onStop`). */
 export interface PluginDefinition<Options = Record<string, unknown>> {
   /**
    * Called once, before the gateway listens. Declare routes, hooks and services here; keep it fast
@@ -64,6 +65,7 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
 
 const PLUGIN_BRAND = Symbol.for('revka.plugin')
 
+/** A plugin definition branded by `definePlugin`, which the kernel accepts as a module's default export. */
 export interface DefinedPlugin<Options = Record<string, unknown>> extends PluginDefinition<Options> {
   readonly [PLUGIN_BRAND]: true
 }

@@ -5,6 +5,7 @@
  */
 import { httpError, isHttpError, type RevkaHttpError } from './errors.js'
 
+/** The `code` of a domain store error; each maps to one HTTP status. */
 export type DomainErrorCode =
   /** a kref or space path that does not parse (400) */
   | 'kref_invalid'

@@ -42,6 +42,7 @@ export function itemKrefParam(raw: unknown): string {
   return itemKref(parseKref(raw.startsWith(KREF_SCHEME) ? raw : KREF_SCHEME + raw))
 }
 
+/** The list query parameters every domain list route accepts, parsed by `listQuery`. */
 export interface ListQuery {
   include_deprecated: boolean
   q: string
@@ -62,6 +63,7 @@ export function listQuery(query: Record<string, string | undefined>, defaults = 
   return { include_deprecated: boolParam('include_deprecated', query.include_deprecated), q: (query.q ?? '').trim(), page, per_page, offset: (page - 1) * per_page }
 }
 
+/** A query parameter as a boolean (`true`/`1`, `false`/`0`/empty/absent); anything else is a 400 `invalid_query`. */
 export function boolParam(name: string, v: string | undefined): boolean {
   if (v === undefined || v === '' || v === 'false' || v === '0') return false
   if (v === 'true' || v === '1') return true

@@ -22,6 +22,7 @@ export interface Authorship {
   username?: string
 }
 
+/** A project: the root of a space tree. */
 export interface Project {
   name: string
   description: string
@@ -30,6 +31,7 @@ export interface Project {
   metadata: Metadata
 }
 
+/** A folder of items inside a project. */
 export interface Space extends Authorship {
   /** `/Project/Space/Sub` */
   path: string
@@ -41,6 +43,7 @@ export interface Space extends Authorship {
   created_at: string
 }
 
+/** A versioned item in a space; its content lives in revisions. */
 export interface Item extends Authorship {
   kref: string
   /** = item_name */
@@ -54,6 +57,7 @@ export interface Item extends Authorship {
   metadata: Metadata
 }
 
+/** One numbered revision of an item, with its metadata, tags and artifacts. */
 export interface Revision extends Authorship {
   /** `<item>?r=N` */
   kref: string
@@ -71,6 +75,7 @@ export interface Revision extends Authorship {
   metadata: Metadata
 }
 
+/** A named file of a revision. */
 export interface Artifact {
   /** `<item>?r=N&a=<name>` */
   kref: string
@@ -84,6 +89,7 @@ export interface Artifact {
   metadata: Metadata
 }
 
+/** A typed link between two revisions. */
 export interface Edge {
   /** revision krefs */
   source_kref: string
@@ -93,6 +99,7 @@ export interface Edge {
   metadata: Metadata
 }
 
+/** An item that belongs to a bundle. */
 export interface BundleMember {
   item_kref: string
   added_at: string
@@ -101,6 +108,7 @@ export interface BundleMember {
   added_in_revision: number | null
 }
 
+/** One search result. */
 export interface SearchHit {
   item: Item
   /** higher is better */
@@ -115,6 +123,7 @@ export interface Page<T> {
   total: number
 }
 
+/** Paging of a list query. */
 export interface PageQuery {
   /** default 0 */
   offset?: number
@@ -138,6 +147,7 @@ export interface ArtifactFile {
   overwrite?: boolean
 }
 
+/** An artifact to attach to a new revision. */
 export interface ArtifactInput {
   name: string
   /**
@@ -154,6 +164,7 @@ export interface ArtifactInput {
   location_metadata_key?: string
 }
 
+/** A new revision's content. */
 export interface RevisionInput extends Authorship {
   metadata?: Metadata
   /** tags to set on the new revision (pointer semantics: moved off the item's other revisions) */
@@ -161,6 +172,7 @@ export interface RevisionInput extends Authorship {
   artifacts?: ArtifactInput[]
 }
 
+/** A new item. */
 export interface ItemInput extends Authorship {
   /** `/Project/Space…`; created (with its project) when missing */
   space_path: string
@@ -171,6 +183,7 @@ export interface ItemInput extends Authorship {
   revision?: RevisionInput
 }
 
+/** Which items of a space to list. */
 export interface ListItemsQuery extends PageQuery {
   space_path: string
   /** include items of every space below `space_path` too */
@@ -183,6 +196,7 @@ export interface ListItemsQuery extends PageQuery {
   sort?: 'name' | 'recent'
 }
 
+/** A free-text search over items. */
 export interface SearchQuery extends PageQuery {
   /** free text; FTS syntax characters are treated as plain words */
   query: string
@@ -194,6 +208,7 @@ export interface SearchQuery extends PageQuery {
   include_revision_metadata?: boolean
 }
 
+/** Which edges to list. */
 export interface EdgeQuery {
   /** one or many revision (or item) krefs; an item kref matches edges of any of its revisions */
   kref: string | string[]
@@ -217,6 +232,7 @@ export interface DomainStoreLimits {
   maxPageSize: number
 }
 
+/** The shared domain store (projects, spaces, items, revisions, artifacts, edges), reached through `DomainStoreRef`. */
 export interface DomainStore {
   readonly limits: DomainStoreLimits
   /** absolute directory under which the store writes artifact files (for containment checks) */

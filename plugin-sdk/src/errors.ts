@@ -4,6 +4,7 @@
  */
 const BRAND = Symbol.for('revka.http-error')
 
+/** Extras of an `httpError` answer: `Retry-After`, headers, additional body fields. */
 export interface HttpErrorOptions {
   /** seconds; also sets the `Retry-After` header */
   retryAfter?: number
@@ -12,6 +13,7 @@ export interface HttpErrorOptions {
   extra?: Record<string, unknown>
 }
 
+/** An error that answers as a JSON HTTP response (`{error, code}` and the given status); make it with `httpError`. */
 export class RevkaHttpError extends Error {
   readonly [BRAND] = true
   constructor(

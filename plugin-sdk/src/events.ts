@@ -6,6 +6,7 @@
  */
 import type { Disposer } from './types.js'
 
+/** The gateway's own event types and the fields each carries. */
 export interface EventFields {
   llm_request: { provider: string; model: string; session_id?: string }
   tool_call_start: { tool: string; session_id?: string }
@@ -19,6 +20,7 @@ export interface EventFields {
   channel_event: { payload: unknown }
 }
 
+/** The name of one of the gateway's own event types. */
 export type EventType = keyof EventFields
 
 /** An event as emitted: its type's fields plus what the kernel stamps. */
@@ -32,8 +34,10 @@ export interface CustomEvent {
   [field: string]: unknown
 }
 
+/** Any event a subscriber may receive: the gateway's own or a plugin's custom one. */
 export type AnyEvent = RevkaEvent | CustomEvent
 
+/** The gateway's event bus (`api.events`): emit events and subscribe to all of them. */
 export interface EventBus {
   /** stamp and deliver an event; returns it as delivered */
   emit<T extends EventType>(type: T, fields: EventFields[T]): RevkaEvent<T>

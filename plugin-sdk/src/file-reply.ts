@@ -6,6 +6,7 @@
 
 const FILE_BRAND = Symbol.for('revka.file-reply')
 
+/** Where a `fileReply` takes its file from and how it is served. */
 export interface FileReplyOptions {
   /**
    * Absolute folder the file is taken from. The file must lie inside it after every symlink is
@@ -18,6 +19,7 @@ export interface FileReplyOptions {
   headers?: Record<string, string>
 }
 
+/** A file to stream as the response, made by `fileReply`; the kernel resolves it inside `options.root`. */
 export interface FileReply {
   readonly [FILE_BRAND]: true
   /** relative to `root`, `/`-separated, as the client asked for it (e.g. a route's `*` part) */

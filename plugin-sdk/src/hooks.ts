@@ -16,10 +16,12 @@ export const Stage = Object.freeze({
 })
 export type StageValue = (typeof Stage)[keyof typeof Stage]
 
+/** Where a tap runs among the others on the same hook (a `Stage`; default `Stage.DEFAULT`). */
 export interface TapOptions {
   stage?: StageValue
 }
 
+/** One hook of `api.hooks`: tap it with a function of the hook's shape. */
 export interface TapPoint<F> {
   /** add a tap; the returned disposer removes it */
   tap(fn: F, options?: TapOptions): Disposer
@@ -30,6 +32,7 @@ export interface TapPoint<F> {
  * every request, so a tap may add to it in place and return it (cheaper than a spread copy per tap).
  */
 export type StatusDocument = Record<string, unknown>
+/** What a `status` hook tap learns about the caller of `/api/status`. */
 export interface StatusContext {
   /** true when the caller presented a valid bearer/service token */
   authenticated: boolean
@@ -37,6 +40,7 @@ export interface StatusContext {
 
 /** A component's health, as `/health` reports it. */
 export type ComponentState = 'starting' | 'ok' | 'error'
+/** How a `health` hook tap reports the state of its components. */
 export interface HealthSink {
   report(component: string, state: ComponentState, message?: string): void
 }

@@ -7,6 +7,7 @@
 export type IntegrationCategory =
   | 'Chat' | 'AiModel' | 'Productivity' | 'MusicAudio' | 'SmartHome' | 'ToolsAutomation' | 'MediaCreative' | 'Social' | 'Platform'
 
+/** The manifest's `integration` entry. */
 export interface PluginIntegration {
   category: IntegrationCategory
   /** shown name; default the manifest's `name`, else its id */

@@ -2,6 +2,7 @@
 
 export type PluginStatus = 'discovered' | 'disabled' | 'incompatible' | 'failed' | 'loaded' | 'starting' | 'started' | 'stopped'
 
+/** A plugin as the kernel knows it: id, version, source, folder and status. */
 export interface PluginInfo {
   id: string
   version: string
@@ -19,10 +20,12 @@ export interface PluginInfo {
   restartCount: number
 }
 
+/** The kernel's `plugin-registry` service: every discovered plugin. */
 export interface PluginRegistryService {
   list(): PluginInfo[]
 }
 
+/** What replacing config.toml changed. */
 export interface ConfigReplaceResult {
   /** the masked TOML now in force */
   content: string
@@ -37,6 +40,7 @@ export interface ConfigReplaceResult {
   restartKeys: string[]
 }
 
+/** What a config.toml replacement is allowed to change. */
 export interface ConfigReplaceOptions {
   /**
    * May this write change security-bearing keys (`[gateway]`, `[nodes]`, `[observability]`, a
@@ -48,6 +52,7 @@ export interface ConfigReplaceOptions {
   mayChangeProtected?: boolean
 }
 
+/** The kernel's `gateway-config` service: config.toml, masked for reading and checked on writing. */
 export interface GatewayConfigService {
   /** config.toml with secret values, header values and URL credentials replaced by `***MASKED***` */
   masked(): string
@@ -63,6 +68,7 @@ export interface GatewayConfigService {
   readonly path: string
 }
 
+/** A paired device. */
 export interface DeviceInfo {
   id: string
   name: string | null
@@ -73,6 +79,7 @@ export interface DeviceInfo {
   ip_address: string | null
 }
 
+/** Whether pairing is required and done, and the current pairing code. */
 export interface PairingStatus {
   requirePairing: boolean
   paired: boolean
@@ -81,6 +88,7 @@ export interface PairingStatus {
   codeExpiresAt: string | null
 }
 
+/** What a device tells about itself when it pairs. */
 export interface PairMetadata {
   name?: string | null
   deviceType?: string | null
@@ -88,6 +96,7 @@ export interface PairMetadata {
   ip?: string | null
 }
 
+/** The outcome of pairing: the new device's token and id. */
 export interface PairResult {
   token: string
   deviceId: string
@@ -138,11 +147,13 @@ export interface PairingService {
 /** a value, or a Promise of it (the pairing service's answers; see PairingService) */
 export type Awaitable<T> = T | Promise<T>
 
+/** The kernel's count of live credential-bound streams. */
 export interface AuthStreamsService {
   /** number of live WebSocket/SSE connections by credential */
   count(): number
 }
 
+/** One component's entry in the health snapshot. */
 export interface ComponentHealth {
   status: 'starting' | 'ok' | 'error'
   updated_at: string
@@ -151,6 +162,7 @@ export interface ComponentHealth {
   restart_count: number
 }
 
+/** The gateway's health: its process and every component. */
 export interface HealthSnapshot {
   pid: number
   updated_at: string
@@ -158,6 +170,7 @@ export interface HealthSnapshot {
   components: Record<string, ComponentHealth>
 }
 
+/** The kernel's `gateway-status` service: the `/health` snapshot and the `/api/status` document. */
 export interface GatewayStatusService {
   /** one component per enabled plugin plus every `health` hook probe; degraded if any is in error */
   health(): Promise<{ degraded: boolean; snapshot: HealthSnapshot }>
@@ -170,6 +183,7 @@ export interface GatewayStatusService {
   documentJson(ctx: { authenticated: boolean }): Promise<string>
 }
 
+/** The kernel's lockout limiter for authentication attempts, for plugins that check their own secrets. */
 export interface AuthLimiterService {
   /**
    * Count one attempt for `key` (say `<plugin>|<req.clientKey>`). Returns 0 when it may go ahead,
@@ -179,6 +193,7 @@ export interface AuthLimiterService {
   attempt(key: string): number
 }
 
+/** The kernel's `gateway-control` service: controls the running gateway. */
 export interface GatewayControlService {
   /** ask the gateway to shut down gracefully (drain, stop plugins, exit 0) */
   requestShutdown(reason: string): void

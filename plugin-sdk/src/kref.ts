@@ -13,8 +13,10 @@
  */
 import { domainError } from './domain-errors.js'
 
+/** The prefix of every kref (`kref://`). */
 export const KREF_SCHEME = 'kref://'
 
+/** A parsed kref: project, spaces, item and optional revision and artifact. */
 export interface Kref {
   project: string
   /** the spaces below the project, outermost first; may be empty for an item at the project root */

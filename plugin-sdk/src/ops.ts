@@ -8,6 +8,7 @@ import type { PluginIntegration } from './integration.js'
 
 export type { IntegrationCategory, PluginIntegration } from './integration.js'
 
+/** How serious a doctor finding is. */
 export type DoctorSeverity = 'ok' | 'warn' | 'error'
 
 /** One finding (contract DOMAIN.md §17). */
@@ -18,13 +19,16 @@ export interface DoctorFinding {
   message: string
 }
 
+/** Every doctor finding with a count per severity. */
 export interface DoctorReport {
   results: DoctorFinding[]
   summary: { ok: number; warnings: number; errors: number }
 }
 
+/** The group a CLI tool is listed under. */
 export type CliToolCategory = 'VersionControl' | 'Language' | 'PackageManager' | 'Container' | 'Build' | 'Cloud' | 'AiAgent' | 'Productivity'
 
+/** A CLI tool found on PATH. */
 export interface CliTool {
   name: string
   /** absolute path of the executable found on PATH */
@@ -46,6 +50,7 @@ export interface PluginDescription extends PluginInfo {
   timings: { importMs: number | null; setupMs: number | null; startMs: number | null }
 }
 
+/** The kernel's operations service (`KernelServices.ops`). */
 export interface OpsService {
   /** run every check now (the CLI tool probe is cached after its first run) */
   doctor(): Promise<DoctorReport>

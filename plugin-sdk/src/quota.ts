@@ -41,6 +41,7 @@ export function credentialKey(auth: AuthContext): string {
   return auth.via
 }
 
+/** The caps a `ConnectionCap` enforces. */
 export interface ConnectionCapOptions {
   /** what is counted, for the refusal message, e.g. "/ws/chat sockets" */
   what: string
@@ -56,6 +57,7 @@ export interface ConnectionCapOptions {
   now?: () => number
 }
 
+/** Counts WebSockets or SSE streams per credential on one route group and refuses those over the cap (see the module comment for use). */
 export class ConnectionCap {
   private readonly live = new Map<string, number>()
   /** expiry times of admitted upgrades whose socket has not reached the handler yet */

@@ -6,6 +6,7 @@ import type { RevkaReply } from './types.js'
 
 const REPLY_BRAND = Symbol.for('revka.reply')
 
+/** A `RevkaReply` made by `reply()`, which the kernel recognises as a response description rather than a JSON body. */
 export interface BrandedReply extends RevkaReply {
   readonly [REPLY_BRAND]: true
 }

@@ -9,6 +9,7 @@
  */
 import type { RawReplyAccess } from './types.js'
 
+/** Keep-alive, buffer bound and headers of a stream `startSse` opens. */
 export interface SseOptions {
   /** keep-alive comment interval, ms (default 15 000) */
   keepAliveMs?: number
@@ -24,11 +25,13 @@ export interface SseOptions {
   dropGraceMs?: number
 }
 
+/** The optional `id:` and `event:` lines of one SSE frame. */
 export interface SseFrameOptions {
   id?: number | string
   event?: string
 }
 
+/** An open SSE stream: send events or ready-made frames, and learn when the client left. */
 export interface SseStream {
   /** send one event; returns false (and closes) when the client is too slow */
   send(data: unknown, opts?: SseFrameOptions): boolean
@@ -88,6 +91,7 @@ export class SseFrames {
   }
 }
 
+/** Turn a route's reply into a Server-Sent Events stream (hijacks the reply; headers are written at once). */
 export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStream {
   reply.hijack()
   const raw = reply.raw

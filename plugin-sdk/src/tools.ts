@@ -11,11 +11,13 @@ export interface ToolContext {
   progress?(progress: number, total?: number, message?: string): void
 }
 
+/** What a tool's `execute` returns to the agent. */
 export interface ToolResult {
   output: string
   success: boolean
 }
 
+/** A tool the agent may call, contributed through the `tools` hook. */
 export interface AgentTool {
   /** unique; `[a-zA-Z0-9_:.-]{1,128}` */
   name: string
@@ -34,6 +36,7 @@ export interface ToolSchemaProblem {
   message: string
 }
 
+/** The kernel's `tool-registry` service: every tool plugins contribute, validated, for the agent runtime. */
 export interface ToolRegistryService {
   /**
    * Every tool contributed right now, de-duplicated by name (first wins, a diagnostic logged).

@@ -53,6 +53,7 @@ export interface PluginManifest {
  * An array means "any of" (e.g. `['loopback', 'bearer']`).
  */
 export type AuthSurfaceName = 'public' | 'bearer' | 'service' | 'loopback' | 'signed'
+/** A route authenticated by the sender's own signature (webhooks): the kernel runs `provider` with the route's secret. */
 export interface ProviderAuth {
   /**
    * Runs in the kernel before the handler, on the raw body bytes. Return true to accept.
@@ -66,8 +67,10 @@ export interface ProviderAuth {
    */
   refusal?: { status: 401 | 403; code: string; message: string }
 }
+/** Who may call a route: one surface, any of several, or a provider's signature check. */
 export type AuthSurface = AuthSurfaceName | AuthSurfaceName[] | ProviderAuth
 
+/** What a provider's signature check sees of the request, including the raw body bytes. */
 export interface ProviderAuthRequest {
   headers: IncomingHttpHeaders
   query: Record<string, string | undefined>
@@ -82,6 +85,7 @@ export interface SecretSource {
   config?: string
 }
 
+/** An HTTP method a route may declare. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
 
 /** The request a handler sees: parsed body, params, query, headers and who called. */
@@ -108,6 +112,7 @@ export interface RevkaRequest<Body = unknown> {
   stream?: Readable
 }
 
+/** How the caller of a request was authenticated (`req.auth`). */
 export interface AuthContext {
   /** which surface let the request in */
   via: 'public' | 'bearer' | 'service' | 'loopback' | 'signed' | 'provider' | 'admin-token' | 'pairing-off' | 'anonymous'
@@ -124,6 +129,7 @@ export interface RevkaReply {
   body?: unknown
 }
 
+/** A handler's access to the response, for headers, status and streaming. */
 export interface RawReplyAccess {
   /** set a header on the pending response */
   header(name: string, value: string): void
@@ -134,6 +140,7 @@ export interface RawReplyAccess {
   hijack(): void
 }
 
+/** An HTTP route's handler: return a JSON value, a `reply()`, a `fileReply()`, or throw an `httpError`. */
 export type RouteHandler<Body = any> = (
   req: RevkaRequest<Body>,
   reply: RawReplyAccess,
@@ -155,8 +162,10 @@ export interface RevkaSocket {
   readonly bufferedAmount: number
 }
 
+/** A WebSocket route's handler, called with the open socket after the kernel's checks. */
 export type WebSocketHandler = (socket: RevkaSocket, req: RevkaRequest<undefined>) => void | Promise<void>
 
+/** A route's own request rate limit per client. */
 export interface RouteRateLimit {
   /** requests per client per minute; 0 disables */
   perMinute: number
@@ -241,6 +250,7 @@ export interface RouteBase {
   description?: string
 }
 
+/** An HTTP route: its declaration plus the handler. */
 export interface HttpRouteDeclaration extends RouteBase {
   websocket?: false
   handler: RouteHandler
@@ -260,6 +270,7 @@ export interface WsRouteDeclaration extends RouteBase {
   admit?: (req: RevkaRequest<undefined>) => void | Promise<void>
 }
 
+/** What `api.routes.add` accepts: an HTTP or a WebSocket route. */
 export type RouteDeclaration = HttpRouteDeclaration | WsRouteDeclaration
 
 /** `add` with overloads so handlers get their parameter types from context. */
@@ -268,6 +279,7 @@ export interface RouteAdder {
   add(route: WsRouteDeclaration): Disposer
 }
 
+/** Undoes what returned it (a tap, a subscription, a route). */
 export type Disposer = () => void
 
 /**
@@ -276,6 +288,7 @@ export type Disposer = () => void
  */
 export type OwnedResource = NodeJS.Timeout | { dispose(): unknown } | { close(): unknown } | { destroy(): unknown }
 
+/** A plugin's logger (`api.log`), pino-compatible: an object and/or a message. */
 export interface Logger {
   trace(obj: unknown, msg?: string): void
   debug(obj: unknown, msg?: string): void

@@ -18,6 +18,7 @@ export interface WorkflowFinding {
   line?: number
 }
 
+/** The outcome of `WorkflowRunnerService.validate`. */
 export interface WorkflowValidation {
   valid: boolean
   errors: WorkflowFinding[]
@@ -33,6 +34,7 @@ export interface WorkflowValidation {
 /** A run's summary as the contract's `RunSummary` (every field a string; DOMAIN.md §7.2). */
 export type WorkflowRunSummary = Record<string, string>
 
+/** One step of a workflow run, as `RunDetail.steps` lists it. */
 export interface WorkflowRunStep {
   step_id: string
   status: string
@@ -49,6 +51,7 @@ export interface WorkflowRunStep {
 /** `RunDetail`: the summary's fields flattened, plus the steps. */
 export type WorkflowRunDetail = WorkflowRunSummary & { steps: WorkflowRunStep[] }
 
+/** A request to start a workflow run. */
 export interface WorkflowRunRequest {
   /** the workflow's display name or slug (`item_name`), as `POST /api/workflows/run/{name}` */
   workflow: string
@@ -73,6 +76,7 @@ export interface WorkflowRunRefusal {
   validation?: WorkflowValidation
 }
 
+/** The outcome of cancelling a run. */
 export interface WorkflowCancelResult {
   cancelled: boolean
   run_id?: string
@@ -82,6 +86,7 @@ export interface WorkflowCancelResult {
   steps_completed?: number
 }
 
+/** The workflow runner: validates workflow YAML and starts, lists and cancels runs. */
 export interface WorkflowRunnerService {
   /** parse and check a workflow YAML (real YAML parser + schema); never throws on bad input */
   validate(yaml: string): WorkflowValidation
@@ -103,6 +108,7 @@ export interface WorkflowRunnerService {
   agentActivity(agentId: string, view: 'summary' | 'tool_calls' | 'messages' | 'errors' | 'full', limit: number): Record<string, unknown> | undefined
 }
 
+/** The `workflow-runner` service, for `api.services.get`/`require` (provided by the workflow-runner plugin). */
 export const WorkflowRunnerRef = serviceRef<WorkflowRunnerService>('workflow-runner')
 
 /**
@@ -122,6 +128,7 @@ export interface CronTriggerService {
   checkWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): void
 }
 
+/** The `cron-triggers` service, for `api.services.get`/`require` (provided by the cron plugin). */
 export const CronTriggersRef = serviceRef<CronTriggerService>('cron-triggers')
 
 /**

@@ -12,6 +12,7 @@ export interface PostJsonOptions {
   method?: string
 }
 
+/** Thrown by `postJson` for a non-2xx answer; the message names the host and status, never the URL's path. */
 export class ProviderApiError extends Error {
   constructor(readonly status: number, message: string) {
     super(message)
