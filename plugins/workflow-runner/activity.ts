@@ -21,7 +21,10 @@ export const agentIdFor = (runId: string, stepId: string) => `${runId.slice(0, 1
 
 export class RunLogs {
   private readonly sizes = new Map<string, number>()
-  constructor(private readonly dir: string, private readonly now: () => number) {}
+  constructor(
+    private readonly dir: string,
+    private readonly now: () => number,
+  ) {}
 
   private file(agentId: string): string | null {
     return SAFE_ID.test(agentId) ? join(this.dir, `${agentId}.jsonl`) : null
@@ -45,21 +48,42 @@ export class RunLogs {
     if (!runIds.length || !existsSync(this.dir)) return
     const prefixes = runIds.map((id) => `${id.slice(0, 12)}-`)
     for (const name of readdirSync(this.dir)) {
-      if (prefixes.some((p) => name.startsWith(p))) { rmSync(join(this.dir, name), { force: true }); this.sizes.delete(name.replace(/\.jsonl$/, '')) }
+      if (prefixes.some((p) => name.startsWith(p))) {
+        rmSync(join(this.dir, name), { force: true })
+        this.sizes.delete(name.replace(/\.jsonl$/, ''))
+      }
     }
   }
 
   read(agentId: string, view: ActivityView, limit: number): Record<string, unknown> | undefined {
     const f = this.file(agentId)
     if (!f || !existsSync(f)) return undefined
-    const entries = readFileSync(f, 'utf8').split('\n').flatMap((l) => { if (!l.trim()) return []; try { return [JSON.parse(l) as LogEntry] } catch { return [] } })
+    const entries = readFileSync(f, 'utf8')
+      .split('\n')
+      .flatMap((l) => {
+        if (!l.trim()) return []
+        try {
+          return [JSON.parse(l) as LogEntry]
+        } catch {
+          return []
+        }
+      })
     if (view === 'summary') return summary(agentId, entries)
     const newest = (xs: LogEntry[]) => xs.slice().reverse().slice(0, limit)
-    const pick = view === 'tool_calls' ? newest(entries.filter((e) => e.type === 'tool_call' || e.type === 'tool_result'))
-      : view === 'messages' ? newest(entries.filter((e) => e.type === 'message'))
-      : view === 'errors' ? entries.filter((e) => e.type === 'error') // all, oldest first (contract)
-      : newest(entries)
-    const total = view === 'full' ? entries.length : view === 'errors' ? pick.length : entries.filter((e) => (view === 'tool_calls' ? e.type === 'tool_call' || e.type === 'tool_result' : e.type === 'message')).length
+    const pick =
+      view === 'tool_calls'
+        ? newest(entries.filter((e) => e.type === 'tool_call' || e.type === 'tool_result'))
+        : view === 'messages'
+          ? newest(entries.filter((e) => e.type === 'message'))
+          : view === 'errors'
+            ? entries.filter((e) => e.type === 'error') // all, oldest first (contract)
+            : newest(entries)
+    const total =
+      view === 'full'
+        ? entries.length
+        : view === 'errors'
+          ? pick.length
+          : entries.filter((e) => (view === 'tool_calls' ? e.type === 'tool_call' || e.type === 'tool_result' : e.type === 'message')).length
     return { agent_id: agentId, view, total, entries: pick }
   }
 }
@@ -75,11 +99,18 @@ function summary(agentId: string, entries: LogEntry[]): Record<string, unknown> 
     usage.total_cost_usd += Number(u.cost_usd) || 0
   }
   return {
-    agent_id: agentId, view: 'summary',
-    title: String(start?.title ?? agentId), agent_type: String(start?.agent_type ?? 'agent'),
-    total_events: entries.length, tool_call_count: tools.length, error_count: entries.filter((e) => e.type === 'error').length,
+    agent_id: agentId,
+    view: 'summary',
+    title: String(start?.title ?? agentId),
+    agent_type: String(start?.agent_type ?? 'agent'),
+    total_events: entries.length,
+    tool_call_count: tools.length,
+    error_count: entries.filter((e) => e.type === 'error').length,
     last_message: cut(String(messages.at(-1)?.content ?? ''), LAST_MESSAGE_CHARS),
-    recent_tools: tools.slice(-20).reverse().map((t) => String(t.name)),
+    recent_tools: tools
+      .slice(-20)
+      .reverse()
+      .map((t) => String(t.name)),
     usage,
   }
 }

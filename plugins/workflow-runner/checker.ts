@@ -15,7 +15,10 @@ export function fieldName(path: YamlPath): string {
 export class Checker {
   readonly errors: WorkflowFinding[] = []
   readonly warnings: WorkflowFinding[] = []
-  constructor(private readonly doc: Document, private readonly lines: LineCounter) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
 
   /** 1-based line of the node at `path`, else of its nearest ancestor that exists */
   lineOf(path: YamlPath): number | undefined {

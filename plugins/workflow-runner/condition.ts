@@ -23,7 +23,10 @@ function tokenize(src: string, scope: Scope | null): Tok[] {
   let i = 0
   while (i < src.length) {
     const c = src[i]
-    if (/\s/.test(c)) { i++; continue }
+    if (/\s/.test(c)) {
+      i++
+      continue
+    }
     if (src.startsWith('${', i)) {
       const end = src.indexOf('}', i)
       if (end < 0) fail(`unclosed \${ in condition: ${src}`)
@@ -39,7 +42,11 @@ function tokenize(src: string, scope: Scope | null): Tok[] {
       continue
     }
     const op = OPS.find((o) => src.startsWith(o, i))
-    if (op) { out.push({ k: 'op', v: op }); i += op.length; continue }
+    if (op) {
+      out.push({ k: 'op', v: op })
+      i += op.length
+      continue
+    }
     const m = /^[^\s()'"=!<>&|]+/.exec(src.slice(i))
     if (!m) fail(`unexpected character '${c}' in condition: ${src}`)
     const w = m[0]
@@ -54,25 +61,42 @@ export function truthy(v: string): boolean {
 }
 
 function compare(a: string, op: string, b: string): boolean {
-  const na = Number(a), nb = Number(b)
+  const na = Number(a),
+    nb = Number(b)
   const numeric = a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb)
   switch (op) {
-    case '==': return numeric ? na === nb : a === b
-    case '!=': return numeric ? na !== nb : a !== b
-    case '>': return numeric ? na > nb : a > b
-    case '<': return numeric ? na < nb : a < b
-    case '>=': return numeric ? na >= nb : a >= b
-    case '<=': return numeric ? na <= nb : a <= b
-    case 'contains': return a.includes(b)
-    default: return b.includes(a) // in
+    case '==':
+      return numeric ? na === nb : a === b
+    case '!=':
+      return numeric ? na !== nb : a !== b
+    case '>':
+      return numeric ? na > nb : a > b
+    case '<':
+      return numeric ? na < nb : a < b
+    case '>=':
+      return numeric ? na >= nb : a >= b
+    case '<=':
+      return numeric ? na <= nb : a <= b
+    case 'contains':
+      return a.includes(b)
+    default:
+      return b.includes(a) // in
   }
 }
 
 class Parser {
   private i = 0
-  constructor(private readonly t: Tok[], private readonly src: string) {}
-  private peek(): Tok | undefined { return this.t[this.i] }
-  private isOp(...v: string[]): boolean { const p = this.peek(); return p?.k === 'op' && v.includes(p.v) }
+  constructor(
+    private readonly t: Tok[],
+    private readonly src: string,
+  ) {}
+  private peek(): Tok | undefined {
+    return this.t[this.i]
+  }
+  private isOp(...v: string[]): boolean {
+    const p = this.peek()
+    return p?.k === 'op' && v.includes(p.v)
+  }
   parse(): boolean {
     const v = this.or(0)
     if (this.i < this.t.length) fail(`unexpected '${this.t[this.i].v}' in condition: ${this.src}`)
@@ -80,16 +104,27 @@ class Parser {
   }
   private or(d: number): boolean {
     let v = this.and(d)
-    while (this.isOp('or', '||')) { this.i++; const r = this.and(d); v = v || r }
+    while (this.isOp('or', '||')) {
+      this.i++
+      const r = this.and(d)
+      v = v || r
+    }
     return v
   }
   private and(d: number): boolean {
     let v = this.not(d)
-    while (this.isOp('and', '&&')) { this.i++; const r = this.not(d); v = v && r }
+    while (this.isOp('and', '&&')) {
+      this.i++
+      const r = this.not(d)
+      v = v && r
+    }
     return v
   }
   private not(d: number): boolean {
-    if (this.isOp('not', '!')) { this.i++; return !this.not(d + 1) }
+    if (this.isOp('not', '!')) {
+      this.i++
+      return !this.not(d + 1)
+    }
     return this.cmp(d)
   }
   private cmp(d: number): boolean {
@@ -125,5 +160,10 @@ export function evaluate(condition: string | undefined, scope: Scope): boolean {
 /** A syntax check for validation (references are not resolved); the message, or null. */
 export function conditionProblem(condition: string): string | null {
   if (condition.trim() === 'default') return null
-  try { new Parser(tokenize(condition, null), condition).parse(); return null } catch (e) { return (e as Error).message }
+  try {
+    new Parser(tokenize(condition, null), condition).parse()
+    return null
+  } catch (e) {
+    return (e as Error).message
+  }
 }

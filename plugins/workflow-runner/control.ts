@@ -20,7 +20,9 @@ export type RunChild = (child: StepDef, scope: Scope) => Promise<StepResult>
 
 async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0
-  const worker = async () => { while (next < items.length) await fn(items[next++]) }
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++])
+  }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
@@ -48,10 +50,20 @@ export async function runParallel(step: StepDef, scope: Scope, run: RunChild): P
   const ok = ids.filter((id) => done[id]?.status === 'completed').length
   const need = join === 'any' ? 1 : join === 'majority' ? Math.floor(ids.length / 2) + 1 : ids.length
   const outputs = Object.fromEntries(ids.map((id) => [id, done[id]?.output ?? '']))
-  const output_data = { join, completed: ok, failed: ids.length - ok, results: Object.fromEntries(ids.map((id) => [id, { status: done[id]?.status ?? 'skipped', output: cut(done[id]?.output ?? '', DATA_OUTPUT_CHARS) }])) }
+  const output_data = {
+    join,
+    completed: ok,
+    failed: ids.length - ok,
+    results: Object.fromEntries(ids.map((id) => [id, { status: done[id]?.status ?? 'skipped', output: cut(done[id]?.output ?? '', DATA_OUTPUT_CHARS) }])),
+  }
   if (ok >= need) return { status: 'completed', output: JSON.stringify(outputs), output_data }
   const failed = ids.filter((id) => done[id]?.status !== 'completed')
-  return { status: 'failed', output: JSON.stringify(outputs), output_data, error: `join ${join}: ${ok} of ${ids.length} branches completed (${failed.map((id) => `${id}: ${done[id]?.error ?? 'not run'}`).join('; ')})` }
+  return {
+    status: 'failed',
+    output: JSON.stringify(outputs),
+    output_data,
+    error: `join ${join}: ${ok} of ${ids.length} branches completed (${failed.map((id) => `${id}: ${done[id]?.error ?? 'not run'}`).join('; ')})`,
+  }
 }
 
 /** the items of a for_each, or a message saying why there are none to run */
@@ -67,7 +79,11 @@ export function forEachItems(step: StepDef, scope: Scope): unknown[] | string {
   } else {
     const text = render(String(step.config.items ?? ''), scope).trim()
     let parsed: unknown
-    try { parsed = JSON.parse(text) } catch { parsed = text ? text.split(/\s*[\n,]\s*/).filter(Boolean) : [] }
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      parsed = text ? text.split(/\s*[\n,]\s*/).filter(Boolean) : []
+    }
     items = Array.isArray(parsed) ? parsed : [parsed]
   }
   if (items.length > max) return `for_each has ${items.length} items, more than max_iterations ${max}`
@@ -88,14 +104,28 @@ export async function runForEach(step: StepDef, scope: Scope, run: RunChild): Pr
     const done = await body(step.children, inner, 1, run, true)
     const failed = Object.values(done).some((r) => r.status === 'failed')
     lastOutputs.push(done[last]?.output ?? '')
-    passes.push({ iteration: i + 1, item: items[i], status: failed ? 'failed' : 'completed', outputs: Object.fromEntries(Object.entries(done).map(([k, r]) => [k, cut(r.output, DATA_OUTPUT_CHARS)])) })
+    passes.push({
+      iteration: i + 1,
+      item: items[i],
+      status: failed ? 'failed' : 'completed',
+      outputs: Object.fromEntries(Object.entries(done).map(([k, r]) => [k, cut(r.output, DATA_OUTPUT_CHARS)])),
+    })
     if (failed && failFast) {
       const why = Object.entries(done).find(([, r]) => r.status === 'failed')!
-      return { status: 'failed', output: JSON.stringify(lastOutputs), output_data: { iterations: passes }, error: `iteration ${i + 1} (${JSON.stringify(items[i])}): step '${why[0]}' failed: ${why[1].error ?? ''}` }
+      return {
+        status: 'failed',
+        output: JSON.stringify(lastOutputs),
+        output_data: { iterations: passes },
+        error: `iteration ${i + 1} (${JSON.stringify(items[i])}): step '${why[0]}' failed: ${why[1].error ?? ''}`,
+      }
     }
   }
   const failures = passes.filter((p) => p.status === 'failed').length
-  const result: StepResult = { status: failures && failures === passes.length ? 'failed' : 'completed', output: JSON.stringify(lastOutputs), output_data: { iterations: passes, total: items.length, failed: failures } }
+  const result: StepResult = {
+    status: failures && failures === passes.length ? 'failed' : 'completed',
+    output: JSON.stringify(lastOutputs),
+    output_data: { iterations: passes, total: items.length, failed: failures },
+  }
   if (result.status === 'failed') result.error = `every one of the ${failures} iterations failed`
   return result
 }

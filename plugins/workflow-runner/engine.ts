@@ -31,7 +31,11 @@ export interface EngineHost {
 }
 
 type Abort = { kind: 'cancel' | 'shutdown' | 'deadline' }
-interface Control { jump?: string; skip?: string[]; pause?: 'human_approval' | 'human_input' }
+interface Control {
+  jump?: string
+  skip?: string[]
+  pause?: 'human_approval' | 'human_input'
+}
 const DONE = new Set(['completed', 'failed', 'skipped'])
 const isDone = (r: StepResult | undefined) => !!r && DONE.has(r.status)
 
@@ -46,7 +50,11 @@ export class Execution {
   private readonly top: StepDef[]
   private readonly total: number
 
-  constructor(readonly run: RunRow, readonly def: WorkflowDef, private readonly h: EngineHost) {
+  constructor(
+    readonly run: RunRow,
+    readonly def: WorkflowDef,
+    private readonly h: EngineHost,
+  ) {
     for (const s of h.store.steps(run.run_id)) this.results[s.step_id] = s.result
     this.cp = run.checkpoint
     const keep = run.request.target_step_id ? ancestorClosure(def.steps, run.request.target_step_id) : null
@@ -54,10 +62,19 @@ export class Execution {
     this.total = allIds(this.top).length
   }
 
-  stop(kind: Abort['kind']): void { if (!this.ac.signal.aborted) this.ac.abort({ kind } satisfies Abort) }
+  stop(kind: Abort['kind']): void {
+    if (!this.ac.signal.aborted) this.ac.abort({ kind } satisfies Abort)
+  }
 
   scope(): Scope {
-    return { run_id: this.run.run_id, inputs: this.run.request.inputs, results: this.results, loop: { iteration: this.cp.loop_iteration }, rejection: this.cp.rejection, env: this.h.env }
+    return {
+      run_id: this.run.run_id,
+      inputs: this.run.request.inputs,
+      results: this.results,
+      loop: { iteration: this.cp.loop_iteration },
+      rejection: this.cp.rejection,
+      env: this.h.env,
+    }
   }
 
   private completed(): number {
@@ -78,7 +95,14 @@ export class Execution {
   }
 
   emitRun(status: string, extra: Record<string, unknown> = {}): void {
-    this.h.emit('workflow_run', { run_id: this.run.run_id, workflow_name: this.run.workflow_name, status, steps_completed: this.completed(), steps_total: this.total, ...extra })
+    this.h.emit('workflow_run', {
+      run_id: this.run.run_id,
+      workflow_name: this.run.workflow_name,
+      status,
+      steps_completed: this.completed(),
+      steps_total: this.total,
+      ...extra,
+    })
   }
 
   private emitStep(step: StepDef, status: string, extra: Record<string, unknown> = {}): void {
@@ -110,8 +134,16 @@ export class Execution {
   /** a top-level step: its result (recorded) and what it does to the flow */
   private async step(step: StepDef): Promise<Control> {
     const scope = this.scope()
-    const child = async (c: StepDef, s: Scope) => { const r = await this.leafResult(c, s); this.record(c.id, r); return r }
-    const control = (): StepResult => { this.leaf.count(); this.emitStep(step, 'running'); return { status: 'completed', output: '', output_data: {} } }
+    const child = async (c: StepDef, s: Scope) => {
+      const r = await this.leafResult(c, s)
+      this.record(c.id, r)
+      return r
+    }
+    const control = (): StepResult => {
+      this.leaf.count()
+      this.emitStep(step, 'running')
+      return { status: 'completed', output: '', output_data: {} }
+    }
     let r: StepResult
     let ctl: Control = {}
     switch (step.type) {
@@ -119,7 +151,10 @@ export class Execution {
         r = control()
         const branches: Array<{ condition: string; goto: string }> = step.config.branches
         const i = branches.findIndex((b) => evaluate(String(b.condition), scope))
-        if (i < 0) { r.output = 'no branch matched'; break }
+        if (i < 0) {
+          r.output = 'no branch matched'
+          break
+        }
         r.output = branches[i].goto
         r.output_data = { branch: i, goto: branches[i].goto }
         ctl = { jump: branches[i].goto, skip: branches.map((b) => b.goto).filter((g) => g !== branches[i].goto) }
@@ -129,8 +164,15 @@ export class Execution {
         r = control()
         const max: number = step.config.max_iterations ?? 5
         const n = this.cp.goto_counts[step.id] ?? 0
-        if (!evaluate(step.config.condition, scope)) { r.output = 'condition false: no jump'; break }
-        if (n >= max) { r.output = `max_iterations (${max}) reached: no jump`; r.output_data = { iterations: n }; break }
+        if (!evaluate(step.config.condition, scope)) {
+          r.output = 'condition false: no jump'
+          break
+        }
+        if (n >= max) {
+          r.output = `max_iterations (${max}) reached: no jump`
+          r.output_data = { iterations: n }
+          break
+        }
         this.cp.goto_counts[step.id] = n + 1
         this.cp.loop_iteration = n + 1
         r.output = `jump to ${step.config.target} (iteration ${n + 1})`
@@ -170,7 +212,11 @@ export class Execution {
     const budget = Math.max(0, this.def.max_total_time * 1000 - (this.cp.elapsed_ms ?? 0))
     const timer = setTimeout(() => this.stop('deadline'), budget)
     timer.unref?.()
-    this.h.store.update(this.run.run_id, { status: 'running', ...(this.run.started_at ? {} : { started_at: new Date(t0).toISOString() }), steps_total: this.total })
+    this.h.store.update(this.run.run_id, {
+      status: 'running',
+      ...(this.run.started_at ? {} : { started_at: new Date(t0).toISOString() }),
+      steps_total: this.total,
+    })
     this.emitRun('running')
     try {
       for (;;) {
@@ -179,7 +225,10 @@ export class Execution {
         const ready = pending.filter((s) => s.depends_on.every((d) => !this.top.some((t) => t.id === d) || isDone(this.results[d])))
         const skip = ready.filter((s) => s.depends_on.length && s.depends_on.every((d) => this.results[d]?.status === 'skipped'))
         if (skip.length) {
-          for (const s of skip) { this.record(s.id, { status: 'skipped', output: 'skipped: no dependency ran', output_data: {} }); this.emitStep(s, 'skipped') }
+          for (const s of skip) {
+            this.record(s.id, { status: 'skipped', output: 'skipped: no dependency ran', output_data: {} })
+            this.emitStep(s, 'skipped')
+          }
           continue
         }
         if (!ready.length) return this.end('failed', `no step can run (waiting: ${pending.map((s) => s.id).join(', ')})`)
@@ -238,7 +287,11 @@ export class Execution {
     const feedback = decision.feedback ?? ''
     delete this.cp.paused
     if (decision.approved) {
-      this.record(step.id, { status: 'completed', output: feedback || (p.kind === 'human_approval' ? 'approved' : ''), output_data: { approved: true, feedback } })
+      this.record(step.id, {
+        status: 'completed',
+        output: feedback || (p.kind === 'human_approval' ? 'approved' : ''),
+        output_data: { approved: true, feedback },
+      })
       this.emitStep(step, 'completed', { approved: true })
       return { continue: true }
     }
@@ -280,7 +333,8 @@ export class Execution {
     const completed_at = new Date(this.h.now()).toISOString()
     if (failedStep) this.cp.failed_step = failedStep
     this.h.store.update(this.run.run_id, { status, error: error.slice(0, 4000), completed_at, steps_completed: this.completed(), checkpoint: this.cp })
-    const outputs = status === 'completed' ? Object.fromEntries(this.def.outputs.map((o) => [o.name, preview(render(o.source, this.scope()), 1000)])) : undefined
+    const outputs =
+      status === 'completed' ? Object.fromEntries(this.def.outputs.map((o) => [o.name, preview(render(o.source, this.scope()), 1000)])) : undefined
     this.emitRun(status, { ...(error ? { error: preview(error, ERROR_CHARS) } : {}), ...(outputs ? { outputs } : {}) })
     return status
   }

@@ -71,7 +71,11 @@ export function descendantClosure(steps: StepDef[], from: string): Set<string> {
   let grew = true
   while (grew) {
     grew = false
-    for (const s of steps) if (!out.has(s.id) && s.depends_on.some((d) => out.has(d))) { out.add(s.id); grew = true }
+    for (const s of steps)
+      if (!out.has(s.id) && s.depends_on.some((d) => out.has(d))) {
+        out.add(s.id)
+        grew = true
+      }
   }
   return out
 }

@@ -35,9 +35,18 @@ const SEND_TIMEOUT_MS = 30_000
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(signal.reason); return }
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
-    const onAbort = () => { clearTimeout(t); reject(signal.reason) }
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(t)
+      reject(signal.reason)
+    }
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }
@@ -62,23 +71,40 @@ export default definePlugin<Options>({
       tag: tagExecutor(storeSteps),
       deprecate: deprecateExecutor(storeSteps),
       // validation refuses shell steps when they are off, so a run never reaches this without them
-      ...(o.shell_steps ? { shell: shellExecutor({ envAllow: o.shell_env_allow, outputCap: o.shell_output_bytes, env, defaultCwd: api.gateway.workspaceDir }) } : {}),
+      ...(o.shell_steps
+        ? { shell: shellExecutor({ envAllow: o.shell_env_allow, outputCap: o.shell_output_bytes, env, defaultCwd: api.gateway.workspaceDir }) }
+        : {}),
     }
     const host: EngineHost = {
-      store, env, now, log: api.log,
+      store,
+      env,
+      now,
+      log: api.log,
       maxStepsPerRun: o.max_steps_per_run,
-      emit: (type, fields) => { api.events.emit(type, fields) },
-      executor: (type) => executors[type] ?? (async () => { throw new Error(`step type '${type}' cannot run on this gateway`) }),
+      emit: (type, fields) => {
+        api.events.emit(type, fields)
+      },
+      executor: (type) =>
+        executors[type] ??
+        (async () => {
+          throw new Error(`step type '${type}' cannot run on this gateway`)
+        }),
       announcePause: (run, step, scope) => announcePause(notify, run, step, scope),
       sleep: abortableSleep,
     }
-    const runner = new WorkflowRunner({
-      store, logs, host, now,
-      limits: { maxConcurrentRuns: o.max_concurrent_runs, maxRunHistory: o.max_run_history },
-      shellAllowed: o.shell_steps,
-      domain,
-      harness: () => projects().harness,
-    }, { onRestart: o.on_restart, maxRestarts: o.max_restarts })
+    const runner = new WorkflowRunner(
+      {
+        store,
+        logs,
+        host,
+        now,
+        limits: { maxConcurrentRuns: o.max_concurrent_runs, maxRunHistory: o.max_run_history },
+        shellAllowed: o.shell_steps,
+        domain,
+        harness: () => projects().harness,
+      },
+      { onRestart: o.on_restart, maxRestarts: o.max_restarts },
+    )
     api.services.provide(WorkflowRunnerRef, runner)
 
     api.onStart(() => {

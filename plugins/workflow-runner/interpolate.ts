@@ -29,7 +29,11 @@ function dig(value: unknown, path: string[]): unknown {
   let v = value
   for (const key of path) {
     if (typeof v === 'string' && (v.startsWith('{') || v.startsWith('['))) {
-      try { v = JSON.parse(v) } catch { return undefined }
+      try {
+        v = JSON.parse(v)
+      } catch {
+        return undefined
+      }
     }
     if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key)) return undefined
     v = (v as Record<string, unknown>)[key]
@@ -41,12 +45,18 @@ function stepField(r: StepResult | undefined, path: string[]): unknown {
   if (!r) return undefined
   const [field, ...rest] = path
   switch (field ?? 'output') {
-    case 'output': return rest.length ? dig(r.output, rest) : r.output
-    case 'status': return r.status
-    case 'error': return r.error ?? ''
-    case 'output_data': return dig(r.output_data, rest)
-    case 'files': return []
-    default: return dig(r.output_data, path)
+    case 'output':
+      return rest.length ? dig(r.output, rest) : r.output
+    case 'status':
+      return r.status
+    case 'error':
+      return r.error ?? ''
+    case 'output_data':
+      return dig(r.output_data, rest)
+    case 'files':
+      return []
+    default:
+      return dig(r.output_data, path)
   }
 }
 
@@ -54,15 +64,24 @@ function stepField(r: StepResult | undefined, path: string[]): unknown {
 export function lookup(ref: string, s: Scope): unknown {
   const [root, ...path] = ref.split('.')
   switch (root) {
-    case 'run_id': return s.run_id
-    case 'inputs': return dig(s.inputs, path)
-    case 'trigger': return dig(s.inputs.trigger, path)
-    case 'for_each': return s.for_each ? dig(s.for_each, path) : undefined
-    case 'loop': return path[0] === 'iteration' ? s.loop?.iteration ?? 0 : undefined
-    case 'rejection': return s.rejection ? dig(s.rejection, path) : undefined
-    case 'env': return path.length === 1 ? s.env(path[0]) : undefined
-    case 'previous': return stepField(s.results[path[0]], path.slice(1))
-    default: return stepField(s.results[root], path)
+    case 'run_id':
+      return s.run_id
+    case 'inputs':
+      return dig(s.inputs, path)
+    case 'trigger':
+      return dig(s.inputs.trigger, path)
+    case 'for_each':
+      return s.for_each ? dig(s.for_each, path) : undefined
+    case 'loop':
+      return path[0] === 'iteration' ? (s.loop?.iteration ?? 0) : undefined
+    case 'rejection':
+      return s.rejection ? dig(s.rejection, path) : undefined
+    case 'env':
+      return path.length === 1 ? s.env(path[0]) : undefined
+    case 'previous':
+      return stepField(s.results[path[0]], path.slice(1))
+    default:
+      return stepField(s.results[root], path)
   }
 }
 

@@ -10,17 +10,28 @@ import { Execution } from './engine.js'
 import { RunnerCore, type ServiceDeps } from './service.js'
 import type { RunRow } from './run-store.js'
 
-export interface RecoveryOptions { onRestart: 'resume' | 'fail'; maxRestarts: number }
+export interface RecoveryOptions {
+  onRestart: 'resume' | 'fail'
+  maxRestarts: number
+}
 
 export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService {
   private readonly deadlines = new Map<string, NodeJS.Timeout>()
-  constructor(d: ServiceDeps, private readonly recovery: RecoveryOptions) { super(d) }
+  constructor(
+    d: ServiceDeps,
+    private readonly recovery: RecoveryOptions,
+  ) {
+    super(d)
+  }
 
   async resume(runId: string, decision: { approved: boolean; feedback?: string }): Promise<void> {
     let row = this.mustGet(runId)
     const live = this.live.get(runId)
     // a run that has just paused is still announcing it (channel delivery is bounded): let it finish
-    if (live && row.status === 'paused') { await live.done; row = this.mustGet(runId) }
+    if (live && row.status === 'paused') {
+      await live.done
+      row = this.mustGet(runId)
+    }
     if (row.status !== 'paused' || !row.checkpoint.paused || this.live.has(runId)) {
       // an HttpError reaches the client as it is (409); anything else is the contract's 502
       throw httpError(409, 'run_not_paused', `run '${runId}' is ${row.status}, not waiting for an answer`)
@@ -40,7 +51,10 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
       throw new RevkaError('REVKA_ERR_RUN_NOT_RETRYABLE', `run '${runId}' is ${row.status}; only a failed or cancelled run can be retried`)
     }
     if (this.live.size >= this.d.limits.maxConcurrentRuns) {
-      throw new RevkaError('REVKA_ERR_RUN_QUOTA', `${this.live.size} runs are executing (max_concurrent_runs ${this.d.limits.maxConcurrentRuns}); retry when one finishes`)
+      throw new RevkaError(
+        'REVKA_ERR_RUN_QUOTA',
+        `${this.live.size} runs are executing (max_concurrent_runs ${this.d.limits.maxConcurrentRuns}); retry when one finishes`,
+      )
     }
     const def = this.definition(row)
     const steps = this.d.store.steps(runId)
@@ -57,7 +71,8 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
 
   private definition(row: RunRow) {
     const { def, validation } = this.parse(row.yaml)
-    if (!def) throw new RevkaError('REVKA_ERR_WORKFLOW_INVALID', `the run's workflow no longer validates: ${validation.errors.map((e) => e.message).join('; ')}`)
+    if (!def)
+      throw new RevkaError('REVKA_ERR_WORKFLOW_INVALID', `the run's workflow no longer validates: ${validation.errors.map((e) => e.message).join('; ')}`)
     return def
   }
 
@@ -68,7 +83,10 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
 
   private clearDeadline(runId: string): void {
     const t = this.deadlines.get(runId)
-    if (t) { clearTimeout(t); this.deadlines.delete(runId) }
+    if (t) {
+      clearTimeout(t)
+      this.deadlines.delete(runId)
+    }
   }
 
   /** a paused step with a `timeout` fails the run when nobody answers in time */
@@ -90,7 +108,10 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
 
   private endPaused(row: RunRow, error: string): void {
     const { def } = this.parse(row.yaml)
-    if (!def) { this.d.store.update(row.run_id, { status: 'failed', error, completed_at: new Date(this.d.now()).toISOString() }); return }
+    if (!def) {
+      this.d.store.update(row.run_id, { status: 'failed', error, completed_at: new Date(this.d.now()).toISOString() })
+      return
+    }
     new Execution(row, def, this.d.host).failStep(row.checkpoint.paused!.step_id, error)
   }
 
@@ -100,15 +121,29 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
     for (const row of this.d.store.unfinished()) {
       const { def, validation } = this.parse(row.yaml)
       const from = row.checkpoint.seq ? `checkpoint ${row.checkpoint.seq}` : 'the start'
-      const why = !def ? `the workflow no longer validates (${validation.errors[0]?.message ?? 'invalid'})`
-        : this.recovery.onRestart === 'fail' ? 'on_restart is "fail"'
-        : row.restarts >= this.recovery.maxRestarts ? `it was resumed ${row.restarts} times already (max_restarts ${this.recovery.maxRestarts})` : null
+      const why = !def
+        ? `the workflow no longer validates (${validation.errors[0]?.message ?? 'invalid'})`
+        : this.recovery.onRestart === 'fail'
+          ? 'on_restart is "fail"'
+          : row.restarts >= this.recovery.maxRestarts
+            ? `it was resumed ${row.restarts} times already (max_restarts ${this.recovery.maxRestarts})`
+            : null
       if (why || !def) {
         // the first step the checkpoint has no result for is where a retry picks up
-        const done = new Set(this.d.store.steps(row.run_id).filter((x) => x.result.status !== 'running').map((x) => x.step_id))
+        const done = new Set(
+          this.d.store
+            .steps(row.run_id)
+            .filter((x) => x.result.status !== 'running')
+            .map((x) => x.step_id),
+        )
         const next = def?.steps.find((st) => !done.has(st.id))?.id
         const checkpoint = next ? { ...row.checkpoint, failed_step: next } : row.checkpoint
-        this.d.store.update(row.run_id, { status: 'failed', checkpoint, completed_at: new Date(this.d.now()).toISOString(), error: `the gateway stopped while this run was ${row.status}; not resumed because ${why}. Retry it to continue from ${next ? `step '${next}'` : 'its checkpoint'}.` })
+        this.d.store.update(row.run_id, {
+          status: 'failed',
+          checkpoint,
+          completed_at: new Date(this.d.now()).toISOString(),
+          error: `the gateway stopped while this run was ${row.status}; not resumed because ${why}. Retry it to continue from ${next ? `step '${next}'` : 'its checkpoint'}.`,
+        })
         this.d.host.emit('workflow_run', { run_id: row.run_id, workflow_name: row.workflow_name, status: 'failed', recovered: true })
         out.failed.push(row.run_id)
         continue
@@ -119,7 +154,8 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
       out.resumed.push(row.run_id)
     }
     for (const row of this.d.store.paused()) {
-      if (row.checkpoint.paused?.expires_at && row.checkpoint.paused.expires_at <= this.d.now()) this.endPaused(row, `no answer to step '${row.checkpoint.paused.step_id}' within its timeout (expired while the gateway was down)`)
+      if (row.checkpoint.paused?.expires_at && row.checkpoint.paused.expires_at <= this.d.now())
+        this.endPaused(row, `no answer to step '${row.checkpoint.paused.step_id}' within its timeout (expired while the gateway was down)`)
       else this.armDeadline(row)
     }
     return out
@@ -129,7 +165,10 @@ export class WorkflowRunner extends RunnerCore implements WorkflowRunnerService 
   async shutdown(): Promise<void> {
     for (const t of this.deadlines.values()) clearTimeout(t)
     this.deadlines.clear()
-    const waits = [...this.live.values()].map((l) => { l.exec.stop('shutdown'); return l.done })
+    const waits = [...this.live.values()].map((l) => {
+      l.exec.stop('shutdown')
+      return l.done
+    })
     await Promise.allSettled(waits)
   }
 }

@@ -13,7 +13,11 @@ export const YAML_ARTIFACT = 'workflow.yaml'
 /** the definition routes accept 16 MiB; nothing larger is read */
 const MAX_YAML_BYTES = 16 * 1024 * 1024
 
-export interface LoadedWorkflow { yaml: string; item_kref: string; revision_kref: string }
+export interface LoadedWorkflow {
+  yaml: string
+  item_kref: string
+  revision_kref: string
+}
 
 export async function loadWorkflow(store: DomainStore, harness: string, name: string): Promise<LoadedWorkflow | null> {
   const names = [...new Set([name, slugify(name)])].filter((n) => n && !/[/\\?&#]/.test(n) && n !== '.' && n !== '..')
@@ -24,10 +28,11 @@ export async function loadWorkflow(store: DomainStore, harness: string, name: st
     const rev = await store.currentRevision(item.kref)
     if (!rev) continue
     // workflow.yaml (what the definition routes write), else the first .yaml/.yml artifact, else the metadata (§7.4)
-    const art = await store.getArtifact(`${rev.kref}&a=${YAML_ARTIFACT}`) ?? (await store.listArtifacts(rev.kref)).find((a) => /\.ya?ml$/i.test(a.name)) ?? null
+    const art =
+      (await store.getArtifact(`${rev.kref}&a=${YAML_ARTIFACT}`)) ?? (await store.listArtifacts(rev.kref)).find((a) => /\.ya?ml$/i.test(a.name)) ?? null
     const path = art ? await store.containedArtifactPath(art.location) : null
     const m = rev.metadata
-    const yaml = path ? await readFile(path, 'utf8') : m.definition ?? m.workflow_yaml ?? m.content ?? m.yaml ?? m.body
+    const yaml = path ? await readFile(path, 'utf8') : (m.definition ?? m.workflow_yaml ?? m.content ?? m.yaml ?? m.body)
     if (yaml === undefined || Buffer.byteLength(yaml) > MAX_YAML_BYTES) continue
     return { yaml, item_kref: item.kref, revision_kref: rev.kref }
   }

@@ -5,15 +5,37 @@
 
 /** The step types this runner executes. */
 export const RUN_TYPES = [
-  'agent', 'shell', 'compute', 'conditional', 'parallel', 'goto', 'for_each',
-  'human_approval', 'human_input', 'notify', 'output', 'resolve', 'tag', 'deprecate',
+  'agent',
+  'shell',
+  'compute',
+  'conditional',
+  'parallel',
+  'goto',
+  'for_each',
+  'human_approval',
+  'human_input',
+  'notify',
+  'output',
+  'resolve',
+  'tag',
+  'deprecate',
 ] as const
 export type StepType = (typeof RUN_TYPES)[number]
 
 /** Types of the reference we refuse at validation, never at run time. */
 export const REFUSED_TYPES = [
-  'python', 'a2a', 'manus', 'email', 'image', 'map_reduce', 'supervisor', 'group_chat', 'handoff',
-  'kumiho_context', 'kumiho_bundle_update', 'kumiho_patch_apply',
+  'python',
+  'a2a',
+  'manus',
+  'email',
+  'image',
+  'map_reduce',
+  'supervisor',
+  'group_chat',
+  'handoff',
+  'kumiho_context',
+  'kumiho_bundle_update',
+  'kumiho_patch_apply',
 ]
 
 /** Control types the engine handles at the top level only (not inside parallel / for_each). */

@@ -77,7 +77,9 @@ export class RunStore {
         PRIMARY KEY (run_id, step_id));`)
   }
 
-  close(): void { this.db.close() }
+  close(): void {
+    this.db.close()
+  }
 
   private row(r: any): RunRow {
     return { ...r, request: JSON.parse(r.request), checkpoint: JSON.parse(r.checkpoint) }
@@ -92,20 +94,33 @@ export class RunStore {
       const count = (this.db.prepare('SELECT COUNT(*) c FROM runs').get() as { c: number }).c
       let pruned: string[] = []
       if (count >= maxHistory) {
-        pruned = (this.db.prepare(`SELECT run_id FROM runs WHERE status IN ('completed','failed','cancelled') ORDER BY n LIMIT ?`).all(count - maxHistory + 1) as Array<{ run_id: string }>).map((r) => r.run_id)
+        pruned = (
+          this.db
+            .prepare(`SELECT run_id FROM runs WHERE status IN ('completed','failed','cancelled') ORDER BY n LIMIT ?`)
+            .all(count - maxHistory + 1) as Array<{ run_id: string }>
+        ).map((r) => r.run_id)
         if (count - pruned.length >= maxHistory) {
-          throw new RevkaError('REVKA_ERR_RUN_QUOTA', `the run history holds ${count} runs and none has finished (max_run_history ${maxHistory}); cancel or delete a run first`)
+          throw new RevkaError(
+            'REVKA_ERR_RUN_QUOTA',
+            `the run history holds ${count} runs and none has finished (max_run_history ${maxHistory}); cancel or delete a run first`,
+          )
         }
         for (const id of pruned) this.deleteRow(id)
       }
-      this.db.prepare(`INSERT INTO runs (run_id, workflow_name, status, created_at, started_at, completed_at, error, yaml, request, steps_total, steps_completed, checkpoint)
-        VALUES (@run_id, @workflow_name, @status, @created_at, @started_at, @completed_at, @error, @yaml, @request, @steps_total, @steps_completed, @checkpoint)`)
+      this.db
+        .prepare(
+          `INSERT INTO runs (run_id, workflow_name, status, created_at, started_at, completed_at, error, yaml, request, steps_total, steps_completed, checkpoint)
+        VALUES (@run_id, @workflow_name, @status, @created_at, @started_at, @completed_at, @error, @yaml, @request, @steps_total, @steps_completed, @checkpoint)`,
+        )
         .run({ ...run, request: JSON.stringify(run.request), checkpoint: JSON.stringify(run.checkpoint) })
       return pruned
     })()
   }
 
-  update(runId: string, f: Partial<Pick<RunRow, 'status' | 'started_at' | 'completed_at' | 'error' | 'steps_total' | 'steps_completed' | 'checkpoint' | 'restarts'>>): void {
+  update(
+    runId: string,
+    f: Partial<Pick<RunRow, 'status' | 'started_at' | 'completed_at' | 'error' | 'steps_total' | 'steps_completed' | 'checkpoint' | 'restarts'>>,
+  ): void {
     const keys = Object.keys(f) as Array<keyof typeof f>
     if (!keys.length) return
     const vals: Record<string, unknown> = { run_id: runId }
@@ -116,7 +131,10 @@ export class RunStore {
   /** a step's result and the checkpoint, in one transaction */
   putStep(runId: string, stepId: string, result: StepResult, cp: Checkpoint, stepsCompleted: number): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO steps (run_id, step_id, n, result) VALUES (?, ?, ?, ?) ON CONFLICT(run_id, step_id) DO UPDATE SET result = excluded.result, n = excluded.n')
+      this.db
+        .prepare(
+          'INSERT INTO steps (run_id, step_id, n, result) VALUES (?, ?, ?, ?) ON CONFLICT(run_id, step_id) DO UPDATE SET result = excluded.result, n = excluded.n',
+        )
         .run(runId, stepId, cp.seq, JSON.stringify(result))
       this.db.prepare('UPDATE runs SET checkpoint = ?, steps_completed = ? WHERE run_id = ?').run(JSON.stringify(cp), stepsCompleted, runId)
     })()
@@ -124,7 +142,9 @@ export class RunStore {
 
   clearSteps(runId: string, stepIds: string[]): void {
     const del = this.db.prepare('DELETE FROM steps WHERE run_id = ? AND step_id = ?')
-    this.db.transaction(() => { for (const id of stepIds) del.run(runId, id) })()
+    this.db.transaction(() => {
+      for (const id of stepIds) del.run(runId, id)
+    })()
   }
 
   get(runId: string): RunRow | undefined {
@@ -134,8 +154,9 @@ export class RunStore {
 
   /** step results in the order they were written */
   steps(runId: string): Array<{ step_id: string; result: StepResult }> {
-    return (this.db.prepare('SELECT step_id, result FROM steps WHERE run_id = ? ORDER BY n').all(runId) as Array<{ step_id: string; result: string }>)
-      .map((r) => ({ step_id: r.step_id, result: JSON.parse(r.result) }))
+    return (this.db.prepare('SELECT step_id, result FROM steps WHERE run_id = ? ORDER BY n').all(runId) as Array<{ step_id: string; result: string }>).map(
+      (r) => ({ step_id: r.step_id, result: JSON.parse(r.result) }),
+    )
   }
 
   list(limit: number, workflow?: string): RunRow[] {
@@ -146,17 +167,26 @@ export class RunStore {
   }
 
   counts(): { total: number; active: number } {
-    const r = this.db.prepare(`SELECT COUNT(*) total, COALESCE(SUM(status NOT IN ('completed','failed','cancelled')), 0) active FROM runs`).get() as { total: number; active: number }
+    const r = this.db.prepare(`SELECT COUNT(*) total, COALESCE(SUM(status NOT IN ('completed','failed','cancelled')), 0) active FROM runs`).get() as {
+      total: number
+      active: number
+    }
     return { total: r.total, active: r.active }
   }
 
   /** runs a dead process left `pending` or `running` */
   unfinished(): RunRow[] {
-    return this.db.prepare(`SELECT * FROM runs WHERE status IN ('pending','running') ORDER BY n`).all().map((r) => this.row(r))
+    return this.db
+      .prepare(`SELECT * FROM runs WHERE status IN ('pending','running') ORDER BY n`)
+      .all()
+      .map((r) => this.row(r))
   }
 
   paused(): RunRow[] {
-    return this.db.prepare(`SELECT * FROM runs WHERE status = 'paused' ORDER BY n`).all().map((r) => this.row(r))
+    return this.db
+      .prepare(`SELECT * FROM runs WHERE status = 'paused' ORDER BY n`)
+      .all()
+      .map((r) => this.row(r))
   }
 
   private deleteRow(runId: string): void {

@@ -36,7 +36,11 @@ function safeData(d: Record<string, unknown> | undefined): Record<string, unknow
   if (!d || !Object.keys(d).length) return undefined
   const text = redact(JSON.stringify(d))
   if (text.length > DATA_CHARS) return { truncated: true, preview: preview(text, DATA_CHARS) }
-  try { return JSON.parse(text) } catch { return { preview: preview(text, DATA_CHARS) } }
+  try {
+    return JSON.parse(text)
+  } catch {
+    return { preview: preview(text, DATA_CHARS) }
+  }
 }
 
 export function stepOf(stepId: string, r: StepResult): WorkflowRunStep {

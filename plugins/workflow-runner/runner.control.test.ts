@@ -8,13 +8,19 @@ import assert from 'node:assert/strict'
 import { runnerKernel, start, step, waitRun, type RunnerKernel } from './test-support/kernel.js'
 
 let g: RunnerKernel
-before(async () => { g = await runnerKernel({ runner: { shell_steps: true } }) })
-after(async () => { await g.k.stop() })
+before(async () => {
+  g = await runnerKernel({ runner: { shell_steps: true } })
+})
+after(async () => {
+  await g.k.stop()
+})
 
 const events = (runId: string, type: string) => g.k.events.all().filter((e) => e.type === type && (e as any).run_id === runId) as any[]
 
 test('compute steps run in dependency order and interpolate inputs, run_id and earlier outputs', async () => {
-  const id = await start(g.runner, `
+  const id = await start(
+    g.runner,
+    `
 name: sums
 inputs:
   - name: who
@@ -28,20 +34,34 @@ steps:
   - id: a
     type: compute
     compute: { outputs: { n: "\${inputs.n}" } }
-`, { who: 'ada' })
+`,
+    { who: 'ada' },
+  )
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
   assert.deepEqual(step(d, 'b')!.output_data, { greeting: 'hello ada x3', run: id, st: 'completed' })
   assert.equal(d.steps_completed, '2')
   assert.equal(d.steps_total, '2')
-  assert.deepEqual(d.steps.map((s) => s.step_id), ['b', 'a'], 'detail lists steps in definition order')
-  assert.deepEqual(events(id, 'workflow_run').map((e) => e.status), ['pending', 'running', 'completed'])
-  const order = events(id, 'workflow_step').filter((e) => e.status === 'completed').map((e) => e.step_id)
+  assert.deepEqual(
+    d.steps.map((s) => s.step_id),
+    ['b', 'a'],
+    'detail lists steps in definition order',
+  )
+  assert.deepEqual(
+    events(id, 'workflow_run').map((e) => e.status),
+    ['pending', 'running', 'completed'],
+  )
+  const order = events(id, 'workflow_step')
+    .filter((e) => e.status === 'completed')
+    .map((e) => e.step_id)
   assert.deepEqual(order, ['a', 'b'], 'the inferred dependency (b reads a) ran a first')
 })
 
 test('a missing required input refuses the run before it exists', async () => {
-  const r = await g.runner.run({ workflow: 'inline', definition: 'name: x\ninputs:\n  - name: must\nsteps:\n  - id: a\n    type: compute\n    compute: { outputs: { v: "${inputs.must}" } }\n' })
+  const r = await g.runner.run({
+    workflow: 'inline',
+    definition: 'name: x\ninputs:\n  - name: must\nsteps:\n  - id: a\n    type: compute\n    compute: { outputs: { v: "${inputs.must}" } }\n',
+  })
   assert.ok('refused' in r && r.code === 'invalid_workflow' && /must/.test(r.message))
 })
 
@@ -72,7 +92,10 @@ steps:
     depends_on: [big, small]
     compute: { outputs: { seen: "\${big.output_data.size}\${small.output_data.size}" } }
 `
-  for (const [n, taken, skipped] of [[9, 'big', 'small'], [2, 'small', 'big']] as const) {
+  for (const [n, taken, skipped] of [
+    [9, 'big', 'small'],
+    [2, 'small', 'big'],
+  ] as const) {
     const d = await waitRun(g.runner, await start(g.runner, yaml(n)), ['completed', 'failed'])
     assert.equal(d.status, 'completed', d.error)
     assert.equal(step(d, taken)!.status, 'completed')
@@ -83,7 +106,9 @@ steps:
 })
 
 test('goto loops back with ${loop.iteration} until max_iterations, then the run goes on', async () => {
-  const id = await start(g.runner, `
+  const id = await start(
+    g.runner,
+    `
 name: loop
 steps:
   - id: body
@@ -97,7 +122,8 @@ steps:
     type: compute
     depends_on: [again]
     compute: { outputs: { last: "\${body.output_data.i}" } }
-`)
+`,
+  )
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
   const passes = events(id, 'workflow_step').filter((e) => e.step_id === 'body' && e.status === 'completed')
@@ -112,7 +138,8 @@ test('parallel: at most max_concurrency children at once; join all fails on one 
   const id = await start(g.runner, `name: fan\nsteps:\n  - id: p\n    type: parallel\n    parallel:\n      max_concurrency: 2\n      steps:\n${children(5)}\n`)
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
-  let live = 0, peak = 0
+  let live = 0,
+    peak = 0
   for (const e of events(id, 'workflow_step').filter((x) => /^c\d$/.test(x.step_id))) {
     if (e.status === 'running') peak = Math.max(peak, ++live)
     else if (e.status === 'completed') live--
@@ -146,7 +173,9 @@ steps:
 })
 
 test('for_each runs its body once per item with ${for_each.*}', async () => {
-  const id = await start(g.runner, `
+  const id = await start(
+    g.runner,
+    `
 name: each
 inputs:
   - name: names
@@ -162,11 +191,16 @@ steps:
   - id: range
     type: for_each
     for_each: { range: "2..4", steps: [{ id: sq, type: compute, compute: { outputs: { n: "\${for_each.item}" } } }] }
-`, { names: ['ada', 'bo', 'cy'] })
+`,
+    { names: ['ada', 'bo', 'cy'] },
+  )
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
   const out = JSON.parse(g.runner.getRun(id)!.steps.find((s) => s.step_id === 'people')!.output_preview!)
-  assert.deepEqual(out.map((o: string) => JSON.parse(o).line), ['ada 0 1/3', 'bo 1 2/3', 'cy 2 3/3'])
+  assert.deepEqual(
+    out.map((o: string) => JSON.parse(o).line),
+    ['ada 0 1/3', 'bo 1 2/3', 'cy 2 3/3'],
+  )
   assert.deepEqual(step(d, 'sq')!.output_data, { n: '4' }, 'the child keeps its last pass')
   assert.equal((step(d, 'range')!.output_data as any).total, 3)
 })
@@ -182,7 +216,10 @@ steps:
 `
   const d = await waitRun(g.runner, await start(g.runner, yaml, {}, { target_step_id: 'b' }), ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
-  assert.deepEqual(d.steps.map((s) => s.step_id), ['a', 'b'])
+  assert.deepEqual(
+    d.steps.map((s) => s.step_id),
+    ['a', 'b'],
+  )
   assert.equal(d.steps_total, '2')
   assert.deepEqual(step(d, 'b')!.output_data, { v: 'ab' })
   const r = await g.runner.run({ workflow: 'inline', definition: yaml, target_step_id: 'nope' })

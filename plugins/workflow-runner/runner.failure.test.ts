@@ -17,13 +17,18 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wf-fail-'))
   g = await runnerKernel({ runner: { shell_steps: true, shell_output_bytes: 1024 }, env: { SECRET_NOT_ALLOWED: 'leak', LANG: 'C.UTF-8' } })
 })
-after(async () => { await g.k.stop(); rmSync(dir, { recursive: true, force: true }) })
+after(async () => {
+  await g.k.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 const events = (runId: string, type: string) => g.k.events.all().filter((e) => e.type === type && (e as any).run_id === runId) as any[]
 
 test('retry: a step that fails once succeeds on its second attempt, after retry_delay', async () => {
   const cwd = mkdtempSync(join(dir, 'retry-'))
-  const id = await start(g.runner, `
+  const id = await start(
+    g.runner,
+    `
 name: flaky
 steps:
   - id: flaky
@@ -31,24 +36,40 @@ steps:
     retry: 2
     retry_delay: 0.05
     shell: { command: ["sh", "-c", "test -f marker || { touch marker; echo first >&2; exit 3; }; echo ok"] }
-`, {}, { cwd })
+`,
+    {},
+    { cwd },
+  )
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
   assert.equal(step(d, 'flaky')!.output_preview, 'ok\n')
-  const st = events(id, 'workflow_step').filter((e) => e.step_id === 'flaky').map((e) => e.status)
+  const st = events(id, 'workflow_step')
+    .filter((e) => e.step_id === 'flaky')
+    .map((e) => e.status)
   assert.deepEqual(st, ['running', 'retrying', 'running', 'completed'])
   assert.match(events(id, 'workflow_step').find((e) => e.status === 'retrying').error, /exited with 3: first/)
 })
 
 test('retries run out: the step fails with the last error, and the run with it', async () => {
-  const d = await waitRun(g.runner, await start(g.runner, 'name: x\nsteps:\n  - id: no\n    type: shell\n    retry: 1\n    retry_delay: 0\n    shell: { command: "false" }\n'), ['completed', 'failed'])
+  const d = await waitRun(
+    g.runner,
+    await start(g.runner, 'name: x\nsteps:\n  - id: no\n    type: shell\n    retry: 1\n    retry_delay: 0\n    shell: { command: "false" }\n'),
+    ['completed', 'failed'],
+  )
   assert.equal(d.status, 'failed')
   assert.match(d.error, /step 'no' failed: false exited with 1/)
 })
 
 test('a step past its timeout is killed and fails the run; the rest does not run', async () => {
   const t0 = Date.now()
-  const d = await waitRun(g.runner, await start(g.runner, 'name: x\nsteps:\n  - id: slow\n    type: shell\n    timeout: 0.2\n    shell: { command: "sleep 30" }\n  - id: later\n    type: compute\n    depends_on: [slow]\n    compute: { outputs: { v: "1" } }\n'), ['completed', 'failed'])
+  const d = await waitRun(
+    g.runner,
+    await start(
+      g.runner,
+      'name: x\nsteps:\n  - id: slow\n    type: shell\n    timeout: 0.2\n    shell: { command: "sleep 30" }\n  - id: later\n    type: compute\n    depends_on: [slow]\n    compute: { outputs: { v: "1" } }\n',
+    ),
+    ['completed', 'failed'],
+  )
   assert.ok(Date.now() - t0 < 5000)
   assert.equal(d.status, 'failed')
   assert.match(step(d, 'slow')!.error!, /timed out after 0.2 s/)
@@ -56,7 +77,11 @@ test('a step past its timeout is killed and fails the run; the rest does not run
 })
 
 test('max_total_time stops the whole run', async () => {
-  const d = await waitRun(g.runner, await start(g.runner, 'name: x\nmax_total_time: 0.3\nsteps:\n  - id: slow\n    type: shell\n    timeout: 60\n    shell: { command: "sleep 30" }\n'), ['completed', 'failed'])
+  const d = await waitRun(
+    g.runner,
+    await start(g.runner, 'name: x\nmax_total_time: 0.3\nsteps:\n  - id: slow\n    type: shell\n    timeout: 60\n    shell: { command: "sleep 30" }\n'),
+    ['completed', 'failed'],
+  )
   assert.equal(d.status, 'failed')
   assert.match(d.error, /max_total_time of 0.3 s exceeded/)
 })
@@ -73,7 +98,9 @@ test('cancel: a running run is cancelled; again → already_terminal; an unknown
 
 test('retry of a failed run starts at the failed step and keeps what completed', async () => {
   const cwd = mkdtempSync(join(dir, 'rerun-'))
-  const id = await start(g.runner, `
+  const id = await start(
+    g.runner,
+    `
 name: rerun
 steps:
   - id: once
@@ -87,7 +114,10 @@ steps:
     type: compute
     depends_on: [gate]
     compute: { outputs: { from: "\${once.output}" } }
-`, {}, { cwd })
+`,
+    {},
+    { cwd },
+  )
   const failed = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(failed.status, 'failed')
   await assert.rejects(g.runner.retry('nope'), (e: any) => e.statusCode === 404 && e.code === 'run_not_found')
@@ -102,7 +132,11 @@ steps:
 })
 
 test('shell: only allow-listed environment variables, no shell expansion of inputs, output capped', async () => {
-  const d = await waitRun(g.runner, await start(g.runner, `
+  const d = await waitRun(
+    g.runner,
+    await start(
+      g.runner,
+      `
 name: sh
 inputs:
   - name: evil
@@ -119,7 +153,12 @@ steps:
   - id: seen
     type: compute
     compute: { outputs: { text: "\${big.output}" } }
-`, { evil: '$(touch pwned); rm -rf /' }, { cwd: dir }), ['completed', 'failed'])
+`,
+      { evil: '$(touch pwned); rm -rf /' },
+      { cwd: dir },
+    ),
+    ['completed', 'failed'],
+  )
   assert.equal(d.status, 'completed', d.error)
   const env = g.runner.getRun(d.run_id)!.steps.find((s) => s.step_id === 'environ')!.output_preview!
   assert.match(env, /LANG=C\.UTF-8/)
@@ -129,4 +168,31 @@ steps:
   const text = String(step(d, 'seen')!.output_data!.text)
   assert.ok(text.startsWith('a'.repeat(1024) + '\n...['), text.slice(0, 20))
   assert.match(text, /3976 more bytes dropped: output capped at 1024 bytes/)
+})
+
+test('a timed-out shell step leaves no process behind: what it started is killed with it', async () => {
+  const cwd = mkdtempSync(join(dir, 'tree-'))
+  const d = await waitRun(
+    g.runner,
+    await start(
+      g.runner,
+      'name: x\nsteps:\n  - id: tree\n    type: shell\n    timeout: 0.3\n    shell: { command: ["sh", "-c", "sleep 30 & echo $! > child.pid; wait"] }\n',
+      {},
+      { cwd },
+    ),
+    ['completed', 'failed'],
+  )
+  assert.match(step(d, 'tree')!.error!, /timed out after 0.3 s/)
+  const pid = Number(readFileSync(join(cwd, 'child.pid'), 'utf8'))
+  const alive = () => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const end = Date.now() + 3000
+  while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(alive(), false, `the background sleep (pid ${pid}) was killed`)
 })

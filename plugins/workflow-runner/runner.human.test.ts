@@ -15,10 +15,22 @@ let store: DomainStore
 before(async () => {
   g = await runnerKernel({ mockAgent: (t) => `draft for: ${t.text}` })
   store = g.k.kernel.service(DomainStoreRef)!
-  await store.createItem({ space_path: '/Revka/AgentPool', item_name: 'writer', kind: 'agent', revision: { metadata: { display_name: 'Wren the Writer', identity: 'a release-notes writer', soul: 'plain words, no hype', role: 'drafter' } } })
-  await store.createItem({ space_path: '/CognitiveMemory/Skills', item_name: 'brevity', kind: 'skill', revision: { artifacts: [{ name: 'SKILL.md', file: { content: 'Keep every sentence under 12 words.' } }] } })
+  await store.createItem({
+    space_path: '/Revka/AgentPool',
+    item_name: 'writer',
+    kind: 'agent',
+    revision: { metadata: { display_name: 'Wren the Writer', identity: 'a release-notes writer', soul: 'plain words, no hype', role: 'drafter' } },
+  })
+  await store.createItem({
+    space_path: '/CognitiveMemory/Skills',
+    item_name: 'brevity',
+    kind: 'skill',
+    revision: { artifacts: [{ name: 'SKILL.md', file: { content: 'Keep every sentence under 12 words.' } }] },
+  })
 })
-after(async () => { await g.k.stop() })
+after(async () => {
+  await g.k.stop()
+})
 
 const YAML = `
 name: release notes
@@ -69,7 +81,10 @@ test('agent → human_approval → output: pauses, is approved, and the output i
   const kref = String(step(d, 'publish')!.output_data!.item_kref)
   assert.equal(kref, 'kref://Revka/WorkflowOutputs/notes-v2.workflow_output')
   const rev = (await store.currentRevision(kref))!
-  assert.deepEqual(rev.tags.filter((t) => t === 'ready'), ['ready'])
+  assert.deepEqual(
+    rev.tags.filter((t) => t === 'ready'),
+    ['ready'],
+  )
   const art = (await store.getArtifact(`${rev.kref}&a=output.md`))!
   assert.equal(await readFile((await store.containedArtifactPath(art.location))!, 'utf8'), 'draft for: Write notes about v2. ')
   await assert.rejects(g.runner.resume(id, { approved: true }), (e: any) => e.statusCode === 409 && e.code === 'run_not_paused')
@@ -91,7 +106,10 @@ test('a rejection goes back to on_reject_goto with ${rejection.feedback}; past o
 })
 
 test('human_input pauses with its message; a paused run can be cancelled', async () => {
-  const id = await start(g.runner, 'name: ask\nsteps:\n  - id: q\n    type: human_input\n    human_input: { message: "Which region?" }\n  - id: use\n    type: compute\n    depends_on: [q]\n    compute: { outputs: { region: "${q.output}" } }\n')
+  const id = await start(
+    g.runner,
+    'name: ask\nsteps:\n  - id: q\n    type: human_input\n    human_input: { message: "Which region?" }\n  - id: use\n    type: compute\n    depends_on: [q]\n    compute: { outputs: { region: "${q.output}" } }\n',
+  )
   assert.equal((await paused(id)).status, 'paused')
   await g.runner.resume(id, { approved: true, feedback: 'eu-west' })
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
@@ -109,7 +127,7 @@ test('a human step nobody answers within its timeout fails the run', async () =>
   assert.match(d.error, /no answer to step 'q' within its timeout/)
 })
 
-test('agent activity: the agent step\'s run log by its agent_id; an unsafe id reads nothing', async () => {
+test("agent activity: the agent step's run log by its agent_id; an unsafe id reads nothing", async () => {
   const id = await start(g.runner, YAML, { topic: 'logs' })
   const p = await paused(id)
   const agentId = String(step(p, 'draft')!.agent_id)
@@ -118,21 +136,28 @@ test('agent activity: the agent step\'s run log by its agent_id; an unsafe id re
   assert.equal(s.title, 'release notes / draft')
   assert.equal(s.last_message, 'draft for: Write notes about logs. ')
   const msgs = g.runner.agentActivity(agentId, 'messages', 50)! as any
-  assert.deepEqual(msgs.entries.map((e: any) => e.role), ['assistant', 'user'], 'newest first')
+  assert.deepEqual(
+    msgs.entries.map((e: any) => e.role),
+    ['assistant', 'user'],
+    'newest first',
+  )
   assert.equal(g.runner.agentActivity('../../etc/passwd', 'full', 50), undefined)
   await g.runner.cancel(id)
   assert.ok(await g.runner.deleteRun(id))
   assert.equal(g.runner.agentActivity(agentId, 'summary', 50), undefined, 'deleting the run removed its logs')
 })
 
-test('an agent\'s run log is capped: past 2 MiB one truncated entry says so and nothing more is written', async () => {
+test("an agent's run log is capped: past 2 MiB one truncated entry says so and nothing more is written", async () => {
   g.k.agent!.reply = 'z'.repeat(3 * 1024 * 1024)
   try {
     const id = await start(g.runner, 'name: chatty\nsteps:\n  - id: talk\n    type: agent\n    agent: { prompt: "say a lot" }\n')
     const d = await waitRun(g.runner, id, ['completed', 'failed'])
     assert.equal(d.status, 'completed', d.error)
     const full = g.runner.agentActivity(String(step(d, 'talk')!.agent_id), 'full', 500) as any
-    assert.deepEqual(full.entries.map((e: any) => e.type), ['truncated', 'message', 'start'])
+    assert.deepEqual(
+      full.entries.map((e: any) => e.type),
+      ['truncated', 'message', 'start'],
+    )
     assert.match(full.entries[0].message, /log capped at 2097152 bytes/)
     assert.ok(g.runner.getRun(id)!.steps[0].output_preview!.length <= 400)
   } finally {

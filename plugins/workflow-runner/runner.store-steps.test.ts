@@ -11,11 +11,18 @@ import { runnerKernel, start, step, waitRun, type RunnerKernel } from './test-su
 
 let g: RunnerKernel
 let store: DomainStore
-before(async () => { g = await runnerKernel(); store = g.k.kernel.service(DomainStoreRef)! })
-after(async () => { await g.k.stop() })
+before(async () => {
+  g = await runnerKernel()
+  store = g.k.kernel.service(DomainStoreRef)!
+})
+after(async () => {
+  await g.k.stop()
+})
 
 test('output → resolve → tag → deprecate on the store, with notify to the dashboard', async () => {
-  const id = await start(g.runner, `
+  const id = await start(
+    g.runner,
+    `
 name: report chain
 inputs:
   - name: who
@@ -44,11 +51,20 @@ steps:
     type: notify
     depends_on: [hide]
     notify: { channels: [dashboard], title: "Done", message: "\${find.output_data.owner}: \${find.output_data.content}" }
-`, { who: 'ada' })
+`,
+    { who: 'ada' },
+  )
   const d = await waitRun(g.runner, id, ['completed', 'failed'])
   assert.equal(d.status, 'completed', d.error)
   const kref = 'kref://Revka/Reports/daily-ada.report'
-  assert.deepEqual(step(d, 'find')!.output_data, { item_kref: kref, name: 'daily-ada', revision_kref: `${kref}?r=1`, owner: 'ada', content: 'report for ada', count: 1 })
+  assert.deepEqual(step(d, 'find')!.output_data, {
+    item_kref: kref,
+    name: 'daily-ada',
+    revision_kref: `${kref}?r=1`,
+    owner: 'ada',
+    content: 'report for ada',
+    count: 1,
+  })
   const rev = (await store.currentRevision(kref, 'latest'))!
   assert.deepEqual([...rev.tags].sort(), ['latest', 'ready', 'reviewed'])
   assert.equal((await store.getItem(kref))!.deprecated, true)
@@ -58,17 +74,30 @@ steps:
 })
 
 test('resolve with fail_if_missing fails when nothing matches; notify to a channel that is not there fails naming it', async () => {
-  const d = await waitRun(g.runner, await start(g.runner, 'name: miss\nsteps:\n  - id: find\n    type: resolve\n    resolve: { kind: nothing, fail_if_missing: true }\n'), ['completed', 'failed'])
+  const d = await waitRun(
+    g.runner,
+    await start(g.runner, 'name: miss\nsteps:\n  - id: find\n    type: resolve\n    resolve: { kind: nothing, fail_if_missing: true }\n'),
+    ['completed', 'failed'],
+  )
   assert.equal(d.status, 'failed')
   assert.match(step(d, 'find')!.error!, /no nothing item tagged 'published' in \/Revka/)
-  const n = await waitRun(g.runner, await start(g.runner, 'name: n\nsteps:\n  - id: tell\n    type: notify\n    notify: { channels: [slack], message: hi }\n'), ['completed', 'failed'])
+  const n = await waitRun(
+    g.runner,
+    await start(g.runner, 'name: n\nsteps:\n  - id: tell\n    type: notify\n    notify: { channels: [slack], message: hi }\n'),
+    ['completed', 'failed'],
+  )
   assert.equal(n.status, 'failed')
   assert.match(step(n, 'tell')!.error!, /notify reached no channel: slack: channel 'slack' is not enabled or cannot send/)
 })
 
 test('a workflow run by name is loaded from the store: its published revision, else its latest; workflow.yaml, another .yaml artifact, or metadata', async () => {
   const wf = (v: string) => `name: Stored Flow\nsteps:\n  - id: a\n    type: compute\n    compute: { outputs: { v: "${v}" } }\n`
-  await store.createItem({ space_path: '/Revka/Workflows', item_name: 'stored-flow', kind: 'workflow', revision: { tags: ['published'], artifacts: [{ name: 'workflow.yaml', file: { content: wf('one') } }] } })
+  await store.createItem({
+    space_path: '/Revka/Workflows',
+    item_name: 'stored-flow',
+    kind: 'workflow',
+    revision: { tags: ['published'], artifacts: [{ name: 'workflow.yaml', file: { content: wf('one') } }] },
+  })
   await store.createRevision('kref://Revka/Workflows/stored-flow.workflow', { artifacts: [{ name: 'draft.yml', file: { content: wf('draft') } }] })
   const run = async (name: string) => {
     const r = await g.runner.run({ workflow: name })

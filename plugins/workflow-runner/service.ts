@@ -6,7 +6,16 @@
  */
 import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { httpError, RevkaError, type WorkflowCancelResult, type WorkflowRunDetail, type WorkflowRunRefusal, type WorkflowRunRequest, type WorkflowRunSummary, type WorkflowValidation } from '@revka/plugin-sdk'
+import {
+  httpError,
+  RevkaError,
+  type WorkflowCancelResult,
+  type WorkflowRunDetail,
+  type WorkflowRunRefusal,
+  type WorkflowRunRequest,
+  type WorkflowRunSummary,
+  type WorkflowValidation,
+} from '@revka/plugin-sdk'
 import type { ActivityView, RunLogs } from './activity.js'
 import { Execution, type EngineHost } from './engine.js'
 import { ancestorClosure } from './graph.js'
@@ -16,7 +25,10 @@ import { detailOf, summaryOf } from './run-view.js'
 import { emptyCheckpoint, TERMINAL, type RunRow, type RunStore } from './run-store.js'
 import { validateWorkflow } from './validate.js'
 
-export interface RunnerLimits { maxConcurrentRuns: number; maxRunHistory: number }
+export interface RunnerLimits {
+  maxConcurrentRuns: number
+  maxRunHistory: number
+}
 
 export interface ServiceDeps {
   store: RunStore
@@ -78,16 +90,31 @@ export class RunnerCore {
       return this.refuse('invalid_workflow', inputs, { ...validation, valid: false, errors: [{ message: inputs, severity: 'error', field: 'inputs' }] })
     }
     if (this.live.size >= this.d.limits.maxConcurrentRuns) {
-      return this.refuse('run_quota_exceeded', `${this.live.size} runs are executing (max_concurrent_runs ${this.d.limits.maxConcurrentRuns}); try again when one finishes`)
+      return this.refuse(
+        'run_quota_exceeded',
+        `${this.live.size} runs are executing (max_concurrent_runs ${this.d.limits.maxConcurrentRuns}); try again when one finishes`,
+      )
     }
     const run_id = randomUUID()
     const total = req.target_step_id ? ancestorClosure(def.steps, req.target_step_id).size : validation.all_step_ids.length
     const row: RunRow = {
-      run_id, workflow_name: def.name || req.workflow, status: 'pending', created_at: new Date(this.d.now()).toISOString(), started_at: '', completed_at: '', error: '',
-      yaml: loaded.yaml, steps_total: total, steps_completed: 0, checkpoint: emptyCheckpoint(), restarts: 0,
+      run_id,
+      workflow_name: def.name || req.workflow,
+      status: 'pending',
+      created_at: new Date(this.d.now()).toISOString(),
+      started_at: '',
+      completed_at: '',
+      error: '',
+      yaml: loaded.yaml,
+      steps_total: total,
+      steps_completed: 0,
+      checkpoint: emptyCheckpoint(),
+      restarts: 0,
       request: {
-        inputs, source: req.source ?? 'api',
-        ...(req.cwd ? { cwd: req.cwd } : {}), ...(req.target_step_id ? { target_step_id: req.target_step_id } : {}),
+        inputs,
+        source: req.source ?? 'api',
+        ...(req.cwd ? { cwd: req.cwd } : {}),
+        ...(req.target_step_id ? { target_step_id: req.target_step_id } : {}),
         ...('item_kref' in loaded ? { workflow_item_kref: loaded.item_kref, workflow_revision_kref: loaded.revision_kref } : {}),
       },
     }
@@ -111,10 +138,16 @@ export class RunnerCore {
 
   launch(exec: Execution): Execution {
     const id = exec.run.run_id
-    const done = exec.execute().catch((e) => {
-      this.d.host.log.error({ run: id, err: (e as Error)?.message }, 'workflow run crashed')
-      return exec.end('failed', `internal error: ${(e as Error)?.message ?? String(e)}`)
-    }).finally(() => { this.live.delete(id); this.onSettled(id) })
+    const done = exec
+      .execute()
+      .catch((e) => {
+        this.d.host.log.error({ run: id, err: (e as Error)?.message }, 'workflow run crashed')
+        return exec.end('failed', `internal error: ${(e as Error)?.message ?? String(e)}`)
+      })
+      .finally(() => {
+        this.live.delete(id)
+        this.onSettled(id)
+      })
     this.live.set(id, { exec, done })
     return exec
   }
@@ -153,12 +186,21 @@ export class RunnerCore {
       else this.d.store.update(runId, { status: 'cancelled', error: 'cancelled by request', completed_at: new Date(this.d.now()).toISOString() })
     }
     const after = this.d.store.get(runId)!
-    return { cancelled: after.status === 'cancelled', run_id: runId, status: after.status, steps_completed: after.steps_completed, ...(after.status === 'cancelled' ? {} : { reason: 'already_terminal' }) }
+    return {
+      cancelled: after.status === 'cancelled',
+      run_id: runId,
+      status: after.status,
+      steps_completed: after.steps_completed,
+      ...(after.status === 'cancelled' ? {} : { reason: 'already_terminal' }),
+    }
   }
 
   async deleteRun(runId: string): Promise<boolean> {
     const live = this.live.get(runId)
-    if (live) { live.exec.stop('cancel'); await live.done }
+    if (live) {
+      live.exec.stop('cancel')
+      await live.done
+    }
     const had = this.d.store.delete(runId)
     if (had) this.d.logs.removeRuns([runId])
     return had

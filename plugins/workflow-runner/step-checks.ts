@@ -7,7 +7,12 @@ import type { Checker, YamlPath } from './checker.js'
 import { conditionProblem } from './condition.js'
 import type { StepType } from './model.js'
 
-export interface Jump { target: string; path: YamlPath; stepId: string; what: string }
+export interface Jump {
+  target: string
+  path: YamlPath
+  stepId: string
+  what: string
+}
 
 type Cfg = Record<string, unknown>
 const TOOL_SETS = ['none', 'all']
@@ -27,7 +32,8 @@ export function semanticChecks(type: StepType, c: Checker, cfg: Cfg, p: YamlPath
   switch (type) {
     case 'agent': {
       const tools = cfg.tools
-      if (typeof tools === 'string' && !TOOL_SETS.includes(tools)) c.warn(`tools '${tools}' is not a tool set this runner knows: the agent gets no tools (name them as a list, or use all/none)`, [...p, 'tools'], id)
+      if (typeof tools === 'string' && !TOOL_SETS.includes(tools))
+        c.warn(`tools '${tools}' is not a tool set this runner knows: the agent gets no tools (name them as a list, or use all/none)`, [...p, 'tools'], id)
       break
     }
     case 'conditional':

@@ -90,11 +90,25 @@ export async function runLeaf(step: StepDef, ctx: Omit<StepContext, 'signal' | '
     try {
       const out = await attempt(exec, { ...ctx, step }, r.signal, ms)
       checkDataSize(step, out)
-      last = { output_data: {}, ...out, status: out.status ?? 'completed', output: capOutput(out.output), retries_used: i, duration_s: (Date.now() - started) / 1000 }
+      last = {
+        output_data: {},
+        ...out,
+        status: out.status ?? 'completed',
+        output: capOutput(out.output),
+        retries_used: i,
+        duration_s: (Date.now() - started) / 1000,
+      }
     } catch (e) {
       if (r.signal.aborted) throw r.signal.reason
       if (e instanceof RevkaError && e.code === 'REVKA_ERR_STEP_QUOTA') throw e
-      last = { status: 'failed', output: '', output_data: {}, error: (e as Error)?.message ?? String(e), retries_used: i, duration_s: (Date.now() - started) / 1000 }
+      last = {
+        status: 'failed',
+        output: '',
+        output_data: {},
+        error: (e as Error)?.message ?? String(e),
+        retries_used: i,
+        duration_s: (Date.now() - started) / 1000,
+      }
     }
     if (last.status !== 'failed') break
     if (i < step.retry) {

@@ -14,9 +14,21 @@ import { schemaFindings } from './schema.js'
 import { semanticChecks, type Jump } from './step-checks.js'
 import { referencedSiblings, strings, waves } from './graph.js'
 import { references } from './interpolate.js'
-import { CONFIG_BLOCK, REFUSED_TYPES, RESERVED_ROOTS, RUN_TYPES, TOP_LEVEL_ONLY, type InputDef, type StepDef, type StepType, type WorkflowDef } from './model.js'
+import {
+  CONFIG_BLOCK,
+  REFUSED_TYPES,
+  RESERVED_ROOTS,
+  RUN_TYPES,
+  TOP_LEVEL_ONLY,
+  type InputDef,
+  type StepDef,
+  type StepType,
+  type WorkflowDef,
+} from './model.js'
 
-export interface ValidateOptions { shellAllowed: boolean }
+export interface ValidateOptions {
+  shellAllowed: boolean
+}
 export const MAX_STEPS = 500
 
 type Raw = Record<string, any>
@@ -31,14 +43,23 @@ class Walk {
   readonly order: string[] = []
   readonly jumps: Jump[] = []
   readonly raws: Array<{ id: string; raw: Raw; path: YamlPath }> = []
-  constructor(readonly c: Checker, readonly o: ValidateOptions) {}
+  constructor(
+    readonly c: Checker,
+    readonly o: ValidateOptions,
+  ) {}
 
   scope(list: unknown, path: YamlPath, nested: boolean): StepDef[] {
     if (!Array.isArray(list)) return [] // the schema reported it
-    const siblings = new Set(list.filter(isMap).map((s) => (typeof s.id === 'string' ? s.id : '')).filter(Boolean))
+    const siblings = new Set(
+      list
+        .filter(isMap)
+        .map((s) => (typeof s.id === 'string' ? s.id : ''))
+        .filter(Boolean),
+    )
     const defs = list.flatMap((raw, i) => this.step(raw, [...path, i], nested, siblings))
     const { cycle } = waves(defs)
-    if (cycle.length) this.c.error(`depends_on (with the \${step.…} references) forms a cycle among: ${cycle.join(', ')}`, this.ids.get(cycle[0]) ?? path, cycle[0])
+    if (cycle.length)
+      this.c.error(`depends_on (with the \${step.…} references) forms a cycle among: ${cycle.join(', ')}`, this.ids.get(cycle[0]) ?? path, cycle[0])
     return defs
   }
 
@@ -48,22 +69,37 @@ class Walk {
     const id = raw.id
     if (RESERVED_ROOTS.includes(id)) c.error(`step id '${id}' is reserved for interpolation (\${${id}.…})`, [...p, 'id'], id)
     const first = this.ids.get(id)
-    if (first) { c.error(`duplicate step id '${id}' (first defined at line ${c.lineOf(first) ?? '?'})`, [...p, 'id'], id); return [] }
+    if (first) {
+      c.error(`duplicate step id '${id}' (first defined at line ${c.lineOf(first) ?? '?'})`, [...p, 'id'], id)
+      return []
+    }
     this.ids.set(id, p)
     this.order.push(id)
     this.raws.push({ id, raw, path: p })
     const type = this.type(raw, p, id, nested)
     const deps = listOf(raw.depends_on)
-    deps.forEach((d, i) => { if (!siblings.has(d) || d === id) c.error(`depends_on names '${d}', which is not ${d === id ? 'another' : 'a'} step ${nested ? 'of the same body' : 'of this workflow'}`, [...p, 'depends_on', i], id) })
+    deps.forEach((d, i) => {
+      if (!siblings.has(d) || d === id)
+        c.error(
+          `depends_on names '${d}', which is not ${d === id ? 'another' : 'a'} step ${nested ? 'of the same body' : 'of this workflow'}`,
+          [...p, 'depends_on', i],
+          id,
+        )
+    })
     const def: StepDef = {
-      id, type: type ?? 'agent',
-      name: strOf(raw.name), action: strOf(raw.action), description: strOf(raw.description),
-      assign: strOf(raw.assign), skills: listOf(raw.skills),
+      id,
+      type: type ?? 'agent',
+      name: strOf(raw.name),
+      action: strOf(raw.action),
+      description: strOf(raw.description),
+      assign: strOf(raw.assign),
+      skills: listOf(raw.skills),
       retry: numOf(raw.retry) ?? 0,
       retry_delay: numOf(raw.retry_delay) ?? 5,
       timeout: numOf(raw.timeout),
       depends_on: [...new Set([...deps, ...referencedSiblings(raw, id, siblings)])],
-      config: {}, children: [],
+      config: {},
+      children: [],
     }
     if (!type) return [def]
     const block = CONFIG_BLOCK[type] ?? type
@@ -79,17 +115,26 @@ class Walk {
   private type(raw: Raw, p: YamlPath, id: string, nested: boolean): StepType | undefined {
     const t = raw.type === undefined || raw.type === null ? 'agent' : raw.type
     const at = [...p, 'type']
-    if (typeof t !== 'string') { this.c.error('type must be a step type name', at, id); return undefined }
+    if (typeof t !== 'string') {
+      this.c.error('type must be a step type name', at, id)
+      return undefined
+    }
     if (REFUSED_TYPES.includes(t) || t.startsWith('kumiho_')) {
       this.c.error(`step type '${t}' is not supported by this runner (it runs ${RUN_TYPES.join(', ')})`, at, id)
       return undefined
     }
-    if (!(RUN_TYPES as readonly string[]).includes(t)) { this.c.error(`unknown step type '${t}'`, at, id); return undefined }
+    if (!(RUN_TYPES as readonly string[]).includes(t)) {
+      this.c.error(`unknown step type '${t}'`, at, id)
+      return undefined
+    }
     if (t === 'shell' && !this.o.shellAllowed) {
       this.c.error("step type 'shell' is disabled on this gateway (the operator can allow it: plugins.workflow-runner.options.shell_steps = true)", at, id)
       return undefined
     }
-    if (nested && TOP_LEVEL_ONLY.includes(t as StepType)) { this.c.error(`step type '${t}' cannot run inside parallel or for_each`, at, id); return undefined }
+    if (nested && TOP_LEVEL_ONLY.includes(t as StepType)) {
+      this.c.error(`step type '${t}' cannot run inside parallel or for_each`, at, id)
+      return undefined
+    }
     return t as StepType
   }
 
@@ -112,7 +157,20 @@ class Walk {
 /** fields a step may carry besides its type's block */
 const STEP_KEYS = ['id', 'name', 'type', 'depends_on', 'retry', 'retry_delay', 'timeout', 'assign', 'skills', 'action', 'description', 'position']
 // `default_cwd` is not honoured (a run's cwd is the request's, checked by the routes) and so is warned about
-const TOP_KEYS = new Set(['name', 'description', 'version', 'tags', 'inputs', 'outputs', 'steps', 'triggers', 'default_timeout', 'max_total_time', 'metadata', 'checkpoint'])
+const TOP_KEYS = new Set([
+  'name',
+  'description',
+  'version',
+  'tags',
+  'inputs',
+  'outputs',
+  'steps',
+  'triggers',
+  'default_timeout',
+  'max_total_time',
+  'metadata',
+  'checkpoint',
+])
 
 /** a typo (`depend_on`) or another type's block would be ignored silently: say so (a warning, since the reference's files carry extras) */
 function unknownKeys(c: Checker, raw: Raw, known: Set<string>, p: YamlPath, id?: string): void {
@@ -132,11 +190,14 @@ function cronTriggers(c: Checker, list: unknown): WorkflowValidation['cron_trigg
   return (Array.isArray(list) ? list : []).flatMap((raw, i) => {
     const cron = isMap(raw) ? strOf(raw.cron) : undefined
     if (cron === undefined) {
-      if (isMap(raw) && raw.on_kind !== undefined) c.warn('event triggers (on_kind) are not run by this runner; only cron triggers are', ['triggers', i, 'on_kind'])
+      if (isMap(raw) && raw.on_kind !== undefined)
+        c.warn('event triggers (on_kind) are not run by this runner; only cron triggers are', ['triggers', i, 'on_kind'])
       return []
     }
     const timezone = strOf(raw.timezone) ?? strOf(raw.tz)
-    try { new Cron(cron, { paused: true, timezone }).stop() } catch (e) {
+    try {
+      new Cron(cron, { paused: true, timezone }).stop()
+    } catch (e) {
       c.error(`cron '${cron}' is not valid: ${(e as Error).message}`, ['triggers', i, 'cron'])
       return []
     }
@@ -145,7 +206,9 @@ function cronTriggers(c: Checker, list: unknown): WorkflowValidation['cron_trigg
 }
 
 export function validateWorkflow(text: unknown, o: ValidateOptions): { validation: WorkflowValidation; def?: WorkflowDef } {
-  const empty = (message: string): { validation: WorkflowValidation } => ({ validation: { valid: false, errors: [{ message, severity: 'error' }], warnings: [], all_step_ids: [], cron_triggers: [] } })
+  const empty = (message: string): { validation: WorkflowValidation } => ({
+    validation: { valid: false, errors: [{ message, severity: 'error' }], warnings: [], all_step_ids: [], cron_triggers: [] },
+  })
   if (typeof text !== 'string' || !text.trim()) return empty('the workflow YAML is empty')
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
@@ -154,7 +217,11 @@ export function validateWorkflow(text: unknown, o: ValidateOptions): { validatio
   for (const e of doc.errors) c.errors.push({ message: `YAML: ${e.message.split('\n')[0]}`, severity: 'error', line: lines.linePos(e.pos[0]).line })
   if (c.errors.length) return { validation: { valid: false, errors: c.errors, warnings: [], all_step_ids: [], cron_triggers: [] } }
   let top: unknown
-  try { top = doc.toJS({ maxAliasCount: 100 }) } catch (e) { return empty(`YAML: ${(e as Error).message}`) }
+  try {
+    top = doc.toJS({ maxAliasCount: 100 })
+  } catch (e) {
+    return empty(`YAML: ${(e as Error).message}`)
+  }
   if (!isMap(top)) return empty('the workflow must be a YAML mapping with name and steps')
 
   schemaFindings(top, c)

@@ -36,8 +36,14 @@ async function skillBody(s: AgentSettings, ref: string): Promise<{ name: string;
   if (!rev) throw new Error(`skill '${ref}' was not found (${kref})`)
   const art = await store.getArtifact(`${rev.kref}&a=SKILL.md`)
   const path = art ? await store.containedArtifactPath(art.location) : null
-  const body = path ? await readFile(path, 'utf8') : rev.metadata.content ?? rev.metadata.description ?? ''
-  return { name: rev.item_kref.split('/').pop()!.replace(/\.[^.]+$/, ''), body: body.length > SKILL_CAP ? body.slice(0, SKILL_CAP) + '\n…' : body }
+  const body = path ? await readFile(path, 'utf8') : (rev.metadata.content ?? rev.metadata.description ?? '')
+  return {
+    name: rev.item_kref
+      .split('/')
+      .pop()!
+      .replace(/\.[^.]+$/, ''),
+    body: body.length > SKILL_CAP ? body.slice(0, SKILL_CAP) + '\n…' : body,
+  }
 }
 
 function systemPrompt(ctx: StepContext, agent: Metadata | null, skills: Array<{ name: string; body: string }>, role: string, fields: string[]): string {
@@ -64,7 +70,9 @@ function fieldsFrom(text: string, fields: string[]): Record<string, unknown> {
     try {
       const o = JSON.parse(m[0])
       if (o && typeof o === 'object') return Object.fromEntries(fields.filter((f) => f in o).map((f) => [f, o[f]]))
-    } catch { /* not JSON: try the next candidate */ }
+    } catch {
+      /* not JSON: try the next candidate */
+    }
   }
   return {}
 }
@@ -81,23 +89,46 @@ export function agentExecutor(s: AgentSettings): LeafExecutor {
     const agentType = String(cfg.agent_type ?? profile?.agent_type ?? 'agent')
     const fields: string[] = cfg.output_fields ?? []
     const prompt = render(String(cfg.prompt ?? step.action ?? step.description ?? ''), scope)
-    const named: string[] = Array.isArray(cfg.tools) ? [...cfg.tools, ...(cfg.required_tools ?? [])] : cfg.required_tools ?? []
+    const named: string[] = Array.isArray(cfg.tools) ? [...cfg.tools, ...(cfg.required_tools ?? [])] : (cfg.required_tools ?? [])
     const tools = cfg.tools === 'all' || named.length > 0
-    log({ type: 'start', title: `${ctx.workflow_name} / ${step.name ?? step.id}`, agent_type: agentType, run_id: ctx.run_id, step_id: step.id, assign: step.assign ?? null, skills: step.skills })
+    log({
+      type: 'start',
+      title: `${ctx.workflow_name} / ${step.name ?? step.id}`,
+      agent_type: agentType,
+      run_id: ctx.run_id,
+      step_id: step.id,
+      assign: step.assign ?? null,
+      skills: step.skills,
+    })
     log({ type: 'message', role: 'user', content: prompt })
     try {
-      const r = await s.runtime().runTurn({
-        sessionId: `workflow_${ctx.run_id}_${step.id}`,
-        messages: [{ role: 'system', content: systemPrompt(ctx, profile, skills, role, fields) }, { role: 'user', content: prompt }],
-        signal, source: 'workflow', tools,
-        ...(named.length ? { allowedTools: named } : {}),
-        ...(cfg.model || profile?.model ? { model: String(cfg.model || profile?.model) } : {}),
-      }, (e) => {
-        if (e.type === 'tool_call') log({ type: 'tool_call', id: e.id, name: e.name, args: e.args })
-        else if (e.type === 'tool_result') log({ type: 'tool_result', id: e.id, name: e.name, success: e.success, output: e.output.slice(0, 4000) })
-      })
+      const r = await s.runtime().runTurn(
+        {
+          sessionId: `workflow_${ctx.run_id}_${step.id}`,
+          messages: [
+            { role: 'system', content: systemPrompt(ctx, profile, skills, role, fields) },
+            { role: 'user', content: prompt },
+          ],
+          signal,
+          source: 'workflow',
+          tools,
+          ...(named.length ? { allowedTools: named } : {}),
+          ...(cfg.model || profile?.model ? { model: String(cfg.model || profile?.model) } : {}),
+        },
+        (e) => {
+          if (e.type === 'tool_call') log({ type: 'tool_call', id: e.id, name: e.name, args: e.args })
+          else if (e.type === 'tool_result') log({ type: 'tool_result', id: e.id, name: e.name, success: e.success, output: e.output.slice(0, 4000) })
+        },
+      )
       log({ type: 'message', role: 'assistant', content: r.content })
-      log({ type: 'usage', input_tokens: r.usage.input_tokens, output_tokens: r.usage.output_tokens, cost_usd: r.cost_usd, model: r.model, provider: r.provider })
+      log({
+        type: 'usage',
+        input_tokens: r.usage.input_tokens,
+        output_tokens: r.usage.output_tokens,
+        cost_usd: r.cost_usd,
+        model: r.model,
+        provider: r.provider,
+      })
       if (r.timedOut) throw new Error('the agent turn timed out')
       if (r.stopped) throw new Error('the agent turn was stopped')
       return { output: r.content, output_data: fieldsFrom(r.content, fields), agent_id: agentId, agent_type: agentType, role, skills: step.skills }

@@ -12,7 +12,11 @@ import type { Scope } from '../interpolate.js'
 import type { StepDef } from '../model.js'
 import type { LeafExecutor } from '../step-runner.js'
 
-export interface NotifySettings { bus: EventBus; channels: () => ChannelRegistryService | undefined; sendTimeoutMs: number }
+export interface NotifySettings {
+  bus: EventBus
+  channels: () => ChannelRegistryService | undefined
+  sendTimeoutMs: number
+}
 
 type Delivery = Record<string, 'delivered' | string>
 
@@ -24,10 +28,19 @@ function channelList(cfg: Record<string, any>): string[] {
 async function deliver(s: NotifySettings, names: string[], to: string | undefined, text: string, signal: AbortSignal): Promise<Delivery> {
   const out: Delivery = {}
   for (const name of names) {
-    if (name === 'dashboard') { out[name] = 'delivered'; continue }
+    if (name === 'dashboard') {
+      out[name] = 'delivered'
+      continue
+    }
     const ch = await s.channels()?.get(name)
-    if (!ch?.send) { out[name] = `channel '${name}' is not enabled or cannot send`; continue }
-    if (!to && !ch.notificationTargetConfigured) { out[name] = `channel '${name}' needs channel_id (no default target configured)`; continue }
+    if (!ch?.send) {
+      out[name] = `channel '${name}' is not enabled or cannot send`
+      continue
+    }
+    if (!to && !ch.notificationTargetConfigured) {
+      out[name] = `channel '${name}' needs channel_id (no default target configured)`
+      continue
+    }
     try {
       await ch.send(to ?? '', text, AbortSignal.any([signal, AbortSignal.timeout(s.sendTimeoutMs)]))
       out[name] = 'delivered'
@@ -47,13 +60,23 @@ export function notifyExecutor(s: NotifySettings): LeafExecutor {
     s.bus.emit('channel_event', { payload: { type: 'workflow_notify', channels: names, content: { title, message }, run_id, step_id: step.id, workflow_name } })
     const delivery = await deliver(s, names, to, `${title}\n\n${message}`, signal)
     const ok = Object.values(delivery).filter((v) => v === 'delivered').length
-    if (!ok) throw new Error(`notify reached no channel: ${Object.entries(delivery).map(([k, v]) => `${k}: ${v}`).join('; ')}`)
+    if (!ok)
+      throw new Error(
+        `notify reached no channel: ${Object.entries(delivery)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ')}`,
+      )
     return { output: `notified ${ok} of ${names.length} channels`, output_data: { delivery, title, message } }
   }
 }
 
 /** The announcement of a paused human step (§7.4 approval gate, steps 2–3). */
-export async function announcePause(s: NotifySettings, run: { run_id: string; workflow_name: string }, step: StepDef, scope: Scope): Promise<Record<string, unknown>> {
+export async function announcePause(
+  s: NotifySettings,
+  run: { run_id: string; workflow_name: string },
+  step: StepDef,
+  scope: Scope,
+): Promise<Record<string, unknown>> {
   const cfg = step.config
   const names = channelList(cfg)
   const title = render(String(cfg.title ?? (step.type === 'human_approval' ? 'Approval required' : 'Input required')), scope)
@@ -61,9 +84,17 @@ export async function announcePause(s: NotifySettings, run: { run_id: string; wo
   const timeout = typeof cfg.timeout === 'number' ? cfg.timeout : step.type === 'human_input' ? 3600 : 0
   const to = cfg.channel_id ? render(String(cfg.channel_id), scope) : undefined
   const payload = {
-    type: 'human_approval_request', channels: names, content: { title, message }, run_id: run.run_id, step_id: step.id, timeout,
-    workflow_name: run.workflow_name, approve_keywords: cfg.approve_keywords ?? ['approve', 'yes'], reject_keywords: cfg.reject_keywords ?? ['reject', 'no'],
-    input: step.type === 'human_input', ...(to ? { channel_id: to } : {}),
+    type: 'human_approval_request',
+    channels: names,
+    content: { title, message },
+    run_id: run.run_id,
+    step_id: step.id,
+    timeout,
+    workflow_name: run.workflow_name,
+    approve_keywords: cfg.approve_keywords ?? ['approve', 'yes'],
+    reject_keywords: cfg.reject_keywords ?? ['reject', 'no'],
+    input: step.type === 'human_input',
+    ...(to ? { channel_id: to } : {}),
   }
   s.bus.emit('channel_event', { payload })
   s.bus.emit('human_approval_request', { run_id: run.run_id, step_id: step.id, workflow_name: run.workflow_name, title, message })

@@ -9,14 +9,25 @@ import { formatKref, itemKref, parseKref, parseSpacePath, slugify, type DomainSt
 import { asText, render, renderDeep } from '../interpolate.js'
 import type { LeafExecutor } from '../step-runner.js'
 
-export interface StoreSettings { store: () => DomainStore; harness: () => string }
+export interface StoreSettings {
+  store: () => DomainStore
+  harness: () => string
+}
 
 const EXT: Record<string, string> = { text: 'txt', markdown: 'md', json: 'json', yaml: 'yaml' }
 const ARTIFACT_TEXT_CAP = 64 * 1024
 const RESOLVE_MAX = 50
 
 function glob(pattern: string): RegExp {
-  return new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i')
+  return new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  )
 }
 
 export function outputExecutor(s: StoreSettings): LeafExecutor {
@@ -26,14 +37,24 @@ export function outputExecutor(s: StoreSettings): LeafExecutor {
     const deps = step.depends_on.map((d) => scope.results[d]?.output ?? '').filter(Boolean)
     let content = cfg.template !== undefined ? render(String(cfg.template), scope) : deps.join('\n\n')
     if (format === 'json') {
-      try { content = JSON.stringify(JSON.parse(content), null, 2) } catch { content = JSON.stringify({ content }, null, 2) }
+      try {
+        content = JSON.stringify(JSON.parse(content), null, 2)
+      } catch {
+        content = JSON.stringify({ content }, null, 2)
+      }
     }
     const space = parseSpacePath(render(String(cfg.entity_space ?? `/${s.harness()}/WorkflowOutputs`), scope))
     const name = slugify(render(String(cfg.entity_name ?? `${workflow_name}-${run_id.slice(0, 12)}`), scope)) || `output-${run_id.slice(0, 12)}`
     const kind = slugify(String(cfg.entity_kind ?? 'workflow_output').replace(/_/g, '-')).replace(/-/g, '_') || 'workflow_output'
     const tag = String(cfg.entity_tag ?? 'ready')
     const extra = renderDeep(cfg.entity_metadata ?? {}, scope) as Record<string, unknown>
-    const metadata: Metadata = { ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, asText(v)])), workflow: workflow_name, run_id, step_id: step.id, format }
+    const metadata: Metadata = {
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, asText(v)])),
+      workflow: workflow_name,
+      run_id,
+      step_id: step.id,
+      format,
+    }
     const revision = { metadata, tags: [tag], artifacts: [{ name: `output.${EXT[format] ?? 'txt'}`, file: { content } }] }
     const kref = formatKref({ project: space.project, spaces: space.spaces, name, kind })
     const store = s.store()
@@ -70,10 +91,11 @@ export function resolveExecutor(s: StoreSettings): LeafExecutor {
       const fields: string[] | undefined = cfg.fields
       const metadata = fields ? Object.fromEntries(fields.filter((f) => f in rev.metadata).map((f) => [f, rev.metadata[f]])) : rev.metadata
       const entry: Record<string, unknown> = { item_kref: item.kref, name: item.item_name, revision_kref: rev.kref, ...metadata }
-      if (cfg.artifact_name) entry.content = await artifactText(store, rev.kref, String(cfg.artifact_name)) ?? ''
+      if (cfg.artifact_name) entry.content = (await artifactText(store, rev.kref, String(cfg.artifact_name))) ?? ''
       found.push(entry)
     }
-    if (!found.length && cfg.fail_if_missing === true) throw new Error(`no ${cfg.kind} item${cfg.name_pattern ? ` matching '${cfg.name_pattern}'` : ''} tagged '${tag}' in ${space}`)
+    if (!found.length && cfg.fail_if_missing === true)
+      throw new Error(`no ${cfg.kind} item${cfg.name_pattern ? ` matching '${cfg.name_pattern}'` : ''} tagged '${tag}' in ${space}`)
     if (cfg.mode === 'all') return { output: JSON.stringify(found), output_data: { items: found, count: found.length } }
     return { output: JSON.stringify(found[0] ?? null), output_data: { ...(found[0] ?? {}), count: found.length } }
   }
@@ -88,7 +110,10 @@ export function tagExecutor(s: StoreSettings): LeafExecutor {
     const rev = k.revision !== undefined ? await store.getRevision(raw) : await store.currentRevision(itemKref(k), 'latest')
     if (!rev) throw new Error(`no revision found for ${raw}`)
     const done = step.config.untag === true ? await store.untagRevision(rev.kref, tag) : await store.tagRevision(rev.kref, tag)
-    return { output: `${step.config.untag === true ? 'untagged' : 'tagged'} ${done.kref} ${tag}`, output_data: { revision_kref: done.kref, tag, tags: done.tags } }
+    return {
+      output: `${step.config.untag === true ? 'untagged' : 'tagged'} ${done.kref} ${tag}`,
+      output_data: { revision_kref: done.kref, tag, tags: done.tags },
+    }
   }
 }
 

@@ -5,7 +5,10 @@
 import { WorkflowRunnerRef, type WorkflowRunDetail, type WorkflowRunnerService } from '@revka/plugin-sdk'
 import { startTestKernel, type TestKernel, type TestKernelOptions } from '@revka/plugin-testing'
 
-export interface RunnerKernel { k: TestKernel; runner: WorkflowRunnerService }
+export interface RunnerKernel {
+  k: TestKernel
+  runner: WorkflowRunnerService
+}
 
 export async function runnerKernel(o: TestKernelOptions & { runner?: Record<string, unknown> } = {}): Promise<RunnerKernel> {
   const k = await startTestKernel({
@@ -31,7 +34,12 @@ export async function waitRun(runner: WorkflowRunnerService, runId: string, stat
 }
 
 /** start a run of inline YAML (the runner's `definition`), refusing the test on a refusal */
-export async function start(runner: WorkflowRunnerService, yaml: string, inputs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<string> {
+export async function start(
+  runner: WorkflowRunnerService,
+  yaml: string,
+  inputs: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const r = await runner.run({ workflow: 'inline', definition: yaml, inputs, ...extra })
   if ('refused' in r) throw new Error(`refused: ${r.code} ${r.message} ${JSON.stringify(r.validation?.errors ?? [])}`)
   return r.run_id
