@@ -1,6 +1,6 @@
 /**
- * The two engine clients — `pg` (a pool) and `ioredis` (three connections: commands, pub/sub, and
- * the blocking stream reader) — loaded only here, through importModule, and only when `[cluster]`
+ * The two engine clients — `pg` (a pool, plus one connection that LISTENs) and `ioredis` (two
+ * connections: commands, and the blocking stream reader) — loaded only here, through importModule, and only when `[cluster]`
  * is configured: a single-node gateway never loads either library. The types below are the small
  * part of each library the cluster backends use (the packages ship no types this repo installs).
  */
@@ -10,6 +10,14 @@ export interface PgResult { rows: Array<Record<string, any>>; rowCount: number |
 export interface PgClient {
   query(sql: string, params?: unknown[]): Promise<PgResult>
   release(err?: Error | boolean): void
+}
+/** a connection of its own, for LISTEN: a pooled one would be handed back and stop listening */
+export interface PgListener {
+  connect(): Promise<void>
+  query(sql: string, params?: unknown[]): Promise<PgResult>
+  end(): Promise<void>
+  on(event: 'notification', fn: (msg: { channel: string; payload?: string }) => void): void
+  on(event: 'error' | 'end', fn: (err?: Error) => void): void
 }
 export interface PgPool {
   query(sql: string, params?: unknown[]): Promise<PgResult>
@@ -22,8 +30,6 @@ export interface RedisClient {
   status: string
   on(event: string, fn: (...args: any[]) => void): this
   once(event: string, fn: (...args: any[]) => void): this
-  publish(channel: string, message: string): Promise<number>
-  subscribe(...channels: string[]): Promise<unknown>
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   xread(...args: Array<string | number>): Promise<Array<[string, Array<[string, string[]]>]> | null>
   xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<Array<[string, string[]]>>
@@ -36,10 +42,10 @@ export interface RedisClient {
 
 export interface Engines {
   pool: PgPool
-  /** commands (PUBLISH, EVAL, XADD) */
+  /** a new unpooled connection (not yet connected) for LISTEN */
+  listener(): PgListener
+  /** commands (EVAL, XREVRANGE, PTTL, DEL) */
   redis: RedisClient
-  /** SUBSCRIBE only: a subscribed connection takes no other commands */
-  sub: RedisClient
   /** XREAD BLOCK only: a blocked connection takes no other commands */
   reader: RedisClient
 }
@@ -50,6 +56,7 @@ const PG_CONNECT_TIMEOUT_MS = 2000
 export async function openEngines(postgresUrl: string, redisUrl: string, onPgError: (err: Error) => void): Promise<Engines> {
   const [pg, ioredis] = await Promise.all([importModule('pg'), importModule('ioredis')])
   const Pool = pg.Pool ?? pg.default?.Pool
+  const Client = pg.Client ?? pg.default?.Client
   const Redis = ioredis.Redis ?? ioredis.default
   const pool: PgPool = new Pool({ connectionString: postgresUrl, max: 10, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, idleTimeoutMillis: 30_000 })
   // an idle pooled connection that dies (engine restarted) emits here; unhandled it would crash the node
@@ -62,24 +69,24 @@ export async function openEngines(postgresUrl: string, redisUrl: string, onPgErr
     lazyConnect: true,
   }
   const redis: RedisClient = new Redis(redisUrl, redisOpts)
-  const sub: RedisClient = new Redis(redisUrl, redisOpts)
   // a blocked XREAD must never be retried into a second parallel read
   const reader: RedisClient = new Redis(redisUrl, { ...redisOpts, maxRetriesPerRequest: 0 })
-  for (const c of [redis, sub, reader]) c.on('error', () => {}) // state is read from status; reconnect is automatic
+  for (const c of [redis, reader]) c.on('error', () => {}) // state is read from status; reconnect is automatic
   try {
-    await Promise.all([redis, sub, reader].map((c) => (c as any).connect()))
+    await Promise.all([redis, reader].map((c) => (c as any).connect()))
   } catch (e) {
     // a refused start must not leave reconnect timers holding the process open
-    for (const c of [redis, sub, reader]) c.disconnect()
+    for (const c of [redis, reader]) c.disconnect()
     await pool.end().catch(() => {})
     throw e
   }
-  return { pool, redis, sub, reader }
+  const listener = (): PgListener => new Client({ connectionString: postgresUrl, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS })
+  return { pool, listener, redis, reader }
 }
 
 export async function closeEngines(e: Engines): Promise<void> {
   // the reader is usually blocked in XREAD: disconnect rather than wait for QUIT behind it
   e.reader.disconnect()
-  await Promise.allSettled([e.redis.quit(), e.sub.quit()])
+  await e.redis.quit().catch(() => {})
   await e.pool.end().catch(() => {})
 }

@@ -5,12 +5,13 @@
  * comes through clients.ts. Losing an engine degrades the node — `/health` reports it and the
  * routes that need it answer 503 — and the node takes up where it was when the engine is back.
  */
+import { randomUUID } from 'node:crypto'
 import type { HealthSink } from '@revka/plugin-sdk'
 import type { Credentials } from '../auth/credentials.js'
 import type { Clock } from '../auth/limiter.js'
 import type { AuthEvents } from '../audit/auth-events.js'
 import type { Logger } from 'pino'
-import { closeEngines, openEngines, type Engines } from './clients.js'
+import { closeEngines, openEngines, type Engines, type PgListener } from './clients.js'
 import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
 import type { ClusterEventBus } from './event-bus.js'
 import { migrate } from './migrations.js'
@@ -19,6 +20,9 @@ import type { ClusterSettings } from './settings.js'
 
 /** how often PostgreSQL is probed for /health (and, while it is down, for its return) */
 export const PG_PROBE_MS = 1000
+/** the LISTEN connection's reconnect backoff: first try, then doubling up to the cap */
+const RELISTEN_MS = 100
+const RELISTEN_MAX_MS = 1000
 
 export class Cluster {
   devices?: ClusterDevices
@@ -28,6 +32,8 @@ export class Cluster {
   private reloading?: Promise<void>
   /** a reconnect arrived during a reload, which may have read the table before it: read it again */
   private reloadAgain = false
+  private listening?: PgListener
+  private closed = false
 
   private constructor(readonly settings: ClusterSettings, readonly engines: Engines, private readonly log: Logger) {}
 
@@ -51,16 +57,13 @@ export class Cluster {
 
   /** the device mirror and the pairing service that replaces the single-node one */
   async auth(deps: { credentials: Credentials; requirePairing: boolean; ttlMs: number; clock: Clock; maxKeys: number; audit?: AuthEvents }): Promise<ClusterPairing> {
-    const { redis, sub } = this.engines
-    const devices = this.devices = new ClusterDevices(this.engines.pool, deps.credentials, (ch, m) => redis.publish(ch, m))
-    sub.on('message', (channel: string, message: string) => { if (channel === DEVICES_CHANNEL) devices.applyMessage(message) })
-    // every (re)subscription reloads: what was broadcast while this node was cut off is in the table
-    sub.on('ready', () => this.reload('redis reconnected'))
-    await sub.subscribe(DEVICES_CHANNEL)
+    const devices = this.devices = new ClusterDevices(this.engines.pool, deps.credentials, `${this.settings.nodeId}/${randomUUID()}`)
+    // LISTEN first, then read the table: a change committed in between is in one or the other
+    await this.listen()
     await devices.reload()
     this.probe = setInterval(() => void this.probePg(), PG_PROBE_MS)
     this.probe.unref()
-    return new ClusterPairing(deps.requirePairing, deps.ttlMs, deps.credentials, devices, redis, deps.clock, deps.maxKeys, (err) => this.lost(err), deps.audit)
+    return new ClusterPairing(deps.requirePairing, deps.ttlMs, deps.credentials, devices, this.engines.redis, deps.clock, deps.maxKeys, (err) => this.lost(err), deps.audit)
   }
 
   async attachEvents(bus: ClusterEventBus): Promise<void> {
@@ -69,14 +72,48 @@ export class Cluster {
 
   report(sink: HealthSink, bus?: ClusterEventBus): void {
     const id = this.settings.nodeId
-    sink.report('cluster:postgres', this.pgUp ? 'ok' : 'error', this.pgUp ? `node ${id}` : `node ${id}: ${this.pgError ?? 'unreachable'}`)
-    const redisUp = this.engines.redis.status === 'ready' && this.engines.sub.status === 'ready'
+    const pgUp = this.pgUp && this.listening !== undefined
+    sink.report('cluster:postgres', pgUp ? 'ok' : 'error', pgUp ? `node ${id}` : `node ${id}: ${this.pgError ?? 'revocation listener reconnecting'}`)
+    const redisUp = this.engines.redis.status === 'ready'
     const queued = bus ? `, ${bus.queued} events queued, ${bus.dropped} dropped` : ''
     sink.report('cluster:redis', redisUp ? 'ok' : 'error', redisUp ? `node ${id}${queued}` : `node ${id}: ${this.engines.redis.status}${queued}`)
   }
 
   get healthy(): boolean {
     return this.pgUp && this.engines.redis.status === 'ready'
+  }
+
+  /** the LISTEN connection for device changes; on loss it reconnects and the table is read again */
+  private async listen(): Promise<void> {
+    const l = this.engines.listener()
+    l.on('notification', (m) => { if (m.channel === DEVICES_CHANNEL && m.payload) this.devices?.applyMessage(m.payload) })
+    l.on('error', () => this.relisten(l))
+    l.on('end', () => this.relisten(l))
+    try {
+      await l.connect()
+      await l.query(`LISTEN ${DEVICES_CHANNEL}`)
+    } catch (e) {
+      await l.end().catch(() => {})
+      throw e
+    }
+    this.listening = l
+  }
+
+  private relisten(l: PgListener): void {
+    if (this.listening !== l || this.closed) return
+    this.listening = undefined
+    void l.end().catch(() => {})
+    this.log.warn('cluster: lost the PostgreSQL LISTEN connection; reconnecting')
+    const retry = (delay: number) => setTimeout(async () => {
+      if (this.closed) return
+      try {
+        await this.listen()
+        this.reload('revocation listener reconnected')
+      } catch {
+        retry(Math.min(delay * 2, RELISTEN_MAX_MS))
+      }
+    }, delay).unref()
+    retry(RELISTEN_MS)
   }
 
   private lost(err: Error): void {
@@ -114,7 +151,9 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     clearInterval(this.probe)
+    await this.listening?.end().catch(() => {})
     await closeEngines(this.engines)
   }
 }

@@ -1,23 +1,28 @@
 /**
  * The device registry on PostgreSQL, mirrored in memory on every node. Auth stays one hash and one
- * Map get per request (no query on the hot path): PostgreSQL is the truth, each write is committed
- * there first, then applied to this node's credentials and broadcast on Redis so every other node
- * applies it too — a revocation closes the token's WebSockets and SSE streams everywhere.
- * Pub/sub is at most once, so whenever the subscriber (re)connects the node reloads the whole
- * table and drops every hash that is gone: a node that was cut off never serves a revoked token
- * once it reaches the database again.
+ * Map get per request (no query on the hot path): PostgreSQL is the truth. Each write commits a
+ * NOTIFY in the same transaction, so the change and its broadcast are one: every other node's
+ * LISTEN connection receives it, in commit order, and applies it — a revocation closes the
+ * token's WebSockets and SSE streams everywhere. The broadcast rides on the database, not on
+ * Redis, so a Redis outage never delays a revocation. Notifications are lost while a listener is
+ * disconnected, so whenever it (re)connects the node reloads the whole table and drops every hash
+ * that is gone: a node that was cut off never serves a revoked token once it reaches the
+ * database again. The writing node applies its own change at commit and skips its echo (an echo
+ * of an older change arriving after a newer local one must not undo it).
  */
 import { randomUUID } from 'node:crypto'
 import type { DeviceRow } from '../auth/devices.js'
 import type { Credentials } from '../auth/credentials.js'
 import type { PgPool } from './clients.js'
 
-export const DEVICES_CHANNEL = 'revka:devices'
+export const DEVICES_CHANNEL = 'revka_devices'
 
-type Change =
+type Change = { origin?: string } & (
   | { t: 'add'; row: DeviceRow }
   | { t: 'revoke'; id: string; hash: string }
   | { t: 'rotate'; id: string; old: string; hash: string }
+)
+type Query = (sql: string, params?: unknown[]) => Promise<{ rows: any[] }>
 
 export class ClusterDevices {
   private rows = new Map<string, DeviceRow>()
@@ -25,7 +30,8 @@ export class ClusterDevices {
   constructor(
     private readonly pool: PgPool,
     private readonly credentials: Credentials,
-    private readonly publish: (channel: string, message: string) => Promise<unknown>,
+    /** this process, in every notification it sends, so it can skip its own */
+    private readonly origin: string,
   ) {}
 
   all(): DeviceRow[] {
@@ -54,11 +60,15 @@ export class ClusterDevices {
       id: randomUUID(), token_hash: tokenHash, name: meta.name ?? null, device_type: meta.deviceType ?? null,
       hardware: meta.hardware ?? null, paired_at: now, last_seen: now, ip_address: meta.ip ?? null,
     }
-    await this.pool.query(
-      'INSERT INTO revka_devices (id, token_hash, name, device_type, hardware, paired_at, last_seen, ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [row.id, row.token_hash, row.name, row.device_type, row.hardware, row.paired_at, row.last_seen, row.ip_address],
-    )
-    await this.commit({ t: 'add', row })
+    const change: Change = { t: 'add', row }
+    await this.tx(async (q) => {
+      await q(
+        'INSERT INTO revka_devices (id, token_hash, name, device_type, hardware, paired_at, last_seen, ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [row.id, row.token_hash, row.name, row.device_type, row.hardware, row.paired_at, row.last_seen, row.ip_address],
+      )
+      await this.notify(q, change)
+    })
+    this.apply(change)
     return row
   }
 
@@ -68,9 +78,10 @@ export class ClusterDevices {
       const { rows } = await q('DELETE FROM revka_devices WHERE id = $1 RETURNING *', [id])
       if (!rows[0]) return undefined
       await q('INSERT INTO revka_revoked_tokens (token_hash, device_id, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING', [rows[0].token_hash, id, new Date().toISOString()])
+      await this.notify(q, { t: 'revoke', id, hash: rows[0].token_hash })
       return rows[0] as DeviceRow
     })
-    if (row) await this.commit({ t: 'revoke', id, hash: row.token_hash })
+    if (row) this.apply({ t: 'revoke', id, hash: row.token_hash })
     return row
   }
 
@@ -81,18 +92,19 @@ export class ClusterDevices {
       if (!rows[0]) return undefined
       await q('INSERT INTO revka_revoked_tokens (token_hash, device_id, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING', [rows[0].token_hash, id, new Date().toISOString()])
       await q('UPDATE revka_devices SET token_hash = $1 WHERE id = $2', [newHash, id])
+      await this.notify(q, { t: 'rotate', id, old: rows[0].token_hash, hash: newHash })
       return rows[0].token_hash as string
     })
     if (old === undefined) return undefined
-    await this.commit({ t: 'rotate', id, old, hash: newHash })
+    this.apply({ t: 'rotate', id, old, hash: newHash })
     return { old }
   }
 
-  /** a change another node (or this one) committed, as broadcast on DEVICES_CHANNEL */
+  /** a change another node committed, as notified on DEVICES_CHANNEL */
   applyMessage(message: string): void {
     let c: Change
     try { c = JSON.parse(message) } catch { return }
-    this.apply(c)
+    if (c.origin !== this.origin) this.apply(c)
   }
 
   private apply(c: Change): void {
@@ -110,16 +122,12 @@ export class ClusterDevices {
     }
   }
 
-  /**
-   * Applied here at once, then published. A failed publish leaves the change durable in
-   * PostgreSQL: the other nodes take it at their next reload, which a Redis outage forces.
-   */
-  private async commit(c: Change): Promise<void> {
-    this.apply(c)
-    await this.publish(DEVICES_CHANNEL, JSON.stringify(c)).catch(() => {})
+  /** sent when the transaction commits, not before; dropped with it on rollback */
+  private async notify(q: Query, c: Change): Promise<void> {
+    await q('SELECT pg_notify($1, $2)', [DEVICES_CHANNEL, JSON.stringify({ ...c, origin: this.origin })])
   }
 
-  private async tx<T>(fn: (q: (sql: string, params?: unknown[]) => Promise<{ rows: any[] }>) => Promise<T>): Promise<T> {
+  private async tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')

@@ -163,8 +163,11 @@ export class ClusterPairing implements PairingService {
   }
 
   async revoke(deviceId: string): Promise<boolean> {
-    await this.engine(() => this.redis.eval(DROP_ROTATION, 2, ROT_OF + deviceId, ROTATIONS, CODE, deviceId))
-    return (await this.engine(() => this.devices.revoke(deviceId))) !== undefined
+    // PostgreSQL alone decides: a revocation must not wait for Redis. A rotation code left behind
+    // is worth nothing (pairing with it finds no device) and expires with its TTL.
+    const done = (await this.engine(() => this.devices.revoke(deviceId))) !== undefined
+    await this.redis.eval(DROP_ROTATION, 2, ROT_OF + deviceId, ROTATIONS, CODE, deviceId).catch(() => {})
+    return done
   }
 
   async rotate(deviceId: string): Promise<{ deviceId: string; code: string; expiresAt: string } | null> {
@@ -173,13 +176,17 @@ export class ClusterPairing implements PairingService {
     const value = sixDigits()
     const hash = sha256Hex(value)
     const expiresAt = now + this.ttlMs
-    const [ok, soonest] = (await this.engine(() => this.redis.eval(
-      RESERVE_ROTATION, 3, ROTATIONS, ROT_OF + deviceId, CODE + hash,
-      now, expiresAt, MAX_PENDING_ROTATIONS, deviceId, hash, this.ttlMs, CODE,
-    ))) as [number, string | null]
+    const [ok, soonest] = (await this.engine(() =>
+      this.redis.eval(RESERVE_ROTATION, 3, ROTATIONS, ROT_OF + deviceId, CODE + hash, now, expiresAt, MAX_PENDING_ROTATIONS, deviceId, hash, this.ttlMs, CODE),
+    )) as [number, string | null]
     if (!ok) {
       const wait = Math.max(1, Math.ceil((Number(soonest) - now) / 1000))
-      throw httpError(429, 'too_many_rotations', `${MAX_PENDING_ROTATIONS} devices are already waiting to pair again with a rotation code. Try again in ${wait}s.`, { retryAfter: wait })
+      throw httpError(
+        429,
+        'too_many_rotations',
+        `${MAX_PENDING_ROTATIONS} devices are already waiting to pair again with a rotation code. Try again in ${wait}s.`,
+        { retryAfter: wait },
+      )
     }
     // the old token dies now; the token minted in its place is never shown to anyone
     if (!(await this.engine(() => this.devices.rotate(deviceId, sha256Hex(mintToken()))))) {
@@ -192,7 +199,9 @@ export class ClusterPairing implements PairingService {
   async mintDevice(meta: PairMetadata & { parentDeviceId: string; via: 'passkey' }): Promise<PairResult | null> {
     if (!this.requirePairing || !this.devices.get(meta.parentDeviceId)) return null
     const token = mintToken()
-    const row = await this.engine(() => this.devices.add(sha256Hex(token), { name: meta.name, deviceType: meta.deviceType, hardware: meta.hardware, ip: meta.ip }))
+    const row = await this.engine(() =>
+      this.devices.add(sha256Hex(token), { name: meta.name, deviceType: meta.deviceType, hardware: meta.hardware, ip: meta.ip }),
+    )
     return { token, deviceId: row.id, persisted: true }
   }
 

@@ -13,8 +13,11 @@ import { ADMIN, bearer, json, pairVia, redis, startNode, until } from './support
 let A: GatewayChild, B: GatewayChild, C: GatewayChild
 
 before(async () => {
-  // all three at once on a fresh database: the migration lock makes them take turns on the schema
-  ;[A, B, C] = await Promise.all([startNode('a'), startNode('b'), startNode('c')])
+  // one after the other: three gateways starting at once on a busy two-core machine ran past the
+  // kernel's 10 s plugin import timeout. The first applies the schema, the others find it applied.
+  A = await startNode('a')
+  B = await startNode('b')
+  C = await startNode('c')
 })
 
 after(async () => {
@@ -94,12 +97,16 @@ test('an event emitted on C reaches an SSE client on A, and Last-Event-ID replay
   } finally { sse.close() }
 })
 
-test('/health shows both engines; without Redis the node is degraded and pairing answers 503 with retry_after; it recovers alone', async () => {
+test('/health shows both engines; without Redis the node is degraded and pairing answers 503 with retry_after, revocation still reaches every node; it recovers alone', async () => {
   const h = await json(`${A.url}/health`)
   assert.equal(h.status, 200)
   assert.equal(h.body.runtime.components['cluster:postgres'].status, 'ok')
   assert.equal(h.body.runtime.components['cluster:redis'].status, 'ok')
   const d = await pairVia(A, B, 'survives-outage')
+  const doomed = await pairVia(B, B, 'revoked-during-outage')
+  const ws = new WebSocket(`${A.url.replace('http', 'ws')}/ws/chat`, ['revka.v1'], { headers: bearer(doomed.token) })
+  await new Promise<void>((ok, fail) => { ws.once('open', () => ok()); ws.once('error', fail) })
+  const wsClosed = new Promise<number>((ok) => ws.once('close', () => ok(performance.now())))
 
   redis('stop')
   try {
@@ -112,6 +119,12 @@ test('/health shows both engines; without Redis the node is degraded and pairing
     assert.ok(Number(r.body.retry_after) > 0 && Number(r.headers.get('retry-after')) > 0)
     // devices live in PostgreSQL: a paired token still works while the bus is away
     assert.equal((await json(`${C.url}/api/devices`, { headers: bearer(d.token) })).status, 200)
+    // and revocations travel with the database (NOTIFY), not the bus: A's socket still closes in time
+    const t0 = performance.now()
+    assert.equal((await json(`${C.url}/api/devices/${doomed.deviceId}`, { method: 'DELETE', headers: bearer(ADMIN) })).status, 200)
+    const at = await Promise.race([wsClosed, new Promise<number>((_, fail) => setTimeout(() => fail(new Error('A kept the WebSocket of a token revoked on C open for 1 s while Redis was down')), 1000))])
+    assert.ok(at - t0 < 1000)
+    assert.equal((await json(`${B.url}/api/devices`, { headers: bearer(doomed.token) })).status, 401)
   } finally {
     redis('start')
   }
