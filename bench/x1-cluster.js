@@ -30,14 +30,19 @@ function plugins(subscribers) {
 }
 
 async function post(url, headers = {}, body) {
-  const r = await fetch(url, { method: 'POST', headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined })
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
   return r.json()
 }
 
 async function efficiency(single, node, duration) {
   await load(single.url + '/api/status', { headers: auth, duration: 3 })
   await load(node.url + '/api/status', { headers: auth, duration: 3 })
-  const s = [], c = []
+  const s = [],
+    c = []
   for (let i = 0; i < 2; i++) {
     s.push(await load(single.url + '/api/status', { pid: single.pid, headers: auth, duration }))
     c.push(await load(node.url + '/api/status', { pid: node.pid, headers: auth, duration }))
@@ -53,7 +58,10 @@ async function revocations(A, B, n) {
     const { pairing_code: code } = await post(A.url + '/admin/paircode/new')
     const { token, device_id: id } = await post(A.url + '/api/pair', {}, { code })
     const ws = new WebSocket(`${A.url.replace('http', 'ws')}/ws/chat`, ['revka.v1'], { headers: { authorization: `Bearer ${token}` } })
-    await new Promise((ok, fail) => { ws.once('open', ok); ws.once('error', fail) })
+    await new Promise((ok, fail) => {
+      ws.once('open', ok)
+      ws.once('error', fail)
+    })
     const closed = new Promise((ok) => ws.once('close', () => ok(performance.now())))
     const t0 = performance.now()
     await fetch(`${B.url}/api/devices/${id}`, { method: 'DELETE', headers: auth })
@@ -63,7 +71,9 @@ async function revocations(A, B, n) {
 }
 
 async function fanout(A, C, subscribers, rate, seconds) {
-  const procs = [0, 1].map(() => spawn(process.execPath, [join(ROOT, 'bench/lib/sse-clients.js'), A.url, ADMIN_TOKEN, String(subscribers / 2)], { stdio: ['pipe', 'pipe', 'inherit'] }))
+  const procs = [0, 1].map(() =>
+    spawn(process.execPath, [join(ROOT, 'bench/lib/sse-clients.js'), A.url, ADMIN_TOKEN, String(subscribers / 2)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  )
   await Promise.all(procs.map((p) => new Promise((res) => p.stdout.once('data', res))))
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
   const t0 = Date.now()
@@ -76,7 +86,14 @@ async function fanout(A, C, subscribers, rate, seconds) {
     if (inflight.size >= 8) await Promise.race(inflight)
     const body = JSON.stringify({ type: 'bench', seq, sent: Date.now() })
     const p = new Promise((res) => {
-      const req = http.request(C.url + '/api/channel-events', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => { r.resume(); r.on('end', res) })
+      const req = http.request(
+        C.url + '/api/channel-events',
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (r) => {
+          r.resume()
+          r.on('end', res)
+        },
+      )
       req.on('error', res)
       req.end(body)
     })
@@ -87,18 +104,27 @@ async function fanout(A, C, subscribers, rate, seconds) {
   await Promise.all(inflight)
   agent.destroy()
   await sleep(1000)
-  const reports = await Promise.all(procs.map((p) => new Promise((res) => {
-    let buf = ''
-    p.stdout.on('data', (d) => { buf += d; if (buf.endsWith('\n')) res(JSON.parse(buf)) })
-    p.stdin.write('report\n')
-  })))
+  const reports = await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise((res) => {
+          let buf = ''
+          p.stdout.on('data', (d) => {
+            buf += d
+            if (buf.endsWith('\n')) res(JSON.parse(buf))
+          })
+          p.stdin.write('report\n')
+        }),
+    ),
+  )
   const lost = reports.flatMap((r) => r.counts).reduce((s, c) => s + (total - c), 0)
   const refused = reports.reduce((s, r) => s + r.refused.length, 0)
   return { lat: reports.flatMap((r) => r.latencies), lost, refused, total }
 }
 
 export async function x1(duration = 5) {
-  if (!process.env.REVKA_CLUSTER_PG_URL || !process.env.REVKA_CLUSTER_REDIS_URL) throw new Error('X1 needs the engines: bash scripts/cluster-engines.sh run node bench/run.js X1')
+  if (!process.env.REVKA_CLUSTER_PG_URL || !process.env.REVKA_CLUSTER_REDIS_URL)
+    throw new Error('X1 needs the engines: bash scripts/cluster-engines.sh run node bench/run.js X1')
   const subscribers = envCount('BENCH_X1_SUBSCRIBERS', 1000)
   const single = await startGateway()
   const nodes = await Promise.all(['a', 'b', 'c'].map((n) => startGateway({ config: clusterConfig(n), plugins: plugins(subscribers) })))
@@ -106,12 +132,36 @@ export async function x1(duration = 5) {
   const out = []
   try {
     const e = await efficiency(single, A, duration)
-    out.push({ id: 'X1', name: 'authenticated GET /api/status, cluster node vs single node (CPU/req efficiency)', value: e.single / e.cluster, unit: '×', target: '≥ 0.85', pass: e.single / e.cluster >= 0.85, extra: `req/s ratio ${e.rpsRatio.toFixed(2)}×, ${e.cluster.toFixed(0)} vs ${e.single.toFixed(0)} µs/req` })
+    out.push({
+      id: 'X1',
+      name: 'authenticated GET /api/status, cluster node vs single node (CPU/req efficiency)',
+      value: e.single / e.cluster,
+      unit: '×',
+      target: '≥ 0.85',
+      pass: e.single / e.cluster >= 0.85,
+      extra: `req/s ratio ${e.rpsRatio.toFixed(2)}×, ${e.cluster.toFixed(0)} vs ${e.single.toFixed(0)} µs/req`,
+    })
     const r = await revocations(A, B, envCount('BENCH_X1_REVOCATIONS', 50))
-    out.push({ id: 'X1', name: `revocation on B → WebSocket on A closed, p99 of ${r.length}`, value: pct(r, 99), unit: 'ms', target: '< 1000', pass: pct(r, 99) < 1000, extra: `p50 ${pct(r, 50).toFixed(1)} ms` })
+    out.push({
+      id: 'X1',
+      name: `revocation on B → WebSocket on A closed, p99 of ${r.length}`,
+      value: pct(r, 99),
+      unit: 'ms',
+      target: '< 1000',
+      pass: pct(r, 99) < 1000,
+      extra: `p50 ${pct(r, 50).toFixed(1)} ms`,
+    })
     const f = await fanout(A, C, subscribers, envCount('BENCH_X1_RATE', 200), envCount('BENCH_X1_SECONDS', 5))
     const p99 = pct(f.lat, 99)
-    out.push({ id: 'X1', name: `events on C → ${subscribers} SSE subscribers on A: p99 delivery`, value: p99, unit: 'ms', target: '< 100, 0 lost', pass: p99 < 100 && f.lost === 0 && f.refused === 0, extra: `p50 ${pct(f.lat, 50)} ms, lost ${f.lost} of ${f.total * subscribers}${f.refused ? `, ${f.refused} refused` : ''}` })
+    out.push({
+      id: 'X1',
+      name: `events on C → ${subscribers} SSE subscribers on A: p99 delivery`,
+      value: p99,
+      unit: 'ms',
+      target: '< 100, 0 lost',
+      pass: p99 < 100 && f.lost === 0 && f.refused === 0,
+      extra: `p50 ${pct(f.lat, 50)} ms, lost ${f.lost} of ${f.total * subscribers}${f.refused ? `, ${f.refused} refused` : ''}`,
+    })
   } finally {
     await Promise.all([single, ...nodes].map((g) => g.stop()))
   }

@@ -42,7 +42,10 @@ export class ClusterEventBus extends KernelEventBus {
   /** events dropped because the queue was full while Redis was away */
   dropped = 0
 
-  constructor(onSubscriberError: (err: Error) => void, private readonly maxLen: number) {
+  constructor(
+    onSubscriberError: (err: Error) => void,
+    private readonly maxLen: number,
+  ) {
     super(onSubscriberError, maxLen)
   }
 
@@ -112,7 +115,11 @@ export class ClusterEventBus extends KernelEventBus {
     const i = fields.indexOf('e')
     if (i < 0) return
     let body: Record<string, unknown>
-    try { body = JSON.parse(fields[i + 1]) } catch { return }
+    try {
+      body = JSON.parse(fields[i + 1])
+    } catch {
+      return
+    }
     this.deliver({ ...body, id } as AnyEvent)
   }
 }

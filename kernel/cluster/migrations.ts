@@ -32,7 +32,9 @@ export async function migrate(pool: PgPool, log: (msg: string) => void): Promise
   const applied: number[] = []
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
-    await client.query('CREATE TABLE IF NOT EXISTS revka_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS revka_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    )
     const done = new Set((await client.query('SELECT id FROM revka_migrations')).rows.map((r) => Number(r.id)))
     for (const m of MIGRATIONS) {
       if (done.has(m.id)) continue

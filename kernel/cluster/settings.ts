@@ -28,7 +28,11 @@ export function clusterSettingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = proce
     const v = t[key]
     if (typeof v !== 'string' || !v.trim()) throw new ConfigError(`cluster.${key} is required in [cluster] (a ${schemes[0]}:// URL)`)
     let u: URL
-    try { u = new URL(v) } catch { throw new ConfigError(`cluster.${key} is not a URL`) }
+    try {
+      u = new URL(v)
+    } catch {
+      throw new ConfigError(`cluster.${key} is not a URL`)
+    }
     if (!schemes.includes(u.protocol.slice(0, -1))) throw new ConfigError(`cluster.${key} must start with ${schemes.map((s) => s + '://').join(' or ')}`)
     return v
   }
@@ -37,6 +41,7 @@ export function clusterSettingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = proce
   const nodeId = env.REVKA_CLUSTER_NODE_ID || (t.node_id === undefined ? `${hostname()}-${process.pid}` : t.node_id)
   if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new ConfigError('cluster.node_id must be 1–64 letters, digits, ".", "_" or "-"')
   const max = t.event_replay === undefined ? 1024 : t.event_replay
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < 100 || max > 1_000_000) throw new ConfigError('cluster.event_replay must be an integer from 100 to 1000000')
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 100 || max > 1_000_000)
+    throw new ConfigError('cluster.event_replay must be an integer from 100 to 1000000')
   return { postgresUrl, redisUrl, nodeId, eventReplay: max }
 }

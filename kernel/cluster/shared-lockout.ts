@@ -36,7 +36,15 @@ export class SharedLockout {
 
   /** record a failure: the lockout it started (seconds, 0 if none) and the failures left */
   async fail(key: string): Promise<{ lockout: number; remaining: number }> {
-    const [ms, remaining] = (await this.redis.eval(FAIL, 2, `${this.prefix}fail:${key}`, `${this.prefix}lock:${key}`, this.maxFailures, this.windowMs, this.lockoutMs)) as [number, number]
+    const [ms, remaining] = (await this.redis.eval(
+      FAIL,
+      2,
+      `${this.prefix}fail:${key}`,
+      `${this.prefix}lock:${key}`,
+      this.maxFailures,
+      this.windowMs,
+      this.lockoutMs,
+    )) as [number, number]
     return { lockout: Math.ceil(Number(ms) / 1000), remaining: Number(remaining) }
   }
 

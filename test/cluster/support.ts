@@ -16,7 +16,8 @@ export function engines(): { pg: string; redis: string; dir: string } {
   const pg = process.env.REVKA_CLUSTER_PG_URL
   const redis = process.env.REVKA_CLUSTER_REDIS_URL
   const dir = process.env.REVKA_CLUSTER_ENGINES_DIR
-  if (!pg || !redis || !dir) throw new Error('the cluster suite needs the engines: run it as `npm run test:cluster` (scripts/cluster-engines.sh starts PostgreSQL and Redis)')
+  if (!pg || !redis || !dir)
+    throw new Error('the cluster suite needs the engines: run it as `npm run test:cluster` (scripts/cluster-engines.sh starts PostgreSQL and Redis)')
   return { pg, redis, dir }
 }
 
@@ -45,7 +46,9 @@ export async function json(url: string, init: RequestInit = {}): Promise<{ statu
   const r = await fetch(url, init)
   const text = await r.text()
   let body: any = text
-  try { body = JSON.parse(text) } catch {}
+  try {
+    body = JSON.parse(text)
+  } catch {}
   return { status: r.status, body, headers: r.headers }
 }
 
@@ -53,7 +56,11 @@ export async function json(url: string, init: RequestInit = {}): Promise<{ statu
 export async function pairVia(node: GatewayChild, on: GatewayChild, name: string): Promise<{ token: string; deviceId: string; code: string }> {
   const c = await json(`${node.url}/api/pairing/initiate`, { method: 'POST', headers: bearer(ADMIN) })
   if (c.status !== 200) throw new Error(`initiate: ${c.status} ${JSON.stringify(c.body)}`)
-  const p = await json(`${on.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: c.body.pairing_code, device_name: name }) })
+  const p = await json(`${on.url}/api/pair`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: c.body.pairing_code, device_name: name }),
+  })
   if (p.status !== 200) throw new Error(`pair: ${p.status} ${JSON.stringify(p.body)}`)
   return { token: p.body.token, deviceId: p.body.device_id, code: c.body.pairing_code }
 }
