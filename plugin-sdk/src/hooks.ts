@@ -14,6 +14,7 @@ export const Stage = Object.freeze({
   /** after everything else (observers, metrics) */
   OBSERVE: 100,
 })
+/** One of the `Stage` values: where a tap runs among the others on its hook. */
 export type StageValue = (typeof Stage)[keyof typeof Stage]
 
 /** Where a tap runs among the others on the same hook (a `Stage`; default `Stage.DEFAULT`). */

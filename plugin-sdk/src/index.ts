@@ -5,6 +5,7 @@
 export { definePlugin, isDefinedPlugin } from './define.js'
 export type { PluginApi, PluginDefinition, DefinedPlugin } from './define.js'
 export { Stage } from './hooks.js'
+export type { StageValue } from './hooks.js'
 export type {
   HookTaps, TapPoint, TapOptions, StatusDocument, StatusContext, HealthSink,
   ComponentState, ResponseInfo,
