@@ -12,10 +12,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cpuMs, ROOT, startGateway } from './lib/proc.js'
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] }
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const CONFIG = 'default_provider = "offline"\n\n[providers.offline]\ntype = "offline"\nchunk_delay_ms = 0\n'
-const plugins = (n) => ({ builtins: false, paths: ['cron', 'agent-runtime'].map((p) => join(ROOT, 'plugins', p)), plugins: { cron: { options: { max_jobs: Math.max(n, 1), max_concurrent: 10000 } } } })
+const plugins = (n) => ({
+  builtins: false,
+  paths: ['cron', 'agent-runtime'].map((p) => join(ROOT, 'plugins', p)),
+  plugins: { cron: { options: { max_jobs: Math.max(n, 1), max_concurrent: 10000 } } },
+})
 
 async function seed(state, n, dueAt, expr, tz = null) {
   const { JobStore } = await import(join(ROOT, 'plugins/cron/store.js'))
@@ -25,10 +32,26 @@ async function seed(state, n, dueAt, expr, tz = null) {
   const jobs = []
   for (let i = 0; i < n; i++) {
     jobs.push({
-      id: randomUUID(), name: `bench ${i}`, schedule: { kind: 'cron', expr, tz }, command: '', argv: null, prompt: `bench job ${i}`,
-      job_type: 'agent', session_target: 'isolated', model: null, allowed_tools: null, enabled: true,
-      delivery: { mode: 'none', channel: null, to: null, best_effort: true }, delete_after_run: false, source: 'imperative',
-      owner: 'bench', created_at: Date.now(), next_run: dueAt, last_run: null, last_status: null, last_output: null,
+      id: randomUUID(),
+      name: `bench ${i}`,
+      schedule: { kind: 'cron', expr, tz },
+      command: '',
+      argv: null,
+      prompt: `bench job ${i}`,
+      job_type: 'agent',
+      session_target: 'isolated',
+      model: null,
+      allowed_tools: null,
+      enabled: true,
+      delivery: { mode: 'none', channel: null, to: null, best_effort: true },
+      delete_after_run: false,
+      source: 'imperative',
+      owner: 'bench',
+      created_at: Date.now(),
+      next_run: dueAt,
+      last_run: null,
+      last_status: null,
+      last_output: null,
     })
   }
   store.putMany(jobs)
@@ -47,7 +70,9 @@ async function idleCpu(n) {
     const t0 = performance.now()
     await sleep(10_000)
     return { cpu: cpuMs(gw.pid) - c0, wall: performance.now() - t0 }
-  } finally { await gw.stop() }
+  } finally {
+    await gw.stop()
+  }
 }
 
 export async function c1c2() {
@@ -71,13 +96,20 @@ export async function c1c2() {
     const count = db.prepare('SELECT COUNT(DISTINCT job_id) AS n FROM cron_runs')
     while ((done = count.get().n) < n && Date.now() < deadline) await sleep(250)
     const allRecordedMs = Date.now() - dueAt
-    const started = db.prepare('SELECT MIN(started_at) AS s FROM cron_runs GROUP BY job_id').all().map((r) => r.s - dueAt)
+    const started = db
+      .prepare('SELECT MIN(started_at) AS s FROM cron_runs GROUP BY job_id')
+      .all()
+      .map((r) => r.s - dueAt)
     const failed = db.prepare("SELECT COUNT(*) AS n FROM cron_runs WHERE status != 'ok'").get().n
     db.close()
     const p50 = pct(started, 50)
     const p99 = pct(started, 99)
     out.push({
-      id: 'C1', name: `${n} cron jobs due at one instant (revka daemon): firing delay p99`, value: p99, unit: 'ms p99', target: '< 1000 ms',
+      id: 'C1',
+      name: `${n} cron jobs due at one instant (revka daemon): firing delay p99`,
+      value: p99,
+      unit: 'ms p99',
+      target: '< 1000 ms',
       pass: p99 < 1000 && done === n && failed === 0,
       extra: `daemon ready ${(margin / 1000).toFixed(1)} s before they were due; p50 ${p50} ms, p99 ${p99} ms, max ${Math.max(...started)} ms; ${done}/${n} runs recorded ${(allRecordedMs / 1000).toFixed(1)} s after they were due (each run: an offline agent turn, a run row (WAL, synchronous=NORMAL) and an audit entry (fsynced by the kernel)); ${failed} failed`,
     })
@@ -88,7 +120,11 @@ export async function c1c2() {
   const bare = await idleCpu(0)
   const pctOf = (x) => (100 * x.cpu) / x.wall
   out.push({
-    id: 'C2', name: `idle daemon CPU with ${n} jobs scheduled (none due) vs none`, value: pctOf(idle), unit: '% of a core', target: '< 1 % and ≈ no jobs',
+    id: 'C2',
+    name: `idle daemon CPU with ${n} jobs scheduled (none due) vs none`,
+    value: pctOf(idle),
+    unit: '% of a core',
+    target: '< 1 % and ≈ no jobs',
     pass: pctOf(idle) < 1,
     extra: `${idle.cpu.toFixed(0)} ms CPU in ${(idle.wall / 1000).toFixed(1)} s with ${n} jobs; ${bare.cpu.toFixed(0)} ms with none (${pctOf(bare).toFixed(2)} %)`,
   })

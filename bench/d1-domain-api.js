@@ -12,7 +12,10 @@ import { join } from 'node:path'
 import { ADMIN_TOKEN, ROOT, startBaseline, startGateway } from './lib/proc.js'
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] }
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
 
 async function seedAgents(stateDir, items, batch = 2000) {
   const { SqliteDomainStore } = await import(join(ROOT, 'plugins/store/sqlite-store.js'))
@@ -24,8 +27,19 @@ async function seedAgents(stateDir, items, batch = 2000) {
     for (let start = 0; start < items; start += batch) {
       db.exec('BEGIN')
       for (let i = start; i < Math.min(items, start + batch); i++) {
-        const meta = (r) => ({ display_name: `Agent ${i}`, identity: `agent ${i} revision ${r} works on topic${i % 1000}`, soul: 'steady', expertise: `skill${i % 50},rust`, role: 'dev' })
-        const { item } = await store.createItem({ space_path: '/Revka/AgentPool', item_name: `agent-${i}`, kind: 'agent', revision: { metadata: meta(1), tags: ['published'] } })
+        const meta = (r) => ({
+          display_name: `Agent ${i}`,
+          identity: `agent ${i} revision ${r} works on topic${i % 1000}`,
+          soul: 'steady',
+          expertise: `skill${i % 50},rust`,
+          role: 'dev',
+        })
+        const { item } = await store.createItem({
+          space_path: '/Revka/AgentPool',
+          item_name: `agent-${i}`,
+          kind: 'agent',
+          revision: { metadata: meta(1), tags: ['published'] },
+        })
         await store.createRevision(item.kref, { metadata: meta(2) })
         await store.createRevision(item.kref, { metadata: meta(3), tags: ['published'] })
       }
@@ -72,9 +86,15 @@ export async function d1() {
     try {
       await timed(20, () => fetch(base.url + '/api/agents').then((r) => r.arrayBuffer()))
       baseLat = await timed(300, () => fetch(base.url + '/api/agents').then((r) => r.arrayBuffer()))
-    } finally { await base.stop() }
+    } finally {
+      await base.stop()
+    }
     out.push({
-      id: 'D1', name: `GET /api/agents page (9 of ${items} agents × 3 revisions): p99`, value: pct(list, 99), unit: 'ms p99', target: '< 20 ms',
+      id: 'D1',
+      name: `GET /api/agents page (9 of ${items} agents × 3 revisions): p99`,
+      value: pct(list, 99),
+      unit: 'ms p99',
+      target: '< 20 ms',
       pass: pct(list, 99) < 20,
       extra: `p50 ${pct(list, 50).toFixed(1)} ms; bare Fastify serving the same document p50 ${pct(baseLat, 50).toFixed(1)} ms, p99 ${pct(baseLat, 99).toFixed(1)} ms; seeding took ${seconds.toFixed(0)} s`,
     })
@@ -84,18 +104,30 @@ export async function d1() {
     await timed(20, (i) => get(searchUrl(i)))
     const search = await timed(300, (i) => get(searchUrl(i)))
     out.push({
-      id: 'D1', name: `GET /api/agents?q=<word shared by ~${hits.total_count} agents> (full-text): p99`, value: pct(search, 99), unit: 'ms p99', target: '< 20 ms',
+      id: 'D1',
+      name: `GET /api/agents?q=<word shared by ~${hits.total_count} agents> (full-text): p99`,
+      value: pct(search, 99),
+      unit: 'ms p99',
+      target: '< 20 ms',
       pass: pct(search, 99) < 20 && hits.total_count > 0,
       extra: `p50 ${pct(search, 50).toFixed(1)} ms; ${hits.total_count} hits counted, 9 returned`,
     })
 
     const create = await timed(200, async (i) => {
-      const res = await fetch(gw.url + '/api/agents', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: `Bench New ${i}`, identity: 'new', soul: 's', expertise: ['go'] }) })
+      const res = await fetch(gw.url + '/api/agents', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Bench New ${i}`, identity: 'new', soul: 's', expertise: ['go'] }),
+      })
       await res.arrayBuffer()
       if (res.status !== 201) throw new Error(`create answered ${res.status}`)
     })
     out.push({
-      id: 'D1', name: `POST /api/agents (item + revision + tag + FTS row, ${items} agents already): p99`, value: pct(create, 99), unit: 'ms p99', target: '< 10 ms',
+      id: 'D1',
+      name: `POST /api/agents (item + revision + tag + FTS row, ${items} agents already): p99`,
+      value: pct(create, 99),
+      unit: 'ms p99',
+      target: '< 10 ms',
       pass: pct(create, 99) < 10,
       extra: `p50 ${pct(create, 50).toFixed(1)} ms`,
     })
@@ -103,7 +135,7 @@ export async function d1() {
     await gw.stop()
   }
   try {
-    out.push(...await inProcess(state, items))
+    out.push(...(await inProcess(state, items)))
   } finally {
     rmSync(state, { recursive: true, force: true })
   }
@@ -128,9 +160,28 @@ async function inProcess(state, items) {
       const r = await s.search({ query: `topic${(i * 37) % 1000}`, context: '/Revka/AgentPool', kinds: ['agent'], limit: 9 })
       await s.currentRevisions(r.items.map((h) => h.item.kref))
     })
-    const create = await timed(200, (i) => s.createItem({ space_path: '/Revka/AgentPool', item_name: `inproc-${i}`, kind: 'agent', revision: { metadata: { display_name: `In ${i}`, identity: 'x' }, tags: ['published'] } }))
-    const fig = (name, xs, target) => ({ id: 'D1s', name: `store only, in process: ${name}: p99`, value: pct(xs, 99), unit: 'ms p99', target: `< ${target} ms`, pass: pct(xs, 99) < target, extra: `p50 ${pct(xs, 50).toFixed(2)} ms` })
-    return [fig('list page + current revisions', list, 20), fig('search page + current revisions', search, 20), fig('createItem with revision 1 tagged', create, 10)]
+    const create = await timed(200, (i) =>
+      s.createItem({
+        space_path: '/Revka/AgentPool',
+        item_name: `inproc-${i}`,
+        kind: 'agent',
+        revision: { metadata: { display_name: `In ${i}`, identity: 'x' }, tags: ['published'] },
+      }),
+    )
+    const fig = (name, xs, target) => ({
+      id: 'D1s',
+      name: `store only, in process: ${name}: p99`,
+      value: pct(xs, 99),
+      unit: 'ms p99',
+      target: `< ${target} ms`,
+      pass: pct(xs, 99) < target,
+      extra: `p50 ${pct(xs, 50).toFixed(2)} ms`,
+    })
+    return [
+      fig('list page + current revisions', list, 20),
+      fig('search page + current revisions', search, 20),
+      fig('createItem with revision 1 tagged', create, 10),
+    ]
   } finally {
     s.close()
   }

@@ -11,7 +11,10 @@ import { ADMIN_TOKEN, rssMb, startBaseline, startGateway } from './lib/proc.js'
 import { seedDomain } from './lib/domain-seed.js'
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] }
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
 
 async function timed(url, n, headers = {}) {
   const out = []
@@ -42,11 +45,17 @@ export async function g1g2() {
     try {
       await timed(base.url + '/api/memory/graph', 20)
       baseLat = await timed(base.url + '/api/memory/graph', 200)
-    } finally { await base.stop() }
+    } finally {
+      await base.stop()
+    }
     const p50 = pct(lat, 50)
     const p99 = pct(lat, 99)
     out.push({
-      id: 'G1', name: `GET /api/memory/graph?limit=500, ${items} items × 3 revisions seeded: p50 / p99`, value: p99, unit: 'ms p99', target: '< 100 ms',
+      id: 'G1',
+      name: `GET /api/memory/graph?limit=500, ${items} items × 3 revisions seeded: p50 / p99`,
+      value: p99,
+      unit: 'ms p99',
+      target: '< 100 ms',
       pass: p99 < 100,
       extra: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; bare Fastify serving the same ${(JSON.stringify(first).length / 1024).toFixed(0)} KiB document p50 ${pct(baseLat, 50).toFixed(1)} ms (×${(p50 / pct(baseLat, 50)).toFixed(1)}); ${first.edges.length} edges, total_items ${first.stats.total_items}; seeding took ${seeded.seconds.toFixed(0)} s`,
     })
@@ -62,7 +71,9 @@ export async function g1g2() {
     // the gateway is warm from G1; RSS is sampled every 20 ms while the body streams
     const before = rssMb(gw.pid)
     let peak = before
-    const sampler = setInterval(() => { peak = Math.max(peak, rssMb(gw.pid)) }, 20)
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMb(gw.pid))
+    }, 20)
     const res = await fetch(url, { headers: auth })
     let bytes = 0
     for await (const chunk of res.body) bytes += chunk.length
@@ -70,7 +81,11 @@ export async function g1g2() {
     peak = Math.max(peak, rssMb(gw.pid))
     const growth = peak - before
     out.push({
-      id: 'G2', name: 'RSS growth while streaming a 256 MiB artifact body', value: growth, unit: 'MiB', target: '< 16 MiB',
+      id: 'G2',
+      name: 'RSS growth while streaming a 256 MiB artifact body',
+      value: growth,
+      unit: 'MiB',
+      target: '< 16 MiB',
       pass: growth < 16 && bytes === 256 * 1024 * 1024 && res.status === 200,
       extra: `status ${res.status}, ${bytes} bytes received, RSS ${before.toFixed(1)} → peak ${peak.toFixed(1)} MiB`,
     })

@@ -18,7 +18,10 @@ export async function i1(runs = 5) {
   await firstHealthy(undefined) // warm the OS file cache once for each
   await firstHealthy(undefined, installedBin)
   for (let i = 0; i < runs; i++) {
-    for (const [into, bin] of [[checkout, undefined], [installed, installedBin]]) {
+    for (const [into, bin] of [
+      [checkout, undefined],
+      [installed, installedBin],
+    ]) {
       const r = await firstHealthy(undefined, bin)
       into.ms.push(r.ms)
       into.rss.push(r.rss)
@@ -28,7 +31,23 @@ export async function i1(runs = 5) {
   const rssRatio = median(installed.rss) / median(checkout.rss)
   const runsOf = (xs) => xs.map((x) => x.toFixed(0)).join(', ')
   return [
-    { id: 'I1', name: 'spawn → first /health 200, installed ÷ checkout (medians)', value: ratio, unit: '×', target: '≤ 1.10', pass: ratio <= 1.1, extra: `installed ${runsOf(installed.ms)} ms; checkout ${runsOf(checkout.ms)} ms` },
-    { id: 'I1', name: 'RSS after start, installed ÷ checkout (medians)', value: rssRatio, unit: '×', target: '≤ 1.10', pass: rssRatio <= 1.1, extra: `installed ${runsOf(installed.rss)} MB; checkout ${runsOf(checkout.rss)} MB` },
+    {
+      id: 'I1',
+      name: 'spawn → first /health 200, installed ÷ checkout (medians)',
+      value: ratio,
+      unit: '×',
+      target: '≤ 1.10',
+      pass: ratio <= 1.1,
+      extra: `installed ${runsOf(installed.ms)} ms; checkout ${runsOf(checkout.ms)} ms`,
+    },
+    {
+      id: 'I1',
+      name: 'RSS after start, installed ÷ checkout (medians)',
+      value: rssRatio,
+      unit: '×',
+      target: '≤ 1.10',
+      pass: rssRatio <= 1.1,
+      extra: `installed ${runsOf(installed.rss)} MB; checkout ${runsOf(checkout.rss)} MB`,
+    },
   ]
 }

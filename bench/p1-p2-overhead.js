@@ -13,8 +13,10 @@ async function pair(a, b, pathA, pathB, headersA, headersB, duration) {
   // its hot path (the gateway has more code for the JIT to settle)
   await load(a.url + pathA, { headers: headersA, duration: 3 })
   await load(b.url + pathB, { headers: headersB, duration: 3 })
-  const ra = [], rb = []
-  for (let i = 0; i < 2; i++) { // interleave to spread machine noise over both
+  const ra = [],
+    rb = []
+  for (let i = 0; i < 2; i++) {
+    // interleave to spread machine noise over both
     ra.push(await load(a.url + pathA, { pid: a.pid, headers: headersA, duration }))
     rb.push(await load(b.url + pathB, { pid: b.pid, headers: headersB, duration }))
   }
@@ -40,8 +42,24 @@ export async function p1(duration = 5) {
     const rssStart = rssMb(gw.pid)
     const s = await pair(base, gw, '/api/status', '/api/status', auth, auth, duration)
     const h = await pair(base, gw, '/health', '/health', {}, {}, duration)
-    out.push({ id: 'P1', name: 'authenticated GET /api/status vs bare Fastify (CPU/req efficiency)', value: s.a.cpu / s.b.cpu, unit: '×', target: '≥ 0.90', pass: s.a.cpu / s.b.cpu >= 0.9, extra: `req/s ratio ${(s.b.rps / s.a.rps).toFixed(2)}×, ${s.b.cpu.toFixed(0)} vs ${s.a.cpu.toFixed(0)} µs/req, non-2xx ${s.b.non2xx}` })
-    out.push({ id: 'P1', name: 'public GET /health vs bare Fastify (CPU/req efficiency)', value: h.a.cpu / h.b.cpu, unit: '×', target: '≥ 0.95', pass: h.a.cpu / h.b.cpu >= 0.95, extra: `req/s ratio ${(h.b.rps / h.a.rps).toFixed(2)}×, ${h.b.cpu.toFixed(0)} vs ${h.a.cpu.toFixed(0)} µs/req, non-2xx ${h.b.non2xx}` })
+    out.push({
+      id: 'P1',
+      name: 'authenticated GET /api/status vs bare Fastify (CPU/req efficiency)',
+      value: s.a.cpu / s.b.cpu,
+      unit: '×',
+      target: '≥ 0.90',
+      pass: s.a.cpu / s.b.cpu >= 0.9,
+      extra: `req/s ratio ${(s.b.rps / s.a.rps).toFixed(2)}×, ${s.b.cpu.toFixed(0)} vs ${s.a.cpu.toFixed(0)} µs/req, non-2xx ${s.b.non2xx}`,
+    })
+    out.push({
+      id: 'P1',
+      name: 'public GET /health vs bare Fastify (CPU/req efficiency)',
+      value: h.a.cpu / h.b.cpu,
+      unit: '×',
+      target: '≥ 0.95',
+      pass: h.a.cpu / h.b.cpu >= 0.95,
+      extra: `req/s ratio ${(h.b.rps / h.a.rps).toFixed(2)}×, ${h.b.cpu.toFixed(0)} vs ${h.a.cpu.toFixed(0)} µs/req, non-2xx ${h.b.non2xx}`,
+    })
     out.push({ id: 'P4', name: 'RSS after start, all default plugins', value: rssStart, unit: 'MB', target: '< 100', pass: rssStart < 100 })
     const rssLoad = rssMb(gw.pid)
     out.push({ id: 'P4', name: 'RSS after the P1 load, all default plugins', value: rssLoad, unit: 'MB', target: '< 100', pass: rssLoad < 100 })
@@ -59,9 +77,15 @@ function synthesize(dir, count, routesEach) {
     const d = join(dir, `synth-${i}`)
     mkdirSync(d, { recursive: true })
     writeFileSync(join(d, 'revka.plugin.json'), JSON.stringify({ id: `synth-${i}`, version: '1.0.0', api: '^0.1.0', entry: 'index.js', configSchema: {} }))
-    const routes = Array.from({ length: routesEach }, (_, j) =>
-      `api.routes.add({ method: 'GET', url: '/api/synth/${i}/r${j}/:id', auth: 'bearer', handler: (req) => ({ i: ${i}, j: ${j}, id: req.params.id }) })`).join('\n    ')
-    writeFileSync(join(d, 'index.js'), `import { definePlugin } from '@revka/plugin-sdk'\nexport default definePlugin({ setup(api) {\n    ${routes}\n    api.hooks.status.tap((doc) => doc)\n} })\n`)
+    const routes = Array.from(
+      { length: routesEach },
+      (_, j) =>
+        `api.routes.add({ method: 'GET', url: '/api/synth/${i}/r${j}/:id', auth: 'bearer', handler: (req) => ({ i: ${i}, j: ${j}, id: req.params.id }) })`,
+    ).join('\n    ')
+    writeFileSync(
+      join(d, 'index.js'),
+      `import { definePlugin } from '@revka/plugin-sdk'\nexport default definePlugin({ setup(api) {\n    ${routes}\n    api.hooks.status.tap((doc) => doc)\n} })\n`,
+    )
     paths.push(d)
   }
   return paths
@@ -75,7 +99,9 @@ export async function p2(duration = 5) {
   // listed as enabled: a discovered plugin that is not listed stays disabled (and costs nothing)
   const many = await startGateway({ plugins: { paths, plugins: Object.fromEntries(paths.map((_, i) => [`synth-${i}`, { enabled: true }])) } })
   try {
-    const started = (await (await fetch(many.url + '/api/status', { headers: auth })).json()).plugins.filter((p) => p.id.startsWith('synth-') && p.status === 'started').length
+    const started = (await (await fetch(many.url + '/api/status', { headers: auth })).json()).plugins.filter(
+      (p) => p.id.startsWith('synth-') && p.status === 'started',
+    ).length
     if (started !== 100) throw new Error(`only ${started} of 100 synthetic plugins started`)
     const size = async (g, path) => (await (await fetch(g.url + path, { headers: auth })).arrayBuffer()).byteLength
     const out = []
@@ -84,7 +110,15 @@ export async function p2(duration = 5) {
     // overhead alone (routing among 500 more routes, hooks, auth)
     for (const path of ['/api/status', '/health', '/api/devices']) {
       const r = await pair(none, many, path, path, auth, auth, duration)
-      out.push({ id: 'P2', name: `100 synthetic plugins (500 routes) vs none, authenticated ${path} (CPU/req)`, value: r.a.cpu / r.b.cpu, unit: '×', target: '≥ 0.97', pass: r.a.cpu / r.b.cpu >= 0.97, extra: `req/s ratio ${(r.b.rps / r.a.rps).toFixed(2)}×, answer ${await size(none, path)} vs ${await size(many, path)} bytes` })
+      out.push({
+        id: 'P2',
+        name: `100 synthetic plugins (500 routes) vs none, authenticated ${path} (CPU/req)`,
+        value: r.a.cpu / r.b.cpu,
+        unit: '×',
+        target: '≥ 0.97',
+        pass: r.a.cpu / r.b.cpu >= 0.97,
+        extra: `req/s ratio ${(r.b.rps / r.a.rps).toFixed(2)}×, answer ${await size(none, path)} vs ${await size(many, path)} bytes`,
+      })
     }
     return out
   } finally {

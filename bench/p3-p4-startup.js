@@ -11,7 +11,10 @@ export async function firstHealthy(plugins, bin) {
   try {
     for (;;) {
       const r = await fetch(gw.url + '/health').catch(() => null)
-      if (r && r.status === 200) { await r.arrayBuffer(); break }
+      if (r && r.status === 200) {
+        await r.arrayBuffer()
+        break
+      }
       if (r) await r.arrayBuffer()
       if (performance.now() - t0 > 30_000) throw new Error('no /health 200 within 30 s')
       await new Promise((res) => setTimeout(res, 5))
@@ -39,7 +42,8 @@ export function headlessPlugins() {
 }
 
 export async function p3(runs = 5) {
-  const all = [], headless = []
+  const all = [],
+    headless = []
   let rssHeadless = 0
   await firstHealthy(undefined) // warm the OS file cache once
   for (let i = 0; i < runs; i++) {
@@ -49,8 +53,24 @@ export async function p3(runs = 5) {
     rssHeadless = Math.max(rssHeadless, h.rss)
   }
   return [
-    { id: 'P3', name: 'spawn → first /health 200, all default plugins (median)', value: median(all), unit: 'ms', target: '< 500', pass: median(all) < 500, extra: `runs ${all.map((x) => x.toFixed(0)).join(', ')}` },
-    { id: 'P3', name: 'spawn → first /health 200, headless set (median)', value: median(headless), unit: 'ms', target: '< 250', pass: median(headless) < 250, extra: `runs ${headless.map((x) => x.toFixed(0)).join(', ')}` },
+    {
+      id: 'P3',
+      name: 'spawn → first /health 200, all default plugins (median)',
+      value: median(all),
+      unit: 'ms',
+      target: '< 500',
+      pass: median(all) < 500,
+      extra: `runs ${all.map((x) => x.toFixed(0)).join(', ')}`,
+    },
+    {
+      id: 'P3',
+      name: 'spawn → first /health 200, headless set (median)',
+      value: median(headless),
+      unit: 'ms',
+      target: '< 250',
+      pass: median(headless) < 250,
+      extra: `runs ${headless.map((x) => x.toFixed(0)).join(', ')}`,
+    },
     { id: 'P4', name: 'RSS after start, headless set', value: rssHeadless, unit: 'MB', target: '< 60', pass: rssHeadless < 60 },
   ]
 }

@@ -37,11 +37,15 @@ function blast(url, chunked) {
       }
       pump()
     })
-    sock.on('data', (d) => { response += d })
+    sock.on('data', (d) => {
+      response += d
+    })
     const done = () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(response)?.[1] ?? 0), sent, headBytes: Buffer.byteLength(head) })
     sock.on('close', done)
     sock.on('error', () => {})
-    setTimeout(() => { sock.destroy(); }, 10_000).unref()
+    setTimeout(() => {
+      sock.destroy()
+    }, 10_000).unref()
   })
 }
 
@@ -60,8 +64,13 @@ export async function p8() {
       const readKb = (chunked ? wire - chunkFraming(wire, 64 * 1024) : wire) / 1024
       const devices = await (await fetch(gw.url + '/api/devices', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()
       out.push({
-        id: 'P8', name: `100 MiB ${chunked ? 'chunked ' : ''}body to a 64 KiB route: KiB of body content read by the server (head${chunked ? ' and chunk framing' : ''} excluded)`, value: readKb, unit: 'KiB', target: '≤ 128, 413, handler never runs',
-        pass: readKb <= 128 && r.status === 413 && devices.count === 0, extra: `status ${r.status}, devices paired ${devices.count}`,
+        id: 'P8',
+        name: `100 MiB ${chunked ? 'chunked ' : ''}body to a 64 KiB route: KiB of body content read by the server (head${chunked ? ' and chunk framing' : ''} excluded)`,
+        value: readKb,
+        unit: 'KiB',
+        target: '≤ 128, 413, handler never runs',
+        pass: readKb <= 128 && r.status === 413 && devices.count === 0,
+        extra: `status ${r.status}, devices paired ${devices.count}`,
       })
     }
     return out

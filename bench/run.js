@@ -32,4 +32,5 @@ for (const [id, fn] of Object.entries(all)) {
   }
 }
 console.log('\n| id | figure | value | target | verdict |\n|---|---|---|---|---|')
-for (const f of figures) console.log(`| ${f.id} | ${f.name} | ${Number.isFinite(f.value) ? f.value.toFixed(2) : '–'} ${f.unit} | ${f.target} | ${f.pass ? 'pass' : 'MISS'} |`)
+for (const f of figures)
+  console.log(`| ${f.id} | ${f.name} | ${Number.isFinite(f.value) ? f.value.toFixed(2) : '–'} ${f.unit} | ${f.target} | ${f.pass ? 'pass' : 'MISS'} |`)

@@ -51,7 +51,10 @@ export async function w1() {
     }
     for (let i = 0; i < 20; i++) await once(i) // warm-up: JIT, statement cache
     k.events.clear()
-    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+    const cpu = () => {
+      const u = process.cpuUsage()
+      return (u.user + u.system) / 1000
+    }
     const t0 = performance.now()
     const c0 = cpu()
     for (let i = 0; i < runs; i++) {
@@ -79,12 +82,20 @@ export async function w1() {
     const rss = process.memoryUsage().rss
     return [
       {
-        id: 'W1', name: `${runs} trivial compute workflows in a row (${STEPS} steps, checkpoint per step): runner overhead per step`, value: perStep, unit: 'ms/step', target: '< 2 ms',
+        id: 'W1',
+        name: `${runs} trivial compute workflows in a row (${STEPS} steps, checkpoint per step): runner overhead per step`,
+        value: perStep,
+        unit: 'ms/step',
+        target: '< 2 ms',
         pass: perStep < 2,
         extra: `CPU ${(runnerMs / runs).toFixed(2)} ms per run through the runner vs ${(bareMs / runs).toFixed(4)} ms bare; wall ${(runnerWall / runs).toFixed(2)} vs ${(bareWall / runs).toFixed(4)} ms per run (load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`,
       },
       {
-        id: 'W2', name: `RSS after ${runs} workflow runs (in-process kernel)`, value: rss / 1024 / 1024, unit: 'MB', target: 'report',
+        id: 'W2',
+        name: `RSS after ${runs} workflow runs (in-process kernel)`,
+        value: rss / 1024 / 1024,
+        unit: 'MB',
+        target: 'report',
         pass: true,
         extra: `${(rssBefore / 1024 / 1024).toFixed(0)} MB before the kernel started; ${runner.counts().total} runs stored`,
       },

@@ -24,9 +24,11 @@ try {
   esbuild = await import('esbuild')
 } catch {
   // a production install without devDependencies: keep a dist/ that shipped, else say why there is none
-  console.log(existsSync(join(dist, 'index.html'))
-    ? 'console: esbuild is not installed; keeping the existing build'
-    : 'console: esbuild is not installed, so the console is not built; the dashboard plugin answers 503 until it is (npm install with dev dependencies, or set [gateway] web_root)')
+  console.log(
+    existsSync(join(dist, 'index.html'))
+      ? 'console: esbuild is not installed; keeping the existing build'
+      : 'console: esbuild is not installed, so the console is not built; the dashboard plugin answers 503 until it is (npm install with dev dependencies, or set [gateway] web_root)',
+  )
   process.exit(0)
 }
 
@@ -96,4 +98,6 @@ writeFileSync(join(tmp, 'index.html'), html)
 rmSync(dist, { recursive: true, force: true })
 renameSync(tmp, dist)
 const jsBytes = js.reduce((n, f) => n + readFileSync(join(dist, 'assets', basename(f))).length, 0)
-console.log(`console: plugins/dashboard/console/dist (${(jsBytes / 1024).toFixed(1)} KiB JavaScript, ${(jsGzip / 1024).toFixed(1)} KiB gzip; budget ${BUDGET_GZIP / 1024} KiB)`)
+console.log(
+  `console: plugins/dashboard/console/dist (${(jsBytes / 1024).toFixed(1)} KiB JavaScript, ${(jsGzip / 1024).toFixed(1)} KiB gzip; budget ${BUDGET_GZIP / 1024} KiB)`,
+)

@@ -33,7 +33,11 @@ if (tsc.status !== 0) {
 
 function walk(dir, out) {
   let entries
-  try { entries = readdirSync(dir) } catch { return out }
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return out
+  }
   for (const e of entries) {
     if (e === 'node_modules' || e.startsWith('.')) continue
     const p = join(dir, e)
@@ -66,17 +70,26 @@ if (!files.length) {
 mkdirSync(join(root, '.tmp'), { recursive: true })
 // one report per run: parallel runs must not read each other's counts
 const tap = join(root, '.tmp', `test-report.${process.pid}.tap`)
-const child = spawn(process.execPath, [
-  '--test',
-  // one browser at a time: Chromium with a gateway beside it fills this machine's two cores
-  `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? (suite === 'browser' || suite === 'cluster' ? 1 : 2)}`,
-  '--test-timeout=120000',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-  ...files,
-], { stdio: 'inherit', cwd: root, env: { ...process.env, REVKA_TESTING: '1' } })
+const child = spawn(
+  process.execPath,
+  [
+    '--test',
+    // one browser at a time: Chromium with a gateway beside it fills this machine's two cores
+    `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? (suite === 'browser' || suite === 'cluster' ? 1 : 2)}`,
+    '--test-timeout=120000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, REVKA_TESTING: '1' } },
+)
 child.on('exit', (code) => {
-  let pass = 0, fail = 0, skip = 0, cancelled = 0
+  let pass = 0,
+    fail = 0,
+    skip = 0,
+    cancelled = 0
   try {
     const text = readFileSync(tap, 'utf8')
     pass = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0)
@@ -85,7 +98,9 @@ child.on('exit', (code) => {
     // a test still pending when its file ended is cancelled, not passed: say so in the summary
     cancelled = Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0)
   } catch {}
-  try { rmSync(tap) } catch {}
+  try {
+    rmSync(tap)
+  } catch {}
   console.log(`${pass} passed, ${fail} failed${cancelled ? `, ${cancelled} cancelled` : ''}${skip ? `, ${skip} skipped` : ''}`)
   process.exit(code || (fail || cancelled ? 1 : 0))
 })

@@ -22,11 +22,14 @@ export async function seedDomain(stateDir, { items = 100_000, revisions = 3, spa
         for (let i = start; i < Math.min(items, start + batch); i++) {
           const space = `/${project}/Space${String(Math.floor(i / perSpace)).padStart(2, '0')}`
           const { item } = await store.createItem({
-            space_path: space, item_name: `memory-${i}`, kind: i % 10 === 0 ? 'decision' : 'memory',
+            space_path: space,
+            item_name: `memory-${i}`,
+            kind: i % 10 === 0 ? 'decision' : 'memory',
             revision: { metadata: { title: `Memory ${i}`, summary: `summary of memory ${i} about topic ${i % 97}` } },
           })
           let last
-          for (let r = 1; r < revisions; r++) last = await store.createRevision(item.kref, { metadata: { title: `Memory ${i} r${r + 1}`, summary: `revised summary ${i} topic ${i % 97}` } })
+          for (let r = 1; r < revisions; r++)
+            last = await store.createRevision(item.kref, { metadata: { title: `Memory ${i} r${r + 1}`, summary: `revised summary ${i} topic ${i % 97}` } })
           const latest = last?.kref ?? `${item.kref}?r=1`
           if (prev && prev.space === space) await store.createEdge({ source_kref: latest, target_kref: prev.kref, edge_type: 'RELATED_TO' })
           prev = { kref: latest, space }

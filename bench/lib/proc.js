@@ -31,10 +31,17 @@ function waitForLine(child, re, timeoutMs) {
     const on = (d) => {
       buf += d
       const m = re.exec(buf)
-      if (m) { clearTimeout(timer); child.stdout.off('data', on); resolve(m) }
+      if (m) {
+        clearTimeout(timer)
+        child.stdout.off('data', on)
+        resolve(m)
+      }
     }
     child.stdout.on('data', on)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code} before ready:\n${buf}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited ${code} before ready:\n${buf}`))
+    })
   })
 }
 
@@ -44,14 +51,30 @@ function waitForLine(child, re, timeoutMs) {
  * revka.js (an installed package's, bench/i1-installed.js).
  * Resolves once it printed its address; `readyMs` is spawn → listening line.
  */
-export async function startGateway({ plugins, env = {}, config, nodeArgs = [], mode = 'gateway', state = mkdtempSync(join(tmpdir(), 'revka-bench-')), bin = join(ROOT, 'bin/revka.js') } = {}) {
+export async function startGateway({
+  plugins,
+  env = {},
+  config,
+  nodeArgs = [],
+  mode = 'gateway',
+  state = mkdtempSync(join(tmpdir(), 'revka-bench-')),
+  bin = join(ROOT, 'bin/revka.js'),
+} = {}) {
   const pluginsFile = join(state, 'revka.plugins.json')
   writeFileSync(pluginsFile, JSON.stringify(plugins ?? { plugins: {} }))
   if (config) writeFileSync(join(state, 'config.toml'), config)
   const t0 = performance.now()
   const child = spawn(process.execPath, [...nodeArgs, bin, mode], {
     cwd: ROOT,
-    env: { ...process.env, REVKA_STATE_DIR: state, REVKA_GATEWAY_PORT: '0', REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, REVKA_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      REVKA_STATE_DIR: state,
+      REVKA_GATEWAY_PORT: '0',
+      REVKA_PLUGINS_FILE: pluginsFile,
+      REVKA_GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      REVKA_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   child.stdout.setEncoding('utf8')

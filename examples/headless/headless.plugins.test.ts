@@ -20,7 +20,10 @@ test('every built-in plugin is listed with an explicit enabled flag, and nothing
   const listed = Object.keys(doc.plugins).sort()
   const missing = builtinPluginIds().filter((id) => !listed.includes(id))
   assert.deepEqual(missing, [], `add these built-ins to examples/headless/revka.plugins.json: ${missing.join(', ')}`)
-  assert.deepEqual(listed.filter((id) => !builtinPluginIds().includes(id)), [])
+  assert.deepEqual(
+    listed.filter((id) => !builtinPluginIds().includes(id)),
+    [],
+  )
   for (const [id, entry] of Object.entries<any>(doc.plugins)) assert.equal(typeof entry.enabled, 'boolean', id)
   assert.equal(doc.builtins, true)
 })
@@ -29,7 +32,10 @@ test('revka plugins list reads it without importing a plugin: the headless set i
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'plugins', 'list', '--json', '--plugins', FILE], { cwd: ROOT, encoding: 'utf8' })
   assert.equal(r.status, 0, r.stderr)
   const rows: Array<{ id: string; enabled: boolean }> = JSON.parse(r.stdout)
-  const enabled = rows.filter((x) => x.enabled).map((x) => x.id).sort()
+  const enabled = rows
+    .filter((x) => x.enabled)
+    .map((x) => x.id)
+    .sort()
   assert.deepEqual(enabled, ENABLED.filter((id) => builtinPluginIds().includes(id)).sort())
 })
 

@@ -6,9 +6,27 @@
  */
 import { definePlugin, defineWebhook, hmacSha256Hex, postJson, timingSafeEqualStr, type ChannelMessage } from '@revka/plugin-sdk'
 
-interface Options { signing_secret?: string; bot_token?: string; api_base_url: string }
-interface SlackEvent { type: string; user?: string; text?: string; channel?: string; ts?: string; thread_ts?: string; bot_id?: string; subtype?: string }
-interface Envelope { type: string; challenge?: string; event_id?: string; event?: SlackEvent }
+interface Options {
+  signing_secret?: string
+  bot_token?: string
+  api_base_url: string
+}
+interface SlackEvent {
+  type: string
+  user?: string
+  text?: string
+  channel?: string
+  ts?: string
+  thread_ts?: string
+  bot_id?: string
+  subtype?: string
+}
+interface Envelope {
+  type: string
+  challenge?: string
+  event_id?: string
+  event?: SlackEvent
+}
 
 const header = (h: Record<string, unknown>, name: string) => (typeof h[name] === 'string' ? (h[name] as string) : undefined)
 
@@ -29,7 +47,10 @@ export default definePlugin<Options>({
       secret: { env: 'REVKA_SLACK_SIGNING_SECRET', config: 'signing_secret' },
       verify: (req, secret) => {
         const ts = header(req.headers, 'x-slack-request-timestamp')
-        return ts !== undefined && timingSafeEqualStr(header(req.headers, 'x-slack-signature'), `v0=${hmacSha256Hex(secret, Buffer.concat([Buffer.from(`v0:${ts}:`), req.rawBody]))}`)
+        return (
+          ts !== undefined &&
+          timingSafeEqualStr(header(req.headers, 'x-slack-signature'), `v0=${hmacSha256Hex(secret, Buffer.concat([Buffer.from(`v0:${ts}:`), req.rawBody]))}`)
+        )
       },
       timestamp: (req) => Number(header(req.headers, 'x-slack-request-timestamp')),
       challenge: (body) => (body?.type === 'url_verification' ? { challenge: body.challenge } : undefined),
@@ -41,7 +62,11 @@ export default definePlugin<Options>({
       async send(m, text, ctx) {
         const o = ctx.options as unknown as Options
         if (!o.bot_token) throw new Error('bot_token is not configured (plugins.webhook-slack.options.bot_token)')
-        const res = await postJson(`${o.api_base_url.replace(/\/+$/, '')}/chat.postMessage`, { channel: m.replyTo?.channel, thread_ts: m.replyTo?.thread_ts, text }, { headers: { authorization: `Bearer ${o.bot_token}` }, signal: ctx.signal }) as { ok?: boolean; error?: string }
+        const res = (await postJson(
+          `${o.api_base_url.replace(/\/+$/, '')}/chat.postMessage`,
+          { channel: m.replyTo?.channel, thread_ts: m.replyTo?.thread_ts, text },
+          { headers: { authorization: `Bearer ${o.bot_token}` }, signal: ctx.signal },
+        )) as { ok?: boolean; error?: string }
         // Slack answers 200 {ok: false} on failure: throw, so the worker retries
         if (!res?.ok) throw new Error(`chat.postMessage failed: ${res?.error ?? 'no answer'}`)
       },

@@ -38,10 +38,14 @@ before(async () => {
   k = await startTestKernel({
     plugins: ['agent-runtime'],
     paths: [here],
-    options: { 'webhook-slack': { signing_secret: SECRET, bot_token: 'xoxb-test', api_base_url: `http://127.0.0.1:${(slackApi.address() as AddressInfo).port}/api` } },
+    options: {
+      'webhook-slack': { signing_secret: SECRET, bot_token: 'xoxb-test', api_base_url: `http://127.0.0.1:${(slackApi.address() as AddressInfo).port}/api` },
+    },
   })
   base = await k.listen()
-  off = k.kernel.events.subscribe((e: AnyEvent) => { if (e.type === 'agent_start') turns++ })
+  off = k.kernel.events.subscribe((e: AnyEvent) => {
+    if (e.type === 'agent_start') turns++
+  })
 })
 after(async () => {
   off()
@@ -52,18 +56,27 @@ after(async () => {
 
 const nowSecs = () => Math.floor(Date.now() / 1000)
 const sign = (ts: number, raw: string, secret = SECRET) => `v0=${createHmac('sha256', secret).update(`v0:${ts}:${raw}`).digest('hex')}`
-const message = (eventId: string, text: string, extra: Record<string, unknown> = {}) => JSON.stringify({
-  type: 'event_callback', team_id: 'T1', event_id: eventId, event_time: nowSecs(),
-  event: { type: 'message', channel: 'C42', user: 'U7', text, ts: '1700000000.000100', ...extra },
-})
+const message = (eventId: string, text: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    type: 'event_callback',
+    team_id: 'T1',
+    event_id: eventId,
+    event_time: nowSecs(),
+    event: { type: 'message', channel: 'C42', user: 'U7', text, ts: '1700000000.000100', ...extra },
+  })
 async function post(raw: string, opts: { ts?: number; signature?: string; headers?: Record<string, string> } = {}) {
   const ts = opts.ts ?? nowSecs()
   const res = await fetch(`${base}/webhook/slack`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': opts.signature ?? sign(ts, raw), ...opts.headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': opts.signature ?? sign(ts, raw),
+      ...opts.headers,
+    },
     body: raw,
   })
-  return { status: res.status, body: await res.json() as any }
+  return { status: res.status, body: (await res.json()) as any }
 }
 const settle = () => new Promise((r) => setTimeout(r, 250))
 async function until(pred: () => boolean): Promise<void> {
@@ -130,7 +143,10 @@ test('a message: 200 at once, the reply goes to chat.postMessage in the thread; 
 })
 
 test('bot messages (our own replies included) and edits start no turn', async () => {
-  for (const [id, extra] of [['Ev-bot', { bot_id: 'B1' }], ['Ev-edit', { subtype: 'message_changed' }]] as const) {
+  for (const [id, extra] of [
+    ['Ev-bot', { bot_id: 'B1' }],
+    ['Ev-edit', { subtype: 'message_changed' }],
+  ] as const) {
     const res = await post(message(id, 'echo', extra))
     assert.equal(res.status, 200)
     assert.equal(res.body.queued, 0)

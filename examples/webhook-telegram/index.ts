@@ -6,7 +6,11 @@
  */
 import { defineWebhook, definePlugin, postJson, timingSafeEqualStr, type ChannelMessage } from '@revka/plugin-sdk'
 
-interface Options { secret?: string; bot_token?: string; api_base_url: string }
+interface Options {
+  secret?: string
+  bot_token?: string
+  api_base_url: string
+}
 
 interface TelegramMessage {
   message_id: number
@@ -14,22 +18,28 @@ interface TelegramMessage {
   chat: { id: number; type: string }
   from?: { id: number; is_bot?: boolean }
 }
-interface Update { update_id: number; message?: TelegramMessage; edited_message?: TelegramMessage }
+interface Update {
+  update_id: number
+  message?: TelegramMessage
+  edited_message?: TelegramMessage
+}
 
 /** An Update → at most one message; bots and non-text updates are acknowledged and dropped. */
 export function normaliseUpdate(update: Update): ChannelMessage[] {
   if (typeof update?.update_id !== 'number') throw new Error('not a Telegram Update')
   const m = update.message ?? update.edited_message
   if (!m?.text || !m.from || m.from.is_bot) return []
-  return [{
-    channel: 'telegram',
-    sender: String(m.from.id),
-    text: m.text,
-    // in a group, each member keeps their own session within the chat
-    thread: m.chat.type === 'private' ? undefined : String(m.chat.id),
-    messageId: String(update.update_id),
-    replyTo: { chat_id: m.chat.id, message_id: m.message_id },
-  }]
+  return [
+    {
+      channel: 'telegram',
+      sender: String(m.from.id),
+      text: m.text,
+      // in a group, each member keeps their own session within the chat
+      thread: m.chat.type === 'private' ? undefined : String(m.chat.id),
+      messageId: String(update.update_id),
+      replyTo: { chat_id: m.chat.id, message_id: m.message_id },
+    },
+  ]
 }
 
 export default definePlugin<Options>({
@@ -45,11 +55,15 @@ export default definePlugin<Options>({
       async send(m, text, ctx) {
         const o = ctx.options as unknown as Options
         if (!o.bot_token) throw new Error('bot_token is not configured (plugins.webhook-telegram.options.bot_token)')
-        await postJson(`${o.api_base_url.replace(/\/+$/, '')}/bot${o.bot_token}/sendMessage`, {
-          chat_id: m.replyTo?.chat_id,
-          text: text.slice(0, 4096), // the Bot API's limit for one message
-          reply_parameters: { message_id: m.replyTo?.message_id, allow_sending_without_reply: true },
-        }, { signal: ctx.signal })
+        await postJson(
+          `${o.api_base_url.replace(/\/+$/, '')}/bot${o.bot_token}/sendMessage`,
+          {
+            chat_id: m.replyTo?.chat_id,
+            text: text.slice(0, 4096), // the Bot API's limit for one message
+            reply_parameters: { message_id: m.replyTo?.message_id, allow_sending_without_reply: true },
+          },
+          { signal: ctx.signal },
+        )
       },
     })
   },

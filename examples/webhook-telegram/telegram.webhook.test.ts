@@ -43,10 +43,11 @@ after(async () => {
   await k?.stop()
 })
 
-const update = (id: number, text: string) => JSON.stringify({
-  update_id: id,
-  message: { message_id: 50 + id, text, chat: { id: 777, type: 'private' }, from: { id: 42, is_bot: false } },
-})
+const update = (id: number, text: string) =>
+  JSON.stringify({
+    update_id: id,
+    message: { message_id: 50 + id, text, chat: { id: 777, type: 'private' }, from: { id: 42, is_bot: false } },
+  })
 const post = (body: string, headers: Record<string, string> = {}) =>
   k.inject({ method: 'POST', url: '/webhook/telegram', headers: { 'content-type': 'application/json', ...headers }, payload: body })
 const until = async (pred: () => boolean) => {

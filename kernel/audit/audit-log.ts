@@ -8,7 +8,15 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditInput, type AuditLogService, type AuditQuery, type AuditVerdict } from '@revka/plugin-sdk'
+import {
+  AUDIT_EVENT_TYPES,
+  type AuditActor,
+  type AuditEvent,
+  type AuditInput,
+  type AuditLogService,
+  type AuditQuery,
+  type AuditVerdict,
+} from '@revka/plugin-sdk'
 import { AUDIT_FILE, auditDir, rotatedName } from './files.js'
 import { openWriter, releaseWriter, type AuditWriter, type Unchained } from './writer.js'
 import { AuditVerifier } from './verify.js'
@@ -45,7 +53,11 @@ export class AuditLog implements AuditLogService {
     this.verifier = new AuditVerifier(this.file, opts.settings.keep, opts.settings.signingKey)
     // at start: a torn last line is cut before anything appends after it, and said so on the chain
     const r = this.writer.recoverNow()
-    if (r.tornBytes > 0) opts.log.warn({ file: this.file, bytes: r.tornBytes }, 'audit log: cut a torn last line (an interrupted write); the chain continues after the last whole line')
+    if (r.tornBytes > 0)
+      opts.log.warn(
+        { file: this.file, bytes: r.tornBytes },
+        'audit log: cut a torn last line (an interrupted write); the chain continues after the last whole line',
+      )
     this.noteTorn()
   }
 
@@ -56,7 +68,10 @@ export class AuditLog implements AuditLogService {
       this.noteTorn()
       return true
     } catch (e) {
-      this.opts.log.error({ err: (e as Error).message, file: this.file, event_type: input.event_type }, 'REVKA_ERR_AUDIT_WRITE: could not append to the audit log')
+      this.opts.log.error(
+        { err: (e as Error).message, file: this.file, event_type: input.event_type },
+        'REVKA_ERR_AUDIT_WRITE: could not append to the audit log',
+      )
       return false
     }
   }
@@ -66,7 +81,10 @@ export class AuditLog implements AuditLogService {
     if (!w || w.pendingTorn === 0) return
     const bytes = w.pendingTorn
     w.pendingTorn = 0
-    this.record({ event_type: 'security_event', action: { command: `audit.recovered: cut a torn last line of ${bytes} bytes`, risk_level: 'medium' } }, { channel: 'gateway', user_id: null, username: null })
+    this.record(
+      { event_type: 'security_event', action: { command: `audit.recovered: cut a torn last line of ${bytes} bytes`, risk_level: 'medium' } },
+      { channel: 'gateway', user_id: null, username: null },
+    )
   }
 
   private build(input: AuditInput, actor: AuditActor | null): Unchained {
@@ -79,14 +97,20 @@ export class AuditLog implements AuditLogService {
       event_id: randomUUID(),
       event_type: input.event_type,
       actor: actor ? { channel: actor.channel, user_id: text(actor.user_id), username: text(actor.username) } : null,
-      action: a ? {
-        command: text(a.command),
-        risk_level: a.risk_level === 'low' || a.risk_level === 'medium' || a.risk_level === 'high' ? a.risk_level : null,
-        approved: a.approved ?? true,
-        allowed: a.allowed ?? true,
-      } : null,
+      action: a
+        ? {
+            command: text(a.command),
+            risk_level: a.risk_level === 'low' || a.risk_level === 'medium' || a.risk_level === 'high' ? a.risk_level : null,
+            approved: a.approved ?? true,
+            allowed: a.allowed ?? true,
+          }
+        : null,
       result: r ? { success: r.success ?? true, exit_code: numOrNull(r.exit_code), duration_ms: numOrNull(r.duration_ms), error: text(r.error) } : null,
-      security: { policy_violation: s.policy_violation === true, rate_limit_remaining: numOrNull(s.rate_limit_remaining), sandbox_backend: text(s.sandbox_backend) },
+      security: {
+        policy_violation: s.policy_violation === true,
+        rate_limit_remaining: numOrNull(s.rate_limit_remaining),
+        sandbox_backend: text(s.sandbox_backend),
+      },
     }
   }
 
@@ -100,14 +124,22 @@ export class AuditLog implements AuditLogService {
     const files = [this.file]
     for (let n = 1; n <= this.opts.settings.keep; n++) files.push(rotatedName(this.file, n))
     for (const f of files) {
-      const complete = await scanBackward(f, (line) => {
-        let e: AuditEvent
-        try { e = JSON.parse(line) } catch { return false } // verify reports it; the list skips it
-        if (since !== undefined && Date.parse(e.timestamp) < since) return (done = true)
-        if (q.event_type && e.event_type !== q.event_type) return false
-        events.push(e)
-        return (done = events.length >= limit)
-      }, budget)
+      const complete = await scanBackward(
+        f,
+        (line) => {
+          let e: AuditEvent
+          try {
+            e = JSON.parse(line)
+          } catch {
+            return false
+          } // verify reports it; the list skips it
+          if (since !== undefined && Date.parse(e.timestamp) < since) return (done = true)
+          if (q.event_type && e.event_type !== q.event_type) return false
+          events.push(e)
+          return (done = events.length >= limit)
+        },
+        budget,
+      )
       if (!complete) return { events, truncated: true }
       if (done) break
     }

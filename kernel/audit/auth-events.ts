@@ -36,7 +36,10 @@ export class AuthEvents {
   private failuresThisMinute = 0
   private dropped = 0
 
-  constructor(private readonly sink: AuditSink, private readonly clock: () => number) {}
+  constructor(
+    private readonly sink: AuditSink,
+    private readonly clock: () => number,
+  ) {}
 
   /** a request whose credential verified (called on the hot path) */
   success(p: AuthPrincipal, clientKey: string): void {
@@ -71,7 +74,12 @@ export class AuthEvents {
     this.sink.record(
       {
         event_type: 'auth_failure',
-        action: { command: locked ? `auth.lockout ${what} (${lockoutSecs}s)` : `auth.${what}`, risk_level: locked ? 'high' : 'medium', approved: false, allowed: false },
+        action: {
+          command: locked ? `auth.lockout ${what} (${lockoutSecs}s)` : `auth.${what}`,
+          risk_level: locked ? 'high' : 'medium',
+          approved: false,
+          allowed: false,
+        },
         result: { success: false, error: locked ? 'too many failed attempts: client locked out' : 'invalid credential' },
         security: { policy_violation: locked, rate_limit_remaining: locked ? 0 : remaining },
       },
@@ -86,7 +94,11 @@ export class AuthEvents {
     this.dropped = 0
     this.failuresThisMinute++
     this.sink.record(
-      { event_type: 'auth_failure', action: { command: `auth.failures_not_logged ${n}`, risk_level: 'high', approved: false, allowed: false }, security: { policy_violation: true } },
+      {
+        event_type: 'auth_failure',
+        action: { command: `auth.failures_not_logged ${n}`, risk_level: 'high', approved: false, allowed: false },
+        security: { policy_violation: true },
+      },
       { channel: 'gateway', user_id: null, username: null },
     )
   }

@@ -41,7 +41,7 @@ export function completeLength(path: string, size: number): number {
   const fd = openSync(path, 'r')
   try {
     const buf = Buffer.alloc(CHUNK)
-    for (let end = size; end > 0; ) {
+    for (let end = size; end > 0;) {
       const start = Math.max(0, end - CHUNK)
       const n = readSync(fd, buf, 0, end - start, start)
       const i = buf.subarray(0, n).lastIndexOf(0x0a)
@@ -59,7 +59,7 @@ export function scanBackwardSync(path: string, size: number, visit: (line: strin
   const fd = openSync(path, 'r')
   try {
     const split = new BackwardSplitter()
-    for (let end = size; end > 0; ) {
+    for (let end = size; end > 0;) {
       const start = Math.max(0, end - CHUNK)
       const buf = Buffer.alloc(end - start)
       readSync(fd, buf, 0, buf.length, start)
@@ -100,7 +100,10 @@ export async function scanBackward(path: string, visit: (line: string) => boolea
       let chunk = buf
       if (!tailSeen) {
         const i = buf.lastIndexOf(0x0a)
-        if (i < 0) { end = start; continue }
+        if (i < 0) {
+          end = start
+          continue
+        }
         chunk = buf.subarray(0, i + 1)
         tailSeen = true
       }

@@ -15,7 +15,9 @@ export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null)
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
   const o = v as Record<string, unknown>
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort()
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`
 }
 
@@ -35,7 +37,11 @@ export function signatureOf(key: Buffer, hash: string): string {
  */
 export function chainPoint(line: string): { sequence: number; entryHash: string } | null {
   let e: any
-  try { e = JSON.parse(line) } catch { return null }
+  try {
+    e = JSON.parse(line)
+  } catch {
+    return null
+  }
   if (!e || typeof e !== 'object' || !Number.isSafeInteger(e.sequence) || e.sequence < 0) return null
   if (typeof e.entry_hash !== 'string' || !/^[0-9a-f]{64}$/.test(e.entry_hash)) return null
   return { sequence: e.sequence, entryHash: e.entry_hash }

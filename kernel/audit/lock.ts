@@ -43,7 +43,9 @@ export function withFileLock<T>(path: string, fn: () => T): T {
       try {
         return fn()
       } finally {
-        try { unlinkSync(path) } catch {}
+        try {
+          unlinkSync(path)
+        } catch {}
       }
     }
     let stale: boolean
@@ -53,10 +55,13 @@ export function withFileLock<T>(path: string, fn: () => T): T {
       continue // released meanwhile
     }
     if (stale) {
-      try { unlinkSync(path) } catch {}
+      try {
+        unlinkSync(path)
+      } catch {}
       continue
     }
-    if (Date.now() > deadline) throw new RevkaError('REVKA_ERR_AUDIT_LOCK', `the audit log lock ${path} is held by another process; remove it if no revka process is running`)
+    if (Date.now() > deadline)
+      throw new RevkaError('REVKA_ERR_AUDIT_LOCK', `the audit log lock ${path} is held by another process; remove it if no revka process is running`)
     Atomics.wait(sleeper, 0, 0, 2)
   }
 }

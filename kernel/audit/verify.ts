@@ -32,7 +32,11 @@ interface FileResult {
   error?: { message: string; line: number }
 }
 
-interface ChainState { seq: number | null; hash: string | null; sawSigned: boolean }
+interface ChainState {
+  seq: number | null
+  hash: string | null
+  sawSigned: boolean
+}
 
 /** keyed by the file's stamp, not its name: a rotation renames files without changing them */
 type Cache = Map<string, FileResult>
@@ -54,27 +58,52 @@ async function verifyFile(path: string, key: Buffer | null): Promise<FileResult>
   if (complete === 0) return r
   const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', end: complete - 1 }), crlfDelay: Infinity })
   let lineNo = 0
-  const fail = (message: string) => { r.error = { message: `${message} at line ${lineNo} of ${basename(path)}`, line: lineNo } }
+  const fail = (message: string) => {
+    r.error = { message: `${message} at line ${lineNo} of ${basename(path)}`, line: lineNo }
+  }
   try {
     for await (const line of rl) {
       lineNo++
       if (!line.trim()) continue
       let e: any
-      try { e = JSON.parse(line) } catch { fail('unparseable entry'); break }
-      if (!e || typeof e !== 'object' || !Number.isSafeInteger(e.sequence) || typeof e.prev_hash !== 'string' || typeof e.entry_hash !== 'string') { fail('malformed entry'); break }
+      try {
+        e = JSON.parse(line)
+      } catch {
+        fail('unparseable entry')
+        break
+      }
+      if (!e || typeof e !== 'object' || !Number.isSafeInteger(e.sequence) || typeof e.prev_hash !== 'string' || typeof e.entry_hash !== 'string') {
+        fail('malformed entry')
+        break
+      }
       if (r.lastSeq === null) {
         r.firstSeq = e.sequence
         r.firstPrev = e.prev_hash
       } else {
-        if (e.sequence !== r.lastSeq + 1) { fail(`sequence gap (expected ${r.lastSeq + 1}, found ${e.sequence})`); break }
-        if (e.prev_hash !== r.lastHash) { fail(`prev_hash mismatch (entry ${e.sequence})`); break }
+        if (e.sequence !== r.lastSeq + 1) {
+          fail(`sequence gap (expected ${r.lastSeq + 1}, found ${e.sequence})`)
+          break
+        }
+        if (e.prev_hash !== r.lastHash) {
+          fail(`prev_hash mismatch (entry ${e.sequence})`)
+          break
+        }
       }
-      if (entryHash(e.prev_hash, e) !== e.entry_hash) { fail(`entry_hash mismatch (entry ${e.sequence})`); break }
+      if (entryHash(e.prev_hash, e) !== e.entry_hash) {
+        fail(`entry_hash mismatch (entry ${e.sequence})`)
+        break
+      }
       if (key) {
         if (typeof e.signature === 'string') {
-          if (signatureOf(key, e.entry_hash) !== e.signature) { fail(`signature verification failed (entry ${e.sequence})`); break }
+          if (signatureOf(key, e.entry_hash) !== e.signature) {
+            fail(`signature verification failed (entry ${e.sequence})`)
+            break
+          }
           r.signed++
-        } else if (r.signed > 0) { fail(`unsigned entry after signed ones (entry ${e.sequence})`); break }
+        } else if (r.signed > 0) {
+          fail(`unsigned entry after signed ones (entry ${e.sequence})`)
+          break
+        }
       }
       r.lastSeq = e.sequence
       r.lastHash = e.entry_hash
@@ -90,11 +119,17 @@ export class AuditVerifier {
   private cache: Cache = new Map()
   private running: Promise<AuditVerdict> | null = null
 
-  constructor(private readonly file: string, private readonly keep: number, private readonly key: Buffer | null) {}
+  constructor(
+    private readonly file: string,
+    private readonly keep: number,
+    private readonly key: Buffer | null,
+  ) {}
 
   /** concurrent callers share one walk */
   verify(): Promise<AuditVerdict> {
-    this.running ??= this.walk().finally(() => { this.running = null })
+    this.running ??= this.walk().finally(() => {
+      this.running = null
+    })
     return this.running
   }
 
@@ -107,28 +142,44 @@ export class AuditVerifier {
     let cur: FileResult | undefined
     for (const path of files) {
       let stamp: string
-      try { stamp = stampOf(path) } catch { continue } // rotated away meanwhile
+      try {
+        stamp = stampOf(path)
+      } catch {
+        continue
+      } // rotated away meanwhile
       seen.add(stamp)
-      const r = this.cache.get(stamp) ?? await verifyFile(path, this.key)
+      const r = this.cache.get(stamp) ?? (await verifyFile(path, this.key))
       // the current file changes with every entry: only rotated files are worth remembering
       if (!r.error && path !== this.file) this.cache.set(stamp, r)
       if (path === this.file) cur = r
       const name = basename(path)
       if (r.firstSeq !== null) {
         if (state.seq === null) {
-          if (r.firstSeq === 0 && r.firstPrev !== GENESIS_HASH) return { verified: false, error: `prev_hash mismatch (entry 0 must follow the genesis hash) at line 1 of ${name}`, file: name, line: 1, entry_count: count }
+          if (r.firstSeq === 0 && r.firstPrev !== GENESIS_HASH)
+            return {
+              verified: false,
+              error: `prev_hash mismatch (entry 0 must follow the genesis hash) at line 1 of ${name}`,
+              file: name,
+              line: 1,
+              entry_count: count,
+            }
         } else {
           // the file's first entry must continue the previous file's last
           const at = { file: name, line: 1, entry_count: count }
-          if (r.firstSeq !== state.seq + 1) return { verified: false, error: `sequence gap (expected ${state.seq + 1}, found ${r.firstSeq}) at line 1 of ${name}`, ...at }
+          if (r.firstSeq !== state.seq + 1)
+            return { verified: false, error: `sequence gap (expected ${state.seq + 1}, found ${r.firstSeq}) at line 1 of ${name}`, ...at }
           if (r.firstPrev !== state.hash) return { verified: false, error: `prev_hash mismatch (entry ${r.firstSeq}) at line 1 of ${name}`, ...at }
         }
-        if (this.key && state.sawSigned && r.signed === 0 && r.count > 0) return { verified: false, error: `unsigned entry after signed ones at line 1 of ${name}`, file: name, line: 1, entry_count: count }
+        if (this.key && state.sawSigned && r.signed === 0 && r.count > 0)
+          return { verified: false, error: `unsigned entry after signed ones at line 1 of ${name}`, file: name, line: 1, entry_count: count }
       }
       if (r.error) return { verified: false, error: r.error.message, file: name, line: r.error.line, entry_count: count + r.count }
       count += r.count
       signed += r.signed
-      if (r.lastSeq !== null) { state.seq = r.lastSeq; state.hash = r.lastHash }
+      if (r.lastSeq !== null) {
+        state.seq = r.lastSeq
+        state.hash = r.lastHash
+      }
       if (r.signed > 0) state.sawSigned = true
     }
     for (const k of this.cache.keys()) if (!seen.has(k)) this.cache.delete(k)

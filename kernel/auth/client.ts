@@ -18,7 +18,16 @@ export function isLoopbackAddress(addr: string | undefined): boolean {
  * Headers that say "a proxy forwarded this". Every `X-Forwarded-*` counts (-For, -Host, -Proto,
  * -Port...), and the client-address headers of common proxies and CDNs.
  */
-const FORWARDING_HEADERS = new Set(['forwarded', 'x-real-ip', 'via', 'true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'x-cluster-client-ip', 'fastly-client-ip'])
+const FORWARDING_HEADERS = new Set([
+  'forwarded',
+  'x-real-ip',
+  'via',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'fastly-client-ip',
+])
 
 export function isForwardingHeader(name: string): boolean {
   const n = name.toLowerCase()
@@ -53,7 +62,10 @@ function rightmostForwarded(headers: IncomingMessage['headers']): string | undef
   const xff = headers['x-forwarded-for']
   const joined = Array.isArray(xff) ? xff.join(',') : xff
   if (joined) {
-    const parts = joined.split(',').map((s) => s.trim()).filter(Boolean)
+    const parts = joined
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     for (let i = parts.length - 1; i >= 0; i--) {
       const p = parts[i].replace(/^\[|\](:\d+)?$/g, '')
       if (isIP(p)) return p

@@ -44,7 +44,9 @@ export class ConnectionTracker implements AuthStreamsService {
     this.byCredential.delete(credentialId)
     for (const c of set) {
       this.all.delete(c)
-      try { c.revoke() } catch {}
+      try {
+        c.revoke()
+      } catch {}
     }
     return set.size
   }
@@ -55,14 +57,18 @@ export class ConnectionTracker implements AuthStreamsService {
     for (const [c, id] of [...this.byPlugin]) {
       if (id !== pluginId) continue
       n++
-      try { (c.pluginDisabled ?? c.shutdown).call(c) } catch {}
+      try {
+        ;(c.pluginDisabled ?? c.shutdown).call(c)
+      } catch {}
     }
     return n
   }
 
   shutdownAll(): void {
     for (const c of [...this.all]) {
-      try { c.shutdown() } catch {}
+      try {
+        c.shutdown()
+      } catch {}
     }
     this.all.clear()
     this.byCredential.clear()

@@ -126,7 +126,9 @@ export class Credentials {
     this.byHash.delete(hash)
     const id = credentialIdOf(hash)
     for (const fn of this.revokeListeners) {
-      try { fn(id) } catch {}
+      try {
+        fn(id)
+      } catch {}
     }
   }
 
@@ -137,7 +139,9 @@ export class Credentials {
     this.lastSeen.set(deviceId, now)
     // off the request path: last_seen is bookkeeping, not something to wait on
     setImmediate(() => {
-      try { this.devices?.touch(deviceId, new Date(now).toISOString()) } catch {}
+      try {
+        this.devices?.touch(deviceId, new Date(now).toISOString())
+      } catch {}
     })
   }
 }

@@ -38,7 +38,9 @@ export class DeviceRegistry {
     this.stmts = {
       all: this.db.prepare('SELECT * FROM devices ORDER BY paired_at'),
       byId: this.db.prepare('SELECT * FROM devices WHERE id = ?'),
-      insert: this.db.prepare('INSERT INTO devices (id, token_hash, name, device_type, hardware, paired_at, last_seen, ip_address) VALUES (@id, @token_hash, @name, @device_type, @hardware, @paired_at, @last_seen, @ip_address)'),
+      insert: this.db.prepare(
+        'INSERT INTO devices (id, token_hash, name, device_type, hardware, paired_at, last_seen, ip_address) VALUES (@id, @token_hash, @name, @device_type, @hardware, @paired_at, @last_seen, @ip_address)',
+      ),
       delete: this.db.prepare('DELETE FROM devices WHERE id = ?'),
       setHash: this.db.prepare('UPDATE devices SET token_hash = ? WHERE id = ?'),
       seen: this.db.prepare('UPDATE devices SET last_seen = ? WHERE id = ?'),

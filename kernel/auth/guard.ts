@@ -37,8 +37,7 @@ export interface GuardDeps {
 
 const ANONYMOUS: AuthContext = Object.freeze({ via: 'anonymous' })
 
-export const UNAUTHORIZED_MESSAGE =
-  'Unauthorized — pair first via POST /pair (Authorization: Bearer <token>) or present X-Revka-Service-Token'
+export const UNAUTHORIZED_MESSAGE = 'Unauthorized — pair first via POST /pair (Authorization: Bearer <token>) or present X-Revka-Service-Token'
 
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name]
@@ -107,7 +106,11 @@ export class AuthGuard {
     }
     if (!wantsBearer && !wantsService) {
       if (adminOnlyOnSocket) {
-        return { status: 403, code: 'loopback_only', message: 'Admin endpoints are served only on the admin socket ([gateway] admin_socket; admin_only_on_socket = true), not on the TCP port' }
+        return {
+          status: 403,
+          code: 'loopback_only',
+          message: 'Admin endpoints are served only on the admin socket ([gateway] admin_socket; admin_only_on_socket = true), not on the TCP port',
+        }
       }
       return { status: 403, code: 'loopback_only', message: 'Admin endpoints are restricted to localhost' }
     }
@@ -141,8 +144,7 @@ export class AuthGuard {
       const lockout = this.failures.fail(id.key)
       this.deps.audit?.failure(bearer ? 'bearer' : 'service_token', id.key, lockout, this.failures.remaining(id.key))
     }
-    if (wantsService && !wantsBearer)
-      return { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
+    if (wantsService && !wantsBearer) return { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
     return { status: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE }
   }
 
@@ -159,7 +161,11 @@ export class AuthGuard {
       subject = (req.params as Record<string, string>)['*'] ?? ''
     } else {
       const path = req.url.split('?')[0].slice(this.deps.pathPrefix.length)
-      try { subject = decodeURIComponent(path) } catch { return 'bad signature' }
+      try {
+        subject = decodeURIComponent(path)
+      } catch {
+        return 'bad signature'
+      }
     }
     // a repeated `exp` or `sig` parses to an array: not a signature (it threw, a 500, before)
     const one = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? undefined : '!')

@@ -9,7 +9,10 @@ import { LRUCache } from 'lru-cache'
 
 export type Clock = () => number
 
-interface FailState { failures: number[]; lockedUntil: number }
+interface FailState {
+  failures: number[]
+  lockedUntil: number
+}
 
 export class FailureLimiter {
   private state: LRUCache<string, FailState>
@@ -59,12 +62,18 @@ export class FailureLimiter {
     if (s && s.lockedUntil <= this.clock()) this.state.delete(key)
   }
 
-  get size(): number { return this.state.size }
+  get size(): number {
+    return this.state.size
+  }
 }
 
 export class WindowLimiter {
   private hits: LRUCache<string, number[]>
-  constructor(private readonly clock: Clock, maxKeys = 10_000, private readonly windowMs = 60_000) {
+  constructor(
+    private readonly clock: Clock,
+    maxKeys = 10_000,
+    private readonly windowMs = 60_000,
+  ) {
     this.hits = new LRUCache({ max: maxKeys })
   }
 

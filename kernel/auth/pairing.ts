@@ -27,7 +27,11 @@ export const INITIATE_PER_MINUTE = 20
 /** rotation codes pending at once: each is one more 6-digit code a guesser could hit */
 export const MAX_PENDING_ROTATIONS = 16
 
-interface Code { value: string; expiresAt: number; expiresIso: string }
+interface Code {
+  value: string
+  expiresAt: number
+  expiresIso: string
+}
 
 export class PairingManager implements PairingService {
   private code: Code | null = null
@@ -121,7 +125,10 @@ export class PairingManager implements PairingService {
     const now = this.clock()
     let hit: string | undefined
     for (const [deviceId, c] of this.rotations) {
-      if (c.expiresAt <= now) { this.rotations.delete(deviceId); continue }
+      if (c.expiresAt <= now) {
+        this.rotations.delete(deviceId)
+        continue
+      }
       if (timingSafeEqualStr(given, c.value)) hit = deviceId
     }
     return hit
@@ -149,7 +156,12 @@ export class PairingManager implements PairingService {
     if (!this.rotations.has(deviceId) && this.rotations.size >= MAX_PENDING_ROTATIONS) {
       const soonest = Math.min(...[...this.rotations.values()].map((c) => c.expiresAt))
       const wait = Math.max(1, Math.ceil((soonest - now) / 1000))
-      throw httpError(429, 'too_many_rotations', `${MAX_PENDING_ROTATIONS} devices are already waiting to pair again with a rotation code. Try again in ${wait}s.`, { retryAfter: wait })
+      throw httpError(
+        429,
+        'too_many_rotations',
+        `${MAX_PENDING_ROTATIONS} devices are already waiting to pair again with a rotation code. Try again in ${wait}s.`,
+        { retryAfter: wait },
+      )
     }
     // the old token dies now; the token minted in its place is never shown to anyone, so the
     // device is locked out until it pairs again with the code

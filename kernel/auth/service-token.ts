@@ -10,8 +10,7 @@ import { writeFileAtomicSync } from '../config/fs-atomic.js'
 export function loadOrCreateServiceToken(path: string): string {
   if (existsSync(path)) {
     const value = readFileSync(path, 'utf8').trim()
-    if (!/^[0-9a-f]{64}$/.test(value))
-      throw new RevkaError('REVKA_ERR_SERVICE_TOKEN', `${path} does not hold 64 hex characters; delete it to mint a new one`)
+    if (!/^[0-9a-f]{64}$/.test(value)) throw new RevkaError('REVKA_ERR_SERVICE_TOKEN', `${path} does not hold 64 hex characters; delete it to mint a new one`)
     // tighten a file someone loosened
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
     return value

@@ -37,7 +37,7 @@ function usageMessage(e: NodeJS.ErrnoException, argv: string[], options: OptionT
       return `unknown option ${name ?? argv.find((a) => a.startsWith('-')) ?? ''}`.trim()
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const key = name?.replace(/^-+/, '')
-      const spec = key ? options[key] ?? Object.values(options).find((o) => o.short === key) : undefined
+      const spec = key ? (options[key] ?? Object.values(options).find((o) => o.short === key)) : undefined
       if (spec?.type === 'boolean') return `${name} is a switch and takes no value`
       return `${name ?? 'an option'} needs a value${spec?.value ? ` (${spec.value})` : ''}`
     }

@@ -23,7 +23,10 @@ function settingsOf(paths: StatePaths, env: NodeJS.ProcessEnv): AuditSettings {
 }
 
 function openLog(paths: StatePaths, env: NodeJS.ProcessEnv): AuditLog {
-  const log = { warn: (o: object, m: string) => process.stderr.write(`revka: ${m}\n`), error: (o: object, m: string) => process.stderr.write(`revka: ${m} ${JSON.stringify(o)}\n`) }
+  const log = {
+    warn: (o: object, m: string) => process.stderr.write(`revka: ${m}\n`),
+    error: (o: object, m: string) => process.stderr.write(`revka: ${m} ${JSON.stringify(o)}\n`),
+  }
   return new AuditLog({ kernelDir: paths.kernelDir, settings: settingsOf(paths, env), clock: Date.now, log: log as any })
 }
 
@@ -34,14 +37,19 @@ export async function auditCommand(args: ParsedArgs, env: NodeJS.ProcessEnv = pr
   const settings = settingsOf(paths, env)
   const out = (s: string) => process.stdout.write(s + '\n')
   if (!settings.enabled) {
-    out(args.flags.json ? JSON.stringify({ verified: false, error: 'Audit logging not enabled' }) : 'error audit logging is not enabled ([security.audit] enabled = false)')
+    out(
+      args.flags.json
+        ? JSON.stringify({ verified: false, error: 'Audit logging not enabled' })
+        : 'error audit logging is not enabled ([security.audit] enabled = false)',
+    )
     return 1
   }
   // reading only: the verifier never takes the writer's lock or cuts a torn line
   const { AuditVerifier } = await import('../audit/verify.js')
   const v = await new AuditVerifier(join(auditDir(paths.kernelDir), AUDIT_FILE), settings.keep, settings.signingKey).verify()
   if (args.flags.json) out(JSON.stringify(v))
-  else if (v.verified) out(`ok    audit chain verified: ${v.entry_count} entries in ${v.files} file(s)${settings.signingKey ? `, ${v.signed_entries} signed` : ''}`)
+  else if (v.verified)
+    out(`ok    audit chain verified: ${v.entry_count} entries in ${v.files} file(s)${settings.signingKey ? `, ${v.signed_entries} signed` : ''}`)
   else out(`error audit chain broken: ${v.error}`)
   return v.verified ? 0 : 1
 }

@@ -29,12 +29,16 @@ export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
 export async function doctor(args: ParsedArgs): Promise<number> {
   const paths = resolveStatePaths({ stateDir: str(args.flags, 'state-dir') })
   const findings = await offlineChecks(paths, process.env, () => new CliToolProbe(process.env).list())
-  if (!args.flags.offline && !findings.list.some((f) => f.severity === 'error' && f.category === 'config')) await providerChecks(findings, paths, str(args.flags, 'plugins'))
+  if (!args.flags.offline && !findings.list.some((f) => f.severity === 'error' && f.category === 'config'))
+    await providerChecks(findings, paths, str(args.flags, 'plugins'))
   const { results, summary } = report(findings.list)
   const colour = useColour(process.stdout, process.env)
   const paint = (s: DoctorSeverity, text: string) => (colour ? `${COLOURS[s]}${text}${RESET}` : text)
   const lines = results.map((f) => `${paint(f.severity, f.severity.padEnd(5))} ${f.category.padEnd(11)} ${f.message}`)
-  lines.push('', `${summary.ok} ok, ${paint(summary.warnings ? 'warn' : 'ok', `${summary.warnings} warnings`)}, ${paint(summary.errors ? 'error' : 'ok', `${summary.errors} errors`)}`)
+  lines.push(
+    '',
+    `${summary.ok} ok, ${paint(summary.warnings ? 'warn' : 'ok', `${summary.warnings} warnings`)}, ${paint(summary.errors ? 'error' : 'ok', `${summary.errors} errors`)}`,
+  )
   process.stdout.write(lines.join('\n') + '\n')
   return summary.errors ? 1 : 0
 }
@@ -43,7 +47,9 @@ export async function doctor(args: ParsedArgs): Promise<number> {
 function remoteProviderConfigured(paths: StatePaths): boolean {
   if (!existsSync(paths.configFile)) return false
   const doc = parse(readFileSync(paths.configFile, 'utf8')) as Record<string, any>
-  const names = [doc.default_provider, ...(Array.isArray(doc.fallback_providers) ? doc.fallback_providers : [])].filter((n) => typeof n === 'string' && n !== 'offline')
+  const names = [doc.default_provider, ...(Array.isArray(doc.fallback_providers) ? doc.fallback_providers : [])].filter(
+    (n) => typeof n === 'string' && n !== 'offline',
+  )
   return names.length > 0
 }
 

@@ -75,7 +75,13 @@ function optionLines(options: OptionTable): string[] {
 export function commandHelp(spec: CommandSpec): string {
   const lines: string[] = []
   if (spec.subcommands) {
-    lines.push(`Usage: revka ${spec.name} <${spec.subcommands.map((s) => s.name.split(' ')[1]).join('|')}> [options]`, '', spec.summary + (spec.defaultSub ? ` (default: ${spec.defaultSub})` : ''), '', 'Subcommands:')
+    lines.push(
+      `Usage: revka ${spec.name} <${spec.subcommands.map((s) => s.name.split(' ')[1]).join('|')}> [options]`,
+      '',
+      spec.summary + (spec.defaultSub ? ` (default: ${spec.defaultSub})` : ''),
+      '',
+      'Subcommands:',
+    )
     const rows = spec.subcommands.map((s) => [`${s.name.split(' ')[1]}${s.usage ? ` ${s.usage}` : ''}`, s.summary] as const)
     const width = Math.max(...rows.map(([u]) => u.length)) + 3
     for (const [u, s] of rows) lines.push(`  ${u.padEnd(width)}${s}`)

@@ -29,7 +29,10 @@ export async function main(argv: string[]): Promise<number> {
     resolved = resolveCommand(argv)
     if (!resolved) {
       const top = parseWith(argv, TOP_LEVEL)
-      if (top.flags.version) { process.stdout.write(`${KERNEL_VERSION}\n`); return 0 }
+      if (top.flags.version) {
+        process.stdout.write(`${KERNEL_VERSION}\n`)
+        return 0
+      }
       process.stdout.write(HELP)
       return top.flags.help ? 0 : 2
     }
@@ -43,11 +46,17 @@ export async function main(argv: string[]): Promise<number> {
   const help = commandHelp(r.group ?? r.spec)
   try {
     const args = parseFor(argv, r)
-    if (args.flags.help) { process.stdout.write(help); return 0 }
+    if (args.flags.help) {
+      process.stdout.write(help)
+      return 0
+    }
     if (!r.spec.run) throw new UsageError(`revka ${r.spec.name} needs a subcommand`)
     return await r.spec.run(args)
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`revka: ${e.message}\n\n${e.help ?? help}`); return 2 }
+    if (e instanceof UsageError) {
+      process.stderr.write(`revka: ${e.message}\n\n${e.help ?? help}`)
+      return 2
+    }
     process.stderr.write(`revka: ${(e as Error).message}\n`)
     return 1
   }

@@ -31,7 +31,13 @@ export function channelCandidates(pluginsFlag: string | undefined): { file: Plug
 
 /** `--channels a,b` (or `none`): exactly these channel plugins on, the other channel plugins off */
 export function channelsFromFlag(value: string, channels: ChannelChoice[]): Set<string> {
-  const ids = value.trim() === 'none' ? [] : value.split(',').map((s) => s.trim()).filter(Boolean)
+  const ids =
+    value.trim() === 'none'
+      ? []
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
   const known = new Set(channels.map((c) => c.id))
   const unknown = ids.filter((id) => !known.has(id))
   if (unknown.length) throw new UsageError(`--channels: ${unknown.join(', ')} is not a channel plugin (${[...known].join(', ') || 'none found'}, or "none")`)

@@ -20,7 +20,20 @@ import { openRuntime, profilesEnabled, type RuntimeSession } from './runtime-ses
 import { applyChannels, channelCandidates, channelsFromFlag } from './onboard-channels.js'
 
 /** provider choices; the agent runtime's presets fill in the base URLs of the OpenAI-compatible ones */
-export const ONBOARD_PROVIDERS = ['anthropic', 'openai', 'gemini', 'openrouter', 'groq', 'together', 'mistral', 'deepseek', 'ollama', 'lmstudio', 'vllm', 'openai-compatible'] as const
+export const ONBOARD_PROVIDERS = [
+  'anthropic',
+  'openai',
+  'gemini',
+  'openrouter',
+  'groq',
+  'together',
+  'mistral',
+  'deepseek',
+  'ollama',
+  'lmstudio',
+  'vllm',
+  'openai-compatible',
+] as const
 const KEYLESS = new Set(['ollama', 'lmstudio', 'vllm'])
 const TEST_PROMPT = 'Reply with one short sentence to confirm you can hear me.'
 /** written while the live model list is read; replaced before onboarding ends */
@@ -34,15 +47,16 @@ export interface OnboardAnswers {
   model?: string
 }
 
-interface Io { out: (s: string) => void }
+interface Io {
+  out: (s: string) => void
+}
 
 /** where the key lives: a profile id, the literal key, or none (keyless servers) */
 type KeyRef = { profile: string } | { literal: string } | null
 
 function providerTable(a: OnboardAnswers, model: string, key: KeyRef): Record<string, unknown> {
-  const t: Record<string, unknown> = a.provider === 'anthropic' || a.provider === 'gemini' || a.provider === 'openai-compatible'
-    ? { type: a.provider }
-    : { preset: a.provider }
+  const t: Record<string, unknown> =
+    a.provider === 'anthropic' || a.provider === 'gemini' || a.provider === 'openai-compatible' ? { type: a.provider } : { preset: a.provider }
   if (a.baseUrl) t.base_url = a.baseUrl
   if (key && 'profile' in key) t.api_key_profile = key.profile
   if (key && 'literal' in key) t.api_key = key.literal
@@ -61,7 +75,8 @@ function configText(previous: string | null, a: OnboardAnswers, model: string, k
 function fromFlags(args: ParsedArgs): OnboardAnswers {
   const provider = str(args.flags, 'provider')
   if (!provider) throw new UsageError(`onboard --non-interactive needs --provider (${ONBOARD_PROVIDERS.join(', ')})`)
-  if (!(ONBOARD_PROVIDERS as readonly string[]).includes(provider)) throw new UsageError(`--provider "${provider}" is not one of ${ONBOARD_PROVIDERS.join(', ')}`)
+  if (!(ONBOARD_PROVIDERS as readonly string[]).includes(provider))
+    throw new UsageError(`--provider "${provider}" is not one of ${ONBOARD_PROVIDERS.join(', ')}`)
   const a: OnboardAnswers = { provider, key: str(args.flags, 'key'), baseUrl: str(args.flags, 'base-url'), model: str(args.flags, 'model') }
   if (!a.key && !KEYLESS.has(provider) && provider !== 'openai-compatible') throw new UsageError(`--provider ${provider} needs --key`)
   if (provider === 'openai-compatible' && !a.baseUrl) throw new UsageError('--provider openai-compatible needs --base-url')
@@ -72,9 +87,12 @@ function fromFlags(args: ParsedArgs): OnboardAnswers {
 async function ask(args: ParsedArgs): Promise<OnboardAnswers> {
   const { select, password, input } = await import('@inquirer/prompts')
   const given = str(args.flags, 'provider')
-  if (given && !(ONBOARD_PROVIDERS as readonly string[]).includes(given)) throw new UsageError(`--provider "${given}" is not one of ${ONBOARD_PROVIDERS.join(', ')}`)
-  const provider = given ?? await select({ message: 'Model provider', choices: ONBOARD_PROVIDERS.map((p) => ({ name: p, value: p })) })
-  const baseUrl = str(args.flags, 'base-url') ?? (provider === 'openai-compatible' ? await input({ message: 'Base URL (the API root, e.g. https://host/v1)', required: true }) : undefined)
+  if (given && !(ONBOARD_PROVIDERS as readonly string[]).includes(given))
+    throw new UsageError(`--provider "${given}" is not one of ${ONBOARD_PROVIDERS.join(', ')}`)
+  const provider = given ?? (await select({ message: 'Model provider', choices: ONBOARD_PROVIDERS.map((p) => ({ name: p, value: p })) }))
+  const baseUrl =
+    str(args.flags, 'base-url') ??
+    (provider === 'openai-compatible' ? await input({ message: 'Base URL (the API root, e.g. https://host/v1)', required: true }) : undefined)
   const key = str(args.flags, 'key') ?? (KEYLESS.has(provider) ? undefined : (await password({ message: `API key for ${provider}`, mask: '*' })) || undefined)
   return { provider, key, baseUrl, model: str(args.flags, 'model') }
 }
@@ -91,20 +109,37 @@ async function pickModel(rt: AgentRuntimeService, a: OnboardAnswers, interactive
   const { search } = await import('@inquirer/prompts')
   return search({
     message: `Model (${entry.models.length} available; type to filter)`,
-    source: (term) => entry.models.filter((m) => !term || m.id.toLowerCase().includes(term.toLowerCase())).slice(0, 50).map((m) => ({ name: m.name ? `${m.id} — ${m.name}` : m.id, value: m.id })),
+    source: (term) =>
+      entry.models
+        .filter((m) => !term || m.id.toLowerCase().includes(term.toLowerCase()))
+        .slice(0, 50)
+        .map((m) => ({ name: m.name ? `${m.id} — ${m.name}` : m.id, value: m.id })),
   })
 }
 
 /** Store the key as the profile; returns how to put back what was there before. */
 function storeProfile(profiles: AuthProfilesService, a: OnboardAnswers, id: string): () => void {
   let before: string | null = null
-  try { before = profiles.resolve(id)?.token ?? null } catch { /* undecryptable: replaced below, removed on undo */ }
+  try {
+    before = profiles.resolve(id)?.token ?? null
+  } catch {
+    /* undecryptable: replaced below, removed on undo */
+  }
   profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: a.key! })
-  return () => { if (before === null) profiles.remove!(id); else profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: before }) }
+  return () => {
+    if (before === null) profiles.remove!(id)
+    else profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: before })
+  }
 }
 
 /** the runtime, with the key's home decided: the encrypted store when it is enabled and writable, else config.toml */
-async function connect(o: { stateDir: string; configFile: string; previous: string | null; pluginsFile?: string; a: OnboardAnswers }): Promise<{ session: RuntimeSession; key: KeyRef }> {
+async function connect(o: {
+  stateDir: string
+  configFile: string
+  previous: string | null
+  pluginsFile?: string
+  a: OnboardAnswers
+}): Promise<{ session: RuntimeSession; key: KeyRef }> {
   const profileId = `${o.a.provider}:${PROFILE_NAME}`
   const tryProfile = !!o.a.key && profilesEnabled(o.pluginsFile)
   if (tryProfile) {
@@ -144,13 +179,28 @@ export async function onboard(args: ParsedArgs, io: Io = { out: (s) => void proc
       const check = (await rt.checkProviders?.())?.find((c) => c.provider === answers.provider)
       if (check && !check.ok) throw new Error(check.message)
     }
-    model = answers.model ?? await pickModel(rt, answers, interactive, io)
+    model = answers.model ?? (await pickModel(rt, answers, interactive, io))
     io.out(`test call to ${answers.provider} (${model}):\n  `)
-    await rt.runTurn({ sessionId: 'onboard', source: 'onboard', tools: false, model, signal: new AbortController().signal, messages: [{ role: 'user', content: TEST_PROMPT }] },
-      (e) => { if (e.type === 'chunk') io.out(e.content) })
+    await rt.runTurn(
+      {
+        sessionId: 'onboard',
+        source: 'onboard',
+        tools: false,
+        model,
+        signal: new AbortController().signal,
+        messages: [{ role: 'user', content: TEST_PROMPT }],
+      },
+      (e) => {
+        if (e.type === 'chunk') io.out(e.content)
+      },
+    )
     io.out('\n')
   } catch (e) {
-    try { undoProfile() } catch { /* the store refused: say what is left below */ }
+    try {
+      undoProfile()
+    } catch {
+      /* the store refused: say what is left below */
+    }
     restore()
     io.out(`\nonboarding failed: ${(e as Error).message}\n${previous === null ? 'config.toml was not written' : `${paths.configFile} is unchanged`}\n`)
     return 1
@@ -158,15 +208,20 @@ export async function onboard(args: ParsedArgs, io: Io = { out: (s) => void proc
     await session?.stop()
   }
   writeFileAtomicSync(paths.configFile, configText(previous, answers, model, key), 0o600)
-  const where = key && 'profile' in key
-    ? `api_key_profile = "${key.profile}" (the key is encrypted in ${paths.stateDir}/plugins/auth-profiles/auth-profiles.json)`
-    : key ? 'api_key = (hidden; the auth-profiles plugin is disabled, so the key is in this file)' : 'no key'
-  io.out([
-    `wrote ${paths.configFile} (mode 0600):`,
-    `  default_provider = "${answers.provider}"`,
-    `  [providers.${answers.provider}] ${answers.baseUrl ? `base_url = "${answers.baseUrl}", ` : ''}model = "${model}", ${where}`,
-    '',
-  ].join('\n'))
+  const where =
+    key && 'profile' in key
+      ? `api_key_profile = "${key.profile}" (the key is encrypted in ${paths.stateDir}/plugins/auth-profiles/auth-profiles.json)`
+      : key
+        ? 'api_key = (hidden; the auth-profiles plugin is disabled, so the key is in this file)'
+        : 'no key'
+  io.out(
+    [
+      `wrote ${paths.configFile} (mode 0600):`,
+      `  default_provider = "${answers.provider}"`,
+      `  [providers.${answers.provider}] ${answers.baseUrl ? `base_url = "${answers.baseUrl}", ` : ''}model = "${model}", ${where}`,
+      '',
+    ].join('\n'),
+  )
 
   const chosen = flagChoice ?? (interactive && candidates.channels.length ? await askChannels(candidates.channels) : undefined)
   if (chosen) {

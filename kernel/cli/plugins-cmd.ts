@@ -25,7 +25,10 @@ function schemaSecretNames(schema: unknown, out = new Set<string>()): Set<string
  */
 const SECRET_WORDS = new Set(['token', 'secret', 'key', 'password', 'passwd', 'apikey'])
 export function secretByName(name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
   return words.some((w) => SECRET_WORDS.has(w)) || isSecretKey(name)
 }
 
@@ -54,10 +57,24 @@ export async function pluginsCommand(args: ParsedArgs): Promise<number> {
   const out = (s: string) => process.stdout.write(s + '\n')
   if (sub === 'list' || sub === undefined) {
     const { records } = load(args)
-    const rows = records.map((r) => ({ id: r.id, version: r.manifest?.version ?? '?', source: r.source, enabled: r.enabled, status: verdict(r.status), diagnostic: r.diagnostic ?? null, dir: r.dir }))
-    if (args.flags.json) { out(JSON.stringify(rows, null, 2)); return 0 }
+    const rows = records.map((r) => ({
+      id: r.id,
+      version: r.manifest?.version ?? '?',
+      source: r.source,
+      enabled: r.enabled,
+      status: verdict(r.status),
+      diagnostic: r.diagnostic ?? null,
+      dir: r.dir,
+    }))
+    if (args.flags.json) {
+      out(JSON.stringify(rows, null, 2))
+      return 0
+    }
     out(`${'ID'.padEnd(22)}${'VERSION'.padEnd(10)}${'SOURCE'.padEnd(9)}${'ENABLED'.padEnd(9)}STATUS`)
-    for (const r of rows) out(`${r.id.padEnd(22)}${r.version.padEnd(10)}${r.source.padEnd(9)}${String(r.enabled).padEnd(9)}${r.status}${r.diagnostic && r.status !== 'disabled' ? ` — ${r.diagnostic}` : ''}`)
+    for (const r of rows)
+      out(
+        `${r.id.padEnd(22)}${r.version.padEnd(10)}${r.source.padEnd(9)}${String(r.enabled).padEnd(9)}${r.status}${r.diagnostic && r.status !== 'disabled' ? ` — ${r.diagnostic}` : ''}`,
+      )
     return 0
   }
   if (!id) throw new UsageError(`revka plugins ${sub} needs a plugin id`)
@@ -68,15 +85,34 @@ export async function pluginsCommand(args: ParsedArgs): Promise<number> {
   }
   const { file, records } = load(args)
   const rec = records.find((r) => r.id === id)
-  if (!rec) { process.stderr.write(`revka: no plugin "${id}" (see revka plugins list)\n`); return 1 }
+  if (!rec) {
+    process.stderr.write(`revka: no plugin "${id}" (see revka plugins list)\n`)
+    return 1
+  }
   if (sub === 'info') {
-    out(JSON.stringify({ ...rec.manifest, source: rec.source, dir: rec.dir, enabled: rec.enabled, status: verdict(rec.status), diagnostic: rec.diagnostic ?? null, options: printableOptions(file.plugins[id]?.options ?? {}, rec.manifest?.configSchema) }, null, 2))
+    out(
+      JSON.stringify(
+        {
+          ...rec.manifest,
+          source: rec.source,
+          dir: rec.dir,
+          enabled: rec.enabled,
+          status: verdict(rec.status),
+          diagnostic: rec.diagnostic ?? null,
+          options: printableOptions(file.plugins[id]?.options ?? {}, rec.manifest?.configSchema),
+        },
+        null,
+        2,
+      ),
+    )
     return 0
   }
   if (sub === 'enable' || sub === 'disable') {
     setEnabled(file, id, sub === 'enable')
     ;(await import('./audit-cmd.js')).recordFromCli(str(args.flags, 'state-dir'), {
-      event_type: 'config_change', action: { command: `plugin.${sub} ${id}`, risk_level: 'medium' }, result: { success: true },
+      event_type: 'config_change',
+      action: { command: `plugin.${sub} ${id}`, risk_level: 'medium' },
+      result: { success: true },
     })
     out(`${id} ${sub}d in ${file.path} (no gateway answered; it applies at the next start)`)
     return 0

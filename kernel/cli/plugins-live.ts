@@ -38,7 +38,10 @@ export async function switchLive(args: ParsedArgs, id: string, verb: 'enable' | 
   let r: { status: number; json: any }
   try {
     const target = gatewayBase(args, { admin: true })
-    r = await call(target, 'POST', `/admin/plugins/${encodeURIComponent(id)}/${verb}`, undefined, { headers: { 'x-revka-service-token': token }, timeoutMs: SWITCH_TIMEOUT_MS })
+    r = await call(target, 'POST', `/admin/plugins/${encodeURIComponent(id)}/${verb}`, undefined, {
+      headers: { 'x-revka-service-token': token },
+      timeoutMs: SWITCH_TIMEOUT_MS,
+    })
   } catch (e) {
     if (notRunning(e)) return undefined
     err((e as Error).message)

@@ -47,7 +47,9 @@ export function gatewayBase(args: ParsedArgs, opts: { admin?: boolean } = {}): G
   const p = port(args.flags) ?? settings.port
   if (!settings.tls) return { base: `http://${host}:${p}${settings.pathPrefix}` }
   if (settings.tls.clientAuth?.requireClientCert) {
-    throw new Error('the gateway requires TLS client certificates ([gateway.tls.client_auth]); this command cannot present one — use the admin routes from a client that has one')
+    throw new Error(
+      'the gateway requires TLS client certificates ([gateway.tls.client_auth]); this command cannot present one — use the admin routes from a client that has one',
+    )
   }
   const certPath = configuredCertPath(settings.tls.certPath, paths.configFile)
   return { base: `https://${host}:${p}${settings.pathPrefix}`, cert: readFileSync(certPath), certPath }
@@ -78,20 +80,30 @@ function urlTarget(base: string, configFile: string): GatewayTarget {
 }
 
 /** extra request headers, and how long to wait for the answer (default 5 s) */
-export interface CallOptions { headers?: Record<string, string>; timeoutMs?: number }
+export interface CallOptions {
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
 
 /** A request to the running gateway; a failure to reach it throws with the network error as `cause`. */
 export async function call(target: GatewayTarget, method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<{ status: number; json: any }> {
   const url = target.base + path
   let res: { status: number; text: string }
   try {
-    res = target.socketPath ? await socketRequest(target.socketPath, url, method, body, o)
-      : url.startsWith('https:') ? await tlsRequest(url, target, method, body, o) : await plainRequest(url, method, body, o)
+    res = target.socketPath
+      ? await socketRequest(target.socketPath, url, method, body, o)
+      : url.startsWith('https:')
+        ? await tlsRequest(url, target, method, body, o)
+        : await plainRequest(url, method, body, o)
   } catch (e) {
     throw new Error(`cannot reach the gateway at ${target.socketPath ? `unix:${target.socketPath}:${url}` : url}: ${(e as Error).message}`, { cause: e })
   }
   let json: any
-  try { json = JSON.parse(res.text) } catch { json = { error: res.text } }
+  try {
+    json = JSON.parse(res.text)
+  } catch {
+    json = { error: res.text }
+  }
   return { status: res.status, json }
 }
 
@@ -109,15 +121,29 @@ async function plainRequest(url: string, method: string, body: unknown, o: CallO
 function socketRequest(socketPath: string, path: string, method: string, body: unknown, o: CallOptions): Promise<{ status: number; text: string }> {
   const payload = body ? JSON.stringify(body) : undefined
   return new Promise((resolvePromise, reject) => {
-    const req = httpRequest({
-      socketPath, path, method, timeout: o.timeoutMs ?? 5000,
-      headers: { host: 'localhost', 'user-agent': 'revka-cli', 'content-length': payload ? Buffer.byteLength(payload) : 0, ...(payload ? { 'content-type': 'application/json' } : {}), ...o.headers },
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => { text += d })
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, text }))
-    })
+    const req = httpRequest(
+      {
+        socketPath,
+        path,
+        method,
+        timeout: o.timeoutMs ?? 5000,
+        headers: {
+          host: 'localhost',
+          'user-agent': 'revka-cli',
+          'content-length': payload ? Buffer.byteLength(payload) : 0,
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+          ...o.headers,
+        },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d) => {
+          text += d
+        })
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, text }))
+      },
+    )
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', reject)
     req.end(payload)
@@ -141,29 +167,41 @@ function tlsRequest(url: string, target: GatewayTarget, method: string, body: un
   const expected = target.cert ? new X509Certificate(target.cert).fingerprint256 : undefined
   const payload = body ? JSON.stringify(body) : undefined
   return new Promise((resolvePromise, reject) => {
-    const req = httpsRequest(url, {
-      method,
-      // verified below, once the handshake is done, so that a refusal can say what was presented
-      rejectUnauthorized: false,
-      headers: { 'user-agent': 'revka-cli', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...o.headers },
-      timeout: o.timeoutMs ?? 5000,
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => { text += d })
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, text }))
-    })
-    req.on('socket', (socket) => socket.once('secureConnect', () => {
-      const tlsSocket = socket as import('node:tls').TLSSocket
-      const presented = tlsSocket.getPeerCertificate()
-      if (expected && presented?.fingerprint256 === expected) return
-      if (target.systemTrust && tlsSocket.authorized) return
-      const why: string[] = []
-      if (target.systemTrust) why.push(`the system's CAs do not trust it (${String(tlsSocket.authorizationError ?? 'unverified')})`)
-      if (expected) why.push(`it is not the configured gateway.tls.cert_path ${target.certPath} (SHA-256 ${expected})`)
-      else if (target.systemTrust) why.push('and no [gateway.tls] certificate is configured in the state dir to trust instead (pass --state-dir)')
-      req.destroy(new Error(`refused the certificate the gateway presented, ${describeCert(presented)}: ${why.join('; ')}`))
-    }))
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        // verified below, once the handshake is done, so that a refusal can say what was presented
+        rejectUnauthorized: false,
+        headers: {
+          'user-agent': 'revka-cli',
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...o.headers,
+        },
+        timeout: o.timeoutMs ?? 5000,
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d) => {
+          text += d
+        })
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, text }))
+      },
+    )
+    req.on('socket', (socket) =>
+      socket.once('secureConnect', () => {
+        const tlsSocket = socket as import('node:tls').TLSSocket
+        const presented = tlsSocket.getPeerCertificate()
+        if (expected && presented?.fingerprint256 === expected) return
+        if (target.systemTrust && tlsSocket.authorized) return
+        const why: string[] = []
+        if (target.systemTrust) why.push(`the system's CAs do not trust it (${String(tlsSocket.authorizationError ?? 'unverified')})`)
+        if (expected) why.push(`it is not the configured gateway.tls.cert_path ${target.certPath} (SHA-256 ${expected})`)
+        else if (target.systemTrust) why.push('and no [gateway.tls] certificate is configured in the state dir to trust instead (pass --state-dir)')
+        req.destroy(new Error(`refused the certificate the gateway presented, ${describeCert(presented)}: ${why.join('; ')}`))
+      }),
+    )
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', reject)
     req.end(payload)
@@ -173,7 +211,10 @@ function tlsRequest(url: string, target: GatewayTarget, method: string, body: un
 export async function getPaircode(args: ParsedArgs): Promise<number> {
   const base = gatewayBase(args, { admin: true })
   const r = args.flags.new ? await call(base, 'POST', '/admin/paircode/new') : await call(base, 'GET', '/admin/paircode')
-  if (r.status !== 200) { process.stderr.write(`revka: ${r.json?.error ?? r.json?.message ?? `HTTP ${r.status}`}\n`); return 1 }
+  if (r.status !== 200) {
+    process.stderr.write(`revka: ${r.json?.error ?? r.json?.message ?? `HTTP ${r.status}`}\n`)
+    return 1
+  }
   if (args.flags.json) process.stdout.write(JSON.stringify(r.json) + '\n')
   else process.stdout.write(r.json.pairing_code ? `${r.json.pairing_code}\n` : `${r.json.message}\n`)
   return 0
@@ -182,7 +223,10 @@ export async function getPaircode(args: ParsedArgs): Promise<number> {
 export async function stopGateway(args: ParsedArgs): Promise<number> {
   const base = gatewayBase(args, { admin: true })
   const r = await call(base, 'POST', '/admin/shutdown')
-  if (r.status !== 200) { process.stderr.write(`revka: ${r.json?.error ?? `HTTP ${r.status}`}\n`); return 1 }
+  if (r.status !== 200) {
+    process.stderr.write(`revka: ${r.json?.error ?? `HTTP ${r.status}`}\n`)
+    return 1
+  }
   process.stdout.write(`${r.json.message ?? 'shutdown initiated'}\n`)
   return 0
 }
@@ -197,9 +241,20 @@ export async function pair(args: ParsedArgs): Promise<number> {
     device_type: str(args.flags, 'device-type') ?? 'cli',
     hardware: str(args.flags, 'hardware'),
   })
-  if (r.status !== 200) { process.stderr.write(`revka: pairing failed: ${r.json?.error ?? `HTTP ${r.status}`}\n`); return 1 }
+  if (r.status !== 200) {
+    process.stderr.write(`revka: pairing failed: ${r.json?.error ?? `HTTP ${r.status}`}\n`)
+    return 1
+  }
   if (args.flags.json) {
-    process.stdout.write(JSON.stringify({ token: r.json.token, authorization: `Bearer ${r.json.token}`, persisted: r.json.persisted, device_id: r.json.device_id, message: r.json.message }) + '\n')
+    process.stdout.write(
+      JSON.stringify({
+        token: r.json.token,
+        authorization: `Bearer ${r.json.token}`,
+        persisted: r.json.persisted,
+        device_id: r.json.device_id,
+        message: r.json.message,
+      }) + '\n',
+    )
   } else {
     process.stdout.write(`paired. This token is shown once — store it now:\n${r.json.token}\nuse it as: Authorization: Bearer <token>\n`)
   }

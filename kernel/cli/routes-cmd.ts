@@ -33,7 +33,11 @@ function scratchConfig(realConfig: string, scratchDir: string): void {
 }
 
 /** Boot without listening and read the route table; throws what the start would (bad config…). */
-export async function collectRoutes(opts: { stateDir?: string; pluginsFile?: string; env?: NodeJS.ProcessEnv }): Promise<{ rows: RouteRow[]; problems: string[] }> {
+export async function collectRoutes(opts: {
+  stateDir?: string
+  pluginsFile?: string
+  env?: NodeJS.ProcessEnv
+}): Promise<{ rows: RouteRow[]; problems: string[] }> {
   const env = opts.env ?? process.env
   const real = resolveStatePaths({ stateDir: opts.stateDir, env })
   const scratch = mkdtempSync(join(tmpdir(), 'revka-routes-'))
@@ -43,8 +47,14 @@ export async function collectRoutes(opts: { stateDir?: string; pluginsFile?: str
     try {
       await kernel.boot()
       const prefix = kernel.settings.pathPrefix
-      const rows = kernel.service(KernelServices.routes)!.list().map((r) => ({ ...r, path: `${prefix}${r.url}` }))
-      const problems = kernel.pluginInfos().filter((p) => p.enabled && (p.status === 'failed' || p.status === 'incompatible')).map((p) => `plugin ${p.id} is ${p.status}, its routes are not listed: ${p.diagnostic ?? ''}`)
+      const rows = kernel
+        .service(KernelServices.routes)!
+        .list()
+        .map((r) => ({ ...r, path: `${prefix}${r.url}` }))
+      const problems = kernel
+        .pluginInfos()
+        .filter((p) => p.enabled && (p.status === 'failed' || p.status === 'incompatible'))
+        .map((p) => `plugin ${p.id} is ${p.status}, its routes are not listed: ${p.diagnostic ?? ''}`)
       return { rows, problems }
     } finally {
       await kernel.stop('routes listed')
@@ -69,10 +79,17 @@ function authOf(r: RouteInfo): string {
 
 /** The table as printed: one line per method and path. */
 export function formatRoutes(rows: RouteRow[]): string {
-  const lines = rows.flatMap((r) => r.methods.map((m) => [
-    m, r.path, authOf(r) + (r.websocket ? ' (ws)' : ''), size(r.bodyLimit), `${r.timeoutMs / 1000} s${r.streaming ? ' head' : ''}`,
-    r.rateLimitPerMinute ? `${r.rateLimitPerMinute}/min` : '-', r.plugin,
-  ]))
+  const lines = rows.flatMap((r) =>
+    r.methods.map((m) => [
+      m,
+      r.path,
+      authOf(r) + (r.websocket ? ' (ws)' : ''),
+      size(r.bodyLimit),
+      `${r.timeoutMs / 1000} s${r.streaming ? ' head' : ''}`,
+      r.rateLimitPerMinute ? `${r.rateLimitPerMinute}/min` : '-',
+      r.plugin,
+    ]),
+  )
   const head = ['METHOD', 'PATH', 'AUTH', 'BODY', 'TIMEOUT', 'RATE', 'PLUGIN']
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
   const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ')

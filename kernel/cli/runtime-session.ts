@@ -29,8 +29,13 @@ export function profilesEnabled(pluginsFlag: string | undefined, env: NodeJS.Pro
 
 export async function openRuntime(o: { stateDir: string; pluginsFile?: string; withProfiles: boolean }): Promise<RuntimeSession> {
   const kernel = new Kernel({
-    stateDir: o.stateDir, pluginsFile: o.pluginsFile, only: o.withProfiles ? ['agent-runtime', PROFILES_PLUGIN] : ['agent-runtime'],
-    host: '127.0.0.1', port: 0, logStdout: false, logLevel: 'error',
+    stateDir: o.stateDir,
+    pluginsFile: o.pluginsFile,
+    only: o.withProfiles ? ['agent-runtime', PROFILES_PLUGIN] : ['agent-runtime'],
+    host: '127.0.0.1',
+    port: 0,
+    logStdout: false,
+    logLevel: 'error',
   })
   const stop = () => kernel.stop('cli command done').catch(() => {})
   try {

@@ -29,11 +29,7 @@ export function systemdQuote(value: string): string {
 }
 
 export function renderUnit(u: UnitInput): string {
-  const env = [
-    ['REVKA_STATE_DIR', u.stateDir],
-    ...(u.pluginsFile ? [['REVKA_PLUGINS_FILE', u.pluginsFile]] : []),
-    ...(u.path ? [['PATH', u.path]] : []),
-  ]
+  const env = [['REVKA_STATE_DIR', u.stateDir], ...(u.pluginsFile ? [['REVKA_PLUGINS_FILE', u.pluginsFile]] : []), ...(u.path ? [['PATH', u.path]] : [])]
   return [
     '# Written by `revka service install`; `revka service uninstall` removes it.',
     '[Unit]',

@@ -63,13 +63,23 @@ export class GatewayConfigStore implements GatewayConfigService {
       throw httpError(400, 'invalid_toml', ce.message, { extra: ce.line ? { line: ce.line } : {} })
     }
     const missing = restoreMasked(next, this.doc)
-    if (missing.length) throw httpError(400, 'invalid_config', `Masked value has nothing to restore: ${missing.join(', ')} (send a masked value back exactly as GET /api/config showed it, or the new value in full)`)
+    if (missing.length)
+      throw httpError(
+        400,
+        'invalid_config',
+        `Masked value has nothing to restore: ${missing.join(', ')} (send a masked value back exactly as GET /api/config showed it, or the new value in full)`,
+      )
 
     const changed = changedKeys(this.doc, next)
     const guarded = changed.filter((c) => isProtected(c.path)).map((c) => c.key)
     if (guarded.length && !mayChangeProtected) {
       const named = guarded.slice(0, NAMED_KEYS).join(', ') + (guarded.length > NAMED_KEYS ? ` and ${guarded.length - NAMED_KEYS} more` : '')
-      throw httpError(403, 'config_key_protected', `Security-bearing config keys may be changed only from loopback or with the service token: ${named}. Nothing was written.`, { extra: { keys: guarded } })
+      throw httpError(
+        403,
+        'config_key_protected',
+        `Security-bearing config keys may be changed only from loopback or with the service token: ${named}. Nothing was written.`,
+        { extra: { keys: guarded } },
+      )
     }
     try {
       assertStartable(next, this.path, this.overrides)

@@ -20,7 +20,10 @@ export function sweepTempFiles(path: string): number {
   try {
     for (const f of readdirSync(dir)) {
       if (f.startsWith(prefix) && f.endsWith('.tmp')) {
-        try { unlinkSync(join(dir, f)); n++ } catch {}
+        try {
+          unlinkSync(join(dir, f))
+          n++
+        } catch {}
       }
     }
   } catch {}

@@ -77,12 +77,17 @@ function tlsFrom(g: Record<string, unknown>): TlsSettings | undefined {
   if (!Array.isArray(pins)) throw new ConfigError('gateway.tls.client_auth.pinned_certs must be a list of SHA-256 fingerprints')
   const pinnedCerts = pins.map((p) => {
     const hex = typeof p === 'string' ? p.replace(/:/g, '').toLowerCase() : ''
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new ConfigError(`gateway.tls.client_auth.pinned_certs: "${String(p)}" is not a SHA-256 fingerprint (64 hex digits, ":" allowed)`)
+    if (!/^[0-9a-f]{64}$/.test(hex))
+      throw new ConfigError(`gateway.tls.client_auth.pinned_certs: "${String(p)}" is not a SHA-256 fingerprint (64 hex digits, ":" allowed)`)
     return hex
   })
   const caPath = str(c.ca_cert_path, 'gateway.tls.client_auth.ca_cert_path')
   if (!caPath && !pinnedCerts.length) throw new ConfigError('gateway.tls.client_auth.enabled needs ca_cert_path or pinned_certs')
-  return { certPath, keyPath, clientAuth: { caPath, requireClientCert: bool(c.require_client_cert, 'gateway.tls.client_auth.require_client_cert', true), pinnedCerts } }
+  return {
+    certPath,
+    keyPath,
+    clientAuth: { caPath, requireClientCert: bool(c.require_client_cert, 'gateway.tls.client_auth.require_client_cert', true), pinnedCerts },
+  }
 }
 
 export const DEFAULT_CONFIG_TOML = `# Revka gateway configuration. Keys follow the reference gateway; env vars override them.
@@ -106,7 +111,10 @@ backend = "none"          # "prometheus" serves /metrics
 `
 
 export class ConfigError extends Error {
-  constructor(message: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
     super(message)
   }
 }
@@ -139,8 +147,7 @@ function bool(v: unknown, key: string, dflt: boolean): boolean {
 
 function int(v: unknown, key: string, dflt: number, min: number, max: number): number {
   if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new ConfigError(`${key} must be an integer from ${min} to ${max}`)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${key} must be an integer from ${min} to ${max}`)
   return v
 }
 
@@ -154,11 +161,9 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
   const g = table(doc, 'gateway')
   const pairing = (g.pairing ?? {}) as Record<string, unknown>
   const prefix = g.path_prefix === undefined ? '' : String(g.path_prefix)
-  if (prefix && (!prefix.startsWith('/') || prefix.endsWith('/')))
-    throw new ConfigError('gateway.path_prefix must start with "/" and must not end with "/"')
+  if (prefix && (!prefix.startsWith('/') || prefix.endsWith('/'))) throw new ConfigError('gateway.path_prefix must start with "/" and must not end with "/"')
   const origins = g.allowed_origins ?? []
-  if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string'))
-    throw new ConfigError('gateway.allowed_origins must be a list of strings')
+  if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string')) throw new ConfigError('gateway.allowed_origins must be a list of strings')
   const host = env.REVKA_GATEWAY_HOST || env.HOST || (g.host === undefined ? '127.0.0.1' : String(g.host))
   const envPort = env.REVKA_GATEWAY_PORT ?? env.PORT
   let port = int(g.port, 'gateway.port', 42617, 0, 65535)
@@ -172,7 +177,8 @@ export function settingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = process.env)
   const maxKeys = int(g.rate_limit_max_keys, 'gateway.rate_limit_max_keys', 10000, 0, 1_000_000)
   const adminSocket = str(g.admin_socket, 'gateway.admin_socket')
   const adminOnlyOnSocket = bool(g.admin_only_on_socket, 'gateway.admin_only_on_socket', false)
-  if (adminOnlyOnSocket && !adminSocket) throw new ConfigError('gateway.admin_only_on_socket = true needs gateway.admin_socket (the path of the admin unix socket)')
+  if (adminOnlyOnSocket && !adminSocket)
+    throw new ConfigError('gateway.admin_only_on_socket = true needs gateway.admin_socket (the path of the admin unix socket)')
   return {
     host,
     port,

@@ -31,13 +31,18 @@ export function maskUrl(s: string): string {
   if (q >= 0) {
     const hash = out.indexOf('#', q)
     const end = hash >= 0 ? hash : out.length
-    const query = out.slice(q + 1, end).split('&').map((pair) => {
-      const eq = pair.indexOf('=')
-      if (eq < 0) return pair
-      let name = pair.slice(0, eq)
-      try { name = decodeURIComponent(name) } catch {}
-      return SECRET_PARAM.test(name) && eq < pair.length - 1 ? `${pair.slice(0, eq)}=${MASK}` : pair
-    })
+    const query = out
+      .slice(q + 1, end)
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=')
+        if (eq < 0) return pair
+        let name = pair.slice(0, eq)
+        try {
+          name = decodeURIComponent(name)
+        } catch {}
+        return SECRET_PARAM.test(name) && eq < pair.length - 1 ? `${pair.slice(0, eq)}=${MASK}` : pair
+      })
     out = `${out.slice(0, q + 1)}${query.join('&')}${out.slice(end)}`
   }
   return out

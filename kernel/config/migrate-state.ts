@@ -43,7 +43,12 @@ export function legacyMoves(p: StatePaths): Move[] {
 }
 
 const exists = (path: string): boolean => {
-  try { lstatSync(path); return true } catch { return false }
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** files 0600, folders 0700, all the way down: these moved out of a 0755 world */
@@ -74,7 +79,10 @@ export function migrateLegacyState(p: StatePaths, log: MigrationLog): number {
   for (const m of legacyMoves(p)) {
     if (!exists(m.from)) continue
     if (exists(m.to)) {
-      log.warn({ from: m.from, kept: m.to }, `REVKA_ERR_STATE_MIGRATION: both ${m.from} (old layout) and ${m.to} exist; keeping ${m.to} and leaving ${m.from} untouched — inspect it and remove it (the workspace refuses to sign it)`)
+      log.warn(
+        { from: m.from, kept: m.to },
+        `REVKA_ERR_STATE_MIGRATION: both ${m.from} (old layout) and ${m.to} exist; keeping ${m.to} and leaving ${m.from} untouched — inspect it and remove it (the workspace refuses to sign it)`,
+      )
       continue
     }
     try {
@@ -90,10 +98,15 @@ export function migrateLegacyState(p: StatePaths, log: MigrationLog): number {
       moved++
       log.info({ from: m.from, to: m.to }, `moved ${m.from} out of the served workspace to ${m.to}`)
     } catch (e) {
-      log.warn({ from: m.from, to: m.to, err: (e as Error).message }, `REVKA_ERR_STATE_MIGRATION: could not move ${m.from} to ${m.to} (${(e as Error).message}); it stays where it is and the workspace refuses to sign it`)
+      log.warn(
+        { from: m.from, to: m.to, err: (e as Error).message },
+        `REVKA_ERR_STATE_MIGRATION: could not move ${m.from} to ${m.to} (${(e as Error).message}); it stays where it is and the workspace refuses to sign it`,
+      )
     }
   }
   // the old ledger's folder, when the move emptied it
-  try { rmdirSync(join(p.workspaceDir, 'state')) } catch {}
+  try {
+    rmdirSync(join(p.workspaceDir, 'state'))
+  } catch {}
   return moved
 }

@@ -87,7 +87,11 @@ export function stateDirModeProblems(p: StatePaths, opts: { owned?: boolean } = 
   const out: ModeProblem[] = []
   for (const path of [p.stateDir, ...(opts.owned ? ownedDirs(p) : [])]) {
     let mode: number
-    try { mode = statSync(path).mode & 0o777 } catch { continue }
+    try {
+      mode = statSync(path).mode & 0o777
+    } catch {
+      continue
+    }
     if ((mode & 0o077) === 0) continue
     const octal = mode.toString(8).padStart(4, '0')
     out.push({

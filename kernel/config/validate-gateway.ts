@@ -14,7 +14,10 @@ import { settingsFrom, type GatewaySettings, type TomlDoc } from './gateway-conf
 /** Pairing off on a non-loopback host would hand the gateway to anyone who can reach it. */
 export function assertSafeBind(requirePairing: boolean, host: string): void {
   if (!requirePairing && !isLoopbackHost(host)) {
-    throw new RevkaError('REVKA_ERR_UNSAFE_BIND', `Refusing to start: pairing is disabled (require_pairing = false) and host ${host} is not loopback. Bind 127.0.0.1 or turn pairing on.`)
+    throw new RevkaError(
+      'REVKA_ERR_UNSAFE_BIND',
+      `Refusing to start: pairing is disabled (require_pairing = false) and host ${host} is not loopback. Bind 127.0.0.1 or turn pairing on.`,
+    )
   }
 }
 

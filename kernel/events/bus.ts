@@ -12,7 +12,10 @@ export class KernelEventBus implements EventBus {
   private ring: AnyEvent[] = []
   private subs = new Set<(e: AnyEvent) => void>()
 
-  constructor(private readonly onSubscriberError: (err: Error) => void, private readonly replaySize = REPLAY_SIZE) {}
+  constructor(
+    private readonly onSubscriberError: (err: Error) => void,
+    private readonly replaySize = REPLAY_SIZE,
+  ) {}
 
   get lastId(): number {
     return this.seq
@@ -33,13 +36,19 @@ export class KernelEventBus implements EventBus {
     this.ring.push(event)
     if (this.ring.length > this.replaySize) this.ring.shift()
     for (const fn of this.subs) {
-      try { fn(event) } catch (e) { this.onSubscriberError(e as Error) }
+      try {
+        fn(event)
+      } catch (e) {
+        this.onSubscriberError(e as Error)
+      }
     }
   }
 
   subscribe(fn: (event: AnyEvent) => void): Disposer {
     this.subs.add(fn)
-    return () => { this.subs.delete(fn) }
+    return () => {
+      this.subs.delete(fn)
+    }
   }
 
   since(lastId: number): AnyEvent[] | null {

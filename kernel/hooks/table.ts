@@ -29,7 +29,11 @@ export type HookTable = Readonly<Hooks>
 
 const WATERFALL = new Set<HookName>(['status', 'tools', 'channels'])
 
-interface TapEntry { name: string; stage: number; fn: (...a: any[]) => any }
+interface TapEntry {
+  name: string
+  stage: number
+  fn: (...a: any[]) => any
+}
 
 /** what removes and re-adds taps, per table (kept apart so the table lists only hooks) */
 const registries = new WeakMap<HookTable, { entries: Record<HookName, TapEntry[]>; rebuild(name: HookName): void; add(name: HookName, e: TapEntry): void }>()
@@ -44,7 +48,11 @@ function guard(hookName: HookName, onFailure: TapFailure, tapTimeoutMs: number) 
       // rest array (a status request runs one call per plugin)
       if (hookName === 'response') {
         tap.fn = (a?: unknown) => {
-          try { return fn(a) } catch (e) { onFailure(name, hookName, e as Error) }
+          try {
+            return fn(a)
+          } catch (e) {
+            onFailure(name, hookName, e as Error)
+          }
         }
         return tap
       }
@@ -70,10 +78,14 @@ function guard(hookName: HookName, onFailure: TapFailure, tapTimeoutMs: number) 
             timer = setTimeout(() => rej(new Error(`tap exceeded ${tapTimeoutMs} ms`)), tapTimeoutMs)
             timer.unref()
           }),
-        ]).then(settle, (e) => {
-          onFailure(name, hookName, e as Error)
-          return waterfall ? a : undefined
-        }).finally(() => { if (timer) clearTimeout(timer) })
+        ])
+          .then(settle, (e) => {
+            onFailure(name, hookName, e as Error)
+            return waterfall ? a : undefined
+          })
+          .finally(() => {
+            if (timer) clearTimeout(timer)
+          })
       }
       tap.revkaCall = call
       // tapable's own call (every hook but the status waterfall) wants a promise from each tap
@@ -100,11 +112,21 @@ export function createHookTable(onFailure: TapFailure, tapTimeoutMs = 5000): Hoo
   }
   for (const n of names) rebuild(n)
   const table = Object.freeze({
-    get status() { return current.status },
-    get health() { return current.health },
-    get response() { return current.response },
-    get tools() { return current.tools },
-    get channels() { return current.channels },
+    get status() {
+      return current.status
+    },
+    get health() {
+      return current.health
+    },
+    get response() {
+      return current.response
+    },
+    get tools() {
+      return current.tools
+    },
+    get channels() {
+      return current.channels
+    },
   })
   registries.set(table, { entries, rebuild, add })
   return table
@@ -138,14 +160,15 @@ export function scopedTaps(table: HookTable, pluginId: string, track: (d: Dispos
   const point = (hookName: HookName) => ({
     tap(fn: (...a: any[]) => any, options: TapOptions = {}): Disposer {
       // tools carry the id of the plugin that contributed them
-      const tapFn = hookName === 'tools'
-        ? async (tools: AgentTool[]) => {
-            const before = new Set(tools)
-            const out = (await fn(tools)) ?? tools
-            for (const t of out) if (!before.has(t) && t && !t.plugin) t.plugin = pluginId
-            return out
-          }
-        : fn
+      const tapFn =
+        hookName === 'tools'
+          ? async (tools: AgentTool[]) => {
+              const before = new Set(tools)
+              const out = (await fn(tools)) ?? tools
+              for (const t of out) if (!before.has(t) && t && !t.plugin) t.plugin = pluginId
+              return out
+            }
+          : fn
       const entry: TapEntry = { name: pluginId, stage: options.stage ?? 0, fn: tapFn }
       reg.entries[hookName].push(entry)
       reg.add(hookName, entry)

@@ -51,7 +51,11 @@ function privateDir(dir: string, create: boolean): void {
 
 function notASocket(path: string): void {
   let st
-  try { st = lstatSync(path) } catch { return }
+  try {
+    st = lstatSync(path)
+  } catch {
+    return
+  }
   if (!st.isSocket()) fail(`admin_socket: ${path} exists and is not a socket; refusing to replace it`)
 }
 
@@ -75,7 +79,10 @@ function checkPath(path: string, create: boolean): void {
 function answers(path: string): Promise<boolean> {
   return new Promise((res) => {
     const s: Socket = connect(path)
-    s.once('connect', () => { s.destroy(); res(true) })
+    s.once('connect', () => {
+      s.destroy()
+      res(true)
+    })
     s.once('error', () => res(false))
   })
 }
@@ -92,17 +99,29 @@ export interface AdminSocket {
   close(): Promise<void>
 }
 
-export async function openAdminSocket(app: FastifyInstance, path: string, opts: { timeoutMs: number; log: Logger; routing?: (req: IncomingMessage, res: ServerResponse) => void }): Promise<AdminSocket> {
+export async function openAdminSocket(
+  app: FastifyInstance,
+  path: string,
+  opts: { timeoutMs: number; log: Logger; routing?: (req: IncomingMessage, res: ServerResponse) => void },
+): Promise<AdminSocket> {
   const routing = opts.routing ?? ((req: IncomingMessage, res: ServerResponse) => app.routing(req, res))
   checkPath(path, true)
   await clearStale(path)
-  const server: Server = createServer({
-    requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false,
-  }, routing)
+  const server: Server = createServer(
+    {
+      requestTimeout: opts.timeoutMs,
+      headersTimeout: opts.timeoutMs,
+      connectionsCheckingInterval: 500,
+      requireHostHeader: false,
+    },
+    routing,
+  )
   server.maxHeadersCount = MAX_HEADERS
   server.on('clientError', clientErrorHandler(app.revkaClientErrors))
   // the mark lives on the socket, which only this server ever accepts: no header can forge it
-  server.on('connection', (socket: Socket) => { (socket as unknown as Record<symbol, boolean>)[ADMIN_SOCKET] = true })
+  server.on('connection', (socket: Socket) => {
+    ;(socket as unknown as Record<symbol, boolean>)[ADMIN_SOCKET] = true
+  })
   await new Promise<void>((res, rej) => {
     server.once('error', (e: NodeJS.ErrnoException) => rej(new RevkaError('REVKA_ERR_ADMIN_SOCKET', `admin_socket: cannot listen on ${path}: ${e.message}`)))
     server.listen(path, () => res())
@@ -120,7 +139,11 @@ export async function openAdminSocket(app: FastifyInstance, path: string, opts: 
         // an admin request still running gets the drain the TCP side gets; then it is cut
         setTimeout(() => server.closeAllConnections(), 2000).unref()
       }).finally(() => {
-        try { if (lstatSync(path).isSocket()) unlinkSync(path) } catch { /* already gone */ }
+        try {
+          if (lstatSync(path).isSocket()) unlinkSync(path)
+        } catch {
+          /* already gone */
+        }
       })
       return closing
     },

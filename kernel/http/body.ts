@@ -74,7 +74,10 @@ function readLimited(payload: Readable, limit: number, done: (err: Error | null,
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\b/
 
-export function installBodyParser(app: FastifyInstance, recordOf: (r: FastifyRequest) => { bodyLimit: number; decl: { stream?: boolean }; auth?: { provider?: unknown } } | undefined): void {
+export function installBodyParser(
+  app: FastifyInstance,
+  recordOf: (r: FastifyRequest) => { bodyLimit: number; decl: { stream?: boolean }; auth?: { provider?: unknown } } | undefined,
+): void {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (request, payload, done) => {
     const rec = recordOf(request)

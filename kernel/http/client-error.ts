@@ -25,13 +25,18 @@ export function clientErrorHandler(clientErrors: ClientErrorLog) {
       }
       return
     }
-    const [status, code, error] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'Request timed out']
-      : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'Request headers are too large']
-      : [400, 'bad_request', 'Malformed HTTP request']
+    const [status, code, error] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'Request timed out']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'headers_too_large', 'Request headers are too large']
+          : [400, 'bad_request', 'Malformed HTTP request']
     clientErrors.note(`${status} ${code}`, { code: err.code, peer: socket.remoteAddress })
     const body = JSON.stringify({ error, code })
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      )
     }
     socket.destroy(err)
   }

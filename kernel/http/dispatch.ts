@@ -34,20 +34,49 @@ export function abortSignal(request: FastifyRequest): AbortSignal {
  * instead of an object literal with closures (this is the hot path).
  */
 class RequestView implements RevkaRequest<any> {
-  constructor(private readonly r: FastifyRequest, private readonly rec: RouteRecord) {}
-  get method() { return this.r.method }
-  get url() { return this.r.url }
-  get route() { return this.rec.url }
-  get params() { return (this.r.params ?? {}) as Record<string, string> }
-  get query() { return (this.r.query ?? {}) as Record<string, string | undefined> }
-  get headers() { return this.r.headers }
-  get body() { return this.rec.decl.stream ? undefined : this.r.body }
-  get rawBody() { return this.r.revkaRaw }
-  get stream() { return this.rec.decl.stream ? (this.r.body as any) : undefined }
-  get auth() { return this.r.revkaAuth ?? PUBLIC }
-  get clientKey() { return this.r.revkaId!.key }
-  get isLoopback() { return this.r.revkaId!.isLoopback }
-  get signal() { return abortSignal(this.r) }
+  constructor(
+    private readonly r: FastifyRequest,
+    private readonly rec: RouteRecord,
+  ) {}
+  get method() {
+    return this.r.method
+  }
+  get url() {
+    return this.r.url
+  }
+  get route() {
+    return this.rec.url
+  }
+  get params() {
+    return (this.r.params ?? {}) as Record<string, string>
+  }
+  get query() {
+    return (this.r.query ?? {}) as Record<string, string | undefined>
+  }
+  get headers() {
+    return this.r.headers
+  }
+  get body() {
+    return this.rec.decl.stream ? undefined : this.r.body
+  }
+  get rawBody() {
+    return this.r.revkaRaw
+  }
+  get stream() {
+    return this.rec.decl.stream ? (this.r.body as any) : undefined
+  }
+  get auth() {
+    return this.r.revkaAuth ?? PUBLIC
+  }
+  get clientKey() {
+    return this.r.revkaId!.key
+  }
+  get isLoopback() {
+    return this.r.revkaId!.isLoopback
+  }
+  get signal() {
+    return abortSignal(this.r)
+  }
 }
 
 const PUBLIC: AuthContext = Object.freeze({ via: 'public' })
@@ -59,10 +88,20 @@ export function toRevkaRequest(request: FastifyRequest, rec: RouteRecord): Revka
 /** The narrow reply access a handler gets; `hijack` hands the raw response to the plugin. */
 export class ReplyView implements RawReplyAccess {
   hijacked = false
-  constructor(readonly request: FastifyRequest, private readonly reply: FastifyReply, private readonly onHijack: (view: ReplyView) => void) {}
-  header(name: string, value: string) { this.reply.header(name, value) }
-  status(code: number) { this.reply.code(code) }
-  get raw() { return this.reply.raw }
+  constructor(
+    readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    private readonly onHijack: (view: ReplyView) => void,
+  ) {}
+  header(name: string, value: string) {
+    this.reply.header(name, value)
+  }
+  status(code: number) {
+    this.reply.code(code)
+  }
+  get raw() {
+    return this.reply.raw
+  }
   hijack() {
     if (this.hijacked) return
     this.hijacked = true

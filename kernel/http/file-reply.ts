@@ -30,7 +30,11 @@ function loadSendFile(): Promise<SendFile> {
   sendFileFn ??= (async () => {
     const fastifyStatic = require('@fastify/static') as (instance: unknown, opts: Record<string, unknown>) => Promise<void>
     const decorators: Record<string, SendFile> = {}
-    const standIn = { decorateReply: (name: string, fn: SendFile) => { decorators[name] = fn } }
+    const standIn = {
+      decorateReply: (name: string, fn: SendFile) => {
+        decorators[name] = fn
+      },
+    }
     await fastifyStatic(standIn, { serve: false, preCompressed: true, index: false, dotfiles: 'ignore' })
     if (typeof decorators.sendFile !== 'function') throw new Error('REVKA_ERR_FILE_REPLY: @fastify/static did not provide reply.sendFile')
     return decorators.sendFile

@@ -76,7 +76,8 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
     const status = deps.pluginStatus(rec.pluginId)
     if (status !== 'started') {
       // a plugin disabled at runtime: its routes answer this while it drains, then 404 (disposed)
-      if (status === 'disabled') return void sendError(reply, 503, 'plugin_disabled', `Plugin ${rec.pluginId} is being disabled; this route is going away`, { retryAfter: 5 })
+      if (status === 'disabled')
+        return void sendError(reply, 503, 'plugin_disabled', `Plugin ${rec.pluginId} is being disabled; this route is going away`, { retryAfter: 5 })
       return void sendError(reply, 503, 'plugin_unavailable', `Plugin ${rec.pluginId} is ${status}; this route is unavailable`, { retryAfter: 5 })
     }
     const declared = Number(request.headers['content-length'])
@@ -84,7 +85,9 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
       // refused before a byte of the body is read
       reply.header('connection', 'close')
       lingerOnClose(request.raw)
-      return void sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${rec.bodyLimit}-byte limit of this route`, { extra: { limit: rec.bodyLimit } })
+      return void sendError(reply, 413, 'payload_too_large', `Request body exceeds the ${rec.bodyLimit}-byte limit of this route`, {
+        extra: { limit: rec.bodyLimit },
+      })
     }
     // the admin socket serves the loopback routes and nothing else
     if (!rec.auth.surfaces.has('loopback') && viaAdminSocket(request.raw)) {
@@ -146,33 +149,48 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
     // upgrade response, which only exists before the 101: run it here, after auth
     Promise.resolve()
       .then(() => admit(toRevkaRequest(request, rec)))
-      .then(() => done(), (e) => {
-        if (isHttpError(e)) return void sendError(reply, e.statusCode, e.code, e.message, { retryAfter: e.options.retryAfter, extra: e.options.extra, headers: e.options.headers })
-        deps.log.error({ plugin: rec.pluginId, route: rec.url, err: (e as Error)?.message }, 'websocket admit check threw')
-        sendError(reply, 500, 'internal_error', 'WebSocket admission check failed')
-      })
+      .then(
+        () => done(),
+        (e) => {
+          if (isHttpError(e))
+            return void sendError(reply, e.statusCode, e.code, e.message, {
+              retryAfter: e.options.retryAfter,
+              extra: e.options.extra,
+              headers: e.options.headers,
+            })
+          deps.log.error({ plugin: rec.pluginId, route: rec.url, err: (e as Error)?.message }, 'websocket admit check threw')
+          sendError(reply, 500, 'internal_error', 'WebSocket admission check failed')
+        },
+      )
   })
-
 
   async function verifyProvider(request: FastifyRequest, reply: FastifyReply, rec: RouteRecord): Promise<unknown> {
     const verify = rec.auth.provider!
     const secret = resolveSecret(rec.decl.secret, deps.pluginOptions(rec.pluginId), (name) => deps.env[name])
     if (!secret) {
-      const where = [rec.decl.secret?.env && `env ${rec.decl.secret.env}`, rec.decl.secret?.config && `plugins.${rec.pluginId}.options.${rec.decl.secret.config}`].filter(Boolean).join(' or ')
+      const where = [
+        rec.decl.secret?.env && `env ${rec.decl.secret.env}`,
+        rec.decl.secret?.config && `plugins.${rec.pluginId}.options.${rec.decl.secret.config}`,
+      ]
+        .filter(Boolean)
+        .join(' or ')
       return sendError(reply, 503, 'webhook_not_configured', `Webhook secret is not configured (set ${where})`, { retryAfter: 60 })
     }
     if (deps.forbiddenSecret(secret)) {
       return sendError(reply, 503, 'webhook_not_configured', 'Webhook secret must not equal the service token or a bearer token', { retryAfter: 60 })
     }
-    let ok = false
+    let ok: boolean
     try {
-      ok = await verify({
-        headers: request.headers,
-        query: request.query as Record<string, string | undefined>,
-        rawBody: request.revkaRaw ?? Buffer.alloc(0),
-        method: request.method,
-        url: request.url,
-      }, secret)
+      ok = await verify(
+        {
+          headers: request.headers,
+          query: request.query as Record<string, string | undefined>,
+          rawBody: request.revkaRaw ?? Buffer.alloc(0),
+          method: request.method,
+          url: request.url,
+        },
+        secret,
+      )
     } catch (e) {
       deps.log.warn({ plugin: rec.pluginId, err: (e as Error).message }, 'provider verifier threw; refusing the delivery')
       ok = false
@@ -204,7 +222,12 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
     providerCheck(request, reply, done) {
       const rec = routeOf(request)
       if (!rec?.auth.provider) return done()
-      verifyProvider(request, reply, rec).then(() => { if (!reply.sent) done() }, (e) => done(e))
+      verifyProvider(request, reply, rec).then(
+        () => {
+          if (!reply.sent) done()
+        },
+        (e) => done(e),
+      )
     },
   }
 }

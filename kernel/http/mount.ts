@@ -26,19 +26,29 @@ export class WsKeepalive {
   constructor(intervalMs = WS_PING_MS) {
     this.timer = setInterval(() => {
       for (const [ws, alive] of this.sockets) {
-        if (!alive) { ws.terminate(); this.sockets.delete(ws); continue }
+        if (!alive) {
+          ws.terminate()
+          this.sockets.delete(ws)
+          continue
+        }
         this.sockets.set(ws, false)
-        try { ws.ping() } catch {}
+        try {
+          ws.ping()
+        } catch {}
       }
     }, intervalMs)
     this.timer.unref()
   }
   add(ws: WebSocket): void {
     this.sockets.set(ws, true)
-    ws.on('pong', () => { if (this.sockets.has(ws)) this.sockets.set(ws, true) })
+    ws.on('pong', () => {
+      if (this.sockets.has(ws)) this.sockets.set(ws, true)
+    })
     ws.once('close', () => this.sockets.delete(ws))
   }
-  stop(): void { clearInterval(this.timer) }
+  stop(): void {
+    clearInterval(this.timer)
+  }
 }
 
 export interface MountDeps {
@@ -64,12 +74,16 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
       config: routeConfig(rec),
       websocket: true,
       handler: ((socket: WebSocket, request: any) => {
-        const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
-          revoke: () => socket.close(4401, 'token revoked'),
-          shutdown: () => socket.close(1001, 'gateway shutting down'),
-          // 4404, not 1001: the endpoint is gone, not the gateway; a client should not reconnect here
-          pluginDisabled: () => socket.close(PLUGIN_DISABLED_CLOSE, `plugin ${rec.pluginId} disabled`),
-        }, rec.pluginId)
+        const untrack = deps.connections.add(
+          request.revkaAuth?.credentialId,
+          {
+            revoke: () => socket.close(4401, 'token revoked'),
+            shutdown: () => socket.close(1001, 'gateway shutting down'),
+            // 4404, not 1001: the endpoint is gone, not the gateway; a client should not reconnect here
+            pluginDisabled: () => socket.close(PLUGIN_DISABLED_CLOSE, `plugin ${rec.pluginId} disabled`),
+          },
+          rec.pluginId,
+        )
         socket.once('close', untrack)
         deps.keepalive.add(socket)
         const handler = rec.decl.handler as WebSocketHandler
@@ -80,7 +94,9 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
           .catch((err) => {
             // the same rate-limited line as a listener's failure: a client can cause it per socket
             failureLog.note({ plugin: rec.pluginId, route: rec.url, event: 'handler', err })
-            try { socket.close(1011, 'handler failed') } catch {}
+            try {
+              socket.close(1011, 'handler failed')
+            } catch {}
           })
       }) as any,
     } as any)
@@ -108,7 +124,16 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
         throw e
       }
       if (isThenable(result)) {
-        return Promise.resolve(result).then((r) => { settled(rec); return view.hijacked ? reply : sendResult(reply, r) }, (e) => { settled(rec); throw e })
+        return Promise.resolve(result).then(
+          (r) => {
+            settled(rec)
+            return view.hijacked ? reply : sendResult(reply, r)
+          },
+          (e) => {
+            settled(rec)
+            throw e
+          },
+        )
       }
       settled(rec)
       if (view.hijacked) return reply
@@ -122,11 +147,15 @@ export function mountRoute(app: FastifyInstance, rec: RouteRecord, deps: MountDe
     const request = view.request
     if (request.revkaTimer) clearTimeout(request.revkaTimer)
     const raw = view.raw
-    const untrack = deps.connections.add(request.revkaAuth?.credentialId, {
-      revoke: () => endStream(raw, 'token_revoked', 'Token revoked'),
-      shutdown: () => endStream(raw, 'shutting_down', 'Gateway shutting down'),
-      pluginDisabled: () => endStream(raw, 'plugin_disabled', `Plugin ${rec.pluginId} was disabled`),
-    }, rec.pluginId)
+    const untrack = deps.connections.add(
+      request.revkaAuth?.credentialId,
+      {
+        revoke: () => endStream(raw, 'token_revoked', 'Token revoked'),
+        shutdown: () => endStream(raw, 'shutting_down', 'Gateway shutting down'),
+        pluginDisabled: () => endStream(raw, 'plugin_disabled', `Plugin ${rec.pluginId} was disabled`),
+      },
+      rec.pluginId,
+    )
     raw.once('close', untrack)
     // a request body nobody reads (a GET sent with one) fills the socket's buffer and pauses it, and
     // a paused socket never notices the client hanging up: the stream stayed tracked (and its

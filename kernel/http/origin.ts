@@ -18,7 +18,11 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   if (origin === undefined) return true
   if (TAURI.has(origin) || allowed.includes(origin)) return true
   let url: URL
-  try { url = new URL(origin) } catch { return false }
+  try {
+    url = new URL(origin)
+  } catch {
+    return false
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
   const oh = url.hostname.toLowerCase().replace(/^\[|\]$/g, '')
   if (oh === 'localhost' || isLoopbackAddress(oh)) return true

@@ -39,6 +39,7 @@ export async function buildPluginApp(routes: RouteRecord[], upgrades: EventEmitt
   const app = createServer({ timeoutMs: deps.timeoutMs, log: deps.log })
   await app.register((await import('@fastify/websocket')).default, { options: websocketOptions(upgrades) as any })
   const { providerCheck } = installGatekeeper(app, deps.gatekeeper)
-  for (const rec of routes) mountRoute(app, rec, { prefix: deps.prefix, connections: deps.connections, keepalive: deps.keepalive, log: deps.log, providerCheck })
+  for (const rec of routes)
+    mountRoute(app, rec, { prefix: deps.prefix, connections: deps.connections, keepalive: deps.keepalive, log: deps.log, providerCheck })
   return app
 }

@@ -31,12 +31,14 @@ export interface HeadProblem {
 }
 
 const TOO_MANY: HeadProblem = {
-  status: 431, code: 'too_many_headers',
+  status: 431,
+  code: 'too_many_headers',
   message: `Too many request headers: at most ${MAX_HEADERS - 1} are accepted`,
 }
 const TWO_HOSTS: HeadProblem = { status: 400, code: 'duplicate_host', message: 'More than one Host header' }
 const BAD_PATH: HeadProblem = {
-  status: 400, code: 'bad_url',
+  status: 400,
+  code: 'bad_url',
   message: 'Non-canonical path: unreserved characters, "/", "\\" and "%" followed by two hex digits must not be percent-encoded',
 }
 

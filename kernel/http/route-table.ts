@@ -42,7 +42,8 @@ export function normaliseAuth(auth: AuthSurface | undefined, where: string): Nor
   if (auth === undefined || auth === null)
     throw new RouteDeclarationError(`REVKA_ERR_ROUTE_NO_AUTH: ${where} declares no auth; say auth: 'public' explicitly if it is public`)
   if (typeof auth === 'object' && !Array.isArray(auth)) {
-    if (typeof (auth as any).provider !== 'function') throw new RouteDeclarationError(`REVKA_ERR_ROUTE_AUTH: ${where} has an auth object without a provider function`)
+    if (typeof (auth as any).provider !== 'function')
+      throw new RouteDeclarationError(`REVKA_ERR_ROUTE_AUTH: ${where} has an auth object without a provider function`)
     return { surfaces: new Set(), provider: (auth as any).provider }
   }
   const list = Array.isArray(auth) ? auth : [auth]
@@ -69,7 +70,8 @@ export class RouteTable {
       throw new RouteDeclarationError(`REVKA_ERR_ROUTE_URL: ${where} must be a path starting with "/"`)
     if (typeof decl.handler !== 'function') throw new RouteDeclarationError(`REVKA_ERR_ROUTE_HANDLER: ${where} has no handler`)
     const auth = normaliseAuth(decl.auth, where)
-    if (auth.provider && !decl.secret) throw new RouteDeclarationError(`REVKA_ERR_ROUTE_SECRET: ${where} uses a provider verifier but declares no secret source`)
+    if (auth.provider && !decl.secret)
+      throw new RouteDeclarationError(`REVKA_ERR_ROUTE_SECRET: ${where} uses a provider verifier but declares no secret source`)
     if (decl.websocket && (auth.provider || !methods.every((m) => m === 'GET')))
       throw new RouteDeclarationError(`REVKA_ERR_ROUTE_WS: ${where}: WebSocket routes are GET with a bearer/loopback/service/public surface`)
     const bodyLimit = decl.bodyLimit ?? BODY_LIMIT_DEFAULT
@@ -95,9 +97,11 @@ export class RouteTable {
       if (other.disposed || other.decl.fallback || decl.fallback) continue
       const os = shape(other.url)
       const sameMethod = other.methods.some((m) => methods.includes(m))
-      const clash = sameMethod && (os === s
-        || (s.endsWith('*') && os.startsWith(s.slice(0, -1)) && other.pluginId !== pluginId)
-        || (os.endsWith('*') && s.startsWith(os.slice(0, -1)) && other.pluginId !== pluginId))
+      const clash =
+        sameMethod &&
+        (os === s ||
+          (s.endsWith('*') && os.startsWith(s.slice(0, -1)) && other.pluginId !== pluginId) ||
+          (os.endsWith('*') && s.startsWith(os.slice(0, -1)) && other.pluginId !== pluginId))
       if (clash) {
         throw new RouteDeclarationError(`REVKA_ERR_ROUTE_OVERLAP: ${where} overlaps ${other.methods.join(',')} ${other.url} of plugin ${other.pluginId}`)
       }

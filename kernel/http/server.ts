@@ -53,8 +53,10 @@ function releaseUpgrade(request: { raw: import('node:http').IncomingMessage }, r
 
 /** the request stream failed because the client's side of it broke, not because of our code */
 function clientGone(raw: import('node:http').IncomingMessage, err: { code?: string }): boolean {
-  return (err.code === 'ECONNRESET' || err.code === 'ECONNABORTED' || (typeof err.code === 'string' && err.code.startsWith('HPE_')))
-    && (!raw.complete || raw.destroyed)
+  return (
+    (err.code === 'ECONNRESET' || err.code === 'ECONNABORTED' || (typeof err.code === 'string' && err.code.startsWith('HPE_'))) &&
+    (!raw.complete || raw.destroyed)
+  )
 }
 
 const require = createRequire(import.meta.url)
@@ -66,7 +68,10 @@ const require = createRequire(import.meta.url)
  * response schema, so fast-json-stringify is loaded on the first such route, not at start.
  */
 const compilersFactory = {
-  buildValidator: () => ({ schema }: { schema: object }) => compileSchema(schema),
+  buildValidator:
+    () =>
+    ({ schema }: { schema: object }) =>
+      compileSchema(schema),
   buildSerializer: (externalSchemas: unknown, serializerOpts: unknown) => {
     let compile: ((route: unknown) => unknown) | undefined
     return (route: unknown) => {
@@ -90,7 +95,17 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     // onRequest hook below refuses it in the one error shape instead
     http: { requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false },
     // https.createServer takes the same server options beside the TLS ones
-    ...(opts.https ? { https: { ...opts.https.options, requestTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, connectionsCheckingInterval: 500, requireHostHeader: false } } : {}),
+    ...(opts.https
+      ? {
+          https: {
+            ...opts.https.options,
+            requestTimeout: opts.timeoutMs,
+            headersTimeout: opts.timeoutMs,
+            connectionsCheckingInterval: 500,
+            requireHostHeader: false,
+          },
+        }
+      : {}),
     logger: false,
     schemaController: { compilersFactory },
     // the gatekeeper answers requests that arrive while closing, in the contract's error shape
@@ -152,7 +167,9 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   app.setErrorHandler((err: any, request, reply) => {
     if (isHttpError(err)) {
       return sendError(reply, err.statusCode, err.code, err.message, {
-        retryAfter: err.options.retryAfter, extra: err.options.extra, headers: err.options.headers,
+        retryAfter: err.options.retryAfter,
+        extra: err.options.extra,
+        headers: err.options.headers,
       })
     }
     switch (err.code) {
@@ -173,7 +190,14 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     }
     if (err.validation) return sendError(reply, 400, 'invalid_request', `Invalid request: ${err.message}`)
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendError(reply, err.statusCode, String(err.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, ''), err.message)
+      return sendError(
+        reply,
+        err.statusCode,
+        String(err.code ?? 'bad_request')
+          .toLowerCase()
+          .replace(/^fst_err_/, ''),
+        err.message,
+      )
     }
     if (clientGone(request.raw, err)) {
       // the client broke or dropped its own request (a malformed chunked body, a hang-up

@@ -23,7 +23,7 @@ export function fallbackUrl(prefix: string): string {
 /** `/api`, `/ws` and `/admin`, alone or followed by `/` (a path already stripped of the prefix) */
 export function reservedPath(path: string): boolean {
   for (const p of RESERVED) {
-    if (path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 47 /* / */)) return true
+    if (path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 47) /* / */) return true
   }
   return false
 }
@@ -40,7 +40,10 @@ function notFound(reply: FastifyReply, method: string, path: string): FastifyRep
 }
 
 function slashRedirect(reply: FastifyReply, prefix: string, query: string | undefined): FastifyReply {
-  return reply.code(308).header('location', prefix + (query ? `?${query}` : '')).send()
+  return reply
+    .code(308)
+    .header('location', prefix + (query ? `?${query}` : ''))
+    .send()
 }
 
 /** Install before the gatekeeper, so its hook runs first. */
@@ -65,7 +68,9 @@ export function installUnmatched(app: FastifyInstance, deps: UnmatchedDeps): voi
     if (prefix && path === `${prefix}/` && get) return slashRedirect(reply, prefix, query)
     const inside = path === prefix || path.startsWith(`${prefix}/`)
     if (!get && inside && deps.hasFallback() && !reservedPath(path.slice(prefix.length))) {
-      return sendError(reply, 405, 'method_not_allowed', `${request.method} is not allowed here; this path serves the dashboard page (GET)`, { headers: { allow: 'GET, HEAD' } })
+      return sendError(reply, 405, 'method_not_allowed', `${request.method} is not allowed here; this path serves the dashboard page (GET)`, {
+        headers: { allow: 'GET, HEAD' },
+      })
     }
     return notFound(reply, request.method, path)
   })

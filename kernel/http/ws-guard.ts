@@ -45,7 +45,12 @@ export class ListenerFailureLog {
   private suppressed = 0
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly log: Logger, private readonly perWindow = 10, private readonly windowMs = 60_000, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly perWindow = 10,
+    private readonly windowMs = 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   note(f: ListenerFailure): void {
     const now = this.clock()
@@ -53,23 +58,33 @@ export class ListenerFailureLog {
     if (this.logged < this.perWindow) {
       this.logged++
       const e = f.err as { name?: unknown; code?: unknown } | null
-      this.log.error({
-        plugin: f.plugin, route: f.route, event: f.event,
-        error: typeof e?.name === 'string' ? e.name : typeof f.err,
-        ...(typeof e?.code === 'string' ? { error_code: e.code } : {}),
-        where: frames(f.err),
-      }, `REVKA_ERR_WS_LISTENER: a plugin's WebSocket ${f.event === 'handler' ? 'handler' : 'listener'} failed; its socket was closed with 1011`)
+      this.log.error(
+        {
+          plugin: f.plugin,
+          route: f.route,
+          event: f.event,
+          error: typeof e?.name === 'string' ? e.name : typeof f.err,
+          ...(typeof e?.code === 'string' ? { error_code: e.code } : {}),
+          where: frames(f.err),
+        },
+        `REVKA_ERR_WS_LISTENER: a plugin's WebSocket ${f.event === 'handler' ? 'handler' : 'listener'} failed; its socket was closed with 1011`,
+      )
       return
     }
     if (this.suppressed++ === 0) {
-      this.log.error(`REVKA_ERR_WS_LISTENER: more than ${this.perWindow} listener failures in ${Math.round(this.windowMs / 1000)} s; suppressing further lines until the window ends`)
+      this.log.error(
+        `REVKA_ERR_WS_LISTENER: more than ${this.perWindow} listener failures in ${Math.round(this.windowMs / 1000)} s; suppressing further lines until the window ends`,
+      )
       this.timer = setTimeout(() => this.rollover(this.clock()), Math.max(0, this.windowStart + this.windowMs - now))
       this.timer.unref()
     }
   }
 
   private rollover(now: number): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null }
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
     if (this.suppressed) this.log.error({ suppressed: this.suppressed }, `REVKA_ERR_WS_LISTENER: suppressed ${this.suppressed} more`)
     this.windowStart = now
     this.logged = 0
@@ -81,7 +96,11 @@ export class ListenerFailureLog {
 function frames(err: unknown): string[] | undefined {
   const stack = (err as { stack?: unknown } | null)?.stack
   if (typeof stack !== 'string') return undefined
-  return stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 3).map((l) => l.trim())
+  return stack
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 3)
+    .map((l) => l.trim())
 }
 
 /**
@@ -93,10 +112,18 @@ export function guardSocket(socket: WebSocket, onFailure: (event: string, err: u
   const wrapped = new Map<string | symbol, WeakMap<Listener, Listener>>()
   let failed = false
   const fail = (event: string, err: unknown): void => {
-    try { onFailure(event, err) } catch { /* the log must not fail the socket twice */ }
+    try {
+      onFailure(event, err)
+    } catch {
+      /* the log must not fail the socket twice */
+    }
     if (failed) return
     failed = true
-    try { socket.close(CLOSE_LISTENER_FAILED, 'internal error') } catch { /* already closing */ }
+    try {
+      socket.close(CLOSE_LISTENER_FAILED, 'internal error')
+    } catch {
+      /* already closing */
+    }
   }
   const guard = (event: string | symbol, fn: Listener): Listener => {
     let byFn = wrapped.get(event)

@@ -23,13 +23,14 @@ export function pluginSwitchRoutes(sw: PluginSwitch, verifyService: (token: stri
     method: 'POST',
     url: `/admin/plugins/:id/${verb}`,
     auth: 'loopback',
-    description: verb === 'enable'
-      ? 'enable a plugin without a restart: setup, routes, start; the plugins file is rewritten (revka plugins enable). Loopback and X-Revka-Service-Token'
-      : 'disable a plugin without a restart: 503 plugin_disabled while it drains, then 404; refused while others require it (revka plugins disable). Loopback and X-Revka-Service-Token',
+    description:
+      verb === 'enable'
+        ? 'enable a plugin without a restart: setup, routes, start; the plugins file is rewritten (revka plugins enable). Loopback and X-Revka-Service-Token'
+        : 'disable a plugin without a restart: 503 plugin_disabled while it drains, then 404; refused while others require it (revka plugins disable). Loopback and X-Revka-Service-Token',
     handler: (req) => {
       const token = req.headers[SERVICE_TOKEN_HEADER]
       if (typeof token !== 'string' || !verifyService(token)) {
-        throw httpError(401, 'unauthorized', 'Unauthorized — this route requires X-Revka-Service-Token (the service-token file in the gateway\'s state dir)')
+        throw httpError(401, 'unauthorized', "Unauthorized — this route requires X-Revka-Service-Token (the service-token file in the gateway's state dir)")
       }
       return sw[verb](String(req.params.id))
     },

@@ -53,14 +53,29 @@ export class AuthSystem {
   startupCode: string | null = null
 
   /** `clusterMode`: the device registry lives in PostgreSQL, so no SQLite registry is opened */
-  constructor(paths: StatePaths, private readonly settings: GatewaySettings, env: NodeJS.ProcessEnv, private readonly clock: Clock, audit: AuditLog, private readonly clusterMode = false) {
+  constructor(
+    paths: StatePaths,
+    private readonly settings: GatewaySettings,
+    env: NodeJS.ProcessEnv,
+    private readonly clock: Clock,
+    audit: AuditLog,
+    private readonly clusterMode = false,
+  ) {
     this.authEvents = new AuthEvents(audit, clock)
     this.mintLimiter = new FailureLimiter(MINT_ATTEMPTS_PER_MINUTE, 60_000, MINT_LOCKOUT_MS, clock, settings.rateLimitMaxKeys)
     this.serviceToken = loadOrCreateServiceToken(paths.serviceTokenFile)
     this.devices = settings.requirePairing && !clusterMode ? new DeviceRegistry(devicesDbPath(paths)) : null
     this.credentials = new Credentials(this.devices, this.serviceToken, env.REVKA_GATEWAY_ADMIN_TOKEN, clock)
     this.credentials.onRevoke((id) => this.connections.revoke(id))
-    this.pairing = new PairingManager(settings.requirePairing, settings.pairingCodeTtlSecs * 1000, this.credentials, this.devices, clock, settings.rateLimitMaxKeys, this.authEvents)
+    this.pairing = new PairingManager(
+      settings.requirePairing,
+      settings.pairingCodeTtlSecs * 1000,
+      this.credentials,
+      this.devices,
+      clock,
+      settings.rateLimitMaxKeys,
+      this.authEvents,
+    )
     this.service = this.pairing
     this.guard = new AuthGuard({
       credentials: this.credentials,
@@ -84,8 +99,12 @@ export class AuthSystem {
   async useCluster(cluster: Cluster): Promise<void> {
     if (!this.clusterMode) throw new Error('REVKA_ERR_CLUSTER_AUTH: the auth system was built for a single node')
     this.service = await cluster.auth({
-      credentials: this.credentials, requirePairing: this.settings.requirePairing, ttlMs: this.settings.pairingCodeTtlSecs * 1000,
-      clock: this.clock, maxKeys: this.settings.rateLimitMaxKeys, audit: this.authEvents,
+      credentials: this.credentials,
+      requirePairing: this.settings.requirePairing,
+      ttlMs: this.settings.pairingCodeTtlSecs * 1000,
+      clock: this.clock,
+      maxKeys: this.settings.rateLimitMaxKeys,
+      audit: this.authEvents,
     })
   }
 

@@ -21,11 +21,19 @@ export function createChannelRegistry(hooks: HookTable, log: Logger): ChannelReg
     const seen = new Map<string, ChannelDescriptor>()
     for (const c of Array.isArray(all) ? all : []) {
       if (!c || !SLUG.test(String(c.id)) || typeof c.status !== 'function') {
-        warnOnce(`bad:${c?.plugin}:${c?.id}`, { channel: c?.id, plugin: c?.plugin }, 'REVKA_ERR_CHANNEL_INVALID: channel skipped (needs an id matching [a-z][a-z0-9_]{0,63} and status())')
+        warnOnce(
+          `bad:${c?.plugin}:${c?.id}`,
+          { channel: c?.id, plugin: c?.plugin },
+          'REVKA_ERR_CHANNEL_INVALID: channel skipped (needs an id matching [a-z][a-z0-9_]{0,63} and status())',
+        )
         continue
       }
       if (seen.has(c.id)) {
-        warnOnce(`dup:${c.plugin}:${c.id}`, { channel: c.id, plugin: c.plugin, kept: seen.get(c.id)!.plugin }, 'REVKA_ERR_CHANNEL_DUPLICATE: a channel with this id is already declared; the first one wins')
+        warnOnce(
+          `dup:${c.plugin}:${c.id}`,
+          { channel: c.id, plugin: c.plugin, kept: seen.get(c.id)!.plugin },
+          'REVKA_ERR_CHANNEL_DUPLICATE: a channel with this id is already declared; the first one wins',
+        )
         continue
       }
       seen.set(c.id, c)

@@ -34,12 +34,19 @@ export class DaemonLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       }
       let pid = NaN
-      try { pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10) } catch {}
+      try {
+        pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10)
+      } catch {}
       // our own pid is a live holder too: a second daemon kernel in this process
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new RevkaError('REVKA_ERR_DAEMON_RUNNING', `another revka daemon (pid ${pid}) is running on this state dir (${path}); stop it first (revka service stop, or kill ${pid})`)
+        throw new RevkaError(
+          'REVKA_ERR_DAEMON_RUNNING',
+          `another revka daemon (pid ${pid}) is running on this state dir (${path}); stop it first (revka service stop, or kill ${pid})`,
+        )
       }
-      try { unlinkSync(path) } catch {} // stale: its process is gone
+      try {
+        unlinkSync(path)
+      } catch {} // stale: its process is gone
     }
     throw new RevkaError('REVKA_ERR_DAEMON_RUNNING', `could not take the daemon lock ${path}: another daemon is starting`)
   }

@@ -44,7 +44,15 @@ export interface KernelServiceDeps {
 }
 
 export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
-  const status = createStatusService({ records: k.records, pluginInfos: k.pluginInfos, hooks: k.hooks, startedAt: k.startedAt, port: k.port, version: k.version, pairing: k.auth.service })
+  const status = createStatusService({
+    records: k.records,
+    pluginInfos: k.pluginInfos,
+    hooks: k.hooks,
+    startedAt: k.startedAt,
+    port: k.port,
+    version: k.version,
+    pairing: k.auth.service,
+  })
   return {
     [KernelServices.config.id]: k.configStore,
     [KernelServices.pairing.id]: k.auth.service,
@@ -59,7 +67,10 @@ export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
     [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.timeoutMs, k.records()) },
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
-        k.audit.record({ event_type: 'security_event', action: { command: `gateway.shutdown (${reason})`, risk_level: 'high' } }, { channel: 'gateway', user_id: null, username: null })
+        k.audit.record(
+          { event_type: 'security_event', action: { command: `gateway.shutdown (${reason})`, risk_level: 'high' } },
+          { channel: 'gateway', user_id: null, username: null },
+        )
         // answer the request first, then drain
         setTimeout(() => k.shutdown(reason), 50).unref()
       },
@@ -91,10 +102,16 @@ export function gatewayInfo(k: GatewayInfoDeps, plugin: { manifest: PluginManife
   const section = <T>(name: string) => k.configStore.section(name) as Readonly<T> | undefined
   return Object.freeze({
     mode: k.mode,
-    get host() { return k.settings.host },
-    get port() { return k.port() },
+    get host() {
+      return k.settings.host
+    },
+    get port() {
+      return k.port()
+    },
     pathPrefix: k.settings.pathPrefix,
-    get requirePairing() { return k.settings.requirePairing },
+    get requirePairing() {
+      return k.settings.requirePairing
+    },
     workspaceDir: k.paths.workspaceDir,
     logsDir: k.paths.logsDir,
     version: k.version,
@@ -110,7 +127,9 @@ export function gatewayInfo(k: GatewayInfoDeps, plugin: { manifest: PluginManife
       try {
         real = realpathSync(path)
         state = realpathSync(k.paths.stateDir)
-      } catch { return null }
+      } catch {
+        return null
+      }
       return within(real, state) ? 'inside' : within(state, real) ? 'holds' : null
     },
   })

@@ -23,7 +23,8 @@ function timeoutOf(r: PluginRecord, ctx: PhaseContext): number {
 export async function importPlugin(r: PluginRecord, ctx: PhaseContext): Promise<void> {
   const t0 = performance.now()
   const imported = await guarded(`import of ${r.id}`, timeoutOf(r, ctx), () =>
-    loadPlugin(r.dir, r.manifest!, { projectRoot: ctx.projectRoot, jitiCacheDir: ctx.jitiCacheDir }))
+    loadPlugin(r.dir, r.manifest!, { projectRoot: ctx.projectRoot, jitiCacheDir: ctx.jitiCacheDir }),
+  )
   if (!imported.ok) return r.fail(imported.error)
   r.module = imported.value
   r.set('loaded')
@@ -57,7 +58,11 @@ export async function stopPlugin(r: PluginRecord, ctx: PhaseContext): Promise<vo
     }
   }
   for (const d of [...r.disposers].reverse()) {
-    try { d() } catch (e) { ctx.log.warn({ plugin: r.id, err: (e as Error).message }, 'disposer threw') }
+    try {
+      d()
+    } catch (e) {
+      ctx.log.warn({ plugin: r.id, err: (e as Error).message }, 'disposer threw')
+    }
   }
   // then what it owns (timers, sockets, stores): the stop callbacks above could still use them
   if (r.release) {

@@ -83,7 +83,11 @@ export class PluginSwitch {
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.busy) throw httpError(409, 'change_in_progress', 'Another plugin is being enabled or disabled; try again when it is done')
     this.busy = true
-    try { return await fn() } finally { this.busy = false }
+    try {
+      return await fn()
+    } finally {
+      this.busy = false
+    }
   }
 
   /** running plugins that require a service `r` provides */
@@ -101,7 +105,9 @@ export class PluginSwitch {
       const dependents = this.dependentsOf(r)
       if (dependents.length) {
         const names = dependents.map((d) => d.id)
-        throw httpError(409, 'plugin_required', `Plugin ${id} is required by ${names.join(', ')}; disable ${names.length > 1 ? 'them' : 'it'} first`, { extra: { dependents: names } })
+        throw httpError(409, 'plugin_required', `Plugin ${id} is required by ${names.join(', ')}; disable ${names.length > 1 ? 'them' : 'it'} first`, {
+          extra: { dependents: names },
+        })
       }
       // from here its routes answer 503 plugin_disabled (the gatekeeper reads the status)
       r.set('disabled', 'being disabled: draining')
@@ -116,7 +122,11 @@ export class PluginSwitch {
         ...(stillRunning ? [`${stillRunning} request(s) still running after ${this.host.drainMs} ms`] : []),
       ]
       this.host.audit(`plugin.disable ${id}`, true, notes.join(', ') || undefined)
-      return { ...this.result(r, true, `${id} disabled: its routes are gone${notes.length ? ` (${notes.join(', ')})` : ''}`, file), connections_ended: ended, requests_unfinished: stillRunning }
+      return {
+        ...this.result(r, true, `${id} disabled: its routes are gone${notes.length ? ` (${notes.join(', ')})` : ''}`, file),
+        connections_ended: ended,
+        requests_unfinished: stillRunning,
+      }
     })
   }
 
@@ -144,12 +154,15 @@ export class PluginSwitch {
       r.stopFns = []
       r.disposers = []
       r.set('loaded')
-      let routes: RouteRecord[] = []
+      let routes: RouteRecord[]
       try {
         routes = await this.host.setup(r)
         if (r.status === 'failed') throw new RevkaError('REVKA_ERR_PLUGIN_SETUP', r.diagnostic ?? 'setup failed')
         if (routes.some((x) => x.decl.fallback)) {
-          throw new RevkaError('REVKA_ERR_RUNTIME_FALLBACK', `plugin ${id} serves the fallback page, which only a start mounts; it is enabled in the plugins file: restart the gateway`)
+          throw new RevkaError(
+            'REVKA_ERR_RUNTIME_FALLBACK',
+            `plugin ${id} serves the fallback page, which only a start mounts; it is enabled in the plugins file: restart the gateway`,
+          )
         }
         await this.host.mount(r, routes)
         await startPlugin(r, this.host.phases)
@@ -182,7 +195,9 @@ export class PluginSwitch {
       missing.push({ service: s, provider: candidate?.id ?? null })
     }
     if (missing.length) {
-      const text = missing.map((x) => `"${x.service}" (${x.provider ? `provided by ${x.provider}, which is not running: enable it first` : 'no plugin provides it'})`).join(', ')
+      const text = missing
+        .map((x) => `"${x.service}" (${x.provider ? `provided by ${x.provider}, which is not running: enable it first` : 'no plugin provides it'})`)
+        .join(', ')
       throw httpError(409, 'plugin_requirements', `Plugin ${r.id} requires ${text}`, { extra: { missing } })
     }
     for (const s of r.manifest!.provides ?? []) {
@@ -198,8 +213,18 @@ export class PluginSwitch {
     if (busy.length) {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
-        Promise.all(busy.map((x) => new Promise<void>((res) => { x.onIdle = res }))),
-        new Promise<void>((res) => { timer = setTimeout(res, this.host.drainMs); timer.unref() }),
+        Promise.all(
+          busy.map(
+            (x) =>
+              new Promise<void>((res) => {
+                x.onIdle = res
+              }),
+          ),
+        ),
+        new Promise<void>((res) => {
+          timer = setTimeout(res, this.host.drainMs)
+          timer.unref()
+        }),
       ])
       clearTimeout(timer)
     }
@@ -248,7 +273,11 @@ export class PluginSwitch {
       setEnabled(file, id, enabled)
     } catch (e) {
       this.host.log.error({ plugin: id, err: (e as Error).message }, 'REVKA_ERR_PLUGINS_FILE: could not record a runtime enable/disable')
-      throw httpError(500, 'plugins_file_write_failed', `Plugin ${id} is ${enabled ? 'enabled' : 'disabled'} now, but ${path} could not be updated (${(e as Error).message}); the next start will not keep it`)
+      throw httpError(
+        500,
+        'plugins_file_write_failed',
+        `Plugin ${id} is ${enabled ? 'enabled' : 'disabled'} now, but ${path} could not be updated (${(e as Error).message}); the next start will not keep it`,
+      )
     }
     return path
   }

@@ -67,7 +67,13 @@ export function createStatusService(k: StatusDeps): GatewayStatusService {
     await k.hooks.health.promise({
       report(component, state, message) {
         if (state === 'error') degraded = true
-        components[component] = { status: state, updated_at: now, last_ok: state === 'ok' ? now : null, last_error: state === 'error' ? (message ?? 'error') : null, restart_count: 0 }
+        components[component] = {
+          status: state,
+          updated_at: now,
+          last_ok: state === 'ok' ? now : null,
+          last_error: state === 'error' ? (message ?? 'error') : null,
+          restart_count: 0,
+        }
       },
     })
     const snapshot: HealthSnapshot = {

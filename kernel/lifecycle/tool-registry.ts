@@ -40,20 +40,33 @@ export function createToolRegistry(hooks: HookTable, log: Logger): ToolRegistryS
       let overflow = 0
       for (const t of Array.isArray(all) ? all : []) {
         if (!t || typeof t.execute !== 'function' || !NAME.test(String(t.name)) || typeof t.description !== 'string') {
-          log.warn({ tool: t?.name, plugin: t?.plugin }, 'REVKA_ERR_TOOL_INVALID: tool skipped (needs a name matching [a-zA-Z0-9_:.-]{1,128}, a description string and execute())')
+          log.warn(
+            { tool: t?.name, plugin: t?.plugin },
+            'REVKA_ERR_TOOL_INVALID: tool skipped (needs a name matching [a-zA-Z0-9_:.-]{1,128}, a description string and execute())',
+          )
           continue
         }
         if (seen.has(t.name)) {
-          log.warn({ tool: t.name, plugin: t.plugin, kept: seen.get(t.name)!.plugin }, 'REVKA_ERR_TOOL_DUPLICATE: a tool with this name is already registered; the first one wins')
+          log.warn(
+            { tool: t.name, plugin: t.plugin, kept: seen.get(t.name)!.plugin },
+            'REVKA_ERR_TOOL_DUPLICATE: a tool with this name is already registered; the first one wins',
+          )
           continue
         }
         if (schemaVerdict(t)) continue
-        if (seen.size >= MAX_TOOLS) { overflow++; continue }
+        if (seen.size >= MAX_TOOLS) {
+          overflow++
+          continue
+        }
         seen.set(t.name, t)
       }
       if (overflow !== overflowWarned) {
         overflowWarned = overflow
-        if (overflow) log.warn({ skipped: overflow, max: MAX_TOOLS }, `REVKA_ERR_TOOL_LIMIT: more than ${MAX_TOOLS} tools contributed; the last ${overflow} are not offered`)
+        if (overflow)
+          log.warn(
+            { skipped: overflow, max: MAX_TOOLS },
+            `REVKA_ERR_TOOL_LIMIT: more than ${MAX_TOOLS} tools contributed; the last ${overflow} are not offered`,
+          )
       }
       return [...seen.values()]
     },

@@ -16,7 +16,10 @@ export const MAX_SCHEMA_DEPTH = 32
 /** UTF-8 bytes of the serialised schema */
 export const MAX_SCHEMA_BYTES = 64 * 1024
 
-const tooDeep = (): ToolSchemaProblem => ({ code: 'tool_schema_too_deep', message: `parameters nest deeper than ${MAX_SCHEMA_DEPTH} levels of objects and arrays` })
+const tooDeep = (): ToolSchemaProblem => ({
+  code: 'tool_schema_too_deep',
+  message: `parameters nest deeper than ${MAX_SCHEMA_DEPTH} levels of objects and arrays`,
+})
 const tooLarge = (): ToolSchemaProblem => ({ code: 'tool_schema_too_large', message: `parameters serialise to more than ${MAX_SCHEMA_BYTES} bytes of JSON` })
 const invalid = (why: string): ToolSchemaProblem => ({ code: 'tool_schema_invalid', message: `parameters ${why}` })
 

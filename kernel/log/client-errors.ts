@@ -21,7 +21,10 @@ export class ClientErrorLog {
   private suppressed = 0
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly log: Logger, opts: ClientErrorLogOptions = {}) {
+  constructor(
+    private readonly log: Logger,
+    opts: ClientErrorLogOptions = {},
+  ) {
     this.perWindow = opts.perWindow ?? 10
     this.windowMs = opts.windowMs ?? 60_000
     this.clock = opts.clock ?? Date.now
@@ -46,7 +49,10 @@ export class ClientErrorLog {
   }
 
   private rollover(now: number): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null }
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
     if (this.suppressed) this.log.debug({ suppressed: this.suppressed }, `client errors: suppressed ${this.suppressed} more`)
     this.windowStart = now
     this.logged = 0

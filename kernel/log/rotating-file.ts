@@ -28,7 +28,10 @@ export class RotatingFile {
   private scheduled = false
   private rotation: RotationOptions
 
-  constructor(readonly path: string, rotation: RotationOptions = DEFAULT_ROTATION) {
+  constructor(
+    readonly path: string,
+    rotation: RotationOptions = DEFAULT_ROTATION,
+  ) {
     this.rotation = { ...rotation }
     // opened synchronously: an async open could still be pending when a short-lived kernel stops
     // and its state dir is removed, which crashed the process at exit
@@ -85,7 +88,11 @@ export class RotatingFile {
       const { keep } = this.rotation
       rmSync(`${this.path}.${keep}`, { force: true })
       for (let i = keep - 1; i >= 1; i--) {
-        try { renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`) } catch { /* not there yet */ }
+        try {
+          renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`)
+        } catch {
+          /* not there yet */
+        }
       }
       renameSync(this.path, `${this.path}.1`)
       const fd = openSync(this.path, 'a', 0o600)
@@ -107,7 +114,11 @@ export class RotatingFile {
   close(): void {
     this.flushSync()
     if (this.fd >= 0) {
-      try { closeSync(this.fd) } catch { /* already closed */ }
+      try {
+        closeSync(this.fd)
+      } catch {
+        /* already closed */
+      }
       this.fd = -1
     }
   }

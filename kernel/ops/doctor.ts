@@ -48,7 +48,8 @@ function configChecks(f: Findings, paths: StatePaths, env: NodeJS.ProcessEnv): v
   const providers = (doc.providers ?? {}) as Record<string, unknown>
   const provider = doc.default_provider
   if (provider === undefined) f.add('warn', 'config', 'default_provider is not set: the agent answers with the embedded offline responder')
-  else if (typeof provider !== 'string' || !(provider in providers || provider === 'offline')) f.add('error', 'config', `default_provider = ${JSON.stringify(provider)} has no [providers.${String(provider)}] table`)
+  else if (typeof provider !== 'string' || !(provider in providers || provider === 'offline'))
+    f.add('error', 'config', `default_provider = ${JSON.stringify(provider)} has no [providers.${String(provider)}] table`)
   else f.add('ok', 'config', `default_provider is ${provider}`)
   const t = doc.default_temperature
   if (t !== undefined && (typeof t !== 'number' || t < 0 || t > 2)) f.add('error', 'config', `default_temperature = ${JSON.stringify(t)} is outside 0..2`)
@@ -64,12 +65,21 @@ function stateChecks(f: Findings, paths: StatePaths): void {
   const privateFiles = [paths.serviceTokenFile, paths.configFile, ...['', '-wal', '-shm'].map((s) => join(paths.kernelDir, `devices.db${s}`))]
   for (const file of privateFiles) {
     let mode: number
-    try { mode = lstatSync(file).mode & 0o777 } catch { continue }
+    try {
+      mode = lstatSync(file).mode & 0o777
+    } catch {
+      continue
+    }
     if (mode & 0o077) f.add('error', 'state', `REVKA_ERR_STATE_FILE_MODE: ${file} has mode ${mode.toString(8).padStart(4, '0')}; run chmod 600 ${file}`)
   }
   if (!problems.length) f.add('ok', 'state', `${paths.stateDir} is private (0700)`)
   for (const m of legacyMoves(paths)) {
-    if (existsSync(m.from)) f.add('error', 'state', `REVKA_ERR_STATE_MIGRATION: ${m.from} is internal state inside the served workspace; start the gateway to move it to ${m.to}, or remove it if ${m.to} already exists`)
+    if (existsSync(m.from))
+      f.add(
+        'error',
+        'state',
+        `REVKA_ERR_STATE_MIGRATION: ${m.from} is internal state inside the served workspace; start the gateway to move it to ${m.to}, or remove it if ${m.to} already exists`,
+      )
   }
   const probe = join(paths.stateDir, `.doctor-probe-${process.pid}`)
   try {

@@ -21,12 +21,17 @@ function storeChecks(f: Findings, records: PluginRecord[]): void {
   const providers = records.filter((r) => r.manifest?.provides?.includes('domain-store'))
   const live = providers.filter((r) => r.enabled)
   if (!live.length) {
-    f.add('ok', 'store', providers.length ? `the embedded store (${providers.map((r) => r.id).join(', ')}) is installed but not enabled` : 'no embedded store is installed')
+    f.add(
+      'ok',
+      'store',
+      providers.length ? `the embedded store (${providers.map((r) => r.id).join(', ')}) is installed but not enabled` : 'no embedded store is installed',
+    )
     return
   }
   for (const r of live) {
     if (r.status === 'started') f.add('ok', 'store', `the embedded store (${r.id}) is running`)
-    else if (r.status === 'failed' || r.status === 'incompatible') f.add('error', 'store', `the embedded store (${r.id}) is ${r.status}: ${r.diagnostic ?? r.lastError ?? 'no diagnostic'}`)
+    else if (r.status === 'failed' || r.status === 'incompatible')
+      f.add('error', 'store', `the embedded store (${r.id}) is ${r.status}: ${r.diagnostic ?? r.lastError ?? 'no diagnostic'}`)
     else f.add('warn', 'store', `the embedded store (${r.id}) is ${r.status}`)
   }
 }

@@ -57,7 +57,9 @@ export function discover(input: DiscoveryInput): PluginRecord[] {
   const records: PluginRecord[] = []
   for (const { dir, source } of found) {
     let real = dir
-    try { real = realpathSync(dir) } catch {}
+    try {
+      real = realpathSync(dir)
+    } catch {}
     if (seenDirs.has(real)) continue
     seenDirs.add(real)
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -85,7 +85,9 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
         if (secretEnv) deps.gateway.env(secretEnv)
         const r = deps.routes.add(rec.id, route)
         deps.onRoute(r)
-        return track(() => { r.disposed = true })
+        return track(() => {
+          r.disposed = true
+        })
       },
     },
     hooks: scopedTaps(deps.hooks, rec.id, track),
@@ -93,52 +95,73 @@ export function createFacade(rec: PluginRecord, deps: FacadeDeps): PluginApi<any
       emit: (type: string, fields: Record<string, unknown>) => deps.events.emit(type, fields),
       subscribe: (fn) => track(deps.events.subscribe(fn)),
       since: (id) => deps.events.since(id),
-      get lastId() { return deps.events.lastId },
+      get lastId() {
+        return deps.events.lastId
+      },
     } as EventBus,
     services: {
       get<T>(ref: ServiceRef<T>): T {
         if (!(m.requires ?? []).includes(ref.id)) {
-          throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} asked for service "${ref.id}" without listing it under "requires" in revka.plugin.json`)
+          throw new RevkaError(
+            'REVKA_ERR_SERVICE_UNDECLARED',
+            `plugin ${rec.id} asked for service "${ref.id}" without listing it under "requires" in revka.plugin.json`,
+          )
         }
         const found = slot<T>(ref.id)
         if (found.value === undefined) {
-          throw new RevkaError('REVKA_ERR_SERVICE_UNAVAILABLE', `service "${ref.id}" required by ${rec.id} has not been provided (its provider failed or has not set it up)`)
+          throw new RevkaError(
+            'REVKA_ERR_SERVICE_UNAVAILABLE',
+            `service "${ref.id}" required by ${rec.id} has not been provided (its provider failed or has not set it up)`,
+          )
         }
         return found.value
       },
       find<T>(ref: ServiceRef<T>): T | undefined {
         if (!(m.uses ?? []).includes(ref.id) && !(m.requires ?? []).includes(ref.id)) {
-          throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} looked for service "${ref.id}" without listing it under "uses" in revka.plugin.json`)
+          throw new RevkaError(
+            'REVKA_ERR_SERVICE_UNDECLARED',
+            `plugin ${rec.id} looked for service "${ref.id}" without listing it under "uses" in revka.plugin.json`,
+          )
         }
         return slot<T>(ref.id).value
       },
       provide<T>(ref: ServiceRef<T>, impl: T): Disposer {
         if (!(m.provides ?? []).includes(ref.id)) {
-          throw new RevkaError('REVKA_ERR_SERVICE_UNDECLARED', `plugin ${rec.id} provides service "${ref.id}" without listing it under "provides" in revka.plugin.json`)
+          throw new RevkaError(
+            'REVKA_ERR_SERVICE_UNDECLARED',
+            `plugin ${rec.id} provides service "${ref.id}" without listing it under "provides" in revka.plugin.json`,
+          )
         }
         const target = slot<T>(ref.id)
         target.value = impl
-        return track(() => { if (target.value === impl) target.value = undefined })
+        return track(() => {
+          if (target.value === impl) target.value = undefined
+        })
       },
     },
     onStart(fn) {
       rec.startFns.push(fn)
-      return track(() => { rec.startFns = rec.startFns.filter((f) => f !== fn) })
+      return track(() => {
+        rec.startFns = rec.startFns.filter((f) => f !== fn)
+      })
     },
     onStop(fn) {
       rec.stopFns.push(fn)
       // stop callbacks are not disposers: they must still run at stop
-      return () => { rec.stopFns = rec.stopFns.filter((f) => f !== fn) }
+      return () => {
+        rec.stopFns = rec.stopFns.filter((f) => f !== fn)
+      }
     },
     own: (resource) => deps.scope.own(resource),
     signUrl: (path, ttlSecs, options) => deps.signUrl(path, ttlSecs, options?.subject),
     audit: Object.freeze({
       // the channel is the plugin's id whatever it passes: no plugin records in another's name
-      record: (input: AuditInput, req?: Pick<RevkaRequest, 'auth' | 'clientKey'>) => deps.audit.record(input, {
-        channel: rec.id,
-        user_id: req ? auditUser(req) : input.actor?.user_id ?? null,
-        username: req ? req.clientKey : input.actor?.username ?? null,
-      }),
+      record: (input: AuditInput, req?: Pick<RevkaRequest, 'auth' | 'clientKey'>) =>
+        deps.audit.record(input, {
+          channel: rec.id,
+          user_id: req ? auditUser(req) : (input.actor?.user_id ?? null),
+          username: req ? req.clientKey : (input.actor?.username ?? null),
+        }),
     }),
   }
   return Object.freeze(api)

@@ -17,7 +17,6 @@ export const MANIFEST_FILE = 'revka.plugin.json'
 
 export type ManifestResult = { ok: true; manifest: PluginManifest } | { ok: false; id: string; error: string }
 
-
 export function readManifest(dir: string, fallbackId: string): ManifestResult {
   let raw: unknown
   try {
@@ -33,7 +32,12 @@ export function readManifest(dir: string, fallbackId: string): ManifestResult {
   if (!valid(m.version)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: version "${m.version}" is not semver` }
   if (!validRange(m.api)) return { ok: false, id, error: `REVKA_ERR_MANIFEST: api "${m.api}" is not a semver range` }
   const reserved = reservedEnvDeclared(m)
-  if (reserved.length) return { ok: false, id, error: `REVKA_ERR_MANIFEST: "env" declares ${reserved.join(', ')}, the kernel's own variable${reserved.length > 1 ? 's' : ''}, which no plugin reads` }
+  if (reserved.length)
+    return {
+      ok: false,
+      id,
+      error: `REVKA_ERR_MANIFEST: "env" declares ${reserved.join(', ')}, the kernel's own variable${reserved.length > 1 ? 's' : ''}, which no plugin reads`,
+    }
   try {
     compileSchema(m.configSchema)
   } catch (e) {
@@ -53,8 +57,10 @@ export function validateOptions(m: PluginManifest, options: unknown): { ok: true
   const value = structuredClone(options ?? {}) as Record<string, unknown>
   const validate = compileSchema(m.configSchema)
   if (!validate(value)) {
-    return { ok: false, error: `REVKA_ERR_PLUGIN_CONFIG: options for ${m.id} are invalid: ${schemaErrors(validate.errors)} (fix plugins.${m.id}.options in revka.plugins.json)` }
+    return {
+      ok: false,
+      error: `REVKA_ERR_PLUGIN_CONFIG: options for ${m.id} are invalid: ${schemaErrors(validate.errors)} (fix plugins.${m.id}.options in revka.plugins.json)`,
+    }
   }
   return { ok: true, value }
 }
-

@@ -83,9 +83,7 @@ export function orderPlugins(records: PluginRecord[], kernelServices: string[]):
     const cycle = findCycle(remaining, deps)
     const text = cycle.map((r) => r.id).join(' → ')
     for (const r of remaining) {
-      r.fail(cycle.includes(r)
-        ? `REVKA_ERR_DEPENDENCY_CYCLE: ${text}`
-        : `REVKA_ERR_DEPENDENCY_FAILED: plugin ${r.id} depends on a cycle (${text})`)
+      r.fail(cycle.includes(r) ? `REVKA_ERR_DEPENDENCY_CYCLE: ${text}` : `REVKA_ERR_DEPENDENCY_FAILED: plugin ${r.id} depends on a cycle (${text})`)
     }
   }
   return { waves, providers }

@@ -46,16 +46,21 @@ export function scopedEnv(s: EnvScope): (name: string) => string | undefined {
   const from = s.manifest.envFrom ?? []
   // the operator's lists are read on each call: options are fixed for the plugin's life, a config
   // section may be a live one
-  const listed = (name: string) => from.some((ref) => {
-    const [where, first, ...rest] = ref.split('.')
-    const doc = where === 'options' ? s.options[first] : s.section(first)
-    return namesAt(doc, rest).includes(name)
-  })
+  const listed = (name: string) =>
+    from.some((ref) => {
+      const [where, first, ...rest] = ref.split('.')
+      const doc = where === 'options' ? s.options[first] : s.section(first)
+      return namesAt(doc, rest).includes(name)
+    })
   const id = s.manifest.id
   return (name: string) => {
-    if (isKernelEnv(name)) throw new RevkaError('REVKA_ERR_ENV_RESERVED', `plugin ${id} asked for ${name}, one of the kernel's own variables, which no plugin reads`)
+    if (isKernelEnv(name))
+      throw new RevkaError('REVKA_ERR_ENV_RESERVED', `plugin ${id} asked for ${name}, one of the kernel's own variables, which no plugin reads`)
     if (!declared.has(name) && !listed(name)) {
-      throw new RevkaError('REVKA_ERR_ENV_UNDECLARED', `plugin ${id} asked for the environment variable ${name} without declaring it under "env" in revka.plugin.json`)
+      throw new RevkaError(
+        'REVKA_ERR_ENV_UNDECLARED',
+        `plugin ${id} asked for the environment variable ${name} without declaring it under "env" in revka.plugin.json`,
+      )
     }
     return s.env[name]
   }

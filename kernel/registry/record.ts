@@ -7,7 +7,9 @@ export type PluginSource = 'builtin' | 'path' | 'npm'
 // rescanning every record on every request (that scan made /api/status cost grow with plugins)
 let version = 0
 /** changes whenever any record's status, diagnostic or last error changes */
-export function recordsVersion(): number { return version }
+export function recordsVersion(): number {
+  return version
+}
 
 export class PluginRecord {
   status: PluginStatus = 'discovered'

@@ -29,7 +29,7 @@ export class ResourceScope {
 
   own<T extends OwnedResource>(resource: T): T {
     const o = resource as unknown as Record<string, unknown> | null
-    const releasable = !!o && (typeof o === 'object') && ['refresh', 'dispose', 'close', 'destroy'].some((m) => typeof o[m] === 'function')
+    const releasable = !!o && typeof o === 'object' && ['refresh', 'dispose', 'close', 'destroy'].some((m) => typeof o[m] === 'function')
     if (!releasable) throw new TypeError('api.own: pass a timer or an object with dispose(), close() or destroy()')
     // owned after the scope was released (a late callback): release it at once, never leak it
     if (this.released) void this.releaseOne(resource)
@@ -38,7 +38,11 @@ export class ResourceScope {
   }
 
   private async releaseOne(r: OwnedResource): Promise<void> {
-    try { await release(r) } catch (e) { this.onError?.(e as Error) }
+    try {
+      await release(r)
+    } catch (e) {
+      this.onError?.(e as Error)
+    }
   }
 
   /** newest first; called by the child container's dispose (once: a second call finds nothing) */
@@ -54,10 +58,19 @@ export class ResourceScope {
  * A plugin's child container with its resource scope registered and made. Disposing the container
  * releases the scope; `release` is that dispose, for the stop path.
  */
-export function pluginContainer(parent: DependencyContainer, onError: (e: Error) => void): { container: DependencyContainer; scope: ResourceScope; release: () => Promise<void> } {
+export function pluginContainer(
+  parent: DependencyContainer,
+  onError: (e: Error) => void,
+): { container: DependencyContainer; scope: ResourceScope; release: () => Promise<void> } {
   const container = parent.createChildContainer()
   container.register(RESOURCE_SCOPE, { useClass: ResourceScope }, { lifecycle: Lifecycle.ContainerScoped })
   const scope = container.resolve<ResourceScope>(RESOURCE_SCOPE)
   scope.onError = onError
-  return { container, scope, release: async () => { await container.dispose() } }
+  return {
+    container,
+    scope,
+    release: async () => {
+      await container.dispose()
+    },
+  }
 }

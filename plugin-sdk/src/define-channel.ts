@@ -9,5 +9,8 @@ import type { Disposer } from './types.js'
  */
 export function defineChannel(api: PluginApi<any>, descriptor: Omit<ChannelDescriptor, 'plugin'>): Disposer {
   const d: ChannelDescriptor = { ...descriptor, plugin: api.id }
-  return api.hooks.channels.tap((list) => { list.push(d); return list })
+  return api.hooks.channels.tap((list) => {
+    list.push(d)
+    return list
+  })
 }

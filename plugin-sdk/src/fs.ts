@@ -22,7 +22,9 @@ export function writeFileAtomicSync(path: string, data: string | Buffer, mode = 
     fsyncSync(fd)
   } catch (e) {
     closeSync(fd)
-    try { unlinkSync(tmp) } catch {}
+    try {
+      unlinkSync(tmp)
+    } catch {}
     throw e
   }
   closeSync(fd)
@@ -34,7 +36,11 @@ export function writeFileAtomicSync(path: string, data: string | Buffer, mode = 
 export function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r')
-    try { fsyncSync(fd) } finally { closeSync(fd) }
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
   } catch {}
 }
 

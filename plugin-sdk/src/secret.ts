@@ -17,11 +17,7 @@ import type { SecretSource } from './types.js'
  * if (!token) throw new Error('WATI api_token is not configured')
  * ```
  */
-export function resolveSecret(
-  src: SecretSource | undefined,
-  options: object | undefined,
-  env: (name: string) => string | undefined,
-): string | undefined {
+export function resolveSecret(src: SecretSource | undefined, options: object | undefined, env: (name: string) => string | undefined): string | undefined {
   if (!src) return undefined
   const fromEnv = src.env ? env(src.env)?.trim() : undefined
   if (fromEnv) return fromEnv

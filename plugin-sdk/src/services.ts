@@ -2,7 +2,16 @@
  * Typed service references. A plugin names the services it `requires`/`provides` in its manifest
  * and reaches them through `api.services.get(ref)`; the kernel resolves them from its container.
  */
-import type { GatewayConfigService, PairingService, PluginRegistryService, AuthStreamsService, GatewayStatusService, GatewayControlService, AuthLimiterService, RouteTableService } from './kernel-services.js'
+import type {
+  GatewayConfigService,
+  PairingService,
+  PluginRegistryService,
+  AuthStreamsService,
+  GatewayStatusService,
+  GatewayControlService,
+  AuthLimiterService,
+  RouteTableService,
+} from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
 import type { OpsService } from './ops.js'
 import type { AuditLogService } from './audit.js'

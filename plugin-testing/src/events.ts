@@ -34,7 +34,9 @@ export function recordEvents(bus: Pick<EventBus, 'subscribe'>): EventSink & { cl
   return {
     all: () => [...events],
     ofType,
-    clear: () => { events = [] },
+    clear: () => {
+      events = []
+    },
     close: off,
     waitFor(type, opts = {}) {
       const count = opts.count ?? 1

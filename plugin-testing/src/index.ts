@@ -34,7 +34,9 @@ export type { MockAgent, MockReply, RecordedTurn } from './mock-agent.js'
 export class ManualClock {
   constructor(public nowMs = Date.now()) {}
   readonly fn = (): number => this.nowMs
-  advance(ms: number): void { this.nowMs += ms }
+  advance(ms: number): void {
+    this.nowMs += ms
+  }
 }
 
 export interface TestKernelOptions {
@@ -140,7 +142,10 @@ export async function startTestKernel(opts: TestKernelOptions = {}): Promise<Tes
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, REVKA_STATE_DIR: stateDir }
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v === undefined) delete env[k]
   // tests choose their port and host
-  delete env.REVKA_GATEWAY_PORT; delete env.PORT; delete env.REVKA_GATEWAY_HOST; delete env.HOST
+  delete env.REVKA_GATEWAY_PORT
+  delete env.PORT
+  delete env.REVKA_GATEWAY_HOST
+  delete env.HOST
   if (opts.env?.REVKA_GATEWAY_HOST) env.REVKA_GATEWAY_HOST = opts.env.REVKA_GATEWAY_HOST
   const kernel = new Kernel({
     env,
@@ -201,8 +206,12 @@ export async function startTestKernel(opts: TestKernelOptions = {}): Promise<Tes
     kernel,
     stateDir,
     serviceToken: kernel.auth.serviceToken,
-    get token() { return token },
-    get url() { return url },
+    get token() {
+      return token
+    },
+    get url() {
+      return url
+    },
     listen,
     plugins: () => kernel.pluginInfos(),
     plugin: (id) => kernel.pluginInfos().find((p) => p.id === id),
@@ -231,7 +240,8 @@ export async function startTestKernel(opts: TestKernelOptions = {}): Promise<Tes
         if (taps.length) leaks.push(`hook ${name} still tapped by ${taps.map((t) => t.name).join(', ')}`)
       }
       if (kernel.auth.connections.count()) leaks.push(`${kernel.auth.connections.count()} live connections`)
-      for (const p of kernel.pluginInfos()) if (p.lastError?.startsWith('REVKA_ERR_PLUGIN_TIMEOUT: stop') || p.lastError?.includes('stop of')) leaks.push(`${p.id}: ${p.lastError}`)
+      for (const p of kernel.pluginInfos())
+        if (p.lastError?.startsWith('REVKA_ERR_PLUGIN_TIMEOUT: stop') || p.lastError?.includes('stop of')) leaks.push(`${p.id}: ${p.lastError}`)
       if (ownState) rmSync(stateDir, { recursive: true, force: true })
       if (leaks.length) throw new Error(`REVKA_ERR_TEST_LEAK: ${leaks.join('; ')}`)
     },

@@ -76,7 +76,13 @@ export function createMockAgent(reply: MockReply = (t) => `echo: ${t.text}`): { 
     },
   }
   registry().set(id, rec)
-  return { id, agent: rec, dispose: () => { registry().delete(id) } }
+  return {
+    id,
+    agent: rec,
+    dispose: () => {
+      registry().delete(id)
+    },
+  }
 }
 
 /** The recorder for `id`, for the mock plugin; throws when the harness did not register one. */

@@ -8,9 +8,20 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 
 type Next<A extends unknown[], R> = (...args: A) => Promise<R>
-interface ResolveContext { parentURL?: string; conditions: string[] }
-interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
-interface LoadResult { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }
+interface ResolveContext {
+  parentURL?: string
+  conditions: string[]
+}
+interface ResolveResult {
+  url: string
+  format?: string | null
+  shortCircuit?: boolean
+}
+interface LoadResult {
+  format: string
+  source?: string | ArrayBuffer | Uint8Array | null
+  shortCircuit?: boolean
+}
 
 const TS_FILE = /\.m?ts$/
 const isOurs = (url: string) => url.startsWith('file:') && TS_FILE.test(url) && !url.includes('/node_modules/')
@@ -23,7 +34,9 @@ async function typescript(): Promise<typeof import('typescript')> {
     ts = ((await import('typescript')) as { default: typeof import('typescript') }).default
     return ts
   } catch {
-    throw new Error('REVKA_ERR_TEST_TYPESCRIPT: @revka/plugin-testing/register compiles .ts tests with the "typescript" package; install it (npm install --save-dev typescript)')
+    throw new Error(
+      'REVKA_ERR_TEST_TYPESCRIPT: @revka/plugin-testing/register compiles .ts tests with the "typescript" package; install it (npm install --save-dev typescript)',
+    )
   }
 }
 
@@ -35,11 +48,17 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
     const relative = specifier.startsWith('./') || specifier.startsWith('../')
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !relative || !/\.m?js$/.test(specifier)) throw e
     // no .ts either: the error names what the test wrote
-    return next(specifier.replace(/js$/, 'ts'), context).catch(() => { throw e })
+    return next(specifier.replace(/js$/, 'ts'), context).catch(() => {
+      throw e
+    })
   }
 }
 
-export async function load(url: string, context: { format?: string | null }, next: Next<[string, { format?: string | null }], LoadResult>): Promise<LoadResult> {
+export async function load(
+  url: string,
+  context: { format?: string | null },
+  next: Next<[string, { format?: string | null }], LoadResult>,
+): Promise<LoadResult> {
   if (!isOurs(url)) return next(url, context)
   const filename = fileURLToPath(url)
   const source = await readFile(filename, 'utf8')

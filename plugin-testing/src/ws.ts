@@ -37,7 +37,10 @@ export interface JsonSocketOptions {
 }
 
 /** Where a test puts a bearer token on an upgrade (the contract's three places), for `openJsonSocket`. */
-export function wsCredentials(token: string | null | undefined, placement: 'header' | 'subprotocol' | 'query' = 'header'): { headers?: Record<string, string>; protocols: string[]; query: string } {
+export function wsCredentials(
+  token: string | null | undefined,
+  placement: 'header' | 'subprotocol' | 'query' = 'header',
+): { headers?: Record<string, string>; protocols: string[]; query: string } {
   if (!token) return { protocols: [], query: '' }
   if (placement === 'header') return { headers: { authorization: `Bearer ${token}` }, protocols: [], query: '' }
   if (placement === 'subprotocol') return { protocols: [`bearer.${token}`], query: '' }
@@ -58,23 +61,31 @@ export function openJsonSocket(url: string, o: JsonSocketOptions = {}): Promise<
     for (const w of [...waiters]) w()
   })
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: String(reason) })))
-  const take = (type: string | undefined, ms: number, collect: boolean) => new Promise<JsonFrame[]>((resolve, reject) => {
-    const seen: JsonFrame[] = []
-    const check = () => {
-      while (read < frames.length) {
-        const f = frames[read++]
-        if (collect) seen.push(f)
-        if (!type || f.type === type) { done(); resolve(collect ? seen : [f]); return }
+  const take = (type: string | undefined, ms: number, collect: boolean) =>
+    new Promise<JsonFrame[]>((resolve, reject) => {
+      const seen: JsonFrame[] = []
+      const check = () => {
+        while (read < frames.length) {
+          const f = frames[read++]
+          if (collect) seen.push(f)
+          if (!type || f.type === type) {
+            done()
+            resolve(collect ? seen : [f])
+            return
+          }
+        }
       }
-    }
-    const timer = setTimeout(() => {
-      done()
-      reject(new Error(`no "${type ?? 'any'}" frame within ${ms} ms; frames so far: ${JSON.stringify(frames).slice(0, 2000)}`))
-    }, ms)
-    const done = () => { clearTimeout(timer); waiters.delete(check) }
-    waiters.add(check)
-    check()
-  })
+      const timer = setTimeout(() => {
+        done()
+        reject(new Error(`no "${type ?? 'any'}" frame within ${ms} ms; frames so far: ${JSON.stringify(frames).slice(0, 2000)}`))
+      }, ms)
+      const done = () => {
+        clearTimeout(timer)
+        waiters.delete(check)
+      }
+      waiters.add(check)
+      check()
+    })
   return new Promise((resolve, reject) => {
     ws.once('unexpected-response', (_req, res) => {
       reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { statusCode: res.statusCode }))
@@ -82,19 +93,22 @@ export function openJsonSocket(url: string, o: JsonSocketOptions = {}): Promise<
       ws.terminate()
     })
     ws.once('error', reject)
-    ws.once('open', () => resolve({
-      ws,
-      frames,
-      next: async (type, ms = 5000) => (await take(type, ms, false))[0],
-      until: (type, ms = 5000) => take(type, ms, true),
-      send,
-      closed,
-      close: (how = 'close') => new Promise<void>((res) => {
-        if (ws.readyState === WebSocket.CLOSED) return res()
-        ws.once('close', () => res())
-        if (how === 'terminate') ws.terminate()
-        else ws.close()
+    ws.once('open', () =>
+      resolve({
+        ws,
+        frames,
+        next: async (type, ms = 5000) => (await take(type, ms, false))[0],
+        until: (type, ms = 5000) => take(type, ms, true),
+        send,
+        closed,
+        close: (how = 'close') =>
+          new Promise<void>((res) => {
+            if (ws.readyState === WebSocket.CLOSED) return res()
+            ws.once('close', () => res())
+            if (how === 'terminate') ws.terminate()
+            else ws.close()
+          }),
       }),
-    }))
+    )
   })
 }

@@ -33,7 +33,10 @@ test('a tool_use turn: text streams, the tool runs, the result goes back as a to
   try {
     const r = await rt.turn({ messages: [user('what is 4 + 5?')] })
     assert.equal(r.ok, true, JSON.stringify(r.error))
-    assert.deepEqual(r.events.filter((e) => e.type === 'chunk').map((e: any) => e.content), ['Let me ', 'add those.', 'The sum ', 'is 9.'])
+    assert.deepEqual(
+      r.events.filter((e) => e.type === 'chunk').map((e: any) => e.content),
+      ['Let me ', 'add those.', 'The sum ', 'is 9.'],
+    )
     const call = r.events.find((e) => e.type === 'tool_call') as any
     assert.deepEqual([call.id, call.name, call.args], ['toolu_01T1x1fJ34qAmk2tNTrN7Up6', 'fx_add', { a: 4, b: 5 }])
     assert.equal((r.events.find((e) => e.type === 'tool_result') as any).output, 'sum=9')
@@ -48,10 +51,13 @@ test('a tool_use turn: text streams, the tool runs, the result goes back as a to
     assert.equal(server.requests.length, 2)
     assert.deepEqual(server.requests[1].body.messages, [
       { role: 'user', content: [{ type: 'text', text: 'what is 4 + 5?' }] },
-      { role: 'assistant', content: [
-        { type: 'text', text: 'Let me add those.' },
-        { type: 'tool_use', id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'fx_add', input: { a: 4, b: 5 } },
-      ] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Let me add those.' },
+          { type: 'tool_use', id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'fx_add', input: { a: 4, b: 5 } },
+        ],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: 'sum=9' }] },
     ])
   } finally {
@@ -83,11 +89,14 @@ test('the exact request of one turn with a tool: path, headers, body', async () 
       stream: true,
       tool_choice: { type: 'auto' },
     })
-    assert.deepEqual(tools.find((t: any) => t.name === 'fx_add'), {
-      name: 'fx_add',
-      description: 'Add two numbers a and b.',
-      input_schema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
-    })
+    assert.deepEqual(
+      tools.find((t: any) => t.name === 'fx_add'),
+      {
+        name: 'fx_add',
+        description: 'Add two numbers a and b.',
+        input_schema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+      },
+    )
     for (const t of tools) assert.deepEqual(Object.keys(t).sort(), ['description', 'input_schema', 'name'])
   } finally {
     await rt.stop()
@@ -96,18 +105,29 @@ test('the exact request of one turn with a tool: path, headers, body', async () 
 })
 
 test('an error event mid-stream fails the turn after the text that arrived; a 429 and a 401 fail it before', async () => {
-  const server = await startAnthropicServer((_b, n) => [
-    { events: transcript('anthropic-overloaded-mid-stream.txt') },
-    { status: 429, errorType: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit', headers: { 'retry-after': '7' } },
-    { status: 401, errorType: 'authentication_error', message: `invalid x-api-key ${ANTHROPIC_KEY}` },
-  ][n] as any)
+  const server = await startAnthropicServer(
+    (_b, n) =>
+      [
+        { events: transcript('anthropic-overloaded-mid-stream.txt') },
+        {
+          status: 429,
+          errorType: 'rate_limit_error',
+          message: 'Number of request tokens has exceeded your per-minute rate limit',
+          headers: { 'retry-after': '7' },
+        },
+        { status: 401, errorType: 'authentication_error', message: `invalid x-api-key ${ANTHROPIC_KEY}` },
+      ][n] as any,
+  )
   const rt = await bootRuntime(anthropicConfig(server.baseUrl))
   try {
     const mid = await rt.turn({ messages: [user('hi')] })
     assert.equal(mid.ok, false)
     assert.equal(mid.error!.code, 'PROVIDER_ERROR')
     assert.match(mid.error!.message, /overloaded_error mid-stream: Overloaded/)
-    assert.deepEqual(mid.events.filter((e) => e.type === 'chunk').map((e: any) => e.content), ['Partial'])
+    assert.deepEqual(
+      mid.events.filter((e) => e.type === 'chunk').map((e: any) => e.content),
+      ['Partial'],
+    )
 
     const limited = await rt.turn({ messages: [user('hi')] })
     assert.equal(limited.error!.code, 'PROVIDER_ERROR')
@@ -124,9 +144,15 @@ test('an error event mid-stream fails the turn after the text that arrived; a 42
 })
 
 test('settings: anthropic defaults to api.anthropic.com and max_tokens 4096; cache prices can be set', () => {
-  const s = loadSettings((k) => ({ default_provider: 'c', providers: { c: { type: 'anthropic', api_key: 'k', model: 'm', cache_read_cost_per_mtok: 0.5 } } } as any)[k], {})
+  const s = loadSettings(
+    (k) => (({ default_provider: 'c', providers: { c: { type: 'anthropic', api_key: 'k', model: 'm', cache_read_cost_per_mtok: 0.5 } } }) as any)[k],
+    {},
+  )
   assert.equal(s.provider.baseUrl, 'https://api.anthropic.com')
   assert.equal(s.provider.maxTokens, 4096)
   assert.equal(s.provider.cacheReadCostPerMtok, 0.5)
-  assert.throws(() => loadSettings((k) => ({ default_provider: 'c', providers: { c: { type: 'anthropic', model: 'm', max_tokens: 1.5 } } } as any)[k], {}), /providers\.c\.max_tokens must be a whole number/)
+  assert.throws(
+    () => loadSettings((k) => (({ default_provider: 'c', providers: { c: { type: 'anthropic', model: 'm', max_tokens: 1.5 } } }) as any)[k], {}),
+    /providers\.c\.max_tokens must be a whole number/,
+  )
 })

@@ -23,11 +23,16 @@ base_url = "${baseUrl}"
 api_key_profile = "openai:work"
 `
 
-test('a turn uses the profile\'s key, created after the start, and config.toml holds no key', async () => {
+test("a turn uses the profile's key, created after the start, and config.toml holds no key", async () => {
   const server = await startModelServer(() => ({ sse: [sse.text('hi'), sse.finish('stop'), sse.usage(1, 1)] }))
   const k = await startTestKernel({ plugins: ['agent-runtime', 'auth-profiles'], paths: [PROBE_DIR], config: config(server.baseUrl) })
   try {
-    const created = await k.inject({ method: 'POST', url: '/api/auth/profiles', headers: { authorization: `Bearer ${k.token}` }, payload: { provider: 'openai', profile_name: 'work', token: PROFILE_KEY } })
+    const created = await k.inject({
+      method: 'POST',
+      url: '/api/auth/profiles',
+      headers: { authorization: `Bearer ${k.token}` },
+      payload: { provider: 'openai', profile_name: 'work', token: PROFILE_KEY },
+    })
     assert.equal(created.statusCode, 201, created.body)
     const res = await k.inject({ method: 'POST', url: '/fx/agent/turn', payload: { messages: [user('hello')] } })
     assert.equal(res.statusCode, 200, res.body)
@@ -45,9 +50,21 @@ test('a turn uses the profile\'s key, created after the start, and config.toml h
 
 test('api_key_profile: without the auth-profiles plugin, or beside another key, or malformed — the key is named', () => {
   const section = (table: Record<string, unknown>) => (name: string) =>
-    ({ default_provider: 'work', default_model: 'm', providers: { work: { type: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', ...table } } } as Record<string, unknown>)[name]
-  assert.throws(() => loadSettings(section({ api_key_profile: 'openai:work' }), {}), /providers\.work\.api_key_profile = "openai:work" needs the auth-profiles plugin/)
-  assert.throws(() => loadSettings(section({ api_key_profile: 'openai:work', api_key: 'sk-x' }), {}, { resolve: () => null }), /set only one of providers\.work\.api_key, providers\.work\.api_key_env and providers\.work\.api_key_profile/)
+    (
+      ({
+        default_provider: 'work',
+        default_model: 'm',
+        providers: { work: { type: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', ...table } },
+      }) as Record<string, unknown>
+    )[name]
+  assert.throws(
+    () => loadSettings(section({ api_key_profile: 'openai:work' }), {}),
+    /providers\.work\.api_key_profile = "openai:work" needs the auth-profiles plugin/,
+  )
+  assert.throws(
+    () => loadSettings(section({ api_key_profile: 'openai:work', api_key: 'sk-x' }), {}, { resolve: () => null }),
+    /set only one of providers\.work\.api_key, providers\.work\.api_key_env and providers\.work\.api_key_profile/,
+  )
   assert.throws(() => loadSettings(section({ api_key_profile: 'work' }), {}, { resolve: () => null }), /must name a profile as "<provider>:<profile_name>"/)
   const s = loadSettings(section({ api_key_profile: 'openai:work' }), {}, { resolve: () => null })
   assert.match(s.warnings.join('\n'), /no auth profile "openai:work" yet/)

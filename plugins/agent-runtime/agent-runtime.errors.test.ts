@@ -15,8 +15,14 @@ test('a wrong key, an unknown model, a rate limit and a server failure each name
   try {
     const got = []
     for (let i = 0; i < replies.length; i++) got.push((await rt.turn({ messages: [user('hi')] })).error!)
-    assert.deepEqual(got.map((e) => e.code), ['AUTH_ERROR', 'PROVIDER_ERROR', 'PROVIDER_ERROR', 'PROVIDER_ERROR'])
-    assert.match(got[0].message, /HTTP 401: Incorrect API key provided: \*\*\* \[auth\] Hint: the key was refused: check api_key, api_key_env or api_key_profile/)
+    assert.deepEqual(
+      got.map((e) => e.code),
+      ['AUTH_ERROR', 'PROVIDER_ERROR', 'PROVIDER_ERROR', 'PROVIDER_ERROR'],
+    )
+    assert.match(
+      got[0].message,
+      /HTTP 401: Incorrect API key provided: \*\*\* \[auth\] Hint: the key was refused: check api_key, api_key_env or api_key_profile/,
+    )
     assert.match(got[1].message, /HTTP 404: The model `gpt-9` does not exist \[model_not_found\] Hint: check the model name \(GET \/api\/models/)
     assert.match(got[2].message, /HTTP 429: Rate limit reached \[rate_limited\] Hint: .*fallback_providers/)
     assert.match(got[3].message, /HTTP 503: upstream overloaded \[unavailable\] Hint: /)
@@ -34,7 +40,10 @@ test('an unreachable base_url says so, with the URL and what to check', async ()
   try {
     const r = await rt.turn({ messages: [user('hi')] })
     assert.equal(r.error!.code, 'PROVIDER_ERROR')
-    assert.match(r.error!.message, new RegExp(`provider "local" is unreachable at ${url.replace(/[.]/g, '\\.')}: ECONNREFUSED \\[unreachable\\] Hint: check base_url`))
+    assert.match(
+      r.error!.message,
+      new RegExp(`provider "local" is unreachable at ${url.replace(/[.]/g, '\\.')}: ECONNREFUSED \\[unreachable\\] Hint: check base_url`),
+    )
   } finally {
     await rt.stop()
   }

@@ -48,7 +48,14 @@ test('unreachable, then 429, then an answer: each hop is a status event, the ans
     assert.equal(seen.length, 2)
     assert.match(seen[0], /provider "a" is unreachable .*\[unreachable\]; trying provider "b"/)
     assert.match(seen[1], /provider "b" answered HTTP 429: slow down \[rate_limited\]; trying provider "c"/)
-    assert.deepEqual(rt.bus.filter((e) => e.type === 'llm_request').map((e: any) => [e.provider, e.model]), [['a', 'model-a'], ['b', 'model-b'], ['c', 'claude-sonnet-4-5']])
+    assert.deepEqual(
+      rt.bus.filter((e) => e.type === 'llm_request').map((e: any) => [e.provider, e.model]),
+      [
+        ['a', 'model-a'],
+        ['b', 'model-b'],
+        ['c', 'claude-sonnet-4-5'],
+      ],
+    )
     assert.equal(b.requests[0].body.model, 'model-b', 'a fallback is asked for its own model')
     assert.equal(r.result!.cost_usd, 0, 'c has no prices: the failed hops cost nothing')
   } finally {
@@ -77,7 +84,10 @@ test('a 5xx before the first token falls back; a failure after it does not, and 
     const second = await rt.turn({ messages: [user('hi')], tools: false })
     assert.equal(second.ok, false)
     assert.match(second.error!.message, /upstream died \[unavailable\]/)
-    assert.deepEqual(second.events.filter((e) => e.type === 'chunk').map((e: any) => e.content), ['half an ans'])
+    assert.deepEqual(
+      second.events.filter((e) => e.type === 'chunk').map((e: any) => e.content),
+      ['half an ans'],
+    )
     assert.deepEqual(hops(second), [], 'nothing is retried after the first streamed token')
 
     const third = await rt.turn({ messages: [user('hi')], tools: false })
@@ -92,15 +102,40 @@ test('a 5xx before the first token falls back; a failure after it does not, and 
 })
 
 test('fallback_providers mistakes name the key; the list is bounded', () => {
-  const load = (fallback: unknown) => () => loadSettings((k) => ({
-    default_provider: 'a', default_model: 'm', fallback_providers: fallback,
-    providers: { a: { type: 'openai-compatible', base_url: 'http://x/v1' }, b: { preset: 'ollama' } },
-  } as any)[k], {})
+  const load = (fallback: unknown) => () =>
+    loadSettings(
+      (k) =>
+        (
+          ({
+            default_provider: 'a',
+            default_model: 'm',
+            fallback_providers: fallback,
+            providers: { a: { type: 'openai-compatible', base_url: 'http://x/v1' }, b: { preset: 'ollama' } },
+          }) as any
+        )[k],
+      {},
+    )
   assert.throws(load(['zz']), /fallback_providers names "zz" but there is no \[providers\.zz\] table/)
   assert.throws(load(['a']), /fallback_providers names "a", which is already default_provider/)
   assert.throws(load(['b', 'b']), /fallback_providers names "b" twice/)
   assert.throws(load('b'), /fallback_providers must be a list of provider names/)
   assert.throws(load(['b', 'offline', 'c', 'd', 'e']), /fallback_providers lists 5 providers; at most 4/)
-  assert.deepEqual(loadSettings((k) => ({ default_provider: 'a', default_model: 'm', fallback_providers: ['b', 'offline'], providers: { a: { type: 'openai-compatible', base_url: 'http://x/v1' }, b: { preset: 'ollama' } } } as any)[k], {})
-    .fallbacks.map((f) => [f.provider.name, f.model]), [['b', 'm'], ['offline', 'm']])
+  assert.deepEqual(
+    loadSettings(
+      (k) =>
+        (
+          ({
+            default_provider: 'a',
+            default_model: 'm',
+            fallback_providers: ['b', 'offline'],
+            providers: { a: { type: 'openai-compatible', base_url: 'http://x/v1' }, b: { preset: 'ollama' } },
+          }) as any
+        )[k],
+      {},
+    ).fallbacks.map((f) => [f.provider.name, f.model]),
+    [
+      ['b', 'm'],
+      ['offline', 'm'],
+    ],
+  )
 })

@@ -51,15 +51,20 @@ test('the turn timeout (provider_timeout_secs × min(max(max_tool_iterations,1),
 
 test('max_tool_iterations stops a model that keeps calling tools, then asks it to answer without them', async () => {
   let calls = 0
-  const server = await startModelServer((body) => body.tool_choice === 'none'
-    ? { sse: [sse.text('Best I can say: the sum keeps growing.'), sse.usage(10, 5)] }
-    : { sse: [sse.toolCall(0, { id: `call_${++calls}`, name: 'fx_add', arguments: '{"a":1,"b":1}' }), sse.finish('tool_calls'), sse.usage(10, 5)] })
+  const server = await startModelServer((body) =>
+    body.tool_choice === 'none'
+      ? { sse: [sse.text('Best I can say: the sum keeps growing.'), sse.usage(10, 5)] }
+      : { sse: [sse.toolCall(0, { id: `call_${++calls}`, name: 'fx_add', arguments: '{"a":1,"b":1}' }), sse.finish('tool_calls'), sse.usage(10, 5)] },
+  )
   const rt = await bootRuntime(providerConfig(server.baseUrl, 'max_tool_iterations = 2'))
   try {
     const r = await rt.turn({ messages: [user('add forever')] })
     assert.equal(r.ok, true, JSON.stringify(r.error))
     assert.equal(server.requests.length, 3)
-    assert.deepEqual(server.requests.map((q) => q.body.tool_choice), ['auto', 'auto', 'none'])
+    assert.deepEqual(
+      server.requests.map((q) => q.body.tool_choice),
+      ['auto', 'auto', 'none'],
+    )
     assert.equal(rt.bus.filter((e) => e.type === 'tool_call').length, 2)
     assert.equal(rt.bus.filter((e) => e.type === 'llm_request').length, 3)
     assert.ok(r.events.some((e) => e.type === 'status' && e.phase === 'tool_limit'))

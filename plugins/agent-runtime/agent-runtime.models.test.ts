@@ -5,10 +5,19 @@ import { ANTHROPIC_KEY } from './anthropic-fake.js'
 
 /** A models endpoint answering `rows` as `{data: rows}` with status `status`. */
 const modelsServer = (rows: unknown[], root: string, status = 200) =>
-  startRecordingServer((res) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(status === 200 ? { data: rows } : { error: { message: 'Invalid API key' } })) }, root)
+  startRecordingServer((res) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(status === 200 ? { data: rows } : { error: { message: 'Invalid API key' } }))
+  }, root)
 
 test('GET /api/models lists each configured provider from its models endpoint, cached; failures stay in their entry', async () => {
-  const oa = await modelsServer([{ id: 'gpt-4o-mini', object: 'model' }, { id: 'gpt-4o', object: 'model' }], '/v1')
+  const oa = await modelsServer(
+    [
+      { id: 'gpt-4o-mini', object: 'model' },
+      { id: 'gpt-4o', object: 'model' },
+    ],
+    '/v1',
+  )
   const an = await modelsServer([{ id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5', type: 'model' }], '')
   const bad = await modelsServer([], '/v1', 401)
   const down = `http://127.0.0.1:${await deadPort()}/v1`

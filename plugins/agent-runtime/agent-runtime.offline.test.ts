@@ -26,7 +26,10 @@ test('with no config the offline responder streams a multi-chunk reply built fro
     assert.equal(again.result!.content, r.result!.content)
 
     const first = rt.bus.filter((e) => (e as any).session_id === 's-offline').slice(0, 3)
-    assert.deepEqual(first.map((e) => e.type), ['agent_start', 'llm_request', 'agent_end'])
+    assert.deepEqual(
+      first.map((e) => e.type),
+      ['agent_start', 'llm_request', 'agent_end'],
+    )
     const end = first[2] as any
     assert.equal(end.provider, 'offline')
     assert.equal(end.model, 'offline-echo')
@@ -44,11 +47,16 @@ test('the offline reply mentions attachments and the tools it can run', async ()
   const rt = await bootRuntime()
   try {
     const r = await rt.turn({
-      messages: [{ role: 'user', content: [
-        { type: 'text', text: 'please read this' },
-        { type: 'text', text: 'Quarterly report: revenue grew 12%' },
-        { type: 'image', mime: 'image/png', path: '/tmp/chart.png' },
-      ] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'please read this' },
+            { type: 'text', text: 'Quarterly report: revenue grew 12%' },
+            { type: 'image', mime: 'image/png', path: '/tmp/chart.png' },
+          ],
+        },
+      ],
     })
     assert.equal(r.ok, true)
     assert.match(r.result!.content, /You attached 2 items/)

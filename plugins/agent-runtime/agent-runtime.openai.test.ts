@@ -7,12 +7,18 @@ import { bootRuntime, providerConfig, sse, startModelServer, user } from './test
 const KEY = 'sk-test-secret-7f3a9c'
 
 test('text streams chunk by chunk; usage becomes tokens and cost at the configured prices', async () => {
-  const server = await startModelServer(() => ({ sse: [sse.text('Hel'), sse.text('lo, '), sse.text('world'), sse.finish('stop'), sse.usage(1000, 2000)], delayMs: 5 }))
+  const server = await startModelServer(() => ({
+    sse: [sse.text('Hel'), sse.text('lo, '), sse.text('world'), sse.finish('stop'), sse.usage(1000, 2000)],
+    delayMs: 5,
+  }))
   const rt = await bootRuntime(providerConfig(server.baseUrl))
   try {
     const r = await rt.turn({ messages: [{ role: 'system', content: 'be nice' }, user('greet me')], sessionId: 's-http' })
     assert.equal(r.ok, true, JSON.stringify(r.error))
-    assert.deepEqual(r.events.filter((e) => e.type === 'chunk').map((e: any) => e.content), ['Hel', 'lo, ', 'world'])
+    assert.deepEqual(
+      r.events.filter((e) => e.type === 'chunk').map((e: any) => e.content),
+      ['Hel', 'lo, ', 'world'],
+    )
     assert.equal(r.result!.content, 'Hello, world')
     assert.equal(r.result!.provider, 'local')
     assert.equal(r.result!.model, 'test-model')
@@ -30,7 +36,10 @@ test('text streams chunk by chunk; usage becomes tokens and cost at the configur
     assert.equal(req.body.temperature, 0.2)
     assert.equal(req.body.stream, true)
     assert.deepEqual(req.body.stream_options, { include_usage: true })
-    assert.deepEqual(req.body.messages, [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'greet me' }])
+    assert.deepEqual(req.body.messages, [
+      { role: 'system', content: 'be nice' },
+      { role: 'user', content: 'greet me' },
+    ])
     const add = req.body.tools.find((t: any) => t.function.name === 'fx_add')
     assert.equal(add.type, 'function')
     assert.equal(add.function.description, 'Add two numbers a and b.')
@@ -42,17 +51,21 @@ test('text streams chunk by chunk; usage becomes tokens and cost at the configur
 })
 
 test('a tool call split across deltas runs, and the next request carries the result and the steering note', async () => {
-  const server = await startModelServer((_body, n) => n === 0
-    ? { sse: [
-        sse.text('Let me add. '),
-        sse.toolCall(0, { id: 'call_abc', name: 'fx_add', arguments: '' }),
-        sse.toolCall(0, { arguments: '{"a":' }),
-        sse.toolCall(0, { arguments: ' 4, "b"' }),
-        sse.toolCall(0, { arguments: ': 5}' }),
-        sse.finish('tool_calls'),
-        sse.usage(50, 20),
-      ] }
-    : { sse: [sse.text('The sum is 9.'), sse.usage(80, 6)] })
+  const server = await startModelServer((_body, n) =>
+    n === 0
+      ? {
+          sse: [
+            sse.text('Let me add. '),
+            sse.toolCall(0, { id: 'call_abc', name: 'fx_add', arguments: '' }),
+            sse.toolCall(0, { arguments: '{"a":' }),
+            sse.toolCall(0, { arguments: ' 4, "b"' }),
+            sse.toolCall(0, { arguments: ': 5}' }),
+            sse.finish('tool_calls'),
+            sse.usage(50, 20),
+          ],
+        }
+      : { sse: [sse.text('The sum is 9.'), sse.usage(80, 6)] },
+  )
   const rt = await bootRuntime(providerConfig(server.baseUrl))
   try {
     const r = await rt.turn({ messages: [user('what is 4 + 5?')], steerAfterToolResult: 'answer in one sentence' })
@@ -73,14 +86,17 @@ test('a tool call split across deltas runs, and the next request carries the res
     })
     assert.deepEqual(second[2], { role: 'tool', tool_call_id: 'call_abc', content: 'sum=9' })
     assert.deepEqual(second[3], { role: 'user', content: '[Steering note during active turn]\nanswer in one sentence' })
-    assert.deepEqual(rt.bus.filter((e) => e.type === 'tool_call_start' || e.type === 'tool_call').map((e) => e.type), ['tool_call_start', 'tool_call'])
+    assert.deepEqual(
+      rt.bus.filter((e) => e.type === 'tool_call_start' || e.type === 'tool_call').map((e) => e.type),
+      ['tool_call_start', 'tool_call'],
+    )
   } finally {
     await rt.stop()
     await server.close()
   }
 })
 
-test('a provider 500 fails the turn with PROVIDER_ERROR and the provider\'s message, and an error event', async () => {
+test("a provider 500 fails the turn with PROVIDER_ERROR and the provider's message, and an error event", async () => {
   const server = await startModelServer(() => ({ status: 500, json: { error: { message: 'upstream overloaded, try later', type: 'server_error' } } }))
   const rt = await bootRuntime(providerConfig(server.baseUrl))
   try {
@@ -93,7 +109,10 @@ test('a provider 500 fails the turn with PROVIDER_ERROR and the provider\'s mess
     assert.equal(err.component, 'agent_runtime')
     assert.equal(err.session_id, 's-500')
     assert.match(err.message, /upstream overloaded/)
-    assert.equal(rt.bus.some((e) => e.type === 'agent_end'), false)
+    assert.equal(
+      rt.bus.some((e) => e.type === 'agent_end'),
+      false,
+    )
   } finally {
     await rt.stop()
     await server.close()
@@ -146,7 +165,17 @@ test('api_key_env, custom headers, and images sent as data URLs when supports_im
     writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]))
     const info = (await rt.k.inject({ url: '/fx/agent/info' })).json()
     assert.equal(info.supportsImages, true)
-    const r = await rt.turn({ messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image', mime: 'image/png', path: png }] }] })
+    const r = await rt.turn({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image', mime: 'image/png', path: png },
+          ],
+        },
+      ],
+    })
     assert.equal(r.ok, true, JSON.stringify(r.error))
     const req = server.requests[0]
     assert.equal(req.headers.authorization, 'Bearer sk-from-env-91b2')
@@ -163,9 +192,11 @@ test('api_key_env, custom headers, and images sent as data URLs when supports_im
 })
 
 test('stop and the turn timeout abort a streaming HTTP request, keeping what arrived', async () => {
-  const server = await startModelServer((body) => body.messages[0].content === 'hang'
-    ? { sse: [], hang: true }
-    : { sse: [sse.text('one '), sse.text('two '), sse.text('three '), sse.text('four')], delayMs: 40, hang: true })
+  const server = await startModelServer((body) =>
+    body.messages[0].content === 'hang'
+      ? { sse: [], hang: true }
+      : { sse: [sse.text('one '), sse.text('two '), sse.text('three '), sse.text('four')], delayMs: 40, hang: true },
+  )
   const rt = await bootRuntime(providerConfig(server.baseUrl))
   try {
     const stopped = await rt.turn({ messages: [user('count')], stopAfterChunks: 2 })

@@ -4,7 +4,7 @@ import { bootRuntime, sse, startModelServer, user } from './test-helpers.js'
 import { loadSettings } from './settings.js'
 
 const settingsOf = (providers: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
-  loadSettings((k) => ({ default_provider: Object.keys(providers)[0], default_model: 'm', providers } as any)[k], env)
+  loadSettings((k) => (({ default_provider: Object.keys(providers)[0], default_model: 'm', providers }) as any)[k], env)
 
 test('presets fill in base_url; the local ones need no key', () => {
   const expected: Record<string, string> = {
@@ -28,10 +28,14 @@ test('presets fill in base_url; the local ones need no key', () => {
   assert.equal(ollama.provider.apiKey, undefined)
   assert.deepEqual(ollama.warnings, [], 'a local preset needs no key')
   assert.match(settingsOf({ p: { preset: 'groq' } }).warnings.join('\n'), /providers\.p \(preset "groq"\) has no key/)
-  assert.equal(settingsOf({ p: { preset: 'vllm', base_url: 'http://gpu-box:8000/v1/' } }).provider.baseUrl, 'http://gpu-box:8000/v1', 'base_url wins over the preset')
+  assert.equal(
+    settingsOf({ p: { preset: 'vllm', base_url: 'http://gpu-box:8000/v1/' } }).provider.baseUrl,
+    'http://gpu-box:8000/v1',
+    'base_url wins over the preset',
+  )
 })
 
-test('gemini defaults to Google\'s OpenAI-compatible endpoint; preset mistakes name the key', () => {
+test("gemini defaults to Google's OpenAI-compatible endpoint; preset mistakes name the key", () => {
   const g = settingsOf({ g: { type: 'gemini', api_key: 'AIza-test' } })
   assert.equal(g.provider.type, 'gemini')
   assert.equal(g.provider.baseUrl, 'https://generativelanguage.googleapis.com/v1beta/openai')

@@ -30,7 +30,10 @@ api_key = "sk-implied-type"
 })
 
 test('any other table name still needs its type, and the diagnostic says so', async () => {
-  const rt = await bootRuntime('default_provider = "mine"\ndefault_model = "m"\n[providers.mine]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "k"\n', ['agent-runtime', 'ar-turn-probe'])
+  const rt = await bootRuntime('default_provider = "mine"\ndefault_model = "m"\n[providers.mine]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "k"\n', [
+    'agent-runtime',
+    'ar-turn-probe',
+  ])
   try {
     const p = rt.k.plugin('agent-runtime')!
     assert.equal(p.status, 'failed')

@@ -50,11 +50,19 @@ test('a server that closes without the final blank line still delivers its last 
 test('leaving early stops the download', { timeout: 10_000 }, async () => {
   let ticks = 0
   let closed!: () => void
-  const serverSawClose = new Promise<void>((r) => { closed = r })
+  const serverSawClose = new Promise<void>((r) => {
+    closed = r
+  })
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' })
-    const timer = setInterval(() => { ticks++; res.write('data: tick\n\n') }, 5)
-    res.on('close', () => { clearInterval(timer); closed() })
+    const timer = setInterval(() => {
+      ticks++
+      res.write('data: tick\n\n')
+    }, 5)
+    res.on('close', () => {
+      clearInterval(timer)
+      closed()
+    })
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

@@ -73,7 +73,10 @@ test('the built-in current_time tool answers, and tools:false keeps tools away f
 
     const off = await rt.turn({ messages: [user('/tool fx_add {"a": 1, "b": 1}')], tools: false })
     assert.equal(off.ok, true)
-    assert.equal(off.events.some((e) => e.type === 'tool_call'), false)
+    assert.equal(
+      off.events.some((e) => e.type === 'tool_call'),
+      false,
+    )
     assert.match(off.result!.content, /cannot run fx_add/)
   } finally {
     await rt.stop()

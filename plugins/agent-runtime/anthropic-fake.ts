@@ -12,12 +12,13 @@ export const PROVIDER_FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '
 
 /** A recorded transcript, as the list of its events (each `event: …\ndata: …`). */
 export function transcript(name: string): string[] {
-  return readFileSync(join(PROVIDER_FIXTURES, name), 'utf8').split(/\n\n+/).filter((e) => e.trim())
+  return readFileSync(join(PROVIDER_FIXTURES, name), 'utf8')
+    .split(/\n\n+/)
+    .filter((e) => e.trim())
 }
 
 export type AnthropicScript =
-  | { events: string[]; delayMs?: number; hang?: boolean }
-  | { status: number; errorType: string; message: string; headers?: Record<string, string> }
+  { events: string[]; delayMs?: number; hang?: boolean } | { status: number; errorType: string; message: string; headers?: Record<string, string> }
 
 export function startAnthropicServer(script: (body: any, n: number) => AnthropicScript): Promise<FakeModelServer> {
   return startRecordingServer(async (res, body, n) => {

@@ -28,7 +28,12 @@ const STREAM_ERRORS: Record<string, ProviderFailure> = {
   request_too_large: 'bad_request',
 }
 
-interface Usage { input: number; output: number; cacheWrite: number; cacheRead: number }
+interface Usage {
+  input: number
+  output: number
+  cacheWrite: number
+  cacheRead: number
+}
 
 export class AnthropicProvider implements ModelProvider {
   readonly type = 'anthropic'
@@ -58,17 +63,28 @@ export class AnthropicProvider implements ModelProvider {
       body.tool_choice = { type: opts.toolChoice ?? 'auto' }
     }
     const headers: Record<string, string> = {
-      ...this.spec.headers, 'content-type': 'application/json', accept: 'text/event-stream', 'anthropic-version': ANTHROPIC_VERSION,
+      ...this.spec.headers,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      'anthropic-version': ANTHROPIC_VERSION,
     }
     if (this.spec.apiKey) headers['x-api-key'] = this.spec.apiKey
     const res = await postStream({
-      provider: this.name, url: `${this.spec.baseUrl}/v1/messages`, baseUrl: this.spec.baseUrl!, headers, body, signal: opts.signal, scrub: this.scrub,
+      provider: this.name,
+      url: `${this.spec.baseUrl}/v1/messages`,
+      baseUrl: this.spec.baseUrl!,
+      headers,
+      body,
+      signal: opts.signal,
+      scrub: this.scrub,
     })
 
     const usage: Usage = { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 }
     for await (const data of sseData(res.body!)) {
       let ev: any
-      try { ev = JSON.parse(data) } catch {
+      try {
+        ev = JSON.parse(data)
+      } catch {
         throw new ProviderError('bad_stream', `provider "${this.name}" sent a stream event that is not JSON: ${this.scrub(data.slice(0, 200))}`)
       }
       if (ev?.type === 'message_stop') return
@@ -102,10 +118,13 @@ export class AnthropicProvider implements ModelProvider {
         return
       case 'error': {
         const e = ev.error ?? {}
-        throw new ProviderError(STREAM_ERRORS[e.type] ?? 'unavailable', `provider "${this.name}" reported ${e.type ?? 'an error'} mid-stream: ${this.scrub(String(e.message ?? ''))}`)
+        throw new ProviderError(
+          STREAM_ERRORS[e.type] ?? 'unavailable',
+          `provider "${this.name}" reported ${e.type ?? 'an error'} mid-stream: ${this.scrub(String(e.message ?? ''))}`,
+        )
       }
       default:
-        // ping, content_block_stop, signature deltas: nothing for the turn
+      // ping, content_block_stop, signature deltas: nothing for the turn
     }
   }
 }

@@ -42,7 +42,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/models', auth: 'bearer',
+      method: 'GET',
+      url: '/api/models',
+      auth: 'bearer',
       description: "each configured provider's models, from its models endpoint (cached 5 min)",
       handler: async () => {
         const s = runtime.settings

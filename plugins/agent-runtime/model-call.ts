@@ -72,7 +72,12 @@ async function callRoute(c: ModelCallInput, route: ModelRoute, streamed: { any: 
   const parts = new Map<number, { id?: string; name: string; arguments: string }>()
   let interrupted = false
   try {
-    for await (const d of route.provider.stream(c.messages, c.tools, { signal: c.signal, temperature: c.temperature, model: route.model, toolChoice: c.toolChoice })) {
+    for await (const d of route.provider.stream(c.messages, c.tools, {
+      signal: c.signal,
+      temperature: c.temperature,
+      model: route.model,
+      toolChoice: c.toolChoice,
+    })) {
       if (c.signal.aborted) break
       if (d.type !== 'usage') streamed.any = true
       if (d.type === 'text') {
@@ -88,7 +93,12 @@ async function callRoute(c: ModelCallInput, route: ModelRoute, streamed: { any: 
         parts.set(d.index, p)
       } else if (d.type === 'usage') {
         // servers send usage once at the end (or cumulatively): the last report is the call's total
-        usage = { input_tokens: d.input_tokens, output_tokens: d.output_tokens, cache_write_tokens: d.cache_write_tokens ?? 0, cache_read_tokens: d.cache_read_tokens ?? 0 }
+        usage = {
+          input_tokens: d.input_tokens,
+          output_tokens: d.output_tokens,
+          cache_write_tokens: d.cache_write_tokens ?? 0,
+          cache_read_tokens: d.cache_read_tokens ?? 0,
+        }
       }
     }
   } catch (e) {

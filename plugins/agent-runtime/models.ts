@@ -32,7 +32,9 @@ export class ModelLister {
     const base = { provider: spec.name, type: spec.type, model }
     if (spec.type === 'offline') return { ...base, source: 'builtin', models: [{ id: OFFLINE_MODEL }] }
     // a digest of the key is part of the cache key, so a replaced key asks again (the key itself is not kept)
-    const key = `${spec.name}\n${spec.baseUrl}\n${createHash('sha256').update(spec.apiKey ?? '').digest('hex')}`
+    const key = `${spec.name}\n${spec.baseUrl}\n${createHash('sha256')
+      .update(spec.apiKey ?? '')
+      .digest('hex')}`
     const hit = this.cache.get(key)
     if (hit) return { ...hit, model }
     let entry: ProviderModels
@@ -54,24 +56,26 @@ export class ModelLister {
  * model, so it passes with a note.
  */
 export async function checkRoutes(routes: Array<{ spec: ProviderSpec; model: string }>): Promise<ProviderCheck[]> {
-  return Promise.all(routes.map(async ({ spec, model }): Promise<ProviderCheck> => {
-    const base = { provider: spec.name, model }
-    if (spec.type === 'offline') return { ...base, ok: true, message: 'the embedded offline responder (no network, no key)' }
-    let models: Array<{ id: string }>
-    try {
-      models = await fetchModels(spec)
-    } catch (e) {
-      const err = e instanceof ProviderError ? e : new ProviderError('unreachable', (e as Error).message)
-      return { ...base, ok: false, reason: err.reason, message: err.explained }
-    }
-    if (!models.length) return { ...base, ok: true, message: `${spec.baseUrl} answered; it lists no models, so "${model}" is not verified` }
-    // Anthropic lists dated ids (claude-sonnet-4-5-20250929) and serves their undated aliases too
-    if (!models.some((m) => m.id === model || m.id.startsWith(`${model}-`))) {
-      const err = new ProviderError('model_not_found', `provider "${spec.name}" does not list model "${model}" (${models.length} models listed)`)
-      return { ...base, ok: false, reason: err.reason, message: err.explained }
-    }
-    return { ...base, ok: true, message: `${spec.baseUrl} accepted the key and lists "${model}"` }
-  }))
+  return Promise.all(
+    routes.map(async ({ spec, model }): Promise<ProviderCheck> => {
+      const base = { provider: spec.name, model }
+      if (spec.type === 'offline') return { ...base, ok: true, message: 'the embedded offline responder (no network, no key)' }
+      let models: Array<{ id: string }>
+      try {
+        models = await fetchModels(spec)
+      } catch (e) {
+        const err = e instanceof ProviderError ? e : new ProviderError('unreachable', (e as Error).message)
+        return { ...base, ok: false, reason: err.reason, message: err.explained }
+      }
+      if (!models.length) return { ...base, ok: true, message: `${spec.baseUrl} answered; it lists no models, so "${model}" is not verified` }
+      // Anthropic lists dated ids (claude-sonnet-4-5-20250929) and serves their undated aliases too
+      if (!models.some((m) => m.id === model || m.id.startsWith(`${model}-`))) {
+        const err = new ProviderError('model_not_found', `provider "${spec.name}" does not list model "${model}" (${models.length} models listed)`)
+        return { ...base, ok: false, reason: err.reason, message: err.explained }
+      }
+      return { ...base, ok: true, message: `${spec.baseUrl} accepted the key and lists "${model}"` }
+    }),
+  )
 }
 
 async function fetchModels(spec: ProviderSpec): Promise<Array<{ id: string; name?: string }>> {
@@ -92,7 +96,9 @@ async function fetchModels(spec: ProviderSpec): Promise<Array<{ id: string; name
     scrub: (t) => (key ? t.split(key).join('***') : t),
   })
   let j: any
-  try { j = await res.json() } catch {
+  try {
+    j = await res.json()
+  } catch {
     throw new ProviderError('bad_stream', `provider "${spec.name}" answered its model list with something that is not JSON`)
   }
   // OpenAI, Anthropic and most others: {data: [{id}]}; Ollama's older shape: {models: [{name}]}

@@ -54,7 +54,11 @@ export function composeReply(messages: ChatMessage[], tools: ToolSpec[]): string
   }
   parts.push(`This conversation has ${messages.length} ${messages.length === 1 ? 'message' : 'messages'}, ${userCount} from you.`)
   if (tools.length) {
-    const names = tools.slice(0, 8).map((t) => t.name).join(', ') + (tools.length > 8 ? `, and ${tools.length - 8} more` : '')
+    const names =
+      tools
+        .slice(0, 8)
+        .map((t) => t.name)
+        .join(', ') + (tools.length > 8 ? `, and ${tools.length - 8} more` : '')
     parts.push(`I can run ${tools.length === 1 ? 'one tool' : `${tools.length} tools`} (${names}): send /tool <name> {"arg": "value"} to call one.`)
   }
   parts.push('I am the offline responder built into Revka; set default_provider in config.toml to chat with a real model.')

@@ -42,7 +42,13 @@ export class OpenAiCompatibleProvider implements ModelProvider {
     if (this.spec.apiKey) headers.authorization = `Bearer ${this.spec.apiKey}`
 
     const res = await postStream({
-      provider: this.name, url: `${this.spec.baseUrl}/chat/completions`, baseUrl: this.spec.baseUrl!, headers, body, signal: opts.signal, scrub: this.scrub,
+      provider: this.name,
+      url: `${this.spec.baseUrl}/chat/completions`,
+      baseUrl: this.spec.baseUrl!,
+      headers,
+      body,
+      signal: opts.signal,
+      scrub: this.scrub,
     })
 
     // some servers ignore `stream: true` and answer with one JSON completion
@@ -53,11 +59,17 @@ export class OpenAiCompatibleProvider implements ModelProvider {
     for await (const data of sseData(res.body!)) {
       if (data.trim() === '[DONE]') return
       let chunk: any
-      try { chunk = JSON.parse(data) } catch {
+      try {
+        chunk = JSON.parse(data)
+      } catch {
         throw new ProviderError('bad_stream', `provider "${this.name}" sent a stream line that is not JSON: ${this.scrub(data.slice(0, 200))}`)
       }
       // OpenRouter and others report a failure after the 200 as a chunk, with an HTTP-like code
-      if (chunk?.error) throw new ProviderError(typeof chunk.error.code === 'number' ? failureOfStatus(chunk.error.code) : 'unavailable', `provider "${this.name}" reported: ${this.scrub(errorMessageOf(JSON.stringify(chunk)))}`)
+      if (chunk?.error)
+        throw new ProviderError(
+          typeof chunk.error.code === 'number' ? failureOfStatus(chunk.error.code) : 'unavailable',
+          `provider "${this.name}" reported: ${this.scrub(errorMessageOf(JSON.stringify(chunk)))}`,
+        )
       yield* this.fromChunk(chunk, names)
     }
   }
@@ -84,7 +96,9 @@ export class OpenAiCompatibleProvider implements ModelProvider {
 
   private *fromCompletion(text: string, names: ToolNameMap): Generator<ModelDelta> {
     let j: any
-    try { j = JSON.parse(text) } catch {
+    try {
+      j = JSON.parse(text)
+    } catch {
       throw new ProviderError('bad_stream', `provider "${this.name}" answered with neither an event stream nor JSON`)
     }
     const msg = j?.choices?.[0]?.message ?? {}

@@ -27,9 +27,13 @@ export class ToolNameMap {
     }
   }
 
-  wire(name: string): string { return this.toWire.get(name) ?? name }
+  wire(name: string): string {
+    return this.toWire.get(name) ?? name
+  }
   /** unknown names pass through unchanged, so the runtime can report "unknown tool X" */
-  local(wire: string): string { return this.fromWire.get(wire) ?? wire }
+  local(wire: string): string {
+    return this.fromWire.get(wire) ?? wire
+  }
 }
 
 export function wireTools(tools: ToolSpec[], names: ToolNameMap): unknown[] {

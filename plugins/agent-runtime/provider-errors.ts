@@ -15,24 +15,36 @@ const HINTS: Record<ProviderFailure, string> = {
   rate_limited: 'the provider is rate limiting this key: wait and retry, or set fallback_providers',
   unavailable: 'the provider is failing or overloaded: retry later, or set fallback_providers',
   bad_request: 'the provider refused the request as sent: see its message above',
-  bad_stream: 'the answer was not in the provider\'s streaming format: check that base_url is the API root',
+  bad_stream: "the answer was not in the provider's streaming format: check that base_url is the API root",
 }
 
 const RETRYABLE = new Set<ProviderFailure>(['unreachable', 'rate_limited', 'unavailable'])
 
 /** A provider failure; `auth` becomes AUTH_ERROR for the client, everything else PROVIDER_ERROR. */
 export class ProviderError extends Error {
-  constructor(readonly reason: ProviderFailure, message: string, readonly status?: number) {
+  constructor(
+    readonly reason: ProviderFailure,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message)
     this.name = 'ProviderError'
   }
 
-  get kind(): 'auth' | 'provider' { return this.reason === 'auth' ? 'auth' : 'provider' }
+  get kind(): 'auth' | 'provider' {
+    return this.reason === 'auth' ? 'auth' : 'provider'
+  }
   /** worth trying the next of fallback_providers (if nothing was streamed yet) */
-  get retryable(): boolean { return RETRYABLE.has(this.reason) }
-  get hint(): string { return HINTS[this.reason] }
+  get retryable(): boolean {
+    return RETRYABLE.has(this.reason)
+  }
+  get hint(): string {
+    return HINTS[this.reason]
+  }
   /** the message as a person reads it: what happened, the reason code, what to do */
-  get explained(): string { return `${this.message} [${this.reason}] Hint: ${this.hint}` }
+  get explained(): string {
+    return `${this.message} [${this.reason}] Hint: ${this.hint}`
+  }
 }
 
 export function failureOfStatus(status: number): ProviderFailure {

@@ -25,7 +25,12 @@ export interface StreamRequest {
 export async function postStream(r: StreamRequest): Promise<Response> {
   let res: Response
   try {
-    res = await fetch(r.url, { method: r.method ?? 'POST', headers: r.headers, body: r.method === 'GET' ? undefined : JSON.stringify(r.body), signal: r.signal })
+    res = await fetch(r.url, {
+      method: r.method ?? 'POST',
+      headers: r.headers,
+      body: r.method === 'GET' ? undefined : JSON.stringify(r.body),
+      signal: r.signal,
+    })
   } catch (e) {
     if (r.signal.aborted && r.signal.reason?.name !== 'TimeoutError') throw e
     const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message

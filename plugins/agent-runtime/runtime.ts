@@ -3,7 +3,18 @@
  * but serves turns only once `configure` has run in start with valid settings; after stop it
  * refuses again, so a turn never runs against a half-torn-down gateway.
  */
-import { AgentTurnError, type AgentRuntimeService, type ProviderModelList, type ProviderCheck, type AgentTool, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
+import {
+  AgentTurnError,
+  type AgentRuntimeService,
+  type ProviderModelList,
+  type ProviderCheck,
+  type AgentTool,
+  type EventBus,
+  type Logger,
+  type TurnEvent,
+  type TurnRequest,
+  type TurnResult,
+} from '@revka/plugin-sdk'
 import { OfflineProvider } from './offline.js'
 import { OpenAiCompatibleProvider } from './openai-compatible.js'
 import { AnthropicProvider } from './anthropic.js'
@@ -34,11 +45,21 @@ export class AgentRuntime implements AgentRuntimeService {
     this.active = undefined
   }
 
-  get settings(): RuntimeSettings | undefined { return this.active?.settings }
-  get provider(): string { return this.active?.routes[0].provider.name ?? '' }
-  get model(): string { return this.active?.settings.model ?? '' }
-  get temperature(): number { return this.active?.settings.temperature ?? 0 }
-  supportsImages(): boolean { return this.active?.routes[0].provider.supportsImages ?? false }
+  get settings(): RuntimeSettings | undefined {
+    return this.active?.settings
+  }
+  get provider(): string {
+    return this.active?.routes[0].provider.name ?? ''
+  }
+  get model(): string {
+    return this.active?.settings.model ?? ''
+  }
+  get temperature(): number {
+    return this.active?.settings.temperature ?? 0
+  }
+  supportsImages(): boolean {
+    return this.active?.routes[0].provider.supportsImages ?? false
+  }
 
   async listModels(): Promise<ProviderModelList[]> {
     const s = this.active?.settings

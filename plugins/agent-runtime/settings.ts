@@ -97,7 +97,8 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
     model: str(t.model, key('model')),
     inputCostPerMtok: num(t.input_cost_per_mtok, key('input_cost_per_mtok'), 0, 0, 1e6),
     outputCostPerMtok: num(t.output_cost_per_mtok, key('output_cost_per_mtok'), 0, 0, 1e6),
-    cacheWriteCostPerMtok: t.cache_write_cost_per_mtok === undefined ? undefined : num(t.cache_write_cost_per_mtok, key('cache_write_cost_per_mtok'), 0, 0, 1e6),
+    cacheWriteCostPerMtok:
+      t.cache_write_cost_per_mtok === undefined ? undefined : num(t.cache_write_cost_per_mtok, key('cache_write_cost_per_mtok'), 0, 0, 1e6),
     cacheReadCostPerMtok: t.cache_read_cost_per_mtok === undefined ? undefined : num(t.cache_read_cost_per_mtok, key('cache_read_cost_per_mtok'), 0, 0, 1e6),
     maxTokens: num(t.max_tokens, key('max_tokens'), 4096, 1, 1_000_000),
     supportsImages: false,
@@ -120,12 +121,20 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
 
   const preset = str(t.preset, key('preset'))
   if (preset && type !== 'openai-compatible') fail(`${key('preset')} applies to type = "openai-compatible" only`)
-  if (preset && !PRESETS[preset]) fail(`${key('preset')} = ${JSON.stringify(preset)} is not known; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(', ')}, or set base_url`)
+  if (preset && !PRESETS[preset])
+    fail(`${key('preset')} = ${JSON.stringify(preset)} is not known; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(', ')}, or set base_url`)
   spec.preset = preset
   const base = str(t.base_url, key('base_url')) ?? (preset ? PRESETS[preset].baseUrl : DEFAULT_BASE[type])
-  if (!base) return fail(`${key('base_url')} is missing; an openai-compatible provider needs the API root, e.g. "https://api.openai.com/v1", or a preset (${PRESET_NAMES.join(', ')})`)
+  if (!base)
+    return fail(
+      `${key('base_url')} is missing; an openai-compatible provider needs the API root, e.g. "https://api.openai.com/v1", or a preset (${PRESET_NAMES.join(', ')})`,
+    )
   let url: URL
-  try { url = new URL(base) } catch { return fail(`${key('base_url')} = ${JSON.stringify(base)} is not a URL`) }
+  try {
+    url = new URL(base)
+  } catch {
+    return fail(`${key('base_url')} = ${JSON.stringify(base)} is not a URL`)
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${key('base_url')} must be an http(s) URL`)
   spec.baseUrl = base.replace(/\/+$/, '')
 
@@ -134,7 +143,8 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
   const profile = str(t.api_key_profile, key('api_key_profile'))
   if ([literal, envName, profile].filter(Boolean).length > 1) fail(`set only one of ${key('api_key')}, ${key('api_key_env')} and ${key('api_key_profile')}`)
   if (profile) {
-    if (!/^[^:\s]+:[^:\s]+$/.test(profile)) fail(`${key('api_key_profile')} = ${JSON.stringify(profile)} must name a profile as "<provider>:<profile_name>", e.g. "openai:work"`)
+    if (!/^[^:\s]+:[^:\s]+$/.test(profile))
+      fail(`${key('api_key_profile')} = ${JSON.stringify(profile)} must name a profile as "<provider>:<profile_name>", e.g. "openai:work"`)
     spec.apiKeyProfile = profile
     if (resolveKey && !profiles) fail(`${key('api_key_profile')} = "${profile}" needs the auth-profiles plugin, which is not enabled`)
     // never enumerable: the key is not part of anything that serialises the spec
@@ -154,7 +164,8 @@ export const MAX_FALLBACKS = 4
 
 function fallbacksOf(v: unknown, primary: string, tables: Record<string, unknown>): string[] {
   if (v === undefined) return []
-  if (!Array.isArray(v) || v.some((n) => typeof n !== 'string' || !n.trim())) fail('fallback_providers must be a list of provider names, e.g. ["groq", "local"]')
+  if (!Array.isArray(v) || v.some((n) => typeof n !== 'string' || !n.trim()))
+    fail('fallback_providers must be a list of provider names, e.g. ["groq", "local"]')
   const names = (v as string[]).map((n) => n.trim())
   if (names.length > MAX_FALLBACKS) fail(`fallback_providers lists ${names.length} providers; at most ${MAX_FALLBACKS}`)
   for (const [i, n] of names.entries()) {
@@ -185,12 +196,12 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
     if (name === providerName) provider = spec
     else if (inUse) fallbackSpecs.set(name, spec)
     if (inUse && spec.apiKeyProfile && !profiles!.resolve(spec.apiKeyProfile)) {
-      warnings.push(`providers.${name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`)
-    }
-    else if (spec.type !== 'offline' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
+      warnings.push(
+        `providers.${name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`,
+      )
+    } else if (spec.type !== 'offline' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
       warnings.push(`providers.${name}.api_key_env (${(t as any).api_key_env}) is not set; fine while default_provider is not "${name}"`)
-    }
-    else if (inUse && spec.preset && !PRESETS[spec.preset].keyless && !spec.apiKey && !spec.apiKeyProfile) {
+    } else if (inUse && spec.preset && !PRESETS[spec.preset].keyless && !spec.apiKey && !spec.apiKeyProfile) {
       warnings.push(`providers.${name} (preset "${spec.preset}") has no key; set api_key_env, api_key or api_key_profile, or turns fail with an auth error`)
     }
   }
@@ -202,7 +213,9 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
 
   const defaultModel = str(section('default_model'), 'default_model')
   const modelOf = (spec: ProviderSpec): string =>
-    spec.model ?? defaultModel ?? (spec.type === 'offline' ? OFFLINE_MODEL : fail(`no model for provider "${spec.name}": set default_model or providers.${spec.name}.model`))
+    spec.model ??
+    defaultModel ??
+    (spec.type === 'offline' ? OFFLINE_MODEL : fail(`no model for provider "${spec.name}": set default_model or providers.${spec.name}.model`))
   const model = modelOf(provider)
   const fallbacks = fallbackNames.map((name) => {
     const spec = fallbackSpecs.get(name) ?? parseProvider('offline', { type: 'offline' }, env, true)

@@ -64,9 +64,7 @@ export interface SeenRequest {
 }
 
 /** What the server does with one request: an SSE stream of chunks, or a status with a JSON body. */
-export type Script =
-  | { sse: Array<object | string>; delayMs?: number; hang?: boolean }
-  | { status: number; json: unknown }
+export type Script = { sse: Array<object | string>; delayMs?: number; hang?: boolean } | { status: number; json: unknown }
 
 export interface FakeModelServer {
   baseUrl: string
@@ -94,7 +92,11 @@ export async function startRecordingServer(respond: (res: ServerResponse, body: 
   return {
     baseUrl: `http://127.0.0.1:${port}${root}`,
     requests,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()) }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
   }
 }
 
@@ -130,13 +132,26 @@ export async function deadPort(): Promise<number> {
 export const sse = {
   text: (content: string) => ({ choices: [{ index: 0, delta: { content } }] }),
   toolCall: (index: number, fields: { id?: string; name?: string; arguments?: string }) => ({
-    choices: [{
-      index: 0,
-      delta: { tool_calls: [{ index, ...(fields.id ? { id: fields.id, type: 'function' } : {}), function: { ...(fields.name ? { name: fields.name } : {}), ...(fields.arguments !== undefined ? { arguments: fields.arguments } : {}) } }] },
-    }],
+    choices: [
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            {
+              index,
+              ...(fields.id ? { id: fields.id, type: 'function' } : {}),
+              function: { ...(fields.name ? { name: fields.name } : {}), ...(fields.arguments !== undefined ? { arguments: fields.arguments } : {}) },
+            },
+          ],
+        },
+      },
+    ],
   }),
   finish: (reason: string) => ({ choices: [{ index: 0, delta: {}, finish_reason: reason }] }),
-  usage: (prompt: number, completion: number) => ({ choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } }),
+  usage: (prompt: number, completion: number) => ({
+    choices: [],
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+  }),
 }
 
 /** config.toml for a provider at `baseUrl`; `top` holds more top-level keys, `table` more provider keys. */

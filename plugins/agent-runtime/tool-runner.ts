@@ -27,7 +27,10 @@ export function offerableTools(tools: AgentTool[], log: Logger): AgentTool[] {
       JSON.stringify(t.parameters)
       return true
     } catch (e) {
-      log.warn({ tool: t.name, plugin: t.plugin, err: (e as Error)?.message }, 'REVKA_ERR_TOOL_SCHEMA: tool not offered to this turn: its schema cannot be serialised')
+      log.warn(
+        { tool: t.name, plugin: t.plugin, err: (e as Error)?.message },
+        'REVKA_ERR_TOOL_SCHEMA: tool not offered to this turn: its schema cannot be serialised',
+      )
       return false
     }
   })
@@ -35,13 +38,17 @@ export function offerableTools(tools: AgentTool[], log: Logger): AgentTool[] {
 
 /** Thrown out of `runToolCall` when the turn was stopped or timed out while the tool ran. */
 export class TurnInterrupted extends Error {
-  constructor() { super('turn interrupted') }
+  constructor() {
+    super('turn interrupted')
+  }
 }
 
 function parseArgs(text: string): { ok: true; args: Record<string, unknown> } | { ok: false; error: string } {
   const src = text.trim() === '' ? '{}' : text
   let v: unknown
-  try { v = JSON.parse(src) } catch (e) {
+  try {
+    v = JSON.parse(src)
+  } catch (e) {
     return { ok: false, error: `the arguments are not valid JSON (${(e as Error).message})` }
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, error: 'the arguments must be a JSON object' }
@@ -81,7 +88,12 @@ export async function runToolCall(call: ToolCallRequest, ctx: ToolRunContext): P
     result = { output: `Error: ${call.name} was not run because ${parsed.error}. Send the arguments as a JSON object.`, success: false }
   } else {
     try {
-      result = normalise(await untilAborted(Promise.resolve().then(() => tool.execute(parsed.args, { signal: ctx.signal, sessionId: ctx.sessionId })), ctx.signal))
+      result = normalise(
+        await untilAborted(
+          Promise.resolve().then(() => tool.execute(parsed.args, { signal: ctx.signal, sessionId: ctx.sessionId })),
+          ctx.signal,
+        ),
+      )
     } catch (e) {
       if (e instanceof TurnInterrupted || ctx.signal.aborted) {
         ctx.events.emit('tool_call', { tool: call.name, duration_ms: ctx.clock() - started, success: false, session_id: ctx.sessionId })

@@ -4,7 +4,16 @@
  * gets one last call with tools forbidden so the user still receives an answer. Steering notes join
  * between iterations; stop and the turn timeout end the turn with what was produced so far.
  */
-import { AgentTurnError, type AgentTool, type ChatMessage, type EventBus, type Logger, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
+import {
+  AgentTurnError,
+  type AgentTool,
+  type ChatMessage,
+  type EventBus,
+  type Logger,
+  type TurnEvent,
+  type TurnRequest,
+  type TurnResult,
+} from '@revka/plugin-sdk'
 import { fitContext } from './context-budget.js'
 import { callModel, type ModelRoute } from './model-call.js'
 import type { ToolSpec } from './provider.js'
@@ -39,14 +48,21 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
   const started = Date.now()
   // a consumer whose socket went away must not take the turn (and its tools) down with it
   const onEvent = (e: TurnEvent) => {
-    try { onEventRaw(e) } catch (err) { deps.log.warn({ err: (err as Error).message, session_id: sessionId }, 'turn event consumer threw') }
+    try {
+      onEventRaw(e)
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message, session_id: sessionId }, 'turn event consumer threw')
+    }
   }
 
   events.emit('agent_start', { ...ids, session_id: sessionId })
   const turn = new AbortController()
   let timedOut = false
   const timeoutMs = req.timeoutMs ?? settings.turnTimeoutMs
-  const timer = setTimeout(() => { timedOut = true; turn.abort(new Error(`turn timed out after ${timeoutMs} ms`)) }, timeoutMs)
+  const timer = setTimeout(() => {
+    timedOut = true
+    turn.abort(new Error(`turn timed out after ${timeoutMs} ms`))
+  }, timeoutMs)
   const onStop = () => turn.abort(new Error('turn stopped'))
   req.signal.addEventListener('abort', onStop, { once: true })
   if (req.signal.aborted) onStop()
@@ -69,11 +85,23 @@ export async function runTurn(deps: TurnDeps, req: TurnRequest, onEventRaw: (e: 
         for (const note of req.takeSteering?.() ?? []) if (note.trim()) convo.push({ role: 'user', content: STEERING_PREFIX + note })
       }
       const capped = rounds >= settings.maxToolIterations
-      if (capped && specs.length) onEvent({ type: 'status', phase: 'tool_limit', detail: `max_tool_iterations (${settings.maxToolIterations}) reached; asking for an answer without tools` })
+      if (capped && specs.length)
+        onEvent({
+          type: 'status',
+          phase: 'tool_limit',
+          detail: `max_tool_iterations (${settings.maxToolIterations}) reached; asking for an answer without tools`,
+        })
       const out = await callModel({
         // every request within the context budget, however long the history or the tool rounds
-        routes, temperature: settings.temperature, messages: fitContext(convo), tools: specs,
-        toolChoice: capped ? 'none' : 'auto', signal: turn.signal, sessionId, events, onEvent,
+        routes,
+        temperature: settings.temperature,
+        messages: fitContext(convo),
+        tools: specs,
+        toolChoice: capped ? 'none' : 'auto',
+        signal: turn.signal,
+        sessionId,
+        events,
+        onEvent,
       })
       usage.input_tokens += out.input_tokens
       usage.output_tokens += out.output_tokens

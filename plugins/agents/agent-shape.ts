@@ -29,7 +29,13 @@ export function agentBody(body: unknown): AgentBody {
 
 /** Metadata of a new revision: the body (a full replace), plus the avatar keys kept from `current`. */
 export function agentMetadata(b: AgentBody, current: Revision | null): Metadata {
-  const m: Metadata = { display_name: b.name.trim(), expertise: (b.expertise ?? []).map((s) => s.trim()).filter(Boolean).join(',') }
+  const m: Metadata = {
+    display_name: b.name.trim(),
+    expertise: (b.expertise ?? [])
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .join(','),
+  }
   for (const f of AGENT_TEXT_FIELDS) m[f] = (b[f] ?? '') as string
   for (const k of AVATAR_KEYS) if (current?.metadata[k]) m[k] = current.metadata[k]
   return m

@@ -10,7 +10,9 @@ before(async () => {
   const r = await call('POST', '/api/agents', { name: 'Keeper', identity: 'i', soul: 's' })
   assert.equal(r.status, 201)
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const snapshot = () => pluginStateSnapshot(k.stateDir, 'store')
 const call = (method: string, path: string, body?: unknown) => rawJson(base, method, path, { token: k.token, body })
@@ -26,9 +28,16 @@ const body = { name: 'X', identity: 'i', soul: 's' }
 
 test('traversal, absolute paths and separators in krefs are 400 kref_invalid; nothing changes', async () => {
   await unchanged(async () => {
-    for (const path of ['/api/agents/Revka/../AgentPool/keeper.agent', '/api/agents/Revka/AgentPool/../../keeper.agent', '/api/agents/..',
-      '/api/agents//etc/passwd', '/api/agents/Revka/AgentPool/kee\\per.agent', '/api/agents/nonsense', '/api/agents/Revka/AgentPool/keeper',
-      '/api/agents/kref://kref://Revka/AgentPool/keeper.agent']) {
+    for (const path of [
+      '/api/agents/Revka/../AgentPool/keeper.agent',
+      '/api/agents/Revka/AgentPool/../../keeper.agent',
+      '/api/agents/..',
+      '/api/agents//etc/passwd',
+      '/api/agents/Revka/AgentPool/kee\\per.agent',
+      '/api/agents/nonsense',
+      '/api/agents/Revka/AgentPool/keeper',
+      '/api/agents/kref://kref://Revka/AgentPool/keeper.agent',
+    ]) {
       for (const method of ['PUT', 'DELETE']) {
         const r = await call(method, path, method === 'PUT' ? body : undefined)
         assert.equal(r.status, 400, `${method} ${path}`)
@@ -45,7 +54,13 @@ test('traversal, absolute paths and separators in krefs are 400 kref_invalid; no
 
 test('missing or mistyped fields are 422; a name with no letters is 400; nothing changes', async () => {
   await unchanged(async () => {
-    for (const b of [{ name: 'Y', identity: 'i' }, { identity: 'i', soul: 's' }, { name: 'Y', identity: 1, soul: 's' }, { name: 'Y', identity: 'i', soul: 's', expertise: 'rust' }, []]) {
+    for (const b of [
+      { name: 'Y', identity: 'i' },
+      { identity: 'i', soul: 's' },
+      { name: 'Y', identity: 1, soul: 's' },
+      { name: 'Y', identity: 'i', soul: 's', expertise: 'rust' },
+      [],
+    ]) {
       const r = await call('POST', '/api/agents', b)
       assert.equal(r.status, 422, JSON.stringify(b))
       assert.ok(r.body.error)
@@ -64,10 +79,14 @@ test('a duplicate is 409 and an unknown agent 404, both with {error, error_code}
     const dup = await call('POST', '/api/agents', { name: 'keeper', identity: 'other', soul: 'other' })
     assert.equal(dup.status, 409)
     assert.equal(dup.body.error_code, 'conflict')
-    for (const [m, p, b] of [['PUT', '/api/agents/Revka/AgentPool/ghost.agent', body], ['DELETE', '/api/agents/Revka/AgentPool/ghost.agent', undefined],
+    for (const [m, p, b] of [
+      ['PUT', '/api/agents/Revka/AgentPool/ghost.agent', body],
+      ['DELETE', '/api/agents/Revka/AgentPool/ghost.agent', undefined],
       ['POST', '/api/agents/deprecate', { kref: 'kref://Revka/AgentPool/ghost.agent', deprecated: true }],
       // an item that is not an agent of the pool is not reachable through /api/agents
-      ['DELETE', '/api/agents/Revka/Teams/keeper.agent', undefined], ['DELETE', '/api/agents/Revka/AgentPool/keeper.skill', undefined]] as const) {
+      ['DELETE', '/api/agents/Revka/Teams/keeper.agent', undefined],
+      ['DELETE', '/api/agents/Revka/AgentPool/keeper.skill', undefined],
+    ] as const) {
       const r = await call(m, p, b)
       assert.equal(r.status, 404, `${m} ${p}`)
       assert.equal(r.body.error_code, 'not_found')
@@ -78,7 +97,11 @@ test('a duplicate is 409 and an unknown agent 404, both with {error, error_code}
 test('401 only for a bad credential: none or a wrong one; bad input with a good one never 401', async () => {
   await unchanged(async () => {
     assert.equal((await fetch(base + '/api/agents')).status, 401)
-    const wrong = await fetch(base + '/api/agents', { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const wrong = await fetch(base + '/api/agents', {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     assert.equal(wrong.status, 401)
     const svc = await fetch(base + '/api/agents', { headers: { 'x-revka-service-token': k.serviceToken } })
     assert.equal(svc.status, 200, 'the service token is a B credential')
@@ -91,7 +114,7 @@ const upload = async (parts: { kref?: string; file?: { bytes: Buffer; type: stri
   if (parts.kref !== undefined) form.append('kref', parts.kref)
   if (parts.file) form.append('file', new Blob([parts.file.bytes], { type: parts.file.type }), parts.file.name ?? 'a.png')
   const res = await fetch(base + '/api/agents/avatar', { method: 'POST', headers: { authorization: `Bearer ${k.token}` }, body: form })
-  return { status: res.status, body: await res.json() as any }
+  return { status: res.status, body: (await res.json()) as any }
 }
 
 test('avatar attacks: SVG, a lying type, no kref, no file, empty, oversize, unknown agent — refused, nothing stored', async () => {

@@ -9,7 +9,9 @@ before(async () => {
   k = await startTestKernel({ plugins: ['store', 'agents'], listen: true })
   base = k.url!
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const call = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(base + path, {
@@ -26,8 +28,14 @@ const tags = async (item: string) => {
   const { default: Database } = await import('better-sqlite3')
   const db = new Database(join(k.stateDir, 'plugins', 'store', 'domain.db'), { readonly: true })
   try {
-    return db.prepare('SELECT r.number, t.tag FROM tags t JOIN revisions r ON r.id = t.revision_id JOIN items i ON i.id = t.item_id WHERE i.item_name = ? ORDER BY t.tag').all(item)
-  } finally { db.close() }
+    return db
+      .prepare(
+        'SELECT r.number, t.tag FROM tags t JOIN revisions r ON r.id = t.revision_id JOIN items i ON i.id = t.item_id WHERE i.item_name = ? ORDER BY t.tag',
+      )
+      .all(item)
+  } finally {
+    db.close()
+  }
 }
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really the rest of a png')])
@@ -39,14 +47,40 @@ test('an empty pool lists as an empty page, never 404', async () => {
 })
 
 test('round trip: create 201, list, update (new revision, published moved), deprecate hides, delete 204', async () => {
-  const created = await call('POST', '/api/agents', { name: 'Senior Rust', identity: 'I write Rust', soul: 'calm', expertise: ['rust', ' tokio '], role: 'dev' })
+  const created = await call('POST', '/api/agents', {
+    name: 'Senior Rust',
+    identity: 'I write Rust',
+    soul: 'calm',
+    expertise: ['rust', ' tokio '],
+    role: 'dev',
+  })
   assert.equal(created.status, 201)
   const a = created.body.agent
-  assert.deepEqual({ ...a, created_at: undefined }, {
-    kref: 'kref://Revka/AgentPool/senior-rust.agent', item_name: 'senior-rust', kind: 'agent', name: 'Senior Rust',
-    deprecated: false, created_at: undefined, identity: 'I write Rust', soul: 'calm', tone: '', role: 'dev', agent_type: '', model: '', system_hint: '',
-    expertise: ['rust', 'tokio'], revision: 1, revision_number: 1, avatar_url: null, avatar_artifact_name: null, avatar_filename: null, avatar_mime: null,
-  })
+  assert.deepEqual(
+    { ...a, created_at: undefined },
+    {
+      kref: 'kref://Revka/AgentPool/senior-rust.agent',
+      item_name: 'senior-rust',
+      kind: 'agent',
+      name: 'Senior Rust',
+      deprecated: false,
+      created_at: undefined,
+      identity: 'I write Rust',
+      soul: 'calm',
+      tone: '',
+      role: 'dev',
+      agent_type: '',
+      model: '',
+      system_hint: '',
+      expertise: ['rust', 'tokio'],
+      revision: 1,
+      revision_number: 1,
+      avatar_url: null,
+      avatar_artifact_name: null,
+      avatar_filename: null,
+      avatar_mime: null,
+    },
+  )
   assert.match(a.created_at, /^\d{4}-\d\d-\d\dT/)
 
   let list = await call('GET', '/api/agents')
@@ -54,7 +88,12 @@ test('round trip: create 201, list, update (new revision, published moved), depr
   assert.equal(list.body.agents[0].kref, a.kref)
 
   // the dashboard strips kref:// and sends the rest with literal slashes
-  const updated = await call('PUT', '/api/agents/Revka/AgentPool/senior-rust.agent', { name: 'Senior Rust', identity: 'I write more Rust', soul: 'calm', kref: 'ignored' })
+  const updated = await call('PUT', '/api/agents/Revka/AgentPool/senior-rust.agent', {
+    name: 'Senior Rust',
+    identity: 'I write more Rust',
+    soul: 'calm',
+    kref: 'ignored',
+  })
   assert.equal(updated.status, 200)
   assert.equal(updated.body.agent.revision_number, 2)
   assert.equal(updated.body.agent.identity, 'I write more Rust')
@@ -69,7 +108,10 @@ test('round trip: create 201, list, update (new revision, published moved), depr
   assert.equal(dep.body.agent.revision_number, 2)
   assert.equal((await call('GET', '/api/agents')).body.total_count, 0)
   const withDep = await call('GET', '/api/agents?include_deprecated=true')
-  assert.deepEqual(withDep.body.agents.map((x: any) => [x.item_name, x.deprecated]), [['senior-rust', true]])
+  assert.deepEqual(
+    withDep.body.agents.map((x: any) => [x.item_name, x.deprecated]),
+    [['senior-rust', true]],
+  )
   assert.equal((await call('POST', '/api/agents/deprecate', { kref: a.kref + '?r=1', deprecated: false })).body.agent.deprecated, false)
 
   const del = await call('DELETE', '/api/agents/Revka/AgentPool/senior-rust.agent')
@@ -88,7 +130,8 @@ test('a kref sent with its scheme is not prefixed twice (agents)', async () => {
 })
 
 test('search (q) and paging: per_page clamps to 1..50, page counts from 1', async () => {
-  for (const n of ['Alpha Coder', 'Beta Coder', 'Gamma Writer']) assert.equal((await call('POST', '/api/agents', { name: n, identity: `I am ${n}`, soul: 's', expertise: ['go'] })).status, 201)
+  for (const n of ['Alpha Coder', 'Beta Coder', 'Gamma Writer'])
+    assert.equal((await call('POST', '/api/agents', { name: n, identity: `I am ${n}`, soul: 's', expertise: ['go'] })).status, 201)
   const coders = await call('GET', '/api/agents?q=coder')
   assert.deepEqual(coders.body.agents.map((x: any) => x.item_name).sort(), ['alpha-coder', 'beta-coder'])
   assert.equal(coders.body.total_count, 2)

@@ -9,9 +9,25 @@
  * `/api/agents/avatar-file/<rel>` and reaches avatar artifacts only.
  */
 import {
-  AVATAR_MAX_BYTES, avatarFileReply, avatarRevision, avatarUrlPath, definePlugin, domainError, domainProjects, DomainStoreRef,
-  httpError, itemKrefParam, itemPage, listQuery, readAvatarUpload, reply, slugify, typedBody,
-  type DomainStore, type Item, type RevkaRequest,
+  AVATAR_MAX_BYTES,
+  avatarFileReply,
+  avatarRevision,
+  avatarUrlPath,
+  definePlugin,
+  domainError,
+  domainProjects,
+  DomainStoreRef,
+  httpError,
+  itemKrefParam,
+  itemPage,
+  listQuery,
+  readAvatarUpload,
+  reply,
+  slugify,
+  typedBody,
+  type DomainStore,
+  type Item,
+  type RevkaRequest,
 } from '@revka/plugin-sdk'
 import { agentBody, agentMetadata, agentOf } from './agent-shape.js'
 
@@ -39,7 +55,9 @@ export default definePlugin({
     }
 
     api.routes.add({
-      method: 'GET', url: '/api/agents', auth: 'bearer',
+      method: 'GET',
+      url: '/api/agents',
+      auth: 'bearer',
       description: 'agents of the pool, paged (include_deprecated, q full-text, page, per_page 1..50)',
       handler: async (req: RevkaRequest) => {
         const q = listQuery(req.query)
@@ -52,14 +70,18 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/agents', auth: 'bearer',
+      method: 'POST',
+      url: '/api/agents',
+      auth: 'bearer',
       description: 'create an agent: item slugify(name), revision 1 tagged published → 201 {agent}',
       handler: async (req: RevkaRequest) => {
         const b = agentBody(req.body)
         const slug = slugify(b.name)
         if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
         const { item, revision } = await store().createItem({
-          space_path: pool(), item_name: slug, kind: 'agent',
+          space_path: pool(),
+          item_name: slug,
+          kind: 'agent',
           revision: { metadata: agentMetadata(b, null), tags: ['published'] },
         })
         return reply({ status: 201, body: { agent: agentOf(item, revision, avatarUrl) } })
@@ -67,7 +89,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'PUT', url: '/api/agents/*', auth: 'bearer',
+      method: 'PUT',
+      url: '/api/agents/*',
+      auth: 'bearer',
       description: 'update an agent: a new revision (full replace, avatar kept), published moved onto it',
       handler: async (req: RevkaRequest) => {
         const b = agentBody(req.body)
@@ -80,7 +104,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/agents/deprecate', auth: 'bearer',
+      method: 'POST',
+      url: '/api/agents/deprecate',
+      auth: 'bearer',
       description: 'set or clear the soft-hide flag: {kref, deprecated} → {agent}',
       handler: async (req: RevkaRequest) => {
         const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
@@ -90,7 +116,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'DELETE', url: '/api/agents/*', auth: 'bearer',
+      method: 'DELETE',
+      url: '/api/agents/*',
+      auth: 'bearer',
       description: 'hard delete of an agent → 204',
       handler: async (req: RevkaRequest) => {
         const item = await agentItem(req.params['*'])
@@ -100,8 +128,12 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/agents/avatar', auth: 'bearer',
-      stream: true, bodyLimit: AVATAR_MAX_BYTES + 64 * 1024, timeoutMs: 60_000,
+      method: 'POST',
+      url: '/api/agents/avatar',
+      auth: 'bearer',
+      stream: true,
+      bodyLimit: AVATAR_MAX_BYTES + 64 * 1024,
+      timeoutMs: 60_000,
       description: 'multipart kref + file (PNG/JPEG/GIF/WebP by its bytes, ≤ 5 MiB) → a new published revision with the avatar',
       handler: async (req: RevkaRequest) => {
         const up = await readAvatarUpload(req, { what: 'agent' })
@@ -114,7 +146,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: `${AVATAR_URL_BASE}/*`, auth: 'signed',
+      method: 'GET',
+      url: `${AVATAR_URL_BASE}/*`,
+      auth: 'signed',
       description: 'an agent avatar file, for holders of a signed URL (avatar artifacts only)',
       handler: (req: RevkaRequest) => avatarFileReply(store(), req.params['*'] ?? '', 'agent'),
     })

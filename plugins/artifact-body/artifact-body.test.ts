@@ -11,14 +11,18 @@ const SECRET = 'TOP-SECRET-STATE-FILE'
 before(async () => {
   d = await startDomainKernel(['artifact-body'])
   const { item, revision } = await d.store.createItem({
-    space_path: '/Proj/Assets', item_name: 'report', kind: 'doc',
+    space_path: '/Proj/Assets',
+    item_name: 'report',
+    kind: 'doc',
     revision: { artifacts: [{ name: 'report.md', file: { content: '# Report\n' + 'x'.repeat(200_000) } }] },
   })
   assert.ok(item && revision)
   fileLoc = (await d.store.listArtifacts(revision!.kref))[0].location
   writeFileSync(join(d.k.stateDir, 'secret.txt'), SECRET)
 })
-after(async () => { await d.k.stop() })
+after(async () => {
+  await d.k.stop()
+})
 
 const body = (location: string) => d.call('GET', `/api/artifact-body?location=${encodeURIComponent(location)}`)
 
@@ -41,8 +45,15 @@ test('streams an artifact file with its type, length, disposition and a sandboxi
 test('attack: traversal, encoded traversal, absolute paths and ~ outside the artifact dir are 403 and leak nothing', async () => {
   const root = d.store.artifactRoot
   for (const loc of [
-    `${root}/../domain.db`, `${root}/Proj/../../../secret.txt`, join(d.k.stateDir, 'secret.txt'), '/etc/passwd',
-    `file://${root}/%2e%2e/%2e%2e/%2e%2e/secret.txt`, `file://${root}/..%2f..%2f..%2fsecret.txt`, 'file:///etc/passwd', '~/.bashrc', '/proc/self/environ',
+    `${root}/../domain.db`,
+    `${root}/Proj/../../../secret.txt`,
+    join(d.k.stateDir, 'secret.txt'),
+    '/etc/passwd',
+    `file://${root}/%2e%2e/%2e%2e/%2e%2e/secret.txt`,
+    `file://${root}/..%2f..%2f..%2fsecret.txt`,
+    'file:///etc/passwd',
+    '~/.bashrc',
+    '/proc/self/environ',
   ]) {
     const res = await body(loc)
     assert.ok(res.status === 403 || res.status === 400 || res.status === 404, `${loc} → ${res.status}`)
@@ -99,7 +110,9 @@ test('a file over 256 MiB is 413 with its size; missing files are 404 with detai
 test('a missing file whose artifact stored its body in metadata is served from there (never workflow YAML)', async () => {
   const gone = join(d.store.artifactRoot, 'gone', 'notes.md')
   await d.store.createItem({
-    space_path: '/Proj/Assets', item_name: 'notes', kind: 'doc',
+    space_path: '/Proj/Assets',
+    item_name: 'notes',
+    kind: 'doc',
     revision: { artifacts: [{ name: 'notes.md', location: gone, metadata: { content: 'stored notes' } }] },
   })
   const res = await body(gone)
@@ -108,7 +121,9 @@ test('a missing file whose artifact stored its body in metadata is served from t
   assert.equal(res.headers.get('x-revka-artifact-source'), 'revision-metadata')
   const wf = join(d.store.artifactRoot, 'gone', 'flow.yaml')
   await d.store.createItem({
-    space_path: '/Proj/Assets', item_name: 'flow', kind: 'workflow',
+    space_path: '/Proj/Assets',
+    item_name: 'flow',
+    kind: 'workflow',
     revision: { metadata: { definition: 'steps: []' }, artifacts: [{ name: 'workflow.yaml', location: wf }] },
   })
   assert.equal((await body(wf)).status, 404)

@@ -9,8 +9,35 @@ import type { Artifact, DomainStore, Metadata } from '@revka/plugin-sdk'
 const BASE64_KEYS = ['content_base64', 'data_base64', 'payload_base64', 'body_base64']
 const TEXT_KEYS = ['content', 'body', 'text', 'markdown', 'procedure']
 const TEXT_EXT = new Set([
-  '.txt', '.md', '.markdown', '.json', '.yaml', '.yml', '.csv', '.tsv', '.html', '.htm', '.xml', '.log', '.toml', '.ini',
-  '.js', '.ts', '.tsx', '.jsx', '.py', '.rs', '.go', '.java', '.c', '.h', '.cpp', '.sh', '.sql', '.css', '.svg',
+  '.txt',
+  '.md',
+  '.markdown',
+  '.json',
+  '.yaml',
+  '.yml',
+  '.csv',
+  '.tsv',
+  '.html',
+  '.htm',
+  '.xml',
+  '.log',
+  '.toml',
+  '.ini',
+  '.js',
+  '.ts',
+  '.tsx',
+  '.jsx',
+  '.py',
+  '.rs',
+  '.go',
+  '.java',
+  '.c',
+  '.h',
+  '.cpp',
+  '.sh',
+  '.sql',
+  '.css',
+  '.svg',
 ])
 
 export interface StoredBody {

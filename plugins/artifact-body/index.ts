@@ -33,7 +33,7 @@ export default definePlugin({
       method: 'GET',
       url: '/api/artifact-body',
       auth: 'bearer',
-      description: 'streams the artifact file at ?location= (inside the store\'s artifact directory; 256 MiB cap → 413)',
+      description: "streams the artifact file at ?location= (inside the store's artifact directory; 256 MiB cap → 413)",
       handler: async (req) => {
         const store = storeOf()
         const location = typeof req.query.location === 'string' ? req.query.location.trim() : ''
@@ -43,7 +43,10 @@ export default definePlugin({
         if (found.kind === 'file') {
           const headers = headersFor(basename(found.path), found.size)
           // `end` is inclusive, so an empty file is answered without a stream
-          if (found.size === 0) { await found.fd.close(); return reply({ headers, body: Buffer.alloc(0) }) }
+          if (found.size === 0) {
+            await found.fd.close()
+            return reply({ headers, body: Buffer.alloc(0) })
+          }
           // bounded to the size checked at open: a file growing meanwhile is not read past the cap
           const stream = found.fd.createReadStream({ start: 0, end: found.size - 1, highWaterMark: 64 * 1024, autoClose: true })
           return reply({ headers, body: stream })
@@ -55,7 +58,8 @@ export default definePlugin({
         }
         const stored = await storedBody(store, location)
         if (stored) {
-          if (stored.bytes.length > MAX_BODY_BYTES) throw httpError(413, 'artifact_too_large', 'stored artifact body is too large', { extra: { size: stored.bytes.length } })
+          if (stored.bytes.length > MAX_BODY_BYTES)
+            throw httpError(413, 'artifact_too_large', 'stored artifact body is too large', { extra: { size: stored.bytes.length } })
           return reply({ headers: { ...headersFor(stored.name, stored.bytes.length), 'x-revka-artifact-source': 'revision-metadata' }, body: stored.bytes })
         }
         if (found.kind === 'invalid') throw httpError(400, 'location_invalid', found.message)

@@ -24,7 +24,11 @@ export function toPath(location: string, home: string | undefined): string | und
   if (!location || location.includes('\0')) return undefined
   let p = location
   if (/^file:/i.test(p)) {
-    try { p = fileURLToPath(p) } catch { return undefined }
+    try {
+      p = fileURLToPath(p)
+    } catch {
+      return undefined
+    }
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return undefined
   if (p === '~' || p.startsWith('~/')) {
     if (!home) return undefined
@@ -45,7 +49,9 @@ export async function realRoot(artifactRoot: string, inState: (dir: string) => b
   try {
     const root = await fsp.realpath(artifactRoot)
     return inState(root) ? root : undefined
-  } catch { return undefined }
+  } catch {
+    return undefined
+  }
 }
 
 export async function locate(location: string, root: string | undefined, home: string | undefined): Promise<Located> {
@@ -56,8 +62,11 @@ export async function locate(location: string, root: string | undefined, home: s
   // answer never tells whether a file exists there
   if (!inside(resolve(path), root)) return { kind: 'forbidden', message: 'artifact location is outside the artifact directory' }
   let real: string
-  try { real = await fsp.realpath(path) } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { kind: 'missing', path, message: (e as Error).message }
+  try {
+    real = await fsp.realpath(path)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return { kind: 'missing', path, message: (e as Error).message }
     return { kind: 'forbidden', message: 'artifact location cannot be resolved' }
   }
   if (!inside(real, root)) return { kind: 'forbidden', message: 'artifact location resolves outside the artifact directory' }
@@ -71,7 +80,8 @@ export async function locate(location: string, root: string | undefined, home: s
   }
   try {
     const opened = await openedPath(fd)
-    if (opened !== undefined && !inside(opened, root)) throw Object.assign(new Error('moved'), { located: { kind: 'forbidden', message: 'artifact location resolves outside the artifact directory' } })
+    if (opened !== undefined && !inside(opened, root))
+      throw Object.assign(new Error('moved'), { located: { kind: 'forbidden', message: 'artifact location resolves outside the artifact directory' } })
     const st = await fd.stat()
     if (!st.isFile()) throw Object.assign(new Error('not a file'), { located: { kind: 'not_file', message: 'artifact location is not a regular file' } })
     if (st.size > MAX_BODY_BYTES) throw Object.assign(new Error('too large'), { located: { kind: 'too_large', size: st.size } })
@@ -86,5 +96,9 @@ export async function locate(location: string, root: string | undefined, home: s
 
 /** The path the kernel has for an open descriptor (Linux /proc); undefined where unavailable. */
 async function openedPath(fd: fsp.FileHandle): Promise<string | undefined> {
-  try { return await fsp.readlink(`/proc/self/fd/${fd.fd}`) } catch { return undefined }
+  try {
+    return await fsp.readlink(`/proc/self/fd/${fd.fd}`)
+  } catch {
+    return undefined
+  }
 }

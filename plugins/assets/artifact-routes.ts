@@ -38,8 +38,10 @@ export function addArtifactRoutes(routes: RouteAdder, store: () => DomainStore, 
       const metadata = metadataField(b) ?? {}
       const s = store()
       if (writeFile) {
-        if (location.trim()) throw httpError(400, 'location_with_write_file', 'with write_file, leave location empty: the store writes the file under its artifact directory')
-        if (parseKref(revisionKref).revision === undefined) throw httpError(400, 'revision_selector_required', 'revision kref must include an exact r= revision selector')
+        if (location.trim())
+          throw httpError(400, 'location_with_write_file', 'with write_file, leave location empty: the store writes the file under its artifact directory')
+        if (parseKref(revisionKref).revision === undefined)
+          throw httpError(400, 'revision_selector_required', 'revision kref must include an exact r= revision selector')
         const input: ArtifactInput = {
           name,
           file: { content: content ?? '', overwrite },
@@ -70,7 +72,8 @@ export function addArtifactRoutes(routes: RouteAdder, store: () => DomainStore, 
     url: '/api/assets/artifacts/content',
     auth: 'bearer',
     ...ASSET_LIMITS,
-    description: '{artifact_kref, revision_kref, content} → {revision, artifact, created_revision, copied_artifacts}: in place, or a new revision when the revision is published',
+    description:
+      '{artifact_kref, revision_kref, content} → {revision, artifact, created_revision, copied_artifacts}: in place, or a new revision when the revision is published',
     handler: async (req) => {
       const b = jsonBody(req)
       const content = b.content
@@ -92,9 +95,11 @@ export function addArtifactRoutes(routes: RouteAdder, store: () => DomainStore, 
         return { revision, artifact: written, created_revision: false, copied_artifacts: 0 }
       }
       const sources = await s.listArtifacts(revision.kref)
-      const artifacts: ArtifactInput[] = sources.map((a: Artifact) => a.name === artifact.name
-        ? { name: a.name, file: { content }, metadata: { ...a.metadata, edited_from_artifact: a.kref } }
-        : { name: a.name, location: a.location, metadata: a.metadata })
+      const artifacts: ArtifactInput[] = sources.map((a: Artifact) =>
+        a.name === artifact.name
+          ? { name: a.name, file: { content }, metadata: { ...a.metadata, edited_from_artifact: a.kref } }
+          : { name: a.name, location: a.location, metadata: a.metadata },
+      )
       const created = await s.createRevision(revision.item_kref, {
         metadata: { ...revision.metadata, edited_from_revision: revision.kref, edited_artifact: artifact.name, edited_by: 'revka-asset-browser' },
         artifacts,

@@ -12,7 +12,17 @@ let fileArt = ''
 let linkArt = ''
 before(async () => {
   d = await startDomainKernel(['assets'])
-  const made = await d.store.createItem({ space_path: '/Story/Docs', item_name: 'doc', kind: 'doc', revision: { artifacts: [{ name: 'body.md', file: { content: 'body' } }, { name: 'link', location: '/srv/x.md' }] } })
+  const made = await d.store.createItem({
+    space_path: '/Story/Docs',
+    item_name: 'doc',
+    kind: 'doc',
+    revision: {
+      artifacts: [
+        { name: 'body.md', file: { content: 'body' } },
+        { name: 'link', location: '/srv/x.md' },
+      ],
+    },
+  })
   item = made.item.kref
   rev = made.revision!.kref
   rev2 = (await d.store.createRevision(item, {})).kref
@@ -23,7 +33,9 @@ before(async () => {
   await d.store.createItem({ space_path: '/Story/Docs', item_name: 'pack', kind: 'bundle' })
   await d.store.addBundleMember('kref://Story/Docs/pack.bundle', item)
 })
-after(async () => { await d.k.stop() })
+after(async () => {
+  await d.k.stop()
+})
 
 type Case = [method: string, path: string, body: unknown, status: number, why: string]
 
@@ -46,7 +58,13 @@ test('attack: malformed krefs, traversal in names and paths, missing/empty/misty
     ['POST', '/api/assets/items', { space_path: '/Story/Docs', item_name: '../x', kind: 'doc' }, 400, 'item name with /'],
     ['POST', '/api/assets/items', { space_path: '/Story/Docs', item_name: 'x', kind: 'a/b' }, 400, 'kind with /'],
     ['POST', '/api/assets/bundles', { space_path: '/Story/Docs', bundle_name: '..' }, 400, 'bundle name ..'],
-    ['POST', '/api/assets/artifacts', { revision_kref: rev, name: '../../escape.md', location: '', write_file: true, content: 'x' }, 400, 'artifact name with /'],
+    [
+      'POST',
+      '/api/assets/artifacts',
+      { revision_kref: rev, name: '../../escape.md', location: '', write_file: true, content: 'x' },
+      400,
+      'artifact name with /',
+    ],
     // missing or mistyped (422) and empty (400) fields
     ['POST', '/api/assets/items', { space_path: '/Story/Docs', kind: 'doc' }, 422, 'item_name missing'],
     ['POST', '/api/assets/items', { space_path: '/Story/Docs', item_name: 7, kind: 'doc' }, 422, 'item_name a number'],
@@ -73,17 +91,53 @@ test('attack: malformed krefs, traversal in names and paths, missing/empty/misty
     ['POST', '/api/assets/artifacts', { revision_kref: rev, name: 'link', location: '/srv/y.md' }, 409, 'artifact name taken'],
     ['POST', '/api/assets/bundles/members', { bundle_kref: 'kref://Story/Docs/pack.bundle', item_kref: item }, 409, 'member exists'],
     // locations
-    ['POST', '/api/assets/artifacts', { revision_kref: rev2, name: 'w', location: '/etc/cron.d/evil', write_file: true, content: '* * * * * root x' }, 400, 'write_file to a chosen path'],
+    [
+      'POST',
+      '/api/assets/artifacts',
+      { revision_kref: rev2, name: 'w', location: '/etc/cron.d/evil', write_file: true, content: '* * * * * root x' },
+      400,
+      'write_file to a chosen path',
+    ],
     ['POST', '/api/assets/artifacts', { revision_kref: item, name: 'w', location: '', write_file: true, content: 'x' }, 400, 'write_file without r='],
     ['POST', '/api/assets/artifacts', { revision_kref: rev2, name: 'rel', location: '../../etc/passwd' }, 400, 'relative location'],
     ['POST', '/api/assets/artifacts', { revision_kref: rev2, name: 'v', location: '/etc/passwd', validate_exists: true }, 403, 'validate outside'],
-    ['POST', '/api/assets/artifacts', { revision_kref: rev2, name: 'v', location: join(d.store.artifactRoot, 'escape-link'), validate_exists: true }, 403, 'validate symlink out'],
-    ['POST', '/api/assets/artifacts', { revision_kref: rev2, name: 'v', location: join(d.store.artifactRoot, 'missing.md'), validate_exists: true }, 400, 'validate missing'],
+    [
+      'POST',
+      '/api/assets/artifacts',
+      { revision_kref: rev2, name: 'v', location: join(d.store.artifactRoot, 'escape-link'), validate_exists: true },
+      403,
+      'validate symlink out',
+    ],
+    [
+      'POST',
+      '/api/assets/artifacts',
+      { revision_kref: rev2, name: 'v', location: join(d.store.artifactRoot, 'missing.md'), validate_exists: true },
+      400,
+      'validate missing',
+    ],
     // edits
     ['PUT', '/api/assets/artifacts/content', { artifact_kref: fileArt, revision_kref: rev2, content: 'x' }, 400, 'artifact of another revision'],
-    ['PUT', '/api/assets/artifacts/content', { artifact_kref: linkArt, revision_kref: rev, content: 'x' }, 400, 'in-place edit of a file the store did not write'],
-    ['PUT', '/api/assets/artifacts/content', { artifact_kref: fileArt, revision_kref: rev, content: 'é'.repeat(600 * 1024) }, 413, 'content over 1 MiB in UTF-8'],
-    ['POST', '/api/assets/artifacts', { revision_kref: rev2, name: 'big', location: '', write_file: true, content: 'x'.repeat(1024 * 1024 + 1) }, 413, 'artifact content over 1 MiB'],
+    [
+      'PUT',
+      '/api/assets/artifacts/content',
+      { artifact_kref: linkArt, revision_kref: rev, content: 'x' },
+      400,
+      'in-place edit of a file the store did not write',
+    ],
+    [
+      'PUT',
+      '/api/assets/artifacts/content',
+      { artifact_kref: fileArt, revision_kref: rev, content: 'é'.repeat(600 * 1024) },
+      413,
+      'content over 1 MiB in UTF-8',
+    ],
+    [
+      'POST',
+      '/api/assets/artifacts',
+      { revision_kref: rev2, name: 'big', location: '', write_file: true, content: 'x'.repeat(1024 * 1024 + 1) },
+      413,
+      'artifact content over 1 MiB',
+    ],
     // protected
     ['POST', '/api/assets/revisions/tags', { kref: rev, tag: 'current' }, 403, 'current tag'],
   ]
@@ -103,9 +157,17 @@ test('attack: a non-JSON body is 415, a body over 2 MiB is 413, a wrong credenti
   const snap = await storeSnapshot(d.store)
   const text = await d.call('POST', '/api/assets/projects', 'name=Evil', { 'content-type': 'application/x-www-form-urlencoded' })
   assert.equal(text.status, 415)
-  const big = await d.call('POST', '/api/assets/items', JSON.stringify({ space_path: '/Story/Docs', item_name: 'big', kind: 'doc', metadata: { x: 'y'.repeat(2 * 1024 * 1024) } }))
+  const big = await d.call(
+    'POST',
+    '/api/assets/items',
+    JSON.stringify({ space_path: '/Story/Docs', item_name: 'big', kind: 'doc', metadata: { x: 'y'.repeat(2 * 1024 * 1024) } }),
+  )
   assert.equal(big.status, 413)
-  const res = await fetch(`${d.k.url}/api/assets/projects`, { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Evil' }) })
+  const res = await fetch(`${d.k.url}/api/assets/projects`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Evil' }),
+  })
   assert.equal(res.status, 401)
   assert.equal(await storeSnapshot(d.store), snap)
   assert.equal(await d.store.getProject('Evil'), null)

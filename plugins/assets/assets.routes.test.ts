@@ -4,8 +4,12 @@ import { readFileSync } from 'node:fs'
 import { startDomainKernel, type DomainKernel } from './test-support/domain.js'
 
 let d: DomainKernel
-before(async () => { d = await startDomainKernel(['assets']) })
-after(async () => { await d.k.stop() })
+before(async () => {
+  d = await startDomainKernel(['assets'])
+})
+after(async () => {
+  await d.k.stop()
+})
 
 const ok = async (method: string, path: string, body?: unknown) => {
   const res = await d.call(method, path, body)
@@ -20,7 +24,12 @@ test('projects, spaces, items, revisions, publish, tags and deprecation through 
   const { space } = await ok('POST', '/api/assets/spaces', { parent_path: '/Story', name: 'Characters' })
   assert.equal(space.path, '/Story/Characters')
   assert.equal((await ok('POST', '/api/assets/spaces', { parent_path: 'Story', name: 'Characters' })).space.path, '/Story/Characters')
-  const { item } = await ok('POST', '/api/assets/items', { space_path: '/Story/Characters', item_name: 'hero', kind: 'character', metadata: { age: 30, traits: ['brave', 'kind'] } })
+  const { item } = await ok('POST', '/api/assets/items', {
+    space_path: '/Story/Characters',
+    item_name: 'hero',
+    kind: 'character',
+    metadata: { age: 30, traits: ['brave', 'kind'] },
+  })
   assert.equal(item.kref, 'kref://Story/Characters/hero.character')
   assert.deepEqual(item.metadata, { age: '30', traits: 'brave,kind' }, 'metadata values become strings')
   const dup = await d.call('POST', '/api/assets/items', { space_path: '/Story/Characters', item_name: 'hero', kind: 'character' })
@@ -42,7 +51,11 @@ test('projects, spaces, items, revisions, publish, tags and deprecation through 
   assert.ok(!untagged.tags.includes('candidate'))
   assert.equal((await ok('POST', '/api/assets/revisions/deprecate', { kref: r2.kref, deprecated: true })).revision.deprecated, true)
   assert.equal((await ok('POST', '/api/assets/items/deprecate', { kref: item.kref, deprecated: true })).item.deprecated, true)
-  assert.equal((await ok('POST', '/api/assets/items/deprecate', { kref: `${item.kref}?r=1`, deprecated: false })).item.deprecated, false, 'selectors are stripped for item operations')
+  assert.equal(
+    (await ok('POST', '/api/assets/items/deprecate', { kref: `${item.kref}?r=1`, deprecated: false })).item.deprecated,
+    false,
+    'selectors are stripped for item operations',
+  )
 })
 
 test('the current tag is protected: 403 to set or remove it, and nothing moves', async () => {
@@ -62,8 +75,14 @@ test('bundles: list across the project, create, members with their revisions, pr
   const { bundle } = await ok('POST', '/api/assets/bundles', { space_path: '/Story/Characters', bundle_name: 'cast' })
   assert.equal(bundle.kref, 'kref://Story/Characters/cast.bundle')
   await ok('POST', '/api/assets/bundles', { space_path: '/Story', bundle_name: 'series-main-canon' })
-  assert.deepEqual((await ok('GET', '/api/assets/bundles?project=Story')).bundles.map((b: any) => b.name), ['cast', 'series-main-canon'])
-  assert.deepEqual((await ok('GET', `/api/assets/bundles?project=Story&space_path=${encodeURIComponent('/Story/Characters')}`)).bundles.map((b: any) => b.name), ['cast'])
+  assert.deepEqual(
+    (await ok('GET', '/api/assets/bundles?project=Story')).bundles.map((b: any) => b.name),
+    ['cast', 'series-main-canon'],
+  )
+  assert.deepEqual(
+    (await ok('GET', `/api/assets/bundles?project=Story&space_path=${encodeURIComponent('/Story/Characters')}`)).bundles.map((b: any) => b.name),
+    ['cast'],
+  )
   assert.deepEqual((await ok('GET', '/api/assets/bundles?project=Empty')).bundles, [])
 
   const added = (await ok('POST', '/api/assets/bundles/members', { bundle_kref: bundle.kref, item_kref: a.item.kref })).result
@@ -86,7 +105,10 @@ test('bundles: list across the project, create, members with their revisions, pr
   assert.equal((await d.call('DELETE', '/api/assets/bundles/members', { bundle_kref: canon, item_kref: a.item.kref })).status, 403)
   await ok('DELETE', '/api/assets/bundles/members', { bundle_kref: canon, item_kref: a.item.kref, allow_protected: true })
   assert.equal((await d.store.listBundleMembers(canon)).total_count, 0)
-  assert.equal((await d.call('DELETE', '/api/assets/bundles/members', { bundle_kref: bundle.kref, item_kref: 'kref://Story/Characters/nobody.character' })).status, 404)
+  assert.equal(
+    (await d.call('DELETE', '/api/assets/bundles/members', { bundle_kref: bundle.kref, item_kref: 'kref://Story/Characters/nobody.character' })).status,
+    404,
+  )
 })
 
 test('edges and the dependency graph (direction aliases, depth, node limit, edge type)', async () => {
@@ -101,12 +123,21 @@ test('edges and the dependency graph (direction aliases, depth, node limit, edge
   const one = await q('')
   assert.deepEqual(Object.keys(one).sort(), ['center_kref', 'depth', 'direction', 'edge_type', 'edges', 'node_limit', 'nodes', 'truncated'])
   assert.deepEqual([one.direction, one.depth, one.edge_type, one.node_limit, one.truncated], ['both', 1, null, 100, false])
-  assert.deepEqual(one.nodes.map((n: any) => n.kref), [a, b])
+  assert.deepEqual(
+    one.nodes.map((n: any) => n.kref),
+    [a, b],
+  )
   const node = one.nodes[0]
   assert.deepEqual([node.item_name, node.kind, node.revision_number, node.missing], ['a', 'doc', 1, false])
   assert.equal(node.outgoing_edges.length, 1)
-  assert.deepEqual((await q('&direction=upstream&depth=3')).nodes.map((n: any) => n.kref), [a, b, c])
-  assert.deepEqual((await q('&direction=dependents&depth=3')).nodes.map((n: any) => n.kref), [a])
+  assert.deepEqual(
+    (await q('&direction=upstream&depth=3')).nodes.map((n: any) => n.kref),
+    [a, b, c],
+  )
+  assert.deepEqual(
+    (await q('&direction=dependents&depth=3')).nodes.map((n: any) => n.kref),
+    [a],
+  )
   const capped = await q('&depth=3&node_limit=2')
   assert.equal(capped.truncated, true)
   assert.equal(capped.nodes.length, 2)
@@ -120,11 +151,15 @@ test('artifacts: a link, a file the store writes, deprecation, and content edits
   assert.equal(link.location, 's3://bucket/ch1.md')
   const fileUri = (await ok('POST', '/api/assets/artifacts', { revision_kref: revision!.kref, name: 'local', location: 'file:///srv/ch1.md' })).artifact
   assert.equal(fileUri.location, 'file:///srv/ch1.md', 'the file:// style is kept')
-  const written = (await ok('POST', '/api/assets/artifacts', { revision_kref: revision!.kref, name: 'ch1.md', location: '', write_file: true, content: '# One' })).artifact
-  assert.ok(written.location.startsWith(d.store.artifactRoot + '/'), 'written under the store\'s artifact dir')
+  const written = (
+    await ok('POST', '/api/assets/artifacts', { revision_kref: revision!.kref, name: 'ch1.md', location: '', write_file: true, content: '# One' })
+  ).artifact
+  assert.ok(written.location.startsWith(d.store.artifactRoot + '/'), "written under the store's artifact dir")
   assert.equal(readFileSync(written.location, 'utf8'), '# One')
   assert.equal(written.metadata.generated_location, 'true')
-  const linked = (await ok('POST', '/api/assets/artifacts', { revision_kref: revision!.kref, name: 'again', location: written.location, validate_exists: true })).artifact
+  const linked = (
+    await ok('POST', '/api/assets/artifacts', { revision_kref: revision!.kref, name: 'again', location: written.location, validate_exists: true })
+  ).artifact
   assert.equal(linked.location, written.location)
 
   // unpublished: edited in place
@@ -134,7 +169,11 @@ test('artifacts: a link, a file the store writes, deprecation, and content edits
 
   // published: a new revision with every artifact copied and the edited one in a new file
   await d.store.tagRevision(revision!.kref, 'published')
-  const edit = await ok('PUT', '/api/assets/artifacts/content', { artifact_kref: written.kref, revision_kref: revision!.kref, content: '# One, second edition' })
+  const edit = await ok('PUT', '/api/assets/artifacts/content', {
+    artifact_kref: written.kref,
+    revision_kref: revision!.kref,
+    content: '# One, second edition',
+  })
   assert.equal(edit.created_revision, true)
   assert.equal(edit.copied_artifacts, 4)
   assert.equal(edit.revision.number, 2)

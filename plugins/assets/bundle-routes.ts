@@ -31,7 +31,7 @@ export function addBundleRoutes(routes: RouteAdder, store: () => DomainStore): v
     url: '/api/assets/bundles',
     auth: 'bearer',
     ...ASSET_LIMITS,
-    description: '?project&space_path → {bundles}: the project\'s bundles (or one space\'s), by name then kref',
+    description: "?project&space_path → {bundles}: the project's bundles (or one space's), by name then kref",
     handler: async (req) => {
       const project = (queryStr(req.query, 'project') ?? '').trim()
       if (!project) throw httpError(400, 'field_required', 'project is required')
@@ -79,16 +79,18 @@ export function addBundleRoutes(routes: RouteAdder, store: () => DomainStore): v
       const s = store()
       if (!(await s.getItem(bundleKref))) throw httpError(404, 'not_found', 'bundle not found', { extra: { error_code: 'not_found' } })
       const { members, total_count } = await s.listBundleMembers(bundleKref)
-      const details = await Promise.all(members.map(async (membership) => {
-        try {
-          const item = await s.getItem(membership.item_kref)
-          if (!item) return { membership, item: null, latest_revision: null, current_revision: null, error: 'item not found' }
-          const [latest, current] = await Promise.all([s.currentRevision(item.kref, 'latest'), s.getRevision(`${item.kref}?t=current`)])
-          return { membership, item, latest_revision: latest, current_revision: current, error: null }
-        } catch (e) {
-          return { membership, item: null, latest_revision: null, current_revision: null, error: (e as Error).message }
-        }
-      }))
+      const details = await Promise.all(
+        members.map(async (membership) => {
+          try {
+            const item = await s.getItem(membership.item_kref)
+            if (!item) return { membership, item: null, latest_revision: null, current_revision: null, error: 'item not found' }
+            const [latest, current] = await Promise.all([s.currentRevision(item.kref, 'latest'), s.getRevision(`${item.kref}?t=current`)])
+            return { membership, item, latest_revision: latest, current_revision: current, error: null }
+          } catch (e) {
+            return { membership, item: null, latest_revision: null, current_revision: null, error: (e as Error).message }
+          }
+        }),
+      )
       return { members: details, total_count }
     },
   })
@@ -110,7 +112,8 @@ export function addBundleRoutes(routes: RouteAdder, store: () => DomainStore): v
         }
         const s = store()
         if (method === 'POST') return { result: await s.addBundleMember(bundleKref, itemKref, { added_by: req.auth.deviceId ?? 'revka-asset-browser' }) }
-        if (!(await s.removeBundleMember(bundleKref, itemKref))) throw httpError(404, 'not_found', 'item is not a member of the bundle', { extra: { error_code: 'not_found' } })
+        if (!(await s.removeBundleMember(bundleKref, itemKref)))
+          throw httpError(404, 'not_found', 'item is not a member of the bundle', { extra: { error_code: 'not_found' } })
         return { result: { success: true, bundle_kref: bundleKref, item_kref: itemKref } }
       },
     })

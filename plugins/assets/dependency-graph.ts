@@ -32,12 +32,35 @@ async function graphNode(s: DomainStore, kref: string, edges: Edge[]) {
   const outgoing_edges = edges.filter((e) => e.source_kref === kref)
   const rev = await s.getRevision(kref).catch(() => null)
   if (!rev) {
-    return { kref, item_kref: null, item_name: null, kind: null, revision_number: null, tags: [], metadata: {}, artifacts: [], incoming_edges, outgoing_edges, created_at: null, missing: true }
+    return {
+      kref,
+      item_kref: null,
+      item_name: null,
+      kind: null,
+      revision_number: null,
+      tags: [],
+      metadata: {},
+      artifacts: [],
+      incoming_edges,
+      outgoing_edges,
+      created_at: null,
+      missing: true,
+    }
   }
   const [item, artifacts] = await Promise.all([s.getItem(rev.item_kref), s.listArtifacts(rev.kref)])
   return {
-    kref: rev.kref, item_kref: rev.item_kref, item_name: item?.item_name ?? null, kind: item?.kind ?? null, revision_number: rev.number,
-    tags: rev.tags, metadata: rev.metadata, artifacts, incoming_edges, outgoing_edges, created_at: rev.created_at, missing: false,
+    kref: rev.kref,
+    item_kref: rev.item_kref,
+    item_name: item?.item_name ?? null,
+    kind: item?.kind ?? null,
+    revision_number: rev.number,
+    tags: rev.tags,
+    metadata: rev.metadata,
+    artifacts,
+    incoming_edges,
+    outgoing_edges,
+    created_at: rev.created_at,
+    missing: false,
   }
 }
 
@@ -47,7 +70,8 @@ export function addDependencyGraphRoute(routes: RouteAdder, store: () => DomainS
     url: '/api/assets/dependency-graph',
     auth: 'bearer',
     ...ASSET_LIMITS,
-    description: '?revision_kref&direction&depth(1..3)&edge_type&node_limit(1..200) → {center_kref, direction, depth, edge_type, node_limit, truncated, nodes, edges}',
+    description:
+      '?revision_kref&direction&depth(1..3)&edge_type&node_limit(1..200) → {center_kref, direction, depth, edge_type, node_limit, truncated, nodes, edges}',
     handler: async (req) => {
       const raw = (queryStr(req.query, 'revision_kref') ?? '').trim()
       if (!raw) throw httpError(400, 'field_required', 'revision kref is required')
@@ -73,7 +97,10 @@ export function addDependencyGraphRoute(routes: RouteAdder, store: () => DomainS
           if (!edgeMap.has(key)) edgeMap.set(key, e)
           for (const n of neighbours(e, kref, dir)) {
             if (visited.has(n)) continue
-            if (ordered.length >= nodeLimit) { truncated = true; continue }
+            if (ordered.length >= nodeLimit) {
+              truncated = true
+              continue
+            }
             visited.add(n)
             ordered.push(n)
             frontier.push([n, d + 1])

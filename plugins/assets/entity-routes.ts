@@ -79,7 +79,8 @@ export function addEntityRoutes(routes: RouteAdder, store: () => DomainStore): v
     const source_kref = krefField(b, 'source_kref', 'source revision kref')
     const target_kref = krefField(b, 'target_kref', 'target revision kref')
     const edge_type = required(b, 'edge_type', 'edge type')
-    if (!/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/.test(edge_type)) throw httpError(400, 'invalid_edge_type', 'edge type must be 1–64 letters, digits, "_", ".", ":" or "-", starting with a letter')
+    if (!/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/.test(edge_type))
+      throw httpError(400, 'invalid_edge_type', 'edge type must be 1–64 letters, digits, "_", ".", ":" or "-", starting with a letter')
     return { edge: await s.createEdge({ source_kref, target_kref, edge_type, metadata: metadataField(b) }) }
   })
 }

@@ -11,7 +11,8 @@ export type Body = Record<string, unknown>
 /** The parsed JSON object of a request (415 when not JSON, 422 when not an object). */
 export function jsonBody(req: RevkaRequest): Body {
   const ct = String(req.headers['content-type'] ?? '').toLowerCase()
-  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\b/.test(ct)) throw httpError(415, 'unsupported_media_type', 'Expected request with `Content-Type: application/json`')
+  if (!/^application\/(?:[a-z0-9.+-]*\+)?json\b/.test(ct))
+    throw httpError(415, 'unsupported_media_type', 'Expected request with `Content-Type: application/json`')
   const b = req.body
   if (!b || typeof b !== 'object' || Array.isArray(b)) throw httpError(422, 'invalid_body', 'The body must be a JSON object')
   return b as Body

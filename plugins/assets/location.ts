@@ -31,13 +31,21 @@ export async function checkLinkLocation(s: DomainStore, raw: string, home: strin
     if (!inside) throw httpError(403, 'location_forbidden', 'artifact link validation path is outside the artifact directory')
     // the store resolves symlinks: a link inside that points out is refused like a path outside
     if (!(await s.containedArtifactPath(path))) {
-      throw httpError(existsAt(path) ? 403 : 400, existsAt(path) ? 'location_forbidden' : 'artifact_file_missing',
-        existsAt(path) ? 'artifact link validation path resolves outside the artifact directory or is not a regular file' : 'artifact file does not exist')
+      throw httpError(
+        existsAt(path) ? 403 : 400,
+        existsAt(path) ? 'location_forbidden' : 'artifact_file_missing',
+        existsAt(path) ? 'artifact link validation path resolves outside the artifact directory or is not a regular file' : 'artifact file does not exist',
+      )
     }
   }
   return location
 }
 
 function existsAt(path: string): boolean {
-  try { lstatSync(path); return true } catch { return false }
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
 }

@@ -12,8 +12,12 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 const REMOTE = '203.0.113.9'
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['audit', 'pairing', 'status'] }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['audit', 'pairing', 'status'] })
+})
+after(async () => {
+  await k.stop()
+})
 
 const auth = () => ({ authorization: `Bearer ${k.token}` })
 const list = async (query = '') => {
@@ -48,7 +52,8 @@ test('ten failures lock the client out: the lockout is an entry with policy_viol
 
 test('successes are deduplicated: many authenticated GETs of one device make one auth_success', async () => {
   const dev = k.pairDevice('busy')
-  for (let i = 0; i < 20; i++) assert.equal((await k.inject({ url: '/api/status', headers: { authorization: `Bearer ${dev.token}` }, remoteAddress: REMOTE })).statusCode, 200)
+  for (let i = 0; i < 20; i++)
+    assert.equal((await k.inject({ url: '/api/status', headers: { authorization: `Bearer ${dev.token}` }, remoteAddress: REMOTE })).statusCode, 200)
   const { events } = await list('?event_type=auth_success&limit=500')
   const mine = events.filter((x: any) => x.actor?.user_id === dev.deviceId && x.action.command === 'auth.bearer')
   assert.equal(mine.length, 1)
@@ -72,7 +77,11 @@ test('GET /api/audit: newest first, limit (≤500, 0 allowed), event_type exact,
   assert.equal(all.audit_enabled, true)
   assert.equal(all.count, all.events.length)
   const seqs = all.events.map((e: any) => e.sequence)
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first')
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => b - a),
+    'newest first',
+  )
   assert.equal((await list('?limit=2')).events.length, 2)
   assert.deepEqual(await list('?limit=0'), { events: [], count: 0, audit_enabled: true })
   assert.equal((await list('?limit=9999')).events.length, all.count, 'above 500 is clamped, not refused')
@@ -101,7 +110,7 @@ test('GET /api/audit/verify: verified with the count, then an edited line is rep
   assert.match(v.error, /at line 5 of audit\.log/)
 })
 
-test('[security.audit] enabled = false: the contract\'s disabled answers, and nothing is written', async () => {
+test("[security.audit] enabled = false: the contract's disabled answers, and nothing is written", async () => {
   const off = await startTestKernel({ plugins: ['audit'], config: '[security.audit]\nenabled = false\n' })
   try {
     const h = { authorization: `Bearer ${off.token}` }
@@ -120,22 +129,30 @@ test('pairing is on the chain: a wrong code (auth_failure), a pairing, a rotatio
   const paired = (await k.inject({ method: 'POST', url: '/api/pair', payload: { code }, remoteAddress: client })).json()
   const rot = await k.inject({ method: 'POST', url: `/api/devices/${paired.device_id}/token/rotate`, headers: auth(), remoteAddress: REMOTE })
   assert.equal(rot.statusCode, 200)
-  assert.equal((await k.inject({ method: 'POST', url: '/api/pair', payload: { code: rot.json().pairing_code }, remoteAddress: client })).json().device_id, paired.device_id)
+  assert.equal(
+    (await k.inject({ method: 'POST', url: '/api/pair', payload: { code: rot.json().pairing_code }, remoteAddress: client })).json().device_id,
+    paired.device_id,
+  )
   const { events } = await list('?limit=500')
   const mine = events.filter((e: any) => e.actor?.username === client || e.action?.command?.endsWith(paired.device_id)).reverse()
-  assert.deepEqual(mine.map((e: any) => [e.event_type, e.action.command]), [
-    ['auth_failure', 'auth.pairing_code'],
-    ['auth_success', 'pair'],
-    ['security_event', `device.rotate ${paired.device_id}`],
-    ['auth_success', 'pair.after_rotation'],
-  ])
+  assert.deepEqual(
+    mine.map((e: any) => [e.event_type, e.action.command]),
+    [
+      ['auth_failure', 'auth.pairing_code'],
+      ['auth_success', 'pair'],
+      ['security_event', `device.rotate ${paired.device_id}`],
+      ['auth_success', 'pair.after_rotation'],
+    ],
+  )
   assert.ok(!JSON.stringify(events).includes(paired.token), 'no token is ever written')
 })
 
 test('POST /admin/shutdown is on the chain before the gateway stops', async () => {
   const g = await startTestKernel({ plugins: ['admin', 'audit'] })
   let stopped: Promise<void> | undefined
-  g.kernel.onShutdownRequested = (reason) => { stopped = g.kernel.stop(reason) }
+  g.kernel.onShutdownRequested = (reason) => {
+    stopped = g.kernel.stop(reason)
+  }
   try {
     assert.equal((await g.inject({ method: 'POST', url: '/admin/shutdown' })).statusCode, 200)
     const { events } = await g.kernel.audit.query({ event_type: 'security_event' })

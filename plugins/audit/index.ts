@@ -12,7 +12,9 @@ export default definePlugin({
     const audit = () => api.services.get(KernelServices.audit)
 
     api.routes.add({
-      method: 'GET', url: '/api/audit', auth: 'bearer',
+      method: 'GET',
+      url: '/api/audit',
+      auth: 'bearer',
       description: '{events (newest first), count, audit_enabled}; ?limit (≤500, default 50) &event_type &since (RFC 3339)',
       handler: async (req: RevkaRequest) => {
         const log = audit()
@@ -38,7 +40,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/audit/verify', auth: 'bearer',
+      method: 'GET',
+      url: '/api/audit/verify',
+      auth: 'bearer',
       description: 'always 200: {verified:true, entry_count} or {verified:false, error, file, line}',
       handler: () => audit().verify(),
     })

@@ -15,11 +15,16 @@ const SECRET = 'sk-live-PROFILE-9c1e55aa77'
 const REMOTE = '203.0.113.44'
 const clock = new ManualClock()
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['auth-profiles'], clock }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['auth-profiles'], clock })
+})
+after(async () => {
+  await k.stop()
+})
 
 const bearer = () => ({ authorization: `Bearer ${k.token}` })
-const create = (body: object, remoteAddress = REMOTE) => k.inject({ method: 'POST', url: '/api/auth/profiles', headers: bearer(), payload: body, remoteAddress })
+const create = (body: object, remoteAddress = REMOTE) =>
+  k.inject({ method: 'POST', url: '/api/auth/profiles', headers: bearer(), payload: body, remoteAddress })
 const list = async () => (await k.inject({ url: '/api/auth/profiles', headers: bearer() })).json().profiles as any[]
 const dir = () => join(k.stateDir, 'plugins', 'auth-profiles')
 
@@ -36,7 +41,10 @@ test('create answers 201 with the summary; the list shows metadata only, sorted 
   assert.equal(s.kind, 'token', 'api_key is stored as kind token')
   assert.equal((await create({ provider: ' anthropic ', profile_name: 'home', token: 'sk-ant-other-1' }, '127.0.0.1')).statusCode, 201)
   const profiles = await list()
-  assert.deepEqual(profiles.map((p) => p.id), ['anthropic:home', 'openai:work'])
+  assert.deepEqual(
+    profiles.map((p) => p.id),
+    ['anthropic:home', 'openai:work'],
+  )
   assert.ok(!JSON.stringify(profiles).includes(SECRET))
   assert.ok(profiles.every((p) => !('token' in p)))
 })
@@ -131,8 +139,21 @@ test('after resolving, deleting and a stopped gateway: still no file under the s
   const stateDir = mkdtempSync(join(tmpdir(), 'revka-auth-profiles-'))
   const again = await startTestKernel({ plugins: ['auth-profiles'], stateDir })
   try {
-    assert.equal((await again.inject({ method: 'POST', url: '/api/auth/profiles', headers: { authorization: `Bearer ${again.token}` }, payload: { provider: 'x', profile_name: 'y', token: SECRET } })).statusCode, 201)
-    assert.equal((await again.inject({ method: 'POST', url: '/api/auth/profiles/x:y/resolve', headers: { 'x-revka-service-token': again.serviceToken } })).json().token, SECRET)
+    assert.equal(
+      (
+        await again.inject({
+          method: 'POST',
+          url: '/api/auth/profiles',
+          headers: { authorization: `Bearer ${again.token}` },
+          payload: { provider: 'x', profile_name: 'y', token: SECRET },
+        })
+      ).statusCode,
+      201,
+    )
+    assert.equal(
+      (await again.inject({ method: 'POST', url: '/api/auth/profiles/x:y/resolve', headers: { 'x-revka-service-token': again.serviceToken } })).json().token,
+      SECRET,
+    )
   } finally {
     await again.stop()
   }

@@ -11,7 +11,13 @@ import { ProfileStore } from './store.js'
 const TOKEN_MAX = 16 * 1024
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 
-interface CreateBody { provider?: unknown; profile_name?: unknown; token?: unknown; account_id?: unknown; kind?: unknown }
+interface CreateBody {
+  provider?: unknown
+  profile_name?: unknown
+  token?: unknown
+  account_id?: unknown
+  kind?: unknown
+}
 
 export default definePlugin({
   setup(api) {
@@ -29,27 +35,41 @@ export default definePlugin({
       // in-process callers only (revka onboard): the same checks as the create route, no limiter
       put(p) {
         const token = p.token.trim()
-        if (!NAME.test(p.provider) || !NAME.test(p.profile_name)) throw httpError(400, 'auth_profile_missing_fields', 'provider and profile_name are 1–64 characters: letters, digits, . _ @ - (no ":")')
+        if (!NAME.test(p.provider) || !NAME.test(p.profile_name))
+          throw httpError(400, 'auth_profile_missing_fields', 'provider and profile_name are 1–64 characters: letters, digits, . _ @ - (no ":")')
         if (!token || token.length > TOKEN_MAX) throw httpError(400, 'auth_profile_missing_token', `token must be 1–${TOKEN_MAX} characters`)
         const saved = store.put({ provider: p.provider, profile_name: p.profile_name, token })
-        api.audit.record({ event_type: 'security_event', action: { command: `auth_profile.put ${saved.id}`, risk_level: 'high', allowed: true, approved: true }, result: { success: true } })
+        api.audit.record({
+          event_type: 'security_event',
+          action: { command: `auth_profile.put ${saved.id}`, risk_level: 'high', allowed: true, approved: true },
+          result: { success: true },
+        })
         return saved.id
       },
       remove(id) {
         const gone = store.delete(id)
-        if (gone) api.audit.record({ event_type: 'security_event', action: { command: `auth_profile.delete ${id}`, risk_level: 'high', allowed: true, approved: true }, result: { success: true } })
+        if (gone)
+          api.audit.record({
+            event_type: 'security_event',
+            action: { command: `auth_profile.delete ${id}`, risk_level: 'high', allowed: true, approved: true },
+            result: { success: true },
+          })
         return gone
       },
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/auth/profiles', auth: 'bearer',
+      method: 'GET',
+      url: '/api/auth/profiles',
+      auth: 'bearer',
       description: '{profiles:[Summary]} — metadata only, sorted by provider then name',
       handler: () => ({ profiles: store.list() }),
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/auth/profiles', auth: 'bearer',
+      method: 'POST',
+      url: '/api/auth/profiles',
+      auth: 'bearer',
       description: 'create a token profile; 10 attempts a minute per client then a 5-minute lockout (loopback exempt)',
       handler: (req: RevkaRequest<CreateBody>) => {
         // every attempt counts, successful ones too, before anything of the body is looked at
@@ -78,7 +98,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/auth/profiles/:id/resolve', auth: 'service',
+      method: 'POST',
+      url: '/api/auth/profiles/:id/resolve',
+      auth: 'service',
       description: 'the secret, for the operator runtime: service token only, Cache-Control: no-store',
       handler: (req) => {
         const r = store.resolve(req.params.id)
@@ -94,7 +116,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'DELETE', url: '/api/auth/profiles/:id', auth: 'bearer',
+      method: 'DELETE',
+      url: '/api/auth/profiles/:id',
+      auth: 'bearer',
       handler: (req) => {
         if (!store.delete(req.params.id)) throw httpError(404, 'auth_profile_not_found', `Auth profile ${req.params.id} not found`)
         audit(req, `auth_profile.delete ${req.params.id}`)

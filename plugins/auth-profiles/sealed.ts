@@ -32,7 +32,11 @@ export function loadOrCreateKey(path: string): Buffer {
   }
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
   const hex = readFileSync(path, 'utf8').trim()
-  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new RevkaError('REVKA_ERR_AUTH_PROFILES_KEY', `auth-profiles: ${path} is not a 64-hex-character key; restore it from a backup (the stored profiles cannot be opened without it)`)
+  if (!/^[0-9a-f]{64}$/i.test(hex))
+    throw new RevkaError(
+      'REVKA_ERR_AUTH_PROFILES_KEY',
+      `auth-profiles: ${path} is not a 64-hex-character key; restore it from a backup (the stored profiles cannot be opened without it)`,
+    )
   return Buffer.from(hex, 'hex')
 }
 

@@ -61,7 +61,8 @@ export class ProfileStore {
     } catch (e) {
       throw httpError(500, 'auth_store_load_failed', `auth profiles could not be read: ${(e as Error).message}`)
     }
-    if (doc?.schema_version !== 1 || typeof doc.profiles !== 'object') throw httpError(500, 'auth_store_load_failed', 'auth profiles: unknown schema_version (this gateway reads version 1)')
+    if (doc?.schema_version !== 1 || typeof doc.profiles !== 'object')
+      throw httpError(500, 'auth_store_load_failed', 'auth profiles: unknown schema_version (this gateway reads version 1)')
     return doc
   }
 
@@ -78,18 +79,28 @@ export class ProfileStore {
     const doc = this.load()
     return Object.entries(doc.profiles)
       .map(([id, p]) => summary(id, p))
-      .sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.profile_name < b.profile_name ? -1 : a.profile_name > b.profile_name ? 1 : 0))
+      .sort((a, b) =>
+        a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.profile_name < b.profile_name ? -1 : a.profile_name > b.profile_name ? 1 : 0,
+      )
   }
 
   create(p: { provider: string; profile_name: string; token: string; account_id: string | null }): Summary {
     const doc = this.load()
     const id = `${p.provider}:${p.profile_name}`
     if (doc.profiles[id]) throw httpError(409, 'auth_profile_already_exists', `Auth profile ${id} already exists`)
-    if (Object.keys(doc.profiles).length >= MAX_PROFILES) throw httpError(507, 'auth_profile_quota_exceeded', `At most ${MAX_PROFILES} auth profiles may be stored; delete one first`)
+    if (Object.keys(doc.profiles).length >= MAX_PROFILES)
+      throw httpError(507, 'auth_profile_quota_exceeded', `At most ${MAX_PROFILES} auth profiles may be stored; delete one first`)
     const now = new Date().toISOString()
     const stored: StoredProfile = {
-      provider: p.provider, profile_name: p.profile_name, kind: 'token', account_id: p.account_id, workspace_id: null,
-      token: seal(this.key, p.token, id), expires_at: null, created_at: now, updated_at: now,
+      provider: p.provider,
+      profile_name: p.profile_name,
+      kind: 'token',
+      account_id: p.account_id,
+      workspace_id: null,
+      token: seal(this.key, p.token, id),
+      expires_at: null,
+      created_at: now,
+      updated_at: now,
     }
     doc.profiles[id] = stored
     this.save(doc)
@@ -131,7 +142,14 @@ export class ProfileStore {
 
 function summary(id: string, p: StoredProfile): Summary {
   return {
-    id, provider: p.provider, profile_name: p.profile_name, kind: p.kind, account_id: p.account_id ?? null,
-    workspace_id: p.workspace_id ?? null, expires_at: p.kind === 'oauth' ? p.expires_at ?? null : null, created_at: p.created_at, updated_at: p.updated_at,
+    id,
+    provider: p.provider,
+    profile_name: p.profile_name,
+    kind: p.kind,
+    account_id: p.account_id ?? null,
+    workspace_id: p.workspace_id ?? null,
+    expires_at: p.kind === 'oauth' ? (p.expires_at ?? null) : null,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
   }
 }

@@ -21,7 +21,9 @@ before(async () => {
   k = await startTestKernel({ plugins: ['canvas', 'pairing', 'status'], listen: true, options: { canvas: { credential_bytes: BYTES_PER_CREDENTIAL } } })
   bob = k.pairDevice('bob').token
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const blob = 'x'.repeat(256 * 1024 - 16)
 
@@ -42,7 +44,7 @@ async function canvasStatus(): Promise<any> {
 }
 
 async function clearAll(): Promise<void> {
-  const { canvases } = await (await fetch(`${k.url}/api/canvas`, { headers: { authorization: `Bearer ${bob}` } })).json() as { canvases: string[] }
+  const { canvases } = (await (await fetch(`${k.url}/api/canvas`, { headers: { authorization: `Bearer ${bob}` } })).json()) as { canvases: string[] }
   for (const id of canvases) await fetch(`${k.url}/api/canvas/${id}`, { method: 'DELETE' })
 }
 
@@ -67,14 +69,16 @@ test('a loopback flood stops at its own canvas quota and byte quota; the budget 
   const big = 24
   for (let i = 0; i < big; i++) assert.equal((await post(`flood-${i % 8}`, `again ${i}:${blob}`)).status, 201)
   const s = await canvasStatus()
-  t.diagnostic(`bytes held after ${big} posts of 256 KiB: ${s.bytes} (budget ${s.max_bytes}); RSS ${Math.round(rssBefore / 1048576)} → ${Math.round(process.memoryUsage().rss / 1048576)} MB`)
+  t.diagnostic(
+    `bytes held after ${big} posts of 256 KiB: ${s.bytes} (budget ${s.max_bytes}); RSS ${Math.round(rssBefore / 1048576)} → ${Math.round(process.memoryUsage().rss / 1048576)} MB`,
+  )
   assert.ok(s.bytes <= BYTES_PER_CREDENTIAL, `one credential holds ${s.bytes} bytes, over its ${BYTES_PER_CREDENTIAL}`)
   assert.ok(s.bytes > BYTES_PER_CREDENTIAL - 512 * 1024, 'the quota is used, not left idle')
   assert.equal(s.max_bytes, TOTAL_BYTES)
 
   const theirs = await post('bob-1', '<p>mine</p>', bob)
   assert.equal(theirs.status, 201, 'another credential is locked out by the flood')
-  const history = await (await fetch(`${k.url}/api/canvas/flood-0/history`, { headers: { authorization: `Bearer ${bob}` } })).json() as any
+  const history = (await (await fetch(`${k.url}/api/canvas/flood-0/history`, { headers: { authorization: `Bearer ${bob}` } })).json()) as any
   assert.ok(history.frames.length >= 1 && history.frames.at(-1).content.startsWith('again 16:'), 'the newest frame is always kept')
   await clearAll()
   assert.equal((await canvasStatus()).bytes, 0, 'clearing gives every byte back')
@@ -85,7 +89,9 @@ test('idle viewers take no canvas slot, and one token holds at most its viewer q
   let refused = 0
   try {
     for (let i = 0; i < 100; i++) {
-      try { viewers.push(await openViewer(k, `watch-${i}`, { token: bob })) } catch (e) {
+      try {
+        viewers.push(await openViewer(k, `watch-${i}`, { token: bob }))
+      } catch (e) {
         assert.equal((e as { statusCode?: number }).statusCode, 429)
         refused++
       }

@@ -4,8 +4,12 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 let k: TestKernel
 // one credential (loopback) makes every canvas here: its own quota is raised out of the way
-before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing'], options: { canvas: { credential_canvases: 200 } } }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['canvas', 'pairing'], options: { canvas: { credential_canvases: 200 } } })
+})
+after(async () => {
+  await k.stop()
+})
 
 const bearer = () => ({ authorization: `Bearer ${k.token}` })
 const post = (id: string, payload: unknown, headers?: Record<string, string>, remoteAddress?: string) =>
@@ -36,7 +40,11 @@ test('render, read, list, history and clear a canvas', async () => {
   assert.equal(gone.statusCode, 404)
   assert.equal(gone.json().code, 'canvas_not_found')
   assert.deepEqual((await k.inject({ url: '/api/canvas/rest-1/history', headers: bearer() })).json().frames, [])
-  assert.equal((await k.inject({ url: '/api/canvas', headers: bearer() })).json().canvases.includes('rest-1'), false, 'an unwatched cleared canvas frees its slot')
+  assert.equal(
+    (await k.inject({ url: '/api/canvas', headers: bearer() })).json().canvases.includes('rest-1'),
+    false,
+    'an unwatched cleared canvas frees its slot',
+  )
 })
 
 test('bad content types, missing content and bad ids are 400 with a code', async () => {

@@ -84,7 +84,7 @@ test('slots: the 101st canvas evicts an idle one, or is refused with 429 when al
   rendered(s.render('c1', 'text', 'x', 'device:c'))
   assert.equal(s.size, 3)
   s.clear('a1')
-  rendered(s.render('a3', 'text', 'a cleared canvas frees its creator\'s quota', 'device:a'))
+  rendered(s.render('a3', 'text', "a cleared canvas frees its creator's quota", 'device:a'))
 })
 
 test('viewers take no slot; a clear reaches them and they keep watching', () => {
@@ -97,7 +97,10 @@ test('viewers take no slot; a clear reaches them and they keep watching', () => 
   s.clear('other')
   const f = rendered(s.render('watched', 'text', 'hello', 'loopback'))
   s.clear('watched')
-  assert.deepEqual(got.map((g) => g.content_type), ['text', 'clear'])
+  assert.deepEqual(
+    got.map((g) => g.content_type),
+    ['text', 'clear'],
+  )
   assert.equal(got[0].frame_id, f.frame_id)
   off()
   assert.deepEqual(s.list(), [])

@@ -4,8 +4,12 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { openViewer, TOOL_PROBE } from './test-support/viewer.js'
 
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing'], paths: [TOOL_PROBE] }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['canvas', 'pairing'], paths: [TOOL_PROBE] })
+})
+after(async () => {
+  await k.stop()
+})
 
 test('canvas_render is in the tool registry with its argument schema', async () => {
   const { tools } = (await k.inject({ url: '/fx/tools' })).json()

@@ -5,8 +5,12 @@ import { openViewer, render, type Msg } from './test-support/viewer.js'
 
 let k: TestKernel
 // a small socket bound (default 4 MiB) so a stalled viewer lags after a few MiB, not after many
-before(async () => { k = await startTestKernel({ plugins: ['canvas', 'pairing', 'status'], options: { canvas: { max_buffered_bytes: 64 * 1024, credential_canvases: 200 } } }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['canvas', 'pairing', 'status'], options: { canvas: { max_buffered_bytes: 64 * 1024, credential_canvases: 200 } } })
+})
+after(async () => {
+  await k.stop()
+})
 
 const bearer = () => ({ authorization: `Bearer ${k.token}` })
 
@@ -99,7 +103,11 @@ test('a viewer that stops reading is told how many frames it missed, then gets t
     assert.ok(missed > 0)
     assert.equal(frames.length + missed, total, 'every frame was either delivered or counted as missed')
     const order = frames.map((m) => Number(m.frame.content.split(':')[0]))
-    assert.deepEqual(order, [...order].sort((x, y) => x - y), 'delivered frames stay in order')
+    assert.deepEqual(
+      order,
+      [...order].sort((x, y) => x - y),
+      'delivered frames stay in order',
+    )
     const { canvases, viewers, lagging_viewers, missed_frames } = await status()
     assert.deepEqual({ canvases, viewers, lagging_viewers, missed_frames }, { canvases: 1, viewers: 2, lagging_viewers: 0, missed_frames: missed })
   } finally {

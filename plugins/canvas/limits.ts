@@ -63,7 +63,13 @@ export function isStoreRefusal(x: unknown): x is StoreRefusal {
 }
 
 /** options (revka.plugin.json) → limits; the kernel has validated and filled the defaults */
-export function limitsFrom(o: { max_canvases?: number; max_total_bytes?: number; credential_canvases?: number; credential_bytes?: number; idle_secs?: number }): CanvasLimits {
+export function limitsFrom(o: {
+  max_canvases?: number
+  max_total_bytes?: number
+  credential_canvases?: number
+  credential_bytes?: number
+  idle_secs?: number
+}): CanvasLimits {
   return {
     maxCanvases: o.max_canvases ?? DEFAULT_LIMITS.maxCanvases,
     maxTotalBytes: o.max_total_bytes ?? DEFAULT_LIMITS.maxTotalBytes,

@@ -46,7 +46,10 @@ export interface Canvas {
   touched: number
 }
 
-interface Usage { bytes: number; canvases: number }
+interface Usage {
+  bytes: number
+  canvases: number
+}
 
 const NONE: Usage = Object.freeze({ bytes: 0, canvases: 0 })
 
@@ -90,7 +93,11 @@ export class RoomKeeper {
       if (!this.isIdle(c, idleBefore)) live += current.bytes
     }
     if (own > l.credentialBytes) {
-      return refusal(429, 'canvas_quota_exceeded', `This credential's canvases hold ${own - bytes} bytes; this render (${bytes} bytes) would pass its quota of ${l.credentialBytes}. Clear unused canvases first.`)
+      return refusal(
+        429,
+        'canvas_quota_exceeded',
+        `This credential's canvases hold ${own - bytes} bytes; this render (${bytes} bytes) would pass its quota of ${l.credentialBytes}. Clear unused canvases first.`,
+      )
     }
     if (live > l.maxTotalBytes) {
       return refusal(507, 'canvas_storage_full', `Canvas storage is full (budget ${l.maxTotalBytes} bytes). Clear unused canvases first.`)
@@ -121,7 +128,10 @@ export class RoomKeeper {
     }
     while (this.totalBytes > this.limits.maxTotalBytes) {
       const idle = this.oldestIdle(canvas)
-      if (idle) { this.evict(idle); continue }
+      if (idle) {
+        this.evict(idle)
+        continue
+      }
       const heaviest = this.heaviestWithHistory()
       if (!heaviest || !this.dropOldestSuperseded(heaviest)) break
     }
@@ -140,7 +150,11 @@ export class RoomKeeper {
   evictIdle(): number {
     const before = this.now() - this.limits.idleMs
     let n = 0
-    for (const c of [...this.canvases.values()]) if (this.isIdle(c, before)) { this.evict(c); n++ }
+    for (const c of [...this.canvases.values()])
+      if (this.isIdle(c, before)) {
+        this.evict(c)
+        n++
+      }
     return n
   }
 

@@ -66,7 +66,10 @@ export class CanvasSubscriber implements FrameSink {
     const newest = this.newestSkipped!
     const missed = this.skipped - 1
     if (missed) this.reportLag(missed)
-    else { this.skipped = 0; this.newestSkipped = null }
+    else {
+      this.skipped = 0
+      this.newestSkipped = null
+    }
     this.sendFrame(newest)
   }
 

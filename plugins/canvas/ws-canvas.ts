@@ -31,7 +31,10 @@ export function canvasSocketHandler(deps: CanvasWsDeps) {
     const current = deps.store.snapshot(canvasId)
     // a viewer takes no canvas slot (the route bounds viewers per credential instead)
     const unsubscribe = deps.store.subscribe(canvasId, viewer)
-    const leave = () => { unsubscribe(); deps.viewers.delete(viewer) }
+    const leave = () => {
+      unsubscribe()
+      deps.viewers.delete(viewer)
+    }
     deps.viewers.add(viewer)
     // a socket that closed before this handler ran will not emit close again
     if (socket.readyState > 1) return void leave()

@@ -17,21 +17,45 @@ const channels = async () => (await api('GET', '/api/channels')).json.channels a
 before(async () => {
   fake = await startFakeApi('ok')
   k = await startTestKernel({
-    plugins: ['channels', 'whatsapp', 'wati', 'nextcloud-talk', 'cron', 'agent-runtime'], mode: 'daemon', clock, listen: true,
+    plugins: ['channels', 'whatsapp', 'wati', 'nextcloud-talk', 'cron', 'agent-runtime'],
+    mode: 'daemon',
+    clock,
+    listen: true,
     env: { REVKA_WATI_WEBHOOK_SECRET: undefined, REVKA_WHATSAPP_APP_SECRET: undefined, REVKA_NEXTCLOUD_TALK_WEBHOOK_SECRET: undefined },
-    options: { whatsapp: { app_secret: APP_SECRET, verify_token: 'v', access_token: 'wa-access', phone_number_id: '1098', api_base_url: fake.url }, cron: { poll_ms: 10 }, 'nextcloud-talk': { webhook_secret: 'nc-secret', api_base_url: fake.url } },
+    options: {
+      whatsapp: { app_secret: APP_SECRET, verify_token: 'v', access_token: 'wa-access', phone_number_id: '1098', api_base_url: fake.url },
+      cron: { poll_ms: 10 },
+      'nextcloud-talk': { webhook_secret: 'nc-secret', api_base_url: fake.url },
+    },
   })
 })
-after(async () => { await k.stop(); await fake.close() })
+after(async () => {
+  await k.stop()
+  await fake.close()
+})
 
-test('lists the enabled channel plugins with the contract\'s fields and real status', async () => {
+test("lists the enabled channel plugins with the contract's fields and real status", async () => {
   const list = await channels()
-  assert.deepEqual(list.map((c) => c.id), ['nextcloud_talk', 'wati', 'whatsapp']) // enabled plugins only, ordered
+  assert.deepEqual(
+    list.map((c) => c.id),
+    ['nextcloud_talk', 'wati', 'whatsapp'],
+  ) // enabled plugins only, ordered
   const wa = list.find((c) => c.id === 'whatsapp')
   assert.deepEqual(wa, {
-    id: 'whatsapp', name: 'whatsapp', type: 'whatsapp', display_name: 'whatsapp', plugin: 'whatsapp',
-    enabled: true, configured: true, receiving: true, status: 'active', health: 'healthy',
-    message_count: 0, last_message_at: null, notify_capable: true, notification_target_configured: false,
+    id: 'whatsapp',
+    name: 'whatsapp',
+    type: 'whatsapp',
+    display_name: 'whatsapp',
+    plugin: 'whatsapp',
+    enabled: true,
+    configured: true,
+    receiving: true,
+    status: 'active',
+    health: 'healthy',
+    message_count: 0,
+    last_message_at: null,
+    notify_capable: true,
+    notification_target_configured: false,
   })
   const wati = list.find((c) => c.id === 'wati')
   assert.equal(wati.configured, false) // no webhook secret: its route answers 503, so it is down
@@ -41,12 +65,30 @@ test('lists the enabled channel plugins with the contract\'s fields and real sta
   assert.equal((await call(k.url!, null, 'GET', '/api/channels')).status, 401)
 })
 
-test('message_count and last_message_at come from the provider\'s journal', async () => {
-  const raw = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: {
-    messaging_product: 'whatsapp', metadata: { phone_number_id: '1098' },
-    messages: [{ from: '15551234567', id: 'wamid.1', timestamp: '1700000000', type: 'text', text: { body: 'hi' } }],
-  } }] }] })
-  const res = await fetch(`${k.url}/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` }, body: raw })
+test("message_count and last_message_at come from the provider's journal", async () => {
+  const raw = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'W',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { phone_number_id: '1098' },
+              messages: [{ from: '15551234567', id: 'wamid.1', timestamp: '1700000000', type: 'text', text: { body: 'hi' } }],
+            },
+          },
+        ],
+      },
+    ],
+  })
+  const res = await fetch(`${k.url}/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` },
+    body: raw,
+  })
   assert.equal(res.status, 200)
   const wa = (await channels()).find((c) => c.id === 'whatsapp')
   assert.equal(wa.message_count, 1)
@@ -56,9 +98,13 @@ test('message_count and last_message_at come from the provider\'s journal', asyn
   await fake.waitFor(1) // the reply to that message went out
 })
 
-test('a cron job\'s output is delivered through the channel\'s send path to delivery.to', async () => {
+test("a cron job's output is delivered through the channel's send path to delivery.to", async () => {
   const before = fake.requests.length
-  const r = await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'daily digest', delivery: { mode: 'announce', channel: 'whatsapp', to: '15550001111', best_effort: false } })
+  const r = await api('POST', '/api/cron', {
+    schedule: '* * * * *',
+    prompt: 'daily digest',
+    delivery: { mode: 'announce', channel: 'whatsapp', to: '15550001111', best_effort: false },
+  })
   assert.equal(r.status, 200)
   clock.advance(60_000)
   const toUs = () => fake.requests.slice(before).filter((q) => q.json().to === '15550001111')
@@ -66,7 +112,10 @@ test('a cron job\'s output is delivered through the channel\'s send path to deli
   assert.equal(sent.url, '/1098/messages')
   assert.equal(sent.headers.authorization, 'Bearer wa-access')
   assert.match(sent.json().text.body, /daily digest/)
-  const [run] = await waitFor('the run', async () => { const x = (await api('GET', `/api/cron/${r.json.job.id}/runs`)).json.runs; return x.length ? x : undefined })
+  const [run] = await waitFor('the run', async () => {
+    const x = (await api('GET', `/api/cron/${r.json.job.id}/runs`)).json.runs
+    return x.length ? x : undefined
+  })
   assert.equal(run.status, 'ok')
   const unknown = await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'x', delivery: { mode: 'announce', channel: 'wati', to: '1' } })
   assert.equal(unknown.status, 400) // not configured: it cannot send
@@ -75,7 +124,11 @@ test('a cron job\'s output is delivered through the channel\'s send path to deli
 
 test('a provider whose replies are addressed through replyTo gets `to` where its send looks (Nextcloud Talk: the room token)', async () => {
   const before = fake.requests.length
-  const r = await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'room news', delivery: { mode: 'announce', channel: 'nextcloud_talk', to: 'room42', best_effort: false } })
+  const r = await api('POST', '/api/cron', {
+    schedule: '* * * * *',
+    prompt: 'room news',
+    delivery: { mode: 'announce', channel: 'nextcloud_talk', to: 'room42', best_effort: false },
+  })
   assert.equal(r.status, 200)
   clock.advance(60_000)
   const toRoom = () => fake.requests.slice(before).filter((q) => q.url.includes('/bot/room42/message'))

@@ -10,7 +10,9 @@ import { definePlugin, KernelServices } from '@revka/plugin-sdk'
 export default definePlugin({
   setup(api) {
     api.routes.add({
-      method: 'GET', url: '/api/channels', auth: 'bearer',
+      method: 'GET',
+      url: '/api/channels',
+      auth: 'bearer',
       description: 'enabled channel plugins with status, health and message counts',
       handler: async () => {
         const list = await api.services.get(KernelServices.channels).list()
@@ -24,7 +26,9 @@ export default definePlugin({
               st = { configured: false, receiving: false, message_count: 0, last_message_at: null }
             }
             return {
-              id: c.id, name: c.id, type: c.id,
+              id: c.id,
+              name: c.id,
+              type: c.id,
               display_name: c.display_name,
               plugin: c.plugin,
               enabled: st.configured,

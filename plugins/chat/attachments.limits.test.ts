@@ -14,7 +14,9 @@ before(async () => {
   k = await startChatKernel()
   for (const sid of ['warm', 'big', 'over', 'declared', 'chunked-over']) await createSession(k, sid)
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const MiB = 1024 * 1024
 const sessionFiles = (sid: string) => {

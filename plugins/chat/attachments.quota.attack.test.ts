@@ -16,8 +16,12 @@ const KiB = 1024
 const options = { chat: { attachments_quota_bytes: 1024 * KiB, max_sessions_per_credential: 3 } }
 
 let k: TestKernel
-before(async () => { k = await startChatKernel({ options }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel({ options })
+})
+after(async () => {
+  await k.stop()
+})
 
 const filesOf = (sid: string) => {
   const dir = join(chatStateDir(k, 'attachments'), sid)

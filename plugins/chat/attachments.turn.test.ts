@@ -12,7 +12,9 @@ before(async () => {
   k = await startChatKernel({ options: { 'fx-scripted-runtime': { images: true } } })
   for (const sid of ['att-text', 'att-mixed', 'att-owner', 'att-long']) await createSession(k, sid)
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 /** Sends `echo` with the attachments; returns the messages the runtime received. */
 async function echoWith(sid: string, attachments: string[]): Promise<any[]> {

@@ -12,13 +12,17 @@ before(async () => {
   // uploads go to existing sessions of the caller (attack tests: chat.quota.attack.test.ts)
   for (const sid of ['up-ok', 'up-chunked', 'up-bad', 'up-anon']) await createSession(k, sid)
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const attachDir = () => join(k.stateDir, 'plugins', 'chat', 'attachments')
 /** every file under the attachments root, relative, temp files included */
 function allFiles(dir = attachDir(), prefix = ''): string[] {
   if (!existsSync(dir)) return []
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => d.isDirectory() ? allFiles(join(dir, d.name), `${prefix}${d.name}/`) : [`${prefix}${d.name}`])
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? allFiles(join(dir, d.name), `${prefix}${d.name}/`) : [`${prefix}${d.name}`],
+  )
 }
 
 test('an upload answers 201 with its metadata and is stored as <sid>/<file_id> plus a sidecar', async () => {
@@ -54,7 +58,10 @@ test('bad requests get 400 and leave nothing behind', async () => {
   const notMultipart = await upload(k, { sid: 'up-bad', content: 'x', headers: { 'content-type': 'application/octet-stream' } })
   assert.equal(notMultipart.status, 400)
   assert.equal(notMultipart.body.code, 'not_multipart')
-  const truncated = await upload(k, { sid: 'up-bad', rawBody: `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a file` })
+  const truncated = await upload(k, {
+    sid: 'up-bad',
+    rawBody: `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a file`,
+  })
   assert.equal(truncated.status, 400)
   assert.equal(truncated.body.code, 'malformed_multipart')
   assert.deepEqual(Object.keys(empty.body).sort(), ['code', 'error'])

@@ -4,8 +4,12 @@ import type { TestKernel } from '@revka/plugin-testing'
 import { openChat, startChatKernel } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel({ plugins: ['chat', 'pairing'] }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel({ plugins: ['chat', 'pairing'] })
+})
+after(async () => {
+  await k.stop()
+})
 
 for (const placement of ['header', 'subprotocol', 'query'] as const) {
   test(`the token is accepted from the ${placement}, and revka.v1 is the selected subprotocol`, async () => {
@@ -35,7 +39,10 @@ test('a cross-site Origin is refused', async () => {
     headers: { authorization: `Bearer ${k.token}`, origin: 'https://evil.example' },
   })
   const status = await new Promise<number>((resolve) => {
-    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode!) })
+    ws.once('unexpected-response', (_req, res) => {
+      res.resume()
+      resolve(res.statusCode!)
+    })
     ws.once('open', () => resolve(101))
     ws.once('error', () => {})
   })

@@ -31,20 +31,24 @@ before(async () => {
   k = await startChatKernel()
   // every message is under the per-message budget; the scripted runtime answers `ok: <text>`, so
   // each session holds 24 rows of ~240 KB (~5.8 MB)
-  await Promise.all(SESSIONS.map(async (sid, s) => {
-    const c = await openChat(k, { query: { session_id: sid } })
-    try {
-      await c.next('session_start')
-      for (let i = 0; i < MESSAGES_PER_SESSION; i++) {
-        c.send({ type: 'message', content: `${s}:${i} ` + String.fromCharCode(97 + i).repeat(BIG) })
-        await c.next('done', 20_000)
+  await Promise.all(
+    SESSIONS.map(async (sid, s) => {
+      const c = await openChat(k, { query: { session_id: sid } })
+      try {
+        await c.next('session_start')
+        for (let i = 0; i < MESSAGES_PER_SESSION; i++) {
+          c.send({ type: 'message', content: `${s}:${i} ` + String.fromCharCode(97 + i).repeat(BIG) })
+          await c.next('done', 20_000)
+        }
+      } finally {
+        await c.close()
       }
-    } finally {
-      await c.close()
-    }
-  }))
+    }),
+  )
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 test('a chat message over the per-message byte budget gets MESSAGE_TOO_LARGE and is not stored', async () => {
   const c = await openChat(k, { query: { session_id: 'mem-big' } })
@@ -65,16 +69,18 @@ test('a chat message over the per-message byte budget gets MESSAGE_TOO_LARGE and
 
 test('a turn’s context stays within the byte budget, newest messages first (four sessions at once)', async (t) => {
   const rssBefore = rssMb()
-  const contexts = await Promise.all(SESSIONS.map(async (sid) => {
-    const c = await openChat(k, { query: { session_id: sid } })
-    try {
-      await c.next('session_start')
-      c.send({ type: 'message', content: 'echo' })
-      return (await c.next('done', 20_000)).full_response as string
-    } finally {
-      await c.close()
-    }
-  }))
+  const contexts = await Promise.all(
+    SESSIONS.map(async (sid) => {
+      const c = await openChat(k, { query: { session_id: sid } })
+      try {
+        await c.next('session_start')
+        c.send({ type: 'message', content: 'echo' })
+        return (await c.next('done', 20_000)).full_response as string
+      } finally {
+        await c.close()
+      }
+    }),
+  )
   t.diagnostic(`RSS ${rssBefore} MB → ${rssMb()} MB after four concurrent turns over ~5.8 MB histories`)
   for (const json of contexts) {
     const bytes = Buffer.byteLength(json)

@@ -4,8 +4,12 @@ import type { TestKernel } from '@revka/plugin-testing'
 import { openChat, startChatKernel } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel() })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel()
+})
+after(async () => {
+  await k.stop()
+})
 
 test('a turn streams chunks, then chunk_reset and done, after session_start and connected', async () => {
   const c = await openChat(k, { query: { session_id: 'proto-1' } })
@@ -15,8 +19,17 @@ test('a turn streams chunks, then chunk_reset and done, after session_start and 
     assert.deepEqual(await c.next(), { type: 'connected', message: 'Connection established' })
     c.send({ type: 'message', content: 'hello there' })
     const frames = await c.until('done')
-    assert.deepEqual(frames.map((f) => f.type), ['chunk', 'chunk', 'chunk_reset', 'done'])
-    assert.equal(frames.filter((f) => f.type === 'chunk').map((f) => f.content).join(''), 'ok: hello there')
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ['chunk', 'chunk', 'chunk_reset', 'done'],
+    )
+    assert.equal(
+      frames
+        .filter((f) => f.type === 'chunk')
+        .map((f) => f.content)
+        .join(''),
+      'ok: hello there',
+    )
     assert.equal(frames.at(-1)!.full_response, 'ok: hello there')
   } finally {
     await c.close()
@@ -41,7 +54,10 @@ test('every runtime event becomes its frame: thinking, operator_status, tool_cal
     await c.next('session_start')
     c.send({ type: 'message', content: 'events' })
     const frames = await c.until('done')
-    assert.deepEqual(frames.map((f) => f.type), ['thinking', 'operator_status', 'tool_call', 'tool_result', 'chunk', 'chunk_reset', 'done'])
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ['thinking', 'operator_status', 'tool_call', 'tool_result', 'chunk', 'chunk_reset', 'done'],
+    )
     assert.deepEqual(frames[0], { type: 'thinking', content: 'pondering' })
     assert.deepEqual(frames[1], { type: 'operator_status', phase: 'tooling', detail: 'calling a tool' })
     assert.deepEqual(frames[2], { type: 'tool_call', name: 'shout', args: { text: 'hi' } })
@@ -81,7 +97,11 @@ test('runtime failures map to PROVIDER_ERROR, AUTH_ERROR and AGENT_ERROR, and th
   const auth = { authorization: `Bearer ${k.token}` }
   try {
     await c.next('session_start')
-    for (const [script, code] of [['fail PROVIDER_ERROR', 'PROVIDER_ERROR'], ['fail AUTH_ERROR', 'AUTH_ERROR'], ['fail crash', 'AGENT_ERROR']]) {
+    for (const [script, code] of [
+      ['fail PROVIDER_ERROR', 'PROVIDER_ERROR'],
+      ['fail AUTH_ERROR', 'AUTH_ERROR'],
+      ['fail crash', 'AGENT_ERROR'],
+    ]) {
       c.send({ type: 'message', content: script })
       const err = await c.next('error')
       assert.equal(err.code, code)

@@ -14,8 +14,12 @@ import { chatStateDir, chatUpgrade, createSession, openChat, startChatKernel } f
 import { upload } from './test-support/upload-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel() })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel()
+})
+after(async () => {
+  await k.stop()
+})
 
 const bearer = (token = k.token!) => ({ authorization: `Bearer ${token}` })
 const filesOf = (sid: string) => {

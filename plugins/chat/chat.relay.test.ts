@@ -4,8 +4,12 @@ import type { TestKernel } from '@revka/plugin-testing'
 import { openChat, startChatKernel } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel({ options: { chat: { first_frame_wait_ms: 150 } } }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel({ options: { chat: { first_frame_wait_ms: 150 } } })
+})
+after(async () => {
+  await k.stop()
+})
 
 const emitChannel = (payload: unknown) => k.kernel.events.emit('channel_event', { payload })
 

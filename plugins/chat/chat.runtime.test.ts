@@ -14,8 +14,12 @@ import { upload } from './test-support/upload-client.js'
 const REAL = { plugins: ['chat', 'agent-runtime', 'cost'], paths: [CHAT_TOOLS] }
 
 let k: TestKernel
-before(async () => { k = await startChatKernel(REAL) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel(REAL)
+})
+after(async () => {
+  await k.stop()
+})
 
 test('a full turn: session_start, connected, chunks, chunk_reset, done — and its cost is in the ledger', async () => {
   const c = await openChat(k, { query: { session_id: 'real-1' } })
@@ -93,7 +97,12 @@ test('stop during a slow tool ends the turn at once with stopped', async () => {
 test('a text attachment reaches the real runtime; an image is a note because offline takes no images', async () => {
   await createSession(k, 'real-att')
   const text = await upload(k, { sid: 'real-att', content: 'quarterly numbers look fine', filename: 'report.txt' })
-  const png = await upload(k, { sid: 'real-att', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), filename: 'p.png', mime: 'image/png' })
+  const png = await upload(k, {
+    sid: 'real-att',
+    content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+    filename: 'p.png',
+    mime: 'image/png',
+  })
   const c = await openChat(k, { query: { session_id: 'real-att' } })
   try {
     await c.next('session_start')

@@ -6,8 +6,12 @@ import type { TestKernel } from '@revka/plugin-testing'
 import { openChat, rawHttp, startChatKernel } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel() })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel()
+})
+after(async () => {
+  await k.stop()
+})
 
 const auth = () => ({ authorization: `Bearer ${k.token}` })
 
@@ -39,8 +43,12 @@ test('sessions are persisted in <state>/plugins/chat/sessions/sessions.db and li
   assert.deepEqual(body.archived_session_ids, [])
   const msgs = (await k.inject({ url: '/api/sessions/list-a/messages', headers: auth() })).json()
   assert.deepEqual(msgs, {
-    session_id: 'list-a', session_persistence: true,
-    messages: [{ role: 'user', content: 'first' }, { role: 'assistant', content: 'ok: first' }],
+    session_id: 'list-a',
+    session_persistence: true,
+    messages: [
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: 'ok: first' },
+    ],
   })
 })
 
@@ -77,7 +85,10 @@ test('delete archives; a new message un-archives', async () => {
   assert.ok(!Number.isNaN(Date.parse(body.archived_at)))
   let list = (await k.inject({ url: '/api/sessions', headers: auth() })).json()
   assert.ok(list.archived_session_ids.includes('arch-1'))
-  assert.equal(list.sessions.some((s: any) => s.id === 'arch-1'), false)
+  assert.equal(
+    list.sessions.some((s: any) => s.id === 'arch-1'),
+    false,
+  )
   assert.equal((await k.inject({ method: 'DELETE', url: '/api/sessions/ghost', headers: auth() })).statusCode, 404)
   await chat('arch-1', 'back again')
   list = (await k.inject({ url: '/api/sessions', headers: auth() })).json()
@@ -98,14 +109,25 @@ test('session ids in paths are validated: traversal and oversize ids get 400', a
       // an id spelled with %-escapes is refused by the kernel before routing (bad_url); the rest by chat
       assert.ok(['invalid_session_id', 'bad_url'].includes(res.body.code), res.body.code)
     }
-    const put = await rawHttp(k, { method: 'PUT', path: `/api/sessions/${bad}`, headers: { ...auth(), 'content-type': 'application/json' }, body: '{"name":"x"}' })
+    const put = await rawHttp(k, {
+      method: 'PUT',
+      path: `/api/sessions/${bad}`,
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: '{"name":"x"}',
+    })
     assert.equal(put.status, 400)
   }
 })
 
 test('every sessions route needs a bearer', async () => {
-  for (const [method, url] of [['GET', '/api/sessions'], ['GET', '/api/sessions/running'], ['GET', '/api/sessions/a/messages'],
-    ['PUT', '/api/sessions/a'], ['DELETE', '/api/sessions/a'], ['GET', '/api/sessions/a/state']]) {
+  for (const [method, url] of [
+    ['GET', '/api/sessions'],
+    ['GET', '/api/sessions/running'],
+    ['GET', '/api/sessions/a/messages'],
+    ['PUT', '/api/sessions/a'],
+    ['DELETE', '/api/sessions/a'],
+    ['GET', '/api/sessions/a/state'],
+  ]) {
     const res = await k.inject({ method, url })
     assert.equal(res.statusCode, 401, `${method} ${url}`)
   }

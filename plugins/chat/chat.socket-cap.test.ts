@@ -18,10 +18,15 @@ function upgrade(url: string, token: string): Promise<{ status: number; body: st
     ws.once('unexpected-response', (_req, res) => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', (c: string) => { body += c })
+      res.on('data', (c: string) => {
+        body += c
+      })
       res.on('end', () => resolve({ status: res.statusCode!, body }))
     })
-    ws.once('open', () => { ws.terminate(); resolve({ status: 101, body: '' }) })
+    ws.once('open', () => {
+      ws.terminate()
+      resolve({ status: 101, body: '' })
+    })
     ws.once('error', reject)
   })
 }

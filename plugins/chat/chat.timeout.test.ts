@@ -4,8 +4,12 @@ import type { TestKernel } from '@revka/plugin-testing'
 import { openChat, startChatKernel } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel({ options: { chat: { turn_timeout_secs: 0.3 } } }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel({ options: { chat: { turn_timeout_secs: 0.3 } } })
+})
+after(async () => {
+  await k.stop()
+})
 
 test('the chat turn timeout stops a hung turn with "after Ns with no response"', async () => {
   const c = await openChat(k, { query: { session_id: 'hung' } })
@@ -29,9 +33,11 @@ test('a runtime that reports its own deadline (timedOut) gets the same stopped m
     c.send({ type: 'message', content: 'timeout' })
     const stopped = await c.next('stopped')
     assert.equal(stopped.message, 'Stopped current Operator turn after 0.3s with no response.')
-    assert.equal(c.frames.some((f) => f.type === 'done'), false)
+    assert.equal(
+      c.frames.some((f) => f.type === 'done'),
+      false,
+    )
   } finally {
     await c.close()
   }
 })
-

@@ -4,8 +4,12 @@ import type { TestKernel } from '@revka/plugin-testing'
 import { openChat, startChatKernel } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => { k = await startChatKernel() })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startChatKernel()
+})
+after(async () => {
+  await k.stop()
+})
 
 const auth = () => ({ authorization: `Bearer ${k.token}` })
 
@@ -27,7 +31,10 @@ test('steer mid-turn: operator_status "steering", the note reaches the runtime a
     const done = await c.next('done')
     assert.match(done.full_response, /\[steered: mention cats\]/)
     const history = (await k.inject({ url: '/api/sessions/steer-1/messages', headers: auth() })).json()
-    assert.deepEqual(history.messages.map((m: any) => m.role), ['user', 'user', 'assistant'])
+    assert.deepEqual(
+      history.messages.map((m: any) => m.role),
+      ['user', 'user', 'assistant'],
+    )
     assert.equal(history.messages[1].content, '[Steering note during active turn]\nmention cats')
   } finally {
     await c.close()
@@ -43,7 +50,10 @@ test('stop mid-turn ends it with stopped, no done, and the session is idle again
     c.send({ type: 'stop' })
     assert.deepEqual(await c.next('stopped'), { type: 'stopped', message: 'Stopped current Operator turn.' })
     await new Promise((r) => setTimeout(r, 120))
-    assert.equal(c.frames.some((f) => f.type === 'done'), false)
+    assert.equal(
+      c.frames.some((f) => f.type === 'done'),
+      false,
+    )
     assert.equal((await k.inject({ url: '/api/sessions/stop-1/state', headers: auth() })).json().state, 'idle')
     c.send({ type: 'message', content: 'next' })
     assert.equal((await c.next('done')).full_response, 'ok: next')
@@ -82,9 +92,16 @@ test('eight messages queue behind a turn; the ninth gets SESSION_BUSY; all eight
     assert.equal(frames.filter((f) => f.type === 'operator_status' && f.phase === 'queued').length, 8)
     const dones: string[] = []
     while (dones.length < 9) dones.push((await c.next('done')).full_response)
-    assert.deepEqual(dones.slice(1), ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8'].map((q) => `ok: ${q}`))
+    assert.deepEqual(
+      dones.slice(1),
+      ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8'].map((q) => `ok: ${q}`),
+    )
     const history = (await k.inject({ url: '/api/sessions/busy-1/messages', headers: auth() })).json()
-    assert.equal(history.messages.some((m: any) => m.content === 'q9'), false, 'the refused message was not persisted')
+    assert.equal(
+      history.messages.some((m: any) => m.content === 'q9'),
+      false,
+      'the refused message was not persisted',
+    )
   } finally {
     await c.close()
   }
@@ -95,7 +112,10 @@ test('closing the socket stops its running turn', async () => {
   await c.next('session_start')
   c.send({ type: 'message', content: 'slow 100' })
   await c.next('chunk')
-  assert.deepEqual((await k.inject({ url: '/api/sessions/running', headers: auth() })).json().sessions.map((s: any) => s.session_id), ['gone-1'])
+  assert.deepEqual(
+    (await k.inject({ url: '/api/sessions/running', headers: auth() })).json().sessions.map((s: any) => s.session_id),
+    ['gone-1'],
+  )
   await c.close()
   // `slow 100` would run for 4 s: idle well before that means the close stopped it
   for (let i = 0; i < 50; i++) {

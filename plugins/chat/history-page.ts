@@ -51,7 +51,7 @@ export function historyPage(store: SessionStore, sid: string, o: { limit: number
     const room = left - MESSAGE_OVERHEAD_BYTES
     if (out.length === 0 && m.bytes > room) {
       let content = cutToBytes(store.content(m.id, Math.max(0, room)), room)
-      while (content && jsonBytes(content) > room) content = cutToBytes(content, Math.floor(Buffer.byteLength(content) * room / jsonBytes(content)) - 1)
+      while (content && jsonBytes(content) > room) content = cutToBytes(content, Math.floor((Buffer.byteLength(content) * room) / jsonBytes(content)) - 1)
       out.push({ role: m.role, content, truncated: true })
     } else {
       const content = store.content(m.id)

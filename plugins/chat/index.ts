@@ -36,14 +36,17 @@ export default definePlugin<ChatOptions>({
       ownerOf: (sid) => store().get(sid)?.owner ?? null,
     })
     const admission = new SessionAdmission(store, limits)
-    const turns = new TurnManager(() => ({
-      store: store(),
-      runtime: api.services.get(AgentRuntimeRef),
-      files,
-      historyLimit: limits.historyLimit,
-      contextBudgetBytes: limits.contextBudgetBytes,
-      turnTimeoutSecs: api.config.turn_timeout_secs,
-    }), api.log)
+    const turns = new TurnManager(
+      () => ({
+        store: store(),
+        runtime: api.services.get(AgentRuntimeRef),
+        files,
+        historyLimit: limits.historyLimit,
+        contextBudgetBytes: limits.contextBudgetBytes,
+        turnTimeoutSecs: api.config.turn_timeout_secs,
+      }),
+      api.log,
+    )
 
     // one bus subscription for the plugin, fanned out to the sockets that relay
     const relays = new Set<(e: AnyEvent) => void>()
@@ -53,29 +56,50 @@ export default definePlugin<ChatOptions>({
     })
 
     // one token may hold max_sockets_per_credential sockets here (not in ChatOptions yet); more are refused with 429
-    const socketCap = new ConnectionCap({ what: '/ws/chat sockets', perCredential: (api.config as { max_sockets_per_credential?: number }).max_sockets_per_credential ?? DEFAULT_SOCKETS_PER_CREDENTIAL })
+    const socketCap = new ConnectionCap({
+      what: '/ws/chat sockets',
+      perCredential: (api.config as { max_sockets_per_credential?: number }).max_sockets_per_credential ?? DEFAULT_SOCKETS_PER_CREDENTIAL,
+    })
     api.routes.add({
-      method: 'GET', url: '/ws/chat', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
+      method: 'GET',
+      url: '/ws/chat',
+      auth: 'bearer',
+      websocket: true,
+      subprotocol: 'revka.v1',
       description: 'agent chat (contract §3.1)',
       // session creation (rate, cap) first: a refusal there must not hold a socket slot
-      admit: (req) => { admitChat(store, admission, req); socketCap.admit(req) },
-      handler: socketCap.guard(chatSocketHandler({
-        store,
-        turns,
-        relay: (fn) => { relays.add(fn); return () => { relays.delete(fn) } },
-        firstFrameWaitMs: api.config.first_frame_wait_ms ?? 5000,
-        maxMessageBytes: limits.maxMessageBytes,
-        admission,
-        log: api.log,
-      })),
+      admit: (req) => {
+        admitChat(store, admission, req)
+        socketCap.admit(req)
+      },
+      handler: socketCap.guard(
+        chatSocketHandler({
+          store,
+          turns,
+          relay: (fn) => {
+            relays.add(fn)
+            return () => {
+              relays.delete(fn)
+            }
+          },
+          firstFrameWaitMs: api.config.first_frame_wait_ms ?? 5000,
+          maxMessageBytes: limits.maxMessageBytes,
+          admission,
+          log: api.log,
+        }),
+      ),
     })
 
     addSessionRoutes(api, store, turns, { files, quota, historyPageBytes: limits.historyPageBytes })
     addAttachmentDeleteRoute(api, store, files, quota)
 
     api.routes.add({
-      method: 'POST', url: '/api/sessions/:id/attachments', auth: 'bearer',
-      stream: true, bodyLimit: UPLOAD_BODY_LIMIT, timeoutMs: 120_000,
+      method: 'POST',
+      url: '/api/sessions/:id/attachments',
+      auth: 'bearer',
+      stream: true,
+      bodyLimit: UPLOAD_BODY_LIMIT,
+      timeoutMs: 120_000,
       description: 'multipart field "file" (≤ 25 MiB) for an existing session of the caller, streamed to the plugin’s attachments/<sid>/ within the quotas',
       handler: uploadHandler({ files, store, quota }),
     })
@@ -83,12 +107,17 @@ export default definePlugin<ChatOptions>({
     // a session id with a separator (`a/b`) or a dot segment the router did not decode into `:id`
     // lands here instead of on the 404 handler, so every malformed upload target gets the same 400
     api.routes.add({
-      method: 'POST', url: '/api/sessions/*', auth: 'bearer',
-      stream: true, bodyLimit: UPLOAD_BODY_LIMIT, timeoutMs: 120_000,
+      method: 'POST',
+      url: '/api/sessions/*',
+      auth: 'bearer',
+      stream: true,
+      bodyLimit: UPLOAD_BODY_LIMIT,
+      timeoutMs: 120_000,
       description: 'refuses uploads to malformed session paths',
       handler: (req) => {
         const rest = String(req.params['*'] ?? '')
-        if (/\/attachments\/?$/.test(rest)) throw closing(httpError(400, 'invalid_session_id', 'Invalid session id: use 1–128 characters of A–Z, a–z, 0–9, "_" or "-"'))
+        if (/\/attachments\/?$/.test(rest))
+          throw closing(httpError(400, 'invalid_session_id', 'Invalid session id: use 1–128 characters of A–Z, a–z, 0–9, "_" or "-"'))
         throw closing(httpError(404, 'not_found', `No route for POST ${req.url.split('?')[0]}`))
       },
     })
@@ -101,7 +130,9 @@ export default definePlugin<ChatOptions>({
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
         turns.shutdown(),
-        new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_GRACE_MS) }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)
+        }),
       ])
       clearTimeout(timer)
       relays.clear()

@@ -23,7 +23,10 @@ export class SessionAdmission {
   private readonly buckets = new Map<string, Bucket>()
   private readonly now: () => number
 
-  constructor(private readonly store: () => SessionStore, private readonly o: SessionAdmissionOptions) {
+  constructor(
+    private readonly store: () => SessionStore,
+    private readonly o: SessionAdmissionOptions,
+  ) {
     this.now = o.now ?? Date.now
   }
 
@@ -41,8 +44,12 @@ export class SessionAdmission {
     if (b.tokens < 1) {
       const perMs = this.o.sessionsPerMinute / 60_000
       const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000))
-      throw httpError(429, 'session_rate_limited',
-        `Too many new sessions from this credential (at most ${this.o.sessionsPerMinute} a minute); retry in ${retryAfter} s`, { retryAfter })
+      throw httpError(
+        429,
+        'session_rate_limited',
+        `Too many new sessions from this credential (at most ${this.o.sessionsPerMinute} a minute); retry in ${retryAfter} s`,
+        { retryAfter },
+      )
     }
     b.tokens -= 1
   }
@@ -51,8 +58,11 @@ export class SessionAdmission {
   checkCap(owner: string): void {
     const max = this.o.maxSessionsPerCredential
     if (this.store().activeOwnedBy(owner) >= max) {
-      throw httpError(507, 'session_quota_exceeded',
-        `This credential already has ${max} sessions (the most it may keep); archive some (DELETE /api/sessions/{id}) first`)
+      throw httpError(
+        507,
+        'session_quota_exceeded',
+        `This credential already has ${max} sessions (the most it may keep); archive some (DELETE /api/sessions/{id}) first`,
+      )
     }
   }
 

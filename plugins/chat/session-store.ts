@@ -110,8 +110,12 @@ export class SessionStore {
   /** Creates the session if it is new (owned by `owner`); a non-empty `name` is (re)stored either way. */
   ensure(id: string, channel: string, name?: string, owner?: string): SessionRow {
     const now = new Date().toISOString()
-    this.db.prepare(`INSERT INTO sessions (id, name, channel, started_at, last_activity, owner) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT(id) DO NOTHING`).run(id, name ?? null, channel, now, now, owner ?? null)
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, name, channel, started_at, last_activity, owner) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO NOTHING`,
+      )
+      .run(id, name ?? null, channel, now, now, owner ?? null)
     if (name) this.db.prepare('UPDATE sessions SET name = ? WHERE id = ?').run(name, id)
     return this.get(id)!
   }
@@ -120,9 +124,14 @@ export class SessionStore {
   append(id: string, role: Role, content: string, attachments: string[] = [], channel = 'dashboard', owner?: string): void {
     const now = new Date().toISOString()
     this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO sessions (id, channel, started_at, last_activity, owner) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET last_activity = excluded.last_activity, archived_at = NULL`).run(id, channel, now, now, owner ?? null)
-      this.db.prepare('INSERT INTO messages (session_id, role, content, attachments, created_at) VALUES (?, ?, ?, ?, ?)')
+      this.db
+        .prepare(
+          `INSERT INTO sessions (id, channel, started_at, last_activity, owner) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET last_activity = excluded.last_activity, archived_at = NULL`,
+        )
+        .run(id, channel, now, now, owner ?? null)
+      this.db
+        .prepare('INSERT INTO messages (session_id, role, content, attachments, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(id, role, content, attachments.length ? JSON.stringify(attachments) : null, now)
     })()
   }
@@ -133,8 +142,11 @@ export class SessionStore {
    * while the scan is open, so `visit` must only decide (fetch contents afterwards).
    */
   scanMessages(id: string, o: { before?: number; limit: number }, visit: (m: MessageMeta) => boolean): void {
-    const rows = this.db.prepare(`SELECT id, role, length(CAST(content AS BLOB)) AS bytes, attachments FROM messages
-      WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?`)
+    const rows = this.db
+      .prepare(
+        `SELECT id, role, length(CAST(content AS BLOB)) AS bytes, attachments FROM messages
+      WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      )
       .iterate(id, o.before ?? Number.MAX_SAFE_INTEGER, o.limit) as IterableIterator<{ id: number; role: Role; bytes: number; attachments: string | null }>
     for (const r of rows) {
       if (!visit({ id: r.id, role: r.role, bytes: r.bytes, attachments: r.attachments ? JSON.parse(r.attachments) : [] })) break
@@ -161,9 +173,10 @@ export class SessionStore {
 
   /** One message's content; with `maxChars`, only its first characters (SQLite cuts it, so the rest never reaches JS). */
   content(messageId: number, maxChars?: number): string {
-    const row = maxChars === undefined
-      ? this.db.prepare('SELECT content AS c FROM messages WHERE id = ?').get(messageId)
-      : this.db.prepare('SELECT substr(content, 1, ?) AS c FROM messages WHERE id = ?').get(maxChars, messageId)
+    const row =
+      maxChars === undefined
+        ? this.db.prepare('SELECT content AS c FROM messages WHERE id = ?').get(messageId)
+        : this.db.prepare('SELECT substr(content, 1, ?) AS c FROM messages WHERE id = ?').get(maxChars, messageId)
     return (row as { c: string } | undefined)?.c ?? ''
   }
 
@@ -178,10 +191,16 @@ export class SessionStore {
 
   /** One page of sessions, newest activity first, strictly after `before`; `more` when another page follows. */
   listPage(limit: number, before?: SessionCursor): { rows: SessionRow[]; more: boolean } {
-    const rows = (before
-      ? this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.last_activity < ? OR (s.last_activity = ? AND s.id < ?)
-          ORDER BY s.last_activity DESC, s.id DESC LIMIT ?`).all(before.last_activity, before.last_activity, before.id, limit + 1)
-      : this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.last_activity DESC, s.id DESC LIMIT ?`).all(limit + 1)) as SessionRow[]
+    const rows = (
+      before
+        ? this.db
+            .prepare(
+              `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.last_activity < ? OR (s.last_activity = ? AND s.id < ?)
+          ORDER BY s.last_activity DESC, s.id DESC LIMIT ?`,
+            )
+            .all(before.last_activity, before.last_activity, before.id, limit + 1)
+        : this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s ORDER BY s.last_activity DESC, s.id DESC LIMIT ?`).all(limit + 1)
+    ) as SessionRow[]
     const more = rows.length > limit
     return { rows: more ? rows.slice(0, limit) : rows, more }
   }

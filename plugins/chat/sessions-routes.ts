@@ -41,7 +41,9 @@ function decodeCursor(raw: string | undefined): SessionCursor | undefined {
 
 export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore, turns: TurnManager, deps: SessionRoutesDeps): void {
   api.routes.add({
-    method: 'GET', url: '/api/sessions', auth: 'bearer',
+    method: 'GET',
+    url: '/api/sessions',
+    auth: 'bearer',
     description: 'persisted chat sessions, newest activity first, plus the archived ids; paged by ?limit&before',
     handler: (req) => {
       const now = Date.now()
@@ -49,15 +51,17 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
       const { rows, more } = store().listPage(limit, decodeCursor(req.query.before))
       const last = rows[rows.length - 1]
       return {
-        sessions: rows.filter((r) => !r.archived_at).map((r) => ({
-          id: r.id,
-          channel: r.channel,
-          started_at: r.started_at,
-          last_activity: r.last_activity,
-          status: now - Date.parse(r.last_activity) < ACTIVE_WINDOW_MS ? 'active' : 'idle',
-          message_count: r.message_count,
-          ...(r.name ? { name: r.name } : {}),
-        })),
+        sessions: rows
+          .filter((r) => !r.archived_at)
+          .map((r) => ({
+            id: r.id,
+            channel: r.channel,
+            started_at: r.started_at,
+            last_activity: r.last_activity,
+            status: now - Date.parse(r.last_activity) < ACTIVE_WINDOW_MS ? 'active' : 'idle',
+            message_count: r.message_count,
+            ...(r.name ? { name: r.name } : {}),
+          })),
         archived_session_ids: rows.filter((r) => r.archived_at).map((r) => r.id),
         ...(more && last ? { next_before: encodeCursor(last) } : {}),
       }
@@ -65,7 +69,9 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/sessions/running', auth: 'bearer',
+    method: 'GET',
+    url: '/api/sessions/running',
+    auth: 'bearer',
     description: 'sessions with a turn running now',
     handler: () => ({
       sessions: turns.running().map((id) => {
@@ -81,13 +87,17 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/sessions/:id/messages', auth: 'bearer',
+    method: 'GET',
+    url: '/api/sessions/:id/messages',
+    auth: 'bearer',
     description: 'the persisted history of a session (empty for one never written), newest page first by ?limit&before',
     handler: (req) => historyAnswer(store(), sessionIdParam(req.params.id), req, deps.historyPageBytes),
   })
 
   api.routes.add({
-    method: 'PUT', url: '/api/sessions/:id', auth: 'bearer',
+    method: 'PUT',
+    url: '/api/sessions/:id',
+    auth: 'bearer',
     description: 'rename: {name}',
     handler: (req: RevkaRequest<{ name?: unknown } | undefined>) => {
       const id = sessionIdParam(req.params.id)
@@ -101,7 +111,9 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
   })
 
   api.routes.add({
-    method: 'DELETE', url: '/api/sessions/:id', auth: 'bearer',
+    method: 'DELETE',
+    url: '/api/sessions/:id',
+    auth: 'bearer',
     description: 'archive a session (its owner only): its history is kept (a new message revives it), its attachments are deleted',
     handler: async (req) => {
       const id = sessionIdParam(req.params.id)
@@ -114,7 +126,9 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/sessions/:id/state', auth: 'bearer',
+    method: 'GET',
+    url: '/api/sessions/:id/state',
+    auth: 'bearer',
     description: 'whether a turn is running in the session',
     handler: (req) => turns.state(sessionIdParam(req.params.id)),
   })

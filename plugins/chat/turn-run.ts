@@ -51,12 +51,18 @@ const AGENT_CODES = new Set(['PROVIDER_ERROR', 'AGENT_ERROR', 'AUTH_ERROR'])
 
 function frameOf(e: TurnEvent): Record<string, unknown> | null {
   switch (e.type) {
-    case 'chunk': return { type: 'chunk', content: e.content }
-    case 'thinking': return { type: 'thinking', content: e.content }
-    case 'tool_call': return { type: 'tool_call', name: e.name, args: e.args }
-    case 'tool_result': return { type: 'tool_result', name: e.name, output: e.output }
-    case 'status': return { type: 'operator_status', phase: e.phase, detail: e.detail ?? '' }
-    default: return null
+    case 'chunk':
+      return { type: 'chunk', content: e.content }
+    case 'thinking':
+      return { type: 'thinking', content: e.content }
+    case 'tool_call':
+      return { type: 'tool_call', name: e.name, args: e.args }
+    case 'tool_result':
+      return { type: 'tool_result', name: e.name, output: e.output }
+    case 'status':
+      return { type: 'operator_status', phase: e.phase, detail: e.detail ?? '' }
+    default:
+      return null
   }
 }
 
@@ -70,8 +76,13 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
   const started = Date.now()
   const timeoutMs = deps.turnTimeoutSecs ? Math.round(deps.turnTimeoutSecs * 1000) : undefined
   // our own deadline too, so a runtime that ignores its timeout cannot hold the session forever
-  const timer = timeoutMs ? setTimeout(() => { turn.reason ??= 'timeout'; turn.abort.abort(new Error('turn timed out')) }, timeoutMs) : null
-  const elapsedSecs = () => (deps.turnTimeoutSecs ?? Math.max(1, Math.round((Date.now() - started) / 1000)))
+  const timer = timeoutMs
+    ? setTimeout(() => {
+        turn.reason ??= 'timeout'
+        turn.abort.abort(new Error('turn timed out'))
+      }, timeoutMs)
+    : null
+  const elapsedSecs = () => deps.turnTimeoutSecs ?? Math.max(1, Math.round((Date.now() - started) / 1000))
   const ended = (): boolean => {
     if (turn.reason === 'timeout') sink.send({ type: 'stopped', message: timeoutMessage(elapsedSecs()) })
     else sink.send({ type: 'stopped', message: 'Stopped current Operator turn.' })
@@ -79,22 +90,32 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
   }
   try {
     deps.store.append(sid, 'user', job.content, job.attachments, 'dashboard', job.owner)
-    const messages = await turnContext({
-      store: deps.store, files: deps.files, images: deps.runtime.supportsImages(),
-      historyLimit: deps.historyLimit, budgetBytes: deps.contextBudgetBytes,
-    }, sid, job.pageContext)
+    const messages = await turnContext(
+      {
+        store: deps.store,
+        files: deps.files,
+        images: deps.runtime.supportsImages(),
+        historyLimit: deps.historyLimit,
+        budgetBytes: deps.contextBudgetBytes,
+      },
+      sid,
+      job.pageContext,
+    )
     if (turn.abort.signal.aborted) return ended()
-    const result = await deps.runtime.runTurn({
-      sessionId: sid,
-      messages,
-      signal: turn.abort.signal,
-      takeSteering: () => turn.steering.splice(0),
-      source: 'ws_chat',
-      timeoutMs,
-    }, (e) => {
-      const frame = frameOf(e)
-      if (frame && !turn.abort.signal.aborted) sink.send(frame)
-    })
+    const result = await deps.runtime.runTurn(
+      {
+        sessionId: sid,
+        messages,
+        signal: turn.abort.signal,
+        takeSteering: () => turn.steering.splice(0),
+        source: 'ws_chat',
+        timeoutMs,
+      },
+      (e) => {
+        const frame = frameOf(e)
+        if (frame && !turn.abort.signal.aborted) sink.send(frame)
+      },
+    )
     if (result.timedOut && !turn.reason) turn.reason = 'timeout'
     if (turn.reason || result.stopped || result.timedOut) return ended()
     // persisted before `done`: `done` acknowledges the reply, and a crash between the two used to

@@ -30,7 +30,10 @@ export class TurnManager {
   private readonly sessions = new Map<string, SessionTurns>()
   private closed = false
 
-  constructor(private readonly deps: () => TurnDeps, private readonly log: Logger) {}
+  constructor(
+    private readonly deps: () => TurnDeps,
+    private readonly log: Logger,
+  ) {}
 
   private entry(sid: string): SessionTurns {
     let s = this.sessions.get(sid)
@@ -47,12 +50,20 @@ export class TurnManager {
     const s = this.entry(sid)
     const busy = s.loop !== null
     if (busy && s.queue.length >= MAX_QUEUED_PER_SESSION) {
-      job.sink.send({ type: 'error', code: 'SESSION_BUSY', message: `Session is busy: ${MAX_QUEUED_PER_SESSION} messages are already waiting for the current turn` })
+      job.sink.send({
+        type: 'error',
+        code: 'SESSION_BUSY',
+        message: `Session is busy: ${MAX_QUEUED_PER_SESSION} messages are already waiting for the current turn`,
+      })
       return
     }
     s.queue.push(job)
     if (busy) {
-      job.sink.send({ type: 'operator_status', phase: 'queued', detail: `Queued behind the current turn (position ${s.queue.length} of ${MAX_QUEUED_PER_SESSION})` })
+      job.sink.send({
+        type: 'operator_status',
+        phase: 'queued',
+        detail: `Queued behind the current turn (position ${s.queue.length} of ${MAX_QUEUED_PER_SESSION})`,
+      })
       return
     }
     s.loop = this.drain(sid, s)
@@ -63,8 +74,12 @@ export class TurnManager {
       for (let job = s.queue.shift(); job; job = s.queue.shift()) {
         if (!job.sink.open || this.closed) continue
         const turn: ActiveTurn = {
-          id: randomUUID(), startedAt: new Date().toISOString(), sink: job.sink,
-          abort: new AbortController(), steering: [], reason: null,
+          id: randomUUID(),
+          startedAt: new Date().toISOString(),
+          sink: job.sink,
+          abort: new AbortController(),
+          steering: [],
+          reason: null,
         }
         s.active = turn
         try {

@@ -61,7 +61,9 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
         }
         socket.send(JSON.stringify(frame))
       },
-      get open() { return socket.readyState === OPEN },
+      get open() {
+        return socket.readyState === OPEN
+      },
     }
     const error = (code: string, message: string) => sink.send({ type: 'error', message, code })
 
@@ -72,7 +74,9 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       return
     }
     const sid = requested || newSessionId()
-    const name = String(req.query.name ?? '').trim().slice(0, NAME_MAX)
+    const name = String(req.query.name ?? '')
+      .trim()
+      .slice(0, NAME_MAX)
     const owner = ownerOf(req.auth)
     /**
      * A message that creates (or revives) the session takes one from the credential's session rate
@@ -87,7 +91,12 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       } catch (e) {
         if (!isHttpError(e)) throw e
         const retryAfter = e.options.retryAfter
-        sink.send({ type: 'error', message: e.message, code: e.statusCode === 429 ? 'SESSION_RATE_LIMITED' : 'SESSION_QUOTA_EXCEEDED', ...(retryAfter ? { retry_after: retryAfter } : {}) })
+        sink.send({
+          type: 'error',
+          message: e.message,
+          code: e.statusCode === 429 ? 'SESSION_RATE_LIMITED' : 'SESSION_QUOTA_EXCEEDED',
+          ...(retryAfter ? { retry_after: retryAfter } : {}),
+        })
         return false
       }
     }
@@ -97,9 +106,14 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     // relaying starts once the handshake window closes: after the first frame, or after the wait
     // with none (listen-only: the socket then only observes, until it says something)
     const startRelay = () => {
-      if (firstFrameTimer) { clearTimeout(firstFrameTimer); firstFrameTimer = null }
+      if (firstFrameTimer) {
+        clearTimeout(firstFrameTimer)
+        firstFrameTimer = null
+      }
       if (relayOff || socket.readyState !== OPEN) return
-      relayOff = deps.relay((e) => { if (e.type === 'channel_event') sink.send({ type: 'agent_event', event: e }) })
+      relayOff = deps.relay((e) => {
+        if (e.type === 'channel_event') sink.send({ type: 'agent_event', event: e })
+      })
     }
 
     socket.on('message', (data: Buffer) => {
@@ -133,7 +147,10 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     function tooLarge(content: string): boolean {
       const bytes = Buffer.byteLength(content)
       if (bytes <= deps.maxMessageBytes) return false
-      error('MESSAGE_TOO_LARGE', `The message is ${bytes} bytes; the most a message may carry is ${deps.maxMessageBytes} bytes (send a larger text as an attachment)`)
+      error(
+        'MESSAGE_TOO_LARGE',
+        `The message is ${bytes} bytes; the most a message may carry is ${deps.maxMessageBytes} bytes (send a larger text as an attachment)`,
+      )
       return true
     }
 

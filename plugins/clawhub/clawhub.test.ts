@@ -12,21 +12,34 @@ const SKILL_MD = '---\nname: pdf-tools\n---\n# PDF tools\nSplit and merge PDFs.\
 function marketplace(req: IncomingMessage, res: ServerResponse): void {
   seen.push({ url: req.url!, auth: req.headers.authorization })
   const url = new URL(req.url!, 'http://x')
-  const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)) }
-  if (url.pathname === '/api/v1/search') return json(200, { results: [{ slug: 'pdf-tools', score: 0.9 }], q: url.searchParams.get('q'), limit: url.searchParams.get('limit') })
-  if (url.pathname === '/api/v1/skills' && url.searchParams.get('sort') === 'trending') return json(200, { items: [{ slug: 'pdf-tools' }], nonSuspiciousOnly: url.searchParams.get('nonSuspiciousOnly') })
-  if (url.pathname === '/api/v1/skills/pdf-tools') return json(200, { slug: 'pdf-tools', displayName: 'PDF tools', description: 'split and merge', latestVersion: { version: '2.1.0' } })
-  if (url.pathname === '/api/v1/skills/pdf-tools/file') { res.writeHead(200, { 'content-type': 'text/markdown' }); return void res.end(SKILL_MD) }
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body))
+  }
+  if (url.pathname === '/api/v1/search')
+    return json(200, { results: [{ slug: 'pdf-tools', score: 0.9 }], q: url.searchParams.get('q'), limit: url.searchParams.get('limit') })
+  if (url.pathname === '/api/v1/skills' && url.searchParams.get('sort') === 'trending')
+    return json(200, { items: [{ slug: 'pdf-tools' }], nonSuspiciousOnly: url.searchParams.get('nonSuspiciousOnly') })
+  if (url.pathname === '/api/v1/skills/pdf-tools')
+    return json(200, { slug: 'pdf-tools', displayName: 'PDF tools', description: 'split and merge', latestVersion: { version: '2.1.0' } })
+  if (url.pathname === '/api/v1/skills/pdf-tools/file') {
+    res.writeHead(200, { 'content-type': 'text/markdown' })
+    return void res.end(SKILL_MD)
+  }
   if (url.pathname === '/api/v1/skills/no-md') return json(200, { slug: 'no-md' })
   if (url.pathname === '/api/v1/skills/private') return json(401, { error: 'token required' })
-  if (url.pathname === '/api/v1/skills/huge') { res.writeHead(200, { 'content-type': 'application/json' }); return void res.end('"' + 'x'.repeat(200_000) + '"') }
+  if (url.pathname === '/api/v1/skills/huge') {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    return void res.end('"' + 'x'.repeat(200_000) + '"')
+  }
   json(404, { error: 'skill not found' })
 }
 
-const listen = (handler: (req: IncomingMessage, res: ServerResponse) => void) => new Promise<Server>((resolve) => {
-  const s = createServer(handler)
-  s.listen(0, '127.0.0.1', () => resolve(s))
-})
+const listen = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+  new Promise<Server>((resolve) => {
+    const s = createServer(handler)
+    s.listen(0, '127.0.0.1', () => resolve(s))
+  })
 const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`
 
 let fake: Server
@@ -37,8 +50,13 @@ let none: DomainKernel
 let closedPortK: DomainKernel
 before(async () => {
   fake = await listen(marketplace)
-  silent = await listen(() => { /* accepts, never answers */ })
-  d = await startDomainKernel(['clawhub'], { config: `[clawhub]\napi_url = "${urlOf(fake)}"\napi_token = "hub-secret"\n`, options: { clawhub: { max_response_bytes: 65536 } } })
+  silent = await listen(() => {
+    /* accepts, never answers */
+  })
+  d = await startDomainKernel(['clawhub'], {
+    config: `[clawhub]\napi_url = "${urlOf(fake)}"\napi_token = "hub-secret"\n`,
+    options: { clawhub: { max_response_bytes: 65536 } },
+  })
   silentK = await startDomainKernel(['clawhub'], { options: { clawhub: { api_url: urlOf(silent), timeout_secs: 1, max_inflight: 1 } } })
   none = await startDomainKernel(['clawhub'])
   const closed = await listen(() => {})
@@ -70,10 +88,23 @@ test('search, trending and detail pass the marketplace JSON through, with the co
 test('install stores the skill, its metadata and SKILL.md (published) in the domain store; again is 409', async () => {
   const res = await d.call('POST', '/api/clawhub/install/pdf-tools')
   assert.equal(res.status, 201)
-  assert.deepEqual(res.body, { installed: true, slug: 'pdf-tools', name: 'PDF tools', kref: 'kref://CognitiveMemory/Skills/pdf-tools.skill', description: 'split and merge' })
+  assert.deepEqual(res.body, {
+    installed: true,
+    slug: 'pdf-tools',
+    name: 'PDF tools',
+    kref: 'kref://CognitiveMemory/Skills/pdf-tools.skill',
+    description: 'split and merge',
+  })
   const rev = (await d.store.currentRevision(res.body.kref))!
   assert.ok(rev.published)
-  assert.deepEqual(rev.metadata, { description: 'split and merge', domain: 'Other', tags: 'clawhub,pdf-tools', clawhub_slug: 'pdf-tools', clawhub_version: '2.1.0', source: 'clawhub' })
+  assert.deepEqual(rev.metadata, {
+    description: 'split and merge',
+    domain: 'Other',
+    tags: 'clawhub,pdf-tools',
+    clawhub_slug: 'pdf-tools',
+    clawhub_version: '2.1.0',
+    source: 'clawhub',
+  })
   const [art] = await d.store.listArtifacts(rev.kref)
   assert.equal(art.name, 'SKILL.md')
   const path = art.location.startsWith('file:') ? fileURLToPath(art.location) : art.location
@@ -102,7 +133,10 @@ test('marketplace refusals: 404 passed on, 401 becomes 502, a missing SKILL.md i
 test('attack: bad slugs and a missing q are 400 and never reach the marketplace', async () => {
   const before = seen.length
   for (const slug of ['-rf', '.hidden', 'a..b', 'x'.repeat(129), 'a%20b', 'a;b']) {
-    for (const [method, path] of [['GET', `/api/clawhub/skills/${slug}`], ['POST', `/api/clawhub/install/${slug}`]]) {
+    for (const [method, path] of [
+      ['GET', `/api/clawhub/skills/${slug}`],
+      ['POST', `/api/clawhub/install/${slug}`],
+    ]) {
       const res = await d.call(method, path)
       assert.equal(res.status, 400, `${method} ${slug}`)
     }
@@ -113,7 +147,12 @@ test('attack: bad slugs and a missing q are 400 and never reach the marketplace'
 })
 
 test('no marketplace configured: 503 with a code, Retry-After and what to set', async () => {
-  for (const [method, path] of [['GET', '/api/clawhub/search?q=x'], ['GET', '/api/clawhub/trending'], ['GET', '/api/clawhub/skills/pdf-tools'], ['POST', '/api/clawhub/install/pdf-tools']]) {
+  for (const [method, path] of [
+    ['GET', '/api/clawhub/search?q=x'],
+    ['GET', '/api/clawhub/trending'],
+    ['GET', '/api/clawhub/skills/pdf-tools'],
+    ['POST', '/api/clawhub/install/pdf-tools'],
+  ]) {
     const res = await none.call(method, path)
     assert.equal(res.status, 503, path)
     assert.equal(res.body.code, 'clawhub_not_configured')

@@ -57,7 +57,7 @@ export default definePlugin<ClawhubOptions>({
       method: 'GET',
       url: '/api/clawhub/search',
       auth: 'bearer',
-      description: '?q&limit → the marketplace\'s search JSON as it answered',
+      description: "?q&limit → the marketplace's search JSON as it answered",
       handler: async (req) => {
         enabled()
         const q = typeof req.query.q === 'string' ? req.query.q.trim() : ''
@@ -71,7 +71,7 @@ export default definePlugin<ClawhubOptions>({
       method: 'GET',
       url: '/api/clawhub/trending',
       auth: 'bearer',
-      description: '?limit → the marketplace\'s trending skills JSON',
+      description: "?limit → the marketplace's trending skills JSON",
       handler: async (req) => {
         enabled()
         return upstream.json(`/api/v1/skills?sort=trending&limit=${limitOf(req)}&nonSuspiciousOnly=true`)
@@ -82,7 +82,7 @@ export default definePlugin<ClawhubOptions>({
       method: 'GET',
       url: '/api/clawhub/skills/:slug',
       auth: 'bearer',
-      description: 'the marketplace\'s skill detail plus skill_md (SKILL.md text, when it has one)',
+      description: "the marketplace's skill detail plus skill_md (SKILL.md text, when it has one)",
       handler: async (req) => {
         enabled()
         const slug = encodeURIComponent(slugOf(req))
@@ -90,10 +90,14 @@ export default definePlugin<ClawhubOptions>({
           upstream.json(`/api/v1/skills/${slug}`),
           upstream.get(`/api/v1/skills/${slug}/file?path=SKILL.md&tag=latest`).catch(() => undefined),
         ])
-        const out = detail && typeof detail === 'object' && !Array.isArray(detail) ? { ...(detail as object) } as Record<string, unknown> : { detail }
+        const out = detail && typeof detail === 'object' && !Array.isArray(detail) ? ({ ...(detail as object) } as Record<string, unknown>) : { detail }
         if (md && md.status >= 200 && md.status < 300) {
           // the reference attaches a JSON answer as-is; a plain SKILL.md body is attached as text
-          try { out.skill_md = JSON.parse(md.text) } catch { out.skill_md = md.text }
+          try {
+            out.skill_md = JSON.parse(md.text)
+          } catch {
+            out.skill_md = md.text
+          }
         }
         return out
       },

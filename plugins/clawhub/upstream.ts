@@ -14,7 +14,8 @@ export interface UpstreamConfig {
   maxInflight: number
 }
 
-export const NOT_CONFIGURED = 'No ClawHub marketplace is configured: set api_url in the [clawhub] table of config.toml (e.g. api_url = "https://clawhub.ai") or the clawhub plugin\'s api_url option'
+export const NOT_CONFIGURED =
+  'No ClawHub marketplace is configured: set api_url in the [clawhub] table of config.toml (e.g. api_url = "https://clawhub.ai") or the clawhub plugin\'s api_url option'
 
 export class Upstream {
   private inflight = 0
@@ -24,7 +25,8 @@ export class Upstream {
   async get(path: string): Promise<{ status: number; text: string }> {
     const cfg = this.cfg()
     if (!cfg.baseUrl) throw httpError(503, 'clawhub_not_configured', NOT_CONFIGURED, { retryAfter: 60 })
-    if (this.inflight >= cfg.maxInflight) throw httpError(503, 'clawhub_busy', `At most ${cfg.maxInflight} ClawHub requests run at once (max_inflight of the clawhub plugin)`, { retryAfter: 1 })
+    if (this.inflight >= cfg.maxInflight)
+      throw httpError(503, 'clawhub_busy', `At most ${cfg.maxInflight} ClawHub requests run at once (max_inflight of the clawhub plugin)`, { retryAfter: 1 })
     this.inflight++
     const url = cfg.baseUrl.replace(/\/+$/, '') + path
     const ac = new AbortController()
@@ -37,14 +39,28 @@ export class Upstream {
       })
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => {})
-        throw httpError(502, 'clawhub_redirect', `ClawHub at ${cfg.baseUrl} answered with a redirect (${res.status}); set api_url to the marketplace's final address`)
+        throw httpError(
+          502,
+          'clawhub_redirect',
+          `ClawHub at ${cfg.baseUrl} answered with a redirect (${res.status}); set api_url to the marketplace's final address`,
+        )
       }
       return { status: res.status, text: await readCapped(res, cfg.maxBytes, cfg.baseUrl) }
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode) throw e
-      if (ac.signal.aborted) throw httpError(504, 'clawhub_timeout', `ClawHub at ${cfg.baseUrl} did not answer within ${cfg.timeoutMs / 1000} s (timeout_secs of the clawhub plugin)`)
+      if (ac.signal.aborted)
+        throw httpError(
+          504,
+          'clawhub_timeout',
+          `ClawHub at ${cfg.baseUrl} did not answer within ${cfg.timeoutMs / 1000} s (timeout_secs of the clawhub plugin)`,
+        )
       const cause = (e as { cause?: { code?: string; message?: string } }).cause
-      throw httpError(503, 'clawhub_unreachable', `ClawHub at ${cfg.baseUrl} is unreachable (${cause?.code ?? cause?.message ?? (e as Error).message}); check [clawhub] api_url and the network`, { retryAfter: 10 })
+      throw httpError(
+        503,
+        'clawhub_unreachable',
+        `ClawHub at ${cfg.baseUrl} is unreachable (${cause?.code ?? cause?.message ?? (e as Error).message}); check [clawhub] api_url and the network`,
+        { retryAfter: 10 },
+      )
     } finally {
       clearTimeout(timer)
       this.inflight--
@@ -55,7 +71,9 @@ export class Upstream {
   async json(path: string): Promise<unknown> {
     const { status, text } = await this.get(path)
     if (status < 200 || status >= 300) throw upstreamError(status, text)
-    try { return JSON.parse(text) } catch {
+    try {
+      return JSON.parse(text)
+    } catch {
       throw httpError(502, 'clawhub_bad_response', 'Bad response from ClawHub: not JSON')
     }
   }

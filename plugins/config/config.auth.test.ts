@@ -20,7 +20,12 @@ function snapshot(k: TestKernel) {
 test('without a valid credential GET is 401 and shows nothing', async () => {
   const k = await startTestKernel({ plugins: ['config'], config: CONFIG })
   try {
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-a-token' }, { authorization: `Basic ${k.token}` }, { 'x-revka-service-token': 'f'.repeat(64) }]
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer not-a-token' },
+      { authorization: `Basic ${k.token}` },
+      { 'x-revka-service-token': 'f'.repeat(64) },
+    ]
     for (const headers of attempts) {
       const res = await k.inject({ url: '/api/config', headers })
       assert.equal(res.statusCode, 401, JSON.stringify(headers))
@@ -46,8 +51,11 @@ test('PUT without a valid bearer is 401 and the file is unchanged, loopback and 
     ]
     for (const a of attempts) {
       const res = await k.inject({
-        method: 'PUT', url: '/api/config', remoteAddress: a.remoteAddress,
-        headers: { 'content-type': 'text/plain', ...a.headers }, payload: EVIL,
+        method: 'PUT',
+        url: '/api/config',
+        remoteAddress: a.remoteAddress,
+        headers: { 'content-type': 'text/plain', ...a.headers },
+        payload: EVIL,
       })
       assert.equal(res.statusCode, 401, JSON.stringify(a))
     }
@@ -67,7 +75,12 @@ test('a revoked device token can no longer replace the config', async () => {
     const other = k.pairDevice('laptop')
     assert.equal(k.kernel.auth.pairing.revoke(other.deviceId), true)
     const before = snapshot(k)
-    const res = await k.inject({ method: 'PUT', url: '/api/config', headers: { authorization: `Bearer ${other.token}`, 'content-type': 'text/plain' }, payload: EVIL })
+    const res = await k.inject({
+      method: 'PUT',
+      url: '/api/config',
+      headers: { authorization: `Bearer ${other.token}`, 'content-type': 'text/plain' },
+      payload: EVIL,
+    })
     assert.equal(res.statusCode, 401)
     assert.deepEqual(snapshot(k).bytes, before.bytes)
   } finally {

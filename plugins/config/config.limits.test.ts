@@ -23,15 +23,22 @@ function tomlOfSize(size: number): string {
 function rawSend(k: TestKernel, method: string, path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   const url = new URL(k.url + path)
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method, agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => { text += c })
-      res.on('end', () => resolve({ status: res.statusCode!, body: text }))
-      res.on('error', reject)
-    })
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method, agent: false, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => {
+          text += c
+        })
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }))
+        res.on('error', reject)
+      },
+    )
     // the server may hang up mid-upload after answering: that is the point, not a failure
-    req.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e) })
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e)
+    })
     req.end(body)
   })
 }
@@ -42,11 +49,12 @@ test('PUT /api/config accepts a body just under 1 MiB over a real socket', async
     const toml = tomlOfSize(MIB - 64)
     assert.equal(Buffer.byteLength(toml), MIB - 64)
     const res = await fetch(k.url + '/api/config', {
-      method: 'PUT', body: toml,
+      method: 'PUT',
+      body: toml,
       headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/toml' },
     })
     assert.equal(res.status, 200)
-    const body = await res.json() as any
+    const body = (await res.json()) as any
     assert.equal(body.status, 'ok')
     const disk = parse(readFileSync(join(k.stateDir, 'config.toml'), 'utf8')) as any
     assert.equal(disk.padding.blob, toml.slice(toml.indexOf('blob = "') + 8, -2))
@@ -78,11 +86,22 @@ test('a chunked body (no Content-Length) over 1 MiB is cut off with 413 too', as
     const url = new URL(k.url + '/api/config')
     const chunk = Buffer.alloc(64 * 1024, '#')
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({
-        host: url.hostname, port: url.port, path: url.pathname, method: 'PUT',
-        headers: { authorization: `Bearer ${k.token}`, 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
-      }, (res) => { res.resume(); resolve(res.statusCode!) })
-      req.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e) })
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'PUT',
+          headers: { authorization: `Bearer ${k.token}`, 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        },
+      )
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e)
+      })
       let sent = 0
       // trickle chunks until the server answers; 4 MiB without an answer means no limit applied
       const pump = () => {
@@ -110,7 +129,8 @@ test('the 1 MiB allowance is per route: a 70 KB POST /api/pair still gets 413', 
     assert.equal(JSON.parse(res.body).limit, 65_536)
     // and the same 70 KB is fine on the config route
     const ok = await fetch(k.url + '/api/config', {
-      method: 'PUT', body: tomlOfSize(70 * 1024),
+      method: 'PUT',
+      body: tomlOfSize(70 * 1024),
       headers: { authorization: `Bearer ${k.token}`, 'content-type': 'text/plain' },
     })
     assert.equal(ok.status, 200)

@@ -65,7 +65,8 @@ test('PUT of the masked content unchanged keeps the real secrets on disk', async
   try {
     const got = (await k.inject({ url: '/api/config', headers: auth(k) })).json()
     const put = await k.inject({
-      method: 'PUT', url: '/api/config',
+      method: 'PUT',
+      url: '/api/config',
       headers: { ...auth(k), 'content-type': 'text/plain; charset=utf-8' },
       payload: got.content,
     })
@@ -115,7 +116,9 @@ test('a masked value with nothing to restore is refused, not written as the mask
   try {
     const before = readFileSync(join(k.stateDir, 'config.toml'), 'utf8')
     const put = await k.inject({
-      method: 'PUT', url: '/api/config', headers: { ...auth(k), 'content-type': 'text/plain' },
+      method: 'PUT',
+      url: '/api/config',
+      headers: { ...auth(k), 'content-type': 'text/plain' },
       payload: `[channels_config.gmail_push]\noauth_token = "${MASK}"\n`,
     })
     assert.equal(put.statusCode, 400)

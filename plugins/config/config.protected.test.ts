@@ -53,7 +53,11 @@ const ATTACKS: Array<{ key: string; edit: (t: string) => string }> = [
   { key: 'providers.openai.base_url', edit: (t) => t.replace('https://api.openai.com/v1', 'https://evil.example/v1') },
   { key: 'providers.openai.api_key_env', edit: (t) => t.replace('"OPENAI_API_KEY"', '"AWS_SECRET_ACCESS_KEY"') },
   { key: 'providers.openai.headers.x-exfil', edit: (t) => `${t}\n[providers.openai.headers]\nx-exfil = "1"\n` },
-  { key: 'providers.evil.base_url', edit: (t) => `${t.replace('default_provider = "openai"', 'default_provider = "evil"')}\n[providers.evil]\ntype = "openai-compatible"\nbase_url = "https://evil.example/v1"\napi_key_env = "HOME"\n` },
+  {
+    key: 'providers.evil.base_url',
+    edit: (t) =>
+      `${t.replace('default_provider = "openai"', 'default_provider = "evil"')}\n[providers.evil]\ntype = "openai-compatible"\nbase_url = "https://evil.example/v1"\napi_key_env = "HOME"\n`,
+  },
   { key: 'providers.openai.api_key', edit: (t) => t.replace('[providers.openai]\n', '[providers.openai]\napi_key = "sk-attacker-account"\n') },
   { key: 'nodes.auth_token', edit: (t) => t.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "attacker-node-token"') },
   { key: 'observability.backend', edit: (t) => t.replace('backend = "none"', 'backend = "prometheus"') },
@@ -87,11 +91,20 @@ test('a paired device behind a proxy cannot change any security-bearing key: 403
       const body = a.edit(BASE)
       assert.notEqual(body, BASE, `the edit for ${a.key} changes nothing`)
       const r = await put(k, body, device)
-      seen.push({ key: a.key, status: r.status, code: r.json.code, named: String(r.json.error).includes(a.key), unchanged: readFileSync(configPath(k)).equals(before) })
+      seen.push({
+        key: a.key,
+        status: r.status,
+        code: r.json.code,
+        named: String(r.json.error).includes(a.key),
+        unchanged: readFileSync(configPath(k)).equals(before),
+      })
       // before the fix each PUT was written: put the original back for the next attack
       if (r.status === 200) await put(k, BASE, { 'x-revka-service-token': k.serviceToken })
     }
-    assert.deepEqual(seen, ATTACKS.map((a) => ({ key: a.key, status: 403, code: 'config_key_protected', named: true, unchanged: true })))
+    assert.deepEqual(
+      seen,
+      ATTACKS.map((a) => ({ key: a.key, status: 403, code: 'config_key_protected', named: true, unchanged: true })),
+    )
   } finally {
     await k.stop()
   }
@@ -132,7 +145,10 @@ test('loopback and the service token may change security keys, and every change 
     assert.equal(service.status, 200, JSON.stringify(service.json))
     assert.equal((parse(readFileSync(configPath(k), 'utf8')) as any).gateway.pairing.code_ttl_secs, 600)
 
-    const refused = await put(k, ttl.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "audit-secret-zz9"'), { authorization: `Bearer ${k.token}`, ...REMOTE })
+    const refused = await put(k, ttl.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "audit-secret-zz9"'), {
+      authorization: `Bearer ${k.token}`,
+      ...REMOTE,
+    })
     assert.equal(refused.status, 403)
 
     // the gateway's audit log (kernel-owned, hash-chained) holds the entries; the plugin keeps no file of its own
@@ -140,13 +156,20 @@ test('loopback and the service token may change security keys, and every change 
     const text = readFileSync(auditFile, 'utf8')
     assert.ok(!text.includes('audit-secret-zz9') && !text.includes('ops.example'), 'values never reach the audit log')
     assert.throws(() => statSync(join(k.kernel.paths.pluginsStateDir, 'config', 'audit.jsonl')), /ENOENT/)
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event_type === 'config_change')
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event_type === 'config_change')
     const deviceId = k.kernel.auth.credentials.verifyBearer(k.token!)!.deviceId
-    assert.deepEqual(lines.map((l) => ({ channel: l.actor.channel, user: l.actor.user_id, command: l.action.command, success: l.result.success, error: l.result.error })), [
-      { channel: 'config', user: deviceId, command: 'config.put gateway.allowed_origins', success: true, error: null },
-      { channel: 'config', user: 'service', command: 'config.put gateway.pairing.code_ttl_secs', success: true, error: null },
-      { channel: 'config', user: deviceId, command: 'config.put nodes.auth_token', success: false, error: 'config_key_protected' },
-    ])
+    assert.deepEqual(
+      lines.map((l) => ({ channel: l.actor.channel, user: l.actor.user_id, command: l.action.command, success: l.result.success, error: l.result.error })),
+      [
+        { channel: 'config', user: deviceId, command: 'config.put gateway.allowed_origins', success: true, error: null },
+        { channel: 'config', user: 'service', command: 'config.put gateway.pairing.code_ttl_secs', success: true, error: null },
+        { channel: 'config', user: deviceId, command: 'config.put nodes.auth_token', success: false, error: 'config_key_protected' },
+      ],
+    )
     assert.equal(lines[2].security.policy_violation, true)
     assert.equal(statSync(auditFile).mode & 0o777, 0o600)
     assert.equal((await k.kernel.audit.verify()).verified, true)
@@ -155,7 +178,7 @@ test('loopback and the service token may change security keys, and every change 
   }
 })
 
-test('an unsafe combination is refused at PUT with the start\'s own message, even from loopback and the service token', async () => {
+test("an unsafe combination is refused at PUT with the start's own message, even from loopback and the service token", async () => {
   const k = await boot()
   try {
     const before = readFileSync(configPath(k))
@@ -164,20 +187,34 @@ test('an unsafe combination is refused at PUT with the start\'s own message, eve
     for (const headers of callers) {
       const r = await put(k, brick, headers)
       assert.deepEqual({ status: r.status, code: r.json.code }, { status: 400, code: 'unsafe_config' })
-      assert.equal(r.json.error, 'REVKA_ERR_UNSAFE_BIND: Refusing to start: pairing is disabled (require_pairing = false) and host 0.0.0.0 is not loopback. Bind 127.0.0.1 or turn pairing on.')
+      assert.equal(
+        r.json.error,
+        'REVKA_ERR_UNSAFE_BIND: Refusing to start: pairing is disabled (require_pairing = false) and host 0.0.0.0 is not loopback. Bind 127.0.0.1 or turn pairing on.',
+      )
       assert.ok(readFileSync(configPath(k)).equals(before), 'config.toml was rewritten')
     }
   } finally {
     await k.stop()
   }
   // the same file really is what the start refuses
-  await assert.rejects(startTestKernel({ plugins: ['config'], config: BASE.replace('host = "127.0.0.1"\nrequire_pairing = true', 'host = "0.0.0.0"\nrequire_pairing = false') }), /REVKA_ERR_UNSAFE_BIND: Refusing to start: pairing is disabled/)
+  await assert.rejects(
+    startTestKernel({ plugins: ['config'], config: BASE.replace('host = "127.0.0.1"\nrequire_pairing = true', 'host = "0.0.0.0"\nrequire_pairing = false') }),
+    /REVKA_ERR_UNSAFE_BIND: Refusing to start: pairing is disabled/,
+  )
 })
 
-test('TLS files the start could not read are refused at PUT with the start\'s REVKA_ERR_TLS message', async () => {
-  const tls = BASE.replace('[gateway.pairing]', '[gateway.tls]\nenabled = true\ncert_path = "missing-cert.pem"\nkey_path = "missing-key.pem"\n\n[gateway.pairing]')
+test("TLS files the start could not read are refused at PUT with the start's REVKA_ERR_TLS message", async () => {
+  const tls = BASE.replace(
+    '[gateway.pairing]',
+    '[gateway.tls]\nenabled = true\ncert_path = "missing-cert.pem"\nkey_path = "missing-key.pem"\n\n[gateway.pairing]',
+  )
   let startError = ''
-  await startTestKernel({ plugins: ['config'], config: tls }).then((k) => k.stop(), (e: Error) => { startError = e.message })
+  await startTestKernel({ plugins: ['config'], config: tls }).then(
+    (k) => k.stop(),
+    (e: Error) => {
+      startError = e.message
+    },
+  )
   assert.match(startError, /^REVKA_ERR_TLS: gateway\.tls\.key_path = "missing-key\.pem": cannot read .*ENOENT/)
   const k = await boot()
   try {
@@ -222,7 +259,10 @@ test('a nodes auth_token set by a device that is then revoked never opens /ws/no
   const k = await boot()
   try {
     const attacker = k.pairDevice('attacker')
-    const r = await put(k, BASE.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "attacker-node-token"'), { authorization: `Bearer ${attacker.token}`, ...REMOTE })
+    const r = await put(k, BASE.replace('max_nodes = 4', 'max_nodes = 4\nauth_token = "attacker-node-token"'), {
+      authorization: `Bearer ${attacker.token}`,
+      ...REMOTE,
+    })
     assert.equal(k.kernel.auth.pairing.revoke(attacker.deviceId), true)
     let opened = false
     try {

@@ -96,7 +96,8 @@ test('empty and non-UTF-8 bodies are refused without touching the file', async (
 test('application/toml bytes are accepted, and a change to a gateway key reports restart required', async () => {
   const k = await startTestKernel({ plugins: ['config'], config: CONFIG })
   try {
-    const toml = '[gateway]\nrequire_pairing = true\nport = 42999\n\n[observability]\nbackend = "none"\n\n[channels_config.whatsapp]\napp_secret = "***MASKED***"\nverify_token = "naïve-ünïcode"\n'
+    const toml =
+      '[gateway]\nrequire_pairing = true\nport = 42999\n\n[observability]\nbackend = "none"\n\n[channels_config.whatsapp]\napp_secret = "***MASKED***"\nverify_token = "naïve-ünïcode"\n'
     const res = await put(k, Buffer.from(toml, 'utf8'), 'application/toml')
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json().status, 'ok')
@@ -114,7 +115,9 @@ test('application/toml bytes are accepted, and a change to a gateway key reports
 test('the write is atomic: the file parses afterwards, stays private, and no temp files remain', async () => {
   const k = await startTestKernel({ plugins: ['config'], config: CONFIG })
   try {
-    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => put(k, `[gateway]\nrequire_pairing = true\n\n[observability]\nbackend = "none"\notel_service_name = "writer-${n}"\n`)))
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => put(k, `[gateway]\nrequire_pairing = true\n\n[observability]\nbackend = "none"\notel_service_name = "writer-${n}"\n`)),
+    )
     for (const r of results) assert.equal(r.statusCode, 200, r.body)
     const disk = parse(readFileSync(configPath(k), 'utf8')) as any
     assert.match(disk.observability.otel_service_name, /^writer-[1-5]$/)

@@ -24,12 +24,15 @@ export default definePlugin({
     /** one `config_change` entry; names of the keys only: values, secrets above all, never reach the log */
     const record = (req: RevkaRequest, keys: string[], refused?: { status: number; code: string }) => {
       const names = keys.length ? keys.join(', ') : '(none)'
-      api.audit.record({
-        event_type: 'config_change',
-        action: { command: `config.put ${names}`, risk_level: refused ? 'high' : 'medium', approved: !refused, allowed: !refused },
-        result: refused ? { success: false, exit_code: refused.status, error: refused.code } : { success: true },
-        security: { policy_violation: refused?.code === 'config_key_protected' },
-      }, req)
+      api.audit.record(
+        {
+          event_type: 'config_change',
+          action: { command: `config.put ${names}`, risk_level: refused ? 'high' : 'medium', approved: !refused, allowed: !refused },
+          result: refused ? { success: false, exit_code: refused.status, error: refused.code } : { success: true },
+          security: { policy_violation: refused?.code === 'config_key_protected' },
+        },
+        req,
+      )
     }
 
     api.routes.add({
@@ -46,7 +49,8 @@ export default definePlugin({
       auth: 'bearer',
       bodyLimit: CONFIG_BODY_LIMIT,
       rawBody: true,
-      description: 'replace config.toml with the raw TOML body; masked values are kept from the current file; security-bearing keys need loopback or the service token',
+      description:
+        'replace config.toml with the raw TOML body; masked values are kept from the current file; security-bearing keys need loopback or the service token',
       handler: async (req) => {
         const actor = actorOf(req)
         try {

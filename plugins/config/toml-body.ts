@@ -12,7 +12,10 @@ const TOML_TYPES = new Set(['text/plain', 'application/toml', 'text/toml', 'text
 const HOW = 'Send the raw TOML text with Content-Type: text/plain or application/toml'
 
 function mediaType(req: RevkaRequest): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  return String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase()
 }
 
 /** The TOML text of the request, or an httpError (415 wrong media type, 400 empty or not UTF-8). */

@@ -8,10 +8,13 @@ import { startTestKernel } from '@revka/plugin-testing'
 const summary = async (k: Awaited<ReturnType<typeof startTestKernel>>) =>
   (await k.inject({ url: '/api/cost', headers: { authorization: `Bearer ${k.token}` } })).json().cost
 
-const report = (k: Awaited<ReturnType<typeof startTestKernel>>, cost_usd: number) => k.inject({
-  method: 'POST', url: '/api/cost/usage', headers: { 'x-revka-service-token': k.serviceToken, 'content-type': 'application/json' },
-  payload: JSON.stringify({ model: 'm', cost_usd, input_tokens: 5 }),
-})
+const report = (k: Awaited<ReturnType<typeof startTestKernel>>, cost_usd: number) =>
+  k.inject({
+    method: 'POST',
+    url: '/api/cost/usage',
+    headers: { 'x-revka-service-token': k.serviceToken, 'content-type': 'application/json' },
+    payload: JSON.stringify({ model: 'm', cost_usd, input_tokens: 5 }),
+  })
 
 test('daily and monthly totals survive a restart; a torn last line is skipped and trimmed, not fatal', async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'revka-cost-restart-'))

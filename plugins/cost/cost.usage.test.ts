@@ -5,10 +5,18 @@ import { join } from 'node:path'
 import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['cost'] }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['cost'] })
+})
+after(async () => {
+  await k.stop()
+})
 
-const ledger = () => readFileSync(join(k.stateDir, 'plugins', 'cost', 'costs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+const ledger = () =>
+  readFileSync(join(k.stateDir, 'plugins', 'cost', 'costs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
 const post = (headers: Record<string, string>, payload: unknown) =>
   k.inject({ method: 'POST', url: '/api/cost/usage', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(payload) })
 
@@ -21,17 +29,37 @@ test('a bearer token never satisfies the service-only usage route', async () => 
 })
 
 test('the service token records usage durably and answers {recorded, usage}', async () => {
-  const res = await post({ 'x-revka-service-token': k.serviceToken }, {
-    model: 'claude-z', provider: 'anthropic', input_tokens: 1200, output_tokens: 300, cost_usd: 0.0425,
-    source: 'kumiho', agent_id: 'agent-7', agent_title: 'Researcher',
-  })
+  const res = await post(
+    { 'x-revka-service-token': k.serviceToken },
+    {
+      model: 'claude-z',
+      provider: 'anthropic',
+      input_tokens: 1200,
+      output_tokens: 300,
+      cost_usd: 0.0425,
+      source: 'kumiho',
+      agent_id: 'agent-7',
+      agent_title: 'Researcher',
+    },
+  )
   assert.equal(res.statusCode, 200)
   const body = res.json()
   assert.equal(body.recorded, true)
-  assert.deepEqual({ ...body.usage, timestamp: undefined }, {
-    timestamp: undefined, model: 'claude-z', provider: 'anthropic', input_tokens: 1200, output_tokens: 300, total_tokens: 1500,
-    cost_usd: 0.0425, source: 'kumiho', agent_id: 'agent-7', agent_title: 'Researcher',
-  })
+  assert.deepEqual(
+    { ...body.usage, timestamp: undefined },
+    {
+      timestamp: undefined,
+      model: 'claude-z',
+      provider: 'anthropic',
+      input_tokens: 1200,
+      output_tokens: 300,
+      total_tokens: 1500,
+      cost_usd: 0.0425,
+      source: 'kumiho',
+      agent_id: 'agent-7',
+      agent_title: 'Researcher',
+    },
+  )
   // acknowledged means on disk
   assert.deepEqual(ledger().at(-1), body.usage)
 })

@@ -29,7 +29,8 @@ function count(v: unknown, field: string): number {
 
 /** `POST /api/cost/usage` body → a ledger record (400 on anything malformed). */
 function usageRecord(body: unknown): CostRecord {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw httpError(400, 'invalid_usage', 'Send a JSON object: {model, provider?, input_tokens?, output_tokens?, cost_usd?, source?, agent_id?, agent_title?}')
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw httpError(400, 'invalid_usage', 'Send a JSON object: {model, provider?, input_tokens?, output_tokens?, cost_usd?, source?, agent_id?, agent_title?}')
   const b = body as Record<string, unknown>
   const model = text(b.model, 'model', true)
   if (!model) throw httpError(400, 'model_required', 'model must be a non-empty string')
@@ -76,7 +77,9 @@ export default definePlugin({
     let writer: LedgerWriter | null = null
     // appends wait for the ledger to be read back and opened (events can arrive before start ends)
     let opened!: (w: LedgerWriter) => void
-    const ready = new Promise<LedgerWriter>((resolve) => { opened = resolve })
+    const ready = new Promise<LedgerWriter>((resolve) => {
+      opened = resolve
+    })
 
     const persist = async (rec: CostRecord) => (await ready).append(rec)
 
@@ -88,7 +91,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/cost/usage', auth: 'service',
+      method: 'POST',
+      url: '/api/cost/usage',
+      auth: 'service',
       description: 'record external usage (local services, with the service token)',
       handler: async (req: RevkaRequest<unknown>) => {
         const rec = usageRecord(req.body)
@@ -96,7 +101,10 @@ export default definePlugin({
           await persist(rec)
         } catch (err) {
           api.log.error({ err: (err as Error).message }, 'REVKA_ERR_COST_LEDGER: could not append a usage record')
-          throw httpError(503, 'ledger_unavailable', 'The cost ledger could not be written', { retryAfter: 5, extra: { recorded: false, reason: 'ledger_write_failed' } })
+          throw httpError(503, 'ledger_unavailable', 'The cost ledger could not be written', {
+            retryAfter: 5,
+            extra: { recorded: false, reason: 'ledger_write_failed' },
+          })
         }
         totals.add(rec)
         return { recorded: true, usage: rec }
@@ -104,7 +112,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/cost', auth: 'bearer',
+      method: 'GET',
+      url: '/api/cost',
+      auth: 'bearer',
       description: 'cost summary and budget (contract §1.8)',
       handler: () => ({ cost: totals.summary(new Date(), budgetConfig(api.gateway.section('cost'))) }),
     })

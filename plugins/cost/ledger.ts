@@ -31,8 +31,14 @@ export interface ReadReport {
 }
 
 function isRecord(v: any): v is CostRecord {
-  return v && typeof v === 'object' && typeof v.model === 'string' && typeof v.timestamp === 'string'
-    && Number.isFinite(v.cost_usd) && Number.isFinite(v.total_tokens)
+  return (
+    v &&
+    typeof v === 'object' &&
+    typeof v.model === 'string' &&
+    typeof v.timestamp === 'string' &&
+    Number.isFinite(v.cost_usd) &&
+    Number.isFinite(v.total_tokens)
+  )
 }
 
 /** Streams every complete, well-formed record to `onRecord`; trims a torn last line. */
@@ -44,8 +50,14 @@ export async function readLedger(path: string, onRecord: (r: CostRecord) => void
     if (!buf.length) return
     try {
       const v = JSON.parse(buf.toString('utf8'))
-      if (isRecord(v)) { onRecord(v); report.records++; return }
-    } catch { /* counted below */ }
+      if (isRecord(v)) {
+        onRecord(v)
+        report.records++
+        return
+      }
+    } catch {
+      /* counted below */
+    }
     report.skipped++
   }
   for await (const chunk of createReadStream(path)) {
@@ -78,7 +90,13 @@ export class LedgerWriter {
     const fh = await open(path, 'a', 0o600)
     if (created) {
       const dir = await open(dirname(path), 'r')
-      try { await dir.sync() } catch { /* some filesystems cannot fsync a directory */ } finally { await dir.close() }
+      try {
+        await dir.sync()
+      } catch {
+        /* some filesystems cannot fsync a directory */
+      } finally {
+        await dir.close()
+      }
     }
     return new LedgerWriter(fh)
   }

@@ -6,7 +6,11 @@
  */
 import type { CostRecord } from './ledger.js'
 
-interface Stats { cost_usd: number; total_tokens: number; request_count: number }
+interface Stats {
+  cost_usd: number
+  total_tokens: number
+  request_count: number
+}
 
 export interface BudgetConfig {
   enabled: boolean

@@ -12,9 +12,19 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const stateDir = mkdtempSync(join(tmpdir(), 'revka-cron-daemon-'))
 const pluginsFile = join(stateDir, 'revka.plugins.json')
 writeFileSync(pluginsFile, JSON.stringify({ builtins: false, paths: ['cron', 'agent-runtime', 'status'].map((p) => join(ROOT, 'plugins', p)) }))
-const env = { ...process.env, REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_HOST: '127.0.0.1', REVKA_GATEWAY_PORT: '0', REVKA_REQUIRE_PAIRING: '0' }
+const env = {
+  ...process.env,
+  REVKA_STATE_DIR: stateDir,
+  REVKA_PLUGINS_FILE: pluginsFile,
+  REVKA_GATEWAY_HOST: '127.0.0.1',
+  REVKA_GATEWAY_PORT: '0',
+  REVKA_REQUIRE_PAIRING: '0',
+}
 const children: ChildProcess[] = []
-after(() => { for (const c of children) c.kill('SIGKILL'); rmSync(stateDir, { recursive: true, force: true }) })
+after(() => {
+  for (const c of children) c.kill('SIGKILL')
+  rmSync(stateDir, { recursive: true, force: true })
+})
 
 function daemon(): { child: ChildProcess; ready: Promise<string>; exit: Promise<{ code: number | null; out: string }> } {
   const child = spawn(process.execPath, [join(ROOT, 'bin/revka.js'), 'daemon'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -26,11 +36,17 @@ function daemon(): { child: ChildProcess; ready: Promise<string>; exit: Promise<
     const onData = (c: Buffer) => {
       out += c.toString()
       const u = /listening on (http:\/\/\S+)/.exec(out)
-      if (u) { clearTimeout(timer); res(u[1].replace(/\/$/, '')) }
+      if (u) {
+        clearTimeout(timer)
+        res(u[1].replace(/\/$/, ''))
+      }
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    child.once('exit', (code) => { clearTimeout(timer); rej(new Error(`daemon exited (${code}):\n${out}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      rej(new Error(`daemon exited (${code}):\n${out}`))
+    })
   })
   return { child, ready, exit }
 }
@@ -48,11 +64,13 @@ test('a second daemon on the same state dir is refused; a SIGKILLed daemon loses
 
   // every create that answered 200 must survive a SIGKILL sent the moment the last answer arrived
   const ids: string[] = []
-  await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-    const r = await call(url, null, 'POST', '/api/cron', { schedule: '0 3 * * *', prompt: `job ${i}` })
-    assert.equal(r.status, 200)
-    ids.push(r.json.job.id)
-  }))
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, i) => {
+      const r = await call(url, null, 'POST', '/api/cron', { schedule: '0 3 * * *', prompt: `job ${i}` })
+      assert.equal(r.status, 200)
+      ids.push(r.json.job.id)
+    }),
+  )
   first.child.kill('SIGKILL')
   await first.exit
   assert.ok(existsSync(join(stateDir, 'kernel', 'daemon.lock')), 'the dead daemon left its lock behind')

@@ -7,7 +7,14 @@ const CONFIG = '[heartbeat]\nenabled = true\ninterval_minutes = 2\nprompt = "hea
 
 test('heartbeat (daemon mode): a periodic check-in recorded like a cron run, with its health component', async () => {
   const clock = new ManualClock(Date.parse('2026-12-07T10:00:00Z'))
-  const k = await startTestKernel({ plugins: ['cron', 'agent-runtime', 'status'], mode: 'daemon', clock, config: CONFIG, listen: true, options: { cron: { poll_ms: 10 } } })
+  const k = await startTestKernel({
+    plugins: ['cron', 'agent-runtime', 'status'],
+    mode: 'daemon',
+    clock,
+    config: CONFIG,
+    listen: true,
+    options: { cron: { poll_ms: 10 } },
+  })
   try {
     const api = (m: string, p: string) => call(k.url!, k.token, m, p)
     const hb = (await api('GET', '/api/cron')).json.jobs.find((j: any) => j.id === '__heartbeat')
@@ -16,7 +23,10 @@ test('heartbeat (daemon mode): a periodic check-in recorded like a cron run, wit
     assert.equal(hb.expression, '')
     assert.equal((await k.inject({ url: '/health' })).json().runtime.components.heartbeat.status, 'starting')
     clock.advance(120_000)
-    const [run] = await waitFor('the check-in', async () => { const r = (await api('GET', '/api/cron/__heartbeat/runs')).json.runs; return r.length ? r : undefined })
+    const [run] = await waitFor('the check-in', async () => {
+      const r = (await api('GET', '/api/cron/__heartbeat/runs')).json.runs
+      return r.length ? r : undefined
+    })
     assert.equal(run.status, 'ok')
     assert.match(run.output, /anything pending/)
     await waitFor('heartbeat health ok', async () => (await k.inject({ url: '/health' })).json().runtime.components.heartbeat.status === 'ok')
@@ -26,7 +36,10 @@ test('heartbeat (daemon mode): a periodic check-in recorded like a cron run, wit
 })
 
 test('heartbeat is off by default, and never runs in gateway mode', async () => {
-  for (const [mode, config] of [['daemon', ''], ['gateway', CONFIG]] as const) {
+  for (const [mode, config] of [
+    ['daemon', ''],
+    ['gateway', CONFIG],
+  ] as const) {
     const k = await startTestKernel({ plugins: ['cron', 'agent-runtime', 'status'], mode, config, options: { cron: { poll_ms: 10 } } })
     try {
       const jobs = (await k.inject({ url: '/api/cron', headers: { authorization: `Bearer ${k.token}` } })).json().jobs

@@ -12,12 +12,19 @@ let url: string
 const api = (method: string, path: string, body?: unknown, token = k.token) => call(url, token, method, path, body)
 
 before(async () => {
-  k = await startTestKernel({ plugins: ['cron', 'agent-runtime', 'status'], clock, listen: true, options: { cron: { max_jobs_per_credential: 4, poll_ms: 10 } } })
+  k = await startTestKernel({
+    plugins: ['cron', 'agent-runtime', 'status'],
+    clock,
+    listen: true,
+    options: { cron: { max_jobs_per_credential: 4, poll_ms: 10 } },
+  })
   url = k.url!
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
-test('create an agent job: the contract\'s CronJob shape, listed, durable in the plugin\'s private dir', async () => {
+test("create an agent job: the contract's CronJob shape, listed, durable in the plugin's private dir", async () => {
   const r = await api('POST', '/api/cron', { schedule: '*/5 * * * *', prompt: 'summarise the inbox', name: 'inbox', model: 'm-1', allowed_tools: ['canvas'] })
   assert.equal(r.status, 200)
   assert.equal(r.json.status, 'ok')
@@ -34,7 +41,10 @@ test('create an agent job: the contract\'s CronJob shape, listed, durable in the
   assert.equal(j.next_run, '2026-12-07T10:05:00.000Z')
   assert.equal(j.last_run, null)
   const list = await api('GET', '/api/cron')
-  assert.deepEqual(list.json.jobs.map((x: any) => x.id), [j.id])
+  assert.deepEqual(
+    list.json.jobs.map((x: any) => x.id),
+    [j.id],
+  )
   assert.ok(readFileSync(join(k.stateDir, 'plugins', 'cron', 'jobs.db')).length > 0)
   await api('DELETE', `/api/cron/${j.id}`)
 })
@@ -51,7 +61,7 @@ test('in gateway mode nothing fires, and /api/status says the scheduler is off',
   await api('DELETE', `/api/cron/${j.id}`)
 })
 
-test('timezone and a seconds field are accepted; a bad expression is 400 with the parser\'s message', async () => {
+test("timezone and a seconds field are accepted; a bad expression is 400 with the parser's message", async () => {
   const tz = await api('POST', '/api/cron', { schedule: '0 9 * * *', timezone: 'Europe/Berlin', prompt: 'morning' })
   assert.equal(tz.status, 200)
   assert.equal(tz.json.job.schedule.tz, 'Europe/Berlin')
@@ -77,7 +87,11 @@ test('refusals: missing prompt/command, shell jobs off (naming the setting), wor
     [{ schedule: '* * * * *', command: 'echo hi' }, 'shell_jobs_disabled', /plugins\.cron\.options\.shell_jobs/],
     [{ schedule: '* * * * *', job_type: 'shell', command: 'rm -rf /' }, 'shell_jobs_disabled', /shell_jobs/],
     [{ schedule: '* * * * *', job_type: 'workflow' }, 'missing_command', /the workflow's name/],
-    [{ schedule: '* * * * *', prompt: 'x', delivery: { mode: 'announce', channel: 'telegram', to: '1' } }, 'invalid_delivery', /Failed to add cron job: unsupported delivery channel 'telegram'/],
+    [
+      { schedule: '* * * * *', prompt: 'x', delivery: { mode: 'announce', channel: 'telegram', to: '1' } },
+      'invalid_delivery',
+      /Failed to add cron job: unsupported delivery channel 'telegram'/,
+    ],
     [{ schedule: '* * * * *', prompt: 'x', delivery: { mode: 'shout' } }, 'invalid_delivery', /unsupported delivery mode/],
     [{ prompt: 'x' }, 'missing_schedule', /schedule/],
   ]
@@ -111,7 +125,10 @@ test('patch (name, schedule, prompt via command, enabled) and delete; unknown id
   assert.equal((await api('DELETE', `/api/cron/${j.id}`)).status, 404)
   assert.deepEqual((await api('GET', '/api/cron')).json.jobs, [])
   // every change is on the audit chain with who made it
-  const audit = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  const audit = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
   for (const verb of ['create', 'update', 'delete']) {
     const e = audit.find((x) => x.action?.command === `cron.${verb} ${j.id}${verb === 'create' ? ' (agent)' : ''}`)
     assert.ok(e, `cron.${verb} audited`)
@@ -120,7 +137,7 @@ test('patch (name, schedule, prompt via command, enabled) and delete; unknown id
   }
 })
 
-test('a credential\'s job quota: the 5th job of one token is 507, another token still creates', async () => {
+test("a credential's job quota: the 5th job of one token is 507, another token still creates", async () => {
   const ids: string[] = []
   for (let i = 0; i < 4; i++) ids.push((await api('POST', '/api/cron', { schedule: '0 0 * * *', prompt: `p${i}` })).json.job.id)
   const over = await api('POST', '/api/cron', { schedule: '0 0 * * *', prompt: 'one too many' })

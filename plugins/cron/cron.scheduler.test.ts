@@ -19,16 +19,24 @@ const boot = () => startTestKernel({ plugins: ['cron', 'agent-runtime', 'status'
 const api = (method: string, path: string, body?: unknown) => call(k.url!, k.token, method, path, body)
 const runs = async (id: string) => (await api('GET', `/api/cron/${id}/runs`)).json.runs as any[]
 
-before(async () => { k = await boot() })
-after(async () => { await k.stop(); rmSync(stateDir, { recursive: true, force: true }) })
+before(async () => {
+  k = await boot()
+})
+after(async () => {
+  await k.stop()
+  rmSync(stateDir, { recursive: true, force: true })
+})
 
-test('a job created through the API fires in daemon mode: one run recorded with the agent\'s answer', async () => {
+test("a job created through the API fires in daemon mode: one run recorded with the agent's answer", async () => {
   const j = (await api('POST', '/api/cron', { schedule: '*/5 * * * *', prompt: 'check the queue', name: 'q' })).json.job
   assert.equal((await api('GET', '/api/status')).json.cron.scheduler, 'running')
   await new Promise((r) => setTimeout(r, 60))
   assert.deepEqual(await runs(j.id), [], 'not due yet: nothing ran')
   clock.advance(5 * 60_000) // 10:05:30
-  const [run] = await waitFor('the run', async () => { const r = await runs(j.id); return r.length ? r : undefined })
+  const [run] = await waitFor('the run', async () => {
+    const r = await runs(j.id)
+    return r.length ? r : undefined
+  })
   assert.equal(run.status, 'ok')
   assert.equal(run.job_id, j.id)
   assert.match(run.output, /check the queue/) // the offline responder quotes the prompt
@@ -69,10 +77,20 @@ test('delete_after_run removes an API-created job after its first successful run
 
 test('a shell job runs its argv without a shell, output capped at 64 KiB, delivered to a channel', async () => {
   const big = `process.stdout.write("x".repeat(200000)); process.stdout.write("$(touch /tmp/never) ; echo pwned")`
-  const j = (await api('POST', '/api/cron', { schedule: '* * * * *', job_type: 'shell', argv: [process.execPath, '-e', big], delivery: { mode: 'announce', channel: 'fixture', to: 'ops-room', best_effort: false } })).json.job
+  const j = (
+    await api('POST', '/api/cron', {
+      schedule: '* * * * *',
+      job_type: 'shell',
+      argv: [process.execPath, '-e', big],
+      delivery: { mode: 'announce', channel: 'fixture', to: 'ops-room', best_effort: false },
+    })
+  ).json.job
   assert.equal(j.job_type, 'shell')
   clock.advance(60_000)
-  const [run] = await waitFor('the shell run', async () => { const r = await runs(j.id); return r.length ? r : undefined })
+  const [run] = await waitFor('the shell run', async () => {
+    const r = await runs(j.id)
+    return r.length ? r : undefined
+  })
   assert.equal(run.status, 'ok')
   assert.match(run.output, /^status=0\nstdout:\nxxxx/)
   assert.ok(Buffer.byteLength(run.output) <= 16 * 1024 + 20, 'the run row keeps 16 KiB, as the reference')
@@ -86,11 +104,24 @@ test('a shell job runs its argv without a shell, output capped at 64 KiB, delive
 })
 
 test('a failed delivery fails the run unless best_effort', async () => {
-  const strict = (await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'hello', delivery: { mode: 'announce', channel: 'fixture', to: 'fail', best_effort: false } })).json.job
-  const lax = (await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'hello', delivery: { mode: 'announce', channel: 'fixture', to: 'fail' } })).json.job
+  const strict = (
+    await api('POST', '/api/cron', {
+      schedule: '* * * * *',
+      prompt: 'hello',
+      delivery: { mode: 'announce', channel: 'fixture', to: 'fail', best_effort: false },
+    })
+  ).json.job
+  const lax = (await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'hello', delivery: { mode: 'announce', channel: 'fixture', to: 'fail' } })).json
+    .job
   clock.advance(60_000)
-  const [a] = await waitFor('strict run', async () => { const r = await runs(strict.id); return r.length ? r : undefined })
-  const [b] = await waitFor('lax run', async () => { const r = await runs(lax.id); return r.length ? r : undefined })
+  const [a] = await waitFor('strict run', async () => {
+    const r = await runs(strict.id)
+    return r.length ? r : undefined
+  })
+  const [b] = await waitFor('lax run', async () => {
+    const r = await runs(lax.id)
+    return r.length ? r : undefined
+  })
   assert.equal(a.status, 'error')
   assert.match(a.output, /delivery to fixture failed after 3 attempts/)
   assert.equal(b.status, 'ok')
@@ -103,7 +134,10 @@ test('run history is pruned to max_run_history', async () => {
   const j = (await api('POST', '/api/cron', { schedule: '* * * * *', prompt: 'prune me' })).json.job
   for (let i = 1; i <= 4; i++) {
     clock.advance(60_000)
-    await waitFor(`run ${i}`, async () => (await api('GET', '/api/cron')).json.jobs.find((x: any) => x.id === j.id)?.last_run === new Date(clock.nowMs).toISOString())
+    await waitFor(
+      `run ${i}`,
+      async () => (await api('GET', '/api/cron')).json.jobs.find((x: any) => x.id === j.id)?.last_run === new Date(clock.nowMs).toISOString(),
+    )
   }
   const r = await runs(j.id)
   assert.equal(r.length, 2)

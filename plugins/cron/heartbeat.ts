@@ -9,7 +9,11 @@ import type { Job, JobStore } from './store.js'
 export const HEARTBEAT_ID = '__heartbeat'
 const DEFAULT_PROMPT = 'Heartbeat check-in: review anything pending and report briefly.'
 
-export interface HeartbeatSettings { enabled: boolean; intervalMs: number; prompt: string }
+export interface HeartbeatSettings {
+  enabled: boolean
+  intervalMs: number
+  prompt: string
+}
 
 export function heartbeatFrom(section: Readonly<Record<string, unknown>> | undefined): HeartbeatSettings {
   const s = section ?? {}
@@ -29,12 +33,26 @@ export function reconcileHeartbeat(store: JobStore, h: HeartbeatSettings, now: n
   const schedule = { kind: 'every' as const, every_ms: h.intervalMs }
   const same = cur && cur.schedule.kind === 'every' && cur.schedule.every_ms === h.intervalMs
   const job: Job = {
-    id: HEARTBEAT_ID, name: 'Heartbeat', schedule, command: '', argv: null, prompt: h.prompt, job_type: 'agent',
-    session_target: 'main', model: null, allowed_tools: null, enabled: true,
-    delivery: { mode: 'none', channel: null, to: null, best_effort: true }, delete_after_run: false,
-    source: 'declarative', owner: null, created_at: cur?.created_at ?? now,
+    id: HEARTBEAT_ID,
+    name: 'Heartbeat',
+    schedule,
+    command: '',
+    argv: null,
+    prompt: h.prompt,
+    job_type: 'agent',
+    session_target: 'main',
+    model: null,
+    allowed_tools: null,
+    enabled: true,
+    delivery: { mode: 'none', channel: null, to: null, best_effort: true },
+    delete_after_run: false,
+    source: 'declarative',
+    owner: null,
+    created_at: cur?.created_at ?? now,
     next_run: same && cur.next_run !== null ? cur.next_run : nextAfter(schedule, now),
-    last_run: cur?.last_run ?? null, last_status: cur?.last_status ?? null, last_output: cur?.last_output ?? null,
+    last_run: cur?.last_run ?? null,
+    last_status: cur?.last_status ?? null,
+    last_output: cur?.last_output ?? null,
   }
   store.put(job)
   return job

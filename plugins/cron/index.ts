@@ -44,7 +44,9 @@ export default definePlugin<Options>({
     const offReason = !daemon ? 'gateway mode: jobs fire only under `revka daemon`' : !atStart.enabled ? '[cron] enabled = false' : undefined
 
     addCronRoutes({
-      api, now, settings,
+      api,
+      now,
+      settings,
       store: openStore,
       shellEnabled: api.config.shell_jobs,
       quota: { maxJobs: api.config.max_jobs, perCredential: api.config.max_jobs_per_credential },
@@ -52,7 +54,10 @@ export default definePlugin<Options>({
     })
 
     // the workflows plugin keeps each workflow's cron triggers in step through this (DOMAIN §7.3)
-    api.services.provide(CronTriggersRef, workflowTriggers({ store: openStore, now, maxJobs: api.config.max_jobs, log: api.log, changed: () => scheduler?.kick() }))
+    api.services.provide(
+      CronTriggersRef,
+      workflowTriggers({ store: openStore, now, maxJobs: api.config.max_jobs, log: api.log, changed: () => scheduler?.kick() }),
+    )
 
     api.onStart(async () => {
       store = await JobStore.open(join(api.store.dir, 'jobs.db'))
@@ -62,14 +67,18 @@ export default definePlugin<Options>({
       }
       reconcileHeartbeat(store, heartbeat, now())
       const deps: RunnerDeps = {
-        api, store, now,
+        api,
+        store,
+        now,
         maxRunHistory: () => settings.current.max_run_history,
         shell: { enabled: api.config.shell_jobs, timeoutMs: api.config.shell_timeout_secs * 1000, envAllow: api.config.shell_env_allow },
         inflight,
         retryBaseMs: api.config.delivery_retry_ms,
       }
       scheduler = new Scheduler({
-        store, now, log: api.log,
+        store,
+        now,
+        log: api.log,
         pollMs: api.config.poll_ms,
         maxConcurrent: api.config.max_concurrent,
         batch: 2000,
@@ -87,7 +96,9 @@ export default definePlugin<Options>({
     })
 
     api.hooks.status.tap((doc) => {
-      doc.cron = offReason ? { scheduler: 'off', reason: offReason } : { scheduler: scheduler ? 'running' : 'starting', fired: scheduler?.fired ?? 0, in_flight: scheduler?.inFlight ?? 0 }
+      doc.cron = offReason
+        ? { scheduler: 'off', reason: offReason }
+        : { scheduler: scheduler ? 'running' : 'starting', fired: scheduler?.fired ?? 0, in_flight: scheduler?.inFlight ?? 0 }
       return doc
     })
 
@@ -98,7 +109,12 @@ export default definePlugin<Options>({
       const hb = store.get(HEARTBEAT_ID)
       if (!hb) return
       if (hb.last_status === 'error') sink.report('heartbeat', 'error', (hb.last_output ?? 'heartbeat failed').slice(0, 200))
-      else sink.report('heartbeat', hb.last_status === 'ok' ? 'ok' : 'starting', hb.last_run ? `last check-in ${new Date(hb.last_run).toISOString()}` : 'no check-in yet')
+      else
+        sink.report(
+          'heartbeat',
+          hb.last_status === 'ok' ? 'ok' : 'starting',
+          hb.last_run ? `last check-in ${new Date(hb.last_run).toISOString()}` : 'no check-in yet',
+        )
     })
   },
 })

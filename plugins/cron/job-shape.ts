@@ -42,12 +42,13 @@ function checkDelivery(v: unknown, ctx: ShapeContext): Delivery {
   if (typeof v !== 'object' || Array.isArray(v)) throw bad('invalid_delivery', "Failed to add cron job: 'delivery' must be an object")
   const d = v as Record<string, unknown>
   const mode = d.mode ?? 'none'
-  if (mode !== 'none' && mode !== 'announce') throw bad('invalid_delivery', `Failed to add cron job: unsupported delivery mode '${String(mode)}' (none or announce)`)
+  if (mode !== 'none' && mode !== 'announce')
+    throw bad('invalid_delivery', `Failed to add cron job: unsupported delivery mode '${String(mode)}' (none or announce)`)
   const channel = typeof d.channel === 'string' && d.channel.trim() ? d.channel.trim() : null
   const to = typeof d.to === 'string' && d.to.trim() ? d.to.trim() : null
   const best_effort = d.best_effort === undefined ? true : d.best_effort === true
   if (mode === 'announce') {
-    if (!channel) throw bad('invalid_delivery', "Failed to add cron job: delivery.channel is required for announce mode")
+    if (!channel) throw bad('invalid_delivery', 'Failed to add cron job: delivery.channel is required for announce mode')
     if (!ctx.channels.has(channel)) {
       const known = [...ctx.channels].join(', ') || 'none enabled'
       throw bad('invalid_delivery', `Failed to add cron job: unsupported delivery channel '${channel}' (channels that can send: ${known})`)
@@ -82,12 +83,14 @@ export function parseCreate(body: unknown, ctx: ShapeContext, owner: string): Jo
   const command = optString(b, 'command') ?? ''
   const jt = b.job_type
   const job_type: JobType = jt === 'agent' || (jt === undefined && prompt !== undefined) ? 'agent' : jt === 'workflow' ? 'workflow' : 'shell'
-  if (jt !== undefined && jt !== 'agent' && jt !== 'shell' && jt !== 'workflow') throw bad('invalid_job_type', `Unknown job_type '${String(jt)}' (agent, shell or workflow)`)
+  if (jt !== undefined && jt !== 'agent' && jt !== 'shell' && jt !== 'workflow')
+    throw bad('invalid_job_type', `Unknown job_type '${String(jt)}' (agent, shell or workflow)`)
   if (job_type === 'workflow' && !command.trim()) throw bad('missing_command', "Missing 'command' (the workflow's name) for workflow job")
   let argv: string[] | null = null
   if (job_type === 'agent' && !prompt?.trim()) throw bad('missing_prompt', "Missing 'prompt' for agent job")
   if (job_type === 'shell') {
-    if (!ctx.shellEnabled) throw bad('shell_jobs_disabled', 'Shell jobs are disabled: set plugins.cron.options.shell_jobs = true in revka.plugins.json to allow them')
+    if (!ctx.shellEnabled)
+      throw bad('shell_jobs_disabled', 'Shell jobs are disabled: set plugins.cron.options.shell_jobs = true in revka.plugins.json to allow them')
     if (!command.trim() && b.argv === undefined) throw bad('missing_command', "Missing 'command' for shell job")
     argv = argvOf(command, b.argv)
   }
@@ -150,7 +153,8 @@ export function applyPatch(job: Job, body: unknown, ctx: ShapeContext): Job {
       next.command = command
     }
   } else if (command !== undefined) {
-    if (!ctx.shellEnabled) throw bad('shell_jobs_disabled', 'Shell jobs are disabled: set plugins.cron.options.shell_jobs = true in revka.plugins.json to allow them')
+    if (!ctx.shellEnabled)
+      throw bad('shell_jobs_disabled', 'Shell jobs are disabled: set plugins.cron.options.shell_jobs = true in revka.plugins.json to allow them')
     next.argv = argvOf(command, undefined)
     next.command = command
   }

@@ -20,7 +20,11 @@ export interface RouteDeps {
 }
 
 const configured = (c: { status(): { configured: boolean } }) => {
-  try { return c.status().configured } catch { return false }
+  try {
+    return c.status().configured
+  } catch {
+    return false
+  }
 }
 const notFound = (id: string) => httpError(404, 'not_found', `Cron job not found: ${id}`)
 
@@ -34,18 +38,34 @@ export function addCronRoutes(d: RouteDeps): void {
   }
 
   api.routes.add({
-    method: 'GET', url: '/api/cron', auth: 'bearer', description: 'cron jobs ordered by next_run',
+    method: 'GET',
+    url: '/api/cron',
+    auth: 'bearer',
+    description: 'cron jobs ordered by next_run',
     handler: () => ({ jobs: d.store().list().map(toWire) }),
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/cron', auth: 'bearer', description: 'create a cron job (agent or, when enabled, shell)',
+    method: 'POST',
+    url: '/api/cron',
+    auth: 'bearer',
+    description: 'create a cron job (agent or, when enabled, shell)',
     handler: async (req) => {
       const owner = credentialKey(req.auth)
       const job = parseCreate(req.body, await ctx(), owner)
       const store = d.store()
-      if (store.count() >= d.quota.maxJobs) throw httpError(507, 'cron_quota_exceeded', `This gateway already holds ${d.quota.maxJobs} cron jobs (plugins.cron.options.max_jobs); delete some first`)
-      if (store.count(owner) >= d.quota.perCredential) throw httpError(507, 'cron_quota_exceeded', `This credential already owns ${d.quota.perCredential} cron jobs (plugins.cron.options.max_jobs_per_credential); delete some first`)
+      if (store.count() >= d.quota.maxJobs)
+        throw httpError(
+          507,
+          'cron_quota_exceeded',
+          `This gateway already holds ${d.quota.maxJobs} cron jobs (plugins.cron.options.max_jobs); delete some first`,
+        )
+      if (store.count(owner) >= d.quota.perCredential)
+        throw httpError(
+          507,
+          'cron_quota_exceeded',
+          `This credential already owns ${d.quota.perCredential} cron jobs (plugins.cron.options.max_jobs_per_credential); delete some first`,
+        )
       store.put(job) // durable (synchronous = FULL) before the answer
       audit(req, `cron.create ${job.id} (${job.job_type})`, job.job_type === 'shell' ? 'high' : 'medium')
       d.changed()
@@ -54,12 +74,18 @@ export function addCronRoutes(d: RouteDeps): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/cron/settings', auth: 'bearer', description: '{enabled, catch_up_on_startup, max_run_history}',
+    method: 'GET',
+    url: '/api/cron/settings',
+    auth: 'bearer',
+    description: '{enabled, catch_up_on_startup, max_run_history}',
     handler: () => ({ ...d.settings.current }),
   })
 
   api.routes.add({
-    method: 'PATCH', url: '/api/cron/settings', auth: 'bearer', description: 'save [cron] settings to config.toml (enabled and catch-up apply at the next daemon start)',
+    method: 'PATCH',
+    url: '/api/cron/settings',
+    auth: 'bearer',
+    description: 'save [cron] settings to config.toml (enabled and catch-up apply at the next daemon start)',
     handler: async (req) => {
       const next = patchSettings(d.settings.current, req.body)
       try {
@@ -75,7 +101,10 @@ export function addCronRoutes(d: RouteDeps): void {
   })
 
   api.routes.add({
-    method: 'PATCH', url: '/api/cron/:id', auth: 'bearer', description: 'update {name, schedule, command, prompt, enabled}',
+    method: 'PATCH',
+    url: '/api/cron/:id',
+    auth: 'bearer',
+    description: 'update {name, schedule, command, prompt, enabled}',
     handler: async (req: RevkaRequest<unknown>) => {
       const id = (req.params as { id: string }).id
       const store = d.store()
@@ -90,7 +119,10 @@ export function addCronRoutes(d: RouteDeps): void {
   })
 
   api.routes.add({
-    method: 'DELETE', url: '/api/cron/:id', auth: 'bearer', description: 'delete a job and its run history',
+    method: 'DELETE',
+    url: '/api/cron/:id',
+    auth: 'bearer',
+    description: 'delete a job and its run history',
     handler: (req: RevkaRequest<unknown>) => {
       const id = (req.params as { id: string }).id
       if (!d.store().delete(id)) throw notFound(id)
@@ -101,7 +133,10 @@ export function addCronRoutes(d: RouteDeps): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/cron/:id/runs', auth: 'bearer', description: 'run history, newest first (?limit 1..100, default 20)',
+    method: 'GET',
+    url: '/api/cron/:id/runs',
+    auth: 'bearer',
+    description: 'run history, newest first (?limit 1..100, default 20)',
     handler: (req: RevkaRequest<unknown>) => {
       const id = (req.params as { id: string }).id
       const q = (req.query as Record<string, string | undefined>).limit
@@ -111,7 +146,19 @@ export function addCronRoutes(d: RouteDeps): void {
       const store = d.store()
       if (!store.get(id)) throw notFound(id)
       const iso = (ms: number) => new Date(ms).toISOString()
-      return { runs: store.runs(id, limit).map((r) => ({ id: r.id, job_id: r.job_id, started_at: iso(r.started_at), finished_at: iso(r.finished_at), status: r.status, output: r.output, duration_ms: r.duration_ms })) }
+      return {
+        runs: store
+          .runs(id, limit)
+          .map((r) => ({
+            id: r.id,
+            job_id: r.job_id,
+            started_at: iso(r.started_at),
+            finished_at: iso(r.finished_at),
+            status: r.status,
+            output: r.output,
+            duration_ms: r.duration_ms,
+          })),
+      }
     },
   })
 }

@@ -29,24 +29,36 @@ export interface RunnerDeps {
   runtime?: AgentRuntimeService
 }
 
-export interface RunOutcome { ok: boolean; output: string; startedAt: number }
+export interface RunOutcome {
+  ok: boolean
+  output: string
+  startedAt: number
+}
 
 function cap(text: string): string {
   const b = Buffer.from(text, 'utf8')
-  return b.length <= RUN_OUTPUT_CAP ? text : b.subarray(0, RUN_OUTPUT_CAP).toString('utf8').replace(/\uFFFD$/, '') + '\n...[truncated]'
+  return b.length <= RUN_OUTPUT_CAP
+    ? text
+    : b
+        .subarray(0, RUN_OUTPUT_CAP)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') + '\n...[truncated]'
 }
 
 async function execute(job: Job, d: RunnerDeps, startedAt: number, signal: AbortSignal): Promise<{ ok: boolean; output: string }> {
   if (job.job_type === 'agent') {
     const session = job.session_target === 'main' ? 'main' : `cron_${job.id}_${startedAt}`
-    const r = await (d.runtime ??= d.api.services.get(AgentRuntimeRef)).runTurn({
-      sessionId: session,
-      messages: [{ role: 'user', content: `[cron:${job.id}${job.name ? ` ${job.name}` : ''}] ${job.prompt ?? ''}` }],
-      signal,
-      source: 'cron',
-      model: job.model ?? undefined,
-      allowedTools: job.allowed_tools ?? undefined,
-    }, () => {})
+    const r = await (d.runtime ??= d.api.services.get(AgentRuntimeRef)).runTurn(
+      {
+        sessionId: session,
+        messages: [{ role: 'user', content: `[cron:${job.id}${job.name ? ` ${job.name}` : ''}] ${job.prompt ?? ''}` }],
+        signal,
+        source: 'cron',
+        model: job.model ?? undefined,
+        allowedTools: job.allowed_tools ?? undefined,
+      },
+      () => {},
+    )
     if (r.timedOut) return { ok: false, output: `agent turn timed out${r.content ? `: ${r.content}` : ''}` }
     if (r.stopped) return { ok: false, output: 'agent turn stopped (gateway stopping)' }
     return { ok: true, output: r.content.trim() ? r.content : 'agent job executed' }
@@ -54,7 +66,13 @@ async function execute(job: Job, d: RunnerDeps, startedAt: number, signal: Abort
   if (job.job_type === 'shell') {
     // the setting is checked again at run time: turning it off stops existing shell jobs too
     if (!d.shell.enabled) return { ok: false, output: 'shell jobs are disabled (plugins.cron.options.shell_jobs)' }
-    const r = await runShell(job.argv ?? [], { cwd: d.api.gateway.workspaceDir, timeoutMs: d.shell.timeoutMs, envAllow: d.shell.envAllow, env: (n) => d.api.gateway.env(n), signal })
+    const r = await runShell(job.argv ?? [], {
+      cwd: d.api.gateway.workspaceDir,
+      timeoutMs: d.shell.timeoutMs,
+      envAllow: d.shell.envAllow,
+      env: (n) => d.api.gateway.env(n),
+      signal,
+    })
     return { ok: r.ok, output: r.output }
   }
   return startWorkflow(job, d)
@@ -105,7 +123,7 @@ async function runTracked(job: Job, d: RunnerDeps, startedAt: number, signal: Ab
   let ok: boolean
   let output: string
   try {
-    ({ ok, output } = await execute(job, d, startedAt, signal))
+    ;({ ok, output } = await execute(job, d, startedAt, signal))
   } catch (e) {
     ok = false
     output = `error: ${(e as Error)?.message ?? String(e)}`
@@ -113,11 +131,21 @@ async function runTracked(job: Job, d: RunnerDeps, startedAt: number, signal: Ab
   const failure = await deliver(job, output, d, signal)
   if (failure) {
     d.api.log.warn({ job: job.id, err: failure }, 'cron delivery failed')
-    if (!job.delivery.best_effort) { ok = false; output = `${output}\n[${failure}]` }
+    if (!job.delivery.best_effort) {
+      ok = false
+      output = `${output}\n[${failure}]`
+    }
   }
   const finishedAt = d.now()
   const stored = cap(output)
-  const run = { job_id: job.id, started_at: startedAt, finished_at: finishedAt, status: ok ? 'ok' as const : 'error' as const, output: stored, duration_ms: Math.max(0, finishedAt - startedAt) }
+  const run = {
+    job_id: job.id,
+    started_at: startedAt,
+    finished_at: finishedAt,
+    status: ok ? ('ok' as const) : ('error' as const),
+    output: stored,
+    duration_ms: Math.max(0, finishedAt - startedAt),
+  }
   let deleteNow = false
   const recorded = d.store.addRun(run, d.maxRunHistory(), (current) => {
     current.last_run = startedAt
@@ -129,6 +157,11 @@ async function runTracked(job: Job, d: RunnerDeps, startedAt: number, signal: Ab
   })
   if (!recorded) return { ok, output, startedAt } // deleted while it ran
   if (deleteNow) d.store.delete(job.id)
-  d.api.audit.record({ event_type: 'command_execution', action: { command: `cron.run ${job.id} (${job.job_type})`, risk_level: job.job_type === 'shell' ? 'high' : 'low', approved: true, allowed: true }, result: { success: ok, duration_ms: finishedAt - startedAt, error: ok ? null : stored.slice(0, 200) }, actor: { user_id: 'cron', username: null } })
+  d.api.audit.record({
+    event_type: 'command_execution',
+    action: { command: `cron.run ${job.id} (${job.job_type})`, risk_level: job.job_type === 'shell' ? 'high' : 'low', approved: true, allowed: true },
+    result: { success: ok, duration_ms: finishedAt - startedAt, error: ok ? null : stored.slice(0, 200) },
+    actor: { user_id: 'cron', username: null },
+  })
   return { ok, output, startedAt }
 }

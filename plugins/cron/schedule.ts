@@ -5,10 +5,7 @@
  */
 import { Cron } from 'croner'
 
-export type Schedule =
-  | { kind: 'cron'; expr: string; tz: string | null }
-  | { kind: 'every'; every_ms: number }
-  | { kind: 'at'; at: string }
+export type Schedule = { kind: 'cron'; expr: string; tz: string | null } | { kind: 'every'; every_ms: number } | { kind: 'at'; at: string }
 
 export class ScheduleError extends Error {}
 

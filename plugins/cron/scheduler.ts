@@ -67,7 +67,9 @@ export class Scheduler {
     if (this.active) await new Promise<void>((r) => this.idle.push(r))
   }
 
-  get inFlight(): number { return this.active + this.queue.length }
+  get inFlight(): number {
+    return this.active + this.queue.length
+  }
 
   private tick(): void {
     this.timer = undefined
@@ -110,7 +112,9 @@ export class Scheduler {
       const { job, at } = this.queue.shift()!
       this.active++
       this.fired++
-      this.o.run(job, at).catch((e) => this.o.log.error({ job: job.id, err: (e as Error).message }, 'REVKA_ERR_CRON_RUN: a job run failed to record'))
+      this.o
+        .run(job, at)
+        .catch((e) => this.o.log.error({ job: job.id, err: (e as Error).message }, 'REVKA_ERR_CRON_RUN: a job run failed to record'))
         .finally(() => {
           this.active--
           this.running.delete(job.id)

@@ -8,7 +8,11 @@
 import { httpError, type GatewayConfigService } from '@revka/plugin-sdk'
 import { parse, stringify } from 'smol-toml'
 
-export interface CronSettings { enabled: boolean; catch_up_on_startup: boolean; max_run_history: number }
+export interface CronSettings {
+  enabled: boolean
+  catch_up_on_startup: boolean
+  max_run_history: number
+}
 
 export function settingsFrom(section: Readonly<Record<string, unknown>> | undefined): CronSettings {
   const s = section ?? {}
@@ -28,7 +32,8 @@ export function patchSettings(cur: CronSettings, body: unknown): CronSettings {
   if (typeof b.catch_up_on_startup === 'boolean') next.catch_up_on_startup = b.catch_up_on_startup
   const n = b.max_run_history
   if (n !== undefined) {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 10_000) throw httpError(400, 'invalid_field', "'max_run_history' must be an integer 1..10000")
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 10_000)
+      throw httpError(400, 'invalid_field', "'max_run_history' must be an integer 1..10000")
     next.max_run_history = n
   }
   return next

@@ -16,17 +16,27 @@ export interface ShellOptions {
   signal: AbortSignal
 }
 
-export interface ShellResult { ok: boolean; output: string; truncated: boolean }
+export interface ShellResult {
+  ok: boolean
+  output: string
+  truncated: boolean
+}
 
 export function runShell(argv: string[], o: ShellOptions): Promise<ShellResult> {
   const env: Record<string, string> = {}
-  for (const k of o.envAllow) { const v = o.env(k); if (v !== undefined) env[k] = v }
+  for (const k of o.envAllow) {
+    const v = o.env(k)
+    if (v !== undefined) env[k] = v
+  }
   return new Promise((resolve) => {
     let budget = SHELL_OUTPUT_CAP
     let truncated = false
     const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
     const take = (which: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      if (budget <= 0) { truncated = true; return }
+      if (budget <= 0) {
+        truncated = true
+        return
+      }
       const piece = chunk.length > budget ? chunk.subarray(0, budget) : chunk
       if (piece.length < chunk.length) truncated = true
       budget -= piece.length
@@ -34,7 +44,15 @@ export function runShell(argv: string[], o: ShellOptions): Promise<ShellResult> 
     }
     let child
     try {
-      child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], timeout: o.timeoutMs, killSignal: 'SIGKILL', signal: o.signal })
+      child = spawn(argv[0], argv.slice(1), {
+        cwd: o.cwd,
+        env,
+        shell: false,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: o.timeoutMs,
+        killSignal: 'SIGKILL',
+        signal: o.signal,
+      })
     } catch (e) {
       resolve({ ok: false, output: `status=spawn_error\nstderr:\n${(e as Error).message}`, truncated: false })
       return
@@ -42,9 +60,16 @@ export function runShell(argv: string[], o: ShellOptions): Promise<ShellResult> 
     child.stdout.on('data', take('stdout'))
     child.stderr.on('data', take('stderr'))
     let spawnError: Error | undefined
-    child.on('error', (e) => { spawnError = e })
+    child.on('error', (e) => {
+      spawnError = e
+    })
     child.on('close', (code, signal) => {
-      const status = spawnError && code === null && !signal ? `spawn_error (${spawnError.message})` : code !== null ? String(code) : `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${o.timeoutMs} ms or shutdown)` : ''}`
+      const status =
+        spawnError && code === null && !signal
+          ? `spawn_error (${spawnError.message})`
+          : code !== null
+            ? String(code)
+            : `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${o.timeoutMs} ms or shutdown)` : ''}`
       const output = `status=${status}\nstdout:\n${Buffer.concat(out.stdout).toString('utf8')}\nstderr:\n${Buffer.concat(out.stderr).toString('utf8')}${truncated ? `\n...[output capped at ${SHELL_OUTPUT_CAP} bytes]` : ''}`
       resolve({ ok: code === 0, output, truncated })
     })

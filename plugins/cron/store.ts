@@ -9,7 +9,12 @@ import { ensurePrivateFile } from '@revka/plugin-sdk'
 import type { Schedule } from './schedule.js'
 
 export type JobType = 'agent' | 'shell' | 'workflow'
-export interface Delivery { mode: 'none' | 'announce'; channel: string | null; to: string | null; best_effort: boolean }
+export interface Delivery {
+  mode: 'none' | 'announce'
+  channel: string | null
+  to: string | null
+  best_effort: boolean
+}
 
 export interface Job {
   id: string
@@ -36,7 +41,15 @@ export interface Job {
   last_output: string | null
 }
 
-export interface Run { id: number; job_id: string; started_at: number; finished_at: number; status: 'ok' | 'error'; output: string | null; duration_ms: number }
+export interface Run {
+  id: number
+  job_id: string
+  started_at: number
+  finished_at: number
+  status: 'ok' | 'error'
+  output: string | null
+  duration_ms: number
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cron_jobs (
@@ -68,10 +81,15 @@ export class JobStore {
    * and `runs` (synchronous = NORMAL) for run history and last_* results, which a crash may lose
    * the last few of (the job then simply shows its previous result) without a fsync per run.
    */
-  private constructor(private readonly db: BetterSqlite3.Database, private readonly runsDb: BetterSqlite3.Database) {
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly runsDb: BetterSqlite3.Database,
+  ) {
     this.stmts = {
       get: db.prepare('SELECT doc, next_run FROM cron_jobs WHERE id = ?'),
-      put: db.prepare('INSERT INTO cron_jobs (id, doc, owner, enabled, next_run, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, owner = excluded.owner, enabled = excluded.enabled, next_run = excluded.next_run'),
+      put: db.prepare(
+        'INSERT INTO cron_jobs (id, doc, owner, enabled, next_run, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, owner = excluded.owner, enabled = excluded.enabled, next_run = excluded.next_run',
+      ),
       setNext: db.prepare('UPDATE cron_jobs SET next_run = ? WHERE id IN (SELECT value FROM json_each(?))'),
       due: db.prepare('SELECT doc, next_run FROM cron_jobs WHERE enabled = 1 AND next_run IS NOT NULL AND next_run <= ? ORDER BY next_run LIMIT ?'),
       nextDue: db.prepare('SELECT MIN(next_run) AS t FROM cron_jobs WHERE enabled = 1 AND next_run IS NOT NULL'),
@@ -118,9 +136,10 @@ export class JobStore {
   }
 
   count(owner?: string): number {
-    const r = owner === undefined
-      ? this.db.prepare('SELECT COUNT(*) AS n FROM cron_jobs').get()
-      : this.db.prepare('SELECT COUNT(*) AS n FROM cron_jobs WHERE owner = ?').get(owner)
+    const r =
+      owner === undefined
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM cron_jobs').get()
+        : this.db.prepare('SELECT COUNT(*) AS n FROM cron_jobs WHERE owner = ?').get(owner)
     return (r as { n: number }).n
   }
 
@@ -138,12 +157,16 @@ export class JobStore {
       if (ids) ids.push(j.id)
       else byNext.set(j.next_run, [j.id])
     }
-    this.db.transaction(() => { for (const [next, ids] of byNext) this.stmts.setNext.run(next, JSON.stringify(ids)) })()
+    this.db.transaction(() => {
+      for (const [next, ids] of byNext) this.stmts.setNext.run(next, JSON.stringify(ids))
+    })()
   }
 
   /** the same as `put` for many jobs in one commit (one fsync) */
   putMany(jobs: Job[]): void {
-    this.db.transaction(() => { for (const j of jobs) this.put(j) })()
+    this.db.transaction(() => {
+      for (const j of jobs) this.put(j)
+    })()
   }
 
   /** jobs whose id starts with `prefix` (a range scan on the primary key) */
@@ -195,6 +218,8 @@ export class JobStore {
 
   /** newest first */
   runs(jobId: string, limit: number): Run[] {
-    return this.db.prepare('SELECT id, job_id, started_at, finished_at, status, output, duration_ms FROM cron_runs WHERE job_id = ? ORDER BY id DESC LIMIT ?').all(jobId, limit) as Run[]
+    return this.db
+      .prepare('SELECT id, job_id, started_at, finished_at, status, output, duration_ms FROM cron_runs WHERE job_id = ? ORDER BY id DESC LIMIT ?')
+      .all(jobId, limit) as Run[]
   }
 }

@@ -27,13 +27,27 @@ function jobOf(id: string, workflow: string, expr: string, tz: string | null, no
   const schedule = { kind: 'cron' as const, expr, tz }
   const same = prev?.schedule.kind === 'cron' && prev.schedule.expr === expr && prev.schedule.tz === tz
   return {
-    id, name: `Workflow: ${workflow}`, schedule, command: workflow, argv: null, prompt: null, job_type: 'workflow',
-    session_target: 'isolated', model: null, allowed_tools: null, enabled: prev?.enabled ?? true,
+    id,
+    name: `Workflow: ${workflow}`,
+    schedule,
+    command: workflow,
+    argv: null,
+    prompt: null,
+    job_type: 'workflow',
+    session_target: 'isolated',
+    model: null,
+    allowed_tools: null,
+    enabled: prev?.enabled ?? true,
     delivery: prev?.delivery ?? { mode: 'none', channel: null, to: null, best_effort: true },
-    delete_after_run: false, source: 'workflow', owner: null, created_at: prev?.created_at ?? now,
+    delete_after_run: false,
+    source: 'workflow',
+    owner: null,
+    created_at: prev?.created_at ?? now,
     // an unchanged schedule keeps its next fire time; a new one starts from now
     next_run: same && prev ? prev.next_run : nextAfter(schedule, now),
-    last_run: prev?.last_run ?? null, last_status: prev?.last_status ?? null, last_output: prev?.last_output ?? null,
+    last_run: prev?.last_run ?? null,
+    last_status: prev?.last_status ?? null,
+    last_output: prev?.last_output ?? null,
   }
 }
 
@@ -46,7 +60,10 @@ function ownJobs(store: JobStore, workflow: string): Job[] {
 /** the jobs `triggers` make for `workflow`, or the refusal syncWorkflow would throw; `warn`: log what is skipped */
 function plan(d: TriggerDeps, workflow: string, triggers: Array<{ cron: string; timezone?: string }>, warn: boolean): { mine: Map<string, Job>; next: Job[] } {
   if (triggers.length > MAX_WORKFLOW_CRON_TRIGGERS) {
-    throw new RevkaError('REVKA_ERR_WORKFLOW_TRIGGERS', `a workflow may have at most ${MAX_WORKFLOW_CRON_TRIGGERS} cron triggers (${workflow} has ${triggers.length})`)
+    throw new RevkaError(
+      'REVKA_ERR_WORKFLOW_TRIGGERS',
+      `a workflow may have at most ${MAX_WORKFLOW_CRON_TRIGGERS} cron triggers (${workflow} has ${triggers.length})`,
+    )
   }
   const store = d.store()
   const now = d.now()
@@ -55,7 +72,10 @@ function plan(d: TriggerDeps, workflow: string, triggers: Array<{ cron: string; 
   triggers.forEach((t, idx) => {
     const id = `${idPrefix(workflow)}${idx}`
     const taken = store.get(id)
-    if (taken && !mine.has(id)) { if (warn) d.log.warn({ workflow, id }, 'cron trigger id belongs to another workflow; not replaced'); return }
+    if (taken && !mine.has(id)) {
+      if (warn) d.log.warn({ workflow, id }, 'cron trigger id belongs to another workflow; not replaced')
+      return
+    }
     let expr: string
     try {
       expr = checkExpression(t.cron, t.timezone ?? null)
@@ -67,7 +87,10 @@ function plan(d: TriggerDeps, workflow: string, triggers: Array<{ cron: string; 
   })
   const added = next.filter((j) => !mine.has(j.id)).length
   if (added && store.count() + added > d.maxJobs) {
-    throw new RevkaError('REVKA_ERR_CRON_QUOTA', `the gateway's ${d.maxJobs} cron jobs (plugins.cron.options.max_jobs) leave no room for ${workflow}'s ${added} new cron triggers`)
+    throw new RevkaError(
+      'REVKA_ERR_CRON_QUOTA',
+      `the gateway's ${d.maxJobs} cron jobs (plugins.cron.options.max_jobs) leave no room for ${workflow}'s ${added} new cron triggers`,
+    )
   }
   return { mine, next }
 }
@@ -77,7 +100,10 @@ export function workflowTriggers(d: TriggerDeps): CronTriggerService {
     syncWorkflow(workflow, triggers) {
       const { mine, next } = plan(d, workflow, triggers, true)
       const keep = new Set(next.map((j) => j.id))
-      d.store().replace([...mine.keys()].filter((id) => !keep.has(id)), next)
+      d.store().replace(
+        [...mine.keys()].filter((id) => !keep.has(id)),
+        next,
+      )
       d.changed()
       return { jobs: next.map((j) => j.id) }
     },

@@ -35,7 +35,11 @@ before(async () => {
   k = await startTestKernel({ plugins: ['dashboard'], env: { REVKA_WEB_ROOT: web }, listen: true })
 })
 after(async () => {
-  try { await k?.stop() } finally { cleanupCopies() }
+  try {
+    await k?.stop()
+  } finally {
+    cleanupCopies()
+  }
 })
 
 test('traversal, encoded separators and dotfiles are refused and leak nothing', async () => {

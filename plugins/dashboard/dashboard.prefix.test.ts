@@ -21,7 +21,9 @@ before(async () => {
   })
   origin = new URL(k.url!).origin
 })
-after(async () => { await k?.stop() })
+after(async () => {
+  await k?.stop()
+})
 
 test('the page at {prefix} and below is rewritten for the prefix', async () => {
   for (const path of ['/revka', '/revka/dashboard', '/revka/cron/7?x=1']) {

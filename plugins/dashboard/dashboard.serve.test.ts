@@ -18,7 +18,9 @@ let k: TestKernel
 before(async () => {
   k = await startTestKernel({ plugins: ['dashboard', 'status', 'pairing'], env: { REVKA_WEB_ROOT: FIXTURE_WEB_ROOT }, listen: true })
 })
-after(async () => { await k?.stop() })
+after(async () => {
+  await k?.stop()
+})
 
 test('an asset under assets/ is cached for a year, with its type, an ETag and a 304 on revalidation', async () => {
   const res = await rawGet(k.url!, '/_app/assets/app.js')
@@ -94,8 +96,14 @@ test('every client route is index.html, 200, no-cache, with an ETag', async () =
 test('unknown /api, /ws and /admin paths stay 404 JSON; known routes still answer', async () => {
   const upgrade = { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
   const cases: Array<[string, Record<string, string>]> = [
-    ['/api', {}], ['/api/x', {}], ['/api/x', { authorization: `Bearer ${k.token}` }], ['/api/', {}],
-    ['/ws', {}], ['/ws/x', {}], ['/admin', {}], ['/admin/x/y', {}],
+    ['/api', {}],
+    ['/api/x', {}],
+    ['/api/x', { authorization: `Bearer ${k.token}` }],
+    ['/api/', {}],
+    ['/ws', {}],
+    ['/ws/x', {}],
+    ['/admin', {}],
+    ['/admin/x/y', {}],
   ]
   for (const [path, headers] of cases) {
     const res = await rawGet(k.url!, path, headers)
@@ -112,7 +120,12 @@ test('unknown /api, /ws and /admin paths stay 404 JSON; known routes still answe
 })
 
 test('unmatched non-GET requests answer 405 with Allow; under /api, /ws and /admin they stay 404', async () => {
-  for (const [method, path] of [['POST', '/dashboard'], ['DELETE', '/'], ['PUT', '/_app/assets/app.js'], ['PATCH', '/cron/1']]) {
+  for (const [method, path] of [
+    ['POST', '/dashboard'],
+    ['DELETE', '/'],
+    ['PUT', '/_app/assets/app.js'],
+    ['PATCH', '/cron/1'],
+  ]) {
     const res = await k.inject({ method, url: path, payload: method === 'DELETE' ? undefined : { a: 1 } })
     assert.equal(res.statusCode, 405, `${method} ${path}`)
     assert.equal(res.headers.allow, 'GET, HEAD')

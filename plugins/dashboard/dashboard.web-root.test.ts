@@ -64,7 +64,10 @@ test('[gateway] web_root without index.html: 503 naming the key, then served onc
 
 test('REVKA_WEB_ROOT wins over [gateway] web_root; a non-string web_root refuses the start', async () => {
   const k = await startTestKernel({
-    plugins: ['dashboard'], config: '[gateway]\nweb_root = "/nowhere/at/all"\n', env: { REVKA_WEB_ROOT: FIXTURE_WEB_ROOT }, listen: true,
+    plugins: ['dashboard'],
+    config: '[gateway]\nweb_root = "/nowhere/at/all"\n',
+    env: { REVKA_WEB_ROOT: FIXTURE_WEB_ROOT },
+    listen: true,
   })
   try {
     const res = await rawGet(k.url!, '/')
@@ -78,7 +81,12 @@ test('REVKA_WEB_ROOT wins over [gateway] web_root; a non-string web_root refuses
 
 test('without a configured root the built-in console is served; unbuilt, a page says how to build it', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'revka-console-'))
-  const k = await startTestKernel({ plugins: ['dashboard', 'status', 'pairing'], options: { dashboard: { console_dir: empty } }, env: { REVKA_WEB_ROOT: undefined }, listen: true })
+  const k = await startTestKernel({
+    plugins: ['dashboard', 'status', 'pairing'],
+    options: { dashboard: { console_dir: empty } },
+    env: { REVKA_WEB_ROOT: undefined },
+    listen: true,
+  })
   try {
     const res = await rawGet(k.url!, '/')
     assert.equal(res.status, 200)
@@ -91,7 +99,12 @@ test('without a configured root the built-in console is served; unbuilt, a page 
     await k.stop()
     rmSync(empty, { recursive: true, force: true })
   }
-  const k2 = await startTestKernel({ plugins: ['dashboard'], options: { dashboard: { console_dir: FIXTURE_WEB_ROOT } }, env: { REVKA_WEB_ROOT: undefined }, listen: true })
+  const k2 = await startTestKernel({
+    plugins: ['dashboard'],
+    options: { dashboard: { console_dir: FIXTURE_WEB_ROOT } },
+    env: { REVKA_WEB_ROOT: undefined },
+    listen: true,
+  })
   try {
     assert.match((await rawGet(k2.url!, '/cron')).text, /Fixture dashboard/)
   } finally {

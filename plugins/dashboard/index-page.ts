@@ -22,7 +22,10 @@ export interface IndexPage {
  * or space can end an attribute or a string), `/` kept.
  */
 export function urlPrefix(prefix: string): string {
-  return prefix.split('/').map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/')
+  return prefix
+    .split('/')
+    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/')
 }
 
 /** A JavaScript string literal that is also safe inside an HTML `<script>` element. */
@@ -57,7 +60,10 @@ export class IndexPageCache {
   private key = ''
   private page?: IndexPage
 
-  constructor(private readonly dir: string, private readonly prefix: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+  ) {}
 
   /** The page, or undefined when index.html cannot be read now (missing, too large, outside). */
   async get(): Promise<IndexPage | undefined> {

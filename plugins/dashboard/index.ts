@@ -53,7 +53,8 @@ export default definePlugin<Options>({
     // the start-up diagnostic: a configured build that cannot be served is an error (health says
     // so, every page answers 503 with the hint); an unbuilt console is a warning and a notice page
     const problem = problemNow()
-    if (problem && configured) api.log.error({ webRoot: root.dir, from: root.origin }, `REVKA_ERR_DASHBOARD_WEB_ROOT: ${problem}; pages answer 503 until it is fixed`)
+    if (problem && configured)
+      api.log.error({ webRoot: root.dir, from: root.origin }, `REVKA_ERR_DASHBOARD_WEB_ROOT: ${problem}; pages answer 503 until it is fixed`)
     else if (problem) api.log.warn({ consoleDir }, `the built-in console is not built (${problem}); GET / shows how to build it`)
     else api.log.debug({ webRoot: root.dir, from: root.origin }, 'serving the dashboard')
 
@@ -65,12 +66,18 @@ export default definePlugin<Options>({
 
     const unavailable = () => {
       const why = problemNow() ?? `${root.dir}/index.html cannot be served (larger than 4 MiB, or a link leading out of the web root)`
-      return reply({ status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60' }, body: webRootHint(root, why) })
+      return reply({
+        status: 503,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '60' },
+        body: webRootHint(root, why),
+      })
     }
 
     api.routes.add({
-      method: 'GET', url: '/_app/*', auth: 'public',
-      description: 'the dashboard\'s files: assets/* immutable for a year, everything else no-cache; ETag/304, pre-compressed .br/.gz',
+      method: 'GET',
+      url: '/_app/*',
+      auth: 'public',
+      description: "the dashboard's files: assets/* immutable for a year, everything else no-cache; ETag/304, pre-compressed .br/.gz",
       handler: (req: RevkaRequest) => {
         const problem = problemNow()
         if (problem && configured) return unavailable()
@@ -82,7 +89,10 @@ export default definePlugin<Options>({
     })
 
     api.routes.add({
-      method: 'GET', url: '/*', auth: 'public', fallback: true,
+      method: 'GET',
+      url: '/*',
+      auth: 'public',
+      fallback: true,
       description: 'the dashboard page (index.html, no-cache) for every GET no route matched, outside /api, /ws and /admin',
       handler: async (req: RevkaRequest) => {
         const p = problemNow() ? undefined : await page.get()
@@ -92,7 +102,8 @@ export default definePlugin<Options>({
         }
         const headers = { 'content-type': HTML, 'cache-control': 'no-cache', etag: p.etag }
         const ifNoneMatch = req.headers['if-none-match']
-        if (etagMatches(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, p.etag)) return reply({ status: 304, headers: { 'cache-control': 'no-cache', etag: p.etag } })
+        if (etagMatches(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, p.etag))
+          return reply({ status: 304, headers: { 'cache-control': 'no-cache', etag: p.etag } })
         return reply({ headers, body: p.body })
       },
     })

@@ -6,8 +6,8 @@
  * the operator does not mistake one dashboard for the other. A built-in console that was never
  * built gets a page saying so.
  */
-import { realpathSync, statSync } from 'node:fs'
-import { isAbsolute, join, resolve, sep } from 'node:path'
+import { statSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
 
 export type WebRootKind = 'env' | 'config' | 'console'
 
@@ -48,7 +48,8 @@ export function chooseWebRoot(i: WebRootInputs): WebRoot {
  */
 export function stateOverlapProblem(root: WebRoot, overlap: (dir: string) => 'inside' | 'holds' | null): string | undefined {
   const o = overlap(root.dir)
-  if (o) return `${root.dir} (${root.origin}) overlaps the gateway's state dir (${o === 'inside' ? 'it lies inside that folder' : 'it holds that folder'}), whose files must never be served`
+  if (o)
+    return `${root.dir} (${root.origin}) overlaps the gateway's state dir (${o === 'inside' ? 'it lies inside that folder' : 'it holds that folder'}), whose files must never be served`
   return undefined
 }
 

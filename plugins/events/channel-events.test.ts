@@ -34,7 +34,11 @@ test('a forwarded request from loopback (same-host proxy) is refused with 403 an
     try {
       const before = k.kernel.events.lastId
       for (const h of [{ 'x-forwarded-for': '127.0.0.1' }, { forwarded: 'for=127.0.0.1' }, { 'x-real-ip': '127.0.0.1' }] as Array<Record<string, string>>) {
-        const res = await fetch(`${k.url}/api/channel-events`, { method: 'POST', headers: { ...json, ...h }, body: JSON.stringify({ type: 'chat', content: 'spoof' }) })
+        const res = await fetch(`${k.url}/api/channel-events`, {
+          method: 'POST',
+          headers: { ...json, ...h },
+          body: JSON.stringify({ type: 'chat', content: 'spoof' }),
+        })
         assert.equal(res.status, 403)
         const body: any = await res.json()
         assert.equal(typeof body.error, 'string')
@@ -42,8 +46,11 @@ test('a forwarded request from loopback (same-host proxy) is refused with 403 an
       }
       // a bearer token does not make a remote caller local either
       const remote = await k.inject({
-        method: 'POST', url: '/api/channel-events', remoteAddress: '10.1.2.3',
-        headers: { ...json, authorization: `Bearer ${k.token}` }, payload: JSON.stringify({ type: 'chat' }),
+        method: 'POST',
+        url: '/api/channel-events',
+        remoteAddress: '10.1.2.3',
+        headers: { ...json, authorization: `Bearer ${k.token}` },
+        payload: JSON.stringify({ type: 'chat' }),
       })
       assert.equal(remote.statusCode, 403)
       assert.equal(k.kernel.events.lastId, before)
@@ -89,7 +96,15 @@ test('a human_approval_request body also broadcasts human_approval_request', asy
   try {
     const s = await openSse(`${k.url}/api/events?types=channel_event,human_approval_request`, { authorization: `Bearer ${k.token}` })
     try {
-      const body = { type: 'human_approval_request', run_id: 'run-7', step_id: 'deploy', workflow_name: 'release', title: 'Ship it?', message: 'Approve the deploy', cwd: '/srv' }
+      const body = {
+        type: 'human_approval_request',
+        run_id: 'run-7',
+        step_id: 'deploy',
+        workflow_name: 'release',
+        title: 'Ship it?',
+        message: 'Approve the deploy',
+        cwd: '/srv',
+      }
       const res = await fetch(`${k.url}/api/channel-events`, { method: 'POST', headers: json, body: JSON.stringify(body) })
       assert.deepEqual(await res.json(), { ok: true })
       const first = await s.nextEvent()
@@ -99,10 +114,21 @@ test('a human_approval_request body also broadcasts human_approval_request', asy
       assert.equal(second.json.type, 'human_approval_request')
       const { id, timestamp, ...fields } = second.json
       assert.ok(id > first.json.id && typeof timestamp === 'string')
-      assert.deepEqual(fields, { type: 'human_approval_request', run_id: 'run-7', step_id: 'deploy', workflow_name: 'release', title: 'Ship it?', message: 'Approve the deploy' })
+      assert.deepEqual(fields, {
+        type: 'human_approval_request',
+        run_id: 'run-7',
+        step_id: 'deploy',
+        workflow_name: 'release',
+        title: 'Ship it?',
+        message: 'Approve the deploy',
+      })
 
       // without step_id it is only a channel_event
-      const partial = await fetch(`${k.url}/api/channel-events`, { method: 'POST', headers: json, body: JSON.stringify({ type: 'human_approval_request', run_id: 'run-8' }) })
+      const partial = await fetch(`${k.url}/api/channel-events`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ type: 'human_approval_request', run_id: 'run-8' }),
+      })
       assert.equal(partial.status, 200)
       await partial.arrayBuffer()
       const marker = k.kernel.events.emit('channel_event', { payload: 'marker' })

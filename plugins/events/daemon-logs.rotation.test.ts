@@ -32,10 +32,13 @@ function rotate(path: string, keep: number): void {
 async function linesUntil(s: SseClient, end: string): Promise<string[]> {
   await s.nextEvent((j) => j.type === 'log' && String(j.line).includes(end), 5000)
   const all = s.frames.filter((f) => f.json?.type === 'log').map((f) => String(f.json.line))
-  return all.slice(0, all.findIndex((l) => l.includes(end)))
+  return all.slice(
+    0,
+    all.findIndex((l) => l.includes(end)),
+  )
 }
 
-test('two rotations between two polls: the old file\'s last lines, the file rotated in between and the new file all arrive, once, in order', async () => {
+test("two rotations between two polls: the old file's last lines, the file rotated in between and the new file all arrive, once, in order", async () => {
   const k = await startTestKernel({ plugins: ['events'], options: { events: { ...fast, file: FILE } } })
   try {
     const path = join(k.stateDir, FILE)
@@ -63,7 +66,7 @@ test('two rotations between two polls: the old file\'s last lines, the file rota
   }
 })
 
-test('the gateway\'s own log rotated twice between two polls with log_keep = 1 (the tailed file deleted): every line once, in order', async () => {
+test("the gateway's own log rotated twice between two polls with log_keep = 1 (the tailed file deleted): every line once, in order", async () => {
   const k = await startTestKernel({
     plugins: ['events'],
     config: '[gateway]\nlog_max_bytes = 4096\nlog_keep = 1\n',
@@ -96,9 +99,19 @@ test('the gateway\'s own log rotated twice between two polls with log_keep = 1 (
       k.kernel.log.warn('rotation-test-end')
       k.flushLog()
       const seqs = (await linesUntil(s, 'rotation-test-end'))
-        .map((l) => { try { return JSON.parse(l).seq } catch { return `unparsable: ${l.slice(0, 60)}` } })
+        .map((l) => {
+          try {
+            return JSON.parse(l).seq
+          } catch {
+            return `unparsable: ${l.slice(0, 60)}`
+          }
+        })
         .filter((x) => x !== undefined)
-      assert.deepEqual(seqs, Array.from({ length: n }, (_, i) => i), `lines received: ${seqs.length} of ${n}`)
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: n }, (_, i) => i),
+        `lines received: ${seqs.length} of ${n}`,
+      )
     } finally {
       s.close()
     }

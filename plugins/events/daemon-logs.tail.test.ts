@@ -15,7 +15,7 @@ async function nextLine(s: SseClient): Promise<string> {
   return f.json.line
 }
 
-test('initial burst is the file\'s tail without its partial first line; appended lines follow', async () => {
+test("initial burst is the file's tail without its partial first line; appended lines follow", async () => {
   const k = await startTestKernel({ plugins: ['events'], options: { events: { ...fast, file: FILE } } })
   try {
     const path = join(k.stateDir, FILE)
@@ -38,9 +38,15 @@ test('initial burst is the file\'s tail without its partial first line; appended
       assert.equal(await nextLine(s), 'line-5-partial')
 
       const lines = s.frames.filter((f) => f.json?.type === 'log')
-      assert.deepEqual(lines.map((f) => f.json.line), ['line-1', 'line-2', 'line-3', 'line-4', 'line-5-partial'])
+      assert.deepEqual(
+        lines.map((f) => f.json.line),
+        ['line-1', 'line-2', 'line-3', 'line-4', 'line-5-partial'],
+      )
       // ids increase by one per event on this stream
-      assert.deepEqual(lines.map((f) => Number(f.id)), [1, 2, 3, 4, 5])
+      assert.deepEqual(
+        lines.map((f) => Number(f.id)),
+        [1, 2, 3, 4, 5],
+      )
     } finally {
       s.close()
     }
@@ -109,7 +115,7 @@ test('a missing file is reported once as log_unavailable, then streamed once it 
   }
 })
 
-test('by default the stream tails the gateway\'s own log file', async () => {
+test("by default the stream tails the gateway's own log file", async () => {
   const k = await startTestKernel({ plugins: ['events'], options: { events: { logPollMs: 30 } } })
   try {
     const s = await openSse(`${k.url}/api/daemon/logs`, { authorization: `Bearer ${k.token}` })
@@ -150,7 +156,7 @@ test('polling stops when the client goes', async () => {
     // the poll timer (the keep-alive interval is unref'd and not listed)
     assert.ok(timers() >= idle + 1, `expected the tail's timers, ${timers()} vs ${idle}`)
     s.close()
-    await waitFor(() => timers() <= idle, 3000, 'the tail\'s timers to go')
+    await waitFor(() => timers() <= idle, 3000, "the tail's timers to go")
     // and they stay gone: sample across several poll intervals (a live tail has no timer while
     // it reads, so a single sample could miss it)
     for (let i = 0; i < 10; i++) {

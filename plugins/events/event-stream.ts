@@ -25,7 +25,10 @@ export function parseLastEventId(req: RevkaRequest): number | undefined {
 /** `?types=a,b` → a set of event types, or null for "all". */
 export function parseTypes(q: string | undefined): Set<string> | null {
   if (q === undefined) return null
-  const types = q.split(',').map((s) => s.trim()).filter(Boolean)
+  const types = q
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (!types.length) return null
   if (types.length > MAX_TYPES || types.some((t) => t.length > 128)) {
     throw httpError(400, 'invalid_types', `types must list at most ${MAX_TYPES} event types of at most 128 characters`)
@@ -35,19 +38,23 @@ export function parseTypes(q: string | undefined): Set<string> | null {
 
 function sendMissed(sse: SseStream, bus: EventBus, lastId: number): void {
   const newest = bus.lastId
-  const why = lastId > newest
-    ? `event id ${lastId} is newer than the gateway's newest (${newest}); the gateway restarted`
-    : `event id ${lastId} is older than the replay buffer`
+  const why =
+    lastId > newest
+      ? `event id ${lastId} is newer than the gateway's newest (${newest}); the gateway restarted`
+      : `event id ${lastId} is older than the replay buffer`
   // the id moves the client's resume point to "now": having been told about the gap, a later
   // reconnect should not be told again
-  sse.send({
-    type: 'error',
-    component: 'events',
-    code: 'events_missed',
-    message: `Some events were missed (${why}); continuing with live events`,
-    last_event_id: lastId,
-    timestamp: new Date().toISOString(),
-  }, { id: newest })
+  sse.send(
+    {
+      type: 'error',
+      component: 'events',
+      code: 'events_missed',
+      message: `Some events were missed (${why}); continuing with live events`,
+      last_event_id: lastId,
+      timestamp: new Date().toISOString(),
+    },
+    { id: newest },
+  )
 }
 
 export function addEventStreamRoute(routes: RouteAdder, bus: EventBus, streams: StreamRegistry, fanout: EventFanout): void {

@@ -18,9 +18,9 @@ test('a burst reaches streams with different ?types= each with its own events, i
       // one turn of the event loop: one batch
       const sent = []
       for (let i = 0; i < 30; i++) {
-        sent.push(i % 3 === 0
-          ? k.kernel.events.emit('error', { component: 'c', message: `m${i}` })
-          : k.kernel.events.emit('tool_call_start', { tool: `t${i}` }))
+        sent.push(
+          i % 3 === 0 ? k.kernel.events.emit('error', { component: 'c', message: `m${i}` }) : k.kernel.events.emit('tool_call_start', { tool: `t${i}` }),
+        )
       }
       const last = sent[sent.length - 1].id
       const lastError = sent.filter((e) => e.type === 'error').at(-1)!.id
@@ -29,11 +29,23 @@ test('a burst reaches streams with different ?types= each with its own events, i
       await errs.nextEvent((j) => j.id === lastError)
       await errs2.nextEvent((j) => j.id === lastError)
       await tools.nextEvent((j) => j.id === lastTool)
-      assert.deepEqual(ids(all.frames), sent.map((e) => e.id))
-      assert.deepEqual(ids(errs.frames), sent.filter((e) => e.type === 'error').map((e) => e.id))
+      assert.deepEqual(
+        ids(all.frames),
+        sent.map((e) => e.id),
+      )
+      assert.deepEqual(
+        ids(errs.frames),
+        sent.filter((e) => e.type === 'error').map((e) => e.id),
+      )
       assert.deepEqual(ids(errs2.frames), ids(errs.frames))
-      assert.deepEqual(ids(tools.frames), sent.filter((e) => e.type === 'tool_call_start').map((e) => e.id))
-      assert.deepEqual(all.frames.filter((f) => f.data).map((f) => f.json), sent)
+      assert.deepEqual(
+        ids(tools.frames),
+        sent.filter((e) => e.type === 'tool_call_start').map((e) => e.id),
+      )
+      assert.deepEqual(
+        all.frames.filter((f) => f.data).map((f) => f.json),
+        sent,
+      )
     } finally {
       for (const s of [all, errs, errs2, tools]) s.close()
     }
@@ -84,16 +96,25 @@ test('an HTTP/1.0 client (no chunked encoding) gets plain frames', async () => {
     const socket = net.connect(Number(port), '127.0.0.1')
     let text = ''
     socket.setEncoding('utf8')
-    socket.on('data', (d) => { text += d })
+    socket.on('data', (d) => {
+      text += d
+    })
     try {
       await new Promise((r) => socket.once('connect', r))
       socket.write(`GET /api/events HTTP/1.0\r\nAuthorization: Bearer ${k.token}\r\n\r\n`)
-      const until = (s: string) => new Promise<void>((ok, fail) => {
-        const t = setTimeout(() => fail(new Error(`no ${JSON.stringify(s)} in ${JSON.stringify(text)}`)), 3000)
-        const check = () => { if (text.includes(s)) { clearTimeout(t); socket.off('data', check); ok() } }
-        socket.on('data', check)
-        check()
-      })
+      const until = (s: string) =>
+        new Promise<void>((ok, fail) => {
+          const t = setTimeout(() => fail(new Error(`no ${JSON.stringify(s)} in ${JSON.stringify(text)}`)), 3000)
+          const check = () => {
+            if (text.includes(s)) {
+              clearTimeout(t)
+              socket.off('data', check)
+              ok()
+            }
+          }
+          socket.on('data', check)
+          check()
+        })
       await until(': connected\n\n')
       const a = k.kernel.events.emit('agent_start', { provider: 'p', model: 'm' })
       const b = k.kernel.events.emit('error', { component: 'c', message: 'line\nbreak' })

@@ -26,7 +26,10 @@ test('Last-Event-ID resumes with exactly the missed events, then continues live'
       const live = k.kernel.events.emit('llm_request', { provider: 'p', model: 'm' })
       assert.equal((await again.nextEvent()).id, String(live.id))
       // no duplicates, no gaps, nothing from before the resume point
-      assert.deepEqual(again.frames.filter((f) => f.data).map((f) => Number(f.id)), [...missed, live].map((e) => e.id))
+      assert.deepEqual(
+        again.frames.filter((f) => f.data).map((f) => Number(f.id)),
+        [...missed, live].map((e) => e.id),
+      )
     } finally {
       again.close()
     }

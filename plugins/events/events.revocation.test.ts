@@ -36,7 +36,7 @@ test('revoking a device ends its open event and log streams at once; its token n
       assert.equal(JSON.parse(again.body).code, 'unauthorized')
 
       const status = () => k.kernel.auth.connections.count()
-      await waitFor(() => status() === 1, 3000, 'only the other device\'s stream to remain')
+      await waitFor(() => status() === 1, 3000, "only the other device's stream to remain")
     } finally {
       events.close()
       logs.close()

@@ -23,7 +23,10 @@ test('each bus event arrives as an id: + data: frame, in order', async () => {
         assert.equal(f.id, String(e.id))
         assert.deepEqual(f.json, e)
       }
-      assert.deepEqual(s.frames.filter((f) => f.data).map((f) => Number(f.id)), sent.map((e) => e.id))
+      assert.deepEqual(
+        s.frames.filter((f) => f.data).map((f) => Number(f.id)),
+        sent.map((e) => e.id),
+      )
     } finally {
       s.close()
     }
@@ -43,7 +46,10 @@ test('?types= keeps only the listed event types', async () => {
       k.kernel.events.emit('error', { component: 'agent', message: 'boom' })
       assert.equal((await s.nextEvent()).json.type, 'tool_call')
       assert.equal((await s.nextEvent()).json.type, 'error')
-      assert.deepEqual(s.frames.filter((f) => f.data).map((f) => f.json.type), ['tool_call', 'error'])
+      assert.deepEqual(
+        s.frames.filter((f) => f.data).map((f) => f.json.type),
+        ['tool_call', 'error'],
+      )
     } finally {
       s.close()
     }
@@ -144,11 +150,15 @@ test('streams beyond maxStreams get a JSON 503 with Retry-After instead of a str
       a.close()
     }
     // the slot is free again once the first client has gone
-    await waitFor(async () => {
-      const r = await openSse(`${k.url}/api/events`, bearer(k.token))
-      r.close()
-      return r.status === 200
-    }, 3000, 'a free stream slot')
+    await waitFor(
+      async () => {
+        const r = await openSse(`${k.url}/api/events`, bearer(k.token))
+        r.close()
+        return r.status === 200
+      },
+      3000,
+      'a free stream slot',
+    )
   } finally {
     await k.stop()
   }

@@ -19,7 +19,11 @@
  */
 import { formatSseFrame, SseFrames, type AnyEvent, type Disposer, type EventBus, type SseStream } from '@revka/plugin-sdk'
 
-interface Pending { id: number; type: string; frame: string }
+interface Pending {
+  id: number
+  type: string
+  frame: string
+}
 
 /** a batch this large (in UTF-16 units, about bytes) is written at once, interval or not */
 const FLUSH_BYTES = 64 * 1024
@@ -47,7 +51,10 @@ export class EventFanout {
   private lastFlush = -Infinity
   private off: Disposer | null = null
 
-  constructor(private readonly bus: EventBus, private readonly flushIntervalMs: number) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly flushIntervalMs: number,
+  ) {}
 
   /**
    * Deliver every event with an id above `after` to `sse`, filtered by `types` (null: all), until
@@ -60,7 +67,12 @@ export class EventFanout {
     this.off ??= this.bus.subscribe(this.onEvent)
     sse.onClose(() => {
       this.subs.delete(sub)
-      if (this.subs.size === 0 && this.off) { this.off(); this.off = null; this.pending = []; this.pendingSize = 0 }
+      if (this.subs.size === 0 && this.off) {
+        this.off()
+        this.off = null
+        this.pending = []
+        this.pendingSize = 0
+      }
     })
   }
 
@@ -79,7 +91,7 @@ export class EventFanout {
         bytes = encode(batch, sub.types, sub.after)
       } else {
         bytes = shared.get(sub.key)
-        if (bytes === undefined) shared.set(sub.key, bytes = encode(batch, sub.types, 0))
+        if (bytes === undefined) shared.set(sub.key, (bytes = encode(batch, sub.types, 0)))
       }
       if (bytes) sub.sse.sendFrame(bytes)
     }

@@ -41,7 +41,11 @@ const MAX_ROTATED = 100
 const readFd = promisify(read)
 
 /** an open file and its identity */
-interface Held { fd: number; dev: number; ino: number }
+interface Held {
+  fd: number
+  dev: number
+  ino: number
+}
 
 function openFile(path: string): Held {
   const fd = openSync(path, 'r')
@@ -71,7 +75,10 @@ export class LogTail {
   /** inside a line whose start was not sent (burst start, or a runaway line): skip to its end */
   private discarding = false
 
-  constructor(private readonly opts: LogTailOptions, private readonly sink: LogTailSink) {}
+  constructor(
+    private readonly opts: LogTailOptions,
+    private readonly sink: LogTailSink,
+  ) {}
 
   start(): void {
     void this.tick()
@@ -145,14 +152,29 @@ export class LogTail {
       return []
     }
     let now: Held
-    try { now = openFile(path) } catch { return [] }
-    if (same(now, held)) { closeSync(now.fd); return [] }
+    try {
+      now = openFile(path)
+    } catch {
+      return []
+    }
+    if (same(now, held)) {
+      closeSync(now.fd)
+      return []
+    }
     const newer: Held[] = [] // path.1, path.2, … until the held file
     let found = false
     for (let i = 1; i <= MAX_ROTATED; i++) {
       let f: Held
-      try { f = openFile(`${path}.${i}`) } catch { break }
-      if (same(f, held)) { closeSync(f.fd); found = true; break }
+      try {
+        f = openFile(`${path}.${i}`)
+      } catch {
+        break
+      }
+      if (same(f, held)) {
+        closeSync(f.fd)
+        found = true
+        break
+      }
       newer.push(f)
     }
     // Not among the rotated files: if it was deleted (rotated past the files kept), every rotated
@@ -208,7 +230,10 @@ export class LogTail {
     for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
       const line = data.subarray(from, nl)
       from = nl + 1
-      if (this.discarding) { this.discarding = false; continue }
+      if (this.discarding) {
+        this.discarding = false
+        continue
+      }
       if (!this.emit(line)) return bytesRead
     }
     const rest = data.subarray(from)

@@ -42,7 +42,11 @@ export function resolveOptions(config: Readonly<Partial<EventsOptions>>): Events
  * to the state dir, and names the same file.
  */
 export function resolveLogPath(logsDir: string, file: string): string {
-  const bad = () => new RevkaError('REVKA_ERR_PLUGIN_CONFIG', `events: option "file" (${JSON.stringify(file)}) must be a path inside the gateway's logs folder, relative, without ".." (fix plugins.events.options.file in revka.plugins.json)`)
+  const bad = () =>
+    new RevkaError(
+      'REVKA_ERR_PLUGIN_CONFIG',
+      `events: option "file" (${JSON.stringify(file)}) must be a path inside the gateway's logs folder, relative, without ".." (fix plugins.events.options.file in revka.plugins.json)`,
+    )
   if (!file || isAbsolute(file) || /^[a-zA-Z]:/.test(file) || file.includes('\0')) throw bad()
   if (file.split(/[\\/]+/).includes('..')) throw bad()
   const full = join(logsDir, normalize(file.replace(/^logs[\\/]+/, '')))

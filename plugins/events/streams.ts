@@ -43,7 +43,10 @@ export class StreamRegistry {
   start(reply: RawReplyAccess, kind: StreamKind, slot: () => void): SseStream {
     const sse = startSse(reply, { keepAliveMs: this.opts.keepAliveMs, maxBufferedBytes: this.opts.maxBufferedBytes, dropGraceMs: this.opts.dropGraceMs })
     this.open.set(sse, kind)
-    sse.onClose(() => { this.open.delete(sse); slot() })
+    sse.onClose(() => {
+      this.open.delete(sse)
+      slot()
+    })
     return sse
   }
 

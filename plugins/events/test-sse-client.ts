@@ -34,7 +34,10 @@ function parseFrame(block: string): SseFrame {
   const f: SseFrame = {}
   const data: string[] = []
   for (const line of block.split('\n')) {
-    if (line.startsWith(':')) { f.comment = line.slice(1).trim(); continue }
+    if (line.startsWith(':')) {
+      f.comment = line.slice(1).trim()
+      continue
+    }
     const i = line.indexOf(':')
     const field = i === -1 ? line : line.slice(0, i)
     const value = i === -1 ? '' : line.slice(i + 1).replace(/^ /, '')
@@ -44,7 +47,9 @@ function parseFrame(block: string): SseFrame {
   }
   if (data.length) {
     f.data = data.join('\n')
-    try { f.json = JSON.parse(f.data) } catch {}
+    try {
+      f.json = JSON.parse(f.data)
+    } catch {}
   }
   return f
 }
@@ -58,11 +63,16 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       let body = ''
       let ended = false
       let cursor = 0
-      const wake = () => { for (const w of [...waiters]) w() }
+      const wake = () => {
+        for (const w of [...waiters]) w()
+      }
       const streaming = String(res.headers['content-type'] ?? '').startsWith('text/event-stream')
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {
-        if (!streaming) { body += chunk; return }
+        if (!streaming) {
+          body += chunk
+          return
+        }
         buf += chunk
         let i: number
         while ((i = buf.indexOf('\n\n')) !== -1) {
@@ -72,7 +82,13 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         wake()
       })
       const endedP = new Promise<void>((done) => {
-        const finish = () => { if (!ended) { ended = true; wake(); done() } }
+        const finish = () => {
+          if (!ended) {
+            ended = true
+            wake()
+            done()
+          }
+        }
         res.once('end', finish)
         res.once('close', finish)
         res.once('error', finish)
@@ -81,26 +97,48 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         new Promise<SseFrame>((ok, fail) => {
           const check = (): boolean => {
             for (let j = cursor; j < frames.length; j++) {
-              if (pred(frames[j])) { cursor = j + 1; cleanup(); ok(frames[j]); return true }
+              if (pred(frames[j])) {
+                cursor = j + 1
+                cleanup()
+                ok(frames[j])
+                return true
+              }
             }
-            if (ended) { cleanup(); fail(new Error(`stream ended before the expected frame; got ${JSON.stringify(frames.slice(cursor))}`)); return true }
+            if (ended) {
+              cleanup()
+              fail(new Error(`stream ended before the expected frame; got ${JSON.stringify(frames.slice(cursor))}`))
+              return true
+            }
             return false
           }
-          const timer = setTimeout(() => { cleanup(); fail(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames.slice(cursor))}`)) }, timeoutMs)
-          const waiter = () => { check() }
-          const cleanup = () => { clearTimeout(timer); waiters.delete(waiter) }
+          const timer = setTimeout(() => {
+            cleanup()
+            fail(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames.slice(cursor))}`))
+          }, timeoutMs)
+          const waiter = () => {
+            check()
+          }
+          const cleanup = () => {
+            clearTimeout(timer)
+            waiters.delete(waiter)
+          }
           if (!check()) waiters.add(waiter)
         })
       const client: SseClient = {
         status: res.statusCode ?? 0,
         headers: res.headers,
-        get body() { return body },
+        get body() {
+          return body
+        },
         frames,
         ended: endedP,
         isEnded: () => ended,
         next,
         nextEvent: (pred = () => true, timeoutMs) => next((f) => f.data !== undefined && pred(f.json, f), timeoutMs),
-        close: () => { req.destroy(); res.destroy() },
+        close: () => {
+          req.destroy()
+          res.destroy()
+        },
       }
       if (streaming) resolve(client)
       else endedP.then(() => resolve(client))

@@ -12,11 +12,18 @@ export interface GcloudEnv {
 }
 
 export class GcloudMissing extends Error {
-  constructor() { super('gcloud CLI not found on PATH') }
+  constructor() {
+    super('gcloud CLI not found on PATH')
+  }
 }
 
 export class GcloudFailed extends Error {
-  constructor(message: string, readonly timedOut: boolean) { super(message) }
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message)
+  }
 }
 
 /** The first executable `gcloud` on the gateway's PATH, or undefined. */
@@ -24,7 +31,10 @@ export function findGcloud(env: GcloudEnv): string | undefined {
   for (const dir of (env.env('PATH') ?? '').split(delimiter)) {
     if (!dir) continue
     const candidate = join(dir, 'gcloud')
-    try { accessSync(candidate, constants.X_OK); return candidate } catch {}
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {}
   }
   return undefined
 }
@@ -41,7 +51,11 @@ export function runGcloud(env: GcloudEnv, args: string[], timeoutMs: number): Pr
     execFile(bin, [...args, '--quiet'], { env: childEnv, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout)
       const timedOut = (err as NodeJS.ErrnoException & { killed?: boolean }).killed === true
-      const detail = String(stderr || err.message).trim().split('\n').slice(-3).join(' ')
+      const detail = String(stderr || err.message)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ')
       reject(new GcloudFailed(timedOut ? `gcloud did not finish within ${timeoutMs} ms` : detail, timedOut))
     })
   })
@@ -64,7 +78,11 @@ function str(v: unknown): string | null {
 export async function listConfigs(env: GcloudEnv, timeoutMs: number): Promise<GcloudConfigSummary[]> {
   const out = await runGcloud(env, ['config', 'configurations', 'list', '--format=json'], timeoutMs)
   let parsed: unknown
-  try { parsed = JSON.parse(out) } catch { throw new GcloudFailed('gcloud printed something that is not JSON', false) }
+  try {
+    parsed = JSON.parse(out)
+  } catch {
+    throw new GcloudFailed('gcloud printed something that is not JSON', false)
+  }
   if (!Array.isArray(parsed)) throw new GcloudFailed('gcloud did not print a list', false)
   return parsed.map((c: any) => ({
     name: String(c?.name ?? ''),
@@ -84,6 +102,10 @@ export async function listConfigs(env: GcloudEnv, timeoutMs: number): Promise<Gc
 export function configNames(env: GcloudEnv): string[] {
   const dir = env.env('CLOUDSDK_CONFIG') || join(env.env('HOME') ?? '', '.config', 'gcloud')
   try {
-    return readdirSync(join(dir, 'configurations')).filter((f) => f.startsWith('config_')).map((f) => f.slice('config_'.length))
-  } catch { return [] }
+    return readdirSync(join(dir, 'configurations'))
+      .filter((f) => f.startsWith('config_'))
+      .map((f) => f.slice('config_'.length))
+  } catch {
+    return []
+  }
 }

@@ -12,17 +12,33 @@ let noCli: TestKernel
 let capped: TestKernel
 before(async () => {
   // gcloud is a Python CLI: on a loaded machine one run can take seconds, so its timeout is raised here
-  k = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir }, options: { 'gcloud-configs': { command_timeout_secs: 25 } } })
-  capped = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir }, options: { 'gcloud-configs': { max_configs: 2 } } })
+  k = await startTestKernel({
+    plugins: ['gcloud-configs', 'pairing'],
+    listen: true,
+    env: { CLOUDSDK_CONFIG: gcloudDir },
+    options: { 'gcloud-configs': { command_timeout_secs: 25 } },
+  })
+  capped = await startTestKernel({
+    plugins: ['gcloud-configs', 'pairing'],
+    listen: true,
+    env: { CLOUDSDK_CONFIG: gcloudDir },
+    options: { 'gcloud-configs': { max_configs: 2 } },
+  })
   noCli = await startTestKernel({ plugins: ['gcloud-configs', 'pairing'], listen: true, env: { CLOUDSDK_CONFIG: gcloudDir, PATH: '/nonexistent' } })
 })
-after(async () => { await k.stop(); await noCli.stop(); await capped.stop(); rmSync(gcloudDir, { recursive: true, force: true }) })
-
-const call = (kk: TestKernel, method: string, body?: unknown) => fetch(`${kk.url}/api/gcloud/configs`, {
-  method,
-  headers: { authorization: `Bearer ${kk.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-  body: body ? JSON.stringify(body) : undefined,
+after(async () => {
+  await k.stop()
+  await noCli.stop()
+  await capped.stop()
+  rmSync(gcloudDir, { recursive: true, force: true })
 })
+
+const call = (kk: TestKernel, method: string, body?: unknown) =>
+  fetch(`${kk.url}/api/gcloud/configs`, {
+    method,
+    headers: { authorization: `Bearer ${kk.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
 const json = (r: Response): Promise<any> => r.json()
 const files = () => readdirSync(join(gcloudDir, 'configurations')).sort()
 

@@ -25,14 +25,19 @@ const FIELDS: Record<string, { re: RegExp; label: string }> = {
 }
 const PROPERTY: Record<string, string> = { project: 'core/project', account: 'core/account', run_region: 'run/region', compute_region: 'compute/region' }
 
-interface NewConfig { name: string; values: Array<[string, string]> }
+interface NewConfig {
+  name: string
+  values: Array<[string, string]>
+}
 
 function checkBody(body: unknown): NewConfig {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw httpError(400, 'invalid_body', 'Send a JSON object: {name, project, account?, run_region?, compute_region?}')
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw httpError(400, 'invalid_body', 'Send a JSON object: {name, project, account?, run_region?, compute_region?}')
   const b = body as Record<string, unknown>
   const name = typeof b.name === 'string' ? b.name.trim() : ''
   if (!name) throw httpError(400, 'name_required', 'name is required')
-  if (!NAME.test(name)) throw httpError(400, 'invalid_name', 'name must be at most 64 characters of letters, digits, ".", "_" and "-", starting with a letter or digit')
+  if (!NAME.test(name))
+    throw httpError(400, 'invalid_name', 'name must be at most 64 characters of letters, digits, ".", "_" and "-", starting with a letter or digit')
   const values: Array<[string, string]> = []
   for (const [key, rule] of Object.entries(FIELDS)) {
     const v = b[key]
@@ -47,7 +52,8 @@ function checkBody(body: unknown): NewConfig {
 }
 
 function cliError(e: unknown): never {
-  if (e instanceof GcloudMissing) throw httpError(503, 'gcloud_missing', 'The gcloud CLI is not installed on the gateway host (not found on its PATH)', { retryAfter: 60 })
+  if (e instanceof GcloudMissing)
+    throw httpError(503, 'gcloud_missing', 'The gcloud CLI is not installed on the gateway host (not found on its PATH)', { retryAfter: 60 })
   if (e instanceof GcloudFailed) throw httpError(e.timedOut ? 504 : 500, e.timedOut ? 'gcloud_timeout' : 'gcloud_failed', e.message)
   throw e
 }
@@ -91,7 +97,8 @@ export default definePlugin<GcloudOptions>({
           try {
             const existing = configNames(api.gateway)
             if (existing.includes(input.name)) throw httpError(409, 'gcloud_config_exists', `gcloud configuration '${input.name}' already exists`)
-            if (existing.length >= maxConfigs) throw httpError(429, 'gcloud_config_quota', `At most ${maxConfigs} gcloud configurations (max_configs of the gcloud-configs plugin)`)
+            if (existing.length >= maxConfigs)
+              throw httpError(429, 'gcloud_config_quota', `At most ${maxConfigs} gcloud configurations (max_configs of the gcloud-configs plugin)`)
             await runGcloud(api.gateway, ['config', 'configurations', 'create', input.name, '--no-activate'], timeoutMs)
             try {
               for (const [key, value] of input.values) {
@@ -105,8 +112,12 @@ export default definePlugin<GcloudOptions>({
             // every step succeeded, so the summary is what was set (another gcloud run would cost ~1 s)
             const set = Object.fromEntries(input.values)
             const made: GcloudConfigSummary = {
-              name: input.name, is_active: false, account: set.account ?? null, project: set.project ?? null,
-              run_region: set.run_region ?? null, compute_region: set.compute_region ?? null,
+              name: input.name,
+              is_active: false,
+              account: set.account ?? null,
+              project: set.project ?? null,
+              run_region: set.run_region ?? null,
+              compute_region: set.compute_region ?? null,
             }
             return reply({ status: 201, body: made })
           } catch (e) {

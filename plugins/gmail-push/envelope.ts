@@ -45,11 +45,13 @@ export function parseEnvelope(payload: unknown): { envelope: PubSubEnvelope; not
 export function normalisePubSub(payload: unknown): ChannelMessage[] {
   const { envelope, notification } = parseEnvelope(payload)
   const when = envelope.message.publishTime ? ` at ${envelope.message.publishTime}` : ''
-  return [{
-    channel: 'gmail',
-    sender: notification.emailAddress,
-    text: `Gmail push notification: new mailbox activity for ${notification.emailAddress} (history id ${notification.historyId})${when}.`,
-    messageId: envelope.message.messageId,
-    replyTo: { email_address: notification.emailAddress, history_id: notification.historyId, message_id: envelope.message.messageId },
-  }]
+  return [
+    {
+      channel: 'gmail',
+      sender: notification.emailAddress,
+      text: `Gmail push notification: new mailbox activity for ${notification.emailAddress} (history id ${notification.historyId})${when}.`,
+      messageId: envelope.message.messageId,
+      replyTo: { email_address: notification.emailAddress, history_id: notification.historyId, message_id: envelope.message.messageId },
+    },
+  ]
 }

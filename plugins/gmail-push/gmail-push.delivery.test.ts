@@ -11,31 +11,42 @@ import { withProvider } from '../../test/ingress/provider-fixture.js'
 import { assertSettled } from '../../test/ingress/settled-turns.js'
 
 const SECRET = 'gmail-push-secret-for-tests'
-const envelope = (id: string, historyId: string) => JSON.stringify({
-  message: { data: Buffer.from(JSON.stringify({ emailAddress: 'me@example.com', historyId })).toString('base64'), messageId: id, publishTime: '2026-01-01T00:00:00Z' },
-  subscription: 'projects/p/subscriptions/gmail-push',
-})
+const envelope = (id: string, historyId: string) =>
+  JSON.stringify({
+    message: {
+      data: Buffer.from(JSON.stringify({ emailAddress: 'me@example.com', historyId })).toString('base64'),
+      messageId: id,
+      publishTime: '2026-01-01T00:00:00Z',
+    },
+    subscription: 'projects/p/subscriptions/gmail-push',
+  })
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }
 
 test('a valid push is acknowledged at once; the reply is forwarded; a redelivery runs nothing', async () => {
-  await withProvider({ plugin: 'gmail-push', options: (url) => ({ webhook_secret: SECRET, api_base_url: `${url}/gmail-replies`, api_token: 'fwd-token' }) }, async ({ k, api, turns }) => {
-    const raw = envelope('ps-1', '4242')
-    const t0 = Date.now()
-    const res = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
-    assert.equal(res.statusCode, 200)
-    assert.equal(res.json().status, 'ok')
-    assert.ok(Date.now() - t0 < 1000)
-    const [sent] = await api.waitFor(1)
-    assert.equal(sent.url, '/gmail-replies')
-    assert.equal(sent.headers.authorization, 'Bearer fwd-token')
-    const b = sent.json()
-    assert.deepEqual({ channel: b.channel, email: b.email_address, history: b.history_id, id: b.message_id }, { channel: 'gmail', email: 'me@example.com', history: '4242', id: 'ps-1' })
-    assert.match(b.reply, /history id 4242/)
+  await withProvider(
+    { plugin: 'gmail-push', options: (url) => ({ webhook_secret: SECRET, api_base_url: `${url}/gmail-replies`, api_token: 'fwd-token' }) },
+    async ({ k, api, turns }) => {
+      const raw = envelope('ps-1', '4242')
+      const t0 = Date.now()
+      const res = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
+      assert.equal(res.statusCode, 200)
+      assert.equal(res.json().status, 'ok')
+      assert.ok(Date.now() - t0 < 1000)
+      const [sent] = await api.waitFor(1)
+      assert.equal(sent.url, '/gmail-replies')
+      assert.equal(sent.headers.authorization, 'Bearer fwd-token')
+      const b = sent.json()
+      assert.deepEqual(
+        { channel: b.channel, email: b.email_address, history: b.history_id, id: b.message_id },
+        { channel: 'gmail', email: 'me@example.com', history: '4242', id: 'ps-1' },
+      )
+      assert.match(b.reply, /history id 4242/)
 
-    const again = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
-    assert.equal(again.json().status, 'duplicate')
-    await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
-  })
+      const again = await k.inject({ method: 'POST', url: '/webhook/gmail', headers, payload: raw })
+      assert.equal(again.json().status, 'duplicate')
+      await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
+    },
+  )
 })
 
 test('without a forwarding endpoint the turn still runs and the push is acknowledged', async () => {
@@ -50,7 +61,11 @@ test('without a forwarding endpoint the turn still runs and the push is acknowle
 
 test('crash safety: SIGKILL after the 200 while the endpoint hangs; the restarted gateway forwards the reply', async () => {
   await crashThenRestart({
-    plugin: 'gmail-push', channel: 'gmail', path: '/webhook/gmail', headers, body: envelope('ps-crash', '777'),
+    plugin: 'gmail-push',
+    channel: 'gmail',
+    path: '/webhook/gmail',
+    headers,
+    body: envelope('ps-crash', '777'),
     options: (url) => ({ webhook_secret: SECRET, api_base_url: `${url}/gmail-replies` }),
     check(resent) {
       assert.equal(resent.json().message_id, 'ps-crash')

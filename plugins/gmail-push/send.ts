@@ -8,11 +8,15 @@ import { postJson, type ChannelMessage, type SendContext } from '@revka/plugin-s
 export async function forwardReply(m: ChannelMessage, text: string, ctx: SendContext): Promise<void> {
   const o = ctx.options as { api_base_url?: string; api_token?: string }
   if (!o.api_base_url) return
-  await postJson(o.api_base_url, {
-    channel: 'gmail',
-    email_address: m.replyTo?.email_address,
-    history_id: m.replyTo?.history_id,
-    message_id: m.replyTo?.message_id,
-    reply: text,
-  }, { headers: o.api_token ? { authorization: `Bearer ${o.api_token}` } : {}, signal: ctx.signal })
+  await postJson(
+    o.api_base_url,
+    {
+      channel: 'gmail',
+      email_address: m.replyTo?.email_address,
+      history_id: m.replyTo?.history_id,
+      message_id: m.replyTo?.message_id,
+      reply: text,
+    },
+    { headers: o.api_token ? { authorization: `Bearer ${o.api_token}` } : {}, signal: ctx.signal },
+  )
 }

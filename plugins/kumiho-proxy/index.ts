@@ -15,7 +15,8 @@ export default definePlugin({
       method: 'GET',
       url: '/api/kumiho/*',
       auth: 'bearer',
-      description: 'read-only store paths: projects, spaces, items, revisions[/by-kref|/latest], artifacts, edges, items/fulltext-search, bundles/members, health',
+      description:
+        'read-only store paths: projects, spaces, items, revisions[/by-kref|/latest], artifacts, edges, items/fulltext-search, bundles/members, health',
       handler: async (req) => {
         const store = storeOf()
         const path = (req.params['*'] ?? '').replace(/^\/+|\/+$/g, '')

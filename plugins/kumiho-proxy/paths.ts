@@ -19,13 +19,16 @@ export const PATHS: Record<string, Handler> = {
 
   spaces: (store, q) => store.listSpaces({ parent_path: parseSpacePath(required(q, 'parent_path')).path, recursive: bool(q, 'recursive') }),
 
-  items: async (store, q) => (await store.listItems({
-    space_path: parseSpacePath(required(q, 'space_path')).path,
-    include_deprecated: bool(q, 'include_deprecated'),
-    limit: int(q, 'limit', 1, store.limits.maxPageSize),
-    offset: int(q, 'offset', 0, 1e9),
-    name_filter: str(q, 'name_filter')?.trim() || undefined,
-  })).items,
+  items: async (store, q) =>
+    (
+      await store.listItems({
+        space_path: parseSpacePath(required(q, 'space_path')).path,
+        include_deprecated: bool(q, 'include_deprecated'),
+        limit: int(q, 'limit', 1, store.limits.maxPageSize),
+        offset: int(q, 'offset', 0, 1e9),
+        name_filter: str(q, 'name_filter')?.trim() || undefined,
+      })
+    ).items,
 
   revisions: async (store, q) => {
     const kref = required(q, 'item_kref')
@@ -50,18 +53,21 @@ export const PATHS: Record<string, Handler> = {
     return store.listArtifacts(kref)
   },
 
-  edges: (store, q) => store.listEdges({ kref: required(q, 'kref'), direction: edgeDirection(str(q, 'direction')), edge_type: str(q, 'edge_type')?.trim() || undefined }),
+  edges: (store, q) =>
+    store.listEdges({ kref: required(q, 'kref'), direction: edgeDirection(str(q, 'direction')), edge_type: str(q, 'edge_type')?.trim() || undefined }),
 
   'items/fulltext-search': async (store, q) => {
     const kind = str(q, 'kind')?.trim()
-    return (await store.search({
-      query: required(q, 'query'),
-      context: str(q, 'context')?.trim() || undefined,
-      kinds: kind ? [kind] : undefined,
-      include_deprecated: bool(q, 'include_deprecated'),
-      include_revision_metadata: bool(q, 'include_revision_metadata'),
-      limit: int(q, 'limit', 1, store.limits.maxPageSize),
-    })).items
+    return (
+      await store.search({
+        query: required(q, 'query'),
+        context: str(q, 'context')?.trim() || undefined,
+        kinds: kind ? [kind] : undefined,
+        include_deprecated: bool(q, 'include_deprecated'),
+        include_revision_metadata: bool(q, 'include_revision_metadata'),
+        limit: int(q, 'limit', 1, store.limits.maxPageSize),
+      })
+    ).items
   },
 
   'bundles/members': async (store, q) => {

@@ -28,7 +28,10 @@ export default definePlugin({
         const ts = timestampHeader(req)
         const sig = req.headers['x-webhook-signature']
         if (ts === undefined || typeof sig !== 'string') return false
-        const hex = sig.trim().replace(/^sha256=/i, '').toLowerCase()
+        const hex = sig
+          .trim()
+          .replace(/^sha256=/i, '')
+          .toLowerCase()
         // the signed bytes are the timestamp as sent, a dot, then the body exactly as received
         return timingSafeEqualStr(hex, hmacSha256Hex(secret, Buffer.concat([Buffer.from(`${ts}.`), req.rawBody])))
       },

@@ -23,13 +23,15 @@ export function normaliseLinq(payload: unknown): ChannelMessage[] {
     .map((p) => p.value)
     .join('\n')
   if (!chatId || !sender || !text.trim()) return []
-  return [{
-    channel: 'linq',
-    sender,
-    text,
-    // a group chat is one conversation; a 1:1 chat is the sender's
-    thread: d.chat?.is_group === true || d.is_group === true ? chatId : undefined,
-    messageId: str(d.message?.id) ?? str(d.id) ?? str(payload.event_id),
-    replyTo: { chat_id: chatId },
-  }]
+  return [
+    {
+      channel: 'linq',
+      sender,
+      text,
+      // a group chat is one conversation; a 1:1 chat is the sender's
+      thread: d.chat?.is_group === true || d.is_group === true ? chatId : undefined,
+      messageId: str(d.message?.id) ?? str(d.id) ?? str(payload.event_id),
+      replyTo: { chat_id: chatId },
+    },
+  ]
 }

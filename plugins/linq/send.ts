@@ -8,8 +8,12 @@ export async function sendLinqText(m: ChannelMessage, text: string, ctx: SendCon
   const chatId = String(m.replyTo?.chat_id ?? '')
   if (!chatId) throw new Error('Linq message has no chat id to reply to')
   const url = `${String(o.api_base_url).replace(/\/+$/, '')}/chats/${encodeURIComponent(chatId)}/messages`
-  await postJson(url, { message: { parts: [{ type: 'text', value: text }] } }, {
-    headers: { authorization: `Bearer ${token}` },
-    signal: ctx.signal,
-  })
+  await postJson(
+    url,
+    { message: { parts: [{ type: 'text', value: text }] } },
+    {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ctx.signal,
+    },
+  )
 }

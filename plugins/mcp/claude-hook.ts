@@ -27,8 +27,11 @@ function field(body: Record<string, unknown>, key: keyof typeof FIELDS, required
 
 export function addClaudeHookRoute(api: PluginApi<any>, sessions: () => SessionStore | undefined): void {
   api.routes.add({
-    method: 'POST', url: '/hooks/claude-code', auth: ['loopback', 'bearer'],
-    bodyLimit: HOOK_BODY_LIMIT, rateLimit: { perMinute: HOOK_PER_MINUTE },
+    method: 'POST',
+    url: '/hooks/claude-code',
+    auth: ['loopback', 'bearer'],
+    bodyLimit: HOOK_BODY_LIMIT,
+    rateLimit: { perMinute: HOOK_PER_MINUTE },
     bearerCredential: (token, headers) => {
       const id = headers['x-revka-session']
       const s = typeof id === 'string' ? sessions()?.verify(id, token) : undefined
@@ -37,7 +40,8 @@ export function addClaudeHookRoute(api: PluginApi<any>, sessions: () => SessionS
     description: 'a coding CLI hook event onto the event bus (loopback or MCP session credentials)',
     handler: (req: RevkaRequest<unknown>) => {
       const b = req.body
-      if (!b || typeof b !== 'object' || Array.isArray(b)) throw httpError(400, 'invalid_hook_event', 'Send a JSON object {session_id, event_type, tool_name?, summary?}')
+      if (!b || typeof b !== 'object' || Array.isArray(b))
+        throw httpError(400, 'invalid_hook_event', 'Send a JSON object {session_id, event_type, tool_name?, summary?}')
       const body = b as Record<string, unknown>
       const event: Record<string, unknown> = {
         session_id: field(body, 'session_id', true),

@@ -41,5 +41,10 @@ export function readDiscovery(path: string): DiscoveryInfo | undefined {
 export function removeDiscovery(path: string, url: string): boolean {
   const cur = readDiscovery(path)
   if (!cur || cur.url !== url || cur.pid !== process.pid) return false
-  try { unlinkSync(path); return true } catch { return false }
+  try {
+    unlinkSync(path)
+    return true
+  } catch {
+    return false
+  }
 }

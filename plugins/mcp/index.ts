@@ -11,7 +11,15 @@
  */
 import { randomBytes } from 'node:crypto'
 import { homedir } from 'node:os'
-import { ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, DEFAULT_STREAMS_PER_CREDENTIAL, definePlugin, httpError, KernelServices, reply } from '@revka/plugin-sdk'
+import {
+  ConnectionCap,
+  DEFAULT_SOCKETS_PER_CREDENTIAL,
+  DEFAULT_STREAMS_PER_CREDENTIAL,
+  definePlugin,
+  httpError,
+  KernelServices,
+  reply,
+} from '@revka/plugin-sdk'
 import { discoveryPath, writeDiscovery, removeDiscovery } from './discovery-file.js'
 import { addProxyRoutes } from './proxy/routes.js'
 import { admitEvents, eventsSocket } from './proxy/ws-events.js'
@@ -74,7 +82,10 @@ export default definePlugin<McpOptions>({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/mcp/discovery', auth: 'bearer', timeoutMs: 2_000,
+      method: 'GET',
+      url: '/api/mcp/discovery',
+      auth: 'bearer',
+      timeoutMs: 2_000,
       description: '{available:true,url,health} or {available:false,reason}; always 200',
       handler: async (req) => {
         if (!upstream) return { available: false, reason: unavailable }
@@ -91,7 +102,10 @@ export default definePlugin<McpOptions>({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/mcp/servers/test', auth: 'bearer', timeoutMs: 15_000,
+      method: 'POST',
+      url: '/api/mcp/servers/test',
+      auth: 'bearer',
+      timeoutMs: 15_000,
       schema: { body: serverTestSchema },
       description: 'probe an MCP server (stdio|http|sse): always 200 {ok, tool_count?, tools?, error?, latency_ms}',
       handler: async (req) => reply({ headers: { 'cache-control': 'no-store' }, body: await testMcpServer(req.body as ServerTestSpec, api.gateway.version) }),
@@ -101,9 +115,16 @@ export default definePlugin<McpOptions>({
     const eventsCap = new ConnectionCap({ what: '/ws/mcp/events sockets', perCredential: opts.max_sockets_per_credential ?? DEFAULT_SOCKETS_PER_CREDENTIAL })
     const admitParams = admitEvents(base)
     api.routes.add({
-      method: 'GET', url: '/ws/mcp/events', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
-      description: 'a session\'s progress frames as text frames (contract §3.4); ?session_id&mcp_token',
-      admit: (req) => { admitParams(req); eventsCap.admit(req) },
+      method: 'GET',
+      url: '/ws/mcp/events',
+      auth: 'bearer',
+      websocket: true,
+      subprotocol: 'revka.v1',
+      description: "a session's progress frames as text frames (contract §3.4); ?session_id&mcp_token",
+      admit: (req) => {
+        admitParams(req)
+        eventsCap.admit(req)
+      },
       handler: eventsCap.guard(eventsSocket(base)),
     })
 
@@ -124,7 +145,13 @@ export default definePlugin<McpOptions>({
       const { startUpstream } = await import('./upstream/server.js')
       try {
         upstream = await startUpstream({
-          port: opts.port ?? 0, secret, tools, sessions, defaultCwd, version: api.gateway.version, log: api.log,
+          port: opts.port ?? 0,
+          secret,
+          tools,
+          sessions,
+          defaultCwd,
+          version: api.gateway.version,
+          log: api.log,
           observer: {
             start: (tool, sid) => api.events.emit('tool_call_start', { tool, session_id: `mcp_${sid}` }),
             end: (tool, sid, ms, success) => api.events.emit('tool_call', { tool, duration_ms: ms, success, session_id: `mcp_${sid}` }),

@@ -18,14 +18,23 @@ const bus: AnyEvent[] = []
 let off: () => void
 before(async () => {
   m = await bootMcp()
-  off = m.k.kernel.events.subscribe((e) => { if (e.type === 'claude_code_hook') bus.push(e) })
+  off = m.k.kernel.events.subscribe((e) => {
+    if (e.type === 'claude_code_hook') bus.push(e)
+  })
 })
-after(async () => { off(); await m.stop() })
+after(async () => {
+  off()
+  await m.stop()
+})
 
 // a forwarding header makes a request from 127.0.0.1 count as remote (a proxy in front)
 const REMOTE = { 'x-forwarded-for': '203.0.113.9' }
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${m.url}/hooks/claude-code`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  fetch(`${m.url}/hooks/claude-code`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
 
 test('a loopback caller posts a hook event: {ok:true}, and the bus carries the four known fields only', async () => {
   bus.length = 0
@@ -34,7 +43,10 @@ test('a loopback caller posts a hook event: {ok:true}, and the bus carries the f
   assert.deepEqual(await res.json(), { ok: true })
   assert.equal(bus.length, 1)
   const e = bus[0] as any
-  assert.deepEqual({ session_id: e.session_id, event_type: e.event_type, tool_name: e.tool_name, summary: e.summary, via: e.via }, { session_id: 's-1', event_type: 'PreToolUse', tool_name: 'Bash', summary: 'ls -la', via: 'loopback' })
+  assert.deepEqual(
+    { session_id: e.session_id, event_type: e.event_type, tool_name: e.tool_name, summary: e.summary, via: e.via },
+    { session_id: 's-1', event_type: 'PreToolUse', tool_name: 'Bash', summary: 'ls -la', via: 'loopback' },
+  )
   assert.equal(e.command, undefined)
   assert.equal(e.extra, undefined)
 })
@@ -53,14 +65,24 @@ test('from elsewhere: refused without credentials, accepted with the MCP session
     assert.equal(res.status, 401, JSON.stringify(headers))
   }
   assert.equal(bus.length, 0, 'nothing reached the bus')
-  const ok = await post({ session_id: s.session_id, event_type: 'PostToolUse', tool_name: 'Edit' }, { ...REMOTE, authorization: `Bearer ${s.token}`, 'x-revka-session': s.session_id })
+  const ok = await post(
+    { session_id: s.session_id, event_type: 'PostToolUse', tool_name: 'Edit' },
+    { ...REMOTE, authorization: `Bearer ${s.token}`, 'x-revka-session': s.session_id },
+  )
   assert.equal(ok.status, 200)
   assert.equal((bus[0] as any).via, 'mcp-session')
 })
 
 test('malformed events are 400 and emit nothing; the body is capped at 16 KiB', async () => {
   bus.length = 0
-  for (const body of [[1], { event_type: 'x' }, { session_id: 's' }, { session_id: 5, event_type: 'x' }, { session_id: 's', event_type: 'x', summary: 'y'.repeat(2001) }, '{not json']) {
+  for (const body of [
+    [1],
+    { event_type: 'x' },
+    { session_id: 's' },
+    { session_id: 5, event_type: 'x' },
+    { session_id: 's', event_type: 'x', summary: 'y'.repeat(2001) },
+    '{not json',
+  ]) {
     const res = await post(body)
     assert.equal(res.status, 400, JSON.stringify(body))
   }
@@ -93,7 +115,7 @@ test(`at most ${HOOK_PER_MINUTE} events a minute per client, then 429 with retry
     if (last.status === 429) break
   }
   assert.equal(last!.status, 429)
-  const body = await last!.json() as any
+  const body = (await last!.json()) as any
   assert.equal(body.code, 'rate_limited')
   assert.ok(body.retry_after > 0)
   assert.ok(last!.headers.get('retry-after'))

@@ -27,9 +27,16 @@ test('mcp.json names the in-process server, and the unmodified SDK client lists 
       const echo = tools.find((t) => t.name === 'fx_echo')
       assert.ok(echo, `fx_echo listed among ${tools.map((t) => t.name).join(', ')}`)
       assert.equal(echo.description, 'Echo the text back.')
-      assert.deepEqual(echo.inputSchema, {
-        type: 'object', properties: { text: { type: 'string', description: 'what to echo' } }, required: ['text'], additionalProperties: false,
-      }, 'JSON Schema parameters pass through unchanged')
+      assert.deepEqual(
+        echo.inputSchema,
+        {
+          type: 'object',
+          properties: { text: { type: 'string', description: 'what to echo' } },
+          required: ['text'],
+          additionalProperties: false,
+        },
+        'JSON Schema parameters pass through unchanged',
+      )
 
       const r = await client.callTool({ name: 'fx_echo', arguments: { text: 'hi' } })
       assert.deepEqual(r.content, [{ type: 'text', text: 'echo: hi' }])
@@ -55,13 +62,22 @@ test('tools are listed at request time: a capability that connects later is list
     const s = await mintSession(m)
     const client = await connectClient(readMcpJson(m).url, { authorization: `Bearer ${s.token}`, 'x-revka-session': s.session_id })
     try {
-      assert.equal((await client.listTools()).tools.some((t) => t.name === 'node:fx:ping'), false)
+      assert.equal(
+        (await client.listTools()).tools.some((t) => t.name === 'node:fx:ping'),
+        false,
+      )
       const toggled = await m.k.inject({ method: 'POST', url: '/fx/mcp/dynamic' })
       assert.equal(toggled.json().connected, true)
-      assert.equal((await client.listTools()).tools.some((t) => t.name === 'node:fx:ping'), true)
+      assert.equal(
+        (await client.listTools()).tools.some((t) => t.name === 'node:fx:ping'),
+        true,
+      )
       assert.deepEqual((await client.callTool({ name: 'node:fx:ping', arguments: {} })).content, [{ type: 'text', text: 'pong' }])
       await m.k.inject({ method: 'POST', url: '/fx/mcp/dynamic' })
-      assert.equal((await client.listTools()).tools.some((t) => t.name === 'node:fx:ping'), false)
+      assert.equal(
+        (await client.listTools()).tools.some((t) => t.name === 'node:fx:ping'),
+        false,
+      )
     } finally {
       await client.close()
     }
@@ -70,20 +86,20 @@ test('tools are listed at request time: a capability that connects later is list
   }
 })
 
-test('the in-process server refuses session minting without the gateway\'s secret, and MCP without a session token', async () => {
+test("the in-process server refuses session minting without the gateway's secret, and MCP without a session token", async () => {
   const m = await bootMcp()
   try {
     const { url } = readMcpJson(m)
     const base = url.replace(/\/mcp$/, '')
     const health = await fetch(`${base}/health`)
     assert.equal(health.status, 200)
-    assert.equal((await health.json() as any).status, 'ok')
-    const gw = await (await fetch(`${m.url}/health`)).json() as any
-    assert.equal(gw.runtime.components.mcp.status, 'ok', 'the gateway\'s /health shows the MCP server')
+    assert.equal(((await health.json()) as any).status, 'ok')
+    const gw = (await (await fetch(`${m.url}/health`)).json()) as any
+    assert.equal(gw.runtime.components.mcp.status, 'ok', "the gateway's /health shows the MCP server")
 
     const mint = await fetch(`${base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     assert.equal(mint.status, 401)
-    assert.equal((await mint.json() as any).code, 'unauthorized')
+    assert.equal(((await mint.json()) as any).code, 'unauthorized')
 
     await assert.rejects(connectClient(url, {}), /401|Unauthorized/i)
     const s = await mintSession(m)
@@ -93,19 +109,26 @@ test('the in-process server refuses session minting without the gateway\'s secre
     // a DNS-rebound name reaching the loopback port is not a loopback host
     // (fetch will not send a custom Host, so a raw request)
     const rebound = await new Promise<number>((resolve, reject) => {
-      get(`${base}/health`, { headers: { host: 'evil.example' } }, (res) => { res.resume(); resolve(res.statusCode!) }).once('error', reject)
+      get(`${base}/health`, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      }).once('error', reject)
     })
     assert.equal(rebound, 403)
 
-    const cwd = await fetch(`${m.url}/api/mcp/session`, { method: 'POST', headers: { ...m.auth, 'content-type': 'application/json' }, body: JSON.stringify({ cwd: '/definitely/not/here' }) })
+    const cwd = await fetch(`${m.url}/api/mcp/session`, {
+      method: 'POST',
+      headers: { ...m.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ cwd: '/definitely/not/here' }),
+    })
     assert.equal(cwd.status, 400)
-    assert.equal((await cwd.json() as any).code, 'invalid_cwd')
+    assert.equal(((await cwd.json()) as any).code, 'invalid_cwd')
   } finally {
     await m.stop()
   }
 })
 
-test('REVKA_MCP_HOME in the gateway\'s environment moves mcp.json', async () => {
+test("REVKA_MCP_HOME in the gateway's environment moves mcp.json", async () => {
   const home = mkdtempSync(join(tmpdir(), 'revka-mcp-envhome-'))
   const k = await startTestKernel({ plugins: ['mcp'], env: { REVKA_MCP_HOME: home } })
   try {

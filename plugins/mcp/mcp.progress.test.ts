@@ -18,7 +18,7 @@ async function callWithProgress(url: string, headers: Record<string, string>): P
 
 const EXPECTED: Progress[] = [1, 2, 3].map((i) => ({ progress: i, total: 3, message: `step ${i} of 3` }))
 
-test('a tool\'s ctx.progress reaches the SDK client as notifications/progress, directly and through the gateway', async () => {
+test("a tool's ctx.progress reaches the SDK client as notifications/progress, directly and through the gateway", async () => {
   const m = await bootMcp()
   try {
     const s = await mintSession(m)
@@ -47,7 +47,11 @@ async function sseFrames(res: Response, n: number): Promise<any[]> {
     while ((i = buf.indexOf('\n\n')) >= 0) {
       const block = buf.slice(0, i)
       buf = buf.slice(i + 2)
-      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n')
       if (data) out.push(JSON.parse(data))
     }
   }
@@ -59,7 +63,7 @@ async function runSessionCall(m: McpKernel, s: { session_id: string; token: stri
   return callWithProgress(`${m.url}/api/mcp/stream`, { ...m.auth, 'x-revka-session': s.session_id, 'x-revka-mcp-token': s.token })
 }
 
-test('GET /api/mcp/session/:id/events streams the session\'s progress frames', async () => {
+test("GET /api/mcp/session/:id/events streams the session's progress frames", async () => {
   const m = await bootMcp()
   try {
     const s = await mintSession(m)
@@ -75,9 +79,18 @@ test('GET /api/mcp/session/:id/events streams the session\'s progress frames', a
     await runSessionCall(m, s)
     const frames = await framesP
     ac.abort()
-    assert.deepEqual(frames.map((f) => Object.keys(f).sort()), Array(3).fill(['message', 'progress', 'timestamp', 'token', 'tool', 'total']))
-    assert.deepEqual(frames.map(({ progress, total, message, tool }) => ({ progress, total, message, tool })), EXPECTED.map((e) => ({ ...e, tool: 'fx_progress' })))
-    assert.ok(frames.every((f) => f.token !== null), 'the client\'s progressToken is carried')
+    assert.deepEqual(
+      frames.map((f) => Object.keys(f).sort()),
+      Array(3).fill(['message', 'progress', 'timestamp', 'token', 'tool', 'total']),
+    )
+    assert.deepEqual(
+      frames.map(({ progress, total, message, tool }) => ({ progress, total, message, tool })),
+      EXPECTED.map((e) => ({ ...e, tool: 'fx_progress' })),
+    )
+    assert.ok(
+      frames.every((f) => f.token !== null),
+      "the client's progressToken is carried",
+    )
   } finally {
     await m.stop()
   }
@@ -94,28 +107,38 @@ test('/ws/mcp/events: 400 before the upgrade without session_id/mcp_token, frame
 
     const ws = new WebSocket(`${wsBase}?session_id=${s.session_id}&mcp_token=${s.token}`, ['revka.v1'], { headers: m.auth })
     const frames: any[] = []
-    const got3 = new Promise<void>((resolve) => ws.on('message', (d, isBinary) => {
-      assert.equal(isBinary, false)
-      frames.push(JSON.parse(String(d)))
-      if (frames.length === 3) resolve()
-    }))
-    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j) })
+    const got3 = new Promise<void>((resolve) =>
+      ws.on('message', (d, isBinary) => {
+        assert.equal(isBinary, false)
+        frames.push(JSON.parse(String(d)))
+        if (frames.length === 3) resolve()
+      }),
+    )
+    await new Promise((r, j) => {
+      ws.once('open', r)
+      ws.once('error', j)
+    })
     assert.equal(ws.protocol, 'revka.v1')
     // the socket opens before the gateway has subscribed upstream: wait for the subscription
     for (let i = 0; i < 100; i++) {
-      const h = await (await fetch(`${m.url}/api/mcp/health`, { headers: m.auth })).json() as any
+      const h = (await (await fetch(`${m.url}/api/mcp/health`, { headers: m.auth })).json()) as any
       if (h.streams >= 1) break
       await new Promise((r) => setTimeout(r, 10))
     }
     await runSessionCall(m, s)
     await got3
-    assert.deepEqual(frames.map((f) => [f.progress, f.total, f.message, f.tool]), EXPECTED.map((e) => [e.progress, e.total, e.message, 'fx_progress']))
+    assert.deepEqual(
+      frames.map((f) => [f.progress, f.total, f.message, f.tool]),
+      EXPECTED.map((e) => [e.progress, e.total, e.message, 'fx_progress']),
+    )
     ws.close()
 
     const bad = new WebSocket(`${wsBase}?session_id=${s.session_id}&mcp_token=${'0'.repeat(64)}`, ['revka.v1'], { headers: m.auth })
     const [first, code] = await new Promise<[any, number]>((resolve) => {
       let msg: any
-      bad.on('message', (d) => { msg = JSON.parse(String(d)) })
+      bad.on('message', (d) => {
+        msg = JSON.parse(String(d))
+      })
       bad.on('close', (c) => resolve([msg, c]))
     })
     assert.equal(first.error, 'daemon-unreachable')

@@ -3,12 +3,16 @@ import assert from 'node:assert/strict'
 import { bootMcp, mintSession, readMcpJson, STDIO_SERVER, type McpKernel } from './test-helpers.js'
 
 async function probe(m: McpKernel, body: unknown): Promise<any> {
-  const res = await fetch(`${m.url}/api/mcp/servers/test`, { method: 'POST', headers: { ...m.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${m.url}/api/mcp/servers/test`, {
+    method: 'POST',
+    headers: { ...m.auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
   assert.equal(res.status, 200, 'servers/test always answers 200')
   return res.json()
 }
 
-test('servers/test speaks to a stdio MCP server with the SDK client, passes env, and never the gateway\'s secrets', async () => {
+test("servers/test speaks to a stdio MCP server with the SDK client, passes env, and never the gateway's secrets", async () => {
   const m = await bootMcp()
   const before = process.env.REVKA_GATEWAY_ADMIN_TOKEN
   process.env.REVKA_GATEWAY_ADMIN_TOKEN = 'gateway-secret-must-not-leak'
@@ -16,7 +20,10 @@ test('servers/test speaks to a stdio MCP server with the SDK client, passes env,
     const r = await probe(m, { name: 'fx', transport: 'stdio', command: process.execPath, args: [STDIO_SERVER], env: { FX_GREETING: 'hola' } })
     assert.equal(r.ok, true, r.error)
     assert.equal(r.tool_count, 2)
-    assert.deepEqual(r.tools, [{ name: 'greet', description: 'Say hola' }, { name: 'leak_check', description: 'clean' }])
+    assert.deepEqual(r.tools, [
+      { name: 'greet', description: 'Say hola' },
+      { name: 'leak_check', description: 'clean' },
+    ])
     assert.ok(Number.isInteger(r.latency_ms) && r.latency_ms >= 0)
     assert.equal(r.error, undefined)
   } finally {
@@ -57,7 +64,11 @@ test('servers/test over Streamable HTTP passes headers; failures are ok:false wi
     assert.match(silent.error, /no handshake within 300 ms|timed out/i)
     assert.ok(Date.now() - t0 < 3000, 'a silent server is killed at the deadline, not waited for')
 
-    const bad = await fetch(`${m.url}/api/mcp/servers/test`, { method: 'POST', headers: { ...m.auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', transport: 'carrier-pigeon' }) })
+    const bad = await fetch(`${m.url}/api/mcp/servers/test`, {
+      method: 'POST',
+      headers: { ...m.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', transport: 'carrier-pigeon' }),
+    })
     assert.equal(bad.status, 400)
   } finally {
     await m.stop()

@@ -19,7 +19,12 @@ import { bootMcp, mintSession, upgradeStatus, type McpKernel } from './test-help
 const HOLD_TOOL = fileURLToPath(new URL('./test-fixtures/hold-tool', import.meta.url))
 const CAP = 3
 
-interface Open { status: number; headers: http.IncomingHttpHeaders; body: Promise<string>; close(): void }
+interface Open {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Promise<string>
+  close(): void
+}
 
 /** an HTTP request left open: resolves at the response head (a stream's first bytes) */
 function openRequest(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Open> {
@@ -28,7 +33,9 @@ function openRequest(url: string, o: { method?: string; headers?: Record<string,
       res.setEncoding('utf8')
       let text = ''
       const body = new Promise<string>((done) => {
-        res.on('data', (c: string) => { text += c })
+        res.on('data', (c: string) => {
+          text += c
+        })
         res.once('end', () => done(text))
         res.once('close', () => done(text))
       })
@@ -68,7 +75,8 @@ test(`/api/mcp/session/:id/events: one token's stream ${DEFAULT + 1} (the defaul
   try {
     const s = await mintSession(m)
     const bob = m.k.pairDevice('bob').token
-    const events = (token: string) => openRequest(`${m.url}/api/mcp/session/${s.session_id}/events`, { headers: { authorization: `Bearer ${token}`, 'x-revka-mcp-token': s.token } })
+    const events = (token: string) =>
+      openRequest(`${m.url}/api/mcp/session/${s.session_id}/events`, { headers: { authorization: `Bearer ${token}`, 'x-revka-mcp-token': s.token } })
     for (let i = 0; i < DEFAULT; i++) {
       const r = await events(m.k.token!)
       open.push(r)
@@ -134,7 +142,8 @@ test('max_streams over all credentials: the next stream is 503 too_many_connecti
   try {
     const s = await mintSession(m)
     const tokens = ['a', 'b', 'c'].map((n) => m.k.pairDevice(n).token)
-    const events = (token: string) => openRequest(`${m.url}/api/mcp/session/${s.session_id}/events`, { headers: { authorization: `Bearer ${token}`, 'x-revka-mcp-token': s.token } })
+    const events = (token: string) =>
+      openRequest(`${m.url}/api/mcp/session/${s.session_id}/events`, { headers: { authorization: `Bearer ${token}`, 'x-revka-mcp-token': s.token } })
     for (const t of tokens.slice(0, 2)) {
       const r = await events(t)
       open.push(r)
@@ -159,7 +168,10 @@ test(`/ws/mcp/events: max_sockets_per_credential ${CAP} — one token's socket $
     for (let i = 0; i < CAP; i++) {
       const ws = new WebSocket(url, ['revka.v1'], { headers: m.auth })
       mine.push(ws)
-      await new Promise((ok, fail) => { ws.once('open', ok); ws.once('error', fail) })
+      await new Promise((ok, fail) => {
+        ws.once('open', ok)
+        ws.once('error', fail)
+      })
     }
     assert.equal(await upgradeStatus(url, m.auth), 429)
     assert.equal(await upgradeStatus(url, { authorization: `Bearer ${m.k.pairDevice('bob').token}` }).catch(() => 101), 101, 'a second token is not locked out')

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { SessionStore } from './upstream/sessions.js'
 import { SseDataParser } from './proxy/ws-events.js'
 
-test('sessions are bounded: the least recently used goes first, the gateway\'s pinned one never', () => {
+test("sessions are bounded: the least recently used goes first, the gateway's pinned one never", () => {
   const s = new SessionStore(3)
   const pinned = s.mint('/', true)
   const a = s.mint('/')

@@ -58,7 +58,11 @@ async function makeTransport(spec: ServerTestSpec, stderr: (s: string) => void):
   }
   if (!spec.url) throw new Error(`${spec.transport} transport needs "url"`)
   let url: URL
-  try { url = new URL(spec.url) } catch { throw new Error(`not a valid URL: ${spec.url}`) }
+  try {
+    url = new URL(spec.url)
+  } catch {
+    throw new Error(`not a valid URL: ${spec.url}`)
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('url must be http(s)')
   const requestInit = { headers: spec.headers ?? {} }
   if (spec.transport === 'http') {
@@ -78,7 +82,9 @@ export async function testMcpServer(spec: ServerTestSpec, clientVersion: string)
   let client: import('@modelcontextprotocol/sdk/client/index.js').Client | undefined
   let timer: NodeJS.Timeout | undefined
   try {
-    transport = await makeTransport(spec, (s) => { stderrTail = (stderrTail + s).slice(-STDERR_TAIL) })
+    transport = await makeTransport(spec, (s) => {
+      stderrTail = (stderrTail + s).slice(-STDERR_TAIL)
+    })
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js')
     const c = new Client({ name: 'revka-gateway-server-test', version: clientVersion })
     client = c
@@ -97,7 +103,11 @@ export async function testMcpServer(spec: ServerTestSpec, clientVersion: string)
   } catch (e) {
     // a stdio server that missed the deadline may ignore stdin closing: do not wait 4 s for it
     const pid = (transport as { pid?: number | null } | undefined)?.pid
-    if (pid) { try { process.kill(pid, 'SIGKILL') } catch {} }
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
     const tail = stderrTail.trim() ? ` (stderr: ${stderrTail.trim().slice(-500)})` : ''
     return { ok: false, error: `${(e as Error)?.message ?? String(e)}${tail}`, latency_ms: elapsed() }
   } finally {

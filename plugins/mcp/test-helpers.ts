@@ -33,12 +33,17 @@ export async function bootMcp(extra: { options?: Record<string, unknown>; plugin
     listen: true,
   })
   return {
-    k, home,
+    k,
+    home,
     mcpJson: join(home, '.revka', 'mcp.json'),
     url: k.url!.replace(/\/$/, ''),
     auth: { authorization: `Bearer ${k.token}` },
     async stop() {
-      try { await k.stop() } finally { rmSync(home, { recursive: true, force: true }) }
+      try {
+        await k.stop()
+      } finally {
+        rmSync(home, { recursive: true, force: true })
+      }
     },
   }
 }
@@ -49,7 +54,11 @@ export function readMcpJson(m: McpKernel): { url: string; pid: number; started_a
 
 /** mint an MCP session through the gateway */
 export async function mintSession(m: McpKernel, body: unknown = {}): Promise<{ session_id: string; token: string; cwd: string }> {
-  const res = await fetch(`${m.url}/api/mcp/session`, { method: 'POST', headers: { ...m.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${m.url}/api/mcp/session`, {
+    method: 'POST',
+    headers: { ...m.auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
   if (res.status !== 200) throw new Error(`session mint failed: ${res.status} ${await res.text()}`)
   return res.json() as any
 }
@@ -78,8 +87,14 @@ export async function listToolNames(m: McpKernel): Promise<string[]> {
 export function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ['revka.v1'], { headers })
-    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode!) })
-    ws.once('open', () => { ws.close(); reject(new Error('upgrade was accepted')) })
+    ws.once('unexpected-response', (_req, res) => {
+      res.resume()
+      resolve(res.statusCode!)
+    })
+    ws.once('open', () => {
+      ws.close()
+      reject(new Error('upgrade was accepted'))
+    })
     ws.once('error', () => {})
   })
 }

@@ -38,7 +38,9 @@ export class GraphStepError extends Error {}
 const noScheme = (kref: string) => (kref.startsWith(KREF_SCHEME) ? kref.slice(KREF_SCHEME.length) : kref)
 
 async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try { return await fn() } catch (e) {
+  try {
+    return await fn()
+  } catch (e) {
     // a bad parameter the store refused is the caller's 400, not a 502
     if ((e as { statusCode?: number }).statusCode && (e as { statusCode: number }).statusCode < 500) throw e
     throw new GraphStepError(`${what}: ${(e as Error).message}`)
@@ -52,14 +54,28 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
  */
 async function collectItems(store: DomainStore, p: GraphParams, spacePaths: string[]): Promise<{ items: Item[]; total: number }> {
   if (p.search) {
-    const hits = await step('Search failed', () => store.search({ query: p.search!, context: p.project, kinds: p.kinds.length ? p.kinds : undefined, limit: Math.min(2 * p.limit, store.limits.maxPageSize) }))
+    const hits = await step('Search failed', () =>
+      store.search({
+        query: p.search!,
+        context: p.project,
+        kinds: p.kinds.length ? p.kinds : undefined,
+        limit: Math.min(2 * p.limit, store.limits.maxPageSize),
+      }),
+    )
     return { items: hits.items.map((h) => h.item), total: hits.total }
   }
   const items: Item[] = []
   let total = 0
   for (const path of spacePaths) {
     const enough = items.length > 2 * p.limit
-    const page = await step('Failed to list items', () => store.listItems({ space_path: path, limit: enough ? 1 : Math.min(PER_SPACE, store.limits.maxPageSize), kinds: p.kinds.length ? p.kinds : undefined, sort: p.sort }))
+    const page = await step('Failed to list items', () =>
+      store.listItems({
+        space_path: path,
+        limit: enough ? 1 : Math.min(PER_SPACE, store.limits.maxPageSize),
+        kinds: p.kinds.length ? p.kinds : undefined,
+        sort: p.sort,
+      }),
+    )
     total += page.total
     if (!enough) items.push(...page.items)
   }
@@ -76,15 +92,22 @@ export async function buildGraph(store: DomainStore, p: GraphParams): Promise<Me
 
   const collected = exists ? await collectItems(store, p, paths) : { items: [], total: 0 }
   let items = collected.items.filter((i) => !i.deprecated && (!p.kinds.length || p.kinds.includes(i.kind)))
-  items.sort(p.sort === 'name'
-    ? (a, b) => a.item_name.localeCompare(b.item_name) || a.kref.localeCompare(b.kref)
-    : (a, b) => b.created_at.localeCompare(a.created_at) || a.kref.localeCompare(b.kref))
+  items.sort(
+    p.sort === 'name'
+      ? (a, b) => a.item_name.localeCompare(b.item_name) || a.kref.localeCompare(b.kref)
+      : (a, b) => b.created_at.localeCompare(a.created_at) || a.kref.localeCompare(b.kref),
+  )
   const kinds: Record<string, number> = {}
   for (const i of items) kinds[i.kind] = (kinds[i.kind] ?? 0) + 1
   const totalItems = Math.max(collected.total, items.length)
   items = items.slice(0, p.limit)
 
-  const latest = await step('Failed to read revisions', () => store.currentRevisions(items.map((i) => i.kref), 'latest'))
+  const latest = await step('Failed to read revisions', () =>
+    store.currentRevisions(
+      items.map((i) => i.kref),
+      'latest',
+    ),
+  )
   const nodes: GraphNode[] = items.map((i) => {
     const rev = latest.get(i.kref) ?? null
     return {
@@ -111,7 +134,9 @@ export async function buildGraph(store: DomainStore, p: GraphParams): Promise<Me
     const key = `${source}\n${target}\n${e.edge_type}`
     if (seen.has(key)) continue
     seen.add(key)
-    edges.push(Object.keys(e.metadata ?? {}).length ? { source, target, edge_type: e.edge_type, metadata: e.metadata } : { source, target, edge_type: e.edge_type })
+    edges.push(
+      Object.keys(e.metadata ?? {}).length ? { source, target, edge_type: e.edge_type, metadata: e.metadata } : { source, target, edge_type: e.edge_type },
+    )
   }
 
   return {

@@ -23,7 +23,9 @@ before(async () => {
   const { item } = await d.store.createItem({ space_path: '/CognitiveMemory/Facts', item_name: 'old', kind: 'fact', revision: { metadata: {} } })
   await d.store.setItemDeprecated(item.kref, true)
 })
-after(async () => { await d.k.stop() })
+after(async () => {
+  await d.k.stop()
+})
 
 const graph = async (query = '') => {
   const res = await d.call('GET', `/api/memory/graph${query}`)
@@ -35,7 +37,11 @@ test('the memory project as nodes and edges in the contract shape', async () => 
   const g = await graph()
   assert.deepEqual(Object.keys(g).sort(), ['edges', 'nodes', 'spaces', 'stats'])
   const ids = g.nodes.map((n: any) => n.id).sort()
-  assert.deepEqual(ids, ['CognitiveMemory/Decisions/paint.decision', 'CognitiveMemory/Facts/Deep/trench.fact', 'CognitiveMemory/Facts/sea.fact', 'CognitiveMemory/Facts/sky.fact'], 'deprecated and other projects left out')
+  assert.deepEqual(
+    ids,
+    ['CognitiveMemory/Decisions/paint.decision', 'CognitiveMemory/Facts/Deep/trench.fact', 'CognitiveMemory/Facts/sea.fact', 'CognitiveMemory/Facts/sky.fact'],
+    'deprecated and other projects left out',
+  )
   const sky = g.nodes.find((n: any) => n.name === 'sky')
   assert.deepEqual(Object.keys(sky).sort(), ['created_at', 'id', 'kind', 'name', 'revision_kref', 'space', 'summary', 'title'])
   assert.equal(sky.space, 'CognitiveMemory/Facts')
@@ -46,7 +52,14 @@ test('the memory project as nodes and edges in the contract shape', async () => 
   assert.equal(g.nodes.find((n: any) => n.name === 'sea').title, 'The sea, revised', 'the latest revision is read')
   assert.equal(g.nodes.find((n: any) => n.name === 'paint').title, null)
   const edges = g.edges.map((e: any) => `${e.source}>${e.target}:${e.edge_type}`).sort()
-  assert.deepEqual(edges, ['CognitiveMemory/Decisions/paint.decision>CognitiveMemory/Facts/sky.fact:DERIVED_FROM', 'CognitiveMemory/Facts/sky.fact>CognitiveMemory/Facts/sea.fact:RELATED_TO'], 'the edge leaving the node set is dropped')
+  assert.deepEqual(
+    edges,
+    [
+      'CognitiveMemory/Decisions/paint.decision>CognitiveMemory/Facts/sky.fact:DERIVED_FROM',
+      'CognitiveMemory/Facts/sky.fact>CognitiveMemory/Facts/sea.fact:RELATED_TO',
+    ],
+    'the edge leaving the node set is dropped',
+  )
   assert.deepEqual(g.edges.find((e: any) => e.edge_type === 'DERIVED_FROM').metadata, { why: 'colour' })
   assert.ok(g.spaces.includes('CognitiveMemory') && g.spaces.includes('CognitiveMemory/Facts/Deep') && g.spaces.includes('CognitiveMemory/Skills'))
   assert.ok(g.spaces.every((s: string) => !s.startsWith('/')))
@@ -57,25 +70,50 @@ test('limit, kinds, space (with or without the leading /), sort and search', asy
   const one = await graph('?limit=1&sort=name')
   assert.equal(one.nodes.length, 1)
   assert.equal(one.nodes[0].name, 'paint')
-  assert.equal(one.stats.total_items, 4, 'total_items counts every match, also in spaces the early stop skipped (the reference counted only what it had listed)')
-  assert.deepEqual((await graph('?kinds=decision')).nodes.map((n: any) => n.name), ['paint'])
+  assert.equal(
+    one.stats.total_items,
+    4,
+    'total_items counts every match, also in spaces the early stop skipped (the reference counted only what it had listed)',
+  )
+  assert.deepEqual(
+    (await graph('?kinds=decision')).nodes.map((n: any) => n.name),
+    ['paint'],
+  )
   for (const space of ['CognitiveMemory/Facts', '/CognitiveMemory/Facts']) {
     const g = await graph(`?space=${encodeURIComponent(space)}&sort=name`)
-    assert.deepEqual(g.nodes.map((n: any) => n.name), ['sea', 'sky', 'trench'], space)
+    assert.deepEqual(
+      g.nodes.map((n: any) => n.name),
+      ['sea', 'sky', 'trench'],
+      space,
+    )
     assert.deepEqual(g.spaces, ['CognitiveMemory/Facts', 'CognitiveMemory/Facts/Deep'])
   }
   const recent = await graph('?sort=recent')
   assert.equal(recent.nodes[0].name, 'paint', 'newest first')
   const found = await graph('?search=Rayleigh')
-  assert.deepEqual(found.nodes.map((n: any) => n.name), ['sky'])
+  assert.deepEqual(
+    found.nodes.map((n: any) => n.name),
+    ['sky'],
+  )
   const other = await graph('?project=Other')
-  assert.deepEqual(other.nodes.map((n: any) => n.name), ['elsewhere'])
+  assert.deepEqual(
+    other.nodes.map((n: any) => n.name),
+    ['elsewhere'],
+  )
   assert.deepEqual(await graph('?project=Nowhere'), { nodes: [], edges: [], spaces: [], stats: { total_items: 0, total_edges: 0, kinds: {} } })
   assert.equal((await graph('?limit=100000')).nodes.length, 4, 'limit is capped at 500, not refused')
 })
 
 test('attack: malformed project, space, limit and kinds are 400; a wrong credential 401', async () => {
-  for (const q of ['?project=..', '?project=a%2Fb', '?space=%2FCognitiveMemory%2F..%2FOther', '?space=CognitiveMemory//x', '?limit=-1', '?limit=abc', '?kinds=a;b']) {
+  for (const q of [
+    '?project=..',
+    '?project=a%2Fb',
+    '?space=%2FCognitiveMemory%2F..%2FOther',
+    '?space=CognitiveMemory//x',
+    '?limit=-1',
+    '?limit=abc',
+    '?kinds=a;b',
+  ]) {
     const res = await d.call('GET', `/api/memory/graph${q}`)
     assert.equal(res.status, 400, q)
     assert.equal(typeof res.body.error, 'string')

@@ -27,7 +27,10 @@ class SeriesCap {
     const clean = Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v ?? 'unknown').slice(0, MAX_LABEL) || 'unknown'])) as T
     const key = JSON.stringify(clean)
     if (this.seen.has(key)) return clean
-    if (this.seen.size < MAX_SERIES) { this.seen.add(key); return clean }
+    if (this.seen.size < MAX_SERIES) {
+      this.seen.add(key)
+      return clean
+    }
     return Object.fromEntries(Object.keys(clean).map((k) => [k, 'other'])) as T
   }
 }
@@ -45,12 +48,22 @@ export function createAgentMetrics(prom: Prom, registry: Registry): AgentMetrics
   const tokensIn = new prom.Counter({ name: 'revka_tokens_input_total', help: 'Input tokens used by agent turns', labelNames: pm, ...reg })
   const tokensOut = new prom.Counter({ name: 'revka_tokens_output_total', help: 'Output tokens used by agent turns', labelNames: pm, ...reg })
   const tools = new prom.Counter({ name: 'revka_tool_calls_total', help: 'Agent tool calls, by outcome', labelNames: ['tool', 'success'], ...reg })
-  const toolTime = new prom.Histogram({ name: 'revka_tool_duration_seconds', help: 'Agent tool call duration', labelNames: ['tool'], buckets: TOOL_BUCKETS, ...reg })
+  const toolTime = new prom.Histogram({
+    name: 'revka_tool_duration_seconds',
+    help: 'Agent tool call duration',
+    labelNames: ['tool'],
+    buckets: TOOL_BUCKETS,
+    ...reg,
+  })
   const errors = new prom.Counter({ name: 'revka_errors_total', help: 'Errors reported on the event bus, by component', labelNames: ['component'], ...reg })
   const lastTokens = new prom.Gauge({ name: 'revka_tokens_used_last', help: 'Tokens used by the last finished agent turn', ...reg })
   const active = new prom.Gauge({ name: 'revka_active_sessions', help: 'Agent turns running now', ...reg })
   const caps = new Map<unknown, SeriesCap>()
-  const cap = (m: unknown) => { let c = caps.get(m); if (!c) caps.set(m, (c = new SeriesCap())); return c }
+  const cap = (m: unknown) => {
+    let c = caps.get(m)
+    if (!c) caps.set(m, (c = new SeriesCap()))
+    return c
+  }
   const pending = new Map<string, { provider: string; model: string }>()
   let running = 0
 

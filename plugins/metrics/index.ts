@@ -23,15 +23,18 @@ export default definePlugin({
     const plugins = () => api.services.get(KernelServices.plugins).list()
 
     const ensure = (): Promise<MetricSet> => {
-      creating ??= createMetricSet(plugins).then((m) => {
-        if (stopped) m.close()
-        else metrics = m
-        return m
-      }, (e) => {
-        // let the next scrape try again instead of caching the failure
-        creating = undefined
-        throw e
-      })
+      creating ??= createMetricSet(plugins).then(
+        (m) => {
+          if (stopped) m.close()
+          else metrics = m
+          return m
+        },
+        (e) => {
+          // let the next scrape try again instead of caching the failure
+          creating = undefined
+          throw e
+        },
+      )
       return creating
     }
 

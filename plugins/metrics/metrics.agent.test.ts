@@ -13,9 +13,16 @@ import { MAX_SERIES } from './agent-metrics.js'
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), '..', 'agent-runtime', 'test-fixtures', 'turn-probe')
 let k: TestKernel
 before(async () => {
-  k = await startTestKernel({ plugins: ['metrics', 'agent-runtime', 'status', 'pairing'], paths: [PROBE], config: '[observability]\nbackend = "prometheus"\n', listen: true })
+  k = await startTestKernel({
+    plugins: ['metrics', 'agent-runtime', 'status', 'pairing'],
+    paths: [PROBE],
+    config: '[observability]\nbackend = "prometheus"\n',
+    listen: true,
+  })
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const scrape = async () => (await fetch(`${k.url}/metrics`)).text()
 function sample(text: string, series: string): number | undefined {
@@ -23,7 +30,11 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
 async function turn(content: string, sessionId: string) {
-  const res = await fetch(`${k.url}/fx/agent/turn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content }], sessionId }) })
+  const res = await fetch(`${k.url}/fx/agent/turn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content }], sessionId }),
+  })
   const body = (await res.json()) as any
   assert.equal(body.ok, true, JSON.stringify(body.error))
   return body.result
@@ -49,7 +60,7 @@ test('turns count agent starts, LLM requests, tokens, durations, tool calls and 
   }
 })
 
-test("a runtime error fails its pending LLM request, ends its turn in the gauge, and counts by component", async () => {
+test('a runtime error fails its pending LLM request, ends its turn in the gauge, and counts by component', async () => {
   const bus = k.kernel.events
   bus.emit('agent_start', { provider: 'p', model: 'm', session_id: 'broken' })
   bus.emit('llm_request', { provider: 'p', model: 'm', session_id: 'broken' })

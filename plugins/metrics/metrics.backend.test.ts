@@ -68,7 +68,8 @@ test('switching the backend through PUT /api/config takes effect without a resta
   try {
     assert.equal((await k.inject({ url: '/metrics' })).statusCode, 404)
     const put = await k.inject({
-      method: 'PUT', url: '/api/config',
+      method: 'PUT',
+      url: '/api/config',
       headers: { authorization: `Bearer ${k.token}`, 'content-type': 'text/plain' },
       payload: '[observability]\nbackend = "prometheus"\n',
     })
@@ -83,7 +84,8 @@ test('switching the backend through PUT /api/config takes effect without a resta
     assert.match(on.body, /revka_http_requests_total\{method="GET",route="\/health",status="200"\} 1$/m)
 
     const off = await k.inject({
-      method: 'PUT', url: '/api/config',
+      method: 'PUT',
+      url: '/api/config',
       headers: { authorization: `Bearer ${k.token}`, 'content-type': 'text/plain' },
       payload: '[observability]\nbackend = "none"\n',
     })

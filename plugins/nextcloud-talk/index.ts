@@ -20,7 +20,10 @@ export default definePlugin({
         const random = req.headers['x-nextcloud-talk-random']
         const sig = req.headers['x-nextcloud-talk-signature']
         if (typeof random !== 'string' || !random.trim() || typeof sig !== 'string') return false
-        const hex = sig.trim().replace(/^sha256=/i, '').toLowerCase()
+        const hex = sig
+          .trim()
+          .replace(/^sha256=/i, '')
+          .toLowerCase()
         return timingSafeEqualStr(hex, hmacSha256Hex(secret, Buffer.concat([Buffer.from(random), req.rawBody])))
       },
       // no signed timestamp: only the message id stops a replay, so it is kept a day (GATEWAY.md §8)

@@ -10,15 +10,22 @@ import { withProvider } from '../../test/ingress/provider-fixture.js'
 import { assertSettled } from '../../test/ingress/settled-turns.js'
 
 const SECRET = 'talk-bot-secret-for-tests-0123456789'
-const delivery = (id: number, text: string, actorType = 'Person') => JSON.stringify({
-  type: 'Create',
-  actor: { type: actorType, id: 'users/alice', name: 'Alice' },
-  object: { type: 'Note', id: String(id), name: 'message', content: JSON.stringify({ message: text, parameters: {} }), mediaType: 'text/markdown' },
-  target: { type: 'Collection', id: 'n3xtr00m', name: 'Team' },
-})
+const delivery = (id: number, text: string, actorType = 'Person') =>
+  JSON.stringify({
+    type: 'Create',
+    actor: { type: actorType, id: 'users/alice', name: 'Alice' },
+    object: { type: 'Note', id: String(id), name: 'message', content: JSON.stringify({ message: text, parameters: {} }), mediaType: 'text/markdown' },
+    target: { type: 'Collection', id: 'n3xtr00m', name: 'Team' },
+  })
 const headers = (raw: string) => {
   const random = randomBytes(32).toString('hex')
-  return { 'content-type': 'application/json', 'x-nextcloud-talk-random': random, 'x-nextcloud-talk-signature': createHmac('sha256', SECRET).update(random + raw).digest('hex') }
+  return {
+    'content-type': 'application/json',
+    'x-nextcloud-talk-random': random,
+    'x-nextcloud-talk-signature': createHmac('sha256', SECRET)
+      .update(random + raw)
+      .digest('hex'),
+  }
 }
 
 test('a valid delivery: 200, then a signed bot reply to the room; a replay runs nothing', async () => {
@@ -36,7 +43,12 @@ test('a valid delivery: 200, then a signed bot reply to the room; a replay runs 
     assert.equal(b.replyTo, 1001)
     assert.match(b.referenceId, /^[0-9a-f]{64}$/)
     const random = String(sent.headers['x-nextcloud-talk-bot-random'])
-    assert.equal(sent.headers['x-nextcloud-talk-bot-signature'], createHmac('sha256', SECRET).update(random + b.message).digest('hex'))
+    assert.equal(
+      sent.headers['x-nextcloud-talk-bot-signature'],
+      createHmac('sha256', SECRET)
+        .update(random + b.message)
+        .digest('hex'),
+    )
 
     const again = await k.inject({ method: 'POST', url: '/nextcloud-talk', headers: headers(raw), payload: raw })
     assert.equal(again.json().status, 'duplicate')
@@ -50,7 +62,11 @@ test('a valid delivery: 200, then a signed bot reply to the room; a replay runs 
 test('crash safety: SIGKILL after the 200 while Nextcloud hangs; the restarted gateway posts the reply', async () => {
   const raw = delivery(2001, 'remember me')
   await crashThenRestart({
-    plugin: 'nextcloud-talk', channel: 'nextcloud_talk', path: '/nextcloud-talk', headers: headers(raw), body: raw,
+    plugin: 'nextcloud-talk',
+    channel: 'nextcloud_talk',
+    path: '/nextcloud-talk',
+    headers: headers(raw),
+    body: raw,
     options: (url) => ({ webhook_secret: SECRET, api_base_url: url }),
     check(resent, first) {
       assert.match(resent.json().message, /remember me/)

@@ -15,7 +15,10 @@ const body = JSON.stringify({
   object: { type: 'Note', id: '77', name: 'message', content: JSON.stringify({ message: 'delete the files', parameters: {} }), mediaType: 'text/markdown' },
   target: { type: 'Collection', id: 'room-token', name: 'Ops' },
 })
-const sig = (random: string, raw: string, key = SECRET, algo = 'sha256') => createHmac(algo, key).update(random + raw).digest('hex')
+const sig = (random: string, raw: string, key = SECRET, algo = 'sha256') =>
+  createHmac(algo, key)
+    .update(random + raw)
+    .digest('hex')
 const RANDOM = 'a'.repeat(64)
 
 const p = providerForFile({ plugin: 'nextcloud-talk', options: (url) => ({ webhook_secret: SECRET, api_base_url: url }) })
@@ -42,13 +45,29 @@ test('wrong key, truncated, wrong algorithm → 401', async () => {
 })
 
 test('body altered after signing, or another random → 401', async () => {
-  await assertRefusedAndInert(await post({ 'x-nextcloud-talk-random': RANDOM, 'x-nextcloud-talk-signature': sig(RANDOM, body) }, body.replace('delete the files', 'delete all the files')), refused, inert())
+  await assertRefusedAndInert(
+    await post(
+      { 'x-nextcloud-talk-random': RANDOM, 'x-nextcloud-talk-signature': sig(RANDOM, body) },
+      body.replace('delete the files', 'delete all the files'),
+    ),
+    refused,
+    inert(),
+  )
   await assertRefusedAndInert(await post({ 'x-nextcloud-talk-random': 'b'.repeat(64), 'x-nextcloud-talk-signature': sig(RANDOM, body) }), refused, inert())
 })
 
 test('no bot secret configured → 503 webhook_not_configured and the agent never runs', async () => {
   await withProvider({ plugin: 'nextcloud-talk', options: (url) => ({ api_base_url: url }), api: p.api }, async ({ k: k2, api, turns: turns2 }) => {
-    const res = await k2.inject({ method: 'POST', url: '/nextcloud-talk', headers: { 'content-type': 'application/json', 'x-nextcloud-talk-random': RANDOM, 'x-nextcloud-talk-signature': sig(RANDOM, body) }, payload: body })
-    await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns2, api, stateDir: k2.stateDir, pluginId: 'nextcloud-talk', channel: 'nextcloud_talk' })
+    const res = await k2.inject({
+      method: 'POST',
+      url: '/nextcloud-talk',
+      headers: { 'content-type': 'application/json', 'x-nextcloud-talk-random': RANDOM, 'x-nextcloud-talk-signature': sig(RANDOM, body) },
+      payload: body,
+    })
+    await assertRefusedAndInert(
+      res,
+      { status: 503, code: 'webhook_not_configured' },
+      { turns: turns2, api, stateDir: k2.stateDir, pluginId: 'nextcloud-talk', channel: 'nextcloud_talk' },
+    )
   })
 })

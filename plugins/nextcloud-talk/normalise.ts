@@ -31,13 +31,15 @@ export function normaliseTalk(payload: unknown): ChannelMessage[] {
   const text = messageText(payload.object.content)
   if (!room || !actor || !text?.trim()) return []
   const messageId = payload.object.id === undefined ? undefined : String(payload.object.id)
-  return [{
-    channel: 'nextcloud_talk',
-    sender: actor.replace(/^users\//, ''),
-    text,
-    // a room is a conversation with several people: keep each person's session inside it
-    thread: room,
-    messageId: messageId ? `${room}:${messageId}` : undefined,
-    replyTo: { token: room, message_id: messageId },
-  }]
+  return [
+    {
+      channel: 'nextcloud_talk',
+      sender: actor.replace(/^users\//, ''),
+      text,
+      // a room is a conversation with several people: keep each person's session inside it
+      thread: room,
+      messageId: messageId ? `${room}:${messageId}` : undefined,
+      replyTo: { token: room, message_id: messageId },
+    },
+  ]
 }

@@ -16,16 +16,20 @@ export async function sendTalkReply(m: ChannelMessage, text: string, ctx: SendCo
   const replyTo = Number(m.replyTo?.message_id)
   const random = randomBytes(32).toString('hex')
   const url = `${o.api_base_url.replace(/\/+$/, '')}/ocs/v2.php/apps/spreed/api/v1/bot/${encodeURIComponent(token)}/message`
-  await postJson(url, {
-    message: text,
-    referenceId: sha256Hex(`revka:${token}:${m.messageId ?? random}`),
-    ...(Number.isSafeInteger(replyTo) && replyTo > 0 ? { replyTo } : {}),
-  }, {
-    headers: {
-      'ocs-apirequest': 'true',
-      'x-nextcloud-talk-bot-random': random,
-      'x-nextcloud-talk-bot-signature': hmacSha256Hex(secret, random + text),
+  await postJson(
+    url,
+    {
+      message: text,
+      referenceId: sha256Hex(`revka:${token}:${m.messageId ?? random}`),
+      ...(Number.isSafeInteger(replyTo) && replyTo > 0 ? { replyTo } : {}),
     },
-    signal: ctx.signal,
-  })
+    {
+      headers: {
+        'ocs-apirequest': 'true',
+        'x-nextcloud-talk-bot-random': random,
+        'x-nextcloud-talk-bot-signature': hmacSha256Hex(secret, random + text),
+      },
+      signal: ctx.signal,
+    },
+  )
 }

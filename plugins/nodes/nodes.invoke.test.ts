@@ -5,20 +5,22 @@ import { connectNode, echo, waitFor } from './test-support/node-client.js'
 
 // a short hard limit so the timeout test takes a fraction of a second (the default is 30 s)
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['nodes', 'pairing', 'status'], config: '[nodes]\ninvoke_timeout_secs = 0.3\n' }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['nodes', 'pairing', 'status'], config: '[nodes]\ninvoke_timeout_secs = 0.3\n' })
+})
+after(async () => {
+  await k.stop()
+})
 
 const bearer = () => ({ authorization: `Bearer ${k.token}` })
 const invoke = (nodeId: string, payload: unknown) =>
   k.inject({ method: 'POST', url: `/api/nodes/${encodeURIComponent(nodeId)}/invoke`, headers: bearer(), payload: payload as object })
 
-test('REST invoke reaches the node, and the node\'s result is the reply', async () => {
+test("REST invoke reaches the node, and the node's result is the reply", async () => {
   const n = await connectNode(k)
   try {
     await n.register('n1', [echo, { name: 'fail', description: 'always fails' }])
-    n.answer((m) => (m.capability === 'echo'
-      ? { success: true, output: JSON.stringify(m.args) }
-      : { success: false, output: '', error: 'it broke' }))
+    n.answer((m) => (m.capability === 'echo' ? { success: true, output: JSON.stringify(m.args) } : { success: false, output: '', error: 'it broke' }))
     const res = await invoke('n1', { capability: 'echo', args: { x: 1, nested: { y: [2] } } })
     assert.equal(res.statusCode, 200)
     const seen = n.msgs.find((m) => m.type === 'invoke')!
@@ -58,7 +60,11 @@ test('unknown node 404, missing or unknown capability 400, no bearer 401', async
     assert.match(unknown.json().error, /offers: echo/)
     const anon = await k.inject({ method: 'POST', url: '/api/nodes/n2/invoke', payload: { capability: 'echo' } })
     assert.equal(anon.statusCode, 401)
-    assert.equal(n.msgs.some((m) => m.type === 'invoke'), false, 'no refused call reached the node')
+    assert.equal(
+      n.msgs.some((m) => m.type === 'invoke'),
+      false,
+      'no refused call reached the node',
+    )
   } finally {
     await n.close()
   }
@@ -92,9 +98,17 @@ test('a node that disconnects mid-call fails the call at once with 500', async (
   try {
     const n = await connectNode(slow)
     await n.register('leaver', [echo])
-    n.answer(() => { setTimeout(() => n.ws.terminate(), 50); return null })
+    n.answer(() => {
+      setTimeout(() => n.ws.terminate(), 50)
+      return null
+    })
     const started = Date.now()
-    const res = await slow.inject({ method: 'POST', url: '/api/nodes/leaver/invoke', headers: { authorization: `Bearer ${slow.token}` }, payload: { capability: 'echo' } })
+    const res = await slow.inject({
+      method: 'POST',
+      url: '/api/nodes/leaver/invoke',
+      headers: { authorization: `Bearer ${slow.token}` },
+      payload: { capability: 'echo' },
+    })
     const took = Date.now() - started
     assert.equal(res.statusCode, 500)
     assert.equal(res.json().code, 'node_disconnected')

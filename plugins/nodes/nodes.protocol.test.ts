@@ -4,18 +4,34 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { connectNode, echo, waitFor } from './test-support/node-client.js'
 
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['nodes', 'pairing'], config: '[nodes]\nmax_nodes = 2\n' }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['nodes', 'pairing'], config: '[nodes]\nmax_nodes = 2\n' })
+})
+after(async () => {
+  await k.stop()
+})
 
 const listNodes = async () => (await k.inject({ url: '/api/nodes', headers: { authorization: `Bearer ${k.token}` } })).json()
 
 test('register is acknowledged, listed, and undone by disconnecting', async () => {
   const n = await connectNode(k)
   assert.equal(n.ws.protocol, 'revka.nodes.v1')
-  const ack = await n.register('phone-1', [echo, { name: 'camera.snap', description: 'Take a photo', parameters: { type: 'object', properties: { flash: { type: 'boolean' } } } }])
+  const ack = await n.register('phone-1', [
+    echo,
+    { name: 'camera.snap', description: 'Take a photo', parameters: { type: 'object', properties: { flash: { type: 'boolean' } } } },
+  ])
   assert.deepEqual(ack, { type: 'registered', node_id: 'phone-1', capabilities_count: 2 })
   assert.deepEqual(await listNodes(), {
-    nodes: [{ node_id: 'phone-1', capabilities: [{ name: 'echo', description: echo.description }, { name: 'camera.snap', description: 'Take a photo' }], capability_count: 2 }],
+    nodes: [
+      {
+        node_id: 'phone-1',
+        capabilities: [
+          { name: 'echo', description: echo.description },
+          { name: 'camera.snap', description: 'Take a photo' },
+        ],
+        capability_count: 2,
+      },
+    ],
     count: 1,
   })
   assert.equal((await k.inject({ url: '/api/nodes' })).statusCode, 401, 'listing needs a bearer')
@@ -85,7 +101,10 @@ test('registering an id that is already connected replaces the older connection 
     await new Promise((r) => setTimeout(r, 50))
     const { nodes, count } = await listNodes()
     assert.equal(count, 1)
-    assert.deepEqual(nodes[0].capabilities.map((c: any) => c.name), ['new', 'echo'])
+    assert.deepEqual(
+      nodes[0].capabilities.map((c: any) => c.name),
+      ['new', 'echo'],
+    )
   } finally {
     await fresh.close()
   }

@@ -14,7 +14,8 @@ test('a node has at most max_pending_per_node calls in flight; one more is 429 n
   const k = await startTestKernel({ plugins: ['nodes', 'pairing'], config: '[nodes]\nmax_pending_per_node = 2\ninvoke_timeout_secs = 5\n' })
   const slow = await connectNode(k)
   const other = await connectNode(k)
-  const invoke = (nodeId: string) => k.inject({ method: 'POST', url: `/api/nodes/${nodeId}/invoke`, headers: { authorization: `Bearer ${k.token}` }, payload: { capability: 'echo' } })
+  const invoke = (nodeId: string) =>
+    k.inject({ method: 'POST', url: `/api/nodes/${nodeId}/invoke`, headers: { authorization: `Bearer ${k.token}` }, payload: { capability: 'echo' } })
   try {
     await slow.register('slow', [echo])
     await other.register('other', [echo])
@@ -56,7 +57,10 @@ test('capabilities across all nodes are capped at max_capabilities; a node re-re
     // a's own two are released when it registers again
     assert.equal((await a.register('a', caps(2))).type, 'registered')
     const listed = (await k.inject({ url: '/api/nodes', headers: { authorization: `Bearer ${k.token}` } })).json()
-    assert.equal(listed.nodes.reduce((n: number, x: any) => n + x.capability_count, 0), 3)
+    assert.equal(
+      listed.nodes.reduce((n: number, x: any) => n + x.capability_count, 0),
+      3,
+    )
   } finally {
     await Promise.all(nodes.map((n) => n.close()))
     await k.stop()

@@ -55,17 +55,27 @@ test('a node capability nested 150,000 deep is refused, and turns and MCP tools/
     assert.match(answer.error, /capabilities\[1\] "deep".*deeper than 32/)
     assert.equal(answer.capability, 'deep')
     const listed = (await k.inject({ url: '/api/nodes', headers: { authorization: `Bearer ${k.token}` } })).json()
-    assert.deepEqual(listed.nodes.map((n: any) => n.node_id), ['good'], 'the refused register registered nothing')
+    assert.deepEqual(
+      listed.nodes.map((n: any) => n.node_id),
+      ['good'],
+      'the refused register registered nothing',
+    )
 
     // (b) a chat turn through the offline provider still works, and reaches the good node
     const { end, frames } = await chatTurn(k, '/tool node:good:echo {"x":1}')
     assert.equal(end.type, 'done', JSON.stringify(end))
-    assert.deepEqual(frames.find((f) => f.type === 'tool_result'), { type: 'tool_result', name: 'node:good:echo', output: 'good echoed {"x":1}' })
+    assert.deepEqual(
+      frames.find((f) => f.type === 'tool_result'),
+      { type: 'tool_result', name: 'node:good:echo', output: 'good echoed {"x":1}' },
+    )
 
     // (c) MCP tools/list answers, with every good tool and nothing of the refused node
     const names = await listToolNames(m)
     for (const want of ['node:good:echo', 'current_time', 'fx_add']) assert.ok(names.includes(want), `${want} in ${names.join(', ')}`)
-    assert.equal(names.some((n) => n.startsWith('node:evil:')), false)
+    assert.equal(
+      names.some((n) => n.startsWith('node:evil:')),
+      false,
+    )
 
     // the same socket may still register its valid capabilities
     assert.deepEqual(await evil.register('evil', [{ name: 'ok', description: 'fine' }]), { type: 'registered', node_id: 'evil', capabilities_count: 1 })
@@ -121,12 +131,18 @@ test('a value nested 150,000 deep anywhere in a node frame gets an error frame; 
     // arguments a few thousand deep fit in a small REST body but cannot be serialised to the node
     const args = '['.repeat(6000) + ']'.repeat(6000)
     const res = await k.inject({
-      method: 'POST', url: '/api/nodes/n1/invoke', headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/api/nodes/n1/invoke',
+      headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' },
       payload: `{"capability":"echo","args":${args}}`,
     })
     assert.equal(res.statusCode, 400, res.body)
     assert.equal(res.json().code, 'invalid_args')
-    assert.equal(n.msgs.some((m) => m.type === 'invoke'), false, 'nothing was sent to the node')
+    assert.equal(
+      n.msgs.some((m) => m.type === 'invoke'),
+      false,
+      'nothing was sent to the node',
+    )
 
     // still serving, and the node still answers calls
     n.answer(() => ({ success: true, output: 'alive' }))

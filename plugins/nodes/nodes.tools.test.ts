@@ -11,7 +11,10 @@ const toolNames = async (k: TestKernel) => ((await k.inject({ url: '/fx/tools' }
 test('each capability is an agent tool node:<id>:<capability> while the node is connected', async () => {
   const k = await startTestKernel({ plugins: ['nodes', 'pairing'], paths: [TOOL_PROBE], config: '[nodes]\ninvoke_timeout_secs = 0.3\n' })
   try {
-    assert.equal((await toolNames(k)).some((n) => n.startsWith('node:')), false)
+    assert.equal(
+      (await toolNames(k)).some((n) => n.startsWith('node:')),
+      false,
+    )
     const n = await connectNode(k)
     const schema = { type: 'object', properties: { x: { type: 'number' } }, required: ['x'] }
     await n.register('n1', [echo, { name: 'add.one', description: 'x + 1', parameters: schema }])
@@ -19,7 +22,10 @@ test('each capability is an agent tool node:<id>:<capability> while the node is 
 
     const tools = (await k.inject({ url: '/fx/tools' })).json().tools as any[]
     const mine = tools.filter((t) => t.name.startsWith('node:'))
-    assert.deepEqual(mine.map((t) => t.name), ['node:n1:echo', 'node:n1:add.one'])
+    assert.deepEqual(
+      mine.map((t) => t.name),
+      ['node:n1:echo', 'node:n1:add.one'],
+    )
     assert.equal(mine[0].plugin, 'nodes')
     assert.match(mine[0].description, /^\[node n1\] Echo the arguments/)
     assert.deepEqual(mine[0].parameters, { type: 'object', properties: {} }, 'parameters default to an empty object schema')
@@ -48,8 +54,16 @@ test('a node id the tool registry cannot name keeps its REST route but is not of
   try {
     await n.register('kitchen sensor', [echo])
     n.answer(() => ({ success: true, output: 'ok' }))
-    assert.equal((await toolNames(k)).some((x) => x.startsWith('node:')), false)
-    const res = await k.inject({ method: 'POST', url: '/api/nodes/kitchen%20sensor/invoke', headers: { authorization: `Bearer ${k.token}` }, payload: { capability: 'echo' } })
+    assert.equal(
+      (await toolNames(k)).some((x) => x.startsWith('node:')),
+      false,
+    )
+    const res = await k.inject({
+      method: 'POST',
+      url: '/api/nodes/kitchen%20sensor/invoke',
+      headers: { authorization: `Bearer ${k.token}` },
+      payload: { capability: 'echo' },
+    })
     assert.equal(res.json().output, 'ok')
   } finally {
     await n.close()
@@ -60,36 +74,46 @@ test('a node id the tool registry cannot name keeps its REST route but is not of
 const here = fileURLToPath(new URL('.', import.meta.url))
 const haveAgent = existsSync(`${here}../agent-runtime/revka.plugin.json`) && existsSync(`${here}../chat/revka.plugin.json`)
 
-test('end to end: an agent turn on /ws/chat calls the node capability and relays its answer', { skip: !haveAgent && 'needs plugins/agent-runtime and plugins/chat' }, async () => {
-  const k = await startTestKernel({ plugins: ['nodes', 'chat', 'agent-runtime', 'pairing'] })
-  const n = await connectNode(k)
-  const chat = new WebSocket(`${k.url!.replace(/^http/, 'ws')}/ws/chat`, ['revka.v1'], { headers: { authorization: `Bearer ${k.token}` } })
-  try {
-    await n.register('n1', [echo])
-    n.answer((m) => ({ success: true, output: `node n1 echoed ${JSON.stringify(m.args)}` }))
-    const frames: any[] = []
-    const done = new Promise<any>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no done frame; got ${JSON.stringify(frames).slice(0, 800)}`)), 10_000)
-      chat.on('message', (d) => {
-        const f = JSON.parse(String(d))
-        frames.push(f)
-        if (f.type === 'done' || f.type === 'error') { clearTimeout(timer); resolve(f) }
+test(
+  'end to end: an agent turn on /ws/chat calls the node capability and relays its answer',
+  { skip: !haveAgent && 'needs plugins/agent-runtime and plugins/chat' },
+  async () => {
+    const k = await startTestKernel({ plugins: ['nodes', 'chat', 'agent-runtime', 'pairing'] })
+    const n = await connectNode(k)
+    const chat = new WebSocket(`${k.url!.replace(/^http/, 'ws')}/ws/chat`, ['revka.v1'], { headers: { authorization: `Bearer ${k.token}` } })
+    try {
+      await n.register('n1', [echo])
+      n.answer((m) => ({ success: true, output: `node n1 echoed ${JSON.stringify(m.args)}` }))
+      const frames: any[] = []
+      const done = new Promise<any>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no done frame; got ${JSON.stringify(frames).slice(0, 800)}`)), 10_000)
+        chat.on('message', (d) => {
+          const f = JSON.parse(String(d))
+          frames.push(f)
+          if (f.type === 'done' || f.type === 'error') {
+            clearTimeout(timer)
+            resolve(f)
+          }
+        })
       })
-    })
-    await new Promise((r, j) => { chat.once('open', r); chat.once('error', j) })
-    chat.send(JSON.stringify({ type: 'message', content: '/tool node:n1:echo {"x":1}' }))
-    const end = await done
-    assert.equal(end.type, 'done', JSON.stringify(end))
-    const call = frames.find((f) => f.type === 'tool_call')
-    assert.deepEqual(call, { type: 'tool_call', name: 'node:n1:echo', args: { x: 1 } })
-    const result = frames.find((f) => f.type === 'tool_result')
-    assert.deepEqual(result, { type: 'tool_result', name: 'node:n1:echo', output: 'node n1 echoed {"x":1}' })
-    assert.match(end.full_response, /node n1 echoed \{"x":1\}/)
-    const invoke = n.msgs.find((m) => m.type === 'invoke')!
-    assert.deepEqual([invoke.capability, invoke.args], ['echo', { x: 1 }])
-  } finally {
-    chat.terminate()
-    await n.close()
-    await k.stop()
-  }
-})
+      await new Promise((r, j) => {
+        chat.once('open', r)
+        chat.once('error', j)
+      })
+      chat.send(JSON.stringify({ type: 'message', content: '/tool node:n1:echo {"x":1}' }))
+      const end = await done
+      assert.equal(end.type, 'done', JSON.stringify(end))
+      const call = frames.find((f) => f.type === 'tool_call')
+      assert.deepEqual(call, { type: 'tool_call', name: 'node:n1:echo', args: { x: 1 } })
+      const result = frames.find((f) => f.type === 'tool_result')
+      assert.deepEqual(result, { type: 'tool_result', name: 'node:n1:echo', output: 'node n1 echoed {"x":1}' })
+      assert.match(end.full_response, /node n1 echoed \{"x":1\}/)
+      const invoke = n.msgs.find((m) => m.type === 'invoke')!
+      assert.deepEqual([invoke.capability, invoke.args], ['echo', { x: 1 }])
+    } finally {
+      chat.terminate()
+      await n.close()
+      await k.stop()
+    }
+  },
+)

@@ -22,19 +22,26 @@ const DEFAULT_PARAMETERS = { type: 'object', properties: {} }
 /** the tool registry's check (`ToolRegistryService.checkSchema`) */
 export type SchemaCheck = (parameters: unknown) => ToolSchemaProblem | null
 
-export type RefusalCode =
-  | 'invalid_json' | 'invalid_frame' | 'invalid_node_id' | 'invalid_capabilities' | 'too_many_capabilities'
-  | ToolSchemaProblem['code']
+export type RefusalCode = 'invalid_json' | 'invalid_frame' | 'invalid_node_id' | 'invalid_capabilities' | 'too_many_capabilities' | ToolSchemaProblem['code']
 
-export interface Refusal { type: 'refused'; error: string; code: RefusalCode; capability?: string }
+export interface Refusal {
+  type: 'refused'
+  error: string
+  code: RefusalCode
+  capability?: string
+}
 
 export type NodeMessage =
   | { type: 'register'; nodeId: string; capabilities: Capability[] }
   | { type: 'result'; callId: string; success: boolean; output: string; error: string | null }
   | Refusal
 
-const refuse = (code: RefusalCode, error: string, capability?: string): Refusal =>
-  ({ type: 'refused', error, code, ...(capability === undefined ? {} : { capability }) })
+const refuse = (code: RefusalCode, error: string, capability?: string): Refusal => ({
+  type: 'refused',
+  error,
+  code,
+  ...(capability === undefined ? {} : { capability }),
+})
 
 /** 1–128 bytes (the reference counts UTF-8 bytes), no control characters */
 export function nodeIdProblem(id: unknown): string | null {
@@ -58,8 +65,7 @@ function parseCapabilities(raw: unknown, checkSchema: SchemaCheck): Capability[]
     if (seen.has(c.name)) return bad(`${at}.name "${c.name}" is listed twice`)
     if (typeof c.description !== 'string' || c.description.length > MAX_DESCRIPTION)
       return bad(`${at}.description must be a string of at most ${MAX_DESCRIPTION} characters`)
-    if (c.parameters !== undefined && c.parameters !== null && !isObject(c.parameters))
-      return bad(`${at}.parameters must be a JSON Schema object`)
+    if (c.parameters !== undefined && c.parameters !== null && !isObject(c.parameters)) return bad(`${at}.parameters must be a JSON Schema object`)
     const problem = isObject(c.parameters) ? checkSchema(c.parameters) : null
     if (problem) return refuse(problem.code, `Invalid capabilities: ${at} "${c.name}": ${problem.message}`, c.name)
     seen.add(c.name)
@@ -70,14 +76,22 @@ function parseCapabilities(raw: unknown, checkSchema: SchemaCheck): Capability[]
 
 /** a non-string value as JSON text; null when it cannot be serialised (a 150,000-deep value overflows the stack) */
 function readable(v: unknown): string | null {
-  try { return JSON.stringify(v) } catch { return null }
+  try {
+    return JSON.stringify(v)
+  } catch {
+    return null
+  }
 }
 
 /** One text frame from a node: a register, a result, or the reason it was refused. */
 export function parseNodeMessage(text: string, checkSchema: SchemaCheck): NodeMessage {
   let v: unknown
   // JSON.parse does not recurse on the stack: a deeply nested frame parses, and is judged below
-  try { v = JSON.parse(text) } catch { return refuse('invalid_json', 'Invalid JSON') }
+  try {
+    v = JSON.parse(text)
+  } catch {
+    return refuse('invalid_json', 'Invalid JSON')
+  }
   if (!isObject(v)) return refuse('invalid_frame', 'Expected a JSON object with a "type"')
   if (v.type === 'register') {
     const bad = nodeIdProblem(v.node_id)
@@ -92,7 +106,8 @@ export function parseNodeMessage(text: string, checkSchema: SchemaCheck): NodeMe
     // the reference requires a string; anything else is kept readable rather than dropped
     const output = typeof v.output === 'string' ? v.output : v.output === undefined ? '' : readable(v.output)
     const error = typeof v.error === 'string' ? v.error : v.error == null ? null : readable(v.error)
-    if (output === null || (error === null && v.error != null)) return refuse('invalid_frame', 'result output and error must be strings (this value cannot be serialised: nested too deep?)')
+    if (output === null || (error === null && v.error != null))
+      return refuse('invalid_frame', 'result output and error must be strings (this value cannot be serialised: nested too deep?)')
     return { type: 'result', callId: v.call_id, success: v.success, output, error }
   }
   // v.type is a primitive or an object whose nesting JSON.parse accepted: describe it shallowly

@@ -24,7 +24,11 @@ export type InvokeFailure = 'node_not_found' | 'unknown_capability' | 'invalid_a
 
 /** Why a call produced no result; the REST route and the tools map `kind` to their own answers. */
 export class InvokeError extends Error {
-  constructor(readonly kind: InvokeFailure, message: string, readonly callId?: string) {
+  constructor(
+    readonly kind: InvokeFailure,
+    message: string,
+    readonly callId?: string,
+  ) {
     super(message)
     this.name = 'InvokeError'
   }
@@ -138,7 +142,9 @@ export class NodeRegistry {
   closeAll(): void {
     for (const conn of [...this.nodes.values()]) {
       this.unregister(conn, `Node ${conn.nodeId} is unavailable: the nodes plugin stopped`)
-      try { conn.socket.close(1001, 'nodes plugin stopping') } catch {}
+      try {
+        conn.socket.close(1001, 'nodes plugin stopping')
+      } catch {}
     }
   }
 
@@ -182,8 +188,14 @@ export class NodeRegistry {
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       conn.pending.set(callId, {
-        resolve: (r) => { finish(); resolve(r) },
-        reject: (e) => { finish(); reject(e) },
+        resolve: (r) => {
+          finish()
+          resolve(r)
+        },
+        reject: (e) => {
+          finish()
+          reject(e)
+        },
       })
       try {
         conn.socket.send(frame, (err) => {

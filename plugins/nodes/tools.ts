@@ -24,7 +24,10 @@ export function nodeTools(registry: NodeRegistry, invokeTimeoutMs: number, log: 
         if (!TOOL_NAME.test(name)) {
           if (!warned.has(name)) {
             warned.add(name)
-            log.warn({ node_id: node.nodeId, capability: cap.name }, 'node capability not offered to the agent: node:<id>:<capability> must match [a-zA-Z0-9_:.-]{1,128} (it stays reachable through POST /api/nodes/:node_id/invoke)')
+            log.warn(
+              { node_id: node.nodeId, capability: cap.name },
+              'node capability not offered to the agent: node:<id>:<capability> must match [a-zA-Z0-9_:.-]{1,128} (it stays reachable through POST /api/nodes/:node_id/invoke)',
+            )
           }
           continue
         }

@@ -21,7 +21,11 @@ export interface NodesWsDeps {
 
 function send(socket: RevkaSocket, message: Record<string, unknown>): void {
   if (socket.readyState !== OPEN) return
-  try { socket.send(JSON.stringify(message)) } catch { /* closed meanwhile: nothing to tell */ }
+  try {
+    socket.send(JSON.stringify(message))
+  } catch {
+    /* closed meanwhile: nothing to tell */
+  }
 }
 
 export function nodesSocketHandler(deps: NodesWsDeps) {
@@ -39,7 +43,11 @@ export function nodesSocketHandler(deps: NodesWsDeps) {
       if (isBinary) return send(socket, { type: 'error', error: 'Binary frames are not part of revka.nodes.v1; send JSON text', code: 'binary_frame' })
       const msg = parseNodeMessage(data.toString('utf8'), deps.checkSchema)
       if (msg.type === 'refused') {
-        if (msg.capability !== undefined) deps.log.warn({ node_id: current?.nodeId, capability: msg.capability, code: msg.code }, 'node register refused: a capability schema is over the tool limits')
+        if (msg.capability !== undefined)
+          deps.log.warn(
+            { node_id: current?.nodeId, capability: msg.capability, code: msg.code },
+            'node register refused: a capability schema is over the tool limits',
+          )
         const { type: _refused, ...why } = msg
         return send(socket, { type: 'error', ...why })
       }
@@ -56,7 +64,9 @@ export function nodesSocketHandler(deps: NodesWsDeps) {
       else if (current) current.failAll(`Node ${conn.nodeId} re-registered before answering`)
       current = conn
       if (outcome.replaced && outcome.replaced.socket !== socket) {
-        try { outcome.replaced.socket.close(CLOSE_REPLACED, 'replaced by a newer connection for this node_id') } catch {}
+        try {
+          outcome.replaced.socket.close(CLOSE_REPLACED, 'replaced by a newer connection for this node_id')
+        } catch {}
       }
       deps.log.info({ node_id: conn.nodeId, capabilities: conn.capabilities.length }, 'node registered')
       send(socket, { type: 'registered', node_id: conn.nodeId, capabilities_count: conn.capabilities.length })

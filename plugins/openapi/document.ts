@@ -32,7 +32,9 @@ function parameters(r: RouteInfo, t: PathTemplate): Json[] {
   // positional: a route sharing another's path item keeps its own schema (and wildcard) for each parameter
   const own = toOpenApiPath(r.url).params
   const out: Json[] = t.params.map((name, i) => ({
-    name, in: 'path', required: true,
+    name,
+    in: 'path',
+    required: true,
     schema: declared[own[i] === WILDCARD ? '*' : own[i]] ?? { type: 'string' },
     ...(own[i] === WILDCARD ? { description: 'the rest of the path (may contain "/")' } : {}),
   }))
@@ -88,7 +90,8 @@ export function openApiDocument(routes: RouteInfo[], ctx: DocumentContext): Json
     info: {
       title: 'Revka gateway',
       version: ctx.version,
-      description: "Generated from the route declarations of this gateway's enabled plugins. Limits the kernel enforces are `x-revka-*` extensions: body limit (bytes, 413 beyond), timeout (ms, 408), rate limit (per client per minute, 429).",
+      description:
+        "Generated from the route declarations of this gateway's enabled plugins. Limits the kernel enforces are `x-revka-*` extensions: body limit (bytes, 413 beyond), timeout (ms, 408), rate limit (per client per minute, 429).",
     },
     servers: [{ url: ctx.pathPrefix || '/' }],
     tags: [...tags].sort().map((name) => ({ name, description: `routes of the ${name} plugin` })),

@@ -13,7 +13,7 @@ export default definePlugin({
       method: 'GET',
       url: '/api/openapi.json',
       auth: 'bearer',
-      description: 'this document: every enabled plugin\'s routes, auth surfaces and limits (OpenAPI 3.1)',
+      description: "this document: every enabled plugin's routes, auth surfaces and limits (OpenAPI 3.1)",
       handler: () => openApiDocument(api.services.get(KernelServices.routes).list(), { version: api.gateway.version, pathPrefix: api.gateway.pathPrefix }),
     })
   },

@@ -26,17 +26,22 @@ before(async () => {
   doc = await res.json()
   routes = k.kernel.service(KernelServices.routes)!.list()
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 const op = (path: string, method: string) => doc.paths[path]?.[method.toLowerCase()]
 /** a route's operation, wherever its path item is (routes of one shape share one) */
-const opOf = (r: RouteInfo, method: string) => Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) => Object.values(item)).find((o) => o.operationId === `${r.plugin}:${method}:${r.url}`)
+const opOf = (r: RouteInfo, method: string) =>
+  Object.values(doc.paths as Record<string, Record<string, any>>)
+    .flatMap((item) => Object.values(item))
+    .find((o) => o.operationId === `${r.plugin}:${method}:${r.url}`)
 
 test('without a credential, or with a wrong one → 401; the document is not shown', async () => {
   for (const headers of [{}, { authorization: 'Bearer not-a-token' }] as Array<Record<string, string>>) {
     const res = await fetch(`${url}/api/openapi.json`, { headers })
     assert.equal(res.status, 401)
-    const body = await res.json() as any
+    const body = (await res.json()) as any
     assert.equal(typeof body.error, 'string')
     assert.equal(body.openapi, undefined)
   }
@@ -61,7 +66,10 @@ test('every route of every enabled plugin is there, and nothing else', () => {
   assert.deepEqual([...got].sort(), [...want].sort())
   assert.ok(want.size > 30, `expected the chosen plugins' routes, got ${want.size}`)
   for (const plugin of PLUGINS.filter((p) => p !== 'agent-runtime')) {
-    assert.ok(routes.some((r) => r.plugin === plugin), `no route of ${plugin}`)
+    assert.ok(
+      routes.some((r) => r.plugin === plugin),
+      `no route of ${plugin}`,
+    )
   }
   assert.equal(op('/api/openapi.json', 'GET')['x-revka-plugin'], 'openapi')
 })
@@ -82,7 +90,11 @@ test('auth surfaces become security schemes, per route', () => {
   const linq = op('/linq', 'POST')
   assert.deepEqual(linq.security, [{ webhookSignature: [] }])
   assert.deepEqual(linq['x-revka-secret'], { env: 'REVKA_LINQ_SIGNING_SECRET', config: 'signing_secret' })
-  const used = new Set(Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) => Object.values(item).flatMap((o) => o.security.flatMap((s: object) => Object.keys(s)))))
+  const used = new Set(
+    Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) =>
+      Object.values(item).flatMap((o) => o.security.flatMap((s: object) => Object.keys(s))),
+    ),
+  )
   assert.deepEqual([...used].sort(), Object.keys(doc.components.securitySchemes).sort())
   for (const scheme of Object.values(doc.components.securitySchemes) as any[]) assert.ok(scheme.description.length > 20)
 })
@@ -106,10 +118,16 @@ test('limits are x-revka-* extensions with the values the kernel enforces; decla
     }
   }
   assert.equal(op('/linq', 'POST')['x-revka-rate-limit-per-minute'], 60)
-  assert.ok(routes.some((r) => r.schema?.body), 'a chosen plugin declares a body schema')
+  assert.ok(
+    routes.some((r) => r.schema?.body),
+    'a chosen plugin declares a body schema',
+  )
   // path parameters are declared for every template variable
   const canvas = op('/api/canvas/{id}', 'GET')
-  assert.deepEqual(canvas.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name), ['id'])
+  assert.deepEqual(
+    canvas.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name),
+    ['id'],
+  )
 })
 
 test('the fallback page and wildcards: {wildcard} path parameters, marked', () => {

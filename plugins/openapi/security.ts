@@ -9,33 +9,46 @@ import type { RouteInfo } from '@revka/plugin-sdk'
 
 export const SECURITY_SCHEMES = {
   bearer: {
-    type: 'http', scheme: 'bearer',
-    description: 'A paired device token (`Authorization: Bearer <token>`, from POST /pair). Brute force is limited per client. While pairing is off (`require_pairing = false`) these routes need no token.',
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A paired device token (`Authorization: Bearer <token>`, from POST /pair). Brute force is limited per client. While pairing is off (`require_pairing = false`) these routes need no token.',
     'x-revka-surface': 'bearer',
   },
   serviceToken: {
-    type: 'apiKey', in: 'header', name: 'X-Revka-Service-Token',
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Revka-Service-Token',
     description: "The gateway's service token (in the state dir): for local automation. Accepted on service routes and on bearer REST routes.",
     'x-revka-surface': 'service',
   },
   queryToken: {
-    type: 'apiKey', in: 'query', name: 'token',
-    description: 'A device token in the query, only where headers cannot be set: WebSocket upgrades (also as the `bearer.<token>` subprotocol) and EventSource streams. Redacted from logs.',
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description:
+      'A device token in the query, only where headers cannot be set: WebSocket upgrades (also as the `bearer.<token>` subprotocol) and EventSource streams. Redacted from logs.',
     'x-revka-surface': 'bearer',
   },
   loopback: {
-    type: 'http', scheme: 'loopback',
-    description: 'No credential: let in only from a loopback socket peer (127.0.0.0/8, ::1) carrying no X-Forwarded-For, Forwarded or X-Real-IP header, or through the admin socket. Refused elsewhere with 403 loopback_only.',
+    type: 'http',
+    scheme: 'loopback',
+    description:
+      'No credential: let in only from a loopback socket peer (127.0.0.0/8, ::1) carrying no X-Forwarded-For, Forwarded or X-Real-IP header, or through the admin socket. Refused elsewhere with 403 loopback_only.',
     'x-revka-surface': 'loopback',
   },
   signedUrl: {
-    type: 'apiKey', in: 'query', name: 'sig',
+    type: 'apiKey',
+    in: 'query',
+    name: 'sig',
     description: 'An HMAC-signed URL minted by the gateway: `?exp=<unix seconds>&sig=<hex>` over the path; expires at `exp`. Refused with 403.',
     'x-revka-surface': 'signed',
   },
   webhookSignature: {
-    type: 'http', scheme: 'webhook-signature',
-    description: "A public webhook: no gateway credential. The provider signs each delivery (its own header and scheme); the kernel verifies it over the raw body with the plugin's secret before any handler runs. Missing secret → 503 webhook_not_configured; bad signature → 401 invalid_signature; stale timestamp → 401 stale_timestamp.",
+    type: 'http',
+    scheme: 'webhook-signature',
+    description:
+      "A public webhook: no gateway credential. The provider signs each delivery (its own header and scheme); the kernel verifies it over the raw body with the plugin's secret before any handler runs. Missing secret → 503 webhook_not_configured; bad signature → 401 invalid_signature; stale timestamp → 401 stale_timestamp.",
     'x-revka-surface': 'provider',
   },
 } as const

@@ -14,13 +14,17 @@ export default definePlugin({
     const ops = () => api.services.get(KernelServices.ops)
 
     api.routes.add({
-      method: ['GET', 'POST'], url: '/api/doctor', auth: 'bearer',
+      method: ['GET', 'POST'],
+      url: '/api/doctor',
+      auth: 'bearer',
       description: 'run the doctor: {results:[{severity, category, message}], summary:{ok, warnings, errors}} (a POST body is ignored)',
       handler: () => ops().doctor(),
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/tools', auth: 'bearer',
+      method: 'GET',
+      url: '/api/tools',
+      auth: 'bearer',
       description: 'every tool the agent runtime offers, with its JSON Schema',
       handler: async () => {
         const tools = await api.services.get(KernelServices.tools).list()
@@ -29,25 +33,33 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/integrations', auth: 'bearer',
+      method: 'GET',
+      url: '/api/integrations',
+      auth: 'bearer',
       description: 'integrations of the installed plugins (manifest "integration"), Active when running',
       handler: () => ({ integrations: integrations(ops().plugins()) }),
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/integrations/settings', auth: 'bearer',
+      method: 'GET',
+      url: '/api/integrations/settings',
+      auth: 'bearer',
       description: 'the same, keyed by name: {enabled, category, status}',
       handler: () => ({ settings: integrationSettings(integrations(ops().plugins())) }),
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/cli-tools', auth: 'bearer',
+      method: 'GET',
+      url: '/api/cli-tools',
+      auth: 'bearer',
       description: 'known CLI tools found on PATH with their versions (probed once per process)',
       handler: async () => ({ cli_tools: await ops().cliTools() }),
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/plugins', auth: 'bearer',
+      method: 'GET',
+      url: '/api/plugins',
+      auth: 'bearer',
       description: 'every discovered plugin: manifest summary, state, phase timings, diagnostics',
       handler: () => {
         const plugins = ops().plugins()

@@ -18,7 +18,7 @@ const FAILING = join(ROOT, 'test', 'fixtures', 'plugins', 'fx-throw-setup')
 let k: TestKernel
 let bin: string
 const get = async (path: string, init: RequestInit = {}) => {
-  const res = await fetch(`${k.url}${path}`, { ...init, headers: { authorization: `Bearer ${k.token}`, ...(init.headers as Record<string, string> ?? {}) } })
+  const res = await fetch(`${k.url}${path}`, { ...init, headers: { authorization: `Bearer ${k.token}`, ...((init.headers as Record<string, string>) ?? {}) } })
   return { status: res.status, json: (await res.json()) as any }
 }
 
@@ -31,7 +31,13 @@ before(async () => {
   chmodSync(join(bin, 'git'), 0o755)
   chmodSync(join(bin, 'node'), 0o755)
   chmodSync(join(bin, 'make'), 0o644)
-  k = await startTestKernel({ plugins: ['ops', 'pairing', 'canvas', 'whatsapp', 'agent-runtime'], paths: [FAILING], allowFailed: ['fx-throw-setup'], listen: true, env: { PATH: bin } })
+  k = await startTestKernel({
+    plugins: ['ops', 'pairing', 'canvas', 'whatsapp', 'agent-runtime'],
+    paths: [FAILING],
+    allowFailed: ['fx-throw-setup'],
+    listen: true,
+    env: { PATH: bin },
+  })
 })
 after(async () => {
   await k.stop()
@@ -85,7 +91,12 @@ test('GET /api/tools lists the agent tools with their JSON Schemas', async () =>
 test('integrations come from installed plugins: enabled and started is Active, installed but off is Available', async () => {
   const { json } = await get('/api/integrations')
   const by = Object.fromEntries(json.integrations.map((i: any) => [i.name, i]))
-  assert.deepEqual(by.WhatsApp, { name: 'WhatsApp', description: 'WhatsApp Cloud API webhook: messages in, agent replies out', category: 'Chat', status: 'Active' })
+  assert.deepEqual(by.WhatsApp, {
+    name: 'WhatsApp',
+    description: 'WhatsApp Cloud API webhook: messages in, agent replies out',
+    category: 'Chat',
+    status: 'Active',
+  })
   assert.equal(by.WATI.status, 'Available')
   assert.equal(by['Model provider'].category, 'AiModel')
   assert.equal(by.Gmail.category, 'Productivity')
@@ -99,10 +110,14 @@ test('integrations come from installed plugins: enabled and started is Active, i
 
 test('GET /api/cli-tools: executables found on PATH with versions, probed once and cached', async () => {
   const first = (await get('/api/cli-tools')).json.cli_tools
-  assert.deepEqual(first, [
-    { name: 'git', path: join(bin, 'git'), version: 'git version 9.8.7', category: 'VersionControl' },
-    { name: 'node', path: join(bin, 'node'), version: null, category: 'Language' },
-  ], 'make is not executable, the rest are absent')
+  assert.deepEqual(
+    first,
+    [
+      { name: 'git', path: join(bin, 'git'), version: 'git version 9.8.7', category: 'VersionControl' },
+      { name: 'node', path: join(bin, 'node'), version: null, category: 'Language' },
+    ],
+    'make is not executable, the rest are absent',
+  )
   const runs = readFileSync(join(bin, 'git.runs'), 'utf8')
   const again = (await get('/api/cli-tools')).json.cli_tools
   await get('/api/doctor')

@@ -10,8 +10,20 @@
  * `~/.revka/workspace/skills/` — it lives in the store, next to its revision.
  */
 import {
-  definePlugin, domainError, domainProjects, DomainStoreRef, httpError, itemKrefParam, itemPage, listQuery, reply, slugify, typedBody,
-  type DomainStore, type Item, type RevkaRequest,
+  definePlugin,
+  domainError,
+  domainProjects,
+  DomainStoreRef,
+  httpError,
+  itemKrefParam,
+  itemPage,
+  listQuery,
+  reply,
+  slugify,
+  typedBody,
+  type DomainStore,
+  type Item,
+  type RevkaRequest,
 } from '@revka/plugin-sdk'
 import { preview, SKILL_KINDS, skillBody, skillContent, skillOf, skillRevision } from './skill-shape.js'
 
@@ -31,7 +43,9 @@ export default definePlugin({
     }
 
     api.routes.add({
-      method: 'GET', url: '/api/skills', auth: 'bearer',
+      method: 'GET',
+      url: '/api/skills',
+      auth: 'bearer',
       description: 'skills, paged (include_deprecated, q full-text over skill and skilldef, page, per_page 1..50)',
       handler: async (req: RevkaRequest) => {
         const q = listQuery(req.query)
@@ -47,13 +61,17 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/skills/*', auth: 'bearer',
+      method: 'GET',
+      url: '/api/skills/*',
+      auth: 'bearer',
       description: 'one skill with its full SKILL.md content',
       handler: async (req: RevkaRequest) => ({ skill: await full(await skillItem(req.params['*'])) }),
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/skills', auth: 'bearer',
+      method: 'POST',
+      url: '/api/skills',
+      auth: 'bearer',
       description: 'create a skill: item slugify(name), revision 1 (SKILL.md artifact) tagged published → 201 {skill}',
       handler: async (req: RevkaRequest) => {
         const b = skillBody(req.body)
@@ -65,7 +83,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'PUT', url: '/api/skills/*', auth: 'bearer',
+      method: 'PUT',
+      url: '/api/skills/*',
+      auth: 'bearer',
       description: 'update a skill: a new revision with its SKILL.md, published moved onto it',
       handler: async (req: RevkaRequest) => {
         const b = skillBody(req.body)
@@ -76,7 +96,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/skills/deprecate', auth: 'bearer',
+      method: 'POST',
+      url: '/api/skills/deprecate',
+      auth: 'bearer',
       description: 'set or clear the soft-hide flag: {kref, deprecated} → {skill}',
       handler: async (req: RevkaRequest) => {
         const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
@@ -86,7 +108,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'DELETE', url: '/api/skills/*', auth: 'bearer',
+      method: 'DELETE',
+      url: '/api/skills/*',
+      auth: 'bearer',
       description: 'hard delete of a skill (its SKILL.md files too) → 204',
       handler: async (req: RevkaRequest) => {
         const item = await skillItem(req.params['*'])

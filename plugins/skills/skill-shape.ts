@@ -9,7 +9,13 @@ import { readFile } from 'node:fs/promises'
 export const SKILL_KINDS = ['skill', 'skilldef']
 const PREVIEW_BYTES = 200
 
-export interface SkillBody { name: string; description: string; content: string; domain: string; tags?: string[] | null }
+export interface SkillBody {
+  name: string
+  description: string
+  content: string
+  domain: string
+  tags?: string[] | null
+}
 
 export function skillBody(body: unknown): SkillBody {
   return typedBody(body, { required: ['name', 'description', 'content', 'domain'], lists: ['tags'] }) as SkillBody
@@ -21,7 +27,10 @@ export function skillRevision(b: SkillBody): RevisionInput {
       description: b.description,
       domain: b.domain,
       created_by: 'revka-dashboard',
-      tags: (b.tags ?? []).map((t) => t.trim()).filter(Boolean).join(','),
+      tags: (b.tags ?? [])
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .join(','),
     },
     tags: ['published'],
     artifacts: [{ name: 'SKILL.md', file: { content: b.content }, metadata: { kind: 'skill_body' } }],
@@ -32,7 +41,12 @@ export function preview(s: string): string {
   const b = Buffer.from(s)
   if (b.length <= PREVIEW_BYTES) return s
   // decoding a cut buffer may end in a partial character: drop it rather than emit U+FFFD
-  return b.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/\uFFFD$/, '') + '...'
+  return (
+    b
+      .subarray(0, PREVIEW_BYTES)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '') + '...'
+  )
 }
 
 /** The full body: the SKILL.md artifact's file (only a file inside the store), else metadata `content`. */

@@ -51,7 +51,9 @@ export default definePlugin<Options>({
     let importing = false
 
     api.routes.add({
-      method: 'GET', url: '/api/skins', auth: 'bearer',
+      method: 'GET',
+      url: '/api/skins',
+      auth: 'bearer',
       description: 'built-in and imported skins, sorted by name then id',
       handler: () => {
         const all = [...BUILTIN_SKINS.map((m) => summary(m, true)), ...store.list().map((m) => summary(m, false))]
@@ -61,10 +63,15 @@ export default definePlugin<Options>({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/skins/import', auth: 'bearer',
+      method: 'POST',
+      url: '/api/skins/import',
+      auth: 'bearer',
       // streamed: any Content-Type is ZIP bytes here (a JSON type must not be parsed); the kernel
       // cuts the stream at the limit with 413
-      bodyLimit: SKIN_LIMITS.bodyBytes, timeoutMs: SKIN_LIMITS.timeoutMs, rateLimit: { perMinute: api.config.imports_per_minute ?? 20 }, stream: true,
+      bodyLimit: SKIN_LIMITS.bodyBytes,
+      timeoutMs: SKIN_LIMITS.timeoutMs,
+      rateLimit: { perMinute: api.config.imports_per_minute ?? 20 },
+      stream: true,
       description: 'import a skin from the raw ZIP body (25 MiB, 120 s)',
       handler: async (req: RevkaRequest<unknown>) => {
         // inflating and writing up to 50 MiB is the costly part: one at a time for the whole gateway
@@ -73,9 +80,13 @@ export default definePlugin<Options>({
         try {
           const manifest = await importSkin(await readBody(req), store, {
             maxSkins,
-            onWriteError: (err) => api.log.error({ err: err.message }, 'REVKA_ERR_SKIN_WRITE: a skin import could not be stored; its staging folder was removed'),
+            onWriteError: (err) =>
+              api.log.error({ err: err.message }, 'REVKA_ERR_SKIN_WRITE: a skin import could not be stored; its staging folder was removed'),
           })
-          api.audit.record({ event_type: 'config_change', action: { command: `skin.import ${manifest.id}`, risk_level: 'low', approved: true, allowed: true } }, req)
+          api.audit.record(
+            { event_type: 'config_change', action: { command: `skin.import ${manifest.id}`, risk_level: 'low', approved: true, allowed: true } },
+            req,
+          )
           return { skin: summary(manifest, false) }
         } finally {
           importing = false
@@ -84,7 +95,9 @@ export default definePlugin<Options>({
     })
 
     api.routes.add({
-      method: 'DELETE', url: '/api/skins/:id', auth: 'bearer',
+      method: 'DELETE',
+      url: '/api/skins/:id',
+      auth: 'bearer',
       description: 'delete an imported skin (204 also for built-in or unknown ids)',
       handler: (req: RevkaRequest<undefined>) => {
         const id = skinId(req.params.id)
@@ -96,7 +109,9 @@ export default definePlugin<Options>({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/skins/:id/assets/*', auth: 'public',
+      method: 'GET',
+      url: '/api/skins/:id/assets/*',
+      auth: 'public',
       description: 'a skin asset (public: the dashboard loads them as images)',
       handler: (req: RevkaRequest<undefined>) => {
         const id = skinId(req.params.id)

@@ -11,10 +11,30 @@ export const BUILTIN_IDS = new Set(['revka', 'matrix'])
 export const SKIN_ID = /^[a-z0-9_-]{1,64}$/
 const MODES = ['light', 'dark'] as const
 export const ASSET_SLOTS = new Set([
-  'brandLogo', 'operatorAvatar', 'dashboardHero', 'shellTexture', 'panelDecoration', 'pageBackdrop', 'sidebarBackdrop',
-  'headerBackdrop', 'dashboardShowcase', 'dashboardAccent', 'graphBackdrop', 'metricDecoration', 'runCardDecoration',
-  'stepCardDecoration', 'timelineDecoration', 'riskRailDecoration', 'agentRailDecoration', 'commandBandDecoration',
-  'recentRunsDecoration', 'statusRunningBadge', 'statusSuccessBadge', 'statusFailedBadge', 'statusPendingBadge', 'statusSkippedBadge',
+  'brandLogo',
+  'operatorAvatar',
+  'dashboardHero',
+  'shellTexture',
+  'panelDecoration',
+  'pageBackdrop',
+  'sidebarBackdrop',
+  'headerBackdrop',
+  'dashboardShowcase',
+  'dashboardAccent',
+  'graphBackdrop',
+  'metricDecoration',
+  'runCardDecoration',
+  'stepCardDecoration',
+  'timelineDecoration',
+  'riskRailDecoration',
+  'agentRailDecoration',
+  'commandBandDecoration',
+  'recentRunsDecoration',
+  'statusRunningBadge',
+  'statusSuccessBadge',
+  'statusFailedBadge',
+  'statusPendingBadge',
+  'statusSkippedBadge',
 ])
 
 export interface SkinMode {
@@ -63,7 +83,8 @@ function checkToken(mode: string, name: string, value: unknown): string {
   if (typeof value !== 'string') throw bad(`${where}: the value must be a string`)
   const v = value.trim()
   if (/url\(|javascript:|expression\(|var\(|[<>;]/i.test(v)) throw bad(`${where}: the value contains url(, javascript:, expression(, var( or one of < > ;`)
-  if (!isColour(v) && !isLength(v)) throw bad(`${where}: the value must be a colour (#hex, rgb(), rgba(), hsl(), hsla()) or a length (0, N px|rem|em up to 256, N% up to 100)`)
+  if (!isColour(v) && !isLength(v))
+    throw bad(`${where}: the value must be a colour (#hex, rgb(), rgba(), hsl(), hsla()) or a length (0, N px|rem|em up to 256, N% up to 100)`)
   return v
 }
 

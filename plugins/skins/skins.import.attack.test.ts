@@ -16,8 +16,12 @@ import { buildZip, PNG_1PX, skinManifest, skinZip, type ZipEntrySpec } from './t
 import { bootSkins, importZip, snapshot } from './test-support/skins-kernel.js'
 
 let k: TestKernel
-before(async () => { k = await bootSkins() })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await bootSkins()
+})
+after(async () => {
+  await k.stop()
+})
 
 /** What must not change: every plugin's private folder, the workspace, and the state dir's top level. */
 const disk = () => [...snapshot(join(k.stateDir, 'plugins')), ...snapshot(join(k.stateDir, 'workspace')), readdirSync(k.stateDir).sort().join(',')]
@@ -33,7 +37,11 @@ async function refusedNaming(zip: Buffer, code: string, entry: string | null, st
   }
   assert.deepEqual(disk(), before, 'nothing was written or changed')
   assert.deepEqual(readdirSync(join(k.stateDir, 'plugins', 'skins', 'staging')), [], 'no staging folder is left behind')
-  assert.equal(((await (await fetch(`${k.url}/api/skins`, { headers: { authorization: `Bearer ${k.token}` } })).json()) as any).skins.length, 2, 'only the built-ins')
+  assert.equal(
+    ((await (await fetch(`${k.url}/api/skins`, { headers: { authorization: `Bearer ${k.token}` } })).json()) as any).skins.length,
+    2,
+    'only the built-ins',
+  )
 }
 
 test('zip-slip names are refused with 400 naming the entry, and nothing lands anywhere', async () => {
@@ -62,7 +70,15 @@ test('a symlink entry (Unix mode in the external attributes) is refused, also on
 test('duplicate names, also differing only in case, are refused', async () => {
   await refusedNaming(skinZip([{ name: 'assets/logo.png', data: Buffer.from('second') }]), 'duplicate_entry', 'assets/logo.png')
   await refusedNaming(skinZip([{ name: 'assets/LOGO.png', data: PNG_1PX }]), 'duplicate_entry', 'assets/LOGO.png')
-  await refusedNaming(buildZip([{ name: 'revka-skin.json', data: skinManifest() }, { name: 'revka-skin.json', data: '{}' }, { name: 'assets/logo.png', data: PNG_1PX }]), 'duplicate_entry', 'revka-skin.json')
+  await refusedNaming(
+    buildZip([
+      { name: 'revka-skin.json', data: skinManifest() },
+      { name: 'revka-skin.json', data: '{}' },
+      { name: 'assets/logo.png', data: PNG_1PX },
+    ]),
+    'duplicate_entry',
+    'revka-skin.json',
+  )
 })
 
 test('zip bombs: the compression ratio and the total inflated size are measured while inflating', async () => {
@@ -97,12 +113,17 @@ test('files the contract does not allow: other types, files outside assets/, a n
   await refusedNaming(skinZip([{ name: 'assets/x.svg', data: '<svg onload="alert(1)"/>' }]), 'file_type_not_allowed', 'assets/x.svg')
   await refusedNaming(skinZip([{ name: 'evil.png', data: PNG_1PX }]), 'file_outside_assets', 'evil.png')
   await refusedNaming(skinZip([{ name: 'assets/revka-skin.json', data: skinManifest() }]), 'nested_manifest', 'assets/revka-skin.json')
-  await refusedNaming(skinZip([{ name: Buffer.from([0x61, 0x73, 0x73, 0x65, 0x74, 0x73, 0x2f, 0xff, 0xfe, 0x2e, 0x70, 0x6e, 0x67]), data: PNG_1PX }]), 'invalid_entry_name', 'assets/\\xff\\xfe.png')
+  await refusedNaming(
+    skinZip([{ name: Buffer.from([0x61, 0x73, 0x73, 0x65, 0x74, 0x73, 0x2f, 0xff, 0xfe, 0x2e, 0x70, 0x6e, 0x67]), data: PNG_1PX }]),
+    'invalid_entry_name',
+    'assets/\\xff\\xfe.png',
+  )
 })
 
 test('a failure after assets were already inflated removes the partial skin', async () => {
   const zip = skinZip([
-    { name: 'assets/a.png', data: PNG_1PX }, { name: 'assets/b.png', data: PNG_1PX },
+    { name: 'assets/a.png', data: PNG_1PX },
+    { name: 'assets/b.png', data: PNG_1PX },
     { name: 'assets/z.png', data: Buffer.alloc(4 * 1024 * 1024) },
   ])
   await refusedNaming(zip, 'compression_ratio', 'assets/z.png')
@@ -114,7 +135,14 @@ test('body checks: empty, not a ZIP, no manifest, over 25 MiB (413 before the bo
   await refusedNaming(buildZip([{ name: 'assets/logo.png', data: PNG_1PX }]), 'manifest_missing', null)
   const before = disk()
   const status = await new Promise<number>((resolve, reject) => {
-    const req = request(`${k.url}/api/skins/import`, { method: 'POST', headers: { authorization: `Bearer ${k.token}`, 'content-length': String(25 * 1024 * 1024 + 1) } }, (res) => { res.resume(); resolve(res.statusCode!) })
+    const req = request(
+      `${k.url}/api/skins/import`,
+      { method: 'POST', headers: { authorization: `Bearer ${k.token}`, 'content-length': String(25 * 1024 * 1024 + 1) } },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      },
+    )
     req.on('error', reject)
     req.write(Buffer.alloc(1024))
   })
@@ -124,7 +152,7 @@ test('body checks: empty, not a ZIP, no manifest, over 25 MiB (413 before the bo
 
 test('without a bearer the import is 401 and nothing is read or written', async () => {
   const before = disk()
-  for (const auth of [{}, { authorization: "Bearer nope" }] as Array<Record<string, string>>) {
+  for (const auth of [{}, { authorization: 'Bearer nope' }] as Array<Record<string, string>>) {
     const res = await fetch(`${k.url}/api/skins/import`, { method: 'POST', headers: auth, body: skinZip() })
     assert.equal(res.status, 401)
   }

@@ -11,12 +11,30 @@ import { PNG_1PX, skinZip } from './test-support/zip-writer.js'
 import { bootSkins, importZip } from './test-support/skins-kernel.js'
 
 let k: TestKernel
-before(async () => { k = await bootSkins() })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await bootSkins()
+})
+after(async () => {
+  await k.stop()
+})
 
-const base = () => ({ schemaVersion: 1, id: 'sky', name: 'Sky', version: '1', modes: { light: { tokens: {} as Record<string, unknown>, assets: {} as Record<string, unknown> } } })
-const withTokens = (tokens: Record<string, unknown>) => { const m = base(); m.modes.light.tokens = tokens; return m }
-const withAssets = (assets: Record<string, unknown>) => { const m = base(); m.modes.light.assets = assets; return m }
+const base = () => ({
+  schemaVersion: 1,
+  id: 'sky',
+  name: 'Sky',
+  version: '1',
+  modes: { light: { tokens: {} as Record<string, unknown>, assets: {} as Record<string, unknown> } },
+})
+const withTokens = (tokens: Record<string, unknown>) => {
+  const m = base()
+  m.modes.light.tokens = tokens
+  return m
+}
+const withAssets = (assets: Record<string, unknown>) => {
+  const m = base()
+  m.modes.light.assets = assets
+  return m
+}
 
 async function refused(manifest: unknown, pattern: RegExp, raw?: string): Promise<void> {
   const res = await importZip(k, skinZip([], raw ?? JSON.stringify(manifest)))
@@ -28,7 +46,8 @@ async function refused(manifest: unknown, pattern: RegExp, raw?: string): Promis
 
 test('structure: required keys, modes, schemaVersion, id, name and version', async () => {
   for (const key of ['schemaVersion', 'id', 'name', 'version', 'modes']) {
-    const m: any = base(); delete m[key]
+    const m: any = base()
+    delete m[key]
     await refused(m, new RegExp(`"${key}" is required`))
   }
   await refused({ ...base(), modes: { light: {}, sepia: {} } }, /only have "light" and "dark" \(found "sepia"\)/)
@@ -52,7 +71,15 @@ test('tokens: --revka- names, no shadows or background images, only colours and 
   for (const v of ['red', 'rgb(calc(1))', '300px', '101%', '12vh', 'hsl(120 garbage 50%)', '#12345']) {
     await refused(withTokens({ '--revka-accent': v }), /must be a colour .* or a length/)
   }
-  const ok = withTokens({ '--revka-a': '#abc', '--revka-b': 'rgba(1, 2, 3, 0.5)', '--revka-c': 'hsl(120deg 50% 40% / 0.2)', '--revka-d': '256px', '--revka-e': '1.5rem', '--revka-f': '100%', '--revka-g': '0' })
+  const ok = withTokens({
+    '--revka-a': '#abc',
+    '--revka-b': 'rgba(1, 2, 3, 0.5)',
+    '--revka-c': 'hsl(120deg 50% 40% / 0.2)',
+    '--revka-d': '256px',
+    '--revka-e': '1.5rem',
+    '--revka-f': '100%',
+    '--revka-g': '0',
+  })
   ok.id = 'tokens-ok'
   const res = await importZip(k, skinZip([], JSON.stringify(ok)))
   assert.equal(res.status, 200, JSON.stringify(res.json))
@@ -69,7 +96,8 @@ test('assets: known slots, relative assets/ image paths that exist in the ZIP', 
   await refused(withAssets({ brandLogo: 'logo.png' }), /must start with assets\//)
   await refused(withAssets({ brandLogo: 'assets/logo.gif' }), /assets are \.png/)
   await refused(withAssets({ brandLogo: 'assets/missing.png' }), /"assets\/missing\.png" is not in the ZIP/)
-  const m: any = withAssets({ brandLogo: 'assets/logo.png' }); m.modes.light.preview = 'assets/nope.png'
+  const m: any = withAssets({ brandLogo: 'assets/logo.png' })
+  m.modes.light.preview = 'assets/nope.png'
   await refused(m, /modes\.light\.preview: "assets\/nope\.png" is not in the ZIP/)
   assert.ok(PNG_1PX.length > 0)
 })

@@ -16,8 +16,17 @@ test('a second import while one is running is 429 import_busy; the first still c
   try {
     const zip = skinZip()
     // the first import's handler runs as soon as its head arrives (the body is streamed): hold the body
-    const first = request(`${k.url}/api/skins/import`, { method: 'POST', headers: { authorization: `Bearer ${k.token}`, 'content-length': String(zip.length) } })
-    const firstStatus = new Promise<number>((resolve, reject) => { first.on('response', (res) => { res.resume(); resolve(res.statusCode!) }); first.on('error', reject) })
+    const first = request(`${k.url}/api/skins/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k.token}`, 'content-length': String(zip.length) },
+    })
+    const firstStatus = new Promise<number>((resolve, reject) => {
+      first.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      })
+      first.on('error', reject)
+    })
     first.write(zip.subarray(0, 10))
     let busy: { status: number; json: any } | undefined
     for (let i = 0; i < 50; i++) {

@@ -12,8 +12,12 @@ import { PNG_1PX, skinManifest, skinZip } from './test-support/zip-writer.js'
 import { bootSkins, importZip } from './test-support/skins-kernel.js'
 
 let k: TestKernel
-before(async () => { k = await bootSkins({ max_skins: 2 }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await bootSkins({ max_skins: 2 })
+})
+after(async () => {
+  await k.stop()
+})
 
 const auth = () => ({ authorization: `Bearer ${k.token}` })
 const list = async () => ((await (await fetch(`${k.url}/api/skins`, { headers: auth() })).json()) as any).skins as any[]
@@ -21,7 +25,13 @@ const skinDir = (id: string) => join(k.stateDir, 'plugins', 'skins', 'skins', id
 
 test('GET /api/skins lists the built-ins revka and matrix, sorted by name; bearer only', async () => {
   const skins = await list()
-  assert.deepEqual(skins.map((s) => [s.id, s.name, s.builtin]), [['matrix', 'Matrix', true], ['revka', 'Revka Default', true]])
+  assert.deepEqual(
+    skins.map((s) => [s.id, s.name, s.builtin]),
+    [
+      ['matrix', 'Matrix', true],
+      ['revka', 'Revka Default', true],
+    ],
+  )
   assert.equal(skins[1].assetBasePath, '/api/skins/revka/assets')
   assert.equal(skins[1].manifest.schemaVersion, 1)
   assert.ok(skins[1].manifest.modes.dark.tokens['--revka-accent'])
@@ -35,10 +45,25 @@ test('an import answers {skin}, is listed, and its files sit in the plugin folde
   const res = await importZip(k, skinZip([{ name: 'assets/', data: '', unixMode: 0o040755 }], JSON.stringify(manifest)), { 'content-type': 'application/json' })
   assert.equal(res.status, 200, JSON.stringify(res.json))
   assert.deepEqual(res.json.skin, {
-    id: 'ocean', name: 'Ocean', version: '1.2.0', assetBasePath: '/api/skins/ocean/assets', builtin: false,
-    manifest: { schemaVersion: 1, id: 'ocean', name: 'Ocean', version: '1.2.0', modes: { dark: { tokens: { '--revka-accent': '#0af', '--revka-radius-md': '6px' }, assets: { brandLogo: 'assets/logo.png' }, preview: 'assets/logo.png' } } },
+    id: 'ocean',
+    name: 'Ocean',
+    version: '1.2.0',
+    assetBasePath: '/api/skins/ocean/assets',
+    builtin: false,
+    manifest: {
+      schemaVersion: 1,
+      id: 'ocean',
+      name: 'Ocean',
+      version: '1.2.0',
+      modes: {
+        dark: { tokens: { '--revka-accent': '#0af', '--revka-radius-md': '6px' }, assets: { brandLogo: 'assets/logo.png' }, preview: 'assets/logo.png' },
+      },
+    },
   })
-  assert.deepEqual((await list()).map((s) => s.id), ['matrix', 'ocean', 'revka'])
+  assert.deepEqual(
+    (await list()).map((s) => s.id),
+    ['matrix', 'ocean', 'revka'],
+  )
   const stored = JSON.parse(readFileSync(join(skinDir('ocean'), 'manifest.json'), 'utf8'))
   assert.equal(stored.unknown_field, undefined)
   assert.deepEqual(readFileSync(join(skinDir('ocean'), 'assets', 'logo.png')), PNG_1PX)
@@ -93,11 +118,17 @@ test('DELETE removes an imported skin (204); built-in and unknown ids are 204 to
   const bad = await del('UPPER')
   assert.equal(bad.status, 400)
   assert.equal(((await bad.json()) as any).error, 'invalid skin id')
-  assert.deepEqual((await list()).map((s) => s.id), ['matrix', 'ocean', 'revka'])
+  assert.deepEqual(
+    (await list()).map((s) => s.id),
+    ['matrix', 'ocean', 'revka'],
+  )
 })
 
 test('imports and deletes are in the audit log, with the device that made them', async () => {
-  const entries = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  const entries = readFileSync(join(k.stateDir, 'kernel', 'audit', 'audit.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
   const skins = entries.filter((e) => e.actor?.channel === 'skins')
   const commands = skins.map((e) => e.action.command)
   assert.ok(commands.includes('skin.import ocean'), commands.join(', '))

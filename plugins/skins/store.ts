@@ -70,7 +70,11 @@ export class SkinStore {
     if (this.cache) return this.cache
     const out: SkinManifest[] = []
     let names: string[]
-    try { names = readdirSync(this.skinsDir) } catch { names = [] }
+    try {
+      names = readdirSync(this.skinsDir)
+    } catch {
+      names = []
+    }
     for (const name of names) {
       if (!SKIN_ID.test(name) || BUILTIN_IDS.has(name)) continue
       try {

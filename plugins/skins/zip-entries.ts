@@ -47,7 +47,8 @@ function checkPath(name: string): void {
   const segments = name.replace(/\/$/, '').split('/')
   if (segments.includes('..')) throw entryError('zip_slip', name, '".." is not allowed in paths')
   if (segments.some((s) => s === '' || s === '.')) throw entryError('invalid_entry_name', name, 'empty or "." path segments are not allowed')
-  if (name.length > SKIN_LIMITS.maxNameLength) throw entryError('invalid_entry_name', name.slice(0, 80) + '…', `paths are limited to ${SKIN_LIMITS.maxNameLength} characters`)
+  if (name.length > SKIN_LIMITS.maxNameLength)
+    throw entryError('invalid_entry_name', name.slice(0, 80) + '…', `paths are limited to ${SKIN_LIMITS.maxNameLength} characters`)
 }
 
 /** The Unix file type from the external attributes (upper 16 bits); 0 when the archiver set none. */
@@ -58,15 +59,28 @@ function fileType(e: Entry): number {
 /** Read the central directory (no entry is inflated) and return the files, checked and in order. */
 export function listEntries(zip: ZipFile): Promise<SkinEntry[]> {
   if (zip.entryCount > SKIN_LIMITS.maxEntries) {
-    return Promise.reject(httpError(400, 'too_many_entries', `The ZIP has ${zip.entryCount} entries; a skin may have at most ${SKIN_LIMITS.maxFiles} files (${SKIN_LIMITS.maxEntries} entries with folders)`))
+    return Promise.reject(
+      httpError(
+        400,
+        'too_many_entries',
+        `The ZIP has ${zip.entryCount} entries; a skin may have at most ${SKIN_LIMITS.maxFiles} files (${SKIN_LIMITS.maxEntries} entries with folders)`,
+      ),
+    )
   }
   return new Promise((resolve, reject) => {
     const files: SkinEntry[] = []
     const seen = new Map<string, string>()
     let failed = false
-    const fail = (e: unknown) => { if (!failed) { failed = true; reject(e) } }
+    const fail = (e: unknown) => {
+      if (!failed) {
+        failed = true
+        reject(e)
+      }
+    }
     zip.on('error', (e: Error) => fail(httpError(400, 'invalid_zip', `Not a valid ZIP archive: ${e.message}`)))
-    zip.on('end', () => { if (!failed) resolve(files) })
+    zip.on('end', () => {
+      if (!failed) resolve(files)
+    })
     zip.on('entry', (e: Entry) => {
       if (failed) return
       try {
@@ -79,15 +93,18 @@ export function listEntries(zip: ZipFile): Promise<SkinEntry[]> {
         // case and Unicode form folded: two names one filesystem would store as one file
         const key = name.replace(/\/$/, '').normalize('NFC').toLowerCase()
         const before = seen.get(key)
-        if (before !== undefined) throw entryError('duplicate_entry', name, before === name ? 'the name appears twice' : `it names the same file as "${before}"`)
+        if (before !== undefined)
+          throw entryError('duplicate_entry', name, before === name ? 'the name appears twice' : `it names the same file as "${before}"`)
         seen.set(key, name)
         if (!isDir) {
           if (e.isEncrypted()) throw entryError('encrypted_entry', name, 'encrypted entries are not supported')
-          if (e.compressionMethod !== 0 && e.compressionMethod !== 8) throw entryError('unsupported_compression', name, `compression method ${e.compressionMethod} is not supported (stored or deflate only)`)
+          if (e.compressionMethod !== 0 && e.compressionMethod !== 8)
+            throw entryError('unsupported_compression', name, `compression method ${e.compressionMethod} is not supported (stored or deflate only)`)
           if (files.length >= SKIN_LIMITS.maxFiles) throw entryError('too_many_files', name, `a skin may have at most ${SKIN_LIMITS.maxFiles} files`)
           if (!FILE_EXT.test(name)) throw entryError('file_type_not_allowed', name, 'only .json, .png, .jpg, .jpeg and .webp files are allowed')
           const base = name.slice(name.lastIndexOf('/') + 1)
-          if (base === MANIFEST_NAME && name !== MANIFEST_NAME) throw entryError('nested_manifest', name, `${MANIFEST_NAME} must sit at the root of the ZIP, once`)
+          if (base === MANIFEST_NAME && name !== MANIFEST_NAME)
+            throw entryError('nested_manifest', name, `${MANIFEST_NAME} must sit at the root of the ZIP, once`)
           if (name !== MANIFEST_NAME && !(name.startsWith('assets/') && IMAGE_EXT.test(name))) {
             throw entryError('file_outside_assets', name, 'every file besides revka-skin.json must be a .png, .jpg, .jpeg or .webp image under assets/')
           }

@@ -29,7 +29,8 @@ function counter(name: string, e: Entry, budget: InflateBudget, cap: number): Tr
     transform(chunk: Buffer, _enc, cb) {
       mine += chunk.length
       budget.used += chunk.length
-      if (budget.used > SKIN_LIMITS.maxTotalBytes) return cb(entryError('too_large_uncompressed', name, `the files together inflate to more than ${SKIN_LIMITS.maxTotalBytes} bytes`))
+      if (budget.used > SKIN_LIMITS.maxTotalBytes)
+        return cb(entryError('too_large_uncompressed', name, `the files together inflate to more than ${SKIN_LIMITS.maxTotalBytes} bytes`))
       if (mine > cap) return cb(entryError('entry_too_large', name, `the file inflates to more than ${cap} bytes`))
       if (mine > SKIN_LIMITS.ratioFloorBytes && mine > Math.max(e.compressedSize, 1) * SKIN_LIMITS.maxRatio) {
         return cb(entryError('compression_ratio', name, `the file inflates more than ${SKIN_LIMITS.maxRatio}× its compressed size (a ZIP bomb?)`))
@@ -54,7 +55,12 @@ function asEntryError(name: string, err: unknown): Error {
 /** Inflate one entry into memory, at most `cap` bytes (the manifest). */
 export async function readEntry(zip: ZipFile, f: SkinEntry, budget: InflateBudget, cap: number): Promise<Buffer> {
   const chunks: Buffer[] = []
-  const sink = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb() } })
+  const sink = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c)
+      cb()
+    },
+  })
   try {
     await pipeline(await openStream(zip, f.entry), counter(f.name, f.entry, budget, cap), sink)
   } catch (err) {
@@ -73,7 +79,11 @@ export async function extractEntry(zip: ZipFile, f: SkinEntry, root: string, bud
   if (!target.startsWith(resolve(root) + sep)) throw entryError('zip_slip', f.name, 'the path leaves the skin folder')
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
   try {
-    await pipeline(await openStream(zip, f.entry), counter(f.name, f.entry, budget, SKIN_LIMITS.maxTotalBytes), createWriteStream(target, { flags: 'wx', mode: 0o600 }))
+    await pipeline(
+      await openStream(zip, f.entry),
+      counter(f.name, f.entry, budget, SKIN_LIMITS.maxTotalBytes),
+      createWriteStream(target, { flags: 'wx', mode: 0o600 }),
+    )
   } catch (err) {
     throw asEntryError(f.name, err)
   }

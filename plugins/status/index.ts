@@ -25,7 +25,15 @@ export default definePlugin({
     const body = (slot: 'local' | 'remote', degraded: boolean, snapshot: HealthSnapshot): string => {
       const p = pairing().status()
       const c = last[slot]
-      if (c && c.snapshot === snapshot && c.uptime === snapshot.uptime_seconds && c.paired === p.paired && c.required === p.requirePairing && c.degraded === degraded) return c.json
+      if (
+        c &&
+        c.snapshot === snapshot &&
+        c.uptime === snapshot.uptime_seconds &&
+        c.paired === p.paired &&
+        c.required === p.requirePairing &&
+        c.degraded === degraded
+      )
+        return c.json
       const runtime = slot === 'local' ? snapshot : publicSnapshot(snapshot)
       const json = JSON.stringify({ status: degraded ? 'degraded' : 'ok', paired: p.paired, require_pairing: p.requirePairing, runtime })
       last[slot] = { snapshot, uptime: snapshot.uptime_seconds, paired: p.paired, required: p.requirePairing, degraded, json }

@@ -31,9 +31,9 @@ test('public /health carries codes, not config values; /api/status keeps the det
     assert.equal(comp.last_error, 'REVKA_ERR_AGENT_CONFIG')
 
     // the detail is still there for those who may see it
-    const status = await (await fetch(`${k.url}/api/status`, { headers: { authorization: `Bearer ${k.token}`, ...REMOTE } })).json() as any
+    const status = (await (await fetch(`${k.url}/api/status`, { headers: { authorization: `Bearer ${k.token}`, ...REMOTE } })).json()) as any
     assert.equal(status.health.components['plugin:agent-runtime'].last_error, diagnostic)
-    const full = await (await fetch(`${k.url}/api/health`, { headers: { authorization: `Bearer ${k.token}`, ...REMOTE } })).json() as any
+    const full = (await (await fetch(`${k.url}/api/health`, { headers: { authorization: `Bearer ${k.token}`, ...REMOTE } })).json()) as any
     assert.equal(full.health.components['plugin:agent-runtime'].last_error, diagnostic)
   } finally {
     await k.stop()

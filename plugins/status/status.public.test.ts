@@ -11,8 +11,12 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 
 const REMOTE = '203.0.113.20'
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['status', 'pairing'] }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['status', 'pairing'] })
+})
+after(async () => {
+  await k.stop()
+})
 
 test('no credential: 200 with exactly {uptime_seconds, paired, health}', async () => {
   const res = await k.inject({ url: '/api/status', remoteAddress: REMOTE })
@@ -28,7 +32,7 @@ test('no credential: 200 with exactly {uptime_seconds, paired, health}', async (
 test('a valid bearer or service token gets the full document', async () => {
   for (const headers of [{ authorization: `Bearer ${k.token}` }, { 'x-revka-service-token': k.serviceToken }] as Record<string, string>[]) {
     const body = (await k.inject({ url: '/api/status', headers, remoteAddress: REMOTE })).json()
-    assert.ok('gateway_port' in body && 'plugins' in body || 'provider' in body, JSON.stringify(Object.keys(body)))
+    assert.ok(('gateway_port' in body && 'plugins' in body) || 'provider' in body, JSON.stringify(Object.keys(body)))
     assert.ok(Object.keys(body).length > 3)
   }
 })
@@ -36,7 +40,11 @@ test('a valid bearer or service token gets the full document', async () => {
 test('a wrong or revoked credential is still 401, not the public answer', async () => {
   const dead = k.pairDevice('dead')
   assert.ok(k.kernel.auth.pairing.revoke(dead.deviceId))
-  for (const headers of [{ authorization: 'Bearer rk_' + '0'.repeat(64) }, { authorization: `Bearer ${dead.token}` }, { 'x-revka-service-token': 'wrong' }] as Record<string, string>[]) {
+  for (const headers of [
+    { authorization: 'Bearer rk_' + '0'.repeat(64) },
+    { authorization: `Bearer ${dead.token}` },
+    { 'x-revka-service-token': 'wrong' },
+  ] as Record<string, string>[]) {
     const res = await k.inject({ url: '/api/status', headers, remoteAddress: REMOTE })
     assert.equal(res.statusCode, 401)
     assert.equal(res.json().code, 'unauthorized')

@@ -23,13 +23,18 @@ export function fileBytes(file: ArtifactFile): Buffer {
 /** Refuse (413 / 507) before anything is written. `replacing` = bytes of the file being replaced. */
 export function checkArtifactBytes(c: Core, adding: number[], replacing = 0): void {
   for (const n of adding) {
-    if (n > c.limits.maxArtifactBytes) throw domainError('too_large', `An artifact file of ${n} bytes exceeds the store's ${c.limits.maxArtifactBytes}-byte limit`, { limit: c.limits.maxArtifactBytes })
+    if (n > c.limits.maxArtifactBytes)
+      throw domainError('too_large', `An artifact file of ${n} bytes exceeds the store's ${c.limits.maxArtifactBytes}-byte limit`, {
+        limit: c.limits.maxArtifactBytes,
+      })
   }
   const total = adding.reduce((a, b) => a + b, 0)
   if (total === 0) return
   const used = (c.stmt('SELECT COALESCE(SUM(owned_size), 0) AS n FROM artifacts').get() as { n: number }).n
   if (used - replacing + total > c.limits.maxArtifactBytesTotal) {
-    throw domainError('quota_exceeded', `The store's artifact files would exceed their ${c.limits.maxArtifactBytesTotal}-byte quota`, { limit: c.limits.maxArtifactBytesTotal })
+    throw domainError('quota_exceeded', `The store's artifact files would exceed their ${c.limits.maxArtifactBytesTotal}-byte quota`, {
+      limit: c.limits.maxArtifactBytesTotal,
+    })
   }
 }
 
@@ -41,12 +46,18 @@ export class WrittenFiles {
     this.paths.push(path)
   }
   undo(): void {
-    for (const p of this.paths) try { unlinkSync(p) } catch {}
+    for (const p of this.paths)
+      try {
+        unlinkSync(p)
+      } catch {}
   }
 }
 
 export function removeFiles(paths: string[]): void {
-  for (const p of paths) try { unlinkSync(p) } catch {}
+  for (const p of paths)
+    try {
+      unlinkSync(p)
+    } catch {}
 }
 
 /** The real path of a location when it is a regular file inside the artifact root, else null. */
@@ -54,7 +65,11 @@ export function containedPath(c: Core, location: string): string | null {
   if (typeof location !== 'string' || location.length === 0 || location.includes('\0')) return null
   let p = location
   if (p.startsWith('file://')) {
-    try { p = fileURLToPath(p) } catch { return null }
+    try {
+      p = fileURLToPath(p)
+    } catch {
+      return null
+    }
   }
   if (!isAbsolute(p)) return null
   try {

@@ -10,7 +10,8 @@ import { planRevision } from './revisions.js'
 export function createArtifact(c: Core, revisionKref: string, input: ArtifactInput): Artifact {
   const { k, item, rev } = c.requireRevision(revisionKref)
   const existing = c.stmt('SELECT COUNT(*) AS n FROM artifacts WHERE revision_id = ?').get(rev.id) as { n: number }
-  if (existing.n >= c.limits.maxArtifactsPerRevision) throw domainError('quota_exceeded', `A revision holds at most ${c.limits.maxArtifactsPerRevision} artifacts`, { limit: c.limits.maxArtifactsPerRevision })
+  if (existing.n >= c.limits.maxArtifactsPerRevision)
+    throw domainError('quota_exceeded', `A revision holds at most ${c.limits.maxArtifactsPerRevision} artifacts`, { limit: c.limits.maxArtifactsPerRevision })
   if (input && c.stmt('SELECT 1 FROM artifacts WHERE revision_id = ? AND name = ?').get(rev.id, input.name)) {
     throw domainError('conflict', `The revision already has an artifact named "${input.name}"`)
   }
@@ -19,7 +20,8 @@ export function createArtifact(c: Core, revisionKref: string, input: ArtifactInp
     // reuse the revision planner for the checks and the file write; only the artifact is inserted
     const plan = planRevision(c, k, rev.number, { artifacts: [input] }, files)
     const a = plan.artifacts[0]
-    const info = c.stmt('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+    const info = c
+      .stmt('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
       .run(rev.id, a.name, a.location, a.owned_size, c.iso(), a.metadata)
     return c.artifact(item, rev.number, c.stmt('SELECT * FROM artifacts WHERE id = ?').get(info.lastInsertRowid) as ArtifactRow)
   } catch (e) {
@@ -51,8 +53,12 @@ export function listArtifacts(c: Core, revisionKref: string): Artifact[] {
 }
 
 export function findArtifactsByLocation(c: Core, location: string, opts: { include_deprecated?: boolean } = {}): Artifact[] {
-  const rows = c.stmt(`SELECT a.*, r.number AS rev_number, r.item_id AS rev_item FROM artifacts a JOIN revisions r ON r.id = a.revision_id
-    WHERE a.location = ? ${opts.include_deprecated ? '' : 'AND a.deprecated = 0'} ORDER BY a.id LIMIT 100`).all(location) as Array<ArtifactRow & { rev_number: number; rev_item: number }>
+  const rows = c
+    .stmt(
+      `SELECT a.*, r.number AS rev_number, r.item_id AS rev_item FROM artifacts a JOIN revisions r ON r.id = a.revision_id
+    WHERE a.location = ? ${opts.include_deprecated ? '' : 'AND a.deprecated = 0'} ORDER BY a.id LIMIT 100`,
+    )
+    .all(location) as Array<ArtifactRow & { rev_number: number; rev_item: number }>
   return rows.map((a) => c.artifact(c.stmt('SELECT * FROM items WHERE id = ?').get(a.rev_item) as import('./core.js').ItemRow, a.rev_number, a))
 }
 

@@ -33,9 +33,13 @@ export function currentRevisions(c: Core, krefs: string[], choice: RevisionChoic
   for (const k of krefs) out.set(k, null)
   if (!ks.length) return out
   const pick = PICK[choice] ?? PICK['published-or-latest']
-  const rows = c.stmt(`SELECT want.idx AS idx, ${REVISION_COLUMNS}
+  const rows = c
+    .stmt(
+      `SELECT want.idx AS idx, ${REVISION_COLUMNS}
     FROM (SELECT j.key AS idx, ${pick} AS rev_id FROM ${ITEMS_OF_KEYS}) want
-    JOIN revisions r ON r.id = want.rev_id`).all(itemKeys(ks)) as Array<RevisionRow & { idx: number }>
+    JOIN revisions r ON r.id = want.rev_id`,
+    )
+    .all(itemKeys(ks)) as Array<RevisionRow & { idx: number }>
   for (const r of rows) {
     const k = ks[r.idx]
     const item: ItemKey = { space_path: '/' + [k.project, ...k.spaces].join('/'), item_name: k.name, kind: k.kind }
@@ -60,17 +64,24 @@ export function revisionIdsOf(c: Core, krefs: string[]): number[] {
     else if (k.tag === 'latest') latest.push(k)
     else byTag.push(k)
   }
-  const withSel = (ks: Kref[], sel: (k: Kref) => unknown) =>
-    JSON.stringify(ks.map((k) => ['/' + [k.project, ...k.spaces].join('/'), k.name, k.kind, sel(k)]))
+  const withSel = (ks: Kref[], sel: (k: Kref) => unknown) => JSON.stringify(ks.map((k) => ['/' + [k.project, ...k.spaces].join('/'), k.name, k.kind, sel(k)]))
   const ids: number[] = []
-  const add = (rows: unknown[]) => { for (const r of rows as Array<{ id: number | null }>) if (r.id !== null) ids.push(r.id) }
+  const add = (rows: unknown[]) => {
+    for (const r of rows as Array<{ id: number | null }>) if (r.id !== null) ids.push(r.id)
+  }
   if (byNumber.length) {
-    add(c.stmt(`SELECT r.id AS id FROM ${ITEMS_OF_KEYS} JOIN revisions r ON r.item_id = i.id AND r.number = json_extract(j.value, '$[3]')`)
-      .all(withSel(byNumber, (k) => k.revision)))
+    add(
+      c
+        .stmt(`SELECT r.id AS id FROM ${ITEMS_OF_KEYS} JOIN revisions r ON r.item_id = i.id AND r.number = json_extract(j.value, '$[3]')`)
+        .all(withSel(byNumber, (k) => k.revision)),
+    )
   }
   if (byTag.length) {
-    add(c.stmt(`SELECT t.revision_id AS id FROM ${ITEMS_OF_KEYS} JOIN tags t ON t.item_id = i.id AND t.tag = json_extract(j.value, '$[3]')`)
-      .all(withSel(byTag, (k) => k.tag)))
+    add(
+      c
+        .stmt(`SELECT t.revision_id AS id FROM ${ITEMS_OF_KEYS} JOIN tags t ON t.item_id = i.id AND t.tag = json_extract(j.value, '$[3]')`)
+        .all(withSel(byTag, (k) => k.tag)),
+    )
   }
   if (latest.length) add(c.stmt(`SELECT ${LATEST_ID} AS id FROM ${ITEMS_OF_KEYS}`).all(itemKeys(latest)))
   if (all.length) add(c.stmt(`SELECT r.id AS id FROM ${ITEMS_OF_KEYS} JOIN revisions r ON r.item_id = i.id`).all(itemKeys(all)))
@@ -82,8 +93,14 @@ export interface ResolvedEdgeRow {
   edge_type: string
   created_at: string
   metadata: string
-  s_space: string; s_name: string; s_kind: string; s_number: number
-  t_space: string; t_name: string; t_kind: string; t_number: number
+  s_space: string
+  s_name: string
+  s_kind: string
+  s_number: number
+  t_space: string
+  t_name: string
+  t_kind: string
+  t_number: number
 }
 
 /**
@@ -95,14 +112,26 @@ export function edgeRows(c: Core, ids: number[], dir: 'outgoing' | 'incoming' | 
   const parts: string[] = []
   const args: unknown[] = []
   const json = JSON.stringify(ids)
-  if (dir !== 'incoming') { parts.push(`SELECT * FROM edges WHERE source_id IN (SELECT value FROM json_each(?))${type}`); args.push(json); if (edgeType) args.push(edgeType) }
-  if (dir !== 'outgoing') { parts.push(`SELECT * FROM edges WHERE target_id IN (SELECT value FROM json_each(?))${type}`); args.push(json); if (edgeType) args.push(edgeType) }
-  return c.stmt(`SELECT e.edge_type, e.created_at, e.metadata,
+  if (dir !== 'incoming') {
+    parts.push(`SELECT * FROM edges WHERE source_id IN (SELECT value FROM json_each(?))${type}`)
+    args.push(json)
+    if (edgeType) args.push(edgeType)
+  }
+  if (dir !== 'outgoing') {
+    parts.push(`SELECT * FROM edges WHERE target_id IN (SELECT value FROM json_each(?))${type}`)
+    args.push(json)
+    if (edgeType) args.push(edgeType)
+  }
+  return c
+    .stmt(
+      `SELECT e.edge_type, e.created_at, e.metadata,
       si.space_path AS s_space, si.item_name AS s_name, si.kind AS s_kind, sr.number AS s_number,
       ti.space_path AS t_space, ti.item_name AS t_name, ti.kind AS t_kind, tr.number AS t_number
     FROM (${parts.join(' UNION ')} LIMIT ${max}) e
     JOIN revisions sr ON sr.id = e.source_id JOIN items si ON si.id = sr.item_id
-    JOIN revisions tr ON tr.id = e.target_id JOIN items ti ON ti.id = tr.item_id`).all(...args) as ResolvedEdgeRow[]
+    JOIN revisions tr ON tr.id = e.target_id JOIN items ti ON ti.id = tr.item_id`,
+    )
+    .all(...args) as ResolvedEdgeRow[]
 }
 
 /** The revision kref of an edge end; `cache` spares re-formatting a revision many edges share. */

@@ -5,15 +5,31 @@
 import { domainError, type Authorship, type Metadata, type Project, type Space } from '@revka/plugin-sdk'
 import type { Core } from './core.js'
 
-interface ProjectRow { id: number; name: string; description: string; deprecated: number; created_at: string; metadata: string }
-interface SpaceRow { id: number; path: string; name: string; parent_path: string; created_at: string; author: string | null; username: string | null }
+interface ProjectRow {
+  id: number
+  name: string
+  description: string
+  deprecated: number
+  created_at: string
+  metadata: string
+}
+interface SpaceRow {
+  id: number
+  path: string
+  name: string
+  parent_path: string
+  created_at: string
+  author: string | null
+  username: string | null
+}
 
 export function ensureProjectRow(c: Core, name: string, opts: { description?: string; metadata?: Metadata } = {}): { row: ProjectRow; created: boolean } {
   c.checkName(name, 'project name')
   const found = c.stmt('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined
   if (found) return { row: found, created: false }
   const n = (c.stmt('SELECT COUNT(*) AS n FROM projects').get() as { n: number }).n
-  if (n >= c.limits.maxProjects) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxProjects} projects`, { limit: c.limits.maxProjects })
+  if (n >= c.limits.maxProjects)
+    throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxProjects} projects`, { limit: c.limits.maxProjects })
   const description = typeof opts.description === 'string' ? opts.description.slice(0, 4096) : ''
   const meta = c.metadataJson(opts.metadata, 'metadata')
   const info = c.stmt('INSERT INTO projects (name, description, created_at, metadata) VALUES (?, ?, ?, ?)').run(name, description, c.iso(), meta)
@@ -32,8 +48,10 @@ export function ensureSpaceChain(c: Core, rawPath: string, who: Authorship = {})
     let row = c.stmt('SELECT * FROM spaces WHERE path = ?').get(path) as SpaceRow | undefined
     if (!row) {
       const n = (c.stmt('SELECT COUNT(*) AS n FROM spaces').get() as { n: number }).n
-      if (n >= c.limits.maxSpaces) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxSpaces} spaces`, { limit: c.limits.maxSpaces })
-      const info = c.stmt('INSERT INTO spaces (project_id, path, parent_path, name, created_at, author, username) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      if (n >= c.limits.maxSpaces)
+        throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxSpaces} spaces`, { limit: c.limits.maxSpaces })
+      const info = c
+        .stmt('INSERT INTO spaces (project_id, path, parent_path, name, created_at, author, username) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(proj.id, path, parent, name, c.iso(), who.author ?? null, who.username ?? null)
       row = c.stmt('SELECT * FROM spaces WHERE id = ?').get(info.lastInsertRowid) as SpaceRow
       created = true
@@ -73,8 +91,8 @@ export function getSpace(c: Core, path: string): Space | null {
 export function listSpaces(c: Core, q: { parent_path: string; recursive?: boolean }): Space[] {
   const parent = c.spacePath(q.parent_path).path
   const rows = q.recursive
-    ? c.stmt("SELECT * FROM spaces WHERE path LIKE ? ESCAPE '\\' ORDER BY path").all(likePrefix(parent) + '/%') as SpaceRow[]
-    : c.stmt('SELECT * FROM spaces WHERE parent_path = ? ORDER BY name').all(parent) as SpaceRow[]
+    ? (c.stmt("SELECT * FROM spaces WHERE path LIKE ? ESCAPE '\\' ORDER BY path").all(likePrefix(parent) + '/%') as SpaceRow[])
+    : (c.stmt('SELECT * FROM spaces WHERE parent_path = ? ORDER BY name').all(parent) as SpaceRow[])
   return rows.map((r) => c.spaceOf(r))
 }
 

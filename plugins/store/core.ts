@@ -6,8 +6,18 @@
  */
 import type BetterSqlite3 from 'better-sqlite3'
 import {
-  domainError, formatKref, isSafeSegment, parseKref, parseSpacePath,
-  type Artifact, type Item, type Kref, type Metadata, type Project, type Revision, type Space,
+  domainError,
+  formatKref,
+  isSafeSegment,
+  parseKref,
+  parseSpacePath,
+  type Artifact,
+  type Item,
+  type Kref,
+  type Metadata,
+  type Project,
+  type Revision,
+  type Space,
 } from '@revka/plugin-sdk'
 import type { StoreLimits } from './limits.js'
 
@@ -115,8 +125,7 @@ export class Core {
 
   itemRow(k: Kref): ItemRow | undefined {
     const space = '/' + [k.project, ...k.spaces].join('/')
-    return this.stmt('SELECT * FROM items WHERE space_path = ? AND item_name = ? AND kind = ?')
-      .get(space, k.name, k.kind) as ItemRow | undefined
+    return this.stmt('SELECT * FROM items WHERE space_path = ? AND item_name = ? AND kind = ?').get(space, k.name, k.kind) as ItemRow | undefined
   }
 
   requireItem(kref: string): { k: Kref; row: ItemRow } {
@@ -132,7 +141,10 @@ export class Core {
       return this.stmt(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? AND r.number = ?`).get(itemId, k.revision) as RevisionRow | undefined
     }
     if (k.tag !== undefined && k.tag !== 'latest') {
-      return this.stmt(`SELECT ${REVISION_COLUMNS} FROM tags t JOIN revisions r ON r.id = t.revision_id WHERE t.item_id = ? AND t.tag = ?`).get(itemId, k.tag) as RevisionRow | undefined
+      return this.stmt(`SELECT ${REVISION_COLUMNS} FROM tags t JOIN revisions r ON r.id = t.revision_id WHERE t.item_id = ? AND t.tag = ?`).get(
+        itemId,
+        k.tag,
+      ) as RevisionRow | undefined
     }
     return this.stmt(`SELECT ${REVISION_COLUMNS} FROM revisions r WHERE r.item_id = ? ORDER BY r.number DESC LIMIT 1`).get(itemId) as RevisionRow | undefined
   }
@@ -217,13 +229,16 @@ export class Core {
     const json = JSON.stringify(m)
     const bytes = Buffer.byteLength(json)
     if (bytes > this.limits.maxMetadataBytes) {
-      throw domainError('too_large', `${what} is ${bytes} bytes; the store keeps at most ${this.limits.maxMetadataBytes} per map`, { limit: this.limits.maxMetadataBytes })
+      throw domainError('too_large', `${what} is ${bytes} bytes; the store keeps at most ${this.limits.maxMetadataBytes} per map`, {
+        limit: this.limits.maxMetadataBytes,
+      })
     }
     return json
   }
 
   checkName(s: unknown, what: string): string {
-    if (typeof s !== 'string' || !isSafeSegment(s)) throw domainError('invalid_input', `${what} must be a non-empty name without "/", "\\", "?", "&", "#", control characters, "." or ".."`)
+    if (typeof s !== 'string' || !isSafeSegment(s))
+      throw domainError('invalid_input', `${what} must be a non-empty name without "/", "\\", "?", "&", "#", control characters, "." or ".."`)
     return s
   }
 

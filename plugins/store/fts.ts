@@ -28,7 +28,13 @@ function nameText(name: string): string {
  */
 export function ftsAddItem(c: Core, itemId: number, item: Pick<ItemRow, 'item_name' | 'kind' | 'metadata'>, revisionMetadata: string | null): void {
   const current = revisionMetadata === null ? values(item.metadata) : `${values(item.metadata)} ${values(revisionMetadata)}`
-  c.stmt('INSERT INTO items_fts (rowid, name, kind, metadata, revision_metadata) VALUES (?, ?, ?, ?, ?)').run(itemId, nameText(item.item_name), item.kind, current, '')
+  c.stmt('INSERT INTO items_fts (rowid, name, kind, metadata, revision_metadata) VALUES (?, ?, ?, ?, ?)').run(
+    itemId,
+    nameText(item.item_name),
+    item.kind,
+    current,
+    '',
+  )
 }
 
 /**
@@ -41,8 +47,11 @@ export function ftsAddRevision(c: Core, item: Pick<ItemRow, 'id' | 'metadata'>, 
   const row = c.stmt('SELECT revision_metadata FROM items_fts WHERE rowid = ?').get(item.id) as { revision_metadata: string } | undefined
   const older = row?.revision_metadata ? row.revision_metadata.split(SEP) : []
   if (previousMetadata !== null) older.unshift(values(previousMetadata))
-  c.stmt('UPDATE items_fts SET metadata = ?, revision_metadata = ? WHERE rowid = ?')
-    .run(`${values(item.metadata)} ${values(revisionMetadata)}`, older.slice(0, OLDER_REVISIONS_INDEXED).join(SEP), item.id)
+  c.stmt('UPDATE items_fts SET metadata = ?, revision_metadata = ? WHERE rowid = ?').run(
+    `${values(item.metadata)} ${values(revisionMetadata)}`,
+    older.slice(0, OLDER_REVISIONS_INDEXED).join(SEP),
+    item.id,
+  )
 }
 
 /** Words of the query as an FTS5 expression (all words, the last one as a prefix), or null. */
@@ -71,9 +80,13 @@ export function search(c: Core, q: SearchQuery): Page<SearchHit> {
   const from = `FROM items_fts JOIN items i ON i.id = items_fts.rowid WHERE ${where.join(' AND ')}`
   const total = (c.stmt(`SELECT COUNT(*) AS n ${from}`).get(...args) as { n: number }).n
   const { offset, limit } = paging(c, q)
-  const rows = c.stmt(`SELECT i.*, bm25(items_fts, 10.0, 2.0, 1.0, 0.5) AS rank ${from} ORDER BY rank, i.id LIMIT ? OFFSET ?`)
+  const rows = c
+    .stmt(`SELECT i.*, bm25(items_fts, 10.0, 2.0, 1.0, 0.5) AS rank ${from} ORDER BY rank, i.id LIMIT ? OFFSET ?`)
     .all(...args, limit, offset) as Array<ItemRow & { rank: number }>
-  const words = (String(q.query).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])
+  const words =
+    String(q.query)
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
   return {
     total,
     items: rows.map((r) => ({ item: c.item(r), score: -r.rank, matched_in: matchedIn(r, words) })),

@@ -10,21 +10,31 @@ const EDGE_TYPE_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
 const MAX_EDGES_PER_QUERY = 5000
 
 export function createEdge(c: Core, input: { source_kref: string; target_kref: string; edge_type: string; metadata?: Metadata }): Edge {
-  if (!input || typeof input.edge_type !== 'string' || !EDGE_TYPE_RE.test(input.edge_type)) throw domainError('invalid_input', 'edge_type must be a name (letters, digits, _ . : -)')
+  if (!input || typeof input.edge_type !== 'string' || !EDGE_TYPE_RE.test(input.edge_type))
+    throw domainError('invalid_input', 'edge_type must be a name (letters, digits, _ . : -)')
   const src = c.requireRevision(input.source_kref)
   const dst = c.requireRevision(input.target_kref)
   const metadata = c.metadataJson(input.metadata, 'metadata')
   if (c.stmt('SELECT 1 FROM edges WHERE source_id = ? AND target_id = ? AND edge_type = ?').get(src.rev.id, dst.rev.id, input.edge_type)) {
     throw domainError('conflict', 'That edge already exists')
   }
-  if (c.edges() >= c.limits.maxEdges) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxEdges} edges`, { limit: c.limits.maxEdges })
+  if (c.edges() >= c.limits.maxEdges)
+    throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxEdges} edges`, { limit: c.limits.maxEdges })
   const at = c.iso()
-  c.stmt('INSERT INTO edges (source_id, target_id, edge_type, created_at, metadata) VALUES (?, ?, ?, ?, ?)').run(src.rev.id, dst.rev.id, input.edge_type, at, metadata)
+  c.stmt('INSERT INTO edges (source_id, target_id, edge_type, created_at, metadata) VALUES (?, ?, ?, ?, ?)').run(
+    src.rev.id,
+    dst.rev.id,
+    input.edge_type,
+    at,
+    metadata,
+  )
   c.edgeCount = c.edges() + 1
   return {
     source_kref: formatKref({ ...c.itemKrefOf(src.item), revision: src.rev.number }),
     target_kref: formatKref({ ...c.itemKrefOf(dst.item), revision: dst.rev.number }),
-    edge_type: input.edge_type, created_at: at, metadata: JSON.parse(metadata),
+    edge_type: input.edge_type,
+    created_at: at,
+    metadata: JSON.parse(metadata),
   }
 }
 
@@ -35,7 +45,9 @@ export function listEdges(c: Core, q: EdgeQuery): Edge[] {
   return edgeRows(c, ids, edgeDirection(q.direction), q.edge_type || undefined, MAX_EDGES_PER_QUERY).map((r) => ({
     source_kref: endKref(c, krefs, r.s_space, r.s_name, r.s_kind, r.s_number),
     target_kref: endKref(c, krefs, r.t_space, r.t_name, r.t_kind, r.t_number),
-    edge_type: r.edge_type, created_at: r.created_at, metadata: JSON.parse(r.metadata),
+    edge_type: r.edge_type,
+    created_at: r.created_at,
+    metadata: JSON.parse(r.metadata),
   }))
 }
 
@@ -58,13 +70,21 @@ function bundleRow(c: Core, kref: string): ItemRow {
 export function addBundleMember(c: Core, bundleKref: string, itemKref: string, who: { added_by?: string } = {}): BundleMember {
   const bundle = bundleRow(c, bundleKref)
   const { row: member } = c.requireItem(itemKref)
-  if (c.stmt('SELECT 1 FROM bundle_members WHERE bundle_id = ? AND member_id = ?').get(bundle.id, member.id)) throw domainError('conflict', 'Already a member of the bundle')
+  if (c.stmt('SELECT 1 FROM bundle_members WHERE bundle_id = ? AND member_id = ?').get(bundle.id, member.id))
+    throw domainError('conflict', 'Already a member of the bundle')
   const n = (c.stmt('SELECT COUNT(*) AS n FROM bundle_members WHERE bundle_id = ?').get(bundle.id) as { n: number }).n
-  if (n >= c.limits.maxBundleMembers) throw domainError('quota_exceeded', `A bundle holds at most ${c.limits.maxBundleMembers} members`, { limit: c.limits.maxBundleMembers })
+  if (n >= c.limits.maxBundleMembers)
+    throw domainError('quota_exceeded', `A bundle holds at most ${c.limits.maxBundleMembers} members`, { limit: c.limits.maxBundleMembers })
   const latest = (c.stmt('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(bundle.id) as { n: number | null }).n
   const at = c.iso()
   const by = typeof who.added_by === 'string' ? who.added_by.slice(0, 256) : null
-  c.stmt('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)').run(bundle.id, member.id, at, by, latest)
+  c.stmt('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)').run(
+    bundle.id,
+    member.id,
+    at,
+    by,
+    latest,
+  )
   return { item_kref: formatKref(c.itemKrefOf(member)), added_at: at, added_by: by, added_in_revision: latest }
 }
 
@@ -77,8 +97,17 @@ export function removeBundleMember(c: Core, bundleKref: string, itemKref: string
 
 export function listBundleMembers(c: Core, bundleKref: string): { members: BundleMember[]; total_count: number } {
   const bundle = bundleRow(c, bundleKref)
-  const rows = c.stmt(`SELECT i.space_path, i.item_name, i.kind, m.added_at, m.added_by, m.added_in_revision
-    FROM bundle_members m JOIN items i ON i.id = m.member_id WHERE m.bundle_id = ? ORDER BY m.added_at, i.item_name`).all(bundle.id) as Array<Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & Omit<BundleMember, 'item_kref'>>
-  const members = rows.map((r) => ({ item_kref: formatKref(c.itemKrefOf(r)), added_at: r.added_at, added_by: r.added_by, added_in_revision: r.added_in_revision }))
+  const rows = c
+    .stmt(
+      `SELECT i.space_path, i.item_name, i.kind, m.added_at, m.added_by, m.added_in_revision
+    FROM bundle_members m JOIN items i ON i.id = m.member_id WHERE m.bundle_id = ? ORDER BY m.added_at, i.item_name`,
+    )
+    .all(bundle.id) as Array<Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & Omit<BundleMember, 'item_kref'>>
+  const members = rows.map((r) => ({
+    item_kref: formatKref(c.itemKrefOf(r)),
+    added_at: r.added_at,
+    added_by: r.added_by,
+    added_in_revision: r.added_in_revision,
+  }))
   return { members, total_count: members.length }
 }

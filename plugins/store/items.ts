@@ -21,20 +21,32 @@ export function createItem(c: Core, input: ItemInput): { item: Item; revision: R
   try {
     // an existing item is refused before any file is written for its "first" revision
     if (c.itemRow(k)) throw domainError('conflict', `Item already exists: ${formatKref(k)}`)
-    if (c.itemCount >= c.limits.maxItems) throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxItems} items`, { limit: c.limits.maxItems })
+    if (c.itemCount >= c.limits.maxItems)
+      throw domainError('quota_exceeded', `The store holds its maximum of ${c.limits.maxItems} items`, { limit: c.limits.maxItems })
     const inSpace = c.itemsInSpace(space.path)
     if (inSpace >= c.limits.maxItemsPerSpace) {
-      throw domainError('quota_exceeded', `The space ${space.path} holds its maximum of ${c.limits.maxItemsPerSpace} items`, { limit: c.limits.maxItemsPerSpace })
+      throw domainError('quota_exceeded', `The space ${space.path} holds its maximum of ${c.limits.maxItemsPerSpace} items`, {
+        limit: c.limits.maxItemsPerSpace,
+      })
     }
     const plan = input.revision ? planRevision(c, k, 1, input.revision, files) : null
     const { row, revId } = c.db.transaction(() => {
       const { projectId } = ensureSpaceChain(c, space.path, input)
       // the row as inserted is known here: it is not read back
       const row: ItemRow = {
-        id: 0, project_id: projectId, space_path: space.path, item_name: name, kind, deprecated: 0,
-        created_at: c.iso(), author: input.author ?? null, username: input.username ?? null, metadata,
+        id: 0,
+        project_id: projectId,
+        space_path: space.path,
+        item_name: name,
+        kind,
+        deprecated: 0,
+        created_at: c.iso(),
+        author: input.author ?? null,
+        username: input.username ?? null,
+        metadata,
       }
-      const info = c.stmt('INSERT INTO items (project_id, space_path, item_name, kind, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      const info = c
+        .stmt('INSERT INTO items (project_id, space_path, item_name, kind, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(row.project_id, row.space_path, row.item_name, row.kind, row.created_at, row.author, row.username, row.metadata)
       row.id = Number(info.lastInsertRowid)
       ftsAddItem(c, row.id, row, plan ? plan.metadata : null)
@@ -87,7 +99,8 @@ export function listItems(c: Core, q: ListItemsQuery): Page<Item> {
   const order = q.sort === 'recent' ? 'created_at DESC, id DESC' : 'item_name, kind'
   // the offset is walked on the index alone (ids), and only the page's rows are read: a deep page
   // of a large space would otherwise read every skipped row from the table
-  const rows = c.stmt(`SELECT * FROM items WHERE id IN (SELECT id FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`)
+  const rows = c
+    .stmt(`SELECT * FROM items WHERE id IN (SELECT id FROM items WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`)
     .all(...args, limit, offset) as ItemRow[]
   return { items: rows.map((r) => c.item(r)), total }
 }
@@ -102,7 +115,8 @@ export function setItemDeprecated(c: Core, kref: string, deprecated: boolean): I
 
 export function deleteItem(c: Core, kref: string): void {
   const { row } = c.requireItem(kref)
-  const owned = c.stmt('SELECT a.location FROM artifacts a JOIN revisions r ON r.id = a.revision_id WHERE r.item_id = ? AND a.owned_size IS NOT NULL')
+  const owned = c
+    .stmt('SELECT a.location FROM artifacts a JOIN revisions r ON r.id = a.revision_id WHERE r.item_id = ? AND a.owned_size IS NOT NULL')
     .all(row.id) as Array<{ location: string }>
   const inSpace = c.itemsInSpace(row.space_path)
   c.db.transaction(() => {

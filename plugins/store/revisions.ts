@@ -10,8 +10,20 @@ import { REVISION_COLUMNS } from './core.js'
 import { artifactPath, checkArtifactBytes, fileBytes, WrittenFiles } from './artifact-files.js'
 import { ftsAddRevision } from './fts.js'
 
-interface PlannedArtifact { name: string; location: string; owned_size: number | null; metadata: string }
-export interface PlannedRevision { number: number; metadata: string; tags: string[]; artifacts: PlannedArtifact[]; author: string | null; username: string | null }
+interface PlannedArtifact {
+  name: string
+  location: string
+  owned_size: number | null
+  metadata: string
+}
+export interface PlannedRevision {
+  number: number
+  metadata: string
+  tags: string[]
+  artifacts: PlannedArtifact[]
+  author: string | null
+  username: string | null
+}
 
 export function checkTag(tag: unknown): string {
   if (typeof tag !== 'string' || !isTagName(tag)) throw domainError('invalid_input', `bad tag "${String(tag)}"`)
@@ -28,17 +40,22 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
   const tags = [...new Set((input.tags ?? []).map(checkTag))]
   const arts = input.artifacts ?? []
   if (!Array.isArray(arts)) throw domainError('invalid_input', 'artifacts must be an array')
-  if (arts.length > c.limits.maxArtifactsPerRevision) throw domainError('quota_exceeded', `A revision holds at most ${c.limits.maxArtifactsPerRevision} artifacts`, { limit: c.limits.maxArtifactsPerRevision })
+  if (arts.length > c.limits.maxArtifactsPerRevision)
+    throw domainError('quota_exceeded', `A revision holds at most ${c.limits.maxArtifactsPerRevision} artifacts`, { limit: c.limits.maxArtifactsPerRevision })
   const names = new Set<string>()
   const bytes: Array<Buffer | null> = []
   for (const a of arts) {
     if (!isSafeSegment(a?.name)) throw domainError('invalid_input', `bad artifact name "${String(a?.name)}"`)
     if (names.has(a.name)) throw domainError('conflict', `The revision already has an artifact named "${a.name}"`)
     names.add(a.name)
-    if (!a.file && (typeof a.location !== 'string' || a.location.length === 0 || a.location.length > 4096)) throw domainError('invalid_input', `artifact "${a.name}" needs a location or a file`)
+    if (!a.file && (typeof a.location !== 'string' || a.location.length === 0 || a.location.length > 4096))
+      throw domainError('invalid_input', `artifact "${a.name}" needs a location or a file`)
     bytes.push(a.file ? fileBytes(a.file) : null)
   }
-  checkArtifactBytes(c, bytes.filter((b): b is Buffer => b !== null).map((b) => b.length))
+  checkArtifactBytes(
+    c,
+    bytes.filter((b): b is Buffer => b !== null).map((b) => b.length),
+  )
   const revMeta: Record<string, string> = { ...(input.metadata ?? {}) }
   for (const a of arts) {
     if (a.location_metadata_key !== undefined && bytes[arts.indexOf(a)]) revMeta[a.location_metadata_key] = artifactPath(c, k, number, a.name)
@@ -58,10 +75,13 @@ export function planRevision(c: Core, k: Kref, number: number, input: RevisionIn
 
 /** Insert a planned revision (call inside a transaction); the caller keeps the full-text row. */
 export function insertRevision(c: Core, item: ItemRow, p: PlannedRevision): number {
-  const info = c.stmt('INSERT INTO revisions (item_id, number, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+  const info = c
+    .stmt('INSERT INTO revisions (item_id, number, created_at, author, username, metadata) VALUES (?, ?, ?, ?, ?, ?)')
     .run(item.id, p.number, c.iso(), p.author, p.username, p.metadata)
   const revId = Number(info.lastInsertRowid)
-  const tag = c.stmt('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id')
+  const tag = c.stmt(
+    'INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id',
+  )
   for (const t of p.tags) tag.run(item.id, t, revId)
   const art = c.stmt('INSERT INTO artifacts (revision_id, name, location, owned_size, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?)')
   for (const a of p.artifacts) art.run(revId, a.name, a.location, a.owned_size, c.iso(), a.metadata)
@@ -125,7 +145,11 @@ export function setRevisionDeprecated(c: Core, kref: string, deprecated: boolean
 export function tagRevision(c: Core, kref: string, tag: string): Revision {
   checkTag(tag)
   const { item, rev } = c.requireRevision(kref)
-  c.stmt('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id').run(item.id, tag, rev.id)
+  c.stmt('INSERT INTO tags (item_id, tag, revision_id) VALUES (?, ?, ?) ON CONFLICT (item_id, tag) DO UPDATE SET revision_id = excluded.revision_id').run(
+    item.id,
+    tag,
+    rev.id,
+  )
   return c.revision(item, revisionById(c, rev.id))
 }
 

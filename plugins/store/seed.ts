@@ -8,7 +8,10 @@ import type { DomainStore } from '@revka/plugin-sdk'
 export const HARNESS_SPACES = ['AgentPool', 'Teams', 'Workflows', 'WorkflowRuns', 'WorkflowRunRequests']
 export const MEMORY_SPACES = ['Skills']
 
-export interface SeedNames { harness: string; memory: string }
+export interface SeedNames {
+  harness: string
+  memory: string
+}
 
 export async function seed(store: DomainStore, names: SeedNames): Promise<void> {
   for (const s of HARNESS_SPACES) await store.ensureSpace(`/${names.harness}/${s}`)

@@ -15,7 +15,10 @@ before(async () => {
   raw = await SqliteDomainStore.open(dir, storeLimits({ max_revisions_per_item: 40 }))
   s = raw
 })
-after(() => { raw.close(); rmSync(dir, { recursive: true, force: true }) })
+after(() => {
+  raw.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 /** SQL texts prepared so far: a batch read must not add one per list length */
 const prepared = () => ((raw as any).c.statements as Map<string, unknown>).size
@@ -65,8 +68,10 @@ test('listEdges over many revision, tag and item krefs resolves both ends in one
   assert.deepEqual([next3?.target_kref, next3?.metadata], [r[4], { i: '3' }])
 
   const out = await s.listEdges({ kref: [r[0], r[5]], direction: 'outgoing' })
-  assert.deepEqual(out.map((e) => `${e.source_kref}>${e.target_kref}:${e.edge_type}`).sort(),
-    [`${r[0]}>${r[1]}:NEXT`, `${r[0]}>${r[5]}:SEE`, `${r[5]}>${r[6]}:NEXT`].sort())
+  assert.deepEqual(
+    out.map((e) => `${e.source_kref}>${e.target_kref}:${e.edge_type}`).sort(),
+    [`${r[0]}>${r[1]}:NEXT`, `${r[0]}>${r[5]}:SEE`, `${r[5]}>${r[6]}:NEXT`].sort(),
+  )
   assert.equal((await s.listEdges({ kref: [r[5]], direction: 'incoming', edge_type: 'SEE' })).length, 1)
 
   // an item kref stands for all its revisions; ?t=latest for the newest; a missing item for none
@@ -85,7 +90,13 @@ test('listEdges over many revision, tag and item krefs resolves both ends in one
 })
 
 test('the full-text row follows each new revision: current values searchable, older ones only with include_revision_metadata, at most 20 kept', async () => {
-  const { item } = await s.createItem({ space_path: '/P/Fts', item_name: 'rolling-doc', kind: 'doc', metadata: { owner: 'zed' }, revision: { metadata: { word: 'v0z' } } })
+  const { item } = await s.createItem({
+    space_path: '/P/Fts',
+    item_name: 'rolling-doc',
+    kind: 'doc',
+    metadata: { owner: 'zed' },
+    revision: { metadata: { word: 'v0z' } },
+  })
   const found = async (query: string, older = false) => (await s.search({ query, context: 'P/Fts', include_revision_metadata: older })).total
   assert.equal(await found('v0z'), 1)
   assert.equal(await found('zed'), 1)

@@ -14,11 +14,17 @@ let raw: SqliteDomainStore
 let s: DomainStore
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'revka-store-'))
-  raw = await SqliteDomainStore.open(dir, storeLimits({ max_items_per_space: 50, max_metadata_bytes: 2048, max_revisions_per_item: 5, max_artifact_bytes: 4096 }))
+  raw = await SqliteDomainStore.open(
+    dir,
+    storeLimits({ max_items_per_space: 50, max_metadata_bytes: 2048, max_revisions_per_item: 5, max_artifact_bytes: 4096 }),
+  )
   s = raw
   await seed(s, { harness: 'Revka', memory: 'CognitiveMemory' })
 })
-after(() => { raw.close(); rmSync(dir, { recursive: true, force: true }) })
+after(() => {
+  raw.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 const rejects = (p: Promise<unknown>, code: string, status: number) =>
   assert.rejects(p, (e: any) => isDomainError(e) && e.code === code && e.statusCode === status && e.options.extra?.error_code === code)
@@ -31,22 +37,36 @@ const snapshot = () => {
   return JSON.stringify(out)
 }
 const files = (): string[] => {
-  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)])
+  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]))
   return walk(s.artifactRoot)
 }
 
 test('first start seeds the harness and memory projects with the spaces the dashboard expects', async () => {
-  assert.deepEqual((await s.listProjects()).map((p) => p.name), ['CognitiveMemory', 'Revka'])
-  assert.deepEqual((await s.listSpaces({ parent_path: '/Revka' })).map((x) => x.path).sort(),
-    ['/Revka/AgentPool', '/Revka/Teams', '/Revka/WorkflowRunRequests', '/Revka/WorkflowRuns', '/Revka/Workflows'])
-  assert.deepEqual((await s.listSpaces({ parent_path: 'CognitiveMemory' })).map((x) => [x.path, x.type, x.parent_path]), [['/CognitiveMemory/Skills', 'root', '/CognitiveMemory']])
+  assert.deepEqual(
+    (await s.listProjects()).map((p) => p.name),
+    ['CognitiveMemory', 'Revka'],
+  )
+  assert.deepEqual((await s.listSpaces({ parent_path: '/Revka' })).map((x) => x.path).sort(), [
+    '/Revka/AgentPool',
+    '/Revka/Teams',
+    '/Revka/WorkflowRunRequests',
+    '/Revka/WorkflowRuns',
+    '/Revka/Workflows',
+  ])
+  assert.deepEqual(
+    (await s.listSpaces({ parent_path: 'CognitiveMemory' })).map((x) => [x.path, x.type, x.parent_path]),
+    [['/CognitiveMemory/Skills', 'root', '/CognitiveMemory']],
+  )
   const again = await s.ensureSpace('/Revka/AgentPool')
   assert.equal(again.created, false)
 })
 
 test('an item with its first revision round-trips; published and latest sit on it', async () => {
   const { item, revision } = await s.createItem({
-    space_path: '/Revka/AgentPool', item_name: 'senior-rust', kind: 'agent', author: 'ann',
+    space_path: '/Revka/AgentPool',
+    item_name: 'senior-rust',
+    kind: 'agent',
+    author: 'ann',
     revision: { metadata: { display_name: 'Senior Rust', expertise: 'rust,tokio' }, tags: ['published'] },
   })
   assert.equal(item.kref, 'kref://Revka/AgentPool/senior-rust.agent')
@@ -79,25 +99,42 @@ test('a tag is a per-item pointer: tagging r2 moves published off r1; latest is 
   assert.equal((await s.getRevision(k + '?r=2'))!.published, false)
   await rejects(s.tagRevision(r3.kref, 'latest'), 'invalid_input', 400)
   await s.untagRevision(r3.kref, 'published')
-  assert.equal((await s.getRevision(k + '?t=published')), null)
-  assert.deepEqual((await s.listRevisions(k)).map((r) => r.number), [1, 2, 3])
+  assert.equal(await s.getRevision(k + '?t=published'), null)
+  assert.deepEqual(
+    (await s.listRevisions(k)).map((r) => r.number),
+    [1, 2, 3],
+  )
 })
 
 test('deprecate hides an item from lists unless include_deprecated', async () => {
   await s.createItem({ space_path: '/Revka/AgentPool', item_name: 'old-one', kind: 'agent' })
   await s.setItemDeprecated('Revka/AgentPool/old-one.agent', true)
   const visible = await s.listItems({ space_path: '/Revka/AgentPool', kinds: ['agent'] })
-  assert.deepEqual(visible.items.map((i) => i.item_name), ['senior-rust'])
+  assert.deepEqual(
+    visible.items.map((i) => i.item_name),
+    ['senior-rust'],
+  )
   assert.equal(visible.total, 1)
   const all = await s.listItems({ space_path: '/Revka/AgentPool', kinds: ['agent'], include_deprecated: true })
-  assert.deepEqual(all.items.map((i) => [i.item_name, i.deprecated]), [['old-one', true], ['senior-rust', false]])
+  assert.deepEqual(
+    all.items.map((i) => [i.item_name, i.deprecated]),
+    [
+      ['old-one', true],
+      ['senior-rust', false],
+    ],
+  )
   assert.equal((await s.search({ query: 'old', kinds: ['agent'] })).total, 0)
   assert.equal((await s.search({ query: 'old', kinds: ['agent'], include_deprecated: true })).total, 1)
 })
 
 test('full-text search: words of names and metadata, scoped by context and kind, paged', async () => {
   for (let i = 0; i < 12; i++) {
-    await s.createItem({ space_path: '/CognitiveMemory/Skills', item_name: `skill-${i}`, kind: 'skill', revision: { metadata: { description: i % 2 ? 'parses YAML files' : 'reads TOML' } } })
+    await s.createItem({
+      space_path: '/CognitiveMemory/Skills',
+      item_name: `skill-${i}`,
+      kind: 'skill',
+      revision: { metadata: { description: i % 2 ? 'parses YAML files' : 'reads TOML' } },
+    })
   }
   const yaml = await s.search({ query: 'yaml', context: 'CognitiveMemory', limit: 4 })
   assert.equal(yaml.total, 6)
@@ -118,9 +155,24 @@ test('full-text search: words of names and metadata, scoped by context and kind,
 })
 
 test('krefs: the grammar, and every malformed kref is a 400 kref_invalid', async () => {
-  for (const bad of ['', 'kref://', 'kref://kref://Revka/AgentPool/a.agent', 'Revka', 'Revka/a.agent/', 'Revka/../etc/a.agent',
-    '/etc/passwd', 'kref:///Revka/AgentPool/a.agent', 'Revka/AgentPool/noext', 'Revka/AgentPool/a.agent?r=0', 'Revka/AgentPool/a.agent?r=1&t=x',
-    'Revka/AgentPool/a.agent?x=1', 'Revka/Agent\\Pool/a.agent', 'Revka/AgentPool/a.agent?r=1&a=../x', 'http://Revka/AgentPool/a.agent', 'Revka//a.agent']) {
+  for (const bad of [
+    '',
+    'kref://',
+    'kref://kref://Revka/AgentPool/a.agent',
+    'Revka',
+    'Revka/a.agent/',
+    'Revka/../etc/a.agent',
+    '/etc/passwd',
+    'kref:///Revka/AgentPool/a.agent',
+    'Revka/AgentPool/noext',
+    'Revka/AgentPool/a.agent?r=0',
+    'Revka/AgentPool/a.agent?r=1&t=x',
+    'Revka/AgentPool/a.agent?x=1',
+    'Revka/Agent\\Pool/a.agent',
+    'Revka/AgentPool/a.agent?r=1&a=../x',
+    'http://Revka/AgentPool/a.agent',
+    'Revka//a.agent',
+  ]) {
     await rejects(s.getItem(bad), 'kref_invalid', 400)
   }
   assert.equal(await s.getItem('Revka/AgentPool/missing.agent'), null)
@@ -133,29 +185,68 @@ test('krefs: the grammar, and every malformed kref is a 400 kref_invalid', async
 test('a failing write rolls back: a duplicate artifact name in a new item leaves no item and no file', async () => {
   const before = snapshot()
   const filesBefore = files()
-  await rejects(s.createItem({
-    space_path: '/Revka/Teams', item_name: 'doomed', kind: 'bundle',
-    revision: { metadata: { a: 'b' }, tags: ['published'], artifacts: [{ name: 'x.md', file: { content: 'one' } }, { name: 'y.md', file: { content: 'two' } }, { name: 'x.md', location: '/tmp/x' }] },
-  }), 'conflict', 409)
+  await rejects(
+    s.createItem({
+      space_path: '/Revka/Teams',
+      item_name: 'doomed',
+      kind: 'bundle',
+      revision: {
+        metadata: { a: 'b' },
+        tags: ['published'],
+        artifacts: [
+          { name: 'x.md', file: { content: 'one' } },
+          { name: 'y.md', file: { content: 'two' } },
+          { name: 'x.md', location: '/tmp/x' },
+        ],
+      },
+    }),
+    'conflict',
+    409,
+  )
   // one too large after a file was written
-  await rejects(s.createItem({
-    space_path: '/Revka/Teams', item_name: 'doomed', kind: 'bundle',
-    revision: { artifacts: [{ name: 'ok.md', file: { content: 'fine' } }, { name: 'big.bin', file: { content: Buffer.alloc(5000) } }] },
-  }), 'too_large', 413)
+  await rejects(
+    s.createItem({
+      space_path: '/Revka/Teams',
+      item_name: 'doomed',
+      kind: 'bundle',
+      revision: {
+        artifacts: [
+          { name: 'ok.md', file: { content: 'fine' } },
+          { name: 'big.bin', file: { content: Buffer.alloc(5000) } },
+        ],
+      },
+    }),
+    'too_large',
+    413,
+  )
   // a bad metadata value
-  await rejects(s.createItem({
-    space_path: '/Revka/Teams', item_name: 'doomed', kind: 'bundle',
-    revision: { metadata: { n: 1 as unknown as string } },
-  }), 'invalid_input', 400)
+  await rejects(
+    s.createItem({
+      space_path: '/Revka/Teams',
+      item_name: 'doomed',
+      kind: 'bundle',
+      revision: { metadata: { n: 1 as unknown as string } },
+    }),
+    'invalid_input',
+    400,
+  )
   // the database itself fails mid-transaction, after the item, revision and file were written
   const db = (raw as any).c.db
   db.exec("CREATE TEMP TRIGGER boom BEFORE INSERT ON main.tags WHEN NEW.tag = 'boom' BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
   try {
-    await assert.rejects(s.createItem({
-      space_path: '/Revka/NewSpace', item_name: 'doomed', kind: 'bundle',
-      revision: { metadata: { a: 'b' }, tags: ['boom'], artifacts: [{ name: 'x.md', file: { content: 'one' } }] },
-    }), /disk says no/)
-    await assert.rejects(s.createRevision('Revka/AgentPool/senior-rust.agent', { tags: ['boom'], artifacts: [{ name: 'x.md', file: { content: 'one' } }] }), /disk says no/)
+    await assert.rejects(
+      s.createItem({
+        space_path: '/Revka/NewSpace',
+        item_name: 'doomed',
+        kind: 'bundle',
+        revision: { metadata: { a: 'b' }, tags: ['boom'], artifacts: [{ name: 'x.md', file: { content: 'one' } }] },
+      }),
+      /disk says no/,
+    )
+    await assert.rejects(
+      s.createRevision('Revka/AgentPool/senior-rust.agent', { tags: ['boom'], artifacts: [{ name: 'x.md', file: { content: 'one' } }] }),
+      /disk says no/,
+    )
   } finally {
     db.exec('DROP TRIGGER boom')
   }
@@ -197,9 +288,22 @@ test('quotas: metadata bytes 413, revisions per item and items per space 507, no
 })
 
 test('artifacts: store-written files are atomic, contained, rewritable; delete removes them', async () => {
-  const { revision } = await s.createItem({ space_path: '/CognitiveMemory/Skills', item_name: 'md', kind: 'skill', revision: { artifacts: [{ name: 'SKILL.md', file: { content: '# hi' } }, { name: 'remote', location: 'https://example.com/x' }] } })
+  const { revision } = await s.createItem({
+    space_path: '/CognitiveMemory/Skills',
+    item_name: 'md',
+    kind: 'skill',
+    revision: {
+      artifacts: [
+        { name: 'SKILL.md', file: { content: '# hi' } },
+        { name: 'remote', location: 'https://example.com/x' },
+      ],
+    },
+  })
   const arts = await s.listArtifacts(revision!.kref)
-  assert.deepEqual(arts.map((a) => a.name), ['SKILL.md', 'remote'])
+  assert.deepEqual(
+    arts.map((a) => a.name),
+    ['SKILL.md', 'remote'],
+  )
   const md = (await s.getArtifact('CognitiveMemory/Skills/md.skill?r=1&a=SKILL.md'))!
   assert.equal(md.revision_kref, revision!.kref)
   assert.equal(readFileSync(md.location, 'utf8'), '# hi')
@@ -214,7 +318,10 @@ test('artifacts: store-written files are atomic, contained, rewritable; delete r
   await s.writeArtifactFile(md.kref, { content: '# changed' })
   assert.equal(readFileSync(md.location, 'utf8'), '# changed')
   await rejects(s.writeArtifactFile('CognitiveMemory/Skills/md.skill?r=1&a=remote', { content: 'x' }), 'invalid_input', 400)
-  assert.deepEqual((await s.findArtifactsByLocation('https://example.com/x')).map((a) => a.kref), ['kref://CognitiveMemory/Skills/md.skill?r=1&a=remote'])
+  assert.deepEqual(
+    (await s.findArtifactsByLocation('https://example.com/x')).map((a) => a.kref),
+    ['kref://CognitiveMemory/Skills/md.skill?r=1&a=remote'],
+  )
   await rejects(s.createArtifact(revision!.kref, { name: 'SKILL.md', location: '/x' }), 'conflict', 409)
   // an orphan file where a new artifact's file would go: refused with overwrite false, replaced by default
   const orphan = join(dirname(md.location), 'notes.md')
@@ -236,8 +343,14 @@ test('edges between revisions by direction and type; bundles list members; delet
   await s.createEdge({ source_kref: b.kref, target_kref: a.kref, edge_type: 'SUPPORTS', metadata: { w: '1' } })
   await rejects(s.createEdge({ source_kref: a.kref, target_kref: b.kref, edge_type: 'DEPENDS_ON' }), 'conflict', 409)
   await rejects(s.createEdge({ source_kref: a.kref, target_kref: 'Revka/AgentPool/none.agent?r=1', edge_type: 'X' }), 'not_found', 404)
-  assert.deepEqual((await s.listEdges({ kref: a.kref, direction: 'outgoing' })).map((e) => [e.target_kref, e.edge_type]), [[b.kref, 'DEPENDS_ON']])
-  assert.deepEqual((await s.listEdges({ kref: a.kref, direction: 'incoming' })).map((e) => e.edge_type), ['SUPPORTS'])
+  assert.deepEqual(
+    (await s.listEdges({ kref: a.kref, direction: 'outgoing' })).map((e) => [e.target_kref, e.edge_type]),
+    [[b.kref, 'DEPENDS_ON']],
+  )
+  assert.deepEqual(
+    (await s.listEdges({ kref: a.kref, direction: 'incoming' })).map((e) => e.edge_type),
+    ['SUPPORTS'],
+  )
   assert.equal((await s.listEdges({ kref: 'Revka/AgentPool/ea.agent', direction: 'both' })).length, 2)
   assert.equal((await s.listEdges({ kref: a.kref, edge_type: 'SUPPORTS' })).length, 1)
   const team = (await s.createItem({ space_path: '/Revka/Teams', item_name: 'Team A', kind: 'bundle', revision: {} })).item
@@ -248,13 +361,19 @@ test('edges between revisions by direction and type; bundles list members; delet
   await rejects(s.addBundleMember('Revka/AgentPool/ea.agent', 'Revka/AgentPool/eb.agent'), 'invalid_input', 400)
   assert.equal((await s.listBundleMembers(team.kref)).total_count, 2)
   await s.deleteItem('Revka/AgentPool/eb.agent')
-  assert.deepEqual((await s.listBundleMembers(team.kref)).members.map((x) => x.item_kref), ['kref://Revka/AgentPool/ea.agent'])
+  assert.deepEqual(
+    (await s.listBundleMembers(team.kref)).members.map((x) => x.item_kref),
+    ['kref://Revka/AgentPool/ea.agent'],
+  )
   assert.equal((await s.listEdges({ kref: a.kref })).length, 0)
 })
 
 test('data survives a reopen (WAL on disk, counters recounted)', async () => {
   raw.close()
-  raw = await SqliteDomainStore.open(dir, storeLimits({ max_items_per_space: 50, max_metadata_bytes: 2048, max_revisions_per_item: 5, max_artifact_bytes: 4096 }))
+  raw = await SqliteDomainStore.open(
+    dir,
+    storeLimits({ max_items_per_space: 50, max_metadata_bytes: 2048, max_revisions_per_item: 5, max_artifact_bytes: 4096 }),
+  )
   s = raw
   assert.equal((await s.currentRevision('Revka/AgentPool/senior-rust.agent'))!.number, 3)
   assert.equal((await s.listItems({ space_path: '/Revka/WorkflowRuns' })).total, 50)

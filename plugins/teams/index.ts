@@ -6,9 +6,22 @@
  * team avatar artifacts only); member avatars link to the agents plugin's avatar route.
  */
 import {
-  AVATAR_MAX_BYTES, avatarFileReply, avatarRevision, avatarUrlPath, definePlugin, domainError, domainProjects, DomainStoreRef,
-  itemKrefParam, listQuery, readAvatarUpload, reply, typedBody,
-  type DomainStore, type Item, type RevkaRequest,
+  AVATAR_MAX_BYTES,
+  avatarFileReply,
+  avatarRevision,
+  avatarUrlPath,
+  definePlugin,
+  domainError,
+  domainProjects,
+  DomainStoreRef,
+  itemKrefParam,
+  listQuery,
+  readAvatarUpload,
+  reply,
+  typedBody,
+  type DomainStore,
+  type Item,
+  type RevkaRequest,
 } from '@revka/plugin-sdk'
 import { teamBody, teamFull, teamSummary } from './team-shape.js'
 import { createTeam, deleteTeam, updateTeam } from './team-write.js'
@@ -32,25 +45,42 @@ export default definePlugin({
     const who = (req: RevkaRequest) => req.auth.deviceId ?? req.auth.via
 
     api.routes.add({
-      method: 'GET', url: '/api/teams', auth: 'bearer',
+      method: 'GET',
+      url: '/api/teams',
+      auth: 'bearer',
       description: 'teams in summary form, paged (include_deprecated, page, per_page 1..50)',
       handler: async (req: RevkaRequest) => {
         const q = listQuery(req.query)
         const s = store()
-        const page = await s.listItems({ space_path: space(), kinds: ['bundle'], include_deprecated: q.include_deprecated, offset: q.offset, limit: q.per_page })
+        const page = await s.listItems({
+          space_path: space(),
+          kinds: ['bundle'],
+          include_deprecated: q.include_deprecated,
+          offset: q.offset,
+          limit: q.per_page,
+        })
         const revs = await s.currentRevisions(page.items.map((i) => i.kref))
-        return { teams: page.items.map((i) => teamSummary(i, revs.get(i.kref) ?? null, avatarUrl)), total_count: page.total, page: q.page, per_page: q.per_page }
+        return {
+          teams: page.items.map((i) => teamSummary(i, revs.get(i.kref) ?? null, avatarUrl)),
+          total_count: page.total,
+          page: q.page,
+          per_page: q.per_page,
+        }
       },
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/teams/*', auth: 'bearer',
+      method: 'GET',
+      url: '/api/teams/*',
+      auth: 'bearer',
       description: 'one team in full form: members (their agents) and edges',
       handler: async (req: RevkaRequest) => ({ team: await teamFull(store(), await teamItem(req.params['*']), avatarUrl) }),
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/teams', auth: 'bearer',
+      method: 'POST',
+      url: '/api/teams',
+      auth: 'bearer',
       description: 'create a team {name, description?, members?, edges?} → 201 {team}; an invalid graph is 400 with validation_errors',
       handler: async (req: RevkaRequest) => {
         const item = await createTeam(store(), space(), teamBody(req.body), who(req))
@@ -59,8 +89,10 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'PUT', url: '/api/teams/*', auth: 'bearer',
-      description: 'update a team: a new published revision, members diffed, this team\'s edges replaced',
+      method: 'PUT',
+      url: '/api/teams/*',
+      auth: 'bearer',
+      description: "update a team: a new published revision, members diffed, this team's edges replaced",
       handler: async (req: RevkaRequest) => {
         const b = teamBody(req.body)
         const item = await teamItem(req.params['*'])
@@ -70,7 +102,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/teams/deprecate', auth: 'bearer',
+      method: 'POST',
+      url: '/api/teams/deprecate',
+      auth: 'bearer',
       description: 'set or clear the soft-hide flag: {kref, deprecated} → {success:true}',
       handler: async (req: RevkaRequest) => {
         const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
@@ -81,7 +115,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'DELETE', url: '/api/teams/*', auth: 'bearer',
+      method: 'DELETE',
+      url: '/api/teams/*',
+      auth: 'bearer',
       description: 'delete a team: its edges, its memberships, the bundle → 204',
       handler: async (req: RevkaRequest) => {
         await deleteTeam(store(), await teamItem(req.params['*']))
@@ -90,8 +126,12 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/teams/avatar', auth: 'bearer',
-      stream: true, bodyLimit: AVATAR_MAX_BYTES + 64 * 1024, timeoutMs: 60_000,
+      method: 'POST',
+      url: '/api/teams/avatar',
+      auth: 'bearer',
+      stream: true,
+      bodyLimit: AVATAR_MAX_BYTES + 64 * 1024,
+      timeoutMs: 60_000,
       description: 'multipart kref + file (PNG/JPEG/GIF/WebP by its bytes, ≤ 5 MiB) → a new published team revision with the avatar',
       handler: async (req: RevkaRequest) => {
         const up = await readAvatarUpload(req, { what: 'team' })
@@ -103,7 +143,9 @@ export default definePlugin({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/teams/avatar-file/*', auth: 'signed',
+      method: 'GET',
+      url: '/api/teams/avatar-file/*',
+      auth: 'signed',
       description: 'a team avatar file, for holders of a signed URL (team avatar artifacts only)',
       handler: (req: RevkaRequest) => avatarFileReply(store(), req.params['*'] ?? '', 'team'),
     })

@@ -6,8 +6,15 @@
  */
 import { httpError } from '@revka/plugin-sdk'
 
-export interface TeamEdge { from_kref: string; to_kref: string; edge_type: string }
-interface Problem { code: string; message: string }
+export interface TeamEdge {
+  from_kref: string
+  to_kref: string
+  edge_type: string
+}
+interface Problem {
+  code: string
+  message: string
+}
 
 export function validateTeamGraph(members: string[], edges: TeamEdge[]): void {
   const problems: Problem[] = []
@@ -18,7 +25,8 @@ export function validateTeamGraph(members: string[], edges: TeamEdge[]): void {
     if (e.from_kref === e.to_kref) problems.push({ code: 'self_edge', message: `${e.from_kref} has an edge to itself` })
     for (const end of [e.from_kref, e.to_kref]) if (!set.has(end)) problems.push({ code: 'dangling_ref', message: `${end} is not a member of the team` })
     if (type === 'DEPENDS_ON') {
-      if (depends.has(`${e.to_kref}\n${e.from_kref}`)) problems.push({ code: 'reciprocal_depends', message: `${e.from_kref} and ${e.to_kref} depend on each other` })
+      if (depends.has(`${e.to_kref}\n${e.from_kref}`))
+        problems.push({ code: 'reciprocal_depends', message: `${e.from_kref} and ${e.to_kref} depend on each other` })
       depends.add(`${e.from_kref}\n${e.to_kref}`)
     }
   }

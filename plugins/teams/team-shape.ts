@@ -7,12 +7,19 @@ import type { TeamEdge } from './team-graph.js'
 
 export const AVATAR_KEYS = ['avatar_location', 'avatar_filename', 'avatar_mime', 'avatar_artifact_name'] as const
 
-export interface TeamBody { name: string; description?: string | null; members?: string[] | null; edges?: TeamEdge[] | null }
+export interface TeamBody {
+  name: string
+  description?: string | null
+  members?: string[] | null
+  edges?: TeamEdge[] | null
+}
 
 export function teamBody(body: unknown): TeamBody {
   const b = typedBody(body, { required: ['name'], optional: ['description'], lists: ['members'] })
   if (b.edges !== undefined && b.edges !== null) {
-    const ok = Array.isArray(b.edges) && b.edges.every((e: any) => e && typeof e.from_kref === 'string' && typeof e.to_kref === 'string' && typeof e.edge_type === 'string')
+    const ok =
+      Array.isArray(b.edges) &&
+      b.edges.every((e: any) => e && typeof e.from_kref === 'string' && typeof e.to_kref === 'string' && typeof e.edge_type === 'string')
     if (!ok) throw httpError(422, 'invalid_field', 'edges: expected an array of {from_kref, to_kref, edge_type} strings', { extra: { field: 'edges' } })
   }
   return b as TeamBody

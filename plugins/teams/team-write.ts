@@ -12,7 +12,10 @@ import { domainError, httpError, isSafeSegment, itemKrefParam, type DomainStore,
 import { validateTeamGraph, type TeamEdge } from './team-graph.js'
 import { teamMetadata, type TeamBody } from './team-shape.js'
 
-export interface Plan { members: string[]; edges: TeamEdge[] }
+export interface Plan {
+  members: string[]
+  edges: TeamEdge[]
+}
 
 /** Normalised members and edges; 404 for a member that is not an item, 400 for a bad graph. */
 export async function planTeam(store: DomainStore, b: TeamBody): Promise<Plan> {
@@ -49,7 +52,10 @@ export async function createTeam(store: DomainStore, space: string, b: TeamBody,
   const name = checkTeamName(b.name)
   const plan = await planTeam(store, b)
   const { item } = await store.createItem({
-    space_path: space, item_name: name, kind: 'bundle', metadata: b.description ? { description: b.description } : {},
+    space_path: space,
+    item_name: name,
+    kind: 'bundle',
+    metadata: b.description ? { description: b.description } : {},
     revision: { metadata: teamMetadata(b, plan.members, plan.edges.length, null, false), tags: ['published'] },
   })
   try {
@@ -80,4 +86,3 @@ export async function deleteTeam(store: DomainStore, item: Item): Promise<void> 
   await removeEdges(store, item.kref, members)
   await store.deleteItem(item.kref)
 }
-

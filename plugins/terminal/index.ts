@@ -45,7 +45,11 @@ export default definePlugin<TerminalOptions>({
     const perCredential = new ConnectionCap({ what: 'terminals', perCredential: api.config.max_terminals_per_credential ?? 4 })
 
     api.routes.add({
-      method: 'GET', url: '/ws/terminal', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
+      method: 'GET',
+      url: '/ws/terminal',
+      auth: 'bearer',
+      websocket: true,
+      subprotocol: 'revka.v1',
       description: 'PTY over WebSocket; ?tool&cwd&mcp_session&mcp_token&cols&rows (contract §3.2); 403 while pairing is off',
       admit: (req) => {
         if (!api.gateway.requirePairing) throw httpError(403, 'terminal_disabled', PAIRING_OFF)
@@ -96,10 +100,20 @@ export default definePlugin<TerminalOptions>({
         void term.exited.then(() => {
           live.delete(term)
           cleanup()
-          api.audit.record({ event_type: 'command_execution', action: { command: `terminal.close pid ${term.pid}`, risk_level: 'high' }, result: { success: true, duration_ms: Date.now() - opened } }, req)
+          api.audit.record(
+            {
+              event_type: 'command_execution',
+              action: { command: `terminal.close pid ${term.pid}`, risk_level: 'high' },
+              result: { success: true, duration_ms: Date.now() - opened },
+            },
+            req,
+          )
         })
         // a shell on the gateway's host is the most powerful thing a device can open: on the audit chain
-        api.audit.record({ event_type: 'command_execution', action: { command: `terminal.open ${spec.file} pid ${term.pid}`, risk_level: 'high' }, result: { success: true } }, req)
+        api.audit.record(
+          { event_type: 'command_execution', action: { command: `terminal.open ${spec.file} pid ${term.pid}`, risk_level: 'high' }, result: { success: true } },
+          req,
+        )
         api.log.info({ pid: term.pid, file: spec.file, cwd: spec.cwd, mcp: Boolean(home), device: req.auth.deviceId }, 'terminal opened')
       }),
     })
@@ -116,7 +130,9 @@ export default definePlugin<TerminalOptions>({
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
         Promise.all(all.map((t) => t.exited)),
-        new Promise<void>((r) => { timer = setTimeout(r, STOP_WAIT_MS) }),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, STOP_WAIT_MS)
+        }),
       ])
       clearTimeout(timer)
       // a PTY that outlived the wait still loses its MCP config

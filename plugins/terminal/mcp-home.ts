@@ -94,18 +94,31 @@ export function createMcpHome(tool: string | undefined, t: McpTarget): string {
 }
 
 export function removeMcpHome(dir: string): void {
-  try { rmSync(dir, { recursive: true, force: true }) } catch { /* already gone, or not ours to remove */ }
+  try {
+    rmSync(dir, { recursive: true, force: true })
+  } catch {
+    /* already gone, or not ours to remove */
+  }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** remove temp HOMEs left by gateways that died without cleaning up; returns how many */
 export function sweepStaleHomes(): number {
   let n = 0
   let names: string[]
-  try { names = readdirSync(tmpdir()) } catch { return 0 }
+  try {
+    names = readdirSync(tmpdir())
+  } catch {
+    return 0
+  }
   for (const name of names) {
     const m = name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length)) : null
     if (!m) continue

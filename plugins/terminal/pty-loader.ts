@@ -37,12 +37,16 @@ export async function loadPty(moduleName = 'node-pty'): Promise<PtySpawn> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(moduleName)) {
-      throw new RevkaError('REVKA_ERR_TERMINAL_UNAVAILABLE',
+      throw new RevkaError(
+        'REVKA_ERR_TERMINAL_UNAVAILABLE',
         `node-pty is not installed (module "${moduleName}" not found — an install with --omit=optional leaves it out). ` +
-        'Run `npm install node-pty` (it builds from source: needs python3, make and a C++ compiler) to enable /ws/terminal; the rest of the gateway is unaffected.')
+          'Run `npm install node-pty` (it builds from source: needs python3, make and a C++ compiler) to enable /ws/terminal; the rest of the gateway is unaffected.',
+      )
     }
-    throw new RevkaError('REVKA_ERR_TERMINAL_UNAVAILABLE',
-      `node-pty is installed but failed to load (${err.message}); rebuild it with \`npm rebuild node-pty\` to enable /ws/terminal.`)
+    throw new RevkaError(
+      'REVKA_ERR_TERMINAL_UNAVAILABLE',
+      `node-pty is installed but failed to load (${err.message}); rebuild it with \`npm rebuild node-pty\` to enable /ws/terminal.`,
+    )
   }
   const spawn = mod?.spawn ?? mod?.default?.spawn
   if (typeof spawn !== 'function') {

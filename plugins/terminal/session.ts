@@ -37,7 +37,14 @@ function parseResize(text: string): { cols: unknown; rows: unknown } | undefined
 }
 
 export function openTerminal(socket: RevkaSocket, spawn: PtySpawn, spec: SpawnSpec, log: Logger): Terminal {
-  const pty: PtyProcess = spawn(spec.file, spec.args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env: spec.env, encoding: 'utf8' })
+  const pty: PtyProcess = spawn(spec.file, spec.args, {
+    name: 'xterm-256color',
+    cols: spec.cols,
+    rows: spec.rows,
+    cwd: spec.cwd,
+    env: spec.env,
+    encoding: 'utf8',
+  })
   let cols = spec.cols
   let rows = spec.rows
   let alive = true
@@ -45,7 +52,9 @@ export function openTerminal(socket: RevkaSocket, spawn: PtySpawn, spec: SpawnSp
   let drainTimer: NodeJS.Timeout | undefined
   let killTimer: NodeJS.Timeout | undefined
   let markExited!: () => void
-  const exited = new Promise<void>((r) => { markExited = r })
+  const exited = new Promise<void>((r) => {
+    markExited = r
+  })
 
   const waitForDrain = () => {
     drainTimer = setTimeout(() => {
@@ -85,7 +94,11 @@ export function openTerminal(socket: RevkaSocket, spawn: PtySpawn, spec: SpawnSp
     if (r) {
       cols = clampCols(r.cols, cols)
       rows = clampRows(r.rows, rows)
-      try { pty.resize(cols, rows) } catch { /* the process is exiting */ }
+      try {
+        pty.resize(cols, rows)
+      } catch {
+        /* the process is exiting */
+      }
       return
     }
     pty.write(text)
@@ -93,9 +106,16 @@ export function openTerminal(socket: RevkaSocket, spawn: PtySpawn, spec: SpawnSp
 
   const kill = () => {
     if (!alive || killTimer) return
-    try { pty.kill('SIGHUP') } catch {}
+    try {
+      pty.kill('SIGHUP')
+    } catch {}
     // a program that ignores the hangup does not outlive its terminal
-    killTimer = setTimeout(() => { if (alive) try { pty.kill('SIGKILL') } catch {} }, KILL_GRACE_MS)
+    killTimer = setTimeout(() => {
+      if (alive)
+        try {
+          pty.kill('SIGKILL')
+        } catch {}
+    }, KILL_GRACE_MS)
   }
   socket.on('close', kill)
   return { pid: pty.pid, exited, kill }

@@ -19,8 +19,23 @@ const ROWS = [1, 500] as const
 
 const ENV_NAMES = ['PATH', 'LANG', 'USER', 'LOGNAME', 'SHELL', 'TZ', 'HOME']
 /** the LC_* locale categories (POSIX + glibc, and the two terminals set) */
-const LC_NAMES = ['ALL', 'CTYPE', 'COLLATE', 'MESSAGES', 'MONETARY', 'NUMERIC', 'TIME', 'ADDRESS', 'IDENTIFICATION',
-  'MEASUREMENT', 'NAME', 'PAPER', 'TELEPHONE', 'TERMINAL', 'TERMINAL_VERSION'].map((c) => `LC_${c}`)
+const LC_NAMES = [
+  'ALL',
+  'CTYPE',
+  'COLLATE',
+  'MESSAGES',
+  'MONETARY',
+  'NUMERIC',
+  'TIME',
+  'ADDRESS',
+  'IDENTIFICATION',
+  'MEASUREMENT',
+  'NAME',
+  'PAPER',
+  'TELEPHONE',
+  'TERMINAL',
+  'TERMINAL_VERSION',
+].map((c) => `LC_${c}`)
 const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin'
 
 /** reads the gateway's environment (`api.gateway.env`: the process env, or a test harness's) */

@@ -19,10 +19,13 @@ async function lines(t: Awaited<ReturnType<typeof openTerm>>, cmd: string, tag: 
   const plain = t.output.slice(from).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
   // the first line may carry the shell's prompt in front (see outputLine)
   const re = new RegExp(`^(?:.*[#$%>] )?${tag}:(.*)$`)
-  return plain.split(/\r\n|\n|\r/).map((l) => re.exec(l)?.[1]).filter((l): l is string => l !== undefined)
+  return plain
+    .split(/\r\n|\n|\r/)
+    .map((l) => re.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined)
 }
 
-test('the PTY gets exactly the allow-listed environment, never the gateway\'s REVKA_* secrets', async () => {
+test("the PTY gets exactly the allow-listed environment, never the gateway's REVKA_* secrets", async () => {
   const planted = {
     REVKA_GATEWAY_ADMIN_TOKEN: 'admin-token-must-not-leak',
     REVKA_TELEGRAM_SECRET: 'webhook-secret-must-not-leak',
@@ -60,7 +63,9 @@ test('the PTY gets exactly the allow-listed environment, never the gateway\'s RE
     await t.closed
   } finally {
     await k.stop()
-    for (const [key, v] of Object.entries(saved)) if (v === undefined) delete process.env[key]; else process.env[key] = v
+    for (const [key, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[key]
+      else process.env[key] = v
   }
 })
 
@@ -86,14 +91,21 @@ test('with mcp_session + mcp_token the only additions are REVKA_MCP_URL/SESSION/
     assert.equal(env.PWD, home, 'the default cwd stays the real home')
 
     const after = await lines(t, 'env', 'ENV')
-    assert.deepEqual(after.filter((l) => /^(REVKA_|AWS_)/.test(l)).map((l) => l.slice(0, l.indexOf('='))).sort(), [...MCP_VARS].sort())
+    assert.deepEqual(
+      after
+        .filter((l) => /^(REVKA_|AWS_)/.test(l))
+        .map((l) => l.slice(0, l.indexOf('=')))
+        .sort(),
+      [...MCP_VARS].sort(),
+    )
     assert.ok(!t.output.includes('must-not-leak'))
     t.ws.close()
     await t.closed
   } finally {
     await k.stop()
     rmSync(join(home, '.revka'), { recursive: true, force: true })
-    if (savedSecret === undefined) delete process.env.REVKA_GATEWAY_ADMIN_TOKEN; else process.env.REVKA_GATEWAY_ADMIN_TOKEN = savedSecret
+    if (savedSecret === undefined) delete process.env.REVKA_GATEWAY_ADMIN_TOKEN
+    else process.env.REVKA_GATEWAY_ADMIN_TOKEN = savedSecret
   }
 })
 

@@ -17,7 +17,8 @@ let savedPath: string | undefined
 // inspected while it runs) and exits
 before(() => {
   bin = mkdtempSync(join(tmpdir(), 'revka-term-fakecli-'))
-  const script = '#!/bin/sh\necho "FAKE $(basename "$0") home=$HOME url=$REVKA_MCP_URL session=$REVKA_MCP_SESSION token=$REVKA_MCP_TOKEN pwd=$(pwd) END"\nread line\necho "bye $line"\n'
+  const script =
+    '#!/bin/sh\necho "FAKE $(basename "$0") home=$HOME url=$REVKA_MCP_URL session=$REVKA_MCP_SESSION token=$REVKA_MCP_TOKEN pwd=$(pwd) END"\nread line\necho "bye $line"\n'
   for (const t of FAKE_TOOLS) {
     writeFileSync(join(bin, t), script)
     chmodSync(join(bin, t), 0o755)
@@ -36,21 +37,35 @@ async function boot(): Promise<TestKernel> {
 }
 
 async function mint(k: TestKernel): Promise<{ session_id: string; token: string }> {
-  const res = await fetch(`${k.url!.replace(/\/$/, '')}/api/mcp/session`, { method: 'POST', headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' }, body: '{}' })
+  const res = await fetch(`${k.url!.replace(/\/$/, '')}/api/mcp/session`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' },
+    body: '{}',
+  })
   assert.equal(res.status, 200)
   return res.json() as any
 }
 
-const q = (tool: string, s: { session_id: string; token: string }) => `tool=${tool}&mcp_session=${encodeURIComponent(s.session_id)}&mcp_token=${encodeURIComponent(s.token)}`
+const q = (tool: string, s: { session_id: string; token: string }) =>
+  `tool=${tool}&mcp_session=${encodeURIComponent(s.session_id)}&mcp_token=${encodeURIComponent(s.token)}`
 
-interface Started { home: string; url: string; session: string; token: string; pwd: string }
+interface Started {
+  home: string
+  url: string
+  session: string
+  token: string
+  pwd: string
+}
 async function started(t: TermClient, tool: string): Promise<Started> {
   const m = await t.waitFor(new RegExp(`FAKE ${tool} home=(\\S*) url=(\\S*) session=(\\S*) token=(\\S*) pwd=(\\S*) END`))
   return { home: m[1], url: m[2], session: m[3], token: m[4], pwd: m[5] }
 }
 
 /** our temp HOMEs (this process's) currently in the OS temp dir */
-const ourHomes = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`revka-term-mcp-${process.pid}-`)).sort()
+const ourHomes = () =>
+  readdirSync(tmpdir())
+    .filter((n) => n.startsWith(`revka-term-mcp-${process.pid}-`))
+    .sort()
 
 async function gone(dir: string, timeoutMs = 5000): Promise<boolean> {
   const end = Date.now() + timeoutMs
@@ -63,7 +78,12 @@ async function initializeStatus(url: string, headers: Record<string, string>): P
   const res = await fetch(url, {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'fake-cli', version: '0' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'fake-cli', version: '0' } },
+    }),
   })
   await res.arrayBuffer()
   return res.status
@@ -74,8 +94,17 @@ const mode = (p: string) => statSync(p).mode & 0o777
 /** the refusal's close; a terminal that started instead (and waits for input) fails fast, not at the suite timeout */
 async function refused(t: TermClient): Promise<{ code: number; reason: string }> {
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { t.ws.close(); reject(new Error(`not refused; output: ${JSON.stringify(t.output)}`)) }, 5000) })
-  try { return await Promise.race([t.closed, late]) } finally { clearTimeout(timer) }
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      t.ws.close()
+      reject(new Error(`not refused; output: ${JSON.stringify(t.output)}`))
+    }, 5000)
+  })
+  try {
+    return await Promise.race([t.closed, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 test('claude: a fresh 0700 HOME with ~/.claude.json pointing at the in-process MCP server, and the REVKA_MCP_* env', async () => {
@@ -96,7 +125,9 @@ test('claude: a fresh 0700 HOME with ~/.claude.json pointing at the in-process M
     const file = join(got.home, '.claude.json')
     assert.equal(mode(file), 0o600)
     const cfg = JSON.parse(readFileSync(file, 'utf8'))
-    assert.deepEqual(cfg, { mcpServers: { revka: { type: 'http', url: mcpUrl, headers: { Authorization: `Bearer ${s.token}`, 'X-Revka-Session': s.session_id } } } })
+    assert.deepEqual(cfg, {
+      mcpServers: { revka: { type: 'http', url: mcpUrl, headers: { Authorization: `Bearer ${s.token}`, 'X-Revka-Session': s.session_id } } },
+    })
     // the config really opens the session: the server accepts exactly those headers
     assert.equal(await initializeStatus(cfg.mcpServers.revka.url, cfg.mcpServers.revka.headers), 200)
     assert.equal(await initializeStatus(mcpUrl, { ...cfg.mcpServers.revka.headers, Authorization: `Bearer ${'0'.repeat(64)}` }), 401)
@@ -141,7 +172,10 @@ test('gemini, cursor, opencode get their own file; agy only the env vars', async
     const expected: Record<string, (url: string) => [string, unknown] | undefined> = {
       gemini: (url) => [join('.gemini', 'settings.json'), { mcpServers: { revka: { httpUrl: url, headers } } }],
       cursor: (url) => [join('.cursor', 'mcp.json'), { mcpServers: { revka: { url, headers } } }],
-      opencode: (url) => [join('.config', 'opencode', 'opencode.json'), { $schema: 'https://opencode.ai/config.json', mcp: { revka: { type: 'remote', url, enabled: true, headers } } }],
+      opencode: (url) => [
+        join('.config', 'opencode', 'opencode.json'),
+        { $schema: 'https://opencode.ai/config.json', mcp: { revka: { type: 'remote', url, enabled: true, headers } } },
+      ],
       agy: () => undefined,
     }
     for (const [tool, want] of Object.entries(expected)) {
@@ -234,7 +268,12 @@ test('the session token never reaches the gateway log', async () => {
   const saved = process.env.REVKA_TEST_LOG
   process.env.REVKA_TEST_LOG = '1'
   let k: TestKernel
-  try { k = await boot() } finally { if (saved === undefined) delete process.env.REVKA_TEST_LOG; else process.env.REVKA_TEST_LOG = saved }
+  try {
+    k = await boot()
+  } finally {
+    if (saved === undefined) delete process.env.REVKA_TEST_LOG
+    else process.env.REVKA_TEST_LOG = saved
+  }
   const log = join(k.stateDir, 'logs', 'gateway.log')
   let text: string
   let token: string
@@ -257,7 +296,7 @@ test('the session token never reaches the gateway log', async () => {
   assert.ok(!text.includes(token), 'the MCP token appears in the gateway log')
 })
 
-test('at start, temp HOMEs left by a gateway that died are swept; a live process\'s are kept', async () => {
+test("at start, temp HOMEs left by a gateway that died are swept; a live process's are kept", async () => {
   const dead = spawnSync('/bin/true').pid!
   const stale = mkdtempSync(join(tmpdir(), `revka-term-mcp-${dead}-`))
   writeFileSync(join(stale, '.claude.json'), '{}')
@@ -265,8 +304,8 @@ test('at start, temp HOMEs left by a gateway that died are swept; a live process
   try {
     const k = await startTestKernel({ plugins: ['terminal', 'status'], listen: true })
     await k.stop()
-    assert.ok(!existsSync(stale), 'the dead gateway\'s dir is removed')
-    assert.ok(existsSync(live), 'a running process\'s dir is left alone')
+    assert.ok(!existsSync(stale), "the dead gateway's dir is removed")
+    assert.ok(existsSync(live), "a running process's dir is left alone")
   } finally {
     rmSync(stale, { recursive: true, force: true })
     rmSync(live, { recursive: true, force: true })

@@ -11,7 +11,7 @@ isolateHome()
 
 const PER_CREDENTIAL = 4
 
-test('one token\'s terminal 5 is refused with 429 before the upgrade; another token still opens one; a closed one frees its slot', async () => {
+test("one token's terminal 5 is refused with 429 before the upgrade; another token still opens one; a closed one frees its slot", async () => {
   const k = await bootTerminal()
   const open: TermClient[] = []
   try {
@@ -40,7 +40,10 @@ test('one token\'s terminal 5 is refused with 429 before the upgrade; another to
     }
     assert.equal(status, 101, 'a closed terminal gives its slot back')
   } finally {
-    for (const t of open) { t.ws.close(); await t.closed }
+    for (const t of open) {
+      t.ws.close()
+      await t.closed
+    }
     await k.stop()
   }
 })

@@ -36,7 +36,12 @@ test('pairing on: no bearer → 401; past max_terminals → 503 with Retry-After
 
 test('without node-pty the plugin fails with a clear reason and the rest of the gateway serves', async () => {
   // what a headless `npm install --omit=optional` looks like to the loader
-  const k = await startTestKernel({ plugins: ['terminal', 'status'], allowFailed: ['terminal'], listen: true, options: { terminal: { pty_module: 'revka-test-node-pty-absent' } } })
+  const k = await startTestKernel({
+    plugins: ['terminal', 'status'],
+    allowFailed: ['terminal'],
+    listen: true,
+    options: { terminal: { pty_module: 'revka-test-node-pty-absent' } },
+  })
   try {
     const p = k.plugin('terminal')!
     assert.equal(p.status, 'failed')
@@ -45,7 +50,7 @@ test('without node-pty the plugin fails with a clear reason and the rest of the 
 
     const health = await fetch(`${k.url}/health`)
     assert.equal(health.status, 200)
-    const h = await health.json() as any
+    const h = (await health.json()) as any
     assert.equal(h.status, 'degraded')
     assert.equal(h.runtime.components['plugin:terminal'].status, 'error')
     assert.equal(h.runtime.components['plugin:terminal'].last_error, p.diagnostic)

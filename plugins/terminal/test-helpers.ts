@@ -46,24 +46,43 @@ export async function openTerm(k: TestKernel, query = '', token = k.token): Prom
     output += String(d)
     for (const w of waiters) w()
   })
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => {
-    for (const w of waiters) w()
-    resolve({ code, reason: String(reason) })
-  }))
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => {
+      for (const w of waiters) w()
+      resolve({ code, reason: String(reason) })
+    }),
+  )
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
   const client: TermClient = {
     ws,
-    get output() { return output },
+    get output() {
+      return output
+    },
     send: (text) => ws.send(text),
     closed,
     waitFor(re, { from = 0, timeoutMs = 10_000 } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = output.slice(from).match(re)
-          if (m) { done(); resolve(m) } else if (ws.readyState === WebSocket.CLOSED) { done(); reject(new Error(`socket closed before ${re}; output: ${JSON.stringify(output.slice(-500))}`)) }
+          if (m) {
+            done()
+            resolve(m)
+          } else if (ws.readyState === WebSocket.CLOSED) {
+            done()
+            reject(new Error(`socket closed before ${re}; output: ${JSON.stringify(output.slice(-500))}`))
+          }
         }
-        const timer = setTimeout(() => { done(); reject(new Error(`timed out waiting for ${re}; output: ${JSON.stringify(output.slice(-500))}`)) }, timeoutMs)
-        const done = () => { clearTimeout(timer); waiters.delete(check) }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`timed out waiting for ${re}; output: ${JSON.stringify(output.slice(-500))}`))
+        }, timeoutMs)
+        const done = () => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
         waiters.add(check)
         check()
       })
@@ -84,7 +103,12 @@ export function outputLine(text: string): RegExp {
 }
 
 export function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 export async function waitGone(pid: number, timeoutMs = 5000): Promise<boolean> {
@@ -102,10 +126,15 @@ export function upgradeStatus(k: TestKernel, headers: Record<string, string>): P
     const ws = new WebSocket(url, ['revka.v1'], { headers })
     ws.once('unexpected-response', (_req, res) => {
       let body = ''
-      res.on('data', (c) => { body += c })
+      res.on('data', (c) => {
+        body += c
+      })
       res.on('end', () => resolve({ status: res.statusCode!, body }))
     })
-    ws.once('open', () => { ws.close(); reject(new Error('upgrade was accepted')) })
+    ws.once('open', () => {
+      ws.close()
+      reject(new Error('upgrade was accepted'))
+    })
     ws.once('error', () => {})
   })
 }

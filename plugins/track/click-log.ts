@@ -11,13 +11,19 @@ export class ClickLog {
   private queue: Promise<void> = Promise.resolve()
   private closed = false
 
-  constructor(readonly path: string, private readonly rotateBytes = ROTATE_BYTES) {}
+  constructor(
+    readonly path: string,
+    private readonly rotateBytes = ROTATE_BYTES,
+  ) {}
 
   append(record: Record<string, unknown>): Promise<void> {
     if (this.closed) return Promise.resolve()
     const line = JSON.stringify(record) + '\n'
     const run = this.queue.then(async () => {
-      const size = await stat(this.path).then((s) => s.size, () => 0)
+      const size = await stat(this.path).then(
+        (s) => s.size,
+        () => 0,
+      )
       if (size + line.length > this.rotateBytes) await rename(this.path, `${this.path}.1`)
       await appendFile(this.path, line, { mode: 0o600 })
     })

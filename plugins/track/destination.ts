@@ -8,7 +8,14 @@ export type DestinationVerdict = { ok: true; url: URL } | { ok: false; reason: '
 
 export function parseAllowedHosts(list: string | string[] | undefined): string[] {
   const items = Array.isArray(list) ? list : (list ?? '').split(',')
-  return items.map((h) => h.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter(Boolean)
+  return items
+    .map((h) =>
+      h
+        .trim()
+        .toLowerCase()
+        .replace(/^\.+|\.+$/g, ''),
+    )
+    .filter(Boolean)
 }
 
 export function hostAllowed(host: string, allowed: string[]): boolean {

@@ -27,7 +27,9 @@ before(async () => {
     delete process.env.CLICK_TRACKING_SECRET
     delete process.env.CLICK_TRACKING_ALLOWED_HOSTS
   }
-  off = k.kernel.events.subscribe((e) => { if (e.type === 'click') clicks.push(e) })
+  off = k.kernel.events.subscribe((e) => {
+    if (e.type === 'click') clicks.push(e)
+  })
 })
 after(async () => {
   off()
@@ -35,7 +37,14 @@ after(async () => {
 })
 
 const logFile = () => join(k.stateDir, 'plugins', 'track', 'clicks.jsonl')
-const recorded = () => (existsSync(logFile()) ? readFileSync(logFile(), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [])
+const recorded = () =>
+  existsSync(logFile())
+    ? readFileSync(logFile(), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : []
 const click = (token: string, u?: string) => k.inject({ url: `/track/c/${token}${u === undefined ? '' : `?u=${encodeURIComponent(u)}`}` })
 
 test('a signed token and an allowed host → 303 to the destination; the click is recorded and emitted', async () => {
@@ -43,7 +52,10 @@ test('a signed token and an allowed host → 303 to the destination; the click i
   assert.equal(res.statusCode, 303)
   assert.equal(res.headers.location, 'https://www.example.com/pricing?ref=mail#top')
   const [rec] = recorded()
-  assert.deepEqual({ kref: rec.kref, signed: rec.signed, url: rec.url, host: rec.host }, { kref: 'campaign-7/link-2', signed: true, url: 'https://www.example.com/pricing?ref=mail#top', host: 'www.example.com' })
+  assert.deepEqual(
+    { kref: rec.kref, signed: rec.signed, url: rec.url, host: rec.host },
+    { kref: 'campaign-7/link-2', signed: true, url: 'https://www.example.com/pricing?ref=mail#top', host: 'www.example.com' },
+  )
   assert.equal(clicks.length, 1)
   assert.equal((clicks[0] as any).kref, 'campaign-7/link-2')
   const exact = await click(mintToken('k2', SECRET), 'http://docs.revka.dev/')

@@ -23,7 +23,7 @@ export const URL_TEXT_MAX = 800
 
 export function chunks(text: string, max: number): string[] {
   const out: string[] = []
-  for (let rest = text; rest.length; ) {
+  for (let rest = text; rest.length;) {
     let at = rest.length <= max ? rest.length : rest.lastIndexOf(' ', max)
     if (at <= max / 2) at = Math.min(max, rest.length) // no space nearby: cut hard
     // never split a surrogate pair: encodeURIComponent throws on a lone half

@@ -9,7 +9,15 @@ import { providerForFile, withProvider } from '../../test/ingress/provider-fixtu
 
 const SECRET = 'wati-shared-secret-for-tests'
 const VERIFY = 'wati-verify-token'
-const body = JSON.stringify({ id: 'w-attack', whatsappMessageId: 'wamid.W1', eventType: 'message', type: 'text', text: 'reset my password', waId: '15557654321', owner: false })
+const body = JSON.stringify({
+  id: 'w-attack',
+  whatsappMessageId: 'wamid.W1',
+  eventType: 'message',
+  type: 'text',
+  text: 'reset my password',
+  waId: '15557654321',
+  owner: false,
+})
 
 const p = providerForFile({ plugin: 'wati', options: (url) => ({ webhook_secret: SECRET, verify_token: VERIFY, api_token: 'wati-token', api_base_url: url }) })
 
@@ -42,7 +50,12 @@ test('GET echoes hub.challenge only with the verify token', async () => {
 
 test('no webhook secret configured → 503 webhook_not_configured and the agent never runs', async () => {
   await withProvider({ plugin: 'wati', options: (url) => ({ api_base_url: url }), api: p.api }, async ({ k: k2, api, turns: turns2 }) => {
-    const res = await k2.inject({ method: 'POST', url: '/wati', headers: { 'content-type': 'application/json', 'x-revka-webhook-secret': SECRET }, payload: body })
+    const res = await k2.inject({
+      method: 'POST',
+      url: '/wati',
+      headers: { 'content-type': 'application/json', 'x-revka-webhook-secret': SECRET },
+      payload: body,
+    })
     await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns2, api, stateDir: k2.stateDir, pluginId: 'wati' })
     const hs = await k2.inject({ url: '/wati?hub.verify_token=x&hub.challenge=abc123' })
     assert.equal(hs.statusCode, 503)

@@ -5,8 +5,12 @@
  * before the library sees it, so the caller can audit a possibly cloned authenticator.
  */
 import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type RegistrationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import { isoBase64URL, parseAuthenticatorData } from '@simplewebauthn/server/helpers'
 import { httpError } from '@revka/plugin-sdk'
@@ -17,11 +21,19 @@ import type { WebauthnSettings } from './settings.js'
 const TIMEOUT_MS = 5 * 60_000
 
 export class Ceremonies {
-  constructor(private readonly s: WebauthnSettings, private readonly challenges: Challenges, private readonly store: CredentialStore) {}
+  constructor(
+    private readonly s: WebauthnSettings,
+    private readonly challenges: Challenges,
+    private readonly store: CredentialStore,
+  ) {}
 
   async registrationOptions(userId: string, userName: string, owner: string | null) {
     const options = await generateRegistrationOptions({
-      rpName: this.s.rpName, rpID: this.s.rpId, userName, userID: new TextEncoder().encode(userId), timeout: TIMEOUT_MS,
+      rpName: this.s.rpName,
+      rpID: this.s.rpId,
+      userName,
+      userID: new TextEncoder().encode(userId),
+      timeout: TIMEOUT_MS,
       attestationType: 'none',
       excludeCredentials: this.store.forUser(userId).map((c) => ({ id: c.id, transports: c.transports })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
@@ -36,7 +48,11 @@ export class Ceremonies {
     let v
     try {
       v = await verifyRegistrationResponse({
-        response, expectedChallenge: challenge, expectedOrigin: this.s.rpOrigin, expectedRPID: this.s.rpId, requireUserVerification: true,
+        response,
+        expectedChallenge: challenge,
+        expectedOrigin: this.s.rpOrigin,
+        expectedRPID: this.s.rpId,
+        requireUserVerification: true,
       })
     } catch (e) {
       throw httpError(400, 'webauthn_verification_failed', `Registration not verified: ${(e as Error).message}`)
@@ -71,12 +87,20 @@ export class Ceremonies {
       throw httpError(400, 'webauthn_verification_failed', 'Malformed authenticator data')
     }
     if ((counter > 0 || cred.counter > 0) && counter <= cred.counter) {
-      throw httpError(403, 'webauthn_counter_regression', `The passkey's sign counter went backwards (${counter} ≤ ${cred.counter}): refused, the authenticator may have been cloned`)
+      throw httpError(
+        403,
+        'webauthn_counter_regression',
+        `The passkey's sign counter went backwards (${counter} ≤ ${cred.counter}): refused, the authenticator may have been cloned`,
+      )
     }
     let v
     try {
       v = await verifyAuthenticationResponse({
-        response, expectedChallenge: challenge, expectedOrigin: this.s.rpOrigin, expectedRPID: this.s.rpId, requireUserVerification: true,
+        response,
+        expectedChallenge: challenge,
+        expectedOrigin: this.s.rpOrigin,
+        expectedRPID: this.s.rpId,
+        requireUserVerification: true,
         credential: { id: cred.id, publicKey: new Uint8Array(cred.public_key), counter: cred.counter, transports: cred.transports as never },
       })
     } catch (e) {

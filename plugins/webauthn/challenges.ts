@@ -16,7 +16,13 @@ export const MAX_PENDING_ANONYMOUS = 200
 
 export type Ceremony = 'register' | 'auth'
 
-interface Pending { ceremony: Ceremony; userId: string | null; userName: string | null; expiresAt: number; owner: string | null }
+interface Pending {
+  ceremony: Ceremony
+  userId: string | null
+  userName: string | null
+  expiresAt: number
+  owner: string | null
+}
 
 export class Challenges {
   private pending = new Map<string, Pending>()

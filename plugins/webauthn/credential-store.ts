@@ -26,7 +26,9 @@ export interface StoredCredential {
   device_id: string | null
 }
 
-interface Row extends Omit<StoredCredential, 'transports'> { transports: string }
+interface Row extends Omit<StoredCredential, 'transports'> {
+  transports: string
+}
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS credentials (
   id TEXT PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL, public_key BLOB NOT NULL,
@@ -64,8 +66,12 @@ export class CredentialStore {
     const perUser = (this.db.prepare('SELECT COUNT(*) AS n FROM credentials WHERE user_id = ?').get(c.user_id) as { n: number }).n
     const all = (this.db.prepare('SELECT COUNT(*) AS n FROM credentials').get() as { n: number }).n
     if (perUser >= MAX_CREDENTIALS_PER_USER || all >= MAX_CREDENTIALS) return false
-    this.db.prepare(`INSERT INTO credentials (id, user_id, user_name, public_key, counter, transports, label, created_at, last_used_at, device_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`).run(c.id, c.user_id, c.user_name, c.public_key, c.counter, JSON.stringify(c.transports), c.label, c.created_at, c.device_id)
+    this.db
+      .prepare(
+        `INSERT INTO credentials (id, user_id, user_name, public_key, counter, transports, label, created_at, last_used_at, device_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      )
+      .run(c.id, c.user_id, c.user_name, c.public_key, c.counter, JSON.stringify(c.transports), c.label, c.created_at, c.device_id)
     return true
   }
 
@@ -77,5 +83,7 @@ export class CredentialStore {
     return this.db.prepare('DELETE FROM credentials WHERE id = ?').run(id).changes > 0
   }
 
-  close(): void { this.db.close() }
+  close(): void {
+    this.db.close()
+  }
 }

@@ -12,7 +12,13 @@ export interface WebauthnSettings {
   allowSignIn: boolean
 }
 
-interface Section { enabled?: unknown; rp_id?: unknown; rp_origin?: unknown; rp_name?: unknown; allow_sign_in?: unknown }
+interface Section {
+  enabled?: unknown
+  rp_id?: unknown
+  rp_origin?: unknown
+  rp_name?: unknown
+  allow_sign_in?: unknown
+}
 
 export function readSettings(section: Section | undefined, optionEnabled: boolean | undefined): WebauthnSettings {
   const s = section ?? {}
@@ -26,7 +32,9 @@ export function readSettings(section: Section | undefined, optionEnabled: boolea
 
 function checkOrigin(rpId: string, rpOrigin: string): void {
   let url: URL
-  try { url = new URL(rpOrigin) } catch {
+  try {
+    url = new URL(rpOrigin)
+  } catch {
     throw new Error(`REVKA_ERR_WEBAUTHN_ORIGIN: [security.webauthn] rp_origin "${rpOrigin}" is not a URL`)
   }
   if (url.origin !== rpOrigin.replace(/\/$/, '')) {
@@ -34,7 +42,9 @@ function checkOrigin(rpId: string, rpOrigin: string): void {
   }
   const host = url.hostname
   if (host !== rpId && !host.endsWith(`.${rpId}`)) {
-    throw new Error(`REVKA_ERR_WEBAUTHN_ORIGIN: [security.webauthn] rp_origin "${rpOrigin}" does not match rp_id "${rpId}": the origin's host must be the rp_id or a subdomain of it`)
+    throw new Error(
+      `REVKA_ERR_WEBAUTHN_ORIGIN: [security.webauthn] rp_origin "${rpOrigin}" does not match rp_id "${rpId}": the origin's host must be the rp_id or a subdomain of it`,
+    )
   }
   // browsers offer WebAuthn only in a secure context: https, or http on localhost
   if (url.protocol !== 'https:' && host !== 'localhost') {

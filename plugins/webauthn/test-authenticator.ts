@@ -8,9 +8,18 @@ import { isoCBOR } from '@simplewebauthn/server/helpers'
 
 const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url')
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest()
-const UP = 0x01, UV = 0x04, AT = 0x40
+const UP = 0x01,
+  UV = 0x04,
+  AT = 0x40
 
-export interface Tamper { origin?: string; rpId?: string; counter?: number; challenge?: string; uv?: boolean; type?: string }
+export interface Tamper {
+  origin?: string
+  rpId?: string
+  counter?: number
+  challenge?: string
+  uv?: boolean
+  type?: string
+}
 
 export class TestAuthenticator {
   readonly id = randomBytes(16)
@@ -18,14 +27,19 @@ export class TestAuthenticator {
   private readonly pub: { x: Buffer; y: Buffer }
   counter = 0
 
-  constructor(private readonly rpId: string, private readonly origin: string) {
+  constructor(
+    private readonly rpId: string,
+    private readonly origin: string,
+  ) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     this.key = privateKey
     const jwk = publicKey.export({ format: 'jwk' })
     this.pub = { x: Buffer.from(jwk.x!, 'base64url'), y: Buffer.from(jwk.y!, 'base64url') }
   }
 
-  get credentialId(): string { return b64u(this.id) }
+  get credentialId(): string {
+    return b64u(this.id)
+  }
 
   private authData(t: Tamper, attested: boolean): Buffer {
     const flags = UP | (t.uv === false ? 0 : UV) | (attested ? AT : 0)
@@ -33,7 +47,15 @@ export class TestAuthenticator {
     counter.writeUInt32BE(t.counter ?? this.counter)
     const parts = [sha256(t.rpId ?? this.rpId), Buffer.from([flags]), counter]
     if (attested) {
-      const cose = isoCBOR.encode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, this.pub.x], [-3, this.pub.y]]))
+      const cose = isoCBOR.encode(
+        new Map<number, number | Uint8Array>([
+          [1, 2],
+          [3, -7],
+          [-1, 1],
+          [-2, this.pub.x],
+          [-3, this.pub.y],
+        ]),
+      )
       const len = Buffer.alloc(2)
       len.writeUInt16BE(this.id.length)
       parts.push(Buffer.alloc(16), len, this.id, Buffer.from(cose))
@@ -47,10 +69,25 @@ export class TestAuthenticator {
 
   /** the body of `POST register/finish` for these creation options */
   attest(options: { challenge: string }, t: Tamper = {}, label?: string) {
-    const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(this.authData(t, true))]]) as never)
+    const attestationObject = isoCBOR.encode(
+      new Map<string, unknown>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', new Uint8Array(this.authData(t, true))],
+      ]) as never,
+    )
     return {
-      challenge: options.challenge, label, id: this.credentialId, rawId: this.credentialId, type: 'public-key', clientExtensionResults: {},
-      response: { clientDataJSON: b64u(this.clientData('webauthn.create', options.challenge, t)), attestationObject: b64u(attestationObject), transports: ['internal'] },
+      challenge: options.challenge,
+      label,
+      id: this.credentialId,
+      rawId: this.credentialId,
+      type: 'public-key',
+      clientExtensionResults: {},
+      response: {
+        clientDataJSON: b64u(this.clientData('webauthn.create', options.challenge, t)),
+        attestationObject: b64u(attestationObject),
+        transports: ['internal'],
+      },
     }
   }
 
@@ -61,7 +98,11 @@ export class TestAuthenticator {
     const clientDataJSON = this.clientData('webauthn.get', options.challenge, t)
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), this.key)
     return {
-      challenge: options.challenge, id: this.credentialId, rawId: this.credentialId, type: 'public-key', clientExtensionResults: {},
+      challenge: options.challenge,
+      id: this.credentialId,
+      rawId: this.credentialId,
+      type: 'public-key',
+      clientExtensionResults: {},
       response: { clientDataJSON: b64u(clientDataJSON), authenticatorData: b64u(authData), signature: b64u(signature) },
     }
   }

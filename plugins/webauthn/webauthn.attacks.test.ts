@@ -8,15 +8,20 @@ const CONFIG = `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_ori
 
 let k: TestKernel
 let base: string
-before(async () => { k = await startTestKernel({ plugins: ['pairing', 'webauthn'], config: CONFIG, listen: true }); base = k.url! })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['pairing', 'webauthn'], config: CONFIG, listen: true })
+  base = k.url!
+})
+after(async () => {
+  await k.stop()
+})
 
 async function call(method: string, path: string, body?: unknown, token: string | null = k.token) {
   const headers: Record<string, string> = {}
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (token) headers.authorization = `Bearer ${token}`
   const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: res.status, body: await res.json() as any }
+  return { status: res.status, body: (await res.json()) as any }
 }
 const devices = async () => (await call('GET', '/api/devices')).body.devices as { id: string; name: string }[]
 
@@ -130,7 +135,8 @@ test('every sign-in is audited with the new device', async () => {
 })
 
 test('the auth limiter applies to anonymous sign-in attempts: the 11th in a minute is 429 with retry_after', async () => {
-  const post = (payload: object) => k.inject({ method: 'POST', url: '/api/webauthn/auth/finish', remoteAddress: '10.9.8.7', headers: { 'content-type': 'application/json' }, payload })
+  const post = (payload: object) =>
+    k.inject({ method: 'POST', url: '/api/webauthn/auth/finish', remoteAddress: '10.9.8.7', headers: { 'content-type': 'application/json' }, payload })
   const junk = { challenge: 'x', id: 'y', response: {} }
   let last
   for (let i = 0; i < 11; i++) last = await post(junk)
@@ -143,6 +149,7 @@ test('passkeys live in the plugin state, never under the workspace', async () =>
   const { join } = await import('node:path')
   assert.ok(existsSync(join(k.stateDir, 'plugins', 'webauthn', 'passkeys.db')))
   const ws = join(k.stateDir, 'workspace')
-  const walk = (d: string): string[] => existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(join(d, e.name)) : [e.name]) : []
+  const walk = (d: string): string[] =>
+    existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name])) : []
   assert.ok(!walk(ws).some((f) => f.startsWith('passkeys')))
 })

@@ -10,15 +10,25 @@ test('disabled (the default), all six routes answer 404 {error:"WebAuthn is not 
   try {
     const auth = { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' }
     for (const [method, url, payload] of [
-      ['POST', '/api/webauthn/register/start', { user_id: 'a', user_name: 'a' }], ['POST', '/api/webauthn/register/finish', { challenge: 'c', id: 'i', response: {} }],
-      ['POST', '/api/webauthn/auth/start', { user_id: 'a' }], ['POST', '/api/webauthn/auth/finish', { challenge: 'c', id: 'i', response: {} }],
-      ['GET', '/api/webauthn/credentials?user_id=a', undefined], ['DELETE', '/api/webauthn/credentials/x', undefined],
+      ['POST', '/api/webauthn/register/start', { user_id: 'a', user_name: 'a' }],
+      ['POST', '/api/webauthn/register/finish', { challenge: 'c', id: 'i', response: {} }],
+      ['POST', '/api/webauthn/auth/start', { user_id: 'a' }],
+      ['POST', '/api/webauthn/auth/finish', { challenge: 'c', id: 'i', response: {} }],
+      ['GET', '/api/webauthn/credentials?user_id=a', undefined],
+      ['DELETE', '/api/webauthn/credentials/x', undefined],
     ] as const) {
-      const r = await k.inject({ method, url, headers: payload ? auth : { authorization: auth.authorization }, payload: payload ? JSON.stringify(payload) : undefined })
+      const r = await k.inject({
+        method,
+        url,
+        headers: payload ? auth : { authorization: auth.authorization },
+        payload: payload ? JSON.stringify(payload) : undefined,
+      })
       assert.equal(r.statusCode, 404, url)
       assert.deepEqual(r.json(), { error: 'WebAuthn is not enabled', code: 'webauthn_not_enabled' })
     }
-  } finally { await k.stop() }
+  } finally {
+    await k.stop()
+  }
 })
 
 test('the plugin option enabled = true turns the routes on as well', async () => {
@@ -26,28 +36,45 @@ test('the plugin option enabled = true turns the routes on as well', async () =>
   try {
     const r = await k.inject({ url: '/api/webauthn/credentials?user_id=a', headers: { authorization: `Bearer ${k.token}` } })
     assert.deepEqual(r.json(), { credentials: [], count: 0 })
-  } finally { await k.stop() }
+  } finally {
+    await k.stop()
+  }
 })
 
 test('an rp_origin that does not match rp_id is refused at start with the reason', async () => {
-  const k = await startTestKernel({ plugins: ['pairing', 'webauthn'], config: '[security.webauthn]\nenabled = true\nrp_id = "revka.example"\nrp_origin = "https://evil.example"\n', allowFailed: ['webauthn'] })
+  const k = await startTestKernel({
+    plugins: ['pairing', 'webauthn'],
+    config: '[security.webauthn]\nenabled = true\nrp_id = "revka.example"\nrp_origin = "https://evil.example"\n',
+    allowFailed: ['webauthn'],
+  })
   try {
     const p = k.plugin('webauthn')!
     assert.notEqual(p.status, 'running')
     assert.match(JSON.stringify(p), /does not match rp_id/)
-    const r = await k.inject({ method: 'POST', url: '/api/webauthn/register/start', headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' }, payload: '{"user_id":"a","user_name":"a"}' })
+    const r = await k.inject({
+      method: 'POST',
+      url: '/api/webauthn/register/start',
+      headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' },
+      payload: '{"user_id":"a","user_name":"a"}',
+    })
     assert.notEqual(r.statusCode, 200)
-  } finally { await k.stop() }
+  } finally {
+    await k.stop()
+  }
 })
 
 test('sign-in while allow_sign_in is off is refused, audited, and mints nothing; the extra check still works', async () => {
-  const k = await startTestKernel({ plugins: ['pairing', 'webauthn'], listen: true, config: `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${ORIGIN}"\n` })
+  const k = await startTestKernel({
+    plugins: ['pairing', 'webauthn'],
+    listen: true,
+    config: `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${ORIGIN}"\n`,
+  })
   try {
     const call = async (path: string, body: unknown, token: string | null) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (token) headers.authorization = `Bearer ${token}`
       const res = await fetch(k.url + path, { method: 'POST', headers, body: JSON.stringify(body) })
-      return { status: res.status, body: await res.json() as any }
+      return { status: res.status, body: (await res.json()) as any }
     }
     const a = new TestAuthenticator('localhost', ORIGIN)
     const reg = (await call('/api/webauthn/register/start', { user_id: 'al', user_name: 'al' }, k.token)).body
@@ -65,12 +92,18 @@ test('sign-in while allow_sign_in is off is refused, audited, and mints nothing;
     assert.ok(events.some((e) => e.action?.command === 'webauthn.sign_in refused: sign-in disabled'))
     const opts2 = (await call('/api/webauthn/auth/start', { user_id: 'al' }, k.token)).body
     assert.deepEqual((await call('/api/webauthn/auth/finish', a.assert(opts2), k.token)).body, { status: 'authenticated' })
-  } finally { await k.stop() }
+  } finally {
+    await k.stop()
+  }
 })
 
 test('a challenge expires after 5 minutes: registering with it then is refused and stores nothing', async () => {
   const clock = new ManualClock()
-  const k = await startTestKernel({ plugins: ['pairing', 'webauthn'], clock, config: `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${ORIGIN}"\n` })
+  const k = await startTestKernel({
+    plugins: ['pairing', 'webauthn'],
+    clock,
+    config: `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${ORIGIN}"\n`,
+  })
   try {
     const headers = { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' }
     const post = (url: string, body: unknown) => k.inject({ method: 'POST', url, headers, payload: JSON.stringify(body) })
@@ -82,5 +115,7 @@ test('a challenge expires after 5 minutes: registering with it then is refused a
     assert.equal(r.json().code, 'webauthn_invalid_challenge')
     const list = await k.inject({ url: '/api/webauthn/credentials?user_id=u', headers })
     assert.equal(list.json().count, 0)
-  } finally { await k.stop() }
+  } finally {
+    await k.stop()
+  }
 })

@@ -8,14 +8,22 @@ import { MAX_CREDENTIALS_PER_USER } from './credential-store.js'
 const ORIGIN = 'http://localhost:5173'
 let k: TestKernel
 before(async () => {
-  k = await startTestKernel({ plugins: ['pairing', 'webauthn'], config: `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${ORIGIN}"\nallow_sign_in = true\n` })
+  k = await startTestKernel({
+    plugins: ['pairing', 'webauthn'],
+    config: `[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${ORIGIN}"\nallow_sign_in = true\n`,
+  })
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
-const post = (url: string, body: unknown, bearer = true) => k.inject({
-  method: 'POST', url, payload: JSON.stringify(body),
-  headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${k.token}` } : {}) },
-})
+const post = (url: string, body: unknown, bearer = true) =>
+  k.inject({
+    method: 'POST',
+    url,
+    payload: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${k.token}` } : {}) },
+  })
 
 test(`at most ${MAX_PENDING_ANONYMOUS} anonymous sign-in challenges pending: then 429, and a paired device is not starved`, async () => {
   for (let i = 0; i < MAX_PENDING_ANONYMOUS; i++) assert.equal((await post('/api/webauthn/auth/start', {}, false)).statusCode, 200)

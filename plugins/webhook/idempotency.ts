@@ -10,7 +10,11 @@ import { LRUCache } from 'lru-cache'
 export class IdempotencyWindow {
   private readonly keys: LRUCache<string, number>
 
-  constructor(private readonly ttlMs: number, maxKeys: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly ttlMs: number,
+    maxKeys: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.keys = new LRUCache({ max: maxKeys })
   }
 

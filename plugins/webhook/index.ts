@@ -8,8 +8,15 @@ import { AgentRuntimeRef, definePlugin, httpError, resolveSecret, timingSafeEqua
 import { IdempotencyWindow } from './idempotency.js'
 import { parseWebhookBody, sessionIdFrom } from './request.js'
 
-interface Options { secret?: string; timeout_secs: number }
-interface GatewaySection { webhook_rate_limit_per_minute?: number; idempotency_ttl_secs?: number; idempotency_max_keys?: number }
+interface Options {
+  secret?: string
+  timeout_secs: number
+}
+interface GatewaySection {
+  webhook_rate_limit_per_minute?: number
+  idempotency_ttl_secs?: number
+  idempotency_max_keys?: number
+}
 
 const posInt = (v: unknown, dflt: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : dflt)
 
@@ -22,7 +29,10 @@ export default definePlugin<Options>({
     const secret = () => resolveSecret({ env: 'REVKA_WEBHOOK_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
 
     api.routes.add({
-      method: 'POST', url: '/webhook', auth: 'bearer', rawBody: true,
+      method: 'POST',
+      url: '/webhook',
+      auth: 'bearer',
+      rawBody: true,
       rateLimit: { perMinute: posInt(gw.webhook_rate_limit_per_minute, 60) },
       timeoutMs: routeTimeoutMs,
       description: 'synchronous tool-less agent turn: {message} → {response, model}',
@@ -41,14 +51,17 @@ export default definePlugin<Options>({
           return { status: 'duplicate', idempotent: true, message: 'Request with this idempotency key was already processed' }
         }
         try {
-          const result = await api.services.get(AgentRuntimeRef).runTurn({
-            sessionId,
-            messages: [{ role: 'user', content: message }],
-            signal: req.signal,
-            source: 'webhook',
-            tools: false,
-            timeoutMs: Math.max(1000, routeTimeoutMs - 2000),
-          }, () => {})
+          const result = await api.services.get(AgentRuntimeRef).runTurn(
+            {
+              sessionId,
+              messages: [{ role: 'user', content: message }],
+              signal: req.signal,
+              source: 'webhook',
+              tools: false,
+              timeoutMs: Math.max(1000, routeTimeoutMs - 2000),
+            },
+            () => {},
+          )
           if (result.timedOut) throw httpError(504, 'llm_timeout', 'LLM request timed out')
           if (result.stopped) throw httpError(408, 'request_cancelled', 'The request ended before the answer was ready')
           return { response: result.content, model: result.model }

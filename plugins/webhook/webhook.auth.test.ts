@@ -61,7 +61,8 @@ test('webhook_rate_limit_per_minute applies per client: 429 with retry_after, an
   const k2 = await startTestKernel({ plugins: ['webhook', 'agent-runtime'], config: '[gateway]\nwebhook_rate_limit_per_minute = 2\n' })
   const turns2 = countTurns(k2)
   try {
-    const send = () => k2.inject({ method: 'POST', url: '/webhook', headers: { 'content-type': 'application/json', authorization: `Bearer ${k2.token}` }, payload })
+    const send = () =>
+      k2.inject({ method: 'POST', url: '/webhook', headers: { 'content-type': 'application/json', authorization: `Bearer ${k2.token}` }, payload })
     assert.equal((await send()).statusCode, 200)
     assert.equal((await send()).statusCode, 200)
     const limited = await send()

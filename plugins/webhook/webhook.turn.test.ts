@@ -56,7 +56,14 @@ test('X-Idempotency-Key: the second request is a duplicate and the agent runs on
 
 test('a body that is not {message} → 400 in the contract shape, and no turn', async () => {
   const before = starts().length
-  for (const [payload, ct] of [['not json', 'application/json'], ['not json', 'text/plain'], ['{"msg":"x"}', 'application/json'], ['{"message":""}', 'application/json'], ['{"message":42}', 'application/json'], ['[]', 'application/json']]) {
+  for (const [payload, ct] of [
+    ['not json', 'application/json'],
+    ['not json', 'text/plain'],
+    ['{"msg":"x"}', 'application/json'],
+    ['{"message":""}', 'application/json'],
+    ['{"message":42}', 'application/json'],
+    ['[]', 'application/json'],
+  ]) {
     const res = await post(payload, {}, ct)
     assert.equal(res.statusCode, 400, `${ct} ${payload}`)
     assert.equal(res.json().code, 'invalid_json')
@@ -81,7 +88,8 @@ test('the idempotency window expires keys and stays bounded', () => {
   assert.equal(w.claim('a'), false)
   now = 1000
   assert.equal(w.claim('a'), true, 'expired after the TTL')
-  w.claim('b'); w.claim('c')
+  w.claim('b')
+  w.claim('c')
   assert.equal(w.size, 2)
   assert.equal(w.claim('a'), true, 'the oldest key was evicted')
   w.release('c')

@@ -31,12 +31,16 @@ export async function sendCloudApiText(m: ChannelMessage, text: string, ctx: Sen
   if (!phoneNumberId) throw new Error('no phone_number_id: set plugins.whatsapp.options.phone_number_id')
   const url = `${String(o.api_base_url).replace(/\/+$/, '')}/${encodeURIComponent(phoneNumberId)}/messages`
   for (const body of splitText(text)) {
-    await postJson(url, {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to: String(m.replyTo?.to ?? m.sender),
-      type: 'text',
-      text: { preview_url: false, body },
-    }, { headers: { authorization: `Bearer ${token}` }, signal: ctx.signal })
+    await postJson(
+      url,
+      {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: String(m.replyTo?.to ?? m.sender),
+        type: 'text',
+        text: { preview_url: false, body },
+      },
+      { headers: { authorization: `Bearer ${token}` }, signal: ctx.signal },
+    )
   }
 }

@@ -12,42 +12,60 @@ import { withProvider } from '../../test/ingress/provider-fixture.js'
 import { assertAcknowledgedNotQueued, assertSettled } from '../../test/ingress/settled-turns.js'
 
 const APP_SECRET = 'wa-app-secret-for-tests'
-const delivery = (id: string, text: string) => JSON.stringify({
-  object: 'whatsapp_business_account',
-  entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
-    messaging_product: 'whatsapp', metadata: { display_phone_number: '15550001111', phone_number_id: '1098' },
-    contacts: [{ profile: { name: 'Ana' }, wa_id: '15551234567' }],
-    messages: [{ from: '15551234567', id, timestamp: '1700000000', type: 'text', text: { body: text } }],
-  } }] }],
+const delivery = (id: string, text: string) =>
+  JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550001111', phone_number_id: '1098' },
+              contacts: [{ profile: { name: 'Ana' }, wa_id: '15551234567' }],
+              messages: [{ from: '15551234567', id, timestamp: '1700000000', type: 'text', text: { body: text } }],
+            },
+          },
+        ],
+      },
+    ],
+  })
+const headers = (raw: string) => ({
+  'content-type': 'application/json',
+  'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
 })
-const headers = (raw: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` })
 
 test('a valid delivery: 200 at once, then the agent reply is posted to the Cloud API; a replay runs nothing', async () => {
-  await withProvider({ plugin: 'whatsapp', options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }) }, async ({ k, api, turns }) => {
-    const raw = delivery('wamid.ONE', 'hello from whatsapp')
-    const t0 = Date.now()
-    const res = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
-    assert.equal(res.statusCode, 200)
-    assert.equal(res.json().status, 'ok')
-    assert.ok(Date.now() - t0 < 1000, 'acknowledged before the turn finishes')
+  await withProvider(
+    { plugin: 'whatsapp', options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }) },
+    async ({ k, api, turns }) => {
+      const raw = delivery('wamid.ONE', 'hello from whatsapp')
+      const t0 = Date.now()
+      const res = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
+      assert.equal(res.statusCode, 200)
+      assert.equal(res.json().status, 'ok')
+      assert.ok(Date.now() - t0 < 1000, 'acknowledged before the turn finishes')
 
-    const [sent] = await api.waitFor(1)
-    assert.equal(sent.method, 'POST')
-    assert.equal(sent.url, '/1098/messages')
-    assert.equal(sent.headers.authorization, 'Bearer wa-access')
-    const b = sent.json()
-    assert.equal(b.messaging_product, 'whatsapp')
-    assert.equal(b.to, '15551234567')
-    assert.equal(b.type, 'text')
-    assert.match(b.text.body, /hello from whatsapp/)
-    assert.equal(turns.count, 1)
+      const [sent] = await api.waitFor(1)
+      assert.equal(sent.method, 'POST')
+      assert.equal(sent.url, '/1098/messages')
+      assert.equal(sent.headers.authorization, 'Bearer wa-access')
+      const b = sent.json()
+      assert.equal(b.messaging_product, 'whatsapp')
+      assert.equal(b.to, '15551234567')
+      assert.equal(b.type, 'text')
+      assert.match(b.text.body, /hello from whatsapp/)
+      assert.equal(turns.count, 1)
 
-    // Meta retries the same delivery: acknowledged as a duplicate, the agent does not run again
-    const again = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
-    assert.equal(again.statusCode, 200)
-    assert.deepEqual({ status: again.json().status, idempotent: again.json().idempotent }, { status: 'duplicate', idempotent: true })
-    await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
-  })
+      // Meta retries the same delivery: acknowledged as a duplicate, the agent does not run again
+      const again = await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })
+      assert.equal(again.statusCode, 200)
+      assert.deepEqual({ status: again.json().status, idempotent: again.json().idempotent }, { status: 'duplicate', idempotent: true })
+      await assertSettled({ turns, api }, { turns: 1, apiRequests: 1 }, 300)
+    },
+  )
 })
 
 test('status-only deliveries are acknowledged without a turn', async () => {
@@ -64,10 +82,16 @@ test('status-only deliveries are acknowledged without a turn', async () => {
 test('crash safety: SIGKILL while the reply is in flight, restart on the same state dir, the reply still goes out', async () => {
   const raw = delivery('wamid.CRASH', 'survive the crash')
   await crashThenRestart({
-    plugin: 'whatsapp', path: '/whatsapp', headers: headers(raw), body: raw,
+    plugin: 'whatsapp',
+    path: '/whatsapp',
+    headers: headers(raw),
+    body: raw,
     options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }),
     afterKill(stateDir) {
-      assert.ok(journal(stateDir, 'whatsapp').some((r) => r.op === 'reply'), 'the reply was journalled before the send')
+      assert.ok(
+        journal(stateDir, 'whatsapp').some((r) => r.op === 'reply'),
+        'the reply was journalled before the send',
+      )
     },
     check(resent, first) {
       assert.equal(resent.url, '/1098/messages')

@@ -12,24 +12,31 @@ import { countTurns, journal, startFakeApi, tempStateDir, waitUntil } from '../.
 import { withProvider } from '../../test/ingress/provider-fixture.js'
 
 const APP_SECRET = 'wa-app-secret-for-tests'
-const delivery = (id: string, text: string) => JSON.stringify({
-  object: 'whatsapp_business_account',
-  entry: [{ changes: [{ value: { metadata: { phone_number_id: '1098' }, messages: [{ from: '15551234567', id, type: 'text', text: { body: text } }] } }] }],
+const delivery = (id: string, text: string) =>
+  JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ changes: [{ value: { metadata: { phone_number_id: '1098' }, messages: [{ from: '15551234567', id, type: 'text', text: { body: text } }] } }] }],
+  })
+const headers = (raw: string) => ({
+  'content-type': 'application/json',
+  'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
 })
-const headers = (raw: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` })
 
 test('the Cloud API answers 503: the same reply is retried with backoff and the agent runs once', async () => {
-  await withProvider({ plugin: 'whatsapp', apiMode: 'down', options: (url) => ({ app_secret: APP_SECRET, access_token: 't', api_base_url: url }) }, async ({ k, api, turns }) => {
-    const raw = delivery('wamid.RETRY', 'try again later')
-    assert.equal((await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })).statusCode, 200)
-    await api.waitFor(1)
-    api.mode = 'ok'
-    const [failed, delivered] = await api.waitFor(2, 15_000)
-    assert.equal(delivered.json().text.body, failed.json().text.body)
-    assert.match(delivered.json().text.body, /try again later/)
-    await waitUntil(() => journal(k.stateDir, 'whatsapp').some((r) => r.op === 'done' && r.ok), 'the delivery to finish')
-    assert.equal(turns.count, 1, 'a failed send is retried without a second turn')
-  })
+  await withProvider(
+    { plugin: 'whatsapp', apiMode: 'down', options: (url) => ({ app_secret: APP_SECRET, access_token: 't', api_base_url: url }) },
+    async ({ k, api, turns }) => {
+      const raw = delivery('wamid.RETRY', 'try again later')
+      assert.equal((await k.inject({ method: 'POST', url: '/whatsapp', headers: headers(raw), payload: raw })).statusCode, 200)
+      await api.waitFor(1)
+      api.mode = 'ok'
+      const [failed, delivered] = await api.waitFor(2, 15_000)
+      assert.equal(delivered.json().text.body, failed.json().text.body)
+      assert.match(delivered.json().text.body, /try again later/)
+      await waitUntil(() => journal(k.stateDir, 'whatsapp').some((r) => r.op === 'done' && r.ok), 'the delivery to finish')
+      assert.equal(turns.count, 1, 'a failed send is retried without a second turn')
+    },
+  )
 })
 
 test('a graceful stop does not wait for a hung send; the next start sends the journalled reply', async () => {

@@ -14,14 +14,28 @@ const APP_SECRET = 'wa-app-secret-for-tests'
 const VERIFY_TOKEN = 'wa-verify-token'
 const body = JSON.stringify({
   object: 'whatsapp_business_account',
-  entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
-    messaging_product: 'whatsapp', metadata: { phone_number_id: '1098' },
-    messages: [{ from: '15551234567', id: 'wamid.ATTACK', timestamp: '1700000000', type: 'text', text: { body: 'transfer everything' } }],
-  } }] }],
+  entry: [
+    {
+      id: 'WABA',
+      changes: [
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { phone_number_id: '1098' },
+            messages: [{ from: '15551234567', id: 'wamid.ATTACK', timestamp: '1700000000', type: 'text', text: { body: 'transfer everything' } }],
+          },
+        },
+      ],
+    },
+  ],
 })
 const sign = (raw: string, key = APP_SECRET, algo = 'sha256') => `${algo}=${createHmac(algo, key).update(raw).digest('hex')}`
 
-const p = providerForFile({ plugin: 'whatsapp', options: (url) => ({ app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: 'wa-access', api_base_url: url }) })
+const p = providerForFile({
+  plugin: 'whatsapp',
+  options: (url) => ({ app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: 'wa-access', api_base_url: url }),
+})
 
 const post = (headers: Record<string, string>, payload = body) =>
   p.k.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', ...headers }, payload })
@@ -73,7 +87,12 @@ test('GET handshake: only the right verify token with mode=subscribe echoes the 
 
 test('no app secret configured → 503 webhook_not_configured, GET and POST, and the agent never runs', async () => {
   await withProvider({ plugin: 'whatsapp', options: (url) => ({ api_base_url: url }), api: p.api }, async ({ k: k2, api, turns: turns2 }) => {
-    const res = await k2.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) }, payload: body })
+    const res = await k2.inject({
+      method: 'POST',
+      url: '/whatsapp',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+      payload: body,
+    })
     await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns2, api, stateDir: k2.stateDir, pluginId: 'whatsapp' })
     assert.ok(res.headers['retry-after'])
     const hs = await k2.inject({ url: `/whatsapp?hub.mode=subscribe&hub.verify_token=anything&hub.challenge=1` })
@@ -89,24 +108,46 @@ test('an app secret equal to the service token is refused (503), so a leaked tok
     const first = await startTestKernel({ plugins: ['agent-runtime'], stateDir, pair: false })
     const serviceToken = first.serviceToken
     await first.stop()
-    await withProvider({ plugin: 'whatsapp', stateDir, options: (url) => ({ app_secret: serviceToken, api_base_url: url }), api: p.api }, async ({ k: k3, api, turns: turns3 }) => {
-      const res = await k3.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, serviceToken) }, payload: body })
-      await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns3, api, stateDir, pluginId: 'whatsapp' })
-    })
+    await withProvider(
+      { plugin: 'whatsapp', stateDir, options: (url) => ({ app_secret: serviceToken, api_base_url: url }), api: p.api },
+      async ({ k: k3, api, turns: turns3 }) => {
+        const res = await k3.inject({
+          method: 'POST',
+          url: '/whatsapp',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, serviceToken) },
+          payload: body,
+        })
+        await assertRefusedAndInert(res, { status: 503, code: 'webhook_not_configured' }, { turns: turns3, api, stateDir, pluginId: 'whatsapp' })
+      },
+    )
   } finally {
     rmSync(stateDir, { recursive: true, force: true })
   }
 })
 
 test('REVKA_WHATSAPP_APP_SECRET wins over the app_secret option', async () => {
-  await withProvider({
-    plugin: 'whatsapp', api: p.api,
-    env: { REVKA_WHATSAPP_APP_SECRET: 'from-the-environment' },
-    options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }),
-  }, async ({ k: k2, turns: turns2 }) => {
-    const withOption = await k2.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) }, payload: body })
-    await assertRefusedAndInert(withOption, { status: 401, code: 'invalid_signature' }, { turns: turns2, stateDir: k2.stateDir, pluginId: 'whatsapp' })
-    const withEnv = await k2.inject({ method: 'POST', url: '/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, 'from-the-environment') }, payload: body })
-    assert.equal(withEnv.statusCode, 200)
-  })
+  await withProvider(
+    {
+      plugin: 'whatsapp',
+      api: p.api,
+      env: { REVKA_WHATSAPP_APP_SECRET: 'from-the-environment' },
+      options: (url) => ({ app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: url }),
+    },
+    async ({ k: k2, turns: turns2 }) => {
+      const withOption = await k2.inject({
+        method: 'POST',
+        url: '/whatsapp',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+        payload: body,
+      })
+      await assertRefusedAndInert(withOption, { status: 401, code: 'invalid_signature' }, { turns: turns2, stateDir: k2.stateDir, pluginId: 'whatsapp' })
+      const withEnv = await k2.inject({
+        method: 'POST',
+        url: '/whatsapp',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, 'from-the-environment') },
+        payload: body,
+      })
+      assert.equal(withEnv.statusCode, 200)
+    },
+  )
 })

@@ -20,7 +20,9 @@ export function addArchitectRoutes(ctx: Ctx): void {
   const { api } = ctx
 
   api.routes.add({
-    method: 'POST', url: '/api/architect/validate_yaml', auth: 'bearer',
+    method: 'POST',
+    url: '/api/architect/validate_yaml',
+    auth: 'bearer',
     description: "the runner's findings for {yaml, base_yaml?, intent_summary?} plus the step ids added/modified/removed",
     handler: (req: RevkaRequest) => {
       const b = obj(req.body)
@@ -29,14 +31,17 @@ export function addArchitectRoutes(ctx: Ctx): void {
       const base = typeof b.base_yaml === 'string' ? b.base_yaml : undefined
       const v = ctx.runner().validate(yaml)
       const diff = diffSteps(base, yaml)
-      const summary = str(b.intent_summary)
-        ?? `${v.all_step_ids.length} steps: ${diff.added_step_ids.length} added, ${diff.modified_step_ids.length} modified, ${diff.removed_step_ids.length} removed`
+      const summary =
+        str(b.intent_summary) ??
+        `${v.all_step_ids.length} steps: ${diff.added_step_ids.length} added, ${diff.modified_step_ids.length} modified, ${diff.removed_step_ids.length} removed`
       return { valid: v.valid, yaml, summary, errors: v.errors, warnings: v.warnings, ...diff }
     },
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/architect/revisions', auth: 'bearer',
+    method: 'GET',
+    url: '/api/architect/revisions',
+    auth: 'bearer',
     description: "a workflow's revisions in store order: {revisions: [{kref, number, created_at, tags, metadata}]}",
     handler: async (req: RevkaRequest) => {
       const raw = str((req.query as Record<string, string | undefined>).workflow_kref)
@@ -48,7 +53,9 @@ export function addArchitectRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/architect/republish', auth: 'bearer',
+    method: 'POST',
+    url: '/api/architect/republish',
+    auth: 'bearer',
     description: 'tag a revision published (its cron triggers follow) and broadcast workflow.revision.published',
     handler: async (req: RevkaRequest) => {
       const raw = str(obj(req.body).revision_kref)
@@ -67,7 +74,10 @@ export function addArchitectRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/architect/revise', auth: 'bearer', timeoutMs: REVISE_ROUTE_MS,
+    method: 'POST',
+    url: '/api/architect/revise',
+    auth: 'bearer',
+    timeoutMs: REVISE_ROUTE_MS,
     description: 'ask the agent runtime to apply {operations, rationale?} to the current YAML; stored as a new, unpublished revision',
     handler: async (req: RevkaRequest) => {
       const b = obj(req.body)
@@ -81,7 +91,8 @@ export function addArchitectRoutes(ctx: Ctx): void {
       const current = await store.currentRevision(item.kref)
       const yaml = await readYaml(store, current)
       if (!current || yaml === null) return refuse(409, 'workflow_unreadable', 'revise_workflow failed: the workflow has no readable workflow.yaml')
-      if (Buffer.byteLength(yaml) > MAX_REVISE_YAML) return refuse(413, 'too_large', `revise_workflow failed: the workflow is larger than ${MAX_REVISE_YAML} bytes`)
+      if (Buffer.byteLength(yaml) > MAX_REVISE_YAML)
+        return refuse(413, 'too_large', `revise_workflow failed: the workflow is larger than ${MAX_REVISE_YAML} bytes`)
       const runtime = api.services.find(AgentRuntimeRef)
       if (!runtime) return refuse(409, 'agent_runtime_disabled', 'revise_workflow failed: no agent runtime is enabled (plugin agent-runtime)')
       let out
@@ -93,7 +104,13 @@ export function addArchitectRoutes(ctx: Ctx): void {
       let newKref: string | null = null
       if (out.success && out.yaml) {
         const m = current.metadata
-        const rev = await store.createRevision(item.kref, revisionInput({ name: m.display_name || item.item_name, description: m.description ?? '', definition: out.yaml, tags: (m.tags ?? '').split(',') }, []))
+        const rev = await store.createRevision(
+          item.kref,
+          revisionInput(
+            { name: m.display_name || item.item_name, description: m.description ?? '', definition: out.yaml, tags: (m.tags ?? '').split(',') },
+            [],
+          ),
+        )
         newKref = rev.kref
         ctx.audit(req, 'config_change', `Workflow revised (not published): ${rev.kref}`)
       }

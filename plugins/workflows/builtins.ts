@@ -17,7 +17,10 @@ const MAX_BYTES = 1024 * 1024
 function readDir(dir: string, log: Logger, into: Map<string, Builtin>): void {
   let names: string[]
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort().slice(0, MAX_FILES)
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort()
+      .slice(0, MAX_FILES)
   } catch {
     return // no such folder: no built-ins from it
   }
@@ -25,7 +28,10 @@ function readDir(dir: string, log: Logger, into: Map<string, Builtin>): void {
     const file = join(dir, name)
     try {
       const st = statSync(file)
-      if (!st.isFile() || st.size > MAX_BYTES) { log.warn({ file }, 'built-in workflow skipped: not a file or larger than 1 MiB'); continue }
+      if (!st.isFile() || st.size > MAX_BYTES) {
+        log.warn({ file }, 'built-in workflow skipped: not a file or larger than 1 MiB')
+        continue
+      }
       const slug = slugify(name.replace(/\.ya?ml$/i, ''))
       if (!slug) continue
       const yaml = readFileSync(file, 'utf8')

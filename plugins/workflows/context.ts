@@ -6,12 +6,25 @@
  */
 import { join } from 'node:path'
 import {
-  CronTriggersRef, domainProjects, httpError, WorkflowRunnerRef,
-  type DomainStore, type PluginApi, type RevkaRequest, type Revision, type WorkflowRunnerService, type WorkflowValidation,
+  CronTriggersRef,
+  domainProjects,
+  httpError,
+  WorkflowRunnerRef,
+  type DomainStore,
+  type PluginApi,
+  type RevkaRequest,
+  type Revision,
+  type WorkflowRunnerService,
+  type WorkflowValidation,
 } from '@revka/plugin-sdk'
 import { RunQuota } from './run-quota.js'
 
-export interface WorkflowsOptions { max_listed: number; max_runs_listed: number; max_active_runs_per_credential: number; revise_timeout_secs: number }
+export interface WorkflowsOptions {
+  max_listed: number
+  max_runs_listed: number
+  max_active_runs_per_credential: number
+  revise_timeout_secs: number
+}
 
 export interface Ctx {
   api: PluginApi<WorkflowsOptions>
@@ -32,7 +45,9 @@ export interface Ctx {
 
 export function makeCtx(api: PluginApi<WorkflowsOptions>, store: () => DomainStore): Ctx {
   let runner: WorkflowRunnerService | undefined
-  api.onStart(() => { runner = api.services.get(WorkflowRunnerRef) })
+  api.onStart(() => {
+    runner = api.services.get(WorkflowRunnerRef)
+  })
   const ctx: Ctx = {
     api,
     store,

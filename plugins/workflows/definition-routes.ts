@@ -46,25 +46,37 @@ export function addDefinitionRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/workflows', auth: 'bearer',
+    method: 'GET',
+    url: '/api/workflows',
+    auth: 'bearer',
     description: 'workflows (include_deprecated, include_definition, q full-text) with the built-ins merged',
     handler: async (req: RevkaRequest) => ({ workflows: await list(flags(req.query as Record<string, string | undefined>)) }),
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/workflows', auth: 'bearer', bodyLimit: SAVE_LIMIT, timeoutMs: SAVE_TIMEOUT_MS,
+    method: 'POST',
+    url: '/api/workflows',
+    auth: 'bearer',
+    bodyLimit: SAVE_LIMIT,
+    timeoutMs: SAVE_TIMEOUT_MS,
     description: 'create a workflow: validated by the runner, revision 1 with its workflow.yaml, tagged published → 201 {workflow}',
     handler: (req: RevkaRequest) => createWorkflow(ctx, req),
   })
 
   api.routes.add({
-    method: 'PUT', url: '/api/workflows/*', auth: 'bearer', bodyLimit: SAVE_LIMIT, timeoutMs: SAVE_TIMEOUT_MS,
+    method: 'PUT',
+    url: '/api/workflows/*',
+    auth: 'bearer',
+    bodyLimit: SAVE_LIMIT,
+    timeoutMs: SAVE_TIMEOUT_MS,
     description: 'update a workflow: validated, a new published revision',
     handler: (req: RevkaRequest) => updateWorkflow(ctx, req),
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/workflows/deprecate', auth: 'bearer',
+    method: 'POST',
+    url: '/api/workflows/deprecate',
+    auth: 'bearer',
     description: 'set or clear the soft-hide flag {kref, deprecated}; deprecating removes its cron jobs, restoring re-syncs them',
     handler: async (req: RevkaRequest) => {
       const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
@@ -79,7 +91,9 @@ export function addDefinitionRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'DELETE', url: '/api/workflows/*', auth: 'bearer',
+    method: 'DELETE',
+    url: '/api/workflows/*',
+    auth: 'bearer',
     description: 'hard delete of a workflow (its revisions and workflow.yaml files) and its cron jobs → 204',
     handler: async (req: RevkaRequest) => {
       const item = await workflowItem(ctx.store(), ctx.space(), req.params['*'])
@@ -91,7 +105,10 @@ export function addDefinitionRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/workflows/revisions/*', auth: 'bearer', encodedWildcard: true,
+    method: 'GET',
+    url: '/api/workflows/revisions/*',
+    auth: 'bearer',
+    encodedWildcard: true,
     description: 'exactly one revision as {workflow}: one encoded revision kref (%2F, %3F allowed in this segment)',
     handler: async (req: RevkaRequest) => {
       const raw = String(req.params['*'] ?? '')
@@ -107,15 +124,24 @@ export function addDefinitionRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/workflows/dashboard', auth: 'bearer',
+    method: 'GET',
+    url: '/api/workflows/dashboard',
+    auth: 'bearer',
     description: 'the dashboard aggregate: definitions, their count, active/total runs and the 5 most recent runs',
     handler: async (req: RevkaRequest) => {
       const f = flags(req.query as Record<string, string | undefined>)
       const definitions = await list({ q: '', includeDeprecated: false, includeDefinition: f.includeDefinition })
       const runner = ctx.runner()
       const counts = runner.counts()
-      return { dashboard: { definitions_count: definitions.length, definitions, active_runs: counts.active, recent_runs: runner.listRuns({ limit: 5 }), total_runs: counts.total } }
+      return {
+        dashboard: {
+          definitions_count: definitions.length,
+          definitions,
+          active_runs: counts.active,
+          recent_runs: runner.listRuns({ limit: 5 }),
+          total_runs: counts.total,
+        },
+      }
     },
   })
 }
-

@@ -8,13 +8,36 @@ import { randomUUID } from 'node:crypto'
 import type { AgentRuntimeService, WorkflowFinding, WorkflowRunnerService } from '@revka/plugin-sdk'
 import { stepsOf } from './step-diff.js'
 
-export const OPS = ['add_step', 'edit_step', 'delete_step', 'reorder', 'wire', 'unwire', 'insert_into_parallel', 'extract_from_parallel', 'rename_step'] as const
+export const OPS = [
+  'add_step',
+  'edit_step',
+  'delete_step',
+  'reorder',
+  'wire',
+  'unwire',
+  'insert_into_parallel',
+  'extract_from_parallel',
+  'rename_step',
+] as const
 export const MAX_OPERATIONS = 100
 /** the YAML a revise turn may carry to the model */
 export const MAX_REVISE_YAML = 256 * 1024
 
-export interface Operation { op: string; step_id?: string; new_id?: string; step_def?: Record<string, unknown>; target_step_id?: string; parallel_id?: string }
-export interface SkippedItem { op_index: number; op: string; reason: string; details: string; target_step_id?: string }
+export interface Operation {
+  op: string
+  step_id?: string
+  new_id?: string
+  step_def?: Record<string, unknown>
+  target_step_id?: string
+  parallel_id?: string
+}
+export interface SkippedItem {
+  op_index: number
+  op: string
+  reason: string
+  details: string
+  target_step_id?: string
+}
 
 const SYSTEM = [
   'You revise workflow definitions for the Revka workflow runner.',
@@ -27,7 +50,9 @@ export function revisePrompt(yaml: string, ops: Operation[], rationale: string |
     `Operations (JSON):\n${JSON.stringify(ops, null, 2)}`,
     rationale ? `Rationale: ${rationale}` : '',
     `Current workflow YAML:\n\`\`\`yaml\n${yaml}\n\`\`\``,
-  ].filter(Boolean).join('\n\n')
+  ]
+    .filter(Boolean)
+    .join('\n\n')
 }
 
 /** the first fenced block (```yaml, ```yml or a bare fence), else the whole answer */
@@ -44,14 +69,20 @@ function applied(op: Operation, before: Map<string, string>, after: Map<string, 
       const id = (typeof op.step_def?.id === 'string' ? op.step_def.id : undefined) ?? op.new_id ?? op.step_id
       return id && after.has(id) && !before.has(id) ? null : `step '${id ?? '?'}' is not new in the answer`
     }
-    case 'delete_step': return op.step_id && before.has(op.step_id) && !after.has(op.step_id) ? null : `step '${op.step_id ?? '?'}' is still there`
-    case 'rename_step': return op.new_id && after.has(op.new_id) && op.step_id && !after.has(op.step_id) ? null : `step '${op.step_id ?? '?'}' was not renamed to '${op.new_id ?? '?'}'`
+    case 'delete_step':
+      return op.step_id && before.has(op.step_id) && !after.has(op.step_id) ? null : `step '${op.step_id ?? '?'}' is still there`
+    case 'rename_step':
+      return op.new_id && after.has(op.new_id) && op.step_id && !after.has(op.step_id)
+        ? null
+        : `step '${op.step_id ?? '?'}' was not renamed to '${op.new_id ?? '?'}'`
     case 'reorder': {
       const order = (m: Map<string, string>) => [...m.keys()].filter((k) => before.has(k) && after.has(k)).join(',')
       return order(before) !== order(after) ? null : 'the step order did not change'
     }
     default: // edit, wire, unwire, insert/extract: the named step (or parallel) changed
-      return changed(op.step_id) || changed(op.parallel_id) || changed(op.target_step_id) ? null : `step '${op.step_id ?? op.parallel_id ?? '?'}' did not change`
+      return changed(op.step_id) || changed(op.parallel_id) || changed(op.target_step_id)
+        ? null
+        : `step '${op.step_id ?? op.parallel_id ?? '?'}' did not change`
   }
 }
 
@@ -63,7 +94,14 @@ export interface ReviseOutcome {
   errors: Array<WorkflowFinding | string>
 }
 
-export async function reviseYaml(runtime: AgentRuntimeService, runner: WorkflowRunnerService, yaml: string, ops: Operation[], rationale: string | undefined, timeoutMs: number): Promise<ReviseOutcome> {
+export async function reviseYaml(
+  runtime: AgentRuntimeService,
+  runner: WorkflowRunnerService,
+  yaml: string,
+  ops: Operation[],
+  rationale: string | undefined,
+  timeoutMs: number,
+): Promise<ReviseOutcome> {
   const skipped: SkippedItem[] = []
   const known = ops.filter((op, i) => {
     if ((OPS as readonly string[]).includes(op.op)) return true
@@ -71,14 +109,20 @@ export async function reviseYaml(runtime: AgentRuntimeService, runner: WorkflowR
     return false
   })
   if (!known.length) return { success: false, yaml: null, applied_count: 0, skipped_items: skipped, errors: ['no known operation to apply'] }
-  const r = await runtime.runTurn({
-    sessionId: `architect_${randomUUID()}`,
-    messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: revisePrompt(yaml, known, rationale) }],
-    signal: AbortSignal.timeout(timeoutMs),
-    tools: false,
-    timeoutMs,
-    source: 'architect',
-  }, () => {})
+  const r = await runtime.runTurn(
+    {
+      sessionId: `architect_${randomUUID()}`,
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: revisePrompt(yaml, known, rationale) },
+      ],
+      signal: AbortSignal.timeout(timeoutMs),
+      tools: false,
+      timeoutMs,
+      source: 'architect',
+    },
+    () => {},
+  )
   if (r.timedOut || r.stopped) throw new Error(r.timedOut ? 'the model did not answer in time' : 'the turn was stopped')
   const next = yamlOfAnswer(r.content)
   const v = runner.validate(next)

@@ -27,7 +27,10 @@ export class RunQuota {
   private readonly held = new Map<string, Set<string>>()
   private seq = 0
 
-  constructor(private readonly max: number, private readonly status: (runId: string) => string | undefined) {}
+  constructor(
+    private readonly max: number,
+    private readonly status: (runId: string) => string | undefined,
+  ) {}
 
   /** active runs of this credential, finished ones dropped */
   active(key: string): number {
@@ -46,15 +49,26 @@ export class RunQuota {
   reserve(req: RevkaRequest): RunSlot {
     const key = credentialKey(req.auth)
     if (this.active(key) >= this.max) {
-      throw httpError(429, 'run_quota_exceeded', `this credential has ${this.max} workflow runs that have not finished (plugins.workflows.options.max_active_runs_per_credential); answer, cancel or wait for one`, { retryAfter: RETRY_AFTER_SECS })
+      throw httpError(
+        429,
+        'run_quota_exceeded',
+        `this credential has ${this.max} workflow runs that have not finished (plugins.workflows.options.max_active_runs_per_credential); answer, cancel or wait for one`,
+        { retryAfter: RETRY_AFTER_SECS },
+      )
     }
     const token = `\0${++this.seq}`
     const set = this.held.get(key) ?? new Set<string>()
     set.add(token)
     this.held.set(key, set)
-    const drop = () => { set.delete(token); if (!set.size && this.held.get(key) === set) this.held.delete(key) }
+    const drop = () => {
+      set.delete(token)
+      if (!set.size && this.held.get(key) === set) this.held.delete(key)
+    }
     return {
-      commit: (runId) => { drop(); this.attach(key, runId) },
+      commit: (runId) => {
+        drop()
+        this.attach(key, runId)
+      },
       release: drop,
     }
   }

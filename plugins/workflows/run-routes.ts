@@ -5,7 +5,16 @@
  */
 import { realpathSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import { httpError, isHttpError, reply, typedBody, type RevkaRequest, type WorkflowRunnerService, type WorkflowRunRefusal, type WorkflowRunRequest } from '@revka/plugin-sdk'
+import {
+  httpError,
+  isHttpError,
+  reply,
+  typedBody,
+  type RevkaRequest,
+  type WorkflowRunnerService,
+  type WorkflowRunRefusal,
+  type WorkflowRunRequest,
+} from '@revka/plugin-sdk'
 import { findBuiltin } from './builtins.js'
 import type { Ctx } from './context.js'
 import { invalidWorkflow } from './save.js'
@@ -47,7 +56,16 @@ function refusal(r: WorkflowRunRefusal) {
     case 'invalid_workflow':
       return invalidWorkflow(r.validation ?? { errors: [{ message: r.message, severity: 'error' }], warnings: [] }, 'dispatch')
     case 'unknown_target_step':
-      return reply({ status: 400, body: { error: r.message, code: 'unknown_target_step', error_code: 'unknown_target_step', valid: false, errors: [{ message: r.message, severity: 'error' }] } })
+      return reply({
+        status: 400,
+        body: {
+          error: r.message,
+          code: 'unknown_target_step',
+          error_code: 'unknown_target_step',
+          valid: false,
+          errors: [{ message: r.message, severity: 'error' }],
+        },
+      })
     case 'workflow_not_found':
       return reply({ status: 404, body: { error: r.message, code: 'workflow_not_found' } })
     case 'run_quota_exceeded':
@@ -96,16 +114,23 @@ export function addRunRoutes(ctx: Ctx): void {
   const { api } = ctx
 
   api.routes.add({
-    method: 'POST', url: '/api/workflows/run/:name', auth: 'bearer',
+    method: 'POST',
+    url: '/api/workflows/run/:name',
+    auth: 'bearer',
     description: 'start a run of a workflow (display name or slug) with {inputs?, cwd?, target_step_id?} → {run_id, workflow, status:"pending"}',
     handler: async (req: RevkaRequest) => {
       const name = String(req.params.name ?? '')
       if (!name || name.length > NAME_MAX) throw httpError(400, 'invalid_name', `the workflow name must be 1..${NAME_MAX} characters`)
       const b = runBody(req.body, api.gateway.workspaceDir)
       const slot = ctx.runQuota.reserve(req)
-      const r = await startRun(ctx, { workflow: name, inputs: b.inputs, cwd: b.cwd, target_step_id: b.target_step_id, source: 'api' })
-        .catch((err) => { slot.release(); throw err })
-      if ('refused' in r) { slot.release(); return refusal(r) }
+      const r = await startRun(ctx, { workflow: name, inputs: b.inputs, cwd: b.cwd, target_step_id: b.target_step_id, source: 'api' }).catch((err) => {
+        slot.release()
+        throw err
+      })
+      if ('refused' in r) {
+        slot.release()
+        return refusal(r)
+      }
       slot.commit(r.run_id)
       ctx.audit(req, 'command_execution', `workflow.run ${name} (${r.run_id})`)
       return { run_id: r.run_id, workflow: r.workflow, status: r.status }
@@ -113,7 +138,9 @@ export function addRunRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/workflows/runs', auth: 'bearer',
+    method: 'GET',
+    url: '/api/workflows/runs',
+    auth: 'bearer',
     description: 'runs, newest first (limit default 20, at most max_runs_listed; workflow filters on the name)',
     handler: (req: RevkaRequest) => {
       const q = req.query as Record<string, string | undefined>
@@ -124,7 +151,9 @@ export function addRunRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/workflows/runs/:run_id', auth: 'bearer',
+    method: 'GET',
+    url: '/api/workflows/runs/:run_id',
+    auth: 'bearer',
     description: 'one run with its steps → {run}',
     handler: (req: RevkaRequest) => {
       const id = runIdParam(req)
@@ -134,7 +163,9 @@ export function addRunRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'DELETE', url: '/api/workflows/runs/:run_id', auth: 'bearer',
+    method: 'DELETE',
+    url: '/api/workflows/runs/:run_id',
+    auth: 'bearer',
     description: 'delete a run (a running one is cancelled first) and its checkpoint → 204',
     handler: async (req: RevkaRequest) => {
       const id = runIdParam(req)
@@ -145,7 +176,9 @@ export function addRunRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/workflows/runs/:run_id/approve', auth: 'bearer',
+    method: 'POST',
+    url: '/api/workflows/runs/:run_id/approve',
+    auth: 'bearer',
     description: 'resolve a paused human_approval/human_input step {approved, feedback?} → the run resumes',
     handler: async (req: RevkaRequest) => {
       const id = runIdParam(req)
@@ -158,12 +191,17 @@ export function addRunRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/workflows/runs/:run_id/retry', auth: 'bearer',
+    method: 'POST',
+    url: '/api/workflows/runs/:run_id/retry',
+    auth: 'bearer',
     description: 'restart a failed or cancelled run from the step that failed → the runner payload',
     handler: async (req: RevkaRequest) => {
       const id = runIdParam(req)
       const slot = ctx.runQuota.reserve(req)
-      const out = await ask('Failed to retry workflow', () => ctx.runner().retry(id)).catch((err) => { slot.release(); throw err })
+      const out = await ask('Failed to retry workflow', () => ctx.runner().retry(id)).catch((err) => {
+        slot.release()
+        throw err
+      })
       slot.commit(id)
       api.events.emit('workflow_retry', { ...out, run_id: id })
       ctx.audit(req, 'command_execution', `workflow.retry ${id}`)
@@ -172,7 +210,9 @@ export function addRunRoutes(ctx: Ctx): void {
   })
 
   api.routes.add({
-    method: 'POST', url: '/api/workflows/runs/:run_id/cancel', auth: 'bearer',
+    method: 'POST',
+    url: '/api/workflows/runs/:run_id/cancel',
+    auth: 'bearer',
     description: 'cancel a run: 200 cancelled, 404 not found or finished, 409 already terminal, else 400',
     handler: async (req: RevkaRequest) => {
       const id = runIdParam(req)
@@ -183,12 +223,17 @@ export function addRunRoutes(ctx: Ctx): void {
       }
       const status = out.cancelled ? 200 : out.reason === 'not_found_or_already_finished' ? 404 : out.reason === 'already_terminal' ? 409 : 400
       // a refusal also carries the one error shape beside the runner's payload
-      return reply({ status, body: out.cancelled ? out : { ...out, error: `Run '${id}' not cancelled: ${out.reason ?? 'not cancellable'}`, code: out.reason ?? 'not_cancellable' } })
+      return reply({
+        status,
+        body: out.cancelled ? out : { ...out, error: `Run '${id}' not cancelled: ${out.reason ?? 'not cancellable'}`, code: out.reason ?? 'not_cancellable' },
+      })
     },
   })
 
   api.routes.add({
-    method: 'GET', url: '/api/workflows/agent-activity/:agent_id', auth: 'bearer',
+    method: 'GET',
+    url: '/api/workflows/agent-activity/:agent_id',
+    auth: 'bearer',
     description: "one agent's run log (view summary|tool_calls|messages|errors|full, limit ≤ 500); the id is one plain segment",
     handler: (req: RevkaRequest) => {
       const agentId = String(req.params.agent_id ?? '')

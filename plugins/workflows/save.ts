@@ -5,7 +5,17 @@
  * workflow is refused with 400 and nothing is stored. Unlike the reference, validation is never
  * skipped: the runner is a required service here, not a process that may be down.
  */
-import { MAX_WORKFLOW_CRON_TRIGGERS, reply, slugify, httpError, typedBody, type BrandedReply, type Revision, type RevkaRequest, type WorkflowValidation } from '@revka/plugin-sdk'
+import {
+  MAX_WORKFLOW_CRON_TRIGGERS,
+  reply,
+  slugify,
+  httpError,
+  typedBody,
+  type BrandedReply,
+  type Revision,
+  type RevkaRequest,
+  type WorkflowValidation,
+} from '@revka/plugin-sdk'
 import { sessionHeader, type Ctx } from './context.js'
 import { workflowOf } from './workflow-shape.js'
 import { revisionInput, workflowItem, WORKFLOW_KIND, type SaveBody } from './workflow-store.js'
@@ -14,7 +24,13 @@ import { revisionInput, workflowItem, WORKFLOW_KIND, type SaveBody } from './wor
 export function invalidWorkflow(v: Pick<WorkflowValidation, 'errors' | 'warnings'>, context: 'save' | 'dispatch'): BrandedReply {
   return reply({
     status: 400,
-    body: { error: `Workflow validation failed: cannot ${context} invalid workflow`, code: 'workflow_invalid', valid: false, errors: v.errors, warnings: v.warnings },
+    body: {
+      error: `Workflow validation failed: cannot ${context} invalid workflow`,
+      code: 'workflow_invalid',
+      valid: false,
+      errors: v.errors,
+      warnings: v.warnings,
+    },
   })
 }
 
@@ -37,7 +53,9 @@ export async function createWorkflow(ctx: Ctx, req: RevkaRequest): Promise<Brand
   const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
   ctx.checkCron(slug, v.cron_triggers)
-  const { item, revision } = await ctx.store().createItem({ space_path: ctx.space(), item_name: slug, kind: WORKFLOW_KIND, revision: revisionInput(b, ['published']) })
+  const { item, revision } = await ctx
+    .store()
+    .createItem({ space_path: ctx.space(), item_name: slug, kind: WORKFLOW_KIND, revision: revisionInput(b, ['published']) })
   after(ctx, req, item.kref, item.item_name, revision!, b, 'created')
   return reply({ status: 201, body: { workflow: workflowOf(item, revision, b.definition) } })
 }

@@ -8,7 +8,10 @@ import { parseDoc } from './workflow-shape.js'
 function stable(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(v) ?? 'null'
 }
@@ -32,7 +35,11 @@ export function stepsOf(yaml: string): Map<string, string> {
   return out
 }
 
-export interface StepDiff { added_step_ids: string[]; modified_step_ids: string[]; removed_step_ids: string[] }
+export interface StepDiff {
+  added_step_ids: string[]
+  modified_step_ids: string[]
+  removed_step_ids: string[]
+}
 
 export function diffSteps(baseYaml: string | undefined, yaml: string): StepDiff {
   const next = stepsOf(yaml)

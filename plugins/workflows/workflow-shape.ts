@@ -8,7 +8,12 @@ import { parse } from 'yaml'
 
 export type WorkflowSource = 'custom' | 'builtin' | 'builtin-modified'
 
-export interface WorkflowTrigger { on_kind: string; on_tag: string; on_name_pattern?: string; on_space?: string }
+export interface WorkflowTrigger {
+  on_kind: string
+  on_tag: string
+  on_name_pattern?: string
+  on_space?: string
+}
 
 /**
  * Lines that start with `- id:` (trimmed) after a line that is exactly `steps:` or `tasks:`,
@@ -19,9 +24,15 @@ export function countSteps(yaml: string): number {
   let n = 0
   for (const line of yaml.split('\n')) {
     const raw = line.replace(/\r$/, '')
-    if (raw === 'steps:' || raw === 'tasks:') { inSteps = true; continue }
+    if (raw === 'steps:' || raw === 'tasks:') {
+      inSteps = true
+      continue
+    }
     if (!inSteps) continue
-    if (/^[A-Za-z_]/.test(raw)) { inSteps = false; continue }
+    if (/^[A-Za-z_]/.test(raw)) {
+      inSteps = false
+      continue
+    }
     if (raw.trim().startsWith('- id:')) n++
   }
   return n
@@ -63,14 +74,19 @@ function withDefinition(w: Record<string, unknown>, yaml: string, includeDefinit
 }
 
 /** A stored workflow. `createdAt` false answers `created_at: null` (the PUT answer, §7.1). */
-export function workflowOf(item: Item, rev: Revision | null, yaml: string, o: { includeDefinition?: boolean; source?: WorkflowSource; createdAt?: boolean } = {}): Record<string, unknown> {
+export function workflowOf(
+  item: Item,
+  rev: Revision | null,
+  yaml: string,
+  o: { includeDefinition?: boolean; source?: WorkflowSource; createdAt?: boolean } = {},
+): Record<string, unknown> {
   const m = rev?.metadata ?? {}
   const w: Record<string, unknown> = {
     kref: item.kref,
     name: m.display_name || item.item_name,
     item_name: item.item_name,
     deprecated: item.deprecated,
-    created_at: o.createdAt === false ? null : item.created_at ?? null,
+    created_at: o.createdAt === false ? null : (item.created_at ?? null),
     description: m.description ?? '',
     definition: '',
     version: String(rev?.number ?? 0),
@@ -82,7 +98,11 @@ export function workflowOf(item: Item, rev: Revision | null, yaml: string, o: { 
   return withDefinition(w, yaml, o.includeDefinition !== false)
 }
 
-export interface Builtin { slug: string; yaml: string; doc: Record<string, unknown> | null }
+export interface Builtin {
+  slug: string
+  yaml: string
+  doc: Record<string, unknown> | null
+}
 
 /** A built-in read from disk: kref `builtin://<slug>`, revision 0, `version` from the YAML. */
 export function builtinOf(b: Builtin, includeDefinition: boolean): Record<string, unknown> {

@@ -12,10 +12,18 @@ export const YAML_ARTIFACT = 'workflow.yaml'
 /** what full-text search sees besides the name: description and tags, not the YAML */
 const SEARCH_TEXT_MAX = 2000
 
-export interface SaveBody { name: string; description: string; definition: string; tags?: string[] | null }
+export interface SaveBody {
+  name: string
+  description: string
+  definition: string
+  tags?: string[] | null
+}
 
 export function revisionInput(b: SaveBody, tags: string[]): RevisionInput {
-  const tagCsv = (b.tags ?? []).map((t) => t.trim()).filter(Boolean).join(',')
+  const tagCsv = (b.tags ?? [])
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join(',')
   return {
     metadata: {
       display_name: b.name,
@@ -58,7 +66,17 @@ export async function listWorkflowItems(store: DomainStore, space: string, o: { 
     while (out.length < o.max) {
       const limit = Math.min(page, o.max - out.length)
       const got = o.q
-        ? (await store.search({ query: o.q, context: space, kinds: [WORKFLOW_KIND], include_deprecated: o.includeDeprecated, include_revision_metadata: false, offset: out.length, limit })).items.map((h) => h.item)
+        ? (
+            await store.search({
+              query: o.q,
+              context: space,
+              kinds: [WORKFLOW_KIND],
+              include_deprecated: o.includeDeprecated,
+              include_revision_metadata: false,
+              offset: out.length,
+              limit,
+            })
+          ).items.map((h) => h.item)
         : (await store.listItems({ space_path: space, kinds: [WORKFLOW_KIND], include_deprecated: o.includeDeprecated, offset: out.length, limit })).items
       out.push(...got)
       if (got.length < limit) break

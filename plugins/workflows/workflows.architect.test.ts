@@ -11,9 +11,17 @@ let model: FakeModel
 let k: TestKernel
 before(async () => {
   model = await startFakeModel(() => nextAnswer)
-  k = await startTestKernel({ plugins: ['store', 'workflows', 'events', 'agent-runtime'], paths: [DOUBLE_DIR], listen: true, config: modelConfig(model.baseUrl) })
+  k = await startTestKernel({
+    plugins: ['store', 'workflows', 'events', 'agent-runtime'],
+    paths: [DOUBLE_DIR],
+    listen: true,
+    config: modelConfig(model.baseUrl),
+  })
 })
-after(async () => { await k.stop(); await model.close() })
+after(async () => {
+  await k.stop()
+  await model.close()
+})
 
 const call = (method: string, path: string, body?: unknown) => rawJson(k.url!, method, path, { token: k.token, body })
 const KREF = 'kref://Revka/Workflows/plan.workflow'
@@ -23,12 +31,21 @@ test('validate_yaml: the findings with line numbers, and the step ids added/modi
   const proposed = 'name: Plan\nsteps:\n  - id: gather\n    type: agent\n    agent: { prompt: b }\n  - id: store\n    type: output\n'
   const r = await call('POST', '/api/architect/validate_yaml', { yaml: proposed, base_yaml: BASE, intent_summary: 'store instead' })
   assert.deepEqual(r.body, {
-    valid: true, yaml: proposed, summary: 'store instead', errors: [], warnings: [],
-    added_step_ids: ['store'], modified_step_ids: ['gather'], removed_step_ids: ['old'],
+    valid: true,
+    yaml: proposed,
+    summary: 'store instead',
+    errors: [],
+    warnings: [],
+    added_step_ids: ['store'],
+    modified_step_ids: ['gather'],
+    removed_step_ids: ['old'],
   })
   const bad = await call('POST', '/api/architect/validate_yaml', { yaml: 'name: Plan\nsteps:\n  - type: agent\n  - id: ok\n' })
   assert.equal(bad.body.valid, false)
-  assert.deepEqual(bad.body.errors.map((e: any) => [e.field, e.line]), [['steps[0].id', 3]])
+  assert.deepEqual(
+    bad.body.errors.map((e: any) => [e.field, e.line]),
+    [['steps[0].id', 3]],
+  )
   assert.deepEqual(bad.body.added_step_ids, ['ok'], 'without a base every step is new')
   const none = await call('POST', '/api/architect/validate_yaml', {})
   assert.deepEqual([none.status, none.body.error], [400, 'yaml required'])
@@ -38,7 +55,13 @@ test('revisions lists them in store order; republish tags one published and broa
   assert.equal((await call('POST', '/api/workflows', saveBody('Plan', BASE))).status, 201)
   assert.equal((await call('PUT', '/api/workflows/Revka/Workflows/plan.workflow', saveBody('Plan', wfYaml('Plan')))).status, 200)
   const revs = (await call('GET', `/api/architect/revisions?workflow_kref=${encodeURIComponent('Revka/Workflows/plan.workflow')}`)).body.revisions
-  assert.deepEqual(revs.map((r: any) => [r.kref, r.number, r.tags.includes('published')]), [[`${KREF}?r=1`, 1, false], [`${KREF}?r=2`, 2, true]])
+  assert.deepEqual(
+    revs.map((r: any) => [r.kref, r.number, r.tags.includes('published')]),
+    [
+      [`${KREF}?r=1`, 1, false],
+      [`${KREF}?r=2`, 2, true],
+    ],
+  )
   assert.equal(revs[0].metadata.display_name, 'Plan')
   assert.equal((await call('GET', '/api/architect/revisions')).status, 400)
 
@@ -48,7 +71,9 @@ test('revisions lists them in store order; republish tags one published and broa
     assert.deepEqual(r.body, { ok: true, revision_kref: `${KREF}?r=1` })
     const ev = await sse.waitFor((e) => e.revision_kref === `${KREF}?r=1`)
     assert.deepEqual([ev.revision_number, ev.originating_session, ev.workflow_kref], [1, null, KREF])
-  } finally { sse.close() }
+  } finally {
+    sse.close()
+  }
   const listed = (await call('GET', '/api/workflows')).body.workflows.find((w: any) => w.kref === KREF)
   assert.equal(listed.version, '1', 'the list now shows the republished revision')
 })
@@ -59,10 +84,17 @@ test('revise: the model gets the YAML, the operations and the rationale without 
   const r = await call('POST', '/api/architect/revise', { workflow_kref: 'Revka/Workflows/plan.workflow', operations: ops, rationale: 'needs a summary' })
   assert.equal(r.status, 200, JSON.stringify(r.body))
   assert.deepEqual(r.body, {
-    success: true, new_revision_kref: `${KREF}?r=3`, applied_count: 1,
+    success: true,
+    new_revision_kref: `${KREF}?r=3`,
+    applied_count: 1,
     skipped_items: [
       { op_index: 1, op: 'delete_step', reason: 'not_applied', details: "step 'ghost' is still there" },
-      { op_index: 2, op: 'teleport', reason: 'unknown_operation', details: "'teleport' is not one of add_step, edit_step, delete_step, reorder, wire, unwire, insert_into_parallel, extract_from_parallel, rename_step" },
+      {
+        op_index: 2,
+        op: 'teleport',
+        reason: 'unknown_operation',
+        details: "'teleport' is not one of add_step, edit_step, delete_step, reorder, wire, unwire, insert_into_parallel, extract_from_parallel, rename_step",
+      },
     ],
     errors: [],
   })
@@ -74,7 +106,14 @@ test('revise: the model gets the YAML, the operations and the rationale without 
   assert.match(prompt, /id: old/, 'the current (published) YAML went to the model')
 
   const revs = (await call('GET', `/api/architect/revisions?workflow_kref=${encodeURIComponent(KREF)}`)).body.revisions
-  assert.deepEqual(revs.map((x: any) => [x.number, x.tags.includes('published')]), [[1, true], [2, false], [3, false]])
+  assert.deepEqual(
+    revs.map((x: any) => [x.number, x.tags.includes('published')]),
+    [
+      [1, true],
+      [2, false],
+      [3, false],
+    ],
+  )
   const three = await call('GET', `/api/workflows/revisions/${encodeURIComponent('Revka/Workflows/plan.workflow?r=3')}`)
   assert.match(three.body.workflow.definition, /id: summarise/)
   assert.equal((await call('GET', '/api/workflows')).body.workflows.find((w: any) => w.kref === KREF).version, '1', 'not published')

@@ -4,8 +4,12 @@ import { pluginStateSnapshot, rawJson, startTestKernel, type TestKernel } from '
 import { DOUBLE_DIR, double, saveBody, wfYaml } from './test-support/fixtures.js'
 
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['store', 'workflows'], paths: [DOUBLE_DIR], listen: true }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['store', 'workflows'], paths: [DOUBLE_DIR], listen: true })
+})
+after(async () => {
+  await k.stop()
+})
 
 const call = (method: string, path: string, body?: unknown) => rawJson(k.url!, method, path, { token: k.token, body })
 const snapshot = () => pluginStateSnapshot(k.stateDir, 'store')
@@ -24,7 +28,10 @@ test('POST/PUT take 16 MiB; 16 MiB + 1 byte is 413 before the handler runs and n
   assert.equal(ok.status, 201, JSON.stringify(ok.body).slice(0, 300))
   const before = await snapshot()
   const validations = double().calls.filter(([c]) => c === 'validate').length
-  for (const [method, path] of [['POST', '/api/workflows'], ['PUT', '/api/workflows/Revka/Workflows/big.workflow']]) {
+  for (const [method, path] of [
+    ['POST', '/api/workflows'],
+    ['PUT', '/api/workflows/Revka/Workflows/big.workflow'],
+  ]) {
     const over = await call(method, path, bodyOf(MIB16 + 1))
     assert.equal(over.status, 413, `${method} ${path}`)
     assert.equal(over.body.code, 'payload_too_large')
@@ -83,7 +90,12 @@ test('agent-activity: traversal or malformed agent ids are refused before the ru
 test('no credential → 401 and nothing runs or is stored', async () => {
   const before = await snapshot()
   const calls = double().calls.length
-  for (const [m, p] of [['POST', '/api/workflows'], ['POST', '/api/workflows/run/seam'], ['GET', '/api/workflows/runs'], ['POST', '/api/architect/revise']]) {
+  for (const [m, p] of [
+    ['POST', '/api/workflows'],
+    ['POST', '/api/workflows/run/seam'],
+    ['GET', '/api/workflows/runs'],
+    ['POST', '/api/architect/revise'],
+  ]) {
     const r = await rawJson(k.url!, m, p, { body: saveBody('X', wfYaml('X')) })
     assert.equal(r.status, 401, `${m} ${p}`)
   }

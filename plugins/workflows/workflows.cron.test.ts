@@ -4,7 +4,9 @@ import { ManualClock, pluginStateSnapshot, rawJson, startTestKernel, type TestKe
 import { DOUBLE_DIR, double, saveBody, wfYaml } from './test-support/fixtures.js'
 
 const kernels: TestKernel[] = []
-after(async () => { for (const k of kernels) await k.stop() })
+after(async () => {
+  for (const k of kernels) await k.stop()
+})
 const boot = async (o: Parameters<typeof startTestKernel>[0] = {}) => {
   const k = await startTestKernel({ plugins: ['store', 'workflows', 'cron', 'agent-runtime'], paths: [DOUBLE_DIR], listen: true, ...o })
   kernels.push(k)
@@ -15,23 +17,33 @@ const caller = (k: TestKernel) => (method: string, path: string, body?: unknown)
 test("a workflow's cron triggers become its own jobs; saving, deprecating or deleting X never touches Y's jobs", async () => {
   const k = await boot()
   const call = caller(k)
-  const jobs = async (prefix: string) => (await call('GET', '/api/cron')).body.jobs.filter((j: any) => j.id.startsWith(prefix)).sort((a: any, b: any) => a.id.localeCompare(b.id))
+  const jobs = async (prefix: string) =>
+    (await call('GET', '/api/cron')).body.jobs.filter((j: any) => j.id.startsWith(prefix)).sort((a: any, b: any) => a.id.localeCompare(b.id))
   assert.equal((await call('POST', '/api/workflows', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '30 18 * * 1-5'] })))).status, 201)
   assert.equal((await call('POST', '/api/workflows', saveBody('Beta', wfYaml('Beta', { cron: ['*/15 * * * *'] })))).status, 201)
   const manual = await call('POST', '/api/cron', { schedule: '0 0 * * *', job_type: 'workflow', command: 'alpha', name: 'by hand' })
   assert.equal(manual.status, 200, JSON.stringify(manual.body))
 
   const alpha = await jobs('__wf_cron_alpha_')
-  assert.deepEqual(alpha.map((j: any) => [j.id, j.expression, j.job_type, j.source, j.command, j.name]), [
-    ['__wf_cron_alpha_0', '0 9 * * *', 'workflow', 'workflow', 'alpha', 'Workflow: alpha'],
-    ['__wf_cron_alpha_1', '30 18 * * 1-5', 'workflow', 'workflow', 'alpha', 'Workflow: alpha'],
-  ])
+  assert.deepEqual(
+    alpha.map((j: any) => [j.id, j.expression, j.job_type, j.source, j.command, j.name]),
+    [
+      ['__wf_cron_alpha_0', '0 9 * * *', 'workflow', 'workflow', 'alpha', 'Workflow: alpha'],
+      ['__wf_cron_alpha_1', '30 18 * * 1-5', 'workflow', 'workflow', 'alpha', 'Workflow: alpha'],
+    ],
+  )
   const beta = await jobs('__wf_cron_beta_')
-  assert.deepEqual(beta.map((j: any) => j.id), ['__wf_cron_beta_0'])
+  assert.deepEqual(
+    beta.map((j: any) => j.id),
+    ['__wf_cron_beta_0'],
+  )
 
   // X saved with one trigger, then none; deprecated and restored; deleted — Y's job stays byte for byte
   await call('PUT', '/api/workflows/Revka/Workflows/alpha.workflow', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 10 * * *'] })))
-  assert.deepEqual((await jobs('__wf_cron_alpha_')).map((j: any) => [j.id, j.expression]), [['__wf_cron_alpha_0', '0 10 * * *']])
+  assert.deepEqual(
+    (await jobs('__wf_cron_alpha_')).map((j: any) => [j.id, j.expression]),
+    [['__wf_cron_alpha_0', '0 10 * * *']],
+  )
   assert.deepEqual(await jobs('__wf_cron_beta_'), beta)
   await call('PUT', '/api/workflows/Revka/Workflows/alpha.workflow', saveBody('Alpha', wfYaml('Alpha')))
   assert.deepEqual(await jobs('__wf_cron_alpha_'), [])
@@ -39,7 +51,11 @@ test("a workflow's cron triggers become its own jobs; saving, deprecating or del
   await call('POST', '/api/workflows/deprecate', { kref: 'kref://Revka/Workflows/alpha.workflow', deprecated: true })
   assert.deepEqual(await jobs('__wf_cron_alpha_'), [])
   await call('POST', '/api/workflows/deprecate', { kref: 'kref://Revka/Workflows/alpha.workflow', deprecated: false })
-  assert.deepEqual((await jobs('__wf_cron_alpha_')).map((j: any) => j.expression), ['0 11 * * *'], 'restoring re-syncs')
+  assert.deepEqual(
+    (await jobs('__wf_cron_alpha_')).map((j: any) => j.expression),
+    ['0 11 * * *'],
+    'restoring re-syncs',
+  )
   await call('DELETE', '/api/workflows/Revka/Workflows/alpha.workflow')
   assert.deepEqual(await jobs('__wf_cron_alpha_'), [])
   assert.deepEqual(await jobs('__wf_cron_beta_'), beta)
@@ -71,14 +87,25 @@ test("a scheduler without room for a workflow's triggers (max_jobs) refuses the 
   const beta = await call('POST', '/api/workflows', saveBody('Beta', wfYaml('Beta', { cron: ['0 1 * * *', '0 2 * * *'] })))
   assert.equal(beta.status, 507)
   assert.equal(beta.body.code, 'cron_quota_exceeded')
-  assert.match(beta.body.error, /^The workflow was not saved: the gateway's 3 cron jobs \(plugins\.cron\.options\.max_jobs\) leave no room for beta's 2 new cron triggers$/)
-  const grow = await call('PUT', '/api/workflows/Revka/Workflows/alpha.workflow', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 10 * * *', '0 11 * * *', '0 12 * * *'] })))
+  assert.match(
+    beta.body.error,
+    /^The workflow was not saved: the gateway's 3 cron jobs \(plugins\.cron\.options\.max_jobs\) leave no room for beta's 2 new cron triggers$/,
+  )
+  const grow = await call(
+    'PUT',
+    '/api/workflows/Revka/Workflows/alpha.workflow',
+    saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 10 * * *', '0 11 * * *', '0 12 * * *'] })),
+  )
   assert.deepEqual([grow.status, grow.body.code], [507, 'cron_quota_exceeded'])
   assert.equal(await pluginStateSnapshot(k.stateDir, 'store'), store, 'neither save stored a revision')
   assert.deepEqual(await ids(), jobs)
 
   // changing a trigger in place needs no new room; one more still fits
-  const edit = await call('PUT', '/api/workflows/Revka/Workflows/alpha.workflow', saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 20 * * *', '0 21 * * *'] })))
+  const edit = await call(
+    'PUT',
+    '/api/workflows/Revka/Workflows/alpha.workflow',
+    saveBody('Alpha', wfYaml('Alpha', { cron: ['0 9 * * *', '0 20 * * *', '0 21 * * *'] })),
+  )
   assert.equal(edit.status, 200)
   assert.deepEqual(await ids(), ['__wf_cron_alpha_0 0 9 * * *', '__wf_cron_alpha_1 0 20 * * *', '__wf_cron_alpha_2 0 21 * * *'])
 })
@@ -98,6 +125,12 @@ test('a firing workflow job starts a run in-process through the runner service (
   assert.equal(runs.length, 1, 'the job fired once')
   assert.equal(runs[0].status, 'ok')
   assert.match(runs[0].output, /^started run 00000000-0000-4000-8000-\d{12} of workflow 'nightly'$/)
-  const started = double().calls.filter(([c]) => c === 'run').slice(runsBefore).map(([, r]) => r as any)
-  assert.deepEqual(started.map((r) => [r.workflow, r.inputs, r.source, r.cwd.length > 0]), [['nightly', {}, 'cron', true]])
+  const started = double()
+    .calls.filter(([c]) => c === 'run')
+    .slice(runsBefore)
+    .map(([, r]) => r as any)
+  assert.deepEqual(
+    started.map((r) => [r.workflow, r.inputs, r.source, r.cwd.length > 0]),
+    [['nightly', {}, 'cron', true]],
+  )
 })

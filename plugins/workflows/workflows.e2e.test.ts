@@ -15,7 +15,10 @@ before(async () => {
   const saved = await call('POST', '/api/workflows', saveBody('Reviewed Note', REVIEWED_NOTE))
   assert.equal(saved.status, 201, JSON.stringify(saved.body))
 })
-after(async () => { sse.close(); await k.stop() })
+after(async () => {
+  sse.close()
+  await k.stop()
+})
 
 const call = (method: string, path: string, body?: unknown) => rawJson(k.url!, method, path, { token: k.token, body })
 const runOf = (id: string) => () => call('GET', `/api/workflows/runs/${id}`)
@@ -33,10 +36,16 @@ test('approve: the run pauses after the agent step, is approved through the rout
   // the dashboard hears the gate open, and the run detail shows where it waits
   const ask = await sse.waitFor((e) => e.type === 'human_approval_request' && e.run_id === id)
   assert.deepEqual([ask.step_id, ask.workflow_name, ask.title], ['review', 'Reviewed Note', 'Publish the note?'])
-  assert.match(ask.message, /You said: "Write a note about tides"/, 'the approver sees the agent\'s draft')
+  assert.match(ask.message, /You said: "Write a note about tides"/, "the approver sees the agent's draft")
   const paused = await waitStatus(runOf(id), ['paused'])
   assert.equal(paused.current_step_instance, 'review')
-  assert.deepEqual(paused.steps.map((s: any) => [s.step_id, s.status]), [['draft', 'completed'], ['review', 'pending']])
+  assert.deepEqual(
+    paused.steps.map((s: any) => [s.step_id, s.status]),
+    [
+      ['draft', 'completed'],
+      ['review', 'pending'],
+    ],
+  )
   assert.match(paused.steps[0].output_preview, /Write a note about tides/)
   assert.ok(paused.workflow_revision_kref.startsWith('kref://Revka/Workflows/reviewed-note.workflow?r='), 'the stored definition ran')
   assert.deepEqual(await outputs(), [], 'nothing is written before the approval')
@@ -45,11 +54,20 @@ test('approve: the run pauses after the agent step, is approved through the rout
   assert.deepEqual([ok.status, ok.body.message], [200, 'Workflow approved'])
   await sse.waitFor((e) => e.type === 'workflow_run' && e.run_id === id && e.status === 'completed')
   const done = await waitStatus(runOf(id), ['completed'])
-  assert.deepEqual(done.steps.map((s: any) => [s.step_id, s.status]), [['draft', 'completed'], ['review', 'completed'], ['publish', 'completed']])
+  assert.deepEqual(
+    done.steps.map((s: any) => [s.step_id, s.status]),
+    [
+      ['draft', 'completed'],
+      ['review', 'completed'],
+      ['publish', 'completed'],
+    ],
+  )
   assert.deepEqual([done.steps_completed, done.steps_total, done.error], ['3', '3', ''])
 
   // the run progressed live on /api/events
-  const statuses = runEvents(id).filter((e) => e.type === 'workflow_run').map((e) => e.status)
+  const statuses = runEvents(id)
+    .filter((e) => e.type === 'workflow_run')
+    .map((e) => e.status)
   assert.deepEqual([statuses[0], statuses.includes('paused'), statuses.at(-1)], ['pending', true, 'completed'])
   assert.ok(runEvents(id).some((e) => e.type === 'human_approval_resolved' && e.approved === true))
 
@@ -72,7 +90,11 @@ test('approve: the run pauses after the agent step, is approved through the rout
   assert.deepEqual([act.title, act.error_count, act.tool_call_count], ['Reviewed Note / draft', 0, 0])
   assert.match(act.last_message, /^You said: "Write a note about tides"/)
   const msgs = (await call('GET', `/api/workflows/agent-activity/${agentId}?view=messages`)).body
-  assert.deepEqual(msgs.entries.map((e: any) => e.role), ['assistant', 'user'], 'newest first')
+  assert.deepEqual(
+    msgs.entries.map((e: any) => e.role),
+    ['assistant', 'user'],
+    'newest first',
+  )
 
   // answered once: a second answer is the runner's 409 (the contract's 502 is kept for real failures); nothing changes
   const again = await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })
@@ -89,14 +111,24 @@ test('reject: the run is cancelled at the gate, the output step never runs and n
   const end = await waitStatus(runOf(id), ['cancelled', 'completed', 'failed'])
   assert.equal(end.status, 'cancelled')
   assert.match(end.error, /rejected at step 'review': too gloomy/)
-  assert.deepEqual(end.steps.map((s: any) => [s.step_id, s.status]), [['draft', 'completed'], ['review', 'completed']], 'publish never ran')
+  assert.deepEqual(
+    end.steps.map((s: any) => [s.step_id, s.status]),
+    [
+      ['draft', 'completed'],
+      ['review', 'completed'],
+    ],
+    'publish never ran',
+  )
   await sse.waitFor((e) => e.type === 'workflow_run' && e.run_id === id && e.status === 'cancelled')
   assert.deepEqual(await outputs(), ['note-tides'], 'no note-storms item')
 
   // a run that is no longer paused cannot be answered; the list shows both runs' ends
   assert.deepEqual((await call('POST', `/api/workflows/runs/${id}/approve`, { approved: true })).status, 409)
   const list = (await call('GET', '/api/workflows/runs?workflow=Reviewed%20Note')).body
-  assert.deepEqual(list.runs.slice(0, 2).map((r: any) => r.status), ['cancelled', 'completed'])
+  assert.deepEqual(
+    list.runs.slice(0, 2).map((r: any) => r.status),
+    ['cancelled', 'completed'],
+  )
 })
 
 test('cancel while paused: 200, then 409; delete removes the run', async () => {
@@ -129,7 +161,13 @@ steps:
   const { run_id: id } = (await call('POST', '/api/workflows/run/needs-prereq')).body
   const failed = await waitStatus(runOf(id), ['failed', 'completed'])
   assert.equal(failed.status, 'failed')
-  assert.deepEqual(failed.steps.map((s: any) => [s.step_id, s.status]), [['first', 'completed'], ['find', 'failed']])
+  assert.deepEqual(
+    failed.steps.map((s: any) => [s.step_id, s.status]),
+    [
+      ['first', 'completed'],
+      ['find', 'failed'],
+    ],
+  )
   assert.match(failed.steps[1].error, /no workflow item matching 'prereq\*'/)
 
   // the user fixes the cause, then retries
@@ -143,7 +181,7 @@ steps:
   const firstRuns = runEvents(id).filter((e) => e.type === 'workflow_step' && e.step_id === 'first' && e.status === 'completed')
   assert.equal(firstRuns.length, 1, 'the completed step was not run again')
   const twice = await call('POST', `/api/workflows/runs/${id}/retry`)
-  assert.equal(twice.status, 502, 'a completed run cannot be retried (the contract\'s 502)')
+  assert.equal(twice.status, 502, "a completed run cannot be retried (the contract's 502)")
 })
 
 test('a built-in runs by name when the store has no such workflow; an unknown name is still 404', async () => {
@@ -160,7 +198,14 @@ test('a built-in runs by name when the store has no such workflow; an unknown na
 
 test('a cron trigger fires the real runner under the daemon: the run starts in-process (source cron), with the input defaults, and pauses at its gate', async () => {
   const clock = new ManualClock(Date.parse('2026-12-07T10:00:30Z'))
-  const d = await startTestKernel({ plugins: [...E2E_PLUGINS, 'cron'], listen: true, config: OFFLINE, mode: 'daemon', clock, options: { cron: { poll_ms: 10 } } })
+  const d = await startTestKernel({
+    plugins: [...E2E_PLUGINS, 'cron'],
+    listen: true,
+    config: OFFLINE,
+    mode: 'daemon',
+    clock,
+    options: { cron: { poll_ms: 10 } },
+  })
   try {
     const dc = (method: string, path: string, body?: unknown) => rawJson(d.url!, method, path, { token: d.token, body })
     const yaml = REVIEWED_NOTE.replace('inputs:', 'triggers:\n  - cron: "*/5 * * * *"\ninputs:')
@@ -172,12 +217,17 @@ test('a cron trigger fires the real runner under the daemon: the run starts in-p
       await new Promise((r) => setTimeout(r, 20))
       runs = (await dc('GET', '/api/cron/__wf_cron_reviewed_note_0/runs')).body.runs
     }
-    assert.deepEqual(runs.map((r) => r.status), ['ok'])
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['ok'],
+    )
     const id = /^started run (\S+) of workflow 'reviewed-note'$/.exec(runs[0].output)?.[1]
     assert.ok(id, runs[0].output)
     const run = await waitStatus(() => dc('GET', `/api/workflows/runs/${id}`), ['paused'])
     assert.match(run.steps[0].output_preview, /Write a note about tides/, 'the input default was used')
     const started = d.events.all().find((e) => e.type === 'workflow_run' && (e as any).run_id === id) as any
     assert.equal(started.source, 'cron')
-  } finally { await d.stop() }
+  } finally {
+    await d.stop()
+  }
 })

@@ -7,7 +7,9 @@ import { E2E_PLUGINS, OFFLINE, REVIEWED_NOTE, waitStatus } from './test-support/
 
 // the run quotas a client meets through the routes, with the real runner behind them
 const kernels: TestKernel[] = []
-after(async () => { for (const k of kernels) await k.stop() })
+after(async () => {
+  for (const k of kernels) await k.stop()
+})
 const boot = async (o: Parameters<typeof startTestKernel>[0]) => {
   const k = await startTestKernel({ plugins: E2E_PLUGINS, listen: true, ...o })
   kernels.push(k)
@@ -20,7 +22,7 @@ test('a credential with max_active_runs_per_credential unfinished runs gets 429;
   const a = as(k, k.token)
   const b = as(k, k.pairDevice('second').token)
   assert.equal((await a('POST', '/api/workflows', saveBody('Reviewed Note', REVIEWED_NOTE))).status, 201)
-  const start = async (call: typeof a) => (await call('POST', '/api/workflows/run/reviewed-note', { inputs: { topic: 'x' } }))
+  const start = async (call: typeof a) => await call('POST', '/api/workflows/run/reviewed-note', { inputs: { topic: 'x' } })
   const paused = async (call: typeof a) => {
     const r = await start(call)
     assert.equal(r.status, 200, JSON.stringify(r.body))
@@ -58,8 +60,13 @@ test('a credential with max_active_runs_per_credential unfinished runs gets 429;
 
 test("the runner's max_concurrent_runs: while one run executes, a second is 429 through the route and nothing is recorded; once it ends, it starts", async () => {
   let release!: () => void
-  const held = new Promise<void>((r) => { release = r })
-  const model = await startFakeModel(async () => { await held; return 'done' })
+  const held = new Promise<void>((r) => {
+    release = r
+  })
+  const model = await startFakeModel(async () => {
+    await held
+    return 'done'
+  })
   try {
     const k = await boot({ config: modelConfig(model.baseUrl), options: { 'workflow-runner': { max_concurrent_runs: 1 } } })
     const call = as(k, k.token)

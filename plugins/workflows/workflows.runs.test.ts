@@ -8,11 +8,18 @@ import { watchEvents } from './test-support/sse.js'
 
 // route shapes only: the runner is the in-test double (its runs pause at once)
 let k: TestKernel
-before(async () => { k = await startTestKernel({ plugins: ['store', 'workflows', 'events'], paths: [DOUBLE_DIR], listen: true, options: { workflows: { max_runs_listed: 3 } } }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['store', 'workflows', 'events'], paths: [DOUBLE_DIR], listen: true, options: { workflows: { max_runs_listed: 3 } } })
+})
+after(async () => {
+  await k.stop()
+})
 
 const call = (method: string, path: string, body?: unknown) => rawJson(k.url!, method, path, { token: k.token, body })
-const lastRun = () => double().calls.filter(([c]) => c === 'run').at(-1)?.[1] as any
+const lastRun = () =>
+  double()
+    .calls.filter(([c]) => c === 'run')
+    .at(-1)?.[1] as any
 
 test('run/{name}: no body → inputs {}, null inputs → {}, inputs and target_step_id passed; the answer and the audit entry', async () => {
   const a = await call('POST', '/api/workflows/run/Daily%20Digest')
@@ -47,10 +54,19 @@ test('cwd: a folder inside the workspace is passed resolved; outside it, missing
 
 test("run/{name} refusals in the contract's shapes", async () => {
   const t = await call('POST', '/api/workflows/run/daily-digest', { target_step_id: 'nope' })
-  assert.deepEqual([t.status, t.body], [400, {
-    error: "unknown_target_step: 'nope'", code: 'unknown_target_step', error_code: 'unknown_target_step', valid: false,
-    errors: [{ message: "unknown_target_step: 'nope'", severity: 'error' }],
-  }])
+  assert.deepEqual(
+    [t.status, t.body],
+    [
+      400,
+      {
+        error: "unknown_target_step: 'nope'",
+        code: 'unknown_target_step',
+        error_code: 'unknown_target_step',
+        valid: false,
+        errors: [{ message: "unknown_target_step: 'nope'", severity: 'error' }],
+      },
+    ],
+  )
   const inv = await call('POST', '/api/workflows/run/broken')
   assert.equal(inv.status, 400)
   assert.equal(inv.body.error, 'Workflow validation failed: cannot dispatch invalid workflow')
@@ -63,7 +79,12 @@ test("run/{name} refusals in the contract's shapes", async () => {
 test('runs list (limit bounded by max_runs_listed), detail, 404s, delete 204', async () => {
   const list = await call('GET', '/api/workflows/runs?limit=1000&workflow=daily-digest')
   assert.equal(list.status, 200)
-  assert.deepEqual(double().calls.filter(([c]) => c === 'listRuns').at(-1), ['listRuns', { limit: 3, workflow: 'daily-digest' }])
+  assert.deepEqual(
+    double()
+      .calls.filter(([c]) => c === 'listRuns')
+      .at(-1),
+    ['listRuns', { limit: 3, workflow: 'daily-digest' }],
+  )
   assert.equal(list.body.count, list.body.runs.length)
   assert.equal((await call('GET', '/api/workflows/runs?limit=-1')).status, 400)
   const id = list.body.runs[0].run_id
@@ -83,7 +104,12 @@ test('approve → 200 and human_approval_resolved on /api/events; not paused →
     assert.deepEqual([ok.status, ok.body], [200, { status: 'ok', message: 'Workflow approved', run_id, approved: true }])
     const ev = await sse.waitFor((e) => e.type === 'human_approval_resolved')
     assert.deepEqual([ev.run_id, ev.approved, typeof ev.timestamp], [run_id, true, 'string'])
-    assert.deepEqual(double().calls.filter(([c]) => c === 'resume').at(-1), ['resume', { id: run_id, approved: true, feedback: 'looks good' }])
+    assert.deepEqual(
+      double()
+        .calls.filter(([c]) => c === 'resume')
+        .at(-1),
+      ['resume', { id: run_id, approved: true, feedback: 'looks good' }],
+    )
     const again = await call('POST', `/api/workflows/runs/${run_id}/approve`, { approved: false })
     assert.deepEqual([again.status, again.body.code], [409, 'run_not_paused'])
     assert.equal((await call('POST', `/api/workflows/runs/${run_id}/approve`, {})).status, 422)
@@ -102,7 +128,9 @@ test('approve → 200 and human_approval_resolved on /api/events; not paused →
     assert.deepEqual([t.status, t.body.reason, t.body.code], [409, 'already_terminal', 'already_terminal'])
     const u = await call('POST', '/api/workflows/runs/unknown-run/cancel')
     assert.deepEqual([u.status, u.body.cancelled, u.body.reason], [404, false, 'not_found_or_already_finished'])
-  } finally { sse.close() }
+  } finally {
+    sse.close()
+  }
 })
 
 test('retry: the runner payload verbatim; a run that cannot be retried → 502', async () => {
@@ -113,7 +141,7 @@ test('retry: the runner payload verbatim; a run that cannot be retried → 502',
   assert.deepEqual([again.status, again.body.error], [502, 'Failed to retry workflow: run failed-run-1 is not failed'])
 })
 
-test('the dashboard aggregate counts the runner\'s runs and shows at most 5', async () => {
+test("the dashboard aggregate counts the runner's runs and shows at most 5", async () => {
   for (let i = 0; i < 6; i++) await call('POST', '/api/workflows/run/many')
   const d = (await call('GET', '/api/workflows/dashboard?include_definition=false')).body.dashboard
   assert.equal(d.recent_runs.length, 5)

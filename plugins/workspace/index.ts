@@ -11,7 +11,9 @@ import { contentTypeOf } from './content-type.js'
 import { shareCheck } from './internal.js'
 import { checkRelativePath, resolveInWorkspace, WorkspacePathError } from './paths.js'
 
-interface Options { max_ttl_secs: number }
+interface Options {
+  max_ttl_secs: number
+}
 
 function checked(rel: string): string {
   try {
@@ -41,7 +43,10 @@ export function workspaceUrlPath(rel: string): string {
 export default definePlugin<Options>({
   setup(api) {
     api.routes.add({
-      method: 'GET', url: '/workspace/*', auth: 'signed', signed: { subject: 'wildcard' },
+      method: 'GET',
+      url: '/workspace/*',
+      auth: 'signed',
+      signed: { subject: 'wildcard' },
       description: 'a workspace file, for holders of a signed URL',
       handler: async (req: RevkaRequest<undefined>) => {
         const rel = checked(req.params['*'] ?? '')
@@ -66,10 +71,14 @@ export default definePlugin<Options>({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/workspace/sign', auth: ['loopback', 'bearer'],
+      method: 'POST',
+      url: '/api/workspace/sign',
+      auth: ['loopback', 'bearer'],
       schema: {
         body: {
-          type: 'object', required: ['path'], additionalProperties: false,
+          type: 'object',
+          required: ['path'],
+          additionalProperties: false,
           properties: { path: { type: 'string', minLength: 1, maxLength: 1024 }, ttl_secs: { type: 'integer', minimum: 1 } },
         },
       },

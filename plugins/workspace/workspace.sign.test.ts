@@ -9,11 +9,21 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 const REMOTE = '203.0.113.7'
 let k: TestKernel
 
-before(async () => { k = await startTestKernel({ plugins: ['workspace'] }) })
-after(async () => { await k.stop() })
+before(async () => {
+  k = await startTestKernel({ plugins: ['workspace'] })
+})
+after(async () => {
+  await k.stop()
+})
 
 const sign = (payload: unknown, opts: { remoteAddress?: string; headers?: Record<string, string> } = {}) =>
-  k.inject({ method: 'POST', url: '/api/workspace/sign', headers: { 'content-type': 'application/json', ...opts.headers }, payload: payload as object, remoteAddress: opts.remoteAddress })
+  k.inject({
+    method: 'POST',
+    url: '/api/workspace/sign',
+    headers: { 'content-type': 'application/json', ...opts.headers },
+    payload: payload as object,
+    remoteAddress: opts.remoteAddress,
+  })
 
 test('loopback, or a remote caller with a bearer, gets {url}; a remote caller without one gets 401', async () => {
   const local = await sign({ path: 'reports/q1.pdf', ttl_secs: 120 })

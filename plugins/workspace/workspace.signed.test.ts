@@ -29,7 +29,9 @@ before(async () => {
   symlinkSync(dirname(ws), join(ws, 'up'))
   symlinkSync(join(ws, 'notes', 'hello.txt'), join(ws, 'alias.txt'))
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 /** sign a subject the way the kernel does — what a link minted for a bad path would carry */
 function signed(rawPath: string, subject: string, ttl = 600): string {
@@ -39,7 +41,12 @@ function signed(rawPath: string, subject: string, ttl = 600): string {
 }
 const get = (path: string) => rawRequest(k.url!, { path })
 async function mint(path: string, ttl_secs?: number): Promise<string> {
-  const res = await k.inject({ method: 'POST', url: '/api/workspace/sign', headers: { 'content-type': 'application/json' }, payload: { path, ...(ttl_secs ? { ttl_secs } : {}) } })
+  const res = await k.inject({
+    method: 'POST',
+    url: '/api/workspace/sign',
+    headers: { 'content-type': 'application/json' },
+    payload: { path, ...(ttl_secs ? { ttl_secs } : {}) },
+  })
   assert.equal(res.statusCode, 200, res.body)
   return res.json().url
 }

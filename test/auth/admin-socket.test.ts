@@ -19,7 +19,9 @@ import { rawExchange } from '../kernel/helpers/wire.js'
 import { bearer, PROBE_DIR, removeDir, ROOT, until } from './support.js'
 
 const dirs: string[] = []
-after(() => { for (const d of dirs) removeDir(d) })
+after(() => {
+  for (const d of dirs) removeDir(d)
+})
 
 /** a short state dir: unix socket paths are limited to 107 bytes */
 function stateDir(): string {
@@ -30,7 +32,10 @@ function stateDir(): string {
 
 function boot(dir: string, extra = '') {
   return startTestKernel({
-    stateDir: dir, plugins: ['pairing', 'admin', 'status'], paths: [PROBE_DIR], listen: true,
+    stateDir: dir,
+    plugins: ['pairing', 'admin', 'status'],
+    paths: [PROBE_DIR],
+    listen: true,
     config: `[gateway]\nadmin_socket = "run/admin.sock"\n${extra}`,
   })
 }
@@ -40,7 +45,9 @@ function overSocket(socketPath: string, method: string, path: string, headers: R
     const req = httpRequest({ socketPath, method, path, headers: { 'content-length': '0', ...headers } }, (res) => {
       let text = ''
       res.setEncoding('utf8')
-      res.on('data', (d) => { text += d })
+      res.on('data', (d) => {
+        text += d
+      })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }))
     })
     req.on('error', reject)
@@ -49,7 +56,13 @@ function overSocket(socketPath: string, method: string, path: string, headers: R
 }
 
 async function tcp(k: TestKernel, method: string, path: string, headers: Record<string, string> = {}) {
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Length: 0', 'Connection: close', ...Object.entries(headers).map(([n, v]) => `${n}: ${v}`)]
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Content-Length: 0',
+    'Connection: close',
+    ...Object.entries(headers).map(([n, v]) => `${n}: ${v}`),
+  ]
   const r = await rawExchange(k.url!, [lines.join('\r\n') + '\r\n\r\n'])
   return { status: r.status, json: JSON.parse(r.body) }
 }
@@ -76,7 +89,12 @@ test('a request on the admin socket is local whatever its headers; the socket se
 
     // not a loopback route: not on the socket, even with a valid credential
     const calls = totalCalls(s)
-    for (const [path, headers] of [[PROBE.public, {}], [PROBE.bearer, bearer(k.token!)], ['/api/status', bearer(k.token!)], ['/health', {}]] as const) {
+    for (const [path, headers] of [
+      [PROBE.public, {}],
+      [PROBE.bearer, bearer(k.token!)],
+      ['/api/status', bearer(k.token!)],
+      ['/health', {}],
+    ] as const) {
       const r = await overSocket(sock, 'GET', path, headers)
       assert.equal(r.status, 404, `${path} on the admin socket: ${JSON.stringify(r.json)}`)
       assert.equal(r.json.code, 'not_found')
@@ -129,7 +147,10 @@ test('start: a stale socket file is replaced; a live socket, a non-socket or a s
     // live: a second gateway on the same socket must not take it over
     const dir2 = stateDir()
     writeFileSync(join(dir2, 'config.toml'), '')
-    await assert.rejects(startTestKernel({ stateDir: dir2, plugins: [], listen: true, config: `[gateway]\nadmin_socket = ${JSON.stringify(sock)}\n` }), /REVKA_ERR_ADMIN_SOCKET|in use/)
+    await assert.rejects(
+      startTestKernel({ stateDir: dir2, plugins: [], listen: true, config: `[gateway]\nadmin_socket = ${JSON.stringify(sock)}\n` }),
+      /REVKA_ERR_ADMIN_SOCKET|in use/,
+    )
     assert.equal((await overSocket(sock, 'GET', PROBE.loopback)).status, 200, 'the live socket was taken over')
   } finally {
     await k.stop()
@@ -149,16 +170,19 @@ test('revka gateway get-paircode and revka stop go through the admin socket when
   // TCP loopback is refused for admin routes, so only the socket can answer the CLI
   const k = await boot(dir, 'admin_only_on_socket = true\n')
   const asked: string[] = []
-  k.kernel.onShutdownRequested = (reason) => { asked.push(reason) }
+  k.kernel.onShutdownRequested = (reason) => {
+    asked.push(reason)
+  }
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, REVKA_STATE_DIR: dir }
     for (const v of ['REVKA_GATEWAY_PORT', 'PORT', 'REVKA_GATEWAY_HOST', 'HOST', 'NODE_OPTIONS']) delete env[v]
     // asynchronously: the gateway under test runs in this process and must keep answering
-    const cli = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(ROOT, 'bin', 'revka.js'), ...args], { env, encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
-        resolve({ status: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr })
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(ROOT, 'bin', 'revka.js'), ...args], { env, encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
+          resolve({ status: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr })
+        })
       })
-    })
     const got = await cli('gateway', 'get-paircode', '--new', '--json')
     assert.equal(got.status, 0, got.stderr)
     const code = JSON.parse(got.stdout).pairing_code

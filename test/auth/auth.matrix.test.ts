@@ -88,7 +88,12 @@ test('auth matrix: every route of every plugin refuses every credential mistake'
     assert.equal(k.plugin('auth-probe')?.status, 'started')
     // a plugin that failed to load (someone's work in progress, a missing option) is reported, and
     // whatever routes it managed to declare must still fail closed: 503 before any auth decision
-    const started = new Set(k.plugins().filter((p) => p.status === 'started').map((p) => p.id))
+    const started = new Set(
+      k
+        .plugins()
+        .filter((p) => p.status === 'started')
+        .map((p) => p.id),
+    )
     for (const p of k.plugins().filter((p) => p.enabled && p.status !== 'disabled' && p.status !== 'started')) {
       t.diagnostic(`plugin ${p.id} is ${p.status} (${p.diagnostic ?? p.lastError ?? ''}); its routes are checked for 503 only`)
     }
@@ -101,12 +106,25 @@ test('auth matrix: every route of every plugin refuses every credential mistake'
 
     const routes = k.kernel.routes.active()
     const probe = probeState(k.stateDir)
-    const devicesBefore = pairing.listDevices().map((d) => d.id).sort()
+    const devicesBefore = pairing
+      .listDevices()
+      .map((d) => d.id)
+      .sort()
     const codeBefore = pairing.status().code
 
     // the table really holds what we think: all probe surfaces, and routes from the built-ins
     const probeUrls = routes.filter((r) => r.pluginId === 'auth-probe').map((r) => r.url)
-    for (const u of ['/probe/bearer', '/probe/service', '/probe/loopback', '/probe/loopback-or-bearer', '/probe/signed/:name', '/probe/provider', '/probe/ws', '/probe/events', '/probe/items/:id']) {
+    for (const u of [
+      '/probe/bearer',
+      '/probe/service',
+      '/probe/loopback',
+      '/probe/loopback-or-bearer',
+      '/probe/signed/:name',
+      '/probe/provider',
+      '/probe/ws',
+      '/probe/events',
+      '/probe/items/:id',
+    ]) {
       assert.ok(probeUrls.includes(u), `probe route ${u} missing from the kernel's route table`)
     }
 
@@ -136,8 +154,13 @@ test('auth matrix: every route of every plugin refuses every credential mistake'
           }
           if (method !== 'HEAD') {
             let body: any
-            try { body = res.json() } catch { body = null }
-            if (typeof body?.error !== 'string' || typeof body?.code !== 'string') failures.push(`${label} → body is not {error, code}: ${res.body.slice(0, 160)}`)
+            try {
+              body = res.json()
+            } catch {
+              body = null
+            }
+            if (typeof body?.error !== 'string' || typeof body?.code !== 'string')
+              failures.push(`${label} → body is not {error, code}: ${res.body.slice(0, 160)}`)
           }
           covered.set(r.pluginId, (covered.get(r.pluginId) ?? 0) + 1)
         }
@@ -148,7 +171,14 @@ test('auth matrix: every route of every plugin refuses every credential mistake'
     // nothing ran and nothing changed
     assert.equal(totalCalls(probe), 0, `probe handlers ran: ${JSON.stringify(probe.counts)}`)
     assert.equal(probe.wsOpen + probe.sseOpen, 0)
-    assert.deepEqual(pairing.listDevices().map((d) => d.id).sort(), devicesBefore, 'device list changed')
+    assert.deepEqual(
+      pairing
+        .listDevices()
+        .map((d) => d.id)
+        .sort(),
+      devicesBefore,
+      'device list changed',
+    )
     assert.equal(pairing.status().code, codeBefore, 'pairing code changed')
     assert.equal(k.kernel.auth.connections.count(), 0)
 

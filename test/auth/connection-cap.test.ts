@@ -11,10 +11,21 @@ const req = (auth: RevkaRequest['auth']) => ({ auth }) as RevkaRequest<undefined
 function fakeSocket() {
   const handlers: Array<() => void> = []
   const s = {
-    readyState: 1, closedWith: 0, sent: [] as string[],
-    send(d: string) { s.sent.push(d) },
-    close(code: number) { s.closedWith = code; s.readyState = 3; for (const h of handlers) h() },
-    on(_e: string, fn: () => void) { handlers.push(fn); return s },
+    readyState: 1,
+    closedWith: 0,
+    sent: [] as string[],
+    send(d: string) {
+      s.sent.push(d)
+    },
+    close(code: number) {
+      s.closedWith = code
+      s.readyState = 3
+      for (const h of handlers) h()
+    },
+    on(_e: string, fn: () => void) {
+      handlers.push(fn)
+      return s
+    },
   }
   return s
 }
@@ -31,7 +42,10 @@ test('an admitted upgrade holds its slot until its socket arrives or reserveMs p
   const a = req({ via: 'bearer', deviceId: 'a' })
   cap.admit(a)
   cap.admit(a)
-  assert.throws(() => cap.admit(a), (e) => isHttpError(e) && e.statusCode === 429 && e.code === 'too_many_connections')
+  assert.throws(
+    () => cap.admit(a),
+    (e) => isHttpError(e) && e.statusCode === 429 && e.code === 'too_many_connections',
+  )
   cap.admit(req({ via: 'bearer', deviceId: 'b' }))
   now = 1001
   assert.equal(cap.count('device:a'), 0, 'reservations whose socket never came lapse')
@@ -41,7 +55,9 @@ test('an admitted upgrade holds its slot until its socket arrives or reserveMs p
 test('a guarded handler reached without admission over the cap closes with 4429 and never runs', () => {
   const cap = new ConnectionCap({ what: 'x', perCredential: 1 })
   let ran = 0
-  const h = cap.guard(() => { ran++ })
+  const h = cap.guard(() => {
+    ran++
+  })
   const a = req({ via: 'loopback' })
   const first = fakeSocket()
   h(first as unknown as RevkaSocket, a)
@@ -58,5 +74,8 @@ test('total: over all credentials the cap answers 503', () => {
   const cap = new ConnectionCap({ what: 'x', perCredential: 5, total: 2 })
   cap.acquire(req({ via: 'bearer', deviceId: 'a' }))
   cap.acquire(req({ via: 'bearer', deviceId: 'b' }))
-  assert.throws(() => cap.acquire(req({ via: 'bearer', deviceId: 'c' })), (e) => isHttpError(e) && e.statusCode === 503)
+  assert.throws(
+    () => cap.acquire(req({ via: 'bearer', deviceId: 'c' })),
+    (e) => isHttpError(e) && e.statusCode === 503,
+  )
 })

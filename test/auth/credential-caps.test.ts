@@ -21,7 +21,9 @@ before(async () => {
   alice = k.pairDevice('alice').token
   bob = k.pairDevice('bob').token
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 type Opened = { kind: 'open'; ws: WebSocket } | { kind: 'refused'; status: number; body: string; retryAfter?: string }
 
@@ -32,7 +34,9 @@ function upgrade(path: string, token: string, protocol: string, base = k.url!): 
     ws.once('unexpected-response', (_req, res) => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', (c) => { body += c })
+      res.on('data', (c) => {
+        body += c
+      })
       res.on('end', () => resolve({ kind: 'refused', status: res.statusCode!, body, retryAfter: res.headers['retry-after'] as string | undefined }))
     })
     ws.once('open', () => resolve({ kind: 'open', ws }))
@@ -41,11 +45,16 @@ function upgrade(path: string, token: string, protocol: string, base = k.url!): 
 }
 
 function closeAll(list: WebSocket[]): Promise<void> {
-  return Promise.all(list.map((ws) => new Promise<void>((r) => {
-    if (ws.readyState === WebSocket.CLOSED) return r()
-    ws.once('close', () => r())
-    ws.terminate()
-  }))).then(() => {})
+  return Promise.all(
+    list.map(
+      (ws) =>
+        new Promise<void>((r) => {
+          if (ws.readyState === WebSocket.CLOSED) return r()
+          ws.once('close', () => r())
+          ws.terminate()
+        }),
+    ),
+  ).then(() => {})
 }
 
 function assertQuotaRefusal(body: string, retryAfter: unknown): void {

@@ -16,7 +16,8 @@ test('FailureLimiter holds at most maxKeys clients and forgets the least recentl
   const f = new FailureLimiter(2, 60_000, 30_000, () => now, 3)
   assert.equal(f.fail('a'), 0)
   assert.equal(f.fail('a'), 30, 'second failure locks a out')
-  f.fail('b'); f.fail('c')
+  f.fail('b')
+  f.fail('c')
   assert.equal(f.lockedFor('a'), 30, 'reading a makes it the most recently used')
   f.fail('d') // b is now the least recently used
   assert.equal(f.size, 3)
@@ -53,8 +54,15 @@ test('the delivery journal keeps at most maxKeys idempotency keys, oldest droppe
   j.close()
   // reopening replays and compacts: the surviving keys come back, still inside the bound
   j = new DeliveryJournal(dir, 60_000, 2, 2_000)
-  assert.deepEqual(['k1', 'k2', 'k3'].map((k) => j.seen(k, 2_000)), [false, true, true])
+  assert.deepEqual(
+    ['k1', 'k2', 'k3'].map((k) => j.seen(k, 2_000)),
+    [false, true, true],
+  )
   j.enqueue({ id: 'd4', key: 'k4', at: 2_000, attempts: 0, message: null })
-  assert.deepEqual(['k2', 'k3', 'k4'].map((k) => j.seen(k, 2_000)), [false, true, true], 'k2 was the oldest after the replay')
+  assert.deepEqual(
+    ['k2', 'k3', 'k4'].map((k) => j.seen(k, 2_000)),
+    [false, true, true],
+    'k2 was the oldest after the replay',
+  )
   j.close()
 })

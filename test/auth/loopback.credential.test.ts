@@ -18,10 +18,16 @@ let k: TestKernel
 before(async () => {
   k = await startTestKernel({ plugins: ['canvas', 'pairing', 'status'], paths: [PROBE_DIR], listen: true })
 })
-after(async () => { await k.stop() })
+after(async () => {
+  await k.stop()
+})
 
 async function post(id: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${k.url}/api/canvas/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ content: id }) })
+  const r = await fetch(`${k.url}/api/canvas/${id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ content: id }),
+  })
   return { status: r.status, body: await r.json() }
 }
 
@@ -37,7 +43,9 @@ test('two devices calling from 127.0.0.1 each get their own canvas quota; tokenl
   for (let i = 0; i <= CANVASES_PER_CREDENTIAL; i++) statuses.push((await post(`alice-${i}`, bearer(alice))).status)
   const bobFirst = await post('bob-0', bearer(bob))
   const local = await post('local-0')
-  t.diagnostic(`alice: ${statuses.filter((s) => s === 201).length} created then ${statuses.at(-1)}; bob's first: ${bobFirst.status}; tokenless loopback's first: ${local.status}`)
+  t.diagnostic(
+    `alice: ${statuses.filter((s) => s === 201).length} created then ${statuses.at(-1)}; bob's first: ${bobFirst.status}; tokenless loopback's first: ${local.status}`,
+  )
   assert.equal(statuses.filter((s) => s === 201).length, CANVASES_PER_CREDENTIAL)
   assert.equal(statuses.at(-1), 429, 'alice went past her own quota')
   assert.equal(bobFirst.status, 201, `bob was charged to someone else's quota: ${JSON.stringify(bobFirst.body)}`)
@@ -65,7 +73,7 @@ test('from 127.0.0.1 on a loopback|bearer route: a valid token is that credentia
   assert.equal(s.counts['loopback-or-bearer'], before, 'the handler ran for a wrong credential')
   // nothing written either: a wrong token cannot create a canvas as loopback
   assert.equal((await post('forged-0', bearer(forgedToken()))).status, 401)
-  const list = await (await fetch(`${k.url}/api/canvas`, { headers: bearer(dev.token) })).json() as { canvases: string[] }
+  const list = (await (await fetch(`${k.url}/api/canvas`, { headers: bearer(dev.token) })).json()) as { canvases: string[] }
   assert.ok(!list.canvases.includes('forged-0'))
 
   const none = await probe({})

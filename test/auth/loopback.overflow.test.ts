@@ -13,7 +13,9 @@ import { rawExchange } from '../kernel/helpers/wire.js'
 import { PROBE_DIR, until } from './support.js'
 
 let shared: TestKernel | undefined
-after(async () => { await shared?.stop() })
+after(async () => {
+  await shared?.stop()
+})
 
 async function gateway(): Promise<TestKernel> {
   shared ??= await startTestKernel({ plugins: ['pairing', 'admin', 'workspace'], paths: [PROBE_DIR], listen: true })
@@ -56,8 +58,9 @@ test('the same overflow to the loopback probe and /api/workspace/sign: 431, hand
     assertRefused431(res)
   }
   const body = JSON.stringify({ path: 'notes.txt' })
-  const sign = await rawExchange(k.url!, [overflowing('POST', '/api/workspace/sign', 1001,
-    ['Content-Type: application/json', `Content-Length: ${body.length}`, 'Connection: close'], [XFF], body)])
+  const sign = await rawExchange(k.url!, [
+    overflowing('POST', '/api/workspace/sign', 1001, ['Content-Type: application/json', `Content-Length: ${body.length}`, 'Connection: close'], [XFF], body),
+  ])
   assertRefused431(sign)
   assert.equal(totalCalls(s), calls, 'a probe handler ran')
 })
@@ -65,7 +68,9 @@ test('the same overflow to the loopback probe and /api/workspace/sign: 431, hand
 test('the overflow to POST /admin/shutdown is refused and the handler never asks for a shutdown', async () => {
   const k = await gateway()
   const asked: string[] = []
-  k.kernel.onShutdownRequested = (reason) => { asked.push(reason) }
+  k.kernel.onShutdownRequested = (reason) => {
+    asked.push(reason)
+  }
   const res = await rawExchange(k.url!, [overflowing('POST', '/admin/shutdown', 1001, ['Content-Length: 0', 'Connection: close'], [XFF])])
   assertRefused431(res)
   // control: a real local shutdown request is answered and asks once. Both would be scheduled with
@@ -112,8 +117,14 @@ test('a forwarding header in any spelling, repeated or empty, makes a loopback p
 test('a WebSocket upgrade with 1,000 headers is refused with 431 before it upgrades', async () => {
   const k = await gateway()
   const s = probeState(k.stateDir)
-  const upgrade = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-    'Sec-WebSocket-Protocol: revka.v1', `Authorization: Bearer ${k.token}`]
+  const upgrade = [
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Protocol: revka.v1',
+    `Authorization: Bearer ${k.token}`,
+  ]
   // a 101 has no length: the exchange ends when the wait does (the status is read either way)
   const res = await rawExchange(k.url!, [overflowing('GET', PROBE.ws, 1001, upgrade, [XFF])], 1500)
   assertRefused431(res)

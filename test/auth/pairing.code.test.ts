@@ -48,8 +48,17 @@ test('POST /pair (X-Pairing-Code) and POST /api/pair (JSON) both pair; a code wo
   try {
     const c1 = await mintCode(k)
     // a wrong guess does not burn the code for its rightful owner
-    assert.equal((await k.inject({ method: 'POST', url: '/pair', headers: { 'x-pairing-code': c1 === '000000' ? '000001' : '000000' }, remoteAddress: '198.51.100.3' })).statusCode, 403)
-    const legacy = await k.inject({ method: 'POST', url: '/pair', headers: { 'x-pairing-code': c1, 'x-revka-device-name': 'legacy-phone' }, remoteAddress: REMOTE })
+    assert.equal(
+      (await k.inject({ method: 'POST', url: '/pair', headers: { 'x-pairing-code': c1 === '000000' ? '000001' : '000000' }, remoteAddress: '198.51.100.3' }))
+        .statusCode,
+      403,
+    )
+    const legacy = await k.inject({
+      method: 'POST',
+      url: '/pair',
+      headers: { 'x-pairing-code': c1, 'x-revka-device-name': 'legacy-phone' },
+      remoteAddress: REMOTE,
+    })
     assert.equal(legacy.statusCode, 200, legacy.body)
     const lb = legacy.json()
     assert.equal(lb.paired, true)
@@ -111,7 +120,11 @@ test('/admin/paircode, /admin/paircode/new and /pair/code answer loopback only',
     const startup = k.kernel.auth.pairing.status().code
     assert.match(String(startup), /^\d{6}$/)
     for (const remoteAddress of [REMOTE, '::ffff:203.0.113.7', '10.0.0.1']) {
-      for (const [method, url] of [['GET', '/admin/paircode'], ['GET', '/pair/code'], ['POST', '/admin/paircode/new']]) {
+      for (const [method, url] of [
+        ['GET', '/admin/paircode'],
+        ['GET', '/pair/code'],
+        ['POST', '/admin/paircode/new'],
+      ]) {
         const res = await k.inject({ method, url, remoteAddress })
         assert.equal(res.statusCode, 403, `${method} ${url} from ${remoteAddress}`)
         assert.ok(!res.body.includes(String(startup)), 'a refused request saw the code')

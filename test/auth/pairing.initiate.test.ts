@@ -28,7 +28,10 @@ test('rapid initiates: the live code is kept, the (limit+1)th call is 429, and t
       const res = await initiate(k, k.token!)
       statuses.push(res.statusCode)
       if (res.statusCode === 200) codes.add(res.json().pairing_code)
-      else { refused = res; break }
+      else {
+        refused = res
+        break
+      }
     }
     assert.equal(statuses.length, INITIATE_PER_CREDENTIAL_PER_MINUTE + 1, `statuses: ${statuses.join(',')}`)
     assert.ok(refused, 'no call was refused')

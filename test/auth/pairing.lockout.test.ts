@@ -33,7 +33,10 @@ function assertLocked(res: Awaited<ReturnType<TestKernel['inject']>>, code: stri
   assert.equal(res.headers['retry-after'], String(body.retry_after))
 }
 
-for (const [who, addr] of [['a remote client', REMOTE], ['a loopback client (not exempt)', '127.0.0.1']] as const) {
+for (const [who, addr] of [
+  ['a remote client', REMOTE],
+  ['a loopback client (not exempt)', '127.0.0.1'],
+] as const) {
   test(`pairing: five wrong codes lock out ${who} for 300 s, then the right code works`, async () => {
     const clock = new ManualClock()
     const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR], clock })
@@ -70,7 +73,9 @@ for (const [who, addr] of [['a remote client', REMOTE], ['a loopback client (not
 test('pairing lockout is per client: the rightmost X-Forwarded-For is the key when trusted', async () => {
   const clock = new ManualClock()
   const k = await startTestKernel({
-    plugins: ['pairing'], paths: [PROBE_DIR], clock,
+    plugins: ['pairing'],
+    paths: [PROBE_DIR],
+    clock,
     config: '[gateway]\ntrust_forwarded_headers = true\n',
   })
   try {
@@ -111,7 +116,12 @@ test('forwarded headers never make a request loopback, trusted or not', async ()
         ['127.0.0.1', { 'x-real-ip': '127.0.0.1' }],
         ['127.0.0.1', { forwarded: 'for=127.0.0.1' }],
       ] as const) {
-        for (const [method, url] of [['GET', '/admin/paircode'], ['GET', '/pair/code'], ['POST', '/admin/paircode/new'], ['GET', '/probe/loopback']]) {
+        for (const [method, url] of [
+          ['GET', '/admin/paircode'],
+          ['GET', '/pair/code'],
+          ['POST', '/admin/paircode/new'],
+          ['GET', '/probe/loopback'],
+        ]) {
           const res = await k.inject({ method, url, headers, remoteAddress })
           assert.equal(res.statusCode, 403, `${config.trim()} ${method} ${url} from ${remoteAddress} ${JSON.stringify(headers)}: ${res.body}`)
           assert.ok(!('pairing_code' in res.json()), 'a refused admin route leaked the code')
@@ -137,9 +147,17 @@ test('bearer failures: 10 in 60 s lock that client only, valid credentials elsew
     }
     // locked: even a valid token is refused for this client, before any compare
     assertLocked(await k.inject({ url: '/probe/bearer', headers: bearer(k.token!), remoteAddress: attacker }), 'too_many_auth_attempts', 300)
-    assertLocked(await k.inject({ url: '/probe/service', headers: { 'x-revka-service-token': k.serviceToken }, remoteAddress: attacker }), 'too_many_auth_attempts', 300)
+    assertLocked(
+      await k.inject({ url: '/probe/service', headers: { 'x-revka-service-token': k.serviceToken }, remoteAddress: attacker }),
+      'too_many_auth_attempts',
+      300,
+    )
     // without trust_forwarded_headers a forged X-Forwarded-For does not give the attacker a new key
-    assertLocked(await k.inject({ url: '/probe/bearer', headers: { ...bearer(k.token!), 'x-forwarded-for': '192.0.2.200' }, remoteAddress: attacker }), 'too_many_auth_attempts', 300)
+    assertLocked(
+      await k.inject({ url: '/probe/bearer', headers: { ...bearer(k.token!), 'x-forwarded-for': '192.0.2.200' }, remoteAddress: attacker }),
+      'too_many_auth_attempts',
+      300,
+    )
     assert.equal(probe.counts.bearer + probe.counts.service, 0, 'a locked-out request reached a handler')
 
     // everyone else is unaffected: a valid bearer passes, a wrong one is a plain 401

@@ -15,10 +15,17 @@ import { bearer, PROBE_DIR, REMOTE, removeDir, tempStateDir } from './support.js
 const BODY = JSON.stringify({ message: 'hello' })
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex')
 const post = (headers: Record<string, string>, payload = BODY) => ({
-  method: 'POST', url: '/probe/provider', payload, headers: { 'content-type': 'application/json', ...headers }, remoteAddress: REMOTE,
+  method: 'POST',
+  url: '/probe/provider',
+  payload,
+  headers: { 'content-type': 'application/json', ...headers },
+  remoteAddress: REMOTE,
 })
 
-for (const [what, secret] of [['unset', undefined], ['blank', '   ']] as const) {
+for (const [what, secret] of [
+  ['unset', undefined],
+  ['blank', '   '],
+] as const) {
   test(`provider route with its secret ${what}: 503 webhook_not_configured, handler never runs`, async () => {
     const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR], env: { PROBE_SECRET: secret } })
     try {

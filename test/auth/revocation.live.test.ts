@@ -42,7 +42,7 @@ async function assertDead(k: TestKernel, token: string): Promise<void> {
   assert.equal(sse.status, 401, 'a revoked token still opens an SSE stream')
 }
 
-test('DELETE /api/devices/{id} closes that device\'s WebSocket (4401) and SSE streams at once', async () => {
+test("DELETE /api/devices/{id} closes that device's WebSocket (4401) and SSE streams at once", async () => {
   const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR] })
   const sockets: Array<{ close(): void }> = []
   try {
@@ -87,7 +87,7 @@ test('DELETE /api/devices/{id} closes that device\'s WebSocket (4401) and SSE st
   }
 })
 
-test('POST /api/devices/{id}/token/rotate ends the old token\'s connections; the new token works', async () => {
+test("POST /api/devices/{id}/token/rotate ends the old token's connections; the new token works", async () => {
   const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR] })
   const sockets: Array<{ close(): void }> = []
   try {
@@ -100,12 +100,16 @@ test('POST /api/devices/{id}/token/rotate ends the old token\'s connections; the
     const wsClose = closed(v.ws.ws)
     const res = await fetch(`${k.url}/api/devices/${device.deviceId}/token/rotate`, { method: 'POST', headers: bearer(admin.token) })
     assert.equal(res.status, 200)
-    const rotated = await res.json() as { pairing_code: string; device_id: string; token?: string }
+    const rotated = (await res.json()) as { pairing_code: string; device_id: string; token?: string }
     assert.equal(rotated.device_id, device.deviceId)
-    assert.equal(rotated.token, undefined, 'the caller of rotate never sees the device\'s new token')
+    assert.equal(rotated.token, undefined, "the caller of rotate never sees the device's new token")
     // the device pairs again with the code it was given: same device id, new token
-    const paired = await fetch(`${k.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: rotated.pairing_code }) })
-    const body = await paired.json() as { token: string; device_id: string }
+    const paired = await fetch(`${k.url}/api/pair`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: rotated.pairing_code }),
+    })
+    const body = (await paired.json()) as { token: string; device_id: string }
     assert.equal(body.device_id, device.deviceId)
     assert.match(body.token, /^rk_[0-9a-f]{64}$/)
     assert.notEqual(body.token, device.token)
@@ -124,7 +128,10 @@ test('POST /api/devices/{id}/token/rotate ends the old token\'s connections; the
     const freshSse = await sseOpen(`${k.url}/probe/events?token=${body.token}`)
     sockets.push(freshSse)
     assert.equal(freshSse.status, 200)
-    assert.ok(k.kernel.auth.pairing.listDevices().some((d) => d.id === device.deviceId), 'rotation removed the device')
+    assert.ok(
+      k.kernel.auth.pairing.listDevices().some((d) => d.id === device.deviceId),
+      'rotation removed the device',
+    )
 
     // and rotating again kills the connections the new token opened
     const freshClose = closed(fresh.ws)

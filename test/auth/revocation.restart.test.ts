@@ -50,7 +50,10 @@ test('revoked and rotated-out tokens stay dead after a restart on the same state
         const ws = await wsConnect(wsUrl(k2.url!, '/probe/ws'), { protocols: ['revka.v1'], headers: bearer(revoked.token) })
         assert.equal(ws.kind, 'refused')
         assert.equal((ws as any).status, 401)
-        const ids = k2.kernel.auth.pairing.listDevices().map((d) => d.id).sort()
+        const ids = k2.kernel.auth.pairing
+          .listDevices()
+          .map((d) => d.id)
+          .sort()
         assert.deepEqual(ids, [keeper.deviceId, rotatedOld.deviceId].sort())
         // the revoked device cannot be revoked "again" into existence, nor rotated back
         assert.equal(k2.kernel.auth.pairing.rotate(revoked.deviceId), null)

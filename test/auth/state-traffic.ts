@@ -37,10 +37,17 @@ export async function pairOverHttp(url: string): Promise<string> {
  * Pair, chat once in session `sid`, upload an attachment there and record a cost with the
  * service token: one of each thing the gateway keeps. Returns the token and the file id.
  */
-export async function makeState(url: string, serviceToken: string, o: { sid: string; message: string; attachment: string; model: string; cost: number }): Promise<{ token: string; fileId: string }> {
+export async function makeState(
+  url: string,
+  serviceToken: string,
+  o: { sid: string; message: string; attachment: string; model: string; cost: number },
+): Promise<{ token: string; fileId: string }> {
   const token = await pairOverHttp(url)
   const cred = wsCredentials(token, 'header')
-  const ws = await openJsonSocket(`${url.replace(/^http/, 'ws')}/ws/chat?session_id=${o.sid}`, { protocols: ['revka.v1', ...cred.protocols], headers: cred.headers })
+  const ws = await openJsonSocket(`${url.replace(/^http/, 'ws')}/ws/chat?session_id=${o.sid}`, {
+    protocols: ['revka.v1', ...cred.protocols],
+    headers: cred.headers,
+  })
   try {
     await ws.next('session_start')
     ws.send({ type: 'message', content: o.message })
@@ -53,7 +60,11 @@ export async function makeState(url: string, serviceToken: string, o: { sid: str
   const up = await fetch(`${url}/api/sessions/${o.sid}/attachments`, { method: 'POST', headers: bearer(token), body: form })
   assert.equal(up.status, 201, await up.clone().text())
   const fileId: string = ((await up.json()) as any).file_id
-  const cost = await fetch(`${url}/api/cost/usage`, { method: 'POST', headers: { 'x-revka-service-token': serviceToken, 'content-type': 'application/json' }, body: JSON.stringify({ model: o.model, cost_usd: o.cost }) })
+  const cost = await fetch(`${url}/api/cost/usage`, {
+    method: 'POST',
+    headers: { 'x-revka-service-token': serviceToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: o.model, cost_usd: o.cost }),
+  })
   assert.equal(cost.status, 200)
   return { token, fileId }
 }

@@ -20,22 +20,34 @@ test('after a start with pairing, chat, attachments and cost used, no kernel or 
   let k: TestKernel | undefined
   try {
     k = await startTestKernel({ stateDir, plugins: ['pairing', 'chat', 'cost', 'workspace'], paths: [SCRIPTED_RUNTIME], listen: true })
-    const { token, fileId } = await makeState(k.url!, k.serviceToken, { sid: 'leak-check', message: 'hello', attachment: 'attachment body', model: 'm', cost: 0.5 })
+    const { token, fileId } = await makeState(k.url!, k.serviceToken, {
+      sid: 'leak-check',
+      message: 'hello',
+      attachment: 'attachment body',
+      model: 'm',
+      cost: 0.5,
+    })
     const ws = k.kernel.paths.workspaceDir
 
     // the state exists (so the walk below measures something) ...
     const everywhere = filesUnder(stateDir).map((f) => relative(stateDir, f))
     for (const name of [/devices\.db$/, /sessions\.db$/, /costs\.jsonl$/, /attachments\//]) {
-      assert.ok(everywhere.some((f) => name.test(f)), `no ${name} anywhere under the state dir: ${everywhere.join(', ')}`)
+      assert.ok(
+        everywhere.some((f) => name.test(f)),
+        `no ${name} anywhere under the state dir: ${everywhere.join(', ')}`,
+      )
     }
     // ... and none of it is inside the served workspace
-    const leaked = filesUnder(ws).map((f) => relative(ws, f)).filter((f) => INTERNAL.test(f))
+    const leaked = filesUnder(ws)
+      .map((f) => relative(ws, f))
+      .filter((f) => INTERNAL.test(f))
     assert.deepEqual(leaked, [], `internal files under the workspace: ${leaked.join(', ')}`)
 
     // defense in depth: whatever the workspace holds, such names are never signed
     writeFileSync(join(ws, 'shared.txt'), 'meant for sharing')
     mkdirSync(join(ws, 'keys'), { recursive: true })
-    for (const f of ['planted.db', 'planted.sqlite', 'planted.db-wal', 'keys/server.key', 'keys/tls.pem', '.env', 'deliveries.jsonl']) writeFileSync(join(ws, f), 'x')
+    for (const f of ['planted.db', 'planted.sqlite', 'planted.db-wal', 'keys/server.key', 'keys/tls.pem', '.env', 'deliveries.jsonl'])
+      writeFileSync(join(ws, f), 'x')
     symlinkSync(join(stateDir, 'kernel', 'devices.db'), join(ws, 'innocent.txt'))
     symlinkSync(join(stateDir, 'kernel'), join(ws, 'linked'))
     const sign = (path: string, headers: Record<string, string> = {}) =>
@@ -43,16 +55,34 @@ test('after a start with pairing, chat, attachments and cost used, no kernel or 
 
     assert.equal((await sign('shared.txt')).status, 200, 'a shared file must still be signable')
     const refused: string[] = [
-      'devices.db', 'devices.db-wal', 'devices.db-shm', 'sessions/sessions.db', 'sessions/sessions.db-wal', 'state/costs.jsonl',
-      `attachments/leak-check/${fileId}`, 'planted.db', 'planted.sqlite', 'planted.db-wal', 'keys/server.key', 'keys/tls.pem',
-      '.env', 'a/.git/config', 'deliveries.jsonl', 'webhook-x/deliveries.jsonl', 'innocent.txt', 'linked/devices.db',
+      'devices.db',
+      'devices.db-wal',
+      'devices.db-shm',
+      'sessions/sessions.db',
+      'sessions/sessions.db-wal',
+      'state/costs.jsonl',
+      `attachments/leak-check/${fileId}`,
+      'planted.db',
+      'planted.sqlite',
+      'planted.db-wal',
+      'keys/server.key',
+      'keys/tls.pem',
+      '.env',
+      'a/.git/config',
+      'deliveries.jsonl',
+      'webhook-x/deliveries.jsonl',
+      'innocent.txt',
+      'linked/devices.db',
     ]
     const signed: string[] = []
     for (const path of refused) {
       for (const headers of [{}, { ...bearer(token), 'x-forwarded-for': REMOTE }]) {
         const res = await sign(path, headers)
-        if (res.status === 200) { signed.push(path); continue }
-        const body = await res.json() as any
+        if (res.status === 200) {
+          signed.push(path)
+          continue
+        }
+        const body = (await res.json()) as any
         assert.ok([400, 401, 403, 404].includes(res.status), `${path}: ${res.status}`)
         assert.equal(typeof body.error, 'string')
         assert.match(body.code, /^[a-z_]+$/)

@@ -45,7 +45,13 @@ async function oldLayoutStateDir(): Promise<{ stateDir: string; token: string; f
   const k = await start(stateDir)
   let token: string, fileId: string
   try {
-    ({ token, fileId } = await makeState(k.url!, k.serviceToken, { sid: 'kept', message: 'remember me', attachment: 'attached bytes', model: 'kept-model', cost: 1.25 }))
+    ;({ token, fileId } = await makeState(k.url!, k.serviceToken, {
+      sid: 'kept',
+      message: 'remember me',
+      attachment: 'attached bytes',
+      model: 'kept-model',
+      cost: 1.25,
+    }))
   } finally {
     await k.stop()
   }
@@ -57,7 +63,8 @@ async function oldLayoutStateDir(): Promise<{ stateDir: string; token: string; f
   if (attachments[0] !== join(ws, 'attachments')) moveTo(attachments[0], join(ws, 'attachments'))
   const ledger = find(stateDir, /costs\.jsonl$/)
   if (ledger[0] !== join(ws, 'state', 'costs.jsonl')) moveTo(ledger[0], join(ws, 'state', 'costs.jsonl'))
-  for (const old of ['devices.db', 'sessions/sessions.db', `attachments/kept/${fileId}`, 'state/costs.jsonl']) assert.ok(existsSync(join(ws, old)), `old layout: ${old}`)
+  for (const old of ['devices.db', 'sessions/sessions.db', `attachments/kept/${fileId}`, 'state/costs.jsonl'])
+    assert.ok(existsSync(join(ws, old)), `old layout: ${old}`)
   return { stateDir, token, fileId }
 }
 

@@ -37,9 +37,20 @@ function looseEntries(dir: string, skip?: RegExp): { loose: string[]; seen: stri
 test('after a real start with traffic, nothing under a fresh state dir is open to the group or others', async () => {
   const stateDir = tempStateDir()
   const pluginsFile = join(stateDir, 'revka.plugins.json')
-  writeFileSync(pluginsFile, JSON.stringify({ builtins: true, paths: [SCRIPTED_RUNTIME], plugins: Object.fromEntries(
-    [...readdirSync(join(ROOT, 'plugins')), 'fx-scripted-runtime'].map((id) => [id, { enabled: ['pairing', 'chat', 'cost', 'workspace', 'linq', 'fx-scripted-runtime'].includes(id) }]),
-  ) }), { mode: 0o600 }) // the operator's file, written here by the test
+  writeFileSync(
+    pluginsFile,
+    JSON.stringify({
+      builtins: true,
+      paths: [SCRIPTED_RUNTIME],
+      plugins: Object.fromEntries(
+        [...readdirSync(join(ROOT, 'plugins')), 'fx-scripted-runtime'].map((id) => [
+          id,
+          { enabled: ['pairing', 'chat', 'cost', 'workspace', 'linq', 'fx-scripted-runtime'].includes(id) },
+        ]),
+      ),
+    }),
+    { mode: 0o600 },
+  ) // the operator's file, written here by the test
   // the child inherits the umask: a permissive one, as on most hosts, so the gateway must set its own
   const old = process.umask(0o022)
   const gw = await spawnGateway(stateDir, pluginsFile, { REVKA_LOG_LEVEL: 'info' }).finally(() => process.umask(old))
@@ -52,8 +63,23 @@ test('after a real start with traffic, nothing under a fresh state dir is open t
   try {
     const { loose, seen } = looseEntries(stateDir)
     // the files this item is about were really there
-    for (const name of [/devices\.db$/, /devices\.db-wal$/, /devices\.db-shm$/, /sessions\.db$/, /sessions\.db-wal$/, /deliveries\.jsonl$/, /gateway\.log$/, /costs\.jsonl$/, /^workspace$/, /^logs$/, /^plugins$/]) {
-      assert.ok(seen.some((p) => name.test(p)), `${name} was not created: ${seen.join(', ')}`)
+    for (const name of [
+      /devices\.db$/,
+      /devices\.db-wal$/,
+      /devices\.db-shm$/,
+      /sessions\.db$/,
+      /sessions\.db-wal$/,
+      /deliveries\.jsonl$/,
+      /gateway\.log$/,
+      /costs\.jsonl$/,
+      /^workspace$/,
+      /^logs$/,
+      /^plugins$/,
+    ]) {
+      assert.ok(
+        seen.some((p) => name.test(p)),
+        `${name} was not created: ${seen.join(', ')}`,
+      )
     }
     assert.deepEqual(loose, [], `open to group/others: ${loose.join(', ')}`)
   } finally {
@@ -69,7 +95,11 @@ test('the kernel creates its folders and files private without the CLI umask (em
     await k.stop()
     // jiti's cache of compiled plugin code (no secrets) is written by jiti itself; its folder is private
     const { loose, seen } = looseEntries(stateDir, /^cache\/jiti\/./)
-    for (const name of [/devices\.db$/, /sessions\.db$/, /deliveries\.jsonl$/, /config\.toml$/]) assert.ok(seen.some((p) => name.test(p)), `${name} was not created: ${seen.join(', ')}`)
+    for (const name of [/devices\.db$/, /sessions\.db$/, /deliveries\.jsonl$/, /config\.toml$/])
+      assert.ok(
+        seen.some((p) => name.test(p)),
+        `${name} was not created: ${seen.join(', ')}`,
+      )
     assert.deepEqual(loose, [], `open to group/others: ${loose.join(', ')}`)
   } finally {
     process.umask(old)

@@ -49,8 +49,7 @@ export function wsUrl(httpUrl: string, path: string): string {
 }
 
 export type WsOutcome =
-  | { kind: 'open'; ws: WebSocket; hello: any; protocol: string }
-  | { kind: 'refused'; status: number; body: string; headers: IncomingMessage['headers'] }
+  { kind: 'open'; ws: WebSocket; hello: any; protocol: string } | { kind: 'refused'; status: number; body: string; headers: IncomingMessage['headers'] }
 
 /**
  * Open a real WebSocket. Resolves with the first frame once open, or with the HTTP status and body
@@ -62,7 +61,9 @@ export function wsConnect(url: string, opts: { protocols?: string[]; headers?: R
     ws.once('unexpected-response', (_req: ClientRequest, res: IncomingMessage) => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', (c) => { body += c })
+      res.on('data', (c) => {
+        body += c
+      })
       res.on('end', () => resolveP({ kind: 'refused', status: res.statusCode ?? 0, body, headers: res.headers }))
       res.on('error', reject)
     })
@@ -95,15 +96,23 @@ export function sseOpen(url: string, headers: Record<string, string> = {}): Prom
       let body = ''
       let resolved = false
       let endResolve!: (s: string) => void
-      const ended = new Promise<string>((r) => { endResolve = r })
+      const ended = new Promise<string>((r) => {
+        endResolve = r
+      })
       const finish = () => {
         endResolve(body)
-        if (!resolved) { resolved = true; resolveP(outcome()) }
+        if (!resolved) {
+          resolved = true
+          resolveP(outcome())
+        }
       }
       const outcome = (): SseOutcome => ({ status: res.statusCode ?? 0, headers: res.headers, first: body, ended, close: () => req.destroy() })
       res.on('data', (c: string) => {
         body += c
-        if (!resolved && body.includes('\n\n')) { resolved = true; resolveP(outcome()) }
+        if (!resolved && body.includes('\n\n')) {
+          resolved = true
+          resolveP(outcome())
+        }
       })
       res.on('end', finish)
       res.on('close', finish)
@@ -119,7 +128,9 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout
   return Promise.race([
     p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms) }),
+    new Promise<T>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
+    }),
   ])
 }
 

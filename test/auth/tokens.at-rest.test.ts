@@ -24,12 +24,17 @@ function filesUnder(dir: string): string[] {
 /** every file (as bytes) that contains `needle`, relative to `dir` */
 function filesHolding(dir: string, needle: string): string[] {
   const n = Buffer.from(needle, 'utf8')
-  return filesUnder(dir).filter((f) => readFileSync(f).includes(n)).map((f) => relative(dir, f))
+  return filesUnder(dir)
+    .filter((f) => readFileSync(f).includes(n))
+    .map((f) => relative(dir, f))
 }
 
 function assertNoPlaintext(stateDir: string, tokens: string[], when: string): void {
   const files = filesUnder(stateDir)
-  assert.ok(files.some((f) => f.endsWith('devices.db')), `${when}: devices.db not found under ${stateDir}`)
+  assert.ok(
+    files.some((f) => f.endsWith('devices.db')),
+    `${when}: devices.db not found under ${stateDir}`,
+  )
   for (const t of tokens) {
     // the token, and its random part alone (a store that drops the rk_ prefix still leaks)
     for (const needle of [t, t.slice(3)]) {
@@ -76,8 +81,14 @@ test('no plaintext token anywhere under the state dir; the sha256 is in devices.
 
       assertNoPlaintext(stateDir, tokens, 'while running')
       // the hashes are persisted (in the database or its write-ahead log while it is open)
-      const live = filesUnder(join(stateDir, 'kernel')).filter((f) => /devices\.db(-wal)?$/.test(f)).map((f) => readFileSync(f))
-      for (const t of [tokens[0], tokens[2]]) assert.ok(live.some((buf) => buf.includes(Buffer.from(sha256(t)))), 'active token hash not persisted')
+      const live = filesUnder(join(stateDir, 'kernel'))
+        .filter((f) => /devices\.db(-wal)?$/.test(f))
+        .map((f) => readFileSync(f))
+      for (const t of [tokens[0], tokens[2]])
+        assert.ok(
+          live.some((buf) => buf.includes(Buffer.from(sha256(t)))),
+          'active token hash not persisted',
+        )
     } finally {
       await k.stop()
     }

@@ -11,7 +11,10 @@ import { probeState } from '../fixtures/auth-probe/index.js'
 import { bearer, forgedToken, PROBE_DIR, REMOTE, sseOpen, wsConnect, wsUrl, type WsOutcome } from './support.js'
 
 function refused(o: WsOutcome, status: number, what: string): void {
-  if (o.kind === 'open') { o.ws.close(); assert.fail(`${what}: the upgrade succeeded`) }
+  if (o.kind === 'open') {
+    o.ws.close()
+    assert.fail(`${what}: the upgrade succeeded`)
+  }
   assert.equal(o.status, status, `${what}: ${o.body}`)
   const body = JSON.parse(o.body)
   assert.equal(typeof body.code, 'string')
@@ -27,7 +30,14 @@ test('cross-site Origin is refused before auth, even with a valid token', async 
   try {
     const probe = probeState(k.stateDir)
     const url = wsUrl(k.url!, '/probe/ws')
-    for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1.evil.example', 'http://localhost.evil.example', 'file://', 'chrome-extension://abc']) {
+    for (const origin of [
+      'https://evil.example',
+      'null',
+      'http://127.0.0.1.evil.example',
+      'http://localhost.evil.example',
+      'file://',
+      'chrome-extension://abc',
+    ]) {
       refused(await wsConnect(url, { protocols: ['revka.v1'], headers: bearer(k.token!), origin }), 403, `valid token from ${origin}`)
       // no token: still 403 (origin first), not 401
       const anon = await wsConnect(url, { protocols: ['revka.v1'], origin })
@@ -121,7 +131,14 @@ test('?token= is not accepted on ordinary HTTP routes, only on SSE and upgrades'
   const k = await startTestKernel({ plugins: ['pairing'], paths: [PROBE_DIR] })
   try {
     const probe = probeState(k.stateDir)
-    for (const [method, url] of [['GET', '/probe/bearer'], ['POST', '/probe/bearer'], ['HEAD', '/probe/bearer'], ['DELETE', '/probe/items/1'], ['GET', '/probe/loopback-or-bearer'], ['GET', '/api/devices']]) {
+    for (const [method, url] of [
+      ['GET', '/probe/bearer'],
+      ['POST', '/probe/bearer'],
+      ['HEAD', '/probe/bearer'],
+      ['DELETE', '/probe/items/1'],
+      ['GET', '/probe/loopback-or-bearer'],
+      ['GET', '/api/devices'],
+    ]) {
       const res = await k.inject({ method, url: `${url}?token=${k.token}`, remoteAddress: REMOTE })
       assert.equal(res.statusCode, 401, `${method} ${url}?token= was accepted`)
     }

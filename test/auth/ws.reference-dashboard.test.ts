@@ -28,13 +28,19 @@ test('/ws/terminal and /ws/mcp/events accept an upgrade with no subprotocol and 
     const term = await open(`${ws}/ws/terminal?token=${k.token}`)
     assert.equal(term.protocol, '', 'no subprotocol selected')
     let out = ''
-    term.on('message', (d) => { out += String(d) })
+    term.on('message', (d) => {
+      out += String(d)
+    })
     term.send('echo ref-$((20+1))\r')
     for (let i = 0; i < 100 && !/ref-21/.test(out); i++) await new Promise((r) => setTimeout(r, 50))
     assert.match(out, /ref-21/)
     term.close()
 
-    const minted = await fetch(`${k.url}/api/mcp/session`, { method: 'POST', headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' }, body: '{}' })
+    const minted = await fetch(`${k.url}/api/mcp/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
     const s = (await minted.json()) as any
     const events = await open(`${ws}/ws/mcp/events?token=${k.token}&session_id=${s.session_id}&mcp_token=${s.token}`)
     assert.equal(events.protocol, '')

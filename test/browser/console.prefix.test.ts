@@ -41,7 +41,9 @@ describe('operator console under path_prefix (browser)', () => {
       assert.deepEqual(outside, [], 'every request stayed under the prefix')
 
       // the gateway forgets this token (as after a revocation elsewhere): the next call is a 401
-      await page.evaluate(`(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('revka.token')) localStorage.setItem(k, JSON.stringify({ token: 'rk_${'0'.repeat(64)}' })) })()`)
+      await page.evaluate(
+        `(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('revka.token')) localStorage.setItem(k, JSON.stringify({ token: 'rk_${'0'.repeat(64)}' })) })()`,
+      )
       await page.getByRole('link', { name: 'Overview', exact: true }).click()
       await page.getByRole('heading', { name: 'Pair this browser' }).waitFor()
       const left = await page.evaluate(`Object.keys(localStorage).filter((k) => k.startsWith('revka.token')).length`)

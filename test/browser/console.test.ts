@@ -43,7 +43,7 @@ async function sendChat(page: Page, text: string): Promise<void> {
 async function settled(url: string): Promise<void> {
   const until = Date.now() + 20_000
   for (;;) {
-    const health = await (await fetch(`${url}/health`)).json() as { status: string; components?: Record<string, { status?: string }> }
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string; components?: Record<string, { status?: string }> }
     const busy = Object.values(health.components ?? {}).some((c) => c?.status === 'starting')
     if (health.status !== 'starting' && !busy) return
     if (Date.now() > until) throw new Error(`the gateway did not settle: health ${health.status}`)
@@ -67,15 +67,18 @@ describe('operator console (browser)', () => {
       // the page and the later fetches can see two different moments of its start
       await settled(gw.url)
       await pairInBrowser(page, gw.url, gw.code, 'Operator laptop')
-      const status = await (await fetch(`${gw.url}/api/status`, { headers: await asChecker() })).json() as { plugins: { id: string; status: string }[] }
+      const status = (await (await fetch(`${gw.url}/api/status`, { headers: await asChecker() })).json()) as { plugins: { id: string; status: string }[] }
       const table = page.getByRole('table', { name: 'Plugins' })
       for (const p of status.plugins) {
         const row = table.locator(`tr[data-plugin="${p.id}"]`)
         await row.waitFor()
         assert.equal((await row.locator('td').nth(1).innerText()).trim(), p.status, `state of ${p.id}`)
       }
-      assert.ok(status.plugins.some((p) => p.id === 'dashboard'), 'the dashboard plugin itself is listed')
-      const health = await (await fetch(`${gw.url}/health`)).json() as { status: string }
+      assert.ok(
+        status.plugins.some((p) => p.id === 'dashboard'),
+        'the dashboard plugin itself is listed',
+      )
+      const health = (await (await fetch(`${gw.url}/health`)).json()) as { status: string }
       assert.equal(await page.locator('.facts dd.state').first().innerText(), health.status)
       if (process.env.REVKA_UPDATE_SCREENSHOT === '1') {
         await page.setViewportSize({ width: 1000, height: 640 })
@@ -165,7 +168,7 @@ describe('operator console (browser)', () => {
         await row.getByRole('button', { name: 'Revoke Doomed tablet' }).click()
         await page.getByRole('status').filter({ hasText: 'Revoked Doomed tablet' }).waitFor()
         await page.getByRole('row').filter({ hasText: 'Doomed tablet' }).waitFor({ state: 'detached' })
-        const devices = await (await fetch(`${gw.url}/api/devices`, { headers: await asChecker() })).json() as { devices: { name: string }[] }
+        const devices = (await (await fetch(`${gw.url}/api/devices`, { headers: await asChecker() })).json()) as { devices: { name: string }[] }
         assert.ok(!devices.devices.some((d) => d.name === 'Doomed tablet'), 'the gateway no longer lists it')
       })
       // no action on B: its socket was closed by the gateway (4401) and it dropped the token
@@ -177,14 +180,14 @@ describe('operator console (browser)', () => {
     }
   })
 
-  it('rotating this browser\'s token keeps it signed in, the old token stops working, and signing out revokes the new one', async () => {
+  it("rotating this browser's token keeps it signed in, the old token stops working, and signing out revokes the new one", async () => {
     await withPage(browser, 'rotate', async (page) => {
       await pairedAt(page, 'Devices', 'Rotating browser')
       const tokenNow = `(() => { const k = Object.keys(localStorage).find((k) => k.startsWith('revka.token')); return k ? JSON.parse(localStorage.getItem(k)).token : null })()`
-      const old = await page.evaluate(tokenNow) as string
+      const old = (await page.evaluate(tokenNow)) as string
       await page.getByRole('button', { name: 'Rotate the token of Rotating browser' }).click()
       await page.getByRole('status').filter({ hasText: 'This browser now uses its new token' }).waitFor()
-      const fresh = await page.evaluate(tokenNow) as string
+      const fresh = (await page.evaluate(tokenNow)) as string
       assert.notEqual(fresh, old)
       assert.equal((await fetch(`${gw.url}/api/devices`, { headers: { authorization: `Bearer ${old}` } })).status, 401)
       await page.getByRole('link', { name: 'Overview', exact: true }).click()
@@ -208,32 +211,40 @@ describe('operator console (browser)', () => {
       await editor.fill([...lines, 'broken = = 1', ''].join('\n'))
       await page.getByRole('button', { name: 'Save' }).click()
       const badLine = lines.length + 1
-      await page.getByRole('alert').filter({ hasText: `Line ${badLine}:` }).waitFor()
+      await page
+        .getByRole('alert')
+        .filter({ hasText: `Line ${badLine}:` })
+        .waitFor()
       assert.equal((await page.locator('.gutter .bad').innerText()).trim(), String(badLine))
       assert.equal(await editor.getAttribute('aria-invalid'), 'true')
-      const now = await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json() as { content: string }
+      const now = (await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json()) as { content: string }
       assert.equal(now.content, before, 'config.toml is unchanged')
     })
   })
 
   it('names protected keys a remote browser may not change, at their line, and writes nothing', async () => {
     // a forwarded request is never local (difference 6), so [gateway] keys are refused with 403
-    await withPage(browser, 'config-protected', async (page) => {
-      await pairedAt(page, 'Config', 'Remote browser')
-      const editor = page.getByLabel('config.toml')
-      await page.waitForFunction('document.getElementById("config-text").value.length > 0')
-      const before = await editor.inputValue()
-      const line = before.split('\n').findIndex((l) => l.startsWith('pair_rate_limit_per_minute')) + 1
-      assert.ok(line > 0)
-      await editor.fill(before.replace('pair_rate_limit_per_minute = 120', 'pair_rate_limit_per_minute = 100000'))
-      await page.getByRole('button', { name: 'Save' }).click()
-      const alert = page.getByRole('alert')
-      await alert.filter({ hasText: 'gateway.pair_rate_limit_per_minute' }).waitFor()
-      assert.match(await alert.innerText(), new RegExp(`^Line ${line}: .*Nothing was written`, 's'))
-      assert.equal((await page.locator('.gutter .bad').innerText()).trim(), String(line))
-      const now = await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json() as { content: string }
-      assert.equal(now.content, before, 'config.toml is unchanged')
-    }, { extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.7' } })
+    await withPage(
+      browser,
+      'config-protected',
+      async (page) => {
+        await pairedAt(page, 'Config', 'Remote browser')
+        const editor = page.getByLabel('config.toml')
+        await page.waitForFunction('document.getElementById("config-text").value.length > 0')
+        const before = await editor.inputValue()
+        const line = before.split('\n').findIndex((l) => l.startsWith('pair_rate_limit_per_minute')) + 1
+        assert.ok(line > 0)
+        await editor.fill(before.replace('pair_rate_limit_per_minute = 120', 'pair_rate_limit_per_minute = 100000'))
+        await page.getByRole('button', { name: 'Save' }).click()
+        const alert = page.getByRole('alert')
+        await alert.filter({ hasText: 'gateway.pair_rate_limit_per_minute' }).waitFor()
+        assert.match(await alert.innerText(), new RegExp(`^Line ${line}: .*Nothing was written`, 's'))
+        assert.equal((await page.locator('.gutter .bad').innerText()).trim(), String(line))
+        const now = (await (await fetch(`${gw.url}/api/config`, { headers: await asChecker() })).json()) as { content: string }
+        assert.equal(now.content, before, 'config.toml is unchanged')
+      },
+      { extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.7' } },
+    )
   })
 
   it('draws the cost chart over time, by model and by source', async () => {
@@ -258,12 +269,16 @@ describe('operator console (browser)', () => {
       await pairedAt(page, 'Live events')
       await page.getByRole('status').filter({ hasText: 'open' }).waitFor()
       // an operator event from this machine (POST /api/channel-events is loopback only)
-      const r = await fetch(`${gw.url}/api/channel-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'agent.message', content: 'marker-from-the-test' }) })
+      const r = await fetch(`${gw.url}/api/channel-events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'agent.message', content: 'marker-from-the-test' }),
+      })
       assert.equal(r.status, 200)
       const list = page.locator('ol.events > li')
       await list.filter({ hasText: 'marker-from-the-test' }).waitFor()
       await page.getByLabel('Type').selectOption('channel_event')
-      assert.ok(await list.count() >= 1)
+      assert.ok((await list.count()) >= 1)
       for (const t of await list.locator('.ev-type').allInnerTexts()) assert.equal(t, 'channel_event')
       await page.getByLabel('Contains').fill('no-such-text-anywhere')
       assert.equal(await list.count(), 0)
@@ -276,8 +291,13 @@ describe('operator console (browser)', () => {
   it('shows each domain group as a list, or as not available when its routes answer 404', async () => {
     // the groups' first routes, as the console asks them; which answer depends on the plugins present
     const groups: [string, string][] = [
-      ['Agents', '/api/agents?per_page=50'], ['Skills', '/api/skills?per_page=50'], ['Teams', '/api/teams?per_page=50'],
-      ['Workflows', '/api/workflows'], ['Cron', '/api/cron'], ['Audit log', '/api/audit?limit=200'], ['Doctor', '/api/doctor'],
+      ['Agents', '/api/agents?per_page=50'],
+      ['Skills', '/api/skills?per_page=50'],
+      ['Teams', '/api/teams?per_page=50'],
+      ['Workflows', '/api/workflows'],
+      ['Cron', '/api/cron'],
+      ['Audit log', '/api/audit?limit=200'],
+      ['Doctor', '/api/doctor'],
     ]
     await withPage(browser, 'domain', async (page) => {
       await pairInBrowser(page, gw.url, await gw.newCode())

@@ -12,7 +12,14 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { launch, pairInBrowser } from './support/browser.js'
 import { CONFIG, startGateway, type Gateway } from './support/gateway.js'
 
-interface VirtualCredential { credentialId: string; isResidentCredential: boolean; rpId?: string; privateKey: string; userHandle?: string; signCount: number }
+interface VirtualCredential {
+  credentialId: string
+  isResidentCredential: boolean
+  rpId?: string
+  privateKey: string
+  userHandle?: string
+  signCount: number
+}
 
 let gw: Gateway
 let browser: Browser
@@ -34,20 +41,31 @@ async function withAuthenticator(creds: VirtualCredential[] = []): Promise<{ con
   const cdp = await context.newCDPSession(page)
   await cdp.send('WebAuthn.enable')
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   })
   for (const credential of creds) await cdp.send('WebAuthn.addCredential', { authenticatorId, credential })
   return { context, page, cdp, authenticatorId }
 }
 const credentialsOf = async (cdp: CDPSession, authenticatorId: string) =>
   (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as VirtualCredential[]
-const session = async (page: Page) => JSON.parse((await page.evaluate<string | null>("localStorage.getItem('revka.token:/')")) ?? 'null') as { token: string; deviceId: string } | null
+const session = async (page: Page) =>
+  JSON.parse((await page.evaluate<string | null>("localStorage.getItem('revka.token:/')")) ?? 'null') as { token: string; deviceId: string } | null
 
 describe('passkeys (browser)', () => {
   before(async () => {
     const port = await freePort()
     base = `http://localhost:${port}`
-    gw = await startGateway({ port, config: `${CONFIG}\n[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${base}"\nallow_sign_in = true\n` })
+    gw = await startGateway({
+      port,
+      config: `${CONFIG}\n[security.webauthn]\nenabled = true\nrp_id = "localhost"\nrp_origin = "${base}"\nallow_sign_in = true\n`,
+    })
     browser = await launch()
   })
   after(async () => {
@@ -77,7 +95,7 @@ describe('passkeys (browser)', () => {
     assert.notEqual(minted.token, registering.token)
     const devices = await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${minted.token}` } })
     assert.equal(devices.status, 200)
-    const listed = (await devices.json() as { devices: { id: string; device_type: string }[] }).devices
+    const listed = ((await devices.json()) as { devices: { id: string; device_type: string }[] }).devices
     assert.ok(listed.some((d) => d.id === minted.deviceId && d.device_type === 'passkey'))
     const moved = await credentialsOf(second.cdp, second.authenticatorId)
     await second.context.close()
@@ -85,7 +103,8 @@ describe('passkeys (browser)', () => {
     const checker = (await gw.pair('checker')).token
     const revoke = await fetch(`${base}/api/devices/${registering.deviceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${checker}` } })
     assert.equal(revoke.status, 200)
-    const count = async () => ((await (await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${checker}` } })).json()) as { count: number }).count
+    const count = async () =>
+      ((await (await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${checker}` } })).json()) as { count: number }).count
     const before = await count()
 
     const third = await withAuthenticator(moved)

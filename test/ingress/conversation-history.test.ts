@@ -18,18 +18,29 @@ const SCRIPTED_RUNTIME = fileURLToPath(new URL('../../plugins/chat/test-fixtures
 const SECRET = 'wati-shared-secret-for-history'
 const headers = { 'content-type': 'application/json', 'x-revka-webhook-secret': SECRET }
 const delivery = (id: string, waId: string, text: string) =>
-  JSON.stringify({ id: `w-${id}`, whatsappMessageId: id, conversationId: `conv-${waId}`, eventType: 'message', type: 'text', text, waId, senderName: 'Bo', owner: false })
+  JSON.stringify({
+    id: `w-${id}`,
+    whatsappMessageId: id,
+    conversationId: `conv-${waId}`,
+    eventType: 'message',
+    type: 'text',
+    text,
+    waId,
+    senderName: 'Bo',
+    owner: false,
+  })
 const textOf = (url: string) => new URL(url, 'http://x').searchParams.get('messageText') ?? ''
 
-test('each delivery continues its contact\'s conversation, only that contact\'s, across a restart', async () => {
+test("each delivery continues its contact's conversation, only that contact's, across a restart", async () => {
   const api = await startFakeApi()
   const state = mkdtempSync(join(tmpdir(), 'revka-history-'))
-  const boot = () => startTestKernel({
-    stateDir: state,
-    plugins: ['wati'],
-    paths: [SCRIPTED_RUNTIME],
-    options: { wati: { webhook_secret: SECRET, api_token: 't', api_base_url: api.url } },
-  })
+  const boot = () =>
+    startTestKernel({
+      stateDir: state,
+      plugins: ['wati'],
+      paths: [SCRIPTED_RUNTIME],
+      options: { wati: { webhook_secret: SECRET, api_token: 't', api_base_url: api.url } },
+    })
   const say = async (k: Awaited<ReturnType<typeof boot>>, id: string, waId: string, text: string, nth: number) => {
     const res = await k.inject({ method: 'POST', url: '/wati', headers, payload: delivery(id, waId, text) })
     assert.equal(res.statusCode, 200, res.body)
@@ -76,20 +87,29 @@ test('each delivery continues its contact\'s conversation, only that contact\'s,
   }
 })
 
-test('the history is bounded, recorded once per delivery, and never read from another conversation\'s file', () => {
+test("the history is bounded, recorded once per delivery, and never read from another conversation's file", () => {
   const dir = mkdtempSync(join(tmpdir(), 'revka-history-unit-'))
   try {
     const h = new ConversationHistory(dir, 4)
     h.record('c1', 'd1', 'one', 'ONE')
     // the same delivery again (a turn re-run after a crash before its reply was journalled)
     h.record('c1', 'd1', 'one', 'ONE again')
-    assert.deepEqual(h.messages('c1', 'dX').map((m) => m.content), ['one', 'ONE'])
+    assert.deepEqual(
+      h.messages('c1', 'dX').map((m) => m.content),
+      ['one', 'ONE'],
+    )
     h.record('c1', 'd2', 'two', 'TWO')
     h.record('c1', 'd3', 'three', '')
     // newest 4 kept, and a history never opens with an answer
-    assert.deepEqual(h.messages('c1', 'dX').map((m) => m.content), ['two', 'TWO', 'three'])
+    assert.deepEqual(
+      h.messages('c1', 'dX').map((m) => m.content),
+      ['two', 'TWO', 'three'],
+    )
     // a turn does not see its own delivery as history
-    assert.deepEqual(h.messages('c1', 'd3').map((m) => m.content), ['two', 'TWO'])
+    assert.deepEqual(
+      h.messages('c1', 'd3').map((m) => m.content),
+      ['two', 'TWO'],
+    )
     // a file whose recorded conversation differs (hash collision, foreign file) is ignored
     const [f] = readdirSync(dir)
     const doc = JSON.parse(readFileSync(join(dir, f), 'utf8'))

@@ -18,12 +18,23 @@ import { assertSettled } from './settled-turns.js'
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'plugins', 'fx-webhook')
 const SECRET = 'fx-signing-secret'
 
-interface Gw { k: TestKernel; clock: ManualClock; turns: TurnCounter; api: FakeApi; url: string }
+interface Gw {
+  k: TestKernel
+  clock: ManualClock
+  turns: TurnCounter
+  api: FakeApi
+  url: string
+}
 
 async function withGateway(options: Record<string, unknown>, body: (g: Gw) => Promise<void>): Promise<void> {
   const api = await startFakeApi()
   const clock = new ManualClock(Date.UTC(2026, 0, 1))
-  const k = await startTestKernel({ plugins: ['agent-runtime'], paths: [FIXTURE], clock, options: { 'fx-webhook': { secret: SECRET, api_base_url: api.url, ...options } } })
+  const k = await startTestKernel({
+    plugins: ['agent-runtime'],
+    paths: [FIXTURE],
+    clock,
+    options: { 'fx-webhook': { secret: SECRET, api_base_url: api.url, ...options } },
+  })
   const turns = countTurns(k)
   try {
     await body({ k, clock, turns, api, url: await k.listen() })
@@ -40,9 +51,17 @@ function signed(g: Gw, payload: object, opts: { at?: number; secret?: string; he
   const ts = String(opts.at ?? Math.floor(g.clock.nowMs / 1000))
   return fetch(`${g.url}/fx-webhook`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-fx-timestamp': ts, 'x-fx-signature': hmacSha256Hex(opts.secret ?? SECRET, `${ts}.${raw}`), ...opts.headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-fx-timestamp': ts,
+      'x-fx-signature': hmacSha256Hex(opts.secret ?? SECRET, `${ts}.${raw}`),
+      ...opts.headers,
+    },
     body: raw,
-  }).then(async (res) => { const text = await res.text(); return { statusCode: res.status, text, json: () => JSON.parse(text) } })
+  }).then(async (res) => {
+    const text = await res.text()
+    return { statusCode: res.status, text, json: () => JSON.parse(text) }
+  })
 }
 
 const message = (id: string | undefined, text: string) => ({ type: 'message', id, from: 'ann', text })
@@ -69,13 +88,24 @@ test('a bad signature is 401 invalid_signature, a correctly signed stale one 401
 
 test('an in-band challenge is answered only after verification, and starts nothing', async () => {
   await withGateway({}, async (g) => {
-    await assertRefusedAndInert(await signed(g, { type: 'challenge', challenge: 'c-123' }, { secret: 'forged' }), { status: 401, code: 'invalid_signature' }, inert(g))
-    await assertRefusedAndInert(await signed(g, { type: 'challenge', challenge: 'c-123' }, { at: Math.floor(g.clock.nowMs / 1000) - 1000 }), { status: 401, code: 'stale_timestamp' }, inert(g))
+    await assertRefusedAndInert(
+      await signed(g, { type: 'challenge', challenge: 'c-123' }, { secret: 'forged' }),
+      { status: 401, code: 'invalid_signature' },
+      inert(g),
+    )
+    await assertRefusedAndInert(
+      await signed(g, { type: 'challenge', challenge: 'c-123' }, { at: Math.floor(g.clock.nowMs / 1000) - 1000 }),
+      { status: 401, code: 'stale_timestamp' },
+      inert(g),
+    )
     const res = await signed(g, { type: 'challenge', challenge: 'c-123' })
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { challenge: 'c-123' })
     await assertSettled({ turns: g.turns, api: g.api }, { turns: 0, apiRequests: 0 }, 100)
-    assert.deepEqual(journal(g.k.stateDir, 'fx-webhook', 'fx').filter((r) => r.op === 'enq'), [])
+    assert.deepEqual(
+      journal(g.k.stateDir, 'fx-webhook', 'fx').filter((r) => r.op === 'enq'),
+      [],
+    )
   })
 })
 

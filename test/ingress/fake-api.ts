@@ -63,7 +63,10 @@ export async function startFakeApi(mode: FakeApiMode = 'ok', port = 0): Promise<
           cleanup()
           reject(new Error(`fake provider API: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}`))
         }, timeoutMs)
-        const cleanup = () => { clearTimeout(timer); waiters.delete(check) }
+        const cleanup = () => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
         waiters.add(check)
       })
     },

@@ -30,7 +30,11 @@ export interface GatewayProcess {
  * Write `<stateDir>/revka.plugins.json` enabling exactly `plugins` (with their options), every other
  * built-in disabled, then start the gateway on a free port.
  */
-export function startGatewayProcess(stateDir: string, plugins: Record<string, Record<string, unknown>>, env: Record<string, string> = {}): Promise<GatewayProcess> {
+export function startGatewayProcess(
+  stateDir: string,
+  plugins: Record<string, Record<string, unknown>>,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
   const file = join(stateDir, 'revka.plugins.json')
   const entries: Record<string, { enabled: boolean; options?: Record<string, unknown> }> = {}
   for (const id of builtinPluginIds()) entries[id] = { enabled: false }
@@ -41,21 +45,39 @@ export function startGatewayProcess(stateDir: string, plugins: Record<string, Re
 
 /** Start `revka gateway` on `stateDir` with the plugins file `file`; resolves once it listens. */
 export async function spawnGateway(stateDir: string, file: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, REVKA_STATE_DIR: stateDir, REVKA_GATEWAY_PORT: '0', REVKA_PLUGINS_FILE: file, REVKA_LOG_LEVEL: 'warn' }
-  delete childEnv.REVKA_GATEWAY_HOST; delete childEnv.HOST; delete childEnv.PORT
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...env,
+    REVKA_STATE_DIR: stateDir,
+    REVKA_GATEWAY_PORT: '0',
+    REVKA_PLUGINS_FILE: file,
+    REVKA_LOG_LEVEL: 'warn',
+  }
+  delete childEnv.REVKA_GATEWAY_HOST
+  delete childEnv.HOST
+  delete childEnv.PORT
   const child: ChildProcess = spawn(process.execPath, [BIN, 'gateway'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gateway did not start within 15 s:\n${out}`)) }, 15_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`gateway did not start within 15 s:\n${out}`))
+    }, 15_000)
     const onData = (c: Buffer) => {
       out += c.toString()
       const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) { clearTimeout(timer); resolveUrl(m[1].replace(/\/$/, '')) }
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(m[1].replace(/\/$/, ''))
+      }
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gateway exited (${code}) before listening:\n${out}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`gateway exited (${code}) before listening:\n${out}`))
+    })
   })
   return {
     url,

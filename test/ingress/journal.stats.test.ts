@@ -27,7 +27,13 @@ test('message count and last message time survive compaction and restarts', () =
   for (let i = 0; i < 3; i++) {
     j = new DeliveryJournal(dir, 60_000, 100, 10_000 + i) // each open compacts: a and b are gone
     assert.deepEqual(j.stats(), { received: 3, lastAt: 3_000 }, `restart ${i}`)
-    assert.deepEqual(j.list().map((d) => d.id).sort(), ['c', 'd'])
+    assert.deepEqual(
+      j
+        .list()
+        .map((d) => d.id)
+        .sort(),
+      ['c', 'd'],
+    )
     j.close()
   }
   j = new DeliveryJournal(dir, 60_000, 100, 20_000)

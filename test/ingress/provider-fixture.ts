@@ -27,7 +27,7 @@ export interface Provider {
 }
 
 export async function startProvider(s: ProviderSetup): Promise<Provider> {
-  const api = s.api ?? await startFakeApi(s.apiMode)
+  const api = s.api ?? (await startFakeApi(s.apiMode))
   const closeApi = () => (s.api ? Promise.resolve() : api.close())
   let k: TestKernel
   try {
@@ -43,10 +43,16 @@ export async function startProvider(s: ProviderSetup): Promise<Provider> {
   }
   const turns = countTurns(k)
   return {
-    k, api, turns,
+    k,
+    api,
+    turns,
     async stop() {
       turns.stop()
-      try { await k.stop() } finally { await closeApi() }
+      try {
+        await k.stop()
+      } finally {
+        await closeApi()
+      }
     },
   }
 }
@@ -68,7 +74,11 @@ export async function withProvider<T>(s: ProviderSetup, body: (p: Provider) => P
  */
 export function providerForFile(s: ProviderSetup): Provider {
   const shared = {} as Provider
-  before(async () => { Object.assign(shared, await startProvider(s)) })
-  after(async () => { await shared.stop?.() })
+  before(async () => {
+    Object.assign(shared, await startProvider(s))
+  })
+  after(async () => {
+    await shared.stop?.()
+  })
   return shared
 }

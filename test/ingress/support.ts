@@ -22,8 +22,15 @@ export interface TurnCounter {
 
 export function countTurns(k: TestKernel): TurnCounter {
   let n = 0
-  const off = k.kernel.events.subscribe((e) => { if (e.type === 'agent_start') n++ })
-  return { get count() { return n }, stop: off }
+  const off = k.kernel.events.subscribe((e) => {
+    if (e.type === 'agent_start') n++
+  })
+  return {
+    get count() {
+      return n
+    },
+    stop: off,
+  }
 }
 
 export async function waitUntil(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -44,7 +51,10 @@ export function tempStateDir(prefix = 'revka-ingress-'): string {
 export function journal(stateDir: string, pluginId: string, channel = pluginId): Array<Record<string, any>> {
   const file = join(stateDir, 'plugins', pluginId, `webhook-${channel}`, 'deliveries.jsonl')
   if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l))
 }
 
 export interface RawResponse {
@@ -55,7 +65,10 @@ export interface RawResponse {
 }
 
 /** An HTTP request over a real socket with the path sent byte for byte (no URL normalisation). */
-export function rawRequest(baseUrl: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<RawResponse> {
   const u = new URL(baseUrl)
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {

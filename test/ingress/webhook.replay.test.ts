@@ -13,8 +13,14 @@ import { assertSettled } from './settled-turns.js'
 
 const SECRET = 'linq-signing-secret-for-replay'
 const body = JSON.stringify({
-  event_type: 'message.received', event_id: 'evt_replay',
-  data: { chat_id: 'chat-9', from: '+15550001111', is_from_me: false, message: { id: 'msg-replay-1', parts: [{ type: 'text', value: 'transfer 100 to Bob' }] } },
+  event_type: 'message.received',
+  event_id: 'evt_replay',
+  data: {
+    chat_id: 'chat-9',
+    from: '+15550001111',
+    is_from_me: false,
+    message: { id: 'msg-replay-1', parts: [{ type: 'text', value: 'transfer 100 to Bob' }] },
+  },
 })
 
 const p = providerForFile({ plugin: 'linq', options: (url) => ({ signing_secret: SECRET, api_token: 'linq-token', api_base_url: url }) })

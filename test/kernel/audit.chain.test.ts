@@ -28,13 +28,18 @@ const lines = (state: string) => readFileSync(file(state), 'utf8').trim().split(
 const write = (state: string, ls: string[]) => writeFileSync(file(state), ls.join('\n') + '\n')
 
 function fill(log: AuditLog, n: number): void {
-  for (let i = 0; i < n; i++) assert.ok(log.record({ event_type: 'config_change', action: { command: `change ${i}` } }, { channel: 'test', user_id: null, username: null }))
+  for (let i = 0; i < n; i++)
+    assert.ok(log.record({ event_type: 'config_change', action: { command: `change ${i}` } }, { channel: 'test', user_id: null, username: null }))
 }
 
 function cliVerify(state: string, env: Record<string, string> = {}) {
   const clean: NodeJS.ProcessEnv = { ...process.env }
   for (const k of Object.keys(clean)) if (k.startsWith('REVKA_') || k === 'NODE_OPTIONS') delete clean[k]
-  const r = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--json', '--state-dir', state], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 20_000 })
+  const r = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--json', '--state-dir', state], {
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
   return { code: r.status, verdict: r.stdout.trim() ? JSON.parse(r.stdout) : null, stderr: r.stderr }
 }
 
@@ -43,7 +48,10 @@ test('a fresh chain verifies: contiguous sequence from 0, genesis prev_hash, eac
   const log = open(state)
   fill(log, 5)
   const es = lines(state).map((l) => JSON.parse(l))
-  assert.deepEqual(es.map((e) => e.sequence), [0, 1, 2, 3, 4])
+  assert.deepEqual(
+    es.map((e) => e.sequence),
+    [0, 1, 2, 3, 4],
+  )
   assert.equal(es[0].prev_hash, GENESIS_HASH)
   for (let i = 1; i < es.length; i++) assert.equal(es[i].prev_hash, es[i - 1].entry_hash)
   assert.deepEqual(Object.keys(es[0]), ['timestamp', 'event_id', 'event_type', 'actor', 'action', 'result', 'security', 'sequence', 'prev_hash', 'entry_hash'])
@@ -54,9 +62,27 @@ test('a fresh chain verifies: contiguous sequence from 0, genesis prev_hash, eac
 })
 
 for (const [what, tamper, message] of [
-  ['an edited line', (ls: string[]) => { ls[2] = ls[2].replace('change 2', 'change X') }, /entry_hash mismatch .*at line 3 of audit\.log/],
-  ['a deleted line', (ls: string[]) => { ls.splice(2, 1) }, /sequence gap \(expected 2, found 3\) at line 3 of audit\.log/],
-  ['two swapped lines', (ls: string[]) => { [ls[2], ls[3]] = [ls[3], ls[2]] }, /sequence gap \(expected 2, found 3\) at line 3 of audit\.log/],
+  [
+    'an edited line',
+    (ls: string[]) => {
+      ls[2] = ls[2].replace('change 2', 'change X')
+    },
+    /entry_hash mismatch .*at line 3 of audit\.log/,
+  ],
+  [
+    'a deleted line',
+    (ls: string[]) => {
+      ls.splice(2, 1)
+    },
+    /sequence gap \(expected 2, found 3\) at line 3 of audit\.log/,
+  ],
+  [
+    'two swapped lines',
+    (ls: string[]) => {
+      ;[ls[2], ls[3]] = [ls[3], ls[2]]
+    },
+    /sequence gap \(expected 2, found 3\) at line 3 of audit\.log/,
+  ],
 ] as const) {
   test(`${what} fails verify at that line — the service and revka audit verify agree`, async () => {
     const state = tempDir('revka-audit-')
@@ -82,14 +108,18 @@ test('rotation: the chain continues across files, verify walks them all, and a b
   // 2 KiB files: three entries each
   const log = open(state, { max_size_mb: 2 / 1024, keep: 9 })
   fill(log, 12)
-  const names = readdirSync(join(state, 'kernel', 'audit')).filter((n) => n.startsWith('audit.log')).sort()
+  const names = readdirSync(join(state, 'kernel', 'audit'))
+    .filter((n) => n.startsWith('audit.log'))
+    .sort()
   assert.ok(names.length >= 3, `rotated into ${names.join(', ')}`)
   const v = await log.verify()
   assert.equal(v.verified, true)
   assert.equal((v as any).entry_count, 12)
   // the current file's first entry follows the newest rotated file's last
   const cur = JSON.parse(lines(state)[0])
-  const prevFile = readFileSync(file(state) + '.1.log', 'utf8').trim().split('\n')
+  const prevFile = readFileSync(file(state) + '.1.log', 'utf8')
+    .trim()
+    .split('\n')
   const last = JSON.parse(prevFile.at(-1)!)
   assert.equal(cur.prev_hash, last.entry_hash)
   assert.equal(cur.sequence, last.sequence + 1)
@@ -141,7 +171,10 @@ test('HMAC: with REVKA_AUDIT_SIGNING_KEY every entry is signed and checked; a fo
   es[1].entry_hash = entryHash(es[1].prev_hash, es[1])
   es[2].prev_hash = es[1].entry_hash
   es[2].entry_hash = entryHash(es[2].prev_hash, es[2])
-  write(state, es.map((e) => JSON.stringify(e)))
+  write(
+    state,
+    es.map((e) => JSON.stringify(e)),
+  )
   const v = await log.verify()
   assert.equal(v.verified, false)
   assert.match((v as any).error, /signature verification failed .*at line 2/)
@@ -149,7 +182,10 @@ test('HMAC: with REVKA_AUDIT_SIGNING_KEY every entry is signed and checked; a fo
   assert.equal(cli.code, 1)
   assert.equal(cli.verdict.line, 2)
   // the same forgery with the signatures stripped is still caught after a signed entry
-  write(state, es.map((e, i) => JSON.stringify(i === 0 ? e : { ...e, signature: undefined })))
+  write(
+    state,
+    es.map((e, i) => JSON.stringify(i === 0 ? e : { ...e, signature: undefined })),
+  )
   assert.match(((await log.verify()) as any).error, /unsigned entry after signed ones .*at line 2/)
   log.close()
 })
@@ -168,12 +204,19 @@ test('a second process (revka plugins disable) appends while this one holds the 
   for (const k of Object.keys(clean)) if (k.startsWith('REVKA_') || k === 'NODE_OPTIONS') delete clean[k]
   const pluginsFile = join(state, 'revka.plugins.json')
   writeFileSync(pluginsFile, '{"plugins":{}}')
-  const r = spawnSync(process.execPath, [BIN, 'plugins', 'disable', 'cost', '--plugins', pluginsFile, '--state-dir', state], { env: clean, encoding: 'utf8', timeout: 20_000 })
+  const r = spawnSync(process.execPath, [BIN, 'plugins', 'disable', 'cost', '--plugins', pluginsFile, '--state-dir', state], {
+    env: clean,
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
   assert.equal(r.status, 0, r.stderr)
   // this writer did not see that append happen: it must continue after it, not fork the chain
   fill(log, 1)
   const es = lines(state).map((l) => JSON.parse(l))
-  assert.deepEqual(es.map((e) => e.sequence), [0, 1, 2, 3])
+  assert.deepEqual(
+    es.map((e) => e.sequence),
+    [0, 1, 2, 3],
+  )
   assert.equal(es[2].actor.channel, 'cli')
   assert.equal(es[2].action.command, 'plugin.disable cost')
   assert.equal(es[3].prev_hash, es[2].entry_hash)

@@ -16,23 +16,36 @@ import { fileURLToPath } from 'node:url'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DEPCRUISE = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs')
 
-interface Violation { rule: { name: string }; from: string; to: string }
+interface Violation {
+  rule: { name: string }
+  from: string
+  to: string
+}
 
 function cruise(cwd: string, paths: string[]): Violation[] {
-  const r = spawnSync(process.execPath, [DEPCRUISE, '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', ...paths], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync(process.execPath, [DEPCRUISE, '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', ...paths], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   assert.ok(r.stdout, `dependency-cruiser printed nothing: ${r.stderr}`)
   return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations
 }
 
 test('this checkout keeps every boundary: plugins import only the SDK, the kernel no plugin, no cycles', () => {
   const violations = cruise(ROOT, ['kernel', 'plugin-sdk/src', 'plugin-testing/src', 'plugins', 'examples'])
-  assert.deepEqual(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`), [])
+  assert.deepEqual(
+    violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
+    [],
+  )
 })
 
 test('ESLint reports a deliberate violation in kernel code, and the config ignores emitted JavaScript', async () => {
   const { ESLint } = await import('eslint')
   const eslint = new ESLint({ cwd: ROOT })
-  const [bad] = await eslint.lintText('const unused = 1\nexport const x = () => { try { return 1 } catch (e) { throw new Error("no cause") } }\n', { filePath: join(ROOT, 'kernel', 'deliberate.ts') })
+  const [bad] = await eslint.lintText('const unused = 1\nexport const x = () => { try { return 1 } catch (e) { throw new Error("no cause") } }\n', {
+    filePath: join(ROOT, 'kernel', 'deliberate.ts'),
+  })
   assert.deepEqual(bad.messages.map((m) => m.ruleId).sort(), ['@typescript-eslint/no-unused-vars', 'preserve-caught-error'])
   // what tsc emits beside a .ts is not a source: never linted
   assert.equal(await eslint.isPathIgnored(join(ROOT, 'kernel', 'lifecycle', 'kernel.js')), true)
@@ -42,7 +55,10 @@ test('ESLint reports a deliberate violation in kernel code, and the config ignor
 test('a deliberate violation of each rule is reported by name', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'revka-boundaries-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const file = (path: string, text: string) => { mkdirSync(dirname(join(dir, path)), { recursive: true }); writeFileSync(join(dir, path), text) }
+  const file = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), text)
+  }
   file('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }))
   // the kernel names a plugin
   file('kernel/boot.ts', "import { chat } from '../plugins/chat/index.js'\nexport const boot = chat\n")
@@ -59,7 +75,9 @@ test('a deliberate violation of each rule is reported by name', (t) => {
   // a plugin's own test may use the shared test support: not a violation
   file('plugins/cost/cost.test.ts', "import { z } from '../../test/support.js'\nexport const t = z\n")
 
-  const found = cruise(dir, ['kernel', 'plugins', 'plugin-sdk', 'test']).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort()
+  const found = cruise(dir, ['kernel', 'plugins', 'plugin-sdk', 'test'])
+    .map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)
+    .sort()
   assert.deepEqual(found, [
     'kernel-never-imports-plugins: kernel/boot.ts → plugins/chat/index.ts',
     'no-circular: plugins/cost/a.ts → plugins/cost/b.ts',

@@ -32,8 +32,14 @@ async function inProcess(args: string[]) {
   const out: string[] = []
   const err: string[] = []
   const write = { out: process.stdout.write, err: process.stderr.write }
-  process.stdout.write = ((s: string) => { out.push(String(s)); return true }) as typeof process.stdout.write
-  process.stderr.write = ((s: string) => { err.push(String(s)); return true }) as typeof process.stderr.write
+  process.stdout.write = ((s: string) => {
+    out.push(String(s))
+    return true
+  }) as typeof process.stdout.write
+  process.stderr.write = ((s: string) => {
+    err.push(String(s))
+    return true
+  }) as typeof process.stderr.write
   try {
     const code = await main(args)
     return { code, stdout: out.join(''), stderr: err.join('') }
@@ -46,7 +52,10 @@ async function inProcess(args: string[]) {
 /** every command and subcommand of the table, as words */
 function everyCommand(): CommandSpec[] {
   const out: CommandSpec[] = []
-  for (const c of COMMANDS) { out.push(c); if (c.subcommands) out.push(...c.subcommands) }
+  for (const c of COMMANDS) {
+    out.push(c)
+    if (c.subcommands) out.push(...c.subcommands)
+  }
   return out
 }
 
@@ -80,7 +89,7 @@ test('each command and subcommand has a --help of its own that names its options
   assert.match((await inProcess(['service', 'logs', '--help'])).stdout, /-n, --lines N/)
 })
 
-test('an unknown flag is exit 2 with the message and that command\'s help, and nothing runs', async () => {
+test("an unknown flag is exit 2 with the message and that command's help, and nothing runs", async () => {
   const spawned = revka(['plugins', 'info', 'status', '--bogus'])
   assert.equal(spawned.code, 2)
   assert.match(spawned.stderr, /^revka: unknown option --bogus\n\nUsage: revka plugins info ID/)

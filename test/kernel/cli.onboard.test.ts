@@ -24,25 +24,30 @@ const pluginsFileOf = (stateDir: string) => join(stateDir, 'revka.plugins.json')
 
 function run(stateDir: string, flags: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'onboard', '--non-interactive', ...flags], { env: { ...process.env, REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: pluginsFileOf(stateDir) }, encoding: 'utf8', timeout: 30_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }))
+    execFile(
+      process.execPath,
+      [BIN, 'onboard', '--non-interactive', ...flags],
+      { env: { ...process.env, REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: pluginsFileOf(stateDir) }, encoding: 'utf8', timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
+    )
   })
 }
 
 /** models list on GET, the text transcript on POST; 401 for any other key */
-const fakeAnthropic = () => startRecordingServer((res, _b, _n) => {
-  const req = (res as any).req
-  if (req.headers['x-api-key'] !== KEY) {
-    res.writeHead(401, { 'content-type': 'application/json' })
-    return void res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }))
-  }
-  if (req.method === 'GET') {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    return void res.end(JSON.stringify({ data: [{ id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5' }, { id: 'claude-haiku-4-5' }] }))
-  }
-  res.writeHead(200, { 'content-type': 'text/event-stream' })
-  res.end(transcript('anthropic-text.txt').join('\n\n') + '\n\n')
-})
+const fakeAnthropic = () =>
+  startRecordingServer((res, _b, _n) => {
+    const req = (res as any).req
+    if (req.headers['x-api-key'] !== KEY) {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      return void res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }))
+    }
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return void res.end(JSON.stringify({ data: [{ id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5' }, { id: 'claude-haiku-4-5' }] }))
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.end(transcript('anthropic-text.txt').join('\n\n') + '\n\n')
+  })
 
 function filesUnder(d: string): string[] {
   return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(d, e.name)) : [join(d, e.name)]))
@@ -65,7 +70,10 @@ test('onboard --non-interactive: picks the first listed model, shows the streame
     assert.equal(statSync(file).mode & 0o777, 0o600)
     const cfg = parse(readFileSync(file, 'utf8')) as any
     assert.equal(cfg.default_provider, 'anthropic')
-    assert.deepEqual({ ...cfg.providers.anthropic }, { type: 'anthropic', base_url: server.baseUrl, api_key_profile: 'anthropic:default', model: 'claude-sonnet-4-5' })
+    assert.deepEqual(
+      { ...cfg.providers.anthropic },
+      { type: 'anthropic', base_url: server.baseUrl, api_key_profile: 'anthropic:default', model: 'claude-sonnet-4-5' },
+    )
     // the fake answers only the right key: the test call above read it back from the store
     const stored = JSON.parse(readFileSync(profileFile(dir), 'utf8')).profiles['anthropic:default']
     assert.match(stored.token, /^enc2:[0-9a-f]+$/)
@@ -115,7 +123,9 @@ test('a gateway with no provider configured says in its banner that the offline 
   const dir = tempStateDir()
   const child = spawn(process.execPath, [BIN, 'gateway', '--port', '0'], { env: { ...process.env, REVKA_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
-  child.stdout.setEncoding('utf8').on('data', (d) => { out += d })
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    out += d
+  })
   const exited = new Promise((r) => child.once('exit', r))
   try {
     const deadline = Date.now() + 15_000
@@ -135,7 +145,10 @@ test('onboard --non-interactive with a model the provider does not list: the pro
   try {
     const r = await run(dir, ['--provider', 'anthropic', '--key', KEY, '--base-url', server.baseUrl, '--model', 'claude-nonexistent'])
     assert.equal(r.code, 1, r.out)
-    assert.match(r.out, /onboarding failed: provider "anthropic" does not list model "claude-nonexistent" \(2 models listed\) \[model_not_found\] Hint: check the model name/)
+    assert.match(
+      r.out,
+      /onboarding failed: provider "anthropic" does not list model "claude-nonexistent" \(2 models listed\) \[model_not_found\] Hint: check the model name/,
+    )
     assert.match(r.out, /config\.toml was not written/)
     assert.ok(!existsSync(join(dir, 'config.toml')))
     assert.equal(server.requests.filter((q) => q.path === '/v1/messages').length, 0, 'no tokens spent')
@@ -189,11 +202,29 @@ test('onboard --channels: exactly the listed channel plugins on, the other chann
     const r = await run(dir, ['--provider', 'anthropic', '--key', KEY, '--base-url', server.baseUrl, '--model', 'claude-sonnet-4-5', '--channels', 'whatsapp'])
     assert.equal(r.code, 0, r.out)
     const doc = JSON.parse(readFileSync(pluginsFileOf(dir), 'utf8'))
-    assert.deepEqual(doc.plugins, {
-      cost: { enabled: false }, linq: { enabled: false }, 'nextcloud-talk': { enabled: false }, wati: { enabled: false },
-    }, 'whatsapp was already on: only the others change')
+    assert.deepEqual(
+      doc.plugins,
+      {
+        cost: { enabled: false },
+        linq: { enabled: false },
+        'nextcloud-talk': { enabled: false },
+        wati: { enabled: false },
+      },
+      'whatsapp was already on: only the others change',
+    )
     assert.match(r.out, /wrote .*revka\.plugins\.json: linq disabled, nextcloud-talk disabled, wati disabled/)
-    const again = await run(dir, ['--provider', 'anthropic', '--key', KEY, '--base-url', server.baseUrl, '--model', 'claude-sonnet-4-5', '--channels', 'whatsapp'])
+    const again = await run(dir, [
+      '--provider',
+      'anthropic',
+      '--key',
+      KEY,
+      '--base-url',
+      server.baseUrl,
+      '--model',
+      'claude-sonnet-4-5',
+      '--channels',
+      'whatsapp',
+    ])
     assert.match(again.out, /channels unchanged/)
   } finally {
     await server.close()

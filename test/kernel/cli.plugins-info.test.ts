@@ -20,7 +20,12 @@ function revka(args: string[], extra: Record<string, string>) {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const k of Object.keys(env)) if (k.startsWith('REVKA_') || k === 'NODE_OPTIONS') delete env[k]
   const cwd = tempDir('revka-cli-info-')
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...env, REVKA_STATE_DIR: join(cwd, 'state'), ...extra }, encoding: 'utf8', timeout: 20_000 })
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...env, REVKA_STATE_DIR: join(cwd, 'state'), ...extra },
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 

@@ -27,15 +27,27 @@ function revka(args: string[], env: Record<string, string>): Promise<{ code: num
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d })
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d })
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.once('exit', (code) => { clearTimeout(timer); resolveP({ code, stdout, stderr }) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolveP({ code, stdout, stderr })
+    })
   })
 }
 
 function status(url: string): Promise<number> {
-  return new Promise((resolveP, reject) => get(url, { agent: false }, (res) => { res.resume(); resolveP(res.statusCode ?? 0) }).on('error', reject))
+  return new Promise((resolveP, reject) =>
+    get(url, { agent: false }, (res) => {
+      res.resume()
+      resolveP(res.statusCode ?? 0)
+    }).on('error', reject),
+  )
 }
 
 test('plugins disable/enable reach the running gateway (admin socket, then --port), apply live and rewrite its file; no gateway: the file is edited', async () => {
@@ -43,16 +55,32 @@ test('plugins disable/enable reach the running gateway (admin socket, then --por
   const stateDir = join(dir, 'state')
   mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 })
   put(join(stateDir, 'config.toml'), `[gateway]\nadmin_socket = ${JSON.stringify(join(dir, 'run', 'admin.sock'))}\n`)
-  const file = put(join(dir, 'revka.plugins.json'), { builtins: false, paths: IDS.map(fixture), plugins: Object.fromEntries(IDS.map((id) => [id, { enabled: true }])) })
+  const file = put(join(dir, 'revka.plugins.json'), {
+    builtins: false,
+    paths: IDS.map(fixture),
+    plugins: Object.fromEntries(IDS.map((id) => [id, { enabled: true }])),
+  })
   const env = { REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: file }
-  const k = new Kernel({ env: kernelEnv(stateDir), pluginsFile: file, builtinDir: null, logStdout: false, logLevel: 'fatal', port: 0, host: '127.0.0.1', drainMs: 2000 })
+  const k = new Kernel({
+    env: kernelEnv(stateDir),
+    pluginsFile: file,
+    builtinDir: null,
+    logStdout: false,
+    logLevel: 'fatal',
+    port: 0,
+    host: '127.0.0.1',
+    drainMs: 2000,
+  })
   await k.start()
   let stopped = false
   try {
     // refused, with the gateway's reason; nothing changed
     const refused = await revka(['plugins', 'disable', 'fx-live-a'], env)
     assert.equal(refused.code, 1, refused.stdout)
-    assert.match(refused.stderr, /the running gateway refused to disable fx-live-a: Plugin fx-live-a is required by fx-live-dep; disable it first \(plugin_required\)/)
+    assert.match(
+      refused.stderr,
+      /the running gateway refused to disable fx-live-a: Plugin fx-live-a is required by fx-live-dep; disable it first \(plugin_required\)/,
+    )
     assert.equal(await status(`${k.url}/fx/fx-live-a/hello`), 200)
 
     // over the admin socket (config.toml names it)

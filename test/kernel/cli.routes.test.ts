@@ -40,10 +40,13 @@ test('revka routes lists what the gateway serves; GET /api/openapi.json lists ev
     // the CLI and the gateway read one state dir: config.toml with a path prefix
     mkdirSync(stateDir, { recursive: true, mode: 0o700 })
     writeFileSync(join(stateDir, 'config.toml'), '[gateway]\npath_prefix = "/gw"\n', { mode: 0o600 })
-    writeFileSync(pluginsFile, JSON.stringify({
-      paths: [join(ROOT, 'examples', 'webhook-slack'), join(ROOT, 'test', 'fixtures', 'plugins', 'fx-throw-setup')],
-      plugins: { 'webhook-slack': { options: { signing_secret: 'slack-secret' } }, 'fx-throw-setup': { enabled: true } },
-    }))
+    writeFileSync(
+      pluginsFile,
+      JSON.stringify({
+        paths: [join(ROOT, 'examples', 'webhook-slack'), join(ROOT, 'test', 'fixtures', 'plugins', 'fx-throw-setup')],
+        plugins: { 'webhook-slack': { options: { signing_secret: 'slack-secret' } }, 'fx-throw-setup': { enabled: true } },
+      }),
+    )
     const before = treeSnapshot(stateDir)
     const json = revka(['routes', '--json', '--plugins', pluginsFile])
     assert.equal(json.code, 0, json.stderr)
@@ -52,14 +55,30 @@ test('revka routes lists what the gateway serves; GET /api/openapi.json lists ev
     assert.equal(table.code, 0, table.stderr)
     assert.equal(treeSnapshot(stateDir), before, 'revka routes must not write into the state dir')
 
-    const rows = JSON.parse(json.stdout) as Array<{ plugin: string; methods: string[]; url: string; path: string; auth: string[] | string; bodyLimit: number; timeoutMs: number; rateLimitPerMinute?: number }>
+    const rows = JSON.parse(json.stdout) as Array<{
+      plugin: string
+      methods: string[]
+      url: string
+      path: string
+      auth: string[] | string
+      bodyLimit: number
+      timeoutMs: number
+      rateLimitPerMinute?: number
+    }>
     assert.ok(rows.length > 80, `expected every built-in plugin's routes, got ${rows.length}`)
     assert.match(table.stdout, /^METHOD\s+PATH\s+AUTH\s+BODY\s+TIMEOUT\s+RATE\s+PLUGIN$/m)
     assert.match(table.stdout, /^POST\s+\/gw\/webhook\/slack\s+webhook-signature\s+64 KiB\s+30 s\s+60\/min\s+webhook-slack$/m)
     assert.match(table.stdout, /^GET\s+\/gw\/health\s+public\s+64 KiB\s+30 s\s+-\s+status$/m)
     assert.match(table.stdout, /^GET\s+\/gw\/api\/openapi\.json\s+bearer\s+.*openapi$/m)
     // the printed table is the --json rows, line for line: method, full path, owning plugin
-    const printed = table.stdout.trim().split('\n').slice(1).map((l) => { const c = l.split(/\s+/); return `${c[0]} ${c[1]} ${c[c.length - 1]}` })
+    const printed = table.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => {
+        const c = l.split(/\s+/)
+        return `${c[0]} ${c[1]} ${c[c.length - 1]}`
+      })
     assert.deepEqual(printed.sort(), rows.flatMap((r) => r.methods.map((m) => `${m} ${r.path} ${r.plugin}`)).sort())
 
     const kernel = new Kernel({ env: cliEnv(), pluginsFile, host: '127.0.0.1', port: 0, logStdout: false, logLevel: 'fatal', drainMs: 2000 })

@@ -23,23 +23,45 @@ function stub(over: Partial<ServiceDeps> = {}) {
   const err: string[] = []
   const deps: ServiceDeps = {
     env: { HOME: join(tmp, 'home'), XDG_CONFIG_HOME: join(tmp, 'xdg'), REVKA_STATE_DIR: join(tmp, 'my state %h $HOME'), PATH: '/usr/local/bin:/usr/bin' },
-    platform: 'linux', hasSystemd: () => true,
-    run: async (cmd, args) => { calls.push([cmd, ...args]); return 0 },
-    out: (s) => out.push(s), err: (s) => err.push(s),
-    cwd: tmp, node: '/opt/node/bin/node', script: '/opt/revka/bin/revka.js',
+    platform: 'linux',
+    hasSystemd: () => true,
+    run: async (cmd, args) => {
+      calls.push([cmd, ...args])
+      return 0
+    },
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    cwd: tmp,
+    node: '/opt/node/bin/node',
+    script: '/opt/revka/bin/revka.js',
     ...over,
   }
   return { deps, calls, out, err }
 }
 
 test('the generated unit runs `revka daemon` with the current state dir, restart policy and quoted values', () => {
-  const unit = renderUnit({ node: '/opt/node bin/node', script: '/srv/re"vka/bin/revka.js', stateDir: '/home/u/state 100%$X', pluginsFile: '/home/u/revka.plugins.json', workingDirectory: '/home/u', path: '/usr/bin' })
+  const unit = renderUnit({
+    node: '/opt/node bin/node',
+    script: '/srv/re"vka/bin/revka.js',
+    stateDir: '/home/u/state 100%$X',
+    pluginsFile: '/home/u/revka.plugins.json',
+    workingDirectory: '/home/u',
+    path: '/usr/bin',
+  })
   const lines = unit.split('\n')
   assert.ok(lines.includes('ExecStart="/opt/node bin/node" "/srv/re\\"vka/bin/revka.js" daemon'))
   assert.ok(lines.includes('Environment="REVKA_STATE_DIR=/home/u/state 100%%$$X"'), 'a % specifier and $ expansion are escaped')
   assert.ok(lines.includes('Environment="REVKA_PLUGINS_FILE=/home/u/revka.plugins.json"'))
   assert.ok(lines.includes('Environment="PATH=/usr/bin"'))
-  for (const l of ['Restart=always', 'RestartSec=3', 'Environment=HOME=%h', 'PassEnvironment=DISPLAY XDG_RUNTIME_DIR', 'WantedBy=default.target', 'Type=simple']) assert.ok(lines.includes(l), l)
+  for (const l of [
+    'Restart=always',
+    'RestartSec=3',
+    'Environment=HOME=%h',
+    'PassEnvironment=DISPLAY XDG_RUNTIME_DIR',
+    'WantedBy=default.target',
+    'Type=simple',
+  ])
+    assert.ok(lines.includes(l), l)
   assert.ok(/^LimitNOFILE=\d+$/m.test(unit))
   assert.throws(() => systemdQuote('a\nExecStartPre=/bin/rm -rf ~'), /REVKA_ERR_SERVICE_UNIT/)
   assert.equal(unitPath({ XDG_CONFIG_HOME: '/x' }), '/x/systemd/user/revka.service')
@@ -54,13 +76,18 @@ test('install writes the unit where it says, reloads and enables; start/stop/sta
   const unit = readFileSync(path, 'utf8')
   assert.match(unit, /^ExecStart="\/opt\/node\/bin\/node" "\/opt\/revka\/bin\/revka.js" daemon$/m)
   assert.ok(unit.includes(`Environment="REVKA_STATE_DIR=${join(tmp, 'my state %%h $$HOME')}"`))
-  assert.deepEqual(s.calls, [['systemctl', '--user', 'daemon-reload'], ['systemctl', '--user', 'enable', 'revka.service']])
+  assert.deepEqual(s.calls, [
+    ['systemctl', '--user', 'daemon-reload'],
+    ['systemctl', '--user', 'enable', 'revka.service'],
+  ])
   s.calls.length = 0
   for (const sub of ['start', 'stop', 'restart', 'status']) assert.equal(await serviceCommand(parseArgs(['service', sub]), s.deps), 0)
   assert.equal(await serviceCommand(parseArgs(['service', 'logs', '-n', '20', '-f']), s.deps), 0)
   assert.deepEqual(s.calls, [
-    ['systemctl', '--user', 'start', 'revka.service'], ['systemctl', '--user', 'stop', 'revka.service'],
-    ['systemctl', '--user', 'restart', 'revka.service'], ['systemctl', '--user', 'status', '--no-pager', 'revka.service'],
+    ['systemctl', '--user', 'start', 'revka.service'],
+    ['systemctl', '--user', 'stop', 'revka.service'],
+    ['systemctl', '--user', 'restart', 'revka.service'],
+    ['systemctl', '--user', 'status', '--no-pager', 'revka.service'],
     ['journalctl', '--user', '-u', 'revka.service', '-n', '20', '--no-pager', '-f'],
   ])
   await assert.rejects(serviceCommand(parseArgs(['service', 'logs', '-n', '5;rm']), s.deps), /-n must be a number/)
@@ -82,10 +109,16 @@ test('without systemd every subcommand explains and exits 1; a real `revka servi
   assert.equal(await serviceCommand(parseArgs(['service', 'install']), mac.deps), 1)
   assert.match(mac.err.join(''), /platform darwin/)
   if (!existsSync('/run/systemd/system')) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'service', 'status'], { encoding: 'utf8', env: { ...process.env, REVKA_STATE_DIR: join(tmp, 's') } })
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'service', 'status'], {
+      encoding: 'utf8',
+      env: { ...process.env, REVKA_STATE_DIR: join(tmp, 's') },
+    })
     assert.equal(r.status, 1)
     assert.match(r.stderr, /systemd is not running on this machine[\s\S]*revka daemon/)
   }
-  const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'service', 'explode'], { encoding: 'utf8', env: { ...process.env, REVKA_STATE_DIR: join(tmp, 's') } })
+  const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'service', 'explode'], {
+    encoding: 'utf8',
+    env: { ...process.env, REVKA_STATE_DIR: join(tmp, 's') },
+  })
   assert.equal(bad.status, 2)
 })

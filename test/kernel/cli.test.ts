@@ -24,11 +24,16 @@ function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 function revka(args: string[], extra: Record<string, string> = {}) {
   const cwd = tempDir('revka-cli-cwd-')
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: cliEnv({ REVKA_STATE_DIR: join(cwd, 'state'), ...extra }), encoding: 'utf8', timeout: 20_000 })
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cliEnv({ REVKA_STATE_DIR: join(cwd, 'state'), ...extra }),
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-test('--version prints the gateway package\'s version and exits 0; --help exits 0', () => {
+test("--version prints the gateway package's version and exits 0; --help exits 0", () => {
   const v = revka(['--version'])
   assert.equal(v.code, 0, v.stderr)
   assert.equal(v.stdout.trim(), JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version)
@@ -94,8 +99,12 @@ test('gateway --port 0 prints its address and a working pairing code, serves /he
   })
   let out = ''
   let err = ''
-  child.stdout.setEncoding('utf8').on('data', (d) => { out += d })
-  child.stderr.setEncoding('utf8').on('data', (d) => { err += d })
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    out += d
+  })
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    err += d
+  })
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   try {
     const deadline = Date.now() + 15_000

@@ -17,7 +17,10 @@ test('a single-node gateway loads neither pg nor ioredis and reports no cluster 
   try {
     const health = (await k.inject({ url: '/health' })).json()
     assert.equal(health.status, 'ok')
-    assert.deepEqual(Object.keys(health.runtime.components).filter((c) => c.startsWith('cluster:')), [])
+    assert.deepEqual(
+      Object.keys(health.runtime.components).filter((c) => c.startsWith('cluster:')),
+      [],
+    )
     assert.equal(k.kernel.cluster, undefined)
     assert.deepEqual(engineModules(), [])
   } finally {
@@ -40,7 +43,10 @@ test('[cluster] without redis_url refuses the start, naming the key; still nothi
 test('[cluster] pointing at engines that are not there refuses the start with a coded error', async () => {
   // port 1 on loopback: nothing listens there, the connection is refused at once
   await assert.rejects(
-    startTestKernel({ plugins: ['status'], config: '[cluster]\npostgres_url = "postgres://revka@127.0.0.1:1/x"\nredis_url = "redis://127.0.0.1:1"\nnode_id = "t"\n' }),
+    startTestKernel({
+      plugins: ['status'],
+      config: '[cluster]\npostgres_url = "postgres://revka@127.0.0.1:1/x"\nredis_url = "redis://127.0.0.1:1"\nnode_id = "t"\n',
+    }),
     (e: Error) => /REVKA_ERR_CLUSTER_CONNECT|REVKA_ERR_CLUSTER_MIGRATE/.test(e.message),
   )
 })

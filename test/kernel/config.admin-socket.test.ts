@@ -15,7 +15,9 @@ import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { removeDir } from '../auth/support.js'
 
 const dirs: string[] = []
-after(() => { for (const d of dirs) removeDir(d) })
+after(() => {
+  for (const d of dirs) removeDir(d)
+})
 
 /** short: a unix socket path is at most 107 bytes */
 function tempDir(): string {
@@ -28,7 +30,12 @@ const withSocket = (path: string) => `[gateway]\nadmin_socket = ${JSON.stringify
 
 async function startError(config: string): Promise<string> {
   let message = ''
-  await startTestKernel({ stateDir: tempDir(), plugins: [], listen: true, config }).then((k) => k.stop(), (e: Error) => { message = e.message })
+  await startTestKernel({ stateDir: tempDir(), plugins: [], listen: true, config }).then(
+    (k) => k.stop(),
+    (e: Error) => {
+      message = e.message
+    },
+  )
   return message
 }
 
@@ -37,7 +44,7 @@ async function put(k: TestKernel, body: string): Promise<{ status: number; json:
   return { status: res.status, json: (await res.json()) as any }
 }
 
-test('an admin_socket the start would refuse (a shared folder, a path that is not a socket) is refused at PUT with the start\'s message; a private one is accepted', async () => {
+test("an admin_socket the start would refuse (a shared folder, a path that is not a socket) is refused at PUT with the start's message; a private one is accepted", async () => {
   const place = tempDir()
   const loose = join(place, 'loose')
   mkdirSync(loose)
@@ -78,13 +85,15 @@ test('an admin_socket the start would refuse (a shared folder, a path that is no
 test('admin_only_on_socket: the 403 on TCP says admin routes are served on the admin socket', async () => {
   const dir = tempDir()
   const k = await startTestKernel({
-    stateDir: dir, plugins: ['pairing', 'admin'], listen: true,
+    stateDir: dir,
+    plugins: ['pairing', 'admin'],
+    listen: true,
     config: '[gateway]\nadmin_socket = "run/admin.sock"\nadmin_only_on_socket = true\n',
   })
   try {
     const before = k.kernel.auth.pairing.status().code
     const r = await fetch(`${k.url}/admin/paircode/new`, { method: 'POST' })
-    const body = await r.json() as { error: string; code: string }
+    const body = (await r.json()) as { error: string; code: string }
     assert.equal(r.status, 403)
     assert.match(body.error, /served only on the admin socket/, `it said: ${body.error}`)
     assert.equal(k.kernel.auth.pairing.status().code, before, 'a code was minted')

@@ -9,12 +9,13 @@ import { cleanupTemp, fixture, get, makeKernel } from './helpers/kernel.js'
 
 after(cleanupTemp)
 
-const kernelWith = (failAt?: 'setup' | 'start') => makeKernel({
-  builtinDir: null,
-  extraPaths: [fixture('fx-essential'), fixture('fx-owner')],
-  only: ['fx-essential', 'fx-owner'],
-  options: { 'fx-essential': failAt ? { failAt } : {} },
-})
+const kernelWith = (failAt?: 'setup' | 'start') =>
+  makeKernel({
+    builtinDir: null,
+    extraPaths: [fixture('fx-essential'), fixture('fx-owner')],
+    only: ['fx-essential', 'fx-owner'],
+    options: { 'fx-essential': failAt ? { failAt } : {} },
+  })
 
 test('an essential plugin failing in setup aborts boot before the port opens', async () => {
   const k = kernelWith('setup')

@@ -62,8 +62,12 @@ test('each broken plugin fails alone while the gateway keeps serving', async (t)
       assert.ok(bootMs < 5000, `start waited ${bootMs} ms for a plugin that was given 300 ms`)
     })
 
-    await t.test('the failed plugins\' routes answer 503 plugin_unavailable with Retry-After', async () => {
-      for (const [url, id] of [['/fx/setup-fail', 'fx-throw-setup'], ['/fx/start-fail', 'fx-throw-start'], ['/fx/slow-start', 'fx-slow-start']]) {
+    await t.test("the failed plugins' routes answer 503 plugin_unavailable with Retry-After", async () => {
+      for (const [url, id] of [
+        ['/fx/setup-fail', 'fx-throw-setup'],
+        ['/fx/start-fail', 'fx-throw-start'],
+        ['/fx/slow-start', 'fx-slow-start'],
+      ]) {
         const res = await k.inject({ url })
         assert.equal(res.statusCode, 503, url)
         assert.equal(res.json().code, 'plugin_unavailable')

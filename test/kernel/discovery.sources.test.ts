@@ -62,7 +62,11 @@ test('plugins are discovered from plugins/, the plugins file "paths" (relative t
     assert.equal(info(k, 'fx-npm').status, 'started', info(k, 'fx-npm').diagnostic)
     assert.equal(info(k, 'fx-scoped').source, 'npm')
     assert.equal(info(k, 'fx-scoped').status, 'started', info(k, 'fx-scoped').diagnostic)
-    assert.equal(k.pluginInfos().some((p) => p.id === 'fx-unkeyworded'), false, 'a package without the revka-plugin keyword was picked up')
+    assert.equal(
+      k.pluginInfos().some((p) => p.id === 'fx-unkeyworded'),
+      false,
+      'a package without the revka-plugin keyword was picked up',
+    )
 
     // and each one actually serves
     assert.deepEqual((await get(k, '/fx/local')).json, { plugin: 'fx-local', source: 'path' })
@@ -85,7 +89,9 @@ test('a TypeScript plugin outside the repo is loaded through jiti and gets the h
   const dir = join(tempDir('revka-outside-'), 'fx-outside')
   put(join(dir, 'revka.plugin.json'), manifest('fx-outside', 'index.ts'))
   // real TypeScript (types, an interface, `satisfies`): it cannot run without a transpiler
-  put(join(dir, 'index.ts'), `import { definePlugin, httpError, isHttpError } from '@revka/plugin-sdk'
+  put(
+    join(dir, 'index.ts'),
+    `import { definePlugin, httpError, isHttpError } from '@revka/plugin-sdk'
 interface Seen { definePlugin: unknown; httpError: unknown; isHttpError: unknown }
 ;(globalThis as any).__revkaFxOutside = { definePlugin, httpError, isHttpError } satisfies Seen
 export default definePlugin({
@@ -96,7 +102,8 @@ export default definePlugin({
     })
   },
 })
-`)
+`,
+  )
   assert.equal(existsSync(join(dir, 'index.js')), false)
   const k = await startTestKernel({ builtins: false, paths: [dir] })
   try {

@@ -17,7 +17,11 @@ import { ROOT, removeDir, tempStateDir } from '../auth/support.js'
 const BIN = join(ROOT, 'bin', 'revka.js')
 const doctor = (stateDir: string, env: Record<string, string> = {}) =>
   // an empty PATH: the tool probe is tested below, here it would only add the host's tools' start-up
-  spawnSync(process.execPath, [BIN, 'doctor'], { env: { ...process.env, PATH: '/nonexistent', REVKA_STATE_DIR: stateDir, ...env }, encoding: 'utf8', timeout: 30_000 })
+  spawnSync(process.execPath, [BIN, 'doctor'], {
+    env: { ...process.env, PATH: '/nonexistent', REVKA_STATE_DIR: stateDir, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
 
 test('a healthy state dir: exit 0, one finding per line, a summary, no colour codes in a pipe', () => {
   const dir = tempStateDir()
@@ -71,7 +75,13 @@ test('the CLI tool probe: a hanging tool gives no version after its timeout; she
     const tools = await probe.list()
     const took = Date.now() - t0
     assert.ok(took >= 250 && took < 5000, `the hanging probe was cut at its timeout (${took} ms)`)
-    assert.deepEqual(tools.map((t) => [t.name, t.version]), [['git', 'git version 1.2.3'], ['docker', null]])
+    assert.deepEqual(
+      tools.map((t) => [t.name, t.version]),
+      [
+        ['git', 'git version 1.2.3'],
+        ['docker', null],
+      ],
+    )
     assert.equal(existsSync(marker), false)
     assert.equal(findOnPath('git', 'relative/dir'), null, 'relative PATH entries are skipped')
     assert.equal(await probe.list(), await probe.list(), 'one probe per process')

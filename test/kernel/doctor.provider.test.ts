@@ -19,20 +19,31 @@ const KEY = 'sk-doctor-good-41'
 // async, not spawnSync: the fake provider lives in this process and must answer while doctor runs
 function doctor(stateDir: string, flags: string[] = []): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'doctor', ...flags], {
-      env: { ...process.env, PATH: '/nonexistent', REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: join(stateDir, 'revka.plugins.json') }, encoding: 'utf8', timeout: 30_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }))
+    execFile(
+      process.execPath,
+      [BIN, 'doctor', ...flags],
+      {
+        env: { ...process.env, PATH: '/nonexistent', REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: join(stateDir, 'revka.plugins.json') },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
+    )
   })
 }
 
 /** an OpenAI-compatible models endpoint: /good/models lists two models for KEY, /busy/models is rate limited */
-const fakeOpenAi = () => startRecordingServer((res) => {
-  const req = (res as any).req
-  const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)) }
-  if (req.url.startsWith('/busy/')) return json(429, { error: { message: 'Rate limit reached for requests', code: 'rate_limit_exceeded' } })
-  if (req.headers.authorization !== `Bearer ${KEY}`) return json(401, { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } })
-  json(200, { object: 'list', data: [{ id: 'gpt-4o-mini' }, { id: 'gpt-4o' }] })
-})
+const fakeOpenAi = () =>
+  startRecordingServer((res) => {
+    const req = (res as any).req
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    if (req.url.startsWith('/busy/')) return json(429, { error: { message: 'Rate limit reached for requests', code: 'rate_limit_exceeded' } })
+    if (req.headers.authorization !== `Bearer ${KEY}`) return json(401, { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } })
+    json(200, { object: 'list', data: [{ id: 'gpt-4o-mini' }, { id: 'gpt-4o' }] })
+  })
 
 const config = (base: string, o: { key?: string; model?: string } = {}) => `default_provider = "main"
 fallback_providers = ["busy"]
@@ -80,7 +91,10 @@ test('doctor: a refused key and a model the provider does not list are errors wi
     assert.match(wrongKey.out, /^error +provider +main \(gpt-4o-mini\): .*HTTP 401.*\[auth\] Hint: the key was refused/m)
     writeFileSync(join(dir, 'config.toml'), config(server.baseUrl, { model: 'gpt-9' }), { mode: 0o600 })
     const unknown = await doctor(dir)
-    assert.match(unknown.out, /^error +provider +main \(gpt-9\): provider "main" does not list model "gpt-9" \(2 models listed\) \[model_not_found\] Hint: check the model name/m)
+    assert.match(
+      unknown.out,
+      /^error +provider +main \(gpt-9\): provider "main" does not list model "gpt-9" \(2 models listed\) \[model_not_found\] Hint: check the model name/m,
+    )
   } finally {
     await server.close()
     removeDir(dir)

@@ -15,7 +15,14 @@ test('the harness boots built-ins, pairs a device and serves authenticated statu
     const res = await k.inject({ url: '/api/status', headers: { authorization: `Bearer ${k.token}` } })
     assert.equal(res.statusCode, 200)
     assert.equal(res.json().paired, true)
-    assert.deepEqual(res.json().plugins.filter((p: any) => p.status === 'started').map((p: any) => p.id).sort(), ['pairing', 'status'])
+    assert.deepEqual(
+      res
+        .json()
+        .plugins.filter((p: any) => p.status === 'started')
+        .map((p: any) => p.id)
+        .sort(),
+      ['pairing', 'status'],
+    )
     assert.equal(res.json().plugins.find((p: any) => p.id === 'admin').status, 'disabled')
   } finally {
     await k.stop()

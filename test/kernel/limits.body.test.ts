@@ -80,7 +80,9 @@ test('a route declaring bodyLimit 1 MiB accepts 1 MiB and refuses 1 MiB + 1', as
 test('an oversized chunked body stops being read at the read that crossed the limit', async () => {
   // the server's own count of bytes taken off the client's socket (Node's request diagnostics)
   const sockets: Socket[] = []
-  const onStart = (msg: unknown) => { sockets.push((msg as { socket: Socket }).socket) }
+  const onStart = (msg: unknown) => {
+    sockets.push((msg as { socket: Socket }).socket)
+  }
   subscribe('http.server.request.start', onStart)
   try {
     await withWire(async (k, base) => {

@@ -14,7 +14,11 @@ before(async () => {
   k = await startTestKernel({ builtins: false, paths: [fixture('fx-wire')], env: { REVKA_GATEWAY_TIMEOUT_SECS: '1' }, listen: true })
 })
 after(async () => {
-  try { await k?.stop() } finally { cleanupTemp() }
+  try {
+    await k?.stop()
+  } finally {
+    cleanupTemp()
+  }
 })
 
 const stats = async () => (await k.inject({ url: '/fx/stats' })).json()

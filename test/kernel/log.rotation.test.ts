@@ -52,7 +52,7 @@ test('an existing log already past the limit is rotated at its next write, not a
   assert.ok(sizeOf(join(dir, 'gateway.log')) < 4096)
 })
 
-test('[gateway] log_max_bytes / log_keep rotate the running gateway\'s log, and /api/daemon/logs follows the new file', async () => {
+test("[gateway] log_max_bytes / log_keep rotate the running gateway's log, and /api/daemon/logs follows the new file", async () => {
   const k = await startTestKernel({
     plugins: ['events'],
     config: '[gateway]\nlog_max_bytes = 8192\nlog_keep = 2\n',

@@ -32,7 +32,9 @@ function exchange(port: number, head: string, body = Buffer.alloc(0)): Promise<{
     const socket = net.connect(port, '127.0.0.1')
     let text = ''
     socket.setEncoding('latin1')
-    socket.on('data', (d: string) => { text += d })
+    socket.on('data', (d: string) => {
+      text += d
+    })
     socket.on('error', (e: NodeJS.ErrnoException) => resolve({ text, error: e.code }))
     socket.on('close', () => resolve({ text }))
     socket.write(head)
@@ -50,34 +52,37 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  */
 async function readAfterCut(stop: boolean): Promise<number> {
   let more = -1
-  await withServer((req, res) => {
-    let got = 0
-    const onData = (chunk: Buffer) => {
-      got += chunk.length
-      if (got < 1024 * 1024) return
-      req.off('data', onData)
-      if (stop) stopBodyReads(req)
-      req.pause()
-      req.socket.pause()
-      const atCut = req.socket.bytesRead
-      req.read()
-      setTimeout(() => {
-        more = req.socket.bytesRead - atCut
-        res.setHeader('connection', 'close')
-        res.end('cut')
-      }, 300)
-    }
-    req.on('data', onData)
-  }, async (port) => {
-    const size = 8 * 1024 * 1024
-    await exchange(port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`, Buffer.alloc(size, 0x61))
-  })
+  await withServer(
+    (req, res) => {
+      let got = 0
+      const onData = (chunk: Buffer) => {
+        got += chunk.length
+        if (got < 1024 * 1024) return
+        req.off('data', onData)
+        if (stop) stopBodyReads(req)
+        req.pause()
+        req.socket.pause()
+        const atCut = req.socket.bytesRead
+        req.read()
+        setTimeout(() => {
+          more = req.socket.bytesRead - atCut
+          res.setHeader('connection', 'close')
+          res.end('cut')
+        }, 300)
+      }
+      req.on('data', onData)
+    },
+    async (port) => {
+      const size = 8 * 1024 * 1024
+      await exchange(port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`, Buffer.alloc(size, 0x61))
+    },
+  )
   return more
 }
 
 test('IncomingMessage#_read exists, resumes a paused socket, and replacing it keeps the socket paused', async () => {
   assert.equal(typeof (http.IncomingMessage.prototype as any)._read, 'function', 'IncomingMessage no longer has _read')
-  assert.ok(await readAfterCut(false) > 0, 'a paused request no longer resumes its socket through _read: stopBodyReads is no longer needed')
+  assert.ok((await readAfterCut(false)) > 0, 'a paused request no longer resumes its socket through _read: stopBodyReads is no longer needed')
   const more = await readAfterCut(true)
   assert.equal(more, 0, `the socket read ${more} more bytes after the cut although _read was replaced`)
 })
@@ -86,23 +91,29 @@ test('IncomingMessage#_dump exists, and Node calls it for an unread body once th
   assert.equal(typeof (http.IncomingMessage.prototype as any)._dump, 'function', 'IncomingMessage no longer has _dump')
   let dumped = 0
   let kept = 0
-  await withServer((req, res) => {
-    if (req.url === '/kept') {
-      keepBodyUnread(req)
-      kept = 1
-    } else {
-      const original = (req as any)._dump
-      ;(req as any)._dump = function (this: IncomingMessage) { dumped++; return original.call(this) }
-    }
-    res.setHeader('connection', 'close')
-    res.end('refused')
-  }, async (port) => {
-    await exchange(port, 'POST /dumped HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', Buffer.alloc(1000))
-    // with _dump replaced, nothing is thrown and the response still arrives
-    const r = await exchange(port, 'POST /kept HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', Buffer.alloc(1000))
-    assert.match(r.text, /^HTTP\/1\.1 200/)
-    assert.match(r.text, /refused$/)
-  })
+  await withServer(
+    (req, res) => {
+      if (req.url === '/kept') {
+        keepBodyUnread(req)
+        kept = 1
+      } else {
+        const original = (req as any)._dump
+        ;(req as any)._dump = function (this: IncomingMessage) {
+          dumped++
+          return original.call(this)
+        }
+      }
+      res.setHeader('connection', 'close')
+      res.end('refused')
+    },
+    async (port) => {
+      await exchange(port, 'POST /dumped HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', Buffer.alloc(1000))
+      // with _dump replaced, nothing is thrown and the response still arrives
+      const r = await exchange(port, 'POST /kept HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', Buffer.alloc(1000))
+      assert.match(r.text, /^HTTP\/1\.1 200/)
+      assert.match(r.text, /refused$/)
+    },
+  )
   assert.equal(dumped, 1, 'Node did not call req._dump() for an unread body: keepBodyUnread is no longer needed, or no longer works')
   assert.equal(kept, 1)
 })
@@ -110,19 +121,22 @@ test('IncomingMessage#_dump exists, and Node calls it for an unread body once th
 test('net.Socket#destroySoon exists, and Node calls it after a Connection: close response', async () => {
   assert.equal(typeof (net.Socket.prototype as any).destroySoon, 'function', 'net.Socket no longer has destroySoon')
   let called = 0
-  await withServer((req, res) => {
-    replaceDestroySoon(req.socket, () => {
-      called++
-      // the lingering close in miniature: FIN now, destroy a moment later
-      req.socket.end()
-      setTimeout(() => req.socket.destroy(), 50)
-    })
-    res.setHeader('connection', 'close')
-    res.end('bye')
-  }, async (port) => {
-    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-    assert.match(r.text, /bye$/)
-  })
+  await withServer(
+    (req, res) => {
+      replaceDestroySoon(req.socket, () => {
+        called++
+        // the lingering close in miniature: FIN now, destroy a moment later
+        req.socket.end()
+        setTimeout(() => req.socket.destroy(), 50)
+      })
+      res.setHeader('connection', 'close')
+      res.end('bye')
+    },
+    async (port) => {
+      const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+      assert.match(r.text, /bye$/)
+    },
+  )
   assert.equal(called, 1, 'Node did not call socket.destroySoon() after a Connection: close response: the lingering close would not run')
 })
 
@@ -130,18 +144,28 @@ test('socket._httpMessage names the response being written, and is cleared once 
   let during: ServerResponse | undefined
   let self: ServerResponse | undefined
   let after: ServerResponse | undefined | 'unset' = 'unset'
-  await withServer((req, res) => {
-    self = res
-    during = inFlightResponse(req.socket)
-    res.end('ok', () => { after = inFlightResponse(req.socket) })
-  }, async (port) => {
-    const agent = new http.Agent({ keepAlive: true })
-    await new Promise<void>((resolve, reject) => {
-      http.get({ port, host: '127.0.0.1', agent }, (r) => { r.resume(); r.on('end', () => resolve()) }).on('error', reject)
-    })
-    await sleep(20)
-    agent.destroy()
-  })
+  await withServer(
+    (req, res) => {
+      self = res
+      during = inFlightResponse(req.socket)
+      res.end('ok', () => {
+        after = inFlightResponse(req.socket)
+      })
+    },
+    async (port) => {
+      const agent = new http.Agent({ keepAlive: true })
+      await new Promise<void>((resolve, reject) => {
+        http
+          .get({ port, host: '127.0.0.1', agent }, (r) => {
+            r.resume()
+            r.on('end', () => resolve())
+          })
+          .on('error', reject)
+      })
+      await sleep(20)
+      agent.destroy()
+    },
+  )
   assert.ok(self)
   assert.equal(during, self, 'socket._httpMessage is not the response in flight')
   assert.equal(after, undefined, 'socket._httpMessage still names a finished response')

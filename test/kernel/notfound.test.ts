@@ -14,7 +14,11 @@ before(async () => {
   k = await startTestKernel({ plugins: ['status', 'pairing', 'admin'], paths: [fixture('fx-wire')] })
 })
 after(async () => {
-  try { await k?.stop() } finally { cleanupTemp() }
+  try {
+    await k?.stop()
+  } finally {
+    cleanupTemp()
+  }
 })
 
 test('unknown /api, /admin and /ws paths answer 404 JSON not_found', async () => {

@@ -27,10 +27,16 @@ test('plugins start in dependency order and stop in reverse', async () => {
     await k.stop()
     stopped = true
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
-      'fx-order-c:setup', 'fx-order-b:setup', 'fx-order-a:setup',
+      'fx-order-c:setup',
+      'fx-order-b:setup',
+      'fx-order-a:setup',
       // each start could read its provider's service, so the provider was really there first
-      'fx-order-c:start', 'fx-order-b:start(base)', 'fx-order-a:start(mid)',
-      'fx-order-a:stop', 'fx-order-b:stop', 'fx-order-c:stop',
+      'fx-order-c:start',
+      'fx-order-b:start(base)',
+      'fx-order-a:start(mid)',
+      'fx-order-a:stop',
+      'fx-order-b:stop',
+      'fx-order-c:stop',
     ])
   } finally {
     if (!stopped) await k.stop()

@@ -20,7 +20,9 @@ import { head, rawExchange } from './helpers/wire.js'
 after(cleanupTemp)
 
 let shared: TestKernel | undefined
-after(async () => { await shared?.stop() })
+after(async () => {
+  await shared?.stop()
+})
 
 async function gateway(): Promise<TestKernel> {
   shared ??= await startTestKernel({ plugins: ['status', 'pairing'], paths: [PROBE_DIR], listen: true })
@@ -53,7 +55,17 @@ test('/%61pi/status and other encoded unreserved spellings of a route are refuse
   assertBadUrl(await send(k, 'GET', '/%61pi/status', auth), '/%61pi/status with a token')
   assertBadUrl(await send(k, 'GET', '/%61dmin/paircode'), '/%61dmin/paircode')
   assertBadUrl(await send(k, 'POST', '/%61dmin/paircode/new', { 'Content-Length': '0' }), '/%61dmin/paircode/new')
-  for (const p of ['/%70robe/public', '/probe/%70ublic', '/probe/publi%63', '/probe/loopbac%6B', '/probe%2Dx', `${PROBE.item}a%2Eb`, `${PROBE.item}a%5fb`, `${PROBE.item}a%7eb`, `${PROBE.item}%30`]) {
+  for (const p of [
+    '/%70robe/public',
+    '/probe/%70ublic',
+    '/probe/publi%63',
+    '/probe/loopbac%6B',
+    '/probe%2Dx',
+    `${PROBE.item}a%2Eb`,
+    `${PROBE.item}a%5fb`,
+    `${PROBE.item}a%7eb`,
+    `${PROBE.item}%30`,
+  ]) {
     assertBadUrl(await send(k, p.startsWith(PROBE.item) ? 'DELETE' : 'GET', p, auth), p)
   }
   assert.equal(totalCalls(s), calls, 'a probe handler ran for an encoded spelling')
@@ -64,7 +76,15 @@ test('encoded separators (%2F, %2f, %5C, %5c) and double encodings in the path a
   const auth = { Authorization: `Bearer ${k.token}` }
   const s = probeState(k.stateDir)
   const calls = totalCalls(s)
-  for (const p of [`${PROBE.item}a%2Fb`, `${PROBE.item}a%2fb`, `${PROBE.item}a%5Cb`, `${PROBE.item}a%5cb`, `${PROBE.item}a%252Fb`, `${PROBE.item}%2561`, '/%2561pi/status']) {
+  for (const p of [
+    `${PROBE.item}a%2Fb`,
+    `${PROBE.item}a%2fb`,
+    `${PROBE.item}a%5Cb`,
+    `${PROBE.item}a%5cb`,
+    `${PROBE.item}a%252Fb`,
+    `${PROBE.item}%2561`,
+    '/%2561pi/status',
+  ]) {
     assertBadUrl(await send(k, p.startsWith(PROBE.item) ? 'DELETE' : 'GET', p, auth), p)
   }
   assert.equal(totalCalls(s), calls, 'a probe handler ran')
@@ -73,7 +93,12 @@ test('encoded separators (%2F, %2f, %5C, %5c) and double encodings in the path a
 test('legitimate encodings still route: non-ASCII, spaces, a literal %, and the query string is not the path', async () => {
   const k = await gateway()
   const auth = { Authorization: `Bearer ${k.token}` }
-  const cases: Array<[string, string]> = [['caf%C3%A9', 'café'], ['a%20b', 'a b'], ['100%25.txt', '100%.txt'], ['a%3Ab', 'a:b']]
+  const cases: Array<[string, string]> = [
+    ['caf%C3%A9', 'café'],
+    ['a%20b', 'a b'],
+    ['100%25.txt', '100%.txt'],
+    ['a%3Ab', 'a:b'],
+  ]
   for (const [enc, id] of cases) {
     const r = await send(k, 'DELETE', `${PROBE.item}${enc}`, auth)
     assert.equal(r.status, 200, `${enc}: ${r.body}`)
@@ -111,7 +136,10 @@ test('200 malformed chunked bodies: each gets 400, no error-level line or stack,
   const k = makeKernel({ logLevel: 'debug', builtinDir: null, extraPaths: [fixture('fx-wire')], only: ['fx-wire'] })
   try {
     await k.start()
-    const broken = [head('POST', '/fx/size', { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked', Connection: 'close' }), 'zz\r\nabc\r\n0\r\n\r\n']
+    const broken = [
+      head('POST', '/fx/size', { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked', Connection: 'close' }),
+      'zz\r\nabc\r\n0\r\n\r\n',
+    ]
     const garbage = ['GET /fx/stats HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n']
     for (let i = 0; i < 200; i++) {
       const r = await rawExchange(k.url, i % 2 ? garbage : broken)
@@ -121,14 +149,27 @@ test('200 malformed chunked bodies: each gets 400, no error-level line or stack,
   } finally {
     await k.stop()
   }
-  const lines = readFileSync(join(k.paths.logsDir, 'gateway.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  const lines = readFileSync(join(k.paths.logsDir, 'gateway.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
   const loud = lines.filter((l) => l.level !== 'debug' && l.level !== 'info')
-  assert.deepEqual(loud.map((l) => `${l.level}: ${l.msg}`), [], 'client errors were logged above debug')
+  assert.deepEqual(
+    loud.map((l) => `${l.level}: ${l.msg}`),
+    [],
+    'client errors were logged above debug',
+  )
   assert.ok(!lines.some((l) => JSON.stringify(l).includes('"stack"')), 'a stack trace was logged for a client error')
   const clientLines = lines.filter((l) => /client/i.test(l.msg ?? ''))
   assert.ok(clientLines.length >= 1, 'client errors are not logged at all (debug)')
   assert.ok(clientLines.length <= 25, `${clientLines.length} log lines for 200 malformed requests`)
-  assert.ok(clientLines.some((l) => /suppressing/.test(l.msg)), 'no line saying that further client errors are suppressed')
+  assert.ok(
+    clientLines.some((l) => /suppressing/.test(l.msg)),
+    'no line saying that further client errors are suppressed',
+  )
   // the count of what was left out is logged when the window ends (here: at stop)
-  assert.ok(clientLines.some((l) => l.suppressed >= 100), 'no "suppressed N" summary line')
+  assert.ok(
+    clientLines.some((l) => l.suppressed >= 100),
+    'no "suppressed N" summary line',
+  )
 })

@@ -14,7 +14,12 @@ const ADMIN = 'admin-token-that-must-stay-in-the-kernel-0123456789'
 const env = { REVKA_GATEWAY_ADMIN_TOKEN: ADMIN, FX_DECLARED: 'declared-value', FX_UNDECLARED: 'undeclared-value', FX_LISTED: 'listed-value' }
 
 test('declared and operator-listed names are readable; undeclared names and the admin token are not', async () => {
-  const k = await startTestKernel({ plugins: [], paths: [fixture('fx-env')], env, options: { 'fx-env': { extra: ['FX_LISTED', 'REVKA_GATEWAY_ADMIN_TOKEN'] } } })
+  const k = await startTestKernel({
+    plugins: [],
+    paths: [fixture('fx-env')],
+    env,
+    options: { 'fx-env': { extra: ['FX_LISTED', 'REVKA_GATEWAY_ADMIN_TOKEN'] } },
+  })
   try {
     const read = async (name: string) => {
       const res = await k.inject({ url: `/fx/env/${name}`, headers: { authorization: `Bearer ${k.token}` } })
@@ -34,7 +39,10 @@ test('declared and operator-listed names are readable; undeclared names and the 
 })
 
 test('a route whose secret is an undeclared or kernel variable fails setup: no route, nothing verified', async () => {
-  for (const [name, code] of [['FX_UNDECLARED', 'REVKA_ERR_ENV_UNDECLARED'], ['REVKA_GATEWAY_ADMIN_TOKEN', 'REVKA_ERR_ENV_RESERVED']]) {
+  for (const [name, code] of [
+    ['FX_UNDECLARED', 'REVKA_ERR_ENV_UNDECLARED'],
+    ['REVKA_GATEWAY_ADMIN_TOKEN', 'REVKA_ERR_ENV_RESERVED'],
+  ]) {
     const k = await startTestKernel({ plugins: [], paths: [fixture('fx-env')], env, options: { 'fx-env': { secret_env: name } }, allowFailed: ['fx-env'] })
     try {
       const p = k.plugin('fx-env')!

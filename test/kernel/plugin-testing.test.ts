@@ -13,19 +13,19 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures',
 const fx = (id: string) => join(fixtures, id)
 
 test('a plugin that throws in setup fails startTestKernel with its own message', async () => {
-  await assert.rejects(
-    startTestKernel({ paths: [fx('fx-throw-setup')], builtins: false }),
-    (e: Error) => {
-      assert.match(e.message, /^REVKA_ERR_TEST_PLUGIN_FAILED: fx-throw-setup is failed: .*fx-throw-setup exploded in setup/)
-      return true
-    },
-  )
+  await assert.rejects(startTestKernel({ paths: [fx('fx-throw-setup')], builtins: false }), (e: Error) => {
+    assert.match(e.message, /^REVKA_ERR_TEST_PLUGIN_FAILED: fx-throw-setup is failed: .*fx-throw-setup exploded in setup/)
+    return true
+  })
 })
 
 test('a plugin that throws in onStart, or misses a required service, also fails the start', async () => {
   await assert.rejects(startTestKernel({ paths: [fx('fx-throw-start')], builtins: false }), /REVKA_ERR_TEST_PLUGIN_FAILED: fx-throw-start is failed/)
   // no agent runtime enabled: the caller cannot get its service
-  await assert.rejects(startTestKernel({ paths: [fx('fx-agent-caller')], builtins: false }), /REVKA_ERR_TEST_PLUGIN_FAILED: fx-agent-caller is failed: .*agent-runtime/)
+  await assert.rejects(
+    startTestKernel({ paths: [fx('fx-agent-caller')], builtins: false }),
+    /REVKA_ERR_TEST_PLUGIN_FAILED: fx-agent-caller is failed: .*agent-runtime/,
+  )
 })
 
 test('allowFailed keeps an expected failure: the kernel starts and the route says 503, not 404', async () => {
@@ -56,7 +56,7 @@ test('listen: false opens no port; inject works, and listen() opens one later', 
   }
 })
 
-test('mockAgent: the plugin\'s turn is recorded and answered offline; the event sink sees it', async () => {
+test("mockAgent: the plugin's turn is recorded and answered offline; the event sink sees it", async () => {
   const k = await startTestKernel({ paths: [fx('fx-agent-caller')], builtins: false, mockAgent: true, listen: false })
   try {
     const res = await k.inject({ method: 'POST', url: '/fx/ask', payload: { text: 'hello there' } })
@@ -86,7 +86,10 @@ test('a fixed mock reply, and waitFor names what it saw when the event never com
   try {
     const res = await k.inject({ method: 'POST', url: '/fx/ask', payload: { text: 'x' } })
     assert.deepEqual(res.json(), { content: 'fixed answer' })
-    await assert.rejects(k.events.waitFor('never_emitted', { timeoutMs: 50 }), /REVKA_ERR_TEST_TIMEOUT: 0 of 1 "never_emitted" events after 50 ms \(types seen: .*agent_start/)
+    await assert.rejects(
+      k.events.waitFor('never_emitted', { timeoutMs: 50 }),
+      /REVKA_ERR_TEST_TIMEOUT: 0 of 1 "never_emitted" events after 50 ms \(types seen: .*agent_start/,
+    )
     await assert.rejects(k.agent!.waitForTurns(2, 50), /REVKA_ERR_TEST_TIMEOUT: 1 of 2 agent turns/)
   } finally {
     await k.stop()

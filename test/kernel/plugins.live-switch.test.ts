@@ -36,21 +36,33 @@ async function boot(file: string, host = '127.0.0.1'): Promise<Kernel> {
   return k
 }
 
-interface Answer { status: number; json: any; headers: Record<string, unknown> }
+interface Answer {
+  status: number
+  json: any
+  headers: Record<string, unknown>
+}
 
 /** a plain HTTP request from this process (loopback unless `base` names another address) */
 function send(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolveP, reject) => {
-    const req = httpRequest(base + path, { method, agent: false, headers: { ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : { 'content-length': '0' }), ...headers } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => { text += c })
-      res.on('end', () => {
-        let json: any = text
-        try { json = JSON.parse(text) } catch {}
-        resolveP({ status: res.statusCode ?? 0, json, headers: res.headers })
-      })
-    })
+    const req = httpRequest(
+      base + path,
+      { method, agent: false, headers: { ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : { 'content-length': '0' }), ...headers } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => {
+          text += c
+        })
+        res.on('end', () => {
+          let json: any = text
+          try {
+            json = JSON.parse(text)
+          } catch {}
+          resolveP({ status: res.statusCode ?? 0, json, headers: res.headers })
+        })
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -72,7 +84,12 @@ function nextFrame(ws: WebSocket): Promise<any> {
   return within(new Promise((r) => ws.once('message', (d) => r(JSON.parse(String(d))))), 3000, 'a WebSocket frame')
 }
 
-interface Stream { status: number; body(): string; ended: Promise<string>; close(): void }
+interface Stream {
+  status: number
+  body(): string
+  ended: Promise<string>
+  close(): void
+}
 
 /** a real SSE client that keeps everything it receives; resolves once the first event is in */
 function openStream(url: string): Promise<Stream> {
@@ -80,11 +97,19 @@ function openStream(url: string): Promise<Stream> {
     const req = httpRequest(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
       let body = ''
       let endResolve!: (s: string) => void
-      const ended = new Promise<string>((r) => { endResolve = r })
+      const ended = new Promise<string>((r) => {
+        endResolve = r
+      })
       const stream: Stream = { status: res.statusCode ?? 0, body: () => body, ended, close: () => req.destroy() }
       res.setEncoding('utf8')
-      res.on('data', (c: string) => { body += c; if (body.includes('\n\n')) resolveP(stream) })
-      res.on('close', () => { endResolve(body); resolveP(stream) })
+      res.on('data', (c: string) => {
+        body += c
+        if (body.includes('\n\n')) resolveP(stream)
+      })
+      res.on('close', () => {
+        endResolve(body)
+        resolveP(stream)
+      })
     })
     req.on('error', reject)
     req.end()
@@ -120,7 +145,7 @@ function tempLeftovers(file: string): string[] {
   return readdirSync(dirname(file)).filter((f) => f !== 'revka.plugins.json')
 }
 
-test('disable live: refused while required; then 503 while draining, its socket and stream end, the other plugin\'s stay open, then 404; enable mounts it again', async () => {
+test("disable live: refused while required; then 503 while draining, its socket and stream end, the other plugin's stay open, then 404; enable mounts it again", async () => {
   const file = pluginsFile({ 'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: true }, 'fx-live-dep': { enabled: true } })
   const k = await boot(file)
   try {
@@ -232,9 +257,12 @@ test('disable live: refused while required; then 503 while draining, its socket 
     await assertBAlive(k, wsB, sseB, 2)
     // newest first; a refusal changed nothing and is no entry
     assert.deepEqual(await auditCommands(k), [
-      'plugin.disable fx-live-a (2 live connection(s) ended)', 'plugin.disable fx-live-dep',
-      'plugin.enable fx-live-dep (1 route(s))', 'plugin.enable fx-live-a (6 route(s))',
-      'plugin.disable fx-live-a (2 live connection(s) ended)', 'plugin.disable fx-live-dep',
+      'plugin.disable fx-live-a (2 live connection(s) ended)',
+      'plugin.disable fx-live-dep',
+      'plugin.enable fx-live-dep (1 route(s))',
+      'plugin.enable fx-live-a (6 route(s))',
+      'plugin.disable fx-live-a (2 live connection(s) ended)',
+      'plugin.disable fx-live-dep',
     ])
     wsB.close()
     sseB.close()
@@ -321,8 +349,11 @@ test('attacks: not loopback, a forwarding header, a wrong, missing or misplaced 
 
 test('a plugin disabled at start is enabled live: imported, set up, its routes, WebSocket and stream served without a restart; a failing setup is undone; an essential plugin stays', async () => {
   const file = pluginsFile({
-    'fx-live-a': { enabled: true }, 'fx-live-b': { enabled: false }, 'fx-live-dep': { enabled: false },
-    'fx-throw-setup': { enabled: false }, 'fx-essential': { enabled: true },
+    'fx-live-a': { enabled: true },
+    'fx-live-b': { enabled: false },
+    'fx-live-dep': { enabled: false },
+    'fx-throw-setup': { enabled: false },
+    'fx-essential': { enabled: true },
   })
   const k = await boot(file)
   try {
@@ -362,7 +393,9 @@ test('a plugin disabled at start is enabled live: imported, set up, its routes, 
     // what the main instance serves is untouched by the extra router in front of it
     assert.deepEqual((await hello(k, 'fx-live-a')).json, { plugin: 'fx-live-a' })
     assert.equal((await send(k.url, 'GET', '/api/nowhere')).status, 404)
-    wsA.close(); wsB.close(); sseB.close()
+    wsA.close()
+    wsB.close()
+    sseB.close()
   } finally {
     await k.stop()
   }

@@ -18,7 +18,7 @@ after(cleanupTemp)
 
 const ticks = () => (globalThis as Record<symbol, number>)[Symbol.for('revka.fx-owns.ticks')]
 
-test('a plugin\'s owned socket and interval are released when it stops', async () => {
+test("a plugin's owned socket and interval are released when it stops", async () => {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -79,16 +79,32 @@ test('the container releases newest first, past a failing close, and a late reso
   const order: string[] = []
   const errors: string[] = []
   const { scope, release } = pluginContainer(root, (e) => errors.push(e.message))
-  scope.own({ dispose: () => { order.push('first') } })
-  scope.own({ close: () => { throw new Error('close failed') } })
-  scope.own({ destroy: async () => { order.push('third') } })
+  scope.own({
+    dispose: () => {
+      order.push('first')
+    },
+  })
+  scope.own({
+    close: () => {
+      throw new Error('close failed')
+    },
+  })
+  scope.own({
+    destroy: async () => {
+      order.push('third')
+    },
+  })
   await release()
   assert.deepEqual(order, ['third', 'first'])
   assert.deepEqual(errors, ['close failed'])
   // a second release (stop after a disable) finds nothing left
   await release()
   assert.deepEqual(order, ['third', 'first'])
-  scope.own({ dispose: () => { order.push('late') } })
+  scope.own({
+    dispose: () => {
+      order.push('late')
+    },
+  })
   await new Promise((r) => setImmediate(r))
   assert.deepEqual(order, ['third', 'first', 'late'])
   assert.throws(() => scope.own({} as never), /api\.own: pass a timer/)

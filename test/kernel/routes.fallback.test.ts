@@ -10,11 +10,18 @@ import type { RouteDeclaration } from '@revka/plugin-sdk'
 import { RouteTable } from '../../kernel/http/route-table.js'
 
 const handler = () => 'page'
-const route = (over: Partial<RouteDeclaration>): RouteDeclaration => ({ method: 'GET', url: '/*', auth: 'public', fallback: true, handler, ...over } as RouteDeclaration)
+const route = (over: Partial<RouteDeclaration>): RouteDeclaration =>
+  ({ method: 'GET', url: '/*', auth: 'public', fallback: true, handler, ...over }) as RouteDeclaration
 
 test('a fallback is GET /* only, one per gateway, and overlaps no other route', () => {
   const table = new RouteTable()
-  for (const bad of [route({ method: 'POST' }), route({ method: ['GET', 'POST'] }), route({ url: '/app/*' }), route({ url: '/' }), route({ websocket: true } as any)]) {
+  for (const bad of [
+    route({ method: 'POST' }),
+    route({ method: ['GET', 'POST'] }),
+    route({ url: '/app/*' }),
+    route({ url: '/' }),
+    route({ websocket: true } as any),
+  ]) {
     assert.throws(() => table.add('dash', bad), /REVKA_ERR_ROUTE_FALLBACK/)
   }
   table.add('other', { method: 'GET', url: '/api/things', auth: 'bearer', handler })

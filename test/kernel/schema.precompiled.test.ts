@@ -28,12 +28,28 @@ function schemas(): Array<[string, object]> {
 
 // values that poke at each keyword: wrong types, extremes, extra keys, unicode
 const probes: unknown[] = [
-  {}, [], null, 0, -1, 1.5, 1e308, '', 'x', 'ünïcødé', '\u0000', true, { extra: 1 },
+  {},
+  [],
+  null,
+  0,
+  -1,
+  1.5,
+  1e308,
+  '',
+  'x',
+  'ünïcødé',
+  '\u0000',
+  true,
+  { extra: 1 },
   { id: 'ok-id', version: '1.0.0', api: '^0.1.0', entry: 'index.ts', configSchema: {} },
   { id: 'Bad_Id', version: '1', api: 'x', entry: 'index.py', configSchema: 1 },
   { paths: ['a'], plugins: { 'good-id': { enabled: true, options: {} } } },
-  { paths: [''], plugins: { BAD: {} } }, { plugins: { x: { enabled: 'yes' } } },
-  { keepAliveMs: -5 }, { keepAliveMs: 100 }, { file: '../etc/passwd' }, { chunk_delay_ms: 'fast' },
+  { paths: [''], plugins: { BAD: {} } },
+  { plugins: { x: { enabled: 'yes' } } },
+  { keepAliveMs: -5 },
+  { keepAliveMs: 100 },
+  { file: '../etc/passwd' },
+  { chunk_delay_ms: 'fast' },
 ]
 
 // the build step, written to a temp file: the table it makes from this tree
@@ -55,7 +71,10 @@ test('the build precompiles every schema the kernel loads at start, and the rout
   for (const [name, s] of all) assert.ok(table[schemaKey(s)], `${name} is not precompiled`)
   // the recording boot found schemas beyond the files: route schemas declared in plugin code
   const fileKeys = new Set(all.map(([, s]) => schemaKey(s)))
-  assert.ok(Object.keys(table).some((k) => !fileKeys.has(k)), 'no route schema was recorded')
+  assert.ok(
+    Object.keys(table).some((k) => !fileKeys.has(k)),
+    'no route schema was recorded',
+  )
 })
 
 test('precompiled validators agree with Ajv compiled at run time on validity, errors and defaults', () => {
@@ -64,7 +83,8 @@ test('precompiled validators agree with Ajv compiled at run time on validity, er
     const a = ajv.compile(s)
     const p = table[schemaKey(s)]()
     for (const probe of probes) {
-      const da = structuredClone(probe), dp = structuredClone(probe)
+      const da = structuredClone(probe),
+        dp = structuredClone(probe)
       assert.equal(p(dp), a(da), `${name} on ${JSON.stringify(probe)}: precompiled ${JSON.stringify(p.errors)} vs ajv ${JSON.stringify(a.errors)}`)
       assert.deepEqual(p.errors ?? null, a.errors ?? null, `${name}: errors differ on ${JSON.stringify(probe)}`)
       assert.deepEqual(dp, da, `${name}: defaults differ on ${JSON.stringify(probe)}`)

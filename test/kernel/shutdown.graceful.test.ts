@@ -19,7 +19,9 @@ function fetchSlow(url: string): Promise<{ status: number; body: string }> {
     httpGet(url, { agent: false }, (res) => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', (c) => { body += c })
+      res.on('data', (c) => {
+        body += c
+      })
       res.on('end', () => resolve({ status: res.statusCode!, body }))
     }).on('error', reject)
   })
@@ -29,7 +31,10 @@ function fetchSlow(url: string): Promise<{ status: number; body: string }> {
 function tryConnect(port: number): Promise<string> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1')
-    s.once('connect', () => { s.destroy(); resolve('connected') })
+    s.once('connect', () => {
+      s.destroy()
+      resolve('connected')
+    })
     s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
   })
 }

@@ -27,7 +27,9 @@ test('the server starts without Ajv or fast-json-stringify; a schema the build d
 
   // a schema npm run build did not see (a third-party plugin's) is compiled by Ajv when its route is
   const ad = createServer({ timeoutMs: 5000, log: quietLog })
-  ad.post('/v', { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'number', minimum: 7.5 } } } } }, async (req: any) => ({ n: req.body.n }))
+  ad.post('/v', { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'number', minimum: 7.5 } } } } }, async (req: any) => ({
+    n: req.body.n,
+  }))
   await ad.ready()
   assert.equal((await ad.inject({ method: 'POST', url: '/v', payload: { n: 'x' } })).statusCode, 400)
   assert.equal((await ad.inject({ method: 'POST', url: '/v', payload: { n: 7 } })).statusCode, 400)
@@ -36,7 +38,10 @@ test('the server starts without Ajv or fast-json-stringify; a schema the build d
   await ad.close()
 
   const app2 = createServer({ timeoutMs: 5000, log: quietLog })
-  app2.get('/r', { schema: { response: { 200: { type: 'object', properties: { a: { type: 'number' } } } } } }, async () => ({ a: 1, secret: 'not in the schema' }))
+  app2.get('/r', { schema: { response: { 200: { type: 'object', properties: { a: { type: 'number' } } } } } }, async () => ({
+    a: 1,
+    secret: 'not in the schema',
+  }))
   const r = await app2.inject({ url: '/r' })
   assert.deepEqual(r.json(), { a: 1 })
   assert.equal(loaded('fast-json-stringify/index.js'), true)

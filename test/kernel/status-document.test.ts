@@ -38,7 +38,10 @@ test('/api/status answers the waterfall document, with plugin fields live on eve
   try {
     const first = await read(k)
     assert.equal(first.fx_counter, 0)
-    const started = first.plugins.filter((p: { status: string }) => p.status === 'started').map((p: { id: string }) => p.id).sort()
+    const started = first.plugins
+      .filter((p: { status: string }) => p.status === 'started')
+      .map((p: { id: string }) => p.id)
+      .sort()
     assert.deepEqual(started, ['fx-owner', 'fx-status-tap', 'status'])
     assert.equal(first.health.components['plugin:fx-status-tap'].status, 'ok')
     assert.equal(first.version, k.kernel.version)

@@ -35,7 +35,11 @@ test('plugin tools with unserviceable schemas are left out; turns and MCP tools/
   try {
     const listed = await registryNames(m.k)
     for (const want of ['fx_good', 'fx_add', 'current_time', 'fx_echo']) assert.ok(listed.includes(want), `${want} in ${listed.join(', ')}`)
-    assert.deepEqual(BAD.filter((n) => listed.includes(n)), [], 'no bad tool is listed')
+    assert.deepEqual(
+      BAD.filter((n) => listed.includes(n)),
+      [],
+      'no bad tool is listed',
+    )
 
     const r = await turn(m.k, '/tool fx_good {"x":1}')
     assert.equal(r.ok, true, JSON.stringify(r.error))
@@ -43,7 +47,10 @@ test('plugin tools with unserviceable schemas are left out; turns and MCP tools/
 
     const names = await listToolNames(m)
     assert.ok(names.includes('fx_good') && names.includes('fx_add'), names.join(', '))
-    assert.deepEqual(BAD.filter((n) => names.includes(n)), [])
+    assert.deepEqual(
+      BAD.filter((n) => names.includes(n)),
+      [],
+    )
 
     // fx_good's own schema object, already checked, now nests 150,000 deep
     assert.equal((await m.k.inject({ method: 'POST', url: '/fx/bad-tools/spoil' })).statusCode, 200)

@@ -18,12 +18,23 @@ async function pair(): Promise<{ server: WebSocket; client: WebSocket; stop: () 
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
   const got = new Promise<WebSocket>((r) => wss.once('connection', r))
   const client = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`)
-  await new Promise((r, j) => { client.once('open', r); client.once('error', j) })
+  await new Promise((r, j) => {
+    client.once('open', r)
+    client.once('error', j)
+  })
   const server = await got
-  return { server, client, stop: async () => { client.terminate(); wss.close(); await new Promise((r) => http.close(r)) } }
+  return {
+    server,
+    client,
+    stop: async () => {
+      client.terminate()
+      wss.close()
+      await new Promise((r) => http.close(r))
+    },
+  }
 }
 
-test('removing a listener through the guarded socket removes it; once stays once; methods and instanceof are the real socket\'s', async () => {
+test("removing a listener through the guarded socket removes it; once stays once; methods and instanceof are the real socket's", async () => {
   const { server, client, stop } = await pair()
   try {
     const failures: string[] = []
@@ -35,12 +46,18 @@ test('removing a listener through the guarded socket removes it; once stays once
     const b = (d: Buffer) => seen.push(`b:${d}`)
     assert.equal(s.on('message', a), s, 'on chains on the guarded socket')
     s.once('message', b)
-    const two = new Promise<void>((r) => { let n = 0; server.on('message', () => { if (++n === 2) setImmediate(r) }) })
-    client.send('1'); client.send('2')
+    const two = new Promise<void>((r) => {
+      let n = 0
+      server.on('message', () => {
+        if (++n === 2) setImmediate(r)
+      })
+    })
+    client.send('1')
+    client.send('2')
     await two
     assert.deepEqual(seen, ['a:1', 'b:1', 'a:2'])
     s.off('message', a)
-    assert.equal(server.listenerCount('message'), 1, 'only the test\'s own counter is left')
+    assert.equal(server.listenerCount('message'), 1, "only the test's own counter is left")
     assert.deepEqual(failures, [])
   } finally {
     await stop()
@@ -55,8 +72,12 @@ test('two failing listeners: both logged, one 1011 close; the log is rate-limite
   try {
     const failures = new ListenerFailureLog(log, 2, 60_000)
     const s = guardSocket(server, (event, err) => failures.note({ plugin: 'p', route: '/ws/p', event, err }))
-    s.on('message', (d: Buffer) => { JSON.parse(String(d)) })
-    s.on('message', async () => { throw new Error('secret-payload') })
+    s.on('message', (d: Buffer) => {
+      JSON.parse(String(d))
+    })
+    s.on('message', async () => {
+      throw new Error('secret-payload')
+    })
     const closed = new Promise<number>((r) => client.once('close', (c) => r(c)))
     client.send('{"secret-payload"')
     assert.equal(await closed, 1011)
@@ -64,7 +85,10 @@ test('two failing listeners: both logged, one 1011 close; the log is rate-limite
     await new Promise((r) => setImmediate(r))
     // 2 logged, then one "suppressing" line
     assert.equal(lines.length, 3, JSON.stringify(lines))
-    assert.deepEqual(lines.slice(0, 2).map((l) => l.error), ['SyntaxError', 'Error'])
+    assert.deepEqual(
+      lines.slice(0, 2).map((l) => l.error),
+      ['SyntaxError', 'Error'],
+    )
     assert.match(lines[2].msg, /suppressing/)
     assert.ok(!JSON.stringify(lines).includes('secret-payload'), 'the payload reached the log')
   } finally {

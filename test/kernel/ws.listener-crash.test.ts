@@ -28,10 +28,17 @@ const AUTH = { authorization: `Bearer ${TOKEN}` }
 const DEEP = '['.repeat(150_000) + ']'.repeat(150_000)
 
 const dirs: string[] = []
-after(() => { for (const d of dirs) removeDir(d) })
+after(() => {
+  for (const d of dirs) removeDir(d)
+})
 
 function ptyLoads(): boolean {
-  try { createRequire(import.meta.url)('node-pty'); return true } catch { return false }
+  try {
+    createRequire(import.meta.url)('node-pty')
+    return true
+  } catch {
+    return false
+  }
 }
 
 async function boot(): Promise<GatewayProcess> {
@@ -58,7 +65,13 @@ async function alive(g: GatewayProcess): Promise<boolean> {
   }
 }
 
-interface Attack { name: string; path: (g: GatewayProcess) => Promise<string>; protocol?: string; closeAfter?: boolean; skip?: string }
+interface Attack {
+  name: string
+  path: (g: GatewayProcess) => Promise<string>
+  protocol?: string
+  closeAfter?: boolean
+  skip?: string
+}
 
 /**
  * Open the socket, send `frame`, then a ping: frames are handled in order, so the pong (or the
@@ -69,7 +82,9 @@ function attack(url: string, protocol: string | undefined, frame: string, closeA
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocol ? [protocol] : [], { headers: AUTH, maxPayload: 64 * 1024 * 1024 })
     let code = 0
-    ws.on('error', () => { /* a gateway that died resets the socket: the close below reports it */ })
+    ws.on('error', () => {
+      /* a gateway that died resets the socket: the close below reports it */
+    })
     ws.once('unexpected-response', (_req, res) => reject(new Error(`${url}: upgrade refused with ${res.statusCode}`)))
     ws.once('open', () => {
       ws.send(frame)
@@ -78,9 +93,15 @@ function attack(url: string, protocol: string | undefined, frame: string, closeA
     ws.once('pong', () => {
       if (closeAfter) ws.close(1000)
       // give a closing gateway the chance to say so; otherwise we close
-      else setImmediate(() => { if (ws.readyState === WebSocket.OPEN) ws.close(1000) })
+      else
+        setImmediate(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.close(1000)
+        })
     })
-    ws.once('close', (c) => { code = code || c; resolve(code === 1000 || code === 1005 ? 0 : code) })
+    ws.once('close', (c) => {
+      code = code || c
+      resolve(code === 1000 || code === 1005 ? 0 : code)
+    })
   })
 }
 
@@ -95,11 +116,12 @@ test('a throwing or rejecting WebSocket listener closes its socket with 1011; th
     { name: '/ws/chat', path: async () => '/ws/chat', protocol: 'revka.v1' },
     { name: '/ws/canvas/x', path: async () => '/ws/canvas/x', protocol: 'revka.v1' },
     {
-      name: '/ws/mcp/events', protocol: 'revka.v1',
+      name: '/ws/mcp/events',
+      protocol: 'revka.v1',
       path: async (gw) => {
         const r = await fetch(`${gw.url}/api/mcp/session`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: '{}' })
         assert.equal(r.status, 200, await r.clone().text())
-        const s = await r.json() as { session_id: string; token: string }
+        const s = (await r.json()) as { session_id: string; token: string }
         return `/ws/mcp/events?session_id=${s.session_id}&mcp_token=${s.token}`
       },
     },
@@ -108,7 +130,10 @@ test('a throwing or rejecting WebSocket listener closes its socket with 1011; th
   ]
   try {
     for (const a of attacks) {
-      if (a.skip) { console.log(`# ${a.name}: skipped (${a.skip})`); continue }
+      if (a.skip) {
+        console.log(`# ${a.name}: skipped (${a.skip})`)
+        continue
+      }
       // the close-listener route throws on close, not on the frame: a shallow one is enough
       const frame = a.closeAfter ? '[[1,2],[3]]' : DEEP
       codes[a.name] = await attack(wsUrl(g.url, await a.path(g)), a.protocol, frame, a.closeAfter)
@@ -125,7 +150,10 @@ test('a throwing or rejecting WebSocket listener closes its socket with 1011; th
 
     // another socket on the same route still works
     const ws = new WebSocket(wsUrl(g.url, '/ws/fx-crash/walk'), [], { headers: AUTH })
-    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j) })
+    await new Promise((r, j) => {
+      ws.once('open', r)
+      ws.once('error', j)
+    })
     const reply = new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(String(d)))))
     ws.send('[[1,2],[3]]')
     assert.deepEqual(await reply, { type: 'leaves', n: 3 })

@@ -22,7 +22,12 @@ import { checkStateDir } from './support/state-check.js'
 const SEED = runSeed()
 const ROUNDS = envInt('REVKA_CRASH_ROUNDS', 4)
 /** kill windows (ms after the burst starts): early, mid-burst, late, then anywhere */
-const WINDOWS: Array<[number, number]> = [[60, 300], [300, 900], [900, 1800], [40, 1800]]
+const WINDOWS: Array<[number, number]> = [
+  [60, 300],
+  [300, 900],
+  [900, 1800],
+  [40, 1800],
+]
 
 after(async () => {
   await killAllChildren()
@@ -34,13 +39,26 @@ const configToml = (marker: string) => reliabilityConfig(`\n[crash]\nmarker = "$
 async function get(url: string, token: string): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(8000) })
   const text = await res.text()
-  try { return { status: res.status, json: JSON.parse(text) } } catch { return { status: res.status, json: text } }
+  try {
+    return { status: res.status, json: JSON.parse(text) }
+  } catch {
+    return { status: res.status, json: text }
+  }
 }
 
 function ledgerRecords(stateDir: string): any[] {
   const path = join(stateDir, 'plugins', 'cost', 'costs.jsonl')
   if (!existsSync(path)) return []
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l)] } catch { return [] } })
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)]
+      } catch {
+        return []
+      }
+    })
 }
 
 /** After a restart: everything acknowledged so far, across all rounds, is there. */
@@ -54,9 +72,11 @@ async function verifyAcknowledged(t: Target, stateDir: string, acks: Acks, confi
   // config.toml holds the last acknowledged value, or the one in flight when the process died
   const doc = parseToml(readFileSync(join(stateDir, 'config.toml'), 'utf8')) as any
   const marker = doc.crash?.marker
-  if (configAllowed.size && !configAllowed.has(marker)) missing.push(`config.toml marker is ${JSON.stringify(marker)}, expected one of ${[...configAllowed].join(', ')}`)
+  if (configAllowed.size && !configAllowed.has(marker))
+    missing.push(`config.toml marker is ${JSON.stringify(marker)}, expected one of ${[...configAllowed].join(', ')}`)
   const served = await get(`${t.url}/api/config`, t.admin)
-  if (served.status !== 200 || !String(served.json?.content).includes(`marker = "${marker}"`)) missing.push(`GET /api/config does not serve the file on disk (${served.status})`)
+  if (served.status !== 200 || !String(served.json?.content).includes(`marker = "${marker}"`))
+    missing.push(`GET /api/config does not serve the file on disk (${served.status})`)
   // every acknowledged usage is in the ledger, and the monthly total counts the whole ledger
   const records = ledgerRecords(stateDir)
   const ids = new Set(records.map((r) => r.agent_id))
@@ -65,7 +85,8 @@ async function verifyAcknowledged(t: Target, stateDir: string, acks: Acks, confi
   const ledgerMonth = records.filter((r) => String(r.timestamp).startsWith(month)).reduce((s, r) => s + (Number(r.cost_usd) || 0), 0)
   const cost = await get(`${t.url}/api/cost`, t.admin)
   const monthly = cost.json?.cost?.monthly_cost_usd
-  if (cost.status !== 200 || Math.abs(monthly - ledgerMonth) > 1e-6) missing.push(`GET /api/cost monthly_cost_usd ${monthly} ≠ ${ledgerMonth} in the ledger (${cost.status})`)
+  if (cost.status !== 200 || Math.abs(monthly - ledgerMonth) > 1e-6)
+    missing.push(`GET /api/cost monthly_cost_usd ${monthly} ≠ ${ledgerMonth} in the ledger (${cost.status})`)
   if (monthly + 1e-6 < acks.usage.length * USAGE_COST) missing.push(`monthly_cost_usd ${monthly} is below the ${acks.usage.length} acknowledged usages`)
   // every acknowledged chat exchange is in its session's history, in order
   if (chatOn) {
@@ -86,7 +107,9 @@ async function verifyAcknowledged(t: Target, stateDir: string, acks: Acks, confi
         const u = msgs.findIndex((m, i) => i >= at && m.role === 'user' && m.content === c.user)
         const a = u < 0 ? -1 : msgs.findIndex((m, i) => i > u && m.role === 'assistant' && m.content === c.assistant)
         if (u < 0 || a < 0) {
-          missing.push(`chat ${sid}: acknowledged exchange "${c.user}" is not in its history: ${u < 0 ? 'user message' : 'assistant reply'} missing (${r.status}, ${msgs.length} messages)`)
+          missing.push(
+            `chat ${sid}: acknowledged exchange "${c.user}" is not in its history: ${u < 0 ? 'user message' : 'assistant reply'} missing (${r.status}, ${msgs.length} messages)`,
+          )
           break
         }
         at = a + 1
@@ -135,7 +158,9 @@ test('crash consistency: kill -9 during concurrent writes loses nothing acknowle
     await gw.kill9()
     stopped = true
     await within(Promise.allSettled(running), 15_000, 'the writers to notice the crash')
-    t.diagnostic(`round ${round}: killed ${killAt} ms into the burst; acknowledged +${acks.tokens.length - before.tokens} pairings, +${acks.config.length - before.config} config PUTs (in flight: ${acks.configInFlight ?? 'none'}), +${acks.usage.length - before.usage} usages, +${acks.chat.length - before.chat} chat turns, +${acks.webhooks - before.webhooks} webhooks`)
+    t.diagnostic(
+      `round ${round}: killed ${killAt} ms into the burst; acknowledged +${acks.tokens.length - before.tokens} pairings, +${acks.config.length - before.config} config PUTs (in flight: ${acks.configInFlight ?? 'none'}), +${acks.usage.length - before.usage} usages, +${acks.chat.length - before.chat} chat turns, +${acks.webhooks - before.webhooks} webhooks`,
+    )
 
     // the files as the crash left them, before a restart gets a chance to repair anything
     const state = checkStateDir(stateDir)
@@ -152,7 +177,9 @@ test('crash consistency: kill -9 during concurrent writes loses nothing acknowle
     gw = await spawnGateway({ stateDir, pluginsFile, adminToken: admin })
     const health = await get(`${gw.url}/health`, admin)
     assert.equal(health.status, 200, `the restarted gateway does not answer /health: ${JSON.stringify(health.json)}`)
-    failures.push(...(await verifyAcknowledged({ url: gw.url, admin, service }, stateDir, acks, configAllowed, chatOn)).map((m) => `after round ${round}: ${m}`))
+    failures.push(
+      ...(await verifyAcknowledged({ url: gw.url, admin, service }, stateDir, acks, configAllowed, chatOn)).map((m) => `after round ${round}: ${m}`),
+    )
     // the file now holds exactly one value; that is what the next round starts from
     configAllowed = new Set([(parseToml(readFileSync(join(stateDir, 'config.toml'), 'utf8')) as any).crash?.marker])
   }
@@ -172,6 +199,9 @@ test('crash consistency: kill -9 during concurrent writes loses nothing acknowle
   assert.deepEqual(acks.unexpected, [], `writers got answers that were neither 2xx nor a dropped connection:\n${acks.unexpected.join('\n')}`)
   assert.deepEqual(failures, [], `after kill -9 (replay: REVKA_FUZZ_SEED=${SEED}):\n${failures.join('\n')}`)
   // the bursts really wrote: otherwise the test proves nothing
-  assert.ok(acks.tokens.length > 0 && acks.config.length > 0 && acks.usage.length > 0, `too few acknowledged writes: ${JSON.stringify({ tokens: acks.tokens.length, config: acks.config.length, usage: acks.usage.length })}`)
+  assert.ok(
+    acks.tokens.length > 0 && acks.config.length > 0 && acks.usage.length > 0,
+    `too few acknowledged writes: ${JSON.stringify({ tokens: acks.tokens.length, config: acks.config.length, usage: acks.usage.length })}`,
+  )
   if (chatOn) assert.ok(acks.chat.length > 0, 'no chat turn was acknowledged in any round')
 })

@@ -35,8 +35,12 @@ let k: TestKernel
 let creds: Creds
 let started = new Set<string>()
 const escaped: string[] = []
-const onUncaught = (e: unknown) => { escaped.push(`uncaught: ${(e as Error)?.stack ?? e}`) }
-const onUnhandled = (e: unknown) => { escaped.push(`unhandled rejection: ${(e as Error)?.stack ?? e}`) }
+const onUncaught = (e: unknown) => {
+  escaped.push(`uncaught: ${(e as Error)?.stack ?? e}`)
+}
+const onUnhandled = (e: unknown) => {
+  escaped.push(`unhandled rejection: ${(e as Error)?.stack ?? e}`)
+}
 
 before(async () => {
   console.log(`# fuzz seed ${SEED} (replay: REVKA_FUZZ_SEED=${SEED})`)
@@ -53,19 +57,30 @@ before(async () => {
   mkdirSync(join(ws, 'dir'), { recursive: true })
   writeFileSync(join(ws, 'hello.txt'), 'hello')
   writeFileSync(join(ws, 'dir', 'file.txt'), 'file')
-  try { symlinkSync('/etc', join(ws, 'escape')) } catch {}
+  try {
+    symlinkSync('/etc', join(ws, 'escape'))
+  } catch {}
   creds = {
     bearer: k.token!,
     service: k.serviceToken,
     sign: (path, subject) => k.kernel.auth.signUrl(path, 300, subject),
   }
-  started = new Set(k.plugins().filter((p) => p.status === 'started').map((p) => p.id))
+  started = new Set(
+    k
+      .plugins()
+      .filter((p) => p.status === 'started')
+      .map((p) => p.id),
+  )
 })
 
 after(async () => {
   process.off('uncaughtException', onUncaught)
   process.off('unhandledRejection', onUnhandled)
-  try { await k?.stop() } finally { removeTempDirs() }
+  try {
+    await k?.stop()
+  } finally {
+    removeTempDirs()
+  }
 })
 
 /** fuzzable (route, method) pairs; GET routes are also fuzzed as HEAD */
@@ -146,11 +161,16 @@ test('fuzz: every HTTP route, with and without credentials, never answers ≥ 50
     const bad = judge(r, res.statusCode, res.headers, res.body, c.method)
     if (bad) failures.push(`${where} → ${bad}`)
   })
-  t.diagnostic(`${ran}/${jobs.length} cases over ${new Set(jobs.map((j) => j.r.id)).size} routes; statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])))}`)
+  t.diagnostic(
+    `${ran}/${jobs.length} cases over ${new Set(jobs.map((j) => j.r.id)).size} routes; statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])))}`,
+  )
   if (unsendable.length) t.diagnostic(`${unsendable.length} cases the inject client could not send, e.g. ${unsendable[0]}`)
   assert.ok(ran >= Math.min(jobs.length, 200), `only ${ran} of ${jobs.length} cases ran within the budget`)
   // handlers were reached, not only refusals: some 2xx came back
-  assert.ok([...byStatus].some(([s, n]) => s < 300 && n > 0), 'no fuzz case reached a handler that answered 2xx')
+  assert.ok(
+    [...byStatus].some(([s, n]) => s < 300 && n > 0),
+    'no fuzz case reached a handler that answered 2xx',
+  )
   report(t, failures, 'HTTP fuzz')
 })
 
@@ -208,7 +228,13 @@ test('fuzz: WebSocket upgrade handshakes with bent headers answer 101 or a contr
 })
 
 test('fuzz: afterwards the gateway still answers /health, no stream leaked, nothing escaped, and shutdown is fuzzed last', async () => {
-  const health = await rawRequest(k.url!, frame('GET', '/health', [['Host', '127.0.0.1'], ['Connection', 'close']]))
+  const health = await rawRequest(
+    k.url!,
+    frame('GET', '/health', [
+      ['Host', '127.0.0.1'],
+      ['Connection', 'close'],
+    ]),
+  )
   assert.equal(health.status, 200, `GET /health after the fuzz: ${health.status} ${health.body.toString().slice(0, 200)}`)
   assert.equal(JSON.parse(health.body.toString()).status !== undefined, true)
   // every stream and socket the fuzz opened and dropped has been let go

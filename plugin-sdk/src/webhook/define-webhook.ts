@@ -71,95 +71,119 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   let worker: DeliveryWorker | undefined
   const disposers: Disposer[] = []
 
-  disposers.push(api.routes.add({
-    method: 'POST', url: p.path, secret: p.secret, rawBody: true,
-    // the signature only: the timestamp is checked in the handler, so its refusal can say so
-    auth: { provider: (req, secret) => p.verify(req, secret) === true },
-    bodyLimit: p.bodyLimit, rateLimit: { perMinute: p.rateLimitPerMinute ?? 60 },
-    description: `${p.channel} webhook (verified, queued durably)`,
-    handler: (req) => {
-      const now = api.gateway.now()
-      const raw = req.rawBody ?? Buffer.alloc(0)
-      // the key must outlive the signature: a delivery signed ahead of our clock stays acceptable
-      // until its timestamp + the window, and so stays a duplicate until then
-      let keyAt = now
-      if (p.timestamp) {
-        let ts: number | undefined
-        try { ts = p.timestamp({ headers: req.headers, query: req.query, rawBody: raw, method: req.method, url: req.url }) } catch { ts = undefined }
-        // same 401 as a bad signature: a sender learns nothing from the status, an operator does from the code
-        if (ts === undefined || !Number.isFinite(ts) || Math.abs(now / 1000 - ts) > timestampWindowSecs) {
-          throw httpError(401, 'stale_timestamp', `Request timestamp is missing or more than ${timestampWindowSecs} s from the gateway's clock`)
+  disposers.push(
+    api.routes.add({
+      method: 'POST',
+      url: p.path,
+      secret: p.secret,
+      rawBody: true,
+      // the signature only: the timestamp is checked in the handler, so its refusal can say so
+      auth: { provider: (req, secret) => p.verify(req, secret) === true },
+      bodyLimit: p.bodyLimit,
+      rateLimit: { perMinute: p.rateLimitPerMinute ?? 60 },
+      description: `${p.channel} webhook (verified, queued durably)`,
+      handler: (req) => {
+        const now = api.gateway.now()
+        const raw = req.rawBody ?? Buffer.alloc(0)
+        // the key must outlive the signature: a delivery signed ahead of our clock stays acceptable
+        // until its timestamp + the window, and so stays a duplicate until then
+        let keyAt = now
+        if (p.timestamp) {
+          let ts: number | undefined
+          try {
+            ts = p.timestamp({ headers: req.headers, query: req.query, rawBody: raw, method: req.method, url: req.url })
+          } catch {
+            ts = undefined
+          }
+          // same 401 as a bad signature: a sender learns nothing from the status, an operator does from the code
+          if (ts === undefined || !Number.isFinite(ts) || Math.abs(now / 1000 - ts) > timestampWindowSecs) {
+            throw httpError(401, 'stale_timestamp', `Request timestamp is missing or more than ${timestampWindowSecs} s from the gateway's clock`)
+          }
+          keyAt = Math.max(now, Math.ceil((ts + timestampWindowSecs) * 1000) - dedupeMs)
         }
-        keyAt = Math.max(now, Math.ceil((ts + timestampWindowSecs) * 1000) - dedupeMs)
-      }
-      const payload = asPayloadError(p.channel, () => (p.parse ? p.parse(raw) : JSON.parse(raw.toString('utf8'))) as P)
-      if (p.challenge) {
-        const answer = asPayloadError(p.channel, () => p.challenge!(payload, req))
-        if (answer !== undefined) return answer
-      }
-      const messages = asPayloadError(p.channel, () => p.normalise(payload, req))
-      const key = deliveryKey(p, payload, req, messages, raw)
-      const j = journal
-      if (!j) throw httpError(503, 'plugin_unavailable', `${p.channel} webhook is starting`, { retryAfter: 5 })
-      // keys are kept for the window and written to the journal: bound what a sender can make us store
-      const scopedKey = key ? `${p.channel}:${key.length > 128 ? sha256Hex(key) : key}` : undefined
-      if (scopedKey && j.seen(scopedKey, now)) {
-        return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
-      }
-      const keyed = { key: scopedKey, ...(keyAt > now ? { keyAt } : {}) }
-      messages.forEach((m, i) => j.enqueue({ id: randomUUID(), ...(i === 0 ? keyed : {}), at: now, attempts: 0, message: m }))
-      if (!messages.length && scopedKey) j.enqueue({ id: randomUUID(), ...keyed, at: now, attempts: 0, message: null as any })
-      worker?.kick()
-      return { status: 'ok', queued: messages.length }
-    },
-  }))
+        const payload = asPayloadError(p.channel, () => (p.parse ? p.parse(raw) : JSON.parse(raw.toString('utf8'))) as P)
+        if (p.challenge) {
+          const answer = asPayloadError(p.channel, () => p.challenge!(payload, req))
+          if (answer !== undefined) return answer
+        }
+        const messages = asPayloadError(p.channel, () => p.normalise(payload, req))
+        const key = deliveryKey(p, payload, req, messages, raw)
+        const j = journal
+        if (!j) throw httpError(503, 'plugin_unavailable', `${p.channel} webhook is starting`, { retryAfter: 5 })
+        // keys are kept for the window and written to the journal: bound what a sender can make us store
+        const scopedKey = key ? `${p.channel}:${key.length > 128 ? sha256Hex(key) : key}` : undefined
+        if (scopedKey && j.seen(scopedKey, now)) {
+          return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
+        }
+        const keyed = { key: scopedKey, ...(keyAt > now ? { keyAt } : {}) }
+        messages.forEach((m, i) => j.enqueue({ id: randomUUID(), ...(i === 0 ? keyed : {}), at: now, attempts: 0, message: m }))
+        if (!messages.length && scopedKey) j.enqueue({ id: randomUUID(), ...keyed, at: now, attempts: 0, message: null as any })
+        worker?.kick()
+        return { status: 'ok', queued: messages.length }
+      },
+    }),
+  )
 
   if (p.handshake) {
     const hs = p.handshake
-    disposers.push(api.routes.add({
-      method: 'GET', url: p.path, secret: hs.secret,
-      // a wrong verify token is 403 Forbidden (contract §5), not a bad signature
-      auth: { provider: (req, secret) => hs.verify(req.query, secret) === true, refusal: { status: 403, code: 'forbidden', message: 'Forbidden' } },
-      handler: (req) => {
-        const challenge = hs.challenge(req.query)
-        if (!challenge) throw httpError(400, 'missing_challenge', 'Missing hub.challenge')
-        return String(challenge)
-      },
-    }))
+    disposers.push(
+      api.routes.add({
+        method: 'GET',
+        url: p.path,
+        secret: hs.secret,
+        // a wrong verify token is 403 Forbidden (contract §5), not a bad signature
+        auth: { provider: (req, secret) => hs.verify(req.query, secret) === true, refusal: { status: 403, code: 'forbidden', message: 'Forbidden' } },
+        handler: (req) => {
+          const challenge = hs.challenge(req.query)
+          if (!challenge) throw httpError(400, 'missing_challenge', 'Missing hub.challenge')
+          return String(challenge)
+        },
+      }),
+    )
   }
 
-  disposers.push(api.onStart(() => {
-    journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, dedupeMs, undefined, api.gateway.now())
-    const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
-    worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal, history)
-    if (journal.size) api.log.info({ channel: p.channel, pending: journal.size }, 'replaying webhook deliveries not finished before the last stop')
-    worker.kick()
-  }))
-  disposers.push(api.onStop(async () => {
-    await worker?.stop()
-    journal?.close()
-  }))
+  disposers.push(
+    api.onStart(() => {
+      journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, dedupeMs, undefined, api.gateway.now())
+      const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
+      worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal, history)
+      if (journal.size) api.log.info({ channel: p.channel, pending: journal.size }, 'replaying webhook deliveries not finished before the last stop')
+      worker.kick()
+    }),
+  )
+  disposers.push(
+    api.onStop(async () => {
+      await worker?.stop()
+      journal?.close()
+    }),
+  )
   // the channel seam: GET /api/channels and cron's delivery reach this provider through it
   const configured = (src: SecretSource) => resolveSecret(src, api.config as object, (name) => api.gateway.env(name)) !== undefined
-  disposers.push(defineChannel(api, {
-    id: p.channel,
-    display_name: p.displayName ?? p.channel,
-    status: () => {
-      const st = journal?.stats()
-      return {
-        configured: configured(p.secret),
-        receiving: journal !== undefined && configured(p.secret),
-        message_count: st?.received ?? 0,
-        last_message_at: st?.lastAt ? new Date(st.lastAt).toISOString() : null,
-      }
-    },
-    send: async (to, text, signal) => {
-      const m = p.address ? p.address(to) : { channel: p.channel, sender: to, text: '' }
-      await p.send(m, text, { options: api.config as Record<string, unknown>, signal, env: (name: string) => api.gateway.env(name) })
-    },
-  }))
-  disposers.push(api.hooks.health.tap((sink) => {
-    if (journal) sink.report(`webhook:${p.channel}`, 'ok', `${journal.size} pending`)
-  }))
-  return () => { for (const d of disposers) d() }
+  disposers.push(
+    defineChannel(api, {
+      id: p.channel,
+      display_name: p.displayName ?? p.channel,
+      status: () => {
+        const st = journal?.stats()
+        return {
+          configured: configured(p.secret),
+          receiving: journal !== undefined && configured(p.secret),
+          message_count: st?.received ?? 0,
+          last_message_at: st?.lastAt ? new Date(st.lastAt).toISOString() : null,
+        }
+      },
+      send: async (to, text, signal) => {
+        const m = p.address ? p.address(to) : { channel: p.channel, sender: to, text: '' }
+        await p.send(m, text, { options: api.config as Record<string, unknown>, signal, env: (name: string) => api.gateway.env(name) })
+      },
+    }),
+  )
+  disposers.push(
+    api.hooks.health.tap((sink) => {
+      if (journal) sink.report(`webhook:${p.channel}`, 'ok', `${journal.size} pending`)
+    }),
+  )
+  return () => {
+    for (const d of disposers) d()
+  }
 }

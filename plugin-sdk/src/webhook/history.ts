@@ -19,10 +19,17 @@ import type { ChatMessage } from '../agent.js'
 export const DEFAULT_HISTORY_MESSAGES = 20
 const MAX_MESSAGE_CHARS = 8000
 
-interface Entry { role: 'user' | 'assistant'; content: string; delivery: string }
+interface Entry {
+  role: 'user' | 'assistant'
+  content: string
+  delivery: string
+}
 
 export class ConversationHistory {
-  constructor(private readonly dir: string, private readonly maxMessages = DEFAULT_HISTORY_MESSAGES) {}
+  constructor(
+    private readonly dir: string,
+    private readonly maxMessages = DEFAULT_HISTORY_MESSAGES,
+  ) {}
 
   private file(conversation: string): string {
     // hashed: conversation ids are provider-controlled (phone numbers, room tokens)
@@ -45,7 +52,9 @@ export class ConversationHistory {
   /** the earlier messages of `conversation`, oldest first, without those of `delivery` itself */
   messages(conversation: string, delivery: string): ChatMessage[] {
     if (this.maxMessages <= 0) return []
-    return this.read(conversation).filter((m) => m.delivery !== delivery).map((m) => ({ role: m.role, content: m.content }))
+    return this.read(conversation)
+      .filter((m) => m.delivery !== delivery)
+      .map((m) => ({ role: m.role, content: m.content }))
   }
 
   /** record one finished turn (once per delivery) */

@@ -51,7 +51,12 @@ export class DeliveryJournal<M = unknown> {
   private received = 0
   private lastAt: number | null = null
 
-  constructor(dir: string, private readonly windowMs: number, maxKeys = 10_000, now = Date.now()) {
+  constructor(
+    dir: string,
+    private readonly windowMs: number,
+    maxKeys = 10_000,
+    now = Date.now(),
+  ) {
     this.keys = new LRUCache({ max: maxKeys })
     // private: the journal holds every message a contact sent (earlier versions made it 0644)
     mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -70,7 +75,11 @@ export class DeliveryJournal<M = unknown> {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue
       let r: Rec<M>
-      try { r = JSON.parse(line) } catch { continue } // a torn last line from a crash
+      try {
+        r = JSON.parse(line)
+      } catch {
+        continue
+      } // a torn last line from a crash
       if (r.op === 'stats') {
         this.received = r.received
         this.lastAt = r.last_at
@@ -186,6 +195,8 @@ export class DeliveryJournal<M = unknown> {
   }
 
   close(): void {
-    try { closeSync(this.fd) } catch {}
+    try {
+      closeSync(this.fd)
+    } catch {}
   }
 }

@@ -36,9 +36,15 @@ export class DeliveryWorker {
   /** look for due deliveries now (after an enqueue, at start, when a backoff ends) */
   kick(): void {
     if (this.stopped) return
-    if (this.draining) { this.rerun = true; return }
+    if (this.draining) {
+      this.rerun = true
+      return
+    }
     this.rerun = false
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined }
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
     this.draining = this.drain().finally(() => {
       this.draining = undefined
       if (this.stopped) return
@@ -59,14 +65,23 @@ export class DeliveryWorker {
     let next = Infinity
     for (const d of this.journal.list()) if (d.message) next = Math.min(next, this.notBefore.get(d.id) ?? 0)
     if (next === Infinity) return
-    this.timer = setTimeout(() => { this.timer = undefined; this.kick() }, Math.max(50, next - Date.now()))
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        this.kick()
+      },
+      Math.max(50, next - Date.now()),
+    )
     this.timer.unref()
   }
 
   private async drain(): Promise<void> {
     for (const d of this.journal.list()) {
       if (this.stopped) return
-      if (!d.message) { this.journal.finish(d.id, true); continue } // an idempotency-only record
+      if (!d.message) {
+        this.journal.finish(d.id, true)
+        continue
+      } // an idempotency-only record
       if ((this.notBefore.get(d.id) ?? 0) > Date.now()) continue
       await this.deliver(d)
     }
@@ -80,13 +95,16 @@ export class DeliveryWorker {
       let text = d.reply
       if (text === undefined) {
         const sessionId = `${m.channel}_${m.thread ? `${m.thread}_` : ''}${m.sender}`
-        const result = await api.services.get(AgentRuntimeRef).runTurn({
-          sessionId,
-          // the conversation so far with this contact (in this thread), then the new message
-          messages: [...this.history.messages(sessionId, d.id), { role: 'user', content: m.text }],
-          signal: this.inflight.signal,
-          source: m.channel,
-        }, () => {})
+        const result = await api.services.get(AgentRuntimeRef).runTurn(
+          {
+            sessionId,
+            // the conversation so far with this contact (in this thread), then the new message
+            messages: [...this.history.messages(sessionId, d.id), { role: 'user', content: m.text }],
+            signal: this.inflight.signal,
+            source: m.channel,
+          },
+          () => {},
+        )
         if (this.stopped) return // the turn may have been cut short: run it again at the next start
         if (result.stopped || result.timedOut) throw new Error(result.timedOut ? 'agent turn timed out' : 'agent turn was stopped')
         text = result.content

@@ -33,10 +33,24 @@ export default definePlugin<{ harness_id: string }>({
         const content = req.signal.aborted ? '' : typeof rec.reply === 'string' ? rec.reply : await rec.reply(turn)
         if (content) onEvent({ type: 'chunk', content })
         const duration_ms = Date.now() - started
-        api.events.emit('agent_end', { provider: PROVIDER, model: req.model ?? MODEL, duration_ms, tokens_used: 0, cost_usd: 0, session_id: req.sessionId, source: req.source })
+        api.events.emit('agent_end', {
+          provider: PROVIDER,
+          model: req.model ?? MODEL,
+          duration_ms,
+          tokens_used: 0,
+          cost_usd: 0,
+          session_id: req.sessionId,
+          source: req.source,
+        })
         return {
-          content, provider: PROVIDER, model: req.model ?? MODEL, usage: { input_tokens: 0, output_tokens: 0 },
-          cost_usd: 0, duration_ms, stopped: req.signal.aborted, timedOut: false,
+          content,
+          provider: PROVIDER,
+          model: req.model ?? MODEL,
+          usage: { input_tokens: 0, output_tokens: 0 },
+          cost_usd: 0,
+          duration_ms,
+          stopped: req.signal.aborted,
+          timedOut: false,
           messages: content ? [{ role: 'assistant', content }] : [],
         }
       },

@@ -31,7 +31,11 @@ export async function startDomainKernel(plugins: string[], opts: TestKernelOptio
     })
     const text = await res.text()
     let parsed: any
-    try { parsed = JSON.parse(text) } catch { parsed = undefined }
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      parsed = undefined
+    }
     return { status: res.status, headers: res.headers, body: parsed, text }
   }
   return { k, store, call }
@@ -61,7 +65,11 @@ export async function storeSnapshot(store: DomainStore): Promise<string> {
 export function filesUnder(dir: string): string[] {
   const walk = (d: string): string[] => {
     let names: string[]
-    try { names = readdirSync(d) } catch { return [] }
+    try {
+      names = readdirSync(d)
+    } catch {
+      return []
+    }
     return names.flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]))
   }
   return walk(dir).sort()

@@ -14,7 +14,9 @@ import { sessionBytes, type AttachmentQuota } from './quota.js'
 
 export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => SessionStore, files: AttachmentFiles, quota: AttachmentQuota): void {
   api.routes.add({
-    method: 'DELETE', url: '/api/sessions/:id/attachments/:file_id', auth: 'bearer',
+    method: 'DELETE',
+    url: '/api/sessions/:id/attachments/:file_id',
+    auth: 'bearer',
     description: 'delete one attachment (the session owner only)',
     handler: async (req) => {
       const sid = sessionIdParam(req.params.id)
@@ -36,7 +38,11 @@ export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => Sessi
 export async function removeSessionFiles(files: AttachmentFiles, quota: AttachmentQuota, sid: string, owner: string | null): Promise<void> {
   await quota.ready()
   let dir: string | null
-  try { dir = files.sessionDir(sid, false) } catch { return }
+  try {
+    dir = files.sessionDir(sid, false)
+  } catch {
+    return
+  }
   if (!dir) return
   const bytes = await sessionBytes(dir)
   await rm(dir, { recursive: true, force: true })

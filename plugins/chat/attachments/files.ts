@@ -57,7 +57,11 @@ export class AttachmentFiles {
   async find(sid: string, fileId: string): Promise<{ path: string; meta: AttachmentMeta } | null> {
     if (!isValidId(sid) || !isValidId(fileId)) return null
     let dir: string | null
-    try { dir = this.sessionDir(sid, false) } catch { return null }
+    try {
+      dir = this.sessionDir(sid, false)
+    } catch {
+      return null
+    }
     if (!dir) return null
     const path = join(dir, fileId)
     try {
@@ -72,7 +76,10 @@ export class AttachmentFiles {
 
 /** A client file name made safe to show: last path segment, no control characters, bounded. */
 export function sanitiseFilename(raw: string | undefined): string {
-  let name = String(raw ?? '').split(/[\\/]/).pop() ?? ''
+  let name =
+    String(raw ?? '')
+      .split(/[\\/]/)
+      .pop() ?? ''
   name = name.replace(/[\u0000-\u001f\u007f"<>]/g, '').trim()
   if (name.length > 200) name = name.slice(0, 200)
   if (!name || name === '.' || name === '..') return 'file'
@@ -80,15 +87,30 @@ export function sanitiseFilename(raw: string | undefined): string {
 }
 
 const EXT_MIME: Record<string, string> = {
-  txt: 'text/plain', md: 'text/markdown', csv: 'text/csv', json: 'application/json', html: 'text/html',
-  xml: 'application/xml', yaml: 'application/yaml', yml: 'application/yaml', log: 'text/plain',
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
-  pdf: 'application/pdf', zip: 'application/zip',
+  txt: 'text/plain',
+  md: 'text/markdown',
+  csv: 'text/csv',
+  json: 'application/json',
+  html: 'text/html',
+  xml: 'application/xml',
+  yaml: 'application/yaml',
+  yml: 'application/yaml',
+  log: 'text/plain',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
 }
 
 /** The declared type when it is well formed, else a guess from the extension. */
 export function mimeOf(declared: string | undefined, filename: string): string {
-  const d = String(declared ?? '').split(';')[0].trim().toLowerCase()
+  const d = String(declared ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase()
   if (/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(d) && d !== 'application/octet-stream') return d
   const ext = /\.([A-Za-z0-9]{1,8})$/.exec(filename)?.[1]?.toLowerCase()
   return (ext && EXT_MIME[ext]) || 'application/octet-stream'

@@ -55,7 +55,12 @@ export function readPart<T>(body: Readable, parser: BusboyInstance, field: strin
       body.unpipe(parser)
       // ends onPart's reading, which then cleans up after itself
       current?.destroy(e as Error)
-      const settled = handled ? handled.then(() => {}, () => {}) : Promise.resolve()
+      const settled = handled
+        ? handled.then(
+            () => {},
+            () => {},
+          )
+        : Promise.resolve()
       void settled.then(() => reject(e))
     }
     parser.on('file', (name, stream, filename, _encoding, contentType) => {
@@ -73,10 +78,14 @@ export function readPart<T>(body: Readable, parser: BusboyInstance, field: strin
     parser.on('error', (e: Error) => fail(new MultipartError(e.message)))
     parser.on('finish', () => {
       if (failed) return
-      void (handled ?? Promise.resolve(undefined)).then((v) => { if (!failed) resolve(v) }, fail)
+      void (handled ?? Promise.resolve(undefined)).then((v) => {
+        if (!failed) resolve(v)
+      }, fail)
     })
     // an error, or a close before the end (a client gone mid-upload), stops everything
-    finished(body, (e) => { if (e) fail(e) })
+    finished(body, (e) => {
+      if (e) fail(e)
+    })
     body.pipe(parser)
   })
 }

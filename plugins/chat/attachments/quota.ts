@@ -43,10 +43,18 @@ export class AttachmentQuota {
   /** Reserves `n` more bytes for an upload to a session of `owner`, or throws 507 past a quota. */
   reserve(n: number, owner: string | null): void {
     if (this.total + n > this.o.limitBytes) {
-      throw httpError(507, 'attachment_quota_exceeded', `Attachments are limited to ${this.o.limitBytes} bytes on this gateway and this upload would pass it; ${DELETE_HINT}`)
+      throw httpError(
+        507,
+        'attachment_quota_exceeded',
+        `Attachments are limited to ${this.o.limitBytes} bytes on this gateway and this upload would pass it; ${DELETE_HINT}`,
+      )
     }
     if (owner !== null && (this.byOwner.get(owner) ?? 0) + n > this.o.perCredentialBytes) {
-      throw httpError(507, 'attachment_quota_exceeded', `The attachments of this credential's sessions are limited to ${this.o.perCredentialBytes} bytes and this upload would pass it; ${DELETE_HINT}`)
+      throw httpError(
+        507,
+        'attachment_quota_exceeded',
+        `The attachments of this credential's sessions are limited to ${this.o.perCredentialBytes} bytes and this upload would pass it; ${DELETE_HINT}`,
+      )
     }
     this.add(n, owner)
   }
@@ -74,7 +82,10 @@ export async function sessionBytes(dir: string): Promise<number> {
   let total = 0
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!isValidId(name)) continue
-    total += await stat(join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0)
+    total += await stat(join(dir, name)).then(
+      (s) => (s.isFile() ? s.size : 0),
+      () => 0,
+    )
   }
   return total
 }

@@ -97,7 +97,12 @@ async function partFor(files: AttachmentFiles, sid: string, fileId: string, imag
  * that the whole stays within `budget` (a one-line note still shows what was attached).
  */
 export async function userContent(
-  files: AttachmentFiles, sid: string, text: string, attachments: string[], images: boolean, budget = Number.MAX_SAFE_INTEGER,
+  files: AttachmentFiles,
+  sid: string,
+  text: string,
+  attachments: string[],
+  images: boolean,
+  budget = Number.MAX_SAFE_INTEGER,
 ): Promise<{ content: string | ContentPart[]; bytes: number }> {
   let bytes = Buffer.byteLength(text)
   if (!attachments.length) return { content: text, bytes }

@@ -36,9 +36,10 @@ export interface UploadDeps {
   quota: AttachmentQuota
 }
 
-const tooLarge = () => httpError(413, 'payload_too_large', `The file exceeds the ${MAX_FILE_BYTES}-byte (25 MiB) attachment limit`, {
-  extra: { limit: MAX_FILE_BYTES },
-})
+const tooLarge = () =>
+  httpError(413, 'payload_too_large', `The file exceeds the ${MAX_FILE_BYTES}-byte (25 MiB) attachment limit`, {
+    extra: { limit: MAX_FILE_BYTES },
+  })
 
 export function uploadHandler(deps: UploadDeps) {
   return async (req: RevkaRequest): Promise<unknown> => {

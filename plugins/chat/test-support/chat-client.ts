@@ -58,7 +58,10 @@ export function startChatKernel(o: TestKernelOptions = {}): Promise<TestKernel> 
  * An HTTP request over a real socket with the path sent byte for byte (inject and fetch normalise
  * `%2e%2e` and `..` away, which would hide exactly what a traversal test must send).
  */
-export function rawHttp(k: TestKernel, o: { method?: string; path: string; headers?: Record<string, string | number>; body?: Buffer | string }): Promise<{ status: number; body: any }> {
+export function rawHttp(
+  k: TestKernel,
+  o: { method?: string; path: string; headers?: Record<string, string | number>; body?: Buffer | string },
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const u = new URL(k.url!)
     import('node:http').then(({ request }) => {
@@ -105,10 +108,16 @@ export function chatUpgrade(k: TestKernel, query: Record<string, string>, token 
   return new Promise((resolve, reject) => {
     import('node:http').then(({ request }) => {
       const req = request({
-        host: u.hostname, port: u.port, path: `/ws/chat${qs ? `?${qs}` : ''}`, agent: false,
+        host: u.hostname,
+        port: u.port,
+        path: `/ws/chat${qs ? `?${qs}` : ''}`,
+        agent: false,
         headers: {
-          connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13',
-          'sec-websocket-key': randomBytes(16).toString('base64'), 'sec-websocket-protocol': 'revka.v1',
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': randomBytes(16).toString('base64'),
+          'sec-websocket-protocol': 'revka.v1',
           authorization: `Bearer ${token}`,
         },
       })
@@ -116,7 +125,9 @@ export function chatUpgrade(k: TestKernel, query: Record<string, string>, token 
         socket.destroy()
         resolve({ status: res.statusCode!, headers: res.headers, body: null })
       })
-      req.on('response', (res) => { readAnswer(res).then(resolve, reject) })
+      req.on('response', (res) => {
+        readAnswer(res).then(resolve, reject)
+      })
       req.on('error', reject)
       req.end()
     }, reject)

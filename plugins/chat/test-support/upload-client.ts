@@ -40,7 +40,9 @@ export function readAnswer(res: IncomingMessage): Promise<UploadResult & { heade
     res.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8')
       let body: any = text
-      try { body = JSON.parse(text) } catch {}
+      try {
+        body = JSON.parse(text)
+      } catch {}
       resolve({ status: res.statusCode!, headers: res.headers, body })
     })
   })
@@ -49,7 +51,10 @@ export function readAnswer(res: IncomingMessage): Promise<UploadResult & { heade
 const CHUNK = Buffer.alloc(64 * 1024, 'revka-attachment-test-pattern ')
 
 function* fileBytes(o: UploadOptions): Generator<Buffer> {
-  if (o.content !== undefined) { yield Buffer.from(o.content); return }
+  if (o.content !== undefined) {
+    yield Buffer.from(o.content)
+    return
+  }
   let left = o.size ?? 0
   while (left > 0) {
     const n = Math.min(left, CHUNK.length)
@@ -59,9 +64,11 @@ function* fileBytes(o: UploadOptions): Generator<Buffer> {
 }
 
 export function multipartHead(o: UploadOptions): Buffer {
-  return Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n`
-    + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${o.field ?? 'file'}"; filename="${o.filename ?? 'file.txt'}"\r\n`
-    + `Content-Type: ${o.mime ?? 'text/plain'}\r\n\r\n`)
+  return Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n` +
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${o.field ?? 'file'}"; filename="${o.filename ?? 'file.txt'}"\r\n` +
+      `Content-Type: ${o.mime ?? 'text/plain'}\r\n\r\n`,
+  )
 }
 export const MULTIPART_TAIL = Buffer.from(`\r\n--${BOUNDARY}--\r\n`)
 
@@ -81,14 +88,20 @@ export function upload(k: TestKernel, o: UploadOptions): Promise<UploadResult> {
       readAnswer(res).then(({ status, body }) => resolve({ status, body }), reject)
     })
     // the server may answer (413) and close while we are still writing: that answer is the result
-    req.on('error', (e) => { if (!answered) reject(e) })
+    req.on('error', (e) => {
+      if (!answered) reject(e)
+    })
     const write = async () => {
       const parts = o.rawBody !== undefined ? [Buffer.from(o.rawBody)] : [head, ...fileBytes(o), MULTIPART_TAIL]
       for (const p of parts) {
         if (answered || req.destroyed) return
         if (!req.write(p)) {
           await new Promise<void>((r) => {
-            const go = () => { req.off('drain', go); req.off('close', go); r() }
+            const go = () => {
+              req.off('drain', go)
+              req.off('close', go)
+              r()
+            }
             req.on('drain', go)
             req.on('close', go)
           })

@@ -32,18 +32,27 @@ export function forward(base: string, init: ForwardInit): Promise<IncomingMessag
     const url = new URL(init.path, base)
     const req = request(url, { method: init.method, headers, agent: false })
     let timer: NodeJS.Timeout | undefined
-    const fail = (detail: string) => { req.destroy(); reject(upstreamError(detail)) }
+    const fail = (detail: string) => {
+      req.destroy()
+      reject(upstreamError(detail))
+    }
     if (init.timeoutMs !== null) {
       timer = setTimeout(() => fail(`no complete answer within ${init.timeoutMs} ms`), init.timeoutMs)
     }
     const onAbort = () => req.destroy(new Error('client went away'))
     init.signal?.addEventListener('abort', onAbort, { once: true })
-    const cleanup = () => { if (timer) clearTimeout(timer); init.signal?.removeEventListener('abort', onAbort) }
+    const cleanup = () => {
+      if (timer) clearTimeout(timer)
+      init.signal?.removeEventListener('abort', onAbort)
+    }
     req.once('response', (res) => {
       res.once('close', cleanup)
       resolve(res)
     })
-    req.once('error', (e) => { cleanup(); reject(upstreamError((e as NodeJS.ErrnoException).code ?? e.message)) })
+    req.once('error', (e) => {
+      cleanup()
+      reject(upstreamError((e as NodeJS.ErrnoException).code ?? e.message))
+    })
     req.end(init.body)
   })
 }
@@ -55,7 +64,10 @@ export async function readAll(res: IncomingMessage, limit = 1024 * 1024): Promis
   try {
     for await (const c of res) {
       size += (c as Buffer).length
-      if (size > limit) { res.destroy(); throw upstreamError(`answer exceeds ${limit} bytes`) }
+      if (size > limit) {
+        res.destroy()
+        throw upstreamError(`answer exceeds ${limit} bytes`)
+      }
       chunks.push(c as Buffer)
     }
   } catch (e) {
@@ -67,7 +79,11 @@ export async function readAll(res: IncomingMessage, limit = 1024 * 1024): Promis
 
 export async function readJson(res: IncomingMessage): Promise<unknown> {
   const buf = await readAll(res)
-  try { return JSON.parse(buf.toString('utf8')) } catch { throw upstreamError(`answer is not JSON (HTTP ${res.statusCode})`) }
+  try {
+    return JSON.parse(buf.toString('utf8'))
+  } catch {
+    throw upstreamError(`answer is not JSON (HTTP ${res.statusCode})`)
+  }
 }
 
 /** response headers worth passing through to the client (no hop-by-hop ones) */

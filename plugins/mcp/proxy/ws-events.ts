@@ -55,7 +55,10 @@ export function eventsSocket(base: () => string): WebSocketHandler {
     let res
     try {
       res = await forward(base(), {
-        method: 'GET', path: `/session/${encodeURIComponent(String(req.query.session_id))}/events`, timeoutMs: null, signal: ac.signal,
+        method: 'GET',
+        path: `/session/${encodeURIComponent(String(req.query.session_id))}/events`,
+        timeoutMs: null,
+        signal: ac.signal,
         headers: { accept: 'text/event-stream', authorization: `Bearer ${req.query.mcp_token}` },
       })
     } catch (e) {
@@ -65,11 +68,20 @@ export function eventsSocket(base: () => string): WebSocketHandler {
       res.resume()
       return unreachable(`the MCP server answered ${res.statusCode} (unknown session or wrong mcp_token?)`)
     }
-    if (ac.signal.aborted) { res.destroy(); return }
+    if (ac.signal.aborted) {
+      res.destroy()
+      return
+    }
     const parser = new SseDataParser()
     res.setEncoding('utf8')
-    res.on('data', (chunk: string) => parser.feed(chunk, (data) => { if (socket.readyState === 1) socket.send(data) }))
-    res.once('close', () => { if (socket.readyState === 1) socket.close(1001, 'mcp event stream ended') })
+    res.on('data', (chunk: string) =>
+      parser.feed(chunk, (data) => {
+        if (socket.readyState === 1) socket.send(data)
+      }),
+    )
+    res.once('close', () => {
+      if (socket.readyState === 1) socket.close(1001, 'mcp event stream ended')
+    })
     socket.on('close', () => res.destroy())
   }
 }

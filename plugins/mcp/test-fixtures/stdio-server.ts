@@ -9,11 +9,19 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod'
 
 const server = new McpServer({ name: 'fx-stdio', version: '1.0.0' })
-server.registerTool('greet', {
-  description: `Say ${process.env.FX_GREETING ?? 'hello'}`,
-  inputSchema: { who: z.string() },
-}, async ({ who }) => ({ content: [{ type: 'text', text: `${process.env.FX_GREETING ?? 'hello'} ${who}` }] }))
-server.registerTool('leak_check', {
-  description: process.env.REVKA_GATEWAY_ADMIN_TOKEN ? 'LEAKED' : 'clean',
-}, async () => ({ content: [{ type: 'text', text: 'ok' }] }))
+server.registerTool(
+  'greet',
+  {
+    description: `Say ${process.env.FX_GREETING ?? 'hello'}`,
+    inputSchema: { who: z.string() },
+  },
+  async ({ who }) => ({ content: [{ type: 'text', text: `${process.env.FX_GREETING ?? 'hello'} ${who}` }] }),
+)
+server.registerTool(
+  'leak_check',
+  {
+    description: process.env.REVKA_GATEWAY_ADMIN_TOKEN ? 'LEAKED' : 'clean',
+  },
+  async () => ({ content: [{ type: 'text', text: 'ok' }] }),
+)
 await server.connect(new StdioServerTransport())

@@ -66,8 +66,13 @@ function buildServer(x: McpExchange, closed: AbortSignal): Server {
       // The registry refuses schemas it cannot serialise, but a plugin may have changed one since.
       // The SDK serialises the whole answer at once: one such tool would fail it for every tool,
       // and the client would wait forever. Leave that one out instead.
-      try { JSON.stringify(entry) } catch (e) {
-        x.log?.warn({ tool: t.name, plugin: t.plugin, err: (e as Error)?.message }, 'REVKA_ERR_TOOL_SCHEMA: tool left out of tools/list: its schema cannot be serialised')
+      try {
+        JSON.stringify(entry)
+      } catch (e) {
+        x.log?.warn(
+          { tool: t.name, plugin: t.plugin, err: (e as Error)?.message },
+          'REVKA_ERR_TOOL_SCHEMA: tool left out of tools/list: its schema cannot be serialised',
+        )
         continue
       }
       listed.push(entry)
@@ -84,14 +89,23 @@ function buildServer(x: McpExchange, closed: AbortSignal): Server {
       const t = typeof total === 'number' && Number.isFinite(total) ? total : undefined
       const m = typeof message === 'string' ? message : undefined
       x.sessions.publish(x.session.id, {
-        token: progressToken ?? null, progress: value, total: t ?? null, message: m ?? null, tool: name, timestamp: new Date().toISOString(),
+        token: progressToken ?? null,
+        progress: value,
+        total: t ?? null,
+        message: m ?? null,
+        tool: name,
+        timestamp: new Date().toISOString(),
       })
       if (progressToken === undefined || closed.aborted) return
       // sent in the handler's context, so it travels on this request's SSE stream
-      extra.sendNotification({
-        method: 'notifications/progress',
-        params: { progressToken, progress: value, ...(t !== undefined ? { total: t } : {}), ...(m !== undefined ? { message: m } : {}) },
-      }).catch(() => { /* the client went away; the result will not arrive either */ })
+      extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: value, ...(t !== undefined ? { total: t } : {}), ...(m !== undefined ? { message: m } : {}) },
+        })
+        .catch(() => {
+          /* the client went away; the result will not arrive either */
+        })
     }
     const started = Date.now()
     x.observer?.start(name, x.session.id)

@@ -47,11 +47,21 @@ export interface Upstream {
 }
 
 class HttpFail extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) { super(message) }
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message)
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) { res.end(); return }
+  if (res.headersSent) {
+    res.end()
+    return
+  }
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
   res.end(JSON.stringify(body))
 }
@@ -64,8 +74,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > limit) { req.pause(); reject(new HttpFail(413, 'payload_too_large', `Request body exceeds ${limit} bytes`, { connection: 'close' })) }
-      else chunks.push(c)
+      if (size > limit) {
+        req.pause()
+        reject(new HttpFail(413, 'payload_too_large', `Request body exceeds ${limit} bytes`, { connection: 'close' }))
+      } else chunks.push(c)
     })
     req.once('end', () => resolve(Buffer.concat(chunks, size)))
     req.once('error', reject)
@@ -74,7 +86,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function parseJson(buf: Buffer): unknown {
   if (!buf.length) return undefined
-  try { return JSON.parse(buf.toString('utf8')) } catch { throw new HttpFail(400, 'invalid_json', 'Request body is not valid JSON') }
+  try {
+    return JSON.parse(buf.toString('utf8'))
+  } catch {
+    throw new HttpFail(400, 'invalid_json', 'Request body is not valid JSON')
+  }
 }
 
 function bearer(req: IncomingMessage): string | undefined {
@@ -86,13 +102,23 @@ const LOOPBACK_HOST = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(?::
 
 function originOk(origin: string | undefined): boolean {
   if (!origin) return true
-  try { return LOOPBACK_HOST.test(new URL(origin).host) } catch { return false }
+  try {
+    return LOOPBACK_HOST.test(new URL(origin).host)
+  } catch {
+    return false
+  }
 }
 
 export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
   const streams = new Set<SseStream>()
   const sockets = new Set<Socket>()
-  const unauthorized = () => new HttpFail(401, 'unauthorized', 'Unauthorized — present Authorization: Bearer <mcp session token> and X-Revka-Session: <session id> (mint one with POST /api/mcp/session)', { 'www-authenticate': 'Bearer realm="revka-mcp"' })
+  const unauthorized = () =>
+    new HttpFail(
+      401,
+      'unauthorized',
+      'Unauthorized — present Authorization: Bearer <mcp session token> and X-Revka-Session: <session id> (mint one with POST /api/mcp/session)',
+      { 'www-authenticate': 'Bearer realm="revka-mcp"' },
+    )
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!LOOPBACK_HOST.test(String(req.headers.host ?? '')) || !originOk(req.headers.origin)) {
@@ -102,8 +128,20 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
     const method = req.method ?? 'GET'
     if (path === '/health' && method === 'GET') {
       let tools: number | null = null
-      try { tools = (await o.tools.list()).length } catch { /* health must not depend on every tool tap */ }
-      return sendJson(res, 200, { status: 'ok', server: 'revka-mcp', version: o.version, pid: process.pid, sessions: o.sessions.size, streams: streams.size, tools })
+      try {
+        tools = (await o.tools.list()).length
+      } catch {
+        /* health must not depend on every tool tap */
+      }
+      return sendJson(res, 200, {
+        status: 'ok',
+        server: 'revka-mcp',
+        version: o.version,
+        pid: process.pid,
+        sessions: o.sessions.size,
+        streams: streams.size,
+        tools,
+      })
     }
     if (path === '/session' && method === 'POST') {
       if (!timingSafeEqualStr(String(req.headers[SECRET_HEADER] ?? ''), o.secret)) {
@@ -119,10 +157,23 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
     if (events && method === 'GET') {
       const s = o.sessions.verify(events[1], bearer(req))
       if (!s) throw unauthorized()
-      const sse = startSse({ raw: res, hijack() {}, header: (n, v) => res.setHeader(n, v), status: (c) => { res.statusCode = c } }, { keepAliveMs: o.keepAliveMs })
+      const sse = startSse(
+        {
+          raw: res,
+          hijack() {},
+          header: (n, v) => res.setHeader(n, v),
+          status: (c) => {
+            res.statusCode = c
+          },
+        },
+        { keepAliveMs: o.keepAliveMs },
+      )
       streams.add(sse)
       const off = o.sessions.subscribe(s.id, (f) => sse.send(f))
-      sse.onClose(() => { off(); streams.delete(sse) })
+      sse.onClose(() => {
+        off()
+        streams.delete(sse)
+      })
       return
     }
     if (path === '/mcp') {
@@ -130,11 +181,23 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
       if (!s) throw unauthorized()
       if (method !== 'POST') {
         // stateless server: no server-initiated stream to GET and no protocol session to DELETE
-        return sendJson(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this server is stateless; use POST' }, id: null }, { allow: 'POST' })
+        return sendJson(
+          res,
+          405,
+          { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this server is stateless; use POST' }, id: null },
+          { allow: 'POST' },
+        )
       }
       const body = parseJson(await readBody(req, MCP_BODY_LIMIT))
       if (body === undefined) throw new HttpFail(400, 'invalid_json', 'Request body is empty')
-      return (await mcpHandler()).handleMcpPost(req, res, body, { tools: o.tools, sessions: o.sessions, session: s, version: o.version, observer: o.observer, log: o.log })
+      return (await mcpHandler()).handleMcpPost(req, res, body, {
+        tools: o.tools,
+        sessions: o.sessions,
+        session: s,
+        version: o.version,
+        observer: o.observer,
+        log: o.log,
+      })
     }
     throw new HttpFail(404, 'not_found', `No route for ${method} ${path}`)
   }
@@ -146,10 +209,16 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
       sendJson(res, 500, { error: 'MCP server error', code: 'internal_error' })
     })
   })
-  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)) })
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.once('close', () => sockets.delete(s))
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(o.port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+    server.listen(o.port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   server.on('error', (e) => o.log.error({ err: e.message }, 'MCP server error'))
   const port = (server.address() as AddressInfo).port

@@ -45,7 +45,9 @@ export class SessionStore {
 
   constructor(private readonly max = 256) {}
 
-  get size(): number { return this.sessions.size }
+  get size(): number {
+    return this.sessions.size
+  }
 
   /** a fresh session; `pinned` ones (the gateway's own) survive eviction */
   mint(cwd: string, pinned = false): MintedSession {
@@ -54,8 +56,13 @@ export class SessionStore {
     // hex, so the token is a valid RFC 7230 token wherever a client puts it
     const token = randomBytes(32).toString('hex')
     this.sessions.set(id, {
-      id, cwd, createdAt: new Date().toISOString(), lastUsed: ++this.tick,
-      tokenHash: sha256Hex(token), listeners: new Set(), pinned,
+      id,
+      cwd,
+      createdAt: new Date().toISOString(),
+      lastUsed: ++this.tick,
+      tokenHash: sha256Hex(token),
+      listeners: new Set(),
+      pinned,
     })
     return { session_id: id, token, cwd }
   }
@@ -82,7 +89,9 @@ export class SessionStore {
     const s = this.sessions.get(id)
     if (!s) return () => {}
     s.listeners.add(fn)
-    return () => { s.listeners.delete(fn) }
+    return () => {
+      s.listeners.delete(fn)
+    }
   }
 
   private evict(): void {

@@ -57,7 +57,9 @@ export async function connectNode(k: TestKernel, o: NodeOptions = {}): Promise<T
         if (m.type === 'registered' || m.type === 'error') return m
       }
     },
-    answer(fn) { responder = fn },
+    answer(fn) {
+      responder = fn
+    },
     close: () => s.close(),
   }
 }

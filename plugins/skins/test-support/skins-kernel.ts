@@ -26,8 +26,10 @@ export function snapshot(dir: string): string[] {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name)
       const st = lstatSync(p)
-      if (st.isDirectory()) { out.push(`${relative(dir, p)}/`); walk(p) }
-      else out.push(`${relative(dir, p)} ${st.size} ${st.isSymbolicLink() ? 'link' : readFileSync(p).toString('base64').slice(0, 64)}`)
+      if (st.isDirectory()) {
+        out.push(`${relative(dir, p)}/`)
+        walk(p)
+      } else out.push(`${relative(dir, p)} ${st.size} ${st.isSymbolicLink() ? 'link' : readFileSync(p).toString('base64').slice(0, 64)}`)
     }
   }
   walk(dir)

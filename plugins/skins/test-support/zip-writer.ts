@@ -21,7 +21,10 @@ export interface ZipEntrySpec {
 const crcs = new WeakMap<Buffer, number>()
 function crcOf(data: Buffer): number {
   let c = crcs.get(data)
-  if (c === undefined) { c = crc32(data); crcs.set(data, c) }
+  if (c === undefined) {
+    c = crc32(data)
+    crcs.set(data, c)
+  }
   return c
 }
 
@@ -80,7 +83,10 @@ export const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ
 
 export function skinManifest(over: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    schemaVersion: 1, id: 'ocean', name: 'Ocean', version: '1.2.0',
+    schemaVersion: 1,
+    id: 'ocean',
+    name: 'Ocean',
+    version: '1.2.0',
     modes: { dark: { tokens: { '--revka-accent': '#0af', '--revka-radius-md': '6px' }, assets: { brandLogo: 'assets/logo.png' }, preview: 'assets/logo.png' } },
     ...over,
   })

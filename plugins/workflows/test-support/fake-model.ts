@@ -7,14 +7,20 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export interface FakeModel { baseUrl: string; requests: any[]; close(): Promise<void> }
+export interface FakeModel {
+  baseUrl: string
+  requests: any[]
+  close(): Promise<void>
+}
 
 export async function startFakeModel(answer: (body: any) => string | Promise<string>): Promise<FakeModel> {
   const requests: any[] = []
   const server: Server = createServer((req, res) => {
     let raw = ''
     req.setEncoding('utf8')
-    req.on('data', (c: string) => { raw += c })
+    req.on('data', (c: string) => {
+      raw += c
+    })
     req.on('end', async () => {
       const body = JSON.parse(raw || '{}')
       requests.push(body)
@@ -30,7 +36,11 @@ export async function startFakeModel(answer: (body: any) => string | Promise<str
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()) }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
   }
 }
 

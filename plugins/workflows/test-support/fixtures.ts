@@ -21,4 +21,9 @@ export function wfYaml(name: string, o: { cron?: string[]; extraStep?: string; o
   ].join('\n')
 }
 
-export const saveBody = (name: string, definition: string, tags?: string[]) => ({ name, description: `${name} description`, definition, ...(tags ? { tags } : {}) })
+export const saveBody = (name: string, definition: string, tags?: string[]) => ({
+  name,
+  description: `${name} description`,
+  definition,
+  ...(tags ? { tags } : {}),
+})

@@ -16,7 +16,14 @@ export function watchEvents(base: string, token: string | null, types?: string):
       if (res.statusCode !== 200) return reject(new Error(`/api/events answered ${res.statusCode}`))
       const events: any[] = []
       const waiters = new Set<() => void>()
-      const parser = createParser({ onEvent: (m) => { try { events.push(JSON.parse(m.data)) } catch {} for (const w of waiters) w() } })
+      const parser = createParser({
+        onEvent: (m) => {
+          try {
+            events.push(JSON.parse(m.data))
+          } catch {}
+          for (const w of waiters) w()
+        },
+      })
       res.setEncoding('utf8')
       res.on('data', (c: string) => parser.feed(c))
       res.on('error', () => {})
@@ -26,9 +33,16 @@ export function watchEvents(base: string, token: string | null, types?: string):
           return new Promise((ok, fail) => {
             const check = () => {
               const hit = events.find(pred)
-              if (hit) { waiters.delete(check); clearTimeout(t); ok(hit) }
+              if (hit) {
+                waiters.delete(check)
+                clearTimeout(t)
+                ok(hit)
+              }
             }
-            const t = setTimeout(() => { waiters.delete(check); fail(new Error(`no matching event in ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)) }, timeoutMs)
+            const t = setTimeout(() => {
+              waiters.delete(check)
+              fail(new Error(`no matching event in ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`))
+            }, timeoutMs)
             waiters.add(check)
             check()
           })

@@ -10,7 +10,15 @@ import { ensureConsoleBuilt } from './console-build.js'
 import { ROOT } from './gateway.js'
 
 export const ARTIFACTS = join(ROOT, '.tmp', 'browser-artifacts')
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 
 export function chromiumPath(): string {
   try {

@@ -21,7 +21,9 @@ function newestSource(dir: string): number {
 
 export function ensureConsoleBuilt(): void {
   let built = 0
-  try { built = statSync(join(CONSOLE, 'dist/index.html')).mtimeMs } catch {}
+  try {
+    built = statSync(join(CONSOLE, 'dist/index.html')).mtimeMs
+  } catch {}
   const sources = Math.max(newestSource(join(CONSOLE, 'src')), statSync(join(ROOT, 'scripts/build-console.js')).mtimeMs)
   if (built >= sources) return
   execFileSync(process.execPath, [join(ROOT, 'scripts/build-console.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })

@@ -46,38 +46,59 @@ export async function startGateway(opts: { config?: string; port?: number } = {}
   const pluginsFile = join(stateDir, 'revka.plugins.json')
   writeFileSync(pluginsFile, '{ "plugins": {} }')
   const env: NodeJS.ProcessEnv = {
-    ...process.env, REVKA_STATE_DIR: stateDir, REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_HOST: '127.0.0.1', REVKA_GATEWAY_PORT: String(opts.port ?? 0), REVKA_LOG_LEVEL: 'info',
+    ...process.env,
+    REVKA_STATE_DIR: stateDir,
+    REVKA_PLUGINS_FILE: pluginsFile,
+    REVKA_GATEWAY_HOST: '127.0.0.1',
+    REVKA_GATEWAY_PORT: String(opts.port ?? 0),
+    REVKA_LOG_LEVEL: 'info',
   }
   delete env.REVKA_WEB_ROOT
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/revka.js'), 'gateway'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   const { url, code } = await new Promise<{ url: string; code: string }>((res, rej) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`gateway did not start within 20 s:\n${out}`)) }, 20_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      rej(new Error(`gateway did not start within 20 s:\n${out}`))
+    }, 20_000)
     const onData = (c: Buffer) => {
       out += c.toString()
       const u = /listening on (http:\/\/\S+)/.exec(out)
       const p = /PAIRING CODE: (\d+)/.exec(out)
-      if (u && p) { clearTimeout(timer); res({ url: u[1].replace(/\/$/, ''), code: p[1] }) }
+      if (u && p) {
+        clearTimeout(timer)
+        res({ url: u[1].replace(/\/$/, ''), code: p[1] })
+      }
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    child.once('exit', (c) => { clearTimeout(timer); rej(new Error(`gateway exited (${c}) before listening:\n${out}`)) })
+    child.once('exit', (c) => {
+      clearTimeout(timer)
+      rej(new Error(`gateway exited (${c}) before listening:\n${out}`))
+    })
   })
   const origin = new URL(url).origin
   const prefix = new URL(url).pathname.replace(/\/$/, '')
   const newCode = async () => {
     const r = await fetch(`${origin}${prefix}/admin/paircode/new`, { method: 'POST' })
-    const body = await r.json() as { pairing_code: string }
+    const body = (await r.json()) as { pairing_code: string }
     if (!r.ok) throw new Error(`paircode/new answered ${r.status}`)
     return body.pairing_code
   }
   return {
-    url, code, stateDir, newCode,
+    url,
+    code,
+    stateDir,
+    newCode,
     output: () => out,
     async pair(name) {
-      const r = await fetch(`${origin}${prefix}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: await newCode(), device_name: name }) })
-      const body = await r.json() as { token: string; device_id: string }
+      const r = await fetch(`${origin}${prefix}/api/pair`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: await newCode(), device_name: name }),
+      })
+      const body = (await r.json()) as { token: string; device_id: string }
       if (!r.ok) throw new Error(`pair answered ${r.status}`)
       return { token: body.token, deviceId: body.device_id }
     },

@@ -67,13 +67,23 @@ export function makeKernel(opts: KernelOptions & { envExtra?: Record<string, str
 export async function get(k: Kernel, url: string): Promise<{ status: number; headers: Record<string, unknown>; json: any }> {
   const res = await k.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.1' })
   let json: any
-  try { json = JSON.parse(res.body) } catch { json = res.body }
+  try {
+    json = JSON.parse(res.body)
+  } catch {
+    json = res.body
+  }
   return { status: res.statusCode, headers: res.headers, json }
 }
 
 /** the PluginInfo of one plugin, failing loudly when it was not discovered */
 export function info(k: Kernel, id: string) {
   const p = k.pluginInfos().find((x) => x.id === id)
-  if (!p) throw new Error(`plugin ${id} not discovered; have ${k.pluginInfos().map((x) => x.id).join(', ')}`)
+  if (!p)
+    throw new Error(
+      `plugin ${id} not discovered; have ${k
+        .pluginInfos()
+        .map((x) => x.id)
+        .join(', ')}`,
+    )
   return p
 }

@@ -67,11 +67,22 @@ export async function rawExchange(base: string, steps: Step[], waitMs = 5000): P
       const len = Number(p.headers['content-length'])
       if (p.status !== null && Number.isFinite(len) && Buffer.byteLength(p.body, 'latin1') >= len) resolve()
     }
-    socket.on('data', (d) => { chunks.push(d); if (!answeredAt) answeredAt = Date.now(); check() })
-    socket.on('close', () => { closed = true; if (!answeredAt) answeredAt = Date.now(); resolve() })
+    socket.on('data', (d) => {
+      chunks.push(d)
+      if (!answeredAt) answeredAt = Date.now()
+      check()
+    })
+    socket.on('close', () => {
+      closed = true
+      if (!answeredAt) answeredAt = Date.now()
+      resolve()
+    })
     setTimeout(resolve, waitMs).unref()
   })
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('error', reject)
+  })
   // pauses are abortable so a finished exchange leaves no timer keeping the test process alive
   const done = new AbortController()
   void (async () => {

@@ -37,11 +37,17 @@ export function errorShapeViolation(r: ReplyView): string | null {
   if (isJsonRpcError(body)) return null
   if (typeof body.error !== 'string' || !body.error) return `"error" is not a non-empty string (${JSON.stringify(body.error)?.slice(0, 80)})`
   if (typeof body.code !== 'string' || !SNAKE_CASE.test(body.code)) return `"code" is not snake_case (${JSON.stringify(body.code)?.slice(0, 80)})`
-  if (body.retry_after !== undefined && !(Number.isInteger(body.retry_after) && body.retry_after > 0)) return `"retry_after" is not a positive whole number (${JSON.stringify(body.retry_after)})`
+  if (body.retry_after !== undefined && !(Number.isInteger(body.retry_after) && body.retry_after > 0))
+    return `"retry_after" is not a positive whole number (${JSON.stringify(body.retry_after)})`
   return null
 }
 
 function isJsonRpcError(body: any): boolean {
-  return body.jsonrpc === '2.0' && typeof body.error === 'object' && body.error !== null
-    && Number.isInteger(body.error.code) && typeof body.error.message === 'string'
+  return (
+    body.jsonrpc === '2.0' &&
+    typeof body.error === 'object' &&
+    body.error !== null &&
+    Number.isInteger(body.error.code) &&
+    typeof body.error.message === 'string'
+  )
 }

@@ -36,13 +36,20 @@ export const USAGE_COST = 0.5
 async function call(t: Target, method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const res = await fetch(t.url + path, {
     method,
-    headers: { ...(typeof body === 'string' ? { 'content-type': 'text/plain' } : body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(typeof body === 'string' ? { 'content-type': 'text/plain' } : body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : body !== undefined ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(8000),
   })
   const text = await res.text()
   let json: any
-  try { json = JSON.parse(text) } catch { json = text }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = text
+  }
   return { status: res.status, json }
 }
 
@@ -100,7 +107,13 @@ export function costWriter(t: Target, acks: Acks, round: number, w: number): Loo
 
 export function webhookWriter(t: Target, acks: Acks, round: number): Loop {
   return repeat(acks, 'webhook', async (i) => {
-    const r = await call(t, 'POST', '/webhook', { message: `crash webhook r${round} #${i}` }, { authorization: `Bearer ${t.admin}`, 'x-session-id': `crash-hook-r${round}-${i}` })
+    const r = await call(
+      t,
+      'POST',
+      '/webhook',
+      { message: `crash webhook r${round} #${i}` },
+      { authorization: `Bearer ${t.admin}`, 'x-session-id': `crash-hook-r${round}-${i}` },
+    )
     expect2xx(r, 'POST /webhook')
     acks.webhooks++
   })
@@ -116,29 +129,53 @@ export function chatWriter(t: Target, acks: Acks, round: number, sid: string): L
     const frames: any[] = []
     let wake: (() => void) | null = null
     let closed = false
-    ws.on('message', (d) => { try { frames.push(JSON.parse(String(d))) } catch {} ; wake?.() })
-    ws.on('close', () => { closed = true; wake?.() })
-    ws.on('error', () => { closed = true; wake?.() })
-    ws.on('unexpected-response', (_q, res) => { acks.unexpected.push(`chat upgrade → ${res.statusCode}`); closed = true; wake?.() })
+    ws.on('message', (d) => {
+      try {
+        frames.push(JSON.parse(String(d)))
+      } catch {}
+      wake?.()
+    })
+    ws.on('close', () => {
+      closed = true
+      wake?.()
+    })
+    ws.on('error', () => {
+      closed = true
+      wake?.()
+    })
+    ws.on('unexpected-response', (_q, res) => {
+      acks.unexpected.push(`chat upgrade → ${res.statusCode}`)
+      closed = true
+      wake?.()
+    })
     const next = async (type: string): Promise<any> => {
       for (;;) {
         const i = frames.findIndex((f) => f.type === type || f.type === 'error')
         if (i >= 0) return frames.splice(0, i + 1)[i]
         if (closed || stopped()) return null
-        await new Promise<void>((r) => { wake = r; setTimeout(r, 500) })
+        await new Promise<void>((r) => {
+          wake = r
+          setTimeout(r, 500)
+        })
         wake = null
       }
     }
     try {
       const start = await next('session_start')
       if (!start) return
-      if (start.type !== 'session_start') { acks.unexpected.push(`chat open → ${JSON.stringify(start).slice(0, 200)}`); return }
+      if (start.type !== 'session_start') {
+        acks.unexpected.push(`chat open → ${JSON.stringify(start).slice(0, 200)}`)
+        return
+      }
       for (let i = 0; !stopped(); i++) {
         const content = `crash chat ${sid} r${round} #${i}`
         ws.send(JSON.stringify({ type: 'message', content }))
         const done = await next('done')
         if (!done) return
-        if (done.type === 'error') { acks.unexpected.push(`chat turn → ${JSON.stringify(done).slice(0, 200)}`); return }
+        if (done.type === 'error') {
+          acks.unexpected.push(`chat turn → ${JSON.stringify(done).slice(0, 200)}`)
+          return
+        }
         acks.chat.push({ sid, user: content, assistant: done.full_response })
       }
     } finally {

@@ -60,18 +60,25 @@ function providerHeaders(r: RouteRec, method: string, body: Buffer): { headers: 
   if (method === 'GET' && url === '/wati') return { headers: {}, query: `hub.verify_token=${SECRETS.watiVerify}` }
   if (method !== 'POST') return null
   switch (url) {
-    case '/whatsapp': return { headers: { 'x-hub-signature-256': `sha256=${hmac(SECRETS.whatsappApp, body)}` }, query: '' }
+    case '/whatsapp':
+      return { headers: { 'x-hub-signature-256': `sha256=${hmac(SECRETS.whatsappApp, body)}` }, query: '' }
     case '/linq': {
       const ts = String(Math.floor(Date.now() / 1000))
       return { headers: { 'x-webhook-timestamp': ts, 'x-webhook-signature': hmac(SECRETS.linq, Buffer.concat([Buffer.from(`${ts}.`), body])) }, query: '' }
     }
     case '/nextcloud-talk': {
       const random = 'fuzz-random-' + body.length
-      return { headers: { 'x-nextcloud-talk-random': random, 'x-nextcloud-talk-signature': hmac(SECRETS.nextcloud, Buffer.concat([Buffer.from(random), body])) }, query: '' }
+      return {
+        headers: { 'x-nextcloud-talk-random': random, 'x-nextcloud-talk-signature': hmac(SECRETS.nextcloud, Buffer.concat([Buffer.from(random), body])) },
+        query: '',
+      }
     }
-    case '/wati': return { headers: { 'x-revka-webhook-secret': SECRETS.wati }, query: '' }
-    case '/webhook/gmail': return { headers: { authorization: `Bearer ${SECRETS.gmail}` }, query: '' }
-    default: return null
+    case '/wati':
+      return { headers: { 'x-revka-webhook-secret': SECRETS.wati }, query: '' }
+    case '/webhook/gmail':
+      return { headers: { authorization: `Bearer ${SECRETS.gmail}` }, query: '' }
+    default:
+      return null
   }
 }
 
@@ -79,7 +86,11 @@ function providerHeaders(r: RouteRec, method: string, body: Buffer): { headers: 
 function wildcardSubject(route: string, path: string): string {
   const prefix = route.slice(0, -1)
   const rest = path.startsWith(prefix) ? path.slice(prefix.length) : path
-  try { return decodeURIComponent(rest) } catch { return rest }
+  try {
+    return decodeURIComponent(rest)
+  } catch {
+    return rest
+  }
 }
 
 export function httpCase(r: RouteRec, method: string, mode: Mode, rng: Rng, creds: Creds, n: number): HttpCase {
@@ -122,6 +133,8 @@ export function httpCase(r: RouteRec, method: string, mode: Mode, rng: Rng, cred
 /** one line a human can replay from */
 export function describe(c: HttpCase): string {
   const body = c.body === undefined ? '(no body)' : JSON.stringify(c.body.subarray(0, 160).toString('latin1'))
-  const hdrs = Object.entries(c.headers).map(([k, v]) => `${k}: ${v.length > 60 ? v.slice(0, 60) + '…' : v}`).join(' | ')
+  const hdrs = Object.entries(c.headers)
+    .map(([k, v]) => `${k}: ${v.length > 60 ? v.slice(0, 60) + '…' : v}`)
+    .join(' | ')
   return `${c.method} ${c.url.length > 200 ? c.url.slice(0, 200) + '…' : c.url} [${c.label}] from ${c.remoteAddress} {${hdrs}} body ${body}`
 }

@@ -53,18 +53,30 @@ export async function spawnGateway(o: SpawnOptions): Promise<GatewayChild> {
   live.add(child)
   let out = ''
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
-    child.once('exit', (code, signal) => { live.delete(child); resolve({ code, signal, at: Date.now() }) })
+    child.once('exit', (code, signal) => {
+      live.delete(child)
+      resolve({ code, signal, at: Date.now() })
+    })
   })
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gateway did not start within ${o.startTimeoutMs ?? 20_000} ms:\n${out}`)) }, o.startTimeoutMs ?? 20_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`gateway did not start within ${o.startTimeoutMs ?? 20_000} ms:\n${out}`))
+    }, o.startTimeoutMs ?? 20_000)
     const onData = (c: Buffer) => {
       out += c.toString()
       const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')) }
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1].replace(/\/$/, ''))
+      }
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    void exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`gateway exited (${code ?? signal}) before listening:\n${out}`)) })
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      reject(new Error(`gateway exited (${code ?? signal}) before listening:\n${out}`))
+    })
   })
   return {
     url,
@@ -75,12 +87,20 @@ export async function spawnGateway(o: SpawnOptions): Promise<GatewayChild> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited
     },
-    signal(sig) { if (child.exitCode === null && child.signalCode === null) child.kill(sig) },
+    signal(sig) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    },
   }
 }
 
 /** SIGKILL every child still running (call from `after`). */
 export async function killAllChildren(): Promise<void> {
-  const waits = [...live].map((c) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGKILL') }))
+  const waits = [...live].map(
+    (c) =>
+      new Promise<void>((r) => {
+        c.once('exit', () => r())
+        c.kill('SIGKILL')
+      }),
+  )
   await Promise.all(waits)
 }

@@ -129,9 +129,15 @@ export function rawRequest(base: string, request: Buffer | string, opts: RawOpti
       streamTimer ??= setTimeout(() => finish({ streamed: true }), streamMs)
     }
     const timer = setTimeout(() => finish({ timedOut: true }), waitMs)
-    socket.on('data', (d) => { chunks.push(d); check() })
+    socket.on('data', (d) => {
+      chunks.push(d)
+      check()
+    })
     socket.on('error', () => {})
-    socket.on('close', () => { closed = true; finish() })
+    socket.on('close', () => {
+      closed = true
+      finish()
+    })
     socket.on('connect', () => {
       // the server may answer (413, 431) and hang up before the whole request is written
       socket.write(request, () => {})
@@ -144,7 +150,11 @@ export function rawRequest(base: string, request: Buffer | string, opts: RawOpti
  * Strings go out as UTF-8 exactly as given (no percent-encoding, no validation).
  */
 export function frame(method: string, path: string | Buffer, headers: Array<[string, string | Buffer]>, body?: Buffer): Buffer {
-  const parts: Buffer[] = [Buffer.from(`${method} `, 'latin1'), Buffer.isBuffer(path) ? path : Buffer.from(path, 'utf8'), Buffer.from(' HTTP/1.1\r\n', 'latin1')]
+  const parts: Buffer[] = [
+    Buffer.from(`${method} `, 'latin1'),
+    Buffer.isBuffer(path) ? path : Buffer.from(path, 'utf8'),
+    Buffer.from(' HTTP/1.1\r\n', 'latin1'),
+  ]
   for (const [k, v] of headers) parts.push(Buffer.from(`${k}: `, 'latin1'), Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8'), Buffer.from('\r\n', 'latin1'))
   parts.push(Buffer.from('\r\n', 'latin1'))
   if (body) parts.push(body)

@@ -26,7 +26,9 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout
   return Promise.race([
     p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`no answer within ${ms} ms: ${what}`)), ms) }),
+    new Promise<T>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`no answer within ${ms} ms: ${what}`)), ms)
+    }),
   ])
 }
 

@@ -23,8 +23,9 @@ function walk(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name)
     // caches are rebuilt on demand; they are not state
-    if (e.isDirectory()) { if (e.name !== 'cache' && e.name !== 'node_modules') walk(p, out) }
-    else if (e.isFile()) out.push(p)
+    if (e.isDirectory()) {
+      if (e.name !== 'cache' && e.name !== 'node_modules') walk(p, out)
+    } else if (e.isFile()) out.push(p)
   }
   return out
 }
@@ -34,10 +35,17 @@ function checkJsonl(text: string, allowTorn: boolean): { bad: string | null; tor
   const last = lines.pop() ?? ''
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i].trim()) continue
-    try { JSON.parse(lines[i]) } catch { return { bad: `line ${i + 1} does not parse: ${JSON.stringify(lines[i].slice(0, 80))}`, torn: false } }
+    try {
+      JSON.parse(lines[i])
+    } catch {
+      return { bad: `line ${i + 1} does not parse: ${JSON.stringify(lines[i].slice(0, 80))}`, torn: false }
+    }
   }
   if (!last.trim()) return { bad: null, torn: false }
-  try { JSON.parse(last); return { bad: null, torn: false } } catch {
+  try {
+    JSON.parse(last)
+    return { bad: null, torn: false }
+  } catch {
     return allowTorn ? { bad: null, torn: true } : { bad: `unterminated last line does not parse`, torn: false }
   }
 }
@@ -65,11 +73,16 @@ function sqliteIntegrity(file: string): string | null {
 
 export function checkStateDir(stateDir: string): StateReport {
   const report: StateReport = { checked: {}, problems: [], torn: [], leftovers: [] }
-  const count = (kind: string) => { report.checked[kind] = (report.checked[kind] ?? 0) + 1 }
+  const count = (kind: string) => {
+    report.checked[kind] = (report.checked[kind] ?? 0) + 1
+  }
   for (const file of walk(stateDir)) {
     const rel = relative(stateDir, file)
     const name = basename(file)
-    if (/\.tmp$/.test(name)) { report.leftovers.push(rel); continue }
+    if (/\.tmp$/.test(name)) {
+      report.leftovers.push(rel)
+      continue
+    }
     if (/-(wal|shm|journal)$/.test(name)) continue
     const bad = (why: string) => report.problems.push(`${rel}: ${why}`)
     if (name.endsWith('.db') || name.endsWith('.sqlite')) {
@@ -82,7 +95,11 @@ export function checkStateDir(stateDir: string): StateReport {
     const text = readFileSync(file, 'utf8')
     if (name.endsWith('.json')) {
       count('json')
-      try { JSON.parse(text) } catch (e) { bad(`JSON does not parse (${(e as Error).message}); ${text.length} bytes`) }
+      try {
+        JSON.parse(text)
+      } catch (e) {
+        bad(`JSON does not parse (${(e as Error).message}); ${text.length} bytes`)
+      }
     } else if (name.endsWith('.jsonl') || (name.endsWith('.log') && text.trimStart().startsWith('{'))) {
       count(name.endsWith('.log') ? 'log' : 'jsonl')
       const v = checkJsonl(text, true)
@@ -90,7 +107,11 @@ export function checkStateDir(stateDir: string): StateReport {
       if (v.torn) report.torn.push(rel)
     } else if (name.endsWith('.toml')) {
       count('toml')
-      try { parseToml(text) } catch (e) { bad(`TOML does not parse: ${(e as Error).message.split('\n')[0]}`) }
+      try {
+        parseToml(text)
+      } catch (e) {
+        bad(`TOML does not parse: ${(e as Error).message.split('\n')[0]}`)
+      }
     } else if (name === 'service-token') {
       count('service-token')
       if (!/^[0-9a-f]{64}\n?$/.test(text)) bad('service token is not 64 hex digits')

@@ -17,7 +17,10 @@ export interface WireCase {
 type Hdrs = Array<[string, string | Buffer]>
 
 function baseHeaders(c: HttpCase): Hdrs {
-  const h: Hdrs = [['Host', '127.0.0.1'], ['Connection', 'close']]
+  const h: Hdrs = [
+    ['Host', '127.0.0.1'],
+    ['Connection', 'close'],
+  ]
   for (const [k, v] of Object.entries(c.headers)) h.push([k, v])
   // the socket peer is 127.0.0.1: a case meant to come from elsewhere says so with a forwarding
   // header, which the kernel treats as "not local" (contract §6)
@@ -26,8 +29,15 @@ function baseHeaders(c: HttpCase): Hdrs {
 }
 
 const RAW_PATH_BYTES: readonly Buffer[] = [
-  Buffer.from([0x00]), Buffer.from('日本', 'utf8'), Buffer.from('..'), Buffer.from('..\\..'), Buffer.from([0xff, 0xfe]),
-  Buffer.from('%'), Buffer.from('a\tb'), Buffer.from([0x7f]), Buffer.from('../../../../etc/passwd'),
+  Buffer.from([0x00]),
+  Buffer.from('日本', 'utf8'),
+  Buffer.from('..'),
+  Buffer.from('..\\..'),
+  Buffer.from([0xff, 0xfe]),
+  Buffer.from('%'),
+  Buffer.from('a\tb'),
+  Buffer.from([0x7f]),
+  Buffer.from('../../../../etc/passwd'),
 ]
 
 /** A wire-level variant of an HTTP case. */
@@ -65,17 +75,31 @@ export function wireCase(c: HttpCase, rng: Rng): WireCase {
       // chunked framing, sometimes broken
       const b = body ?? Buffer.alloc(0)
       const broken = rng.chance(0.5)
-      const chunks = broken ? Buffer.from(`zz\r\n${b.toString('latin1')}\r\n0\r\n\r\n`, 'latin1') : Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n0\r\n\r\n')])
+      const chunks = broken
+        ? Buffer.from(`zz\r\n${b.toString('latin1')}\r\n0\r\n\r\n`, 'latin1')
+        : Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n0\r\n\r\n')])
       const hs: Hdrs = [...h, ['Transfer-Encoding', 'chunked']]
       if (rng.chance(0.3)) hs.push(['Content-Length', '5'])
-      return { label: broken ? 'bad chunk size' : 'chunked body', bytes: frame(c.method, c.url, hs, b.length || broken ? chunks : Buffer.from('0\r\n\r\n')), head }
+      return {
+        label: broken ? 'bad chunk size' : 'chunked body',
+        bytes: frame(c.method, c.url, hs, b.length || broken ? chunks : Buffer.from('0\r\n\r\n')),
+        head,
+      }
     }
     case 5: {
       const value = rng.pick([Buffer.from('a\u0000b'), Buffer.from('Bearer 日本', 'utf8'), Buffer.from([0xff, 0x80]), Buffer.from('x\rInjected: y')])
-      return { label: 'control bytes in a header value', bytes: frame(c.method, c.url, withLength([...h, [rng.pick(['Authorization', 'X-Session-Id', 'Content-Type', 'X-Idempotency-Key']), value]]), body), head }
+      return {
+        label: 'control bytes in a header value',
+        bytes: frame(c.method, c.url, withLength([...h, [rng.pick(['Authorization', 'X-Session-Id', 'Content-Type', 'X-Idempotency-Key']), value]]), body),
+        head,
+      }
     }
     case 6:
-      return { label: 'Content-Length says less', bytes: frame(c.method, c.url, [...h, ['Content-Length', String(Math.max(0, (body?.length ?? 8) - 3))]], body ?? Buffer.from('{"a":1}x')), head }
+      return {
+        label: 'Content-Length says less',
+        bytes: frame(c.method, c.url, [...h, ['Content-Length', String(Math.max(0, (body?.length ?? 8) - 3))]], body ?? Buffer.from('{"a":1}x')),
+        head,
+      }
     case 7: {
       const form = rng.pick([`${c.method.toLowerCase()}`, 'PROPFIND', 'FOO', `${c.method} `])
       return { label: `method ${JSON.stringify(form)}`, bytes: frame(form, c.url, withLength(h), body), head: false }
@@ -113,14 +137,56 @@ export function wsHandshake(path: string, subprotocol: string | undefined, token
   }
   const bends: string[] = []
   const mutations: Array<() => void> = [
-    () => { fields.Upgrade = rng.pick([null, 'WebSocket', 'h2c', 'websocket, foo', '', 'websocket\u0000']) },
-    () => { fields.Connection = rng.pick([null, 'keep-alive', 'upgrade, keep-alive', '', 'close']) },
-    () => { fields['Sec-WebSocket-Version'] = rng.pick([null, '8', '12', '14', 'abc', '', '13, 8', '-1', '9'.repeat(30)]) },
-    () => { fields['Sec-WebSocket-Key'] = rng.pick([null, '', 'short', 'x'.repeat(200), '!!!!!!!!!!!!!!!!!!!!!!!!', 'AAAAAAAAAAAAAAAAAAAAAA==', randomBytes(20).toString('base64')]) },
-    () => { fields['Sec-WebSocket-Protocol'] = rng.pick([null, '', 'bearer.', `bearer.${token}`, 'bearer.junk', `${subprotocol}, ${subprotocol}`, Array.from({ length: 300 }, (_, i) => `p${i}`).join(', '), Buffer.from('日本', 'utf8'), ',,,', 'a b', 'revka.v2']) },
-    () => { fields.Origin = rng.pick(['null', 'http://evil.example', 'http://127.0.0.1:1', 'file://', 'http://[::1]', '%%%', 'http://localhost.evil.example', '']) },
-    () => { fields.Authorization = rng.pick([null, 'Bearer', 'Bearer junk', 'Basic eDp5', `Bearer ${token} extra`, `bearer ${token}`]) },
-    () => { fields['Sec-WebSocket-Extensions'] = rng.pick(['permessage-deflate; client_max_window_bits=99', 'x;;;', 'permessage-deflate; server_no_context_takeover=1', 'permessage-deflate, permessage-deflate', '日本']) },
+    () => {
+      fields.Upgrade = rng.pick([null, 'WebSocket', 'h2c', 'websocket, foo', '', 'websocket\u0000'])
+    },
+    () => {
+      fields.Connection = rng.pick([null, 'keep-alive', 'upgrade, keep-alive', '', 'close'])
+    },
+    () => {
+      fields['Sec-WebSocket-Version'] = rng.pick([null, '8', '12', '14', 'abc', '', '13, 8', '-1', '9'.repeat(30)])
+    },
+    () => {
+      fields['Sec-WebSocket-Key'] = rng.pick([
+        null,
+        '',
+        'short',
+        'x'.repeat(200),
+        '!!!!!!!!!!!!!!!!!!!!!!!!',
+        'AAAAAAAAAAAAAAAAAAAAAA==',
+        randomBytes(20).toString('base64'),
+      ])
+    },
+    () => {
+      fields['Sec-WebSocket-Protocol'] = rng.pick([
+        null,
+        '',
+        'bearer.',
+        `bearer.${token}`,
+        'bearer.junk',
+        `${subprotocol}, ${subprotocol}`,
+        Array.from({ length: 300 }, (_, i) => `p${i}`).join(', '),
+        Buffer.from('日本', 'utf8'),
+        ',,,',
+        'a b',
+        'revka.v2',
+      ])
+    },
+    () => {
+      fields.Origin = rng.pick(['null', 'http://evil.example', 'http://127.0.0.1:1', 'file://', 'http://[::1]', '%%%', 'http://localhost.evil.example', ''])
+    },
+    () => {
+      fields.Authorization = rng.pick([null, 'Bearer', 'Bearer junk', 'Basic eDp5', `Bearer ${token} extra`, `bearer ${token}`])
+    },
+    () => {
+      fields['Sec-WebSocket-Extensions'] = rng.pick([
+        'permessage-deflate; client_max_window_bits=99',
+        'x;;;',
+        'permessage-deflate; server_no_context_takeover=1',
+        'permessage-deflate, permessage-deflate',
+        '日本',
+      ])
+    },
   ]
   const n = rng.int(4)
   for (let i = 0; i < n; i++) {
@@ -129,8 +195,13 @@ export function wsHandshake(path: string, subprotocol: string | undefined, token
     bends.push(['upgrade', 'connection', 'version', 'key', 'protocol', 'origin', 'authorization', 'extensions'][m])
   }
   let query = ''
-  if (rng.chance(0.4)) query = `?${rng.pick(['token=junk', `token=${token}`, 'session_id=..%2F..', 'session_id=%00', 'session_id=' + 'x'.repeat(300), 'name=%F0%9F%98%80', 'session_id=a&session_id=b', 'cols=-1&rows=1e309', 'mcp_token=x&session_id=y', 'tool=../../bin/sh'])}`
+  if (rng.chance(0.4))
+    query = `?${rng.pick(['token=junk', `token=${token}`, 'session_id=..%2F..', 'session_id=%00', 'session_id=' + 'x'.repeat(300), 'name=%F0%9F%98%80', 'session_id=a&session_id=b', 'cols=-1&rows=1e309', 'mcp_token=x&session_id=y', 'tool=../../bin/sh'])}`
   const method = rng.chance(0.1) ? rng.pick(['POST', 'PUT']) : 'GET'
   const hs: Hdrs = Object.entries(fields).filter((e): e is [string, string | Buffer] => e[1] !== null)
-  return { label: `${method} upgrade${bends.length ? ` bent: ${bends.join(', ')}` : ''}${query ? ` query ${query}` : ''}`, bytes: frame(method, path + query, hs), head: false }
+  return {
+    label: `${method} upgrade${bends.length ? ` bent: ${bends.join(', ')}` : ''}${query ? ` query ${query}` : ''}`,
+    bytes: frame(method, path + query, hs),
+    head: false,
+  }
 }

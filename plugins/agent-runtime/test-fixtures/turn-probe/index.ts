@@ -41,16 +41,26 @@ const tools: AgentTool[] = [
     name: 'fx_wait',
     description: 'Wait ms milliseconds, honouring the turn signal.',
     parameters: { type: 'object', properties: { ms: { type: 'number' } } },
-    execute: (args, ctx) => new Promise((resolve, reject) => {
-      const t = setTimeout(() => resolve('waited'), Number(args.ms) || 0)
-      ctx.signal.addEventListener('abort', () => { clearTimeout(t); reject(new Error('aborted')) }, { once: true })
-    }),
+    execute: (args, ctx) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => resolve('waited'), Number(args.ms) || 0)
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t)
+            reject(new Error('aborted'))
+          },
+          { once: true },
+        )
+      }),
   },
   {
     name: 'fx_fail',
     description: 'Always throws.',
     parameters: { type: 'object', properties: {} },
-    async execute() { throw new Error('fx_fail exploded') },
+    async execute() {
+      throw new Error('fx_fail exploded')
+    },
   },
 ]
 
@@ -89,15 +99,18 @@ export default definePlugin({
           }
         }
         try {
-          const result = await api.services.get(AgentRuntimeRef).runTurn({
-            sessionId: body.sessionId ?? 'fx-session',
-            messages: [...filler(body.fill), ...body.messages],
-            signal: stop.signal,
-            takeSteering: () => steering.splice(0),
-            source: body.source ?? 'fx',
-            tools: body.tools,
-            timeoutMs: body.timeoutMs,
-          }, onEvent)
+          const result = await api.services.get(AgentRuntimeRef).runTurn(
+            {
+              sessionId: body.sessionId ?? 'fx-session',
+              messages: [...filler(body.fill), ...body.messages],
+              signal: stop.signal,
+              takeSteering: () => steering.splice(0),
+              source: body.source ?? 'fx',
+              tools: body.tools,
+              timeoutMs: body.timeoutMs,
+            },
+            onEvent,
+          )
           return { ok: true, result, events }
         } catch (e: any) {
           return { ok: false, error: { name: e?.name, code: e?.code, message: e?.message }, events }

@@ -5,7 +5,11 @@ export const HANDLE = Symbol.for('revka.test.domain-store')
 
 export default definePlugin({
   setup(api) {
-    api.onStart(() => { (globalThis as any)[HANDLE] = api.services.get(DomainStoreRef) })
-    api.onStop(() => { delete (globalThis as any)[HANDLE] })
+    api.onStart(() => {
+      ;(globalThis as any)[HANDLE] = api.services.get(DomainStoreRef)
+    })
+    api.onStop(() => {
+      delete (globalThis as any)[HANDLE]
+    })
   },
 })

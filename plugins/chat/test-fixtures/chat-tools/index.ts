@@ -17,7 +17,11 @@ const nap: AgentTool = {
   execute(args, ctx) {
     const ms = Math.min(Number(args.ms ?? 1000), 30_000)
     return new Promise((resolve) => {
-      const done = (output: string) => { clearTimeout(timer); ctx.signal.removeEventListener('abort', onAbort); resolve({ output, success: true }) }
+      const done = (output: string) => {
+        clearTimeout(timer)
+        ctx.signal.removeEventListener('abort', onAbort)
+        resolve({ output, success: true })
+      }
       const onAbort = () => done('interrupted')
       const timer = setTimeout(() => done(`napped ${ms} ms`), ms)
       ctx.signal.addEventListener('abort', onAbort, { once: true })

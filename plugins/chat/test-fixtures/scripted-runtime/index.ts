@@ -10,7 +10,16 @@
  *   echo            replies with the JSON of the messages it was given
  *   anything else   `ok: <text>` in two chunks
  */
-import { AgentTurnError, definePlugin, AgentRuntimeRef, type AgentRuntimeService, type ChatMessage, type TurnEvent, type TurnRequest, type TurnResult } from '@revka/plugin-sdk'
+import {
+  AgentTurnError,
+  definePlugin,
+  AgentRuntimeRef,
+  type AgentRuntimeService,
+  type ChatMessage,
+  type TurnEvent,
+  type TurnRequest,
+  type TurnResult,
+} from '@revka/plugin-sdk'
 
 function lastUserText(messages: ChatMessage[]): string {
   const last = [...messages].reverse().find((m) => m.role === 'user')
@@ -21,20 +30,35 @@ function lastUserText(messages: ChatMessage[]): string {
   return t.replace(/^\[[^\]]*\]\n\n/, '').trim()
 }
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(done, ms)
-  function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
-  signal.addEventListener('abort', done, { once: true })
-})
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms)
+    function done() {
+      clearTimeout(t)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
 
 export default definePlugin<{ images?: boolean }>({
   setup(api) {
     const result = (content: string, started: number, extra: Partial<TurnResult> = {}): TurnResult => ({
-      content, provider: 'scripted', model: 'script-1', usage: { input_tokens: 3, output_tokens: 5 }, cost_usd: 0.001,
-      duration_ms: Date.now() - started, stopped: false, timedOut: false, messages: [{ role: 'assistant', content }], ...extra,
+      content,
+      provider: 'scripted',
+      model: 'script-1',
+      usage: { input_tokens: 3, output_tokens: 5 },
+      cost_usd: 0.001,
+      duration_ms: Date.now() - started,
+      stopped: false,
+      timedOut: false,
+      messages: [{ role: 'assistant', content }],
+      ...extra,
     })
     const runtime: AgentRuntimeService = {
-      provider: 'scripted', model: 'script-1', temperature: 0,
+      provider: 'scripted',
+      model: 'script-1',
+      temperature: 0,
       supportsImages: () => api.config.images === true,
       async runTurn(req: TurnRequest, onEvent: (e: TurnEvent) => void): Promise<TurnResult> {
         const started = Date.now()

@@ -1,7 +1,10 @@
 /** Test fixture: a third-party style channel; what it is sent lands in globalThis.__revkaFixtureSent. */
 import { defineChannel, definePlugin } from '@revka/plugin-sdk'
 
-export interface Sent { to: string; text: string }
+export interface Sent {
+  to: string
+  text: string
+}
 const g = globalThis as unknown as { __revkaFixtureSent?: Sent[] }
 
 export default definePlugin({

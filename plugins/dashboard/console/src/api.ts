@@ -4,14 +4,19 @@
  * every 401 into "back to pairing" — a revoked or rotated token must never leave a half-working page.
  */
 declare global {
-  interface Window { __REVKA_BASE__?: string }
+  interface Window {
+    __REVKA_BASE__?: string
+  }
 }
 
 export const BASE = (window.__REVKA_BASE__ ?? '').replace(/\/+$/, '')
 // one key per base: two gateways behind one origin (different prefixes) keep their own tokens
 const KEY = `revka.token:${BASE || '/'}`
 
-export interface Session { token: string; deviceId?: string }
+export interface Session {
+  token: string
+  deviceId?: string
+}
 
 export function loadSession(): Session | null {
   try {
@@ -46,7 +51,12 @@ export function wsUrl(path: string): string {
 
 /** A refusal from the gateway: status, the `code` of `{error, code}` and any extra fields (`line`). */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly code?: string, readonly body?: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+    readonly body?: Record<string, unknown>,
+  ) {
     super(message)
   }
   get notFound(): boolean {
@@ -54,7 +64,13 @@ export class ApiError extends Error {
   }
 }
 
-interface Options { method?: string; body?: BodyInit; json?: unknown; contentType?: string; auth?: boolean }
+interface Options {
+  method?: string
+  body?: BodyInit
+  json?: unknown
+  contentType?: string
+  auth?: boolean
+}
 
 export async function request<T = any>(path: string, opts: Options = {}): Promise<T> {
   const headers: Record<string, string> = {}
@@ -74,7 +90,9 @@ export async function request<T = any>(path: string, opts: Options = {}): Promis
   const text = await res.text()
   let data: any = text
   if ((res.headers.get('content-type') ?? '').includes('json')) {
-    try { data = JSON.parse(text) } catch {}
+    try {
+      data = JSON.parse(text)
+    } catch {}
   }
   if (res.status === 401 && opts.auth !== false) {
     signOut()

@@ -35,7 +35,9 @@ export class ChatSocket {
       this.onState(true)
     }
     ws.onmessage = (m) => {
-      try { this.onFrame(JSON.parse(String(m.data))) } catch {}
+      try {
+        this.onFrame(JSON.parse(String(m.data)))
+      } catch {}
     }
     ws.onclose = async (ev) => {
       this.onState(false)

@@ -30,7 +30,13 @@ const PAGES: [string, string, () => JSX.Element][] = [
 ]
 
 function NotFound() {
-  return <Page title="Not found"><p>There is no such page. <a {...linkProps('/')}>Go to the overview</a>.</p></Page>
+  return (
+    <Page title="Not found">
+      <p>
+        There is no such page. <a {...linkProps('/')}>Go to the overview</a>.
+      </p>
+    </Page>
+  )
 }
 
 /** Sign out for real: this browser's device is revoked, so its token is worthless wherever it was copied. */
@@ -53,22 +59,36 @@ function App() {
       Theme: {theme}
     </button>
   )
-  if (!paired) return <><div class="topbar">{themeButton}</div><Pairing onPaired={() => setPaired(true)} /></>
+  if (!paired)
+    return (
+      <>
+        <div class="topbar">{themeButton}</div>
+        <Pairing onPaired={() => setPaired(true)} />
+      </>
+    )
 
   const page = PAGES.find(([p]) => p === path)
   const group = GROUPS[path]
   const Current = page?.[2]
   const body = Current ? <Current key={path} /> : group ? <Domain key={path} group={group} /> : <NotFound />
   const link = (p: string, label: string) => (
-    <li key={p}><a {...linkProps(p)} aria-current={p === path ? 'page' : undefined}>{label}</a></li>
+    <li key={p}>
+      <a {...linkProps(p)} aria-current={p === path ? 'page' : undefined}>
+        {label}
+      </a>
+    </li>
   )
   return (
     <div class="shell">
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="topbar">
         <strong class="brand">Revka</strong>
         {themeButton}
-        <button type="button" onClick={signOutHere}>Sign out</button>
+        <button type="button" onClick={signOutHere}>
+          Sign out
+        </button>
       </header>
       <nav class="side" aria-label="Pages">
         <ul>{PAGES.map(([p, label]) => link(p, label))}</ul>

@@ -25,7 +25,9 @@ export function useStream(path: string, params: Record<string, string>, onEvent:
       es.onopen = () => setState('open')
       es.onmessage = (m) => {
         if (m.lastEventId) lastId = m.lastEventId
-        try { onEvent(JSON.parse(m.data)) } catch {}
+        try {
+          onEvent(JSON.parse(m.data))
+        } catch {}
       }
       es.onerror = async () => {
         if (!es || es.readyState !== EventSource.CLOSED) return setState('connecting')

@@ -9,11 +9,15 @@ import { ApiError, request } from './api.js'
 /** `focusHeading: false` for a page that puts the focus on its first field itself (pairing) */
 export function Page(props: { title: string; actions?: ComponentChildren; children: ComponentChildren; focusHeading?: boolean }) {
   const h = useRef<HTMLHeadingElement>(null)
-  useEffect(() => { if (props.focusHeading !== false) h.current?.focus() }, [props.title])
+  useEffect(() => {
+    if (props.focusHeading !== false) h.current?.focus()
+  }, [props.title])
   return (
     <section class="page" aria-labelledby="page-title">
       <header class="page-head">
-        <h1 id="page-title" tabIndex={-1} ref={h}>{props.title}</h1>
+        <h1 id="page-title" tabIndex={-1} ref={h}>
+          {props.title}
+        </h1>
         {props.actions && <div class="actions">{props.actions}</div>}
       </header>
       {props.children}
@@ -24,7 +28,11 @@ export function Page(props: { title: string; actions?: ComponentChildren; childr
 export function ErrorBox(props: { error: unknown }) {
   const e = props.error
   const text = e instanceof ApiError ? `${e.message}${e.code ? ` (${e.code})` : ''}` : String((e as Error)?.message ?? e)
-  return <p class="error" role="alert">{text}</p>
+  return (
+    <p class="error" role="alert">
+      {text}
+    </p>
+  )
 }
 
 export function NotAvailable(props: { what: string }) {
@@ -35,7 +43,12 @@ export function NotAvailable(props: { what: string }) {
   )
 }
 
-export interface Loaded<T> { data?: T; error?: unknown; loading: boolean; reload: () => void }
+export interface Loaded<T> {
+  data?: T
+  error?: unknown
+  loading: boolean
+  reload: () => void
+}
 
 /** GET `path` (again every `everyMs` when given); keeps the last good answer while reloading. */
 export function useFetch<T = any>(path: string | null, everyMs?: number): Loaded<T> {
@@ -50,13 +63,19 @@ export function useFetch<T = any>(path: string | null, everyMs?: number): Loaded
       (error) => live && setState((s) => ({ ...s, error, loading: false })),
     )
     const timer = everyMs ? setTimeout(reload, everyMs) : undefined
-    return () => { live = false; clearTimeout(timer) }
+    return () => {
+      live = false
+      clearTimeout(timer)
+    }
   }, [path, tick])
   return { ...state, reload }
 }
 
 export function duration(secs: number): string {
-  const d = Math.floor(secs / 86400), h = Math.floor((secs % 86400) / 3600), m = Math.floor((secs % 3600) / 60), s = Math.floor(secs % 60)
+  const d = Math.floor(secs / 86400),
+    h = Math.floor((secs % 86400) / 3600),
+    m = Math.floor((secs % 3600) / 60),
+    s = Math.floor(secs % 60)
   return d ? `${d}d ${h}h ${m}m` : h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`
 }
 

@@ -17,7 +17,11 @@ export default definePlugin<{ upstream_url: string }>({
       streams: new ConnectionCap({ what: 'MCP streams', perCredential: DEFAULT_STREAMS_PER_CREDENTIAL }),
     })
     api.routes.add({
-      method: 'GET', url: '/ws/mcp/events', auth: 'bearer', websocket: true, subprotocol: 'revka.v1',
+      method: 'GET',
+      url: '/ws/mcp/events',
+      auth: 'bearer',
+      websocket: true,
+      subprotocol: 'revka.v1',
       admit: admitEvents(base),
       handler: eventsSocket(base),
     })

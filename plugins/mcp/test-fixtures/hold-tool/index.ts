@@ -9,21 +9,34 @@ export default definePlugin({
   setup(api) {
     let started = 0
     let waiting: Array<() => void> = []
-    api.hooks.tools.tap((list) => [...list, {
-      name: 'fx_hold',
-      description: 'Wait until the test releases the call.',
-      parameters: { type: 'object', properties: {} },
-      async execute() {
-        started++
-        await new Promise<void>((r) => waiting.push(r))
-        return 'released'
+    api.hooks.tools.tap((list) => [
+      ...list,
+      {
+        name: 'fx_hold',
+        description: 'Wait until the test releases the call.',
+        parameters: { type: 'object', properties: {} },
+        async execute() {
+          started++
+          await new Promise<void>((r) => waiting.push(r))
+          return 'released'
+        },
       },
-    }])
+    ])
     api.routes.add({
-      method: 'POST', url: '/fx/mcp/release', auth: 'loopback',
-      handler: () => { const n = waiting.length; for (const r of waiting) r(); waiting = []; return { released: n } },
+      method: 'POST',
+      url: '/fx/mcp/release',
+      auth: 'loopback',
+      handler: () => {
+        const n = waiting.length
+        for (const r of waiting) r()
+        waiting = []
+        return { released: n }
+      },
     })
     api.routes.add({ method: 'GET', url: '/fx/mcp/holds', auth: 'loopback', handler: () => ({ started, waiting: waiting.length }) })
-    api.onStop(() => { for (const r of waiting) r(); waiting = [] })
+    api.onStop(() => {
+      for (const r of waiting) r()
+      waiting = []
+    })
   },
 })

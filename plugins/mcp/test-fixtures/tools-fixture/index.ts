@@ -44,7 +44,9 @@ const dynamic: AgentTool = {
   name: 'node:fx:ping',
   description: 'A node capability that is only sometimes connected.',
   parameters: { type: 'object', properties: {} },
-  async execute() { return 'pong' },
+  async execute() {
+    return 'pong'
+  },
 }
 
 export default definePlugin({
@@ -52,8 +54,13 @@ export default definePlugin({
     let connected = false
     api.hooks.tools.tap((list) => [...list, ...tools, ...(connected ? [dynamic] : [])])
     api.routes.add({
-      method: 'POST', url: '/fx/mcp/dynamic', auth: 'loopback',
-      handler: () => { connected = !connected; return { connected } },
+      method: 'POST',
+      url: '/fx/mcp/dynamic',
+      auth: 'loopback',
+      handler: () => {
+        connected = !connected
+        return { connected }
+      },
     })
   },
 })

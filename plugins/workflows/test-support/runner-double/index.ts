@@ -7,7 +7,10 @@
 import { definePlugin, httpError, WorkflowRunnerRef, type WorkflowFinding, type WorkflowRunnerService, type WorkflowValidation } from '@revka/plugin-sdk'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
 
-export interface DoubleState { calls: Array<[string, unknown]>; runs: Map<string, Record<string, string>> }
+export interface DoubleState {
+  calls: Array<[string, unknown]>
+  runs: Map<string, Record<string, string>>
+}
 const state: DoubleState = ((globalThis as any).__wfRunnerDouble ??= { calls: [], runs: new Map() })
 
 function validate(text: string): WorkflowValidation {
@@ -24,36 +27,69 @@ function validate(text: string): WorkflowValidation {
   else out.name = js.name
   const steps = doc.get('steps')
   if (!isSeq(steps) || !steps.items.length) errors.push({ message: 'steps must list at least one step', severity: 'error', field: 'steps', line: 1 })
-  else steps.items.forEach((node, i) => {
-    const id = isMap(node) ? node.get('id') : undefined
-    if (typeof id === 'string') out.all_step_ids.push(id)
-    else errors.push({ message: 'a step needs an id', severity: 'error', field: `steps[${i}].id`, line: lc.linePos((node as { range?: number[] } | null)?.range?.[0] ?? 0).line })
-  })
-  for (const t of Array.isArray(js.triggers) ? js.triggers : []) if (t && typeof t.cron === 'string') out.cron_triggers.push({ cron: t.cron, ...(t.timezone ? { timezone: t.timezone } : {}) })
+  else
+    steps.items.forEach((node, i) => {
+      const id = isMap(node) ? node.get('id') : undefined
+      if (typeof id === 'string') out.all_step_ids.push(id)
+      else
+        errors.push({
+          message: 'a step needs an id',
+          severity: 'error',
+          field: `steps[${i}].id`,
+          line: lc.linePos((node as { range?: number[] } | null)?.range?.[0] ?? 0).line,
+        })
+    })
+  for (const t of Array.isArray(js.triggers) ? js.triggers : [])
+    if (t && typeof t.cron === 'string') out.cron_triggers.push({ cron: t.cron, ...(t.timezone ? { timezone: t.timezone } : {}) })
   out.valid = !errors.length
   return out
 }
 
 const summary = (id: string, workflow: string, status: string) => ({
-  kref: `kref://Revka/WorkflowRuns/${workflow}-${id.slice(0, 12)}.workflow_run`, run_id: id, workflow_name: workflow, status,
-  started_at: '2026-12-07T10:00:00Z', completed_at: '', steps_completed: '0', steps_total: '1', error: '',
+  kref: `kref://Revka/WorkflowRuns/${workflow}-${id.slice(0, 12)}.workflow_run`,
+  run_id: id,
+  workflow_name: workflow,
+  status,
+  started_at: '2026-12-07T10:00:00Z',
+  completed_at: '',
+  steps_completed: '0',
+  steps_total: '1',
+  error: '',
 })
 
 const service: WorkflowRunnerService = {
-  validate(yaml) { state.calls.push(['validate', yaml.length]); return validate(yaml) },
+  validate(yaml) {
+    state.calls.push(['validate', yaml.length])
+    return validate(yaml)
+  },
   async run(req) {
     state.calls.push(['run', req])
     if (req.workflow === 'ghost') return { refused: true, code: 'workflow_not_found', message: "Workflow 'ghost' not found" }
-    if (req.workflow === 'broken') return { refused: true, code: 'invalid_workflow', message: 'invalid', validation: { ...validate('name: broken\nsteps: []\n') } }
+    if (req.workflow === 'broken')
+      return { refused: true, code: 'invalid_workflow', message: 'invalid', validation: { ...validate('name: broken\nsteps: []\n') } }
     if (req.target_step_id === 'nope') return { refused: true, code: 'unknown_target_step', message: "unknown_target_step: 'nope'" }
     const id = `00000000-0000-4000-8000-${String(state.runs.size + 1).padStart(12, '0')}`
     state.runs.set(id, summary(id, req.workflow, 'paused'))
     return { run_id: id, workflow: req.workflow, status: 'pending' }
   },
-  listRuns({ limit, workflow }) { state.calls.push(['listRuns', { limit, workflow }]); return [...state.runs.values()].filter((r) => !workflow || r.workflow_name === workflow).reverse().slice(0, limit) },
-  counts() { return { total: state.runs.size, active: [...state.runs.values()].filter((r) => r.status === 'paused' || r.status === 'running').length } },
-  getRun(id) { const r = state.runs.get(id); return r ? Object.assign({ ...r }, { steps: [{ step_id: 's1', status: r.status }] }) as any : undefined },
-  async deleteRun(id) { state.calls.push(['deleteRun', id]); return state.runs.delete(id) },
+  listRuns({ limit, workflow }) {
+    state.calls.push(['listRuns', { limit, workflow }])
+    return [...state.runs.values()]
+      .filter((r) => !workflow || r.workflow_name === workflow)
+      .reverse()
+      .slice(0, limit)
+  },
+  counts() {
+    return { total: state.runs.size, active: [...state.runs.values()].filter((r) => r.status === 'paused' || r.status === 'running').length }
+  },
+  getRun(id) {
+    const r = state.runs.get(id)
+    return r ? (Object.assign({ ...r }, { steps: [{ step_id: 's1', status: r.status }] }) as any) : undefined
+  },
+  async deleteRun(id) {
+    state.calls.push(['deleteRun', id])
+    return state.runs.delete(id)
+  },
   async resume(id, d) {
     state.calls.push(['resume', { id, ...d }])
     const r = state.runs.get(id)
@@ -82,5 +118,7 @@ const service: WorkflowRunnerService = {
 }
 
 export default definePlugin({
-  setup(api) { api.services.provide(WorkflowRunnerRef, service) },
+  setup(api) {
+    api.services.provide(WorkflowRunnerRef, service)
+  },
 })

@@ -5,7 +5,13 @@ import { useEffect, useState } from 'preact/hooks'
 import { request } from '../api.js'
 import { ErrorBox, when } from '../ui.js'
 
-export interface SessionRow { id: string; name?: string; last_activity: string; message_count: number; status: string }
+export interface SessionRow {
+  id: string
+  name?: string
+  last_activity: string
+  message_count: number
+  status: string
+}
 
 const PAGE = 20
 
@@ -28,7 +34,9 @@ export function SessionList(props: { current: string; refresh: number; onOpen: (
       setError(e)
     }
   }
-  useEffect(() => { load() }, [props.refresh])
+  useEffect(() => {
+    load()
+  }, [props.refresh])
 
   const rename = async (e: Event, id: string) => {
     e.preventDefault()
@@ -43,17 +51,28 @@ export function SessionList(props: { current: string; refresh: number; onOpen: (
 
   return (
     <nav class="sessions" aria-label="Chat sessions">
-      <button type="button" onClick={props.onNew}>New chat</button>
+      <button type="button" onClick={props.onNew}>
+        New chat
+      </button>
       {error ? <ErrorBox error={error} /> : null}
       <ul class="plain">
         {rows.map((s) => (
           <li key={s.id} class={s.id === props.current ? 'current' : ''} data-session={s.id}>
             {editing === s.id ? (
               <form onSubmit={(e) => rename(e, s.id)} class="rename">
-                <label class="sr-only" for={`rename-${s.id}`}>New name</label>
-                <input id={`rename-${s.id}`} value={draft} maxLength={200} autoFocus
+                <label class="sr-only" for={`rename-${s.id}`}>
+                  New name
+                </label>
+                <input
+                  id={`rename-${s.id}`}
+                  value={draft}
+                  maxLength={200}
+                  autoFocus
                   onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
-                  onKeyDown={(e) => { if (e.key === 'Escape') setEditing(null) }} />
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') setEditing(null)
+                  }}
+                />
                 <button type="submit">Save</button>
               </form>
             ) : (
@@ -61,14 +80,30 @@ export function SessionList(props: { current: string; refresh: number; onOpen: (
                 <button type="button" class="link" aria-current={s.id === props.current ? 'true' : undefined} onClick={() => props.onOpen(s.id)}>
                   {s.name ?? `Chat ${s.id.slice(0, 8)}`}
                 </button>
-                <small>{s.message_count} messages · {when(s.last_activity)}</small>
-                <button type="button" class="small" aria-label={`Rename ${s.name ?? s.id}`} onClick={() => { setEditing(s.id); setDraft(s.name ?? '') }}>Rename</button>
+                <small>
+                  {s.message_count} messages · {when(s.last_activity)}
+                </small>
+                <button
+                  type="button"
+                  class="small"
+                  aria-label={`Rename ${s.name ?? s.id}`}
+                  onClick={() => {
+                    setEditing(s.id)
+                    setDraft(s.name ?? '')
+                  }}
+                >
+                  Rename
+                </button>
               </>
             )}
           </li>
         ))}
       </ul>
-      {next && <button type="button" onClick={() => load(next)}>Older sessions</button>}
+      {next && (
+        <button type="button" onClick={() => load(next)}>
+          Older sessions
+        </button>
+      )}
     </nav>
   )
 }

@@ -86,22 +86,28 @@ export function Chat() {
     setRunning(false)
     setExists(false)
     setOlder(undefined)
-    const s = new ChatSocket(sid, (f) => {
-      if (f.type === 'session_start') {
-        setExists(f.message_count > 0)
-        if (f.resumed) loadHistory().catch(setError)
-        return
-      }
-      if (f.type === 'done') setRefresh((n) => n + 1)
-      if (ENDS_TURN.has(f.type)) setRunning(false)
-      setItems((old) => applyFrame(old, f))
-    }, setConnected)
+    const s = new ChatSocket(
+      sid,
+      (f) => {
+        if (f.type === 'session_start') {
+          setExists(f.message_count > 0)
+          if (f.resumed) loadHistory().catch(setError)
+          return
+        }
+        if (f.type === 'done') setRefresh((n) => n + 1)
+        if (ENDS_TURN.has(f.type)) setRunning(false)
+        setItems((old) => applyFrame(old, f))
+      },
+      setConnected,
+    )
     sock.current = s
     history.replaceState(null, '', `${location.pathname}?session=${sid}`)
     return () => s.close()
   }, [sid])
 
-  useEffect(() => { end.current?.scrollIntoView({ block: 'end' }) }, [items])
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' })
+  }, [items])
 
   const upload = async (f: File): Promise<string> => {
     const form = new FormData()
@@ -122,7 +128,8 @@ export function Chat() {
     }
     try {
       const ids = await Promise.all(files.map(upload))
-      if (!sock.current?.send({ type: 'message', content, ...(ids.length ? { attachments: ids } : {}) })) throw new Error('Not connected to the gateway; try again in a moment')
+      if (!sock.current?.send({ type: 'message', content, ...(ids.length ? { attachments: ids } : {}) }))
+        throw new Error('Not connected to the gateway; try again in a moment')
       setItems((old) => [...old, { kind: 'user', text: content + (files.length ? `\n📎 ${files.map((f) => f.name).join(', ')}` : '') }])
       setText('')
       setFiles([])
@@ -135,21 +142,36 @@ export function Chat() {
   }
 
   return (
-    <Page title="Chat" actions={<span class={`pill pill-${connected ? 'open' : 'retrying'}`} role="status">{connected ? 'connected' : 'connecting'}</span>}>
+    <Page
+      title="Chat"
+      actions={
+        <span class={`pill pill-${connected ? 'open' : 'retrying'}`} role="status">
+          {connected ? 'connected' : 'connecting'}
+        </span>
+      }
+    >
       <div class="chat">
         <SessionList current={sid} refresh={refresh} onOpen={setSid} onNew={() => setSid(newSessionId())} />
         <div class="conversation">
-          {older && <button type="button" onClick={() => loadHistory(older).catch(setError)}>Earlier messages</button>}
+          {older && (
+            <button type="button" onClick={() => loadHistory(older).catch(setError)}>
+              Earlier messages
+            </button>
+          )}
           <ol class="transcript" aria-live="polite" aria-label="Conversation">
             {items.map((it, i) => (
               <li key={i} class={`msg msg-${it.kind}`} data-kind={it.kind} data-streaming={isStreaming(it) ? 'true' : undefined}>
                 {it.kind === 'tool' ? (
                   <details open>
-                    <summary>Tool <strong>{it.name}</strong> {it.output === undefined ? '— running…' : '— done'}</summary>
+                    <summary>
+                      Tool <strong>{it.name}</strong> {it.output === undefined ? '— running…' : '— done'}
+                    </summary>
                     <pre>{JSON.stringify(it.args)}</pre>
                     {it.output !== undefined && <pre class="tool-output">{it.output}</pre>}
                   </details>
-                ) : <p>{it.text}</p>}
+                ) : (
+                  <p>{it.text}</p>
+                )}
               </li>
             ))}
           </ol>
@@ -157,18 +179,35 @@ export function Chat() {
           {error ? <ErrorBox error={error} /> : null}
           <form class="composer" onSubmit={send}>
             <label for="chat-input">{running ? 'Steer the running turn' : 'Message'}</label>
-            <textarea id="chat-input" rows={3} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-              onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) send(e) }} placeholder="Enter sends, Shift+Enter adds a line" />
+            <textarea
+              id="chat-input"
+              rows={3}
+              value={text}
+              onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.shiftKey) send(e)
+              }}
+              placeholder="Enter sends, Shift+Enter adds a line"
+            />
             <div class="actions">
               <label class={exists ? 'file' : 'file disabled'}>
                 Attach files
-                <input ref={fileInput} type="file" multiple disabled={!exists || running}
-                  onChange={(e) => setFiles(Array.from((e.target as HTMLInputElement).files ?? []))} />
+                <input
+                  ref={fileInput}
+                  type="file"
+                  multiple
+                  disabled={!exists || running}
+                  onChange={(e) => setFiles(Array.from((e.target as HTMLInputElement).files ?? []))}
+                />
               </label>
               {!exists && <small class="muted">Attachments are possible once the chat has its first message.</small>}
               {files.length > 0 && <small>{files.map((f) => f.name).join(', ')}</small>}
-              <button type="submit" disabled={!connected || !text.trim()}>{running ? 'Steer' : 'Send'}</button>
-              <button type="button" class="danger" disabled={!running} onClick={() => sock.current?.send({ type: 'stop' })}>Stop</button>
+              <button type="submit" disabled={!connected || !text.trim()}>
+                {running ? 'Steer' : 'Send'}
+              </button>
+              <button type="button" class="danger" disabled={!running} onClick={() => sock.current?.send({ type: 'stop' })}>
+                Stop
+              </button>
             </div>
           </form>
         </div>

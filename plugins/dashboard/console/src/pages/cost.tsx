@@ -8,13 +8,28 @@ import { BarChart, LineChart, type Series } from '../chart.js'
 import { useStream } from '../sse.js'
 import { ErrorBox, Page, useFetch } from '../ui.js'
 
-interface Stats { cost_usd: number; total_tokens: number; request_count: number }
+interface Stats {
+  cost_usd: number
+  total_tokens: number
+  request_count: number
+}
 interface Cost {
-  session_cost_usd: number; daily_cost_usd: number; monthly_cost_usd: number; total_tokens: number; request_count: number
-  by_model: Record<string, Stats>; by_source: Record<string, Stats>
+  session_cost_usd: number
+  daily_cost_usd: number
+  monthly_cost_usd: number
+  total_tokens: number
+  request_count: number
+  by_model: Record<string, Stats>
+  by_source: Record<string, Stats>
   budget: { enabled: boolean; daily_limit_usd: number; monthly_limit_usd: number; daily_percent: number; monthly_percent: number; state: string }
 }
-interface Usage { t: number; model: string; source: string; tokens: number; cost: number }
+interface Usage {
+  t: number
+  model: string
+  source: string
+  tokens: number
+  cost: number
+}
 type Metric = 'cost' | 'tokens'
 
 const usd = (v: number) => `$${v < 0.01 && v > 0 ? v.toFixed(4) : v.toFixed(2)}`
@@ -40,7 +55,13 @@ export function Cost() {
   const [metricChoice, setMetric] = useState<Metric | null>(null)
   useStream('/api/events', { types: 'agent_end', last_event_id: '0' }, (e) => {
     if (e.type !== 'agent_end') return
-    const u: Usage = { t: Date.parse(e.timestamp) || Date.now(), model: String(e.model ?? 'unknown'), source: String(e.source ?? 'agent'), tokens: Number(e.tokens_used) || 0, cost: Number(e.cost_usd) || 0 }
+    const u: Usage = {
+      t: Date.parse(e.timestamp) || Date.now(),
+      model: String(e.model ?? 'unknown'),
+      source: String(e.source ?? 'agent'),
+      tokens: Number(e.tokens_used) || 0,
+      cost: Number(e.cost_usd) || 0,
+    }
     setUsages((old) => [...old, u].slice(-KEEP))
     summary.reload()
   })
@@ -49,29 +70,57 @@ export function Cost() {
   const metric: Metric = metricChoice ?? (c && c.session_cost_usd > 0 ? 'cost' : 'tokens')
   const fmt = metric === 'cost' ? usd : tokens
   const bars = (m: Record<string, Stats> | undefined) =>
-    Object.entries(m ?? {}).map(([name, s]) => ({ name, v: metric === 'cost' ? s.cost_usd : s.total_tokens })).sort((a, b) => b.v - a.v)
+    Object.entries(m ?? {})
+      .map(([name, s]) => ({ name, v: metric === 'cost' ? s.cost_usd : s.total_tokens }))
+      .sort((a, b) => b.v - a.v)
 
   return (
     <Page title="Cost">
       {summary.error ? <ErrorBox error={summary.error} /> : null}
       {c && (
         <dl class="facts">
-          <div><dt>This run</dt><dd>{usd(c.session_cost_usd)}</dd></div>
-          <div><dt>Today</dt><dd>{usd(c.daily_cost_usd)}{c.budget.enabled ? ` of ${usd(c.budget.daily_limit_usd)}` : ''}</dd></div>
-          <div><dt>This month</dt><dd>{usd(c.monthly_cost_usd)}{c.budget.enabled ? ` of ${usd(c.budget.monthly_limit_usd)}` : ''}</dd></div>
-          <div><dt>Tokens</dt><dd>{tokens(c.total_tokens)}</dd></div>
-          <div><dt>Requests</dt><dd>{c.request_count}</dd></div>
-          <div><dt>Budget</dt><dd class={`state state-${c.budget.state}`}>{c.budget.state}</dd></div>
+          <div>
+            <dt>This run</dt>
+            <dd>{usd(c.session_cost_usd)}</dd>
+          </div>
+          <div>
+            <dt>Today</dt>
+            <dd>
+              {usd(c.daily_cost_usd)}
+              {c.budget.enabled ? ` of ${usd(c.budget.daily_limit_usd)}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>This month</dt>
+            <dd>
+              {usd(c.monthly_cost_usd)}
+              {c.budget.enabled ? ` of ${usd(c.budget.monthly_limit_usd)}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>Tokens</dt>
+            <dd>{tokens(c.total_tokens)}</dd>
+          </div>
+          <div>
+            <dt>Requests</dt>
+            <dd>{c.request_count}</dd>
+          </div>
+          <div>
+            <dt>Budget</dt>
+            <dd class={`state state-${c.budget.state}`}>{c.budget.state}</dd>
+          </div>
         </dl>
       )}
       <div class="filters" role="group" aria-label="Chart options">
-        <label>Show
+        <label>
+          Show
           <select value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value as Metric)}>
             <option value="cost">cost (USD)</option>
             <option value="tokens">tokens</option>
           </select>
         </label>
-        <label>Split by
+        <label>
+          Split by
           <select value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value as 'model' | 'source')}>
             <option value="model">model</option>
             <option value="source">source</option>

@@ -7,17 +7,33 @@ import { useState } from 'preact/hooks'
 import { ApiError, request } from '../api.js'
 import { ErrorBox, NotAvailable, Page, useFetch } from '../ui.js'
 
-interface Action { label: string; path: string; body: unknown }
-interface Section { label: string; path: string; key: string; detail?: (item: any) => string | null; actions?: (item: any) => Action[] }
+interface Action {
+  label: string
+  path: string
+  body: unknown
+}
+interface Section {
+  label: string
+  path: string
+  key: string
+  detail?: (item: any) => string | null
+  actions?: (item: any) => Action[]
+}
 
 /** a run waiting at a human_approval step can be approved or rejected (DOMAIN §7.2) */
 function approvals(run: any): Action[] {
   const id = run.run_id ?? run.id
   if (!id || !/approv|waiting|paused/i.test(String(run.status ?? ''))) return []
   const path = `/api/workflows/runs/${encodeURIComponent(id)}/approve`
-  return [{ label: 'Approve', path, body: { approved: true } }, { label: 'Reject', path, body: { approved: false } }]
+  return [
+    { label: 'Approve', path, body: { approved: true } },
+    { label: 'Reject', path, body: { approved: false } },
+  ]
 }
-export interface Group { title: string; sections: Section[] }
+export interface Group {
+  title: string
+  sections: Section[]
+}
 
 export const GROUPS: Record<string, Group> = {
   '/agents': { title: 'Agents', sections: [{ label: 'Agents', path: '/api/agents?per_page=50', key: 'agents' }] },
@@ -27,15 +43,42 @@ export const GROUPS: Record<string, Group> = {
     title: 'Workflows',
     sections: [
       { label: 'Workflows', path: '/api/workflows', key: 'workflows' },
-      { label: 'Runs and approvals', path: '/api/workflows/runs?limit=50', key: 'runs', detail: (r) => (r.run_id ?? r.id ? `/api/workflows/runs/${encodeURIComponent(r.run_id ?? r.id)}` : null), actions: approvals },
+      {
+        label: 'Runs and approvals',
+        path: '/api/workflows/runs?limit=50',
+        key: 'runs',
+        detail: (r) => ((r.run_id ?? r.id) ? `/api/workflows/runs/${encodeURIComponent(r.run_id ?? r.id)}` : null),
+        actions: approvals,
+      },
     ],
   },
-  '/cron': { title: 'Cron', sections: [{ label: 'Jobs', path: '/api/cron', key: 'jobs', detail: (j) => (j.id ? `/api/cron/${encodeURIComponent(j.id)}/runs?limit=20` : null) }] },
+  '/cron': {
+    title: 'Cron',
+    sections: [{ label: 'Jobs', path: '/api/cron', key: 'jobs', detail: (j) => (j.id ? `/api/cron/${encodeURIComponent(j.id)}/runs?limit=20` : null) }],
+  },
   '/audit': { title: 'Audit log', sections: [{ label: 'Events', path: '/api/audit?limit=200', key: 'events' }] },
   '/doctor': { title: 'Doctor', sections: [{ label: 'Checks', path: '/api/doctor', key: 'results' }] },
 }
 
-const PREFERRED = ['name', 'title', 'id', 'run_id', 'kref', 'status', 'severity', 'category', 'schedule', 'next_run', 'timestamp', 'event_type', 'action.command', 'actor.username', 'result.success', 'message', 'created_at']
+const PREFERRED = [
+  'name',
+  'title',
+  'id',
+  'run_id',
+  'kref',
+  'status',
+  'severity',
+  'category',
+  'schedule',
+  'next_run',
+  'timestamp',
+  'event_type',
+  'action.command',
+  'actor.username',
+  'result.success',
+  'message',
+  'created_at',
+]
 
 /** scalars, and the scalars of nested objects one level down as `outer.inner` (audit events nest) */
 function flat(item: any): Record<string, unknown> {
@@ -76,17 +119,33 @@ function Row(props: { item: any; cols: string[]; section: Section; onDone: () =>
   return (
     <>
       <tr>
-        {props.cols.map((c, i) => (i === 0 ? <th key={c} scope="row">{String(cells[c] ?? '')}</th> : <td key={c}>{String(cells[c] ?? '')}</td>))}
+        {props.cols.map((c, i) =>
+          i === 0 ? (
+            <th key={c} scope="row">
+              {String(cells[c] ?? '')}
+            </th>
+          ) : (
+            <td key={c}>{String(cells[c] ?? '')}</td>
+          ),
+        )}
         <td>
           <div class="row-actions">
-            {props.section.actions?.(props.item).map((a) => <button key={a.label} type="button" onClick={() => run(a)} aria-label={`${a.label} ${name}`}>{a.label}</button>)}
-            <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button>
+            {props.section.actions?.(props.item).map((a) => (
+              <button key={a.label} type="button" onClick={() => run(a)} aria-label={`${a.label} ${name}`}>
+                {a.label}
+              </button>
+            ))}
+            <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
+              {open ? 'Hide' : 'Details'}
+            </button>
           </div>
           {error ? <ErrorBox error={error} /> : null}
         </td>
       </tr>
       {open && (
-        <tr><td colSpan={props.cols.length + 1}>{more ? <Detail path={more} /> : <pre class="json">{JSON.stringify(props.item, null, 2)}</pre>}</td></tr>
+        <tr>
+          <td colSpan={props.cols.length + 1}>{more ? <Detail path={more} /> : <pre class="json">{JSON.stringify(props.item, null, 2)}</pre>}</td>
+        </tr>
       )}
     </>
   )
@@ -102,13 +161,36 @@ function SectionView(props: { section: Section }) {
   const cols = columns(items.map(flat))
   return (
     <>
-      {r.data.summary && <p>{Object.entries(r.data.summary).map(([k, v]) => `${k}: ${v}`).join(' · ')}</p>}
+      {r.data.summary && (
+        <p>
+          {Object.entries(r.data.summary)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(' · ')}
+        </p>
+      )}
       {items.length ? (
         <table class="grid" aria-label={section.label}>
-          <thead><tr>{cols.map((c) => <th key={c} scope="col">{c}</th>)}<th scope="col"><span class="sr-only">Details</span></th></tr></thead>
-          <tbody>{items.map((it, i) => <Row key={i} item={it} cols={cols} section={section} onDone={r.reload} />)}</tbody>
+          <thead>
+            <tr>
+              {cols.map((c) => (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
+              <th scope="col">
+                <span class="sr-only">Details</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((it, i) => (
+              <Row key={i} item={it} cols={cols} section={section} onDone={r.reload} />
+            ))}
+          </tbody>
         </table>
-      ) : <p>Nothing here yet.</p>}
+      ) : (
+        <p>Nothing here yet.</p>
+      )}
     </>
   )
 }

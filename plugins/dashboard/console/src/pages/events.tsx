@@ -18,25 +18,49 @@ export function Events() {
   const [frozen, setFrozen] = useState<any[]>([])
   const shown = (paused ? frozen : events).filter((e) => (!type || e.type === type) && (!text || JSON.stringify(e).toLowerCase().includes(text.toLowerCase())))
   return (
-    <Page title="Live events" actions={
-      <>
-        <span class={`pill pill-${state}`} role="status">{state}</span>
-        <button type="button" aria-pressed={paused} onClick={() => { setFrozen(events); setPaused(!paused) }}>{paused ? 'Resume' : 'Pause'}</button>
-        <button type="button" onClick={() => setEvents([])}>Clear</button>
-      </>
-    }>
+    <Page
+      title="Live events"
+      actions={
+        <>
+          <span class={`pill pill-${state}`} role="status">
+            {state}
+          </span>
+          <button
+            type="button"
+            aria-pressed={paused}
+            onClick={() => {
+              setFrozen(events)
+              setPaused(!paused)
+            }}
+          >
+            {paused ? 'Resume' : 'Pause'}
+          </button>
+          <button type="button" onClick={() => setEvents([])}>
+            Clear
+          </button>
+        </>
+      }
+    >
       <div class="filters">
-        <label>Type
+        <label>
+          Type
           <select value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value)}>
             <option value="">all</option>
-            {types.map((t) => <option key={t} value={t}>{t}</option>)}
+            {types.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Contains
+        <label>
+          Contains
           <input type="search" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
         </label>
       </div>
-      <p class="muted">{shown.length} of {events.length} events (the newest {KEEP} are kept)</p>
+      <p class="muted">
+        {shown.length} of {events.length} events (the newest {KEEP} are kept)
+      </p>
       <ol class="events" aria-live="polite" aria-relevant="additions">
         {shown.map((e, i) => (
           <li key={e.id ?? `${e.timestamp}-${i}`}>

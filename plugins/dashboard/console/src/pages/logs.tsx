@@ -14,7 +14,8 @@ export function Logs() {
   const box = useRef<HTMLPreElement>(null)
   const follow = useRef(true)
   const state = useStream('/api/daemon/logs', {}, (e) => {
-    if (e.type === 'log' || e.type === 'log_unavailable') setLines((old) => [...old, { line: String(e.line), unavailable: e.type === 'log_unavailable' }].slice(-KEEP))
+    if (e.type === 'log' || e.type === 'log_unavailable')
+      setLines((old) => [...old, { line: String(e.line), unavailable: e.type === 'log_unavailable' }].slice(-KEEP))
   })
   useEffect(() => {
     const el = box.current
@@ -22,14 +23,30 @@ export function Logs() {
   }, [lines])
   const shown = text ? lines.filter((l) => l.line.toLowerCase().includes(text.toLowerCase())) : lines
   return (
-    <Page title="Logs" actions={<span class={`pill pill-${state}`} role="status">{state}</span>}>
+    <Page
+      title="Logs"
+      actions={
+        <span class={`pill pill-${state}`} role="status">
+          {state}
+        </span>
+      }
+    >
       <div class="filters">
-        <label>Contains
+        <label>
+          Contains
           <input type="search" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
         </label>
       </div>
-      <pre class="log" ref={box} tabIndex={0} aria-label="Gateway log"
-        onScroll={(e) => { const el = e.currentTarget; follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8 }}>
+      <pre
+        class="log"
+        ref={box}
+        tabIndex={0}
+        aria-label="Gateway log"
+        onScroll={(e) => {
+          const el = e.currentTarget
+          follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8
+        }}
+      >
         {shown.map((l) => (l.unavailable ? `! ${l.line}\n` : `${l.line}\n`)).join('')}
       </pre>
     </Page>

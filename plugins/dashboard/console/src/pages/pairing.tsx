@@ -9,7 +9,17 @@ import { passkeyStatus, signInWithPasskey } from '../passkeys.js'
 
 function deviceName(): string {
   const ua = navigator.userAgent
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'browser'
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'browser'
   return `Console (${os})`
 }
 
@@ -21,8 +31,15 @@ export function Pairing(props: { onPaired: () => void }) {
   const codeField = useRef<HTMLInputElement>(null)
   const [passkeys, setPasskeys] = useState(false)
   // the one thing to do here is type the code
-  useEffect(() => { codeField.current?.focus() }, [])
-  useEffect(() => { passkeyStatus().then((s) => setPasskeys(s.sign_in), () => {}) }, [])
+  useEffect(() => {
+    codeField.current?.focus()
+  }, [])
+  useEffect(() => {
+    passkeyStatus().then(
+      (s) => setPasskeys(s.sign_in),
+      () => {},
+    )
+  }, [])
 
   const passkey = async () => {
     setBusy(true)
@@ -44,12 +61,18 @@ export function Pairing(props: { onPaired: () => void }) {
     setError(null)
     try {
       const r = await request<{ token: string; device_id?: string }>('/api/pair', {
-        method: 'POST', auth: false, json: { code: code.trim(), device_name: name.trim() || undefined, device_type: 'browser' },
+        method: 'POST',
+        auth: false,
+        json: { code: code.trim(), device_name: name.trim() || undefined, device_type: 'browser' },
       })
       saveSession({ token: r.token, deviceId: r.device_id })
       props.onPaired()
     } catch (err) {
-      setError(err instanceof ApiError && (err.status === 400 || err.status === 403) ? new Error(`${err.message}. Codes are single use and expire; get a fresh one with \`revka get-paircode\`.`) : err)
+      setError(
+        err instanceof ApiError && (err.status === 400 || err.status === 403)
+          ? new Error(`${err.message}. Codes are single use and expire; get a fresh one with \`revka get-paircode\`.`)
+          : err,
+      )
     } finally {
       setBusy(false)
     }
@@ -58,20 +81,36 @@ export function Pairing(props: { onPaired: () => void }) {
   return (
     <main id="main" class="pairing">
       <Page title="Pair this browser" focusHeading={false}>
-        <p>Enter the pairing code the gateway printed when it started (or run <code>revka get-paircode</code> on its machine).</p>
+        <p>
+          Enter the pairing code the gateway printed when it started (or run <code>revka get-paircode</code> on its machine).
+        </p>
         <form onSubmit={submit} class="stack">
           <label>
             Pairing code
-            <input name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={32} value={code}
-              onInput={(e) => setCode((e.target as HTMLInputElement).value)} ref={codeField} />
+            <input
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              required
+              maxLength={32}
+              value={code}
+              onInput={(e) => setCode((e.target as HTMLInputElement).value)}
+              ref={codeField}
+            />
           </label>
           <label>
             Device name
             <input name="device_name" maxLength={120} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
           </label>
-          <button type="submit" disabled={busy || !code.trim()}>{busy ? 'Pairing…' : 'Pair'}</button>
+          <button type="submit" disabled={busy || !code.trim()}>
+            {busy ? 'Pairing…' : 'Pair'}
+          </button>
         </form>
-        {passkeys && <button type="button" onClick={passkey} disabled={busy}>Sign in with a passkey</button>}
+        {passkeys && (
+          <button type="button" onClick={passkey} disabled={busy}>
+            Sign in with a passkey
+          </button>
+        )}
         {error ? <ErrorBox error={error} /> : null}
       </Page>
     </main>
