@@ -140,7 +140,7 @@ test('net.Socket#destroySoon exists, and Node calls it after a Connection: close
   assert.equal(called, 1, 'Node did not call socket.destroySoon() after a Connection: close response: the lingering close would not run')
 })
 
-test('socket._httpMessage names the response being written, and is cleared once it is done', async () => {
+test('socket._httpMessage names the response being written, and a finished one no longer counts as in flight', async () => {
   let during: ServerResponse | undefined
   let self: ServerResponse | undefined
   let after: ServerResponse | undefined | 'unset' = 'unset'
@@ -168,5 +168,11 @@ test('socket._httpMessage names the response being written, and is cleared once 
   )
   assert.ok(self)
   assert.equal(during, self, 'socket._httpMessage is not the response in flight')
-  assert.equal(after, undefined, 'socket._httpMessage still names a finished response')
+  // Node 20 has detached it when end()'s callback runs, Node 24 not yet: client-error.ts treats a
+  // response as in flight only while it is not writableFinished, which holds for both
+  const finished = after as ServerResponse | undefined | 'unset' // set in the callback above
+  assert.ok(
+    finished === undefined || (finished !== 'unset' && finished.writableFinished),
+    'socket._httpMessage names a response that is still being written after it finished',
+  )
 })
