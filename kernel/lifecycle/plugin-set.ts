@@ -2,7 +2,7 @@
  * Turning discovered folders into a checked, ordered set: enabled or not, mode, compatibility
  * and options — all before any plugin code is imported.
  */
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { PLUGIN_API_VERSION, RevkaError } from '@revka/plugin-sdk'
 import { discover } from '../registry/discovery.js'
 import { compatibility, validateOptions } from '../registry/manifest.js'
@@ -19,15 +19,28 @@ export interface PluginSetInput {
   only?: string[]
   /** extra options by id, merged over the file's (the test harness) */
   options?: Record<string, Record<string, unknown>>
-  /** node_modules folders scanned for `revka-plugin` packages (default: the project's) */
+  /** node_modules folders scanned for `revka-plugin` packages (default: pluginNodeModules) */
   nodeModules?: string[]
+}
+
+/**
+ * Where npm plugins are looked for: the project's own node_modules and, when the gateway is itself
+ * an installed package (`…/node_modules/revka`, e.g. `npm i -g revka`), the folder it is installed
+ * in — plugins installed beside it (`npm i -g revka revka-plugin-x`) live there.
+ */
+export function pluginNodeModules(projectRoot: string): string[] {
+  const dirs = [join(projectRoot, 'node_modules')]
+  const parent = dirname(projectRoot)
+  if (basename(parent) === 'node_modules') dirs.push(parent)
+  else if (basename(parent).startsWith('@') && basename(dirname(parent)) === 'node_modules') dirs.push(dirname(parent))
+  return dirs
 }
 
 export function resolvePluginSet(input: PluginSetInput): PluginRecord[] {
   const records = discover({
     builtinDir: input.file.builtins ? input.builtinDir : null,
     paths: [...input.file.paths, ...input.extraPaths],
-    nodeModules: input.nodeModules ?? [join(input.projectRoot, 'node_modules')],
+    nodeModules: input.nodeModules ?? pluginNodeModules(input.projectRoot),
   })
   const known = new Set(records.map((r) => r.id))
   for (const id of Object.keys(input.file.plugins)) {
