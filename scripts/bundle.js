@@ -1,17 +1,16 @@
 #!/usr/bin/env node
-// `npm run build` / `prepare`, after tsc: bundle the compiled kernel (CLI → gateway → kernel, with
+// `npm run build` (also `prepack`, and `prepare` in a checkout), after tsc: bundle the compiled kernel (CLI → gateway → kernel, with
 // Fastify, pino, tapable, tsyringe …) into one script, kernel/dist/cli.cjs, that bin/revka.js runs
-// (with V8's code cache, see bin/revka.js) while it is fresh. Why: Node 20 has no module compile
-// cache, and resolving, reading and compiling ~500 small files was most of the start-up.
+// while it is fresh (with a compile cache kept in the state dir, see bin/revka.js). Why: resolving,
+// reading and compiling ~500 small files was most of the start-up. Nothing here writes a cache:
+// the build's folder is not the gateway's to write once installed.
 // The unbundled kernel stays the reference: tests import it, and bin/revka.js falls back to it when
 // the bundle is missing or any kernel file changed after it was made.
 //
 // The plugin boundary is untouched: plugins are not in the bundle, and @revka/plugin-sdk stays
 // external so the kernel and every plugin share one SDK runtime (one RevkaError, one definePlugin).
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -24,7 +23,7 @@ const outfile = join(dist, 'cli.cjs')
 const manifestFile = join(dist, 'cli.json')
 
 function clean() {
-  // the old bundle, its manifest and every code cache made for it
+  // the old bundle, its manifest, and the code caches earlier versions wrote beside it
   if (existsSync(dist)) for (const f of readdirSync(dist)) rmSync(join(dist, f), { force: true })
 }
 
@@ -46,14 +45,22 @@ mkdirSync(dist, { recursive: true })
 
 const external = [
   // shared with plugins: must be the one copy plugins import (required as an ES module)
-  '@revka/plugin-sdk', '@revka/plugin-sdk/*',
+  '@revka/plugin-sdk',
+  '@revka/plugin-sdk/*',
   // native addons (and their optional helpers) load their .node file relative to their own folder
-  'better-sqlite3', 'node-pty', 'bufferutil', 'utf-8-validate',
+  'better-sqlite3',
+  'node-pty',
+  'bufferutil',
+  'utf-8-validate',
   // loaded only when needed: keep them out of what every start parses
-  'ajv', 'ajv/*', 'jiti',
+  'ajv',
+  'ajv/*',
+  'jiti',
   // Fastify requires these only for inject() and its default schema compilers (the kernel installs
   // its own, see kernel/http/server.ts)
-  'light-my-request', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler',
+  'light-my-request',
+  '@fastify/ajv-compiler',
+  '@fastify/fast-json-stringify-compiler',
 ]
 
 // kernel/registry/import-module.js holds the kernel's dynamic import(): it stays a real ES module
@@ -105,29 +112,3 @@ const inputs = Object.keys(result.metafile.inputs)
 const id = createHash('sha256').update(code).digest('hex').slice(0, 16)
 writeFileSync(manifestFile, JSON.stringify({ id, inputs }))
 console.log(`bundle: kernel/dist/cli.cjs (${inputs.length} kernel files, ${(code.length / 1024).toFixed(0)} KiB, id ${id})`)
-
-/**
- * One start of the bundled gateway (all default plugins, a throw-away state dir, a free loopback
- * port) so bin/revka.js writes the V8 code cache now, not during the first real start. Best effort:
- * without it, the first gateway that runs for two seconds writes the cache.
- */
-async function warmCodeCache() {
-  const state = mkdtempSync(join(tmpdir(), 'revka-bundle-warm-'))
-  const pluginsFile = join(state, 'revka.plugins.json')
-  writeFileSync(pluginsFile, '{ "plugins": {} }')
-  const child = spawn(process.execPath, [join(root, 'bin/revka.js'), 'gateway'], {
-    cwd: root,
-    env: { ...process.env, REVKA_STATE_DIR: state, REVKA_PLUGINS_FILE: pluginsFile, REVKA_GATEWAY_HOST: '127.0.0.1', REVKA_GATEWAY_PORT: '0', REVKA_LOG_LEVEL: 'warn', REVKA_UNBUNDLED: '' },
-    stdio: 'ignore',
-  })
-  const cache = join(dist, `cli.${id}.v8cache`)
-  const deadline = Date.now() + 20_000
-  while (!existsSync(cache) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-  child.kill('SIGTERM')
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)))
-  clearTimeout(killer)
-  rmSync(state, { recursive: true, force: true })
-  console.log(existsSync(cache) ? 'bundle: V8 code cache written' : 'bundle: no code cache yet (the first gateway start writes it)')
-}
-await warmCodeCache()
