@@ -66,12 +66,10 @@ export default definePlugin<CanvasOptions>({
       return doc
     })
 
-    // idle canvases go even when nobody renders, so their memory comes back
-    let sweeper: NodeJS.Timeout | undefined
+    // idle canvases go even when nobody renders, so their memory comes back; the kernel clears
+    // the timer when the plugin stops or is disabled (api.own)
     api.onStart(() => {
-      sweeper = setInterval(() => store.sweep(), Math.min(store.limits.idleMs, 60_000))
-      sweeper.unref()
+      api.own(setInterval(() => store.sweep(), Math.min(store.limits.idleMs, 60_000))).unref()
     })
-    api.onStop(() => { clearInterval(sweeper) })
   },
 })

@@ -24,8 +24,8 @@ export default definePlugin<Options>({
     const secret = resolveSecret({ env: 'CLICK_TRACKING_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
     const allowed = parseAllowedHosts(api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS')?.trim() ? api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS') : api.config.allowed_hosts)
     let log: ClickLog | undefined
-    api.onStart(() => { log = new ClickLog(`${api.store.dir}/clicks.jsonl`) })
-    api.onStop(() => log?.close())
+    // closed (its queued appends flushed) by the kernel when the plugin stops or is disabled
+    api.onStart(() => { log = api.own(new ClickLog(`${api.store.dir}/clicks.jsonl`)) })
 
     api.routes.add({
       method: 'GET', url: '/track/c/:token', auth: 'public',

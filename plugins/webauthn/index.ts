@@ -29,11 +29,11 @@ export default definePlugin<{ enabled?: boolean }>({
     let ceremonies: Ceremonies | null = null
     let store: CredentialStore | null = null
     if (settings.enabled) {
-      store = await CredentialStore.open(api.store.dir)
+      // closed by the kernel when the plugin stops or is disabled (api.own)
+      store = api.own(await CredentialStore.open(api.store.dir))
       // the WebAuthn library is loaded only when passkeys are on: off (the default) costs no start time
       const { Ceremonies } = await import('./ceremonies.js')
       ceremonies = new Ceremonies(settings, new Challenges(() => api.gateway.now()), store)
-      api.onStop(() => store!.close())
     }
     const pairing = () => api.services.get(KernelServices.pairing)
     const owner = (req: RevkaRequest) => (req.auth.via === 'anonymous' ? null : req.auth.credentialId ?? req.auth.deviceId ?? req.auth.via)
