@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI (issue 16): a plugin can live outside this repository. Pack @revka/plugin-sdk,
 # @revka/plugin-testing and the gateway (revka), install the three tarballs into a temp directory
-# with examples/webhook-telegram copied there, type-check the example against the installed
-# packages, and run its tests with the documented one-liner:
+# with examples/webhook-telegram copied there, scaffold a second plugin with the installed
+# `revka plugins new`, type-check both against the installed packages, and run their tests with
+# the documented one-liner:
 #   node --import @revka/plugin-testing/register --test *.test.ts
 # Run it after `npm ci` (or `npm run build`): the gateway is packed from the tree that build made.
 set -euo pipefail
@@ -17,10 +18,16 @@ for f in kernel/index.js kernel/schema/precompiled.cjs; do
   [ -e "$f" ] || { echo "ci-pack-plugin: $f is missing: run npm ci (or npm run build) first" >&2; exit 1; }
 done
 
-# the SDK and the harness build their JavaScript and declarations in prepack
-npm pack --silent -w plugin-sdk -w plugin-testing --pack-destination "$work/packs" >/dev/null
-# the gateway: packing skips prepack rather than build it all a second time
-npm pack --silent --ignore-scripts --pack-destination "$work/packs" >/dev/null
+# the three packs side by side (the harness's prepack type-checks against the kernel: the longest).
+# The SDK and the harness build their JavaScript and declarations in prepack; the gateway is packed
+# without its prepack rather than build it all a second time.
+pids=()
+npm pack --silent -w plugin-sdk --pack-destination "$work/packs" >"$work/sdk.log" 2>&1 & pids+=($!)
+npm pack --silent -w plugin-testing --pack-destination "$work/packs" >"$work/testing.log" 2>&1 & pids+=($!)
+npm pack --silent --ignore-scripts --pack-destination "$work/packs" >"$work/gateway.log" 2>&1 & pids+=($!)
+for pid in "${pids[@]}"; do
+  wait "$pid" || { cat "$work"/*.log >&2; echo "ci-pack-plugin: npm pack failed" >&2; exit 1; }
+done
 echo "packed in ${SECONDS}s: $(cd "$work/packs" && echo *.tgz)"
 
 cd "$work/app"
@@ -35,7 +42,7 @@ cat > tsconfig.json <<'JSON'
     "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext",
     "strict": true, "noEmit": true, "skipLibCheck": true, "types": ["node"]
   },
-  "include": ["*.ts"]
+  "include": ["*.ts", "ci-hook/*.ts"]
 }
 JSON
 # --ignore-scripts: better-sqlite3's install script would compile SQLite from source when no
@@ -57,9 +64,13 @@ for pkg in revka @revka/plugin-sdk @revka/plugin-testing; do
 done
 echo "installed at ${SECONDS}s"
 
-# the example type-checks against the installed SDK (declarations, not the repo's sources)
+# the installed gateway's CLI scaffolds a plugin here, as a third-party author starts one
+node_modules/.bin/revka plugins new ci-hook --webhook >/dev/null
+
+# the example and the scaffold type-check against the installed SDK (declarations, not the repo's
+# sources)…
 npx tsc -p tsconfig.json
-# …and its tests run with Node's test runner, the TypeScript loaded by the harness's register hook;
-# a test that leaves a socket open would keep Node alive, so the step has a deadline
-timeout 300 node --import @revka/plugin-testing/register --test ./*.test.ts
+# …and their tests run with Node's test runner, the TypeScript loaded by the harness's register
+# hook; a test that leaves a socket open would keep Node alive, so the step has a deadline
+timeout 300 node --import @revka/plugin-testing/register --test ./*.test.ts ./ci-hook/*.test.ts
 echo "ci-pack-plugin: ok in ${SECONDS}s"
