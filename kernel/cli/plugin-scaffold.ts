@@ -296,7 +296,7 @@ A Revka plugin${opts.webhook ? ' (a signed webhook channel)' : ''}, made by \`re
     npm run typecheck  # the test run erases types; tsc checks them
 
 Run it in a gateway: list this folder under \`paths\` in revka.plugins.json${opts.webhook ? `, set its \`secret\` (or ${envName(id)}) and \`reply_url\`` : ''}.
-The SDK reference and the guide "write a channel plugin" come with @revka/plugin-sdk.
+The guide "Write a channel plugin" is node_modules/@revka/plugin-sdk/docs/write-a-channel-plugin.md.
 `
   return { ...own, 'package.json': packageJson(id, opts.versions), 'tsconfig.json': TSCONFIG, 'README.md': readme }
 }
