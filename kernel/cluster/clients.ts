@@ -6,7 +6,10 @@
  */
 import { importModule } from '../registry/import-module.js'
 
-export interface PgResult { rows: Array<Record<string, any>>; rowCount: number | null }
+export interface PgResult {
+  rows: Array<Record<string, any>>
+  rowCount: number | null
+}
 export interface PgClient {
   query(sql: string, params?: unknown[]): Promise<PgResult>
   release(err?: Error | boolean): void

@@ -35,7 +35,11 @@ export class Cluster {
   private listening?: PgListener
   private closed = false
 
-  private constructor(readonly settings: ClusterSettings, readonly engines: Engines, private readonly log: Logger) {}
+  private constructor(
+    readonly settings: ClusterSettings,
+    readonly engines: Engines,
+    private readonly log: Logger,
+  ) {}
 
   /** connect both engines and migrate; a start that cannot reach them fails with a coded error */
   static async open(settings: ClusterSettings, log: Logger): Promise<Cluster> {
@@ -43,7 +47,9 @@ export class Cluster {
     try {
       engines = await openEngines(settings.postgresUrl, settings.redisUrl, (err) => log.warn({ err: err.message }, 'cluster: idle PostgreSQL connection lost'))
     } catch (e) {
-      throw new Error(`REVKA_ERR_CLUSTER_CONNECT: cannot reach the [cluster] engines (${(e as Error).message}); check cluster.postgres_url and cluster.redis_url`)
+      throw new Error(
+        `REVKA_ERR_CLUSTER_CONNECT: cannot reach the [cluster] engines (${(e as Error).message}); check cluster.postgres_url and cluster.redis_url`,
+      )
     }
     const c = new Cluster(settings, engines, log)
     try {
@@ -56,14 +62,31 @@ export class Cluster {
   }
 
   /** the device mirror and the pairing service that replaces the single-node one */
-  async auth(deps: { credentials: Credentials; requirePairing: boolean; ttlMs: number; clock: Clock; maxKeys: number; audit?: AuthEvents }): Promise<ClusterPairing> {
-    const devices = this.devices = new ClusterDevices(this.engines.pool, deps.credentials, `${this.settings.nodeId}/${randomUUID()}`)
+  async auth(deps: {
+    credentials: Credentials
+    requirePairing: boolean
+    ttlMs: number
+    clock: Clock
+    maxKeys: number
+    audit?: AuthEvents
+  }): Promise<ClusterPairing> {
+    const devices = (this.devices = new ClusterDevices(this.engines.pool, deps.credentials, `${this.settings.nodeId}/${randomUUID()}`))
     // LISTEN first, then read the table: a change committed in between is in one or the other
     await this.listen()
     await devices.reload()
     this.probe = setInterval(() => void this.probePg(), PG_PROBE_MS)
     this.probe.unref()
-    return new ClusterPairing(deps.requirePairing, deps.ttlMs, deps.credentials, devices, this.engines.redis, deps.clock, deps.maxKeys, (err) => this.lost(err), deps.audit)
+    return new ClusterPairing(
+      deps.requirePairing,
+      deps.ttlMs,
+      deps.credentials,
+      devices,
+      this.engines.redis,
+      deps.clock,
+      deps.maxKeys,
+      (err) => this.lost(err),
+      deps.audit,
+    )
   }
 
   async attachEvents(bus: ClusterEventBus): Promise<void> {
@@ -86,7 +109,9 @@ export class Cluster {
   /** the LISTEN connection for device changes; on loss it reconnects and the table is read again */
   private async listen(): Promise<void> {
     const l = this.engines.listener()
-    l.on('notification', (m) => { if (m.channel === DEVICES_CHANNEL && m.payload) this.devices?.applyMessage(m.payload) })
+    l.on('notification', (m) => {
+      if (m.channel === DEVICES_CHANNEL && m.payload) this.devices?.applyMessage(m.payload)
+    })
     l.on('error', () => this.relisten(l))
     l.on('end', () => this.relisten(l))
     try {
@@ -104,15 +129,16 @@ export class Cluster {
     this.listening = undefined
     void l.end().catch(() => {})
     this.log.warn('cluster: lost the PostgreSQL LISTEN connection; reconnecting')
-    const retry = (delay: number) => setTimeout(async () => {
-      if (this.closed) return
-      try {
-        await this.listen()
-        this.reload('revocation listener reconnected')
-      } catch {
-        retry(Math.min(delay * 2, RELISTEN_MAX_MS))
-      }
-    }, delay).unref()
+    const retry = (delay: number) =>
+      setTimeout(async () => {
+        if (this.closed) return
+        try {
+          await this.listen()
+          this.reload('revocation listener reconnected')
+        } catch {
+          retry(Math.min(delay * 2, RELISTEN_MAX_MS))
+        }
+      }, delay).unref()
     retry(RELISTEN_MS)
   }
 
@@ -140,13 +166,20 @@ export class Cluster {
   /** reload the device table; failures are left to the next reconnect or probe */
   private reload(why: string): void {
     if (!this.devices) return
-    if (this.reloading) { this.reloadAgain = true; return }
-    this.reloading = this.devices.reload()
+    if (this.reloading) {
+      this.reloadAgain = true
+      return
+    }
+    this.reloading = this.devices
+      .reload()
       .then(() => this.log.info({ why }, 'cluster: device registry reloaded'))
       .catch((e) => this.log.warn({ why, err: (e as Error).message }, 'cluster: device reload failed'))
       .finally(() => {
         this.reloading = undefined
-        if (this.reloadAgain) { this.reloadAgain = false; this.reload(why) }
+        if (this.reloadAgain) {
+          this.reloadAgain = false
+          this.reload(why)
+        }
       })
   }
 

@@ -18,9 +18,7 @@ import type { PgPool } from './clients.js'
 export const DEVICES_CHANNEL = 'revka_devices'
 
 type Change = { origin?: string } & (
-  | { t: 'add'; row: DeviceRow }
-  | { t: 'revoke'; id: string; hash: string }
-  | { t: 'rotate'; id: string; old: string; hash: string }
+  { t: 'add'; row: DeviceRow } | { t: 'revoke'; id: string; hash: string } | { t: 'rotate'; id: string; old: string; hash: string }
 )
 type Query = (sql: string, params?: unknown[]) => Promise<{ rows: any[] }>
 
@@ -57,8 +55,14 @@ export class ClusterDevices {
   async add(tokenHash: string, meta: { name?: string | null; deviceType?: string | null; hardware?: string | null; ip?: string | null }): Promise<DeviceRow> {
     const now = new Date().toISOString()
     const row: DeviceRow = {
-      id: randomUUID(), token_hash: tokenHash, name: meta.name ?? null, device_type: meta.deviceType ?? null,
-      hardware: meta.hardware ?? null, paired_at: now, last_seen: now, ip_address: meta.ip ?? null,
+      id: randomUUID(),
+      token_hash: tokenHash,
+      name: meta.name ?? null,
+      device_type: meta.deviceType ?? null,
+      hardware: meta.hardware ?? null,
+      paired_at: now,
+      last_seen: now,
+      ip_address: meta.ip ?? null,
     }
     const change: Change = { t: 'add', row }
     await this.tx(async (q) => {
@@ -77,7 +81,11 @@ export class ClusterDevices {
     const row = await this.tx(async (q) => {
       const { rows } = await q('DELETE FROM revka_devices WHERE id = $1 RETURNING *', [id])
       if (!rows[0]) return undefined
-      await q('INSERT INTO revka_revoked_tokens (token_hash, device_id, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING', [rows[0].token_hash, id, new Date().toISOString()])
+      await q('INSERT INTO revka_revoked_tokens (token_hash, device_id, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING', [
+        rows[0].token_hash,
+        id,
+        new Date().toISOString(),
+      ])
       await this.notify(q, { t: 'revoke', id, hash: rows[0].token_hash })
       return rows[0] as DeviceRow
     })
@@ -90,7 +98,11 @@ export class ClusterDevices {
     const old = await this.tx(async (q) => {
       const { rows } = await q('SELECT token_hash FROM revka_devices WHERE id = $1 FOR UPDATE', [id])
       if (!rows[0]) return undefined
-      await q('INSERT INTO revka_revoked_tokens (token_hash, device_id, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING', [rows[0].token_hash, id, new Date().toISOString()])
+      await q('INSERT INTO revka_revoked_tokens (token_hash, device_id, revoked_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING', [
+        rows[0].token_hash,
+        id,
+        new Date().toISOString(),
+      ])
       await q('UPDATE revka_devices SET token_hash = $1 WHERE id = $2', [newHash, id])
       await this.notify(q, { t: 'rotate', id, old: rows[0].token_hash, hash: newHash })
       return rows[0].token_hash as string
@@ -103,7 +115,11 @@ export class ClusterDevices {
   /** a change another node committed, as notified on DEVICES_CHANNEL */
   applyMessage(message: string): void {
     let c: Change
-    try { c = JSON.parse(message) } catch { return }
+    try {
+      c = JSON.parse(message)
+    } catch {
+      return
+    }
     if (c.origin !== this.origin) this.apply(c)
   }
 

@@ -41,7 +41,11 @@ test('a pairing code is single use across nodes: once on A, refused on B; raced 
 
   const c = await json(`${C.url}/api/pairing/initiate`, { method: 'POST', headers: bearer(ADMIN) })
   const before = (await json(`${A.url}/api/devices`, { headers: bearer(ADMIN) })).body.count
-  const race = await Promise.all([A, B, C].map((n) => json(`${n.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: c.body.pairing_code }) })))
+  const race = await Promise.all(
+    [A, B, C].map((n) =>
+      json(`${n.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: c.body.pairing_code }) }),
+    ),
+  )
   assert.deepEqual(race.map((r) => r.status).sort(), [200, 403, 403])
   const afterCount = (await json(`${B.url}/api/devices`, { headers: bearer(ADMIN) })).body.count
   assert.equal(afterCount, before + 1, 'exactly one device was added')
@@ -61,19 +65,29 @@ test('wrong pairing codes spread over the nodes add up: the fifth locks the clie
     assert.ok(Number(r.headers.get('retry-after')) > 0)
   }
   // another client is not locked out, and the code was not used up by the refused attempts
-  const other = await json(`${C.url}/api/pair`, { method: 'POST', headers: { ...client, 'x-forwarded-for': '10.9.8.6' }, body: JSON.stringify({ code: good.body.pairing_code }) })
+  const other = await json(`${C.url}/api/pair`, {
+    method: 'POST',
+    headers: { ...client, 'x-forwarded-for': '10.9.8.6' },
+    body: JSON.stringify({ code: good.body.pairing_code }),
+  })
   assert.equal(other.status, 200)
 })
 
 test('revoked on B: the open WebSocket on A closes within 1 s, and the token is refused on every node', async () => {
   const d = await pairVia(C, C, 'revoked-soon')
   const ws = new WebSocket(`${A.url.replace('http', 'ws')}/ws/chat`, ['revka.v1'], { headers: bearer(d.token) })
-  await new Promise<void>((ok, fail) => { ws.once('open', () => ok()); ws.once('error', fail) })
+  await new Promise<void>((ok, fail) => {
+    ws.once('open', () => ok())
+    ws.once('error', fail)
+  })
   const closed = new Promise<number>((ok) => ws.once('close', () => ok(performance.now())))
   const t0 = performance.now()
   const r = await json(`${B.url}/api/devices/${d.deviceId}`, { method: 'DELETE', headers: bearer(ADMIN) })
   assert.equal(r.status, 200)
-  const at = await Promise.race([closed, new Promise<number>((_, fail) => setTimeout(() => fail(new Error('A kept the WebSocket open for 1 s after the revocation on B')), 1000))])
+  const at = await Promise.race([
+    closed,
+    new Promise<number>((_, fail) => setTimeout(() => fail(new Error('A kept the WebSocket open for 1 s after the revocation on B')), 1000)),
+  ])
   assert.ok(at - t0 < 1000)
   for (const n of [A, B, C]) {
     assert.equal((await json(`${n.url}/api/devices`, { headers: bearer(d.token) })).status, 401, `node ${n.url} still serves the revoked token`)
@@ -93,8 +107,12 @@ test('an event emitted on C reaches an SSE client on A, and Last-Event-ID replay
     try {
       const again = await replay.next((f) => f.json?.payload?.marker === marker)
       assert.equal(Number(again.id), id, 'the same event under the same id on another node')
-    } finally { replay.close() }
-  } finally { sse.close() }
+    } finally {
+      replay.close()
+    }
+  } finally {
+    sse.close()
+  }
 })
 
 test('/health shows both engines; without Redis the node is degraded and pairing answers 503 with retry_after, revocation still reaches every node; it recovers alone', async () => {
@@ -105,7 +123,10 @@ test('/health shows both engines; without Redis the node is degraded and pairing
   const d = await pairVia(A, B, 'survives-outage')
   const doomed = await pairVia(B, B, 'revoked-during-outage')
   const ws = new WebSocket(`${A.url.replace('http', 'ws')}/ws/chat`, ['revka.v1'], { headers: bearer(doomed.token) })
-  await new Promise<void>((ok, fail) => { ws.once('open', () => ok()); ws.once('error', fail) })
+  await new Promise<void>((ok, fail) => {
+    ws.once('open', () => ok())
+    ws.once('error', fail)
+  })
   const wsClosed = new Promise<number>((ok) => ws.once('close', () => ok(performance.now())))
 
   redis('stop')
@@ -122,7 +143,12 @@ test('/health shows both engines; without Redis the node is degraded and pairing
     // and revocations travel with the database (NOTIFY), not the bus: A's socket still closes in time
     const t0 = performance.now()
     assert.equal((await json(`${C.url}/api/devices/${doomed.deviceId}`, { method: 'DELETE', headers: bearer(ADMIN) })).status, 200)
-    const at = await Promise.race([wsClosed, new Promise<number>((_, fail) => setTimeout(() => fail(new Error('A kept the WebSocket of a token revoked on C open for 1 s while Redis was down')), 1000))])
+    const at = await Promise.race([
+      wsClosed,
+      new Promise<number>((_, fail) =>
+        setTimeout(() => fail(new Error('A kept the WebSocket of a token revoked on C open for 1 s while Redis was down')), 1000),
+      ),
+    ])
     assert.ok(at - t0 < 1000)
     assert.equal((await json(`${B.url}/api/devices`, { headers: bearer(doomed.token) })).status, 401)
   } finally {
@@ -133,9 +159,16 @@ test('/health shows both engines; without Redis the node is degraded and pairing
   const sse = await openSse(`${A.url}/api/events`, bearer(ADMIN))
   try {
     const marker = `after-restart-${Date.now()}`
-    await until('C can emit again', async () => (await json(`${C.url}/api/channel-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ marker }) })).status === 200)
+    await until(
+      'C can emit again',
+      async () =>
+        (await json(`${C.url}/api/channel-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ marker }) }))
+          .status === 200,
+    )
     await sse.next((f) => f.json?.payload?.marker === marker, 5000)
-  } finally { sse.close() }
+  } finally {
+    sse.close()
+  }
   const again = await pairVia(C, A, 'after-outage')
   assert.equal((await json(`${B.url}/api/devices`, { headers: bearer(again.token) })).status, 200)
 })
