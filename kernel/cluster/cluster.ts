@@ -49,6 +49,7 @@ export class Cluster {
     } catch (e) {
       throw new Error(
         `REVKA_ERR_CLUSTER_CONNECT: cannot reach the [cluster] engines (${(e as Error).message}); check cluster.postgres_url and cluster.redis_url`,
+        { cause: e },
       )
     }
     const c = new Cluster(settings, engines, log)
@@ -56,7 +57,7 @@ export class Cluster {
       await migrate(engines.pool, (msg) => log.info({ node: settings.nodeId }, msg))
     } catch (e) {
       await closeEngines(engines)
-      throw new Error(`REVKA_ERR_CLUSTER_MIGRATE: the cluster schema could not be applied: ${(e as Error).message}`)
+      throw new Error(`REVKA_ERR_CLUSTER_MIGRATE: the cluster schema could not be applied: ${(e as Error).message}`, { cause: e })
     }
     return c
   }
