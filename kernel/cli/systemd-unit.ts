@@ -39,7 +39,9 @@ export function renderUnit(u: UnitInput): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${systemdQuote(u.node)} ${systemdQuote(u.script)} daemon`,
+    // the young-generation cap bin/revka.js explains (SEMI_SPACE_FLAG), given here on the command
+    // line so Node 20, which cannot re-exec itself with it, gets it too
+    `ExecStart=${systemdQuote(u.node)} --max-semi-space-size=4 ${systemdQuote(u.script)} daemon`,
     `WorkingDirectory=${systemdQuote(u.workingDirectory)}`,
     'Environment=HOME=%h',
     ...env.map(([k, v]) => `Environment=${systemdQuote(`${k}=${v}`)}`),

@@ -49,7 +49,7 @@ test('the generated unit runs `revka daemon` with the current state dir, restart
     path: '/usr/bin',
   })
   const lines = unit.split('\n')
-  assert.ok(lines.includes('ExecStart="/opt/node bin/node" "/srv/re\\"vka/bin/revka.js" daemon'))
+  assert.ok(lines.includes('ExecStart="/opt/node bin/node" --max-semi-space-size=4 "/srv/re\\"vka/bin/revka.js" daemon'))
   assert.ok(lines.includes('Environment="REVKA_STATE_DIR=/home/u/state 100%%$$X"'), 'a % specifier and $ expansion are escaped')
   assert.ok(lines.includes('Environment="REVKA_PLUGINS_FILE=/home/u/revka.plugins.json"'))
   assert.ok(lines.includes('Environment="PATH=/usr/bin"'))
@@ -74,7 +74,7 @@ test('install writes the unit where it says, reloads and enables; start/stop/sta
   const path = join(tmp, 'xdg', 'systemd', 'user', 'revka.service')
   assert.match(s.out.join(''), new RegExp(`wrote ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
   const unit = readFileSync(path, 'utf8')
-  assert.match(unit, /^ExecStart="\/opt\/node\/bin\/node" "\/opt\/revka\/bin\/revka.js" daemon$/m)
+  assert.match(unit, /^ExecStart="\/opt\/node\/bin\/node" --max-semi-space-size=4 "\/opt\/revka\/bin\/revka.js" daemon$/m)
   assert.ok(unit.includes(`Environment="REVKA_STATE_DIR=${join(tmp, 'my state %%h $$HOME')}"`))
   assert.deepEqual(s.calls, [
     ['systemctl', '--user', 'daemon-reload'],
