@@ -121,6 +121,12 @@ export async function p7() {
     const boundary = 'revkabench' + Date.now()
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`)
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
+    // uploads go only to an existing session of the caller: open it the way the dashboard does
+    await new Promise((res, rej) => {
+      const ws = new WebSocket(gw.url.replace('http', 'ws') + '/ws/chat?session_id=bench&name=bench', ['revka.v1'], { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      ws.once('message', () => { ws.close(); res() }) // session_start
+      ws.once('error', rej)
+    })
     const before = rssMb(gw.pid)
     const status = await new Promise((res, rej) => {
       const req = http.request(gw.url + '/api/sessions/bench/attachments', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + 25 * 1024 * 1024 + tail.length } }, (r) => { r.resume(); r.on('end', () => res(r.statusCode)) })
