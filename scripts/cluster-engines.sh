@@ -81,8 +81,12 @@ stop() {
   [ -d "$dir" ] || return 0
   stop_redis "$dir"
   if [ -f "$dir/pg/data/postmaster.pid" ]; then
+    local pid
+    pid=$(head -n1 "$dir/pg/data/postmaster.pid")
     bin=$(pg_bin)
     as_pg "$bin/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+    # a throwaway engine must never outlive its run: if pg_ctl could not stop it, kill it
+    kill -9 "$pid" 2>/dev/null || true
   fi
   rm -rf "$dir"
 }
