@@ -12,7 +12,10 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 const [label, bin, pkg, home] = process.argv.slice(2)
-const fail = (msg) => { console.error(`ci-pack-install: [${label}] ${msg}`); process.exit(1) }
+const fail = (msg) => {
+  console.error(`ci-pack-install: [${label}] ${msg}`)
+  process.exit(1)
+}
 
 /** every file under dir with its mtime: the package folder must be the same after a run */
 function listing(dir, out = new Map()) {
@@ -33,8 +36,12 @@ const t0 = performance.now()
 const child = spawn(bin, ['gateway'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
 let out = ''
 let err = ''
-child.stdout.setEncoding('utf8').on('data', (d) => { out += d })
-child.stderr.setEncoding('utf8').on('data', (d) => { err += d })
+child.stdout.setEncoding('utf8').on('data', (d) => {
+  out += d
+})
+child.stderr.setEncoding('utf8').on('data', (d) => {
+  err += d
+})
 const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
 
 /** wait until the gateway printed its address and pairing code */
@@ -54,7 +61,11 @@ try {
   const startMs = performance.now() - t0
   const rssMb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024
 
-  const paired = await fetch(`${url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, device_name: 'ci-pack-install' }) })
+  const paired = await fetch(`${url}/api/pair`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, device_name: 'ci-pack-install' }),
+  })
   const { token } = await paired.json()
   if (paired.status !== 200 || !token) fail(`POST /api/pair → ${paired.status}`)
   const auth = { authorization: `Bearer ${token}` }
@@ -76,7 +87,11 @@ try {
   const terminal = plugin('terminal')
   // where the gateway would find it: its own node_modules or, installed as a dependency, a hoisted one
   let hasPty = true
-  try { createRequire(join(pkg, 'package.json')).resolve('node-pty') } catch { hasPty = false }
+  try {
+    createRequire(join(pkg, 'package.json')).resolve('node-pty')
+  } catch {
+    hasPty = false
+  }
   if (hasPty && terminal.status !== 'started') fail(`node-pty is installed but the terminal plugin is ${terminal.status}: ${terminal.diagnostic}`)
   if (!hasPty && !(terminal.status === 'failed' && /node-pty is not installed/.test(terminal.diagnostic ?? ''))) {
     fail(`without node-pty the terminal plugin should report itself unavailable, it is ${terminal.status}: ${terminal.diagnostic}`)
@@ -87,10 +102,13 @@ try {
   if (exitCode !== 0) fail(`the gateway exited ${exitCode} on SIGTERM:\n${err}`)
   const after = listing(pkg)
   const changed = [...after].filter(([p, m]) => before.get(p) !== m).map(([p]) => p)
-  if (changed.length || after.size !== before.size) fail(`the gateway wrote into its package folder: ${changed.join(', ') || `${after.size - before.size} files`}`)
+  if (changed.length || after.size !== before.size)
+    fail(`the gateway wrote into its package folder: ${changed.join(', ') || `${after.size - before.size} files`}`)
   if (!existsSync(join(home, '.revka'))) fail('no state in ~/.revka')
 
-  console.log(`[${label}] ok: paired, /api/status 200 (${status.plugins.length} plugins), npm plugin ci-hello started, terminal ${terminal.status}${hasPty ? '' : ' (node-pty not installed)'}; spawn → pairing code ${startMs.toFixed(0)} ms, RSS ${rssMb.toFixed(1)} MB`)
+  console.log(
+    `[${label}] ok: paired, /api/status 200 (${status.plugins.length} plugins), npm plugin ci-hello started, terminal ${terminal.status}${hasPty ? '' : ' (node-pty not installed)'}; spawn → pairing code ${startMs.toFixed(0)} ms, RSS ${rssMb.toFixed(1)} MB`,
+  )
 } finally {
   if (child.exitCode === null) child.kill('SIGKILL')
 }

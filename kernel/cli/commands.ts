@@ -193,7 +193,7 @@ export const COMMANDS: CommandSpec[] = [
         args: { required: ['ID'] },
         summary: 'scaffold a plugin folder: manifest, TypeScript entry, a passing test',
         details:
-          'Writes DIR/ID/ (default ./ID/): revka.plugin.json, index.ts, ID.test.ts, package.json (npm test runs\nthe test with Node\'s runner through @revka/plugin-testing), tsconfig.json and a README. The plain\nplugin has one bearer route; --webhook makes a signed webhook channel (defineWebhook). Nothing\nis written over an existing folder.',
+          "Writes DIR/ID/ (default ./ID/): revka.plugin.json, index.ts, ID.test.ts, package.json (npm test runs\nthe test with Node's runner through @revka/plugin-testing), tsconfig.json and a README. The plain\nplugin has one bearer route; --webhook makes a signed webhook channel (defineWebhook). Nothing\nis written over an existing folder.",
         options: {
           webhook: { type: 'boolean', help: 'a webhook channel: HMAC-signed POSTs answered by the agent' },
           dir: { type: 'string', value: 'DIR', help: 'the folder to create the plugin in (default: the current one)' },

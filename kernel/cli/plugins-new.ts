@@ -28,7 +28,9 @@ export async function pluginsNew(a: ParsedArgs): Promise<number> {
   // positionals keep the command's words: plugins new ID
   const id = a.positionals[2]
   if (!PLUGIN_ID.test(id) || id.length > MAX_ID) {
-    throw new UsageError(`"${id}" is not a plugin id: lowercase letters and digits in words joined by "-", starting with a letter, at most ${MAX_ID} characters (e.g. my-bot)`)
+    throw new UsageError(
+      `"${id}" is not a plugin id: lowercase letters and digits in words joined by "-", starting with a letter, at most ${MAX_ID} characters (e.g. my-bot)`,
+    )
   }
   if (existsSync(join(ROOT, 'plugins', id))) {
     console.error(`revka plugins new: "${id}" is a built-in plugin's id; choose another`)

@@ -158,28 +158,50 @@ export class Kernel {
     this.settings = settings
     configureLogRotation(this.log, { maxBytes: settings.logMaxBytes, keep: settings.logKeep })
     // a bad [security.audit] or signing key refuses the start (the reference runs unaudited)
-    this.audit = new AuditLog({ kernelDir: this.paths.kernelDir, settings: auditSettings(this.configStore.section('security'), this.env), clock: this.clock, log: this.log })
+    this.audit = new AuditLog({
+      kernelDir: this.paths.kernelDir,
+      settings: auditSettings(this.configStore.section('security'), this.env),
+      clock: this.clock,
+      log: this.log,
+    })
     this.pluginsFile = opts.pluginsDoc
-      ? { path: '(in memory)', exists: true, paths: opts.pluginsDoc.paths ?? [], builtins: opts.pluginsDoc.builtins !== false, plugins: opts.pluginsDoc.plugins ?? {}, raw: opts.pluginsDoc as any }
+      ? {
+          path: '(in memory)',
+          exists: true,
+          paths: opts.pluginsDoc.paths ?? [],
+          builtins: opts.pluginsDoc.builtins !== false,
+          plugins: opts.pluginsDoc.plugins ?? {},
+          raw: opts.pluginsDoc as any,
+        }
       : readPluginsFile(pluginsFilePath(opts.pluginsFile, this.env))
     this.container = rootContainer.createChildContainer()
   }
 
-  get port(): number { return this.boundPort }
-  get version(): string { return KERNEL_VERSION }
+  get port(): number {
+    return this.boundPort
+  }
+  get version(): string {
+    return KERNEL_VERSION
+  }
   get url(): string {
     const h = this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host
     return `${this.settings.tls ? 'https' : 'http'}://${h === '0.0.0.0' ? '127.0.0.1' : h}:${this.boundPort}${this.settings.pathPrefix}`
   }
 
-  pluginInfos(): PluginInfo[] { return this.records.map((r) => r.info()) }
+  pluginInfos(): PluginInfo[] {
+    return this.records.map((r) => r.info())
+  }
 
   /** discover → check → import → setup → register routes; does not open the port */
   async boot(): Promise<void> {
     if (this.mode === 'daemon') this.daemonLock = DaemonLock.acquire(this.paths.kernelDir)
     if (this.clusterSettings) this.cluster = await Cluster.open(this.clusterSettings, this.log)
     this.auth = new AuthSystem(this.paths, this.settings, this.env, this.clock, this.audit, this.cluster !== undefined)
-    if (this.cluster) await this.joinCluster(this.cluster).catch(async (e) => { await this.cluster!.close(); throw e })
+    if (this.cluster)
+      await this.joinCluster(this.cluster).catch(async (e) => {
+        await this.cluster!.close()
+        throw e
+      })
     this.app = createServer({
       timeoutMs: this.settings.timeoutMs,
       log: this.log,
@@ -189,21 +211,24 @@ export class Kernel {
     await this.app.register((await import('@fastify/websocket')).default, { options: websocketOptions(this.runtimeRoutes.mainUpgrades) as any })
     // before the gatekeeper: its hook takes the reserved paths back from the fallback route first
     installUnmatched(this.app, { prefix: this.settings.pathPrefix, hasFallback: () => this.routes.active().some((r) => r.decl.fallback) })
-    this.providerCheck = installGatekeeper(this.app, this.gatekeeperDeps = {
-      guard: this.auth.guard,
-      limiter: this.auth.windowLimiter,
-      hooks: this.hooks,
-      log: this.log,
-      trustForwarded: this.settings.trustForwardedHeaders,
-      allowedOrigins: this.settings.allowedOrigins,
-      timeoutMs: this.settings.timeoutMs,
-      pluginStatus: (id) => this.byId.get(id)?.status ?? (id === KERNEL_OWNER ? 'started' : 'missing'),
-      pluginOptions: (id) => this.byId.get(id)?.options ?? {},
-      forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
-      env: this.env,
-      closing: () => this.stopping !== undefined,
-      adminOnlyOnSocket: this.settings.adminOnlyOnSocket,
-    })
+    this.providerCheck = installGatekeeper(
+      this.app,
+      (this.gatekeeperDeps = {
+        guard: this.auth.guard,
+        limiter: this.auth.windowLimiter,
+        hooks: this.hooks,
+        log: this.log,
+        trustForwarded: this.settings.trustForwardedHeaders,
+        allowedOrigins: this.settings.allowedOrigins,
+        timeoutMs: this.settings.timeoutMs,
+        pluginStatus: (id) => this.byId.get(id)?.status ?? (id === KERNEL_OWNER ? 'started' : 'missing'),
+        pluginOptions: (id) => this.byId.get(id)?.options ?? {},
+        forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
+        env: this.env,
+        closing: () => this.stopping !== undefined,
+        adminOnlyOnSocket: this.settings.adminOnlyOnSocket,
+      }),
+    )
     this.keepalive = new WsKeepalive()
 
     this.records = resolvePluginSet({
@@ -222,12 +247,15 @@ export class Kernel {
     this.registerKernelServices()
     const kernelServiceNames = Object.values(KernelServices).map((s) => s.id)
     const { waves } = orderPlugins(this.records, kernelServiceNames)
-    for (const wave of waves) for (const r of wave) for (const s of r.manifest!.provides ?? []) {
-      if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
-    }
-    for (const r of this.records) for (const s of [...(r.manifest?.requires ?? []), ...(r.manifest?.uses ?? [])]) {
-      if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
-    }
+    for (const wave of waves)
+      for (const r of wave)
+        for (const s of r.manifest!.provides ?? []) {
+          if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
+        }
+    for (const r of this.records)
+      for (const s of [...(r.manifest?.requires ?? []), ...(r.manifest?.uses ?? [])]) {
+        if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
+      }
     this.waves = waves
 
     // imports overlap their file I/O; setups then run in dependency order
@@ -246,9 +274,20 @@ export class Kernel {
 
   private registerKernelServices(): void {
     const services = kernelServices({
-      configStore: this.configStore, auth: this.auth, audit: this.audit, hooks: this.hooks, log: this.log, paths: this.paths, env: this.env,
-      routes: this.routes, timeoutMs: this.settings.timeoutMs, records: () => this.records, pluginInfos: () => this.pluginInfos(),
-      startedAt: this.startedAt, port: () => this.boundPort, version: this.version,
+      configStore: this.configStore,
+      auth: this.auth,
+      audit: this.audit,
+      hooks: this.hooks,
+      log: this.log,
+      paths: this.paths,
+      env: this.env,
+      routes: this.routes,
+      timeoutMs: this.settings.timeoutMs,
+      records: () => this.records,
+      pluginInfos: () => this.pluginInfos(),
+      startedAt: this.startedAt,
+      port: () => this.boundPort,
+      version: this.version,
       shutdown: (reason) => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason),
     })
     for (const [name, value] of Object.entries(services)) {
@@ -270,12 +309,21 @@ export class Kernel {
   private pending: RouteRecord[] = []
 
   private get phases(): PhaseContext {
-    return { log: this.log, defaultTimeoutMs: this.opts.startTimeoutMs ?? 10_000, projectRoot: PROJECT_ROOT, jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR) }
+    return {
+      log: this.log,
+      defaultTimeoutMs: this.opts.startTimeoutMs ?? 10_000,
+      projectRoot: PROJECT_ROOT,
+      jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR),
+    }
   }
 
   private async setupPlugin(r: PluginRecord): Promise<void> {
     const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
-    const { container: child, scope, release } = pluginContainer(this.container, (e) => this.log.warn({ plugin: r.id, err: e.message }, 'releasing an owned resource failed'))
+    const {
+      container: child,
+      scope,
+      release,
+    } = pluginContainer(this.container, (e) => this.log.warn({ plugin: r.id, err: e.message }, 'releasing an owned resource failed'))
     this.pluginContainers.set(r.id, child)
     r.release = release
     const api = createFacade(r, {
@@ -302,11 +350,21 @@ export class Kernel {
 
   /** a provider that failed takes its dependents down with it */
   private cascadeFailures(): void {
-    orderPlugins(this.records, Object.values(KernelServices).map((s) => s.id))
+    orderPlugins(
+      this.records,
+      Object.values(KernelServices).map((s) => s.id),
+    )
   }
 
   private mountAll(): void {
-    for (const rec of this.pending) mountRoute(this.app, rec, { prefix: this.settings.pathPrefix, connections: this.auth.connections, keepalive: this.keepalive!, log: this.log, providerCheck: this.providerCheck!.providerCheck })
+    for (const rec of this.pending)
+      mountRoute(this.app, rec, {
+        prefix: this.settings.pathPrefix,
+        connections: this.auth.connections,
+        keepalive: this.keepalive!,
+        log: this.log,
+        providerCheck: this.providerCheck!.providerCheck,
+      })
     this.pending = []
   }
 
@@ -317,7 +375,20 @@ export class Kernel {
 
   /** the plugin's own view: the env it declared, no state dir */
   private gatewayInfo(r: PluginRecord): GatewayInfo {
-    return gatewayInfo({ mode: this.mode, settings: this.settings, port: () => this.boundPort, paths: this.paths, version: this.version, startedAt: this.startedAt, clock: this.clock, configStore: this.configStore, env: this.env }, { manifest: r.manifest!, options: r.options })
+    return gatewayInfo(
+      {
+        mode: this.mode,
+        settings: this.settings,
+        port: () => this.boundPort,
+        paths: this.paths,
+        version: this.version,
+        startedAt: this.startedAt,
+        clock: this.clock,
+        configStore: this.configStore,
+        env: this.env,
+      },
+      { manifest: r.manifest!, options: r.options },
+    )
   }
 
   /** open the port, then start plugins wave by wave (their routes answer 503 until started) */
@@ -329,7 +400,9 @@ export class Kernel {
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.settings.port
     if (this.settings.adminSocket) {
       this.adminSocket = await openAdminSocket(this.app, adminSocketPath(this.settings.adminSocket, this.paths.configFile), {
-        timeoutMs: this.settings.timeoutMs, log: this.log, routing: (req, res) => this.runtimeRoutes.routing(req, res),
+        timeoutMs: this.settings.timeoutMs,
+        log: this.log,
+        routing: (req, res) => this.runtimeRoutes.routing(req, res),
       })
     }
     await this.startPlugins()
@@ -365,6 +438,7 @@ export class Kernel {
   }
 
   private async doStop(reason: string): Promise<void> {
+    this.log.debug({ reason }, 'stopping')
     const drainMs = this.opts.drainMs ?? 10_000
     this.auth?.connections.shutdownAll()
     const adminClosed = this.adminSocket?.close()
@@ -393,7 +467,14 @@ export class Kernel {
 
   /** what enabling and disabling at runtime needs of the kernel (kernel/lifecycle/plugin-switch.ts) */
   private switchHost(): import('./plugin-switch.js').SwitchHost {
-    const mountDeps = () => ({ timeoutMs: this.settings.timeoutMs, log: this.log, prefix: this.settings.pathPrefix, gatekeeper: this.gatekeeperDeps, connections: this.auth.connections, keepalive: this.keepalive! })
+    const mountDeps = () => ({
+      timeoutMs: this.settings.timeoutMs,
+      log: this.log,
+      prefix: this.settings.pathPrefix,
+      gatekeeper: this.gatekeeperDeps,
+      connections: this.auth.connections,
+      keepalive: this.keepalive!,
+    })
     return {
       log: this.log,
       mode: this.mode,
@@ -411,7 +492,11 @@ export class Kernel {
         // what a failed earlier run of it owned (stopPlugin released a stopped one's already)
         await this.pluginContainers.get(r.id)?.dispose()
         this.enabling = r.id
-        try { await this.setupPlugin(r) } finally { this.enabling = undefined }
+        try {
+          await this.setupPlugin(r)
+        } finally {
+          this.enabling = undefined
+        }
         const routes = this.pending.filter((x) => x.pluginId === r.id)
         this.pending = this.pending.filter((x) => x.pluginId !== r.id)
         return routes
@@ -424,13 +509,23 @@ export class Kernel {
       },
       unmount: (r) => this.runtimeRoutes.remove(r.id),
       endConnections: (id) => this.auth.connections.endPlugin(id),
-      started: (r) => { if (!this.waves.some((w) => w.includes(r))) this.waves.push([r]) },
+      started: (r) => {
+        if (!this.waves.some((w) => w.includes(r))) this.waves.push([r])
+      },
       audit: (command, success, detail) => {
         // the detail (what failed, how many connections ended) goes in the command: the entry has no free-text field
-        this.audit.record({ event_type: 'config_change', action: { command: detail ? `${command} (${detail})` : command, risk_level: 'medium' }, result: { success, error: success ? null : detail ?? null } }, { channel: 'gateway', user_id: null, username: null })
+        this.audit.record(
+          {
+            event_type: 'config_change',
+            action: { command: detail ? `${command} (${detail})` : command, risk_level: 'medium' },
+            result: { success, error: success ? null : (detail ?? null) },
+          },
+          { channel: 'gateway', user_id: null, username: null },
+        )
       },
     }
   }
+
   /** devices, pairing codes, the event bus and /health over the cluster's engines */
   private async joinCluster(cluster: Cluster): Promise<void> {
     await this.auth.useCluster(cluster)
@@ -442,5 +537,7 @@ export class Kernel {
   }
 
   /** sha256 of a token, for tests that grep the state dir */
-  static hashToken(t: string): string { return sha256Hex(t) }
+  static hashToken(t: string): string {
+    return sha256Hex(t)
+  }
 }

@@ -45,24 +45,42 @@ export function resolvePluginSet(input: PluginSetInput): PluginRecord[] {
   const known = new Set(records.map((r) => r.id))
   for (const id of Object.keys(input.file.plugins)) {
     if (!known.has(id)) {
-      throw new RevkaError('REVKA_ERR_UNKNOWN_PLUGIN', `${input.file.path} names plugin "${id}", which was not found in plugins/, "paths" or installed npm packages`)
+      throw new RevkaError(
+        'REVKA_ERR_UNKNOWN_PLUGIN',
+        `${input.file.path} names plugin "${id}", which was not found in plugins/, "paths" or installed npm packages`,
+      )
     }
   }
   for (const id of input.only ?? []) {
     if (!known.has(id)) throw new RevkaError('REVKA_ERR_UNKNOWN_PLUGIN', `plugin "${id}" was not found`)
   }
   for (const r of records) {
-    if (r.status === 'failed') { r.enabled = true; continue } // a broken manifest is still reported
+    if (r.status === 'failed') {
+      r.enabled = true
+      continue
+    } // a broken manifest is still reported
     const m = r.manifest!
     r.enabled = input.only ? input.only.includes(r.id) : isEnabled(input.file, r.id, m.enabledByDefault)
-    if (!r.enabled) { r.set('disabled', 'not enabled in revka.plugins.json'); continue }
+    if (!r.enabled) {
+      r.set('disabled', 'not enabled in revka.plugins.json')
+      continue
+    }
     const modes = m.modes ?? ['gateway', 'daemon']
-    if (!modes.includes(input.mode)) { r.set('disabled', `runs only in ${modes.join('/')} mode`); continue }
+    if (!modes.includes(input.mode)) {
+      r.set('disabled', `runs only in ${modes.join('/')} mode`)
+      continue
+    }
     const incompatible = compatibility(m, PLUGIN_API_VERSION)
-    if (incompatible) { r.set('incompatible', incompatible); continue }
+    if (incompatible) {
+      r.set('incompatible', incompatible)
+      continue
+    }
     const opts = { ...(input.file.plugins[r.id]?.options ?? {}), ...(input.options?.[r.id] ?? {}) }
     const v = validateOptions(m, opts)
-    if (!v.ok) { r.fail(v.error); continue }
+    if (!v.ok) {
+      r.fail(v.error)
+      continue
+    }
     r.options = v.value
   }
   // records that never got an enabled flag because their manifest failed: only report enabled ones

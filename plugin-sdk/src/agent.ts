@@ -85,7 +85,10 @@ export type AgentErrorCode = 'PROVIDER_ERROR' | 'AGENT_ERROR' | 'AUTH_ERROR'
 
 /** Thrown by `runTurn`; recognise it by `code` (module copies may differ). */
 export class AgentTurnError extends Error {
-  constructor(readonly code: AgentErrorCode, message: string) {
+  constructor(
+    readonly code: AgentErrorCode,
+    message: string,
+  ) {
     super(message)
     this.name = 'AgentTurnError'
   }

@@ -11,7 +11,13 @@ import type { RevkaRequest } from './types.js'
 
 /** Every audit event type the log accepts. */
 export const AUDIT_EVENT_TYPES = [
-  'command_execution', 'file_access', 'config_change', 'auth_success', 'auth_failure', 'policy_violation', 'security_event',
+  'command_execution',
+  'file_access',
+  'config_change',
+  'auth_success',
+  'auth_failure',
+  'policy_violation',
+  'security_event',
 ] as const
 /** One of `AUDIT_EVENT_TYPES`. */
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

@@ -35,14 +35,19 @@ export interface AvatarUpload {
 export function sniffImage(b: Buffer): { mime: string; ext: string } | null {
   if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { mime: 'image/png', ext: 'png' }
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { mime: 'image/jpeg', ext: 'jpg' }
-  if (b.length >= 6 && (b.subarray(0, 6).toString('latin1') === 'GIF87a' || b.subarray(0, 6).toString('latin1') === 'GIF89a')) return { mime: 'image/gif', ext: 'gif' }
-  if (b.length >= 12 && b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') return { mime: 'image/webp', ext: 'webp' }
+  if (b.length >= 6 && (b.subarray(0, 6).toString('latin1') === 'GIF87a' || b.subarray(0, 6).toString('latin1') === 'GIF89a'))
+    return { mime: 'image/gif', ext: 'gif' }
+  if (b.length >= 12 && b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP')
+    return { mime: 'image/webp', ext: 'webp' }
   return null
 }
 
 /** §3: `/\:*?"<>|` and control characters → `_`, dots trimmed, default `avatar`. */
 export function sanitiseAvatarFilename(name: string | undefined): string {
-  const s = (name ?? '').replace(/[/\\:*?"<>|\u0000-\u001f\u007f]/g, '_').replace(/^\.+|\.+$/g, '').slice(0, 200)
+  const s = (name ?? '')
+    .replace(/[/\\:*?"<>|\u0000-\u001f\u007f]/g, '_')
+    .replace(/^\.+|\.+$/g, '')
+    .slice(0, 200)
   return s || 'avatar'
 }
 
@@ -64,27 +69,40 @@ export async function readAvatarUpload(req: RevkaRequest, opts: { what: 'agent' 
     if (got.file.bytes.length === 0) throw httpError(400, 'empty_file', 'empty avatar file')
     const declared = got.file.mime.toLowerCase()
     if (declared === 'image/svg+xml') throw httpError(415, 'unsupported_media_type', 'SVG avatars are not accepted')
-    if (!declared.startsWith('image/') && declared !== 'application/octet-stream') throw httpError(415, 'unsupported_media_type', `declared type ${declared} is not an image`)
+    if (!declared.startsWith('image/') && declared !== 'application/octet-stream')
+      throw httpError(415, 'unsupported_media_type', `declared type ${declared} is not an image`)
     const sniffed = sniffImage(got.file.bytes)
     if (!sniffed) throw httpError(415, 'unsupported_media_type', 'the file is not a PNG, JPEG, GIF or WebP image')
     return { kref: got.kref, bytes: got.file.bytes, filename: sanitiseAvatarFilename(got.file.filename), ...sniffed }
   } catch (e) {
-    if (!isHttpError(e)) throw httpError(400, 'malformed_multipart', `failed to read the multipart body: ${(e as Error).message}`, { headers: { connection: 'close' } })
+    if (!isHttpError(e))
+      throw httpError(400, 'malformed_multipart', `failed to read the multipart body: ${(e as Error).message}`, { headers: { connection: 'close' } })
     throw httpError(e.statusCode, e.code, e.message, { ...e.options, headers: { ...e.options.headers, connection: 'close' } })
   }
 }
 
-interface Parsed { kref: string | null; file: { bytes: Buffer; filename: string; mime: string; truncated: boolean } | null }
+interface Parsed {
+  kref: string | null
+  file: { bytes: Buffer; filename: string; mime: string; truncated: boolean } | null
+}
 
 async function parse(stream: Readable, headers: Record<string, string>, max: number): Promise<Parsed> {
   const { Busboy } = await import('@fastify/busboy')
   return new Promise<Parsed>((resolve, reject) => {
     const out: Parsed = { kref: null, file: null }
     const bb = Busboy({ headers: headers as any, limits: { files: 1, fields: 8, fieldSize: 4096, parts: 12, fileSize: max } })
-    const fail = (e: Error) => { stream.unpipe(bb); reject(e) }
-    bb.on('field', (name, value) => { if (name === 'kref') out.kref = value.trim() })
+    const fail = (e: Error) => {
+      stream.unpipe(bb)
+      reject(e)
+    }
+    bb.on('field', (name, value) => {
+      if (name === 'kref') out.kref = value.trim()
+    })
     bb.on('file', (name, file, filename, _enc, mime) => {
-      if (name !== 'file') { file.resume(); return }
+      if (name !== 'file') {
+        file.resume()
+        return
+      }
       const chunks: Buffer[] = []
       file.on('data', (c: Buffer) => chunks.push(c))
       file.on('limit', () => {
@@ -92,13 +110,15 @@ async function parse(stream: Readable, headers: Record<string, string>, max: num
         // nothing more of this body is needed: answer 413 now
         fail(httpError(413, 'payload_too_large', `avatar exceeds the ${max} byte limit`, { extra: { limit: max } }))
       })
-      file.on('end', () => { if (!out.file) out.file = { bytes: Buffer.concat(chunks), filename, mime, truncated: file.truncated } })
+      file.on('end', () => {
+        if (!out.file) out.file = { bytes: Buffer.concat(chunks), filename, mime, truncated: file.truncated }
+      })
     })
     bb.on('error', (e: Error) => fail(e))
     bb.on('finish', () => resolve(out))
-    stream.on('error', (e: Error & { statusCode?: number }) => fail(e.statusCode === 413
-      ? httpError(413, 'payload_too_large', `avatar exceeds the ${max} byte limit`, { extra: { limit: max } })
-      : e))
+    stream.on('error', (e: Error & { statusCode?: number }) =>
+      fail(e.statusCode === 413 ? httpError(413, 'payload_too_large', `avatar exceeds the ${max} byte limit`, { extra: { limit: max } }) : e),
+    )
     stream.pipe(bb)
   })
 }
@@ -117,12 +137,14 @@ export function avatarRevision(current: Revision | null, up: AvatarUpload, itemK
   return {
     metadata,
     tags: ['published'],
-    artifacts: [{
-      name: AVATAR_ARTIFACT,
-      file: { content: up.bytes },
-      location_metadata_key: 'avatar_location',
-      metadata: { kind: `${what}_avatar`, mime: up.mime, filename: up.filename, [`${what}_item_kref`]: itemKref },
-    }],
+    artifacts: [
+      {
+        name: AVATAR_ARTIFACT,
+        file: { content: up.bytes },
+        location_metadata_key: 'avatar_location',
+        metadata: { kind: `${what}_avatar`, mime: up.mime, filename: up.filename, [`${what}_item_kref`]: itemKref },
+      },
+    ],
   }
 }
 
@@ -141,7 +163,8 @@ export function avatarUrlPath(store: DomainStore, urlBase: string, location: str
  */
 export async function avatarFileReply(store: DomainStore, wildcard: string, what: 'agent' | 'team') {
   const parts = wildcard.split('/')
-  if (!wildcard || parts.some((p) => !p || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) throw httpError(404, 'not_found', 'avatar not found')
+  if (!wildcard || parts.some((p) => !p || p === '.' || p === '..' || p.includes('\\') || p.includes('\0')))
+    throw httpError(404, 'not_found', 'avatar not found')
   const abs = join(store.artifactRoot, ...parts)
   const real = await store.containedArtifactPath(abs)
   if (!real) throw httpError(404, 'not_found', 'avatar not found')

@@ -4,15 +4,7 @@
 import type { HookTaps } from './hooks.js'
 import type { EventBus } from './events.js'
 import type { AuditRecorder } from './audit.js'
-import type {
-  Disposer,
-  GatewayInfo,
-  Logger,
-  OwnedResource,
-  PluginStore,
-  RouteAdder,
-  ServiceAccess,
-} from './types.js'
+import type { Disposer, GatewayInfo, Logger, OwnedResource, PluginStore, RouteAdder, ServiceAccess } from './types.js'
 
 /** The facade a plugin receives, already bound to its id. */
 export interface PluginApi<Options = Record<string, unknown>> {

@@ -39,7 +39,10 @@ export function isHttpError(e: unknown): e is RevkaHttpError {
 
 /** A kernel or plugin fault with a stable `REVKA_ERR_*` code. */
 export class RevkaError extends Error {
-  constructor(readonly code: `REVKA_ERR_${string}`, message: string) {
+  constructor(
+    readonly code: `REVKA_ERR_${string}`,
+    message: string,
+  ) {
     super(`${code}: ${message}`)
     this.name = 'RevkaError'
   }

@@ -13,8 +13,15 @@ export interface EventFields {
   tool_call: { tool: string; duration_ms: number; success: boolean; session_id?: string }
   agent_start: { provider: string; model: string; session_id?: string }
   agent_end: {
-    provider: string; model: string; duration_ms: number; tokens_used: number
-    input_tokens?: number; output_tokens?: number; cost_usd: number; session_id?: string; source?: string
+    provider: string
+    model: string
+    duration_ms: number
+    tokens_used: number
+    input_tokens?: number
+    output_tokens?: number
+    cost_usd: number
+    session_id?: string
+    source?: string
   }
   error: { component: string; message: string; session_id?: string }
   channel_event: { payload: unknown }

@@ -6,10 +6,7 @@ export { definePlugin, isDefinedPlugin } from './define.js'
 export type { PluginApi, PluginDefinition, DefinedPlugin } from './define.js'
 export { Stage } from './hooks.js'
 export type { StageValue } from './hooks.js'
-export type {
-  HookTaps, TapPoint, TapOptions, StatusDocument, StatusContext, HealthSink,
-  ComponentState, ResponseInfo,
-} from './hooks.js'
+export type { HookTaps, TapPoint, TapOptions, StatusDocument, StatusContext, HealthSink, ComponentState, ResponseInfo } from './hooks.js'
 export { serviceRef, KernelServices } from './services.js'
 export type { ServiceRef } from './services.js'
 export { httpError, isHttpError, RevkaHttpError, RevkaError } from './errors.js'
@@ -23,7 +20,19 @@ export type * from './ops.js'
 export { AUDIT_EVENT_TYPES } from './audit.js'
 export { AuthProfilesRef } from './auth-profiles.js'
 export type { AuthProfilesService, ResolvedAuthProfile } from './auth-profiles.js'
-export type { AuditEvent, AuditEventType, AuditActor, AuditAction, AuditResult, AuditSecurity, AuditInput, AuditRecorder, AuditQuery, AuditVerdict, AuditLogService } from './audit.js'
+export type {
+  AuditEvent,
+  AuditEventType,
+  AuditActor,
+  AuditAction,
+  AuditResult,
+  AuditSecurity,
+  AuditInput,
+  AuditRecorder,
+  AuditQuery,
+  AuditVerdict,
+  AuditLogService,
+} from './audit.js'
 export { PLUGIN_API_VERSION } from './version.js'
 export { reply, isReply } from './reply.js'
 export type { BrandedReply } from './reply.js'
@@ -34,7 +43,19 @@ export type { FileReply, FileReplyOptions } from './file-reply.js'
 export { startSse, formatSseFrame, SseFrames } from './sse.js'
 export type { SseStream, SseOptions, SseFrameOptions } from './sse.js'
 export { AgentTurnError, AgentRuntimeRef } from './agent.js'
-export type { AgentRuntimeService, ChatMessage, ContentPart, ToolCallRequest, TurnRequest, TurnEvent, TurnResult, TurnUsage, AgentErrorCode, ProviderModelList, ProviderCheck } from './agent.js'
+export type {
+  AgentRuntimeService,
+  ChatMessage,
+  ContentPart,
+  ToolCallRequest,
+  TurnRequest,
+  TurnEvent,
+  TurnResult,
+  TurnUsage,
+  AgentErrorCode,
+  ProviderModelList,
+  ProviderCheck,
+} from './agent.js'
 export { defineWebhook, IDEMPOTENCY_WINDOW_MS } from './webhook/define-webhook.js'
 export type { WebhookProvider, ChannelMessage, SendContext } from './webhook/define-webhook.js'
 export { postJson, ProviderApiError } from './webhook/post-json.js'
@@ -46,9 +67,29 @@ export { ConnectionCap, credentialKey, CLOSE_OVER_QUOTA, DEFAULT_SOCKETS_PER_CRE
 export type { ConnectionCapOptions } from './quota.js'
 export { DomainStoreRef, edgeDirection } from './domain-store.js'
 export type {
-  DomainStore, DomainStoreLimits, Metadata, Authorship, Project, Space, Item, Revision, Artifact, Edge, BundleMember,
-  SearchHit, Page, PageQuery, EdgeDirection, RevisionChoice, ArtifactFile, ArtifactInput, RevisionInput, ItemInput,
-  ListItemsQuery, SearchQuery, EdgeQuery,
+  DomainStore,
+  DomainStoreLimits,
+  Metadata,
+  Authorship,
+  Project,
+  Space,
+  Item,
+  Revision,
+  Artifact,
+  Edge,
+  BundleMember,
+  SearchHit,
+  Page,
+  PageQuery,
+  EdgeDirection,
+  RevisionChoice,
+  ArtifactFile,
+  ArtifactInput,
+  RevisionInput,
+  ItemInput,
+  ListItemsQuery,
+  SearchQuery,
+  EdgeQuery,
 } from './domain-store.js'
 export { domainError, isDomainError } from './domain-errors.js'
 export type { DomainErrorCode } from './domain-errors.js'
@@ -56,7 +97,29 @@ export { parseKref, formatKref, itemKref, krefSpacePath, parseSpacePath, isSafeS
 export type { Kref } from './kref.js'
 export { domainStoreAccessor, domainProjects, itemKrefParam, itemPage, listQuery, boolParam, typedBody, csvList } from './domain-http.js'
 export type { ListQuery } from './domain-http.js'
-export { readAvatarUpload, avatarRevision, avatarUrlPath, avatarFileReply, sniffImage, sanitiseAvatarFilename, AVATAR_MAX_BYTES, AVATAR_ARTIFACT } from './avatar.js'
+export { domainGroup, itemSlug } from './domain-routes.js'
+export type { DomainGroup, DomainGroupSpec } from './domain-routes.js'
+export {
+  readAvatarUpload,
+  avatarRevision,
+  avatarUrlPath,
+  avatarFileReply,
+  sniffImage,
+  sanitiseAvatarFilename,
+  AVATAR_MAX_BYTES,
+  AVATAR_ARTIFACT,
+} from './avatar.js'
 export type { AvatarUpload } from './avatar.js'
 export { WorkflowRunnerRef, CronTriggersRef, MAX_WORKFLOW_CRON_TRIGGERS } from './workflows.js'
-export type { WorkflowRunnerService, WorkflowValidation, WorkflowFinding, WorkflowRunSummary, WorkflowRunDetail, WorkflowRunStep, WorkflowRunRequest, WorkflowRunRefusal, WorkflowCancelResult, CronTriggerService } from './workflows.js'
+export type {
+  WorkflowRunnerService,
+  WorkflowValidation,
+  WorkflowFinding,
+  WorkflowRunSummary,
+  WorkflowRunDetail,
+  WorkflowRunStep,
+  WorkflowRunRequest,
+  WorkflowRunRefusal,
+  WorkflowCancelResult,
+  CronTriggerService,
+} from './workflows.js'

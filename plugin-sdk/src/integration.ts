@@ -4,8 +4,7 @@
  */
 
 /** PascalCase categories of the contract's integrations page. */
-export type IntegrationCategory =
-  | 'Chat' | 'AiModel' | 'Productivity' | 'MusicAudio' | 'SmartHome' | 'ToolsAutomation' | 'MediaCreative' | 'Social' | 'Platform'
+export type IntegrationCategory = 'Chat' | 'AiModel' | 'Productivity' | 'MusicAudio' | 'SmartHome' | 'ToolsAutomation' | 'MediaCreative' | 'Social' | 'Platform'
 
 /** The manifest's `integration` entry. */
 export interface PluginIntegration {

@@ -144,5 +144,10 @@ export function parseSpacePath(raw: string): { project: string; spaces: string[]
  * `-` becomes `-` → collapse runs of `-` → trim `-`. Item names of agents, skills and workflows.
  */
 export function slugify(name: string): string {
-  return name.trim().toLowerCase().replace(/[^\p{L}\p{N}-]/gu, '-').replace(/-+/g, '-').replace(/^-+|-+$/g, '')
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}-]/gu, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '')
 }

@@ -108,14 +108,19 @@ export class ConnectionCap {
       const key = credentialKey(req.auth)
       if (!this.claim(key)) {
         if (this.count(key) >= this.opts.perCredential) {
-          try { socket.send(JSON.stringify({ type: 'error', code: 'too_many_connections', error: this.message() })) } catch {}
+          try {
+            socket.send(JSON.stringify({ type: 'error', code: 'too_many_connections', error: this.message() }))
+          } catch {}
           socket.close(CLOSE_OVER_QUOTA, 'too many connections for this credential')
           return
         }
       }
       const release = this.hold(key)
       // a socket that closed before this handler ran will not emit close again
-      if (socket.readyState > 1) { release(); return }
+      if (socket.readyState > 1) {
+        release()
+        return
+      }
       socket.on('close', release)
       return handler(socket, req)
     }

@@ -122,7 +122,11 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
     closed = true
     clearInterval(timer)
     releaseSocketLater(socket, opts.dropGraceMs ?? 5000)
-    for (const fn of closers) { try { fn() } catch {} }
+    for (const fn of closers) {
+      try {
+        fn()
+      } catch {}
+    }
   }
   raw.once('close', finish)
   // a HEAD request gets the headers and nothing else: with no body to send, an open stream would
@@ -154,22 +158,35 @@ export function startSse(reply: RawReplyAccess, opts: SseOptions = {}): SseStrea
     // includes what waits in the socket, however it was written
     if (raw.writableLength > max) {
       // too slow: tell it why, then let it go rather than buffer without bound
-      raw.end(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'slow_consumer', message: 'client too slow; events dropped, reconnect with Last-Event-ID' })}\n\n`)
+      raw.end(
+        `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'slow_consumer', message: 'client too slow; events dropped, reconnect with Last-Event-ID' })}\n\n`,
+      )
       finish()
       return false
     }
     return true
   }
   return {
-    send(data, o = {}) { return write(formatSseFrame(data, o)) },
-    sendFrame(frames) { return typeof frames === 'string' ? write(frames) : writeFrames(frames) },
-    comment(text) { write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`) },
+    send(data, o = {}) {
+      return write(formatSseFrame(data, o))
+    },
+    sendFrame(frames) {
+      return typeof frames === 'string' ? write(frames) : writeFrames(frames)
+    },
+    comment(text) {
+      write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`)
+    },
     close() {
       if (!raw.writableEnded) raw.end()
       finish()
     },
-    get closed() { return closed },
-    onClose(fn) { if (closed) fn(); else closers.push(fn) },
+    get closed() {
+      return closed
+    },
+    onClose(fn) {
+      if (closed) fn()
+      else closers.push(fn)
+    },
   }
 }
 

@@ -141,10 +141,7 @@ export interface RawReplyAccess {
 }
 
 /** An HTTP route's handler: return a JSON value, a `reply()`, a `fileReply()`, or throw an `httpError`. */
-export type RouteHandler<Body = any> = (
-  req: RevkaRequest<Body>,
-  reply: RawReplyAccess,
-) => unknown | Promise<unknown>
+export type RouteHandler<Body = any> = (req: RevkaRequest<Body>, reply: RawReplyAccess) => unknown | Promise<unknown>
 
 /** The WebSocket a plugin's ws route receives (a `ws` WebSocket). */
 export interface RevkaSocket {

@@ -48,7 +48,16 @@ export default definePlugin<CanvasOptions>({
       auth: 'bearer',
       description: 'live frames of one canvas (current frame, connected, then each render)',
       admit: viewerCap.admit,
-      handler: viewerCap.guard(canvasSocketHandler({ store, bounds, viewers, onMissed: (n) => { missedFrames += n } })),
+      handler: viewerCap.guard(
+        canvasSocketHandler({
+          store,
+          bounds,
+          viewers,
+          onMissed: (n) => {
+            missedFrames += n
+          },
+        }),
+      ),
     })
 
     const tool = canvasRenderTool(store)
@@ -60,8 +69,13 @@ export default definePlugin<CanvasOptions>({
       for (const v of viewers) if (v.lagging) lagging++
       // missed_frames counts frames reported to viewers as missed (in `lagged` messages)
       doc.canvas = {
-        canvases: store.size, bytes: store.bytes, max_bytes: store.limits.maxTotalBytes, evicted_idle: store.evicted,
-        viewers: viewers.size, lagging_viewers: lagging, missed_frames: missedFrames,
+        canvases: store.size,
+        bytes: store.bytes,
+        max_bytes: store.limits.maxTotalBytes,
+        evicted_idle: store.evicted,
+        viewers: viewers.size,
+        lagging_viewers: lagging,
+        missed_frames: missedFrames,
       }
       return doc
     })

@@ -147,17 +147,15 @@ export function addCronRoutes(d: RouteDeps): void {
       if (!store.get(id)) throw notFound(id)
       const iso = (ms: number) => new Date(ms).toISOString()
       return {
-        runs: store
-          .runs(id, limit)
-          .map((r) => ({
-            id: r.id,
-            job_id: r.job_id,
-            started_at: iso(r.started_at),
-            finished_at: iso(r.finished_at),
-            status: r.status,
-            output: r.output,
-            duration_ms: r.duration_ms,
-          })),
+        runs: store.runs(id, limit).map((r) => ({
+          id: r.id,
+          job_id: r.job_id,
+          started_at: iso(r.started_at),
+          finished_at: iso(r.finished_at),
+          status: r.status,
+          output: r.output,
+          duration_ms: r.duration_ms,
+        })),
       }
     },
   })

@@ -10,7 +10,10 @@ import { checkDestination, parseAllowedHosts } from './destination.js'
 import { ClickLog } from './click-log.js'
 import { readToken } from './token.js'
 
-interface Options { secret?: string; allowed_hosts?: string[] }
+interface Options {
+  secret?: string
+  allowed_hosts?: string[]
+}
 
 const REASONS = {
   missing: ['missing_destination', 'Missing destination (u)'],
@@ -22,13 +25,19 @@ export default definePlugin<Options>({
   setup(api) {
     // read once: a changed secret or allow-list takes effect at restart, like the rest of the config
     const secret = resolveSecret({ env: 'CLICK_TRACKING_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
-    const allowed = parseAllowedHosts(api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS')?.trim() ? api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS') : api.config.allowed_hosts)
+    const allowed = parseAllowedHosts(
+      api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS')?.trim() ? api.gateway.env('CLICK_TRACKING_ALLOWED_HOSTS') : api.config.allowed_hosts,
+    )
     let log: ClickLog | undefined
     // closed (its queued appends flushed) by the kernel when the plugin stops or is disabled
-    api.onStart(() => { log = api.own(new ClickLog(`${api.store.dir}/clicks.jsonl`)) })
+    api.onStart(() => {
+      log = api.own(new ClickLog(`${api.store.dir}/clicks.jsonl`))
+    })
 
     api.routes.add({
-      method: 'GET', url: '/track/c/:token', auth: 'public',
+      method: 'GET',
+      url: '/track/c/:token',
+      auth: 'public',
       description: 'record a click and redirect (303) to an allowed destination',
       handler: async (req: RevkaRequest<undefined>) => {
         const dest = checkDestination(req.query.u, allowed)

@@ -16,8 +16,15 @@ import { readSettings } from './settings.js'
 const USER = { type: 'string', minLength: 1, maxLength: 64 }
 /** a credential response: id, rawId, type, response{…}, clientExtensionResults; checked by the library */
 const FINISH = {
-  type: 'object', required: ['challenge', 'id', 'response'], additionalProperties: true,
-  properties: { challenge: { type: 'string', maxLength: 128 }, id: { type: 'string', maxLength: 1366 }, label: { type: 'string', maxLength: 120 }, response: { type: 'object' } },
+  type: 'object',
+  required: ['challenge', 'id', 'response'],
+  additionalProperties: true,
+  properties: {
+    challenge: { type: 'string', maxLength: 128 },
+    id: { type: 'string', maxLength: 1366 },
+    label: { type: 'string', maxLength: 120 },
+    response: { type: 'object' },
+  },
 }
 
 type FinishBody = { challenge: string; id: string; label?: string; response: Record<string, unknown> }
@@ -36,19 +43,33 @@ export default definePlugin<{ enabled?: boolean }>({
       ceremonies = new Ceremonies(settings, new Challenges(() => api.gateway.now()), store)
     }
     const pairing = () => api.services.get(KernelServices.pairing)
-    const owner = (req: RevkaRequest) => (req.auth.via === 'anonymous' ? null : req.auth.credentialId ?? req.auth.deviceId ?? req.auth.via)
+    const owner = (req: RevkaRequest) => (req.auth.via === 'anonymous' ? null : (req.auth.credentialId ?? req.auth.deviceId ?? req.auth.via))
     const audit = (req: RevkaRequest, command: string, ok: boolean, risk: 'medium' | 'high' = 'high') =>
-      api.audit.record({ event_type: ok ? 'auth_success' : 'security_event', action: { command, risk_level: risk, allowed: ok, approved: ok }, result: { success: ok } }, req)
+      api.audit.record(
+        { event_type: ok ? 'auth_success' : 'security_event', action: { command, risk_level: risk, allowed: ok, approved: ok }, result: { success: ok } },
+        req,
+      )
 
     api.routes.add({
-      method: 'GET', url: '/api/webauthn/status', auth: 'public',
+      method: 'GET',
+      url: '/api/webauthn/status',
+      auth: 'public',
       description: 'whether passkeys are on and whether a passkey may sign in (the pairing page shows its button by this)',
       handler: () => ({ enabled: settings.enabled, sign_in: settings.allowSignIn, rp_id: settings.enabled ? settings.rpId : null }),
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/webauthn/register/start', auth: 'bearer',
-      schema: { body: { type: 'object', required: ['user_id', 'user_name'], additionalProperties: false, properties: { user_id: USER, user_name: { ...USER, maxLength: 120 } } } },
+      method: 'POST',
+      url: '/api/webauthn/register/start',
+      auth: 'bearer',
+      schema: {
+        body: {
+          type: 'object',
+          required: ['user_id', 'user_name'],
+          additionalProperties: false,
+          properties: { user_id: USER, user_name: { ...USER, maxLength: 120 } },
+        },
+      },
       handler: async (req: RevkaRequest<{ user_id: string; user_name: string }>) => {
         if (!ceremonies) return disabled()
         return ceremonies.registrationOptions(req.body.user_id, req.body.user_name, owner(req))
@@ -56,7 +77,10 @@ export default definePlugin<{ enabled?: boolean }>({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/webauthn/register/finish', auth: 'bearer', schema: { body: FINISH },
+      method: 'POST',
+      url: '/api/webauthn/register/finish',
+      auth: 'bearer',
+      schema: { body: FINISH },
       description: 'verify the attestation and store the passkey with the registering device; 409 when a per-user or overall cap is reached',
       handler: async (req: RevkaRequest<FinishBody>) => {
         if (!ceremonies || !store) return disabled()
@@ -66,8 +90,16 @@ export default definePlugin<{ enabled?: boolean }>({
         const created = new Date(api.gateway.now()).toISOString()
         const finalLabel = label?.trim() || 'Passkey'
         const added = store.add({
-          id: r.credential.id, user_id: r.userId, user_name: r.userName, public_key: Buffer.from(r.credential.publicKey), counter: r.credential.counter,
-          transports: r.credential.transports ?? [], label: finalLabel, created_at: created, last_used_at: null, device_id: req.auth.deviceId ?? null,
+          id: r.credential.id,
+          user_id: r.userId,
+          user_name: r.userName,
+          public_key: Buffer.from(r.credential.publicKey),
+          counter: r.credential.counter,
+          transports: r.credential.transports ?? [],
+          label: finalLabel,
+          created_at: created,
+          last_used_at: null,
+          device_id: req.auth.deviceId ?? null,
         })
         if (!added) throw httpError(409, 'webauthn_too_many_credentials', 'Too many passkeys: delete one first (20 per user, 1000 in all)')
         audit(req, `webauthn.register ${r.credential.id}`, true, 'medium')
@@ -76,13 +108,17 @@ export default definePlugin<{ enabled?: boolean }>({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/webauthn/auth/start', auth: 'bearer', anonymous: true,
+      method: 'POST',
+      url: '/api/webauthn/auth/start',
+      auth: 'bearer',
+      anonymous: true,
       description: 'assertion options; without a bearer only while sign-in is on, and then user_id may be left out (discoverable passkeys)',
       schema: { body: { type: 'object', additionalProperties: false, properties: { user_id: USER } } },
       handler: async (req: RevkaRequest<{ user_id?: string } | undefined>) => {
         if (!ceremonies) return disabled()
         const anon = req.auth.via === 'anonymous'
-        if (anon && !settings.allowSignIn) throw httpError(403, 'webauthn_sign_in_disabled', 'Passkey sign-in is not enabled ([security.webauthn] allow_sign_in)')
+        if (anon && !settings.allowSignIn)
+          throw httpError(403, 'webauthn_sign_in_disabled', 'Passkey sign-in is not enabled ([security.webauthn] allow_sign_in)')
         const userId = req.body?.user_id ?? null
         if (!anon && userId === null) throw httpError(400, 'webauthn_missing_user', 'user_id is required')
         return ceremonies.authenticationOptions(userId, owner(req))
@@ -90,7 +126,11 @@ export default definePlugin<{ enabled?: boolean }>({
     })
 
     api.routes.add({
-      method: 'POST', url: '/api/webauthn/auth/finish', auth: 'bearer', anonymous: true, schema: { body: FINISH },
+      method: 'POST',
+      url: '/api/webauthn/auth/finish',
+      auth: 'bearer',
+      anonymous: true,
+      schema: { body: FINISH },
       description: 'with a bearer: {status:"authenticated"}; without one (sign-in on): a new device token',
       handler: async (req: RevkaRequest<FinishBody>) => {
         if (!ceremonies || !store) return disabled()
@@ -120,9 +160,16 @@ export default definePlugin<{ enabled?: boolean }>({
           audit(req, `webauthn.authenticate ${cred.id}`, true, 'medium')
           return { status: 'authenticated' }
         }
-        const minted = cred.device_id === null ? null : await pairing().mintDevice({
-          parentDeviceId: cred.device_id, via: 'passkey', name: `Passkey: ${cred.label}`.slice(0, 120), deviceType: 'passkey', ip: req.clientKey,
-        })
+        const minted =
+          cred.device_id === null
+            ? null
+            : await pairing().mintDevice({
+                parentDeviceId: cred.device_id,
+                via: 'passkey',
+                name: `Passkey: ${cred.label}`.slice(0, 120),
+                deviceType: 'passkey',
+                ip: req.clientKey,
+              })
         // the assertion was genuine, so the counter moves on even when no token comes of it
         store.used(cred.id, cred.counter, new Date(api.gateway.now()).toISOString())
         if (!minted) {
@@ -135,20 +182,29 @@ export default definePlugin<{ enabled?: boolean }>({
     })
 
     api.routes.add({
-      method: 'GET', url: '/api/webauthn/credentials', auth: 'bearer',
+      method: 'GET',
+      url: '/api/webauthn/credentials',
+      auth: 'bearer',
       schema: { query: { type: 'object', required: ['user_id'], properties: { user_id: USER } } },
       handler: (req) => {
         if (!store) return disabled()
         const credentials = store.forUser(req.query.user_id!).map((c) => ({
-          credential_id: c.id, label: c.label, registered_at: c.created_at, last_used_at: c.last_used_at,
-          transports: c.transports, device_id: c.device_id, sign_in: settings.allowSignIn && c.device_id !== null,
+          credential_id: c.id,
+          label: c.label,
+          registered_at: c.created_at,
+          last_used_at: c.last_used_at,
+          transports: c.transports,
+          device_id: c.device_id,
+          sign_in: settings.allowSignIn && c.device_id !== null,
         }))
         return { credentials, count: credentials.length }
       },
     })
 
     api.routes.add({
-      method: 'DELETE', url: '/api/webauthn/credentials/:id', auth: 'bearer',
+      method: 'DELETE',
+      url: '/api/webauthn/credentials/:id',
+      auth: 'bearer',
       handler: (req) => {
         if (!store) return disabled()
         if (!store.delete(req.params.id)) throw httpError(404, 'webauthn_credential_not_found', 'Passkey not found')

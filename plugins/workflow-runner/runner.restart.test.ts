@@ -47,10 +47,22 @@ async function boot(): Promise<{ call: (method: string, path: string, body?: unk
   gw = await startGatewayProcess(state, { admin: {}, pairing: {}, store: {}, 'agent-runtime': {}, workflows: {}, 'workflow-runner': { shell_steps: true } })
   const url = gw.url
   const code = ((await (await fetch(`${url}/admin/paircode/new`, { method: 'POST' })).json()) as any).pairing_code
-  const token = (await (await fetch(`${url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, device_name: 'restart-test' }) })).json() as any).token
+  const token = (
+    (await (
+      await fetch(`${url}/api/pair`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, device_name: 'restart-test' }),
+      })
+    ).json()) as any
+  ).token
   return {
     async call(method, path, body) {
-      const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined })
+      const res = await fetch(url + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      })
       const text = await res.text()
       return { status: res.status, body: text ? JSON.parse(text) : null }
     },

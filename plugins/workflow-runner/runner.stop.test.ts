@@ -13,7 +13,10 @@ import { runnerKernel, start, step, waitRun } from './test-support/kernel.js'
 
 const state = mkdtempSync(join(tmpdir(), 'wf-stop-'))
 const work = mkdtempSync(join(tmpdir(), 'wf-stop-work-'))
-after(() => { rmSync(state, { recursive: true, force: true }); rmSync(work, { recursive: true, force: true }) })
+after(() => {
+  rmSync(state, { recursive: true, force: true })
+  rmSync(work, { recursive: true, force: true })
+})
 
 const YAML = `
 name: stoppable

@@ -73,7 +73,10 @@ test('refusals write nothing: a bad id, a built-in id, an existing folder', () =
   assert.equal(builtin.code, 1)
   assert.match(builtin.out, /built-in plugin's id/)
   assert.deepEqual(readdirSync(empty), [])
-  assert.deepEqual(readdirSync(work).filter((f) => !f.startsWith('refused-') && f !== 'hello-there' && f !== 'nested'), [])
+  assert.deepEqual(
+    readdirSync(work).filter((f) => !f.startsWith('refused-') && f !== 'hello-there' && f !== 'nested'),
+    [],
+  )
 
   mkdirSync(join(empty, 'taken'))
   writeFileSync(join(empty, 'taken', 'index.ts'), 'mine')

@@ -39,7 +39,9 @@ function undocumentedExports(entryFile: string): { names: string[]; count: numbe
     const documented = decls.some((d) => ts.getJSDocCommentsAndTags(d).length > 0) || symbol.getDocumentationComment(checker).length > 0
     if (!documented) {
       const d = decls[0]
-      const where = d ? `${relative(root, d.getSourceFile().fileName)}:${d.getSourceFile().getLineAndCharacterOfPosition(d.getStart()).line + 1}` : 'no declaration'
+      const where = d
+        ? `${relative(root, d.getSourceFile().fileName)}:${d.getSourceFile().getLineAndCharacterOfPosition(d.getStart()).line + 1}`
+        : 'no declaration'
       names.push(`${exported.name} (${where})`)
     }
   }

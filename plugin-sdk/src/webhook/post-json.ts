@@ -14,7 +14,10 @@ export interface PostJsonOptions {
 
 /** Thrown by `postJson` for a non-2xx answer; the message names the host and status, never the URL's path. */
 export class ProviderApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message)
     this.name = 'ProviderApiError'
   }
@@ -38,5 +41,9 @@ export async function postJson(url: string, body: unknown, opts: PostJsonOptions
     const host = new URL(url).host
     throw new ProviderApiError(res.status, `provider API ${host} answered ${res.status}: ${text.slice(0, 200)}`)
   }
-  try { return text ? JSON.parse(text) : undefined } catch { return text }
+  try {
+    return text ? JSON.parse(text) : undefined
+  } catch {
+    return text
+  }
 }
