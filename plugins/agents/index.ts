@@ -14,18 +14,11 @@ import {
   avatarRevision,
   avatarUrlPath,
   definePlugin,
-  domainError,
+  domainGroup,
   domainProjects,
-  DomainStoreRef,
-  httpError,
-  itemKrefParam,
-  itemPage,
-  listQuery,
+  itemSlug,
   readAvatarUpload,
   reply,
-  slugify,
-  typedBody,
-  type DomainStore,
   type Item,
   type RevkaRequest,
 } from '@revka/plugin-sdk'
@@ -37,8 +30,11 @@ const AVATAR_URL_TTL_SECS = 86_400
 
 export default definePlugin({
   setup(api) {
-    const store = (): DomainStore => api.services.get(DomainStoreRef)
     const pool = () => `/${domainProjects(api.gateway).harness}/AgentPool`
+    const agents = domainGroup(api, { base: '/api/agents', space: pool, kinds: ['agent'], noun: 'agent' })
+    const store = agents.store
+    /** an item of kind agent in the pool (deprecated included), else 404 "agent not found" */
+    const agentItem = agents.item
 
     const avatarUrl = (location: string | undefined): string | null => {
       const path = avatarUrlPath(store(), AVATAR_URL_BASE, location)
@@ -46,27 +42,10 @@ export default definePlugin({
     }
     const wire = async (item: Item) => agentOf(item, await store().currentRevision(item.kref), avatarUrl)
 
-    /** an item of kind agent in the pool (deprecated included), else 404 "agent not found" */
-    const agentItem = async (raw: unknown): Promise<Item> => {
-      const kref = itemKrefParam(raw)
-      const item = await store().getItem(kref)
-      if (!item || item.kind !== 'agent' || item.space_path !== pool()) throw domainError('not_found', 'agent not found')
-      return item
-    }
-
-    api.routes.add({
-      method: 'GET',
-      url: '/api/agents',
-      auth: 'bearer',
+    agents.addList({
+      key: 'agents',
       description: 'agents of the pool, paged (include_deprecated, q full-text, page, per_page 1..50)',
-      handler: async (req: RevkaRequest) => {
-        const q = listQuery(req.query)
-        const s = store()
-        const page = await itemPage(s, pool(), ['agent'], q)
-        const revs = await s.currentRevisions(page.items.map((i) => i.kref))
-        const agents = page.items.map((i) => agentOf(i, revs.get(i.kref) ?? null, avatarUrl))
-        return { agents, total_count: page.total, page: q.page, per_page: q.per_page }
-      },
+      row: (i, rev) => agentOf(i, rev, avatarUrl),
     })
 
     api.routes.add({
@@ -76,11 +55,9 @@ export default definePlugin({
       description: 'create an agent: item slugify(name), revision 1 tagged published → 201 {agent}',
       handler: async (req: RevkaRequest) => {
         const b = agentBody(req.body)
-        const slug = slugify(b.name)
-        if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
         const { item, revision } = await store().createItem({
           space_path: pool(),
-          item_name: slug,
+          item_name: itemSlug(b.name),
           kind: 'agent',
           revision: { metadata: agentMetadata(b, null), tags: ['published'] },
         })
@@ -103,29 +80,8 @@ export default definePlugin({
       },
     })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/agents/deprecate',
-      auth: 'bearer',
-      description: 'set or clear the soft-hide flag: {kref, deprecated} → {agent}',
-      handler: async (req: RevkaRequest) => {
-        const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
-        const item = await agentItem(b.kref)
-        return { agent: await wire(await store().setItemDeprecated(item.kref, b.deprecated)) }
-      },
-    })
-
-    api.routes.add({
-      method: 'DELETE',
-      url: '/api/agents/*',
-      auth: 'bearer',
-      description: 'hard delete of an agent → 204',
-      handler: async (req: RevkaRequest) => {
-        const item = await agentItem(req.params['*'])
-        await store().deleteItem(item.kref)
-        return reply({ status: 204 })
-      },
-    })
+    agents.addDeprecate({ description: 'set or clear the soft-hide flag: {kref, deprecated} → {agent}', answer: async (item) => ({ agent: await wire(item) }) })
+    agents.addDelete({ description: 'hard delete of an agent → 204' })
 
     api.routes.add({
       method: 'POST',

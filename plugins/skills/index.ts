@@ -9,55 +9,24 @@
  * the slug as `name`/`item_name` (not the body's display name); the body is not also written to
  * `~/.revka/workspace/skills/` — it lives in the store, next to its revision.
  */
-import {
-  definePlugin,
-  domainError,
-  domainProjects,
-  DomainStoreRef,
-  httpError,
-  itemKrefParam,
-  itemPage,
-  listQuery,
-  reply,
-  slugify,
-  typedBody,
-  type DomainStore,
-  type Item,
-  type RevkaRequest,
-} from '@revka/plugin-sdk'
+import { definePlugin, domainGroup, domainProjects, itemSlug, reply, type Item, type RevkaRequest } from '@revka/plugin-sdk'
 import { preview, SKILL_KINDS, skillBody, skillContent, skillOf, skillRevision } from './skill-shape.js'
 
 export default definePlugin({
   setup(api) {
-    const store = (): DomainStore => api.services.get(DomainStoreRef)
     const space = () => `/${domainProjects(api.gateway).memory}/Skills`
-
-    const skillItem = async (raw: unknown): Promise<Item> => {
-      const item = await store().getItem(itemKrefParam(raw))
-      if (!item || !SKILL_KINDS.includes(item.kind) || item.space_path !== space()) throw domainError('not_found', 'skill not found')
-      return item
-    }
+    const skills = domainGroup(api, { base: '/api/skills', space, kinds: SKILL_KINDS, noun: 'skill' })
+    const store = skills.store
+    const skillItem = skills.item
     const full = async (item: Item) => {
       const rev = await store().currentRevision(item.kref)
       return skillOf(item, rev, await skillContent(store(), rev))
     }
 
-    api.routes.add({
-      method: 'GET',
-      url: '/api/skills',
-      auth: 'bearer',
+    skills.addList({
+      key: 'skills',
       description: 'skills, paged (include_deprecated, q full-text over skill and skilldef, page, per_page 1..50)',
-      handler: async (req: RevkaRequest) => {
-        const q = listQuery(req.query)
-        const s = store()
-        const page = await itemPage(s, space(), SKILL_KINDS, q)
-        const revs = await s.currentRevisions(page.items.map((i) => i.kref))
-        const skills = page.items.map((i) => {
-          const rev = revs.get(i.kref) ?? null
-          return skillOf(i, rev, preview(rev?.metadata.content ?? ''))
-        })
-        return { skills, total_count: page.total, page: q.page, per_page: q.per_page }
-      },
+      row: (i, rev) => skillOf(i, rev, preview(rev?.metadata.content ?? '')),
     })
 
     api.routes.add({
@@ -75,9 +44,7 @@ export default definePlugin({
       description: 'create a skill: item slugify(name), revision 1 (SKILL.md artifact) tagged published → 201 {skill}',
       handler: async (req: RevkaRequest) => {
         const b = skillBody(req.body)
-        const slug = slugify(b.name)
-        if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
-        const { item, revision } = await store().createItem({ space_path: space(), item_name: slug, kind: 'skill', revision: skillRevision(b) })
+        const { item, revision } = await store().createItem({ space_path: space(), item_name: itemSlug(b.name), kind: 'skill', revision: skillRevision(b) })
         return reply({ status: 201, body: { skill: skillOf(item, revision, b.content) } })
       },
     })
@@ -95,28 +62,7 @@ export default definePlugin({
       },
     })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/skills/deprecate',
-      auth: 'bearer',
-      description: 'set or clear the soft-hide flag: {kref, deprecated} → {skill}',
-      handler: async (req: RevkaRequest) => {
-        const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
-        const item = await skillItem(b.kref)
-        return { skill: await full(await store().setItemDeprecated(item.kref, b.deprecated)) }
-      },
-    })
-
-    api.routes.add({
-      method: 'DELETE',
-      url: '/api/skills/*',
-      auth: 'bearer',
-      description: 'hard delete of a skill (its SKILL.md files too) → 204',
-      handler: async (req: RevkaRequest) => {
-        const item = await skillItem(req.params['*'])
-        await store().deleteItem(item.kref)
-        return reply({ status: 204 })
-      },
-    })
+    skills.addDeprecate({ description: 'set or clear the soft-hide flag: {kref, deprecated} → {skill}', answer: async (item) => ({ skill: await full(item) }) })
+    skills.addDelete({ description: 'hard delete of a skill (its SKILL.md files too) → 204' })
   },
 })

@@ -11,16 +11,10 @@ import {
   avatarRevision,
   avatarUrlPath,
   definePlugin,
-  domainError,
+  domainGroup,
   domainProjects,
-  DomainStoreRef,
-  itemKrefParam,
-  listQuery,
   readAvatarUpload,
   reply,
-  typedBody,
-  type DomainStore,
-  type Item,
   type RevkaRequest,
 } from '@revka/plugin-sdk'
 import { teamBody, teamFull, teamSummary } from './team-shape.js'
@@ -31,42 +25,21 @@ const AVATAR_URL_TTL_SECS = 86_400
 
 export default definePlugin({
   setup(api) {
-    const store = (): DomainStore => api.services.get(DomainStoreRef)
     const space = () => `/${domainProjects(api.gateway).harness}/Teams`
+    const teams = domainGroup(api, { base: '/api/teams', space, kinds: ['bundle'], noun: 'team' })
+    const store = teams.store
+    const teamItem = teams.item
     const avatarUrl = (base: 'agents' | 'teams', location: string | undefined): string | null => {
       const path = avatarUrlPath(store(), `/api/${base}/avatar-file`, location)
       return path ? api.signUrl(path, AVATAR_URL_TTL_SECS) : null
     }
-    const teamItem = async (raw: unknown): Promise<Item> => {
-      const item = await store().getItem(itemKrefParam(raw))
-      if (!item || item.kind !== 'bundle' || item.space_path !== space()) throw domainError('not_found', 'team not found')
-      return item
-    }
     const who = (req: RevkaRequest) => req.auth.deviceId ?? req.auth.via
 
-    api.routes.add({
-      method: 'GET',
-      url: '/api/teams',
-      auth: 'bearer',
+    teams.addList({
+      key: 'teams',
       description: 'teams in summary form, paged (include_deprecated, page, per_page 1..50)',
-      handler: async (req: RevkaRequest) => {
-        const q = listQuery(req.query)
-        const s = store()
-        const page = await s.listItems({
-          space_path: space(),
-          kinds: ['bundle'],
-          include_deprecated: q.include_deprecated,
-          offset: q.offset,
-          limit: q.per_page,
-        })
-        const revs = await s.currentRevisions(page.items.map((i) => i.kref))
-        return {
-          teams: page.items.map((i) => teamSummary(i, revs.get(i.kref) ?? null, avatarUrl)),
-          total_count: page.total,
-          page: q.page,
-          per_page: q.per_page,
-        }
-      },
+      search: false,
+      row: (i, rev) => teamSummary(i, rev, avatarUrl),
     })
 
     api.routes.add({
@@ -101,29 +74,8 @@ export default definePlugin({
       },
     })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/teams/deprecate',
-      auth: 'bearer',
-      description: 'set or clear the soft-hide flag: {kref, deprecated} → {success:true}',
-      handler: async (req: RevkaRequest) => {
-        const b = typedBody(req.body, { required: ['kref'], bools: ['deprecated'] })
-        const item = await teamItem(b.kref)
-        await store().setItemDeprecated(item.kref, b.deprecated)
-        return { success: true }
-      },
-    })
-
-    api.routes.add({
-      method: 'DELETE',
-      url: '/api/teams/*',
-      auth: 'bearer',
-      description: 'delete a team: its edges, its memberships, the bundle → 204',
-      handler: async (req: RevkaRequest) => {
-        await deleteTeam(store(), await teamItem(req.params['*']))
-        return reply({ status: 204 })
-      },
-    })
+    teams.addDeprecate({ description: 'set or clear the soft-hide flag: {kref, deprecated} → {success:true}', answer: () => ({ success: true }) })
+    teams.addDelete({ description: 'delete a team: its edges, its memberships, the bundle → 204', remove: (item) => deleteTeam(store(), item) })
 
     api.routes.add({
       method: 'POST',
