@@ -99,6 +99,7 @@ export { domainStoreAccessor, domainProjects, itemKrefParam, itemPage, listQuery
 export type { ListQuery } from './domain-http.js'
 export { domainGroup, itemSlug } from './domain-routes.js'
 export type { DomainGroup, DomainGroupSpec } from './domain-routes.js'
+export { COMMON_CONTENT_TYPES, contentTypeByExtension } from './content-type.js'
 export {
   readAvatarUpload,
   avatarRevision,
