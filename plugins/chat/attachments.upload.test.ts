@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestKernel } from '@revka/plugin-testing'
 import { createSession, startChatKernel } from './test-support/chat-client.js'
-import { BOUNDARY, upload } from './test-support/upload-client.js'
+import { attachmentsDir, BOUNDARY, filesUnder, upload } from './test-support/upload-client.js'
 
 let k: TestKernel
 before(async () => {
@@ -16,14 +16,8 @@ after(async () => {
   await k.stop()
 })
 
-const attachDir = () => join(k.stateDir, 'plugins', 'chat', 'attachments')
-/** every file under the attachments root, relative, temp files included */
-function allFiles(dir = attachDir(), prefix = ''): string[] {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? allFiles(join(dir, d.name), `${prefix}${d.name}/`) : [`${prefix}${d.name}`],
-  )
-}
+const attachDir = () => attachmentsDir(k)
+const allFiles = () => filesUnder(attachDir())
 
 test('an upload answers 201 with its metadata and is stored as <sid>/<file_id> plus a sidecar', async () => {
   const res = await upload(k, { sid: 'up-ok', content: 'hello attachment\n', filename: '../../etc/notes.txt', mime: 'text/plain' })

@@ -1,19 +1,13 @@
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestKernel } from '@revka/plugin-testing'
-import { openChat, rawHttp, startChatKernel } from './test-support/chat-client.js'
+import { openChat, rawHttp, bearer, chatKernelPerFile } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => {
-  k = await startChatKernel()
-})
-after(async () => {
-  await k.stop()
-})
-
-const auth = () => ({ authorization: `Bearer ${k.token}` })
+chatKernelPerFile((kernel) => (k = kernel))
+const auth = () => bearer(k)
 
 async function chat(sid: string, content: string, query: Record<string, string> = {}) {
   const c = await openChat(k, { query: { session_id: sid, ...query } })

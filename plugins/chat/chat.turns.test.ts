@@ -1,17 +1,11 @@
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TestKernel } from '@revka/plugin-testing'
-import { openChat, startChatKernel } from './test-support/chat-client.js'
+import { openChat, bearer, chatKernelPerFile } from './test-support/chat-client.js'
 
 let k: TestKernel
-before(async () => {
-  k = await startChatKernel()
-})
-after(async () => {
-  await k.stop()
-})
-
-const auth = () => ({ authorization: `Bearer ${k.token}` })
+chatKernelPerFile((kernel) => (k = kernel))
+const auth = () => bearer(k)
 
 test('steer mid-turn: operator_status "steering", the note reaches the runtime and is persisted', async () => {
   const c = await openChat(k, { query: { session_id: 'steer-1' } })

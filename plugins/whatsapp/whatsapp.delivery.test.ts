@@ -5,37 +5,14 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
 import { journal } from '../../test/ingress/support.js'
 import { crashThenRestart } from '../../test/ingress/crash-scenario.js'
 import { withProvider } from '../../test/ingress/provider-fixture.js'
 import { assertAcknowledgedNotQueued, assertSettled } from '../../test/ingress/settled-turns.js'
+import { APP_SECRET, signedHeaders, textDelivery } from './test-support/cloud-api.js'
 
-const APP_SECRET = 'wa-app-secret-for-tests'
-const delivery = (id: string, text: string) =>
-  JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001111', phone_number_id: '1098' },
-              contacts: [{ profile: { name: 'Ana' }, wa_id: '15551234567' }],
-              messages: [{ from: '15551234567', id, timestamp: '1700000000', type: 'text', text: { body: text } }],
-            },
-          },
-        ],
-      },
-    ],
-  })
-const headers = (raw: string) => ({
-  'content-type': 'application/json',
-  'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
-})
+const delivery = (id: string, text: string) => textDelivery(id, text, { contact: true })
+const headers = signedHeaders
 
 test('a valid delivery: 200 at once, then the agent reply is posted to the Cloud API; a replay runs nothing', async () => {
   await withProvider(

@@ -5,22 +5,18 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { startTestKernel } from '@revka/plugin-testing'
 import { countTurns, journal, startFakeApi, tempStateDir, waitUntil } from '../../test/ingress/support.js'
 import { withProvider } from '../../test/ingress/provider-fixture.js'
+import { APP_SECRET, signedHeaders } from './test-support/cloud-api.js'
 
-const APP_SECRET = 'wa-app-secret-for-tests'
 const delivery = (id: string, text: string) =>
   JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [{ changes: [{ value: { metadata: { phone_number_id: '1098' }, messages: [{ from: '15551234567', id, type: 'text', text: { body: text } }] } }] }],
   })
-const headers = (raw: string) => ({
-  'content-type': 'application/json',
-  'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
-})
+const headers = signedHeaders
 
 test('the Cloud API answers 503: the same reply is retried with backoff and the agent runs once', async () => {
   await withProvider(

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { before, after } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { readAnswer } from './upload-client.js'
 import { openJsonSocket, startTestKernel, wsCredentials, type JsonFrame, type JsonSocket, type TestKernel, type TestKernelOptions } from '@revka/plugin-testing'
@@ -53,6 +54,21 @@ export function startChatKernel(o: TestKernelOptions = {}): Promise<TestKernel> 
     ...o,
   })
 }
+
+/** One chat kernel for a test file: started before its tests (handed to `use`), stopped after them. */
+export function chatKernelPerFile(use: (k: TestKernel) => void): void {
+  let k: TestKernel | undefined
+  before(async () => {
+    k = await startChatKernel()
+    use(k)
+  })
+  after(async () => {
+    await k?.stop()
+  })
+}
+
+/** The `Authorization` header of the kernel's operator token. */
+export const bearer = (k: TestKernel) => ({ authorization: `Bearer ${k.token}` })
 
 /**
  * An HTTP request over a real socket with the path sent byte for byte (inject and fetch normalise

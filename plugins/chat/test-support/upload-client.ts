@@ -3,10 +3,23 @@
  * written chunk by chunk with backpressure, so the client never holds the file in memory and a
  * memory measurement sees the server's behaviour, not the test's.
  */
+import { existsSync, readdirSync } from 'node:fs'
 import { request, type IncomingMessage } from 'node:http'
+import { join } from 'node:path'
 import type { TestKernel } from '@revka/plugin-testing'
 
 export const BOUNDARY = '----revkaTestBoundary7MA4YWxkTrZu0gW'
+
+/** the chat plugin's attachments root in a test kernel's state folder */
+export const attachmentsDir = (k: TestKernel): string => join(k.stateDir, 'plugins', 'chat', 'attachments')
+
+/** every file under `dir`, relative, temp files included (an attack test compares it before and after) */
+export function filesUnder(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(join(dir, d.name), `${prefix}${d.name}/`) : [`${prefix}${d.name}`],
+  )
+}
 
 export interface UploadOptions {
   /** the raw request path (default `/api/sessions/<sid>/attachments`) */
