@@ -143,7 +143,8 @@ inputs:
 steps:
   - id: environ
     type: shell
-    shell: { command: "env" }
+    # PATH left out: under npm it is long enough to push the rest past the output preview
+    shell: { command: ["sh", "-c", "env | grep -v '^PATH='"] }
   - id: inject
     type: shell
     shell: { command: "echo \${inputs.evil}" }

@@ -37,7 +37,10 @@ const XFF = 'X-Forwarded-For: 203.0.113.7'
 function assertRefused431(res: Awaited<ReturnType<typeof rawExchange>>): void {
   assert.equal(res.status, 431, `expected 431, got ${res.status}: ${res.body.slice(0, 200)}`)
   const body = JSON.parse(res.body)
-  assert.equal(body.code, 'too_many_headers')
+  // Node 20 parses the 1,000 headers and the kernel's first hook counts them (too_many_headers);
+  // Node 24's parser stops at the server's maxHeadersCount itself (HPE_HEADER_OVERFLOW →
+  // headers_too_large). Either way: 431 before any route, as the callers assert
+  assert.ok(['too_many_headers', 'headers_too_large'].includes(body.code), body.code)
   assert.equal(typeof body.error, 'string')
 }
 
