@@ -1,7 +1,7 @@
 /**
  * The routes every domain item group (agents, skills, teams…) answers the same way (DOMAIN.md §3,
- * §4, §6): the kind/space check behind a kref, the paged list, the soft-hide flag and the hard
- * delete. A group declares its space, kinds and noun once; what differs per group (the wire shape
+ * §4, §6): the kind/space check behind a kref, the paged list, the soft-hide flag, the hard
+ * delete and the avatar upload/file pair. A group declares its space, kinds and noun once; what differs per group (the wire shape
  * of a row, what a delete also removes) stays in the plugin as a callback.
  */
 import { httpError } from './errors.js'
@@ -11,6 +11,7 @@ import type { DomainStore, Item, Revision } from './domain-store.js'
 import { itemKrefParam, itemPage, listQuery, typedBody } from './domain-http.js'
 import { slugify } from './kref.js'
 import { reply } from './reply.js'
+import { AVATAR_MAX_BYTES, avatarFileReply, avatarRevision, readAvatarUpload } from './avatar.js'
 import type { RevkaRequest, RouteAdder, ServiceAccess } from './types.js'
 
 /** What a group is: its list URL, its space, the item kinds it owns and the noun its errors use. */
@@ -40,6 +41,12 @@ export interface DomainGroup {
   addDeprecate(o: { description: string; answer: (item: Item) => unknown }): void
   /** `DELETE <base>/*` → 204; `remove` defaults to the store's hard delete of the item */
   addDelete(o: { description: string; remove?: (item: Item) => Promise<void> }): void
+  /**
+   * `POST <base>/avatar` (multipart kref + image → a new published revision with the avatar,
+   * answered by `answer(item, revision)`) and `GET <base>/avatar-file/*` (signed URLs; avatar
+   * artifacts of `what` only).
+   */
+  addAvatar(o: { what: 'agent' | 'team'; description: string; fileDescription: string; answer: (item: Item, revision: Revision) => unknown }): void
 }
 
 /** Declare a domain item group on a plugin's facade; add its shared routes with the returned methods. */
@@ -92,6 +99,32 @@ export function domainGroup(api: { routes: RouteAdder; services: ServiceAccess }
           await (o.remove ? o.remove(found) : store().deleteItem(found.kref))
           return reply({ status: 204 })
         },
+      })
+    },
+    addAvatar(o) {
+      api.routes.add({
+        method: 'POST',
+        url: `${spec.base}/avatar`,
+        auth: 'bearer',
+        stream: true,
+        // the image plus the multipart framing and the kref field
+        bodyLimit: AVATAR_MAX_BYTES + 64 * 1024,
+        timeoutMs: 60_000,
+        description: o.description,
+        handler: async (req: RevkaRequest) => {
+          const up = await readAvatarUpload(req, { what: o.what })
+          const found = await item(up.kref)
+          const s = store()
+          const current = await s.currentRevision(found.kref)
+          return o.answer(found, await s.createRevision(found.kref, avatarRevision(current, up, found.kref, o.what)))
+        },
+      })
+      api.routes.add({
+        method: 'GET',
+        url: `${spec.base}/avatar-file/*`,
+        auth: 'signed',
+        description: o.fileDescription,
+        handler: (req: RevkaRequest) => avatarFileReply(store(), req.params['*'] ?? '', o.what),
       })
     },
   }

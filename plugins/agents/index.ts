@@ -8,20 +8,7 @@
  * files live in the store's private folder, never the shared workspace, so the signed URL is
  * `/api/agents/avatar-file/<rel>` and reaches avatar artifacts only.
  */
-import {
-  AVATAR_MAX_BYTES,
-  avatarFileReply,
-  avatarRevision,
-  avatarUrlPath,
-  definePlugin,
-  domainGroup,
-  domainProjects,
-  itemSlug,
-  readAvatarUpload,
-  reply,
-  type Item,
-  type RevkaRequest,
-} from '@revka/plugin-sdk'
+import { avatarUrlPath, definePlugin, domainGroup, domainProjects, itemSlug, reply, type Item, type RevkaRequest } from '@revka/plugin-sdk'
 import { agentBody, agentMetadata, agentOf } from './agent-shape.js'
 
 const AVATAR_URL_BASE = '/api/agents/avatar-file'
@@ -83,30 +70,11 @@ export default definePlugin({
     agents.addDeprecate({ description: 'set or clear the soft-hide flag: {kref, deprecated} → {agent}', answer: async (item) => ({ agent: await wire(item) }) })
     agents.addDelete({ description: 'hard delete of an agent → 204' })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/agents/avatar',
-      auth: 'bearer',
-      stream: true,
-      bodyLimit: AVATAR_MAX_BYTES + 64 * 1024,
-      timeoutMs: 60_000,
+    agents.addAvatar({
+      what: 'agent',
       description: 'multipart kref + file (PNG/JPEG/GIF/WebP by its bytes, ≤ 5 MiB) → a new published revision with the avatar',
-      handler: async (req: RevkaRequest) => {
-        const up = await readAvatarUpload(req, { what: 'agent' })
-        const item = await agentItem(up.kref)
-        const s = store()
-        const current = await s.currentRevision(item.kref)
-        const revision = await s.createRevision(item.kref, avatarRevision(current, up, item.kref, 'agent'))
-        return { agent: agentOf(item, revision, avatarUrl) }
-      },
-    })
-
-    api.routes.add({
-      method: 'GET',
-      url: `${AVATAR_URL_BASE}/*`,
-      auth: 'signed',
-      description: 'an agent avatar file, for holders of a signed URL (avatar artifacts only)',
-      handler: (req: RevkaRequest) => avatarFileReply(store(), req.params['*'] ?? '', 'agent'),
+      fileDescription: 'an agent avatar file, for holders of a signed URL (avatar artifacts only)',
+      answer: (item, revision) => ({ agent: agentOf(item, revision, avatarUrl) }),
     })
   },
 })

@@ -5,18 +5,7 @@
  * shows. Team avatars work as agent avatars do (signed `/api/teams/avatar-file/*` URLs that reach
  * team avatar artifacts only); member avatars link to the agents plugin's avatar route.
  */
-import {
-  AVATAR_MAX_BYTES,
-  avatarFileReply,
-  avatarRevision,
-  avatarUrlPath,
-  definePlugin,
-  domainGroup,
-  domainProjects,
-  readAvatarUpload,
-  reply,
-  type RevkaRequest,
-} from '@revka/plugin-sdk'
+import { avatarUrlPath, definePlugin, domainGroup, domainProjects, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import { teamBody, teamFull, teamSummary } from './team-shape.js'
 import { createTeam, deleteTeam, updateTeam } from './team-write.js'
 
@@ -77,29 +66,11 @@ export default definePlugin({
     teams.addDeprecate({ description: 'set or clear the soft-hide flag: {kref, deprecated} → {success:true}', answer: () => ({ success: true }) })
     teams.addDelete({ description: 'delete a team: its edges, its memberships, the bundle → 204', remove: (item) => deleteTeam(store(), item) })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/teams/avatar',
-      auth: 'bearer',
-      stream: true,
-      bodyLimit: AVATAR_MAX_BYTES + 64 * 1024,
-      timeoutMs: 60_000,
+    teams.addAvatar({
+      what: 'team',
       description: 'multipart kref + file (PNG/JPEG/GIF/WebP by its bytes, ≤ 5 MiB) → a new published team revision with the avatar',
-      handler: async (req: RevkaRequest) => {
-        const up = await readAvatarUpload(req, { what: 'team' })
-        const item = await teamItem(up.kref)
-        const s = store()
-        await s.createRevision(item.kref, avatarRevision(await s.currentRevision(item.kref), up, item.kref, 'team'))
-        return { team: await teamFull(s, item, avatarUrl) }
-      },
-    })
-
-    api.routes.add({
-      method: 'GET',
-      url: '/api/teams/avatar-file/*',
-      auth: 'signed',
-      description: 'a team avatar file, for holders of a signed URL (team avatar artifacts only)',
-      handler: (req: RevkaRequest) => avatarFileReply(store(), req.params['*'] ?? '', 'team'),
+      fileDescription: 'a team avatar file, for holders of a signed URL (team avatar artifacts only)',
+      answer: async (item) => ({ team: await teamFull(store(), item, avatarUrl) }),
     })
   },
 })
