@@ -12,6 +12,7 @@ import type { Clock } from '../auth/limiter.js'
 import type { AuthEvents } from '../audit/auth-events.js'
 import type { Logger } from 'pino'
 import { closeEngines, openEngines, type Engines, type PgListener } from './clients.js'
+import { ClusterClaims } from './claims.js'
 import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
 import type { ClusterEventBus } from './event-bus.js'
 import { migrate } from './migrations.js'
@@ -26,6 +27,8 @@ const RELISTEN_MAX_MS = 1000
 
 export class Cluster {
   devices?: ClusterDevices
+  /** the `cluster-claims` kernel service */
+  readonly claims: ClusterClaims
   private pgUp = true
   private pgError: string | null = null
   private probe?: NodeJS.Timeout
@@ -39,7 +42,9 @@ export class Cluster {
     readonly settings: ClusterSettings,
     readonly engines: Engines,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.claims = new ClusterClaims(engines.pool, settings.nodeId)
+  }
 
   /** connect both engines and migrate; a start that cannot reach them fails with a coded error */
   static async open(settings: ClusterSettings, log: Logger): Promise<Cluster> {

@@ -24,6 +24,15 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
         token_hash TEXT PRIMARY KEY, device_id TEXT, revoked_at TEXT NOT NULL
       );`,
   },
+  {
+    id: 2,
+    name: 'claims (one node does it: a cron fire)',
+    sql: `
+      CREATE TABLE revka_claims (
+        key TEXT PRIMARY KEY, node_id TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX revka_claims_expiry ON revka_claims (expires_at);`,
+  },
 ]
 
 /** Apply what is missing, one transaction per step, under the cluster-wide migration lock. */

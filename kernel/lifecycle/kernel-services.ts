@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import { realpathSync } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
-import { KernelServices, PLUGIN_API_VERSION, type GatewayInfo, type PluginInfo, type PluginManifest } from '@revka/plugin-sdk'
+import { KernelServices, PLUGIN_API_VERSION, type ClusterClaimService, type GatewayInfo, type PluginInfo, type PluginManifest } from '@revka/plugin-sdk'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { GatewayConfigStore } from '../config/config-store.js'
 import type { StatePaths } from '../config/state-dir.js'
@@ -41,6 +41,8 @@ export interface KernelServiceDeps {
   version: string
   /** drain and stop the gateway (the CLI's exit, or `Kernel.stop`) */
   shutdown(reason: string): void
+  /** PostgreSQL claims in cluster mode, always granted on a single node */
+  claims: ClusterClaimService
 }
 
 export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
@@ -65,6 +67,7 @@ export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
     [KernelServices.audit.id]: k.audit,
     [KernelServices.authLimiter.id]: { attempt: (key: string) => k.auth.mintAttempt(key) },
     [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.timeoutMs, k.records()) },
+    [KernelServices.claims.id]: k.claims,
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
         k.audit.record(

@@ -44,6 +44,7 @@ import { KernelEventBus } from '../events/bus.js'
 import { clusterSettingsFrom, type ClusterSettings } from '../cluster/settings.js'
 import { ClusterEventBus } from '../cluster/event-bus.js'
 import { Cluster } from '../cluster/cluster.js'
+import { SINGLE_NODE_CLAIMS } from '../cluster/claims.js'
 import { resolvePluginSet } from './plugin-set.js'
 import { importPlugin, startPlugin, stopPlugin, type PhaseContext } from './plugin-phases.js'
 
@@ -289,6 +290,7 @@ export class Kernel {
       port: () => this.boundPort,
       version: this.version,
       shutdown: (reason) => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason),
+      claims: this.cluster?.claims ?? SINGLE_NODE_CLAIMS,
     })
     for (const [name, value] of Object.entries(services)) {
       const slot = new ServiceSlot(name)

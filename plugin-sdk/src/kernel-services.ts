@@ -183,6 +183,23 @@ export interface GatewayStatusService {
   documentJson(ctx: { authenticated: boolean }): Promise<string>
 }
 
+/**
+ * `cluster-claims`: "exactly one node does this". In cluster mode (`[cluster]`) a claim is a row in
+ * PostgreSQL, so of all the nodes asking for one key, one gets `true` until `ttlMs` has passed
+ * (then the key may be claimed again). On a single node `clustered` is false and every claim is
+ * granted: callers skip the call there and keep their single-node path as it was.
+ */
+export interface ClusterClaimService {
+  /** true in cluster mode */
+  readonly clustered: boolean
+  /**
+   * Claim `key` (say `<job id>:<scheduled fire time>`) for `ttlMs`. Resolves true on the one
+   * node that got it, false on the others; rejects when the database cannot be reached (do nothing
+   * then: another node may have it).
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>
+}
+
 /** The kernel's lockout limiter for authentication attempts, for plugins that check their own secrets. */
 export interface AuthLimiterService {
   /**

@@ -10,6 +10,7 @@ import type {
   GatewayStatusService,
   GatewayControlService,
   AuthLimiterService,
+  ClusterClaimService,
   RouteTableService,
 } from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
@@ -50,4 +51,6 @@ export const KernelServices = Object.freeze({
   channels: serviceRef<ChannelRegistryService>('channel-registry'),
   /** every enabled plugin's routes as declared and enforced, read-only (GET /api/openapi.json) */
   routes: serviceRef<RouteTableService>('route-table'),
+  /** one node of a cluster does something (a cron fire); a single node is always granted (issue 18) */
+  claims: serviceRef<ClusterClaimService>('cluster-claims'),
 })

@@ -14,6 +14,7 @@ import { settingsFrom } from './settings.js'
 import { JobStore } from './store.js'
 import { HEARTBEAT_ID, heartbeatFrom, reconcileHeartbeat } from './heartbeat.js'
 import { workflowTriggers } from './workflow-triggers.js'
+import { claimedRun } from './cluster-claim.js'
 
 interface Options {
   shell_jobs: boolean
@@ -82,7 +83,7 @@ export default definePlugin<Options>({
         pollMs: api.config.poll_ms,
         maxConcurrent: api.config.max_concurrent,
         batch: 2000,
-        run: (job) => runJob(job, deps),
+        run: claimedRun(api, (job) => runJob(job, deps)),
       })
       scheduler.start(atStart.catch_up_on_startup)
     })

@@ -21,15 +21,18 @@ export function engines(): { pg: string; redis: string; dir: string } {
   return { pg, redis, dir }
 }
 
-export async function startNode(nodeId: string): Promise<GatewayChild> {
+export async function startNode(
+  nodeId: string,
+  o: { command?: 'gateway' | 'daemon'; plugins?: Record<string, Record<string, unknown>>; stateDir?: string } = {},
+): Promise<GatewayChild> {
   const { pg, redis } = engines()
-  const stateDir = mkdtempSync(join(tmpdir(), `revka-cluster-${nodeId}-`))
+  const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), `revka-cluster-${nodeId}-`))
   chmodSync(stateDir, 0o700)
   // behind a load balancer the client is told apart by X-Forwarded-For, as an operator would set it
   const config = `[gateway]\ntrust_forwarded_headers = true\n\n[cluster]\npostgres_url = "${pg}"\nredis_url = "${redis}"\nnode_id = "${nodeId}"\n`
   writeFileSync(join(stateDir, 'config.toml'), config, { mode: 0o600 })
-  const pluginsFile = writePluginsFile(join(stateDir, 'plugins.json'), {})
-  return spawnGateway({ stateDir, pluginsFile, adminToken: ADMIN, startTimeoutMs: 60_000 })
+  const pluginsFile = writePluginsFile(join(stateDir, 'plugins.json'), o.plugins ?? {})
+  return spawnGateway({ stateDir, pluginsFile, adminToken: ADMIN, startTimeoutMs: 60_000, command: o.command })
 }
 
 /** take Redis away (or bring it back on the same port) */

@@ -29,6 +29,8 @@ export interface SpawnOptions {
   adminToken: string
   env?: Record<string, string>
   startTimeoutMs?: number
+  /** `revka daemon` runs the daemon-mode services too (the cron scheduler); default `gateway` */
+  command?: 'gateway' | 'daemon'
 }
 
 /** Write a plugins file: built-ins on, `options` per plugin id, extra plugin folders in `paths`. */
@@ -49,7 +51,7 @@ export async function spawnGateway(o: SpawnOptions): Promise<GatewayChild> {
     REVKA_MCP_HOME: o.stateDir,
   }
   for (const k of ['REVKA_GATEWAY_HOST', 'HOST', 'PORT', 'REVKA_TESTING']) delete env[k]
-  const child = spawn(process.execPath, [BIN, 'gateway'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, o.command ?? 'gateway'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   live.add(child)
   let out = ''
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
