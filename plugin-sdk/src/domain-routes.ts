@@ -1,7 +1,7 @@
 /**
  * The routes every domain item group (agents, skills, teams…) answers the same way (DOMAIN.md §3,
- * §4, §6): the kind/space check behind a kref, the paged list, the soft-hide flag, the hard
- * delete and the avatar upload/file pair. A group declares its space, kinds and noun once; what differs per group (the wire shape
+ * §4, §6): the kind/space check behind a kref, the paged list, one item, create, update, the
+ * soft-hide flag, the hard delete and the avatar upload/file pair. A group declares its space, kinds and noun once; what differs per group (the wire shape
  * of a row, what a delete also removes) stays in the plugin as a callback.
  */
 import { httpError } from './errors.js'
@@ -37,6 +37,12 @@ export interface DomainGroup {
    * With `search: false` the `q` parameter is accepted but ignored (a plain list by name).
    */
   addList(o: { key: string; description: string; search?: boolean; row: (item: Item, rev: Revision | null) => unknown }): void
+  /** `GET <base>/*`: one item, answered by `answer(item)` */
+  addGet(o: { description: string; answer: (item: Item) => unknown }): void
+  /** `POST <base>`: the body checked by `body` (422 before anything is written), then `create` → 201 */
+  addCreate<B>(o: { description: string; body: (raw: unknown) => B; create: (b: B, req: RevkaRequest) => Promise<unknown> }): void
+  /** `PUT <base>/*`: the body checked first, then the item (404), then `update` */
+  addUpdate<B>(o: { description: string; body: (raw: unknown) => B; update: (item: Item, b: B, req: RevkaRequest) => Promise<unknown> }): void
   /** `POST <base>/deprecate` `{kref, deprecated}`: sets the flag, answers `answer(updated item)` */
   addDeprecate(o: { description: string; answer: (item: Item) => unknown }): void
   /** `DELETE <base>/*` → 204; `remove` defaults to the store's hard delete of the item */
@@ -72,6 +78,36 @@ export function domainGroup(api: { routes: RouteAdder; services: ServiceAccess }
           const page = await itemPage(s, spec.space(), [...spec.kinds], o.search === false ? { ...q, q: '' } : q)
           const revs = await s.currentRevisions(page.items.map((i) => i.kref))
           return { [o.key]: page.items.map((i) => o.row(i, revs.get(i.kref) ?? null)), total_count: page.total, page: q.page, per_page: q.per_page }
+        },
+      })
+    },
+    addGet(o) {
+      api.routes.add({
+        method: 'GET',
+        url: `${spec.base}/*`,
+        auth: 'bearer',
+        description: o.description,
+        handler: async (req: RevkaRequest) => o.answer(await item(req.params['*'])),
+      })
+    },
+    addCreate(o) {
+      api.routes.add({
+        method: 'POST',
+        url: spec.base,
+        auth: 'bearer',
+        description: o.description,
+        handler: async (req: RevkaRequest) => reply({ status: 201, body: await o.create(o.body(req.body), req) }),
+      })
+    },
+    addUpdate(o) {
+      api.routes.add({
+        method: 'PUT',
+        url: `${spec.base}/*`,
+        auth: 'bearer',
+        description: o.description,
+        handler: async (req: RevkaRequest) => {
+          const b = o.body(req.body)
+          return o.update(await item(req.params['*']), b, req)
         },
       })
     },

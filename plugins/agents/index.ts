@@ -8,7 +8,7 @@
  * files live in the store's private folder, never the shared workspace, so the signed URL is
  * `/api/agents/avatar-file/<rel>` and reaches avatar artifacts only.
  */
-import { avatarUrlPath, definePlugin, domainGroup, domainProjects, itemSlug, reply, type Item, type RevkaRequest } from '@revka/plugin-sdk'
+import { avatarUrlPath, definePlugin, domainGroup, domainProjects, itemSlug, type Item } from '@revka/plugin-sdk'
 import { agentBody, agentMetadata, agentOf } from './agent-shape.js'
 
 const AVATAR_URL_BASE = '/api/agents/avatar-file'
@@ -20,8 +20,6 @@ export default definePlugin({
     const pool = () => `/${domainProjects(api.gateway).harness}/AgentPool`
     const agents = domainGroup(api, { base: '/api/agents', space: pool, kinds: ['agent'], noun: 'agent' })
     const store = agents.store
-    /** an item of kind agent in the pool (deprecated included), else 404 "agent not found" */
-    const agentItem = agents.item
 
     const avatarUrl = (location: string | undefined): string | null => {
       const path = avatarUrlPath(store(), AVATAR_URL_BASE, location)
@@ -35,31 +33,24 @@ export default definePlugin({
       row: (i, rev) => agentOf(i, rev, avatarUrl),
     })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/agents',
-      auth: 'bearer',
+    agents.addCreate({
       description: 'create an agent: item slugify(name), revision 1 tagged published → 201 {agent}',
-      handler: async (req: RevkaRequest) => {
-        const b = agentBody(req.body)
+      body: agentBody,
+      create: async (b) => {
         const { item, revision } = await store().createItem({
           space_path: pool(),
           item_name: itemSlug(b.name),
           kind: 'agent',
           revision: { metadata: agentMetadata(b, null), tags: ['published'] },
         })
-        return reply({ status: 201, body: { agent: agentOf(item, revision, avatarUrl) } })
+        return { agent: agentOf(item, revision, avatarUrl) }
       },
     })
 
-    api.routes.add({
-      method: 'PUT',
-      url: '/api/agents/*',
-      auth: 'bearer',
+    agents.addUpdate({
       description: 'update an agent: a new revision (full replace, avatar kept), published moved onto it',
-      handler: async (req: RevkaRequest) => {
-        const b = agentBody(req.body)
-        const item = await agentItem(req.params['*'])
+      body: agentBody,
+      update: async (item, b) => {
         const s = store()
         const current = await s.currentRevision(item.kref)
         const revision = await s.createRevision(item.kref, { metadata: agentMetadata(b, current), tags: ['published'] })

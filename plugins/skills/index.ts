@@ -9,7 +9,7 @@
  * the slug as `name`/`item_name` (not the body's display name); the body is not also written to
  * `~/.revka/workspace/skills/` — it lives in the store, next to its revision.
  */
-import { definePlugin, domainGroup, domainProjects, itemSlug, reply, type Item, type RevkaRequest } from '@revka/plugin-sdk'
+import { definePlugin, domainGroup, domainProjects, itemSlug, type Item } from '@revka/plugin-sdk'
 import { preview, SKILL_KINDS, skillBody, skillContent, skillOf, skillRevision } from './skill-shape.js'
 
 export default definePlugin({
@@ -17,7 +17,6 @@ export default definePlugin({
     const space = () => `/${domainProjects(api.gateway).memory}/Skills`
     const skills = domainGroup(api, { base: '/api/skills', space, kinds: SKILL_KINDS, noun: 'skill' })
     const store = skills.store
-    const skillItem = skills.item
     const full = async (item: Item) => {
       const rev = await store().currentRevision(item.kref)
       return skillOf(item, rev, await skillContent(store(), rev))
@@ -29,37 +28,21 @@ export default definePlugin({
       row: (i, rev) => skillOf(i, rev, preview(rev?.metadata.content ?? '')),
     })
 
-    api.routes.add({
-      method: 'GET',
-      url: '/api/skills/*',
-      auth: 'bearer',
-      description: 'one skill with its full SKILL.md content',
-      handler: async (req: RevkaRequest) => ({ skill: await full(await skillItem(req.params['*'])) }),
-    })
+    skills.addGet({ description: 'one skill with its full SKILL.md content', answer: async (item) => ({ skill: await full(item) }) })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/skills',
-      auth: 'bearer',
+    skills.addCreate({
       description: 'create a skill: item slugify(name), revision 1 (SKILL.md artifact) tagged published → 201 {skill}',
-      handler: async (req: RevkaRequest) => {
-        const b = skillBody(req.body)
+      body: skillBody,
+      create: async (b) => {
         const { item, revision } = await store().createItem({ space_path: space(), item_name: itemSlug(b.name), kind: 'skill', revision: skillRevision(b) })
-        return reply({ status: 201, body: { skill: skillOf(item, revision, b.content) } })
-      },
-    })
-
-    api.routes.add({
-      method: 'PUT',
-      url: '/api/skills/*',
-      auth: 'bearer',
-      description: 'update a skill: a new revision with its SKILL.md, published moved onto it',
-      handler: async (req: RevkaRequest) => {
-        const b = skillBody(req.body)
-        const item = await skillItem(req.params['*'])
-        const revision = await store().createRevision(item.kref, skillRevision(b))
         return { skill: skillOf(item, revision, b.content) }
       },
+    })
+
+    skills.addUpdate({
+      description: 'update a skill: a new revision with its SKILL.md, published moved onto it',
+      body: skillBody,
+      update: async (item, b) => ({ skill: skillOf(item, await store().createRevision(item.kref, skillRevision(b)), b.content) }),
     })
 
     skills.addDeprecate({ description: 'set or clear the soft-hide flag: {kref, deprecated} → {skill}', answer: async (item) => ({ skill: await full(item) }) })

@@ -5,7 +5,7 @@
  * shows. Team avatars work as agent avatars do (signed `/api/teams/avatar-file/*` URLs that reach
  * team avatar artifacts only); member avatars link to the agents plugin's avatar route.
  */
-import { avatarUrlPath, definePlugin, domainGroup, domainProjects, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import { avatarUrlPath, definePlugin, domainGroup, domainProjects, type RevkaRequest } from '@revka/plugin-sdk'
 import { teamBody, teamFull, teamSummary } from './team-shape.js'
 import { createTeam, deleteTeam, updateTeam } from './team-write.js'
 
@@ -17,7 +17,6 @@ export default definePlugin({
     const space = () => `/${domainProjects(api.gateway).harness}/Teams`
     const teams = domainGroup(api, { base: '/api/teams', space, kinds: ['bundle'], noun: 'team' })
     const store = teams.store
-    const teamItem = teams.item
     const avatarUrl = (base: 'agents' | 'teams', location: string | undefined): string | null => {
       const path = avatarUrlPath(store(), `/api/${base}/avatar-file`, location)
       return path ? api.signUrl(path, AVATAR_URL_TTL_SECS) : null
@@ -31,33 +30,21 @@ export default definePlugin({
       row: (i, rev) => teamSummary(i, rev, avatarUrl),
     })
 
-    api.routes.add({
-      method: 'GET',
-      url: '/api/teams/*',
-      auth: 'bearer',
+    teams.addGet({
       description: 'one team in full form: members (their agents) and edges',
-      handler: async (req: RevkaRequest) => ({ team: await teamFull(store(), await teamItem(req.params['*']), avatarUrl) }),
+      answer: async (item) => ({ team: await teamFull(store(), item, avatarUrl) }),
     })
 
-    api.routes.add({
-      method: 'POST',
-      url: '/api/teams',
-      auth: 'bearer',
+    teams.addCreate({
       description: 'create a team {name, description?, members?, edges?} → 201 {team}; an invalid graph is 400 with validation_errors',
-      handler: async (req: RevkaRequest) => {
-        const item = await createTeam(store(), space(), teamBody(req.body), who(req))
-        return reply({ status: 201, body: { team: await teamFull(store(), item, avatarUrl) } })
-      },
+      body: teamBody,
+      create: async (b, req) => ({ team: await teamFull(store(), await createTeam(store(), space(), b, who(req)), avatarUrl) }),
     })
 
-    api.routes.add({
-      method: 'PUT',
-      url: '/api/teams/*',
-      auth: 'bearer',
+    teams.addUpdate({
       description: "update a team: a new published revision, members diffed, this team's edges replaced",
-      handler: async (req: RevkaRequest) => {
-        const b = teamBody(req.body)
-        const item = await teamItem(req.params['*'])
+      body: teamBody,
+      update: async (item, b, req) => {
         await updateTeam(store(), item, b, who(req))
         return { team: await teamFull(store(), item, avatarUrl) }
       },
