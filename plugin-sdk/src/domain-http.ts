@@ -17,7 +17,9 @@ import type { ServiceRef } from './service-ref.js'
  */
 export function domainStoreAccessor(api: { onStart(fn: () => void): unknown; services: { get<T>(ref: ServiceRef<T>): T } }): () => DomainStore {
   let store: DomainStore | undefined
-  api.onStart(() => { store = api.services.get(DomainStoreRef) })
+  api.onStart(() => {
+    store = api.services.get(DomainStoreRef)
+  })
   return () => {
     if (!store) throw httpError(503, 'store_starting', 'The domain store is starting', { retryAfter: 1 })
     return store
@@ -60,7 +62,13 @@ export function listQuery(query: Record<string, string | undefined>, defaults = 
   }
   const page = Math.max(1, int('page', query.page, 1))
   const per_page = Math.min(defaults.max_per_page, Math.max(1, int('per_page', query.per_page, defaults.per_page)))
-  return { include_deprecated: boolParam('include_deprecated', query.include_deprecated), q: (query.q ?? '').trim(), page, per_page, offset: (page - 1) * per_page }
+  return {
+    include_deprecated: boolParam('include_deprecated', query.include_deprecated),
+    q: (query.q ?? '').trim(),
+    page,
+    per_page,
+    offset: (page - 1) * per_page,
+  }
 }
 
 /** A query parameter as a boolean (`true`/`1`, `false`/`0`/empty/absent); anything else is a 400 `invalid_query`. */
@@ -83,7 +91,8 @@ export function typedBody(body: unknown, spec: { required?: string[]; optional?:
     if (typeof b[f] !== 'string') throw httpError(422, 'invalid_field', `${f}: expected a string`, { extra: { field: f } })
   }
   for (const f of spec.optional ?? []) {
-    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string') throw httpError(422, 'invalid_field', `${f}: expected a string`, { extra: { field: f } })
+    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string')
+      throw httpError(422, 'invalid_field', `${f}: expected a string`, { extra: { field: f } })
   }
   for (const f of spec.lists ?? []) {
     if (b[f] !== undefined && b[f] !== null && !(Array.isArray(b[f]) && (b[f] as unknown[]).every((x) => typeof x === 'string'))) {
@@ -99,7 +108,10 @@ export function typedBody(body: unknown, spec: { required?: string[]; optional?:
 
 /** Comma-joined list metadata (§1.5) → trimmed, non-empty strings. */
 export function csvList(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** One list page of a route group: full-text search when `q` is set, else the space's items by name. */
