@@ -13,6 +13,7 @@ import type { AuthEvents } from '../audit/auth-events.js'
 import type { Logger } from 'pino'
 import { closeEngines, openEngines, type Engines, type PgListener } from './clients.js'
 import { ClusterClaims } from './claims.js'
+import { ClusterWebhookQueue } from './webhook-queue.js'
 import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
 import type { ClusterEventBus } from './event-bus.js'
 import { migrate } from './migrations.js'
@@ -29,6 +30,8 @@ export class Cluster {
   devices?: ClusterDevices
   /** the `cluster-claims` kernel service */
   readonly claims: ClusterClaims
+  /** the `webhook-queue` kernel service */
+  readonly webhookQueue: ClusterWebhookQueue
   private pgUp = true
   private pgError: string | null = null
   private probe?: NodeJS.Timeout
@@ -44,6 +47,7 @@ export class Cluster {
     private readonly log: Logger,
   ) {
     this.claims = new ClusterClaims(engines.pool, settings.nodeId)
+    this.webhookQueue = new ClusterWebhookQueue(engines.pool, settings.nodeId, settings.webhookLeaseMs)
   }
 
   /** connect both engines and migrate; a start that cannot reach them fails with a coded error */

@@ -33,6 +33,19 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       );
       CREATE INDEX revka_claims_expiry ON revka_claims (expires_at);`,
   },
+  {
+    id: 3,
+    name: 'webhook deliveries and idempotency keys',
+    sql: `
+      CREATE TABLE revka_webhook_deliveries (
+        id TEXT PRIMARY KEY, channel TEXT NOT NULL, at_ms BIGINT NOT NULL, message JSONB NOT NULL,
+        reply TEXT, attempts INTEGER NOT NULL DEFAULT 0, not_before TIMESTAMPTZ NOT NULL DEFAULT now(),
+        lease_until TIMESTAMPTZ, leased_by TEXT, done_at TIMESTAMPTZ, ok BOOLEAN
+      );
+      CREATE INDEX revka_webhook_due ON revka_webhook_deliveries (channel, at_ms) WHERE done_at IS NULL;
+      CREATE INDEX revka_webhook_done ON revka_webhook_deliveries (done_at) WHERE done_at IS NOT NULL;
+      CREATE TABLE revka_webhook_keys (key TEXT PRIMARY KEY, until_ms BIGINT NOT NULL);`,
+  },
 ]
 
 /** Apply what is missing, one transaction per step, under the cluster-wide migration lock. */

@@ -15,6 +15,8 @@ export interface ClusterSettings {
   nodeId: string
   /** events kept in the shared stream for `Last-Event-ID` replay (XADD MAXLEN ~) */
   eventReplay: number
+  /** how long a node holds a webhook delivery before another may take it (renewed while it works) */
+  webhookLeaseMs: number
 }
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -43,5 +45,8 @@ export function clusterSettingsFrom(doc: TomlDoc, env: NodeJS.ProcessEnv = proce
   const max = t.event_replay === undefined ? 1024 : t.event_replay
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 100 || max > 1_000_000)
     throw new ConfigError('cluster.event_replay must be an integer from 100 to 1000000')
-  return { postgresUrl, redisUrl, nodeId, eventReplay: max }
+  const lease = t.webhook_lease_ms === undefined ? 30_000 : t.webhook_lease_ms
+  if (typeof lease !== 'number' || !Number.isInteger(lease) || lease < 1000 || lease > 600_000)
+    throw new ConfigError('cluster.webhook_lease_ms must be an integer from 1000 to 600000')
+  return { postgresUrl, redisUrl, nodeId, eventReplay: max, webhookLeaseMs: lease }
 }

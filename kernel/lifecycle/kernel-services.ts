@@ -6,7 +6,15 @@
 import type { Logger } from 'pino'
 import { realpathSync } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
-import { KernelServices, PLUGIN_API_VERSION, type ClusterClaimService, type GatewayInfo, type PluginInfo, type PluginManifest } from '@revka/plugin-sdk'
+import {
+  KernelServices,
+  PLUGIN_API_VERSION,
+  type ClusterClaimService,
+  type GatewayInfo,
+  type WebhookQueueService,
+  type PluginInfo,
+  type PluginManifest,
+} from '@revka/plugin-sdk'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { GatewayConfigStore } from '../config/config-store.js'
 import type { StatePaths } from '../config/state-dir.js'
@@ -43,6 +51,8 @@ export interface KernelServiceDeps {
   shutdown(reason: string): void
   /** PostgreSQL claims in cluster mode, always granted on a single node */
   claims: ClusterClaimService
+  /** the shared webhook queue in cluster mode; absent on a single node */
+  webhookQueue?: WebhookQueueService
 }
 
 export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
@@ -68,6 +78,7 @@ export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
     [KernelServices.authLimiter.id]: { attempt: (key: string) => k.auth.mintAttempt(key) },
     [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.timeoutMs, k.records()) },
     [KernelServices.claims.id]: k.claims,
+    [KernelServices.webhookQueue.id]: k.webhookQueue,
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
         k.audit.record(

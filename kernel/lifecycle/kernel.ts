@@ -291,6 +291,7 @@ export class Kernel {
       version: this.version,
       shutdown: (reason) => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason),
       claims: this.cluster?.claims ?? SINGLE_NODE_CLAIMS,
+      webhookQueue: this.cluster?.webhookQueue,
     })
     for (const [name, value] of Object.entries(services)) {
       const slot = new ServiceSlot(name)

@@ -200,6 +200,44 @@ export interface ClusterClaimService {
   claim(key: string, ttlMs: number): Promise<boolean>
 }
 
+/** A webhook delivery as the cluster queue hands it to the node that leased it. */
+export interface QueuedWebhookDelivery {
+  id: string
+  at: number
+  message: unknown
+  /** attempts so far, this one included */
+  attempts: number
+  /** the agent's answer when an earlier attempt ran the turn (a failed send is retried without a second turn) */
+  reply?: string
+}
+
+/**
+ * `webhook-queue`: present only in cluster mode (`[cluster]`), absent on a single node, where
+ * `defineWebhook` keeps its journal on disk. Deliveries of every node sit in one shared queue; a
+ * node leases one at a time, for `leaseMs`, renewing while it works; when a node dies its lease
+ * runs out and another node takes the delivery. Writes after the lease was lost do nothing.
+ */
+export interface WebhookQueueService {
+  readonly leaseMs: number
+  /**
+   * Store `deliveries` under the idempotency `key` (kept until `until`, ms, compared with `now`).
+   * False when the key is still held: a duplicate, nothing stored. Durable when it resolves.
+   */
+  enqueue(
+    channel: string,
+    key: { key: string; until: number; now: number } | undefined,
+    deliveries: Array<{ id: string; at: number; message: unknown }>,
+  ): Promise<boolean>
+  /** lease the oldest due delivery of `channel` no live lease holds (its attempt counted), or null */
+  claim(channel: string): Promise<QueuedWebhookDelivery | null>
+  /** extend this node's lease; false when it was lost */
+  renew(id: string): Promise<boolean>
+  saveReply(id: string, text: string): Promise<void>
+  /** give the delivery back after a failed attempt, due again after `delayMs` */
+  retry(id: string, delayMs: number): Promise<void>
+  finish(id: string, ok: boolean): Promise<void>
+}
+
 /** The kernel's lockout limiter for authentication attempts, for plugins that check their own secrets. */
 export interface AuthLimiterService {
   /**

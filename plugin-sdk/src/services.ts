@@ -11,6 +11,7 @@ import type {
   GatewayControlService,
   AuthLimiterService,
   ClusterClaimService,
+  WebhookQueueService,
   RouteTableService,
 } from './kernel-services.js'
 import type { ToolRegistryService } from './tools.js'
@@ -53,4 +54,6 @@ export const KernelServices = Object.freeze({
   routes: serviceRef<RouteTableService>('route-table'),
   /** one node of a cluster does something (a cron fire); a single node is always granted (issue 18) */
   claims: serviceRef<ClusterClaimService>('cluster-claims'),
+  /** the shared webhook delivery queue; only in cluster mode (`defineWebhook` uses it when its plugin lists it) */
+  webhookQueue: serviceRef<WebhookQueueService>('webhook-queue'),
 })

@@ -23,15 +23,23 @@ export function engines(): { pg: string; redis: string; dir: string } {
 
 export async function startNode(
   nodeId: string,
-  o: { command?: 'gateway' | 'daemon'; plugins?: Record<string, Record<string, unknown>>; stateDir?: string } = {},
+  o: {
+    command?: 'gateway' | 'daemon'
+    plugins?: Record<string, Record<string, unknown>>
+    /** plugin folders outside plugins/ (examples) */
+    paths?: string[]
+    stateDir?: string
+    /** more `[cluster]` lines */
+    cluster?: string
+  } = {},
 ): Promise<GatewayChild> {
   const { pg, redis } = engines()
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), `revka-cluster-${nodeId}-`))
   chmodSync(stateDir, 0o700)
   // behind a load balancer the client is told apart by X-Forwarded-For, as an operator would set it
-  const config = `[gateway]\ntrust_forwarded_headers = true\n\n[cluster]\npostgres_url = "${pg}"\nredis_url = "${redis}"\nnode_id = "${nodeId}"\n`
+  const config = `[gateway]\ntrust_forwarded_headers = true\n\n[cluster]\npostgres_url = "${pg}"\nredis_url = "${redis}"\nnode_id = "${nodeId}"\n${o.cluster ?? ''}`
   writeFileSync(join(stateDir, 'config.toml'), config, { mode: 0o600 })
-  const pluginsFile = writePluginsFile(join(stateDir, 'plugins.json'), o.plugins ?? {})
+  const pluginsFile = writePluginsFile(join(stateDir, 'plugins.json'), o.plugins ?? {}, o.paths)
   return spawnGateway({ stateDir, pluginsFile, adminToken: ADMIN, startTimeoutMs: 60_000, command: o.command })
 }
 

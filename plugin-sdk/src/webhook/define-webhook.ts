@@ -13,6 +13,9 @@ import { resolveSecret } from '../secret.js'
 import type { Disposer, RevkaRequest, SecretSource } from '../types.js'
 import { DeliveryJournal } from './journal.js'
 import { DeliveryWorker } from './worker.js'
+import { ClusterDeliveryWorker } from './cluster-worker.js'
+import { KernelServices } from '../services.js'
+import type { WebhookQueueService } from '../kernel-services.js'
 import { ConversationHistory, DEFAULT_HISTORY_MESSAGES } from './history.js'
 import { DEFAULT_TIMESTAMP_WINDOW_SECS, IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_WINDOW_SECS, type ChannelMessage, type WebhookProvider } from './provider.js'
 import { defineChannel } from '../define-channel.js'
@@ -59,6 +62,21 @@ function deliveryKey<P>(p: WebhookProvider<P>, payload: P, req: RevkaRequest<unk
   return messages.length ? `body:${sha256Hex(raw)}` : undefined
 }
 
+const scoped = (channel: string, key: string | undefined) => (key ? `${channel}:${key.length > 128 ? sha256Hex(key) : key}` : undefined)
+
+/**
+ * The kernel's shared queue in cluster mode, for a provider whose plugin lists `webhook-queue`
+ * under `uses`; undefined on a single node, and for a plugin that does not list it (it keeps its
+ * journal on this node's disk).
+ */
+function sharedQueue(api: PluginApi<any>): WebhookQueueService | undefined {
+  try {
+    return api.services.find(KernelServices.webhookQueue)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Declare a webhook provider (see `WebhookProvider` for every option and the order of checks):
  * registers its POST route (and the GET handshake), its delivery journal and worker, and its
@@ -69,6 +87,8 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   const dedupeMs = windowMs(p)
   let journal: DeliveryJournal<ChannelMessage> | undefined
   let worker: DeliveryWorker | undefined
+  /** cluster mode: the shared queue, its worker, and what this node received (channel status) */
+  let shared: { queue: WebhookQueueService; worker: ClusterDeliveryWorker; received: number; lastAt: number | null } | undefined
   const disposers: Disposer[] = []
 
   disposers.push(
@@ -108,10 +128,11 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
         }
         const messages = asPayloadError(p.channel, () => p.normalise(payload, req))
         const key = deliveryKey(p, payload, req, messages, raw)
+        if (shared) return enqueueShared(shared, scoped(p.channel, key), keyAt, now, messages)
         const j = journal
         if (!j) throw httpError(503, 'plugin_unavailable', `${p.channel} webhook is starting`, { retryAfter: 5 })
         // keys are kept for the window and written to the journal: bound what a sender can make us store
-        const scopedKey = key ? `${p.channel}:${key.length > 128 ? sha256Hex(key) : key}` : undefined
+        const scopedKey = scoped(p.channel, key)
         if (scopedKey && j.seen(scopedKey, now)) {
           return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
         }
@@ -142,8 +163,28 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
     )
   }
 
+  /** cluster mode: one transaction stores the key and the messages, on whichever node acknowledged them */
+  async function enqueueShared(s: NonNullable<typeof shared>, scopedKey: string | undefined, keyAt: number, now: number, messages: ChannelMessage[]) {
+    const deliveries = messages.map((m) => ({ id: randomUUID(), at: now, message: m }))
+    const fresh = await s.queue.enqueue(p.channel, scopedKey ? { key: scopedKey, until: keyAt + dedupeMs, now } : undefined, deliveries)
+    if (!fresh) return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
+    if (messages.length) {
+      s.received += messages.length
+      s.lastAt = now
+    }
+    s.worker.kick()
+    return { status: 'ok', queued: messages.length }
+  }
+
   disposers.push(
     api.onStart(() => {
+      const queue = sharedQueue(api)
+      if (queue) {
+        const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
+        shared = { queue, worker: new ClusterDeliveryWorker(api, p as WebhookProvider<any>, queue, history), received: 0, lastAt: null }
+        shared.worker.kick()
+        return
+      }
       journal = new DeliveryJournal<ChannelMessage>(`${api.store.dir}/webhook-${p.channel}`, dedupeMs, undefined, api.gateway.now())
       const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
       worker = new DeliveryWorker(api, p as WebhookProvider<any>, journal, history)
@@ -154,6 +195,8 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   disposers.push(
     api.onStop(async () => {
       await worker?.stop()
+      await shared?.worker.stop()
+      shared = undefined
       journal?.close()
     }),
   )
@@ -164,10 +207,10 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
       id: p.channel,
       display_name: p.displayName ?? p.channel,
       status: () => {
-        const st = journal?.stats()
+        const st = shared ? { received: shared.received, lastAt: shared.lastAt } : journal?.stats()
         return {
           configured: configured(p.secret),
-          receiving: journal !== undefined && configured(p.secret),
+          receiving: (journal !== undefined || shared !== undefined) && configured(p.secret),
           message_count: st?.received ?? 0,
           last_message_at: st?.lastAt ? new Date(st.lastAt).toISOString() : null,
         }
@@ -181,6 +224,7 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   disposers.push(
     api.hooks.health.tap((sink) => {
       if (journal) sink.report(`webhook:${p.channel}`, 'ok', `${journal.size} pending`)
+      else if (shared) sink.report(`webhook:${p.channel}`, 'ok', 'shared cluster queue')
     }),
   )
   return () => {

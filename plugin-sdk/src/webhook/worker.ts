@@ -8,14 +8,12 @@
  * provider API is down must not hold back the others.
  */
 import type { PluginApi } from '../define.js'
-import { AgentRuntimeRef } from '../agent.js'
 import type { DeliveryJournal, QueuedDelivery } from './journal.js'
 import type { ConversationHistory } from './history.js'
 import type { ChannelMessage, WebhookProvider } from './provider.js'
+import { turnAndSend } from './turn.js'
 
-/** how long one send to the provider API may take before it counts as failed */
-export const SEND_TIMEOUT_MS = 30_000
-const MAX_BACKOFF_MS = 30_000
+export const MAX_BACKOFF_MS = 30_000
 
 export class DeliveryWorker {
   private draining?: Promise<void>
@@ -89,34 +87,10 @@ export class DeliveryWorker {
 
   private async deliver(d: QueuedDelivery<ChannelMessage>): Promise<void> {
     const { api, p, journal } = this
-    const m = d.message
     journal.attempt(d.id)
     try {
-      let text = d.reply
-      if (text === undefined) {
-        const sessionId = `${m.channel}_${m.thread ? `${m.thread}_` : ''}${m.sender}`
-        const result = await api.services.get(AgentRuntimeRef).runTurn(
-          {
-            sessionId,
-            // the conversation so far with this contact (in this thread), then the new message
-            messages: [...this.history.messages(sessionId, d.id), { role: 'user', content: m.text }],
-            signal: this.inflight.signal,
-            source: m.channel,
-          },
-          () => {},
-        )
-        if (this.stopped) return // the turn may have been cut short: run it again at the next start
-        if (result.stopped || result.timedOut) throw new Error(result.timedOut ? 'agent turn timed out' : 'agent turn was stopped')
-        text = result.content
-        // before the reply is journalled: a crash in between runs the turn again, and the history
-        // (keyed by delivery) records it once
-        this.history.record(sessionId, d.id, m.text, text)
-        journal.saveReply(d.id, text)
-      }
-      if (text.trim()) {
-        const signal = AbortSignal.any([this.inflight.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)])
-        await p.send(m, text, { options: api.config as Record<string, unknown>, signal, env: (name: string) => api.gateway.env(name) })
-      }
+      const ctx = { api, p, history: this.history, signal: this.inflight.signal, stopped: () => this.stopped }
+      if (!(await turnAndSend(ctx, d, (text) => journal.saveReply(d.id, text)))) return
       journal.finish(d.id, true)
       this.notBefore.delete(d.id)
     } catch (e) {
