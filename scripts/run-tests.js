@@ -73,6 +73,9 @@ const tap = join(root, '.tmp', `test-report.${process.pid}.tap`)
 const child = spawn(
   process.execPath,
   [
+    // test processes only (the gateway never runs with it): the upload memory test collects the
+    // young generation as it samples RSS, so it measures what is retained, not V8's schedule
+    '--expose-gc',
     '--test',
     // one browser at a time: Chromium with a gateway beside it fills this machine's two cores
     `--test-concurrency=${process.env.REVKA_TEST_CONCURRENCY ?? (suite === 'browser' || suite === 'cluster' ? 1 : 2)}`,

@@ -2,8 +2,6 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import type { TestKernel } from '@revka/plugin-testing'
 import { createSession, startChatKernel } from './test-support/chat-client.js'
 import { upload } from './test-support/upload-client.js'
@@ -31,15 +29,15 @@ test('the limit is the file: exactly 25 MiB (26 214 400 bytes) is accepted', () 
 })
 
 /**
- * The runtime's `gc`, enabled at run time. Socket reads allocate a fresh buffer per chunk; V8 frees
+ * V8's `gc`, which scripts/run-tests.js exposes to test processes (`--expose-gc`). Socket reads allocate a fresh buffer per chunk; V8 frees
  * them only at its next collection, so without one the RSS peak measures the collector's schedule
  * (plain Node HTTP alone shows ~15 MiB of such garbage for 25 MiB). Collecting the young generation
  * as the upload runs leaves only what is really retained: a server that buffered the file would
  * still show its full 25 MiB.
  */
 function youngGc(): () => void {
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as (o?: { type: 'minor' | 'major' }) => void
+  const gc = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc
+  assert.ok(gc, 'run this test through scripts/run-tests.js, which gives test processes --expose-gc')
   return () => gc({ type: 'minor' })
 }
 
