@@ -23,7 +23,12 @@ pg_bin() {
 }
 
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then
+    # runuser lives in /usr/sbin, which a bare PATH (CI's env -i) leaves out
+    local ru
+    ru=$(command -v runuser || echo /usr/sbin/runuser)
+    "$ru" -u postgres -- "$@"
+  else "$@"; fi
 }
 
 free_port() {
