@@ -1,4 +1,4 @@
-// Child processes for benchmarks: the gateway (plain `node bin/revka.js gateway`) and a bare
+// Child processes for benchmarks: the gateway (`node --max-semi-space-size=4 bin/revka.js gateway`, as npm start runs it) and a bare
 // Fastify baseline, with CPU time and RSS read from /proc so figures are per-process, not per-run.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -55,7 +55,8 @@ export async function startGateway({
   plugins,
   env = {},
   config,
-  nodeArgs = [],
+  // as `npm start` and the systemd unit run it (bin/revka.js adds it itself on Node >= 22.15)
+  nodeArgs = ['--max-semi-space-size=4'],
   mode = 'gateway',
   state = mkdtempSync(join(tmpdir(), 'revka-bench-')),
   bin = join(ROOT, 'bin/revka.js'),
