@@ -6,6 +6,7 @@ import { createReadStream, mkdirSync, openSync, ftruncateSync, closeSync } from 
 import { join } from 'node:path'
 import http from 'node:http'
 import WebSocket from 'ws'
+import { collectReports, emitAtRate } from './lib/channel-events.js'
 import { ADMIN_TOKEN, ROOT, rssMb, startGateway } from './lib/proc.js'
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -51,49 +52,9 @@ export async function p5(
     )
     await Promise.all(procs.map((p) => new Promise((res) => p.stdout.once('data', res))))
     const planned = rate * seconds
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
-    const t0 = Date.now()
-    const inflight = new Set()
-    let total = 0
-    for (let seq = 0; seq < planned; seq++) {
-      const due = t0 + (seq * 1000) / rate
-      if (due > Date.now()) await sleep(due - Date.now())
-      // a server that falls this far behind has failed the figure; stop instead of hanging
-      if (Date.now() - t0 > seconds * 3000) break
-      if (inflight.size >= 8) await Promise.race(inflight)
-      const body = JSON.stringify({ type: 'bench', seq, sent: Date.now() })
-      const p = new Promise((res) => {
-        const req = http.request(
-          gw.url + '/api/channel-events',
-          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-          (r) => {
-            r.resume()
-            r.on('end', res)
-          },
-        )
-        req.on('error', res)
-        req.end(body)
-      })
-      inflight.add(p)
-      p.then(() => inflight.delete(p))
-      total++
-    }
-    await Promise.all(inflight)
-    agent.destroy()
+    const total = await emitAtRate(gw.url, rate, seconds)
     await sleep(1000)
-    const reports = await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise((res) => {
-            let buf = ''
-            p.stdout.on('data', (d) => {
-              buf += d
-              if (buf.endsWith('\n')) res(JSON.parse(buf))
-            })
-            p.stdin.write('report\n')
-          }),
-      ),
-    )
+    const reports = await collectReports(procs)
     const counts = reports.flatMap((r) => r.counts)
     const lat = reports.flatMap((r) => r.latencies)
     const lost = counts.reduce((s, c) => s + (total - c), 0)

@@ -5,8 +5,8 @@
 //  X1c cross-node SSE: events emitted on node C, 1,000 subscribers on node A, p99 delivery
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import http from 'node:http'
 import WebSocket from 'ws'
+import { collectReports, emitAtRate } from './lib/channel-events.js'
 import { ADMIN_TOKEN, ROOT, startGateway } from './lib/proc.js'
 import { load } from './lib/load.js'
 
@@ -75,48 +75,9 @@ async function fanout(A, C, subscribers, rate, seconds) {
     spawn(process.execPath, [join(ROOT, 'bench/lib/sse-clients.js'), A.url, ADMIN_TOKEN, String(subscribers / 2)], { stdio: ['pipe', 'pipe', 'inherit'] }),
   )
   await Promise.all(procs.map((p) => new Promise((res) => p.stdout.once('data', res))))
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
-  const t0 = Date.now()
-  const inflight = new Set()
-  let total = 0
-  for (let seq = 0; seq < rate * seconds; seq++) {
-    const due = t0 + (seq * 1000) / rate
-    if (due > Date.now()) await sleep(due - Date.now())
-    if (Date.now() - t0 > seconds * 3000) break
-    if (inflight.size >= 8) await Promise.race(inflight)
-    const body = JSON.stringify({ type: 'bench', seq, sent: Date.now() })
-    const p = new Promise((res) => {
-      const req = http.request(
-        C.url + '/api/channel-events',
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (r) => {
-          r.resume()
-          r.on('end', res)
-        },
-      )
-      req.on('error', res)
-      req.end(body)
-    })
-    inflight.add(p)
-    p.then(() => inflight.delete(p))
-    total++
-  }
-  await Promise.all(inflight)
-  agent.destroy()
+  const total = await emitAtRate(C.url, rate, seconds)
   await sleep(1000)
-  const reports = await Promise.all(
-    procs.map(
-      (p) =>
-        new Promise((res) => {
-          let buf = ''
-          p.stdout.on('data', (d) => {
-            buf += d
-            if (buf.endsWith('\n')) res(JSON.parse(buf))
-          })
-          p.stdin.write('report\n')
-        }),
-    ),
-  )
+  const reports = await collectReports(procs)
   const lost = reports.flatMap((r) => r.counts).reduce((s, c) => s + (total - c), 0)
   const refused = reports.reduce((s, r) => s + r.refused.length, 0)
   return { lat: reports.flatMap((r) => r.latencies), lost, refused, total }
