@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import { closeEngines, openEngines, type Engines, type PgListener } from './clients.js'
 import { ClusterClaims } from './claims.js'
 import { ClusterWebhookQueue } from './webhook-queue.js'
+import { SharedSql } from './shared-sql.js'
 import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
 import type { ClusterEventBus } from './event-bus.js'
 import { migrate } from './migrations.js'
@@ -32,6 +33,8 @@ export class Cluster {
   readonly claims: ClusterClaims
   /** the `webhook-queue` kernel service */
   readonly webhookQueue: ClusterWebhookQueue
+  /** the `shared-sql` kernel service: plugins' state on the same PostgreSQL */
+  readonly sql: SharedSql
   private pgUp = true
   private pgError: string | null = null
   private probe?: NodeJS.Timeout
@@ -48,6 +51,7 @@ export class Cluster {
   ) {
     this.claims = new ClusterClaims(engines.pool, settings.nodeId)
     this.webhookQueue = new ClusterWebhookQueue(engines.pool, settings.nodeId, settings.webhookLeaseMs)
+    this.sql = new SharedSql(engines.pool, settings.nodeId, (err) => this.lost(err))
   }
 
   /** connect both engines and migrate; a start that cannot reach them fails with a coded error */

@@ -8,6 +8,7 @@ import type { PgPool } from './clients.js'
 
 /** pg_advisory_lock key: any fixed 64-bit number; this one spells "revka" + schema */
 const MIGRATION_LOCK = 0x7265766b61_01
+const KERNEL_NAMESPACE = 'kernel'
 
 export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
   {
@@ -48,8 +49,21 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   },
 ]
 
-/** Apply what is missing, one transaction per step, under the cluster-wide migration lock. */
-export async function migrate(pool: PgPool, log: (msg: string) => void): Promise<number[]> {
+/** The kernel's own schema: applied at start before any plugin loads. */
+export function migrate(pool: PgPool, log: (msg: string) => void): Promise<number[]> {
+  return applyMigrations(pool, KERNEL_NAMESPACE, MIGRATIONS, log)
+}
+
+/**
+ * Apply `namespace`'s missing steps, one transaction per step, under the cluster-wide migration
+ * lock. The kernel's steps are `kernel`; a plugin's (SDK `SharedSqlService.migrate`) its id.
+ */
+export async function applyMigrations(
+  pool: PgPool,
+  namespace: string,
+  steps: ReadonlyArray<{ id: number; name: string; sql: string }>,
+  log: (msg: string) => void,
+): Promise<number[]> {
   const client = await pool.connect()
   const applied: number[] = []
   try {
@@ -57,20 +71,31 @@ export async function migrate(pool: PgPool, log: (msg: string) => void): Promise
     await client.query(
       'CREATE TABLE IF NOT EXISTS revka_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
     )
-    const done = new Set((await client.query('SELECT id FROM revka_migrations')).rows.map((r) => Number(r.id)))
-    for (const m of MIGRATIONS) {
+    // plugins' steps (and, from now on, nothing of the kernel's: its rows above predate namespaces)
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS revka_schema_steps (namespace TEXT NOT NULL, id INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (namespace, id))',
+    )
+    const kernel = namespace === KERNEL_NAMESPACE
+    const done = new Set(
+      (kernel
+        ? await client.query('SELECT id FROM revka_migrations')
+        : await client.query('SELECT id FROM revka_schema_steps WHERE namespace = $1', [namespace])
+      ).rows.map((r) => Number(r.id)),
+    )
+    for (const m of steps) {
       if (done.has(m.id)) continue
       await client.query('BEGIN')
       try {
         await client.query(m.sql)
-        await client.query('INSERT INTO revka_migrations (id, name) VALUES ($1, $2)', [m.id, m.name])
+        if (kernel) await client.query('INSERT INTO revka_migrations (id, name) VALUES ($1, $2)', [m.id, m.name])
+        else await client.query('INSERT INTO revka_schema_steps (namespace, id, name) VALUES ($1, $2, $3)', [namespace, m.id, m.name])
         await client.query('COMMIT')
       } catch (e) {
         await client.query('ROLLBACK')
-        throw e
+        throw new Error(`${namespace} migration ${m.id} (${m.name}): ${(e as Error).message}`, { cause: e })
       }
       applied.push(m.id)
-      log(`cluster migration ${m.id} applied: ${m.name}`)
+      log(`cluster migration ${namespace}/${m.id} applied: ${m.name}`)
     }
   } finally {
     // released even when a step failed, so the next node is not left waiting on a dead start

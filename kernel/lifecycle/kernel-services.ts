@@ -12,6 +12,7 @@ import {
   type ClusterClaimService,
   type GatewayInfo,
   type WebhookQueueService,
+  type SharedSqlService,
   type PluginInfo,
   type PluginManifest,
 } from '@revka/plugin-sdk'
@@ -53,6 +54,8 @@ export interface KernelServiceDeps {
   claims: ClusterClaimService
   /** the shared webhook queue in cluster mode; absent on a single node */
   webhookQueue?: WebhookQueueService
+  /** the cluster's PostgreSQL for plugin state; absent on a single node */
+  sharedSql?: SharedSqlService
 }
 
 export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
@@ -79,6 +82,7 @@ export function kernelServices(k: KernelServiceDeps): Record<string, unknown> {
     [KernelServices.routes.id]: { list: () => routeInfos(k.routes.records, k.timeoutMs, k.records()) },
     [KernelServices.claims.id]: k.claims,
     [KernelServices.webhookQueue.id]: k.webhookQueue,
+    [KernelServices.sharedSql.id]: k.sharedSql,
     [KernelServices.control.id]: {
       requestShutdown: (reason: string) => {
         k.audit.record(

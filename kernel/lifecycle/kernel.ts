@@ -292,6 +292,7 @@ export class Kernel {
       shutdown: (reason) => (this.onShutdownRequested ?? ((r: string) => void this.stop(r)))(reason),
       claims: this.cluster?.claims ?? SINGLE_NODE_CLAIMS,
       webhookQueue: this.cluster?.webhookQueue,
+      sharedSql: this.cluster?.sql,
     })
     for (const [name, value] of Object.entries(services)) {
       const slot = new ServiceSlot(name)

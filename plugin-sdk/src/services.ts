@@ -18,6 +18,7 @@ import type { ToolRegistryService } from './tools.js'
 import type { OpsService } from './ops.js'
 import type { AuditLogService } from './audit.js'
 import type { ChannelRegistryService } from './channels.js'
+import type { SharedSqlService } from './shared-sql.js'
 import { serviceRef } from './service-ref.js'
 
 export { serviceRef } from './service-ref.js'
@@ -56,4 +57,6 @@ export const KernelServices = Object.freeze({
   claims: serviceRef<ClusterClaimService>('cluster-claims'),
   /** the shared webhook delivery queue; only in cluster mode (`defineWebhook` uses it when its plugin lists it) */
   webhookQueue: serviceRef<WebhookQueueService>('webhook-queue'),
+  /** the cluster's PostgreSQL for plugin state every node must see; only in cluster mode (list it under `uses`) */
+  sharedSql: serviceRef<SharedSqlService>('shared-sql'),
 })
