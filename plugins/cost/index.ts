@@ -4,10 +4,14 @@
  * folder: the served workspace never holds it); `GET /api/cost`
  * summarises it against the `[cost]` budget in config.toml. The ledger is read back at start, so
  * daily and monthly totals survive restarts.
+ *
+ * In cluster mode (the kernel lends `shared-sql`) the ledger is PostgreSQL's instead
+ * (shared-ledger.ts): every node appends there and summarises the whole cluster's spending.
  */
 import { join } from 'node:path'
-import { definePlugin, httpError, type AnyEvent, type EventFields, type RevkaRequest } from '@revka/plugin-sdk'
+import { definePlugin, httpError, KernelServices, type AnyEvent, type EventFields, type RevkaRequest } from '@revka/plugin-sdk'
 import { LedgerWriter, readLedger, type CostRecord } from './ledger.js'
+import { SharedLedger } from './shared-ledger.js'
 import { budgetConfig, CostTotals } from './totals.js'
 
 const TEXT_MAX = 200
@@ -71,7 +75,10 @@ function agentEndRecord(e: AnyEvent & EventFields['agent_end']): CostRecord {
 }
 
 export default definePlugin({
-  setup(api) {
+  async setup(api) {
+    const sql = api.services.find(KernelServices.sharedSql)
+    const shared = sql ? new SharedLedger(sql) : null
+    if (shared) await shared.open()
     const path = join(api.store.dir, 'costs.jsonl')
     const totals = new CostTotals()
     let writer: LedgerWriter | null = null
@@ -86,6 +93,7 @@ export default definePlugin({
     api.events.subscribe((e) => {
       if (e.type !== 'agent_end') return
       const rec = agentEndRecord(e as AnyEvent & EventFields['agent_end'])
+      if (shared) return shared.appendOrKeep(rec, api.log)
       totals.add(rec)
       persist(rec).catch((err) => api.log.error({ err: (err as Error).message, model: rec.model }, 'REVKA_ERR_COST_LEDGER: could not append an agent_end cost'))
     })
@@ -97,6 +105,8 @@ export default definePlugin({
       description: 'record external usage (local services, with the service token)',
       handler: async (req: RevkaRequest<unknown>) => {
         const rec = usageRecord(req.body)
+        // a lost PostgreSQL answers 503 cluster_unavailable itself: the caller retries
+        if (shared) return shared.append(rec).then(() => ({ recorded: true, usage: rec }))
         try {
           await persist(rec)
         } catch (err) {
@@ -116,10 +126,14 @@ export default definePlugin({
       url: '/api/cost',
       auth: 'bearer',
       description: 'cost summary and budget (contract §1.8)',
-      handler: () => ({ cost: totals.summary(new Date(), budgetConfig(api.gateway.section('cost'))) }),
+      handler: async () => {
+        const budget = budgetConfig(api.gateway.section('cost'))
+        return { cost: shared ? await shared.summary(new Date(), budget) : totals.summary(new Date(), budget) }
+      },
     })
 
     api.onStart(async () => {
+      if (shared) return
       const report = await readLedger(path, (r) => totals.addPast(r))
       if (report.skipped || report.tornBytes) {
         api.log.warn({ ...report, path }, 'cost ledger: skipped malformed lines and trimmed a torn last line (an interrupted write)')
@@ -129,6 +143,7 @@ export default definePlugin({
     })
 
     api.onStop(async () => {
+      await shared?.close()
       await writer?.close()
       writer = null
     })

@@ -6,7 +6,7 @@
  */
 import type { CostRecord } from './ledger.js'
 
-interface Stats {
+export interface Stats {
   cost_usd: number
   total_tokens: number
   request_count: number
@@ -26,7 +26,7 @@ const DEFAULT_WARN = 80
 const day = (iso: string) => iso.slice(0, 10)
 const month = (iso: string) => iso.slice(0, 7)
 /** money and percentages without float dust */
-const round = (n: number, digits = 8) => Math.round(n * 10 ** digits) / 10 ** digits
+export const round = (n: number, digits = 8) => Math.round(n * 10 ** digits) / 10 ** digits
 
 function bump<K extends string>(map: Map<string, Stats & Record<K, string>>, key: string, base: Record<K, string>, r: CostRecord): void {
   let s = map.get(key)
@@ -85,33 +85,56 @@ export class CostTotals {
 
   summary(now: Date, budget: BudgetConfig): Record<string, unknown> {
     const iso = now.toISOString()
-    const daily = this.byDay.get(day(iso)) ?? 0
-    const monthly = this.byMonth.get(month(iso)) ?? 0
-    const pct = (cost: number, limit: number) => (limit > 0 ? round((cost / limit) * 100, 2) : 0)
-    const dailyPct = pct(daily, budget.daily_limit_usd)
-    const monthlyPct = pct(monthly, budget.monthly_limit_usd)
-    const worst = Math.max(dailyPct, monthlyPct)
-    const state = !budget.enabled ? 'disabled' : worst >= 100 ? 'exceeded' : worst >= budget.warn_at_percent ? 'warning' : 'ok'
-    return {
-      session_cost_usd: round(this.session.cost_usd),
-      daily_cost_usd: round(daily),
-      monthly_cost_usd: round(monthly),
-      total_tokens: this.session.total_tokens,
-      request_count: this.session.request_count,
-      by_model: plain(this.byModel),
-      by_agent: plain(this.byAgent),
-      by_source: plain(this.bySource),
-      budget: {
-        enabled: budget.enabled,
-        daily_limit_usd: budget.daily_limit_usd,
-        monthly_limit_usd: budget.monthly_limit_usd,
-        warn_at_percent: budget.warn_at_percent,
-        daily_remaining_usd: round(Math.max(0, budget.daily_limit_usd - daily)),
-        monthly_remaining_usd: round(Math.max(0, budget.monthly_limit_usd - monthly)),
-        daily_percent: dailyPct,
-        monthly_percent: monthlyPct,
-        state,
+    return summaryDoc(
+      {
+        session: this.session,
+        daily: this.byDay.get(day(iso)) ?? 0,
+        monthly: this.byMonth.get(month(iso)) ?? 0,
+        byModel: plain(this.byModel),
+        byAgent: plain(this.byAgent),
+        bySource: plain(this.bySource),
       },
-    }
+      budget,
+    )
+  }
+}
+
+/** The figures a summary is made of, from memory (one node) or from PostgreSQL (the cluster). */
+export interface SummaryParts {
+  session: Stats
+  daily: number
+  monthly: number
+  byModel: Record<string, Stats & { model: string }>
+  byAgent: Record<string, Stats & { agent_id: string; agent_title: string }>
+  bySource: Record<string, Stats & { source: string }>
+}
+
+/** `{cost}` of `GET /api/cost` (contract §1.8): the figures, and the budget state they put it in. */
+export function summaryDoc(p: SummaryParts, budget: BudgetConfig): Record<string, unknown> {
+  const pct = (cost: number, limit: number) => (limit > 0 ? round((cost / limit) * 100, 2) : 0)
+  const dailyPct = pct(p.daily, budget.daily_limit_usd)
+  const monthlyPct = pct(p.monthly, budget.monthly_limit_usd)
+  const worst = Math.max(dailyPct, monthlyPct)
+  const state = !budget.enabled ? 'disabled' : worst >= 100 ? 'exceeded' : worst >= budget.warn_at_percent ? 'warning' : 'ok'
+  return {
+    session_cost_usd: round(p.session.cost_usd),
+    daily_cost_usd: round(p.daily),
+    monthly_cost_usd: round(p.monthly),
+    total_tokens: p.session.total_tokens,
+    request_count: p.session.request_count,
+    by_model: p.byModel,
+    by_agent: p.byAgent,
+    by_source: p.bySource,
+    budget: {
+      enabled: budget.enabled,
+      daily_limit_usd: budget.daily_limit_usd,
+      monthly_limit_usd: budget.monthly_limit_usd,
+      warn_at_percent: budget.warn_at_percent,
+      daily_remaining_usd: round(Math.max(0, budget.daily_limit_usd - p.daily)),
+      monthly_remaining_usd: round(Math.max(0, budget.monthly_limit_usd - p.monthly)),
+      daily_percent: dailyPct,
+      monthly_percent: monthlyPct,
+      state,
+    },
   }
 }
