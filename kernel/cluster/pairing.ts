@@ -77,7 +77,7 @@ export class ClusterPairing implements PairingService {
   readonly failures: SharedLockout
   private readonly initiates: WindowLimiter
   /** the last general code this node minted or handed out: status() is synchronous */
-  private known: { value: string; expiresAt: number } | null = null
+  private known: { value: string; expiresAt: number; expiresIso: string } | null = null
 
   constructor(
     private readonly requirePairing: boolean,
@@ -100,7 +100,8 @@ export class ClusterPairing implements PairingService {
       requirePairing: this.requirePairing,
       paired: this.credentials.deviceCount > 0,
       code: k?.value ?? null,
-      codeExpiresAt: k ? new Date(k.expiresAt).toISOString() : null,
+      // formatted once per code: status() is read by every /api/status and /health request
+      codeExpiresAt: k ? k.expiresIso : null,
     }
   }
 
@@ -109,7 +110,8 @@ export class ClusterPairing implements PairingService {
     const value = sixDigits()
     const hash = sha256Hex(value)
     await this.engine(() => this.redis.eval(MINT, 2, LIVE, CODE + hash, `${value}:${hash}`, this.ttlMs, CODE))
-    this.known = { value, expiresAt: this.clock() + this.ttlMs }
+    const expiresAt = this.clock() + this.ttlMs
+    this.known = { value, expiresAt, expiresIso: new Date(expiresAt).toISOString() }
     return value
   }
 
@@ -122,8 +124,8 @@ export class ClusterPairing implements PairingService {
     const [live, pttl] = (await this.engine(() => this.redis.eval(INITIATE, 2, LIVE, CODE + hash, `${value}:${hash}`, this.ttlMs))) as [string, number]
     const code = live.slice(0, live.indexOf(':'))
     const expiresAt = this.clock() + Number(pttl)
-    this.known = { value: code, expiresAt }
-    return { code, expiresAt: new Date(expiresAt).toISOString() }
+    this.known = { value: code, expiresAt, expiresIso: new Date(expiresAt).toISOString() }
+    return { code, expiresAt: this.known.expiresIso }
   }
 
   async pair(code: string, clientKey: string, meta: PairMetadata): Promise<PairResult> {
