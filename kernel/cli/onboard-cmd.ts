@@ -118,18 +118,15 @@ async function pickModel(rt: AgentRuntimeService, a: OnboardAnswers, interactive
 }
 
 /** Store the key as the profile; returns how to put back what was there before. */
-function storeProfile(profiles: AuthProfilesService, a: OnboardAnswers, id: string): () => void {
+async function storeProfile(profiles: AuthProfilesService, a: OnboardAnswers, id: string): Promise<() => Promise<unknown>> {
   let before: string | null = null
   try {
-    before = profiles.resolve(id)?.token ?? null
+    before = (await profiles.resolve(id))?.token ?? null
   } catch {
     /* undecryptable: replaced below, removed on undo */
   }
-  profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: a.key! })
-  return () => {
-    if (before === null) profiles.remove!(id)
-    else profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: before })
-  }
+  await profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: a.key! })
+  return () => (before === null ? profiles.remove!(id) : profiles.put!({ provider: a.provider, profile_name: PROFILE_NAME, token: before }))
 }
 
 /** the runtime, with the key's home decided: the encrypted store when it is enabled and writable, else config.toml */
@@ -167,12 +164,12 @@ export async function onboard(args: ParsedArgs, io: Io = { out: (s) => void proc
   const restore = () => (previous === null ? rmSync(paths.configFile, { force: true }) : writeFileAtomicSync(paths.configFile, previous, 0o600))
 
   let session: RuntimeSession | undefined
-  let undoProfile = () => {}
+  let undoProfile: () => Promise<unknown> = async () => {}
   let key: KeyRef
   let model: string
   try {
     ;({ session, key } = await connect({ stateDir: paths.stateDir, configFile: paths.configFile, previous, pluginsFile, a: answers }))
-    if (key && 'profile' in key) undoProfile = storeProfile(session.profiles!, answers, key.profile)
+    if (key && 'profile' in key) undoProfile = await storeProfile(session.profiles!, answers, key.profile)
     const rt = session.runtime
     if (answers.model) {
       // the doctor's provider check, before a token is spent: key, base_url, and the model listed
@@ -197,7 +194,7 @@ export async function onboard(args: ParsedArgs, io: Io = { out: (s) => void proc
     io.out('\n')
   } catch (e) {
     try {
-      undoProfile()
+      await undoProfile()
     } catch {
       /* the store refused: say what is left below */
     }

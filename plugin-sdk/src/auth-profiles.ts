@@ -16,10 +16,16 @@ export interface ResolvedAuthProfile {
   expires_at: string | null
 }
 
-/** Encrypted provider credentials (`<provider>:<profile_name>`): read, store and remove them. */
+/**
+ * Encrypted provider credentials (`<provider>:<profile_name>`): read, store and remove them. Every
+ * call is asynchronous: in cluster mode (issue 18) the profiles live in PostgreSQL, so a profile
+ * created on one node resolves on every node; there a lost database rejects with httpError 503
+ * `cluster_unavailable`. Read the credential when it is needed, never cache it: a deleted or
+ * replaced profile must stop working at once.
+ */
 export interface AuthProfilesService {
   /** the decrypted credential of `id` (`<provider>:<profile_name>`), or null when there is none */
-  resolve(id: string): ResolvedAuthProfile | null
+  resolve(id: string): Promise<ResolvedAuthProfile | null>
   /**
    * Store `token` as the profile `<provider>:<profile_name>`, sealed like one created over HTTP,
    * replacing the token of an existing profile of that id; returns the id. For the operator's own
@@ -27,9 +33,9 @@ export interface AuthProfilesService {
    * in config.toml): the store's format and key stay the plugin's. Optional: a read-only store
    * leaves it out, and callers fall back to their own storage. Recorded on the audit chain.
    */
-  put?(p: { provider: string; profile_name: string; token: string }): string
+  put?(p: { provider: string; profile_name: string; token: string }): Promise<string>
   /** delete the profile `id`; false when there was none (restoring what `put` replaced) */
-  remove?(id: string): boolean
+  remove?(id: string): Promise<boolean>
 }
 
 /** The `auth-profiles` service, for `api.services.get`/`require` (provided by the auth-profiles plugin). */

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestKernel } from '@revka/plugin-testing'
 import { PROBE_DIR, sse, startModelServer, user } from './test-helpers.js'
-import { loadSettings } from './settings.js'
+import { loadSettings, profileWarnings } from './settings.js'
 
 const PROFILE_KEY = 'sk-from-profile-4d2b11'
 
@@ -48,7 +48,7 @@ test("a turn uses the profile's key, created after the start, and config.toml ho
   }
 })
 
-test('api_key_profile: without the auth-profiles plugin, or beside another key, or malformed — the key is named', () => {
+test('api_key_profile: without the auth-profiles plugin, or beside another key, or malformed — the key is named', async () => {
   const section = (table: Record<string, unknown>) => (name: string) =>
     (
       ({
@@ -62,11 +62,12 @@ test('api_key_profile: without the auth-profiles plugin, or beside another key, 
     /providers\.work\.api_key_profile = "openai:work" needs the auth-profiles plugin/,
   )
   assert.throws(
-    () => loadSettings(section({ api_key_profile: 'openai:work', api_key: 'sk-x' }), {}, { resolve: () => null }),
+    () => loadSettings(section({ api_key_profile: 'openai:work', api_key: 'sk-x' }), {}, { resolve: async () => null }),
     /set only one of providers\.work\.api_key, providers\.work\.api_key_env and providers\.work\.api_key_profile/,
   )
-  assert.throws(() => loadSettings(section({ api_key_profile: 'work' }), {}, { resolve: () => null }), /must name a profile as "<provider>:<profile_name>"/)
-  const s = loadSettings(section({ api_key_profile: 'openai:work' }), {}, { resolve: () => null })
-  assert.match(s.warnings.join('\n'), /no auth profile "openai:work" yet/)
+  assert.throws(() => loadSettings(section({ api_key_profile: 'work' }), {}, { resolve: async () => null }), /must name a profile as "<provider>:<profile_name>"/)
+  const none = { resolve: async () => null }
+  const s = loadSettings(section({ api_key_profile: 'openai:work' }), {}, none)
+  assert.match((await profileWarnings(s, none)).join('\n'), /no auth profile "openai:work" yet/)
   assert.ok(!JSON.stringify(s).includes('apiKey"'), 'the key getter is not serialised')
 })

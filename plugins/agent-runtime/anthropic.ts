@@ -68,6 +68,7 @@ export class AnthropicProvider implements ModelProvider {
       accept: 'text/event-stream',
       'anthropic-version': ANTHROPIC_VERSION,
     }
+    await this.spec.loadKey?.()
     if (this.spec.apiKey) headers['x-api-key'] = this.spec.apiKey
     const res = await postStream({
       provider: this.name,

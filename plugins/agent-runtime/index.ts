@@ -8,7 +8,7 @@ import { AgentRuntimeRef, AuthProfilesRef, definePlugin, httpError, KernelServic
 import { currentTimeTool } from './builtin-tools.js'
 import { AgentRuntime } from './runtime.js'
 import { offerableTools } from './tool-runner.js'
-import { loadSettings } from './settings.js'
+import { loadSettings, profileWarnings } from './settings.js'
 
 export default definePlugin({
   setup(api) {
@@ -21,10 +21,12 @@ export default definePlugin({
     })
     api.services.provide(AgentRuntimeRef, runtime)
 
-    api.onStart(() => {
+    api.onStart(async () => {
       // auth-profiles is optional (`uses`): only a provider with api_key_profile needs it
-      const settings = loadSettings((name) => api.gateway.section(name), envView(api.gateway.env), api.services.find(AuthProfilesRef))
-      for (const w of settings.warnings) api.log.warn({}, w)
+      const profiles = api.services.find(AuthProfilesRef)
+      const settings = loadSettings((name) => api.gateway.section(name), envView(api.gateway.env), profiles)
+      const missing = await profileWarnings(settings, profiles).catch((e) => [`auth profiles could not be checked: ${(e as Error).message}`])
+      for (const w of [...settings.warnings, ...missing]) api.log.warn({}, w)
       runtime.configure(settings)
       api.log.info({ provider: settings.provider.name, type: settings.provider.type, model: settings.model }, 'agent runtime ready')
     })

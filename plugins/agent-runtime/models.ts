@@ -31,6 +31,7 @@ export class ModelLister {
   private async one(spec: ProviderSpec, model: string | null): Promise<ProviderModels> {
     const base = { provider: spec.name, type: spec.type, model }
     if (spec.type === 'offline') return { ...base, source: 'builtin', models: [{ id: OFFLINE_MODEL }] }
+    await spec.loadKey?.()
     // a digest of the key is part of the cache key, so a replaced key asks again (the key itself is not kept)
     const key = `${spec.name}\n${spec.baseUrl}\n${createHash('sha256')
       .update(spec.apiKey ?? '')
@@ -62,6 +63,7 @@ export async function checkRoutes(routes: Array<{ spec: ProviderSpec; model: str
       if (spec.type === 'offline') return { ...base, ok: true, message: 'the embedded offline responder (no network, no key)' }
       let models: Array<{ id: string }>
       try {
+        await spec.loadKey?.()
         models = await fetchModels(spec)
       } catch (e) {
         const err = e instanceof ProviderError ? e : new ProviderError('unreachable', (e as Error).message)

@@ -39,6 +39,7 @@ export class OpenAiCompatibleProvider implements ModelProvider {
       body.tool_choice = opts.toolChoice ?? 'auto'
     }
     const headers: Record<string, string> = { ...this.spec.headers, 'content-type': 'application/json', accept: 'text/event-stream' }
+    await this.spec.loadKey?.()
     if (this.spec.apiKey) headers.authorization = `Bearer ${this.spec.apiKey}`
 
     const res = await postStream({

@@ -25,8 +25,10 @@ export interface ProviderSpec {
   /** remote types: without a trailing slash */
   baseUrl?: string
   apiKey?: string
-  /** `api_key_profile`: `apiKey` is then read from the auth-profiles service on every access */
+  /** `api_key_profile`: `apiKey` is then the token `loadKey` last read from the auth-profiles service */
   apiKeyProfile?: string
+  /** `api_key_profile`: reads the profile's token into `apiKey`; awaited before each request */
+  loadKey?: () => Promise<void>
   model?: string
   /** USD per million tokens */
   inputCostPerMtok: number
@@ -147,8 +149,13 @@ function parseProvider(name: string, t: Record<string, unknown>, env: NodeJS.Pro
       fail(`${key('api_key_profile')} = ${JSON.stringify(profile)} must name a profile as "<provider>:<profile_name>", e.g. "openai:work"`)
     spec.apiKeyProfile = profile
     if (resolveKey && !profiles) fail(`${key('api_key_profile')} = "${profile}" needs the auth-profiles plugin, which is not enabled`)
-    // never enumerable: the key is not part of anything that serialises the spec
-    if (profiles) Object.defineProperty(spec, 'apiKey', { enumerable: false, get: () => profiles.resolve(profile)?.token })
+    // never enumerable: the key is not part of anything that serialises the spec. The service is
+    // asynchronous (a cluster keeps profiles in PostgreSQL), so each request loads the key first.
+    if (profiles) {
+      let key: string | undefined
+      Object.defineProperty(spec, 'apiKey', { enumerable: false, get: () => key })
+      Object.defineProperty(spec, 'loadKey', { enumerable: false, value: async () => void (key = (await profiles.resolve(profile))?.token) })
+    }
   } else if (literal) spec.apiKey = literal
   else if (envName) {
     // a table not in use still gets its key when there is one: GET /api/models lists its models
@@ -176,6 +183,18 @@ function fallbacksOf(v: unknown, primary: string, tables: Record<string, unknown
   return names
 }
 
+/** The `api_key_profile` of a provider in use that names no profile yet (asked once started). */
+export async function profileWarnings(s: RuntimeSettings, profiles: AuthProfilesService | undefined): Promise<string[]> {
+  const out: string[] = []
+  for (const spec of [s.provider, ...s.fallbacks.map((f) => f.provider)]) {
+    if (!profiles || !spec.apiKeyProfile || (await profiles.resolve(spec.apiKeyProfile))) continue
+    out.push(
+      `providers.${spec.name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`,
+    )
+  }
+  return out
+}
+
 /** Read and check everything; throws a REVKA_ERR_AGENT_CONFIG naming the offending key. */
 export function loadSettings(section: (name: string) => unknown, env: NodeJS.ProcessEnv, profiles?: AuthProfilesService): RuntimeSettings {
   const warnings: string[] = []
@@ -195,11 +214,9 @@ export function loadSettings(section: (name: string) => unknown, env: NodeJS.Pro
     configured.push(spec)
     if (name === providerName) provider = spec
     else if (inUse) fallbackSpecs.set(name, spec)
-    if (inUse && spec.apiKeyProfile && !profiles!.resolve(spec.apiKeyProfile)) {
-      warnings.push(
-        `providers.${name}.api_key_profile: there is no auth profile "${spec.apiKeyProfile}" yet; turns fail with an auth error until it is created (POST /api/auth/profiles)`,
-      )
-    } else if (spec.type !== 'offline' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
+    // whether the profile exists is asked once started (profileWarnings): the service is asynchronous
+    if (spec.apiKeyProfile) continue
+    if (spec.type !== 'offline' && typeof (t as any).api_key_env === 'string' && !env[(t as any).api_key_env]?.trim()) {
       warnings.push(`providers.${name}.api_key_env (${(t as any).api_key_env}) is not set; fine while default_provider is not "${name}"`)
     } else if (inUse && spec.preset && !PRESETS[spec.preset].keyless && !spec.apiKey && !spec.apiKeyProfile) {
       warnings.push(`providers.${name} (preset "${spec.preset}") has no key; set api_key_env, api_key or api_key_profile, or turns fail with an auth error`)

@@ -3,8 +3,13 @@
  * create and delete profiles; only the service token (the operator's runtime) reads a secret back,
  * never cached; other plugins use them through the `auth-profiles` service. Every create, resolve
  * and delete is on the audit chain (names only, never a token).
+ *
+ * One node keeps them in a file (store.ts); in cluster mode (the kernel lends `shared-sql`) they are
+ * PostgreSQL's (shared-store.ts), sealed with the key every node is given in REVKA_AUTH_PROFILES_KEY.
  */
-import { AuthProfilesRef, definePlugin, httpError, KernelServices, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import { AuthProfilesRef, definePlugin, httpError, KernelServices, reply, RevkaError, type RevkaRequest } from '@revka/plugin-sdk'
+import { CLUSTER_KEY_ENV, clusterKey } from './sealed.js'
+import { SharedProfileStore } from './shared-store.js'
 import { ProfileStore } from './store.js'
 
 /** a token longer than this is not a provider credential */
@@ -20,25 +25,31 @@ interface CreateBody {
 }
 
 export default definePlugin({
-  setup(api) {
-    const store = new ProfileStore(api.store.dir)
+  async setup(api) {
+    const sql = api.services.find(KernelServices.sharedSql)
+    const store = sql ? new SharedProfileStore(sql, clusterKey(api.gateway.env(CLUSTER_KEY_ENV))) : new ProfileStore(api.store.dir)
+    if (store instanceof SharedProfileStore && !(await store.open()))
+      throw new RevkaError(
+        'REVKA_ERR_AUTH_PROFILES_KEY',
+        `auth-profiles: this node's ${CLUSTER_KEY_ENV} is not the key the cluster's profiles are sealed with; give every node the same key`,
+      )
     const limiter = () => api.services.get(KernelServices.authLimiter)
     const audit = (req: RevkaRequest, command: string, ok = true) =>
       api.audit.record({ event_type: 'security_event', action: { command, risk_level: 'high', allowed: ok, approved: ok }, result: { success: ok } }, req)
 
     api.services.provide(AuthProfilesRef, {
-      resolve(id) {
-        const r = store.resolve(id)
+      async resolve(id) {
+        const r = await store.resolve(id)
         if (!r || r.token === null) return null
         return { token: r.token, kind: r.profile.kind, provider: r.profile.provider, profile_name: r.profile.profile_name, expires_at: r.profile.expires_at }
       },
       // in-process callers only (revka onboard): the same checks as the create route, no limiter
-      put(p) {
+      async put(p) {
         const token = p.token.trim()
         if (!NAME.test(p.provider) || !NAME.test(p.profile_name))
           throw httpError(400, 'auth_profile_missing_fields', 'provider and profile_name are 1–64 characters: letters, digits, . _ @ - (no ":")')
         if (!token || token.length > TOKEN_MAX) throw httpError(400, 'auth_profile_missing_token', `token must be 1–${TOKEN_MAX} characters`)
-        const saved = store.put({ provider: p.provider, profile_name: p.profile_name, token })
+        const saved = await store.put({ provider: p.provider, profile_name: p.profile_name, token })
         api.audit.record({
           event_type: 'security_event',
           action: { command: `auth_profile.put ${saved.id}`, risk_level: 'high', allowed: true, approved: true },
@@ -46,8 +57,8 @@ export default definePlugin({
         })
         return saved.id
       },
-      remove(id) {
-        const gone = store.delete(id)
+      async remove(id) {
+        const gone = await store.delete(id)
         if (gone)
           api.audit.record({
             event_type: 'security_event',
@@ -63,7 +74,7 @@ export default definePlugin({
       url: '/api/auth/profiles',
       auth: 'bearer',
       description: '{profiles:[Summary]} — metadata only, sorted by provider then name',
-      handler: () => ({ profiles: store.list() }),
+      handler: async () => ({ profiles: await store.list() }),
     })
 
     api.routes.add({
@@ -71,7 +82,7 @@ export default definePlugin({
       url: '/api/auth/profiles',
       auth: 'bearer',
       description: 'create a token profile; 10 attempts a minute per client then a 5-minute lockout (loopback exempt)',
-      handler: (req: RevkaRequest<CreateBody>) => {
+      handler: async (req: RevkaRequest<CreateBody>) => {
         // every attempt counts, successful ones too, before anything of the body is looked at
         if (!req.isLoopback) {
           const wait = limiter().attempt(`auth-profiles|${req.clientKey}`)
@@ -91,7 +102,7 @@ export default definePlugin({
         if (!token) throw httpError(400, 'auth_profile_missing_token', 'token is required')
         if (token.length > TOKEN_MAX) throw httpError(400, 'auth_profile_missing_token', `token is longer than ${TOKEN_MAX} characters`)
         const accountId = typeof b.account_id === 'string' && b.account_id.trim() ? b.account_id.trim().slice(0, 256) : null
-        const created = store.create({ provider, profile_name: name, token, account_id: accountId })
+        const created = await store.create({ provider, profile_name: name, token, account_id: accountId })
         audit(req, `auth_profile.create ${created.id}`)
         return reply({ status: 201, body: created })
       },
@@ -102,8 +113,8 @@ export default definePlugin({
       url: '/api/auth/profiles/:id/resolve',
       auth: 'service',
       description: 'the secret, for the operator runtime: service token only, Cache-Control: no-store',
-      handler: (req) => {
-        const r = store.resolve(req.params.id)
+      handler: async (req) => {
+        const r = await store.resolve(req.params.id)
         if (!r) throw httpError(404, 'auth_profile_not_found', `Auth profile ${req.params.id} not found`)
         if (r.token === null) throw httpError(410, 'auth_profile_empty', `Auth profile ${req.params.id} holds no token`)
         audit(req, `auth_profile.resolve ${r.profile.id}`)
@@ -119,8 +130,8 @@ export default definePlugin({
       method: 'DELETE',
       url: '/api/auth/profiles/:id',
       auth: 'bearer',
-      handler: (req) => {
-        if (!store.delete(req.params.id)) throw httpError(404, 'auth_profile_not_found', `Auth profile ${req.params.id} not found`)
+      handler: async (req) => {
+        if (!(await store.delete(req.params.id))) throw httpError(404, 'auth_profile_not_found', `Auth profile ${req.params.id} not found`)
         audit(req, `auth_profile.delete ${req.params.id}`)
         return reply({ status: 204 })
       },

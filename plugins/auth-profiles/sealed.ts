@@ -6,6 +6,10 @@
  *
  * The key is 32 random bytes, hex, in `<plugin dir>/secret.key`, created once with O_EXCL and mode
  * 0600 (a looser one found later is tightened). Losing it loses the secrets, never exposes them.
+ *
+ * In cluster mode every node must open what another sealed, and the key must not sit in the
+ * database beside the sealed tokens, so it comes from the environment instead: CLUSTER_KEY_ENV,
+ * the same 64 hex characters on every node (`openssl rand -hex 32`).
  */
 import { chmodSync, openSync, readFileSync, statSync, writeSync, closeSync, mkdirSync } from 'node:fs'
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
@@ -38,6 +42,20 @@ export function loadOrCreateKey(path: string): Buffer {
       `auth-profiles: ${path} is not a 64-hex-character key; restore it from a backup (the stored profiles cannot be opened without it)`,
     )
   return Buffer.from(hex, 'hex')
+}
+
+/** the variable every cluster node sets to the shared sealing key */
+export const CLUSTER_KEY_ENV = 'REVKA_AUTH_PROFILES_KEY'
+
+/** the cluster's sealing key from CLUSTER_KEY_ENV's value; a missing or malformed one refuses the start */
+export function clusterKey(hex: string | undefined): Buffer {
+  const v = hex?.trim()
+  if (!v || !/^[0-9a-f]{64}$/i.test(v))
+    throw new RevkaError(
+      'REVKA_ERR_AUTH_PROFILES_KEY',
+      `auth-profiles: cluster mode needs ${CLUSTER_KEY_ENV}, the same 64-hex-character key on every node (openssl rand -hex 32); it is ${v ? 'not 64 hex characters' : 'not set'}. It is kept out of PostgreSQL so that a copy of the database does not open the stored tokens`,
+    )
+  return Buffer.from(v, 'hex')
 }
 
 export function seal(key: Buffer, plaintext: string, aad: string): string {
