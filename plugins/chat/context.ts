@@ -9,7 +9,7 @@ import type { ChatMessage } from '@revka/plugin-sdk'
 import type { AttachmentFiles } from './attachments/files.js'
 import { userContent } from './attachments/resolve.js'
 import { MESSAGE_OVERHEAD_BYTES } from './limits.js'
-import type { SessionStore } from './session-store.js'
+import { chosenTexts, type SessionStore } from './session-store.js'
 
 export interface ContextDeps {
   store: SessionStore
@@ -35,7 +35,8 @@ const PAGE_HINTS: Record<string, string> = {
 export async function turnContext(deps: ContextDeps, sid: string, pageContext?: string): Promise<ChatMessage[]> {
   const { store, budgetBytes } = deps
   // choose by size first, newest first; only then read the contents that fit
-  const chosen = store.newestWithin(sid, { limit: deps.historyLimit, budgetBytes, overheadBytes: MESSAGE_OVERHEAD_BYTES })
+  const chosen = await store.newestWithin(sid, { limit: deps.historyLimit, budgetBytes, overheadBytes: MESSAGE_OVERHEAD_BYTES })
+  const texts = await chosenTexts(store, chosen, budgetBytes - MESSAGE_OVERHEAD_BYTES)
 
   const out: ChatMessage[] = []
   let left = budgetBytes
@@ -45,7 +46,7 @@ export async function turnContext(deps: ContextDeps, sid: string, pageContext?: 
     // attachments of newer messages may have used the room an older one was planned into
     if (i > 0 && m.bytes > room) break
     // a cut newest message keeps its first `room` characters (at most `room`·4 bytes, trimmed below)
-    let text = m.bytes > room ? cutToBytes(store.content(m.id, Math.max(0, room)), room) : store.content(m.id)
+    let text = m.bytes > room ? cutToBytes(texts[i], room) : texts[i]
     if (i === 0 && m.role === 'user' && pageContext && PAGE_HINTS[pageContext]) text = `[${PAGE_HINTS[pageContext]}]\n\n${text}`
     let bytes = Buffer.byteLength(text)
     let content: ChatMessage['content'] = text

@@ -9,7 +9,7 @@
 import { httpError, type RevkaRequest } from '@revka/plugin-sdk'
 import { cutToBytes } from './context.js'
 import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, MESSAGE_OVERHEAD_BYTES } from './limits.js'
-import type { Role, SessionStore } from './session-store.js'
+import { chosenTexts, type Role, type SessionStore } from './session-store.js'
 
 export interface HistoryMessage {
   role: Role
@@ -39,22 +39,23 @@ function beforeId(raw: string | undefined): number | undefined {
 
 const jsonBytes = (s: string) => Buffer.byteLength(JSON.stringify(s))
 
-export function historyPage(store: SessionStore, sid: string, o: { limit: number; before?: number; budgetBytes: number }): HistoryPage {
+export async function historyPage(store: SessionStore, sid: string, o: { limit: number; before?: number; budgetBytes: number }): Promise<HistoryPage> {
   const budget = o.budgetBytes
-  const chosen = store.newestWithin(sid, { before: o.before, limit: o.limit, budgetBytes: budget, overheadBytes: MESSAGE_OVERHEAD_BYTES })
-  // contents are fetched only now; escaping can make JSON bigger than the raw bytes, so the page
-  // is measured again as encoded and ends where the budget does
+  const chosen = await store.newestWithin(sid, { before: o.before, limit: o.limit, budgetBytes: budget, overheadBytes: MESSAGE_OVERHEAD_BYTES })
+  // contents are fetched only now (in one read); escaping can make JSON bigger than the raw
+  // bytes, so the page is measured again as encoded and ends where the budget does
+  const texts = await chosenTexts(store, chosen, budget - MESSAGE_OVERHEAD_BYTES)
   const out: HistoryMessage[] = []
   let left = budget
   let oldest: number | undefined
-  for (const m of chosen) {
+  for (const [i, m] of chosen.entries()) {
     const room = left - MESSAGE_OVERHEAD_BYTES
     if (out.length === 0 && m.bytes > room) {
-      let content = cutToBytes(store.content(m.id, Math.max(0, room)), room)
+      let content = cutToBytes(texts[i], room)
       while (content && jsonBytes(content) > room) content = cutToBytes(content, Math.floor((Buffer.byteLength(content) * room) / jsonBytes(content)) - 1)
       out.push({ role: m.role, content, truncated: true })
     } else {
-      const content = store.content(m.id)
+      const content = texts[i]
       if (out.length && jsonBytes(content) > room) break
       out.push({ role: m.role, content })
     }
@@ -62,13 +63,13 @@ export function historyPage(store: SessionStore, sid: string, o: { limit: number
     oldest = m.id
   }
   const page: HistoryPage = { messages: out.reverse() }
-  if (oldest !== undefined && store.hasOlder(sid, oldest)) page.next_before = oldest
+  if (oldest !== undefined && (await store.hasOlder(sid, oldest))) page.next_before = oldest
   return page
 }
 
 /** The route's answer: `{session_id, messages, session_persistence}` plus `next_before` when older messages remain. */
-export function historyAnswer(store: SessionStore, sid: string, req: RevkaRequest, budgetBytes: number): Record<string, unknown> {
-  const page = historyPage(store, sid, {
+export async function historyAnswer(store: SessionStore, sid: string, req: RevkaRequest, budgetBytes: number): Promise<Record<string, unknown>> {
+  const page = await historyPage(store, sid, {
     limit: pageLimit(req.query.limit, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX),
     before: beforeId(req.query.before),
     budgetBytes,

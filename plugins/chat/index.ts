@@ -1,17 +1,29 @@
 /**
  * chat — `/ws/chat` turns against the `agent-runtime` service, persisted sessions and their REST
  * routes, and attachment uploads. The runtime is reached only through its SDK interface, so any
- * plugin that provides `agent-runtime` can stand behind the chat.
+ * plugin that provides `agent-runtime` can stand behind the chat. Sessions live in the node's
+ * SQLite file, or, in cluster mode (the kernel's `shared-sql` service is there), on the cluster's
+ * PostgreSQL, so every node sees the same sessions.
  */
-import { AgentRuntimeRef, ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, httpError, type AnyEvent } from '@revka/plugin-sdk'
+import {
+  AgentRuntimeRef,
+  ConnectionCap,
+  DEFAULT_SOCKETS_PER_CREDENTIAL,
+  definePlugin,
+  httpError,
+  KernelServices,
+  type AnyEvent,
+} from '@revka/plugin-sdk'
 import { addAttachmentDeleteRoute } from './attachments/delete.js'
 import { AttachmentFiles, UPLOAD_BODY_LIMIT } from './attachments/files.js'
 import { AttachmentQuota } from './attachments/quota.js'
 import { closing, uploadHandler } from './attachments/upload.js'
 import { chatLimits, type ChatOptions } from './limits.js'
 import { SessionAdmission } from './session-admission.js'
-import { SessionStore } from './session-store.js'
+import { PgSessionStore } from './pg-session-store.js'
+import type { SessionStore } from './session-store.js'
 import { addSessionRoutes } from './sessions-routes.js'
+import { SqliteSessionStore } from './sqlite-session-store.js'
 import { TurnManager } from './turns.js'
 import { admitChat, chatSocketHandler } from './ws-chat.js'
 
@@ -33,7 +45,7 @@ export default definePlugin<ChatOptions>({
       root: files.root,
       limitBytes: limits.attachmentsQuotaBytes,
       perCredentialBytes: limits.attachmentsQuotaBytesPerCredential,
-      ownerOf: (sid) => store().get(sid)?.owner ?? null,
+      ownerOf: async (sid) => (await store().get(sid))?.owner ?? null,
     })
     const admission = new SessionAdmission(store, limits)
     const turns = new TurnManager(
@@ -68,8 +80,8 @@ export default definePlugin<ChatOptions>({
       subprotocol: 'revka.v1',
       description: 'agent chat (contract §3.1)',
       // session creation (rate, cap) first: a refusal there must not hold a socket slot
-      admit: (req) => {
-        admitChat(store, admission, req)
+      admit: async (req) => {
+        await admitChat(store, admission, req)
         socketCap.admit(req)
       },
       handler: socketCap.guard(
@@ -123,7 +135,9 @@ export default definePlugin<ChatOptions>({
     })
 
     api.onStart(async () => {
-      db = await SessionStore.open(api.store.dir)
+      // a single node never loads pg: the service exists only in cluster mode
+      const sharedSql = api.services.find(KernelServices.sharedSql)
+      db = sharedSql ? await PgSessionStore.open(sharedSql) : await SqliteSessionStore.open(api.store.dir)
     })
 
     api.onStop(async () => {

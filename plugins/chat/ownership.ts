@@ -13,8 +13,8 @@ export function ownerOf(auth: AuthContext): string {
 }
 
 /** The session `sid` if it exists and the caller may change it; else 404 (unknown) or 403 (someone else's). */
-export function ownedSession(store: SessionStore, sid: string, auth: AuthContext): SessionRow {
-  const row = store.get(sid)
+export async function ownedSession(store: SessionStore, sid: string, auth: AuthContext): Promise<SessionRow> {
+  const row = await store.get(sid)
   if (!row) throw httpError(404, 'session_not_found', 'Session not found: open it over /ws/chat first')
   if (row.owner !== null && row.owner !== ownerOf(auth)) {
     throw httpError(403, 'session_not_owned', 'This session belongs to another device or token')

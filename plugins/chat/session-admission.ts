@@ -31,15 +31,15 @@ export class SessionAdmission {
   }
 
   /** true when `sid` names no live session: using it would create (or revive) one */
-  wouldCreate(sid: string | undefined): boolean {
+  async wouldCreate(sid: string | undefined): Promise<boolean> {
     if (!sid) return true
-    const row = this.store().get(sid)
+    const row = await this.store().get(sid)
     return !row || row.archived_at !== null
   }
 
   /** Takes one creation from `owner`'s bucket, or throws 429/507. */
-  admit(owner: string): void {
-    this.checkCap(owner)
+  async admit(owner: string): Promise<void> {
+    await this.checkCap(owner)
     const b = this.refill(owner)
     if (b.tokens < 1) {
       const perMs = this.o.sessionsPerMinute / 60_000
@@ -55,9 +55,9 @@ export class SessionAdmission {
   }
 
   /** Throws 507 when `owner` already holds its cap of non-archived sessions. */
-  checkCap(owner: string): void {
+  async checkCap(owner: string): Promise<void> {
     const max = this.o.maxSessionsPerCredential
-    if (this.store().activeOwnedBy(owner) >= max) {
+    if ((await this.store().activeOwnedBy(owner)) >= max) {
       throw httpError(
         507,
         'session_quota_exceeded',

@@ -45,10 +45,10 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
     url: '/api/sessions',
     auth: 'bearer',
     description: 'persisted chat sessions, newest activity first, plus the archived ids; paged by ?limit&before',
-    handler: (req) => {
-      const now = Date.now()
+    handler: async (req) => {
       const limit = pageLimit(req.query.limit, SESSIONS_PAGE_DEFAULT, SESSIONS_PAGE_MAX)
-      const { rows, more } = store().listPage(limit, decodeCursor(req.query.before))
+      const { rows, more } = await store().listPage(limit, decodeCursor(req.query.before))
+      const now = Date.now()
       const last = rows[rows.length - 1]
       return {
         sessions: rows
@@ -72,17 +72,19 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
     method: 'GET',
     url: '/api/sessions/running',
     auth: 'bearer',
-    description: 'sessions with a turn running now',
-    handler: () => ({
-      sessions: turns.running().map((id) => {
-        const r = store().get(id)
-        return {
-          session_id: id,
-          created_at: r?.started_at ?? null,
-          last_activity: r?.last_activity ?? null,
-          message_count: r?.message_count ?? 0,
-        }
-      }),
+    description: 'sessions with a turn running now (on this node: a turn runs where its socket is)',
+    handler: async () => ({
+      sessions: await Promise.all(
+        turns.running().map(async (id) => {
+          const r = await store().get(id)
+          return {
+            session_id: id,
+            created_at: r?.started_at ?? null,
+            last_activity: r?.last_activity ?? null,
+            message_count: r?.message_count ?? 0,
+          }
+        }),
+      ),
     }),
   })
 
@@ -99,13 +101,13 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
     url: '/api/sessions/:id',
     auth: 'bearer',
     description: 'rename: {name}',
-    handler: (req: RevkaRequest<{ name?: unknown } | undefined>) => {
+    handler: async (req: RevkaRequest<{ name?: unknown } | undefined>) => {
       const id = sessionIdParam(req.params.id)
       const raw = req.body && typeof req.body === 'object' ? req.body.name : undefined
       const name = typeof raw === 'string' ? raw.trim() : ''
       if (!name) throw httpError(400, 'empty_name', 'Send a non-empty {"name"}')
       if (name.length > NAME_MAX) throw httpError(400, 'name_too_long', `Session names are at most ${NAME_MAX} characters`)
-      if (!store().rename(id, name)) throw httpError(404, 'session_not_found', 'Session not found')
+      if (!(await store().rename(id, name))) throw httpError(404, 'session_not_found', 'Session not found')
       return { session_id: id, name }
     },
   })
@@ -117,8 +119,8 @@ export function addSessionRoutes(api: PluginApi<any>, store: () => SessionStore,
     description: 'archive a session (its owner only): its history is kept (a new message revives it), its attachments are deleted',
     handler: async (req) => {
       const id = sessionIdParam(req.params.id)
-      const { owner } = ownedSession(store(), id, req.auth)
-      const archivedAt = store().archive(id)
+      const { owner } = await ownedSession(store(), id, req.auth)
+      const archivedAt = await store().archive(id)
       if (!archivedAt) throw httpError(404, 'session_not_found', 'Session not found')
       await removeSessionFiles(deps.files, deps.quota, id, owner)
       return { deleted: true, archived: true, archived_at: archivedAt, session_id: id }

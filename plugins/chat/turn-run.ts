@@ -8,6 +8,7 @@ import type { AgentRuntimeService, TurnEvent } from '@revka/plugin-sdk'
 import type { AttachmentFiles } from './attachments/files.js'
 import { turnContext } from './context.js'
 import type { SessionStore } from './session-store.js'
+import { isUnavailable, unavailableFrame } from './unavailable.js'
 
 /** Where a turn's frames go (the socket that sent the message). */
 export interface FrameSink {
@@ -89,7 +90,7 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
     return true
   }
   try {
-    deps.store.append(sid, 'user', job.content, job.attachments, 'dashboard', job.owner)
+    await deps.store.append(sid, 'user', job.content, job.attachments, 'dashboard', job.owner)
     const messages = await turnContext(
       {
         store: deps.store,
@@ -120,12 +121,16 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
     if (turn.reason || result.stopped || result.timedOut) return ended()
     // persisted before `done`: `done` acknowledges the reply, and a crash between the two used to
     // lose an acknowledged answer (found by test/reliability/crash.consistency.test.ts)
-    if (deps.store.open) deps.store.append(sid, 'assistant', result.content)
+    if (deps.store.open) await deps.store.append(sid, 'assistant', result.content)
     sink.send({ type: 'chunk_reset' })
     sink.send({ type: 'done', full_response: result.content })
     return true
   } catch (e) {
     if (turn.abort.signal.aborted) return ended()
+    if (isUnavailable(e)) {
+      sink.send(unavailableFrame(e))
+      return false
+    }
     const err = e as { name?: string; code?: string; message?: string }
     const code = err?.name === 'AgentTurnError' && AGENT_CODES.has(String(err.code)) ? String(err.code) : 'AGENT_ERROR'
     sink.send({ type: 'error', message: err?.message || 'The agent failed to answer', code })

@@ -104,10 +104,12 @@ export class TurnManager {
     const turn = this.sessions.get(sid)?.active
     if (!turn) return false
     turn.steering.push(note)
+    // the note already reached the turn; persisting it is best effort (a lost cluster engine)
+    const warn = (e: unknown) => this.log.warn({ err: (e as Error).message, session_id: sid }, 'could not persist a steering note')
     try {
-      this.deps().store.append(sid, 'user', STEERING_PREFIX + note)
+      this.deps().store.append(sid, 'user', STEERING_PREFIX + note).catch(warn)
     } catch (e) {
-      this.log.warn({ err: (e as Error).message, session_id: sid }, 'could not persist a steering note')
+      warn(e)
     }
     sink.send({ type: 'operator_status', phase: 'steering', detail: 'Steering note delivered to the running turn' })
     return true

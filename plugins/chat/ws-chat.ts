@@ -13,6 +13,7 @@ import type { SessionAdmission } from './session-admission.js'
 import type { SessionStore } from './session-store.js'
 import type { FrameSink } from './turn-run.js'
 import type { TurnManager } from './turns.js'
+import { isUnavailable, unavailableFrame } from './unavailable.js'
 
 export interface ChatSocketDeps {
   store: () => SessionStore
@@ -31,9 +32,10 @@ export interface ChatSocketDeps {
  * `session_id`, or one that names no live session — takes one from the credential's session rate
  * and must fit its cap, else 429/507. A socket without a name creates its session only with its
  * first message, which is admitted then (an error frame instead of a status). Reopening a live
- * session is never limited. A malformed id or a closed store is left to the handler.
+ * session is never limited. A malformed id or a closed store is left to the handler; a store that
+ * cannot be reached (cluster mode) refuses the upgrade with its 503.
  */
-export function admitChat(store: () => SessionStore, admission: SessionAdmission, req: RevkaRequest<undefined>): void {
+export async function admitChat(store: () => SessionStore, admission: SessionAdmission, req: RevkaRequest<undefined>): Promise<void> {
   const requested = req.query.session_id
   if (requested !== undefined && requested !== '' && !isValidId(requested)) return
   if (!String(req.query.name ?? '').trim()) return
@@ -42,7 +44,7 @@ export function admitChat(store: () => SessionStore, admission: SessionAdmission
   } catch {
     return
   }
-  if (admission.wouldCreate(requested || undefined)) admission.admit(ownerOf(req.auth))
+  if (await admission.wouldCreate(requested || undefined)) await admission.admit(ownerOf(req.auth))
 }
 
 const OPEN = 1
@@ -81,12 +83,13 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     /**
      * A message that creates (or revives) the session takes one from the credential's session rate
      * and must fit its cap (`rate: false` when admit already took it); false after an error frame.
+     * A store that cannot answer rejects (the caller's error frame).
      */
-    const mayCreate = (rate: boolean): boolean => {
-      if (!deps.admission.wouldCreate(sid)) return true
+    const mayCreate = async (rate: boolean): Promise<boolean> => {
+      if (!(await deps.admission.wouldCreate(sid))) return true
       try {
-        if (rate) deps.admission.admit(owner)
-        else deps.admission.checkCap(owner)
+        if (rate) await deps.admission.admit(owner)
+        else await deps.admission.checkCap(owner)
         return true
       } catch (e) {
         if (!isHttpError(e)) throw e
@@ -116,9 +119,24 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       })
     }
 
+    // frames are handled one after another, after session_start: a message that creates the
+    // session is admitted before the next frame is looked at, as when the store answered at once
+    let usable = false
+    const fault = (e: unknown) => {
+      if (isUnavailable(e)) return sink.send(unavailableFrame(e))
+      deps.log.error({ err: (e as Error).message, session_id: sid }, 'chat frame failed')
+      error('AGENT_ERROR', 'The frame could not be handled; see the gateway log')
+    }
+    let inbox: Promise<void> = opening()
     socket.on('message', (data: Buffer) => {
-      startRelay()
-      onFrame(data.toString('utf8'))
+      const text = data.toString('utf8')
+      inbox = inbox
+        .then(() => {
+          if (!usable) return
+          startRelay()
+          return onFrame(text)
+        })
+        .catch(fault)
     })
     socket.on('close', () => {
       if (firstFrameTimer) clearTimeout(firstFrameTimer)
@@ -126,23 +144,32 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       deps.turns.detach(sink)
     })
 
-    try {
-      const store = deps.store()
-      // concurrent upgrades all passed admit: the cap is checked again where the row is written
-      if (name && !store.get(sid) && !mayCreate(false)) {
-        socket.close(1008, 'session quota exceeded')
+    async function opening(): Promise<void> {
+      try {
+        const store = deps.store()
+        // concurrent upgrades all passed admit: the cap is checked again where the row is written
+        if (name && !(await store.get(sid)) && !(await mayCreate(false))) {
+          socket.close(1008, 'session quota exceeded')
+          return
+        }
+        const row = name ? await store.ensure(sid, 'dashboard', name, owner) : await store.get(sid)
+        const count = row?.message_count ?? 0
+        sink.send({ type: 'session_start', session_id: sid, resumed: count > 0, message_count: count, ...(row?.name ? { name: row.name } : {}) })
+      } catch (e) {
+        if (isUnavailable(e)) {
+          // the shared store is away for now: the client is told when to try again (1013)
+          sink.send(unavailableFrame(e))
+          socket.close(1013, 'session store unavailable')
+          return
+        }
+        deps.log.error({ err: (e as Error).message, session_id: sid }, 'could not open the chat session')
+        error('AGENT_ERROR', 'The session store is unavailable')
+        socket.close(1011, 'session store unavailable')
         return
       }
-      const row = name ? store.ensure(sid, 'dashboard', name, owner) : store.get(sid)
-      const count = row?.message_count ?? 0
-      sink.send({ type: 'session_start', session_id: sid, resumed: count > 0, message_count: count, ...(row?.name ? { name: row.name } : {}) })
-    } catch (e) {
-      deps.log.error({ err: (e as Error).message, session_id: sid }, 'could not open the chat session')
-      error('AGENT_ERROR', 'The session store is unavailable')
-      socket.close(1011, 'session store unavailable')
-      return
+      usable = true
+      if (!relayOff && socket.readyState === OPEN) firstFrameTimer = setTimeout(startRelay, deps.firstFrameWaitMs)
     }
-    firstFrameTimer = setTimeout(startRelay, deps.firstFrameWaitMs)
 
     function tooLarge(content: string): boolean {
       const bytes = Buffer.byteLength(content)
@@ -154,7 +181,7 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       return true
     }
 
-    function onFrame(text: string): void {
+    async function onFrame(text: string): Promise<void> {
       let frame: any
       try {
         frame = JSON.parse(text)
@@ -175,7 +202,7 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
             ? frame.attachments.filter((a: unknown): a is string => typeof a === 'string' && a.length <= 256).slice(0, MAX_ATTACHMENTS_PER_MESSAGE)
             : []
           const pageContext = typeof frame.page_context === 'string' ? frame.page_context : undefined
-          if (!mayCreate(true)) return
+          if (!(await mayCreate(true))) return
           return deps.turns.submit(sid, { sink, content, attachments, pageContext, owner })
         }
         case 'steer': {

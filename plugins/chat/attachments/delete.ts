@@ -22,7 +22,7 @@ export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => Sessi
       const sid = sessionIdParam(req.params.id)
       const fileId = req.params.file_id
       if (!isValidId(fileId)) throw httpError(400, 'invalid_file_id', 'Invalid file id: use 1–128 characters of A–Z, a–z, 0–9, "_" or "-"')
-      const { owner } = ownedSession(store(), sid, req.auth)
+      const { owner } = await ownedSession(store(), sid, req.auth)
       await quota.ready()
       const found = await files.find(sid, fileId)
       if (!found) throw httpError(404, 'attachment_not_found', 'No such attachment in this session')

@@ -16,7 +16,7 @@ export interface AttachmentQuotaOptions {
   limitBytes: number
   perCredentialBytes: number
   /** the owner of a session folder found on disk (null: none, or unknown) */
-  ownerOf: (sid: string) => string | null
+  ownerOf: (sid: string) => Promise<string | null>
 }
 
 const DELETE_HINT = 'delete some first (DELETE /api/sessions/{id}/attachments/{file_id})'
@@ -32,11 +32,18 @@ export class AttachmentQuota {
   /** Counts what is stored (once); every change of the counts waits for it. */
   ready(): Promise<void> {
     this.counting ??= (async () => {
+      // owners first: a store that cannot answer (a lost cluster engine) leaves nothing half counted
+      const found: Array<{ bytes: number; owner: string | null }> = []
       for (const sid of await readdir(this.o.root).catch(() => [] as string[])) {
         if (!isValidId(sid)) continue
-        this.add(await sessionBytes(join(this.o.root, sid)), this.o.ownerOf(sid))
+        found.push({ bytes: await sessionBytes(join(this.o.root, sid)), owner: await this.o.ownerOf(sid) })
       }
-    })()
+      for (const f of found) this.add(f.bytes, f.owner)
+    })().catch((e: unknown) => {
+      // counted again by the next caller instead of failing every upload from now on
+      this.counting = null
+      throw e
+    })
     return this.counting
   }
 

@@ -45,7 +45,7 @@ export function uploadHandler(deps: UploadDeps) {
   return async (req: RevkaRequest): Promise<unknown> => {
     try {
       const sid = sessionIdParam(req.params.id)
-      const { owner } = ownedSession(deps.store(), sid, req.auth)
+      const { owner } = await ownedSession(deps.store(), sid, req.auth)
       const parser = multipartParser(req.headers)
       if (!parser) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
       if (!req.stream) throw httpError(400, 'missing_file', 'The request has no body; send the file in a multipart field named "file"')
