@@ -4,7 +4,8 @@
  * in config.toml: `enabled`, `interval_minutes` (default 30, at least 1), `prompt`.
  */
 import { nextAfter } from './schedule.js'
-import type { Job, JobStore } from './store.js'
+import type { CronStore } from './cron-store.js'
+import type { Job } from './store.js'
 
 export const HEARTBEAT_ID = '__heartbeat'
 const DEFAULT_PROMPT = 'Heartbeat check-in: review anything pending and report briefly.'
@@ -23,11 +24,14 @@ export function heartbeatFrom(section: Readonly<Record<string, unknown>> | undef
   return { enabled: s.enabled === true, intervalMs: Math.round(minutes * 60_000), prompt }
 }
 
-/** create, update or remove the heartbeat job to match the settings (at daemon start) */
-export function reconcileHeartbeat(store: JobStore, h: HeartbeatSettings, now: number): Job | undefined {
-  const cur = store.get(HEARTBEAT_ID)
+/**
+ * create, update or remove the heartbeat job to match the settings (at daemon start); in cluster
+ * mode every daemon does, and an unchanged interval keeps the shared job's next fire time
+ */
+export async function reconcileHeartbeat(store: CronStore, h: HeartbeatSettings, now: number): Promise<Job | undefined> {
+  const cur = await store.get(HEARTBEAT_ID)
   if (!h.enabled) {
-    if (cur) store.delete(HEARTBEAT_ID)
+    if (cur) await store.delete(HEARTBEAT_ID)
     return undefined
   }
   const schedule = { kind: 'every' as const, every_ms: h.intervalMs }
@@ -54,6 +58,6 @@ export function reconcileHeartbeat(store: JobStore, h: HeartbeatSettings, now: n
     last_status: cur?.last_status ?? null,
     last_output: cur?.last_output ?? null,
   }
-  store.put(job)
+  await store.put(job)
   return job
 }

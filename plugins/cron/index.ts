@@ -3,15 +3,19 @@
  * run only in `revka daemon`, as in the reference, and only when `[cron] enabled` (default). The
  * kernel's daemon lock makes sure one daemon per state dir fires jobs. `/api/status` carries
  * `cron: {scheduler: "running"|"off", reason?, jobs}`; `/health` has `scheduler` and `heartbeat`
- * components in daemon mode.
+ * components in daemon mode. In cluster mode (`shared-sql` present) jobs and run history live in
+ * the cluster's PostgreSQL (pg-store.ts) and every daemon node schedules from it; a fire runs on
+ * the one node that claims it (cluster-claim.ts).
  */
 import { join } from 'node:path'
-import { CronTriggersRef, definePlugin } from '@revka/plugin-sdk'
+import { CronTriggersRef, definePlugin, KernelServices } from '@revka/plugin-sdk'
 import { addCronRoutes } from './routes.js'
 import { runJob, type RunnerDeps } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { settingsFrom } from './settings.js'
 import { JobStore } from './store.js'
+import { sqliteCronStore, type CronStore } from './cron-store.js'
+import { openPgCronStore } from './pg-store.js'
 import { HEARTBEAT_ID, heartbeatFrom, reconcileHeartbeat } from './heartbeat.js'
 import { workflowTriggers } from './workflow-triggers.js'
 import { claimedRun } from './cluster-claim.js'
@@ -35,7 +39,7 @@ export default definePlugin<Options>({
     const atStart = { ...settings.current }
     const heartbeat = heartbeatFrom(api.gateway.section('heartbeat'))
     const daemon = api.gateway.mode === 'daemon'
-    let store: JobStore | undefined
+    let store: CronStore | undefined
     let scheduler: Scheduler | undefined
     const inflight = new Set<AbortController>()
     const openStore = () => {
@@ -61,12 +65,14 @@ export default definePlugin<Options>({
     )
 
     api.onStart(async () => {
-      store = await JobStore.open(join(api.store.dir, 'jobs.db'))
+      // a single node never loads pg: the service exists only in cluster mode
+      const sharedSql = api.services.find(KernelServices.sharedSql)
+      store = sharedSql ? await openPgCronStore(sharedSql) : sqliteCronStore(await JobStore.open(join(api.store.dir, 'jobs.db')))
       if (offReason) {
         api.log.info({ reason: offReason }, 'cron scheduler off')
         return
       }
-      reconcileHeartbeat(store, heartbeat, now())
+      await reconcileHeartbeat(store, heartbeat, now())
       const deps: RunnerDeps = {
         api,
         store,
@@ -85,14 +91,14 @@ export default definePlugin<Options>({
         batch: 2000,
         run: claimedRun(api, (job) => runJob(job, deps)),
       })
-      scheduler.start(atStart.catch_up_on_startup)
+      await scheduler.start(atStart.catch_up_on_startup)
     })
 
     api.onStop(async () => {
       for (const ac of inflight) ac.abort(new Error('gateway stopping'))
       await scheduler?.stop()
       scheduler = undefined
-      store?.close()
+      await store?.close()
       store = undefined
     })
 
@@ -103,11 +109,12 @@ export default definePlugin<Options>({
       return doc
     })
 
-    api.hooks.health.tap((sink) => {
+    api.hooks.health.tap(async (sink) => {
       if (offReason) return
       sink.report('scheduler', scheduler ? 'ok' : 'starting', scheduler ? `${scheduler.fired} fired, ${scheduler.inFlight} in flight` : undefined)
       if (!heartbeat.enabled || !store) return
-      const hb = store.get(HEARTBEAT_ID)
+      // a lost PostgreSQL is the cluster components' report, not the heartbeat's
+      const hb = await store.get(HEARTBEAT_ID).catch(() => undefined)
       if (!hb) return
       if (hb.last_status === 'error') sink.report('heartbeat', 'error', (hb.last_output ?? 'heartbeat failed').slice(0, 200))
       else

@@ -6,11 +6,11 @@
 import { credentialKey, httpError, KernelServices, type PluginApi, type RevkaRequest } from '@revka/plugin-sdk'
 import { applyPatch, parseCreate, toWire, type ShapeContext } from './job-shape.js'
 import { patchSettings, saveSettings, type CronSettings } from './settings.js'
-import type { JobStore } from './store.js'
+import type { CronStore } from './cron-store.js'
 
 export interface RouteDeps {
   api: PluginApi<any>
-  store: () => JobStore
+  store: () => CronStore
   now: () => number
   settings: { current: CronSettings }
   shellEnabled: boolean
@@ -42,7 +42,7 @@ export function addCronRoutes(d: RouteDeps): void {
     url: '/api/cron',
     auth: 'bearer',
     description: 'cron jobs ordered by next_run',
-    handler: () => ({ jobs: d.store().list().map(toWire) }),
+    handler: async () => ({ jobs: (await d.store().list()).map(toWire) }),
   })
 
   api.routes.add({
@@ -53,20 +53,20 @@ export function addCronRoutes(d: RouteDeps): void {
     handler: async (req) => {
       const owner = credentialKey(req.auth)
       const job = parseCreate(req.body, await ctx(), owner)
-      const store = d.store()
-      if (store.count() >= d.quota.maxJobs)
+      // the quota check and the insert are one step: in cluster mode two nodes cannot both pass it
+      const created = await d.store().create(job, d.quota) // durable before the answer
+      if (created === 'max_jobs')
         throw httpError(
           507,
           'cron_quota_exceeded',
           `This gateway already holds ${d.quota.maxJobs} cron jobs (plugins.cron.options.max_jobs); delete some first`,
         )
-      if (store.count(owner) >= d.quota.perCredential)
+      if (created === 'per_credential')
         throw httpError(
           507,
           'cron_quota_exceeded',
           `This credential already owns ${d.quota.perCredential} cron jobs (plugins.cron.options.max_jobs_per_credential); delete some first`,
         )
-      store.put(job) // durable (synchronous = FULL) before the answer
       audit(req, `cron.create ${job.id} (${job.job_type})`, job.job_type === 'shell' ? 'high' : 'medium')
       d.changed()
       return { status: 'ok', job: toWire(job) }
@@ -107,11 +107,10 @@ export function addCronRoutes(d: RouteDeps): void {
     description: 'update {name, schedule, command, prompt, enabled}',
     handler: async (req: RevkaRequest<unknown>) => {
       const id = (req.params as { id: string }).id
-      const store = d.store()
-      const cur = store.get(id)
-      if (!cur) throw notFound(id)
-      const next = applyPatch(cur, req.body, await ctx())
-      store.put(next)
+      const c = await ctx()
+      // edited as stored (row locked in cluster mode): a fire recorded meanwhile on another node is kept
+      const next = await d.store().patch(id, (cur) => applyPatch(cur, req.body, c))
+      if (!next) throw notFound(id)
       audit(req, `cron.update ${id}`)
       d.changed()
       return { status: 'ok', job: toWire(next) }
@@ -123,9 +122,9 @@ export function addCronRoutes(d: RouteDeps): void {
     url: '/api/cron/:id',
     auth: 'bearer',
     description: 'delete a job and its run history',
-    handler: (req: RevkaRequest<unknown>) => {
+    handler: async (req: RevkaRequest<unknown>) => {
       const id = (req.params as { id: string }).id
-      if (!d.store().delete(id)) throw notFound(id)
+      if (!(await d.store().delete(id))) throw notFound(id)
       audit(req, `cron.delete ${id}`)
       d.changed()
       return { status: 'ok' }
@@ -137,17 +136,17 @@ export function addCronRoutes(d: RouteDeps): void {
     url: '/api/cron/:id/runs',
     auth: 'bearer',
     description: 'run history, newest first (?limit 1..100, default 20)',
-    handler: (req: RevkaRequest<unknown>) => {
+    handler: async (req: RevkaRequest<unknown>) => {
       const id = (req.params as { id: string }).id
       const q = (req.query as Record<string, string | undefined>).limit
       const n = q === undefined || q === '' ? 20 : Number(q)
       if (!Number.isFinite(n)) throw httpError(400, 'invalid_query', "'limit' must be a number")
       const limit = Math.min(100, Math.max(1, Math.trunc(n)))
       const store = d.store()
-      if (!store.get(id)) throw notFound(id)
+      if (!(await store.get(id))) throw notFound(id)
       const iso = (ms: number) => new Date(ms).toISOString()
       return {
-        runs: store.runs(id, limit).map((r) => ({
+        runs: (await store.runs(id, limit)).map((r) => ({
           id: r.id,
           job_id: r.job_id,
           started_at: iso(r.started_at),

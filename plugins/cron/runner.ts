@@ -6,14 +6,15 @@
  */
 import { AgentRuntimeRef, KernelServices, WorkflowRunnerRef, type AgentRuntimeService, type PluginApi } from '@revka/plugin-sdk'
 import { runShell } from './shell.js'
-import type { Job, JobStore } from './store.js'
+import type { CronStore } from './cron-store.js'
+import type { Job } from './store.js'
 
 export const RUN_OUTPUT_CAP = 16 * 1024
 const DELIVERY_ATTEMPTS = 3
 
 export interface RunnerDeps {
   api: PluginApi<any>
-  store: JobStore
+  store: CronStore
   now: () => number
   maxRunHistory: () => number
   shell: { enabled: boolean; timeoutMs: number; envAllow: string[] }
@@ -147,7 +148,7 @@ async function runTracked(job: Job, d: RunnerDeps, startedAt: number, signal: Ab
     duration_ms: Math.max(0, finishedAt - startedAt),
   }
   let deleteNow = false
-  const recorded = d.store.addRun(run, d.maxRunHistory(), (current) => {
+  const recorded = await d.store.addRun(run, d.maxRunHistory(), (current) => {
     current.last_run = startedAt
     current.last_status = ok ? 'ok' : 'error'
     current.last_output = stored
@@ -156,7 +157,7 @@ async function runTracked(job: Job, d: RunnerDeps, startedAt: number, signal: Ab
     deleteNow = current.delete_after_run && ok
   })
   if (!recorded) return { ok, output, startedAt } // deleted while it ran
-  if (deleteNow) d.store.delete(job.id)
+  if (deleteNow) await d.store.delete(job.id)
   d.api.audit.record({
     event_type: 'command_execution',
     action: { command: `cron.run ${job.id} (${job.job_type})`, risk_level: job.job_type === 'shell' ? 'high' : 'low', approved: true, allowed: true },

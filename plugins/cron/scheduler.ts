@@ -6,13 +6,21 @@
  * `max_concurrent` at once, the rest queued in due order. Computing the next time from now is what
  * collapses a missed series into one run, both after downtime (catch-up) and under load. A job
  * still running when it comes due again is not started twice.
+ *
+ * Cluster mode: the store is the cluster's PostgreSQL, and each node learns of jobs created,
+ * edited or deleted on another node by polling — every tick reads the due set (indexed, `LIMIT
+ * batch`) and the earliest next_run, and no node sleeps longer than `poll_ms` — so the cost is
+ * bounded at two small queries per node per `poll_ms` (default 1 s) whatever the job count, with
+ * no listener connection to lose. The fire time is moved with a compare-and-set (`advance`): the
+ * node that moved it queues the run (and still claims it, cluster-claim.ts), the others skip it.
  */
 import type { Logger } from '@revka/plugin-sdk'
 import { nextAfter } from './schedule.js'
-import type { Job, JobStore } from './store.js'
+import type { CronStore } from './cron-store.js'
+import type { Job } from './store.js'
 
 export interface SchedulerOptions {
-  store: JobStore
+  store: CronStore
   now: () => number
   pollMs: number
   maxConcurrent: number
@@ -29,6 +37,9 @@ export class Scheduler {
   private active = 0
   private stopped = false
   private idle: Array<() => void> = []
+  /** a tick is awaiting the store; a kick meanwhile asks for one more right after it */
+  private ticking = false
+  private again = false
   /** fires since start, and the last tick's time (health, status) */
   fired = 0
   lastTickAt: number | null = null
@@ -39,24 +50,29 @@ export class Scheduler {
    * `catchUp`: jobs that came due while no daemon ran fire once now; otherwise they are moved to
    * their next time after now without running.
    */
-  start(catchUp: boolean): void {
+  async start(catchUp: boolean): Promise<void> {
     if (!catchUp) {
       const now = this.o.now()
-      const skipped = this.o.store.due(now, Number.MAX_SAFE_INTEGER)
+      const skipped = await this.o.store.due(now, Number.MAX_SAFE_INTEGER)
+      const moves = skipped.map((job) => ({ job, from: job.next_run! }))
       for (const j of skipped) j.next_run = nextAfter(j.schedule, now, j.last_run)
       if (skipped.length) {
-        this.o.store.setNextRuns(skipped)
+        await this.o.store.advance(moves)
         this.o.log.info({ skipped: skipped.length }, 'cron: catch_up_on_startup is off; missed jobs moved to their next time')
       }
     }
-    this.tick()
+    void this.tick()
   }
 
   /** look again now (a job was created or changed) */
   kick(): void {
     if (this.stopped) return
+    if (this.ticking) {
+      this.again = true
+      return
+    }
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.tick(), 0)
+    this.timer = setTimeout(() => void this.tick(), 0)
   }
 
   /** stop firing; resolves when the runs in flight have finished */
@@ -71,9 +87,10 @@ export class Scheduler {
     return this.active + this.queue.length
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
     this.timer = undefined
     if (this.stopped) return
+    this.ticking = true
     const now = this.o.now()
     this.lastTickAt = now
     // jobs due together mostly share an expression: croner computes each (expression, now) once
@@ -87,15 +104,17 @@ export class Scheduler {
     }
     try {
       for (;;) {
-        const due = this.o.store.due(now, this.o.batch).filter((j) => !this.running.has(j.id))
-        if (!due.length) break
-        for (const j of due) {
-          const at = j.next_run ?? now
-          j.next_run = nextOf(j)
-          this.running.add(j.id)
-          this.queue.push({ job: j, at })
+        const read = await this.o.store.due(now, this.o.batch)
+        const due = read.filter((j) => !this.running.has(j.id))
+        if (!due.length || this.stopped) break
+        const moves = due.map((job) => ({ job, from: job.next_run ?? now }))
+        for (const j of due) j.next_run = nextOf(j)
+        const moved = await this.o.store.advance(moves)
+        for (const { job, from } of moves) {
+          if (!moved.has(job.id)) continue
+          this.running.add(job.id)
+          this.queue.push({ job, at: from })
         }
-        this.o.store.setNextRuns(due)
         // each batch starts as soon as its next times are committed, not after the whole backlog
         this.pump()
         if (due.length < this.o.batch) break
@@ -103,8 +122,14 @@ export class Scheduler {
     } catch (e) {
       this.o.log.error({ err: (e as Error).message }, 'REVKA_ERR_CRON_TICK: could not read due jobs')
     }
+    if (this.stopped) this.queue = []
     this.pump()
-    this.arm()
+    await this.arm()
+    this.ticking = false
+    if (this.again) {
+      this.again = false
+      this.kick()
+    }
   }
 
   private pump(): void {
@@ -124,12 +149,13 @@ export class Scheduler {
     }
   }
 
-  private arm(): void {
+  private async arm(): Promise<void> {
     if (this.stopped) return
-    const next = this.o.store.nextDue()
+    const next = await this.o.store.nextDue().catch(() => null)
+    if (this.stopped) return
     // at least 5 ms: a due job still running from its last fire must not spin the loop
     const wait = next === null ? this.o.pollMs : Math.min(this.o.pollMs, Math.max(5, next - this.o.now()))
-    this.timer = setTimeout(() => this.tick(), wait)
+    this.timer = setTimeout(() => void this.tick(), wait)
     this.timer.unref()
   }
 }
