@@ -115,7 +115,7 @@ test('an event emitted on C reaches an SSE client on A, and Last-Event-ID replay
   }
 })
 
-test('/health shows both engines; without Redis the node is degraded and pairing answers 503 with retry_after, revocation still reaches every node; it recovers alone', async () => {
+test('/health shows both engines; without Redis the node is degraded and pairing answers 503 with retry_after, revocation still reaches every node, an event emitted meanwhile is delivered after; it recovers alone', async () => {
   const h = await json(`${A.url}/health`)
   assert.equal(h.status, 200)
   assert.equal(h.body.runtime.components['cluster:postgres'].status, 'ok')
@@ -128,6 +128,9 @@ test('/health shows both engines; without Redis the node is degraded and pairing
     ws.once('error', fail)
   })
   const wsClosed = new Promise<number>((ok) => ws.once('close', () => ok(performance.now())))
+  // a subscriber on A that stays connected through the outage
+  const through = await openSse(`${A.url}/api/events`, bearer(ADMIN))
+  const during = `during-outage-${Date.now()}`
 
   redis('stop')
   try {
@@ -151,8 +154,21 @@ test('/health shows both engines; without Redis the node is degraded and pairing
     ])
     assert.ok(at - t0 < 1000)
     assert.equal((await json(`${B.url}/api/devices`, { headers: bearer(doomed.token) })).status, 401)
+    // an event emitted on C while the bus is away is accepted and kept for later
+    const emitted = await json(`${C.url}/api/channel-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ marker: during }),
+    })
+    assert.equal(emitted.status, 200)
   } finally {
     redis('start')
+  }
+  // nothing lost: once Redis is back, the event from the outage reaches A's subscriber
+  try {
+    await through.next((f) => f.json?.payload?.marker === during, 10_000)
+  } finally {
+    through.close()
   }
   await until('A reports Redis back', async () => (await json(`${A.url}/health`)).body.runtime.components['cluster:redis'].status === 'ok')
   // the bus works again end to end
