@@ -8,6 +8,7 @@
 #                                          on any exit (trap), exit with CMD's status
 #   scripts/cluster-engines.sh redis-stop DIR / redis-start DIR   take Redis away and bring it back on
 #                                          the same port (the suite's outage test)
+#   scripts/cluster-engines.sh pg-stop DIR / pg-start DIR         the same for PostgreSQL (its data kept)
 #
 # PostgreSQL comes from Debian's postgresql package (/usr/lib/postgresql/<v>/bin) or PATH; Redis
 # from redis-server. initdb refuses to run as root, so as root the PostgreSQL side runs as the
@@ -57,6 +58,15 @@ stop_redis() {
   rm -f "$dir/redis/redis.pid"
 }
 
+start_pg() {
+  local dir=$1 port=$2 bin
+  bin=$(pg_bin)
+  # loopback only, no unix socket outside DIR, fsync off: a test engine, fast and disposable
+  as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+    || { cat "$dir/pg/server.log" >&2; exit 1; }
+}
+
 start() {
   local dir=$1 bin pgport redisport
   command -v redis-server >/dev/null || { echo "cluster-engines: redis-server not found (apt-get install redis-server)" >&2; exit 1; }
@@ -68,10 +78,7 @@ start() {
   redisport=$(free_port)
   as_pg "$bin/initdb" -D "$dir/pg/data" -U revka --auth=trust --no-sync -E UTF8 >"$dir/pg/initdb.log" 2>&1 \
     || { cat "$dir/pg/initdb.log" >&2; exit 1; }
-  # loopback only, no unix socket outside DIR, fsync off: a test engine, fast and disposable
-  as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $pgport -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
-    || { cat "$dir/pg/server.log" >&2; exit 1; }
+  start_pg "$dir" "$pgport"
   start_redis "$dir" "$redisport"
   {
     echo "REVKA_CLUSTER_PG_URL=postgres://revka@127.0.0.1:$pgport/postgres"
@@ -96,6 +103,10 @@ stop() {
   rm -rf "$dir"
 }
 
+pg_port() {
+  sed -n 's#^REVKA_CLUSTER_PG_URL=postgres://revka@127.0.0.1:\([0-9]*\)/.*#\1#p' "$1/env"
+}
+
 redis_port() {
   sed -n 's#^REVKA_CLUSTER_REDIS_URL=redis://127.0.0.1:##p' "$1/env"
 }
@@ -106,6 +117,9 @@ case "$cmd" in
   stop) stop "${2:?DIR}" ;;
   redis-stop) stop_redis "${2:?DIR}" ;;
   redis-start) start_redis "${2:?DIR}" "$(redis_port "${2:?DIR}")" ;;
+  # fast shutdown: the clients' connections are cut, as when the database host goes away
+  pg-stop) as_pg "$(pg_bin)/pg_ctl" -D "${2:?DIR}/pg/data" -m fast -w stop >/dev/null ;;
+  pg-start) start_pg "${2:?DIR}" "$(pg_port "${2:?DIR}")" ;;
   run)
     shift
     dir=$(mktemp -d /tmp/revka-engines.XXXXXX)
@@ -117,5 +131,5 @@ case "$cmd" in
     "$@" || status=$?
     exit "$status"
     ;;
-  *) echo "usage: $0 start DIR | stop DIR | run CMD... | redis-stop DIR | redis-start DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR | stop DIR | run CMD... | redis-stop DIR | redis-start DIR | pg-stop DIR | pg-start DIR" >&2; exit 2 ;;
 esac

@@ -4,6 +4,9 @@
  * (`verify`). Everything that records — the kernel's auth, pairing and shutdown, plugins through
  * `api.audit`, the CLI — goes through `record`, which never throws: an entry that cannot be
  * written is an error in the gateway's log, not a failed request.
+ *
+ * In cluster mode (`share`) the entries of every node go to one chain on PostgreSQL instead, and
+ * reading reads that chain; the node's file log is left as it was (the CLI still writes there).
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
@@ -18,7 +21,8 @@ import {
   type AuditVerdict,
 } from '@revka/plugin-sdk'
 import { AUDIT_FILE, auditDir, rotatedName } from './files.js'
-import { openWriter, releaseWriter, type AuditWriter, type Unchained } from './writer.js'
+import { openWriter, releaseWriter, type AuditWriter } from './writer.js'
+import type { Unchained } from './chain.js'
 import { AuditVerifier } from './verify.js'
 import { scanBackward } from './backward.js'
 import type { AuditSettings } from './settings.js'
@@ -39,13 +43,21 @@ export interface AuditLogOptions {
   log: Pick<Logger, 'error' | 'warn'>
 }
 
+/** the cluster's one chain (kernel/cluster/audit-pg.ts): `enqueue` never blocks; false when refused */
+export interface SharedAuditChain {
+  enqueue(e: Unchained): boolean
+  query(q: { limit: number; event_type?: string; since?: number }): Promise<AuditEvent[]>
+  verify(): Promise<AuditVerdict>
+}
+
 export class AuditLog implements AuditLogService {
   readonly enabled: boolean
   readonly file: string
   private writer: AuditWriter | null = null
+  private shared: SharedAuditChain | null = null
   private verifier: AuditVerifier | null = null
 
-  constructor(private readonly opts: AuditLogOptions) {
+  constructor(readonly opts: AuditLogOptions) {
     this.enabled = opts.settings.enabled
     this.file = join(auditDir(opts.kernelDir), AUDIT_FILE)
     if (!this.enabled) return
@@ -61,9 +73,15 @@ export class AuditLog implements AuditLogService {
     this.noteTorn()
   }
 
+  /** cluster mode: from now on every entry goes to the shared chain, and reading reads it */
+  share(chain: SharedAuditChain): void {
+    if (this.enabled) this.shared = chain
+  }
+
   record(input: AuditInput, actor: AuditActor | null): boolean {
     if (!this.writer) return false
     try {
+      if (this.shared) return this.shared.enqueue(this.build(input, actor))
       this.writer.append(this.build(input, actor))
       this.noteTorn()
       return true
@@ -119,6 +137,7 @@ export class AuditLog implements AuditLogService {
     const events: AuditEvent[] = []
     if (!this.enabled || limit === 0) return { events, truncated: false }
     const since = q.since?.getTime()
+    if (this.shared) return { events: await this.shared.query({ limit, event_type: q.event_type, since }), truncated: false }
     const budget = { bytes: QUERY_SCAN_BYTES }
     let done = false
     const files = [this.file]
@@ -148,6 +167,7 @@ export class AuditLog implements AuditLogService {
 
   verify(): Promise<AuditVerdict> {
     if (!this.verifier) return Promise.resolve({ verified: false, error: 'Audit logging not enabled' })
+    if (this.shared) return this.shared.verify()
     return this.verifier.verify()
   }
 

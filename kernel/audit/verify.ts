@@ -15,7 +15,7 @@ import { createReadStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { AuditVerdict } from '@revka/plugin-sdk'
-import { entryHash, GENESIS_HASH, signatureOf } from './chain.js'
+import { GENESIS_HASH, linkError } from './chain.js'
 import { chainFiles } from './files.js'
 import { completeLength } from './backward.js'
 
@@ -72,39 +72,16 @@ async function verifyFile(path: string, key: Buffer | null): Promise<FileResult>
         fail('unparseable entry')
         break
       }
-      if (!e || typeof e !== 'object' || !Number.isSafeInteger(e.sequence) || typeof e.prev_hash !== 'string' || typeof e.entry_hash !== 'string') {
-        fail('malformed entry')
+      const wrong = linkError(e, { seq: r.lastSeq, hash: r.lastHash, signed: r.signed }, key)
+      if (wrong) {
+        fail(wrong)
         break
       }
       if (r.lastSeq === null) {
         r.firstSeq = e.sequence
         r.firstPrev = e.prev_hash
-      } else {
-        if (e.sequence !== r.lastSeq + 1) {
-          fail(`sequence gap (expected ${r.lastSeq + 1}, found ${e.sequence})`)
-          break
-        }
-        if (e.prev_hash !== r.lastHash) {
-          fail(`prev_hash mismatch (entry ${e.sequence})`)
-          break
-        }
       }
-      if (entryHash(e.prev_hash, e) !== e.entry_hash) {
-        fail(`entry_hash mismatch (entry ${e.sequence})`)
-        break
-      }
-      if (key) {
-        if (typeof e.signature === 'string') {
-          if (signatureOf(key, e.entry_hash) !== e.signature) {
-            fail(`signature verification failed (entry ${e.sequence})`)
-            break
-          }
-          r.signed++
-        } else if (r.signed > 0) {
-          fail(`unsigned entry after signed ones (entry ${e.sequence})`)
-          break
-        }
-      }
+      if (key && typeof e.signature === 'string') r.signed++
       r.lastSeq = e.sequence
       r.lastHash = e.entry_hash
       r.count++

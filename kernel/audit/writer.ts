@@ -15,7 +15,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { dirname, join } from 'node:path'
 import { fsyncDir } from '@revka/plugin-sdk'
 import type { AuditEvent } from '@revka/plugin-sdk'
-import { chainPoint, entryHash, GENESIS_HASH, signatureOf } from './chain.js'
+import { chainEntry, chainPoint, GENESIS_HASH, type Unchained } from './chain.js'
 import { completeLength, scanBackwardSync } from './backward.js'
 import { AUDIT_LOCK, rotatedName } from './files.js'
 import { withFileLock } from './lock.js'
@@ -27,7 +27,7 @@ export interface WriterOptions {
   signingKey: Buffer | null
 }
 
-export type Unchained = Omit<AuditEvent, 'sequence' | 'prev_hash' | 'entry_hash' | 'signature'>
+export type { Unchained }
 
 export interface Recovery {
   /** bytes of a torn last line cut off at recovery */
@@ -61,7 +61,7 @@ export class AuditWriter {
     return withFileLock(this.lock, () => {
       const st = statOrNull(this.opts.file)
       if (!this.known || !st || st.ino !== this.known.ino || st.size !== this.known.size) this.recover()
-      const chained = this.chain(e)
+      const chained = chainEntry(e, this.next, this.prev, this.opts.signingKey)
       const line = Buffer.from(JSON.stringify(chained) + '\n')
       let size = statOrNull(this.opts.file)?.size ?? 0
       if (size > 0 && size + line.length > this.opts.maxBytes) {
@@ -81,14 +81,6 @@ export class AuditWriter {
       this.known = { ino: statSync(this.opts.file).ino, size: size + line.length }
       return chained
     })
-  }
-
-  private chain(e: Unchained): AuditEvent {
-    const base = { ...e, sequence: this.next, prev_hash: this.prev }
-    const hash = entryHash(this.prev, base)
-    const out: AuditEvent = { ...base, entry_hash: hash }
-    if (this.opts.signingKey) out.signature = signatureOf(this.opts.signingKey, hash)
-    return out
   }
 
   private recover(): Recovery {

@@ -15,6 +15,8 @@ import { closeEngines, openEngines, type Engines, type PgListener } from './clie
 import { ClusterClaims } from './claims.js'
 import { ClusterWebhookQueue } from './webhook-queue.js'
 import { SharedSql } from './shared-sql.js'
+import { ClusterAudit, ROW_BYTES } from './audit-pg.js'
+import type { AuditSettings } from '../audit/settings.js'
 import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
 import type { ClusterEventBus } from './event-bus.js'
 import { migrate } from './migrations.js'
@@ -35,6 +37,8 @@ export class Cluster {
   readonly webhookQueue: ClusterWebhookQueue
   /** the `shared-sql` kernel service: plugins' state on the same PostgreSQL */
   readonly sql: SharedSql
+  /** the one audit chain of all nodes, once the kernel's audit log shares it */
+  audit?: ClusterAudit
   private pgUp = true
   private pgError: string | null = null
   private probe?: NodeJS.Timeout
@@ -103,6 +107,12 @@ export class Cluster {
     )
   }
 
+  /** the audit chain on PostgreSQL, bounded like the file log it replaces ([security.audit]) */
+  openAudit(s: AuditSettings): ClusterAudit {
+    const maxRows = Math.ceil((s.maxBytes * (s.keep + 1)) / ROW_BYTES)
+    return (this.audit = new ClusterAudit({ sql: this.sql, nodeId: this.settings.nodeId, signingKey: s.signingKey, maxRows, log: this.log }))
+  }
+
   async attachEvents(bus: ClusterEventBus): Promise<void> {
     await bus.attach(this.engines.redis, this.engines.reader)
   }
@@ -114,6 +124,7 @@ export class Cluster {
     const redisUp = this.engines.redis.status === 'ready'
     const queued = bus ? `, ${bus.queued} events queued, ${bus.dropped} dropped` : ''
     sink.report('cluster:redis', redisUp ? 'ok' : 'error', redisUp ? `node ${id}${queued}` : `node ${id}: ${this.engines.redis.status}${queued}`)
+    this.audit?.report(sink)
   }
 
   get healthy(): boolean {
@@ -200,6 +211,8 @@ export class Cluster {
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.probe)
+    // what the node still holds goes to the chain before the pool closes
+    await this.audit?.close()
     await this.listening?.end().catch(() => {})
     await closeEngines(this.engines)
   }

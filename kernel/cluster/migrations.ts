@@ -5,6 +5,7 @@
  * version's migration runs exactly once. Append new steps; never edit an applied one.
  */
 import type { PgPool } from './clients.js'
+import { GENESIS_HASH } from '../audit/chain.js'
 
 /** pg_advisory_lock key: any fixed 64-bit number; this one spells "revka" + schema */
 const MIGRATION_LOCK = 0x7265766b61_01
@@ -46,6 +47,22 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE INDEX revka_webhook_due ON revka_webhook_deliveries (channel, at_ms) WHERE done_at IS NULL;
       CREATE INDEX revka_webhook_done ON revka_webhook_deliveries (done_at) WHERE done_at IS NOT NULL;
       CREATE TABLE revka_webhook_keys (key TEXT PRIMARY KEY, until_ms BIGINT NOT NULL);`,
+  },
+  {
+    id: 4,
+    name: 'the audit chain of all nodes and its head',
+    // entry is the JSON line the file log would hold (TEXT, not JSONB: JSONB refuses \u0000 and reorders keys)
+    sql: `
+      CREATE TABLE revka_audit_chain (
+        seq BIGINT PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, event_type TEXT NOT NULL, at_ms BIGINT NOT NULL,
+        node_id TEXT NOT NULL, entry TEXT NOT NULL
+      );
+      CREATE INDEX revka_audit_type ON revka_audit_chain (event_type, seq);
+      CREATE TABLE revka_audit_head (
+        one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+        first_seq BIGINT NOT NULL, next_seq BIGINT NOT NULL, last_hash TEXT NOT NULL
+      );
+      INSERT INTO revka_audit_head (first_seq, next_seq, last_hash) VALUES (0, 0, '${GENESIS_HASH}');`,
   },
 ]
 

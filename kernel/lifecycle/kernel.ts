@@ -532,6 +532,8 @@ export class Kernel {
 
   /** devices, pairing codes, the event bus and /health over the cluster's engines */
   private async joinCluster(cluster: Cluster): Promise<void> {
+    // from here on every node appends to one chain on PostgreSQL; this node's file log stays as it was
+    if (this.audit.enabled) this.audit.share(cluster.openAudit(this.audit.opts.settings))
     await this.auth.useCluster(cluster)
     const bus = this.events as ClusterEventBus
     await cluster.attachEvents(bus)

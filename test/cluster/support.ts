@@ -45,8 +45,17 @@ export async function startNode(
 
 /** take Redis away (or bring it back on the same port) */
 export function redis(action: 'stop' | 'start'): void {
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'cluster-engines.sh'), `redis-${action}`, engines().dir], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`redis-${action} failed: ${r.stderr}`)
+  engineCtl(`redis-${action}`)
+}
+
+/** take PostgreSQL away (a fast shutdown, its data kept) or bring it back on the same port */
+export function pg(action: 'stop' | 'start'): void {
+  engineCtl(`pg-${action}`)
+}
+
+function engineCtl(cmd: string): void {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'cluster-engines.sh'), cmd, engines().dir], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`)
 }
 
 export function bearer(token: string): Record<string, string> {
