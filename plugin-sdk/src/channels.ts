@@ -28,6 +28,12 @@ export interface ChannelDescriptor {
   plugin: string
   status(): ChannelStatus
   /**
+   * The inbound count and newest message time where they are kept, when that is not this process
+   * (in cluster mode, PostgreSQL): `GET /api/channels` prefers it to `status()`'s two fields, which
+   * then hold the last value this node saw. May reject with the 503 `cluster_unavailable`.
+   */
+  counts?(): Promise<Pick<ChannelStatus, 'message_count' | 'last_message_at'>>
+  /**
    * Send `text` to `to` (the recipient as the channel addresses it: a phone number, a room
    * token…). Throw to report a failure; the caller retries. Absent: the channel cannot notify.
    */

@@ -7,7 +7,17 @@
  */
 import { LRUCache } from 'lru-cache'
 
-export class IdempotencyWindow {
+/** What the route needs of a window: this one (memory), or `SharedIdempotencyWindow` in cluster mode. */
+export interface IdempotencyClaims {
+  /** true if `key` is new (and now claimed); false if seen within the window */
+  claim(key: string): boolean | Promise<boolean>
+  /** forget a claim whose request failed, so the caller's retry is processed */
+  release(key: string): void | Promise<void>
+  /** the claim's request answered (a shared window tells it from one a dead node left open) */
+  finish?(key: string): Promise<void>
+}
+
+export class IdempotencyWindow implements IdempotencyClaims {
   private readonly keys: LRUCache<string, number>
 
   constructor(

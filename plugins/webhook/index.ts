@@ -4,8 +4,9 @@
  * model}` out. The kernel enforces the bearer surface and the per-client rate limit; the optional
  * shared secret is a second factor this plugin checks (constant time) before anything else runs.
  */
-import { AgentRuntimeRef, definePlugin, httpError, resolveSecret, timingSafeEqualStr, type RevkaRequest } from '@revka/plugin-sdk'
-import { IdempotencyWindow } from './idempotency.js'
+import { AgentRuntimeRef, definePlugin, httpError, KernelServices, resolveSecret, timingSafeEqualStr, type RevkaRequest } from '@revka/plugin-sdk'
+import { IdempotencyWindow, type IdempotencyClaims } from './idempotency.js'
+import { SharedIdempotencyWindow } from './shared-idempotency.js'
 import { parseWebhookBody, sessionIdFrom } from './request.js'
 
 interface Options {
@@ -24,8 +25,11 @@ export default definePlugin<Options>({
   setup(api) {
     const gw = api.gateway.section<GatewaySection>('gateway') ?? {}
     const ttlSecs = posInt(gw.idempotency_ttl_secs, 300)
-    const idempotency = new IdempotencyWindow(ttlSecs * 1000, posInt(gw.idempotency_max_keys, 0) || 10_000)
     const routeTimeoutMs = api.config.timeout_secs * 1000
+    const maxKeys = posInt(gw.idempotency_max_keys, 0) || 10_000
+    // cluster mode: the keys are shared, so a retry sent to another node is still a duplicate
+    const sql = api.services.find(KernelServices.sharedSql)
+    const idempotency: IdempotencyClaims = sql ? new SharedIdempotencyWindow(sql, ttlSecs * 1000, maxKeys, routeTimeoutMs) : new IdempotencyWindow(ttlSecs * 1000, maxKeys)
     const secret = () => resolveSecret({ env: 'REVKA_WEBHOOK_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
 
     api.routes.add({
@@ -47,7 +51,7 @@ export default definePlugin<Options>({
         const { message } = parseWebhookBody(req)
         const sessionId = sessionIdFrom(req)
         const key = typeof req.headers['x-idempotency-key'] === 'string' ? req.headers['x-idempotency-key'].trim().slice(0, 256) : ''
-        if (key && !idempotency.claim(key)) {
+        if (key && !(await idempotency.claim(key))) {
           return { status: 'duplicate', idempotent: true, message: 'Request with this idempotency key was already processed' }
         }
         try {
@@ -64,9 +68,12 @@ export default definePlugin<Options>({
           )
           if (result.timedOut) throw httpError(504, 'llm_timeout', 'LLM request timed out')
           if (result.stopped) throw httpError(408, 'request_cancelled', 'The request ended before the answer was ready')
+          // the answer stands even if this mark is lost: the claim then lapses after the route timeout
+          if (key) await idempotency.finish?.(key).catch(() => {})
           return { response: result.content, model: result.model }
         } catch (e) {
-          if (key) idempotency.release(key)
+          // a release that fails (engine away) leaves the key claimed until its window ends
+          if (key) await Promise.resolve(idempotency.release(key)).catch(() => {})
           if ((e as { statusCode?: number }).statusCode) throw e
           api.log.warn({ err: (e as Error).message, code: (e as { code?: string }).code }, 'webhook turn failed')
           throw httpError(500, 'llm_request_failed', 'LLM request failed')

@@ -8,7 +8,7 @@
  */
 import type { PluginApi } from '../define.js'
 import type { WebhookQueueService } from '../kernel-services.js'
-import type { ConversationHistory } from './history.js'
+import type { HistoryStore } from './history.js'
 import type { ChannelMessage, WebhookProvider } from './provider.js'
 import { turnAndSend } from './turn.js'
 import { MAX_BACKOFF_MS } from './worker.js'
@@ -27,7 +27,7 @@ export class ClusterDeliveryWorker {
     private readonly api: PluginApi<any>,
     private readonly p: WebhookProvider<any>,
     private readonly queue: WebhookQueueService,
-    private readonly history: ConversationHistory,
+    private readonly history: HistoryStore,
   ) {
     this.poll = setInterval(() => this.kick(), POLL_MS)
     this.poll.unref()

@@ -16,6 +16,8 @@ import { DeliveryWorker } from './worker.js'
 import { ClusterDeliveryWorker } from './cluster-worker.js'
 import { KernelServices } from '../services.js'
 import type { WebhookQueueService } from '../kernel-services.js'
+import type { SharedSqlService } from '../shared-sql.js'
+import { SharedChannelState } from './shared-channel.js'
 import { ConversationHistory, DEFAULT_HISTORY_MESSAGES } from './history.js'
 import { DEFAULT_TIMESTAMP_WINDOW_SECS, IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_WINDOW_SECS, type ChannelMessage, type WebhookProvider } from './provider.js'
 import { defineChannel } from '../define-channel.js'
@@ -78,6 +80,18 @@ function sharedQueue(api: PluginApi<any>): WebhookQueueService | undefined {
 }
 
 /**
+ * The cluster's PostgreSQL for the channel's history and counts, for a plugin that also lists
+ * `shared-sql` under `uses`; without it they stay on this node (per-node history and count).
+ */
+function sharedSql(api: PluginApi<any>): SharedSqlService | undefined {
+  try {
+    return api.services.find(KernelServices.sharedSql)
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Declare a webhook provider (see `WebhookProvider` for every option and the order of checks):
  * registers its POST route (and the GET handshake), its delivery journal and worker, and its
  * channel entry. Call in `setup`; the disposer removes all of it.
@@ -87,8 +101,13 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
   const dedupeMs = windowMs(p)
   let journal: DeliveryJournal<ChannelMessage> | undefined
   let worker: DeliveryWorker | undefined
-  /** cluster mode: the shared queue, its worker, and what this node received (channel status) */
-  let shared: { queue: WebhookQueueService; worker: ClusterDeliveryWorker; received: number; lastAt: number | null } | undefined
+  /**
+   * cluster mode: the shared queue, its worker, the shared history and counts (`state`, with
+   * `shared-sql`), else what this node received (channel status)
+   */
+  let shared:
+    | { queue: WebhookQueueService; worker: ClusterDeliveryWorker; state?: SharedChannelState; received: number; lastAt: number | null }
+    | undefined
   const disposers: Disposer[] = []
 
   disposers.push(
@@ -168,11 +187,13 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
     const deliveries = messages.map((m) => ({ id: randomUUID(), at: now, message: m }))
     const fresh = await s.queue.enqueue(p.channel, scopedKey ? { key: scopedKey, until: keyAt + dedupeMs, now } : undefined, deliveries)
     if (!fresh) return { status: 'duplicate', idempotent: true, message: 'Delivery already received; not processed again' }
+    s.worker.kick()
     if (messages.length) {
       s.received += messages.length
       s.lastAt = now
+      // the delivery is stored and acknowledged whatever happens here: a lost count is logged, never a lost message
+      await s.state?.counted(messages.length, now).catch((e) => api.log.warn({ channel: p.channel, err: (e as Error).message }, 'channel count not recorded'))
     }
-    s.worker.kick()
     return { status: 'ok', queued: messages.length }
   }
 
@@ -180,8 +201,11 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
     api.onStart(() => {
       const queue = sharedQueue(api)
       if (queue) {
-        const history = new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, p.historyMessages ?? DEFAULT_HISTORY_MESSAGES)
-        shared = { queue, worker: new ClusterDeliveryWorker(api, p as WebhookProvider<any>, queue, history), received: 0, lastAt: null }
+        const sql = sharedSql(api)
+        const max = p.historyMessages ?? DEFAULT_HISTORY_MESSAGES
+        const state = sql ? new SharedChannelState(sql, api.id, p.channel, max) : undefined
+        const history = state ?? new ConversationHistory(`${api.store.dir}/webhook-${p.channel}/conversations`, max)
+        shared = { queue, worker: new ClusterDeliveryWorker(api, p as WebhookProvider<any>, queue, history), state, received: 0, lastAt: null }
         shared.worker.kick()
         return
       }
@@ -207,13 +231,17 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
       id: p.channel,
       display_name: p.displayName ?? p.channel,
       status: () => {
-        const st = shared ? { received: shared.received, lastAt: shared.lastAt } : journal?.stats()
+        const st = shared ? (shared.state?.lastKnown ?? { received: shared.received, lastAt: shared.lastAt }) : journal?.stats()
         return {
           configured: configured(p.secret),
           receiving: (journal !== undefined || shared !== undefined) && configured(p.secret),
           message_count: st?.received ?? 0,
           last_message_at: st?.lastAt ? new Date(st.lastAt).toISOString() : null,
         }
+      },
+      counts: async () => {
+        const st = shared?.state ? await shared.state.stats() : shared ? { received: shared.received, lastAt: shared.lastAt } : journal?.stats()
+        return { message_count: st?.received ?? 0, last_message_at: st?.lastAt ? new Date(st.lastAt).toISOString() : null }
       },
       send: async (to, text, signal) => {
         const m = p.address ? p.address(to) : { channel: p.channel, sender: to, text: '' }

@@ -17,7 +17,18 @@ import { writeFileAtomicSync } from '../fs.js'
 import type { ChatMessage } from '../agent.js'
 
 export const DEFAULT_HISTORY_MESSAGES = 20
-const MAX_MESSAGE_CHARS = 8000
+export const MAX_MESSAGE_CHARS = 8000
+
+/**
+ * Where a delivery's turn reads the conversation so far and records itself: this class (files on
+ * this node's disk) or, in cluster mode, `SharedChannelState` (PostgreSQL, seen by every node).
+ */
+export interface HistoryStore {
+  /** the earlier messages of `conversation`, oldest first, without those of `delivery` itself */
+  messages(conversation: string, delivery: string): ChatMessage[] | Promise<ChatMessage[]>
+  /** record one finished turn (once per delivery) */
+  record(conversation: string, delivery: string, user: string, assistant: string): void | Promise<void>
+}
 
 interface Entry {
   role: 'user' | 'assistant'
@@ -25,7 +36,7 @@ interface Entry {
   delivery: string
 }
 
-export class ConversationHistory {
+export class ConversationHistory implements HistoryStore {
   constructor(
     private readonly dir: string,
     private readonly maxMessages = DEFAULT_HISTORY_MESSAGES,

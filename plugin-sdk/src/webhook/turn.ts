@@ -5,7 +5,7 @@
  */
 import type { PluginApi } from '../define.js'
 import { AgentRuntimeRef } from '../agent.js'
-import type { ConversationHistory } from './history.js'
+import type { HistoryStore } from './history.js'
 import type { ChannelMessage, WebhookProvider } from './provider.js'
 
 /** how long one send to the provider API may take before it counts as failed */
@@ -14,7 +14,7 @@ export const SEND_TIMEOUT_MS = 30_000
 export interface AttemptContext {
   api: PluginApi<any>
   p: WebhookProvider<any>
-  history: ConversationHistory
+  history: HistoryStore
   /** aborted when the worker stops */
   signal: AbortSignal
   stopped(): boolean
@@ -38,7 +38,7 @@ export async function turnAndSend(
       {
         sessionId,
         // the conversation so far with this contact (in this thread), then the new message
-        messages: [...c.history.messages(sessionId, d.id), { role: 'user', content: m.text }],
+        messages: [...(await c.history.messages(sessionId, d.id)), { role: 'user', content: m.text }],
         signal: c.signal,
         source: m.channel,
       },
@@ -49,7 +49,7 @@ export async function turnAndSend(
     text = result.content
     // before the reply is saved: a crash in between runs the turn again, and the history
     // (keyed by delivery) records it once
-    c.history.record(sessionId, d.id, m.text, text)
+    await c.history.record(sessionId, d.id, m.text, text)
     await saveReply(text)
   }
   if (text.trim()) {

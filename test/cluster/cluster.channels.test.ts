@@ -1,0 +1,121 @@
+/**
+ * Issue 18, "webhook journals and idempotency keys" shared across nodes, for the built-in
+ * providers: two real gateways (A, B) run the WhatsApp plugin against one stand-in Cloud API. A
+ * signed delivery acknowledged by A is answered once; Meta's retry of it landing on B is a
+ * duplicate; with A stopped, the contact's next message (on B, the only node left to run it)
+ * continues the conversation A began (the offline model counts the messages it was given); and A,
+ * restarted on its own state dir, reports the same message count as B. The generic synchronous
+ * `/webhook`'s `X-Idempotency-Key` is shared the same way.
+ */
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
+import { startFakeApi, type FakeApi } from '../ingress/fake-api.js'
+import { APP_SECRET, signedHeaders, textDelivery } from '../../plugins/whatsapp/test-support/cloud-api.js'
+import { ADMIN, bearer, engines, json, startNode, until } from './support.js'
+
+let A: GatewayChild, B: GatewayChild, api: FakeApi
+const stateA = mkdtempSync(join(tmpdir(), 'revka-cluster-ch-a-'))
+const node = (id: string, stateDir?: string) =>
+  startNode(id, { stateDir, plugins: { whatsapp: { app_secret: APP_SECRET, access_token: 'wa-access', api_base_url: api.url } } })
+
+before(async () => {
+  api = await startFakeApi('ok')
+  // one after the other: the first applies the schema, the second finds it applied
+  A = await node('ch-a', stateA)
+  B = await node('ch-b')
+})
+
+after(async () => {
+  await killAllChildren()
+  await api?.close()
+})
+
+const whatsapp = async (n: GatewayChild) => {
+  const r = await json(`${n.url}/api/channels`, { headers: bearer(ADMIN) })
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  return r.body.channels.find((c: any) => c.id === 'whatsapp')
+}
+
+/** the node that finished the delivery whose text contains `marker` (null while none has) */
+async function finishedBy(marker: string): Promise<string | null> {
+  const { Client } = createRequire(import.meta.url)('pg')
+  const db = new Client({ connectionString: engines().pg })
+  await db.connect()
+  try {
+    const q = await db.query(`SELECT leased_by FROM revka_webhook_deliveries WHERE done_at IS NOT NULL AND message::text LIKE '%' || $1 || '%'`, [marker])
+    return q.rows[0]?.leased_by ?? null
+  } finally {
+    await db.end()
+  }
+}
+
+test('a delivery on A is answered once, its retry on B is a duplicate, B continues the conversation, counts agree', async () => {
+  const run = Date.now()
+  const first = textDelivery(`wamid.ONE.${run}`, `first message ${run}`, { contact: true })
+  const r1 = await json(`${A.url}/whatsapp`, { method: 'POST', headers: signedHeaders(first), body: first })
+  assert.equal(r1.status, 200, JSON.stringify(r1.body))
+  assert.deepEqual(r1.body, { status: 'ok', queued: 1 })
+  const [sent] = await api.waitFor(1)
+  assert.equal(sent.url, '/1098/messages')
+  assert.match(sent.json().text.body, new RegExp(`first message ${run}`))
+  assert.match(sent.json().text.body, /This conversation has 1 message, 1 from you/)
+
+  // Meta retries the same delivery, and the load balancer sends it to B: nothing runs again
+  const again = await json(`${B.url}/whatsapp`, { method: 'POST', headers: signedHeaders(first), body: first })
+  assert.equal(again.status, 200)
+  assert.deepEqual({ status: again.body.status, idempotent: again.body.idempotent }, { status: 'duplicate', idempotent: true })
+
+  // A finished the delivery (in the shared queue), then stops: the next turn can only run on B
+  await until('A finished the first delivery', async () => (await finishedBy(`first message ${run}`)) === 'ch-a')
+  A.signal('SIGTERM')
+  await A.exited
+
+  // the contact writes again, through B: the turn sees what was said through A
+  const second = textDelivery(`wamid.TWO.${run}`, `second message ${run}`, { contact: true })
+  const r2 = await json(`${B.url}/whatsapp`, { method: 'POST', headers: signedHeaders(second), body: second })
+  assert.deepEqual(r2.body, { status: 'ok', queued: 1 })
+  const [, reply] = await api.waitFor(2)
+  assert.match(reply.json().text.body, new RegExp(`second message ${run}`))
+  assert.match(reply.json().text.body, /This conversation has 3 messages, 2 from you/, 'the history A recorded reached the turn')
+
+  await until('B finished the second delivery', async () => (await finishedBy(`second message ${run}`)) === 'ch-b')
+
+  // A back on its own state dir: both nodes count both messages, with the same newest time
+  A = await node('ch-a', stateA)
+  const [a, b] = [await whatsapp(A), await whatsapp(B)]
+  assert.equal(a.message_count, 2)
+  assert.deepEqual(b, a)
+  assert.ok(a.last_message_at !== null && Date.parse(a.last_message_at) >= run)
+
+  // nothing more went out: two messages, two replies
+  await new Promise((r) => setTimeout(r, 1200))
+  assert.equal(api.requests.length, 2)
+})
+
+test('the generic /webhook: an X-Idempotency-Key answered on A is a duplicate on B', async () => {
+  const key = `sync-${Date.now()}`
+  const post = (n: GatewayChild) =>
+    json(`${n.url}/webhook`, {
+      method: 'POST',
+      headers: { ...bearer(ADMIN), 'content-type': 'application/json', 'x-idempotency-key': key },
+      body: JSON.stringify({ message: 'hello once' }),
+    })
+  const first = await post(A)
+  assert.equal(first.status, 200, JSON.stringify(first.body))
+  assert.match(first.body.response, /hello once/)
+  const second = await post(B)
+  assert.equal(second.status, 200)
+  assert.deepEqual({ status: second.body.status, idempotent: second.body.idempotent }, { status: 'duplicate', idempotent: true })
+  // and a different key on B is a new request
+  const other = await json(`${B.url}/webhook`, {
+    method: 'POST',
+    headers: { ...bearer(ADMIN), 'content-type': 'application/json', 'x-idempotency-key': `${key}-other` },
+    body: JSON.stringify({ message: 'hello twice' }),
+  })
+  assert.match(other.body.response, /hello twice/)
+})
