@@ -7,10 +7,12 @@
  * run; a node that is killed stops renewing, and once the lease has run out another node takes the
  * row again, with the reply already saved if the turn had finished. Every later write (reply,
  * retry, finish) only lands while this node still holds the lease. Idempotency keys live here too,
- * so a provider's retry that lands on another node is still a duplicate.
+ * so a provider's retry that lands on another node is still a duplicate. A lost PostgreSQL is the
+ * webhook route's 503 `cluster_unavailable` (the provider retries), never a 500.
  */
 import type { QueuedWebhookDelivery, WebhookQueueService } from '@revka/plugin-sdk'
 import type { PgPool } from './clients.js'
+import { isEngineLoss, unavailable } from './shared-sql.js'
 
 /** finished rows are swept once per this many finishes, keeping a day of them */
 const SWEEP_EVERY = 256
@@ -27,6 +29,18 @@ export class ClusterWebhookQueue implements WebhookQueueService {
   ) {}
 
   async enqueue(
+    channel: string,
+    key: { key: string; until: number; now: number } | undefined,
+    deliveries: Array<{ id: string; at: number; message: unknown }>,
+  ): Promise<boolean> {
+    try {
+      return await this.store(channel, key, deliveries)
+    } catch (e) {
+      throw isEngineLoss(e) ? unavailable() : e
+    }
+  }
+
+  private async store(
     channel: string,
     key: { key: string; until: number; now: number } | undefined,
     deliveries: Array<{ id: string; at: number; message: unknown }>,

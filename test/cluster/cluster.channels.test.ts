@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
 import { startFakeApi, type FakeApi } from '../ingress/fake-api.js'
 import { APP_SECRET, signedHeaders, textDelivery } from '../../plugins/whatsapp/test-support/cloud-api.js'
-import { ADMIN, bearer, engines, json, startNode, until } from './support.js'
+import { ADMIN, bearer, engines, json, pg, startNode, until } from './support.js'
 
 let A: GatewayChild, B: GatewayChild, api: FakeApi
 const stateA = mkdtempSync(join(tmpdir(), 'revka-cluster-ch-a-'))
@@ -118,4 +118,39 @@ test('the generic /webhook: an X-Idempotency-Key answered on A is a duplicate on
     body: JSON.stringify({ message: 'hello twice' }),
   })
   assert.match(other.body.response, /hello twice/)
+})
+
+test('PostgreSQL away: the webhook routes and GET /api/channels answer 503 cluster_unavailable, and work again once it is back', async () => {
+  const run = Date.now()
+  const raw = textDelivery(`wamid.PG.${run}`, `while the database was away ${run}`, { contact: true })
+  const sentBefore = api.requests.length
+  pg('stop')
+  try {
+    const wa = await json(`${B.url}/whatsapp`, { method: 'POST', headers: signedHeaders(raw), body: raw })
+    assert.equal(wa.status, 503, JSON.stringify(wa.body))
+    assert.equal(wa.body.code, 'cluster_unavailable')
+    assert.ok(Number(wa.headers.get('retry-after')) > 0)
+    const channels = await json(`${A.url}/api/channels`, { headers: bearer(ADMIN) })
+    assert.equal(channels.status, 503, JSON.stringify(channels.body))
+    assert.equal(channels.body.code, 'cluster_unavailable')
+    const sync = await json(`${A.url}/webhook`, {
+      method: 'POST',
+      headers: { ...bearer(ADMIN), 'content-type': 'application/json', 'x-idempotency-key': `pg-${run}` },
+      body: JSON.stringify({ message: 'hello while away' }),
+    })
+    assert.equal(sync.status, 503, JSON.stringify(sync.body))
+    assert.equal(sync.body.code, 'cluster_unavailable')
+  } finally {
+    pg('start')
+  }
+  // Meta retries the refused delivery once the database is back: it is taken and answered, once
+  await until('the delivery is accepted again', async () => {
+    const r = await json(`${B.url}/whatsapp`, { method: 'POST', headers: signedHeaders(raw), body: raw })
+    return r.status === 200 && r.body.status === 'ok'
+  }, 20_000)
+  const sent = await api.waitFor(sentBefore + 1)
+  assert.match(sent[sentBefore].json().text.body, new RegExp(`while the database was away ${run}`))
+  const again = await json(`${A.url}/whatsapp`, { method: 'POST', headers: signedHeaders(raw), body: raw })
+  assert.equal(again.body.status, 'duplicate')
+  assert.equal((await whatsapp(A)).message_count, 3)
 })
