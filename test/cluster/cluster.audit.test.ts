@@ -7,19 +7,23 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
+import { AUDIT_BUFFER_MAX, ClusterAudit, type ClusterAuditOptions } from '../../kernel/cluster/audit-pg.js'
+import { SharedSql } from '../../kernel/cluster/shared-sql.js'
+import type { PgPool } from '../../kernel/cluster/clients.js'
 import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
 import { ADMIN, bearer, engines, json, pairVia, pg as pgEngine, startNode, until } from './support.js'
 
 let nodes: GatewayChild[] = []
-let db: pg.Client
+let db: pg.Pool
 
 before(async () => {
   // one after the other, as the three-node suite does: the first applies the schema
   for (const id of ['audit-a', 'audit-b', 'audit-c']) nodes.push(await startNode(id))
-  db = new pg.Client({ connectionString: engines().pg })
-  db.on('error', () => {}) // the outage test stops the engine under this connection too
-  await db.connect()
+  // a pool: the outage test stops the engine under its connections, and it reconnects after
+  db = new pg.Pool({ connectionString: engines().pg, max: 2 })
+  db.on('error', () => {})
 })
 
 after(async () => {
@@ -31,8 +35,8 @@ const WRONG = 'rk_' + 'e'.repeat(64)
 /** a refused bearer from `client` (behind the proxy): one auth_failure entry naming the client */
 const failFrom = (n: GatewayChild, client: string) => json(`${n.url}/api/audit`, { headers: { ...bearer(WRONG), 'x-forwarded-for': client } })
 
-async function list(n: GatewayChild): Promise<any[]> {
-  const r = await json(`${n.url}/api/audit?limit=500`, { headers: bearer(ADMIN) })
+async function list(n: GatewayChild, query = ''): Promise<any[]> {
+  const r = await json(`${n.url}/api/audit?limit=500${query}`, { headers: bearer(ADMIN) })
   assert.equal(r.status, 200, JSON.stringify(r.body))
   return r.body.events
 }
@@ -120,10 +124,34 @@ test('a row changed or deleted in PostgreSQL fails verify at its position on eve
   for (const n of nodes) assert.equal((await verify(n)).verified, true)
 })
 
-test('entries recorded while PostgreSQL is away wait on their node and are appended when it is back', async () => {
+/** a fourth writer in this process, with the node's own buffer, to fill that buffer past its bound */
+function inProcessWriter(pool: pg.Pool, logged: string[]): ClusterAudit {
+  const log = { error: (_: object, m: string) => void logged.push(m), warn: () => {}, info: () => {} } as unknown as ClusterAuditOptions['log']
+  return new ClusterAudit({ sql: new SharedSql(pool as unknown as PgPool, 'bound', () => {}), nodeId: 'bound', signingKey: null, maxRows: 1_000_000, log })
+}
+
+const entry = (command: string) => ({
+  timestamp: new Date().toISOString(),
+  event_id: randomUUID(),
+  event_type: 'security_event' as const,
+  actor: { channel: 'gateway', user_id: null, username: null },
+  action: { command, risk_level: 'low' as const, approved: true, allowed: true },
+  result: null,
+  security: { policy_violation: false, rate_limit_remaining: null, sandbox_backend: null },
+})
+
+test('entries recorded while PostgreSQL is away wait on their node and are appended when it is back; past the bound one is refused', async () => {
   const clients = ['198.51.100.61', '198.51.100.62', '198.51.100.63']
+  const pool = new pg.Pool({ connectionString: engines().pg, max: 2, connectionTimeoutMillis: 1000 })
+  pool.on('error', () => {})
+  const logged: string[] = []
+  const bound = inProcessWriter(pool, logged)
   pgEngine('stop')
   try {
+    for (let i = 0; i < AUDIT_BUFFER_MAX; i++) assert.equal(bound.enqueue(entry(`bound ${i}`)), true)
+    assert.equal(bound.enqueue(entry('one too many')), false, 'the full buffer refuses')
+    assert.equal(bound.dropped, 1)
+    assert.ok(logged.some((m) => m.startsWith('REVKA_ERR_AUDIT_BUFFER_FULL')))
     // the refusal does not wait on PostgreSQL: the device table is in memory, the entry is buffered
     const refused = await Promise.all(clients.map((c, i) => failFrom(nodes[i], c)))
     assert.deepEqual(
@@ -142,9 +170,15 @@ test('entries recorded while PostgreSQL is away wait on their node and are appen
   } finally {
     pgEngine('start')
   }
-  await until('the waiting entries are on the chain', async () => failuresOf(await list(nodes[2]), clients).length === clients.length, 20_000)
+  const failures = (n: GatewayChild) => list(n, '&event_type=auth_failure')
+  await until('the waiting entries are on the chain', async () => failuresOf(await failures(nodes[2]), clients).length === clients.length, 20_000)
+  await until('the full buffer is flushed', async () => bound.queued === 0, 30_000)
+  const kept = await db.query("SELECT count(*)::int AS n, count(*) FILTER (WHERE entry LIKE '%one too many%')::int AS refused FROM revka_audit_chain WHERE node_id = 'bound'")
+  assert.deepEqual(kept.rows[0], { n: AUDIT_BUFFER_MAX, refused: 0 })
+  await bound.close()
+  await pool.end()
   for (const n of nodes) {
-    assert.equal(failuresOf(await list(n), clients).length, clients.length, 'each once')
+    assert.equal(failuresOf(await failures(n), clients).length, clients.length, 'each once')
     const v = await verify(n)
     assert.equal(v.verified, true, JSON.stringify(v))
   }
