@@ -65,7 +65,10 @@ test('api_key_profile: without the auth-profiles plugin, or beside another key, 
     () => loadSettings(section({ api_key_profile: 'openai:work', api_key: 'sk-x' }), {}, { resolve: async () => null }),
     /set only one of providers\.work\.api_key, providers\.work\.api_key_env and providers\.work\.api_key_profile/,
   )
-  assert.throws(() => loadSettings(section({ api_key_profile: 'work' }), {}, { resolve: async () => null }), /must name a profile as "<provider>:<profile_name>"/)
+  assert.throws(
+    () => loadSettings(section({ api_key_profile: 'work' }), {}, { resolve: async () => null }),
+    /must name a profile as "<provider>:<profile_name>"/,
+  )
   const none = { resolve: async () => null }
   const s = loadSettings(section({ api_key_profile: 'openai:work' }), {}, none)
   assert.match((await profileWarnings(s, none)).join('\n'), /no auth profile "openai:work" yet/)

@@ -11,7 +11,7 @@
  */
 import { httpError, type SharedSqlService, type SqlQueryable } from '@revka/plugin-sdk'
 import { open, seal } from './sealed.js'
-import { MAX_PROFILES, type Summary } from './store.js'
+import { MAX_PROFILES, summary as summaryOf, type Summary } from './store.js'
 
 export const PROFILE_MIGRATIONS = [
   {
@@ -44,17 +44,7 @@ const CHECK_AAD = 'key-check'
 
 type Row = Summary & { token: string | null }
 
-const summary = (r: Row | Summary): Summary => ({
-  id: r.id,
-  provider: r.provider,
-  profile_name: r.profile_name,
-  kind: r.kind,
-  account_id: r.account_id,
-  workspace_id: r.workspace_id,
-  expires_at: r.kind === 'oauth' ? r.expires_at : null,
-  created_at: r.created_at,
-  updated_at: r.updated_at,
-})
+const summary = (r: Row) => summaryOf(r.id, r)
 
 export class SharedProfileStore {
   constructor(
@@ -75,7 +65,9 @@ export class SharedProfileStore {
 
   async list(): Promise<Summary[]> {
     // byte order, as the file store sorts (JavaScript string comparison)
-    const { rows } = await this.sql.query<Summary>(`SELECT ${COLUMNS} FROM auth_profiles_profiles ORDER BY provider COLLATE "C", profile_name COLLATE "C"`)
+    const { rows } = await this.sql.query<Row>(
+      `SELECT ${COLUMNS}, NULL AS token FROM auth_profiles_profiles ORDER BY provider COLLATE "C", profile_name COLLATE "C"`,
+    )
     return rows.map(summary)
   }
 
@@ -94,8 +86,8 @@ export class SharedProfileStore {
     return this.sql.transaction(async (tx) => {
       await tx.query('SELECT one FROM auth_profiles_quota FOR UPDATE')
       const id = `${p.provider}:${p.profile_name}`
-      const { rows } = await tx.query<Summary>(
-        `UPDATE auth_profiles_profiles SET kind = 'token', token = $2, expires_at = NULL, updated_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+      const { rows } = await tx.query<Row>(
+        `UPDATE auth_profiles_profiles SET kind = 'token', token = $2, expires_at = NULL, updated_at = $3 WHERE id = $1 RETURNING ${COLUMNS}, token`,
         [id, seal(this.key, p.token, id), new Date().toISOString()],
       )
       return rows.length ? summary(rows[0]) : this.insert(tx, { ...p, account_id: null })
@@ -120,10 +112,18 @@ export class SharedProfileStore {
       updated_at: now,
       token: seal(this.key, p.token, id),
     }
-    await tx.query(
-      `INSERT INTO auth_profiles_profiles (${COLUMNS}, token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [row.id, row.provider, row.profile_name, row.kind, row.account_id, row.workspace_id, row.expires_at, row.created_at, row.updated_at, row.token],
-    )
+    await tx.query(`INSERT INTO auth_profiles_profiles (${COLUMNS}, token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+      row.id,
+      row.provider,
+      row.profile_name,
+      row.kind,
+      row.account_id,
+      row.workspace_id,
+      row.expires_at,
+      row.created_at,
+      row.updated_at,
+      row.token,
+    ])
     return summary(row)
   }
 

@@ -140,7 +140,8 @@ export class ProfileStore {
   }
 }
 
-function summary(id: string, p: StoredProfile): Summary {
+/** what lists show of a profile: everything but the token */
+export function summary(id: string, p: StoredProfile): Summary {
   return {
     id,
     provider: p.provider,

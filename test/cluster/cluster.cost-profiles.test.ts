@@ -89,7 +89,8 @@ test("usage recorded on A is in B's summary and budget; 20 records from both nod
     results.map((x) => x.status),
     Array(20).fill(200),
   )
-  for (const n of [A, B]) assert.deepEqual((await summary(n)).by_model['model-both'], { model: 'model-both', cost_usd: 5, total_tokens: 300, request_count: 20 })
+  for (const n of [A, B])
+    assert.deepEqual((await summary(n)).by_model['model-both'], { model: 'model-both', cost_usd: 5, total_tokens: 300, request_count: 20 })
   // the per-day rollup agrees with the records it sums
   const { rows } = await db.query(
     `SELECT d.request_count::int AS rolled, (SELECT count(*)::int FROM cost_records r WHERE r.day = d.day) AS records FROM cost_daily d WHERE d.day = $1`,
