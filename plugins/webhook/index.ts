@@ -29,7 +29,9 @@ export default definePlugin<Options>({
     const maxKeys = posInt(gw.idempotency_max_keys, 0) || 10_000
     // cluster mode: the keys are shared, so a retry sent to another node is still a duplicate
     const sql = api.services.find(KernelServices.sharedSql)
-    const idempotency: IdempotencyClaims = sql ? new SharedIdempotencyWindow(sql, ttlSecs * 1000, maxKeys, routeTimeoutMs) : new IdempotencyWindow(ttlSecs * 1000, maxKeys)
+    const idempotency: IdempotencyClaims = sql
+      ? new SharedIdempotencyWindow(sql, ttlSecs * 1000, maxKeys, routeTimeoutMs)
+      : new IdempotencyWindow(ttlSecs * 1000, maxKeys)
     const secret = () => resolveSecret({ env: 'REVKA_WEBHOOK_SECRET', config: 'secret' }, api.config, (name) => api.gateway.env(name))
 
     api.routes.add({

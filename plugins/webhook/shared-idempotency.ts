@@ -19,7 +19,11 @@ import type { IdempotencyClaims } from './idempotency.js'
 export const SWEEP_EVERY = 64
 
 const MIGRATIONS = [
-  { id: 1, name: 'idempotency keys', sql: 'CREATE TABLE webhook_idempotency (key TEXT PRIMARY KEY, at_ms BIGINT NOT NULL, done BOOLEAN NOT NULL DEFAULT false)' },
+  {
+    id: 1,
+    name: 'idempotency keys',
+    sql: 'CREATE TABLE webhook_idempotency (key TEXT PRIMARY KEY, at_ms BIGINT NOT NULL, done BOOLEAN NOT NULL DEFAULT false)',
+  },
 ]
 
 export class SharedIdempotencyWindow implements IdempotencyClaims {
@@ -71,9 +75,8 @@ export class SharedIdempotencyWindow implements IdempotencyClaims {
 
   private async sweep(t: number): Promise<void> {
     await this.sql.query('DELETE FROM webhook_idempotency WHERE at_ms <= $1', [t - this.ttlMs])
-    await this.sql.query(
-      'DELETE FROM webhook_idempotency WHERE key IN (SELECT key FROM webhook_idempotency ORDER BY at_ms DESC, key OFFSET $1)',
-      [this.maxKeys],
-    )
+    await this.sql.query('DELETE FROM webhook_idempotency WHERE key IN (SELECT key FROM webhook_idempotency ORDER BY at_ms DESC, key OFFSET $1)', [
+      this.maxKeys,
+    ])
   }
 }

@@ -17,6 +17,9 @@ import { killAllChildren, type GatewayChild } from '../reliability/support/gatew
 import { startFakeApi, type FakeApi } from '../ingress/fake-api.js'
 import { APP_SECRET, signedHeaders, textDelivery } from '../../plugins/whatsapp/test-support/cloud-api.js'
 import { ADMIN, bearer, engines, json, pg, startNode, until } from './support.js'
+import { SharedSql } from '../../kernel/cluster/shared-sql.js'
+import { SharedChannelState } from '../../plugin-sdk/src/webhook/shared-channel.js'
+import { SharedIdempotencyWindow, SWEEP_EVERY } from '../../plugins/webhook/shared-idempotency.js'
 
 let A: GatewayChild, B: GatewayChild, api: FakeApi
 const stateA = mkdtempSync(join(tmpdir(), 'revka-cluster-ch-a-'))
@@ -144,13 +147,75 @@ test('PostgreSQL away: the webhook routes and GET /api/channels answer 503 clust
     pg('start')
   }
   // Meta retries the refused delivery once the database is back: it is taken and answered, once
-  await until('the delivery is accepted again', async () => {
-    const r = await json(`${B.url}/whatsapp`, { method: 'POST', headers: signedHeaders(raw), body: raw })
-    return r.status === 200 && r.body.status === 'ok'
-  }, 20_000)
+  await until(
+    'the delivery is accepted again',
+    async () => {
+      const r = await json(`${B.url}/whatsapp`, { method: 'POST', headers: signedHeaders(raw), body: raw })
+      return r.status === 200 && r.body.status === 'ok'
+    },
+    20_000,
+  )
   const sent = await api.waitFor(sentBefore + 1)
   assert.match(sent[sentBefore].json().text.body, new RegExp(`while the database was away ${run}`))
   const again = await json(`${A.url}/whatsapp`, { method: 'POST', headers: signedHeaders(raw), body: raw })
   assert.equal(again.body.status, 'duplicate')
   assert.equal((await whatsapp(A)).message_count, 3)
+})
+
+/** the kernel's shared-sql service over its own pool on the suite's PostgreSQL (no gateway needed) */
+async function withSharedSql(fn: (sql: SharedSql, q: (text: string, params?: unknown[]) => Promise<any[]>) => Promise<void>): Promise<void> {
+  const { Pool } = createRequire(import.meta.url)('pg')
+  const pool = new Pool({ connectionString: engines().pg, max: 2 })
+  try {
+    await fn(new SharedSql(pool, 'bounds', () => {}), async (text, params) => (await pool.query(text, params)).rows)
+  } finally {
+    await pool.end()
+  }
+}
+
+test('shared history is bounded: the newest historyMessages per conversation, a turn recorded once, opening with the contact', async () => {
+  await withSharedSql(async (sql, q) => {
+    const h = new SharedChannelState(sql, 'channels-bounds', 'bounds', 4)
+    const conv = `bounds_${Date.now()}`
+    for (let i = 1; i <= 5; i++) await h.record(conv, `d${i}`, `user ${i}`, `agent ${i}`)
+    // a turn run again after a crash records nothing more
+    await h.record(conv, 'd5', 'user 5', 'agent 5')
+    const rows = await q(`SELECT count(*)::int AS n FROM channels_bounds_channel_history WHERE conversation = encode(sha256($1::bytea), 'hex')`, [conv])
+    assert.equal(rows[0].n, 4, 'only the newest four messages are stored')
+    assert.deepEqual(
+      (await h.messages(conv, 'next')).map((m) => m.content),
+      ['user 4', 'agent 4', 'user 5', 'agent 5'],
+    )
+    // without the delivery being answered, and never starting with an agent message
+    const three = new SharedChannelState(sql, 'channels-bounds', 'bounds', 3)
+    assert.deepEqual(
+      (await three.messages(conv, 'd5')).map((m) => m.content),
+      ['user 4', 'agent 4'],
+    )
+    assert.deepEqual(await new SharedChannelState(sql, 'channels-bounds', 'bounds', 0).messages(conv, 'x'), [])
+  })
+})
+
+test('shared /webhook idempotency keys: the window, an abandoned claim lapsing, and the key bound enforced by the sweep', async () => {
+  await withSharedSql(async (sql, q) => {
+    let now = Date.now() + 3_600_000 // newer than every key the nodes above claimed
+    const w = new SharedIdempotencyWindow(sql, 300_000, 5, 30_000, () => now)
+    const key = `k-${now}`
+    assert.equal(await w.claim(key), true)
+    assert.equal(await w.claim(key), false, 'an open claim within the route timeout is a duplicate')
+    now += 31_000
+    assert.equal(await w.claim(key), true, 'a claim left open past the route timeout (its node died) lapses')
+    await w.finish(key)
+    now += 31_000
+    assert.equal(await w.claim(key), false, 'an answered key is a duplicate for the whole window')
+    now += 300_000
+    assert.equal(await w.claim(key), true, 'and new again after it')
+    // the bound: the SWEEP_EVERY-th claim (five made above) leaves the newest 5 keys; 7 come after it
+    for (let call = 6; call <= SWEEP_EVERY + 7; call++) {
+      now += 1
+      assert.equal(await w.claim(`${key}-${call}`), true)
+    }
+    const [{ n }] = await q('SELECT count(*)::int AS n FROM webhook_idempotency')
+    assert.equal(n, 5 + 7, 'the sweep kept the newest five; seven claimed since')
+  })
 })

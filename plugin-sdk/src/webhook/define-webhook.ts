@@ -105,9 +105,7 @@ export function defineWebhook<P>(api: PluginApi<any>, p: WebhookProvider<P>): Di
    * cluster mode: the shared queue, its worker, the shared history and counts (`state`, with
    * `shared-sql`), else what this node received (channel status)
    */
-  let shared:
-    | { queue: WebhookQueueService; worker: ClusterDeliveryWorker; state?: SharedChannelState; received: number; lastAt: number | null }
-    | undefined
+  let shared: { queue: WebhookQueueService; worker: ClusterDeliveryWorker; state?: SharedChannelState; received: number; lastAt: number | null } | undefined
   const disposers: Disposer[] = []
 
   disposers.push(
