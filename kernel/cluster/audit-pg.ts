@@ -22,7 +22,7 @@ import type { Logger } from 'pino'
 import { chainEntry, type Unchained } from '../audit/chain.js'
 import type { SharedAuditChain } from '../audit/audit-log.js'
 import type { SharedSql } from './shared-sql.js'
-import { verifySharedChain } from './audit-pg-verify.js'
+import { SharedChainVerifier } from './audit-pg-verify.js'
 
 /** entries a node holds while PostgreSQL is away (an entry is under 4 KiB: its texts are capped at 1 KiB) */
 export const AUDIT_BUFFER_MAX = 10_000
@@ -55,7 +55,11 @@ export class ClusterAudit implements SharedAuditChain {
   /** refused by PostgreSQL itself (not an outage): logged with their event ids */
   failed = 0
 
-  constructor(private readonly o: ClusterAuditOptions) {}
+  private readonly verifier: SharedChainVerifier
+
+  constructor(private readonly o: ClusterAuditOptions) {
+    this.verifier = new SharedChainVerifier(o.sql, o.signingKey)
+  }
 
   get queued(): number {
     return this.buf.length
@@ -168,7 +172,7 @@ export class ClusterAudit implements SharedAuditChain {
 
   /** concurrent callers (every dashboard page asks) share one walk */
   verify(): Promise<AuditVerdict> {
-    this.verifying ??= verifySharedChain(this.o.sql, this.o.signingKey).finally(() => {
+    this.verifying ??= this.verifier.verify().finally(() => {
       this.verifying = null
     })
     return this.verifying

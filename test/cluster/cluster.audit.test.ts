@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { AUDIT_BUFFER_MAX, ClusterAudit, type ClusterAuditOptions } from '../../kernel/cluster/audit-pg.js'
 import { SharedSql } from '../../kernel/cluster/shared-sql.js'
+import { SharedChainVerifier } from '../../kernel/cluster/audit-pg-verify.js'
 import type { PgPool } from '../../kernel/cluster/clients.js'
 import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
 import { ADMIN, bearer, engines, json, pairVia, pg as pgEngine, startNode, until } from './support.js'
@@ -70,7 +71,7 @@ test('actions on three nodes at once are one chain: every node lists the same en
     events.some((e) => e.actor?.user_id === paired.deviceId && e.action?.command === 'pair')
   for (const n of nodes) await until(`${n.url} lists every node's entries`, async () => complete(await list(n)))
 
-  const lists = await Promise.all(nodes.map(list))
+  const lists = await Promise.all(nodes.map((n) => list(n)))
   // newer entries (the reads' own auth_success) may land between the reads: compare up to the oldest head
   const upTo = Math.min(...lists.map((l) => l[0].sequence))
   const common = lists.map((l) => l.filter((e) => e.sequence <= upTo).map((e) => `${e.sequence}:${e.event_id}`))
@@ -95,6 +96,8 @@ test('a row changed or deleted in PostgreSQL fails verify at its position on eve
   const seq = target.sequence
   const { rows } = await db.query('SELECT seq, event_id, event_type, at_ms, node_id, entry FROM revka_audit_chain WHERE seq = $1', [seq])
   const row = rows[0]
+  // each node has verified this far before: what it remembers of that must not hide the edit
+  for (const n of nodes) assert.equal((await verify(n)).verified, true)
 
   await db.query('UPDATE revka_audit_chain SET entry = $2 WHERE seq = $1', [seq, row.entry.replace('192.0.2.12', '192.0.2.99')])
   for (const n of nodes) {
@@ -183,4 +186,41 @@ test('entries recorded while PostgreSQL is away wait on their node and are appen
     assert.equal(v.verified, true, JSON.stringify(v))
   }
   await until('A reports the audit chain caught up', async () => (await json(`${nodes[0].url}/health`)).body.runtime.components['cluster:audit'].status === 'ok')
+})
+
+test('a repeated verify reads only the entries after what it verified before, and still sees an edit before them', async () => {
+  const pool = new pg.Pool({ connectionString: engines().pg, max: 2 })
+  pool.on('error', () => {})
+  // how many chain rows each verify fetched, counted on the connections the verifier is lent
+  let fetched = 0
+  const counting = {
+    query: (text: string, params?: unknown[]) => pool.query(text, params),
+    connect: async () => {
+      const c = await pool.connect()
+      return {
+        query: async (text: string, params?: unknown[]) => {
+          const r = await c.query(text, params)
+          if (text.includes('entry') && text.includes('FROM revka_audit_chain')) fetched += r.rowCount ?? 0
+          return r
+        },
+        release: (err?: Error | boolean) => c.release(err as any),
+      }
+    },
+    end: () => pool.end(),
+    on: () => {},
+  }
+  const verifier = new SharedChainVerifier(new SharedSql(counting as unknown as PgPool, 'verify-test', () => {}), null)
+  const first = await verifier.verify()
+  assert.equal(first.verified, true, JSON.stringify(first))
+  assert.ok(fetched >= AUDIT_BUFFER_MAX, `the first walk reads the whole chain (${fetched})`)
+  fetched = 0
+  assert.equal((await verifier.verify()).verified, true)
+  assert.ok(fetched < 100, `the second reads only what was appended since (${fetched})`)
+
+  const { rows } = await db.query("SELECT seq, entry FROM revka_audit_chain WHERE node_id = 'bound' ORDER BY seq LIMIT 1")
+  await db.query('UPDATE revka_audit_chain SET entry = $2 WHERE seq = $1', [rows[0].seq, rows[0].entry.replace('"bound 0"', '"bound zero"')])
+  const v = await verifier.verify()
+  assert.equal(v.verified, false)
+  assert.equal((v as any).line, Number(rows[0].seq) + 1)
+  await pool.end()
 })
