@@ -40,6 +40,8 @@ export class Scheduler {
   /** a tick is awaiting the store; a kick meanwhile asks for one more right after it */
   private ticking = false
   private again = false
+  /** the store could not be read at the last tick: logged once, not every poll_ms */
+  private failing = false
   /** fires since start, and the last tick's time (health, status) */
   fired = 0
   lastTickAt: number | null = null
@@ -119,8 +121,12 @@ export class Scheduler {
         this.pump()
         if (due.length < this.o.batch) break
       }
+      if (this.failing) this.o.log.info('cron: the job store answers again')
+      this.failing = false
     } catch (e) {
-      this.o.log.error({ err: (e as Error).message }, 'REVKA_ERR_CRON_TICK: could not read due jobs')
+      // a lost PostgreSQL (cluster mode) fails every tick until it is back
+      if (!this.failing) this.o.log.error({ err: (e as Error).message }, 'REVKA_ERR_CRON_TICK: could not read due jobs')
+      this.failing = true
     }
     if (this.stopped) this.queue = []
     this.pump()

@@ -85,6 +85,30 @@ test('a job created on A is listed on B, edited on B fires with one shared histo
   assert.ok(!(await jobsOn(b)).some((j) => j.id === id), 'B no longer lists it')
 })
 
+test("a workflow's cron trigger saved on A is a job B lists; deleting the workflow on A removes it from B", async () => {
+  const definition = [
+    'name: Nightly',
+    'description: a cron trigger in a cluster',
+    'triggers:',
+    '  - cron: "0 3 * * *"',
+    'steps:',
+    '  - id: gather',
+    '    type: agent',
+    '    agent:',
+    '      prompt: gather things',
+    '',
+  ].join('\n')
+  const saved = await api(a, 'POST', '/api/workflows', { name: 'Nightly', description: 'nightly', definition })
+  assert.equal(saved.status, 201, JSON.stringify(saved.body))
+  // the trigger sync commits just after the save in cluster mode (the SDK's service is synchronous)
+  await until('B lists the trigger job', async () =>
+    (await jobsOn(b)).some((j) => j.id === '__wf_cron_nightly_0' && j.expression === '0 3 * * *' && j.source === 'workflow'),
+  )
+  const deleted = await api(a, 'DELETE', '/api/workflows/Revka/Workflows/nightly.workflow')
+  assert.equal(deleted.status, 204, JSON.stringify(deleted.body))
+  await until('B no longer lists it', async () => !(await jobsOn(b)).some((j) => j.id.startsWith('__wf_cron_nightly_')))
+})
+
 test('max_jobs counts across nodes: concurrent creates on A and B stop at the quota; the jobs survive a restart', async () => {
   const far = { schedule: '0 0 1 1 *', prompt: 'new year' }
   const existing = (await jobsOn(a)).map((j) => j.id as string)
