@@ -5,15 +5,7 @@
  * SQLite file, or, in cluster mode (the kernel's `shared-sql` service is there), on the cluster's
  * PostgreSQL, so every node sees the same sessions.
  */
-import {
-  AgentRuntimeRef,
-  ConnectionCap,
-  DEFAULT_SOCKETS_PER_CREDENTIAL,
-  definePlugin,
-  httpError,
-  KernelServices,
-  type AnyEvent,
-} from '@revka/plugin-sdk'
+import { AgentRuntimeRef, ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, definePlugin, httpError, KernelServices, type AnyEvent } from '@revka/plugin-sdk'
 import { addAttachmentDeleteRoute } from './attachments/delete.js'
 import { AttachmentFiles, UPLOAD_BODY_LIMIT } from './attachments/files.js'
 import { AttachmentQuota } from './attachments/quota.js'

@@ -107,7 +107,9 @@ export class TurnManager {
     // the note already reached the turn; persisting it is best effort (a lost cluster engine)
     const warn = (e: unknown) => this.log.warn({ err: (e as Error).message, session_id: sid }, 'could not persist a steering note')
     try {
-      this.deps().store.append(sid, 'user', STEERING_PREFIX + note).catch(warn)
+      this.deps()
+        .store.append(sid, 'user', STEERING_PREFIX + note)
+        .catch(warn)
     } catch (e) {
       warn(e)
     }
