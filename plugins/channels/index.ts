@@ -3,7 +3,8 @@
  * with static fields (`message_count: 0`, `last_message_at: null`, health derived from config);
  * we list the channels that are actually enabled here, each with what it measures: whether its
  * credentials are configured, whether its route is receiving, and the inbound message count and
- * last message time from its journal.
+ * last message time from its journal — in cluster mode from PostgreSQL (the descriptor's
+ * `counts()`), so every node answers the same.
  */
 import { definePlugin, isHttpError, KernelServices, type ChannelDescriptor, type ChannelStatus } from '@revka/plugin-sdk'
 
