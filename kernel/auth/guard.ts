@@ -9,7 +9,7 @@ import { timingSafeEqualStr, type AuthContext } from '@revka/plugin-sdk'
 import type { RouteRecord } from '../http/route-table.js'
 import type { ClientIdentity } from './client.js'
 import type { Credentials } from './credentials.js'
-import { FailureLimiter, type Clock } from './limiter.js'
+import { FailureLimiter, type Clock, type SharedFailures } from './limiter.js'
 import { verifySigned } from './signed.js'
 import type { AuthEvents } from '../audit/auth-events.js'
 
@@ -69,16 +69,23 @@ export function extractBearer(req: FastifyRequest, ws: boolean, queryToken: bool
 
 export class AuthGuard {
   readonly failures: FailureLimiter
+  /** cluster mode: the failures counted on every node too (kernel/cluster/shared-limits.ts) */
+  private shared?: SharedFailures
 
   constructor(private readonly deps: GuardDeps) {
     this.failures = new FailureLimiter(AUTH_MAX_FAILURES, AUTH_WINDOW_MS, AUTH_LOCKOUT_MS, deps.clock, deps.maxKeys)
+  }
+
+  /** count failures across the nodes from here on; the lockouts they start land in `failures` */
+  share(shared: SharedFailures): void {
+    this.shared = shared
   }
 
   /**
    * `adminOnlyOnSocket` (`[gateway] admin_only_on_socket`) only changes what a refused loopback
    * route says: that admin routes are served on the admin socket, not that they need localhost.
    */
-  check(rec: RouteRecord, req: FastifyRequest, id: ClientIdentity, adminOnlyOnSocket = false): AuthContext | Denial {
+  check(rec: RouteRecord, req: FastifyRequest, id: ClientIdentity, adminOnlyOnSocket = false): AuthContext | Denial | Promise<Denial> {
     const { surfaces, provider } = rec.auth
     if (surfaces.has('public')) return { via: 'public' }
     if (provider) return { via: 'provider' }
@@ -140,16 +147,31 @@ export class AuthGuard {
         return this.succeeded({ via: 'service', credentialId: 'service' }, id.key)
       }
     }
-    if (presented) {
-      const lockout = this.failures.fail(id.key)
-      this.deps.audit?.failure(bearer ? 'bearer' : 'service_token', id.key, lockout, this.failures.remaining(id.key))
+    const denial: Denial =
+      wantsService && !wantsBearer
+        ? { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
+        : { status: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE }
+    if (!presented) return denial
+    const what = bearer ? 'bearer' : 'service_token'
+    const lockout = this.failures.fail(id.key)
+    if (!this.shared) {
+      this.deps.audit?.failure(what, id.key, lockout, this.failures.remaining(id.key))
+      return denial
     }
-    if (wantsService && !wantsBearer) return { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
-    return { status: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE }
+    // cluster mode: the refusal waits for the shared count (a failure is the slow path anyway), so
+    // when the client reads this 401 its failure is counted on every node and a lockout it started
+    // is already published to them
+    return this.shared.fail(id.key).then((s) => {
+      const remaining = Math.min(this.failures.remaining(id.key), s?.remaining ?? Infinity)
+      this.deps.audit?.failure(what, id.key, Math.max(lockout, s?.lockout ?? 0), remaining)
+      return denial
+    })
   }
 
   private succeeded(ctx: AuthContext, key: string): AuthContext {
-    this.failures.succeed(key)
+    // the shared count is cleared only where this node counted failures: a Redis call on every
+    // authenticated request would cost the hot path more than the stricter count costs a client
+    if (this.failures.succeed(key)) this.shared?.clear(key)
     this.deps.audit?.success(ctx, key)
     return ctx
   }

@@ -9,6 +9,18 @@ import { LRUCache } from 'lru-cache'
 
 export type Clock = () => number
 
+/**
+ * Cluster mode: a FailureLimiter's count kept in Redis as well, so the nodes add up
+ * (kernel/cluster/shared-limits.ts). A lockout it starts or finds is mirrored into the local
+ * limiter, which every check still reads alone.
+ */
+export interface SharedFailures {
+  /** count one failure on every node: the lockout it started or found (seconds) and the failures left; null while Redis is unreachable (the local count stands alone) */
+  fail(key: string): Promise<{ lockout: number; remaining: number } | null>
+  /** a success clears the failures counted on every node */
+  clear(key: string): void
+}
+
 interface FailState {
   failures: number[]
   lockedUntil: number
@@ -56,10 +68,25 @@ export class FailureLimiter {
     return Math.max(0, this.maxFailures - s.failures.filter((t) => now - t < this.windowMs).length)
   }
 
-  /** a success clears the key's failures */
-  succeed(key: string): void {
+  /** a success clears the key's failures; true when there were some (or a lockout just ended) */
+  succeed(key: string): boolean {
     const s = this.state.get(key)
-    if (s && s.lockedUntil <= this.clock()) this.state.delete(key)
+    if (!s || s.lockedUntil > this.clock()) return false
+    this.state.delete(key)
+    return true
+  }
+
+  /**
+   * Lock the key out for `ms` from now (a longer running lockout stays): cluster mode mirrors here
+   * a lockout another node started, so the per-request check stays one local lookup.
+   */
+  lock(key: string, ms: number): void {
+    const until = this.clock() + ms
+    const s = this.state.get(key) ?? { failures: [], lockedUntil: 0 }
+    if (s.lockedUntil >= until) return
+    s.lockedUntil = until
+    s.failures = []
+    this.state.set(key, s)
   }
 
   get size(): number {
@@ -72,7 +99,7 @@ export class WindowLimiter {
   constructor(
     private readonly clock: Clock,
     maxKeys = 10_000,
-    private readonly windowMs = 60_000,
+    readonly windowMs = 60_000,
   ) {
     this.hits = new LRUCache({ max: maxKeys })
   }

@@ -41,6 +41,9 @@ export interface RedisClient {
   del(...keys: string[]): Promise<number>
   quit(): Promise<unknown>
   disconnect(): void
+  /** a new connection with the same options (a subscribed connection takes no other commands) */
+  duplicate(): RedisClient
+  subscribe(channel: string): Promise<unknown>
 }
 
 export interface Engines {

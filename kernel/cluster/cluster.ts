@@ -15,6 +15,7 @@ import { closeEngines, openEngines, type Engines, type PgListener } from './clie
 import { ClusterClaims } from './claims.js'
 import { ClusterWebhookQueue } from './webhook-queue.js'
 import { SharedSql } from './shared-sql.js'
+import { SharedLimits } from './shared-limits.js'
 import { ClusterAudit, ROW_BYTES } from './audit-pg.js'
 import type { AuditSettings } from '../audit/settings.js'
 import { ClusterDevices, DEVICES_CHANNEL } from './devices-pg.js'
@@ -37,6 +38,8 @@ export class Cluster {
   readonly webhookQueue: ClusterWebhookQueue
   /** the `shared-sql` kernel service: plugins' state on the same PostgreSQL */
   readonly sql: SharedSql
+  /** rate limits and lockouts counted in Redis */
+  readonly limits: SharedLimits
   /** the one audit chain of all nodes, once the kernel's audit log shares it */
   audit?: ClusterAudit
   private pgUp = true
@@ -56,6 +59,7 @@ export class Cluster {
     this.claims = new ClusterClaims(engines.pool, settings.nodeId)
     this.webhookQueue = new ClusterWebhookQueue(engines.pool, settings.nodeId, settings.webhookLeaseMs)
     this.sql = new SharedSql(engines.pool, settings.nodeId, (err) => this.lost(err))
+    this.limits = new SharedLimits(engines.redis, log)
   }
 
   /** connect both engines and migrate; a start that cannot reach them fails with a coded error */
@@ -121,9 +125,11 @@ export class Cluster {
     const id = this.settings.nodeId
     const pgUp = this.pgUp && this.listening !== undefined
     sink.report('cluster:postgres', pgUp ? 'ok' : 'error', pgUp ? `node ${id}` : `node ${id}: ${this.pgError ?? 'revocation listener reconnecting'}`)
-    const redisUp = this.engines.redis.status === 'ready'
+    // up once lockouts reach this node again too, not only once commands do
+    const status = this.engines.redis.status === 'ready' && !this.limits.listening ? 'lockout subscriber reconnecting' : this.engines.redis.status
+    const redisUp = status === 'ready'
     const queued = bus ? `, ${bus.queued} events queued, ${bus.dropped} dropped` : ''
-    sink.report('cluster:redis', redisUp ? 'ok' : 'error', redisUp ? `node ${id}${queued}` : `node ${id}: ${this.engines.redis.status}${queued}`)
+    sink.report('cluster:redis', redisUp ? 'ok' : 'error', redisUp ? `node ${id}${queued}` : `node ${id}: ${status}${queued}`)
     this.audit?.report(sink)
   }
 
@@ -213,6 +219,7 @@ export class Cluster {
     clearInterval(this.probe)
     // what the node still holds goes to the chain before the pool closes
     await this.audit?.close()
+    await this.limits.close()
     await this.listening?.end().catch(() => {})
     await closeEngines(this.engines)
   }

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { isHttpError, resolveSecret, type ProviderAuth } from '@revka/plugin-sdk'
 import { clientIdentity, viaAdminSocket } from '../auth/client.js'
-import { isDenial, type AuthGuard } from '../auth/guard.js'
+import { isDenial, type AuthGuard, type Denial } from '../auth/guard.js'
 import type { WindowLimiter } from '../auth/limiter.js'
 import type { HookTable } from '../hooks/table.js'
 import { toRevkaRequest } from './dispatch.js'
@@ -55,6 +55,15 @@ function onTimeout(request: FastifyRequest, reply: FastifyReply): void {
     const socket = request.raw.socket as { destroy?: unknown } | undefined
     if (typeof socket?.destroy === 'function') (socket as { destroy(): void }).destroy()
   })
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, d: Denial): void {
+  // the body of a refused request is never read: close rather than leave it in the socket
+  if (hasBody(request)) {
+    reply.header('connection', 'close')
+    lingerOnClose(request.raw)
+  }
+  sendError(reply, d.status, d.code, d.message, { retryAfter: d.retryAfter })
 }
 
 export type ProviderCheck = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
@@ -117,18 +126,18 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
       }
     }
     const verdict = deps.guard.check(rec, request, id, deps.adminOnlyOnSocket === true)
-    if (isDenial(verdict)) {
-      // the body of a refused request is never read: close rather than leave it in the socket
-      if (hasBody(request)) {
-        reply.header('connection', 'close')
-        lingerOnClose(request.raw)
-      }
-      return void sendError(reply, verdict.status, verdict.code, verdict.message, { retryAfter: verdict.retryAfter })
-    }
+    // cluster mode: a wrong credential is refused once the nodes' shared count has it
+    if (verdict instanceof Promise)
+      return void verdict.then(
+        (d) => refuse(request, reply, d),
+        (e) => reply.send(e),
+      )
+    if (isDenial(verdict)) return refuse(request, reply, verdict)
     request.revkaAuth = verdict
     const perMinute = rec.decl.rateLimit?.perMinute
     if (perMinute) {
-      const wait = deps.limiter.take(`${rec.id}|${id.key}`, perMinute)
+      // keyed by what the route is, not its registration number, which differs between nodes
+      const wait = deps.limiter.take(`${rec.pluginId}|${rec.methods}|${rec.url}|${id.key}`, perMinute)
       if (wait > 0) return void sendError(reply, 429, 'rate_limited', 'Too many requests. Please retry later.', { retryAfter: wait })
     }
     if (!rec.decl.websocket) {

@@ -11,7 +11,7 @@ import { DeviceRegistry } from '../auth/devices.js'
 import { Credentials } from '../auth/credentials.js'
 import { PairingManager } from '../auth/pairing.js'
 import { AuthGuard } from '../auth/guard.js'
-import { FailureLimiter, WindowLimiter, type Clock } from '../auth/limiter.js'
+import { FailureLimiter, WindowLimiter, type Clock, type SharedFailures } from '../auth/limiter.js'
 import { ConnectionTracker } from '../auth/connections.js'
 import { assertSafeBind } from '../config/validate-gateway.js'
 import { signUrl } from '../auth/signed.js'
@@ -44,11 +44,14 @@ export class AuthSystem {
    */
   service: PairingService
   readonly guard: AuthGuard
-  readonly windowLimiter: WindowLimiter
+  /** the routes' `rateLimit`; in cluster mode counted across the nodes (set by useCluster) */
+  windowLimiter: WindowLimiter
   readonly connections = new ConnectionTracker()
   readonly authEvents: AuthEvents
   /** `auth-limiter` service: every attempt counts, successes too */
   readonly mintLimiter: FailureLimiter
+  /** cluster mode: the auth limiter's attempts counted on every node too */
+  private sharedMint?: SharedFailures
   /** the code minted at start when nothing is paired yet (the CLI prints it) */
   startupCode: string | null = null
 
@@ -95,9 +98,14 @@ export class AuthSystem {
     assertSafeBind(this.settings.requirePairing, host)
   }
 
-  /** devices and pairing codes shared with the other nodes from here on */
+  /** devices, pairing codes, lockouts and rate limits shared with the other nodes from here on */
   async useCluster(cluster: Cluster): Promise<void> {
     if (!this.clusterMode) throw new Error('REVKA_ERR_CLUSTER_AUTH: the auth system was built for a single node')
+    // before the gatekeeper is installed: it takes this windowLimiter
+    await cluster.limits.start()
+    this.guard.share(cluster.limits.failures('auth', this.guard.failures))
+    this.sharedMint = cluster.limits.failures('mint', this.mintLimiter)
+    this.windowLimiter = cluster.limits.window('rate', this.clock, this.settings.rateLimitMaxKeys)
     this.service = await cluster.auth({
       credentials: this.credentials,
       requirePairing: this.settings.requirePairing,
@@ -119,11 +127,17 @@ export class AuthSystem {
     return signUrl(this.serviceToken, this.clock, path, ttlSecs, subject)
   }
 
-  /** one attempt of a credential-minting route: 0 to go ahead, else seconds of lockout left */
+  /**
+   * One attempt of a credential-minting route: 0 to go ahead, else seconds of lockout left. The
+   * service is synchronous, so in cluster mode the shared count is not awaited: a lockout the
+   * nodes' attempts add up to reaches every node's limiter a Redis round trip after the attempt
+   * that started it (a burst racing it can pass by the attempts in flight).
+   */
   mintAttempt(key: string): number {
     const locked = this.mintLimiter.lockedFor(key)
     if (locked > 0) return locked
     this.mintLimiter.fail(key)
+    void this.sharedMint?.fail(key)
     return 0
   }
 

@@ -66,3 +66,19 @@ test('the delivery journal keeps at most maxKeys idempotency keys, oldest droppe
   )
   j.close()
 })
+
+test('FailureLimiter.lock (a lockout mirrored from another node) refuses the key until it ends and never shortens a longer one', () => {
+  let now = 0
+  const f = new FailureLimiter(10, 60_000, 300_000, () => now, 3)
+  f.fail('a')
+  f.lock('a', 20_000)
+  assert.equal(f.lockedFor('a'), 20)
+  assert.equal(f.succeed('a'), false, 'a success during the lockout clears nothing')
+  f.lock('a', 5_000)
+  assert.equal(f.lockedFor('a'), 20, 'the longer lockout stays')
+  now = 20_000
+  assert.equal(f.lockedFor('a'), 0)
+  assert.equal(f.remaining('a'), 10, 'the failures before it were part of the lockout')
+  assert.equal(f.succeed('a'), true, 'the ended lockout is cleared by a success')
+  assert.equal(f.succeed('a'), false, 'nothing left to clear')
+})
