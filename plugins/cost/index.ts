@@ -93,7 +93,7 @@ export default definePlugin({
     api.events.subscribe((e) => {
       if (e.type !== 'agent_end') return
       const rec = agentEndRecord(e as AnyEvent & EventFields['agent_end'])
-      if (shared) return shared.appendOrKeep(rec, api.log)
+      if (shared) return shared.appendOrKeep(rec, `${e.id}@${e.timestamp}`, api.log)
       totals.add(rec)
       persist(rec).catch((err) => api.log.error({ err: (err as Error).message, model: rec.model }, 'REVKA_ERR_COST_LEDGER: could not append an agent_end cost'))
     })

@@ -10,6 +10,11 @@
  * are summed over the records made since this node started — a range scan on the `recorded_at`
  * index, bounded by the node's uptime rather than by the ledger. Times are the database's clock, so
  * nodes with skewed clocks agree on the window.
+ *
+ * The cluster's event bus delivers every node's `agent_end` on every node, so each would record it:
+ * an agent_end's record carries `event_key` (the bus id, the same on every node, and the emit time,
+ * which keeps it unique across a Redis reset) under a unique index, and only the first node to
+ * insert it counts it in the rollup.
  */
 import type { SharedSqlService } from '@revka/plugin-sdk'
 import type { CostRecord } from './ledger.js'
@@ -45,6 +50,12 @@ CREATE TABLE cost_daily (
   request_count bigint NOT NULL
 );`,
   },
+  {
+    id: 2,
+    name: 'one record per agent_end, whichever node sees it first',
+    sql: `ALTER TABLE cost_records ADD COLUMN event_key text;
+CREATE UNIQUE INDEX cost_records_event_key ON cost_records (event_key);`,
+  },
 ]
 
 interface RunRow {
@@ -65,7 +76,7 @@ export class SharedLedger {
   private since: Date | null = null
 
   /** agent_end records that met a lost database (no caller to answer 503 to), retried in order */
-  private backlog: CostRecord[] = []
+  private backlog: Array<{ rec: CostRecord; key: string }> = []
   private retry: NodeJS.Timeout | null = null
 
   constructor(private readonly sql: SharedSqlService) {}
@@ -75,15 +86,27 @@ export class SharedLedger {
     this.since = (await this.sql.query<{ now: Date }>('SELECT now() AS now')).rows[0].now
   }
 
-  /** the record and its day's rollup, in one transaction */
-  async append(rec: CostRecord): Promise<void> {
+  /** the record and its day's rollup, in one transaction; an `eventKey` already recorded is skipped */
+  async append(rec: CostRecord, eventKey: string | null = null): Promise<void> {
     const day = rec.timestamp.slice(0, 10)
     await this.sql.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO cost_records (node_id, day, model, source, agent_id, agent_title, cost_usd, total_tokens, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [this.sql.nodeId, day, rec.model, rec.source, rec.agent_id ?? null, rec.agent_title ?? null, rec.cost_usd, rec.total_tokens, JSON.stringify(rec)],
+      const inserted = await tx.query(
+        `INSERT INTO cost_records (node_id, day, model, source, agent_id, agent_title, cost_usd, total_tokens, record, event_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_key) DO NOTHING`,
+        [
+          this.sql.nodeId,
+          day,
+          rec.model,
+          rec.source,
+          rec.agent_id ?? null,
+          rec.agent_title ?? null,
+          rec.cost_usd,
+          rec.total_tokens,
+          JSON.stringify(rec),
+          eventKey,
+        ],
       )
+      if (!inserted.rowCount) return
       await tx.query(
         `INSERT INTO cost_daily (day, cost_usd, total_tokens, request_count) VALUES ($1, $2, $3, 1)
          ON CONFLICT (day) DO UPDATE SET cost_usd = cost_daily.cost_usd + EXCLUDED.cost_usd,
@@ -97,8 +120,8 @@ export class SharedLedger {
    * An agent_end's record: appended now, or kept and retried every few seconds while PostgreSQL
    * is away, so a turn answered during an outage is still counted once the database is back.
    */
-  appendOrKeep(rec: CostRecord, log: { error(o: object, m: string): void }): void {
-    this.backlog.push(rec)
+  appendOrKeep(rec: CostRecord, eventKey: string, log: { error(o: object, m: string): void }): void {
+    this.backlog.push({ rec, key: eventKey })
     if (this.backlog.length > BACKLOG_MAX) {
       // the head may be in flight: drop the oldest after it
       const lost = this.backlog.splice(1, this.backlog.length - BACKLOG_MAX)
@@ -111,7 +134,7 @@ export class SharedLedger {
     this.retry = null
     while (this.backlog.length) {
       try {
-        await this.append(this.backlog[0])
+        await this.append(this.backlog[0].rec, this.backlog[0].key)
       } catch (err) {
         log.error({ err: (err as Error).message, waiting: this.backlog.length }, 'REVKA_ERR_COST_LEDGER: could not append an agent_end cost; retrying')
         this.retry = setTimeout(() => void this.drain(log), RETRY_MS).unref()

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { openJsonSocket, wsCredentials } from '@revka/plugin-testing'
 import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
 import { ROOT } from '../reliability/support/builtins.js'
 import { MAX_PROFILES } from '../../plugins/auth-profiles/store.js'
@@ -97,6 +98,24 @@ test("usage recorded on A is in B's summary and budget; 20 records from both nod
     [new Date().toISOString().slice(0, 10)],
   )
   assert.equal(rows[0].rolled, rows[0].records)
+})
+
+test("a chat turn on A (the offline provider) is counted in B's summary, from the agent_end on A's bus", async () => {
+  const counts = async () => {
+    const c = await summary(B)
+    return [c.by_source.ws_chat?.request_count ?? 0, c.by_model['offline-echo']?.request_count ?? 0]
+  }
+  const [before, beforeModel] = await counts()
+  const s = await openJsonSocket(`${A.url.replace(/^http/, 'ws')}/ws/chat?session_id=cost-turn`, { ...wsCredentials(ADMIN, 'header'), protocols: ['revka.v1'] })
+  try {
+    s.send({ type: 'message', content: 'count me' })
+    await s.next('done', 15_000)
+  } finally {
+    s.close()
+  }
+  // the agent_end is recorded after the turn's done frame, so B is asked until it is in
+  await until("B counts A's turn", async () => (await counts())[0] === before + 1)
+  assert.deepEqual(await counts(), [before + 1, beforeModel + 1])
 })
 
 test('a profile created on A lists and resolves on B; the database holds it sealed, one per (provider, name)', async () => {
