@@ -224,3 +224,24 @@ test('a repeated verify reads only the entries after what it verified before, an
   assert.equal((v as any).line, Number(rows[0].seq) + 1)
   await pool.end()
 })
+
+test('the chain is bounded: an append past the bound deletes the oldest rows with it, and every node verifies the kept chain from its new start', async () => {
+  const pool = new pg.Pool({ connectionString: engines().pg, max: 2 })
+  pool.on('error', () => {})
+  const log = { error: () => {}, warn: () => {}, info: () => {} } as unknown as ClusterAuditOptions['log']
+  const small = new ClusterAudit({ sql: new SharedSql(pool as unknown as PgPool, 'small', () => {}), nodeId: 'small', signingKey: null, maxRows: 50, log })
+  for (let i = 0; i < 3; i++) assert.equal(small.enqueue(entry(`small ${i}`)), true)
+  await until('appended', async () => small.queued === 0)
+  const head = (await db.query('SELECT first_seq::int AS first, next_seq::int AS next FROM revka_audit_head')).rows[0]
+  const kept = (await db.query('SELECT count(*)::int AS n, min(seq)::int AS oldest FROM revka_audit_chain')).rows[0]
+  // the gateways keep appending (their bound is larger): at least the 50 rows, all from first_seq on
+  assert.ok(head.next - head.first >= 50 && head.next - head.first < 100, JSON.stringify(head))
+  assert.deepEqual(kept, { n: head.next - head.first, oldest: head.first })
+  for (const n of nodes) {
+    const v = await verify(n)
+    assert.equal(v.verified, true, JSON.stringify(v))
+    assert.ok(v.entry_count >= 50 && v.entry_count < 100)
+  }
+  await small.close()
+  await pool.end()
+})
