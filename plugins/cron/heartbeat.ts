@@ -25,39 +25,44 @@ export function heartbeatFrom(section: Readonly<Record<string, unknown>> | undef
 }
 
 /**
- * create, update or remove the heartbeat job to match the settings (at daemon start); in cluster
- * mode every daemon does, and an unchanged interval keeps the shared job's next fire time
+ * create, update or remove the heartbeat job to match the settings (at daemon start). In cluster
+ * mode every daemon does: an existing job is edited as stored (locked), so a fire another node
+ * recorded meanwhile, or the next time it moved, is not written back over
  */
 export async function reconcileHeartbeat(store: CronStore, h: HeartbeatSettings, now: number): Promise<Job | undefined> {
-  const cur = await store.get(HEARTBEAT_ID)
   if (!h.enabled) {
-    if (cur) await store.delete(HEARTBEAT_ID)
+    await store.delete(HEARTBEAT_ID)
     return undefined
   }
   const schedule = { kind: 'every' as const, every_ms: h.intervalMs }
-  const same = cur && cur.schedule.kind === 'every' && cur.schedule.every_ms === h.intervalMs
-  const job: Job = {
-    id: HEARTBEAT_ID,
-    name: 'Heartbeat',
-    schedule,
-    command: '',
-    argv: null,
-    prompt: h.prompt,
-    job_type: 'agent',
-    session_target: 'main',
-    model: null,
-    allowed_tools: null,
-    enabled: true,
-    delivery: { mode: 'none', channel: null, to: null, best_effort: true },
-    delete_after_run: false,
-    source: 'declarative',
-    owner: null,
-    created_at: cur?.created_at ?? now,
-    next_run: same && cur.next_run !== null ? cur.next_run : nextAfter(schedule, now),
-    last_run: cur?.last_run ?? null,
-    last_status: cur?.last_status ?? null,
-    last_output: cur?.last_output ?? null,
+  const build = (cur: Job | undefined): Job => {
+    const same = cur && cur.schedule.kind === 'every' && cur.schedule.every_ms === h.intervalMs
+    return {
+      id: HEARTBEAT_ID,
+      name: 'Heartbeat',
+      schedule,
+      command: '',
+      argv: null,
+      prompt: h.prompt,
+      job_type: 'agent',
+      session_target: 'main',
+      model: null,
+      allowed_tools: null,
+      enabled: true,
+      delivery: { mode: 'none', channel: null, to: null, best_effort: true },
+      delete_after_run: false,
+      source: 'declarative',
+      owner: null,
+      created_at: cur?.created_at ?? now,
+      next_run: same && cur.next_run !== null ? cur.next_run : nextAfter(schedule, now),
+      last_run: cur?.last_run ?? null,
+      last_status: cur?.last_status ?? null,
+      last_output: cur?.last_output ?? null,
+    }
   }
+  const edited = await store.patch(HEARTBEAT_ID, build)
+  if (edited) return edited
+  const job = build(undefined)
   await store.put(job)
   return job
 }

@@ -90,6 +90,7 @@ export default definePlugin<Options>({
         maxConcurrent: api.config.max_concurrent,
         batch: 2000,
         run: claimedRun(api, (job) => runJob(job, deps)),
+        startGraceMs: store.backend === 'postgres' ? 2 * api.config.poll_ms : 0,
       })
       await scheduler.start(atStart.catch_up_on_startup)
     })

@@ -28,6 +28,12 @@ export interface SchedulerOptions {
   batch: number
   run: (job: Job, scheduledAt: number) => Promise<unknown>
   log: Logger
+  /**
+   * catch-up off: only jobs due longer ago than this are moved without running. 0 on one node;
+   * in cluster mode a node starting beside running ones leaves a fire that is due right now to
+   * their schedulers (they take anything due within their last poll)
+   */
+  startGraceMs?: number
 }
 
 export class Scheduler {
@@ -55,7 +61,7 @@ export class Scheduler {
   async start(catchUp: boolean): Promise<void> {
     if (!catchUp) {
       const now = this.o.now()
-      const skipped = await this.o.store.due(now, Number.MAX_SAFE_INTEGER)
+      const skipped = await this.o.store.due(now - (this.o.startGraceMs ?? 0), Number.MAX_SAFE_INTEGER)
       const moves = skipped.map((job) => ({ job, from: job.next_run! }))
       for (const j of skipped) j.next_run = nextAfter(j.schedule, now, j.last_run)
       if (skipped.length) {
