@@ -45,7 +45,8 @@ export class SharedChainVerifier {
   verify(): Promise<AuditVerdict> {
     return this.sql.transaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-      const h = (await tx.query<{ first_seq: string; next_seq: string; last_hash: string }>('SELECT first_seq, next_seq, last_hash FROM revka_audit_head')).rows[0]
+      const h = (await tx.query<{ first_seq: string; next_seq: string; last_hash: string }>('SELECT first_seq, next_seq, last_hash FROM revka_audit_head'))
+        .rows[0]
       const head: Head = { first: Number(h.first_seq), next: Number(h.next_seq), lastHash: h.last_hash }
       const start = await this.reusable(tx, head)
       return this.walk(tx, head, start)

@@ -71,7 +71,9 @@ export class ClusterAudit implements SharedAuditChain {
       if (this.dropped++ === 0 || this.closed)
         this.o.log.error(
           { event_id: e.event_id, event_type: e.event_type, queued: this.buf.length },
-          this.closed ? 'REVKA_ERR_AUDIT_WRITE: the node is stopping; audit entry not appended' : 'REVKA_ERR_AUDIT_BUFFER_FULL: PostgreSQL is away and the audit buffer is full; entry refused',
+          this.closed
+            ? 'REVKA_ERR_AUDIT_WRITE: the node is stopping; audit entry not appended'
+            : 'REVKA_ERR_AUDIT_BUFFER_FULL: PostgreSQL is away and the audit buffer is full; entry refused',
         )
       return false
     }
@@ -94,7 +96,8 @@ export class ClusterAudit implements SharedAuditChain {
       try {
         await this.append(batch)
         this.buf.splice(0, batch.length)
-        if (this.retryMs !== RETRY_MS) this.o.log.info({ node: this.o.nodeId, queued: this.buf.length }, 'cluster audit: PostgreSQL is back; appending what waited')
+        if (this.retryMs !== RETRY_MS)
+          this.o.log.info({ node: this.o.nodeId, queued: this.buf.length }, 'cluster audit: PostgreSQL is back; appending what waited')
         this.retryMs = RETRY_MS
       } catch (e) {
         if (isHttpError(e) && e.statusCode === 503) {
@@ -121,9 +124,9 @@ export class ClusterAudit implements SharedAuditChain {
 
   private append(batch: Unchained[]): Promise<void> {
     return this.o.sql.transaction(async (tx) => {
-      const head = (await tx.query<{ first_seq: string; next_seq: string; last_hash: string }>(
-        'SELECT first_seq, next_seq, last_hash FROM revka_audit_head FOR UPDATE',
-      )).rows[0]
+      const head = (
+        await tx.query<{ first_seq: string; next_seq: string; last_hash: string }>('SELECT first_seq, next_seq, last_hash FROM revka_audit_head FOR UPDATE')
+      ).rows[0]
       const present = new Set(
         (await tx.query<{ event_id: string }>('SELECT event_id FROM revka_audit_chain WHERE event_id = ANY($1)', [batch.map((e) => e.event_id)])).rows.map(
           (r) => r.event_id,

@@ -16,7 +16,7 @@ import type { PgPool } from '../../kernel/cluster/clients.js'
 import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
 import { ADMIN, bearer, engines, json, pairVia, pg as pgEngine, startNode, until } from './support.js'
 
-let nodes: GatewayChild[] = []
+const nodes: GatewayChild[] = []
 let db: pg.Pool
 
 before(async () => {
@@ -176,7 +176,9 @@ test('entries recorded while PostgreSQL is away wait on their node and are appen
   const failures = (n: GatewayChild) => list(n, '&event_type=auth_failure')
   await until('the waiting entries are on the chain', async () => failuresOf(await failures(nodes[2]), clients).length === clients.length, 20_000)
   await until('the full buffer is flushed', async () => bound.queued === 0, 30_000)
-  const kept = await db.query("SELECT count(*)::int AS n, count(*) FILTER (WHERE entry LIKE '%one too many%')::int AS refused FROM revka_audit_chain WHERE node_id = 'bound'")
+  const kept = await db.query(
+    "SELECT count(*)::int AS n, count(*) FILTER (WHERE entry LIKE '%one too many%')::int AS refused FROM revka_audit_chain WHERE node_id = 'bound'",
+  )
   assert.deepEqual(kept.rows[0], { n: AUDIT_BUFFER_MAX, refused: 0 })
   await bound.close()
   await pool.end()
@@ -185,7 +187,10 @@ test('entries recorded while PostgreSQL is away wait on their node and are appen
     const v = await verify(n)
     assert.equal(v.verified, true, JSON.stringify(v))
   }
-  await until('A reports the audit chain caught up', async () => (await json(`${nodes[0].url}/health`)).body.runtime.components['cluster:audit'].status === 'ok')
+  await until(
+    'A reports the audit chain caught up',
+    async () => (await json(`${nodes[0].url}/health`)).body.runtime.components['cluster:audit'].status === 'ok',
+  )
 })
 
 test('a repeated verify reads only the entries after what it verified before, and still sees an edit before them', async () => {
