@@ -8,34 +8,23 @@
 import { realpathSync, statSync, unlinkSync } from 'node:fs'
 import { isAbsolute, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { domainError, writeFileAtomicSync, type ArtifactFile, type Kref } from '@revka/plugin-sdk'
+import { writeFileAtomicSync, type Kref } from '@revka/plugin-sdk'
 import type { Core } from './core.js'
+import { checkBytesTotal } from './revision-input.js'
 
-export function artifactPath(c: Core, k: Kref, revision: number, name: string): string {
-  return join(c.artifactRoot, k.project, ...k.spaces, `${k.name}.${k.kind}`, `r${revision}`, name)
+/** where an artifact's file goes, relative to the artifact root (the same on every node) */
+export function artifactRel(k: Kref, revision: number, name: string): string {
+  return join(k.project, ...k.spaces, `${k.name}.${k.kind}`, `r${revision}`, name)
 }
 
-export function fileBytes(file: ArtifactFile): Buffer {
-  const b = typeof file.content === 'string' ? Buffer.from(file.content) : Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength)
-  return b
+export function artifactPath(c: { artifactRoot: string }, k: Kref, revision: number, name: string): string {
+  return join(c.artifactRoot, artifactRel(k, revision, name))
 }
 
-/** Refuse (413 / 507) before anything is written. `replacing` = bytes of the file being replaced. */
-export function checkArtifactBytes(c: Core, adding: number[], replacing = 0): void {
-  for (const n of adding) {
-    if (n > c.limits.maxArtifactBytes)
-      throw domainError('too_large', `An artifact file of ${n} bytes exceeds the store's ${c.limits.maxArtifactBytes}-byte limit`, {
-        limit: c.limits.maxArtifactBytes,
-      })
-  }
-  const total = adding.reduce((a, b) => a + b, 0)
-  if (total === 0) return
-  const used = (c.stmt('SELECT COALESCE(SUM(owned_size), 0) AS n FROM artifacts').get() as { n: number }).n
-  if (used - replacing + total > c.limits.maxArtifactBytesTotal) {
-    throw domainError('quota_exceeded', `The store's artifact files would exceed their ${c.limits.maxArtifactBytesTotal}-byte quota`, {
-      limit: c.limits.maxArtifactBytesTotal,
-    })
-  }
+/** Refuse (507) before anything is written. `replacing` = bytes of the file being replaced. */
+export function checkArtifactBytes(c: Core, adding: number, replacing = 0): void {
+  if (adding === 0) return
+  checkBytesTotal(c, (c.stmt('SELECT COALESCE(SUM(owned_size), 0) AS n FROM artifacts').get() as { n: number }).n, adding, replacing)
 }
 
 /** Files written by one write; `undo()` removes them when its transaction fails. */
@@ -60,8 +49,8 @@ export function removeFiles(paths: string[]): void {
     } catch {}
 }
 
-/** The real path of a location when it is a regular file inside the artifact root, else null. */
-export function containedPath(c: Core, location: string): string | null {
+/** The absolute path a location (path or `file://` URI) names, or null for anything else. */
+export function localPath(location: string): string | null {
   if (typeof location !== 'string' || location.length === 0 || location.includes('\0')) return null
   let p = location
   if (p.startsWith('file://')) {
@@ -71,7 +60,13 @@ export function containedPath(c: Core, location: string): string | null {
       return null
     }
   }
-  if (!isAbsolute(p)) return null
+  return isAbsolute(p) ? p : null
+}
+
+/** The real path of a location when it is a regular file inside the artifact root, else null. */
+export function containedPath(c: { artifactRoot: string }, location: string): string | null {
+  const p = localPath(location)
+  if (p === null) return null
   try {
     const root = realpathSync(c.artifactRoot)
     const real = realpathSync(p)

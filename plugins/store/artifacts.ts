@@ -4,7 +4,8 @@
  */
 import { domainError, parseKref, type Artifact, type ArtifactFile, type ArtifactInput } from '@revka/plugin-sdk'
 import type { ArtifactRow, Core } from './core.js'
-import { WrittenFiles, checkArtifactBytes, containedPath, fileBytes } from './artifact-files.js'
+import { WrittenFiles, checkArtifactBytes, containedPath } from './artifact-files.js'
+import { checkFileSizes, fileBytes } from './revision-input.js'
 import { planRevision } from './revisions.js'
 
 export function createArtifact(c: Core, revisionKref: string, input: ArtifactInput): Artifact {
@@ -76,7 +77,8 @@ export function writeArtifactFile(c: Core, kref: string, file: ArtifactFile): Ar
     throw domainError('invalid_input', 'Only artifacts whose file the store wrote can be rewritten through the store')
   }
   const bytes = fileBytes(file)
-  checkArtifactBytes(c, [bytes.length], f.row.owned_size)
+  checkFileSizes(c, [bytes.length])
+  checkArtifactBytes(c, bytes.length, f.row.owned_size)
   new WrittenFiles().write(f.row.location, bytes)
   c.stmt('UPDATE artifacts SET owned_size = ? WHERE id = ?').run(bytes.length, f.row.id)
   return c.artifact(f.item, f.number, { ...f.row, owned_size: bytes.length })

@@ -4,9 +4,10 @@
  * cached) statement whatever the number of krefs — an `IN (?, ?, …)` list would be a new SQL text,
  * hence a new preparation, for every list length, and a per-kref loop costs a round trip each.
  */
-import { formatKref, parseKref, type Kref, type Revision, type RevisionChoice } from '@revka/plugin-sdk'
+import { formatKref, parseKref, type Edge, type Kref, type Revision, type RevisionChoice } from '@revka/plugin-sdk'
 import type { Core, ItemRow, RevisionRow } from './core.js'
 import { REVISION_COLUMNS } from './core.js'
+import type { StoreRules } from './rules.js'
 
 type ItemKey = Pick<ItemRow, 'space_path' | 'item_name' | 'kind'>
 
@@ -122,20 +123,33 @@ export function edgeRows(c: Core, ids: number[], dir: 'outgoing' | 'incoming' | 
     args.push(json)
     if (edgeType) args.push(edgeType)
   }
-  return c
-    .stmt(
-      `SELECT e.edge_type, e.created_at, e.metadata,
+  return c.stmt(resolvedEdgesSql(parts, max, { revisions: 'revisions', items: 'items' })).all(...args) as ResolvedEdgeRow[]
+}
+
+/** The edges of `parts` (SELECTs of edge rows, UNIONed), at most `max`, both ends resolved, on either engine's tables. */
+export function resolvedEdgesSql(parts: string[], max: number, t: { revisions: string; items: string }): string {
+  return `SELECT e.edge_type, e.created_at, e.metadata,
       si.space_path AS s_space, si.item_name AS s_name, si.kind AS s_kind, sr.number AS s_number,
       ti.space_path AS t_space, ti.item_name AS t_name, ti.kind AS t_kind, tr.number AS t_number
     FROM (${parts.join(' UNION ')} LIMIT ${max}) e
-    JOIN revisions sr ON sr.id = e.source_id JOIN items si ON si.id = sr.item_id
-    JOIN revisions tr ON tr.id = e.target_id JOIN items ti ON ti.id = tr.item_id`,
-    )
-    .all(...args) as ResolvedEdgeRow[]
+    JOIN ${t.revisions} sr ON sr.id = e.source_id JOIN ${t.items} si ON si.id = sr.item_id
+    JOIN ${t.revisions} tr ON tr.id = e.target_id JOIN ${t.items} ti ON ti.id = tr.item_id`
+}
+
+/** Edges on the wire; krefs of revisions many edges share are formatted once. */
+export function edgesOf(c: StoreRules, rows: ResolvedEdgeRow[]): Edge[] {
+  const krefs = new Map<string, string>()
+  return rows.map((r) => ({
+    source_kref: endKref(c, krefs, r.s_space, r.s_name, r.s_kind, r.s_number),
+    target_kref: endKref(c, krefs, r.t_space, r.t_name, r.t_kind, r.t_number),
+    edge_type: r.edge_type,
+    created_at: r.created_at,
+    metadata: JSON.parse(r.metadata),
+  }))
 }
 
 /** The revision kref of an edge end; `cache` spares re-formatting a revision many edges share. */
-export function endKref(c: Core, cache: Map<string, string>, space: string, name: string, kind: string, number: number): string {
+export function endKref(c: StoreRules, cache: Map<string, string>, space: string, name: string, kind: string, number: number): string {
   const key = `${space}\u0000${name}\u0000${kind}\u0000${number}`
   let kref = cache.get(key)
   if (kref === undefined) {

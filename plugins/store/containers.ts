@@ -4,24 +4,7 @@
  */
 import { domainError, type Authorship, type Metadata, type Project, type Space } from '@revka/plugin-sdk'
 import type { Core } from './core.js'
-
-interface ProjectRow {
-  id: number
-  name: string
-  description: string
-  deprecated: number
-  created_at: string
-  metadata: string
-}
-interface SpaceRow {
-  id: number
-  path: string
-  name: string
-  parent_path: string
-  created_at: string
-  author: string | null
-  username: string | null
-}
+import type { ProjectRow, SpaceRow } from './rules.js'
 
 export function ensureProjectRow(c: Core, name: string, opts: { description?: string; metadata?: Metadata } = {}): { row: ProjectRow; created: boolean } {
   c.checkName(name, 'project name')
@@ -77,8 +60,7 @@ export function listProjects(c: Core): Project[] {
 }
 
 export function ensureSpace(c: Core, path: string, who?: Authorship): { space: Space; created: boolean } {
-  const { spaces } = c.spacePath(path)
-  if (spaces.length === 0) throw domainError('invalid_input', 'a space path needs a space below the project: /<project>/<space>')
+  c.spaceBelowProject(path)
   const r = c.db.transaction(() => ensureSpaceChain(c, path, who))()
   return { space: c.spaceOf(r.space!), created: r.created }
 }

@@ -4,14 +4,13 @@
  */
 import { domainError, edgeDirection, formatKref, parseKref, type BundleMember, type Edge, type EdgeQuery, type Metadata } from '@revka/plugin-sdk'
 import type { Core, ItemRow } from './core.js'
-import { edgeRows, endKref, revisionIdsOf } from './batch.js'
+import { edgeRows, edgesOf, revisionIdsOf } from './batch.js'
+import { checkEdgeType, type MemberRow } from './rules.js'
 
-const EDGE_TYPE_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
 const MAX_EDGES_PER_QUERY = 5000
 
 export function createEdge(c: Core, input: { source_kref: string; target_kref: string; edge_type: string; metadata?: Metadata }): Edge {
-  if (!input || typeof input.edge_type !== 'string' || !EDGE_TYPE_RE.test(input.edge_type))
-    throw domainError('invalid_input', 'edge_type must be a name (letters, digits, _ . : -)')
+  checkEdgeType(input?.edge_type)
   const src = c.requireRevision(input.source_kref)
   const dst = c.requireRevision(input.target_kref)
   const metadata = c.metadataJson(input.metadata, 'metadata')
@@ -41,14 +40,7 @@ export function createEdge(c: Core, input: { source_kref: string; target_kref: s
 export function listEdges(c: Core, q: EdgeQuery): Edge[] {
   const ids = revisionIdsOf(c, Array.isArray(q.kref) ? q.kref : [q.kref])
   if (!ids.length) return []
-  const krefs = new Map<string, string>()
-  return edgeRows(c, ids, edgeDirection(q.direction), q.edge_type || undefined, MAX_EDGES_PER_QUERY).map((r) => ({
-    source_kref: endKref(c, krefs, r.s_space, r.s_name, r.s_kind, r.s_number),
-    target_kref: endKref(c, krefs, r.t_space, r.t_name, r.t_kind, r.t_number),
-    edge_type: r.edge_type,
-    created_at: r.created_at,
-    metadata: JSON.parse(r.metadata),
-  }))
+  return edgesOf(c, edgeRows(c, ids, edgeDirection(q.direction), q.edge_type || undefined, MAX_EDGES_PER_QUERY))
 }
 
 export function deleteEdge(c: Core, source: string, target: string, type: string): boolean {
@@ -85,7 +77,7 @@ export function addBundleMember(c: Core, bundleKref: string, itemKref: string, w
     by,
     latest,
   )
-  return { item_kref: formatKref(c.itemKrefOf(member)), added_at: at, added_by: by, added_in_revision: latest }
+  return c.member({ ...member, added_at: at, added_by: by, added_in_revision: latest })
 }
 
 export function removeBundleMember(c: Core, bundleKref: string, itemKref: string): boolean {
@@ -102,12 +94,7 @@ export function listBundleMembers(c: Core, bundleKref: string): { members: Bundl
       `SELECT i.space_path, i.item_name, i.kind, m.added_at, m.added_by, m.added_in_revision
     FROM bundle_members m JOIN items i ON i.id = m.member_id WHERE m.bundle_id = ? ORDER BY m.added_at, i.item_name`,
     )
-    .all(bundle.id) as Array<Pick<ItemRow, 'space_path' | 'item_name' | 'kind'> & Omit<BundleMember, 'item_kref'>>
-  const members = rows.map((r) => ({
-    item_kref: formatKref(c.itemKrefOf(r)),
-    added_at: r.added_at,
-    added_by: r.added_by,
-    added_in_revision: r.added_in_revision,
-  }))
+    .all(bundle.id) as MemberRow[]
+  const members = rows.map((r) => c.member(r))
   return { members, total_count: members.length }
 }

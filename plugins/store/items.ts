@@ -8,15 +8,10 @@ import type { Core, ItemRow } from './core.js'
 import { ensureSpaceChain, likePrefix } from './containers.js'
 import { WrittenFiles, removeFiles } from './artifact-files.js'
 import { insertRevision, planRevision, revisionById } from './revisions.js'
-import { ftsAddItem, paging } from './fts.js'
+import { ftsAddItem } from './fts.js'
 
 export function createItem(c: Core, input: ItemInput): { item: Item; revision: Revision | null } {
-  if (!input || typeof input !== 'object') throw domainError('invalid_input', 'item input required')
-  const space = c.spacePath(input.space_path)
-  const name = c.checkName(input.item_name, 'item_name')
-  const kind = c.checkKind(input.kind)
-  const k = { project: space.project, spaces: space.spaces, name, kind }
-  const metadata = c.metadataJson(input.metadata, 'metadata')
+  const { space, name, kind, k, metadata } = c.checkItem(input)
   const files = new WrittenFiles()
   try {
     // an existing item is refused before any file is written for its "first" revision
@@ -95,7 +90,7 @@ export function listItems(c: Core, q: ListItemsQuery): Page<Item> {
     total = (c.stmt(countSql).get(...args) as { n: number }).n
     c.cacheListCount(key, total)
   }
-  const { offset, limit } = paging(c, q)
+  const { offset, limit } = c.paging(q)
   const order = q.sort === 'recent' ? 'created_at DESC, id DESC' : 'item_name, kind'
   // the offset is walked on the index alone (ids), and only the page's rows are read: a deep page
   // of a large space would otherwise read every skipped row from the table

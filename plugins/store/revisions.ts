@@ -3,12 +3,13 @@
  * its artifact files are written (atomically) first and removed if the transaction fails.
  * Tags are per-item pointers (the tags table's key is (item, tag)); `latest` is virtual.
  */
-import { domainError, isSafeSegment, isTagName, parseKref, type Kref, type Revision, type RevisionChoice, type RevisionInput } from '@revka/plugin-sdk'
+import { domainError, parseKref, type Kref, type Revision, type RevisionChoice, type RevisionInput } from '@revka/plugin-sdk'
 import { existsSync } from 'node:fs'
 import type { Core, ItemRow, RevisionRow } from './core.js'
 import { REVISION_COLUMNS } from './core.js'
-import { artifactPath, checkArtifactBytes, fileBytes, WrittenFiles } from './artifact-files.js'
+import { artifactPath, checkArtifactBytes, WrittenFiles } from './artifact-files.js'
 import { ftsAddRevision } from './fts.js'
+import { checkRevision, checkTag, ownedBytes, revisionMetadata } from './revision-input.js'
 
 interface PlannedArtifact {
   name: string
@@ -25,52 +26,19 @@ export interface PlannedRevision {
   username: string | null
 }
 
-export function checkTag(tag: unknown): string {
-  if (typeof tag !== 'string' || !isTagName(tag)) throw domainError('invalid_input', `bad tag "${String(tag)}"`)
-  if (tag === 'latest') throw domainError('invalid_input', '"latest" is virtual: it always marks the highest revision')
-  return tag
-}
-
 /** Validate a revision and write its own artifact files; nothing in the database changes yet. */
 export function planRevision(c: Core, k: Kref, number: number, input: RevisionInput, files: WrittenFiles): PlannedRevision {
-  if (number > c.limits.maxRevisionsPerItem) {
-    throw domainError('quota_exceeded', `An item keeps at most ${c.limits.maxRevisionsPerItem} revisions`, { limit: c.limits.maxRevisionsPerItem })
-  }
-  c.metadataJson(input.metadata, 'metadata')
-  const tags = [...new Set((input.tags ?? []).map(checkTag))]
-  const arts = input.artifacts ?? []
-  if (!Array.isArray(arts)) throw domainError('invalid_input', 'artifacts must be an array')
-  if (arts.length > c.limits.maxArtifactsPerRevision)
-    throw domainError('quota_exceeded', `A revision holds at most ${c.limits.maxArtifactsPerRevision} artifacts`, { limit: c.limits.maxArtifactsPerRevision })
-  const names = new Set<string>()
-  const bytes: Array<Buffer | null> = []
-  for (const a of arts) {
-    if (!isSafeSegment(a?.name)) throw domainError('invalid_input', `bad artifact name "${String(a?.name)}"`)
-    if (names.has(a.name)) throw domainError('conflict', `The revision already has an artifact named "${a.name}"`)
-    names.add(a.name)
-    if (!a.file && (typeof a.location !== 'string' || a.location.length === 0 || a.location.length > 4096))
-      throw domainError('invalid_input', `artifact "${a.name}" needs a location or a file`)
-    bytes.push(a.file ? fileBytes(a.file) : null)
-  }
-  checkArtifactBytes(
-    c,
-    bytes.filter((b): b is Buffer => b !== null).map((b) => b.length),
-  )
-  const revMeta: Record<string, string> = { ...(input.metadata ?? {}) }
-  for (const a of arts) {
-    if (a.location_metadata_key !== undefined && bytes[arts.indexOf(a)]) revMeta[a.location_metadata_key] = artifactPath(c, k, number, a.name)
-  }
-  const metadata = c.metadataJson(revMeta, 'metadata')
-  const planned: PlannedArtifact[] = arts.map((a, i) => {
-    const meta = c.metadataJson(a.metadata, `artifact ${a.name} metadata`)
-    const b = bytes[i]
+  const checked = checkRevision(c, number, input)
+  checkArtifactBytes(c, ownedBytes(checked))
+  const metadata = revisionMetadata(c, input, checked, (name) => artifactPath(c, k, number, name))
+  const planned: PlannedArtifact[] = checked.artifacts.map(({ input: a, bytes: b, metadata: meta }) => {
     if (!b) return { name: a.name, location: a.location!, owned_size: null, metadata: meta }
     const path = artifactPath(c, k, number, a.name)
     if (a.file!.overwrite === false && existsSync(path)) throw domainError('conflict', 'artifact file already exists; enable overwrite to replace it')
     files.write(path, b)
     return { name: a.name, location: path, owned_size: b.length, metadata: meta }
   })
-  return { number, metadata, tags, artifacts: planned, author: input.author ?? null, username: input.username ?? null }
+  return { number, metadata, tags: checked.tags, artifacts: planned, author: checked.author, username: checked.username }
 }
 
 /** Insert a planned revision (call inside a transaction); the caller keeps the full-text row. */
