@@ -120,6 +120,8 @@ export class ClusterWebhookQueue implements WebhookQueueService {
     )
     if (++this.finishes % SWEEP_EVERY === 0) {
       void this.pool.query(`DELETE FROM revka_webhook_deliveries WHERE done_at < now() - $1 * interval '1 millisecond'`, [KEEP_DONE_MS]).catch(() => {})
+      // keys past their window block nothing any more; without this the table only ever grew
+      void this.pool.query('DELETE FROM revka_webhook_keys WHERE until_ms <= $1', [Date.now()]).catch(() => {})
     }
   }
 }

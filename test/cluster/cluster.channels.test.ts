@@ -18,6 +18,7 @@ import { startFakeApi, type FakeApi } from '../ingress/fake-api.js'
 import { APP_SECRET, signedHeaders, textDelivery } from '../../plugins/whatsapp/test-support/cloud-api.js'
 import { ADMIN, bearer, engines, json, pg, startNode, until } from './support.js'
 import { SharedSql } from '../../kernel/cluster/shared-sql.js'
+import { ClusterWebhookQueue } from '../../kernel/cluster/webhook-queue.js'
 import { SharedChannelState } from '../../plugin-sdk/src/webhook/shared-channel.js'
 import { SharedIdempotencyWindow, SWEEP_EVERY } from '../../plugins/webhook/shared-idempotency.js'
 
@@ -163,11 +164,11 @@ test('PostgreSQL away: the webhook routes and GET /api/channels answer 503 clust
 })
 
 /** the kernel's shared-sql service over its own pool on the suite's PostgreSQL (no gateway needed) */
-async function withSharedSql(fn: (sql: SharedSql, q: (text: string, params?: unknown[]) => Promise<any[]>) => Promise<void>): Promise<void> {
+async function withSharedSql(fn: (sql: SharedSql, q: (text: string, params?: unknown[]) => Promise<any[]>, pool: any) => Promise<void>): Promise<void> {
   const { Pool } = createRequire(import.meta.url)('pg')
   const pool = new Pool({ connectionString: engines().pg, max: 2 })
   try {
-    await fn(new SharedSql(pool, 'bounds', () => {}), async (text, params) => (await pool.query(text, params)).rows)
+    await fn(new SharedSql(pool, 'bounds', () => {}), async (text, params) => (await pool.query(text, params)).rows, pool)
   } finally {
     await pool.end()
   }
@@ -217,5 +218,25 @@ test('shared /webhook idempotency keys: the window, an abandoned claim lapsing, 
     }
     const [{ n }] = await q('SELECT count(*)::int AS n FROM webhook_idempotency')
     assert.equal(n, 5 + 7, 'the sweep kept the newest five; seven claimed since')
+  })
+})
+
+test('the shared webhook queue forgets idempotency keys whose window has passed', async () => {
+  await withSharedSql(async (_sql, q, pool) => {
+    // its own channel: the nodes' workers never lease these
+    const queue = new ClusterWebhookQueue(pool, 'bounds', 5000)
+    const now = Date.now()
+    const old = `bounds:old-${now}`
+    const live = `bounds:live-${now}`
+    assert.equal(await queue.enqueue('bounds', { key: old, until: now - 1000, now: now - 2000 }, []), true)
+    assert.equal(await queue.enqueue('bounds', { key: live, until: now + 600_000, now }, []), true)
+    // the keys are swept with the finished deliveries, once per 256 finishes
+    for (let i = 0; i < 256; i++) {
+      await queue.enqueue('bounds', undefined, [{ id: `bounds-${now}-${i}`, at: now, message: { text: 'x' } }])
+      const d = await queue.claim('bounds')
+      await queue.finish(d!.id, true)
+    }
+    await until('the expired key is gone', async () => (await q('SELECT 1 FROM revka_webhook_keys WHERE key = $1', [old])).length === 0)
+    assert.equal((await q('SELECT 1 FROM revka_webhook_keys WHERE key = $1', [live])).length, 1, 'a key inside its window stays')
   })
 })
