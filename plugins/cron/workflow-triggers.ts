@@ -121,11 +121,13 @@ function write(d: TriggerDeps, view: TriggerView, workflow: string, triggers: Ar
  * refused sync, and `checkWorkflow` cannot ask the shared count before a save.
  */
 export function workflowTriggers(d: TriggerDeps): CronTriggerService {
-  const later = (workflow: string, what: string, p: Promise<unknown>) =>
-    p.then(
+  // one after another, in call order: a workflow saved twice in a row ends with its second triggers
+  let queue: Promise<unknown> = Promise.resolve()
+  const later = (workflow: string, what: string, write: () => Promise<unknown>) =>
+    (queue = queue.then(write).then(
       () => d.changed(),
       (err) => d.log.error({ workflow, err: (err as Error).message }, `REVKA_ERR_CRON_TRIGGERS: ${what} failed`),
-    )
+    ))
   return {
     syncWorkflow(workflow, triggers) {
       checkCap(workflow, triggers)
@@ -137,11 +139,7 @@ export function workflowTriggers(d: TriggerDeps): CronTriggerService {
         d.changed()
         return { jobs: w.value }
       }
-      void later(
-        workflow,
-        'cron trigger sync',
-        store.triggers(idPrefix(workflow), ids, (v) => write(d, v, workflow, triggers)),
-      )
+      void later(workflow, 'cron trigger sync', () => store.triggers(idPrefix(workflow), ids, (v) => write(d, v, workflow, triggers)))
       // what the transaction will write unless another workflow holds an id or max_jobs is full
       return { jobs: ids.filter((_, i) => expressionOk(triggers[i])) }
     },
@@ -162,7 +160,7 @@ export function workflowTriggers(d: TriggerDeps): CronTriggerService {
         if (w.value) d.changed()
         return w.value
       }
-      void later(workflow, 'cron trigger removal', store.triggers(idPrefix(workflow), [], remove))
+      void later(workflow, 'cron trigger removal', () => store.triggers(idPrefix(workflow), [], remove))
       // the count is not known until the transaction commits
       return 0
     },
