@@ -51,6 +51,12 @@ const OPEN = 1
 /** a client that stops reading is dropped instead of buffering a whole reply for it */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 const NAME_MAX = 200
+/**
+ * frames one socket may have waiting for the store (session_start, a message's admission); a local
+ * SQLite store answers before the next frame arrives, a slow or lost cluster engine would let a
+ * flooding client pile up frames in memory without it
+ */
+export const MAX_WAITING_FRAMES = 32
 
 export function chatSocketHandler(deps: ChatSocketDeps) {
   return (socket: RevkaSocket, req: RevkaRequest<undefined>): void => {
@@ -128,7 +134,14 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
       error('AGENT_ERROR', 'The frame could not be handled; see the gateway log')
     }
     let inbox: Promise<void> = opening()
+    let waiting = 0
     socket.on('message', (data: Buffer) => {
+      if (waiting >= MAX_WAITING_FRAMES) {
+        error('TOO_MANY_FRAMES', `More than ${MAX_WAITING_FRAMES} frames are waiting for the session store; wait for the answers`)
+        socket.close(1008, 'too many frames waiting')
+        return
+      }
+      waiting++
       const text = data.toString('utf8')
       inbox = inbox
         .then(() => {
@@ -137,6 +150,9 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
           return onFrame(text)
         })
         .catch(fault)
+        .finally(() => {
+          waiting--
+        })
     })
     socket.on('close', () => {
       if (firstFrameTimer) clearTimeout(firstFrameTimer)

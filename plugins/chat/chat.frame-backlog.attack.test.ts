@@ -1,0 +1,67 @@
+/**
+ * Frames on one `/ws/chat` socket are handled in order, each after the store answered for the one
+ * before. A local SQLite store answers at once; a cluster engine that stalls would let a client
+ * that keeps sending pile its frames up in memory. The handler holds at most MAX_WAITING_FRAMES of
+ * them: the next is refused with TOO_MANY_FRAMES and the socket closed (1008), and none of the
+ * waiting frames ever reaches the turns. The store here never answers — the stall itself; what it
+ * would answer does not matter.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
+import type { Logger, RevkaRequest, RevkaSocket } from '@revka/plugin-sdk'
+import { SessionAdmission } from './session-admission.js'
+import type { SessionStore } from './session-store.js'
+import type { TurnManager } from './turns.js'
+import { chatSocketHandler, MAX_WAITING_FRAMES } from './ws-chat.js'
+
+class StallingSocket extends EventEmitter {
+  readyState = 1
+  bufferedAmount = 0
+  sent: any[] = []
+  closedWith: number | null = null
+  send(data: string): void {
+    this.sent.push(JSON.parse(data))
+  }
+  close(code: number): void {
+    this.closedWith = code
+    this.readyState = 3
+    this.emit('close')
+  }
+}
+
+test(`a socket whose store stalls holds at most ${MAX_WAITING_FRAMES} waiting frames; one more closes it and nothing reaches the turns`, async () => {
+  const never = new Promise<never>(() => {})
+  const store = { open: true, get: () => never, activeOwnedBy: () => never } as unknown as SessionStore
+  const submitted: string[] = []
+  const turns = {
+    submit: (sid: string) => submitted.push(sid),
+    detach: () => {},
+    state: () => ({ state: 'idle' }),
+  } as unknown as TurnManager
+  const log = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger
+  const handler = chatSocketHandler({
+    store: () => store,
+    turns,
+    relay: () => () => {},
+    firstFrameWaitMs: 5000,
+    maxMessageBytes: 1024,
+    admission: new SessionAdmission(() => store, { sessionsPerMinute: 20, maxSessionsPerCredential: 10 }),
+    log,
+  })
+  const socket = new StallingSocket()
+  const req = { query: { session_id: 'stalled' }, auth: { via: 'bearer', credentialId: 'dev-1' } } as unknown as RevkaRequest<undefined>
+  handler(socket as unknown as RevkaSocket, req)
+
+  const frame = Buffer.from(JSON.stringify({ type: 'message', content: 'hello' }))
+  for (let i = 0; i < MAX_WAITING_FRAMES; i++) socket.emit('message', frame)
+  await new Promise((r) => setImmediate(r))
+  assert.equal(socket.closedWith, null, `${MAX_WAITING_FRAMES} waiting frames are allowed`)
+  assert.deepEqual(socket.sent, [], 'no session_start while the store has not answered')
+
+  socket.emit('message', frame)
+  assert.equal(socket.closedWith, 1008)
+  assert.equal(socket.sent.length, 1)
+  assert.equal(socket.sent[0].code, 'TOO_MANY_FRAMES')
+  assert.deepEqual(submitted, [], 'no waiting frame became a turn')
+})
