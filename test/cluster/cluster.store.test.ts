@@ -22,6 +22,8 @@ import type { PgPool } from '../../kernel/cluster/clients.js'
 import { PgDomainStore } from '../../plugins/store/pg-store.js'
 import { PG_TABLES } from '../../plugins/store/pg-schema.js'
 import { CONTRACT_LIMITS, storeContract } from '../../plugins/store/test-support/store-contract.js'
+import { batchContract } from '../../plugins/store/test-support/batch-contract.js'
+import { storeLimits } from '../../plugins/store/limits.js'
 import { killAllChildren } from '../reliability/support/gateway-child.js'
 import { ADMIN, bearer, engines, json, startNode, until } from './support.js'
 
@@ -105,6 +107,15 @@ describe('the domain store contract on PostgreSQL', () => {
       assert.ok(art.location.startsWith(other.artifactRoot + '/'), 'an owned location is answered under the reading node’s root')
       assert.equal(readFileSync(art.location, 'utf8'), 'steps: []')
     },
+  })
+})
+
+describe('batch reads and the rolling full-text row on PostgreSQL', () => {
+  batchContract({
+    async open() {
+      return PgDomainStore.open(sharedSql(await freshDatabase()), mkdtempSync(join(tmpdir(), 'revka-store-pg-')), storeLimits({ max_revisions_per_item: 40 }))
+    },
+    async close() {},
   })
 })
 
