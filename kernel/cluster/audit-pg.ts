@@ -44,12 +44,23 @@ export interface ClusterAuditOptions {
   log: Pick<Logger, 'error' | 'warn' | 'info'>
 }
 
+/** PostgreSQL away (SharedSql's 503), or a transaction it asks to run again (SQLSTATE class 40) */
+function retryable(e: unknown): boolean {
+  if (isHttpError(e)) return e.statusCode === 503
+  const code = (e as { code?: unknown })?.code
+  return typeof code === 'string' && code.startsWith('40')
+}
+
 export class ClusterAudit implements SharedAuditChain {
   private buf: Unchained[] = []
   private flushing: Promise<void> | null = null
   private retryMs = RETRY_MS
   private verifying: Promise<AuditVerdict> | null = null
   private closed = false
+  /** refusing since the buffer filled: logged once per burst, counted always */
+  private refusing = false
+  /** entries to append one per transaction, after a batch PostgreSQL refused: only the bad one is lost */
+  private singles = 0
   /** refused because the buffer was full */
   dropped = 0
   /** refused by PostgreSQL itself (not an outage): logged with their event ids */
@@ -67,14 +78,16 @@ export class ClusterAudit implements SharedAuditChain {
 
   enqueue(e: Unchained): boolean {
     if (this.closed || this.buf.length >= AUDIT_BUFFER_MAX) {
+      this.dropped++
       // one log line per refusal burst is enough: the count is on /health
-      if (this.dropped++ === 0 || this.closed)
+      if (!this.refusing || this.closed)
         this.o.log.error(
           { event_id: e.event_id, event_type: e.event_type, queued: this.buf.length },
           this.closed
             ? 'REVKA_ERR_AUDIT_WRITE: the node is stopping; audit entry not appended'
             : 'REVKA_ERR_AUDIT_BUFFER_FULL: PostgreSQL is away and the audit buffer is full; entry refused',
         )
+      this.refusing = true
       return false
     }
     this.buf.push(e)
@@ -92,27 +105,34 @@ export class ClusterAudit implements SharedAuditChain {
 
   private async loop(): Promise<void> {
     while (this.buf.length && !this.closed) {
-      const batch = this.buf.slice(0, BATCH)
+      const batch = this.buf.slice(0, this.singles > 0 ? 1 : BATCH)
       try {
         await this.append(batch)
         this.buf.splice(0, batch.length)
+        if (this.singles > 0) this.singles--
+        this.refusing = false
         if (this.retryMs !== RETRY_MS)
           this.o.log.info({ node: this.o.nodeId, queued: this.buf.length }, 'cluster audit: PostgreSQL is back; appending what waited')
         this.retryMs = RETRY_MS
       } catch (e) {
-        if (isHttpError(e) && e.statusCode === 503) {
+        if (retryable(e)) {
           if (this.retryMs === RETRY_MS) this.o.log.warn({ queued: this.buf.length }, 'cluster audit: PostgreSQL unreachable; entries wait in the buffer')
           const wait = this.retryMs
           this.retryMs = Math.min(wait * 2, RETRY_MAX_MS)
           await this.pause(wait)
           continue
         }
-        // not an outage: retrying would wedge every entry behind this batch
+        if (batch.length > 1) {
+          this.singles = batch.length
+          continue
+        }
+        // not an outage: retrying would wedge every entry behind this one
+        if (this.singles > 0) this.singles--
         this.failed += batch.length
         this.buf.splice(0, batch.length)
         this.o.log.error(
           { err: (e as Error).message, event_ids: batch.map((x) => x.event_id) },
-          'REVKA_ERR_AUDIT_WRITE: PostgreSQL refused audit entries; they are not on the chain',
+          'REVKA_ERR_AUDIT_WRITE: PostgreSQL refused an audit entry; it is not on the chain',
         )
       }
     }

@@ -129,7 +129,11 @@ test('a row changed or deleted in PostgreSQL fails verify at its position on eve
 
 /** a fourth writer in this process, with the node's own buffer, to fill that buffer past its bound */
 function inProcessWriter(pool: pg.Pool, logged: string[]): ClusterAudit {
-  const log = { error: (_: object, m: string) => void logged.push(m), warn: () => {}, info: () => {} } as unknown as ClusterAuditOptions['log']
+  const log = {
+    error: (o: object, m: string) => void logged.push(m + ' ' + JSON.stringify(o)),
+    warn: () => {},
+    info: () => {},
+  } as unknown as ClusterAuditOptions['log']
   return new ClusterAudit({ sql: new SharedSql(pool as unknown as PgPool, 'bound', () => {}), nodeId: 'bound', signingKey: null, maxRows: 1_000_000, log })
 }
 
@@ -248,5 +252,32 @@ test('the chain is bounded: an append past the bound deletes the oldest rows wit
     assert.ok(v.entry_count >= 50 && v.entry_count < 100)
   }
   await small.close()
+  await pool.end()
+})
+
+test('an entry PostgreSQL itself refuses is lost alone, logged with its id; the entries around it go in', async () => {
+  const pool = new pg.Pool({ connectionString: engines().pg, max: 2 })
+  pool.on('error', () => {})
+  const logged: string[] = []
+  const writer = inProcessWriter(pool, logged)
+  // what a constraint an operator added, or a bug, would do to one row
+  await db.query(`CREATE FUNCTION audit_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.entry LIKE '%poison%' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`)
+  await db.query('CREATE TRIGGER audit_test_refuse BEFORE INSERT ON revka_audit_chain FOR EACH ROW EXECUTE FUNCTION audit_test_refuse()')
+  try {
+    const batch = [entry('the one before'), entry('poison'), entry('the one after')]
+    for (const e of batch) assert.equal(writer.enqueue(e), true)
+    await until('the writer is done', async () => writer.queued === 0)
+    const { rows } = await db.query('SELECT event_id FROM revka_audit_chain WHERE event_id = ANY($1)', [batch.map((e) => e.event_id)])
+    assert.deepEqual(rows.map((r) => r.event_id).sort(), [batch[0].event_id, batch[2].event_id].sort(), JSON.stringify({ logged, failed: writer.failed }))
+    assert.equal(writer.failed, 1)
+    assert.ok(logged.some((m) => m.startsWith('REVKA_ERR_AUDIT_WRITE')))
+  } finally {
+    await db.query('DROP TRIGGER audit_test_refuse ON revka_audit_chain')
+    await db.query('DROP FUNCTION audit_test_refuse()')
+  }
+  // the chain the nodes verify has no hole where the refused entry would have been
+  for (const n of nodes) assert.equal((await verify(n)).verified, true)
+  await writer.close()
   await pool.end()
 })
