@@ -5,8 +5,8 @@
  * only a cluster shows: two stores (two nodes' worth: own pools, own artifact roots) racing on one
  * item, and an artifact written on one read on the other; last, two real gateways with the store
  * and the skills plugin — created on A is listed, read and found on B, concurrent updates on A and
- * B are all kept with distinct revision numbers, and B, cut off from PostgreSQL, answers 503
- * `cluster_unavailable` and recovers by itself.
+ * B are all kept with distinct revision numbers, B, cut off from PostgreSQL, answers 503
+ * `cluster_unavailable` and recovers by itself, and a node started after A died serves it all.
  */
 import { test, after, describe } from 'node:test'
 import assert from 'node:assert/strict'
@@ -197,7 +197,7 @@ async function relay(): Promise<{ url: string; cut(): Promise<void>; restore(): 
   return link
 }
 
-test('two gateways: a skill created on A is listed, read and found on B; updates raced on A and B are all kept; B cut off from PostgreSQL answers 503 and recovers', async () => {
+test('two gateways: a skill created on A is listed, read and found on B; updates raced on A and B are all kept; B cut off from PostgreSQL answers 503 and recovers; a node started after A died serves it all', async () => {
   const link = await relay()
   const plugins = { store: {}, skills: {} }
   const nodeA = await startNode('store-a', { plugins })
@@ -263,6 +263,15 @@ test('two gateways: a skill created on A is listed, read and found on B; updates
   assert.equal((await call(nodeA, 'GET', path)).status, 200, 'A, still connected, serves on')
   await link.restore()
   await until('B serves skills again', async () => (await call(nodeB, 'GET', path)).status === 200, 20_000)
+
+  // A dies; a node started afterwards, with an empty state folder, serves all of it
+  await nodeA.kill9()
+  const nodeC = await startNode('store-c', { plugins })
+  const onC = await call(nodeC, 'GET', path)
+  assert.equal(onC.status, 200)
+  assert.equal(onC.body.skill.content, last.body.skill.content, 'the SKILL.md body comes from PostgreSQL, not from a node’s folder')
+  assert.equal((await call(nodeC, 'GET', '/api/skills?q=zebrafish')).body.total_count, 0, 'the first description is an older revision now')
+  assert.equal((await call(nodeC, 'GET', `/api/skills?q=${encodeURIComponent(last.body.skill.description)}`)).body.skills[0].name, name)
 })
 
 test('a store whose PostgreSQL cannot be reached rejects with 503 cluster_unavailable, not a 500', async () => {
