@@ -36,6 +36,11 @@ export interface CronStore {
   readonly backend: 'sqlite' | 'postgres'
   /** the synchronous SQLite store (single node), for the callers whose SDK contract is synchronous */
   readonly sync?: JobStore
+  /**
+   * cluster mode: `max_run_history` kept in the shared store, so every node prunes to the limit
+   * set last on any node (on one node it is config.toml's alone)
+   */
+  readonly sharedKeep?: { get(): Promise<number | null>; set(n: number): Promise<void> }
   get(id: string): Promise<Job | undefined>
   /** every job, ordered by next_run (nulls last), then created_at */
   list(): Promise<Job[]>
@@ -57,7 +62,7 @@ export interface CronStore {
    * left as it is and not in the answer.
    */
   advance(moves: Array<{ job: Job; from: number }>): Promise<Set<string>>
-  /** record a run, keep the job's newest `keep`, apply `update` to the job; false when it was deleted */
+  /** record a run, keep the job's newest `keep` (or the shared limit), apply `update` to the job; false when it was deleted */
   addRun(run: Omit<Run, 'id'>, keep: number, update: (j: Job) => void): Promise<boolean>
   /** newest first */
   runs(jobId: string, limit: number): Promise<Run[]>

@@ -35,6 +35,11 @@ CREATE TABLE cron_runs (
 );
 CREATE INDEX cron_runs_job ON cron_runs(job_id, id);`,
   },
+  {
+    id: 2,
+    name: 'the cluster-wide run history limit',
+    sql: 'CREATE TABLE cron_settings (id INTEGER PRIMARY KEY CHECK (id = 1), max_run_history INTEGER NOT NULL);',
+  },
 ]
 
 /** the (int, int) advisory-lock key space is apart from the kernel's single-bigint keys; 0x63726f6e is "cron" */
@@ -59,6 +64,18 @@ export async function openPgCronStore(sql: SharedSqlService): Promise<CronStore>
   const jobs = async (text: string, params: unknown[]) => (await sql.query<Row>(text, params)).rows.map(fromRow)
   return {
     backend: 'postgres',
+    sharedKeep: {
+      get: async () => {
+        const r = await sql.query<{ n: number }>('SELECT max_run_history AS n FROM cron_settings WHERE id = 1')
+        return r.rows[0]?.n ?? null
+      },
+      set: async (n) => {
+        await sql.query(
+          'INSERT INTO cron_settings (id, max_run_history) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET max_run_history = excluded.max_run_history',
+          [n],
+        )
+      },
+    },
     get: async (id) => (await jobs(`SELECT ${COLS} FROM cron_jobs WHERE id = $1`, [id]))[0],
     list: () => jobs(`SELECT ${COLS} FROM cron_jobs ORDER BY next_run IS NULL, next_run, created_at`, []),
     count: (owner) => countOf(sql, owner),
@@ -106,10 +123,11 @@ export async function openPgCronStore(sql: SharedSqlService): Promise<CronStore>
           run.output,
           run.duration_ms,
         ])
-        await tx.query('DELETE FROM cron_runs WHERE job_id = $1 AND id NOT IN (SELECT id FROM cron_runs WHERE job_id = $1 ORDER BY id DESC LIMIT $2)', [
-          run.job_id,
-          Math.max(1, keep),
-        ])
+        // the limit set last on any node; this node's config.toml until one was set
+        await tx.query(
+          'DELETE FROM cron_runs WHERE job_id = $1 AND id NOT IN (SELECT id FROM cron_runs WHERE job_id = $1 ORDER BY id DESC LIMIT COALESCE((SELECT max_run_history FROM cron_settings WHERE id = 1), $2))',
+          [run.job_id, Math.max(1, keep)],
+        )
         const j = fromRow(r)
         update(j)
         await tx.query('UPDATE cron_jobs SET doc = $2, enabled = $3 WHERE id = $1', [j.id, JSON.stringify(j), j.enabled])

@@ -32,6 +32,11 @@ export function addCronRoutes(d: RouteDeps): void {
   const { api } = d
   const audit = (req: RevkaRequest<any>, command: string, risk: 'low' | 'medium' | 'high' = 'medium') =>
     api.audit.record({ event_type: 'config_change', action: { command, risk_level: risk, approved: true, allowed: true }, result: { success: true } }, req)
+  /** this node's [cron] settings, with the cluster's max_run_history when one was set */
+  const current = async (): Promise<CronSettings> => {
+    const keep = await d.store().sharedKeep?.get()
+    return keep ? { ...d.settings.current, max_run_history: keep } : { ...d.settings.current }
+  }
   const ctx = async (): Promise<ShapeContext> => {
     const channels = await api.services.get(KernelServices.channels).list()
     return { now: d.now(), shellEnabled: d.shellEnabled, channels: new Set(channels.filter((c) => c.send && configured(c)).map((c) => c.id)) }
@@ -78,7 +83,7 @@ export function addCronRoutes(d: RouteDeps): void {
     url: '/api/cron/settings',
     auth: 'bearer',
     description: '{enabled, catch_up_on_startup, max_run_history}',
-    handler: () => ({ ...d.settings.current }),
+    handler: async () => current(),
   })
 
   api.routes.add({
@@ -87,13 +92,15 @@ export function addCronRoutes(d: RouteDeps): void {
     auth: 'bearer',
     description: 'save [cron] settings to config.toml (enabled and catch-up apply at the next daemon start)',
     handler: async (req) => {
-      const next = patchSettings(d.settings.current, req.body)
+      const next = patchSettings(await current(), req.body)
       try {
         await saveSettings(api.services.get(KernelServices.config), next)
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode) throw e
         throw httpError(500, 'config_save_failed', `Failed to save cron settings: ${(e as Error).message}`)
       }
+      // cluster mode: the history limit is the cluster's (this node's config.toml has it too)
+      await d.store().sharedKeep?.set(next.max_run_history)
       d.settings.current = next
       audit(req, 'cron.settings')
       return { status: 'ok', ...next }

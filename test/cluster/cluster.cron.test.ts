@@ -2,7 +2,8 @@
  * Issue 18: cron jobs and run history on the cluster's PostgreSQL. Two daemon nodes: a job
  * created on A is listed on B; edited on B, A sees the edit (and both schedulers fire it, once
  * per fire time); its run history reads the same on both and counts exactly the lines the job
- * wrote; deleted on A, it stops on B. The `max_jobs` quota holds across nodes under concurrent
+ * wrote, and is pruned to the limit set on either; deleted on A, it stops on B. A workflow's
+ * cron trigger saved on A is a job on B. The `max_jobs` quota holds across nodes under concurrent
  * creates, the jobs survive a node's restart, and a lost PostgreSQL is 503 `cluster_unavailable`
  * on the cron routes until it is back.
  */
@@ -72,10 +73,17 @@ test('a job created on A is listed on B, edited on B fires with one shared histo
   assert.deepEqual(runsB, runsA, 'both nodes show the same run history')
   assert.equal(runsA.length, lines(out), 'one run recorded per line the job wrote: no fire ran twice or went unrecorded')
 
+  // the history limit set on B is the one A reads and both prune to
+  assert.equal((await api(b, 'PATCH', '/api/cron/settings', { max_run_history: 2 })).status, 200)
+  assert.equal((await api(a, 'GET', '/api/cron/settings')).body.max_run_history, 2)
+
   // running again, then deleted on A: B's scheduler stops firing it
   assert.equal((await api(b, 'PATCH', `/api/cron/${id}`, { enabled: true })).status, 200)
   const before = lines(out)
   await until('it fires again', async () => lines(out) > before, 10_000)
+  await until('the next fire is recorded', async () => (await api(a, 'GET', `/api/cron/${id}/runs?limit=100`)).body.runs[0]?.id > runsA[0].id)
+  for (const n of [a, b]) assert.equal((await api(n, 'GET', `/api/cron/${id}/runs?limit=100`)).body.runs.length, 2, 'pruned to 2 on every node')
+  assert.equal((await api(a, 'PATCH', '/api/cron/settings', { max_run_history: 50 })).status, 200)
   assert.equal((await api(a, 'DELETE', `/api/cron/${id}`)).status, 200)
   await sleep(1500) // a fire already started when it was deleted may still append its line
   const atDelete = lines(out)
