@@ -281,3 +281,16 @@ test('an entry PostgreSQL itself refuses is lost alone, logged with its id; the 
   await writer.close()
   await pool.end()
 })
+
+test('the entry a stopping node records last (its shutdown) is on the shared chain, read on another node', async () => {
+  const [A, , C] = nodes
+  const r = await json(`${C.url}/admin/shutdown`, { method: 'POST', headers: bearer(ADMIN) })
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  await C.exited
+  const events = await list(A, '&event_type=security_event')
+  assert.ok(
+    events.some((e) => e.action?.command === 'gateway.shutdown (POST /admin/shutdown)'),
+    'the shutdown entry of C',
+  )
+  assert.equal((await verify(A)).verified, true)
+})
