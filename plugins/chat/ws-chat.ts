@@ -52,9 +52,10 @@ const OPEN = 1
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 const NAME_MAX = 200
 /**
- * frames one socket may have waiting for the store (session_start, a message's admission); a local
- * SQLite store answers before the next frame arrives, a slow or lost cluster engine would let a
- * flooding client pile up frames in memory without it
+ * frames one socket may have waiting for a store that is behind (session_start, a message's
+ * admission): a slow or stalled cluster engine would let a flooding client pile up frames in
+ * memory without it. A store that answers within the event-loop turn (the local SQLite one) is
+ * never behind, however many frames one read delivers at once.
  */
 export const MAX_WAITING_FRAMES = 32
 
@@ -135,13 +136,21 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
     }
     let inbox: Promise<void> = opening()
     let waiting = 0
+    // frames still waiting once the event loop turned: the store is behind, not just a burst
+    let behind = false
+    const drained = () => {
+      if (--waiting === 0) behind = false
+    }
     socket.on('message', (data: Buffer) => {
-      if (waiting >= MAX_WAITING_FRAMES) {
+      if (behind && waiting >= MAX_WAITING_FRAMES) {
         error('TOO_MANY_FRAMES', `More than ${MAX_WAITING_FRAMES} frames are waiting for the session store; wait for the answers`)
         socket.close(1008, 'too many frames waiting')
         return
       }
-      waiting++
+      if (waiting++ === 0)
+        setImmediate(() => {
+          behind = waiting > 0
+        })
       const text = data.toString('utf8')
       inbox = inbox
         .then(() => {
@@ -150,9 +159,7 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
           return onFrame(text)
         })
         .catch(fault)
-        .finally(() => {
-          waiting--
-        })
+        .finally(drained)
     })
     socket.on('close', () => {
       if (firstFrameTimer) clearTimeout(firstFrameTimer)
