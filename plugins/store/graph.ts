@@ -68,16 +68,10 @@ export function addBundleMember(c: Core, bundleKref: string, itemKref: string, w
   if (n >= c.limits.maxBundleMembers)
     throw domainError('quota_exceeded', `A bundle holds at most ${c.limits.maxBundleMembers} members`, { limit: c.limits.maxBundleMembers })
   const latest = (c.stmt('SELECT MAX(number) AS n FROM revisions WHERE item_id = ?').get(bundle.id) as { n: number | null }).n
-  const at = c.iso()
-  const by = typeof who.added_by === 'string' ? who.added_by.slice(0, 256) : null
-  c.stmt('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)').run(
-    bundle.id,
-    member.id,
-    at,
-    by,
-    latest,
-  )
-  return c.member({ ...member, added_at: at, added_by: by, added_in_revision: latest })
+  const m = c.newMember(member, who, latest)
+  const insert = c.stmt('INSERT INTO bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES (?, ?, ?, ?, ?)')
+  insert.run(bundle.id, member.id, m.added_at, m.added_by, m.added_in_revision)
+  return c.member(m)
 }
 
 export function removeBundleMember(c: Core, bundleKref: string, itemKref: string): boolean {

@@ -97,8 +97,6 @@ async function bundleRow(c: PgCore, q: SqlQueryable, kref: string, forUpdate = f
 }
 
 export async function addBundleMember(c: PgCore, bundleKref: string, itemKref: string, who: { added_by?: string } = {}): Promise<BundleMember> {
-  const at = c.iso()
-  const by = typeof who.added_by === 'string' ? who.added_by.slice(0, 256) : null
   return unique(
     () =>
       c.sql.transaction(async (q) => {
@@ -109,14 +107,10 @@ export async function addBundleMember(c: PgCore, bundleKref: string, itemKref: s
         if ((await c.count(q, 'SELECT COUNT(*) AS n FROM store_bundle_members WHERE bundle_id = $1', [bundle.id])) >= c.limits.maxBundleMembers)
           throw quotaError(`A bundle holds at most ${c.limits.maxBundleMembers} members`, c.limits.maxBundleMembers)
         const latest = (await q.query<{ n: number | null }>('SELECT MAX(number) AS n FROM store_revisions WHERE item_id = $1', [bundle.id])).rows[0].n
-        await q.query('INSERT INTO store_bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES ($1, $2, $3, $4, $5)', [
-          bundle.id,
-          member.id,
-          at,
-          by,
-          latest,
-        ])
-        return c.member({ ...member, added_at: at, added_by: by, added_in_revision: latest })
+        const m = c.newMember(member, who, latest)
+        const insert = 'INSERT INTO store_bundle_members (bundle_id, member_id, added_at, added_by, added_in_revision) VALUES ($1, $2, $3, $4, $5)'
+        await q.query(insert, [bundle.id, member.id, m.added_at, m.added_by, m.added_in_revision])
+        return c.member(m)
       }),
     'Already a member of the bundle',
   )

@@ -227,6 +227,12 @@ export class StoreRules {
     return { space, name, kind, k: { project: space.project, spaces: space.spaces, name, kind }, metadata: this.metadataJson(input.metadata, 'metadata') }
   }
 
+  /** a new membership of `member` (the bundle's latest revision number when added) */
+  newMember(member: Pick<ItemRow, 'space_path' | 'item_name' | 'kind'>, who: { added_by?: string }, latest: number | null): MemberRow {
+    const by = typeof who.added_by === 'string' ? who.added_by.slice(0, 256) : null
+    return { space_path: member.space_path, item_name: member.item_name, kind: member.kind, added_at: this.iso(), added_by: by, added_in_revision: latest }
+  }
+
   /** a bundle member on the wire */
   member(r: MemberRow): BundleMember {
     return { item_kref: formatKref(this.itemKrefOf(r)), added_at: r.added_at, added_by: r.added_by, added_in_revision: r.added_in_revision }
