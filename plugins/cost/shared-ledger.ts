@@ -16,7 +16,7 @@
  * which keeps it unique across a Redis reset) under a unique index, and only the first node to
  * insert it counts it in the rollup.
  */
-import type { SharedSqlService } from '@revka/plugin-sdk'
+import { isHttpError, type SharedSqlService } from '@revka/plugin-sdk'
 import type { CostRecord } from './ledger.js'
 import { round, summaryDoc, type BudgetConfig, type Stats, type SummaryParts } from './totals.js'
 
@@ -136,9 +136,16 @@ export class SharedLedger {
       try {
         await this.append(this.backlog[0].rec, this.backlog[0].key)
       } catch (err) {
-        log.error({ err: (err as Error).message, waiting: this.backlog.length }, 'REVKA_ERR_COST_LEDGER: could not append an agent_end cost; retrying')
-        this.retry = setTimeout(() => void this.drain(log), RETRY_MS).unref()
-        return
+        // only a lost database is worth waiting for; a record the database refuses would block the rest
+        const away = isHttpError(err) && err.statusCode === 503
+        log.error(
+          { err: (err as Error).message, waiting: this.backlog.length, model: this.backlog[0].rec.model },
+          away ? 'REVKA_ERR_COST_LEDGER: could not append an agent_end cost; retrying' : 'REVKA_ERR_COST_LEDGER: an agent_end cost was refused; dropped',
+        )
+        if (away) {
+          this.retry = setTimeout(() => void this.drain(log), RETRY_MS).unref()
+          return
+        }
       }
       this.backlog.shift()
     }

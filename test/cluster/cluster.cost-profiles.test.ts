@@ -11,15 +11,20 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { openJsonSocket, wsCredentials } from '@revka/plugin-testing'
 import { killAllChildren, type GatewayChild } from '../reliability/support/gateway-child.js'
 import { ROOT } from '../reliability/support/builtins.js'
 import { MAX_PROFILES } from '../../plugins/auth-profiles/store.js'
+import { SharedLedger } from '../../plugins/cost/shared-ledger.js'
+import { SharedSql } from '../../kernel/cluster/shared-sql.js'
+import type { PgPool } from '../../kernel/cluster/clients.js'
 import { ADMIN, bearer, engines, json, startNode, until } from './support.js'
 
+const run = promisify(execFile)
 const KEY = randomBytes(32).toString('hex')
 const CONFIG = '\n[cost]\ndaily_limit_usd = 1000.0\nmonthly_limit_usd = 5000.0\n'
 let A: GatewayChild
@@ -44,15 +49,27 @@ async function withKey<T>(key: string | undefined, fn: () => Promise<T>): Promis
   }
 }
 
+/**
+ * The suite's files share one PostgreSQL: the profiles and the key check another file's nodes
+ * sealed with their key would refuse ours (as they should), and ours theirs, so each run here
+ * starts and ends without any.
+ */
+async function forgetProfiles(): Promise<void> {
+  const { rows } = await db.query(`SELECT to_regclass('auth_profiles_key_check') AS t`)
+  if (rows[0].t) await db.query('DELETE FROM auth_profiles_profiles; DELETE FROM auth_profiles_key_check')
+}
+
 before(async () => {
-  A = await withKey(KEY, () => startNode('cp-a', { stateDir: dirA, cluster: CONFIG }))
-  B = await withKey(KEY, () => startNode('cp-b', { stateDir: dirB, cluster: CONFIG }))
   db = new pg.Pool({ connectionString: engines().pg, max: 2 })
   db.on('error', () => {})
+  await forgetProfiles()
+  A = await withKey(KEY, () => startNode('cp-a', { stateDir: dirA, cluster: CONFIG }))
+  B = await withKey(KEY, () => startNode('cp-b', { stateDir: dirB, cluster: CONFIG }))
 })
 after(async () => {
-  await db?.end()
   await killAllChildren()
+  await forgetProfiles().catch(() => {})
+  await db?.end()
 })
 
 const usage = (node: GatewayChild, dir: string, model: string, cost: number) =>
@@ -177,13 +194,25 @@ test('after B restarts it still resolves the profile and counts the cost; a dele
   assert.equal((await resolve(A, dirA, 'openai:cluster')).status, 404)
 })
 
-test('without PostgreSQL the cost and profile routes answer 503 cluster_unavailable, and recover alone', async () => {
-  const pgctl = (action: 'stop' | 'start') => {
-    const r = spawnSync('bash', [join(ROOT, 'scripts', 'cluster-engines.sh'), `pg-${action}`, engines().dir], { encoding: 'utf8' })
-    assert.equal(r.status, 0, r.stderr)
-  }
-  pgctl('stop')
+test('without PostgreSQL the cost and profile routes answer 503 cluster_unavailable, agent_end costs wait, and all recover alone', async () => {
+  // asynchronous: this process holds connections too, and must see them close while the engine stops
+  const pgctl = (action: 'stop' | 'start') => run('bash', [join(ROOT, 'scripts', 'cluster-engines.sh'), `pg-${action}`, engines().dir])
+  // an agent_end arriving meanwhile has no caller to answer 503 to: the ledger keeps it (the
+  // plugin's own ledger over the kernel's SharedSql, in this process: a turn needs PostgreSQL too)
+  const pool = new pg.Pool({ connectionString: engines().pg, max: 2, connectionTimeoutMillis: 1000 })
+  pool.on('error', () => {})
+  const ledger = new SharedLedger(new SharedSql(pool as unknown as PgPool, 'cp-test', () => {}))
+  await ledger.open()
+  const logged: string[] = []
+  const log = { error: (_o: object, m: string) => void logged.push(m) }
+  const at = new Date().toISOString()
+  const kept = { timestamp: at, model: 'model-kept', provider: 'test', input_tokens: 1, output_tokens: 1, total_tokens: 2, cost_usd: 0.5, source: 'agent' }
+  await pgctl('stop')
   try {
+    ledger.appendOrKeep(kept, `kept-1@${at}`, log)
+    ledger.appendOrKeep(kept, `kept-2@${at}`, log)
+    // the same event seen by another node: counted once
+    ledger.appendOrKeep(kept, `kept-1@${at}`, log)
     for (const res of [
       await json(`${A.url}/api/cost`, { headers: bearer(ADMIN) }),
       await usage(B, dirB, 'model-outage', 1),
@@ -195,11 +224,16 @@ test('without PostgreSQL the cost and profile routes answer 503 cluster_unavaila
       assert.ok(Number(res.headers.get('retry-after')) > 0)
     }
   } finally {
-    pgctl('start')
+    await pgctl('start')
   }
   await until('B serves the cost summary again', async () => (await json(`${B.url}/api/cost`, { headers: bearer(ADMIN) })).status === 200, 30_000)
   await until('A creates profiles again', async () => (await create(A, 'openai', 'after-outage', 'sk-after')).status === 201, 30_000)
   assert.equal((await summary(B)).by_model['model-outage'], undefined, 'the refused usage was not recorded')
+  assert.match(logged.join('\n'), /REVKA_ERR_COST_LEDGER: could not append an agent_end cost; retrying/)
+  await until('the kept agent_end costs are recorded', async () => (await summary(B)).by_model['model-kept']?.request_count === 2, 30_000)
+  assert.equal((await summary(A)).by_model['model-kept'].cost_usd, 1)
+  ledger.close()
+  await pool.end()
 })
 
 test('a node without REVKA_AUTH_PROFILES_KEY, or with another key, refuses to serve profiles and says why', async () => {
