@@ -8,8 +8,8 @@ import { domainError, parseKref, type Artifact, type ArtifactFile, type Artifact
 import { artifactRel, containedPath } from './artifact-files.js'
 import { ARTIFACT_COLUMNS, ITEM_COLUMNS, type PgCore } from './pg-core.js'
 import type { BodyRef, LocalCopies } from './pg-files.js'
-import { insertArtifact, usedBytes } from './pg-revisions.js'
-import { checkBytesTotal, checkFileSizes, checkRevision, fileBytes } from './revision-input.js'
+import { addBytes, insertArtifact } from './pg-revisions.js'
+import { checkFileSizes, checkRevision, fileBytes } from './revision-input.js'
 import { quotaError, type ArtifactRow, type ItemRow } from './rules.js'
 
 type BodyRow = ArtifactRow & { body_version: string | null }
@@ -32,10 +32,7 @@ export async function createArtifact(c: PgCore, copies: LocalCopies, revisionKre
     if (input && (await q.query('SELECT 1 FROM store_artifacts WHERE revision_id = $1 AND name = $2', [rev.id, input.name])).rows.length)
       throw domainError('conflict', `The revision already has an artifact named "${input.name}"`)
     const a = checkRevision(c, rev.number, { artifacts: [input] }).artifacts[0]
-    if (a.bytes) {
-      await c.lock(q, 'artifactBytes')
-      checkBytesTotal(c, await usedBytes(c, q), a.bytes.length)
-    }
+    if (a.bytes) await addBytes(c, q, a.bytes.length)
     const body = await insertArtifact(c, q, rev.id, artifactRel(k, rev.number, a.input.name), a)
     if (body) bodies.push(body)
     const row = (
@@ -47,10 +44,10 @@ export async function createArtifact(c: PgCore, copies: LocalCopies, revisionKre
   return out
 }
 
-async function artifactRow(c: PgCore, q: SqlQueryable, kref: string): Promise<{ row: BodyRow; item: ItemRow; number: number } | null> {
+async function artifactRow(c: PgCore, q: SqlQueryable, kref: string, forUpdate = false): Promise<{ row: BodyRow; item: ItemRow; number: number } | null> {
   const k = parseKref(kref)
   if (k.artifact === undefined) throw domainError('kref_invalid', `Malformed kref "${kref}": an artifact kref needs &a=<name>`)
-  const item = await c.itemRow(q, k)
+  const item = await c.itemRow(q, k, forUpdate)
   if (!item) return null
   const rev = await c.revisionRow(q, item.id, k)
   if (!rev) return null
@@ -109,12 +106,12 @@ export async function writeArtifactFile(c: PgCore, copies: LocalCopies, kref: st
   const bytes = fileBytes(file)
   const bodies: BodyRef[] = []
   const out = await c.sql.transaction(async (q) => {
-    const f = await artifactRow(c, q, kref)
+    // the item's row lock: a delete of the item counts its bytes under it
+    const f = await artifactRow(c, q, kref, true)
     if (!f) throw domainError('not_found', `Artifact not found: ${kref}`)
     if (f.row.owned_size === null) throw domainError('invalid_input', 'Only artifacts whose file the store wrote can be rewritten through the store')
     checkFileSizes(c, [bytes.length])
-    await c.lock(q, 'artifactBytes')
-    checkBytesTotal(c, await usedBytes(c, q), bytes.length, f.row.owned_size)
+    await addBytes(c, q, bytes.length, f.row.owned_size)
     await q.query('UPDATE store_artifacts SET owned_size = $1 WHERE id = $2', [bytes.length, f.row.id])
     const v = await q.query<{ version: string }>(
       "UPDATE store_artifact_bodies SET body = $1, version = nextval('store_artifact_body_version') WHERE artifact_id = $2 RETURNING version::text AS version",

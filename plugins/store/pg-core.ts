@@ -7,7 +7,10 @@
  * Unlike better-sqlite3, every statement here yields to the event loop and other nodes write at
  * the same time, so a write that reads before it writes (the next revision number, a count
  * against a quota) takes a lock first, inside its transaction: the item's row (FOR UPDATE) for its
- * revisions, tags, artifacts and members, or a transaction advisory lock for a store-wide count.
+ * revisions, tags, artifacts and members, a running total's row (`bump`) for items, edges and
+ * artifact bytes, or a transaction advisory lock for the project and space counts. Locks are
+ * taken in one order — item and revision rows, then the items, edges and bytes totals — so two
+ * writers never wait on each other.
  */
 import { join, normalize, relative, isAbsolute, sep } from 'node:path'
 import { localPath } from './artifact-files.js'
@@ -27,8 +30,8 @@ export const PG_REVISION_COLUMNS = `r.id, r.item_id, r.number, r.deprecated, r.c
 export const ITEM_COLUMNS = 'i.id, i.project_id, i.space_path, i.item_name, i.kind, i.deprecated, i.created_at, i.author, i.username, i.metadata'
 export const ARTIFACT_COLUMNS = 'a.id, a.revision_id, a.name, a.location, a.owned_size, a.deprecated, a.created_at, a.metadata'
 
-/** the store-wide counts a write checks against a quota; each is taken as a transaction lock */
-export const LOCK = { projects: 1, spaces: 2, items: 3, edges: 4, artifactBytes: 5 } as const
+/** the small store-wide counts (≤ 10,000 rows) a write checks under a transaction lock */
+export const LOCK = { projects: 1, spaces: 2 } as const
 /** pg_advisory_xact_lock(key1, key2) namespace: "stor" */
 const LOCK_SPACE = 0x73746f72
 
@@ -45,6 +48,15 @@ export class PgCore extends StoreRules {
   /** Serialise a store-wide count across nodes until the transaction ends. */
   async lock(q: SqlQueryable, what: keyof typeof LOCK): Promise<void> {
     await q.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, LOCK[what]])
+  }
+
+  /**
+   * Move a running total by `delta` in the caller's transaction and answer the new total; its row
+   * stays locked until the transaction ends, which orders the writers of that total across nodes
+   * (a refused write throws, and the rollback restores the total).
+   */
+  async bump(q: SqlQueryable, name: 'items' | 'edges' | 'artifact_bytes', delta: number): Promise<number> {
+    return Number((await q.query<{ n: string }>('UPDATE store_counters SET n = n + $2 WHERE name = $1 RETURNING n', [name, delta])).rows[0].n)
   }
 
   async count(q: SqlQueryable, sql: string, args: unknown[] = []): Promise<number> {

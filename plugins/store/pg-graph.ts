@@ -46,9 +46,7 @@ export async function createEdge(c: PgCore, input: { source_kref: string; target
             .rows.length
         )
           throw domainError('conflict', 'That edge already exists')
-        await c.lock(q, 'edges')
-        if ((await c.count(q, 'SELECT COUNT(*) AS n FROM store_edges')) >= c.limits.maxEdges)
-          throw quotaError(`The store holds its maximum of ${c.limits.maxEdges} edges`, c.limits.maxEdges)
+        // the edge first (its revisions' key locks), then the total: the order deleteItem takes them in
         await q.query('INSERT INTO store_edges (source_id, target_id, edge_type, created_at, metadata) VALUES ($1, $2, $3, $4, $5)', [
           src.rev.id,
           dst.rev.id,
@@ -56,6 +54,7 @@ export async function createEdge(c: PgCore, input: { source_kref: string; target
           at,
           metadata,
         ])
+        if ((await c.bump(q, 'edges', 1)) > c.limits.maxEdges) throw quotaError(`The store holds its maximum of ${c.limits.maxEdges} edges`, c.limits.maxEdges)
       }),
     'That edge already exists',
   )
@@ -84,8 +83,11 @@ export async function listEdges(c: PgCore, q: EdgeQuery): Promise<Edge[]> {
 export async function deleteEdge(c: PgCore, source: string, target: string, type: string): Promise<boolean> {
   const src = await c.requireRevision(c.sql, source)
   const dst = await c.requireRevision(c.sql, target)
-  const r = await c.sql.query('DELETE FROM store_edges WHERE source_id = $1 AND target_id = $2 AND edge_type = $3', [src.rev.id, dst.rev.id, type])
-  return r.rowCount > 0
+  return c.sql.transaction(async (q) => {
+    const r = await q.query('DELETE FROM store_edges WHERE source_id = $1 AND target_id = $2 AND edge_type = $3', [src.rev.id, dst.rev.id, type])
+    if (r.rowCount) await c.bump(q, 'edges', -r.rowCount)
+    return r.rowCount > 0
+  })
 }
 
 // ---- bundles ----------------------------------------------------------------------------------

@@ -18,10 +18,10 @@ export async function createItem(c: PgCore, copies: LocalCopies, input: ItemInpu
   const bodies: BodyRef[] = []
   const out = await c.sql.transaction(async (q) => {
     const { projectId } = await ensureSpaceChain(c, q, space.path, input)
-    await c.lock(q, 'items')
+    // the items total's row lock orders item creation across nodes (the conflict is still the first answer)
+    const items = await c.bump(q, 'items', 1)
     if (await c.itemRow(q, k)) throw domainError('conflict', `Item already exists: ${formatKref(k)}`)
-    if ((await c.count(q, 'SELECT COUNT(*) AS n FROM store_items')) >= c.limits.maxItems)
-      throw quotaError(`The store holds its maximum of ${c.limits.maxItems} items`, c.limits.maxItems)
+    if (items > c.limits.maxItems) throw quotaError(`The store holds its maximum of ${c.limits.maxItems} items`, c.limits.maxItems)
     if ((await c.count(q, 'SELECT COUNT(*) AS n FROM store_items WHERE space_path = $1', [space.path])) >= c.limits.maxItemsPerSpace)
       throw quotaError(`The space ${space.path} holds its maximum of ${c.limits.maxItemsPerSpace} items`, c.limits.maxItemsPerSpace)
     const fts = ftsItem({ item_name: name, metadata }, null)
@@ -82,12 +82,19 @@ export async function setItemDeprecated(c: PgCore, kref: string, deprecated: boo
 export async function deleteItem(c: PgCore, copies: LocalCopies, kref: string): Promise<void> {
   const owned = await c.sql.transaction(async (q) => {
     const { row } = await c.requireItem(q, kref, true)
-    const rels = await q.query<{ location: string }>(
-      'SELECT a.location FROM store_artifacts a JOIN store_revisions r ON r.id = a.revision_id WHERE r.item_id = $1 AND a.owned_size IS NOT NULL',
-      [row.id],
+    // its revisions locked: no edge to them can be added while the totals below are counted
+    const revs = (await q.query<{ id: number }>('SELECT id FROM store_revisions WHERE item_id = $1 FOR UPDATE', [row.id])).rows.map((r) => r.id)
+    const owned = await q.query<{ location: string; owned_size: number }>(
+      'SELECT a.location, a.owned_size FROM store_artifacts a WHERE a.revision_id = ANY($1::int[]) AND a.owned_size IS NOT NULL',
+      [revs],
     )
+    const edges = await c.count(q, 'SELECT COUNT(*) AS n FROM store_edges WHERE source_id = ANY($1::int[]) OR target_id = ANY($1::int[])', [revs])
     await q.query('DELETE FROM store_items WHERE id = $1', [row.id])
-    return rels.rows.map((r) => r.location)
+    await c.bump(q, 'items', -1)
+    if (edges) await c.bump(q, 'edges', -edges)
+    const bytes = owned.rows.reduce((n, a) => n + a.owned_size, 0)
+    if (bytes) await c.bump(q, 'artifact_bytes', -bytes)
+    return owned.rows.map((r) => r.location)
   })
   copies.forget(owned)
 }

@@ -12,9 +12,11 @@ import { ftsRevision } from './pg-search.js'
 import { checkBytesTotal, checkRevision, checkTag, ownedBytes, revisionMetadata, type CheckedArtifact } from './revision-input.js'
 import type { ItemRow } from './rules.js'
 
-/** bytes of every file the store holds, counted under the artifact-bytes lock by the caller */
-export async function usedBytes(c: PgCore, q: SqlQueryable): Promise<number> {
-  return c.count(q, 'SELECT COALESCE(SUM(owned_size), 0) AS n FROM store_artifacts')
+/** Add `adding` bytes (replacing `replacing`) to the store's files: 507 past the total quota. */
+export async function addBytes(c: PgCore, q: SqlQueryable, adding: number, replacing = 0): Promise<void> {
+  if (adding === 0 && replacing === 0) return
+  const total = await c.bump(q, 'artifact_bytes', adding - replacing)
+  checkBytesTotal(c, total - adding + replacing, adding, replacing)
 }
 
 /** Insert one artifact (and its body) of revision `revId`; an owned body is returned for the local copy. */
@@ -47,10 +49,7 @@ export async function insertRevision(
 ): Promise<{ id: number; metadata: string }> {
   const checked = checkRevision(c, number, input)
   const adding = ownedBytes(checked)
-  if (adding > 0) {
-    await c.lock(q, 'artifactBytes')
-    checkBytesTotal(c, await usedBytes(c, q), adding)
-  }
+  await addBytes(c, q, adding)
   const metadata = revisionMetadata(c, input, checked, (name) => artifactRel(k, number, name))
   const ownedKeys = checked.artifacts.filter((a) => a.bytes && a.input.location_metadata_key !== undefined).map((a) => a.input.location_metadata_key!)
   const r = await q.query<{ id: number }>(

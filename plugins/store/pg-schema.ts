@@ -9,7 +9,8 @@
  *   every node can read them; an owned artifact's `location` column holds the path relative to
  *   the artifact root, and each node answers it under its own root;
  * - a revision remembers which of its metadata keys hold such a location (`owned_keys`), so
- *   that value too is answered under the reading node's root.
+ *   that value too is answered under the reading node's root;
+ * - the store-wide totals (items, edges, artifact bytes) are rows of `store_counters`.
  * The 'simple' configuration: lower-cased words, no stemming and no stop words — what FTS5's
  * unicode61 tokenizer indexes, so both backends find the same items for the same words.
  */
@@ -88,6 +89,18 @@ export const PG_STEPS: ReadonlyArray<SqlMigration> = [
       );
       CREATE INDEX store_bundle_members_by_member ON store_bundle_members (member_id);`,
   },
+  {
+    id: 2,
+    name: 'domain store: running totals the store-wide bounds are checked against',
+    // counting a million items (or summing every artifact) on each create would scan them all; the
+    // writers move these in their own transaction, and the row lock orders them across nodes
+    sql: `
+      CREATE TABLE store_counters (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
+      INSERT INTO store_counters (name, n)
+        SELECT 'items', COUNT(*) FROM store_items
+        UNION ALL SELECT 'edges', COUNT(*) FROM store_edges
+        UNION ALL SELECT 'artifact_bytes', COALESCE(SUM(owned_size), 0) FROM store_artifacts;`,
+  },
 ]
 
 /** the tables in dependency order (tests snapshot them) */
@@ -101,4 +114,5 @@ export const PG_TABLES = [
   'store_artifact_bodies',
   'store_edges',
   'store_bundle_members',
+  'store_counters',
 ]

@@ -159,6 +159,39 @@ test('two nodes’ stores: revisions raced on one item get distinct numbers, non
   assert.equal(readFileSync((await b.containedArtifactPath(onB.location))!, 'utf8'), 'rewritten on a')
   await a.deleteItem('Revka/AgentPool/with-file.agent')
   assert.equal(await b.containedArtifactPath(onB.location), null, 'deleted on a: no longer served on b')
+  // the running totals the bounds are checked against are what the tables hold
+  const sql = sharedSql(url)
+  const totals = Object.fromEntries((await sql.query<{ name: string; n: string }>('SELECT name, n FROM store_counters')).rows.map((r) => [r.name, Number(r.n)]))
+  const real = (
+    await sql.query<{ items: number; edges: number; bytes: number }>(
+      `SELECT (SELECT COUNT(*) FROM store_items)::int AS items, (SELECT COUNT(*) FROM store_edges)::int AS edges,
+      (SELECT COALESCE(SUM(owned_size), 0) FROM store_artifacts)::int AS bytes`,
+    )
+  ).rows[0]
+  assert.deepEqual(totals, { items: real.items, edges: real.edges, artifact_bytes: real.bytes })
+})
+
+test('store-wide bounds count the cluster: items raced on two nodes stop at max_items, edges at max_edges, a delete frees its slots', async () => {
+  const url = await freshDatabase()
+  const limits = storeLimits({ max_items: 6, max_edges: 2 })
+  const [a, b] = await Promise.all(['a', 'b'].map(async (n) => PgDomainStore.open(sharedSql(url, n), mkdtempSync(join(tmpdir(), `revka-store-${n}-`)), limits)))
+  const made = await Promise.allSettled(
+    Array.from({ length: 10 }, (_, i) => (i % 2 ? b : a).createItem({ space_path: '/P/S', item_name: `i${i}`, kind: 'note', revision: {} })),
+  )
+  assert.equal(made.filter((r) => r.status === 'fulfilled').length, 6)
+  for (const r of made) if (r.status === 'rejected') assert.equal(r.reason.code, 'quota_exceeded')
+  assert.equal((await b.listItems({ space_path: '/P/S' })).total, 6)
+  const revs = made.flatMap((r) => (r.status === 'fulfilled' ? [r.value.revision!.kref] : []))
+  const edges = await Promise.allSettled(
+    [1, 2, 3, 4].map((i) => (i % 2 ? b : a).createEdge({ source_kref: revs[0], target_kref: revs[i], edge_type: 'LINKS' })),
+  )
+  assert.equal(edges.filter((r) => r.status === 'fulfilled').length, 2)
+  // deleting the item at one end of both edges frees an item slot and both edge slots
+  await a.deleteItem(revs[0].replace(/\?r=1$/, ''))
+  await b.createItem({ space_path: '/P/S', item_name: 'again', kind: 'note', revision: {} })
+  await b.createEdge({ source_kref: revs[1], target_kref: revs[2], edge_type: 'LINKS' })
+  await a.createEdge({ source_kref: revs[2], target_kref: revs[3], edge_type: 'LINKS' })
+  await assert.rejects(a.createItem({ space_path: '/P/S', item_name: 'over', kind: 'note' }), (e: any) => e.code === 'quota_exceeded')
 })
 
 /** A TCP relay to PostgreSQL that the test can cut and restore, as a network partition would. */
