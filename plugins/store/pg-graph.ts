@@ -22,12 +22,18 @@ import { checkEdgeType, quotaError, type ItemRow, type MemberRow } from './rules
 
 const MAX_EDGES_PER_QUERY = 5000
 
-/** run `fn`; a unique violation (SQLSTATE 23505) from a racing writer is the 409 of a duplicate */
+/**
+ * run `fn`; what a racing writer on another node causes is answered as if it had come first: a
+ * unique violation (SQLSTATE 23505) is the 409 of a duplicate, a foreign-key violation (23503: an
+ * end deleted meanwhile) the 404 of a missing one
+ */
 async function unique<T>(fn: () => Promise<T>, message: string): Promise<T> {
   try {
     return await fn()
   } catch (e) {
-    if ((e as { code?: string }).code === '23505') throw domainError('conflict', message)
+    const code = (e as { code?: string }).code
+    if (code === '23505') throw domainError('conflict', message)
+    if (code === '23503') throw domainError('not_found', 'An item or revision it names was deleted meanwhile')
     throw e
   }
 }

@@ -157,6 +157,18 @@ test('two nodes’ stores: revisions raced on one item get distinct numbers, non
   assert.equal((await b.search({ query: 'with file' })).items[0].item.item_name, 'with-file')
   await a.writeArtifactFile(onB.kref, { content: 'rewritten on a' })
   assert.equal(readFileSync((await b.containedArtifactPath(onB.location))!, 'utf8'), 'rewritten on a')
+  // a location recorded in revision metadata (an avatar's) is answered under each node's root too
+  const avatar = await a.createRevision('Revka/AgentPool/with-file.agent', {
+    artifacts: [{ name: 'profile-avatar', file: { content: 'png bytes' }, location_metadata_key: 'avatar_location' }],
+  })
+  assert.ok(avatar.metadata.avatar_location.startsWith(a.artifactRoot + '/'))
+  const seen = (await b.currentRevision('Revka/AgentPool/with-file.agent'))!.metadata.avatar_location
+  assert.ok(seen.startsWith(b.artifactRoot + '/'), seen)
+  assert.equal(readFileSync((await b.containedArtifactPath(seen))!, 'utf8'), 'png bytes')
+  assert.deepEqual(
+    (await b.findArtifactsByLocation(seen)).map((x) => x.name),
+    ['profile-avatar'],
+  )
   await a.deleteItem('Revka/AgentPool/with-file.agent')
   assert.equal(await b.containedArtifactPath(onB.location), null, 'deleted on a: no longer served on b')
   // the running totals the bounds are checked against are what the tables hold
