@@ -54,14 +54,25 @@ export interface CronStore {
   delete(id: string): Promise<boolean>
   /** enabled jobs due at `now`, oldest first */
   due(now: number, limit: number): Promise<Job[]>
-  /** when the next enabled job is due, or null */
-  nextDue(): Promise<number | null>
+  /** when the next enabled job is due (or, cluster mode, a running one's lease ends), or null */
+  nextDue(now: number): Promise<number | null>
   /**
    * Set each job's next_run to `job.next_run` where it is still `from` (the due time the scheduler
    * read); answers the ids moved. A job another node moved first, or a user edited meanwhile, is
-   * left as it is and not in the answer.
+   * left as it is and not in the answer. `runFrom`: the moved jobs are about to run on this node
+   * (cluster mode: leased to it from then, see `running`).
    */
-  advance(moves: Array<{ job: Job; from: number }>): Promise<Set<string>>
+  advance(moves: Array<{ job: Job; from: number }>, runFrom?: number): Promise<Set<string>>
+  /**
+   * Cluster mode: a job running on one node is not due on any (as a single node's scheduler skips
+   * its own running jobs). The lease `advance` takes is renewed by the running node's ticks and
+   * released when the run ends; a node that dies holds it until it runs out.
+   */
+  readonly running?: {
+    renew(ids: string[], now: number): Promise<void>
+    /** `job` as this node advanced it: a lease a later fire took (its next_run moved on) is left alone */
+    release(job: Job): Promise<void>
+  }
   /** record a run, keep the job's newest `keep` (or the shared limit), apply `update` to the job; false when it was deleted */
   addRun(run: Omit<Run, 'id'>, keep: number, update: (j: Job) => void): Promise<boolean>
   /** newest first */

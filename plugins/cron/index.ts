@@ -67,7 +67,9 @@ export default definePlugin<Options>({
     api.onStart(async () => {
       // a single node never loads pg: the service exists only in cluster mode
       const sharedSql = api.services.find(KernelServices.sharedSql)
-      store = sharedSql ? await openPgCronStore(sharedSql) : sqliteCronStore(await JobStore.open(join(api.store.dir, 'jobs.db')))
+      store = sharedSql
+        ? await openPgCronStore(sharedSql, Math.max(30_000, 5 * api.config.poll_ms))
+        : sqliteCronStore(await JobStore.open(join(api.store.dir, 'jobs.db')))
       if (offReason) {
         api.log.info({ reason: offReason }, 'cron scheduler off')
         return

@@ -40,6 +40,7 @@ CREATE INDEX cron_runs_job ON cron_runs(job_id, id);`,
     name: 'the cluster-wide run history limit',
     sql: 'CREATE TABLE cron_settings (id INTEGER PRIMARY KEY CHECK (id = 1), max_run_history INTEGER NOT NULL);',
   },
+  { id: 3, name: 'a running job is leased to its node', sql: 'ALTER TABLE cron_jobs ADD COLUMN running_until BIGINT;' },
 ]
 
 /** the (int, int) advisory-lock key space is apart from the kernel's single-bigint keys; 0x63726f6e is "cron" */
@@ -59,7 +60,11 @@ const countOf = async (q: SqlQueryable, owner?: string): Promise<number> => {
   return Number(r.rows[0].n)
 }
 
-export async function openPgCronStore(sql: SharedSqlService): Promise<CronStore> {
+/**
+ * `leaseMs`: how long a running job stays off every node's due set without a renewal (the
+ * running node renews at each tick, at most `poll_ms` apart)
+ */
+export async function openPgCronStore(sql: SharedSqlService, leaseMs: number): Promise<CronStore> {
   await sql.migrate('cron', MIGRATIONS)
   const jobs = async (text: string, params: unknown[]) => (await sql.query<Row>(text, params)).rows.map(fromRow)
   return {
@@ -100,16 +105,36 @@ export async function openPgCronStore(sql: SharedSqlService): Promise<CronStore>
       }),
     delete: async (id) => (await sql.query('DELETE FROM cron_jobs WHERE id = $1', [id])).rowCount > 0,
     due: (now, limit) =>
-      jobs(`SELECT ${COLS} FROM cron_jobs WHERE enabled AND next_run IS NOT NULL AND next_run <= $1 ORDER BY next_run LIMIT $2`, [now, limit]),
-    nextDue: async () => num((await sql.query('SELECT MIN(next_run) AS t FROM cron_jobs WHERE enabled AND next_run IS NOT NULL')).rows[0].t),
-    async advance(moves) {
+      jobs(
+        `SELECT ${COLS} FROM cron_jobs WHERE enabled AND next_run IS NOT NULL AND next_run <= $1 AND (running_until IS NULL OR running_until <= $1) ORDER BY next_run LIMIT $2`,
+        [now, limit],
+      ),
+    // a running job is due again no sooner than its lease ends: its node's scheduler must not spin on it
+    nextDue: async (now) =>
+      num(
+        (
+          await sql.query(
+            'SELECT MIN(CASE WHEN running_until > $1 THEN GREATEST(next_run, running_until) ELSE next_run END) AS t FROM cron_jobs WHERE enabled AND next_run IS NOT NULL',
+            [now],
+          )
+        ).rows[0].t,
+      ),
+    async advance(moves, runFrom) {
       if (!moves.length) return new Set()
       // one statement for the whole batch; only rows still at the time this node read are moved
       const r = await sql.query<{ id: string }>(
-        'UPDATE cron_jobs c SET next_run = v.next FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, old, next) WHERE c.id = v.id AND c.next_run = v.old RETURNING c.id',
-        [moves.map((m) => m.job.id), moves.map((m) => m.from), moves.map((m) => m.job.next_run)],
+        'UPDATE cron_jobs c SET next_run = v.next, running_until = $4 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, old, next) WHERE c.id = v.id AND c.next_run = v.old RETURNING c.id',
+        [moves.map((m) => m.job.id), moves.map((m) => m.from), moves.map((m) => m.job.next_run), runFrom === undefined ? null : runFrom + leaseMs],
       )
       return new Set(r.rows.map((x) => x.id))
+    },
+    running: {
+      renew: async (ids, now) => {
+        await sql.query('UPDATE cron_jobs SET running_until = $2 WHERE id = ANY($1::text[])', [ids, now + leaseMs])
+      },
+      release: async (job) => {
+        await sql.query('UPDATE cron_jobs SET running_until = NULL WHERE id = $1 AND next_run IS NOT DISTINCT FROM $2', [job.id, job.next_run])
+      },
     },
     addRun: (run, keep, update) =>
       sql.transaction(async (tx) => {

@@ -13,6 +13,8 @@
  * bounded at two small queries per node per `poll_ms` (default 1 s) whatever the job count, with
  * no listener connection to lose. The fire time is moved with a compare-and-set (`advance`): the
  * node that moved it queues the run (and still claims it, cluster-claim.ts), the others skip it.
+ * The move also leases the job to that node until the run ends (renewed at each tick), so a job
+ * still running on one node is not started on another when it comes due again.
  */
 import type { Logger } from '@revka/plugin-sdk'
 import { nextAfter } from './schedule.js'
@@ -111,13 +113,15 @@ export class Scheduler {
       return t
     }
     try {
+      // cluster mode: this node's running jobs stay leased to it (off the other nodes' due sets)
+      if (this.o.store.running && this.running.size) await this.o.store.running.renew([...this.running], now)
       for (;;) {
         const read = await this.o.store.due(now, this.o.batch)
         const due = read.filter((j) => !this.running.has(j.id))
         if (!due.length || this.stopped) break
         const moves = due.map((job) => ({ job, from: job.next_run ?? now }))
         for (const j of due) j.next_run = nextOf(j)
-        const moved = await this.o.store.advance(moves)
+        const moved = await this.o.store.advance(moves, now)
         for (const { job, from } of moves) {
           if (!moved.has(job.id)) continue
           this.running.add(job.id)
@@ -155,6 +159,8 @@ export class Scheduler {
         .finally(() => {
           this.active--
           this.running.delete(job.id)
+          // a lost engine: the lease runs out by itself
+          this.o.store.running?.release(job).catch(() => {})
           if (this.stopped && !this.active) for (const r of this.idle.splice(0)) r()
           else this.pump()
         })
@@ -163,7 +169,7 @@ export class Scheduler {
 
   private async arm(): Promise<void> {
     if (this.stopped) return
-    const next = await this.o.store.nextDue().catch(() => null)
+    const next = await this.o.store.nextDue(this.o.now()).catch(() => null)
     if (this.stopped) return
     // at least 5 ms: a due job still running from its last fire must not spin the loop
     const wait = next === null ? this.o.pollMs : Math.min(this.o.pollMs, Math.max(5, next - this.o.now()))

@@ -93,6 +93,29 @@ test('a job created on A is listed on B, edited on B fires with one shared histo
   assert.ok(!(await jobsOn(b)).some((j) => j.id === id), 'B no longer lists it')
 })
 
+test('a job still running on one node when it comes due again is not started on the other', async () => {
+  // every second, each run taking 2.5 s: fires that come due meanwhile are skipped on both nodes
+  const slow = await api(b, 'POST', '/api/cron', {
+    name: 'slow',
+    schedule: '* * * * * *',
+    job_type: 'shell',
+    command: 'sleep',
+    argv: [process.execPath, '-e', 'setTimeout(() => {}, 2500)'],
+  })
+  assert.equal(slow.status, 200, JSON.stringify(slow.body))
+  const id = slow.body.job.id as string
+  const runs = async () => (await api(a, 'GET', `/api/cron/${id}/runs?limit=100`)).body.runs as any[]
+  await until('three runs recorded', async () => (await runs()).length >= 3, 30_000)
+  const seen = (await runs()).reverse() // oldest first
+  assert.equal((await api(a, 'DELETE', `/api/cron/${id}`)).status, 200)
+  for (let i = 1; i < seen.length; i++) {
+    assert.ok(
+      Date.parse(seen[i].started_at) >= Date.parse(seen[i - 1].finished_at),
+      `run ${i} started ${seen[i].started_at}, before run ${i - 1} finished at ${seen[i - 1].finished_at}`,
+    )
+  }
+})
+
 test("a workflow's cron trigger saved on A is a job B lists; deleting the workflow on A removes it from B", async () => {
   const definition = [
     'name: Nightly',
