@@ -16,8 +16,17 @@ import type { ItemRow } from './rules.js'
 const WEIGHTS = '{0.05, 0.1, 0.2, 1.0}'
 
 /** the full-text columns of a new item (with its first revision's metadata, if any) */
+/**
+ * Diacritics off (NFD, combining marks dropped), as FTS5's `remove_diacritics 2` does: applied to
+ * the indexed texts and to the query's words, so "cafe" finds "Café" — in JavaScript, because
+ * `unaccent` is an extension and not immutable, so no generated column could call it.
+ */
+export function fold(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}+/gu, '')
+}
+
 export function ftsItem(item: Pick<ItemRow, 'item_name' | 'metadata'>, revisionMetadata: string | null): { name: string; current: string } {
-  return { name: nameText(item.item_name), current: currentText(item.metadata, revisionMetadata) }
+  return { name: fold(nameText(item.item_name)), current: fold(currentText(item.metadata, revisionMetadata)) }
 }
 
 /** Move the item's full-text row on by one revision (inside the writer's transaction). */
@@ -29,14 +38,14 @@ export async function ftsRevision(
 ): Promise<void> {
   const older = (await q.query<{ fts_older: string }>('SELECT fts_older FROM store_items WHERE id = $1', [item.id])).rows[0]?.fts_older ?? ''
   await q.query('UPDATE store_items SET fts_current = $1, fts_older = $2 WHERE id = $3', [
-    currentText(item.metadata, revisionMetadata),
-    olderText(older, previousMetadata),
+    fold(currentText(item.metadata, revisionMetadata)),
+    fold(olderText(older, previousMetadata)),
     item.id,
   ])
 }
 
 export async function search(c: PgCore, q: SearchQuery): Promise<Page<SearchHit>> {
-  const words = queryWords(String(q.query ?? ''))
+  const words = queryWords(fold(String(q.query ?? '')))
   if (!words.length) return { items: [], total: 0 }
   const tsq = words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' & ')
   const col = q.include_revision_metadata === true ? 'i.fts_all' : 'i.fts'

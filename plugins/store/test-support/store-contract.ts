@@ -164,6 +164,11 @@ export function storeContract(h: StoreHarness): void {
     // FTS syntax in user text is only words
     assert.equal((await s.search({ query: '"yaml" OR NEAR(' })).total, 0)
     assert.equal((await s.search({ query: '*** ) (' })).total, 0)
+    // diacritics are folded on both sides (FTS5 remove_diacritics; the PostgreSQL store folds its texts)
+    await s.createItem({ space_path: '/CognitiveMemory/Skills', item_name: 'clinic', kind: 'skill', revision: { metadata: { description: 'Ärzte im Café' } } })
+    assert.equal((await s.search({ query: 'arzte cafe' })).items[0]?.item.item_name, 'clinic')
+    assert.equal((await s.search({ query: 'CAFÉ' })).total, 1)
+    await s.deleteItem('CognitiveMemory/Skills/clinic.skill')
     // older revisions only with include_revision_metadata
     await s.createRevision('CognitiveMemory/Skills/skill-0.skill', { metadata: { description: 'now different' } })
     assert.equal((await s.search({ query: 'toml', context: 'CognitiveMemory' })).total, 5)
