@@ -41,6 +41,7 @@ CREATE INDEX cron_runs_job ON cron_runs(job_id, id);`,
     sql: 'CREATE TABLE cron_settings (id INTEGER PRIMARY KEY CHECK (id = 1), max_run_history INTEGER NOT NULL);',
   },
   { id: 3, name: 'a running job is leased to its node', sql: 'ALTER TABLE cron_jobs ADD COLUMN running_until BIGINT;' },
+  { id: 4, name: 'leases by their end', sql: 'CREATE INDEX cron_jobs_running ON cron_jobs(running_until) WHERE running_until IS NOT NULL;' },
 ]
 
 /** the (int, int) advisory-lock key space is apart from the kernel's single-bigint keys; 0x63726f6e is "cron" */
@@ -114,7 +115,11 @@ export async function openPgCronStore(sql: SharedSqlService, leaseMs: number): P
       num(
         (
           await sql.query(
-            'SELECT MIN(CASE WHEN running_until > $1 THEN GREATEST(next_run, running_until) ELSE next_run END) AS t FROM cron_jobs WHERE enabled AND next_run IS NOT NULL',
+            // two index reads (the due index in order, the few leases by their end), never a scan of every job
+            `SELECT LEAST(
+               (SELECT MIN(next_run) FROM cron_jobs WHERE enabled AND next_run IS NOT NULL AND (running_until IS NULL OR running_until <= $1)),
+               (SELECT MIN(GREATEST(next_run, running_until)) FROM cron_jobs WHERE running_until > $1 AND enabled AND next_run IS NOT NULL)
+             ) AS t`,
             [now],
           )
         ).rows[0].t,
