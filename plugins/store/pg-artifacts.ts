@@ -3,6 +3,9 @@
  * `store_artifact_bodies` and its location relative to the artifact root; whenever this node
  * hands out such a location (get, list, find, containedArtifactPath) its local copy is brought up
  * to date first, so a route plugin reading the path gets the bytes any node last wrote.
+ * `file.overwrite: false` never refuses here: it guards against an orphan file of a failed write,
+ * and a body commits with its row or not at all, so there are no orphans (a stale local copy where
+ * a new file goes is simply replaced).
  */
 import { domainError, parseKref, type Artifact, type ArtifactFile, type ArtifactInput, type SqlQueryable } from '@revka/plugin-sdk'
 import { artifactRel, containedPath } from './artifact-files.js'
