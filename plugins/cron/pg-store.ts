@@ -135,7 +135,8 @@ export async function openPgCronStore(sql: SharedSqlService, leaseMs: number): P
     },
     running: {
       renew: async (ids, now) => {
-        await sql.query('UPDATE cron_jobs SET running_until = $2 WHERE id = ANY($1::text[])', [ids, now + leaseMs])
+        // a lease released meanwhile (the run ended as the renewal was on its way) stays released
+        await sql.query('UPDATE cron_jobs SET running_until = $2 WHERE id = ANY($1::text[]) AND running_until IS NOT NULL', [ids, now + leaseMs])
       },
       release: async (job) => {
         await sql.query('UPDATE cron_jobs SET running_until = NULL WHERE id = $1 AND next_run IS NOT DISTINCT FROM $2', [job.id, job.next_run])
