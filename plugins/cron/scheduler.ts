@@ -9,9 +9,9 @@
  *
  * Cluster mode: the store is the cluster's PostgreSQL, and each node learns of jobs created,
  * edited or deleted on another node by polling — every tick reads the due set (indexed, `LIMIT
- * batch`) and the earliest next_run, and no node sleeps longer than `poll_ms` — so the cost is
- * bounded at two small queries per node per `poll_ms` (default 1 s) whatever the job count, with
- * no listener connection to lose. The fire time is moved with a compare-and-set (`advance`): the
+ * batch`) and the earliest next_run (index reads), and no node sleeps longer than `poll_ms` — so
+ * the cost is bounded at two small queries per node per `poll_ms` (default 1 s; a third renews the
+ * leases while the node runs jobs) whatever the job count, with no listener connection to lose. The fire time is moved with a compare-and-set (`advance`): the
  * node that moved it queues the run (and still claims it, cluster-claim.ts), the others skip it.
  * The move also leases the job to that node until the run ends (renewed at each tick), so a job
  * still running on one node is not started on another when it comes due again.
