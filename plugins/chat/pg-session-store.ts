@@ -8,9 +8,14 @@
  * one session at once both keep their message, each in the order PostgreSQL numbered it — no
  * read-then-write anywhere. Timestamps stay ISO strings in `COLLATE "C"` columns (as are ids), so
  * ordering and the list cursor compare bytes exactly as SQLite does, whatever the engine's locale.
+ *
+ * The per-credential session cap is checked by the admission before a write, as on one node; here
+ * nodes write at the same moment, so a write that creates (or revives) a session of its caller
+ * counts again in its transaction, under an advisory lock per owner: the cap holds across nodes.
  * A lost engine is the service's 503 `cluster_unavailable`, passed on unchanged.
  */
-import type { SharedSqlService, SqlMigration } from '@revka/plugin-sdk'
+import type { SharedSqlService, SqlMigration, SqlQueryable } from '@revka/plugin-sdk'
+import { sessionQuotaError } from './session-admission.js'
 import { budgetWalk, type BudgetOptions, type MessageMeta, type Role, type SessionCursor, type SessionRow, type SessionStore } from './session-store.js'
 
 const MIGRATIONS: SqlMigration[] = [
@@ -57,12 +62,31 @@ interface MetaRow {
 export class PgSessionStore implements SessionStore {
   private closed = false
 
-  private constructor(private readonly sql: SharedSqlService) {}
+  private constructor(
+    private readonly sql: SharedSqlService,
+    private readonly maxOwned: number,
+  ) {}
 
-  /** Applies the chat's schema steps (once in the cluster, under the kernel's migration lock). */
-  static async open(sql: SharedSqlService): Promise<PgSessionStore> {
+  /**
+   * Applies the chat's schema steps (once in the cluster, under the kernel's migration lock);
+   * `maxOwned` is max_sessions_per_credential, enforced where a caller's write creates a session.
+   */
+  static async open(sql: SharedSqlService, maxOwned: number): Promise<PgSessionStore> {
     await sql.migrate('chat', MIGRATIONS)
-    return new PgSessionStore(sql)
+    return new PgSessionStore(sql, maxOwned)
+  }
+
+  /** In `tx`: waits for `owner`'s other creations to commit, then throws 507 when it is at its cap. */
+  private async roomFor(tx: SqlQueryable, owner: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('chat_sessions:' || $1, 0))`, [owner])
+    const { rows } = await tx.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM chat_sessions WHERE owner = $1 AND archived_at IS NULL', [owner])
+    if (rows[0].n >= this.maxOwned) throw sessionQuotaError(this.maxOwned)
+  }
+
+  /** whether session `id` exists (with `live`: and is not archived, so a message to it creates nothing) */
+  private async has(id: string, live: boolean): Promise<boolean> {
+    const text = `SELECT 1 FROM chat_sessions WHERE id = $1${live ? ' AND archived_at IS NULL' : ''}`
+    return (await this.sql.query(text, [id])).rows.length > 0
   }
 
   /** the pool is the kernel's: closing only stops this store from being used */
@@ -80,28 +104,42 @@ export class PgSessionStore implements SessionStore {
 
   async ensure(id: string, channel: string, name?: string, owner?: string): Promise<SessionRow> {
     const now = new Date().toISOString()
-    // one statement: a new session is created, an existing one only takes a non-empty name
-    await this.sql.query(
-      `INSERT INTO chat_sessions (id, name, channel, started_at, last_activity, owner) VALUES ($1, $2, $3, $4, $4, $5)
-       ON CONFLICT (id) DO UPDATE SET name = COALESCE(NULLIF(EXCLUDED.name, ''), chat_sessions.name)`,
-      [id, name ?? null, channel, now, owner ?? null],
-    )
+    // a new session is created, an existing one only takes a non-empty name
+    const write = (q: SqlQueryable) =>
+      q.query(
+        `INSERT INTO chat_sessions (id, name, channel, started_at, last_activity, owner) VALUES ($1, $2, $3, $4, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET name = COALESCE(NULLIF(EXCLUDED.name, ''), chat_sessions.name)`,
+        [id, name ?? null, channel, now, owner ?? null],
+      )
+    if (owner && !(await this.has(id, false))) {
+      await this.sql.transaction(async (tx) => {
+        await this.roomFor(tx, owner)
+        await write(tx)
+      })
+    } else await write(this.sql)
     return (await this.get(id))!
   }
 
   async append(id: string, role: Role, content: string, attachments: string[] = [], channel = 'dashboard', owner?: string): Promise<void> {
     const now = new Date().toISOString()
-    // one statement, so atomic without a transaction: the session is created or revived and the
-    // message numbered by the identity column; last_activity never moves back when a node whose
-    // clock lags writes after another
-    await this.sql.query(
-      `WITH s AS (
+    // one statement: the session is created or revived and the message numbered by the identity
+    // column; last_activity never moves back when a node whose clock lags writes after another
+    const write = (q: SqlQueryable) =>
+      q.query(
+        `WITH s AS (
          INSERT INTO chat_sessions (id, channel, started_at, last_activity, owner) VALUES ($1, $2, $3, $3, $4)
          ON CONFLICT (id) DO UPDATE SET last_activity = GREATEST(chat_sessions.last_activity, EXCLUDED.last_activity), archived_at = NULL
          RETURNING id)
        INSERT INTO chat_messages (session_id, role, content, attachments, created_at) SELECT s.id, $5, $6, $7, $3 FROM s`,
-      [id, channel, now, owner ?? null, role, content, attachments.length ? JSON.stringify(attachments) : null],
-    )
+        [id, channel, now, owner ?? null, role, content, attachments.length ? JSON.stringify(attachments) : null],
+      )
+    // a caller's message that creates or revives the session counts against its cap first
+    if (owner && !(await this.has(id, true))) {
+      await this.sql.transaction(async (tx) => {
+        await this.roomFor(tx, owner)
+        await write(tx)
+      })
+    } else await write(this.sql)
   }
 
   async newestWithin(id: string, o: BudgetOptions): Promise<MessageMeta[]> {

@@ -13,6 +13,15 @@ interface Bucket {
   at: number
 }
 
+/** 507: `owner` already holds `max` non-archived sessions (also thrown by a store that counts as it writes) */
+export function sessionQuotaError(max: number): Error {
+  return httpError(
+    507,
+    'session_quota_exceeded',
+    `This credential already has ${max} sessions (the most it may keep); archive some (DELETE /api/sessions/{id}) first`,
+  )
+}
+
 export interface SessionAdmissionOptions {
   sessionsPerMinute: number
   maxSessionsPerCredential: number
@@ -57,13 +66,7 @@ export class SessionAdmission {
   /** Throws 507 when `owner` already holds its cap of non-archived sessions. */
   async checkCap(owner: string): Promise<void> {
     const max = this.o.maxSessionsPerCredential
-    if ((await this.store().activeOwnedBy(owner)) >= max) {
-      throw httpError(
-        507,
-        'session_quota_exceeded',
-        `This credential already has ${max} sessions (the most it may keep); archive some (DELETE /api/sessions/{id}) first`,
-      )
-    }
+    if ((await this.store().activeOwnedBy(owner)) >= max) throw sessionQuotaError(max)
   }
 
   private refill(owner: string): Bucket {

@@ -4,7 +4,7 @@
  * through the agent runtime while relaying its events as frames, and end with exactly one of
  * `done`, `stopped` or `error`.
  */
-import type { AgentRuntimeService, TurnEvent } from '@revka/plugin-sdk'
+import { isHttpError, type AgentRuntimeService, type TurnEvent } from '@revka/plugin-sdk'
 import type { AttachmentFiles } from './attachments/files.js'
 import { turnContext } from './context.js'
 import type { SessionStore } from './session-store.js'
@@ -129,6 +129,12 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
     if (turn.abort.signal.aborted) return ended()
     if (isUnavailable(e)) {
       sink.send(unavailableFrame(e))
+      return false
+    }
+    // the cluster store counted the caller's sessions again as the message created one (a race
+    // between nodes the admission could not see): the message is refused, nothing is stored
+    if (isHttpError(e) && e.statusCode === 507) {
+      sink.send({ type: 'error', message: e.message, code: 'SESSION_QUOTA_EXCEEDED' })
       return false
     }
     const err = e as { name?: string; code?: string; message?: string }

@@ -185,6 +185,12 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
           socket.close(1013, 'session store unavailable')
           return
         }
+        if (isHttpError(e) && e.statusCode === 507) {
+          // the cluster store counted again as it created the session: another node was quicker
+          error('SESSION_QUOTA_EXCEEDED', e.message)
+          socket.close(1008, 'session quota exceeded')
+          return
+        }
         deps.log.error({ err: (e as Error).message, session_id: sid }, 'could not open the chat session')
         error('AGENT_ERROR', 'The session store is unavailable')
         socket.close(1011, 'session store unavailable')

@@ -2,9 +2,9 @@
  * Issue 18, chat sessions on the cluster's PostgreSQL: two real gateway processes (chat and the
  * offline model) over real WebSockets and HTTP. A session started on A is listed on B with its
  * history and continues there (B's turn sees A's messages as context); rename and archive on B
- * show on A; a credential's session cap counts its sessions on both nodes; messages sent to one
- * session through both nodes at once are all kept, each node's in the order it sent them; the
- * sessions outlive a node's restart. B reaches PostgreSQL through a TCP relay the test can cut:
+ * show on A; a credential's session cap counts its sessions on both nodes, also when it opens
+ * sessions through both at the same moment; messages sent to one session through both nodes at
+ * once are all kept, each node's in the order it sent them; the sessions outlive a node's restart. B reaches PostgreSQL through a TCP relay the test can cut:
  * with the engine gone, B's chat routes answer 503 cluster_unavailable and its open socket refuses
  * a turn with a CLUSTER_UNAVAILABLE error frame — the process stays up and recovers by itself.
  */
@@ -193,6 +193,25 @@ test('chat sessions are shared by two nodes on PostgreSQL; a lost engine is a 50
   await a.kill9()
   const a2 = await startNode('chat-a2', { plugins: CHAT, cluster: OFFLINE })
   assert.deepEqual((await sessions(a2, token)).sessions.map((s) => s.id).sort(), ['cs-q1', 'cs-q2', 'cs-q3'])
+
+  // another credential opens 6 named sessions at once, 3 through each node: its cap of 3 holds
+  const racer = await pairVia(a2, b, 'racer')
+  const outcomes = await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      chat(i % 2 ? b : a2, racer.token, { session_id: `race-${i}`, name: `race ${i}` }).then(
+        async (s) => {
+          const first = await s.next(undefined, 15_000)
+          await s.close()
+          return first.type === 'session_start' ? 'created' : first.code
+        },
+        (e) => `http ${e.statusCode}`,
+      ),
+    ),
+  )
+  assert.equal(outcomes.filter((o) => o === 'created').length, 3, JSON.stringify(outcomes))
+  for (const o of outcomes) assert.ok(['created', 'SESSION_QUOTA_EXCEEDED', 'http 507'].includes(o), o)
+  const raced = (await sessions(b, token)).sessions.filter((s) => s.id.startsWith('race-'))
+  assert.equal(raced.length, 3, 'exactly the cap was created across both nodes')
 
   // B loses PostgreSQL: 503 cluster_unavailable on the routes, an error frame on the socket
   const open = await chat(b, ADMIN, { session_id: 'cs-q2' })
