@@ -82,10 +82,27 @@ export class AuthGuard {
   }
 
   /**
+   * Cluster mode: a bearer this node does not know may have been paired on another node a moment
+   * ago, its notification still on the way. `lookup` reads it from the shared registry (and adds
+   * it to this node's mirror) before the request is refused. Only a miss pays for it, and misses
+   * are bounded by the failure lockout.
+   */
+  lookupMisses(lookup: (bearer: string) => Promise<boolean>): void {
+    this.lookup = lookup
+  }
+  private lookup?: (bearer: string) => Promise<boolean>
+
+  /**
    * `adminOnlyOnSocket` (`[gateway] admin_only_on_socket`) only changes what a refused loopback
    * route says: that admin routes are served on the admin socket, not that they need localhost.
    */
-  check(rec: RouteRecord, req: FastifyRequest, id: ClientIdentity, adminOnlyOnSocket = false): AuthContext | Denial | Promise<Denial> {
+  check(
+    rec: RouteRecord,
+    req: FastifyRequest,
+    id: ClientIdentity,
+    adminOnlyOnSocket = false,
+    lookedUp = false,
+  ): AuthContext | Denial | Promise<AuthContext | Denial> {
     const { surfaces, provider } = rec.auth
     if (surfaces.has('public')) return { via: 'public' }
     if (provider) return { via: 'provider' }
@@ -152,18 +169,29 @@ export class AuthGuard {
         ? { status: 401, code: 'unauthorized', message: 'Unauthorized — this route requires X-Revka-Service-Token' }
         : { status: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE }
     if (!presented) return denial
+    if (bearer && this.lookup && !lookedUp) {
+      // the same check again once the registry was read, this time without a lookup
+      return this.lookup(bearer)
+        .catch(() => false)
+        .then((found) => (found ? this.check(rec, req, id, adminOnlyOnSocket, true) : this.refused(denial, bearer, id.key)))
+    }
+    return this.refused(denial, bearer, id.key)
+  }
+
+  /** count the failure (on every node in cluster mode) and answer the denial */
+  private refused(denial: Denial, bearer: string | undefined, key: string): Denial | Promise<Denial> {
     const what = bearer ? 'bearer' : 'service_token'
-    const lockout = this.failures.fail(id.key)
+    const lockout = this.failures.fail(key)
     if (!this.shared) {
-      this.deps.audit?.failure(what, id.key, lockout, this.failures.remaining(id.key))
+      this.deps.audit?.failure(what, key, lockout, this.failures.remaining(key))
       return denial
     }
     // cluster mode: the refusal waits for the shared count (a failure is the slow path anyway), so
     // when the client reads this 401 its failure is counted on every node and a lockout it started
     // is already published to them
-    return this.shared.fail(id.key).then((s) => {
-      const remaining = Math.min(this.failures.remaining(id.key), s?.remaining ?? Infinity)
-      this.deps.audit?.failure(what, id.key, Math.max(lockout, s?.lockout ?? 0), remaining)
+    return this.shared.fail(key).then((s) => {
+      const remaining = Math.min(this.failures.remaining(key), s?.remaining ?? Infinity)
+      this.deps.audit?.failure(what, key, Math.max(lockout, s?.lockout ?? 0), remaining)
       return denial
     })
   }

@@ -13,6 +13,8 @@ export interface PgResult {
 export interface PgClient {
   query(sql: string, params?: unknown[]): Promise<PgResult>
   release(err?: Error | boolean): void
+  on(event: 'error', fn: (err: Error) => void): void
+  removeListener(event: 'error', fn: (err: Error) => void): void
 }
 /** a connection of its own, for LISTEN: a pooled one would be handed back and stop listening */
 export interface PgListener {
@@ -88,6 +90,24 @@ export async function openEngines(postgresUrl: string, redisUrl: string, onPgErr
   }
   const listener = (): PgListener => new Client({ connectionString: postgresUrl, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS })
   return { pool, listener, redis, reader }
+}
+
+/**
+ * A pooled connection for several statements (a transaction, the migration lock). While it is out
+ * of the pool nothing listens for its errors, and pg reports a connection lost between two
+ * statements as an 'error' event, which unheard would crash the node. Heard here, it is dropped:
+ * the caller's next statement on the dead connection fails, and that failure is what it handles.
+ */
+export async function checkout(pool: PgPool): Promise<PgClient> {
+  const client = await pool.connect()
+  const ignore = () => {}
+  client.on('error', ignore)
+  const release = client.release.bind(client)
+  client.release = (err?: Error | boolean) => {
+    client.removeListener('error', ignore)
+    release(err)
+  }
+  return client
 }
 
 export async function closeEngines(e: Engines): Promise<void> {

@@ -108,6 +108,7 @@ export class Cluster {
       deps.maxKeys,
       (err) => this.lost(err),
       deps.audit,
+      this.limits,
     )
   }
 

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DeviceRow } from '../auth/devices.js'
 import type { Credentials } from '../auth/credentials.js'
-import type { PgPool } from './clients.js'
+import { checkout, type PgPool } from './clients.js'
 
 export const DEVICES_CHANNEL = 'revka_devices'
 
@@ -38,6 +38,18 @@ export class ClusterDevices {
 
   get(id: string): DeviceRow | undefined {
     return this.rows.get(id)
+  }
+
+  /**
+   * A token this node has not heard of: paired on another node a moment ago, its notification
+   * still on the way. Read from the table and mirrored here; false when it is not there (never
+   * paired, or revoked). The guard calls it on a miss only.
+   */
+  async lookup(tokenHash: string): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT * FROM revka_devices WHERE token_hash = $1', [tokenHash])
+    if (rows.length === 0) return false
+    this.apply({ t: 'add', row: rows[0] as DeviceRow })
+    return true
   }
 
   /** the whole table again; hashes no longer in it are forgotten (their connections end) */
@@ -144,7 +156,7 @@ export class ClusterDevices {
   }
 
   private async tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
+    const client = await checkout(this.pool)
     try {
       await client.query('BEGIN')
       const out = await fn((sql, params) => client.query(sql, params))

@@ -4,7 +4,7 @@
  * a table (CREATE TABLE IF NOT EXISTS is not safe under concurrency in PostgreSQL) and a later
  * version's migration runs exactly once. Append new steps; never edit an applied one.
  */
-import type { PgPool } from './clients.js'
+import { checkout, type PgPool } from './clients.js'
 import { GENESIS_HASH } from '../audit/chain.js'
 
 /** pg_advisory_lock key: any fixed 64-bit number; this one spells "revka" + schema */
@@ -81,7 +81,7 @@ export async function applyMigrations(
   steps: ReadonlyArray<{ id: number; name: string; sql: string }>,
   log: (msg: string) => void,
 ): Promise<number[]> {
-  const client = await pool.connect()
+  const client = await checkout(pool)
   const applied: number[] = []
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])

@@ -4,8 +4,8 @@
  * given the same code at once cannot both use it. Devices go to PostgreSQL through ClusterDevices.
  * Same rules as the single-node PairingManager (kernel/auth/pairing.ts): one general code,
  * rotation codes bound to a device and capped in number, and a failure lockout per client that
- * is counted in Redis, so wrong codes spread over the nodes add up (shared-lockout.ts). The
- * initiate limits are still counted per node. An engine that cannot be reached is a 503 with
+ * is counted in Redis, so wrong codes spread over the nodes add up (shared-lockout.ts), as are
+ * the initiate limits (shared-limits.ts). An engine that cannot be reached is a 503 with
  * retry_after, never a crash.
  */
 import { randomInt } from 'node:crypto'
@@ -18,6 +18,7 @@ import { INITIATE_PER_CREDENTIAL_PER_MINUTE, INITIATE_PER_MINUTE, MAX_PENDING_RO
 import type { AuthEvents } from '../audit/auth-events.js'
 import type { RedisClient } from './clients.js'
 import type { ClusterDevices } from './devices-pg.js'
+import type { SharedLimits } from './shared-limits.js'
 import { SharedLockout } from './shared-lockout.js'
 
 const PAIR_FAILURE_WINDOW_MS = 15 * 60_000
@@ -89,6 +90,8 @@ export class ClusterPairing implements PairingService {
     maxKeys: number,
     private readonly onUnavailable: (err: Error) => void,
     private readonly audit?: AuthEvents,
+    /** the initiate limits counted over every node (the local window still applies first) */
+    private readonly shared?: SharedLimits,
   ) {
     this.failures = new SharedLockout(redis, 'revka:pair:', PAIR_MAX_FAILURES, PAIR_FAILURE_WINDOW_MS, PAIR_LOCKOUT_MS)
     this.initiates = new WindowLimiter(clock, maxKeys)
@@ -119,6 +122,18 @@ export class ClusterPairing implements PairingService {
     if (!this.requirePairing) return null
     const wait = this.initiates.take(`c|${caller}`, INITIATE_PER_CREDENTIAL_PER_MINUTE) || this.initiates.take('*', INITIATE_PER_MINUTE)
     if (wait > 0) throw httpError(429, 'rate_limited', `Too many pairing code requests. Try again in ${wait}s.`, { retryAfter: wait })
+    // the node's own start-up call is not a credential's request: it never counts across nodes,
+    // else a cluster restarting together could be refused its start-up code
+    if (this.shared && caller !== 'startup') {
+      // limit + 1: the shared script reports a full window from the hit that fills it, this one may still pass
+      const ms =
+        (await this.shared.hit('initiate', `c|${caller}`, INITIATE_PER_CREDENTIAL_PER_MINUTE + 1, this.initiates.windowMs)) ||
+        (await this.shared.hit('initiate', '*', INITIATE_PER_MINUTE + 1, this.initiates.windowMs))
+      if (ms > 0) {
+        const s = Math.max(1, Math.ceil(ms / 1000))
+        throw httpError(429, 'rate_limited', `Too many pairing code requests. Try again in ${s}s.`, { retryAfter: s })
+      }
+    }
     const value = sixDigits()
     const hash = sha256Hex(value)
     const [live, pttl] = (await this.engine(() => this.redis.eval(INITIATE, 2, LIVE, CODE + hash, `${value}:${hash}`, this.ttlMs))) as [string, number]

@@ -6,7 +6,7 @@
  * away; any other SQLSTATE is the statement's own fault and goes through unchanged.
  */
 import { httpError, isHttpError, type SharedSqlService, type SqlMigration, type SqlQueryable, type SqlResult } from '@revka/plugin-sdk'
-import type { PgPool } from './clients.js'
+import { checkout, type PgPool } from './clients.js'
 import { applyMigrations } from './migrations.js'
 
 /** a plugin's migration namespace: its id, as the manifest allows them */
@@ -41,7 +41,7 @@ export class SharedSql implements SharedSqlService {
   }
 
   async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    const client = await this.guard(() => this.pool.connect())
+    const client = await this.guard(() => checkout(this.pool))
     let broken = false
     // only the statements' errors are sorted: whatever fn throws of its own goes through as it is
     const run = async <R>(text: string, params?: unknown[]) => this.guard(async () => toResult<R>(await client.query(text, params)))

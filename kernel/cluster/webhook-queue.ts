@@ -11,7 +11,7 @@
  * webhook route's 503 `cluster_unavailable` (the provider retries), never a 500.
  */
 import type { QueuedWebhookDelivery, WebhookQueueService } from '@revka/plugin-sdk'
-import type { PgPool } from './clients.js'
+import { checkout, type PgPool } from './clients.js'
 import { isEngineLoss, unavailable } from './shared-sql.js'
 
 /** finished rows are swept once per this many finishes, keeping a day of them */
@@ -45,7 +45,7 @@ export class ClusterWebhookQueue implements WebhookQueueService {
     key: { key: string; until: number; now: number } | undefined,
     deliveries: Array<{ id: string; at: number; message: unknown }>,
   ): Promise<boolean> {
-    const c = await this.pool.connect()
+    const c = await checkout(this.pool)
     try {
       await c.query('BEGIN')
       if (key) {

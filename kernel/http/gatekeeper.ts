@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { isHttpError, resolveSecret, type ProviderAuth } from '@revka/plugin-sdk'
-import { clientIdentity, viaAdminSocket } from '../auth/client.js'
+import { isHttpError, resolveSecret, type AuthContext, type ProviderAuth } from '@revka/plugin-sdk'
+import { clientIdentity, viaAdminSocket, type ClientIdentity } from '../auth/client.js'
 import { isDenial, type AuthGuard, type Denial } from '../auth/guard.js'
 import type { WindowLimiter } from '../auth/limiter.js'
 import type { HookTable } from '../hooks/table.js'
@@ -126,13 +126,20 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
       }
     }
     const verdict = deps.guard.check(rec, request, id, deps.adminOnlyOnSocket === true)
-    // cluster mode: a wrong credential is refused once the nodes' shared count has it
+    // cluster mode: a credential the node did not know is settled by the shared state first (a
+    // wrong one is refused once the nodes' shared count has it; one paired on another node a moment
+    // ago is read from PostgreSQL)
     if (verdict instanceof Promise)
       return void verdict.then(
-        (d) => refuse(request, reply, d),
+        (v) => (isDenial(v) ? refuse(request, reply, v) : admitted(request, reply, done, rec, id, v)),
         (e) => reply.send(e),
       )
     if (isDenial(verdict)) return refuse(request, reply, verdict)
+    admitted(request, reply, done, rec, id, verdict)
+  })
+
+  /** the request passed auth: its rate limit, timer, WebSocket handshake checks, then on */
+  function admitted(request: FastifyRequest, reply: FastifyReply, done: () => void, rec: RouteRecord, id: ClientIdentity, verdict: AuthContext): void {
     request.revkaAuth = verdict
     const perMinute = rec.decl.rateLimit?.perMinute
     if (perMinute) {
@@ -171,7 +178,7 @@ export function installGatekeeper(app: FastifyInstance, deps: GatekeeperDeps): {
           sendError(reply, 500, 'internal_error', 'WebSocket admission check failed')
         },
       )
-  })
+  }
 
   async function verifyProvider(request: FastifyRequest, reply: FastifyReply, rec: RouteRecord): Promise<unknown> {
     const verify = rec.auth.provider!

@@ -3,7 +3,7 @@
  * pairing codes, the per-request guard, limiters, and live-connection tracking for revocation.
  */
 import { join } from 'node:path'
-import { ensurePrivateFile, type PairingService } from '@revka/plugin-sdk'
+import { ensurePrivateFile, sha256Hex, type PairingService } from '@revka/plugin-sdk'
 import type { StatePaths } from '../config/state-dir.js'
 import type { GatewaySettings } from '../config/gateway-config.js'
 import { loadOrCreateServiceToken } from '../auth/service-token.js'
@@ -114,6 +114,8 @@ export class AuthSystem {
       maxKeys: this.settings.rateLimitMaxKeys,
       audit: this.authEvents,
     })
+    const devices = cluster.devices!
+    this.guard.lookupMisses((bearer) => (bearer.length > 512 ? Promise.resolve(false) : devices.lookup(sha256Hex(bearer))))
   }
 
   async printableCodeOnStart(): Promise<void> {

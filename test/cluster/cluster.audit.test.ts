@@ -213,6 +213,8 @@ test('a repeated verify reads only the entries after what it verified before, an
           return r
         },
         release: (err?: Error | boolean) => c.release(err as any),
+        on: (event: 'error', fn: (e: Error) => void) => c.on(event, fn),
+        removeListener: (event: 'error', fn: (e: Error) => void) => c.removeListener(event, fn),
       }
     },
     end: () => pool.end(),

@@ -103,3 +103,24 @@ test('PostgreSQL out of reach: query, transaction and migrate answer 503 cluster
   }
   assert.equal(losses.length, 3)
 })
+
+test('a connection killed in the middle of a transaction is a 503 for that caller, not a crash of the node', async () => {
+  const losses: Error[] = []
+  const sql = sharedSql(engines().pg, losses)
+  const admin = sharedSql()
+  const e = await sql
+    .transaction(async (tx) => {
+      const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid])
+      // the connection dies between two statements: pg reports it as an 'error' event on a
+      // connection nobody in the pool listens to, which unheard would end this process
+      await new Promise((r) => setTimeout(r, 200))
+      await tx.query('SELECT 1')
+    })
+    .catch((err) => err)
+  assert.ok(isHttpError(e), `an httpError, got ${e}`)
+  assert.equal(e.code, 'cluster_unavailable')
+  assert.ok(losses.length >= 1)
+  // the pool hands out a live connection next
+  assert.equal((await sql.query<{ one: number }>('SELECT 1 AS one')).rows[0].one, 1)
+})

@@ -73,6 +73,23 @@ test('wrong pairing codes spread over the nodes add up: the fifth locks the clie
   assert.equal(other.status, 200)
 })
 
+test('pairing-code requests count across nodes: a credential gets 5 a minute in the whole cluster, the 6th is refused on every node', async () => {
+  // a device of its own: the per-credential count starts at zero, whatever else the suite did
+  const d = await pairVia(A, B, 'asks-for-codes')
+  const ask = (n: GatewayChild) => json(`${n.url}/api/pairing/initiate`, { method: 'POST', headers: bearer(d.token) })
+  const answers = []
+  for (const n of [A, B, C, A, B]) answers.push((await ask(n)).status)
+  assert.deepEqual(answers, [200, 200, 200, 200, 200])
+  for (const n of [C, A, B]) {
+    const r = await ask(n)
+    assert.equal(r.status, 429, `node ${n.url}: ${JSON.stringify(r.body)}`)
+    assert.equal(r.body.code, 'rate_limited')
+    assert.ok(Number(r.headers.get('retry-after')) > 0)
+  }
+  // another credential still gets its code
+  assert.equal((await json(`${C.url}/api/pairing/initiate`, { method: 'POST', headers: bearer(ADMIN) })).status, 200)
+})
+
 test('revoked on B: the open WebSocket on A closes within 1 s, and the token is refused on every node', async () => {
   const d = await pairVia(C, C, 'revoked-soon')
   const ws = new WebSocket(`${A.url.replace('http', 'ws')}/ws/chat`, ['revka.v1'], { headers: bearer(d.token) })
