@@ -4,7 +4,8 @@
  * finish a sign-in, nor Alice's challenge Bob's ceremony. In memory only — a restart simply makes
  * the user start over — and capped, so a loop of `start` calls cannot grow it without bound.
  * Anonymous sign-in challenges have a smaller cap of their own, so a stranger filling it never
- * keeps a paired device from registering or checking a passkey.
+ * keeps a paired device from registering or checking a passkey. In cluster mode the same rules hold
+ * over PostgreSQL (shared-challenges.ts), so a ceremony may start on one node and finish on another.
  */
 import { httpError } from '@revka/plugin-sdk'
 
@@ -16,7 +17,7 @@ export const MAX_PENDING_ANONYMOUS = 200
 
 export type Ceremony = 'register' | 'auth'
 
-interface Pending {
+export interface Pending {
   ceremony: Ceremony
   userId: string | null
   userName: string | null
@@ -24,7 +25,28 @@ interface Pending {
   owner: string | null
 }
 
-export class Challenges {
+/** where pending challenges live: this node's memory, or the cluster's PostgreSQL */
+export interface ChallengeBook {
+  issue(challenge: string, ceremony: Ceremony, user: { id: string | null; name?: string }, owner: string | null): void | Promise<void>
+  take(challenge: string, ceremony: Ceremony, owner: string | null): Pending | Promise<Pending>
+}
+
+/** the 429 for a full book, or undefined while there is room: `held` of the caller's kind pending */
+export function capReached(held: number, owner: string | null): Error | undefined {
+  const cap = owner === null ? MAX_PENDING_ANONYMOUS : MAX_PENDING_CHALLENGES
+  if (held < cap) return undefined
+  return httpError(429, 'webauthn_too_many_challenges', `${cap} WebAuthn ceremonies are already pending. Try again in a few minutes.`, { retryAfter: 60 })
+}
+
+/** a taken challenge, checked: it existed, is still fresh, and belongs to this ceremony and credential */
+export function checked(p: Pending | undefined, ceremony: Ceremony, owner: string | null, now: number): Pending {
+  if (!p || p.expiresAt <= now || p.ceremony !== ceremony || p.owner !== owner) {
+    throw httpError(400, 'webauthn_invalid_challenge', 'Unknown, expired or already used challenge')
+  }
+  return p
+}
+
+export class Challenges implements ChallengeBook {
   private pending = new Map<string, Pending>()
   constructor(private readonly now: () => number) {}
 
@@ -32,10 +54,8 @@ export class Challenges {
     this.sweep()
     let anonymous = 0
     for (const p of this.pending.values()) if (p.owner === null) anonymous++
-    const [held, cap] = owner === null ? [anonymous, MAX_PENDING_ANONYMOUS] : [this.pending.size - anonymous, MAX_PENDING_CHALLENGES]
-    if (held >= cap) {
-      throw httpError(429, 'webauthn_too_many_challenges', `${cap} WebAuthn ceremonies are already pending. Try again in a few minutes.`, { retryAfter: 60 })
-    }
+    const full = capReached(owner === null ? anonymous : this.pending.size - anonymous, owner)
+    if (full) throw full
     this.pending.set(challenge, { ceremony, userId: user.id, userName: user.name ?? null, expiresAt: this.now() + CHALLENGE_TTL_MS, owner })
   }
 
@@ -47,10 +67,7 @@ export class Challenges {
   take(challenge: string, ceremony: Ceremony, owner: string | null): Pending {
     const p = this.pending.get(challenge)
     this.pending.delete(challenge)
-    if (!p || p.expiresAt <= this.now() || p.ceremony !== ceremony || p.owner !== owner) {
-      throw httpError(400, 'webauthn_invalid_challenge', 'Unknown, expired or already used challenge')
-    }
-    return p
+    return checked(p, ceremony, owner, this.now())
   }
 
   private sweep(): void {

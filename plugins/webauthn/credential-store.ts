@@ -26,6 +26,26 @@ export interface StoredCredential {
   device_id: string | null
 }
 
+/** what `add` made of a new passkey: stored, its id already taken, or a cap reached */
+export type AddResult = 'added' | 'exists' | 'full'
+
+/**
+ * The passkey store the ceremonies and routes use: this SQLite file on one node, PostgreSQL in
+ * cluster mode (shared-credentials.ts). A method may answer at once or later, so callers await.
+ */
+export interface PasskeyStore {
+  get(id: string): StoredCredential | undefined | Promise<StoredCredential | undefined>
+  forUser(userId: string): StoredCredential[] | Promise<StoredCredential[]>
+  add(c: StoredCredential): AddResult | Promise<AddResult>
+  /**
+   * Record a verified use: the counter moves from `from` to `to` only if it is still `from`
+   * (compare-and-set). false when another verification of the same passkey got there first, or the
+   * passkey is gone: the caller refuses this one, so a counter never goes backwards.
+   */
+  used(id: string, from: number, to: number, at: string): boolean | Promise<boolean>
+  delete(id: string): boolean | Promise<boolean>
+}
+
 interface Row extends Omit<StoredCredential, 'transports'> {
   transports: string
 }
@@ -38,7 +58,7 @@ CREATE INDEX IF NOT EXISTS credentials_user ON credentials(user_id);`
 
 const toCredential = (r: Row): StoredCredential => ({ ...r, transports: JSON.parse(r.transports) as string[] })
 
-export class CredentialStore {
+export class CredentialStore implements PasskeyStore {
   private constructor(private readonly db: BetterSqlite3.Database) {}
 
   static async open(dir: string): Promise<CredentialStore> {
@@ -61,22 +81,23 @@ export class CredentialStore {
     return (this.db.prepare('SELECT * FROM credentials WHERE user_id = ? ORDER BY created_at, id').all(userId) as Row[]).map(toCredential)
   }
 
-  /** false when a cap is reached (the caller answers 409) */
-  add(c: StoredCredential): boolean {
+  /** 'full' when a cap is reached, 'exists' for a taken id (the caller answers 409 to both) */
+  add(c: StoredCredential): AddResult {
+    if (this.get(c.id)) return 'exists'
     const perUser = (this.db.prepare('SELECT COUNT(*) AS n FROM credentials WHERE user_id = ?').get(c.user_id) as { n: number }).n
     const all = (this.db.prepare('SELECT COUNT(*) AS n FROM credentials').get() as { n: number }).n
-    if (perUser >= MAX_CREDENTIALS_PER_USER || all >= MAX_CREDENTIALS) return false
+    if (perUser >= MAX_CREDENTIALS_PER_USER || all >= MAX_CREDENTIALS) return 'full'
     this.db
       .prepare(
         `INSERT INTO credentials (id, user_id, user_name, public_key, counter, transports, label, created_at, last_used_at, device_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
       )
       .run(c.id, c.user_id, c.user_name, c.public_key, c.counter, JSON.stringify(c.transports), c.label, c.created_at, c.device_id)
-    return true
+    return 'added'
   }
 
-  used(id: string, counter: number, at: string): void {
-    this.db.prepare('UPDATE credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(counter, at, id)
+  used(id: string, from: number, to: number, at: string): boolean {
+    return this.db.prepare('UPDATE credentials SET counter = ?, last_used_at = ? WHERE id = ? AND counter = ?').run(to, at, id, from).changes > 0
   }
 
   delete(id: string): boolean {

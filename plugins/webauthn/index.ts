@@ -9,7 +9,7 @@
 import { definePlugin, httpError, KernelServices, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { Challenges } from './challenges.js'
-import { CredentialStore } from './credential-store.js'
+import { CredentialStore, type PasskeyStore } from './credential-store.js'
 import type { Ceremonies } from './ceremonies.js'
 import { readSettings } from './settings.js'
 
@@ -34,13 +34,26 @@ export default definePlugin<{ enabled?: boolean }>({
     const settings = readSettings(api.gateway.section<{ webauthn?: Record<string, unknown> }>('security')?.webauthn, api.config.enabled)
     const disabled = () => reply({ status: 404, body: { error: 'WebAuthn is not enabled', code: 'webauthn_not_enabled' } })
     let ceremonies: Ceremonies | null = null
-    let store: CredentialStore | null = null
+    let store: PasskeyStore | null = null
     if (settings.enabled) {
-      // closed by the kernel when the plugin stops or is disabled (api.own)
-      store = api.own(await CredentialStore.open(api.store.dir))
+      const now = () => api.gateway.now()
+      const sql = api.services.find(KernelServices.sharedSql)
+      let challenges
+      if (sql) {
+        // cluster mode: passkeys and pending challenges in PostgreSQL, so any node finishes a ceremony
+        const { SharedCredentialStore, WEBAUTHN_MIGRATIONS } = await import('./shared-credentials.js')
+        const { SharedChallenges } = await import('./shared-challenges.js')
+        await sql.migrate('webauthn', WEBAUTHN_MIGRATIONS)
+        store = new SharedCredentialStore(sql)
+        challenges = new SharedChallenges(sql, now)
+      } else {
+        // closed by the kernel when the plugin stops or is disabled (api.own)
+        store = api.own(await CredentialStore.open(api.store.dir))
+        challenges = new Challenges(now)
+      }
       // the WebAuthn library is loaded only when passkeys are on: off (the default) costs no start time
       const { Ceremonies } = await import('./ceremonies.js')
-      ceremonies = new Ceremonies(settings, new Challenges(() => api.gateway.now()), store)
+      ceremonies = new Ceremonies(settings, challenges, store, now)
     }
     const pairing = () => api.services.get(KernelServices.pairing)
     const owner = (req: RevkaRequest) => (req.auth.via === 'anonymous' ? null : (req.auth.credentialId ?? req.auth.deviceId ?? req.auth.via))
@@ -86,10 +99,9 @@ export default definePlugin<{ enabled?: boolean }>({
         if (!ceremonies || !store) return disabled()
         const { challenge, label, ...response } = req.body
         const r = await ceremonies.finishRegistration(challenge, response as unknown as RegistrationResponseJSON, owner(req))
-        if (store.get(r.credential.id)) throw httpError(409, 'webauthn_credential_exists', 'This passkey is already registered')
         const created = new Date(api.gateway.now()).toISOString()
         const finalLabel = label?.trim() || 'Passkey'
-        const added = store.add({
+        const added = await store.add({
           id: r.credential.id,
           user_id: r.userId,
           user_name: r.userName,
@@ -101,7 +113,8 @@ export default definePlugin<{ enabled?: boolean }>({
           last_used_at: null,
           device_id: req.auth.deviceId ?? null,
         })
-        if (!added) throw httpError(409, 'webauthn_too_many_credentials', 'Too many passkeys: delete one first (20 per user, 1000 in all)')
+        if (added === 'exists') throw httpError(409, 'webauthn_credential_exists', 'This passkey is already registered')
+        if (added === 'full') throw httpError(409, 'webauthn_too_many_credentials', 'Too many passkeys: delete one first (20 per user, 1000 in all)')
         audit(req, `webauthn.register ${r.credential.id}`, true, 'medium')
         return { credential_id: r.credential.id, label: finalLabel, registered_at: created }
       },
@@ -156,7 +169,6 @@ export default definePlugin<{ enabled?: boolean }>({
           throw e
         }
         if (!anon) {
-          store.used(cred.id, cred.counter, new Date(api.gateway.now()).toISOString())
           audit(req, `webauthn.authenticate ${cred.id}`, true, 'medium')
           return { status: 'authenticated' }
         }
@@ -170,8 +182,7 @@ export default definePlugin<{ enabled?: boolean }>({
                 deviceType: 'passkey',
                 ip: req.clientKey,
               })
-        // the assertion was genuine, so the counter moves on even when no token comes of it
-        store.used(cred.id, cred.counter, new Date(api.gateway.now()).toISOString())
+        // the assertion was genuine, so its counter was stored even when no token comes of it
         if (!minted) {
           audit(req, `webauthn.sign_in refused: registering device gone ${cred.id}`, false)
           throw httpError(403, 'webauthn_sign_in_refused', 'This passkey cannot sign in: the device that registered it is no longer paired')
@@ -186,9 +197,9 @@ export default definePlugin<{ enabled?: boolean }>({
       url: '/api/webauthn/credentials',
       auth: 'bearer',
       schema: { query: { type: 'object', required: ['user_id'], properties: { user_id: USER } } },
-      handler: (req) => {
+      handler: async (req) => {
         if (!store) return disabled()
-        const credentials = store.forUser(req.query.user_id!).map((c) => ({
+        const credentials = (await store.forUser(req.query.user_id!)).map((c) => ({
           credential_id: c.id,
           label: c.label,
           registered_at: c.created_at,
@@ -205,9 +216,9 @@ export default definePlugin<{ enabled?: boolean }>({
       method: 'DELETE',
       url: '/api/webauthn/credentials/:id',
       auth: 'bearer',
-      handler: (req) => {
+      handler: async (req) => {
         if (!store) return disabled()
-        if (!store.delete(req.params.id)) throw httpError(404, 'webauthn_credential_not_found', 'Passkey not found')
+        if (!(await store.delete(req.params.id))) throw httpError(404, 'webauthn_credential_not_found', 'Passkey not found')
         audit(req, `webauthn.delete ${req.params.id}`, true, 'medium')
         return { deleted: true, credential_id: req.params.id }
       },
