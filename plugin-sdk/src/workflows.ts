@@ -6,6 +6,7 @@
  * The interfaces live in the SDK so the definition routes (`workflows`), the scheduler (`cron`) and
  * the runner agree without importing each other.
  */
+import type { Awaitable } from './kernel-services.js'
 import { serviceRef } from './service-ref.js'
 
 /** One finding of the validator. `line` is 1-based in the YAML text when the finding has a place. */
@@ -112,20 +113,26 @@ export interface WorkflowRunnerService {
 export const WorkflowRunnerRef = serviceRef<WorkflowRunnerService>('workflow-runner')
 
 /**
- * The scheduler's seam for workflow cron triggers (§7.3). Both calls are scoped to one workflow:
+ * The scheduler's seam for workflow cron triggers (§7.3). Every call is scoped to one workflow:
  * they never touch another workflow's jobs (the reference's sync deleted them).
+ *
+ * Each method answers an `Awaitable` and callers await every call: a single node's scheduler
+ * (SQLite) may answer synchronously, a cluster's (jobs in PostgreSQL) answers once its transaction
+ * has committed, so an awaited sync is visible on every node and a refusal (too many triggers, no
+ * room in `max_jobs`, a lost engine) reaches the caller, thrown or as a rejection.
  */
 export interface CronTriggerService {
   /** make `workflow`'s `source:"workflow"` jobs exactly `triggers` (ids `__wf_cron_<slug>_<idx>`) */
-  syncWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): { jobs: string[] }
-  /** remove every job of `workflow` (deprecate, delete) */
-  removeWorkflow(workflow: string): number
+  syncWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): Awaitable<{ jobs: string[] }>
+  /** remove every job of `workflow` (deprecate, delete); answers how many were removed */
+  removeWorkflow(workflow: string): Awaitable<number>
   /**
-   * Throw what `syncWorkflow(workflow, triggers)` would throw (too many triggers, no room in the
-   * scheduler's `max_jobs`) without changing anything: the definition routes ask before they store
-   * a save, so a full scheduler refuses the save instead of dropping its triggers.
+   * Refuse as `syncWorkflow(workflow, triggers)` would (too many triggers, no room in the
+   * scheduler's `max_jobs`, counted over the whole cluster in cluster mode) without changing
+   * anything: the definition routes ask before they store a save, so a full scheduler refuses the
+   * save instead of dropping its triggers.
    */
-  checkWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): void
+  checkWorkflow(workflow: string, triggers: Array<{ cron: string; timezone?: string }>): Awaitable<void>
 }
 
 /** The `cron-triggers` service, for `api.services.get`/`require` (provided by the cron plugin). */

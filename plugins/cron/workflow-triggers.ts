@@ -112,22 +112,24 @@ function write(d: TriggerDeps, view: TriggerView, workflow: string, triggers: Ar
   return { remove: [...mine.keys()].filter((id) => !keep.has(id)), put: next, value: next.map((j) => j.id) }
 }
 
+const nothing = { remove: [], put: [], value: undefined }
+
 /**
- * The SDK's service is synchronous, and on one node it stays so (the SQLite store answers at
- * once: a refusal is thrown to the caller). In cluster mode the shared table is written in one
- * PostgreSQL transaction under the store's quota lock, which settles after the call returns: the
- * cap on triggers is still thrown at once, but a sync that finds no room in `max_jobs` (or an
- * unreachable engine) is logged as REVKA_ERR_CRON_TRIGGERS, as the workflows plugin logs a
- * refused sync, and `checkWorkflow` cannot ask the shared count before a save.
+ * On one node the service stays synchronous (the SQLite store answers at once; a refusal is
+ * thrown). In cluster mode each call is one PostgreSQL transaction under the store's quota lock
+ * (pg-store.ts `triggers`) and answers when it has committed: a sync is on every node when it
+ * resolves, `max_jobs` is counted over the cluster, and a refusal or a lost engine (503
+ * `cluster_unavailable`) is a rejection the caller sees.
  */
 export function workflowTriggers(d: TriggerDeps): CronTriggerService {
-  // one after another, in call order: a workflow saved twice in a row ends with its second triggers
+  // cluster syncs and removals commit one after another in call order: a workflow saved twice in
+  // a row on this node ends with its second triggers
   let queue: Promise<unknown> = Promise.resolve()
-  const later = (workflow: string, what: string, write: () => Promise<unknown>) =>
-    (queue = queue.then(write).then(
-      () => d.changed(),
-      (err) => d.log.error({ workflow, err: (err as Error).message }, `REVKA_ERR_CRON_TRIGGERS: ${what} failed`),
-    ))
+  const inOrder = <T>(write: () => Promise<T>): Promise<T> => {
+    const p = queue.then(write)
+    queue = p.catch(() => undefined)
+    return p
+  }
   return {
     syncWorkflow(workflow, triggers) {
       checkCap(workflow, triggers)
@@ -139,14 +141,25 @@ export function workflowTriggers(d: TriggerDeps): CronTriggerService {
         d.changed()
         return { jobs: w.value }
       }
-      void later(workflow, 'cron trigger sync', () => store.triggers(idPrefix(workflow), ids, (v) => write(d, v, workflow, triggers)))
-      // what the transaction will write unless another workflow holds an id or max_jobs is full
-      return { jobs: ids.filter((_, i) => expressionOk(triggers[i])) }
+      return inOrder(async () => {
+        const jobs = await store.triggers(idPrefix(workflow), ids, (v) => write(d, v, workflow, triggers))
+        d.changed()
+        return { jobs }
+      })
     },
     checkWorkflow(workflow, triggers) {
       checkCap(workflow, triggers)
-      const sync = d.store().sync
-      if (sync) plan(d, sqliteTriggerView(sync, idPrefix(workflow), triggerIds(workflow, triggers)), workflow, triggers, false)
+      const store = d.store()
+      const ids = triggerIds(workflow, triggers)
+      if (store.sync) {
+        plan(d, sqliteTriggerView(store.sync, idPrefix(workflow), ids), workflow, triggers, false)
+        return
+      }
+      // read under the quota lock, write nothing: plan throws what a sync would
+      return store.triggers(idPrefix(workflow), ids, (v) => {
+        plan(d, v, workflow, triggers, false)
+        return nothing
+      })
     },
     removeWorkflow(workflow) {
       const store = d.store()
@@ -160,18 +173,11 @@ export function workflowTriggers(d: TriggerDeps): CronTriggerService {
         if (w.value) d.changed()
         return w.value
       }
-      void later(workflow, 'cron trigger removal', () => store.triggers(idPrefix(workflow), [], remove))
-      // the count is not known until the transaction commits
-      return 0
+      return inOrder(async () => {
+        const n = await store.triggers(idPrefix(workflow), [], remove)
+        if (n) d.changed()
+        return n
+      })
     },
-  }
-}
-
-function expressionOk(t: { cron: string; timezone?: string }): boolean {
-  try {
-    checkExpression(t.cron, t.timezone ?? null)
-    return true
-  } catch {
-    return false
   }
 }

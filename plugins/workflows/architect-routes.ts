@@ -66,7 +66,7 @@ export function addArchitectRoutes(ctx: Ctx): void {
       const rev = await store.getRevision(kref)
       if (!rev) return reply({ status: 404, body: { error: 'revision not found', code: 'not_found', error_code: 'not_found' } })
       const tagged = await store.tagRevision(rev.kref, 'published')
-      ctx.syncCron(item.item_name, await readYaml(store, tagged))
+      await ctx.syncCron(item.item_name, await readYaml(store, tagged))
       ctx.published({ workflowKref: item.kref, revision: tagged, name: tagged.metadata.display_name || item.item_name, session: null })
       ctx.audit(req, 'config_change', `Workflow republished: ${tagged.kref}`)
       return { ok: true, revision_kref: tagged.kref }

@@ -9,6 +9,7 @@ import {
   CronTriggersRef,
   domainProjects,
   httpError,
+  isHttpError,
   WorkflowRunnerRef,
   type DomainStore,
   type PluginApi,
@@ -35,10 +36,16 @@ export interface Ctx {
   builtinsDir: string
   /** unfinished runs per credential (run/{name}, retry) */
   runQuota: RunQuota
-  /** make the workflow's cron jobs match its YAML (no cron plugin: nothing to do) */
-  syncCron: (itemName: string, yaml: string | null) => void
-  /** 507 `cron_quota_exceeded` when the scheduler has no room for these triggers (asked before a save is stored) */
-  checkCron: (itemName: string, triggers: WorkflowValidation['cron_triggers']) => void
+  /**
+   * make the workflow's cron jobs match its YAML (no cron plugin: nothing to do); settles when the
+   * scheduler has them (cluster mode: committed, so every node lists them before the answer)
+   */
+  syncCron: (itemName: string, yaml: string | null) => Promise<void>
+  /**
+   * 507 `cron_quota_exceeded` when the scheduler has no room for these triggers (asked before a
+   * save is stored; cluster mode: counted over the cluster); a lost engine's 503 goes through
+   */
+  checkCron: (itemName: string, triggers: WorkflowValidation['cron_triggers']) => Promise<void>
   published: (p: { workflowKref: string; revision: Revision; name: string; session: string | null }) => void
   audit: (req: RevkaRequest | undefined, eventType: 'config_change' | 'command_execution', command: string, ok?: boolean) => void
 }
@@ -58,23 +65,24 @@ export function makeCtx(api: PluginApi<WorkflowsOptions>, store: () => DomainSto
     space: () => `/${domainProjects(api.gateway).harness}/Workflows`,
     builtinsDir: join(api.store.dir, 'builtins'),
     runQuota: new RunQuota(api.config.max_active_runs_per_credential, (id) => runner?.getRun(id)?.status),
-    syncCron(itemName, yaml) {
+    async syncCron(itemName, yaml) {
       const cron = api.services.find(CronTriggersRef)
       if (!cron) return
       try {
-        if (yaml === null) cron.removeWorkflow(itemName)
-        else cron.syncWorkflow(itemName, ctx.runner().validate(yaml).cron_triggers)
+        if (yaml === null) await cron.removeWorkflow(itemName)
+        else await cron.syncWorkflow(itemName, ctx.runner().validate(yaml).cron_triggers)
       } catch (err) {
         // the definition is saved; a scheduler that cannot take the jobs is logged, as the reference does
         api.log.warn({ err, workflow: itemName }, 'workflow cron sync failed')
       }
     },
-    checkCron(itemName, triggers) {
+    async checkCron(itemName, triggers) {
       const cron = api.services.find(CronTriggersRef)
       if (!cron || !triggers.length) return
       try {
-        cron.checkWorkflow(itemName, triggers)
+        await cron.checkWorkflow(itemName, triggers)
       } catch (err) {
+        if (isHttpError(err)) throw err
         throw httpError(507, 'cron_quota_exceeded', `The workflow was not saved: ${(err as Error).message.replace(/^REVKA_ERR_\w+: /, '')}`)
       }
     },

@@ -84,7 +84,7 @@ export function addDefinitionRoutes(ctx: Ctx): void {
       const item = await store.setItemDeprecated((await workflowItem(store, ctx.space(), b.kref)).kref, b.deprecated)
       const rev = await store.currentRevision(item.kref)
       const yaml = await readYaml(store, rev)
-      ctx.syncCron(item.item_name, b.deprecated ? null : yaml)
+      await ctx.syncCron(item.item_name, b.deprecated ? null : yaml)
       ctx.audit(req, 'config_change', `Workflow ${b.deprecated ? 'deprecated' : 'restored'}: ${item.kref}`)
       return { workflow: workflowOf(item, rev, yaml ?? '', { includeDefinition: false }) }
     },
@@ -98,7 +98,7 @@ export function addDefinitionRoutes(ctx: Ctx): void {
     handler: async (req: RevkaRequest) => {
       const item = await workflowItem(ctx.store(), ctx.space(), req.params['*'])
       await ctx.store().deleteItem(item.kref)
-      ctx.syncCron(item.item_name, null)
+      await ctx.syncCron(item.item_name, null)
       ctx.audit(req, 'config_change', `Workflow deleted: ${item.kref}`)
       return reply({ status: 204 })
     },

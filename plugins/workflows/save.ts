@@ -1,9 +1,13 @@
 /**
  * Saving a workflow (§7.1 create/update): validate with the runner (a real YAML parser and
- * schema; errors name the line and field), store the revision with its `workflow.yaml`, tag it
- * `published`, sync its cron triggers (a scheduler without room for them refuses the save first, 507), broadcast `workflow.revision.published`, audit. An invalid
- * workflow is refused with 400 and nothing is stored. Unlike the reference, validation is never
- * skipped: the runner is a required service here, not a process that may be down.
+ * schema; errors name the line and field), ask the scheduler for room for its cron triggers (none:
+ * 507 and nothing is stored), store the revision with its `workflow.yaml`, tag it `published`,
+ * sync its cron triggers, broadcast `workflow.revision.published`, audit. The check and the sync
+ * are awaited, so in cluster mode the quota is the cluster's and the triggers are on every node
+ * before the answer; they are two transactions, so a save racing another node's creates for the
+ * last slots can pass the check and have its sync refused, which is logged as on one node. An
+ * invalid workflow is refused with 400 and nothing is stored. Unlike the reference, validation is
+ * never skipped: the runner is a required service here, not a process that may be down.
  */
 import {
   MAX_WORKFLOW_CRON_TRIGGERS,
@@ -52,11 +56,11 @@ export async function createWorkflow(ctx: Ctx, req: RevkaRequest): Promise<Brand
   if (!slug) throw httpError(400, 'invalid_name', 'name must contain a letter or digit')
   const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
-  ctx.checkCron(slug, v.cron_triggers)
+  await ctx.checkCron(slug, v.cron_triggers)
   const { item, revision } = await ctx
     .store()
     .createItem({ space_path: ctx.space(), item_name: slug, kind: WORKFLOW_KIND, revision: revisionInput(b, ['published']) })
-  after(ctx, req, item.kref, item.item_name, revision!, b, 'created')
+  await after(ctx, req, item.kref, item.item_name, revision!, b, 'created')
   return reply({ status: 201, body: { workflow: workflowOf(item, revision, b.definition) } })
 }
 
@@ -65,14 +69,14 @@ export async function updateWorkflow(ctx: Ctx, req: RevkaRequest): Promise<unkno
   const item = await workflowItem(ctx.store(), ctx.space(), req.params['*'])
   const v = check(ctx, b.definition)
   if (!v.valid) return invalidWorkflow(v, 'save')
-  ctx.checkCron(item.item_name, v.cron_triggers)
+  await ctx.checkCron(item.item_name, v.cron_triggers)
   const revision = await ctx.store().createRevision(item.kref, revisionInput(b, ['published']))
-  after(ctx, req, item.kref, item.item_name, revision, b, 'updated')
+  await after(ctx, req, item.kref, item.item_name, revision, b, 'updated')
   return { workflow: workflowOf(item, revision, b.definition, { createdAt: false }) }
 }
 
-function after(ctx: Ctx, req: RevkaRequest, kref: string, itemName: string, revision: Revision, b: SaveBody, what: string): void {
-  ctx.syncCron(itemName, b.definition)
+async function after(ctx: Ctx, req: RevkaRequest, kref: string, itemName: string, revision: Revision, b: SaveBody, what: string): Promise<void> {
+  await ctx.syncCron(itemName, b.definition)
   ctx.published({ workflowKref: kref, revision, name: b.name, session: sessionHeader(req) })
   ctx.audit(req, 'config_change', `Workflow ${what}: ${b.name} (${revision.kref})`)
 }
