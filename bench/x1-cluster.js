@@ -3,6 +3,8 @@
 //  X1a authenticated GET /api/status, single node vs a cluster node: CPU/req efficiency (single ÷ cluster)
 //  X1b revocation propagation: DELETE on node B → the token's WebSocket on node A closed, p99
 //  X1c cross-node SSE: events emitted on node C, 1,000 subscribers on node A, p99 delivery
+//  X1d what three nodes hold here: the same /api/status load on one single node, then split over A, B and C (aggregate req/s)
+//  X1e 1,000 SSE subscribers on each of A, B and C (events emitted on C, 50/s): p99 delivery, frames lost
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -52,6 +54,18 @@ async function efficiency(single, node, duration) {
   return { single: cpu(s), cluster: cpu(c), rpsRatio: rps(c) / rps(s) }
 }
 
+/** req/s of the same total load (60 connections) on one single node, then split over the three nodes */
+async function aggregate(single, nodes, duration) {
+  const one = await load(single.url + '/api/status', { headers: auth, duration, connections: 60 })
+  const three = await Promise.all(nodes.map((n) => load(n.url + '/api/status', { headers: auth, duration, connections: 20 })))
+  return {
+    one: one.rps,
+    three: three.reduce((a, r) => a + r.rps, 0),
+    oneP99: one.p99ms,
+    threeP99: Math.max(...three.map((r) => r.p99ms)),
+  }
+}
+
 async function revocations(A, B, n) {
   const ms = []
   for (let i = 0; i < n; i++) {
@@ -70,9 +84,12 @@ async function revocations(A, B, n) {
   return ms
 }
 
-async function fanout(A, C, subscribers, rate, seconds) {
-  const procs = [0, 1].map(() =>
-    spawn(process.execPath, [join(ROOT, 'bench/lib/sse-clients.js'), A.url, ADMIN_TOKEN, String(subscribers / 2)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+/** `subscribers` SSE clients on each node of `on` (two client processes per node), events emitted on C */
+async function fanout(on, C, subscribers, rate, seconds) {
+  const procs = on.flatMap((A) =>
+    [0, 1].map(() =>
+      spawn(process.execPath, [join(ROOT, 'bench/lib/sse-clients.js'), A.url, ADMIN_TOKEN, String(subscribers / 2)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    ),
   )
   await Promise.all(procs.map((p) => new Promise((res) => p.stdout.once('data', res))))
   const total = await emitAtRate(C.url, rate, seconds)
@@ -112,7 +129,7 @@ export async function x1(duration = 5) {
       pass: pct(r, 99) < 1000,
       extra: `p50 ${pct(r, 50).toFixed(1)} ms`,
     })
-    const f = await fanout(A, C, subscribers, envCount('BENCH_X1_RATE', 200), envCount('BENCH_X1_SECONDS', 5))
+    const f = await fanout([A], C, subscribers, envCount('BENCH_X1_RATE', 200), envCount('BENCH_X1_SECONDS', 5))
     const p99 = pct(f.lat, 99)
     out.push({
       id: 'X1',
@@ -122,6 +139,27 @@ export async function x1(duration = 5) {
       target: '< 100, 0 lost',
       pass: p99 < 100 && f.lost === 0 && f.refused === 0,
       extra: `p50 ${pct(f.lat, 50)} ms, lost ${f.lost} of ${f.total * subscribers}${f.refused ? `, ${f.refused} refused` : ''}`,
+    })
+    const agg = await aggregate(single, nodes, duration)
+    out.push({
+      id: 'X1',
+      name: 'aggregate req/s of GET /api/status: load split over 3 cluster nodes ÷ the same load on 1 single node (2 cores)',
+      value: agg.three / agg.one,
+      unit: '×',
+      target: 'report',
+      pass: true,
+      extra: `${agg.three.toFixed(0)} vs ${agg.one.toFixed(0)} req/s; p99 ${agg.threeP99} vs ${agg.oneP99} ms`,
+    })
+    const spread = await fanout(nodes, C, subscribers, envCount('BENCH_X1E_RATE', 50), envCount('BENCH_X1_SECONDS', 5))
+    const sp99 = pct(spread.lat, 99)
+    out.push({
+      id: 'X1',
+      name: `events on C → ${subscribers} SSE subscribers on each of A, B and C: p99 delivery`,
+      value: sp99,
+      unit: 'ms',
+      target: 'report, 0 lost',
+      pass: spread.lost === 0 && spread.refused === 0,
+      extra: `p50 ${pct(spread.lat, 50)} ms, lost ${spread.lost} of ${spread.total * subscribers * nodes.length}${spread.refused ? `, ${spread.refused} refused` : ''}`,
     })
   } finally {
     await Promise.all([single, ...nodes].map((g) => g.stop()))
