@@ -154,6 +154,8 @@ function webhookFiles(id: string, v: ScaffoldVersions): Record<string, string> {
     entry: 'index.ts',
     env: [env],
     requires: ['agent-runtime'],
+    // cluster mode: deliveries, idempotency keys, history and counts shared by every node (absent on one node)
+    uses: ['webhook-queue', 'shared-sql'],
     configSchema: {
       type: 'object',
       additionalProperties: false,
