@@ -37,10 +37,14 @@ export class SharedChallenges implements ChallengeBook {
       )
       const full = capReached(rows[0].n, owner)
       if (full) throw full
-      await tx.query(
-        'INSERT INTO webauthn_challenges (challenge, ceremony, user_id, user_name, owner, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [challenge, ceremony, user.id, user.name ?? null, owner, now + CHALLENGE_TTL_MS],
-      )
+      await tx.query('INSERT INTO webauthn_challenges (challenge, ceremony, user_id, user_name, owner, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        challenge,
+        ceremony,
+        user.id,
+        user.name ?? null,
+        owner,
+        now + CHALLENGE_TTL_MS,
+      ])
     })
   }
 
