@@ -3,9 +3,10 @@
  * created on A is listed on B; edited on B, A sees the edit (and both schedulers fire it, once
  * per fire time); its run history reads the same on both and counts exactly the lines the job
  * wrote, and is pruned to the limit set on either; deleted on A, it stops on B. A workflow's
- * cron trigger saved on A is a job on B. The `max_jobs` quota holds across nodes under concurrent
- * creates, the jobs survive a node's restart, and a lost PostgreSQL is 503 `cluster_unavailable`
- * on the cron routes until it is back.
+ * cron trigger saved on A is a job on B by the time the save answers. The `max_jobs` quota holds
+ * across nodes under concurrent creates and for workflow triggers (a save without room is 507 and
+ * stores nothing), the jobs survive a node's restart, and a lost PostgreSQL is 503
+ * `cluster_unavailable` on the cron routes until it is back.
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -116,12 +117,13 @@ test('a job still running on one node when it comes due again is not started on 
   }
 })
 
-test("a workflow's cron trigger saved on A is a job B lists; deleting the workflow on A removes it from B", async () => {
-  const definition = [
-    'name: Nightly',
-    'description: a cron trigger in a cluster',
+/** a workflow YAML named `name` with one `triggers[].cron` entry per expression */
+const workflowYaml = (name: string, crons: string[]) =>
+  [
+    `name: ${name}`,
+    'description: cron triggers in a cluster',
     'triggers:',
-    '  - cron: "0 3 * * *"',
+    ...crons.map((c) => `  - cron: "${c}"`),
     'steps:',
     '  - id: gather',
     '    type: agent',
@@ -129,15 +131,19 @@ test("a workflow's cron trigger saved on A is a job B lists; deleting the workfl
     '      prompt: gather things',
     '',
   ].join('\n')
-  const saved = await api(a, 'POST', '/api/workflows', { name: 'Nightly', description: 'nightly', definition })
+const workflowsOn = async (n: GatewayChild) => (await api(n, 'GET', '/api/workflows')).body.workflows as Array<Record<string, any>>
+
+test("a workflow's cron trigger saved on A is a job B lists when the save answers; deleting the workflow on A removes it from B at once", async () => {
+  const saved = await api(a, 'POST', '/api/workflows', { name: 'Nightly', description: 'nightly', definition: workflowYaml('Nightly', ['0 3 * * *']) })
   assert.equal(saved.status, 201, JSON.stringify(saved.body))
-  // the trigger sync commits just after the save in cluster mode (the SDK's service is synchronous)
-  await until('B lists the trigger job', async () =>
+  // the sync has committed before the save answers: no waiting
+  assert.ok(
     (await jobsOn(b)).some((j) => j.id === '__wf_cron_nightly_0' && j.expression === '0 3 * * *' && j.source === 'workflow'),
+    'B lists the trigger job',
   )
   const deleted = await api(a, 'DELETE', '/api/workflows/Revka/Workflows/nightly.workflow')
   assert.equal(deleted.status, 204, JSON.stringify(deleted.body))
-  await until('B no longer lists it', async () => !(await jobsOn(b)).some((j) => j.id.startsWith('__wf_cron_nightly_')))
+  assert.ok(!(await jobsOn(b)).some((j) => j.id.startsWith('__wf_cron_nightly_')), 'B no longer lists it')
 })
 
 test('max_jobs counts across nodes: concurrent creates on A and B stop at the quota; the jobs survive a restart', async () => {
@@ -162,6 +168,36 @@ test('max_jobs counts across nodes: concurrent creates on A and B stop at the qu
   assert.deepEqual((await jobsOn(a)).map((j) => j.id).sort(), ids, 'A lists them after its restart')
   assert.equal((await api(b, 'DELETE', `/api/cron/${ok[0].body.job.id}`)).status, 200)
   assert.equal((await api(a, 'POST', '/api/cron', far)).status, 200, 'a freed slot is usable from the other node')
+})
+
+test("max_jobs counts the cluster for workflow triggers: a save on A with no room is 507 and B sees nothing; with room, B lists the trigger when the save answers", async () => {
+  const full = (await jobsOn(b)).map((j) => `${j.id} ${j.expression}`).sort()
+  assert.equal(full.length, MAX_JOBS, 'the previous test left the cluster full')
+  const hourly = (crons: string[]) => ({ name: 'Hourly', description: 'hourly', definition: workflowYaml('Hourly', crons) })
+
+  const refused = await api(a, 'POST', '/api/workflows', hourly(['0 * * * *']))
+  assert.deepEqual([refused.status, refused.body.code], [507, 'cron_quota_exceeded'], JSON.stringify(refused.body))
+  assert.ok(!(await workflowsOn(b)).some((w) => w.item_name === 'hourly'), 'no workflow stored: B does not list it')
+  assert.deepEqual((await jobsOn(b)).map((j) => `${j.id} ${j.expression}`).sort(), full, 'no job changed')
+
+  // one of the previous test's jobs deleted through B: the same save on A now fits, and B lists its trigger when A answers
+  const freed = (await jobsOn(b)).find((j) => /^q\d$/.test(j.name))!.id
+  assert.equal((await api(b, 'DELETE', `/api/cron/${freed}`)).status, 200)
+  const saved = await api(a, 'POST', '/api/workflows', hourly(['0 * * * *']))
+  assert.equal(saved.status, 201, JSON.stringify(saved.body))
+  assert.ok((await jobsOn(b)).some((j) => j.id === '__wf_cron_hourly_0' && j.expression === '0 * * * *'), 'B lists the trigger job')
+  assert.equal((await workflowsOn(b)).find((w) => w.item_name === 'hourly')?.revision_number, 1)
+
+  // full again: growing it on A is refused and leaves revision 1 and its one job on B
+  const grown = await api(a, 'PUT', '/api/workflows/Revka/Workflows/hourly.workflow', hourly(['0 * * * *', '30 * * * *']))
+  assert.deepEqual([grown.status, grown.body.code], [507, 'cron_quota_exceeded'], JSON.stringify(grown.body))
+  const onB = (await workflowsOn(b)).find((w) => w.item_name === 'hourly')!
+  assert.equal(onB.revision_number, 1, 'no revision stored')
+  assert.deepEqual(
+    (await jobsOn(b)).filter((j) => j.id.startsWith('__wf_cron_hourly_')).map((j) => j.id),
+    ['__wf_cron_hourly_0'],
+  )
+  assert.equal((await jobsOn(b)).length, MAX_JOBS)
 })
 
 test('a lost PostgreSQL is 503 cluster_unavailable on the cron routes, and they recover when it is back', async () => {
