@@ -111,6 +111,20 @@ test('a sign counter going backwards is refused, audited, and mints nothing', as
   assert.ok(events.some((e) => e.action?.command === `webauthn.sign_in refused: webauthn_counter_regression ${a.credentialId}`))
 })
 
+test('two sign-ins with the same counter at once (a cloned authenticator): one device is minted, the other is refused', async () => {
+  const a = await register('gina')
+  for (let round = 0; round < 3; round++) {
+    const [o1, o2] = await Promise.all([signInStart('gina'), signInStart('gina')])
+    const first = a.assert(o1)
+    const clone = a.assert(o2, { counter: a.counter })
+    const n = (await devices()).length
+    const results = await Promise.all([call('POST', '/api/webauthn/auth/finish', first, null), call('POST', '/api/webauthn/auth/finish', clone, null)])
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 403], JSON.stringify(results.map((r) => r.body)))
+    assert.equal(results.find((r) => r.status === 403)!.body.code, 'webauthn_counter_regression')
+    assert.equal((await devices()).length, n + 1)
+  }
+})
+
 test('revoking the registering device ends the passkey sign-in', async () => {
   const other = k.pairDevice('phone')
   const a = await register('frank', other.token)
