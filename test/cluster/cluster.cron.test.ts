@@ -170,7 +170,7 @@ test('max_jobs counts across nodes: concurrent creates on A and B stop at the qu
   assert.equal((await api(a, 'POST', '/api/cron', far)).status, 200, 'a freed slot is usable from the other node')
 })
 
-test("max_jobs counts the cluster for workflow triggers: a save on A with no room is 507 and B sees nothing; with room, B lists the trigger when the save answers", async () => {
+test('max_jobs counts the cluster for workflow triggers: a save on A with no room is 507 and B sees nothing; with room, B lists the trigger when the save answers', async () => {
   const full = (await jobsOn(b)).map((j) => `${j.id} ${j.expression}`).sort()
   assert.equal(full.length, MAX_JOBS, 'the previous test left the cluster full')
   const hourly = (crons: string[]) => ({ name: 'Hourly', description: 'hourly', definition: workflowYaml('Hourly', crons) })
@@ -185,7 +185,10 @@ test("max_jobs counts the cluster for workflow triggers: a save on A with no roo
   assert.equal((await api(b, 'DELETE', `/api/cron/${freed}`)).status, 200)
   const saved = await api(a, 'POST', '/api/workflows', hourly(['0 * * * *']))
   assert.equal(saved.status, 201, JSON.stringify(saved.body))
-  assert.ok((await jobsOn(b)).some((j) => j.id === '__wf_cron_hourly_0' && j.expression === '0 * * * *'), 'B lists the trigger job')
+  assert.ok(
+    (await jobsOn(b)).some((j) => j.id === '__wf_cron_hourly_0' && j.expression === '0 * * * *'),
+    'B lists the trigger job',
+  )
   assert.equal((await workflowsOn(b)).find((w) => w.item_name === 'hourly')?.revision_number, 1)
 
   // full again: growing it on A is refused and leaves revision 1 and its one job on B
@@ -206,6 +209,8 @@ test('a lost PostgreSQL is 503 cluster_unavailable on the cron routes, and they 
     for (const [n, method, path, body] of [
       [a, 'GET', '/api/cron', undefined],
       [b, 'POST', '/api/cron', { schedule: '0 0 1 1 *', prompt: 'x' }],
+      // the trigger check before a save: the engine's 503, not a quota refusal
+      [a, 'POST', '/api/workflows', { name: 'Lost', description: 'x', definition: workflowYaml('Lost', ['0 4 * * *']) }],
     ] as const) {
       const r = await api(n, method, path, body)
       assert.equal(r.status, 503, `${method} ${path}: ${JSON.stringify(r.body)}`)
