@@ -17,6 +17,7 @@ import { killAllChildren, type GatewayChild } from '../reliability/support/gatew
 import { ROOT } from '../reliability/support/builtins.js'
 import { TestAuthenticator } from '../../plugins/webauthn/test-authenticator.js'
 import { MAX_CREDENTIALS_PER_USER } from '../../plugins/webauthn/credential-store.js'
+import { MAX_PENDING_ANONYMOUS } from '../../plugins/webauthn/challenges.js'
 import { bearer, engines, json, pairVia, startNode, until } from './support.js'
 
 const ORIGIN = 'http://localhost:5173'
@@ -159,6 +160,38 @@ test(`registrations racing on A and B at the per-user cap (${MAX_CREDENTIALS_PER
   assert.equal(codes.filter(([s]) => s === 200).length, room, JSON.stringify(codes))
   assert.equal(codes.filter(([s, c]) => s === 409 && c === 'webauthn_too_many_credentials').length, 8 - room, JSON.stringify(codes))
   assert.equal((await rows(user)).length, MAX_CREDENTIALS_PER_USER)
+})
+
+test(`anonymous sign-in starts racing on A and B at the pending cap (${MAX_PENDING_ANONYMOUS}) stop at it`, async () => {
+  const room = 2
+  const { rows: pending } = await db.query('SELECT count(*)::int AS n FROM webauthn_challenges WHERE owner IS NULL AND expires_at > $1', [Date.now()])
+  await db.query(
+    `INSERT INTO webauthn_challenges (challenge, ceremony, expires_at)
+     SELECT 'seed-' || $1 || '-' || i, 'auth', $2 FROM generate_series(1, $3) AS i`,
+    [RUN, Date.now() + 60_000, MAX_PENDING_ANONYMOUS - room - pending[0].n],
+  )
+  try {
+    const r = await Promise.all(Array.from({ length: 6 }, (_, i) => post(i % 2 ? A : B, 'auth/start', {}, null)))
+    const codes = r.map((x) => [x.status, x.body.code])
+    assert.equal(codes.filter(([s]) => s === 200).length, room, JSON.stringify(codes))
+    assert.equal(codes.filter(([s, c]) => s === 429 && c === 'webauthn_too_many_challenges').length, 6 - room, JSON.stringify(codes))
+    // a paired device is not starved by strangers
+    assert.equal((await post(A, 'auth/start', { user_id: `alice-${RUN}` })).status, 200)
+  } finally {
+    await db.query(`DELETE FROM webauthn_challenges WHERE owner IS NULL`)
+  }
+})
+
+test('after B restarts, a passkey registered through A still signs in through B', async () => {
+  const user = `restart-${RUN}`
+  const { a } = await register(user, A, A)
+  B.signal('SIGTERM')
+  await B.exited
+  B = await startNode('wa-b', { cluster: CONFIG })
+  const o = await post(A, 'auth/start', { user_id: user })
+  const ok = await post(B, 'auth/finish', a.assert(o.body))
+  assert.equal(ok.status, 200, JSON.stringify(ok.body))
+  assert.equal((await rows(user))[0].counter, 1)
 })
 
 test('without PostgreSQL the webauthn routes answer 503 cluster_unavailable, and recover alone', async () => {
