@@ -5,6 +5,8 @@
  * without a bearer mints a new device token, for a passkey that a paired device registered and only
  * while that device is still registered (the pairing service's `mintDevice` checks it). Every
  * anonymous attempt counts against the auth limiter; every sign-in, refused or not, is audited.
+ * In cluster mode (`shared-sql` lent) passkeys and pending challenges are the cluster's PostgreSQL
+ * (shared-credentials.ts, shared-challenges.ts); on a single node the SQLite file and memory.
  */
 import { definePlugin, httpError, KernelServices, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
