@@ -9,6 +9,11 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { ROOT } from '../reliability/support/builtins.js'
 import { AUDIT_BUFFER_MAX, ClusterAudit, type ClusterAuditOptions } from '../../kernel/cluster/audit-pg.js'
 import { SharedSql } from '../../kernel/cluster/shared-sql.js'
 import { SharedChainVerifier } from '../../kernel/cluster/audit-pg-verify.js'
@@ -17,11 +22,16 @@ import { killAllChildren, type GatewayChild } from '../reliability/support/gatew
 import { ADMIN, bearer, engines, json, pairVia, pg as pgEngine, startNode, until } from './support.js'
 
 const nodes: GatewayChild[] = []
+const stateDirs: string[] = []
 let db: pg.Pool
 
 before(async () => {
   // one after the other, as the three-node suite does: the first applies the schema
-  for (const id of ['audit-a', 'audit-b', 'audit-c']) nodes.push(await startNode(id))
+  for (const id of ['audit-a', 'audit-b', 'audit-c']) {
+    const stateDir = mkdtempSync(join(tmpdir(), `revka-cluster-${id}-`))
+    stateDirs.push(stateDir)
+    nodes.push(await startNode(id, { stateDir }))
+  }
   // a pool: the outage test stops the engine under its connections, and it reconnects after
   db = new pg.Pool({ connectionString: engines().pg, max: 2 })
   db.on('error', () => {})
@@ -40,6 +50,12 @@ async function list(n: GatewayChild, query = ''): Promise<any[]> {
   const r = await json(`${n.url}/api/audit?limit=500${query}`, { headers: bearer(ADMIN) })
   assert.equal(r.status, 200, JSON.stringify(r.body))
   return r.body.events
+}
+
+/** `revka audit verify` run by an operator on a node's machine: its state dir's config.toml names the cluster */
+function cliVerify(stateDir: string): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'revka.js'), 'audit', 'verify', '--state-dir', stateDir], { encoding: 'utf8', timeout: 60_000 })
+  return { status: r.status, out: r.stdout + r.stderr }
 }
 
 async function verify(n: GatewayChild): Promise<any> {
@@ -106,6 +122,10 @@ test('a row changed or deleted in PostgreSQL fails verify at its position on eve
     assert.equal(v.line, seq + 1)
     assert.match(v.error, new RegExp(`entry_hash mismatch \\(entry ${seq}\\) at sequence ${seq}`))
   }
+  // the CLI on a node's machine checks the same shared chain, not the node's file log
+  const broken = cliVerify(stateDirs[1])
+  assert.equal(broken.status, 1, broken.out)
+  assert.match(broken.out, new RegExp(`error audit chain broken: entry_hash mismatch \\(entry ${seq}\\) at sequence ${seq}`))
 
   await db.query('DELETE FROM revka_audit_chain WHERE seq = $1', [seq])
   for (const n of nodes) {
@@ -125,6 +145,12 @@ test('a row changed or deleted in PostgreSQL fails verify at its position on eve
     row.entry,
   ])
   for (const n of nodes) assert.equal((await verify(n)).verified, true)
+  const count = (await verify(nodes[2])).entry_count
+  const ok = cliVerify(stateDirs[0])
+  assert.equal(ok.status, 0, ok.out)
+  assert.match(ok.out, /^ok {4}audit chain verified: (\d+) entries in PostgreSQL \(the cluster chain\)/)
+  // the CLI's own process appends nothing, so the count is what the nodes verified (or more, if a node appended since)
+  assert.ok(Number(/verified: (\d+) entries/.exec(ok.out)![1]) >= count)
 })
 
 /** a fourth writer in this process, with the node's own buffer, to fill that buffer past its bound */
