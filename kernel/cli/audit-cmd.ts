@@ -56,7 +56,7 @@ export async function auditCommand(args: ParsedArgs, env: NodeJS.ProcessEnv = pr
     out(args.flags.json ? JSON.stringify({ verified: false, error }) : `error ${error}`)
     return 1
   }
-  let cluster: ClusterSettings | null = null
+  let cluster: ClusterSettings | null
   let v: AuditVerdict & { files?: number }
   try {
     cluster = clusterSettingsFrom(configOf(paths), env)
