@@ -57,18 +57,8 @@ export class DeviceRegistry {
     return this.stmts.byId.get(id) as DeviceRow | undefined
   }
 
-  add(tokenHash: string, meta: { name?: string | null; deviceType?: string | null; hardware?: string | null; ip?: string | null }): DeviceRow {
-    const now = new Date().toISOString()
-    const row: DeviceRow = {
-      id: randomUUID(),
-      token_hash: tokenHash,
-      name: meta.name ?? null,
-      device_type: meta.deviceType ?? null,
-      hardware: meta.hardware ?? null,
-      paired_at: now,
-      last_seen: now,
-      ip_address: meta.ip ?? null,
-    }
+  add(tokenHash: string, meta: DeviceMeta): DeviceRow {
+    const row = newDeviceRow(tokenHash, meta)
     this.stmts.insert.run(row)
     return row
   }
@@ -111,4 +101,22 @@ export class DeviceRegistry {
 export function toDeviceInfo(r: DeviceRow): DeviceInfo {
   const { token_hash: _h, ...info } = r
   return info
+}
+
+/** what a pairing knows of the new device */
+export type DeviceMeta = { name?: string | null; deviceType?: string | null; hardware?: string | null; ip?: string | null }
+
+/** a newly paired device's row, the same on a single node and in the cluster's table */
+export function newDeviceRow(tokenHash: string, meta: DeviceMeta): DeviceRow {
+  const now = new Date().toISOString()
+  return {
+    id: randomUUID(),
+    token_hash: tokenHash,
+    name: meta.name ?? null,
+    device_type: meta.deviceType ?? null,
+    hardware: meta.hardware ?? null,
+    paired_at: now,
+    last_seen: now,
+    ip_address: meta.ip ?? null,
+  }
 }

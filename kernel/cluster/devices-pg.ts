@@ -10,8 +10,7 @@
  * database again. The writing node applies its own change at commit and skips its echo (an echo
  * of an older change arriving after a newer local one must not undo it).
  */
-import { randomUUID } from 'node:crypto'
-import type { DeviceRow } from '../auth/devices.js'
+import { newDeviceRow, type DeviceMeta, type DeviceRow } from '../auth/devices.js'
 import type { Credentials } from '../auth/credentials.js'
 import { checkout, type PgPool } from './clients.js'
 
@@ -64,18 +63,8 @@ export class ClusterDevices {
     this.rows = fresh
   }
 
-  async add(tokenHash: string, meta: { name?: string | null; deviceType?: string | null; hardware?: string | null; ip?: string | null }): Promise<DeviceRow> {
-    const now = new Date().toISOString()
-    const row: DeviceRow = {
-      id: randomUUID(),
-      token_hash: tokenHash,
-      name: meta.name ?? null,
-      device_type: meta.deviceType ?? null,
-      hardware: meta.hardware ?? null,
-      paired_at: now,
-      last_seen: now,
-      ip_address: meta.ip ?? null,
-    }
+  async add(tokenHash: string, meta: DeviceMeta): Promise<DeviceRow> {
+    const row = newDeviceRow(tokenHash, meta)
     const change: Change = { t: 'add', row }
     await this.tx(async (q) => {
       await q(
