@@ -15,7 +15,7 @@ import { Logs } from './pages/logs.js'
 import { Overview } from './pages/overview.js'
 import { Pairing } from './pages/pairing.js'
 import { linkProps, usePath } from './router.js'
-import { applyTheme, loadTheme, nextTheme } from './theme.js'
+import { applyTheme, loadTheme, nextTheme, type Theme } from './theme.js'
 import { Page } from './ui.js'
 import './styles.css'
 
@@ -51,11 +51,16 @@ function App() {
   const [paired, setPaired] = useState(() => loadSession() !== null)
   const [theme, setTheme] = useState(loadTheme)
   const path = usePath()
+  // applied in the click itself, not in an effect after the next paint: the page changes colour
+  // at once, and anything reading data-theme right after the click sees the new value
+  const pickTheme = (t: Theme) => {
+    applyTheme(t)
+    setTheme(t)
+  }
   useEffect(() => onUnauthorized(() => setPaired(false)), [])
-  useEffect(() => applyTheme(theme), [theme])
 
   const themeButton = (
-    <button type="button" class="theme" onClick={() => setTheme(nextTheme(theme))} aria-label={`Colour theme: ${theme}. Change it`}>
+    <button type="button" class="theme" onClick={() => pickTheme(nextTheme(theme))} aria-label={`Colour theme: ${theme}. Change it`}>
       Theme: {theme}
     </button>
   )
@@ -99,6 +104,8 @@ function App() {
   )
 }
 
+// the stored choice is on <html> before the first paint, so a reload never flashes the other theme
+applyTheme(loadTheme())
 render(<App />, document.getElementById('app')!)
 // the first render is synchronous: this mark is when the first page is on screen (bench/console.js reads it)
 performance.mark('revka:first-render')
