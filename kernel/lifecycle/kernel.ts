@@ -3,76 +3,47 @@
  * surfaces and the limits. It never imports a plugin by name — only what discovery finds.
  */
 import 'reflect-metadata'
-import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { KernelServices, PLUGIN_API_VERSION, RevkaError, sha256Hex, type GatewayInfo, type PluginInfo, type ServiceRef } from '@revka/plugin-sdk'
+import { PLUGIN_API_VERSION, sha256Hex, type GatewayInfo, type PluginInfo, type ServiceRef } from '@revka/plugin-sdk'
 import { ensureStateDirs, resolveStatePaths, stateDirModeProblems, type StatePaths } from '../config/state-dir.js'
 import { migrateLegacyState } from '../config/migrate-state.js'
-import { loadConfigFile, settingsFrom, ConfigError, type GatewaySettings } from '../config/gateway-config.js'
-import { GatewayConfigStore } from '../config/config-store.js'
-import { sweepTempFiles } from '../config/fs-atomic.js'
+import type { GatewaySettings } from '../config/gateway-config.js'
+import type { GatewayConfigStore } from '../config/config-store.js'
 import { configureLogRotation, createLogger, flushLog } from '../log/logger.js'
 import { createHookTable, scopedTaps, type HookTable } from '../hooks/table.js'
-import { readPluginsFile, pluginsFilePath, type PluginsFile } from '../registry/plugins-file.js'
-import { orderPlugins } from '../registry/order.js'
+import type { PluginsFile } from '../registry/plugins-file.js'
 import { JITI_CACHE_SUBDIR } from '../registry/loader.js'
-import { createFacade, ServiceSlot, serviceToken } from '../registry/facade.js'
-import { pluginContainer } from '../registry/resource-scope.js'
 import type { PluginRecord } from '../registry/record.js'
-import { RouteTable, type RouteRecord } from '../http/route-table.js'
-import { createServer } from '../http/server.js'
-import { httpsSetup } from '../http/tls.js'
-import { installGatekeeper } from '../http/gatekeeper.js'
+import { RouteTable } from '../http/route-table.js'
+import { openFrontDoor } from '../http/front-door.js'
 import { adminSocketPath, openAdminSocket, type AdminSocket } from '../http/admin-socket.js'
 import { mountRoute, WsKeepalive } from '../http/mount.js'
-import { installUnmatched } from '../http/unmatched.js'
 import { RuntimeRoutes } from '../http/runtime-routes.js'
-import { buildPluginApp, websocketOptions } from '../http/plugin-app.js'
-import type { GatekeeperDeps } from '../http/gatekeeper.js'
-import { PluginSwitch } from './plugin-switch.js'
+import { buildPluginApp } from '../http/plugin-app.js'
+import type { GatekeeperDeps, ProviderCheck } from '../http/gatekeeper.js'
+import { PluginSwitch, switchAudit } from './plugin-switch.js'
 import { KERNEL_OWNER, pluginSwitchRoutes } from './admin-plugin-routes.js'
 import { AuthSystem } from './auth-system.js'
 import { AuditLog } from '../audit/audit-log.js'
 import { auditSettings } from '../audit/settings.js'
-import { guarded } from './guarded.js'
 import { DaemonLock } from './daemon-lock.js'
 import { gatewayInfo, kernelServices } from './kernel-services.js'
 import { KernelEventBus } from '../events/bus.js'
-import { clusterSettingsFrom, type ClusterSettings } from '../cluster/settings.js'
+import type { ClusterSettings } from '../cluster/settings.js'
 import { ClusterEventBus } from '../cluster/event-bus.js'
 import { Cluster } from '../cluster/cluster.js'
 import { SINGLE_NODE_CLAIMS } from '../cluster/claims.js'
-import { resolvePluginSet } from './plugin-set.js'
-import { importPlugin, startPlugin, stopPlugin, type PhaseContext } from './plugin-phases.js'
+import { loadKernelConfig, type KernelOptions } from './kernel-config.js'
+import { KERNEL_SERVICE_NAMES, PluginHost } from './plugin-host.js'
+
+export type { KernelOptions } from './kernel-config.js'
 
 const KERNEL_DIR = dirname(dirname(fileURLToPath(import.meta.url)))
 export const PROJECT_ROOT = resolve(KERNEL_DIR, '..')
 export const KERNEL_VERSION: string = PLUGIN_API_VERSION
-
-export interface KernelOptions {
-  stateDir?: string
-  pluginsFile?: string
-  /** an in-memory plugins file instead of reading one (tests) */
-  pluginsDoc?: { paths?: string[]; builtins?: boolean; plugins?: Record<string, { enabled?: boolean; options?: Record<string, unknown> }> }
-  mode?: 'gateway' | 'daemon'
-  env?: NodeJS.ProcessEnv
-  host?: string
-  port?: number
-  builtinDir?: string | null
-  extraPaths?: string[]
-  only?: string[]
-  options?: Record<string, Record<string, unknown>>
-  /** node_modules folders scanned for npm plugins instead of the project's (tests) */
-  nodeModules?: string[]
-  clock?: () => number
-  logStdout?: boolean
-  logLevel?: string
-  startTimeoutMs?: number
-  drainMs?: number
-}
 
 export class Kernel {
   readonly paths: StatePaths
@@ -94,14 +65,9 @@ export class Kernel {
   /** the audit log (§18): this process's one writer, shared by the kernel, plugins and the CLI's */
   readonly audit: AuditLog
   app!: FastifyInstance
-  records: PluginRecord[] = []
-  /** O(1) plugin lookup on the request path */
-  private byId = new Map<string, PluginRecord>()
-  private waves: PluginRecord[][] = []
-  private container: DependencyContainer
-  private pluginContainers = new Map<string, DependencyContainer>()
+  private readonly host: PluginHost
   private keepalive?: WsKeepalive
-  private providerCheck?: { providerCheck: import('../http/gatekeeper.js').ProviderCheck }
+  private providerCheck?: ProviderCheck
   private listening = false
   private pluginsStarted = false
   private adminSocket?: AdminSocket
@@ -111,8 +77,6 @@ export class Kernel {
   /** `revka plugins enable|disable` on the running gateway (POST /admin/plugins/:id/…) */
   plugins!: PluginSwitch
   private gatekeeperDeps!: GatekeeperDeps
-  /** the plugin being set up at runtime: the one that may still add routes */
-  private enabling?: string
   /** `revka daemon` only: one daemon per state dir, so no cron job fires twice */
   private daemonLock?: DaemonLock
   boundPort = 0
@@ -134,30 +98,14 @@ export class Kernel {
       const r = this.records.find((x) => x.id === pluginId)
       r?.noteError(`hook ${hook}: ${err.message}`)
     })
-    // only the starting gateway sweeps: a CLI reading config.toml must not touch a live writer's temp file
-    sweepTempFiles(this.paths.configFile)
-    const { doc } = loadConfigFile(this.paths.configFile)
-    try {
-      this.clusterSettings = clusterSettingsFrom(doc, this.env)
-    } catch (e) {
-      if (e instanceof ConfigError) throw new RevkaError('REVKA_ERR_CONFIG', `${this.paths.configFile}: ${e.message}`)
-      throw e
-    }
+    const config = loadKernelConfig(this.paths, this.env, opts)
+    this.clusterSettings = config.clusterSettings
+    this.configStore = config.configStore
+    this.settings = config.settings
+    this.pluginsFile = config.pluginsFile
     const onSubscriberError = (err: Error) => this.log.error({ err: err.message }, 'REVKA_ERR_EVENT_SUBSCRIBER: an event subscriber threw')
     this.events = this.clusterSettings ? new ClusterEventBus(onSubscriberError, this.clusterSettings.eventReplay) : new KernelEventBus(onSubscriberError)
-    // PUT /api/config checks a new config against the overrides this gateway runs with
-    this.configStore = new GatewayConfigStore(this.paths.configFile, doc, { env: this.env, host: opts.host })
-    let settings: GatewaySettings
-    try {
-      settings = settingsFrom(doc, this.env)
-    } catch (e) {
-      if (e instanceof ConfigError) throw new RevkaError('REVKA_ERR_CONFIG', `${this.paths.configFile}: ${e.message}`)
-      throw e
-    }
-    if (opts.host !== undefined) settings.host = opts.host
-    if (opts.port !== undefined) settings.port = opts.port
-    this.settings = settings
-    configureLogRotation(this.log, { maxBytes: settings.logMaxBytes, keep: settings.logKeep })
+    configureLogRotation(this.log, { maxBytes: this.settings.logMaxBytes, keep: this.settings.logKeep })
     // a bad [security.audit] or signing key refuses the start (the reference runs unaudited)
     this.audit = new AuditLog({
       kernelDir: this.paths.kernelDir,
@@ -165,17 +113,23 @@ export class Kernel {
       clock: this.clock,
       log: this.log,
     })
-    this.pluginsFile = opts.pluginsDoc
-      ? {
-          path: '(in memory)',
-          exists: true,
-          paths: opts.pluginsDoc.paths ?? [],
-          builtins: opts.pluginsDoc.builtins !== false,
-          plugins: opts.pluginsDoc.plugins ?? {},
-          raw: opts.pluginsDoc as any,
-        }
-      : readPluginsFile(pluginsFilePath(opts.pluginsFile, this.env))
-    this.container = rootContainer.createChildContainer()
+    this.host = new PluginHost({
+      hooks: this.hooks,
+      routes: this.routes,
+      log: this.log,
+      listening: () => this.listening,
+      gatewayInfo: (r) => this.gatewayInfo(r),
+      pluginsStateDir: this.paths.pluginsStateDir,
+      signUrl: (path, ttl, subject) => this.auth.signUrl(path, ttl, subject),
+      events: this.events,
+      audit: this.audit,
+      phases: {
+        log: this.log,
+        defaultTimeoutMs: opts.startTimeoutMs ?? 10_000,
+        projectRoot: PROJECT_ROOT,
+        jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR),
+      },
+    })
   }
 
   get port(): number {
@@ -187,6 +141,10 @@ export class Kernel {
   get url(): string {
     const h = this.settings.host.includes(':') ? `[${this.settings.host}]` : this.settings.host
     return `${this.settings.tls ? 'https' : 'http'}://${h === '0.0.0.0' ? '127.0.0.1' : h}:${this.boundPort}${this.settings.pathPrefix}`
+  }
+
+  get records(): PluginRecord[] {
+    return this.host.records
   }
 
   pluginInfos(): PluginInfo[] {
@@ -203,18 +161,15 @@ export class Kernel {
         await this.cluster!.close()
         throw e
       })
-    this.app = createServer({
+    const door = await openFrontDoor({
       timeoutMs: this.settings.timeoutMs,
       log: this.log,
-      // relative PEM paths are taken from config.toml's folder
-      https: this.settings.tls ? httpsSetup(this.settings.tls, dirname(this.paths.configFile)) : undefined,
-    })
-    await this.app.register((await import('@fastify/websocket')).default, { options: websocketOptions(this.runtimeRoutes.mainUpgrades) as any })
-    // before the gatekeeper: its hook takes the reserved paths back from the fallback route first
-    installUnmatched(this.app, { prefix: this.settings.pathPrefix, hasFallback: () => this.routes.active().some((r) => r.decl.fallback) })
-    this.providerCheck = installGatekeeper(
-      this.app,
-      (this.gatekeeperDeps = {
+      tls: this.settings.tls,
+      configDir: dirname(this.paths.configFile),
+      prefix: this.settings.pathPrefix,
+      upgrades: this.runtimeRoutes.mainUpgrades,
+      hasFallback: () => this.routes.active().some((r) => r.decl.fallback),
+      gatekeeper: (this.gatekeeperDeps = {
         guard: this.auth.guard,
         limiter: this.auth.windowLimiter,
         hooks: this.hooks,
@@ -222,17 +177,19 @@ export class Kernel {
         trustForwarded: this.settings.trustForwardedHeaders,
         allowedOrigins: this.settings.allowedOrigins,
         timeoutMs: this.settings.timeoutMs,
-        pluginStatus: (id) => this.byId.get(id)?.status ?? (id === KERNEL_OWNER ? 'started' : 'missing'),
-        pluginOptions: (id) => this.byId.get(id)?.options ?? {},
+        pluginStatus: (id) => this.host.get(id)?.status ?? (id === KERNEL_OWNER ? 'started' : 'missing'),
+        pluginOptions: (id) => this.host.get(id)?.options ?? {},
         forbiddenSecret: (s) => this.auth.credentials.verifyService(s) || this.auth.credentials.verifyBearer(s) !== null,
         env: this.env,
         closing: () => this.stopping !== undefined,
         adminOnlyOnSocket: this.settings.adminOnlyOnSocket,
       }),
-    )
+    })
+    this.app = door.app
+    this.providerCheck = door.providerCheck
     this.keepalive = new WsKeepalive()
 
-    this.records = resolvePluginSet({
+    this.host.resolve({
       file: this.pluginsFile,
       builtinDir: this.opts.builtinDir === undefined ? join(PROJECT_ROOT, 'plugins') : this.opts.builtinDir,
       projectRoot: PROJECT_ROOT,
@@ -242,35 +199,16 @@ export class Kernel {
       options: this.opts.options,
       nodeModules: this.opts.nodeModules,
     })
-    // the first record of an id wins: a later duplicate is only reported, never imported
-    this.byId = new Map()
-    for (const r of this.records) if (r.manifest && !this.byId.has(r.id)) this.byId.set(r.id, r)
     this.registerKernelServices()
-    const kernelServiceNames = Object.values(KernelServices).map((s) => s.id)
-    const { waves } = orderPlugins(this.records, kernelServiceNames)
-    for (const wave of waves)
-      for (const r of wave)
-        for (const s of r.manifest!.provides ?? []) {
-          if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
-        }
-    for (const r of this.records)
-      for (const s of [...(r.manifest?.requires ?? []), ...(r.manifest?.uses ?? [])]) {
-        if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
-      }
-    this.waves = waves
-
-    // imports overlap their file I/O; setups then run in dependency order
-    await Promise.all(waves.flat().map((r) => importPlugin(r, this.phases)))
-    for (const wave of waves) for (const r of wave) if (r.status === 'loaded') await this.setupPlugin(r)
-    this.cascadeFailures()
+    await this.host.setUpAll()
     this.plugins = new PluginSwitch(this.switchHost())
-    for (const d of pluginSwitchRoutes(this.plugins, (t) => this.auth.credentials.verifyService(t))) this.pending.push(this.routes.add(KERNEL_OWNER, d))
+    for (const d of pluginSwitchRoutes(this.plugins, (t) => this.auth.credentials.verifyService(t))) this.host.addKernelRoute(this.routes.add(KERNEL_OWNER, d))
     this.mountAll()
     this.runtimeRoutes.attach(this.app, this.app.server)
     // longer per-route timeouts (uploads) need the socket-level cap raised; each route keeps its own
     const longest = Math.max(this.settings.timeoutMs, ...this.routes.active().map((r) => r.timeoutMs ?? 0))
     this.app.server.requestTimeout = longest
-    this.abortOnEssentialFailure()
+    this.host.abortOnEssentialFailure()
   }
 
   private registerKernelServices(): void {
@@ -294,11 +232,7 @@ export class Kernel {
       webhookQueue: this.cluster?.webhookQueue,
       sharedSql: this.cluster?.sql,
     })
-    for (const [name, value] of Object.entries(services)) {
-      const slot = new ServiceSlot(name)
-      slot.value = value
-      this.container.register(serviceToken(name), { useValue: slot })
-    }
+    this.host.provideKernelServices(services)
   }
 
   /**
@@ -306,75 +240,18 @@ export class Kernel {
    * test call through the agent runtime); undefined when no enabled plugin provides it.
    */
   service<T>(ref: ServiceRef<T>): T | undefined {
-    const token = serviceToken(ref.id)
-    return this.container.isRegistered(token) ? (this.container.resolve(token) as ServiceSlot<T>).value : undefined
-  }
-
-  private pending: RouteRecord[] = []
-
-  private get phases(): PhaseContext {
-    return {
-      log: this.log,
-      defaultTimeoutMs: this.opts.startTimeoutMs ?? 10_000,
-      projectRoot: PROJECT_ROOT,
-      jitiCacheDir: join(this.paths.stateDir, JITI_CACHE_SUBDIR),
-    }
-  }
-
-  private async setupPlugin(r: PluginRecord): Promise<void> {
-    const timeout = r.manifest!.startTimeoutMs ?? this.opts.startTimeoutMs ?? 10_000
-    const {
-      container: child,
-      scope,
-      release,
-    } = pluginContainer(this.container, (e) => this.log.warn({ plugin: r.id, err: e.message }, 'releasing an owned resource failed'))
-    this.pluginContainers.set(r.id, child)
-    r.release = release
-    const api = createFacade(r, {
-      hooks: this.hooks,
-      routes: this.routes,
-      routesOpen: () => !this.listening || this.enabling === r.id,
-      onRoute: (rec) => this.pending.push(rec),
-      container: child,
-      scope,
-      log: this.log,
-      gateway: this.gatewayInfo(r),
-      pluginsStateDir: this.paths.pluginsStateDir,
-      signUrl: (path, ttl, subject) => this.auth.signUrl(path, ttl, subject),
-      events: this.events,
-      audit: this.audit,
-    })
-    child.register('revka.plugin-api', { useValue: api })
-    const t1 = performance.now()
-    const setup = await guarded(`setup of ${r.id}`, timeout, () => r.module!.setup(api))
-    if (!setup.ok) r.fail(setup.error)
-    r.timings.setupMs = Math.round(performance.now() - t1)
-    this.log.debug({ plugin: r.id, setupMs: r.timings.setupMs }, 'plugin set up')
-  }
-
-  /** a provider that failed takes its dependents down with it */
-  private cascadeFailures(): void {
-    orderPlugins(
-      this.records,
-      Object.values(KernelServices).map((s) => s.id),
-    )
+    return this.host.service(ref)
   }
 
   private mountAll(): void {
-    for (const rec of this.pending)
+    for (const rec of this.host.takePending())
       mountRoute(this.app, rec, {
         prefix: this.settings.pathPrefix,
         connections: this.auth.connections,
         keepalive: this.keepalive!,
         log: this.log,
-        providerCheck: this.providerCheck!.providerCheck,
+        providerCheck: this.providerCheck!,
       })
-    this.pending = []
-  }
-
-  private abortOnEssentialFailure(): void {
-    const dead = this.records.find((r) => r.essential && r.enabled && (r.status === 'failed' || r.status === 'incompatible'))
-    if (dead) throw new RevkaError('REVKA_ERR_ESSENTIAL_PLUGIN', `essential plugin ${dead.id} is ${dead.status}: ${dead.diagnostic}`)
   }
 
   /** the plugin's own view: the env it declared, no state dir */
@@ -422,11 +299,7 @@ export class Kernel {
     if (this.pluginsStarted) return
     this.pluginsStarted = true
     this.listening = true
-    for (const wave of this.waves) {
-      await Promise.all(wave.filter((r) => r.status === 'loaded').map((r) => startPlugin(r, this.phases)))
-      this.cascadeFailures()
-    }
-    this.abortOnEssentialFailure()
+    await this.host.startAll()
     await this.auth.printableCodeOnStart()
   }
 
@@ -455,9 +328,7 @@ export class Kernel {
     }
     await this.runtimeRoutes.close()
     await adminClosed
-    for (const wave of [...this.waves].reverse()) {
-      for (const r of [...wave].reverse()) await stopPlugin(r, this.phases)
-    }
+    await this.host.stopAll()
     this.keepalive?.stop()
     this.auth?.close()
     if (this.events instanceof ClusterEventBus) this.events.stop()
@@ -484,27 +355,12 @@ export class Kernel {
       mode: this.mode,
       records: () => this.records,
       routesOf: (id) => this.routes.active().filter((x) => x.pluginId === id),
-      kernelServiceNames: Object.values(KernelServices).map((s) => s.id),
-      phases: this.phases,
+      kernelServiceNames: KERNEL_SERVICE_NAMES,
+      phases: this.host.phases,
       drainMs: this.opts.drainMs ?? 10_000,
       pluginsFilePath: this.opts.pluginsDoc ? undefined : this.pluginsFile.path,
       extraOptions: (id) => this.opts.options?.[id],
-      setup: async (r) => {
-        for (const s of [...(r.manifest!.provides ?? []), ...(r.manifest!.requires ?? []), ...(r.manifest!.uses ?? [])]) {
-          if (!this.container.isRegistered(serviceToken(s))) this.container.register(serviceToken(s), { useValue: new ServiceSlot(s) })
-        }
-        // what a failed earlier run of it owned (stopPlugin released a stopped one's already)
-        await this.pluginContainers.get(r.id)?.dispose()
-        this.enabling = r.id
-        try {
-          await this.setupPlugin(r)
-        } finally {
-          this.enabling = undefined
-        }
-        const routes = this.pending.filter((x) => x.pluginId === r.id)
-        this.pending = this.pending.filter((x) => x.pluginId !== r.id)
-        return routes
-      },
+      setup: (r) => this.host.setupAtRuntime(r),
       mount: async (r, routes) => {
         if (!routes.length) return
         await this.runtimeRoutes.add(r.id, (upgrades) => buildPluginApp(routes, upgrades, mountDeps()))
@@ -513,20 +369,8 @@ export class Kernel {
       },
       unmount: (r) => this.runtimeRoutes.remove(r.id),
       endConnections: (id) => this.auth.connections.endPlugin(id),
-      started: (r) => {
-        if (!this.waves.some((w) => w.includes(r))) this.waves.push([r])
-      },
-      audit: (command, success, detail) => {
-        // the detail (what failed, how many connections ended) goes in the command: the entry has no free-text field
-        this.audit.record(
-          {
-            event_type: 'config_change',
-            action: { command: detail ? `${command} (${detail})` : command, risk_level: 'medium' },
-            result: { success, error: success ? null : (detail ?? null) },
-          },
-          { channel: 'gateway', user_id: null, username: null },
-        )
-      },
+      started: (r) => this.host.adopt(r),
+      audit: switchAudit(this.audit),
     }
   }
 

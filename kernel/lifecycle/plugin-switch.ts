@@ -24,6 +24,7 @@ import { compatibility, validateOptions } from '../registry/manifest.js'
 import { readPluginsFile, setEnabled } from '../registry/plugins-file.js'
 import type { PluginRecord } from '../registry/record.js'
 import type { RouteRecord } from '../http/route-table.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import { importPlugin, startPlugin, stopPlugin, type PhaseContext } from './plugin-phases.js'
 
 export interface SwitchHost {
@@ -69,6 +70,21 @@ export interface SwitchResult {
 }
 
 const RUNNING = new Set(['loaded', 'starting', 'started'])
+
+/** each enable or disable is a config_change in the audit log, failed or not */
+export function switchAudit(audit: { record: AuditLog['record'] }): SwitchHost['audit'] {
+  return (command, success, detail) => {
+    // the detail (what failed, how many connections ended) goes in the command: the entry has no free-text field
+    audit.record(
+      {
+        event_type: 'config_change',
+        action: { command: detail ? `${command} (${detail})` : command, risk_level: 'medium' },
+        result: { success, error: success ? null : (detail ?? null) },
+      },
+      { channel: 'gateway', user_id: null, username: null },
+    )
+  }
+}
 
 export class PluginSwitch {
   private busy = false

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { runInNewContext } from 'node:vm'
+import { createContext, runInContext } from 'node:vm'
 import { startTestKernel, type TestKernel } from '@revka/plugin-testing'
 import { FIXTURE_WEB_ROOT, rawGet } from './test-support.js'
 import { rewriteIndex, scriptString, urlPrefix } from './index-page.js'
@@ -74,7 +74,8 @@ test('a prefix with quotes and markup cannot break out of the page', () => {
   // the injected script sets exactly the prefix
   const script = /<script>(.*?)<\/script>/.exec(out)![1]
   const win: Record<string, unknown> = {}
-  runInNewContext(script, { window: win })
+  // the inline script runs as a browser would run it: in a context of its own that has only `window`
+  runInContext(script, createContext({ window: win }))
   assert.equal(win.__REVKA_BASE__, prefix)
   // the asset URL carries the prefix percent-encoded (`/` stays a separator): no quote ends the attribute
   assert.match(out, /src="\/a%22b%27%3C\/script%3E%3Cscript%3Ealert%281%29%3C\/script%3E%26x%E2%80%A8\/_app\/assets\/app\.js"/)
