@@ -23,8 +23,12 @@ function openZip(body: Buffer): Promise<ZipFile> {
 }
 
 export interface ImportOptions {
-  /** stored skins allowed; a new id past it is refused (replacing one is not) */
-  maxSkins: number
+  /**
+   * Called with the validated manifest before anything is written: throws to refuse (the quota).
+   * A single node counts its folder (`localQuota`); a cluster counts the shared table and answers
+   * the revision the local copy is written with, in the same rename as its files.
+   */
+  admit(manifest: SkinManifest): void | number | Promise<void | number>
   /** where a write failure's detail goes (the client gets no paths) */
   onWriteError(err: Error): void
 }
@@ -41,12 +45,10 @@ export async function importSkin(body: unknown, store: SkinStore, opts: ImportOp
     const budget = new InflateBudget()
     const manifestBytes = await readEntry(zip, manifestEntry, budget, SKIN_LIMITS.maxManifestBytes)
     const manifest = parseManifest(manifestBytes, new Set(files.map((f) => f.name)))
-    if (!store.has(manifest.id) && store.count() >= opts.maxSkins) {
-      throw httpError(507, 'skin_quota_exceeded', `At most ${opts.maxSkins} imported skins; delete one first`, { extra: { limit: opts.maxSkins } })
-    }
+    const revision = (await opts.admit(manifest)) ?? undefined
     stage = store.newStage()
     for (const f of files) if (f !== manifestEntry) await extractEntry(zip, f, stage, budget)
-    store.commit(stage, manifest)
+    store.commit(stage, manifest, revision)
     stage = null
     return manifest
   } catch (e) {
@@ -56,5 +58,17 @@ export async function importSkin(body: unknown, store: SkinStore, opts: ImportOp
   } finally {
     if (stage) store.discard(stage)
     zip.close()
+  }
+}
+
+/** 507 when a new id would pass `maxSkins` (replacing a stored skin is always allowed) */
+export function quotaRefusal(maxSkins: number): Error {
+  return httpError(507, 'skin_quota_exceeded', `At most ${maxSkins} imported skins; delete one first`, { extra: { limit: maxSkins } })
+}
+
+/** the single node's quota: the skins in its own folder */
+export function localQuota(store: SkinStore, maxSkins: number): ImportOptions['admit'] {
+  return (m) => {
+    if (!store.has(m.id) && store.count() >= maxSkins) throw quotaRefusal(maxSkins)
   }
 }

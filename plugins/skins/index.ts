@@ -3,14 +3,16 @@
  * import with the contract's validation plus zip-bomb and zip-slip refusals, a public asset route,
  * delete. Imported skins live in the plugin's private folder (`<state>/plugins/skins/skins/<id>/`),
  * never in the workspace. One import runs at a time (another gets 429 with Retry-After), and the
- * number of stored skins is bounded (`max_skins`, 507 past it).
+ * number of stored skins is bounded (`max_skins`, 507 past it). In cluster mode the skins are
+ * shared through PostgreSQL (shared-skins.ts): imported on one node, listed and served on all.
  */
 import { createReadStream, statSync } from 'node:fs'
-import { definePlugin, httpError, reply, type RevkaRequest } from '@revka/plugin-sdk'
+import { definePlugin, httpError, KernelServices, reply, type RevkaRequest } from '@revka/plugin-sdk'
 import { BUILTIN_SKINS } from './builtins.js'
-import { importSkin } from './importer.js'
+import { importSkin, localQuota } from './importer.js'
 import { SKIN_LIMITS } from './limits.js'
 import { BUILTIN_IDS, SKIN_ID, type SkinManifest } from './manifest.js'
+import { SharedSkins } from './shared-skins.js'
 import { SkinStore } from './store.js'
 
 interface Options {
@@ -49,14 +51,19 @@ export default definePlugin<Options>({
     const store = new SkinStore(api.store.dir)
     const maxSkins = api.config.max_skins ?? 64
     let importing = false
+    /** cluster mode only; set at start */
+    let shared: SharedSkins | undefined
+    const onWriteError = (err: Error) =>
+      api.log.error({ err: err.message }, 'REVKA_ERR_SKIN_WRITE: a skin import could not be stored; its staging folder was removed')
 
     api.routes.add({
       method: 'GET',
       url: '/api/skins',
       auth: 'bearer',
       description: 'built-in and imported skins, sorted by name then id',
-      handler: () => {
-        const all = [...BUILTIN_SKINS.map((m) => summary(m, true)), ...store.list().map((m) => summary(m, false))]
+      handler: async () => {
+        const imported = shared ? await shared.list() : store.list()
+        const all = [...BUILTIN_SKINS.map((m) => summary(m, true)), ...imported.map((m) => summary(m, false))]
         all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         return { skins: all }
       },
@@ -78,11 +85,21 @@ export default definePlugin<Options>({
         if (importing) throw httpError(429, 'import_busy', 'Another skin import is running; retry shortly', { retryAfter: 2 })
         importing = true
         try {
-          const manifest = await importSkin(await readBody(req), store, {
-            maxSkins,
-            onWriteError: (err) =>
-              api.log.error({ err: err.message }, 'REVKA_ERR_SKIN_WRITE: a skin import could not be stored; its staging folder was removed'),
-          })
+          const zip = await readBody(req)
+          const s = shared
+          let revision = 0
+          const admit = s ? async (m: SkinManifest) => (revision = await s.admit(m, maxSkins)) : localQuota(store, maxSkins)
+          const manifest = await importSkin(zip, store, { admit, onWriteError })
+          if (s) {
+            // the local copy is only a cache of the shared row: without the row the import did not
+            // happen (a copy whose revision no row has is extracted again from the row when asked for)
+            try {
+              await s.save(manifest, zip, revision, maxSkins, Date.now())
+            } catch (e) {
+              store.delete(manifest.id)
+              throw e
+            }
+          }
           api.audit.record(
             { event_type: 'config_change', action: { command: `skin.import ${manifest.id}`, risk_level: 'low', approved: true, allowed: true } },
             req,
@@ -99,9 +116,9 @@ export default definePlugin<Options>({
       url: '/api/skins/:id',
       auth: 'bearer',
       description: 'delete an imported skin (204 also for built-in or unknown ids)',
-      handler: (req: RevkaRequest<undefined>) => {
+      handler: async (req: RevkaRequest<undefined>) => {
         const id = skinId(req.params.id)
-        if (!BUILTIN_IDS.has(id) && store.delete(id)) {
+        if (!BUILTIN_IDS.has(id) && (shared ? await shared.delete(id) : store.delete(id))) {
           api.audit.record({ event_type: 'config_change', action: { command: `skin.delete ${id}`, risk_level: 'low', approved: true, allowed: true } }, req)
         }
         return reply({ status: 204 })
@@ -113,12 +130,14 @@ export default definePlugin<Options>({
       url: '/api/skins/:id/assets/*',
       auth: 'public',
       description: 'a skin asset (public: the dashboard loads them as images)',
-      handler: (req: RevkaRequest<undefined>) => {
+      handler: async (req: RevkaRequest<undefined>) => {
         const id = skinId(req.params.id)
         const rel = assetPath(req.params['*'] ?? '')
         const ext = rel.slice(rel.lastIndexOf('.') + 1).toLowerCase()
         const type = IMAGE_TYPES[ext]
-        const file = type ? store.assetFile(id, rel) : null
+        // in a cluster the skin may have been imported, replaced or deleted through another node
+        const here = type !== undefined && !BUILTIN_IDS.has(id) && (!shared || (await shared.ensureLocal(id)))
+        const file = here ? store.assetFile(id, rel) : null
         if (!file) throw httpError(404, 'not_found', 'not found')
         return reply({
           headers: {
@@ -132,6 +151,10 @@ export default definePlugin<Options>({
       },
     })
 
-    api.onStart(() => store.init())
+    api.onStart(async () => {
+      store.init()
+      const sql = api.services.find(KernelServices.sharedSql)
+      if (sql) shared = await SharedSkins.open(sql, store, onWriteError)
+    })
   },
 })

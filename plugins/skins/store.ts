@@ -10,6 +10,9 @@ import { join, resolve, sep } from 'node:path'
 import { writeFileAtomicSync } from '@revka/plugin-sdk'
 import { BUILTIN_IDS, SKIN_ID, type SkinManifest } from './manifest.js'
 
+/** beside manifest.json; the asset route serves only `assets/`, so it is never public */
+const REVISION_FILE = 'revision'
+
 export class SkinStore {
   readonly skinsDir: string
   readonly stagingDir: string
@@ -38,9 +41,13 @@ export class SkinStore {
     rmSync(stage, { recursive: true, force: true })
   }
 
-  /** Write the manifest into the stage and move the stage into place (replacing a skin with that id). */
-  commit(stage: string, manifest: SkinManifest): void {
+  /**
+   * Write the manifest into the stage and move the stage into place (replacing a skin with that
+   * id). In a cluster the local folder is a copy of the shared table's row: `revision` says which.
+   */
+  commit(stage: string, manifest: SkinManifest, revision?: number): void {
     writeFileAtomicSync(join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+    if (revision !== undefined) writeFileAtomicSync(join(stage, REVISION_FILE), String(revision))
     const target = join(this.skinsDir, manifest.id)
     let old: string | null = null
     if (existsSync(target)) {
@@ -55,6 +62,16 @@ export class SkinStore {
     }
     if (old) rmSync(old, { recursive: true, force: true })
     this.cache = null
+  }
+
+  /** the cluster revision the local copy was extracted from; null for none (or a single node's skin) */
+  revision(id: string): number | null {
+    try {
+      const n = Number(readFileSync(join(this.skinsDir, id, REVISION_FILE), 'utf8'))
+      return Number.isSafeInteger(n) ? n : null
+    } catch {
+      return null
+    }
   }
 
   has(id: string): boolean {
