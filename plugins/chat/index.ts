@@ -9,6 +9,7 @@ import { AgentRuntimeRef, ConnectionCap, DEFAULT_SOCKETS_PER_CREDENTIAL, defineP
 import { addAttachmentDeleteRoute } from './attachments/delete.js'
 import { AttachmentFiles, UPLOAD_BODY_LIMIT } from './attachments/files.js'
 import { AttachmentQuota } from './attachments/quota.js'
+import { SharedAttachments } from './attachments/shared.js'
 import { closing, uploadHandler } from './attachments/upload.js'
 import { chatLimits, type ChatOptions } from './limits.js'
 import { SessionAdmission } from './session-admission.js'
@@ -130,6 +131,14 @@ export default definePlugin<ChatOptions>({
       // a single node never loads pg: the service exists only in cluster mode
       const sharedSql = api.services.find(KernelServices.sharedSql)
       db = sharedSql ? await PgSessionStore.open(sharedSql, limits.maxSessionsPerCredential) : await SqliteSessionStore.open(api.store.dir)
+      if (sharedSql) {
+        const shared = await SharedAttachments.open(sharedSql, {
+          limitBytes: limits.attachmentsQuotaBytes,
+          perCredentialBytes: limits.attachmentsQuotaBytesPerCredential,
+        })
+        files.shared = shared
+        quota.cluster = shared
+      }
     })
 
     api.onStop(async () => {

@@ -103,7 +103,17 @@ test('with Redis stopped each node counts alone and keeps serving; with Redis ba
   }
   for (const n of [A, B])
     await until(`${n.url} reports Redis back`, async () => (await json(`${n.url}/health`)).body.runtime.components['cluster:redis'].status === 'ok')
-  assert.deepEqual(await tenWrongTokens('10.23.0.3'), Array(10).fill(401))
-  for (const n of [A, B]) assert.equal((await devices(n, '10.23.0.3', ADMIN)).status, 429, `node ${n.url} after the restart`)
+  // shared again: ten wrong tokens over both nodes lock the client out on both. A count whose Redis
+  // answer takes over 250 ms stands on its node alone (by design), which a loaded machine can cause
+  // right after the restart: a fresh client address gets up to three tries, each a full round
+  let statuses: number[] = []
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ip = `10.23.1.${attempt}`
+    assert.deepEqual(await tenWrongTokens(ip), Array(10).fill(401))
+    statuses = []
+    for (const n of [A, B]) statuses.push((await devices(n, ip, ADMIN)).status)
+    if (statuses.every((x) => x === 429)) break
+  }
+  assert.deepEqual(statuses, [429, 429], 'both nodes refuse the client once the count is shared again')
   assert.match(A.output(), /counted on this node only until it is back/)
 })

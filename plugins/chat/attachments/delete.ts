@@ -4,7 +4,6 @@
  * owner only; archiving a session removes its whole folder. Either gives the bytes back to the quota.
  */
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { httpError, type PluginApi } from '@revka/plugin-sdk'
 import { isValidId, sessionIdParam } from '../ids.js'
 import { ownedSession } from '../ownership.js'
@@ -24,11 +23,9 @@ export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => Sessi
       if (!isValidId(fileId)) throw httpError(400, 'invalid_file_id', 'Invalid file id: use 1–128 characters of A–Z, a–z, 0–9, "_" or "-"')
       const { owner } = await ownedSession(store(), sid, req.auth)
       await quota.ready()
-      const found = await files.find(sid, fileId)
-      if (!found) throw httpError(404, 'attachment_not_found', 'No such attachment in this session')
-      await rm(found.path, { force: true })
-      await rm(join(found.path, '..', `${fileId}.json`), { force: true })
-      quota.release(found.meta.size, owner)
+      const size = await files.remove(sid, fileId)
+      if (size === null) throw httpError(404, 'attachment_not_found', 'No such attachment in this session')
+      quota.release(size, owner)
       return { deleted: true, session_id: sid, file_id: fileId }
     },
   })
@@ -37,12 +34,9 @@ export function addAttachmentDeleteRoute(api: PluginApi<any>, store: () => Sessi
 /** Removes every attachment of a session of `owner` (it was archived). */
 export async function removeSessionFiles(files: AttachmentFiles, quota: AttachmentQuota, sid: string, owner: string | null): Promise<void> {
   await quota.ready()
-  let dir: string | null
-  try {
-    dir = files.sessionDir(sid, false)
-  } catch {
-    return
-  }
+  // in the cluster the rows go first: a copy left on any node is then never used again
+  await files.shared?.removeSession(sid)
+  const dir = files.existingSessionDir(sid)
   if (!dir) return
   const bytes = await sessionBytes(dir)
   await rm(dir, { recursive: true, force: true })

@@ -2,10 +2,12 @@
  * Where attachments live and what their sidecar says: `<workspace>/attachments/<sid>/<file_id>`
  * plus `<file_id>.json`. Every path here is built from ids that passed `isValidId`, and the session
  * folder is checked to resolve inside the attachments root, so neither a crafted id nor a planted
- * symlink can move a read or a write elsewhere.
+ * symlink can move a read or a write elsewhere. In cluster mode the shared rows (./shared.ts) are
+ * the truth and these files a copy: a lookup asks the row first.
  */
+import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, realpathSync } from 'node:fs'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { isValidId } from '../ids.js'
 
@@ -28,8 +30,21 @@ export interface AttachmentMeta {
   created_at: string
 }
 
+/** the cluster's rows of every attachment (./shared.ts), which a node's files are copies of */
+export interface SharedRows {
+  meta(sid: string, fileId: string): Promise<AttachmentMeta | null>
+  data(sid: string, fileId: string): Promise<Buffer | null>
+  /** the removed file's size, or null when no node had it */
+  remove(sid: string, fileId: string): Promise<number | null>
+  removeSession(sid: string): Promise<number>
+  /** the stored file at `path` becomes the cluster's; 507 past a quota */
+  record(m: AttachmentMeta, owner: string | null, path: string): Promise<void>
+}
+
 export class AttachmentFiles {
   readonly root: string
+  /** cluster mode only, set at start */
+  shared?: SharedRows
 
   constructor(workspaceDir: string) {
     this.root = join(workspaceDir, 'attachments')
@@ -53,15 +68,66 @@ export class AttachmentFiles {
     await rename(tmp, join(dir, `${meta.file_id}.json`))
   }
 
-  /** The stored file and its sidecar, or null when the id is malformed or unknown in this session. */
+  /**
+   * The stored file and its sidecar, or null when the id is malformed or unknown in this session.
+   * In cluster mode: null when no node has it (a copy left here is removed), and a file uploaded
+   * through another node is copied here from its row first.
+   */
   async find(sid: string, fileId: string): Promise<{ path: string; meta: AttachmentMeta } | null> {
     if (!isValidId(sid) || !isValidId(fileId)) return null
-    let dir: string | null
+    const local = await this.findLocal(sid, fileId)
+    if (!this.shared) return local
+    const meta = await this.shared.meta(sid, fileId)
+    if (!meta) {
+      if (local) await this.removeLocal(sid, fileId)
+      return null
+    }
+    // file ids are random and never reused: a copy of this id is a copy of this row
+    if (local) return local
+    const data = await this.shared.data(sid, fileId)
+    if (!data) return null
+    const dir = this.sessionDir(sid, true)!
+    const path = join(dir, fileId)
+    // two turns may copy the same file at once: each writes its own temp file, the renames agree
+    const tmp = join(dir, `.${fileId}.${randomUUID()}.copy`)
+    await writeFile(tmp, data, { mode: 0o600 })
+    await rename(tmp, path)
+    await this.writeMeta(dir, meta)
+    return { path, meta }
+  }
+
+  /** Remove one file and its sidecar; its size, or null when there was none (in the cluster, when no node had it). */
+  async remove(sid: string, fileId: string): Promise<number | null> {
+    if (!isValidId(sid) || !isValidId(fileId)) return null
+    if (this.shared) {
+      const size = await this.shared.remove(sid, fileId)
+      await this.removeLocal(sid, fileId)
+      return size
+    }
+    const found = await this.findLocal(sid, fileId)
+    if (!found) return null
+    await this.removeLocal(sid, fileId)
+    return found.meta.size
+  }
+
+  /** The session's folder when it exists and is safe to use; null otherwise (nothing to read or remove). */
+  existingSessionDir(sid: string): string | null {
     try {
-      dir = this.sessionDir(sid, false)
+      return this.sessionDir(sid, false)
     } catch {
       return null
     }
+  }
+
+  private async removeLocal(sid: string, fileId: string): Promise<void> {
+    const dir = this.existingSessionDir(sid)
+    if (!dir) return
+    await rm(join(dir, fileId), { force: true })
+    await rm(join(dir, `${fileId}.json`), { force: true })
+  }
+
+  private async findLocal(sid: string, fileId: string): Promise<{ path: string; meta: AttachmentMeta } | null> {
+    const dir = this.existingSessionDir(sid)
     if (!dir) return null
     const path = join(dir, fileId)
     try {

@@ -21,16 +21,37 @@ export interface AttachmentQuotaOptions {
 
 const DELETE_HINT = 'delete some first (DELETE /api/sessions/{id}/attachments/{file_id})'
 
+export const totalQuotaError = (limit: number) =>
+  httpError(507, 'attachment_quota_exceeded', `Attachments are limited to ${limit} bytes on this gateway and this upload would pass it; ${DELETE_HINT}`)
+
+export const ownerQuotaError = (limit: number) =>
+  httpError(
+    507,
+    'attachment_quota_exceeded',
+    `The attachments of this credential's sessions are limited to ${limit} bytes and this upload would pass it; ${DELETE_HINT}`,
+  )
+
+/** what counts the quotas in cluster mode instead of this node's files (./shared.ts) */
+export interface ClusterQuota {
+  admit(owner: string | null): Promise<void>
+}
+
 export class AttachmentQuota {
   /** stored bytes plus bytes reserved by uploads still streaming: overall, and per owner */
   private total = 0
   private readonly byOwner = new Map<string, number>()
   private counting: Promise<void> | null = null
+  /**
+   * Cluster mode: the shared rows are counted instead (when each is written); this node's files are
+   * partly copies of other nodes' uploads, so its own counts would say nothing about the cluster.
+   */
+  cluster?: ClusterQuota
 
   constructor(private readonly o: AttachmentQuotaOptions) {}
 
   /** Counts what is stored (once); every change of the counts waits for it. */
   ready(): Promise<void> {
+    if (this.cluster) return Promise.resolve()
     this.counting ??= (async () => {
       // owners first: a store that cannot answer (a lost cluster engine) leaves nothing half counted
       const found: Array<{ bytes: number; owner: string | null }> = []
@@ -47,28 +68,23 @@ export class AttachmentQuota {
     return this.counting
   }
 
+  /** Before an upload's body is read: refused at once when a quota is already used up (cluster mode). */
+  async admit(owner: string | null): Promise<void> {
+    if (this.cluster) await this.cluster.admit(owner)
+    else await this.ready()
+  }
+
   /** Reserves `n` more bytes for an upload to a session of `owner`, or throws 507 past a quota. */
   reserve(n: number, owner: string | null): void {
-    if (this.total + n > this.o.limitBytes) {
-      throw httpError(
-        507,
-        'attachment_quota_exceeded',
-        `Attachments are limited to ${this.o.limitBytes} bytes on this gateway and this upload would pass it; ${DELETE_HINT}`,
-      )
-    }
-    if (owner !== null && (this.byOwner.get(owner) ?? 0) + n > this.o.perCredentialBytes) {
-      throw httpError(
-        507,
-        'attachment_quota_exceeded',
-        `The attachments of this credential's sessions are limited to ${this.o.perCredentialBytes} bytes and this upload would pass it; ${DELETE_HINT}`,
-      )
-    }
+    if (this.cluster) return
+    if (this.total + n > this.o.limitBytes) throw totalQuotaError(this.o.limitBytes)
+    if (owner !== null && (this.byOwner.get(owner) ?? 0) + n > this.o.perCredentialBytes) throw ownerQuotaError(this.o.perCredentialBytes)
     this.add(n, owner)
   }
 
   /** Bytes reserved or stored for `owner` are gone (an upload refused, a file deleted). */
   release(n: number, owner: string | null): void {
-    this.add(-n, owner)
+    if (!this.cluster) this.add(-n, owner)
   }
 
   get usedBytes(): number {

@@ -49,7 +49,7 @@ export function uploadHandler(deps: UploadDeps) {
       const parser = multipartParser(req.headers)
       if (!parser) throw httpError(400, 'not_multipart', 'Send the file as multipart/form-data in a field named "file"')
       if (!req.stream) throw httpError(400, 'missing_file', 'The request has no body; send the file in a multipart field named "file"')
-      await deps.quota.ready()
+      await deps.quota.admit(owner)
       const meta = await receive(req.stream, parser, sid, owner, deps)
       return reply({ status: 201, body: meta })
     } catch (e) {
@@ -78,7 +78,7 @@ async function receive(stream: Readable, parser: BusboyInstance, sid: string, ow
     // the file was stored but the rest of the body is bad: the upload as a whole is refused
     if (done) {
       const d: AttachmentMeta = done
-      await removeStored(files, sid, d.file_id)
+      await files.remove(sid, d.file_id).catch(() => null)
       quota.release(d.size, owner)
     }
     throw asHttpError(e)
@@ -100,7 +100,15 @@ async function store(part: FilePart, files: AttachmentFiles, sid: string, owner:
       // backpressure: stop pulling from the socket until the disk has caught up
       if (!p.out.write(data)) await once(p.out, 'drain')
     }
-    stored = await commit(files, sid, p)
+    const committed = await commit(files, sid, p)
+    if (files.shared) {
+      // the upload is the cluster's once its row is written (and counted); past a quota it is not kept
+      await files.shared.record(committed, owner, join(p.dir, p.fileId)).catch(async (e: unknown) => {
+        await removeStored(files, sid, committed.file_id)
+        throw e
+      })
+    }
+    stored = committed
     return stored
   } finally {
     // from here the bytes are either stored or given back, whatever went wrong
