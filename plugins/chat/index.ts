@@ -130,7 +130,9 @@ export default definePlugin<ChatOptions>({
     api.onStart(async () => {
       // a single node never loads pg: the service exists only in cluster mode
       const sharedSql = api.services.find(KernelServices.sharedSql)
-      db = sharedSql ? await PgSessionStore.open(sharedSql, limits.maxSessionsPerCredential) : await SqliteSessionStore.open(api.store.dir)
+      db = sharedSql
+        ? await PgSessionStore.open(sharedSql, limits.maxSessionsPerCredential, limits.sessionsPerMinute)
+        : await SqliteSessionStore.open(api.store.dir)
       if (sharedSql) {
         const shared = await SharedAttachments.open(sharedSql, {
           limitBytes: limits.attachmentsQuotaBytes,

@@ -12,10 +12,13 @@
  * The per-credential session cap is checked by the admission before a write, as on one node; here
  * nodes write at the same moment, so a write that creates (or revives) a session of its caller
  * counts again in its transaction, under an advisory lock per owner: the cap holds across nodes.
+ * So does `sessions_per_minute`: each node's admission keeps its token bucket, and the same
+ * transaction refuses the write when the owner started that many sessions, on any node, within
+ * the last minute (a sliding window over `started_at`).
  * A lost engine is the service's 503 `cluster_unavailable`, passed on unchanged.
  */
 import type { SharedSqlService, SqlMigration, SqlQueryable } from '@revka/plugin-sdk'
-import { sessionQuotaError } from './session-admission.js'
+import { sessionQuotaError, sessionRateError } from './session-admission.js'
 import { budgetWalk, type BudgetOptions, type MessageMeta, type Role, type SessionCursor, type SessionRow, type SessionStore } from './session-store.js'
 
 const MIGRATIONS: SqlMigration[] = [
@@ -44,6 +47,12 @@ CREATE TABLE chat_messages (
 );
 CREATE INDEX chat_messages_by_session ON chat_messages (session_id, id);`,
   },
+  {
+    id: 2,
+    name: 'sessions by owner and start',
+    // the sessions_per_minute window reads an owner's newest starts
+    sql: 'CREATE INDEX chat_sessions_by_owner_start ON chat_sessions (owner, started_at);',
+  },
 ]
 
 const SESSION_COLUMNS = `s.id, s.name, s.channel, s.started_at, s.last_activity, s.archived_at, s.owner,
@@ -65,22 +74,38 @@ export class PgSessionStore implements SessionStore {
   private constructor(
     private readonly sql: SharedSqlService,
     private readonly maxOwned: number,
+    private readonly perMinute: number,
   ) {}
 
   /**
    * Applies the chat's schema steps (once in the cluster, under the kernel's migration lock);
-   * `maxOwned` is max_sessions_per_credential, enforced where a caller's write creates a session.
+   * `maxOwned` is max_sessions_per_credential and `perMinute` sessions_per_minute, both enforced
+   * where a caller's write creates a session.
    */
-  static async open(sql: SharedSqlService, maxOwned: number): Promise<PgSessionStore> {
+  static async open(sql: SharedSqlService, maxOwned: number, perMinute: number): Promise<PgSessionStore> {
     await sql.migrate('chat', MIGRATIONS)
-    return new PgSessionStore(sql, maxOwned)
+    return new PgSessionStore(sql, maxOwned, perMinute)
   }
 
-  /** In `tx`: waits for `owner`'s other creations to commit, then throws 507 when it is at its cap. */
+  /**
+   * In `tx`: waits for `owner`'s other creations to commit, then throws 507 when it is at its cap,
+   * or 429 when it started `perMinute` sessions in the last minute through any node.
+   */
   private async roomFor(tx: SqlQueryable, owner: string): Promise<void> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('chat_sessions:' || $1, 0))`, [owner])
     const { rows } = await tx.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM chat_sessions WHERE owner = $1 AND archived_at IS NULL', [owner])
     if (rows[0].n >= this.maxOwned) throw sessionQuotaError(this.maxOwned)
+    const now = Date.now()
+    // started_at is an ISO string in a "C" collation column: it compares as time
+    const recent = await tx.query<{ started_at: string }>(
+      'SELECT started_at FROM chat_sessions WHERE owner = $1 AND started_at > $2 ORDER BY started_at LIMIT $3',
+      [owner, new Date(now - 60_000).toISOString(), this.perMinute],
+    )
+    if (recent.rows.length >= this.perMinute) {
+      // the window has room again when its oldest start is a minute old
+      const retryAfter = Math.max(1, Math.ceil((Date.parse(recent.rows[0].started_at) + 60_000 - now) / 1000))
+      throw sessionRateError(this.perMinute, retryAfter)
+    }
   }
 
   /** whether session `id` exists (with `live`: and is not archived, so a message to it creates nothing) */

@@ -5,7 +5,7 @@
  * is a 429 with `retry_after` (rate) or a 507 (cap) in the contract's error shape; on `/ws/chat`
  * it refuses the upgrade, before the 101.
  */
-import { httpError } from '@revka/plugin-sdk'
+import { httpError, isHttpError } from '@revka/plugin-sdk'
 import type { SessionStore } from './session-store.js'
 
 interface Bucket {
@@ -20,6 +20,25 @@ export function sessionQuotaError(max: number): Error {
     'session_quota_exceeded',
     `This credential already has ${max} sessions (the most it may keep); archive some (DELETE /api/sessions/{id}) first`,
   )
+}
+
+/** 429: `owner` started `perMinute` sessions within the last minute (also thrown by the cluster's store) */
+export function sessionRateError(perMinute: number, retryAfter: number): Error {
+  return httpError(429, 'session_rate_limited', `Too many new sessions from this credential (at most ${perMinute} a minute); retry in ${retryAfter} s`, {
+    retryAfter,
+  })
+}
+
+/** The error frame for a session refusal (429 rate, 507 cap), from the admission or a store that counts as it writes; null for anything else. */
+export function refusalFrame(e: unknown): { type: 'error'; message: string; code: string; retry_after?: number } | null {
+  if (!isHttpError(e) || (e.statusCode !== 429 && e.statusCode !== 507)) return null
+  const retryAfter = e.options.retryAfter
+  return {
+    type: 'error',
+    message: e.message,
+    code: e.statusCode === 429 ? 'SESSION_RATE_LIMITED' : 'SESSION_QUOTA_EXCEEDED',
+    ...(retryAfter ? { retry_after: retryAfter } : {}),
+  }
 }
 
 export interface SessionAdmissionOptions {
@@ -52,13 +71,7 @@ export class SessionAdmission {
     const b = this.refill(owner)
     if (b.tokens < 1) {
       const perMs = this.o.sessionsPerMinute / 60_000
-      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000))
-      throw httpError(
-        429,
-        'session_rate_limited',
-        `Too many new sessions from this credential (at most ${this.o.sessionsPerMinute} a minute); retry in ${retryAfter} s`,
-        { retryAfter },
-      )
+      throw sessionRateError(this.o.sessionsPerMinute, Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000)))
     }
     b.tokens -= 1
   }

@@ -4,9 +4,10 @@
  * through the agent runtime while relaying its events as frames, and end with exactly one of
  * `done`, `stopped` or `error`.
  */
-import { isHttpError, type AgentRuntimeService, type TurnEvent } from '@revka/plugin-sdk'
+import type { AgentRuntimeService, TurnEvent } from '@revka/plugin-sdk'
 import type { AttachmentFiles } from './attachments/files.js'
 import { turnContext } from './context.js'
+import { refusalFrame } from './session-admission.js'
 import type { SessionStore } from './session-store.js'
 import { isUnavailable, unavailableFrame } from './unavailable.js'
 
@@ -131,10 +132,11 @@ export async function runTurn(deps: TurnDeps, sid: string, job: TurnJob, turn: A
       sink.send(unavailableFrame(e))
       return false
     }
-    // the cluster store counted the caller's sessions again as the message created one (a race
-    // between nodes the admission could not see): the message is refused, nothing is stored
-    if (isHttpError(e) && e.statusCode === 507) {
-      sink.send({ type: 'error', message: e.message, code: 'SESSION_QUOTA_EXCEEDED' })
+    // the cluster store counted the caller's sessions (cap, rate) again as the message created
+    // one (nodes the admission could not see): the message is refused, nothing is stored
+    const refused = refusalFrame(e)
+    if (refused) {
+      sink.send(refused)
       return false
     }
     const err = e as { name?: string; code?: string; message?: string }

@@ -5,11 +5,11 @@
  * A message or steering note over `maxMessageBytes` is refused (MESSAGE_TOO_LARGE) and not stored;
  * a socket that would create a session is admitted by the session rate and cap first (`admitChat`).
  */
-import { isHttpError, type AnyEvent, type Logger, type RevkaRequest, type RevkaSocket } from '@revka/plugin-sdk'
+import type { AnyEvent, Logger, RevkaRequest, RevkaSocket } from '@revka/plugin-sdk'
 import { MAX_ATTACHMENTS_PER_MESSAGE } from './attachments/resolve.js'
 import { isValidId, newSessionId } from './ids.js'
 import { ownerOf } from './ownership.js'
-import type { SessionAdmission } from './session-admission.js'
+import { refusalFrame, type SessionAdmission } from './session-admission.js'
 import type { SessionStore } from './session-store.js'
 import type { FrameSink } from './turn-run.js'
 import type { TurnManager } from './turns.js'
@@ -99,14 +99,9 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
         else await deps.admission.checkCap(owner)
         return true
       } catch (e) {
-        if (!isHttpError(e)) throw e
-        const retryAfter = e.options.retryAfter
-        sink.send({
-          type: 'error',
-          message: e.message,
-          code: e.statusCode === 429 ? 'SESSION_RATE_LIMITED' : 'SESSION_QUOTA_EXCEEDED',
-          ...(retryAfter ? { retry_after: retryAfter } : {}),
-        })
+        const frame = refusalFrame(e)
+        if (!frame) throw e
+        sink.send(frame)
         return false
       }
     }
@@ -185,10 +180,11 @@ export function chatSocketHandler(deps: ChatSocketDeps) {
           socket.close(1013, 'session store unavailable')
           return
         }
-        if (isHttpError(e) && e.statusCode === 507) {
+        const refused = refusalFrame(e)
+        if (refused) {
           // the cluster store counted again as it created the session: another node was quicker
-          error('SESSION_QUOTA_EXCEEDED', e.message)
-          socket.close(1008, 'session quota exceeded')
+          sink.send(refused)
+          socket.close(1008, refused.code === 'SESSION_RATE_LIMITED' ? 'session rate limited' : 'session quota exceeded')
           return
         }
         deps.log.error({ err: (e as Error).message, session_id: sid }, 'could not open the chat session')

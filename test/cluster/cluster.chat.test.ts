@@ -81,6 +81,15 @@ function chat(node: GatewayChild, token: string, query: Record<string, string>):
   return openJsonSocket(`${node.url.replace(/^http/, 'ws')}/ws/chat?${new URLSearchParams(query)}`, { protocols: ['revka.v1'], headers: cred.headers })
 }
 
+/** named sessions opened one after another, each through its node, each closed once started */
+async function startSessions(token: string, where: Array<[GatewayChild, string]>): Promise<void> {
+  for (const [node, sid] of where) {
+    const s = await chat(node, token, { session_id: sid, name: sid })
+    await s.next('session_start')
+    await s.close()
+  }
+}
+
 /** one turn on an open socket: its `done` frame's reply */
 async function turn(s: JsonSocket, content: string): Promise<string> {
   s.send({ type: 'message', content })
@@ -146,15 +155,11 @@ test('chat sessions are shared by two nodes on PostgreSQL; a lost engine is a 50
   )
 
   // the cap (3 live sessions per credential) counts the sessions made on both nodes
-  for (const [node, sid] of [
+  await startSessions(token, [
     [a, 'cs-q1'],
     [b, 'cs-q2'],
     [a, 'cs-q3'],
-  ] as const) {
-    const s = await chat(node, token, { session_id: sid, name: sid })
-    await s.next('session_start')
-    await s.close()
-  }
+  ])
   const refused = await chat(b, token, { session_id: 'cs-q4', name: 'one too many' }).then(
     () => 0,
     (e) => e.statusCode,
@@ -253,4 +258,24 @@ test('chat sessions are shared by two nodes on PostgreSQL; a lost engine is a 50
     [],
   )
   assert.doesNotThrow(() => process.kill(b.pid, 0), 'B is still running')
+})
+
+test('sessions_per_minute counts the sessions a credential starts through every node', async () => {
+  // three a minute: two through A and one through B leave each node's own bucket room, not the cluster's
+  const RATE = { chat: { sessions_per_minute: 3, max_sessions_per_credential: 50, first_frame_wait_ms: 200 } }
+  const a = await startNode('rate-a', { plugins: RATE, cluster: OFFLINE })
+  const b = await startNode('rate-b', { plugins: RATE, cluster: OFFLINE })
+  const { token } = await pairVia(a, b, 'rate tester')
+  await startSessions(token, [
+    [a, 'rate-1'],
+    [b, 'rate-2'],
+    [a, 'rate-3'],
+  ])
+  const fourth = await chat(b, token, { session_id: 'rate-4', name: 'one too many this minute' })
+  const refusal = await fourth.next('error', 15_000)
+  assert.equal(refusal.code, 'SESSION_RATE_LIMITED', JSON.stringify(refusal))
+  assert.ok(refusal.retry_after > 0 && refusal.retry_after <= 60, `retry_after ${refusal.retry_after}`)
+  assert.equal((await fourth.closed).code, 1008)
+  const ids = (await sessions(a, token)).sessions.map((s) => s.id)
+  assert.deepEqual(ids.filter((id) => id.startsWith('rate-')).sort(), ['rate-1', 'rate-2', 'rate-3'], 'the fourth session was not stored')
 })
