@@ -154,7 +154,7 @@ export default definePlugin<Options>({
     api.onStart(async () => {
       store.init()
       const sql = api.services.find(KernelServices.sharedSql)
-      if (sql) shared = await SharedSkins.open(sql, store, onWriteError)
+      if (sql) shared = await SharedSkins.open(sql, store, api.log, onWriteError)
     })
   },
 })

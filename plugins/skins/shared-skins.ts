@@ -7,10 +7,14 @@
  * request. The `max_skins` quota is counted in the shared table under a table lock, so two nodes
  * importing at once cannot pass it together.
  *
+ * A skin imported into this node before it joined a cluster has no row and no revision: it is kept
+ * and still served here (never removed for want of a row), but not listed — the start log names
+ * it, to be imported again through any node to be shared.
+ *
  * The asset route is public: its lookups of a skin's revision are cached for a moment (bounded
  * LRU) so a page full of images, or a stream of made-up ids, costs a handful of queries.
  */
-import type { SharedSqlService, SqlMigration } from '@revka/plugin-sdk'
+import type { Logger, SharedSqlService, SqlMigration } from '@revka/plugin-sdk'
 import { LRUCache } from 'lru-cache'
 import { importSkin, quotaRefusal } from './importer.js'
 import type { SkinManifest } from './manifest.js'
@@ -45,11 +49,21 @@ export class SharedSkins {
     private readonly onWriteError: (err: Error) => void,
   ) {}
 
-  static async open(sql: SharedSqlService, store: SkinStore, onWriteError: (err: Error) => void): Promise<SharedSkins> {
+  static async open(sql: SharedSqlService, store: SkinStore, log: Logger, onWriteError: (err: Error) => void): Promise<SharedSkins> {
     await sql.migrate('skins', MIGRATIONS)
-    // copies of skins deleted through other nodes while this one was away are not kept
     const live = new Set((await sql.query<{ id: string }>('SELECT id FROM skins_imported')).rows.map((r) => r.id))
-    for (const m of store.list()) if (!live.has(m.id)) store.delete(m.id)
+    const ownOnly: string[] = []
+    for (const m of store.list()) {
+      if (live.has(m.id)) continue
+      // a copy of a skin deleted through another node while this one was away is not kept
+      if (store.revision(m.id) !== null) store.delete(m.id)
+      else ownOnly.push(m.id)
+    }
+    if (ownOnly.length)
+      log.warn(
+        { skins: ownOnly },
+        'skins imported before this node joined the cluster are served by this node only and not listed; import them again to share them',
+      )
     return new SharedSkins(sql, store, onWriteError)
   }
 
@@ -110,7 +124,9 @@ export class SharedSkins {
     }
     const rev = known.rev
     if (rev === null) {
-      if (this.store.has(id)) this.store.delete(id)
+      // no row: a copy is stale and goes; a skin from before the cluster is this node's own
+      if (this.store.revision(id) === null) return this.store.has(id)
+      this.store.delete(id)
       return false
     }
     if (this.store.revision(id) === rev) return true
@@ -129,7 +145,7 @@ export class SharedSkins {
     const row = r.rows[0]
     if (!row) {
       this.revisions.set(id, { rev: null })
-      if (this.store.has(id)) this.store.delete(id)
+      if (this.store.revision(id) !== null) this.store.delete(id)
       return
     }
     const revision = Number(row.revision)

@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -116,17 +116,32 @@ test('two uploads racing through both nodes at the quota edge: one is kept', asy
   assert.deepEqual(filesOn(loserDir).sort(), loserBefore.sort(), 'the refused upload left nothing on its node, not even a temp file')
 })
 
+test("a file stored on A before A joined the cluster stays A's: used by A's turns, not removed for want of a row", async () => {
+  // as a single gateway leaves it: the file and its sidecar, with no row and no `shared` mark
+  const dir = join(dirA, 'plugins', 'chat', 'attachments', 'att-shared')
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const meta = { file_id: 'legacy-1', filename: 'old.txt', size: 26, mime: 'text/plain', session_id: 'att-shared', created_at: new Date().toISOString() }
+  writeFileSync(join(dir, 'legacy-1'), 'Saffron from the old days.')
+  writeFileSync(join(dir, 'legacy-1.json'), JSON.stringify(meta))
+  assert.match(await turnWith(A, ['legacy-1']), /text starting "\[Attached file: old\.txt \(text\/plain, 26 bytes\)\] Saffron/)
+  assert.equal(copyOn(dirA, 'legacy-1'), true)
+  assert.match(await turnWith(B, ['legacy-1']), /is not av/, 'B never had it')
+})
+
 test('archiving the session through B removes its files for the whole cluster', async () => {
   const db = new pg.Pool({ connectionString: engines().pg, max: 1 })
   try {
     const count = async () => Number((await db.query(`SELECT count(*) AS n FROM chat_attachments WHERE session_id = 'att-shared'`)).rows[0].n)
     assert.ok((await count()) > 0)
-    const kept = filesOn(dirA).filter((f) => !f.startsWith('.'))
+    const copies = filesOn(dirA).filter((f) => !f.startsWith('.') && f !== 'legacy-1')
+    assert.ok(copies.length > 0)
     const del = await json(`${B.url}/api/sessions/att-shared`, { method: 'DELETE', headers: bearer(token) })
     assert.equal(del.status, 200, JSON.stringify(del.body))
     assert.equal(await count(), 0)
     // a copy A still holds is never used again: the next lookup finds no row and removes it
-    for (const f of kept) assert.equal((await remove(A, f)).status, 404)
+    for (const f of copies) assert.equal((await remove(A, f)).status, 404)
+    // A's own file from before the cluster is A's to remove
+    assert.equal((await remove(A, 'legacy-1')).status, 200)
     assert.deepEqual(filesOn(dirA), [])
   } finally {
     await db.end()

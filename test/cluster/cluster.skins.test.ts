@@ -1,13 +1,14 @@
 /**
  * Imported skins in cluster mode, over real engines: a skin imported through A is listed and its
  * assets served by B; replaced through B, A serves the new files; deleted through B, A answers 404
- * and drops its copy. `max_skins` counts the whole cluster, also when two nodes import at its edge
- * at once, and a refused import leaves no copy on the node that refused it. A lost PostgreSQL is
- * 503 `cluster_unavailable` on the list, which recovers alone.
+ * and drops its copy; a skin a node imported before it joined stays that node's. `max_skins`
+ * counts the whole cluster, also when two nodes import at its edge at once, and a refused import
+ * leaves no copy on the node that refused it. A lost PostgreSQL is 503 `cluster_unavailable` on
+ * the list, which recovers alone.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -28,6 +29,11 @@ before(async () => {
   const { rows } = await db.query(`SELECT to_regclass('skins_imported') AS t`)
   if (rows[0].t) await db.query('DELETE FROM skins_imported')
   await db.end()
+  // a skin A imported as a single gateway, before it joined: its folder, with no revision
+  const own = join(dirA, 'plugins', 'skins', 'skins', 'heirloom')
+  mkdirSync(join(own, 'assets'), { recursive: true, mode: 0o700 })
+  writeFileSync(join(own, 'manifest.json'), skinManifest({ id: 'heirloom', name: 'heirloom' }))
+  writeFileSync(join(own, 'assets', 'logo.png'), PNG_1PX)
   const plugins = { skins: { max_skins: 2 } }
   A = await startNode('ska', { plugins, stateDir: dirA })
   B = await startNode('skb', { plugins, stateDir: dirB })
@@ -52,6 +58,14 @@ const asset = async (n: GatewayChild, id: string, file: string) => {
 const localCopy = (dir: string, id: string) => existsSync(join(dir, 'plugins', 'skins', 'skins', id))
 /** a valid skin whose second file carries `logo`: replacing it changes what the nodes serve */
 const zipOf = (id: string, version = '1.0.0', logo = PNG_1PX) => skinZip([{ name: 'assets/second.png', data: logo }], skinManifest({ id, name: id, version }))
+
+test("a skin A imported before it joined the cluster stays A's: served there, not listed, named in A's log", async () => {
+  assert.equal((await asset(A, 'heirloom', 'logo.png')).status, 200)
+  assert.equal((await asset(B, 'heirloom', 'logo.png')).status, 404)
+  assert.deepEqual(await imported(A), [])
+  assert.equal(localCopy(dirA, 'heirloom'), true)
+  assert.match(A.output(), /skins imported before this node joined the cluster[^\n]*heirloom|heirloom[^\n]*skins imported before this node joined the cluster/)
+})
 
 test('imported on A: listed and served by B, byte for byte', async () => {
   const r = await importOn(A, zipOf('ocean'))

@@ -3,7 +3,9 @@
  * plus `<file_id>.json`. Every path here is built from ids that passed `isValidId`, and the session
  * folder is checked to resolve inside the attachments root, so neither a crafted id nor a planted
  * symlink can move a read or a write elsewhere. In cluster mode the shared rows (./shared.ts) are
- * the truth and these files a copy: a lookup asks the row first.
+ * the truth and these files a copy: a lookup asks the row first. A copy's sidecar says `shared`;
+ * a file stored before the node joined a cluster has no row and no mark, and stays this node's
+ * (used by its turns, never removed for want of a row).
  */
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, realpathSync } from 'node:fs'
@@ -61,10 +63,13 @@ export class AttachmentFiles {
     return dir
   }
 
-  /** Writes the sidecar atomically (temp + rename) so a reader never sees half of it. */
+  /**
+   * Writes the sidecar atomically (temp + rename) so a reader never sees half of it; in cluster
+   * mode marked `shared` (the file has a row). Two writers of one sidecar each use a temp file.
+   */
   async writeMeta(dir: string, meta: AttachmentMeta): Promise<void> {
-    const tmp = join(dir, `.${meta.file_id}.json.tmp`)
-    await writeFile(tmp, JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 })
+    const tmp = join(dir, `.${meta.file_id}.${randomUUID()}.json.tmp`)
+    await writeFile(tmp, JSON.stringify(this.shared ? { ...meta, shared: true } : meta, null, 2) + '\n', { mode: 0o600 })
     await rename(tmp, join(dir, `${meta.file_id}.json`))
   }
 
@@ -76,14 +81,16 @@ export class AttachmentFiles {
   async find(sid: string, fileId: string): Promise<{ path: string; meta: AttachmentMeta } | null> {
     if (!isValidId(sid) || !isValidId(fileId)) return null
     const local = await this.findLocal(sid, fileId)
-    if (!this.shared) return local
+    if (!this.shared) return local && { path: local.path, meta: local.meta }
     const meta = await this.shared.meta(sid, fileId)
     if (!meta) {
-      if (local) await this.removeLocal(sid, fileId)
-      return null
+      // a copy of a row that is gone (deleted through another node) is not used again; a file from
+      // before the cluster is this node's own
+      if (local?.shared) await this.removeLocal(sid, fileId)
+      return local && !local.shared ? { path: local.path, meta: local.meta } : null
     }
     // file ids are random and never reused: a copy of this id is a copy of this row
-    if (local) return local
+    if (local) return { path: local.path, meta: local.meta }
     const data = await this.shared.data(sid, fileId)
     if (!data) return null
     const dir = this.sessionDir(sid, true)!
@@ -99,12 +106,13 @@ export class AttachmentFiles {
   /** Remove one file and its sidecar; its size, or null when there was none (in the cluster, when no node had it). */
   async remove(sid: string, fileId: string): Promise<number | null> {
     if (!isValidId(sid) || !isValidId(fileId)) return null
+    const found = await this.findLocal(sid, fileId)
     if (this.shared) {
       const size = await this.shared.remove(sid, fileId)
       await this.removeLocal(sid, fileId)
-      return size
+      // a file from before the cluster has no row: removing it here is all there is
+      return size ?? (found && !found.shared ? found.meta.size : null)
     }
-    const found = await this.findLocal(sid, fileId)
     if (!found) return null
     await this.removeLocal(sid, fileId)
     return found.meta.size
@@ -126,14 +134,15 @@ export class AttachmentFiles {
     await rm(join(dir, `${fileId}.json`), { force: true })
   }
 
-  private async findLocal(sid: string, fileId: string): Promise<{ path: string; meta: AttachmentMeta } | null> {
+  /** this node's file and sidecar; `shared` when the sidecar says it has a row in the cluster */
+  private async findLocal(sid: string, fileId: string): Promise<{ path: string; meta: AttachmentMeta; shared: boolean } | null> {
     const dir = this.existingSessionDir(sid)
     if (!dir) return null
     const path = join(dir, fileId)
     try {
-      const meta = JSON.parse(await readFile(join(dir, `${fileId}.json`), 'utf8')) as AttachmentMeta
+      const { shared, ...meta } = JSON.parse(await readFile(join(dir, `${fileId}.json`), 'utf8')) as AttachmentMeta & { shared?: boolean }
       if (meta.file_id !== fileId || meta.session_id !== sid || !existsSync(path)) return null
-      return { path, meta }
+      return { path, meta, shared: shared === true }
     } catch {
       return null
     }
