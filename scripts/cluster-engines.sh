@@ -126,6 +126,10 @@ case "$cmd" in
     trap 'stop "$dir"' EXIT
     trap 'exit 130' INT TERM
     start "$dir" >/dev/null
+    # if this shell is killed before its EXIT trap has stopped them (a reader of its output that went
+    # away, as in `| head`, ends it that way), the engines are stopped all the same
+    me=$$
+    (while kill -0 "$me" 2>/dev/null; do sleep 1; done; stop "$dir") </dev/null >/dev/null 2>&1 &
     set -a; . "$dir/env"; set +a
     status=0
     "$@" || status=$?
