@@ -2,7 +2,7 @@
  * Edges between revisions (typed, unique per (source, target, type)) and bundle membership.
  * An item kref in an edge query stands for every revision of that item.
  */
-import { domainError, edgeDirection, formatKref, parseKref, type BundleMember, type Edge, type EdgeQuery, type Metadata } from '@revka/plugin-sdk'
+import { domainError, edgeDirection, parseKref, type BundleMember, type Edge, type EdgeQuery, type Metadata } from '@revka/plugin-sdk'
 import type { Core, ItemRow } from './core.js'
 import { edgeRows, edgesOf, revisionIdsOf } from './batch.js'
 import { checkEdgeType, type MemberRow } from './rules.js'
@@ -28,13 +28,7 @@ export function createEdge(c: Core, input: { source_kref: string; target_kref: s
     metadata,
   )
   c.edgeCount = c.edges() + 1
-  return {
-    source_kref: formatKref({ ...c.itemKrefOf(src.item), revision: src.rev.number }),
-    target_kref: formatKref({ ...c.itemKrefOf(dst.item), revision: dst.rev.number }),
-    edge_type: input.edge_type,
-    created_at: at,
-    metadata: JSON.parse(metadata),
-  }
+  return c.edge(src, dst, input.edge_type, at, metadata)
 }
 
 export function listEdges(c: Core, q: EdgeQuery): Edge[] {

@@ -4,17 +4,7 @@
  * violation is answered 409 like the duplicate it is); the edge count is checked under the edges
  * lock, a bundle's member count under the bundle's row lock.
  */
-import {
-  domainError,
-  edgeDirection,
-  formatKref,
-  parseKref,
-  type BundleMember,
-  type Edge,
-  type EdgeQuery,
-  type Metadata,
-  type SqlQueryable,
-} from '@revka/plugin-sdk'
+import { domainError, edgeDirection, parseKref, type BundleMember, type Edge, type EdgeQuery, type Metadata, type SqlQueryable } from '@revka/plugin-sdk'
 import { edgesOf, resolvedEdgesSql, type ResolvedEdgeRow } from './batch.js'
 import { revisionIdsOf } from './pg-batch.js'
 import type { PgCore } from './pg-core.js'
@@ -64,13 +54,7 @@ export async function createEdge(c: PgCore, input: { source_kref: string; target
       }),
     'That edge already exists',
   )
-  return {
-    source_kref: formatKref({ ...c.itemKrefOf(src.item), revision: src.rev.number }),
-    target_kref: formatKref({ ...c.itemKrefOf(dst.item), revision: dst.rev.number }),
-    edge_type: input.edge_type,
-    created_at: at,
-    metadata: JSON.parse(metadata),
-  }
+  return c.edge(src, dst, input.edge_type, at, metadata)
 }
 
 export async function listEdges(c: PgCore, q: EdgeQuery): Promise<Edge[]> {

@@ -12,6 +12,7 @@ import {
   parseSpacePath,
   type Artifact,
   type BundleMember,
+  type Edge,
   type ItemInput,
   type Item,
   type Kref,
@@ -236,6 +237,23 @@ export class StoreRules {
   /** a bundle member on the wire */
   member(r: MemberRow): BundleMember {
     return { item_kref: formatKref(this.itemKrefOf(r)), added_at: r.added_at, added_by: r.added_by, added_in_revision: r.added_in_revision }
+  }
+
+  /** a stored edge on the wire (both engines answer the same shape) */
+  edge(
+    src: { item: ItemRow; rev: { number: number } },
+    dst: { item: ItemRow; rev: { number: number } },
+    edgeType: string,
+    at: string,
+    metadataJson: string,
+  ): Edge {
+    return {
+      source_kref: formatKref({ ...this.itemKrefOf(src.item), revision: src.rev.number }),
+      target_kref: formatKref({ ...this.itemKrefOf(dst.item), revision: dst.rev.number }),
+      edge_type: edgeType,
+      created_at: at,
+      metadata: JSON.parse(metadataJson),
+    }
   }
 
   /** the checks `ensureSpace` makes before touching the engine */
